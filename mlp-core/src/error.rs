@@ -1,0 +1,108 @@
+//! The error type of every fallible operation.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// What went wrong, with the thing at fault and both sizes where sizes disagree.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `get_layer` with a name the network does not have.
+    #[error("no layer named `{name}`; the layers are: {}", known.join(", "))]
+    UnknownLayer {
+        /// The name asked for.
+        name: String,
+        /// The names the network has.
+        known: Vec<&'static str>,
+    },
+    /// An array whose shape differs from what the network declares.
+    #[error("{what}: expected shape {}, found {}", shape(expected), shape(found))]
+    Shape {
+        /// The layer or tensor, such as `dense/kernel`.
+        what: String,
+        /// The declared shape.
+        expected: Vec<usize>,
+        /// The shape given.
+        found: Vec<usize>,
+    },
+    /// Two things whose counts or lengths must agree and do not.
+    #[error("{what}: expected {expected}, found {found}")]
+    Length {
+        /// What was counted, such as `y (labels) for 60000 samples of x`.
+        what: String,
+        /// The count required.
+        expected: usize,
+        /// The count given.
+        found: usize,
+    },
+    /// An argument outside its allowed range.
+    #[error("invalid argument `{name}`: {message}")]
+    InvalidArgument {
+        /// The argument, such as `batch_size`.
+        name: &'static str,
+        /// Why it is wrong, with the value given.
+        message: String,
+    },
+    /// A value that is NaN or infinite where finite data is needed.
+    #[error("{what} holds a non-finite value ({value}) at {position}")]
+    NonFinite {
+        /// What holds it, such as `x`.
+        what: String,
+        /// Where (a sample index, or a position).
+        position: String,
+        /// The value found.
+        value: f32,
+    },
+    /// A data or weights file that cannot be used as it is.
+    #[error("{source_name}: {message}")]
+    Data {
+        /// The file or data set.
+        source_name: String,
+        /// What was found wrong.
+        message: String,
+    },
+    /// An I/O error on a named path.
+    #[cfg(feature = "std")]
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Keras prints shapes as tuples: `(784, 300)`, `(10,)`.
+pub(crate) fn shape(dims: &[usize]) -> String {
+    use core::fmt::Write;
+    let mut s = String::from("(");
+    for (i, d) in dims.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let _ = write!(s, "{d}");
+    }
+    if dims.len() == 1 {
+        s.push(',');
+    }
+    s.push(')');
+    s
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    #[test]
+    fn messages_name_both_shapes() {
+        let e = Error::Shape { what: "dense/kernel".into(), expected: vec![784, 300], found: vec![300] };
+        assert_eq!(e.to_string(), "dense/kernel: expected shape (784, 300), found (300,)");
+        let e = Error::UnknownLayer { name: "dens".into(), known: vec!["flatten", "dense"] };
+        assert_eq!(e.to_string(), "no layer named `dens`; the layers are: flatten, dense");
+    }
+}

@@ -1,0 +1,92 @@
+//! The runtime of [`mlp`](https://docs.rs/mlp): typed layers, activations,
+//! initializers, the batch engine and introspection. Most users depend on the
+//! facade crate `mlp`; this crate is what a `#![no_std]` target depends on
+//! directly (`default-features = false`).
+//!
+//! ```
+//! use mlp_core::prelude::*;
+//!
+//! network! {
+//!     /// The book's Fashion-MNIST classifier (chapter 10).
+//!     pub struct FashionMlp {
+//!         Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
+//!     }
+//! }
+//!
+//! let model = FashionMlp::new(42);
+//! assert_eq!(FashionMlp::PARAMS, 266_610);
+//! assert_eq!(model.dense.kernel().shape(), (784, 300));
+//! let p = model.predict_one(&SMatrix::<f32, 28, 28>::zeros());
+//! assert!((p.sum() - 1.0).abs() < 1e-5);
+//! # Ok::<(), mlp_core::Error>(())
+//! ```
+#![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+pub mod activation;
+#[cfg(feature = "alloc")]
+pub mod batch;
+#[cfg(feature = "alloc")]
+pub mod error;
+pub mod initializer;
+pub mod layer;
+pub mod network;
+pub mod sample;
+#[cfg(feature = "alloc")]
+pub mod summary;
+#[cfg(feature = "alloc")]
+pub mod weights;
+
+#[cfg(feature = "alloc")]
+pub use error::{Error, Result};
+pub use layer::{Dense, Flatten, LayerInfo, LayerKind};
+pub use network::Network;
+pub use sample::Sample;
+
+/// Re-exports of nalgebra, whose static matrices are this crate's currency.
+pub use nalgebra;
+pub use nalgebra::{SMatrix, SVector};
+
+/// Declares a network; see the crate documentation of `mlp` for the grammar.
+///
+/// ```
+/// use mlp_core::prelude::*;
+///
+/// network! {
+///     /// California housing regressor.
+///     pub struct Housing {
+///         Input[8] -> Dense<30, relu> -> Dense<1>
+///     }
+/// }
+/// assert_eq!(Housing::PARAMS, 8 * 30 + 30 + 30 + 1);
+/// ```
+#[macro_export]
+macro_rules! network {
+    ($($body:tt)*) => {
+        $crate::__private::network_impl! { ($crate) $($body)* }
+    };
+}
+
+/// What most programs need: `use mlp_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::activation::Activation;
+    pub use crate::network;
+    pub use crate::network::Network;
+    pub use crate::sample::Sample;
+    pub use nalgebra::{SMatrix, SVector};
+}
+
+/// Paths the `network!` macro expands to. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::activation::{self, Activation, ActivationKind};
+    pub use crate::initializer::Initializer;
+    pub use crate::layer::{Dense, Flatten, LayerInfo, LayerKind};
+    pub use crate::network::Network;
+    pub use core;
+    pub use mlp_macros::network_impl;
+    pub use nalgebra::{SMatrix, SVector};
+}

@@ -1,0 +1,132 @@
+//! `model.summary()` in Keras 3's format.
+//!
+//! ```
+//! use mlp_core::prelude::*;
+//!
+//! network! { pub struct Net { Flatten[2, 2] -> Dense<3, relu> } }
+//!
+//! let text = Net::new(0).summary().to_string();
+//! assert!(text.contains("│ dense (Dense)                   │ (None, 3)              │            15 │"));
+//! assert!(text.contains(" Total params: 15 (60.00 B)"));
+//! # Ok::<(), core::convert::Infallible>(())
+//! ```
+
+use crate::layer::LayerInfo;
+use crate::network::Network;
+use alloc::format;
+use alloc::string::String;
+use core::fmt;
+
+/// The summary table of a network; `Display` prints it.
+#[derive(Clone, Copy, Debug)]
+pub struct Summary {
+    name: &'static str,
+    layers: &'static [LayerInfo],
+    params: usize,
+}
+
+impl Summary {
+    /// The summary of network type `N`.
+    pub fn of<N: Network>() -> Self {
+        Self { name: N::NAME, layers: N::LAYERS, params: N::PARAMS }
+    }
+}
+
+const WIDTHS: [usize; 3] = [33, 24, 15];
+
+fn rule(f: &mut fmt::Formatter<'_>, left: char, fill: char, mid: char, right: char) -> fmt::Result {
+    let mut line = String::new();
+    line.push(left);
+    for (i, w) in WIDTHS.iter().enumerate() {
+        if i > 0 {
+            line.push(mid);
+        }
+        line.extend(core::iter::repeat_n(fill, *w));
+    }
+    line.push(right);
+    writeln!(f, "{line}")
+}
+
+fn row(f: &mut fmt::Formatter<'_>, bar: char, cells: [&str; 3]) -> fmt::Result {
+    let [a, b, c] = cells;
+    let [wa, wb, wc] = WIDTHS;
+    writeln!(f, "{bar} {a:<w1$} {bar} {b:<w2$} {bar} {c:>w3$} {bar}", w1 = wa - 2, w2 = wb - 2, w3 = wc - 2)
+}
+
+/// `266610` -> `266,610`.
+pub fn thousands(n: usize) -> String {
+    let digits = format!("{n}");
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Keras's `readable_memory_size`: `1.02 MB` for 1,066,440 bytes (powers of 1024).
+pub fn readable_bytes(bytes: usize) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < units.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!("{size:.2} {}", units[unit])
+}
+
+/// `FashionMlp` -> `fashion_mlp`, as Keras names a subclassed model.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, ch) in name.chars().enumerate() {
+        if ch.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(ch.to_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Model: \"{}\"", snake_case(self.name))?;
+        rule(f, '┏', '━', '┳', '┓')?;
+        row(f, '┃', ["Layer (type)", "Output Shape", "Param #"])?;
+        rule(f, '┡', '━', '╇', '┩')?;
+        for (i, layer) in self.layers.iter().enumerate() {
+            if i > 0 {
+                rule(f, '├', '─', '┼', '┤')?;
+            }
+            let name = format!("{} ({})", layer.name, layer.type_name());
+            let shape = format!("(None, {})", layer.output_size());
+            row(f, '│', [&name, &shape, &thousands(layer.params())])?;
+        }
+        rule(f, '└', '─', '┴', '┘')?;
+        let bytes = readable_bytes(self.params * 4);
+        writeln!(f, " Total params: {} ({bytes})", thousands(self.params))?;
+        writeln!(f, " Trainable params: {} ({bytes})", thousands(self.params))?;
+        writeln!(f, " Non-trainable params: 0 ({})", readable_bytes(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_keras_prints_them() {
+        assert_eq!(thousands(266_610), "266,610");
+        assert_eq!(thousands(610), "610");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(readable_bytes(266_610 * 4), "1.02 MB");
+        assert_eq!(readable_bytes(0), "0.00 B");
+        assert_eq!(snake_case("FashionMlp"), "fashion_mlp");
+    }
+}

@@ -1,0 +1,145 @@
+//! Writes the struct and its `Network` implementation. Every path goes through
+//! the runtime's hidden `__private` module, named by the path the wrapper
+//! macro passed in.
+
+use crate::names::ACTIVATIONS;
+use crate::validate::{Init, LayerModel, LayerModelKind, Model};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let Model { attrs, vis, ident, input_shape, layers } = model;
+    let name = ident.to_string();
+
+    let mut offset = 0_usize;
+    let mut fields = Vec::new();
+    let mut table = Vec::new();
+    let mut steps = Vec::new();
+    for layer in layers {
+        let field = &layer.field;
+        let layer_name = field.to_string();
+        let (ty, kind, step, doc) = match &layer.kind {
+            LayerModelKind::Flatten { rows, cols } => {
+                let n = rows * cols;
+                (
+                    quote!(#p::Flatten<#rows, #cols>),
+                    quote!(#p::LayerKind::Flatten { rows: #rows, cols: #cols }),
+                    quote!(let x = self.#field.forward_one::<#n>(&x);),
+                    format!("`{layer_name}`: Flatten, ({rows}, {cols}) -> {n}"),
+                )
+            }
+            LayerModelKind::Dense { inputs, units, activation, kernel, bias } => {
+                let act_ty = activation_type(activation);
+                let act_kind = act_ty.clone();
+                let (k, b) = (initializer(&p, kernel), initializer(&p, bias));
+                (
+                    quote!(#p::Dense<#inputs, #units, #p::activation::#act_ty>),
+                    quote!(#p::LayerKind::Dense {
+                        inputs: #inputs,
+                        units: #units,
+                        activation: #p::ActivationKind::#act_kind,
+                        kernel_initializer: #k,
+                        bias_initializer: #b,
+                    }),
+                    quote!(let x = self.#field.forward_one(&x);),
+                    format!("`{layer_name}`: Dense, {inputs} -> {units}, {activation}"),
+                )
+            }
+        };
+        fields.push(quote!(#[doc = #doc] pub #field: #ty,));
+        table.push(quote!(#p::LayerInfo { name: #layer_name, kind: #kind, offset: #offset },));
+        steps.push(step);
+        offset += layer.params();
+    }
+    let params = offset;
+    let out = layers.last().map_or(0, LayerModel::output_size);
+    let input_size: usize = input_shape.iter().product();
+    let input_ty = match input_shape.as_slice() {
+        [rows, cols] => quote!(#p::SMatrix<f32, #rows, #cols>),
+        _ => quote!(#p::SVector<f32, #input_size>),
+    };
+    let field_names = layers.iter().map(|l| &l.field);
+    let field_strs = layers.iter().map(|l| l.field.to_string());
+    let check = format_ident!("_MLP_LAYOUT_OF_{}", name.to_uppercase());
+
+    quote! {
+        #(#attrs)*
+        #[repr(C)]
+        #vis struct #ident {
+            #(#fields)*
+        }
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        const #check: () = {
+            // The `Network` contract: exactly PARAMS f32s, nothing else.
+            #p::core::assert!(#p::core::mem::size_of::<#ident>() == #params * 4);
+            #p::core::assert!(#p::core::mem::align_of::<#ident>() <= #p::core::mem::align_of::<f32>());
+        };
+
+        // SAFETY: #[repr(C)] of Flatten (zero-sized) and Dense layers, each a
+        // #[repr(C)] pair of f32 arrays: PARAMS f32s at the table's offsets,
+        // valid when zeroed; the size is asserted above.
+        unsafe impl #p::Network for #ident {
+            type Input = #input_ty;
+            type Output = #p::SVector<f32, #out>;
+            const NAME: &'static str = #name;
+            const INPUT_SHAPE: &'static [usize] = &[#(#input_shape),*];
+            const INPUT_SIZE: usize = #input_size;
+            const OUTPUT_SIZE: usize = #out;
+            const PARAMS: usize = #params;
+            const LAYERS: &'static [#p::LayerInfo] = &[#(#table)*];
+
+            #[inline]
+            fn predict_one(&self, x: &Self::Input) -> Self::Output {
+                let x = *x;
+                #(#steps)*
+                x
+            }
+        }
+
+        impl #p::core::fmt::Debug for #ident {
+            fn fmt(&self, f: &mut #p::core::fmt::Formatter<'_>) -> #p::core::fmt::Result {
+                f.debug_struct(#name)
+                    #(.field(#field_strs, &self.#field_names))*
+                    .finish()
+            }
+        }
+    }
+}
+
+fn activation_type(name: &str) -> proc_macro2::Ident {
+    let ty = ACTIVATIONS.iter().find(|(n, _)| *n == name).map_or("Linear", |(_, t)| t);
+    format_ident!("{}", ty)
+}
+
+fn initializer(p: &TokenStream, init: &Init) -> TokenStream {
+    let a = &init.args;
+    match init.name {
+        "zeros" => quote!(#p::Initializer::Zeros),
+        "ones" => quote!(#p::Initializer::Ones),
+        "constant" => {
+            let v = a[0];
+            quote!(#p::Initializer::Constant(#v))
+        }
+        "random_normal" => {
+            let (mean, stddev) = (a[0], a[1]);
+            quote!(#p::Initializer::RandomNormal { mean: #mean, stddev: #stddev })
+        }
+        "truncated_normal" => {
+            let (mean, stddev) = (a[0], a[1]);
+            quote!(#p::Initializer::TruncatedNormal { mean: #mean, stddev: #stddev })
+        }
+        "random_uniform" => {
+            let (minval, maxval) = (a[0], a[1]);
+            quote!(#p::Initializer::RandomUniform { minval: #minval, maxval: #maxval })
+        }
+        "glorot_normal" => quote!(#p::Initializer::GlorotNormal),
+        "he_uniform" => quote!(#p::Initializer::HeUniform),
+        "he_normal" => quote!(#p::Initializer::HeNormal),
+        "lecun_uniform" => quote!(#p::Initializer::LecunUniform),
+        "lecun_normal" => quote!(#p::Initializer::LecunNormal),
+        _ => quote!(#p::Initializer::GlorotUniform),
+    }
+}

@@ -1,0 +1,28 @@
+//! The `network!` macro of the `mlp` crate. Use it through `mlp::network!` or
+//! `mlp_core::network!`: those wrappers pass this macro the path of the runtime
+//! crate, so the expansion works from either crate and in `#![no_std]` crates.
+//!
+//! The work is split as in serde_derive: [`parse`] turns tokens into one struct
+//! per syntax node, [`validate`] checks every rule and collects every error
+//! (each spanned on the token at fault), [`expand`] writes the struct and its
+//! `Network` implementation through absolute paths into the runtime's hidden
+//! `__private` module.
+
+mod expand;
+mod names;
+mod parse;
+mod validate;
+
+use proc_macro::TokenStream;
+
+/// Implementation of `network!`; called by the `network!` wrappers with the
+/// runtime crate's path in parentheses first.
+#[doc(hidden)]
+#[proc_macro]
+pub fn network_impl(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as parse::MacroInput);
+    validate::validate(&input.network)
+        .map(|model| expand::expand(&input.krate, &model))
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
