@@ -31,6 +31,10 @@ pub mod activation;
 pub mod batch;
 #[cfg(feature = "alloc")]
 pub mod error;
+#[cfg(feature = "std")]
+pub mod fs;
+#[cfg(feature = "std")]
+pub mod history;
 pub mod initializer;
 pub mod layer;
 pub mod network;
