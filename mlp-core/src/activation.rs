@@ -355,7 +355,10 @@ mod tests {
             *a = *z as f32;
         }
         kind.forward(&mut a);
-        a.iter().enumerate().map(|(i, a)| (i as f64 + 1.0) * 0.3 * *a as f64).sum()
+        a.iter()
+            .enumerate()
+            .map(|(i, a)| (i as f64 + 1.0) * 0.3 * *a as f64)
+            .sum()
     }
 
     #[test]
@@ -392,7 +395,11 @@ mod tests {
         let check = |kind: ActivationKind, x: f32, want: f32| {
             let mut v = [x];
             kind.forward(&mut v);
-            assert!((v[0] - want).abs() < 1e-5, "{kind}({x}) = {} want {want}", v[0]);
+            assert!(
+                (v[0] - want).abs() < 1e-5,
+                "{kind}({x}) = {} want {want}",
+                v[0]
+            );
         };
         check(ActivationKind::Selu, -1.0, -1.111_330_7);
         check(ActivationKind::Elu, -1.0, -0.632_120_56);

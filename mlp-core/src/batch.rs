@@ -46,9 +46,17 @@ impl DenseShape {
         N::LAYERS
             .iter()
             .filter_map(|l| match l.kind {
-                LayerKind::Dense { inputs, units, activation, .. } => {
-                    Some(Self { offset: l.offset, inputs, units, activation })
-                }
+                LayerKind::Dense {
+                    inputs,
+                    units,
+                    activation,
+                    ..
+                } => Some(Self {
+                    offset: l.offset,
+                    inputs,
+                    units,
+                    activation,
+                }),
                 LayerKind::Flatten { .. } => None,
             })
             .collect()
@@ -87,13 +95,28 @@ impl<'a> MatRef<'a> {
 
     /// Any layout; panics if an element would fall outside `data`.
     pub fn strided(data: &'a [f32], rows: usize, cols: usize, rs: usize, cs: usize) -> Self {
-        assert!(rows == 0 || cols == 0 || (rows - 1) * rs + (cols - 1) * cs < data.len(), "matrix outside its slice");
-        Self { data, rows, cols, rs: rs as isize, cs: cs as isize }
+        assert!(
+            rows == 0 || cols == 0 || (rows - 1) * rs + (cols - 1) * cs < data.len(),
+            "matrix outside its slice"
+        );
+        Self {
+            data,
+            rows,
+            cols,
+            rs: rs as isize,
+            cs: cs as isize,
+        }
     }
 
     /// The transpose (a view, no copy).
     pub fn t(self) -> Self {
-        Self { rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs, ..self }
+        Self {
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+            ..self
+        }
     }
 }
 
@@ -183,10 +206,18 @@ impl Workspace {
     /// Runs the forward pass of the first `n` loaded samples; returns the
     /// output activations (`n x OUTPUT_SIZE`, row-major).
     pub fn forward(&mut self, params: &[f32], n: usize) -> &[f32] {
-        assert!(n <= self.capacity, "batch of {n} exceeds the workspace capacity {}", self.capacity);
+        assert!(
+            n <= self.capacity,
+            "batch of {n} exceeds the workspace capacity {}",
+            self.capacity
+        );
         for (l, layer) in self.layers.iter().enumerate() {
             let (prev, rest) = self.a.split_at_mut(l);
-            let input = if l == 0 { &self.input[..n * layer.inputs] } else { &prev[l - 1][..n * layer.inputs] };
+            let input = if l == 0 {
+                &self.input[..n * layer.inputs]
+            } else {
+                &prev[l - 1][..n * layer.inputs]
+            };
             let z = &mut self.z[l][..n * layer.units];
             // Bias first, then z += x · kernel.
             for row in z.chunks_exact_mut(layer.units) {
@@ -225,7 +256,11 @@ impl Workspace {
     pub fn output_and_delta(&mut self, n: usize) -> (&[f32], &[f32], &mut [f32]) {
         let last = self.layers.len() - 1;
         let len = n * self.layers[last].units;
-        (&self.z[last][..len], &self.a[last][..len], &mut self.delta[last][..len])
+        (
+            &self.z[last][..len],
+            &self.a[last][..len],
+            &mut self.delta[last][..len],
+        )
     }
 
     /// Back-propagates the output layer's dL/dz (see
@@ -234,7 +269,11 @@ impl Workspace {
     pub fn backward(&mut self, params: &[f32], n: usize, grads: &mut [f32]) {
         for l in (0..self.layers.len()).rev() {
             let layer = self.layers[l];
-            let input = if l == 0 { &self.input[..n * layer.inputs] } else { &self.a[l - 1][..n * layer.inputs] };
+            let input = if l == 0 {
+                &self.input[..n * layer.inputs]
+            } else {
+                &self.a[l - 1][..n * layer.inputs]
+            };
             let (lower, upper) = self.delta.split_at_mut(l);
             let delta = &upper[0][..n * layer.units];
             // dKernel (inputs x units, stored column-major) = xᵀ · delta:
@@ -268,8 +307,10 @@ impl Workspace {
                 );
                 let z = &self.z[l - 1][..n * prev.units];
                 let a = &self.a[l - 1][..n * prev.units];
-                for ((g, z), a) in
-                    da.chunks_exact_mut(prev.units).zip(z.chunks_exact(prev.units)).zip(a.chunks_exact(prev.units))
+                for ((g, z), a) in da
+                    .chunks_exact_mut(prev.units)
+                    .zip(z.chunks_exact(prev.units))
+                    .zip(a.chunks_exact(prev.units))
                 {
                     prev.activation.backward(z, a, g);
                 }
@@ -287,7 +328,10 @@ pub fn predict<N: Network>(model: &N, x: &[N::Input], batch_size: usize) -> Vec<
     for chunk in x.chunks(batch_size) {
         ws.load_inputs::<N>(chunk);
         let y = ws.forward(model.params(), chunk.len());
-        out.extend(y.chunks_exact(N::OUTPUT_SIZE).map(N::Output::from_row_major));
+        out.extend(
+            y.chunks_exact(N::OUTPUT_SIZE)
+                .map(N::Output::from_row_major),
+        );
     }
     out
 }

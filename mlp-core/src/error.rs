@@ -100,9 +100,22 @@ mod tests {
 
     #[test]
     fn messages_name_both_shapes() {
-        let e = Error::Shape { what: "dense/kernel".into(), expected: vec![784, 300], found: vec![300] };
-        assert_eq!(e.to_string(), "dense/kernel: expected shape (784, 300), found (300,)");
-        let e = Error::UnknownLayer { name: "dens".into(), known: vec!["flatten", "dense"] };
-        assert_eq!(e.to_string(), "no layer named `dens`; the layers are: flatten, dense");
+        let e = Error::Shape {
+            what: "dense/kernel".into(),
+            expected: vec![784, 300],
+            found: vec![300],
+        };
+        assert_eq!(
+            e.to_string(),
+            "dense/kernel: expected shape (784, 300), found (300,)"
+        );
+        let e = Error::UnknownLayer {
+            name: "dens".into(),
+            known: vec!["flatten", "dense"],
+        };
+        assert_eq!(
+            e.to_string(),
+            "no layer named `dens`; the layers are: flatten, dense"
+        );
     }
 }

@@ -46,7 +46,11 @@ pub struct History {
 impl History {
     /// An empty history for a run set up as `params`.
     pub fn new(params: HistoryParams) -> Self {
-        Self { params, epoch: Vec::new(), history: Vec::new() }
+        Self {
+            params,
+            epoch: Vec::new(),
+            history: Vec::new(),
+        }
     }
 
     /// Records one epoch's logs.
@@ -62,7 +66,10 @@ impl History {
 
     /// The values of one metric, by Keras's name.
     pub fn get(&self, name: &str) -> Option<&[f64]> {
-        self.history.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
+        self.history
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
     }
 
     /// The names recorded, in order.
@@ -83,26 +90,45 @@ impl History {
     /// Keras's `history.history` as JSON: `{"loss": [...], "accuracy": [...]}`,
     /// with `params` and `epoch` beside it.
     pub fn to_json(&self) -> Result<String> {
-        let map: serde_json::Map<String, serde_json::Value> =
-            self.history.iter().map(|(n, v)| (n.clone(), serde_json::json!(v))).collect();
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .history
+            .iter()
+            .map(|(n, v)| (n.clone(), serde_json::json!(v)))
+            .collect();
         let doc = serde_json::json!({ "params": self.params, "epoch": self.epoch, "history": map });
-        serde_json::to_string(&doc).map_err(|e| Error::Data { source_name: "history".into(), message: e.to_string() })
+        serde_json::to_string(&doc).map_err(|e| Error::Data {
+            source_name: "history".into(),
+            message: e.to_string(),
+        })
     }
 
     /// One row per epoch: `epoch,loss,accuracy,...` (as Keras's CSVLogger).
     pub fn to_csv(&self) -> Result<String> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let to_err = |e: csv::Error| Error::Data { source_name: "history".into(), message: e.to_string() };
+        let to_err = |e: csv::Error| Error::Data {
+            source_name: "history".into(),
+            message: e.to_string(),
+        };
         let mut header = vec!["epoch".to_string()];
         header.extend(self.names().map(str::to_string));
         w.write_record(&header).map_err(to_err)?;
         for (i, epoch) in self.epoch.iter().enumerate() {
             let mut row = vec![epoch.to_string()];
-            row.extend(self.history.iter().map(|(_, v)| v.get(i).map_or(String::new(), |x| x.to_string())));
+            row.extend(
+                self.history
+                    .iter()
+                    .map(|(_, v)| v.get(i).map_or(String::new(), |x| x.to_string())),
+            );
             w.write_record(&row).map_err(to_err)?;
         }
-        let bytes = w.into_inner().map_err(|e| Error::Data { source_name: "history".into(), message: e.to_string() })?;
-        String::from_utf8(bytes).map_err(|e| Error::Data { source_name: "history".into(), message: e.to_string() })
+        let bytes = w.into_inner().map_err(|e| Error::Data {
+            source_name: "history".into(),
+            message: e.to_string(),
+        })?;
+        String::from_utf8(bytes).map_err(|e| Error::Data {
+            source_name: "history".into(),
+            message: e.to_string(),
+        })
     }
 
     /// Writes [`History::to_json`] to `path`, whole or not at all.
@@ -125,7 +151,10 @@ mod tests {
         let mut h = History::new(HistoryParams::default());
         h.push_epoch(0, &[("loss", 1.0), ("val_loss", 2.0)]);
         h.push_epoch(1, &[("loss", 0.5), ("val_loss", 1.5)]);
-        assert_eq!(h.to_csv().unwrap(), "epoch,loss,val_loss\n0,1,2\n1,0.5,1.5\n");
+        assert_eq!(
+            h.to_csv().unwrap(),
+            "epoch,loss,val_loss\n0,1,2\n1,0.5,1.5\n"
+        );
         assert_eq!(h.len(), 2);
         assert_eq!(h.names().collect::<Vec<_>>(), ["loss", "val_loss"]);
     }

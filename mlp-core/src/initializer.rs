@@ -81,11 +81,20 @@ impl Default for Initializer {
 
 impl Initializer {
     /// Keras's `RandomNormal()` defaults.
-    pub const RANDOM_NORMAL: Self = Self::RandomNormal { mean: 0.0, stddev: 0.05 };
+    pub const RANDOM_NORMAL: Self = Self::RandomNormal {
+        mean: 0.0,
+        stddev: 0.05,
+    };
     /// Keras's `RandomUniform()` defaults.
-    pub const RANDOM_UNIFORM: Self = Self::RandomUniform { minval: -0.05, maxval: 0.05 };
+    pub const RANDOM_UNIFORM: Self = Self::RandomUniform {
+        minval: -0.05,
+        maxval: 0.05,
+    };
     /// Keras's `TruncatedNormal()` defaults.
-    pub const TRUNCATED_NORMAL: Self = Self::TruncatedNormal { mean: 0.0, stddev: 0.05 };
+    pub const TRUNCATED_NORMAL: Self = Self::TruncatedNormal {
+        mean: 0.0,
+        stddev: 0.05,
+    };
 
     /// Keras's name of the initializer.
     pub const fn name(&self) -> &'static str {
@@ -106,7 +115,13 @@ impl Initializer {
     }
 
     /// Fills `out` for a layer with `fan_in` inputs and `fan_out` units.
-    pub fn fill<R: Rng + ?Sized>(&self, out: &mut [f32], fan_in: usize, fan_out: usize, rng: &mut R) {
+    pub fn fill<R: Rng + ?Sized>(
+        &self,
+        out: &mut [f32],
+        fan_in: usize,
+        fan_out: usize,
+        rng: &mut R,
+    ) {
         let (fan_in, fan_out) = (fan_in.max(1) as f32, fan_out.max(1) as f32);
         let avg = (fan_in + fan_out) / 2.0;
         match *self {
@@ -120,9 +135,9 @@ impl Initializer {
             }
             Self::RandomUniform { minval, maxval } => uniform(out, minval, maxval, rng),
             Self::TruncatedNormal { mean, stddev } => truncated(out, mean, stddev, rng),
-            Self::GlorotUniform => symmetric(out, (3.0 / avg).sqrt(), rng),
-            Self::HeUniform => symmetric(out, (6.0 / fan_in).sqrt(), rng),
-            Self::LecunUniform => symmetric(out, (3.0 / fan_in).sqrt(), rng),
+            Self::GlorotUniform => symmetric(out, libm::sqrtf(3.0 / avg), rng),
+            Self::HeUniform => symmetric(out, libm::sqrtf(6.0 / fan_in), rng),
+            Self::LecunUniform => symmetric(out, libm::sqrtf(3.0 / fan_in), rng),
             Self::GlorotNormal => scaled_truncated(out, 1.0 / avg, rng),
             Self::HeNormal => scaled_truncated(out, 2.0 / fan_in, rng),
             Self::LecunNormal => scaled_truncated(out, 1.0 / fan_in, rng),
@@ -163,7 +178,12 @@ fn truncated<R: Rng + ?Sized>(out: &mut [f32], mean: f32, stddev: f32, rng: &mut
 }
 
 fn scaled_truncated<R: Rng + ?Sized>(out: &mut [f32], variance: f32, rng: &mut R) {
-    truncated(out, 0.0, variance.sqrt() / TRUNCATED_STDDEV_CORRECTION, rng)
+    truncated(
+        out,
+        0.0,
+        libm::sqrtf(variance) / TRUNCATED_STDDEV_CORRECTION,
+        rng,
+    )
 }
 
 #[cfg(all(test, feature = "std"))]
@@ -186,11 +206,35 @@ mod tests {
     fn variance_scaling_matches_keras() {
         // (initializer, fan_in, fan_out, expected variance, bound on |w|)
         let cases = [
-            (Initializer::GlorotUniform, 784, 300, 2.0_f32 / 1084.0, (6.0_f32 / 1084.0).sqrt()),
-            (Initializer::GlorotNormal, 784, 300, 2.0_f32 / 1084.0, f32::MAX),
-            (Initializer::HeUniform, 300, 100, 2.0 / 300.0, (6.0_f32 / 300.0).sqrt()),
+            (
+                Initializer::GlorotUniform,
+                784,
+                300,
+                2.0_f32 / 1084.0,
+                (6.0_f32 / 1084.0).sqrt(),
+            ),
+            (
+                Initializer::GlorotNormal,
+                784,
+                300,
+                2.0_f32 / 1084.0,
+                f32::MAX,
+            ),
+            (
+                Initializer::HeUniform,
+                300,
+                100,
+                2.0 / 300.0,
+                (6.0_f32 / 300.0).sqrt(),
+            ),
             (Initializer::HeNormal, 300, 100, 2.0 / 300.0, f32::MAX),
-            (Initializer::LecunUniform, 100, 10, 1.0 / 100.0, (3.0_f32 / 100.0).sqrt()),
+            (
+                Initializer::LecunUniform,
+                100,
+                10,
+                1.0 / 100.0,
+                (3.0_f32 / 100.0).sqrt(),
+            ),
             (Initializer::LecunNormal, 100, 10, 1.0 / 100.0, f32::MAX),
             (Initializer::RANDOM_NORMAL, 1, 1, 0.0025, f32::MAX),
             (Initializer::RANDOM_UNIFORM, 1, 1, 0.01 / 12.0, 0.05),
@@ -198,7 +242,10 @@ mod tests {
         for (init, fan_in, fan_out, var, bound) in cases {
             let (m, v, max) = stats(init, fan_in, fan_out);
             assert!(m.abs() < 0.01 * var.sqrt() + 1e-4, "{init}: mean {m}");
-            assert!((v / var - 1.0).abs() < 0.03, "{init}: variance {v}, want {var}");
+            assert!(
+                (v / var - 1.0).abs() < 0.03,
+                "{init}: variance {v}, want {var}"
+            );
             assert!(max <= bound, "{init}: |w| {max} > {bound}");
         }
     }

@@ -37,7 +37,10 @@ pub mod fs;
 pub mod history;
 pub mod initializer;
 pub mod layer;
+pub mod loss;
+pub mod metrics;
 pub mod network;
+pub mod optim;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;

@@ -85,8 +85,13 @@ pub unsafe trait Network: Sized + Send + Sync + 'static {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let params = self.params_mut();
         for layer in Self::LAYERS {
-            if let LayerKind::Dense { inputs, units, kernel_initializer, bias_initializer, .. } =
-                layer.kind
+            if let LayerKind::Dense {
+                inputs,
+                units,
+                kernel_initializer,
+                bias_initializer,
+                ..
+            } = layer.kind
             {
                 let (kernel, rest) = params[layer.offset..].split_at_mut(inputs * units);
                 kernel_initializer.fill(kernel, inputs, units, &mut rng);
@@ -119,12 +124,13 @@ pub unsafe trait Network: Sized + Send + Sync + 'static {
     /// A layer by name, with its weights (Keras's `model.get_layer(name)`).
     #[cfg(feature = "alloc")]
     fn get_layer(&self, name: &str) -> crate::Result<crate::weights::LayerView<'_>> {
-        let info = Self::LAYERS.iter().find(|l| l.name == name).ok_or_else(|| {
-            crate::Error::UnknownLayer {
+        let info = Self::LAYERS
+            .iter()
+            .find(|l| l.name == name)
+            .ok_or_else(|| crate::Error::UnknownLayer {
                 name: name.into(),
                 known: Self::LAYERS.iter().map(|l| l.name).collect(),
-            }
-        })?;
+            })?;
         Ok(crate::weights::LayerView::new(info, self.params()))
     }
 

@@ -28,7 +28,11 @@ pub struct Summary {
 impl Summary {
     /// The summary of network type `N`.
     pub fn of<N: Network>() -> Self {
-        Self { name: N::NAME, layers: N::LAYERS, params: N::PARAMS }
+        Self {
+            name: N::NAME,
+            layers: N::LAYERS,
+            params: N::PARAMS,
+        }
     }
 }
 
@@ -50,7 +54,13 @@ fn rule(f: &mut fmt::Formatter<'_>, left: char, fill: char, mid: char, right: ch
 fn row(f: &mut fmt::Formatter<'_>, bar: char, cells: [&str; 3]) -> fmt::Result {
     let [a, b, c] = cells;
     let [wa, wb, wc] = WIDTHS;
-    writeln!(f, "{bar} {a:<w1$} {bar} {b:<w2$} {bar} {c:>w3$} {bar}", w1 = wa - 2, w2 = wb - 2, w3 = wc - 2)
+    writeln!(
+        f,
+        "{bar} {a:<w1$} {bar} {b:<w2$} {bar} {c:>w3$} {bar}",
+        w1 = wa - 2,
+        w2 = wb - 2,
+        w3 = wc - 2
+    )
 }
 
 /// `266610` -> `266,610`.

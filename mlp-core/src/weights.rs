@@ -43,7 +43,10 @@ pub struct LayerView<'a> {
 
 impl<'a> LayerView<'a> {
     pub(crate) fn new(info: &'static LayerInfo, params: &'a [f32]) -> Self {
-        Self { info, params: &params[info.offset..info.offset + info.params()] }
+        Self {
+            info,
+            params: &params[info.offset..info.offset + info.params()],
+        }
     }
 
     /// The layer's name.
@@ -59,13 +62,20 @@ impl<'a> LayerView<'a> {
     /// The kernel as an `inputs x units` matrix view (None for layers without one).
     pub fn kernel(&self) -> Option<DMatrixView<'a, f32>> {
         let (inputs, units, _) = self.info.dense()?;
-        Some(DMatrixView::from_slice(&self.params[..inputs * units], inputs, units))
+        Some(DMatrixView::from_slice(
+            &self.params[..inputs * units],
+            inputs,
+            units,
+        ))
     }
 
     /// The bias (None for layers without one).
     pub fn bias(&self) -> Option<DVectorView<'a, f32>> {
         let (inputs, units, _) = self.info.dense()?;
-        Some(DVectorView::from_slice(&self.params[inputs * units..], units))
+        Some(DVectorView::from_slice(
+            &self.params[inputs * units..],
+            units,
+        ))
     }
 
     /// Keras's `layer.get_weights()`: `[kernel, bias]`, or nothing.
@@ -96,32 +106,54 @@ pub(crate) fn get_weights(layers: &[LayerInfo], params: &[f32]) -> Vec<NamedArra
                 data[i * units + u] = kernel[u * inputs + i];
             }
         }
-        out.push(NamedArray { name: format!("{}/kernel", layer.name), shape: vec![inputs, units], data });
+        out.push(NamedArray {
+            name: format!("{}/kernel", layer.name),
+            shape: vec![inputs, units],
+            data,
+        });
         let bias = &params[offset + inputs * units..offset + inputs * units + units];
-        out.push(NamedArray { name: format!("{}/bias", layer.name), shape: vec![units], data: bias.to_vec() });
+        out.push(NamedArray {
+            name: format!("{}/bias", layer.name),
+            shape: vec![units],
+            data: bias.to_vec(),
+        });
     }
     out
 }
 
-pub(crate) fn set_weights(layers: &[LayerInfo], params: &mut [f32], arrays: &[NamedArray]) -> Result<()> {
+pub(crate) fn set_weights(
+    layers: &[LayerInfo],
+    params: &mut [f32],
+    arrays: &[NamedArray],
+) -> Result<()> {
     let dense: Vec<_> = dense_layers(layers).collect();
     if arrays.len() != 2 * dense.len() {
         return Err(Error::Length {
-            what: format!("set_weights: weight arrays (a kernel and a bias for each of {} Dense layers)", dense.len()),
+            what: format!(
+                "set_weights: weight arrays (a kernel and a bias for each of {} Dense layers)",
+                dense.len()
+            ),
             expected: 2 * dense.len(),
             found: arrays.len(),
         });
     }
     // Check everything first: a failed call changes nothing.
     for (pair, (layer, inputs, units, _)) in arrays.chunks(2).zip(&dense) {
-        for (array, (part, shape)) in pair.iter().zip([("kernel", vec![*inputs, *units]), ("bias", vec![*units])]) {
+        for (array, (part, shape)) in pair
+            .iter()
+            .zip([("kernel", vec![*inputs, *units]), ("bias", vec![*units])])
+        {
             if array.shape != shape || array.data.len() != shape.iter().product::<usize>() {
                 let found = if array.data.len() == array.shape.iter().product::<usize>() {
                     array.shape.clone()
                 } else {
                     vec![array.data.len()]
                 };
-                return Err(Error::Shape { what: format!("{}/{part}", layer.name), expected: shape, found });
+                return Err(Error::Shape {
+                    what: format!("{}/{part}", layer.name),
+                    expected: shape,
+                    found,
+                });
             }
         }
     }
@@ -133,7 +165,8 @@ pub(crate) fn set_weights(layers: &[LayerInfo], params: &mut [f32], arrays: &[Na
                 kernel[u * inputs + i] = pair[0].data[i * units + u];
             }
         }
-        params[offset + inputs * units..offset + inputs * units + units].copy_from_slice(&pair[1].data);
+        params[offset + inputs * units..offset + inputs * units + units]
+            .copy_from_slice(&pair[1].data);
     }
     Ok(())
 }
@@ -146,7 +179,11 @@ mod tests {
     use alloc::string::ToString;
 
     const LAYERS: [LayerInfo; 2] = [
-        LayerInfo { name: "flatten", kind: LayerKind::Flatten { rows: 1, cols: 2 }, offset: 0 },
+        LayerInfo {
+            name: "flatten",
+            kind: LayerKind::Flatten { rows: 1, cols: 2 },
+            offset: 0,
+        },
         LayerInfo {
             name: "dense",
             kind: LayerKind::Dense {
@@ -178,7 +215,10 @@ mod tests {
         let mut w = get_weights(&LAYERS, &[1.0; 9]);
         w[0].shape = vec![3, 2];
         let err = set_weights(&LAYERS, &mut params, &w).unwrap_err();
-        assert_eq!(err.to_string(), "dense/kernel: expected shape (2, 3), found (3, 2)");
+        assert_eq!(
+            err.to_string(),
+            "dense/kernel: expected shape (2, 3), found (3, 2)"
+        );
         assert_eq!(params, [0.0; 9]);
         let err = set_weights(&LAYERS, &mut params, &w[..1]).unwrap_err();
         assert!(err.to_string().contains("expected 2, found 1"), "{err}");

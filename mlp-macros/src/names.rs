@@ -55,7 +55,10 @@ pub fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) ->
 
 /// `a`, `b` or `c`, each in backticks.
 pub fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
-    let names: Vec<String> = names.into_iter().map(|n| format!("`{}`", n.as_ref())).collect();
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect();
     match names.len() {
         0 => String::new(),
         1 => names[0].clone(),
@@ -74,7 +77,10 @@ mod tests {
         assert_eq!(did_you_mean("Relu", acts()), Some("relu"));
         assert_eq!(did_you_mean("softmx", acts()), Some("softmax"));
         assert_eq!(did_you_mean("banana", acts()), None);
-        assert_eq!(did_you_mean("he_norml", INITIALIZERS.iter().copied()), Some("he_normal"));
+        assert_eq!(
+            did_you_mean("he_norml", INITIALIZERS.iter().copied()),
+            Some("he_normal")
+        );
         assert_eq!(list(["a", "b", "c"]), "`a`, `b` or `c`");
     }
 }

@@ -30,7 +30,10 @@ impl Parse for MacroInput {
         let content;
         syn::parenthesized!(content in input);
         let krate = content.parse()?;
-        Ok(Self { krate, network: input.parse()? })
+        Ok(Self {
+            krate,
+            network: input.parse()?,
+        })
     }
 }
 
@@ -64,7 +67,9 @@ impl Parse for Network {
         let mut chain = vec![content.parse::<Layer>()?];
         while !content.is_empty() {
             if !content.peek(Token![->]) {
-                return Err(content.error("expected `->` between layers, or the end of the network"));
+                return Err(
+                    content.error("expected `->` between layers, or the end of the network")
+                );
             }
             content.parse::<Token![->]>()?;
             if content.is_empty() {
@@ -73,9 +78,17 @@ impl Parse for Network {
             chain.push(content.parse()?);
         }
         if !input.is_empty() {
-            return Err(input.error("unexpected tokens after the network's braces: declare one network per `network!`"));
+            return Err(input.error(
+                "unexpected tokens after the network's braces: declare one network per `network!`",
+            ));
         }
-        Ok(Self { attrs, vis, ident, chain, brace_span: brace.span.join() })
+        Ok(Self {
+            attrs,
+            vis,
+            ident,
+            chain,
+            brace_span: brace.span.join(),
+        })
     }
 }
 
@@ -110,7 +123,10 @@ impl Parse for Layer {
             input.parse::<Token![:]>()?;
             let lookahead = input.lookahead1();
             if !lookahead.peek(Ident) {
-                return Err(syn::Error::new(input.span(), "expected a layer after its name, such as `Dense<300, relu>`"));
+                return Err(syn::Error::new(
+                    input.span(),
+                    "expected a layer after its name, such as `Dense<300, relu>`",
+                ));
             }
             (Some(first), input.parse()?)
         } else {
@@ -120,7 +136,10 @@ impl Parse for Layer {
             let content;
             let bracket = bracketed!(content in input);
             let dims = Punctuated::<LitInt, Token![,]>::parse_terminated(&content)?;
-            LayerBody::Shape { span: bracket.span.join(), dims: dims.into_iter().collect() }
+            LayerBody::Shape {
+                span: bracket.span.join(),
+                dims: dims.into_iter().collect(),
+            }
         } else if input.peek(Token![<]) {
             let lt: Token![<] = input.parse()?;
             let mut args = Vec::new();
@@ -164,7 +183,10 @@ impl Parse for Arg {
             let ident: Ident = input.parse()?;
             if input.peek(Token![=]) {
                 input.parse::<Token![=]>()?;
-                Ok(Self::Option { key: ident, value: input.parse()? })
+                Ok(Self::Option {
+                    key: ident,
+                    value: input.parse()?,
+                })
             } else {
                 Ok(Self::Ident(ident))
             }
@@ -188,7 +210,10 @@ impl Parse for InitExpr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let lookahead = input.lookahead1();
         if !lookahead.peek(Ident) {
-            return Err(syn::Error::new(input.span(), "expected an initializer such as `glorot_uniform` or `zeros`"));
+            return Err(syn::Error::new(
+                input.span(),
+                "expected an initializer such as `glorot_uniform` or `zeros`",
+            ));
         }
         let name: Ident = input.parse()?;
         let mut span = name.span();
@@ -197,7 +222,9 @@ impl Parse for InitExpr {
             let content;
             let paren = parenthesized!(content in input);
             span = span.join(paren.span.join()).unwrap_or(span);
-            args = Punctuated::<InitArg, Token![,]>::parse_terminated(&content)?.into_iter().collect();
+            args = Punctuated::<InitArg, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
         }
         Ok(Self { name, args, span })
     }
@@ -230,8 +257,16 @@ impl Parse for InitArg {
         } else {
             return Err(lookahead.error());
         };
-        let start = key.as_ref().map(|k| k.span()).or(neg.map(|n| n.span())).unwrap_or(lit_span);
+        let start = key
+            .as_ref()
+            .map(|k| k.span())
+            .or(neg.map(|n| n.span()))
+            .unwrap_or(lit_span);
         let span = start.join(lit_span).unwrap_or(lit_span);
-        Ok(Self { key, value: if neg.is_some() { -value } else { value }, span })
+        Ok(Self {
+            key,
+            value: if neg.is_some() { -value } else { value },
+            span,
+        })
     }
 }

@@ -25,8 +25,17 @@ pub struct LayerModel {
 }
 
 pub enum LayerModelKind {
-    Flatten { rows: usize, cols: usize },
-    Dense { inputs: usize, units: usize, activation: &'static str, kernel: Init, bias: Init },
+    Flatten {
+        rows: usize,
+        cols: usize,
+    },
+    Dense {
+        inputs: usize,
+        units: usize,
+        activation: &'static str,
+        kernel: Init,
+        bias: Init,
+    },
 }
 
 /// An initializer and its arguments, resolved.
@@ -38,7 +47,10 @@ pub struct Init {
 
 impl Init {
     fn plain(name: &'static str) -> Self {
-        Self { name, args: Vec::new() }
+        Self {
+            name,
+            args: Vec::new(),
+        }
     }
 }
 
@@ -92,7 +104,9 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
             ),
             "Flatten" | "Input" => {
                 let want = if kind == "Flatten" { 2 } else { 1 };
-                let Some(dims) = shape(&mut errors, layer, &kind, want) else { continue };
+                let Some(dims) = shape(&mut errors, layer, &kind, want) else {
+                    continue;
+                };
                 input_shape = dims.clone();
                 width = dims.iter().product();
                 if kind == "Input" {
@@ -105,7 +119,13 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                     continue;
                 }
                 let field = layer_name(&mut errors, &mut seen, &mut counters, layer, "flatten");
-                layers.push(LayerModel { field, kind: LayerModelKind::Flatten { rows: dims[0], cols: dims[1] } });
+                layers.push(LayerModel {
+                    field,
+                    kind: LayerModelKind::Flatten {
+                        rows: dims[0],
+                        cols: dims[1],
+                    },
+                });
             }
             "Dense" if index == 0 => errors.push(
                 layer.kind.span(),
@@ -127,12 +147,23 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                     Some(near) => format!("; did you mean `{near}`?"),
                     None => String::new(),
                 };
-                let expected = if index == 0 { "`Flatten` or `Input`" } else { "`Dense`" };
-                errors.push(layer.kind.span(), format!("unknown layer `{other}`: expected {expected}{hint}"));
+                let expected = if index == 0 {
+                    "`Flatten` or `Input`"
+                } else {
+                    "`Dense`"
+                };
+                errors.push(
+                    layer.kind.span(),
+                    format!("unknown layer `{other}`: expected {expected}{hint}"),
+                );
             }
         }
     }
-    if errors.0.is_none() && !layers.iter().any(|l| matches!(l.kind, LayerModelKind::Dense { .. })) {
+    if errors.0.is_none()
+        && !layers
+            .iter()
+            .any(|l| matches!(l.kind, LayerModelKind::Dense { .. }))
+    {
         errors.push(
             network.brace_span,
             "a network needs at least one Dense layer after its input, such as `-> Dense<10, softmax>`",
@@ -152,14 +183,31 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
 
 /// The dimensions of `Flatten[r, c]` or `Input[n]`.
 fn shape(errors: &mut Errors, layer: &Layer, kind: &str, want: usize) -> Option<Vec<usize>> {
-    let example = if want == 2 { "`Flatten[28, 28]`" } else { "`Input[8]`" };
+    let example = if want == 2 {
+        "`Flatten[28, 28]`"
+    } else {
+        "`Input[8]`"
+    };
     let LayerBody::Shape { span, dims } = &layer.body else {
-        errors.push(layer.kind.span(), format!("`{kind}` needs its input shape in brackets, as in {example}"));
+        errors.push(
+            layer.kind.span(),
+            format!("`{kind}` needs its input shape in brackets, as in {example}"),
+        );
         return None;
     };
     if dims.len() != want {
-        let what = if want == 2 { "two dimensions (rows, columns)" } else { "one dimension (the number of features)" };
-        errors.push(*span, format!("`{kind}` takes {what}, found {}: write {example}", dims.len()));
+        let what = if want == 2 {
+            "two dimensions (rows, columns)"
+        } else {
+            "one dimension (the number of features)"
+        };
+        errors.push(
+            *span,
+            format!(
+                "`{kind}` takes {what}, found {}: write {example}",
+                dims.len()
+            ),
+        );
         return None;
     }
     let mut out = Vec::new();
@@ -195,7 +243,11 @@ fn layer_name(
         Some(name) => name.clone(),
         None => {
             let n = counters.entry(prefix).or_insert(0);
-            let name = if *n == 0 { prefix.to_string() } else { format!("{prefix}_{n}") };
+            let name = if *n == 0 {
+                prefix.to_string()
+            } else {
+                format!("{prefix}_{n}")
+            };
             *n += 1;
             Ident::new(&name, layer.kind.span())
         }
@@ -207,14 +259,20 @@ fn layer_name(
         } else {
             "this is the default name of this layer; rename the other layer"
         };
-        errors.push(ident.span(), format!("two layers are named `{name}`: {how}"));
+        errors.push(
+            ident.span(),
+            format!("two layers are named `{name}`: {how}"),
+        );
     }
     ident
 }
 
 fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModelKind> {
     let LayerBody::Args { span, args } = &layer.body else {
-        errors.push(layer.kind.span(), "`Dense` needs its number of units, as in `Dense<300, relu>`");
+        errors.push(
+            layer.kind.span(),
+            "`Dense` needs its number of units, as in `Dense<300, relu>`",
+        );
         return None;
     };
     let mut units = None;
@@ -229,23 +287,43 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
                 ok &= units.is_some();
             }
             Arg::Int(lit) => {
-                errors.push(lit.span(), "the number of units comes first and only once: `Dense<300, relu>`");
+                errors.push(
+                    lit.span(),
+                    "the number of units comes first and only once: `Dense<300, relu>`",
+                );
                 ok = false;
             }
-            Arg::Ident(ident) if i == 1 => match ACTIVATIONS.iter().find(|(name, _)| ident == name) {
+            Arg::Ident(ident) if i == 1 => match ACTIVATIONS.iter().find(|(name, _)| ident == name)
+            {
                 Some((name, _)) => activation = Some(name),
                 None => {
-                    let hint = match names::did_you_mean(&ident.to_string(), ACTIVATIONS.iter().map(|(n, _)| *n)) {
+                    let hint = match names::did_you_mean(
+                        &ident.to_string(),
+                        ACTIVATIONS.iter().map(|(n, _)| *n),
+                    ) {
                         Some(near) => format!("did you mean `{near}`?"),
-                        None => format!("expected one of {}", names::list(ACTIVATIONS.iter().map(|(n, _)| n))),
+                        None => format!(
+                            "expected one of {}",
+                            names::list(ACTIVATIONS.iter().map(|(n, _)| n))
+                        ),
                     };
-                    errors.push(ident.span(), format!("unknown activation `{ident}`: {hint}"));
+                    errors.push(
+                        ident.span(),
+                        format!("unknown activation `{ident}`: {hint}"),
+                    );
                     ok = false;
                 }
             },
             Arg::Ident(ident) => {
-                let what = if i == 0 { "the number of units comes first" } else { "the activation comes second" };
-                errors.push(ident.span(), format!("unexpected `{ident}`: {what}, as in `Dense<300, relu>`"));
+                let what = if i == 0 {
+                    "the number of units comes first"
+                } else {
+                    "the activation comes second"
+                };
+                errors.push(
+                    ident.span(),
+                    format!("unexpected `{ident}`: {what}, as in `Dense<300, relu>`"),
+                );
                 ok = false;
             }
             Arg::Option { key, value } => {
@@ -274,7 +352,10 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
         }
     }
     if units.is_none() && ok {
-        errors.push(*span, "`Dense` needs its number of units first, as in `Dense<300, relu>`");
+        errors.push(
+            *span,
+            "`Dense` needs its number of units first, as in `Dense<300, relu>`",
+        );
         return None;
     }
     ok.then(|| LayerModelKind::Dense {
@@ -294,7 +375,10 @@ fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
             Some(near) => format!("did you mean `{near}`?"),
             None => format!("expected one of {}", names::list(INITIALIZERS)),
         };
-        errors.push(expr.name.span(), format!("unknown initializer `{name}`: {hint}"));
+        errors.push(
+            expr.name.span(),
+            format!("unknown initializer `{name}`: {hint}"),
+        );
         return None;
     };
     // Parameters in order, with Keras's defaults.
@@ -327,14 +411,26 @@ fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
     }
     match known {
         "random_normal" | "truncated_normal" if values[1] <= 0.0 => {
-            errors.push(expr.span, format!("`{known}` needs a positive `stddev`, found {}", values[1]));
+            errors.push(
+                expr.span,
+                format!("`{known}` needs a positive `stddev`, found {}", values[1]),
+            );
             ok = false;
         }
         "random_uniform" if values[0] >= values[1] => {
-            errors.push(expr.span, format!("`random_uniform` needs `minval < maxval`, found {} and {}", values[0], values[1]));
+            errors.push(
+                expr.span,
+                format!(
+                    "`random_uniform` needs `minval < maxval`, found {} and {}",
+                    values[0], values[1]
+                ),
+            );
             ok = false;
         }
         _ => {}
     }
-    ok.then_some(Init { name: known, args: values })
+    ok.then_some(Init {
+        name: known,
+        args: values,
+    })
 }

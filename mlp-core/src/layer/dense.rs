@@ -40,7 +40,11 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
     /// A layer with all weights zero (by value: for small layers and `static`s;
     /// networks build their layers in place on the heap).
     pub fn zeros() -> Self {
-        Self { kernel: SMatrix::zeros(), bias: SVector::zeros(), activation: PhantomData }
+        Self {
+            kernel: SMatrix::zeros(),
+            bias: SVector::zeros(),
+            activation: PhantomData,
+        }
     }
 
     /// A layer from its kernel and bias, usable in `const` and `static` items

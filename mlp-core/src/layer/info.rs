@@ -78,7 +78,12 @@ impl LayerInfo {
     /// For a Dense layer: (inputs, units, activation).
     pub const fn dense(&self) -> Option<(usize, usize, ActivationKind)> {
         match self.kind {
-            LayerKind::Dense { inputs, units, activation, .. } => Some((inputs, units, activation)),
+            LayerKind::Dense {
+                inputs,
+                units,
+                activation,
+                ..
+            } => Some((inputs, units, activation)),
             LayerKind::Flatten { .. } => None,
         }
     }
