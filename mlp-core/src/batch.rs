@@ -23,9 +23,10 @@
 use crate::activation::ActivationKind;
 use crate::layer::LayerKind;
 use crate::network::Network;
+use crate::pool::{Pool, split};
 use crate::sample::Sample;
-use alloc::vec;
-use alloc::vec::Vec;
+use std::vec;
+use std::vec::Vec;
 
 /// One Dense layer as the batch path sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -150,8 +151,50 @@ pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) 
     }
 }
 
-/// Buffers for forward and backward passes of up to `capacity` samples.
-#[derive(Clone, Debug)]
+/// A pointer that may cross to the pool's threads; every phase writes
+/// disjoint elements through it.
+#[derive(Clone, Copy)]
+struct Shared(*mut f32);
+// SAFETY: used only inside `Pool::run` phases whose threads touch disjoint
+// elements, and only while the buffer it points into is borrowed by the caller.
+unsafe impl Send for Shared {}
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    /// The pointer (a method, so closures capture the whole `Shared`).
+    fn ptr(self) -> *mut f32 {
+        self.0
+    }
+}
+
+/// Products smaller than this many multiply-adds run on one thread: handing
+/// them to another costs more than it saves.
+const PARALLEL_MIN_MACS: usize = 1 << 16;
+
+/// `c = alpha * a · b + beta * c` into a raw, strided output.
+///
+/// # Safety
+/// `c` must be valid for writes at every `i * rsc + j * csc` for `i < a.rows`,
+/// `j < b.cols`, and no other thread may touch those elements meanwhile.
+unsafe fn gemm_raw(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: *mut f32, rsc: usize, csc: usize) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    debug_assert_eq!(k, b.rows);
+    if m == 0 || n == 0 {
+        return;
+    }
+    // SAFETY: `MatRef` checked `a` and `b`; the caller vouches for `c`.
+    unsafe {
+        matrixmultiply::sgemm(
+            m, k, n, alpha, a.data.as_ptr(), a.rs, a.cs, b.data.as_ptr(), b.rs, b.cs, beta, c, rsc as isize,
+            csc as isize,
+        );
+    }
+}
+
+/// Buffers for forward and backward passes of up to `capacity` samples, and
+/// the threads that share each product (split along the output's columns,
+/// so each thread packs only its part of the weights).
+#[derive(Debug)]
 pub struct Workspace {
     capacity: usize,
     layers: Vec<DenseShape>,
@@ -162,11 +205,18 @@ pub struct Workspace {
     a: Vec<Vec<f32>>,
     /// dL/dz per Dense layer (the last one is written by the loss).
     delta: Vec<Vec<f32>>,
+    pool: Pool,
 }
 
 impl Workspace {
-    /// Buffers for network `N` and batches of up to `capacity` samples.
+    /// Buffers for network `N` and batches of up to `capacity` samples, on
+    /// [`Pool::default_threads`] threads (`MLP_NUM_THREADS`, else every core).
     pub fn new<N: Network>(capacity: usize) -> Self {
+        Self::with_threads::<N>(capacity, Pool::default_threads())
+    }
+
+    /// As [`Workspace::new`], on `threads` threads.
+    pub fn with_threads<N: Network>(capacity: usize, threads: usize) -> Self {
         let layers = DenseShape::of::<N>();
         let per_layer = |l: &DenseShape| vec![0.0; capacity * l.units];
         Self {
@@ -176,12 +226,18 @@ impl Workspace {
             a: layers.iter().map(per_layer).collect(),
             delta: layers.iter().map(per_layer).collect(),
             layers,
+            pool: Pool::new(threads),
         }
     }
 
     /// The largest batch these buffers hold.
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// Threads that share the work.
+    pub fn threads(&self) -> usize {
+        self.pool.threads()
     }
 
     /// The Dense layers, in order.
@@ -203,37 +259,63 @@ impl Workspace {
         }
     }
 
+    /// How many threads a product of `macs` multiply-adds is split over.
+    fn parts(&self, macs: usize) -> usize {
+        if macs < PARALLEL_MIN_MACS { 1 } else { self.pool.threads() }
+    }
+
     /// Runs the forward pass of the first `n` loaded samples; returns the
     /// output activations (`n x OUTPUT_SIZE`, row-major).
     pub fn forward(&mut self, params: &[f32], n: usize) -> &[f32] {
-        assert!(
-            n <= self.capacity,
-            "batch of {n} exceeds the workspace capacity {}",
-            self.capacity
-        );
-        for (l, layer) in self.layers.iter().enumerate() {
+        assert!(n <= self.capacity, "batch of {n} exceeds the workspace capacity {}", self.capacity);
+        for l in 0..self.layers.len() {
+            let layer = self.layers[l];
+            let parts = self.parts(n * layer.inputs * layer.units);
             let (prev, rest) = self.a.split_at_mut(l);
-            let input = if l == 0 {
-                &self.input[..n * layer.inputs]
-            } else {
-                &prev[l - 1][..n * layer.inputs]
-            };
-            let z = &mut self.z[l][..n * layer.units];
-            // Bias first, then z += x · kernel.
-            for row in z.chunks_exact_mut(layer.units) {
-                row.copy_from_slice(layer.bias(params));
-            }
-            gemm(
-                1.0,
-                MatRef::row_major(input, n, layer.inputs),
-                MatRef::col_major(layer.kernel(params), layer.inputs, layer.units),
-                1.0,
-                z,
-            );
-            let a = &mut rest[0][..n * layer.units];
-            a.copy_from_slice(z);
-            for row in a.chunks_exact_mut(layer.units) {
-                layer.activation.forward(row);
+            let input: &[f32] = if l == 0 { &self.input[..n * layer.inputs] } else { &prev[l - 1][..n * layer.inputs] };
+            let z = Shared(self.z[l].as_mut_ptr());
+            let a = Shared(rest[0].as_mut_ptr());
+            let (units, kernel, bias) = (layer.units, layer.kernel(params), layer.bias(params));
+            let elementwise = layer.activation != ActivationKind::Softmax;
+            self.pool.run(&|t| {
+                if t >= parts {
+                    return;
+                }
+                let cols = split(units, parts, 8, t);
+                if cols.is_empty() {
+                    return;
+                }
+                let width = cols.len();
+                // SAFETY: this thread owns columns `cols` of z and a (rows of
+                // `units` values, `n` rows within capacity).
+                unsafe {
+                    for r in 0..n {
+                        let row = std::slice::from_raw_parts_mut(z.ptr().add(r * units + cols.start), width);
+                        row.copy_from_slice(&bias[cols.clone()]);
+                    }
+                    gemm_raw(
+                        1.0,
+                        MatRef::row_major(input, n, layer.inputs),
+                        MatRef::strided(&kernel[cols.start * layer.inputs..], layer.inputs, width, 1, layer.inputs),
+                        1.0,
+                        z.ptr().add(cols.start),
+                        units,
+                        1,
+                    );
+                    for r in 0..n {
+                        let zr = std::slice::from_raw_parts(z.ptr().add(r * units + cols.start), width);
+                        let ar = std::slice::from_raw_parts_mut(a.ptr().add(r * units + cols.start), width);
+                        ar.copy_from_slice(zr);
+                        if elementwise {
+                            layer.activation.forward(ar);
+                        }
+                    }
+                }
+            });
+            if !elementwise {
+                for row in self.a[l][..n * units].chunks_exact_mut(units) {
+                    layer.activation.forward(row);
+                }
             }
         }
         self.output(n)
@@ -256,66 +338,121 @@ impl Workspace {
     pub fn output_and_delta(&mut self, n: usize) -> (&[f32], &[f32], &mut [f32]) {
         let last = self.layers.len() - 1;
         let len = n * self.layers[last].units;
-        (
-            &self.z[last][..len],
-            &self.a[last][..len],
-            &mut self.delta[last][..len],
-        )
+        (&self.z[last][..len], &self.a[last][..len], &mut self.delta[last][..len])
     }
 
     /// Back-propagates the output layer's dL/dz (see
     /// [`Workspace::output_and_delta`]) and writes the gradient of every
     /// parameter into `grads` (laid out as the parameters; overwritten).
     pub fn backward(&mut self, params: &[f32], n: usize, grads: &mut [f32]) {
+        assert_eq!(grads.len(), params.len(), "gradients are laid out as the parameters");
+        let grads = Shared(grads.as_mut_ptr());
         for l in (0..self.layers.len()).rev() {
             let layer = self.layers[l];
-            let input = if l == 0 {
-                &self.input[..n * layer.inputs]
-            } else {
-                &self.a[l - 1][..n * layer.inputs]
-            };
+            let parts = self.parts(n * layer.inputs * layer.units);
+            let input: &[f32] = if l == 0 { &self.input[..n * layer.inputs] } else { &self.a[l - 1][..n * layer.inputs] };
             let (lower, upper) = self.delta.split_at_mut(l);
-            let delta = &upper[0][..n * layer.units];
-            // dKernel (inputs x units, stored column-major) = xᵀ · delta:
-            // computed as its transpose, deltaᵀ · x, into a row-major units x inputs.
-            let gk = &mut grads[layer.offset..layer.offset + layer.inputs * layer.units];
-            gemm(
-                1.0,
-                MatRef::row_major(delta, n, layer.units).t(),
-                MatRef::row_major(input, n, layer.inputs),
-                0.0,
-                gk,
-            );
-            let gb_start = layer.offset + layer.inputs * layer.units;
-            let gb = &mut grads[gb_start..gb_start + layer.units];
-            gb.fill(0.0);
-            for row in delta.chunks_exact(layer.units) {
-                for (g, d) in gb.iter_mut().zip(row) {
-                    *g += d;
+            let delta: &[f32] = &upper[0][..n * layer.units];
+            let prev = l.checked_sub(1).map(|p| (self.layers[p], Shared(lower[p].as_mut_ptr()), &self.z[p], &self.a[p]));
+            let (inputs, units, kernel) = (layer.inputs, layer.units, layer.kernel(params));
+            self.pool.run(&|t| {
+                if t >= parts {
+                    return;
                 }
-            }
-            if l > 0 {
-                // dA(prev) = delta · kernelᵀ, then through the previous activation.
-                let prev = self.layers[l - 1];
-                let da = &mut lower[l - 1][..n * layer.inputs];
-                gemm(
-                    1.0,
-                    MatRef::row_major(delta, n, layer.units),
-                    MatRef::col_major(layer.kernel(params), layer.inputs, layer.units).t(),
-                    0.0,
-                    da,
-                );
-                let z = &self.z[l - 1][..n * prev.units];
-                let a = &self.a[l - 1][..n * prev.units];
-                for ((g, z), a) in da
-                    .chunks_exact_mut(prev.units)
-                    .zip(z.chunks_exact(prev.units))
-                    .zip(a.chunks_exact(prev.units))
-                {
-                    prev.activation.backward(z, a, g);
+                // dKernel: stored column-major inputs x units, i.e. row-major
+                // units x inputs = deltaᵀ · x; this thread's units are its rows.
+                let rows = split(units, parts, 8, t);
+                if !rows.is_empty() {
+                    // SAFETY: this thread owns the gradient of its units' kernel
+                    // columns and biases; `grads` has the parameters' length.
+                    unsafe {
+                        gemm_raw(
+                            1.0,
+                            MatRef::strided(&delta[rows.start..], rows.len(), n, 1, units),
+                            MatRef::row_major(input, n, inputs),
+                            0.0,
+                            grads.ptr().add(layer.offset + rows.start * inputs),
+                            inputs,
+                            1,
+                        );
+                        let gb = std::slice::from_raw_parts_mut(grads.ptr().add(layer.offset + inputs * units + rows.start), rows.len());
+                        gb.fill(0.0);
+                        for drow in delta.chunks_exact(units) {
+                            for (g, d) in gb.iter_mut().zip(&drow[rows.clone()]) {
+                                *g += d;
+                            }
+                        }
+                    }
+                }
+                // dA(prev) = delta · kernelᵀ, this thread's columns, then
+                // through the previous activation.
+                if let Some((prev, da, z, a)) = prev {
+                    let cols = split(inputs, parts, 8, t);
+                    if cols.is_empty() {
+                        return;
+                    }
+                    let width = cols.len();
+                    // SAFETY: this thread owns columns `cols` of dA(prev).
+                    unsafe {
+                        gemm_raw(
+                            1.0,
+                            MatRef::row_major(delta, n, units),
+                            MatRef::strided(&kernel[cols.start..], units, width, inputs, 1),
+                            0.0,
+                            da.ptr().add(cols.start),
+                            inputs,
+                            1,
+                        );
+                        if prev.activation != ActivationKind::Softmax {
+                            for r in 0..n {
+                                let off = r * inputs + cols.start;
+                                let g = std::slice::from_raw_parts_mut(da.ptr().add(off), width);
+                                prev.activation.backward(&z[off..off + width], &a[off..off + width], g);
+                            }
+                        }
+                    }
+                }
+            });
+            if l > 0 && self.layers[l - 1].activation == ActivationKind::Softmax {
+                let p = self.layers[l - 1];
+                let rows = self.delta[l - 1][..n * p.units].chunks_exact_mut(p.units);
+                for ((g, z), a) in rows.zip(self.z[l - 1].chunks_exact(p.units)).zip(self.a[l - 1].chunks_exact(p.units)) {
+                    p.activation.backward(z, a, g);
                 }
             }
         }
+    }
+
+    /// Applies `update(params, grads, state)` to the parameters split in one
+    /// contiguous chunk per thread, in parallel. `state` holds `slots` values
+    /// per parameter, laid out chunk by chunk: the chunk of parameters
+    /// `s..e` owns `state[slots * s..slots * e]` (its `slots` buffers back to
+    /// back), which is what [`crate::optim::Optimizer::step`] expects.
+    pub fn update_chunks(
+        &self,
+        params: &mut [f32],
+        grads: &[f32],
+        state: &mut [f32],
+        slots: usize,
+        update: &(dyn Fn(&mut [f32], &[f32], &mut [f32]) + Sync),
+    ) {
+        assert_eq!(grads.len(), params.len(), "gradients are laid out as the parameters");
+        assert_eq!(state.len(), slots * params.len(), "optimizer state is `slots` values per parameter");
+        let parts = if params.len() < PARALLEL_MIN_MACS { 1 } else { self.pool.threads() };
+        let len = params.len();
+        let (p, s) = (Shared(params.as_mut_ptr()), Shared(state.as_mut_ptr()));
+        self.pool.run(&|t| {
+            if t >= parts {
+                return;
+            }
+            let r = split(len, parts, 16, t);
+            // SAFETY: the chunks are disjoint and within both buffers.
+            unsafe {
+                let params = std::slice::from_raw_parts_mut(p.ptr().add(r.start), r.len());
+                let state = std::slice::from_raw_parts_mut(s.ptr().add(slots * r.start), slots * r.len());
+                update(params, &grads[r], state);
+            }
+        });
     }
 }
 

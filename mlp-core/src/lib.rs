@@ -27,7 +27,7 @@
 extern crate alloc;
 
 pub mod activation;
-#[cfg(feature = "alloc")]
+#[cfg(feature = "std")]
 pub mod batch;
 #[cfg(feature = "alloc")]
 pub mod error;
@@ -41,6 +41,8 @@ pub mod loss;
 pub mod metrics;
 pub mod network;
 pub mod optim;
+#[cfg(feature = "std")]
+pub mod pool;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
