@@ -36,6 +36,7 @@ pub mod fs;
 #[cfg(feature = "std")]
 pub mod history;
 pub mod initializer;
+pub mod kernels;
 pub mod layer;
 pub mod loss;
 pub mod metrics;

@@ -87,7 +87,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
     #[inline]
     pub fn forward_one(&self, x: &SVector<f32, IN>) -> SVector<f32, OUT> {
         let mut z = self.bias;
-        z.gemv_tr(1.0, &self.kernel, x, 1.0);
+        crate::kernels::gemv_t(self.kernel.as_slice(), IN, x.as_slice(), z.as_mut_slice());
         A::forward(z.as_mut_slice());
         z
     }
