@@ -9,13 +9,7 @@ use quote::{format_ident, quote};
 
 pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
     let p = quote!(#krate::__private);
-    let Model {
-        attrs,
-        vis,
-        ident,
-        input_shape,
-        layers,
-    } = model;
+    let Model { attrs, vis, ident, input_shape, layers } = model;
     let name = ident.to_string();
 
     let mut offset = 0_usize;
@@ -35,13 +29,7 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
                     format!("`{layer_name}`: Flatten, ({rows}, {cols}) -> {n}"),
                 )
             }
-            LayerModelKind::Dense {
-                inputs,
-                units,
-                activation,
-                kernel,
-                bias,
-            } => {
+            LayerModelKind::Dense { inputs, units, activation, kernel, bias } => {
                 let act_ty = activation_type(activation);
                 let act_kind = act_ty.clone();
                 let (k, b) = (initializer(&p, kernel), initializer(&p, bias));
@@ -122,10 +110,7 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
 }
 
 fn activation_type(name: &str) -> proc_macro2::Ident {
-    let ty = ACTIVATIONS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or("Linear", |(_, t)| t);
+    let ty = ACTIVATIONS.iter().find(|(n, _)| *n == name).map_or("Linear", |(_, t)| t);
     format_ident!("{}", ty)
 }
 
