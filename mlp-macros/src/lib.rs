@@ -11,6 +11,8 @@
 mod expand;
 mod names;
 mod parse;
+#[cfg(test)]
+mod tests;
 mod validate;
 
 use proc_macro::TokenStream;

@@ -42,15 +42,28 @@ pub const DENSE_OPTIONS: &[&str] = &["kernel_initializer", "bias_initializer"];
 /// Layer kinds.
 pub const LAYER_KINDS: &[&str] = &["Flatten", "Input", "Dense"];
 
-/// The closest known name to `name`, if it is close enough to be a typo.
+/// The closest known name to `name`, if it is close enough to be a typo
+/// (a few edits away) or an abbreviation (`kernel_init` for
+/// `kernel_initializer`, `std` for `stddev`).
 pub fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_lowercase();
-    known
-        .into_iter()
-        .map(|k| (strsim::damerau_levenshtein(&lower, &k.to_lowercase()), k))
+    let known: Vec<&'a str> = known.into_iter().collect();
+    let typo = known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&lower, &k.to_lowercase()), *k))
         .filter(|(d, k)| *d <= (k.len() / 3).max(1))
         .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
+        .map(|(_, k)| k);
+    typo.or_else(|| {
+        // An abbreviation: a prefix of exactly one known name.
+        let mut prefixed = known
+            .iter()
+            .filter(|k| lower.len() >= 3 && k.to_lowercase().starts_with(&lower));
+        match (prefixed.next(), prefixed.next()) {
+            (Some(k), None) => Some(*k),
+            _ => None,
+        }
+    })
 }
 
 /// `a`, `b` or `c`, each in backticks.
@@ -81,6 +94,14 @@ mod tests {
             did_you_mean("he_norml", INITIALIZERS.iter().copied()),
             Some("he_normal")
         );
+        assert_eq!(
+            did_you_mean("kernel_init", DENSE_OPTIONS.iter().copied()),
+            Some("kernel_initializer")
+        );
+        assert_eq!(did_you_mean("std", ["mean", "stddev"]), Some("stddev"));
+        // Ambiguous prefixes and very short ones suggest nothing.
+        assert_eq!(did_you_mean("random", INITIALIZERS.iter().copied()), None);
+        assert_eq!(did_you_mean("s", acts()), None);
         assert_eq!(list(["a", "b", "c"]), "`a`, `b` or `c`");
     }
 }

@@ -10,12 +10,73 @@
 //! Arg        := LitInt | Ident | Ident "=" InitExpr
 //! InitExpr   := Ident ("(" (Ident "=")? Number ("," ...)* ")")?
 //! ```
+//!
+//! A syntax error stops parsing (syn reports the first one); each says what
+//! was expected and what was found, on the token at fault.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Punct, Spacing, Span, TokenStream, TokenTree};
+use quote::{ToTokens, TokenStreamExt};
 use syn::parse::{Parse, ParseStream};
-use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Attribute, Ident, LitInt, Token, Visibility, braced, bracketed, parenthesized};
+
+/// The first and last token of a run, so that an error underlines all of it
+/// (`Span::join` is not available to proc macros on stable Rust; rustc joins
+/// the two spans of a `compile_error!` itself).
+#[derive(Clone, Copy, Debug)]
+pub struct Spans {
+    pub start: Span,
+    pub end: Span,
+}
+
+impl Spans {
+    pub fn new(start: Span, end: Span) -> Self {
+        Self { start, end }
+    }
+}
+
+impl From<Span> for Spans {
+    fn from(span: Span) -> Self {
+        Self::new(span, span)
+    }
+}
+
+impl ToTokens for Spans {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        for span in [self.start, self.end] {
+            let mut punct = Punct::new('.', Spacing::Alone);
+            punct.set_span(span);
+            tokens.append(punct);
+        }
+    }
+}
+
+/// What the next token is, for "expected ..., found ..." messages.
+pub fn found(input: ParseStream) -> String {
+    if input.peek(Token![->]) {
+        return "`->`".into();
+    }
+    match input.cursor().token_tree() {
+        None => "nothing".into(),
+        Some((TokenTree::Group(group), _)) => match group.delimiter() {
+            Delimiter::Parenthesis => "`(...)`".into(),
+            Delimiter::Bracket => "`[...]`".into(),
+            Delimiter::Brace => "`{...}`".into(),
+            Delimiter::None => format!("`{}`", group.stream()),
+        },
+        Some((token, _)) => format!("`{token}`"),
+    }
+}
+
+/// An error on the next token (or, at the end of a group, on its closing
+/// delimiter): "expected ..., found ...".
+fn expected(input: ParseStream, what: &str) -> syn::Error {
+    if input.is_empty() {
+        // syn says "unexpected end of input, " first.
+        return input.error(format!("expected {what}"));
+    }
+    let found = found(input);
+    input.error(format!("expected {what}, found {found}"))
+}
 
 /// What the `network!` wrappers pass: the runtime's path, then the network.
 pub struct MacroInput {
@@ -50,12 +111,23 @@ impl Parse for Network {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis = input.parse()?;
-        let lookahead = input.lookahead1();
-        if !lookahead.peek(Token![struct]) {
-            return Err(lookahead.error());
+        if !input.peek(Token![struct]) {
+            return Err(expected(
+                input,
+                "`struct Name { ... }`, as in `pub struct FashionMlp { Flatten[28, 28] -> Dense<10, softmax> }`",
+            ));
         }
         input.parse::<Token![struct]>()?;
+        if !input.peek(Ident) {
+            return Err(expected(input, "the network's name after `struct`"));
+        }
         let ident = input.parse()?;
+        if !input.peek(syn::token::Brace) {
+            return Err(expected(
+                input,
+                "the layers in braces, as in `{ Input[8] -> Dense<1> }`",
+            ));
+        }
         let content;
         let brace = braced!(content in input);
         if content.is_empty() {
@@ -66,14 +138,37 @@ impl Parse for Network {
         }
         let mut chain = vec![content.parse::<Layer>()?];
         while !content.is_empty() {
-            if !content.peek(Token![->]) {
-                return Err(
-                    content.error("expected `->` between layers, or the end of the network")
-                );
+            if content.peek(Token![;]) || content.peek(Token![,]) {
+                let found = found(&content);
+                return Err(content.error(format!(
+                    "unexpected {found}: layers are joined with `->` and the chain ends at `}}`; remove the {found}"
+                )));
             }
-            content.parse::<Token![->]>()?;
+            if content.peek(Ident) {
+                let found = found(&content);
+                return Err(content.error(format!(
+                    "expected `->` between layers, found {found}: write `->` before {found}"
+                )));
+            }
+            if !content.peek(Token![->]) {
+                return Err(expected(
+                    &content,
+                    "`->` between layers, or the end of the network",
+                ));
+            }
+            let arrow: Token![->] = content.parse()?;
             if content.is_empty() {
-                return Err(content.error("expected a layer after `->`"));
+                return Err(syn::Error::new_spanned(
+                    arrow,
+                    "expected a layer after `->`, found the end of the network: remove the trailing `->`",
+                ));
+            }
+            if content.peek(Token![->]) {
+                let second: Token![->] = content.parse()?;
+                return Err(syn::Error::new_spanned(
+                    second,
+                    "expected a layer after `->`, found another `->`: remove one of them",
+                ));
             }
             chain.push(content.parse()?);
         }
@@ -97,6 +192,8 @@ pub struct Layer {
     pub name: Option<Ident>,
     pub kind: Ident,
     pub body: LayerBody,
+    /// From the name (or kind) to the end of the body.
+    pub span: Spans,
 }
 
 /// What follows a layer's kind.
@@ -104,63 +201,104 @@ pub enum LayerBody {
     /// `[28, 28]`
     Shape { span: Span, dims: Vec<LitInt> },
     /// `<300, relu, kernel_initializer = he_normal>`
-    Args { span: Span, args: Vec<Arg> },
+    Args { span: Spans, args: Vec<Arg> },
     /// Nothing (an error for every kind, reported by validation).
     Empty,
 }
 
 impl Parse for Layer {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let lookahead = input.lookahead1();
-        if !lookahead.peek(Ident) {
-            return Err(syn::Error::new(
-                input.span(),
-                "expected a layer: `Flatten[28, 28]`, `Input[8]` or `Dense<units, activation>`",
+        if !input.peek(Ident) {
+            return Err(expected(
+                input,
+                "a layer such as `Flatten[28, 28]`, `Input[8]` or `Dense<300, relu>`",
             ));
         }
         let first: Ident = input.parse()?;
         let (name, kind) = if input.peek(Token![:]) && !input.peek(Token![::]) {
             input.parse::<Token![:]>()?;
-            let lookahead = input.lookahead1();
-            if !lookahead.peek(Ident) {
-                return Err(syn::Error::new(
-                    input.span(),
-                    "expected a layer after its name, such as `Dense<300, relu>`",
-                ));
+            if !input.peek(Ident) {
+                let what = format!(
+                    "a layer after its name `{first}:`, such as `{first}: Dense<300, relu>`"
+                );
+                return Err(expected(input, &what));
             }
             (Some(first), input.parse()?)
         } else {
             (None, first)
         };
-        let body = if input.peek(syn::token::Bracket) {
+        let start = name.as_ref().unwrap_or(&kind).span();
+        let (body, end) = if input.peek(syn::token::Bracket) {
             let content;
             let bracket = bracketed!(content in input);
-            let dims = Punctuated::<LitInt, Token![,]>::parse_terminated(&content)?;
-            LayerBody::Shape {
-                span: bracket.span.join(),
-                dims: dims.into_iter().collect(),
+            let mut dims = Vec::new();
+            while !content.is_empty() {
+                if !content.peek(LitInt) {
+                    return Err(expected(
+                        &content,
+                        "a dimension (a whole number such as `28`)",
+                    ));
+                }
+                dims.push(content.parse()?);
+                if content.is_empty() {
+                    break;
+                }
+                if !content.peek(Token![,]) {
+                    return Err(expected(
+                        &content,
+                        "`,` between dimensions, as in `[28, 28]`",
+                    ));
+                }
+                content.parse::<Token![,]>()?;
             }
+            let span = bracket.span.join();
+            (LayerBody::Shape { span, dims }, span)
         } else if input.peek(Token![<]) {
             let lt: Token![<] = input.parse()?;
             let mut args = Vec::new();
+            let unclosed = || {
+                syn::Error::new_spanned(
+                    lt,
+                    format!("`{kind}<` is never closed: add `>` after its arguments"),
+                )
+            };
             loop {
                 if input.peek(Token![>]) {
                     break;
                 }
+                if input.is_empty() {
+                    return Err(unclosed());
+                }
                 args.push(input.parse()?);
                 if input.peek(Token![,]) {
                     input.parse::<Token![,]>()?;
+                } else if input.is_empty() {
+                    return Err(unclosed());
                 } else if !input.peek(Token![>]) {
-                    return Err(input.error("expected `,` or `>` in the layer's arguments"));
+                    let found = found(input);
+                    return Err(input.error(format!(
+                        "expected `,` or `>` in `{kind}<...>`, found {found}: separate the arguments with `,` and \
+                         close them with `>`, as in `Dense<300, relu>`"
+                    )));
                 }
             }
             let gt: Token![>] = input.parse()?;
-            let span = lt.span.join(gt.span).unwrap_or(lt.span);
-            LayerBody::Args { span, args }
+            (
+                LayerBody::Args {
+                    span: Spans::new(lt.span, gt.span),
+                    args,
+                },
+                gt.span,
+            )
         } else {
-            LayerBody::Empty
+            (LayerBody::Empty, kind.span())
         };
-        Ok(Self { name, kind, body })
+        Ok(Self {
+            name,
+            kind,
+            body,
+            span: Spans::new(start, end),
+        })
     }
 }
 
@@ -176,13 +314,26 @@ pub enum Arg {
 
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let lookahead = input.lookahead1();
-        if lookahead.peek(LitInt) {
+        if input.peek(LitInt) {
             Ok(Self::Int(input.parse()?))
-        } else if lookahead.peek(Ident) {
+        } else if input.peek(Ident) {
             let ident: Ident = input.parse()?;
             if input.peek(Token![=]) {
-                input.parse::<Token![=]>()?;
+                let eq: Token![=] = input.parse()?;
+                if ident == "units" || ident == "activation" {
+                    // Keras's keyword arguments: `Dense(300, activation="relu")`.
+                    let end = input
+                        .cursor()
+                        .token_tree()
+                        .map_or(eq.span, |(tt, _)| tt.span());
+                    return Err(syn::Error::new_spanned(
+                        Spans::new(ident.span(), end),
+                        format!(
+                            "`{ident} =` is not needed: the units come first and the activation second, \
+                             as in `Dense<300, relu>`"
+                        ),
+                    ));
+                }
                 Ok(Self::Option {
                     key: ident,
                     value: input.parse()?,
@@ -191,9 +342,10 @@ impl Parse for Arg {
                 Ok(Self::Ident(ident))
             }
         } else {
-            Err(syn::Error::new(
-                input.span(),
-                "expected the number of units, an activation such as `relu`, or an option such as `kernel_initializer = he_normal`",
+            Err(expected(
+                input,
+                "the number of units, an activation such as `relu`, or an option such as \
+                 `kernel_initializer = he_normal`",
             ))
         }
     }
@@ -203,28 +355,44 @@ impl Parse for Arg {
 pub struct InitExpr {
     pub name: Ident,
     pub args: Vec<InitArg>,
-    pub span: Span,
+    pub span: Spans,
 }
 
 impl Parse for InitExpr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let lookahead = input.lookahead1();
-        if !lookahead.peek(Ident) {
-            return Err(syn::Error::new(
-                input.span(),
-                "expected an initializer such as `glorot_uniform` or `zeros`",
+        if input.peek(syn::LitStr) {
+            let lit: syn::LitStr = input.parse()?;
+            return Err(syn::Error::new_spanned(
+                &lit,
+                format!("write the initializer without quotes: `{}`", lit.value()),
+            ));
+        }
+        if !input.peek(Ident) {
+            return Err(expected(
+                input,
+                "an initializer such as `glorot_uniform`, `zeros` or `constant(0.1)`",
             ));
         }
         let name: Ident = input.parse()?;
-        let mut span = name.span();
+        let mut span = Spans::from(name.span());
         let mut args = Vec::new();
         if input.peek(syn::token::Paren) {
             let content;
             let paren = parenthesized!(content in input);
-            span = span.join(paren.span.join()).unwrap_or(span);
-            args = Punctuated::<InitArg, Token![,]>::parse_terminated(&content)?
-                .into_iter()
-                .collect();
+            span.end = paren.span.close();
+            while !content.is_empty() {
+                args.push(content.parse()?);
+                if content.is_empty() {
+                    break;
+                }
+                if !content.peek(Token![,]) {
+                    return Err(expected(
+                        &content,
+                        &format!("`,` between the arguments of `{name}`"),
+                    ));
+                }
+                content.parse::<Token![,]>()?;
+            }
         }
         Ok(Self { name, args, span })
     }
@@ -234,7 +402,7 @@ impl Parse for InitExpr {
 pub struct InitArg {
     pub key: Option<Ident>,
     pub value: f32,
-    pub span: Span,
+    pub span: Spans,
 }
 
 impl Parse for InitArg {
@@ -247,26 +415,24 @@ impl Parse for InitArg {
             None
         };
         let neg: Option<Token![-]> = input.parse()?;
-        let lookahead = input.lookahead1();
-        let (value, lit_span) = if lookahead.peek(syn::LitFloat) {
+        let (value, lit_span) = if input.peek(syn::LitFloat) {
             let lit: syn::LitFloat = input.parse()?;
             (lit.base10_parse::<f32>()?, lit.span())
-        } else if lookahead.peek(LitInt) {
+        } else if input.peek(LitInt) {
             let lit: LitInt = input.parse()?;
             (lit.base10_parse::<f32>()?, lit.span())
         } else {
-            return Err(lookahead.error());
+            return Err(expected(input, "a number such as `0.05`"));
         };
         let start = key
             .as_ref()
             .map(|k| k.span())
-            .or(neg.map(|n| n.span()))
+            .or(neg.map(|n| n.span))
             .unwrap_or(lit_span);
-        let span = start.join(lit_span).unwrap_or(lit_span);
         Ok(Self {
             key,
             value: if neg.is_some() { -value } else { value },
-            span,
+            span: Spans::new(start, lit_span),
         })
     }
 }

@@ -3,7 +3,7 @@
 //! together.
 
 use crate::names::{self, ACTIVATIONS, DENSE_OPTIONS, INITIALIZERS, LAYER_KINDS};
-use crate::parse::{Arg, InitArg, InitExpr, Layer, LayerBody, Network};
+use crate::parse::{Arg, InitArg, InitExpr, Layer, LayerBody, Network, Spans};
 use proc_macro2::Span;
 use std::collections::HashMap;
 use syn::{Attribute, Ident, LitInt, Visibility};
@@ -75,8 +75,8 @@ impl LayerModel {
 struct Errors(Option<syn::Error>);
 
 impl Errors {
-    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
-        let error = syn::Error::new(span, message);
+    fn push(&mut self, span: impl Into<Spans>, message: impl std::fmt::Display) {
+        let error = syn::Error::new_spanned(span.into(), message);
         match &mut self.0 {
             Some(all) => all.combine(error),
             None => self.0 = Some(error),
@@ -90,18 +90,34 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
     let mut layers = Vec::new();
     let mut width = 0_usize;
     let mut counters: HashMap<&str, usize> = HashMap::new();
-    let mut seen: HashMap<String, Span> = HashMap::new();
+    let mut seen: HashMap<String, Named> = HashMap::new();
+    let first = first_layer(network);
 
     for (index, layer) in network.chain.iter().enumerate() {
         let kind = layer.kind.to_string();
         match kind.as_str() {
-            "Flatten" | "Input" if index > 0 => errors.push(
-                layer.kind.span(),
-                format!(
-                    "`{kind}` declares the network's input and can only be the first layer; \
-                     the layers after it are `Dense<units, activation>`"
-                ),
-            ),
+            "Flatten" | "Input" if index > 0 => {
+                let input = match &first {
+                    Some(first) => format!(" (this network's input is `{first}`)"),
+                    None => String::new(),
+                };
+                let instead = match (&layer.body, &first) {
+                    (LayerBody::Shape { .. }, Some(first)) => {
+                        format!(
+                            ", or start the chain with `{}` instead of `{first}`",
+                            describe(layer)
+                        )
+                    }
+                    _ => String::new(),
+                };
+                errors.push(
+                    layer.span,
+                    format!(
+                        "`{kind}` can only be the first layer, where it declares the network's input \
+                         shape{input}: remove it here{instead}"
+                    ),
+                );
+            }
             "Flatten" | "Input" => {
                 let want = if kind == "Flatten" { 2 } else { 1 };
                 let Some(dims) = shape(&mut errors, layer, &kind, want) else {
@@ -128,10 +144,13 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                 });
             }
             "Dense" if index == 0 => errors.push(
-                layer.kind.span(),
-                "the first layer must declare the input shape: start the chain with \
-                 `Flatten[rows, cols]` for images or `Input[features]` for vectors, \
-                 as in `Input[8] -> Dense<30, relu>`",
+                layer.span,
+                format!(
+                    "the network declares no input shape: the first layer must be \
+                     `Input[features]` for vectors or `Flatten[rows, cols]` for images, \
+                     as in `Input[8] -> {}`",
+                    describe(layer)
+                ),
             ),
             "Dense" => {
                 let field = layer_name(&mut errors, &mut seen, &mut counters, layer, "dense");
@@ -148,9 +167,9 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                     None => String::new(),
                 };
                 let expected = if index == 0 {
-                    "`Flatten` or `Input`"
+                    "`Flatten[rows, cols]` or `Input[features]`"
                 } else {
-                    "`Dense`"
+                    "`Dense<units, activation>`"
                 };
                 errors.push(
                     layer.kind.span(),
@@ -164,10 +183,22 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
             .iter()
             .any(|l| matches!(l.kind, LayerModelKind::Dense { .. }))
     {
-        errors.push(
-            network.brace_span,
-            "a network needs at least one Dense layer after its input, such as `-> Dense<10, softmax>`",
-        );
+        let (span, message) = match network.chain.last() {
+            Some(last) => {
+                let last_text = describe(last);
+                (
+                    last.span,
+                    format!(
+                        "a network needs at least one Dense layer: add one after `{last_text}`, as in `{last_text} -> Dense<10, softmax>`"
+                    ),
+                )
+            }
+            None => (
+                network.brace_span.into(),
+                "a network needs at least one Dense layer".to_string(),
+            ),
+        };
+        errors.push(span, message);
     }
     match errors.0 {
         Some(e) => Err(e),
@@ -181,6 +212,57 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
     }
 }
 
+/// A layer name seen so far: where, and whether the user wrote it.
+#[derive(Clone, Copy)]
+struct Named {
+    span: Span,
+    explicit: bool,
+}
+
+/// The first layer as written, if it declares an input (`Input[784]`).
+fn first_layer(network: &Network) -> Option<String> {
+    let first = network.chain.first()?;
+    let declares_input = first.kind == "Input" || first.kind == "Flatten";
+    (declares_input && matches!(first.body, LayerBody::Shape { .. })).then(|| describe(first))
+}
+
+/// A layer as the user wrote it, without its name: `Dense<10, relu>`.
+fn describe(layer: &Layer) -> String {
+    let kind = &layer.kind;
+    match &layer.body {
+        LayerBody::Shape { dims, .. } => {
+            let dims: Vec<String> = dims.iter().map(ToString::to_string).collect();
+            format!("{kind}[{}]", dims.join(", "))
+        }
+        LayerBody::Args { args, .. } => {
+            let args: Vec<String> = args
+                .iter()
+                .map(|arg| match arg {
+                    Arg::Int(lit) => lit.to_string(),
+                    Arg::Ident(ident) => ident.to_string(),
+                    Arg::Option { key, value } => {
+                        let mut text = format!("{key} = {}", value.name);
+                        if !value.args.is_empty() {
+                            let values: Vec<String> = value
+                                .args
+                                .iter()
+                                .map(|a| match &a.key {
+                                    Some(k) => format!("{k} = {:?}", a.value),
+                                    None => format!("{:?}", a.value),
+                                })
+                                .collect();
+                            text.push_str(&format!("({})", values.join(", ")));
+                        }
+                        text
+                    }
+                })
+                .collect();
+            format!("{kind}<{}>", args.join(", "))
+        }
+        LayerBody::Empty => kind.to_string(),
+    }
+}
+
 /// The dimensions of `Flatten[r, c]` or `Input[n]`.
 fn shape(errors: &mut Errors, layer: &Layer, kind: &str, want: usize) -> Option<Vec<usize>> {
     let example = if want == 2 {
@@ -189,38 +271,56 @@ fn shape(errors: &mut Errors, layer: &Layer, kind: &str, want: usize) -> Option<
         "`Input[8]`"
     };
     let LayerBody::Shape { span, dims } = &layer.body else {
+        let found = match &layer.body {
+            LayerBody::Args { .. } => "angle brackets",
+            _ => "nothing",
+        };
         errors.push(
-            layer.kind.span(),
-            format!("`{kind}` needs its input shape in brackets, as in {example}"),
+            layer.span,
+            format!(
+                "`{kind}` needs its input shape in square brackets, found {found}: write {example}"
+            ),
         );
         return None;
     };
     if dims.len() != want {
-        let what = if want == 2 {
-            "two dimensions (rows, columns)"
+        let found = match dims.len() {
+            0 => "none".to_string(),
+            1 => "one".to_string(),
+            n => n.to_string(),
+        };
+        let (what, other) = if want == 2 {
+            let other = match dims.as_slice() {
+                [n] => format!(", or `Input[{n}]` for a vector of {n} features"),
+                _ => String::new(),
+            };
+            ("two dimensions (rows, columns)", other)
         } else {
-            "one dimension (the number of features)"
+            let other = match dims.as_slice() {
+                [r, c] => format!(", or `Flatten[{r}, {c}]` for a {r}x{c} image"),
+                _ => String::new(),
+            };
+            ("one dimension (the number of features)", other)
         };
         errors.push(
             *span,
-            format!(
-                "`{kind}` takes {what}, found {}: write {example}",
-                dims.len()
-            ),
+            format!("`{kind}` takes {what}, found {found}: write {example}{other}"),
         );
         return None;
     }
-    let mut out = Vec::new();
-    for dim in dims {
-        out.push(positive(errors, dim, "a dimension")?);
-    }
-    Some(out)
+    // Every dimension is checked, so `[0, 0]` reports both.
+    let dims: Vec<Option<usize>> = dims
+        .iter()
+        .map(|dim| positive(errors, dim, "a dimension must be at least 1, found `0`"))
+        .collect();
+    dims.into_iter().collect()
 }
 
-fn positive(errors: &mut Errors, lit: &LitInt, what: &str) -> Option<usize> {
+/// A whole number of at least 1; `message` is the error for `0`.
+fn positive(errors: &mut Errors, lit: &LitInt, message: &str) -> Option<usize> {
     match lit.base10_parse::<usize>() {
         Ok(0) => {
-            errors.push(lit.span(), format!("{what} must be at least 1, found 0"));
+            errors.push(lit.span(), message);
             None
         }
         Ok(n) => Some(n),
@@ -234,7 +334,7 @@ fn positive(errors: &mut Errors, lit: &LitInt, what: &str) -> Option<usize> {
 /// The field name: the one given, or Keras's default (`dense`, `dense_1`, ...).
 fn layer_name(
     errors: &mut Errors,
-    seen: &mut HashMap<String, Span>,
+    seen: &mut HashMap<String, Named>,
     counters: &mut HashMap<&str, usize>,
     layer: &Layer,
     prefix: &'static str,
@@ -253,25 +353,48 @@ fn layer_name(
         }
     };
     let name = ident.to_string();
-    if seen.insert(name.clone(), ident.span()).is_some() {
-        let how = if layer.name.is_some() {
-            "give each layer its own name"
-        } else {
-            "this is the default name of this layer; rename the other layer"
-        };
-        errors.push(
-            ident.span(),
-            format!("two layers are named `{name}`: {how}"),
-        );
+    let this = Named {
+        span: ident.span(),
+        explicit: layer.name.is_some(),
+    };
+    let Some(earlier) = seen.insert(name.clone(), this) else {
+        return ident;
+    };
+    let defaults = format!(
+        "unnamed layers are named as in Keras: `{prefix}`, `{prefix}_1`, `{prefix}_2`, ..."
+    );
+    match (earlier.explicit, this.explicit) {
+        (true, true) => errors.push(
+            this.span,
+            format!(
+                "two layers are named `{name}`: give each layer its own name \
+                 (names are the struct's fields and the keys of `get_layer`)"
+            ),
+        ),
+        (false, _) => errors.push(
+            this.span,
+            format!("`{name}` is already the default name of an earlier unnamed layer ({defaults}): choose another name"),
+        ),
+        (true, false) => errors.push(
+            earlier.span,
+            format!(
+                "`{name}` is also the default name of a later unnamed layer ({defaults}): \
+                 choose another name here, or name that layer too"
+            ),
+        ),
     }
     ident
 }
 
 fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModelKind> {
     let LayerBody::Args { span, args } = &layer.body else {
+        let found = match &layer.body {
+            LayerBody::Shape { .. } => "found square brackets",
+            _ => "found nothing",
+        };
         errors.push(
-            layer.kind.span(),
-            "`Dense` needs its number of units, as in `Dense<300, relu>`",
+            layer.span,
+            format!("`Dense` needs its number of units in angle brackets, {found}: write `Dense<300, relu>`"),
         );
         return None;
     };
@@ -283,13 +406,18 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
     for (i, arg) in args.iter().enumerate() {
         match arg {
             Arg::Int(lit) if i == 0 => {
-                units = positive(errors, lit, "the number of units of a Dense layer");
+                units = positive(
+                    errors,
+                    lit,
+                    "a Dense layer needs at least one unit, found `0`: write its number of outputs, \
+                     as in `Dense<10, softmax>`",
+                );
                 ok &= units.is_some();
             }
             Arg::Int(lit) => {
                 errors.push(
                     lit.span(),
-                    "the number of units comes first and only once: `Dense<300, relu>`",
+                    format!("unexpected `{lit}`: the number of units comes first and only once, as in `Dense<300, relu>`"),
                 );
                 ok = false;
             }
@@ -297,33 +425,26 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
             {
                 Some((name, _)) => activation = Some(name),
                 None => {
-                    let hint = match names::did_you_mean(
-                        &ident.to_string(),
-                        ACTIVATIONS.iter().map(|(n, _)| *n),
-                    ) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => format!(
-                            "expected one of {}",
-                            names::list(ACTIVATIONS.iter().map(|(n, _)| n))
-                        ),
-                    };
-                    errors.push(
-                        ident.span(),
-                        format!("unknown activation `{ident}`: {hint}"),
-                    );
+                    errors.push(ident.span(), unknown_activation(ident));
                     ok = false;
                 }
             },
             Arg::Ident(ident) => {
-                let what = if i == 0 {
-                    "the number of units comes first"
+                let message = if i == 0 {
+                    format!(
+                        "expected the number of units first, found `{ident}`: write `Dense<10, {ident}>`"
+                    )
+                } else if activation.is_some() || matches!(args.get(1), Some(Arg::Ident(_))) {
+                    format!(
+                        "unexpected `{ident}`: a Dense layer has one activation, given second as in `Dense<300, relu>`"
+                    )
                 } else {
-                    "the activation comes second"
+                    format!(
+                        "unexpected `{ident}`: the activation comes right after the units, \
+                         as in `Dense<300, relu, kernel_initializer = he_normal>`"
+                    )
                 };
-                errors.push(
-                    ident.span(),
-                    format!("unexpected `{ident}`: {what}, as in `Dense<300, relu>`"),
-                );
+                errors.push(ident.span(), message);
                 ok = false;
             }
             Arg::Option { key, value } => {
@@ -333,7 +454,7 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
                     other => {
                         let hint = match names::did_you_mean(other, DENSE_OPTIONS.iter().copied()) {
                             Some(near) => format!("did you mean `{near}`?"),
-                            None => format!("expected {}", names::list(DENSE_OPTIONS)),
+                            None => format!("the options are {}", names::list(DENSE_OPTIONS)),
                         };
                         errors.push(key.span(), format!("unknown option `{other}`: {hint}"));
                         ok = false;
@@ -341,7 +462,7 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
                     }
                 };
                 if slot.is_some() {
-                    errors.push(key.span(), format!("`{key}` is given twice"));
+                    errors.push(key.span(), format!("`{key}` is given twice: keep one"));
                     ok = false;
                 }
                 match initializer(errors, value) {
@@ -367,6 +488,25 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
     })
 }
 
+/// "unknown activation `rleu`: did you mean `relu`?", or the list of all.
+fn unknown_activation(ident: &Ident) -> String {
+    let name = ident.to_string();
+    let known = || ACTIVATIONS.iter().map(|(n, _)| *n);
+    if INITIALIZERS.contains(&name.as_str()) {
+        return format!(
+            "`{name}` is an initializer, not an activation: write it as an option, \
+             as in `Dense<300, relu, kernel_initializer = {name}>`"
+        );
+    }
+    match names::did_you_mean(&name, known()) {
+        Some(near) => format!("unknown activation `{name}`: did you mean `{near}`?"),
+        None => format!(
+            "unknown activation `{name}`: expected one of {}",
+            names::list(known())
+        ),
+    }
+}
+
 /// Resolves `name(args)` against Keras's initializers and their parameters.
 fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
     let name = expr.name.to_string();
@@ -381,14 +521,33 @@ fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
         );
         return None;
     };
-    // Parameters in order, with Keras's defaults.
-    let params: &[(&str, f32)] = match known {
-        "constant" => &[("value", 0.0)],
-        "random_normal" | "truncated_normal" => &[("mean", 0.0), ("stddev", 0.05)],
-        "random_uniform" => &[("minval", -0.05), ("maxval", 0.05)],
-        _ => &[],
+    // Parameters in order, with Keras's defaults, and how to write them.
+    let (params, example): (&[(&str, f32)], &str) = match known {
+        "constant" => (&[("value", 0.0)], "`constant(0.1)`"),
+        "random_normal" => (
+            &[("mean", 0.0), ("stddev", 0.05)],
+            "`random_normal(mean = 0.0, stddev = 0.05)`",
+        ),
+        "truncated_normal" => (
+            &[("mean", 0.0), ("stddev", 0.05)],
+            "`truncated_normal(mean = 0.0, stddev = 0.05)`",
+        ),
+        "random_uniform" => (
+            &[("minval", -0.05), ("maxval", 0.05)],
+            "`random_uniform(minval = -0.05, maxval = 0.05)`",
+        ),
+        _ => (&[], ""),
+    };
+    let takes = match params {
+        [] => "no arguments".to_string(),
+        [(p, _)] => format!("one argument, `{p}`, as in {example}"),
+        _ => format!(
+            "{}, as in {example}",
+            names::list(params.iter().map(|(p, _)| p)).replace(" or ", " and ")
+        ),
     };
     let mut values: Vec<f32> = params.iter().map(|(_, v)| *v).collect();
+    let mut given = vec![false; params.len()];
     let mut ok = true;
     for (i, InitArg { key, value, span }) in expr.args.iter().enumerate() {
         let slot = match key {
@@ -396,15 +555,43 @@ fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
             None if i < params.len() => Some(i),
             None => None,
         };
-        match slot {
-            Some(slot) => values[slot] = *value,
-            None if params.is_empty() => {
-                errors.push(*span, format!("`{known}` takes no arguments"));
+        match (slot, key) {
+            (Some(slot), _) if given[slot] => {
+                errors.push(
+                    *span,
+                    format!("`{}` of `{known}` is given twice: keep one", params[slot].0),
+                );
                 ok = false;
             }
-            None => {
-                let names = names::list(params.iter().map(|(p, _)| p));
-                errors.push(*span, format!("`{known}` takes {names}"));
+            (Some(slot), _) => {
+                values[slot] = *value;
+                given[slot] = true;
+            }
+            (None, _) if params.is_empty() => {
+                errors.push(
+                    *span,
+                    format!("`{known}` takes no arguments: write `{known}` alone"),
+                );
+                ok = false;
+            }
+            (None, Some(key)) => {
+                let hint =
+                    match names::did_you_mean(&key.to_string(), params.iter().map(|(p, _)| *p)) {
+                        Some(near) => format!("did you mean `{near}`? "),
+                        None => String::new(),
+                    };
+                errors.push(
+                    *span,
+                    format!("`{known}` has no argument `{key}`: {hint}it takes {takes}"),
+                );
+                ok = false;
+            }
+            (None, None) => {
+                let count = expr.args.len();
+                errors.push(
+                    *span,
+                    format!("`{known}` takes {takes}; found {count} arguments"),
+                );
                 ok = false;
             }
         }
@@ -413,7 +600,7 @@ fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
         "random_normal" | "truncated_normal" if values[1] <= 0.0 => {
             errors.push(
                 expr.span,
-                format!("`{known}` needs a positive `stddev`, found {}", values[1]),
+                format!("`{known}` needs a positive `stddev`, found {:?}", values[1]),
             );
             ok = false;
         }
@@ -421,7 +608,7 @@ fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
             errors.push(
                 expr.span,
                 format!(
-                    "`random_uniform` needs `minval < maxval`, found {} and {}",
+                    "`random_uniform` needs `minval < maxval`, found minval {:?} and maxval {:?}",
                     values[0], values[1]
                 ),
             );

@@ -1,0 +1,9 @@
+use mlp::prelude::*;
+
+network! {
+    pub struct Net {
+        Input[8]
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use mlp::prelude::*;
+
+network! {
+    pub struct Net {
+        Flatten[28, 28] -> Dense<300, rleu> -> Dense<10, softmax>
+    }
+}
+
+fn main() {}
