@@ -23,11 +23,19 @@ const TRAIN_FLOPS: f64 = 2.0 * (266_000.0 * 2.0 + 31_000.0);
 const FORWARD_FLOPS: f64 = 2.0 * 266_000.0;
 
 fn images(n: usize) -> Vec<SMatrix<f32, 28, 28>> {
-    (0..n).map(|i| SMatrix::from_fn(|r, c| ((i * 7 + r * 3 + c) % 255) as f32 / 255.0)).collect()
+    (0..n)
+        .map(|i| SMatrix::from_fn(|r, c| ((i * 7 + r * 3 + c) % 255) as f32 / 255.0))
+        .collect()
 }
 
 /// One SGD step with the fused softmax cross-entropy gradient.
-fn train_step(model: &mut FashionMlp, ws: &mut Workspace, grads: &mut [f32], x: &[SMatrix<f32, 28, 28>], y: &[usize]) {
+fn train_step(
+    model: &mut FashionMlp,
+    ws: &mut Workspace,
+    grads: &mut [f32],
+    x: &[SMatrix<f32, 28, 28>],
+    y: &[usize],
+) {
     let n = x.len();
     ws.load_inputs::<FashionMlp>(x);
     ws.forward(model.params(), n);
@@ -67,13 +75,17 @@ fn bench(c: &mut Criterion) {
     let model = FashionMlp::new(42);
     group.throughput(Throughput::Elements(n as u64));
     group.sample_size(10);
-    group.bench_function("predict_10000", |b| b.iter(|| black_box(mlp::batch::predict(&*model, &x, n))));
+    group.bench_function("predict_10000", |b| {
+        b.iter(|| black_box(mlp::batch::predict(&*model, &x, n)))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("predict_one");
     group.throughput(Throughput::Elements(1));
     let image = x[0];
-    group.bench_function("static", |b| b.iter(|| black_box(model.predict_one(black_box(&image)))));
+    group.bench_function("static", |b| {
+        b.iter(|| black_box(model.predict_one(black_box(&image))))
+    });
     group.finish();
 }
 

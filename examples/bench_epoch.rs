@@ -1,8 +1,8 @@
 //! Speed: one training epoch of the book's model (55,000 samples, batch 32,
 //! SGD) through the batch engine, timed. Prints epoch seconds, samples/s and
 //! GFLOP/s. (Work in progress: the lead's scratch benchmark.)
-use mlp::prelude::*;
 use mlp::batch::Workspace;
+use mlp::prelude::*;
 use std::time::Instant;
 
 network! {
@@ -14,7 +14,9 @@ network! {
 fn main() {
     let n = 55_000;
     let batch = 32;
-    let x: Vec<SMatrix<f32, 28, 28>> = (0..n).map(|i| SMatrix::from_fn(|r, c| ((i * 7 + r * 3 + c) % 255) as f32 / 255.0)).collect();
+    let x: Vec<SMatrix<f32, 28, 28>> = (0..n)
+        .map(|i| SMatrix::from_fn(|r, c| ((i * 7 + r * 3 + c) % 255) as f32 / 255.0))
+        .collect();
     let y: Vec<usize> = (0..n).map(|i| i % 10).collect();
     let mut model = FashionMlp::new(42);
     let mut ws = Workspace::new::<FashionMlp>(batch);
@@ -41,6 +43,11 @@ fn main() {
         }
         let s = t.elapsed().as_secs_f64();
         let flops = n as f64 * (2.0 * 266_000.0 * 2.0 + 2.0 * 31_000.0);
-        println!("run {run}: epoch {s:.3} s, {:.0} samples/s, {:.1} GFLOP/s, loss {:.4}", n as f64 / s, flops / s / 1e9, total / n as f64);
+        println!(
+            "run {run}: epoch {s:.3} s, {:.0} samples/s, {:.1} GFLOP/s, loss {:.4}",
+            n as f64 / s,
+            flops / s / 1e9,
+            total / n as f64
+        );
     }
 }

@@ -151,6 +151,9 @@ pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) 
     }
 }
 
+/// An optimizer update over one chunk: `(params, grads, state)`.
+pub type UpdateFn = dyn Fn(&mut [f32], &[f32], &mut [f32]) + Sync;
+
 /// A pointer that may cross to the pool's threads; every phase writes
 /// disjoint elements through it.
 #[derive(Clone, Copy)]
@@ -176,7 +179,15 @@ const PARALLEL_MIN_MACS: usize = 1 << 16;
 /// # Safety
 /// `c` must be valid for writes at every `i * rsc + j * csc` for `i < a.rows`,
 /// `j < b.cols`, and no other thread may touch those elements meanwhile.
-unsafe fn gemm_raw(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: *mut f32, rsc: usize, csc: usize) {
+unsafe fn gemm_raw(
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: *mut f32,
+    rsc: usize,
+    csc: usize,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     debug_assert_eq!(k, b.rows);
     if m == 0 || n == 0 {
@@ -185,7 +196,19 @@ unsafe fn gemm_raw(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: *mut 
     // SAFETY: `MatRef` checked `a` and `b`; the caller vouches for `c`.
     unsafe {
         matrixmultiply::sgemm(
-            m, k, n, alpha, a.data.as_ptr(), a.rs, a.cs, b.data.as_ptr(), b.rs, b.cs, beta, c, rsc as isize,
+            m,
+            k,
+            n,
+            alpha,
+            a.data.as_ptr(),
+            a.rs,
+            a.cs,
+            b.data.as_ptr(),
+            b.rs,
+            b.cs,
+            beta,
+            c,
+            rsc as isize,
             csc as isize,
         );
     }
@@ -261,18 +284,30 @@ impl Workspace {
 
     /// How many threads a product of `macs` multiply-adds is split over.
     fn parts(&self, macs: usize) -> usize {
-        if macs < PARALLEL_MIN_MACS { 1 } else { self.pool.threads() }
+        if macs < PARALLEL_MIN_MACS {
+            1
+        } else {
+            self.pool.threads()
+        }
     }
 
     /// Runs the forward pass of the first `n` loaded samples; returns the
     /// output activations (`n x OUTPUT_SIZE`, row-major).
     pub fn forward(&mut self, params: &[f32], n: usize) -> &[f32] {
-        assert!(n <= self.capacity, "batch of {n} exceeds the workspace capacity {}", self.capacity);
+        assert!(
+            n <= self.capacity,
+            "batch of {n} exceeds the workspace capacity {}",
+            self.capacity
+        );
         for l in 0..self.layers.len() {
             let layer = self.layers[l];
             let parts = self.parts(n * layer.inputs * layer.units);
             let (prev, rest) = self.a.split_at_mut(l);
-            let input: &[f32] = if l == 0 { &self.input[..n * layer.inputs] } else { &prev[l - 1][..n * layer.inputs] };
+            let input: &[f32] = if l == 0 {
+                &self.input[..n * layer.inputs]
+            } else {
+                &prev[l - 1][..n * layer.inputs]
+            };
             let z = Shared(self.z[l].as_mut_ptr());
             let a = Shared(rest[0].as_mut_ptr());
             let (units, kernel, bias) = (layer.units, layer.kernel(params), layer.bias(params));
@@ -290,21 +325,34 @@ impl Workspace {
                 // `units` values, `n` rows within capacity).
                 unsafe {
                     for r in 0..n {
-                        let row = std::slice::from_raw_parts_mut(z.ptr().add(r * units + cols.start), width);
+                        let row = std::slice::from_raw_parts_mut(
+                            z.ptr().add(r * units + cols.start),
+                            width,
+                        );
                         row.copy_from_slice(&bias[cols.clone()]);
                     }
                     gemm_raw(
                         1.0,
                         MatRef::row_major(input, n, layer.inputs),
-                        MatRef::strided(&kernel[cols.start * layer.inputs..], layer.inputs, width, 1, layer.inputs),
+                        MatRef::strided(
+                            &kernel[cols.start * layer.inputs..],
+                            layer.inputs,
+                            width,
+                            1,
+                            layer.inputs,
+                        ),
                         1.0,
                         z.ptr().add(cols.start),
                         units,
                         1,
                     );
                     for r in 0..n {
-                        let zr = std::slice::from_raw_parts(z.ptr().add(r * units + cols.start), width);
-                        let ar = std::slice::from_raw_parts_mut(a.ptr().add(r * units + cols.start), width);
+                        let zr =
+                            std::slice::from_raw_parts(z.ptr().add(r * units + cols.start), width);
+                        let ar = std::slice::from_raw_parts_mut(
+                            a.ptr().add(r * units + cols.start),
+                            width,
+                        );
                         ar.copy_from_slice(zr);
                         if elementwise {
                             layer.activation.forward(ar);
@@ -338,22 +386,41 @@ impl Workspace {
     pub fn output_and_delta(&mut self, n: usize) -> (&[f32], &[f32], &mut [f32]) {
         let last = self.layers.len() - 1;
         let len = n * self.layers[last].units;
-        (&self.z[last][..len], &self.a[last][..len], &mut self.delta[last][..len])
+        (
+            &self.z[last][..len],
+            &self.a[last][..len],
+            &mut self.delta[last][..len],
+        )
     }
 
     /// Back-propagates the output layer's dL/dz (see
     /// [`Workspace::output_and_delta`]) and writes the gradient of every
     /// parameter into `grads` (laid out as the parameters; overwritten).
     pub fn backward(&mut self, params: &[f32], n: usize, grads: &mut [f32]) {
-        assert_eq!(grads.len(), params.len(), "gradients are laid out as the parameters");
+        assert_eq!(
+            grads.len(),
+            params.len(),
+            "gradients are laid out as the parameters"
+        );
         let grads = Shared(grads.as_mut_ptr());
         for l in (0..self.layers.len()).rev() {
             let layer = self.layers[l];
             let parts = self.parts(n * layer.inputs * layer.units);
-            let input: &[f32] = if l == 0 { &self.input[..n * layer.inputs] } else { &self.a[l - 1][..n * layer.inputs] };
+            let input: &[f32] = if l == 0 {
+                &self.input[..n * layer.inputs]
+            } else {
+                &self.a[l - 1][..n * layer.inputs]
+            };
             let (lower, upper) = self.delta.split_at_mut(l);
             let delta: &[f32] = &upper[0][..n * layer.units];
-            let prev = l.checked_sub(1).map(|p| (self.layers[p], Shared(lower[p].as_mut_ptr()), &self.z[p], &self.a[p]));
+            let prev = l.checked_sub(1).map(|p| {
+                (
+                    self.layers[p],
+                    Shared(lower[p].as_mut_ptr()),
+                    &self.z[p],
+                    &self.a[p],
+                )
+            });
             let (inputs, units, kernel) = (layer.inputs, layer.units, layer.kernel(params));
             self.pool.run(&|t| {
                 if t >= parts {
@@ -375,7 +442,10 @@ impl Workspace {
                             inputs,
                             1,
                         );
-                        let gb = std::slice::from_raw_parts_mut(grads.ptr().add(layer.offset + inputs * units + rows.start), rows.len());
+                        let gb = std::slice::from_raw_parts_mut(
+                            grads.ptr().add(layer.offset + inputs * units + rows.start),
+                            rows.len(),
+                        );
                         gb.fill(0.0);
                         for drow in delta.chunks_exact(units) {
                             for (g, d) in gb.iter_mut().zip(&drow[rows.clone()]) {
@@ -407,7 +477,11 @@ impl Workspace {
                             for r in 0..n {
                                 let off = r * inputs + cols.start;
                                 let g = std::slice::from_raw_parts_mut(da.ptr().add(off), width);
-                                prev.activation.backward(&z[off..off + width], &a[off..off + width], g);
+                                prev.activation.backward(
+                                    &z[off..off + width],
+                                    &a[off..off + width],
+                                    g,
+                                );
                             }
                         }
                     }
@@ -416,7 +490,10 @@ impl Workspace {
             if l > 0 && self.layers[l - 1].activation == ActivationKind::Softmax {
                 let p = self.layers[l - 1];
                 let rows = self.delta[l - 1][..n * p.units].chunks_exact_mut(p.units);
-                for ((g, z), a) in rows.zip(self.z[l - 1].chunks_exact(p.units)).zip(self.a[l - 1].chunks_exact(p.units)) {
+                for ((g, z), a) in rows
+                    .zip(self.z[l - 1].chunks_exact(p.units))
+                    .zip(self.a[l - 1].chunks_exact(p.units))
+                {
                     p.activation.backward(z, a, g);
                 }
             }
@@ -434,11 +511,23 @@ impl Workspace {
         grads: &[f32],
         state: &mut [f32],
         slots: usize,
-        update: &(dyn Fn(&mut [f32], &[f32], &mut [f32]) + Sync),
+        update: &UpdateFn,
     ) {
-        assert_eq!(grads.len(), params.len(), "gradients are laid out as the parameters");
-        assert_eq!(state.len(), slots * params.len(), "optimizer state is `slots` values per parameter");
-        let parts = if params.len() < PARALLEL_MIN_MACS { 1 } else { self.pool.threads() };
+        assert_eq!(
+            grads.len(),
+            params.len(),
+            "gradients are laid out as the parameters"
+        );
+        assert_eq!(
+            state.len(),
+            slots * params.len(),
+            "optimizer state is `slots` values per parameter"
+        );
+        let parts = if params.len() < PARALLEL_MIN_MACS {
+            1
+        } else {
+            self.pool.threads()
+        };
         let len = params.len();
         let (p, s) = (Shared(params.as_mut_ptr()), Shared(state.as_mut_ptr()));
         self.pool.run(&|t| {
@@ -449,7 +538,8 @@ impl Workspace {
             // SAFETY: the chunks are disjoint and within both buffers.
             unsafe {
                 let params = std::slice::from_raw_parts_mut(p.ptr().add(r.start), r.len());
-                let state = std::slice::from_raw_parts_mut(s.ptr().add(slots * r.start), slots * r.len());
+                let state =
+                    std::slice::from_raw_parts_mut(s.ptr().add(slots * r.start), slots * r.len());
                 update(params, &grads[r], state);
             }
         });

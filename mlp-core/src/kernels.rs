@@ -71,13 +71,24 @@ mod tests {
     fn matches_a_plain_loop() {
         for inputs in [1, 7, 8, 9, 100, 784] {
             let units = 5;
-            let k: Vec<f32> = (0..inputs * units).map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0).collect();
-            let x: Vec<f32> = (0..inputs).map(|i| ((i * 13 % 29) as f32 - 14.0) / 14.0).collect();
+            let k: Vec<f32> = (0..inputs * units)
+                .map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0)
+                .collect();
+            let x: Vec<f32> = (0..inputs)
+                .map(|i| ((i * 13 % 29) as f32 - 14.0) / 14.0)
+                .collect();
             let mut out = [0.25_f32; 5];
             gemv_t(&k, inputs, &x, &mut out);
             for u in 0..units {
-                let want: f64 = 0.25 + (0..inputs).map(|i| k[u * inputs + i] as f64 * x[i] as f64).sum::<f64>();
-                assert!((out[u] as f64 - want).abs() < 1e-4, "inputs {inputs} unit {u}: {} vs {want}", out[u]);
+                let want: f64 = 0.25
+                    + (0..inputs)
+                        .map(|i| k[u * inputs + i] as f64 * x[i] as f64)
+                        .sum::<f64>();
+                assert!(
+                    (out[u] as f64 - want).abs() < 1e-4,
+                    "inputs {inputs} unit {u}: {} vs {want}",
+                    out[u]
+                );
             }
         }
     }

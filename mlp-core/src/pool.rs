@@ -70,7 +70,9 @@ pub struct Pool {
 
 impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pool").field("threads", &self.threads).finish()
+        f.debug_struct("Pool")
+            .field("threads", &self.threads)
+            .finish()
     }
 }
 
@@ -97,7 +99,11 @@ impl Pool {
                     .expect("spawning a worker thread")
             })
             .collect();
-        Self { shared, workers, threads }
+        Self {
+            shared,
+            workers,
+            threads,
+        }
     }
 
     /// The number of threads from `MLP_NUM_THREADS`, else the machine's
@@ -142,7 +148,10 @@ impl Pool {
             backoff(round);
             round = round.saturating_add(1);
         }
-        assert!(!shared.panicked.load(Ordering::SeqCst), "a worker thread panicked");
+        assert!(
+            !shared.panicked.load(Ordering::SeqCst),
+            "a worker thread panicked"
+        );
     }
 }
 
@@ -176,7 +185,8 @@ fn worker(shared: &Shared, index: usize) {
         }
         // SAFETY: see `Shared`.
         let job = unsafe { (*shared.job.get()).expect("a job is set before the generation moves") };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job)(index) }));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job)(index) }));
         if result.is_err() {
             shared.panicked.store(true, Ordering::SeqCst);
         }
