@@ -35,8 +35,16 @@ pub const FILE_NAME: &str = "california_housing.csv";
 pub const SUBDIR: &str = "california-housing";
 
 /// The eight features, in the CSV's (and scikit-learn's) order.
-pub const FEATURE_NAMES: [&str; 8] =
-    ["MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup", "Latitude", "Longitude"];
+pub const FEATURE_NAMES: [&str; 8] = [
+    "MedInc",
+    "HouseAge",
+    "AveRooms",
+    "AveBedrms",
+    "Population",
+    "AveOccup",
+    "Latitude",
+    "Longitude",
+];
 
 /// The target column: median house value in units of 100,000 dollars.
 pub const TARGET_NAME: &str = "MedHouseVal";
@@ -88,7 +96,10 @@ pub fn find() -> Result<PathBuf> {
         expected_header().join(","),
         super::DATA_DIR_ENV
     ));
-    Err(Error::Data { source_name: "California housing".into(), message })
+    Err(Error::Data {
+        source_name: "California housing".into(),
+        message,
+    })
 }
 
 /// Reads a CSV with the header `MedInc,...,Longitude,MedHouseVal` and one
@@ -96,7 +107,10 @@ pub fn find() -> Result<PathBuf> {
 /// value that is not a finite number, or no rows at all is an
 /// [`Error::Data`] naming the file and the line.
 pub fn load_csv(path: &Path) -> Result<Dataset> {
-    let data_error = |message: String| Error::Data { source_name: path.display().to_string(), message };
+    let data_error = |message: String| Error::Data {
+        source_name: path.display().to_string(),
+        message,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
@@ -114,7 +128,10 @@ pub fn load_csv(path: &Path) -> Result<Dataset> {
         )));
     }
 
-    let mut data = Dataset { x: Vec::new(), y: Vec::new() };
+    let mut data = Dataset {
+        x: Vec::new(),
+        y: Vec::new(),
+    };
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -125,15 +142,23 @@ pub fn load_csv(path: &Path) -> Result<Dataset> {
         let line = record.position().map_or(0, |p| p.line());
         let mut values = [0f32; 9];
         for (value, (field, name)) in values.iter_mut().zip(record.iter().zip(expected)) {
-            *value = field.parse::<f32>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
-                data_error(format!("line {line}, column {name}: expected a finite number, found `{field}`"))
-            })?;
+            *value = field
+                .parse::<f32>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    data_error(format!(
+                        "line {line}, column {name}: expected a finite number, found `{field}`"
+                    ))
+                })?;
         }
         data.x.push(SVector::from_column_slice(&values[..8]));
         data.y.push(values[8]);
     }
     if data.is_empty() {
-        return Err(data_error("expected samples after the header, found none".into()));
+        return Err(data_error(
+            "expected samples after the header, found none".into(),
+        ));
     }
     Ok(data)
 }
@@ -149,15 +174,26 @@ fn expected_header() -> [&'static str; 9] {
 fn csv_error(path: &Path, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     let message = match (e.kind(), line) {
-        (csv::ErrorKind::UnequalLengths { expected_len, len, .. }, Some(line)) => {
+        (
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            },
+            Some(line),
+        ) => {
             format!("line {line}: expected {expected_len} fields, found {len}")
         }
         (_, Some(line)) => format!("line {line}: {e}"),
         (_, None) => e.to_string(),
     };
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::Io { path: path.to_path_buf(), source },
-        _ => Error::Data { source_name: path.display().to_string(), message },
+        csv::ErrorKind::Io(source) => Error::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        _ => Error::Data {
+            source_name: path.display().to_string(),
+            message,
+        },
     }
 }
 
@@ -181,10 +217,16 @@ mod tests {
     #[test]
     fn reads_rows_in_column_order() {
         let dir = tempfile::tempdir().unwrap();
-        let p = csv_file(dir.path(), "1,2,3,4,5,6,7,8,9\n-1.5,0,0,0,0,0,37.88,-122.23,0.14999\n");
+        let p = csv_file(
+            dir.path(),
+            "1,2,3,4,5,6,7,8,9\n-1.5,0,0,0,0,0,37.88,-122.23,0.14999\n",
+        );
         let d = load_csv(&p).unwrap();
         assert_eq!(d.len(), 2);
-        assert_eq!(d.x[0], SVector::<f32, 8>::from([1., 2., 3., 4., 5., 6., 7., 8.]));
+        assert_eq!(
+            d.x[0],
+            SVector::<f32, 8>::from([1., 2., 3., 4., 5., 6., 7., 8.])
+        );
         assert_eq!(d.y, vec![9.0, 0.14999]);
         assert_eq!((d.x[1][0], d.x[1][7]), (-1.5, -122.23));
     }
@@ -194,15 +236,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let good = "1,2,3,4,5,6,7,8,9\n";
         let p = csv_file(dir.path(), &format!("{good}{good}1,2,x,4,5,6,7,8,9\n"));
-        assert_eq!(message(load_csv(&p)), "line 4, column AveRooms: expected a finite number, found `x`");
+        assert_eq!(
+            message(load_csv(&p)),
+            "line 4, column AveRooms: expected a finite number, found `x`"
+        );
         let p = csv_file(dir.path(), &format!("{good}1,2,3,4,5,6,7,8,nan\n"));
-        assert_eq!(message(load_csv(&p)), "line 3, column MedHouseVal: expected a finite number, found `nan`");
+        assert_eq!(
+            message(load_csv(&p)),
+            "line 3, column MedHouseVal: expected a finite number, found `nan`"
+        );
         let p = csv_file(dir.path(), &format!("{good}1,2,3,4,5,6,7,8\n"));
         assert_eq!(message(load_csv(&p)), "line 3: expected 9 fields, found 8");
         let p = csv_file(dir.path(), "1,2,3,4,5,6,7,8,1e39\n");
         assert!(message(load_csv(&p)).starts_with("line 2, column MedHouseVal"));
         let p = csv_file(dir.path(), "");
-        assert_eq!(message(load_csv(&p)), "expected samples after the header, found none");
+        assert_eq!(
+            message(load_csv(&p)),
+            "expected samples after the header, found none"
+        );
     }
 
     #[test]
@@ -211,7 +262,10 @@ mod tests {
         let p = dir.path().join("h.csv");
         std::fs::write(&p, "a,b\n1,2\n").unwrap();
         let m = message(load_csv(&p));
-        assert!(m.starts_with("line 1: expected the header `MedInc,HouseAge,"), "{m}");
+        assert!(
+            m.starts_with("line 1: expected the header `MedInc,HouseAge,"),
+            "{m}"
+        );
         assert!(m.ends_with("found `a,b`"), "{m}");
     }
 

@@ -36,7 +36,10 @@ pub(crate) fn fetch_verified(
         .timeout_recv_body(Some(Duration::from_secs(30 * 60)))
         .build()
         .into();
-    let response = agent.get(url).call().map_err(|e| FetchError::Network(format!("GET {url}: {e}")))?;
+    let response = agent
+        .get(url)
+        .call()
+        .map_err(|e| FetchError::Network(format!("GET {url}: {e}")))?;
 
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -57,7 +60,11 @@ pub(crate) fn fetch_verified(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(FetchError::Network(format!("GET {url}: reading the body: {e}"))),
+            Err(e) => {
+                return Err(FetchError::Network(format!(
+                    "GET {url}: reading the body: {e}"
+                )));
+            }
         };
         hasher.update(&buf[..n]);
         tmp.write_all(&buf[..n]).map_err(io(tmp.path()))?;
@@ -76,7 +83,12 @@ pub(crate) fn fetch_verified(
     }
     tmp.as_file().sync_all().map_err(io(tmp.path()))?;
     let dest = dir.join(file_name);
-    tmp.persist(&dest).map_err(|e| FetchError::Fatal(Error::Io { path: dest.clone(), source: e.error }))?;
+    tmp.persist(&dest).map_err(|e| {
+        FetchError::Fatal(Error::Io {
+            path: dest.clone(),
+            source: e.error,
+        })
+    })?;
     Ok(dest)
 }
 
@@ -106,7 +118,10 @@ mod tests {
     fn hex_round_trip() {
         let h = "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84";
         assert_eq!(to_hex(&parse_sha256(h).unwrap()), h);
-        assert_eq!(parse_sha256(&h.to_uppercase()).unwrap(), parse_sha256(h).unwrap());
+        assert_eq!(
+            parse_sha256(&h.to_uppercase()).unwrap(),
+            parse_sha256(h).unwrap()
+        );
         assert!(parse_sha256(&h[1..]).is_err());
         assert!(parse_sha256(&h.replace('a', "g")).is_err());
         assert!(parse_sha256(&"é".repeat(32)).is_err());
@@ -116,7 +131,10 @@ mod tests {
     fn sha256_of_abc() {
         // FIPS 180-2 test vector.
         let found: [u8; 32] = Sha256::digest(b"abc").into();
-        assert_eq!(to_hex(&found), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            to_hex(&found),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
@@ -126,8 +144,16 @@ mod tests {
         drop(listener);
         let dir = tempfile::tempdir().unwrap();
         let cache = dir.path().join("cache");
-        let r = fetch_verified(&format!("http://127.0.0.1:{port}/f.gz"), &cache, "f.gz", &[0; 32]);
-        assert!(matches!(r, Err(FetchError::Network(ref m)) if m.contains("f.gz")), "{r:?}");
+        let r = fetch_verified(
+            &format!("http://127.0.0.1:{port}/f.gz"),
+            &cache,
+            "f.gz",
+            &[0; 32],
+        );
+        assert!(
+            matches!(r, Err(FetchError::Network(ref m)) if m.contains("f.gz")),
+            "{r:?}"
+        );
         assert!(!cache.exists());
     }
 }

@@ -43,8 +43,18 @@ use super::locate::{self, Place};
 use crate::{Error, Result};
 
 /// The class of each label, `CLASS_NAMES[label]`, as in the book.
-pub const CLASS_NAMES: [&str; 10] =
-    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+pub const CLASS_NAMES: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
 
 /// The data set's official address (Zalando's README); a file's URL is this
 /// followed by its name.
@@ -77,7 +87,12 @@ pub enum Part {
 
 impl Part {
     /// All four, in this order.
-    pub const ALL: [Part; 4] = [Part::TrainImages, Part::TrainLabels, Part::TestImages, Part::TestLabels];
+    pub const ALL: [Part; 4] = [
+        Part::TrainImages,
+        Part::TrainLabels,
+        Part::TestImages,
+        Part::TestLabels,
+    ];
 
     /// The original file name, such as `train-images-idx3-ubyte.gz`.
     pub const fn file_name(self) -> &'static str {
@@ -115,8 +130,13 @@ pub fn load_data() -> Result<(Split, Split)> {
 
 /// Scales pixels to `f32` in `[0, 1]` (`pixel / 255`), the book's
 /// `X_train_full / 255.0`.
-pub fn scale<const R: usize, const C: usize>(images: &[SMatrix<u8, R, C>]) -> Vec<SMatrix<f32, R, C>> {
-    images.iter().map(|img| img.map(|p| f32::from(p) / 255.0)).collect()
+pub fn scale<const R: usize, const C: usize>(
+    images: &[SMatrix<u8, R, C>],
+) -> Vec<SMatrix<f32, R, C>> {
+    images
+        .iter()
+        .map(|img| img.map(|p| f32::from(p) / 255.0))
+        .collect()
 }
 
 /// Builder of a Fashion-MNIST load: where to look, where to cache, where to
@@ -204,20 +224,30 @@ impl FashionMnist {
         let places = locate::data_places(self.data_dir.as_deref(), SUBDIR);
         let cache = locate::cache_place(self.cache_dir.as_deref(), SUBDIR);
         let searched: Vec<Place> = places.iter().chain(cache.as_ref()).cloned().collect();
-        let one = |part: Part| self.locate_part(part, &searched, cache.as_ref(), &expected[part.index()]);
+        let one =
+            |part: Part| self.locate_part(part, &searched, cache.as_ref(), &expected[part.index()]);
         let [a, b, c, d] = Part::ALL;
         Ok([one(a)?, one(b)?, one(c)?, one(d)?])
     }
 
     /// The first copy of `part` in `searched`, else a verified download into `cache`.
-    fn locate_part(&self, part: Part, searched: &[Place], cache: Option<&Place>, sha256: &[u8; 32]) -> Result<PathBuf> {
+    fn locate_part(
+        &self,
+        part: Part,
+        searched: &[Place],
+        cache: Option<&Place>,
+        sha256: &[u8; 32],
+    ) -> Result<PathBuf> {
         if let Some(path) = locate::find(searched, part.file_name()) {
             return Ok(path);
         }
         let failure = match (cache, self.download) {
             (_, false) => "downloading is switched off".to_string(),
             (None, true) => {
-                format!("there is no cache folder to download into (set ${} or call cache_dir())", super::CACHE_DIR_ENV)
+                format!(
+                    "there is no cache folder to download into (set ${} or call cache_dir())",
+                    super::CACHE_DIR_ENV
+                )
             }
             (Some(cache), true) => {
                 let url = format!("{}{}", self.base_url, part.file_name());
@@ -242,16 +272,23 @@ impl FashionMnist {
     fn expected_hashes(&self) -> Result<[[u8; 32]; 4]> {
         let mut out = [[0u8; 32]; 4];
         for part in Part::ALL {
-            out[part.index()] = download::parse_sha256(&self.sha256[part.index()]).map_err(|message| {
-                Error::InvalidArgument { name: "expected_sha256", message: format!("{}: {message}", part.file_name()) }
-            })?;
+            out[part.index()] =
+                download::parse_sha256(&self.sha256[part.index()]).map_err(|message| {
+                    Error::InvalidArgument {
+                        name: "expected_sha256",
+                        message: format!("{}: {message}", part.file_name()),
+                    }
+                })?;
         }
         Ok(out)
     }
 
     /// The "where to put the files" error.
     fn not_found(&self, part: Part, searched: &[Place], failure: &str) -> Error {
-        let mut message = format!("{} was not found and {failure}.\nLooked in:\n", part.file_name());
+        let mut message = format!(
+            "{} was not found and {failure}.\nLooked in:\n",
+            part.file_name()
+        );
         for place in searched {
             message.push_str(&format!("  - {place}\n"));
         }
@@ -266,7 +303,10 @@ impl FashionMnist {
             self.base_url,
             super::DATA_DIR_ENV
         ));
-        Error::Data { source_name: "Fashion-MNIST".into(), message }
+        Error::Data {
+            source_name: "Fashion-MNIST".into(),
+            message,
+        }
     }
 }
 
@@ -276,15 +316,26 @@ fn read_split(images: &Path, labels: &Path) -> Result<Split> {
     let y = idx::read_labels(labels)?;
     if x.len() != y.len() {
         return Err(Error::Length {
-            what: format!("labels in {} for the images in {}", labels.display(), images.display()),
+            what: format!(
+                "labels in {} for the images in {}",
+                labels.display(),
+                images.display()
+            ),
             expected: x.len(),
             found: y.len(),
         });
     }
-    if let Some((i, &label)) = y.iter().enumerate().find(|&(_, &l)| usize::from(l) >= CLASS_NAMES.len()) {
+    if let Some((i, &label)) = y
+        .iter()
+        .enumerate()
+        .find(|&(_, &l)| usize::from(l) >= CLASS_NAMES.len())
+    {
         return Err(Error::Data {
             source_name: labels.display().to_string(),
-            message: format!("label {i} is {label}, expected a class from 0 to {}", CLASS_NAMES.len() - 1),
+            message: format!(
+                "label {i} is {label}, expected a class from 0 to {}",
+                CLASS_NAMES.len() - 1
+            ),
         });
     }
     Ok((x, y))
@@ -296,10 +347,18 @@ mod tests {
 
     #[test]
     fn file_names_and_hashes_match_provenance() {
-        let provenance = std::fs::read_to_string(locate::repository_data_dir().join(SUBDIR).join("PROVENANCE.md")).unwrap();
+        let provenance = std::fs::read_to_string(
+            locate::repository_data_dir()
+                .join(SUBDIR)
+                .join("PROVENANCE.md"),
+        )
+        .unwrap();
         for part in Part::ALL {
-            let row = provenance.lines().find(|l| l.starts_with(&format!("| {} |", part.file_name())));
-            let row = row.unwrap_or_else(|| panic!("{} has no row in PROVENANCE.md", part.file_name()));
+            let row = provenance
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} |", part.file_name())));
+            let row =
+                row.unwrap_or_else(|| panic!("{} has no row in PROVENANCE.md", part.file_name()));
             assert!(row.contains(part.sha256()), "{row}");
         }
     }
@@ -316,10 +375,19 @@ mod tests {
     #[test]
     fn malformed_sha256_is_an_invalid_argument() {
         let dir = tempfile::tempdir().unwrap();
-        let err = FashionMnist::loader().data_dir(dir.path()).expected_sha256(Part::TestLabels, "abc").load();
+        let err = FashionMnist::loader()
+            .data_dir(dir.path())
+            .expected_sha256(Part::TestLabels, "abc")
+            .load();
         match err {
-            Err(Error::InvalidArgument { name: "expected_sha256", message }) => {
-                assert!(message.contains("t10k-labels-idx1-ubyte.gz") && message.contains("`abc`"), "{message}")
+            Err(Error::InvalidArgument {
+                name: "expected_sha256",
+                message,
+            }) => {
+                assert!(
+                    message.contains("t10k-labels-idx1-ubyte.gz") && message.contains("`abc`"),
+                    "{message}"
+                )
             }
             other => panic!("{other:?}"),
         }
@@ -327,8 +395,14 @@ mod tests {
 
     #[test]
     fn base_url_gets_a_slash() {
-        assert_eq!(FashionMnist::loader().base_url("http://h/x").base_url, "http://h/x/");
-        assert_eq!(FashionMnist::loader().base_url("http://h/x/").base_url, "http://h/x/");
+        assert_eq!(
+            FashionMnist::loader().base_url("http://h/x").base_url,
+            "http://h/x/"
+        );
+        assert_eq!(
+            FashionMnist::loader().base_url("http://h/x/").base_url,
+            "http://h/x/"
+        );
         assert!(BASE_URL.ends_with('/'));
     }
 }

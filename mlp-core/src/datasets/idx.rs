@@ -61,9 +61,15 @@ pub struct Idx {
 /// [`Error::Io`] when the file cannot be opened and [`Error::Data`] (naming
 /// the file) for anything wrong inside it.
 pub fn read(path: &Path, item_dims: &[usize]) -> Result<Idx> {
-    let file = File::open(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut reader = MultiGzDecoder::new(BufReader::new(file));
-    parse(&mut reader, item_dims).map_err(|message| Error::Data { source_name: path.display().to_string(), message })
+    parse(&mut reader, item_dims).map_err(|message| Error::Data {
+        source_name: path.display().to_string(),
+        message,
+    })
 }
 
 /// Reads a gzip-compressed IDX file of `R x C` images (magic `0x00000803`).
@@ -72,10 +78,17 @@ pub fn read(path: &Path, item_dims: &[usize]) -> Result<Idx> {
 /// rows one after the other, and each image is converted from that order.
 pub fn read_images<const R: usize, const C: usize>(path: &Path) -> Result<Vec<SMatrix<u8, R, C>>> {
     if R == 0 || C == 0 {
-        return Err(Error::InvalidArgument { name: "R, C", message: format!("images of {R} x {C} have no pixels") });
+        return Err(Error::InvalidArgument {
+            name: "R, C",
+            message: format!("images of {R} x {C} have no pixels"),
+        });
     }
     let idx = read(path, &[R, C])?;
-    Ok(idx.data.chunks_exact(R * C).map(SMatrix::from_row_slice).collect())
+    Ok(idx
+        .data
+        .chunks_exact(R * C)
+        .map(SMatrix::from_row_slice)
+        .collect())
 }
 
 /// Reads a gzip-compressed IDX file of labels (magic `0x00000801`).
@@ -101,7 +114,11 @@ fn parse(reader: &mut impl Read, item_dims: &[usize]) -> core::result::Result<Id
     let mut dims = Vec::with_capacity(ndims);
     for i in 0..ndims {
         let mut word = [0u8; 4];
-        read_header(reader, &mut word, &format!("dimension {} of {ndims}", i + 1))?;
+        read_header(
+            reader,
+            &mut word,
+            &format!("dimension {} of {ndims}", i + 1),
+        )?;
         dims.push(u32::from_be_bytes(word) as usize);
     }
     if dims[1..] != *item_dims {
@@ -116,7 +133,12 @@ fn parse(reader: &mut impl Read, item_dims: &[usize]) -> core::result::Result<Id
     let len = dims
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| format!("the header's dimensions {} overflow a byte count", join_dims(&dims)))?;
+        .ok_or_else(|| {
+            format!(
+                "the header's dimensions {} overflow a byte count",
+                join_dims(&dims)
+            )
+        })?;
     let mut data = Vec::with_capacity(len.min(MAX_INITIAL_CAPACITY));
     let read = reader.take(len as u64).read_to_end(&mut data);
     let truncated = |why: &str| {
@@ -129,8 +151,15 @@ fn parse(reader: &mut impl Read, item_dims: &[usize]) -> core::result::Result<Id
     match read {
         Ok(_) if data.len() < len => return Err(truncated("the data ends there")),
         Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(truncated(&format!("gzip: {e}"))),
-        Err(e) => return Err(format!("corrupt gzip stream after {} of {len} payload bytes: {e}", data.len())),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            return Err(truncated(&format!("gzip: {e}")));
+        }
+        Err(e) => {
+            return Err(format!(
+                "corrupt gzip stream after {} of {len} payload bytes: {e}",
+                data.len()
+            ));
+        }
     }
 
     // Reaching the end of the stream also checks the gzip CRC and length.
@@ -142,17 +171,23 @@ fn parse(reader: &mut impl Read, item_dims: &[usize]) -> core::result::Result<Id
             4 * (ndims + 1) + len,
             join_dims(&dims)
         )),
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            Err(format!("truncated gzip stream: it ends after the payload, before its trailer ({e})"))
-        }
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(format!(
+            "truncated gzip stream: it ends after the payload, before its trailer ({e})"
+        )),
         Err(e) => Err(format!("corrupt gzip stream at its end: {e}")),
     }
 }
 
 /// Fills `buf` from the header; `what` names the field for the message.
-fn read_header(reader: &mut impl Read, buf: &mut [u8], what: &str) -> core::result::Result<(), String> {
+fn read_header(
+    reader: &mut impl Read,
+    buf: &mut [u8],
+    what: &str,
+) -> core::result::Result<(), String> {
     reader.read_exact(buf).map_err(|e| match e.kind() {
-        io::ErrorKind::UnexpectedEof => format!("truncated: the file ends inside the IDX header, at {what}"),
+        io::ErrorKind::UnexpectedEof => {
+            format!("truncated: the file ends inside the IDX header, at {what}")
+        }
         _ => format!("not a readable gzip file (reading {what} of the IDX header): {e}"),
     })
 }
@@ -181,7 +216,10 @@ fn join_dims(dims: &[usize]) -> String {
     if dims.is_empty() {
         return "scalars".into();
     }
-    dims.iter().map(ToString::to_string).collect::<Vec<_>>().join(" x ")
+    dims.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" x ")
 }
 
 #[cfg(test)]
@@ -226,7 +264,10 @@ mod tests {
 
     fn data_message(r: Result<impl core::fmt::Debug>, path: &Path) -> String {
         match r {
-            Err(Error::Data { source_name, message }) => {
+            Err(Error::Data {
+                source_name,
+                message,
+            }) => {
                 assert_eq!(source_name, path.display().to_string());
                 message
             }
@@ -243,7 +284,11 @@ mod tests {
         for (i, img) in images.iter().enumerate() {
             for r in 0..28 {
                 for c in 0..28 {
-                    assert_eq!(img[(r, c)], ((i + r * 3 + c * 7) % 256) as u8, "image {i} at ({r}, {c})");
+                    assert_eq!(
+                        img[(r, c)],
+                        ((i + r * 3 + c * 7) % 256) as u8,
+                        "image {i} at ({r}, {c})"
+                    );
                 }
             }
         }
@@ -263,8 +308,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "img.gz", &gzip(&images_raw()));
         let msg = data_message(read_labels(&p), &p);
-        assert!(msg.contains("expected IDX magic 0x00000801 (unsigned bytes, 1 dimension)"), "{msg}");
-        assert!(msg.contains("found 0x00000803 (unsigned bytes, 3 dimensions)"), "{msg}");
+        assert!(
+            msg.contains("expected IDX magic 0x00000801 (unsigned bytes, 1 dimension)"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("found 0x00000803 (unsigned bytes, 3 dimensions)"),
+            "{msg}"
+        );
 
         let mut raw = images_raw();
         raw[0] = 0x1f;
@@ -276,7 +327,10 @@ mod tests {
         raw[2] = 0x0D;
         let p = write(dir.path(), "float.gz", &gzip(&raw));
         let msg = data_message(read_images::<28, 28>(&p), &p);
-        assert!(msg.contains("found 0x00000d03 (32-bit floats, 3 dimensions)"), "{msg}");
+        assert!(
+            msg.contains("found 0x00000d03 (32-bit floats, 3 dimensions)"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -284,9 +338,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "img.gz", &gzip(&images_raw()));
         let msg = data_message(read_images::<32, 32>(&p), &p);
-        assert_eq!(msg, "expected items of 32 x 32, found 28 x 28 (the header says 3 x 28 x 28)");
+        assert_eq!(
+            msg,
+            "expected items of 32 x 32, found 28 x 28 (the header says 3 x 28 x 28)"
+        );
         let msg = data_message(read_images::<28, 14>(&p), &p);
-        assert!(msg.contains("expected items of 28 x 14, found 28 x 28"), "{msg}");
+        assert!(
+            msg.contains("expected items of 28 x 14, found 28 x 28"),
+            "{msg}"
+        );
         let msg = data_message(read(&p, &[784]), &p);
         assert!(msg.contains("expected IDX magic 0x00000802"), "{msg}");
     }
@@ -298,11 +358,19 @@ mod tests {
         raw.truncate(raw.len() - 100);
         let p = write(dir.path(), "short.gz", &gzip(&raw));
         let msg = data_message(read_images::<28, 28>(&p), &p);
-        assert!(msg.starts_with("truncated: the header announces 3 x 28 x 28 = 2352 payload bytes, found 2252"), "{msg}");
+        assert!(
+            msg.starts_with(
+                "truncated: the header announces 3 x 28 x 28 = 2352 payload bytes, found 2252"
+            ),
+            "{msg}"
+        );
 
         let p = write(dir.path(), "header.gz", &gzip(&images_raw()[..10]));
         let msg = data_message(read_images::<28, 28>(&p), &p);
-        assert!(msg.contains("ends inside the IDX header, at dimension 2 of 3"), "{msg}");
+        assert!(
+            msg.contains("ends inside the IDX header, at dimension 2 of 3"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -312,7 +380,11 @@ mod tests {
         for cut in [gz.len() / 2, gz.len() - 4] {
             let p = write(dir.path(), "cut.gz", &gz[..cut]);
             let msg = data_message(read_images::<28, 28>(&p), &p);
-            assert!(msg.contains("truncated"), "cut at {cut} of {}: {msg}", gz.len());
+            assert!(
+                msg.contains("truncated"),
+                "cut at {cut} of {}: {msg}",
+                gz.len()
+            );
         }
     }
 
@@ -345,7 +417,11 @@ mod tests {
     #[test]
     fn huge_header_does_not_allocate_it() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(dir.path(), "huge.gz", &gzip(&header(IMAGES_MAGIC, &[u32::MAX, 28, 28])));
+        let p = write(
+            dir.path(),
+            "huge.gz",
+            &gzip(&header(IMAGES_MAGIC, &[u32::MAX, 28, 28])),
+        );
         let msg = data_message(read_images::<28, 28>(&p), &p);
         assert!(msg.starts_with("truncated"), "{msg}");
     }

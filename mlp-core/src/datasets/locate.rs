@@ -27,7 +27,9 @@ pub(crate) fn repository_data_dir() -> PathBuf {
 
 /// A set environment variable with a non-empty value.
 fn env_dir(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// The folders that may hold a data set's files, in lookup order.
@@ -35,12 +37,31 @@ fn env_dir(name: &str) -> Option<PathBuf> {
 /// `explicit` (from a builder) replaces `$MLP_DATA_DIR` and the repository's
 /// copy. A data folder may hold the files themselves or a `subdir` holding them.
 pub(crate) fn data_places(explicit: Option<&Path>, subdir: &str) -> Vec<Place> {
-    data_places_with(explicit, env_dir(DATA_DIR_ENV), &repository_data_dir(), subdir)
+    data_places_with(
+        explicit,
+        env_dir(DATA_DIR_ENV),
+        &repository_data_dir(),
+        subdir,
+    )
 }
 
-fn data_places_with(explicit: Option<&Path>, env: Option<PathBuf>, repo: &Path, subdir: &str) -> Vec<Place> {
+fn data_places_with(
+    explicit: Option<&Path>,
+    env: Option<PathBuf>,
+    repo: &Path,
+    subdir: &str,
+) -> Vec<Place> {
     let both = |dir: &Path, why: String| {
-        [Place { dir: dir.to_path_buf(), why: why.clone() }, Place { dir: dir.join(subdir), why }]
+        [
+            Place {
+                dir: dir.to_path_buf(),
+                why: why.clone(),
+            },
+            Place {
+                dir: dir.join(subdir),
+                why,
+            },
+        ]
     };
     if let Some(dir) = explicit {
         return both(dir, "the data folder given to the loader".into()).into();
@@ -49,13 +70,17 @@ fn data_places_with(explicit: Option<&Path>, env: Option<PathBuf>, repo: &Path, 
     if let Some(dir) = env {
         places.extend(both(&dir, format!("${DATA_DIR_ENV}")));
     }
-    places.push(Place { dir: repo.join(subdir), why: "the repository's data folder".into() });
+    places.push(Place {
+        dir: repo.join(subdir),
+        why: "the repository's data folder".into(),
+    });
     places
 }
 
 /// A note for messages when `$MLP_DATA_DIR` is not set, so the user learns of it.
 pub(crate) fn data_env_note(explicit: Option<&Path>) -> Option<String> {
-    (explicit.is_none() && env_dir(DATA_DIR_ENV).is_none()).then(|| format!("${DATA_DIR_ENV} is not set"))
+    (explicit.is_none() && env_dir(DATA_DIR_ENV).is_none())
+        .then(|| format!("${DATA_DIR_ENV} is not set"))
 }
 
 /// The folder downloads are cached in: `<root>/<subdir>`, where the root is
@@ -71,17 +96,26 @@ fn cache_place_with(
     subdir: &str,
 ) -> Option<Place> {
     let (root, why) = match (explicit, env, platform) {
-        (Some(dir), _, _) => (dir.to_path_buf(), "the cache folder given to the loader".to_string()),
+        (Some(dir), _, _) => (
+            dir.to_path_buf(),
+            "the cache folder given to the loader".to_string(),
+        ),
         (None, Some(dir), _) => (dir, format!("the download cache, ${CACHE_DIR_ENV}")),
         (None, None, Some(dir)) => (dir.join("mlp"), "the download cache".to_string()),
         (None, None, None) => return None,
     };
-    Some(Place { dir: root.join(subdir), why })
+    Some(Place {
+        dir: root.join(subdir),
+        why,
+    })
 }
 
 /// The first `place/<file_name>` that is a file.
 pub(crate) fn find(places: &[Place], file_name: &str) -> Option<PathBuf> {
-    places.iter().map(|p| p.dir.join(file_name)).find(|p| p.is_file())
+    places
+        .iter()
+        .map(|p| p.dir.join(file_name))
+        .find(|p| p.is_file())
 }
 
 #[cfg(test)]
@@ -93,12 +127,29 @@ mod tests {
         let repo = Path::new("/repo/data");
         let dirs = |places: Vec<Place>| places.into_iter().map(|p| p.dir).collect::<Vec<_>>();
         assert_eq!(
-            dirs(data_places_with(None, Some("/env".into()), repo, "fashion-mnist")),
-            [PathBuf::from("/env"), "/env/fashion-mnist".into(), "/repo/data/fashion-mnist".into()]
+            dirs(data_places_with(
+                None,
+                Some("/env".into()),
+                repo,
+                "fashion-mnist"
+            )),
+            [
+                PathBuf::from("/env"),
+                "/env/fashion-mnist".into(),
+                "/repo/data/fashion-mnist".into()
+            ]
         );
-        assert_eq!(dirs(data_places_with(None, None, repo, "fashion-mnist")), [PathBuf::from("/repo/data/fashion-mnist")]);
         assert_eq!(
-            dirs(data_places_with(Some(Path::new("/mine")), Some("/env".into()), repo, "x")),
+            dirs(data_places_with(None, None, repo, "fashion-mnist")),
+            [PathBuf::from("/repo/data/fashion-mnist")]
+        );
+        assert_eq!(
+            dirs(data_places_with(
+                Some(Path::new("/mine")),
+                Some("/env".into()),
+                repo,
+                "x"
+            )),
             [PathBuf::from("/mine"), "/mine/x".into()]
         );
     }
@@ -106,7 +157,13 @@ mod tests {
     #[test]
     fn cache_is_explicit_then_env_then_platform() {
         let p = |e: Option<&str>, env: Option<&str>, plat: Option<&str>| {
-            cache_place_with(e.map(Path::new), env.map(PathBuf::from), plat.map(PathBuf::from), "fm").map(|p| p.dir)
+            cache_place_with(
+                e.map(Path::new),
+                env.map(PathBuf::from),
+                plat.map(PathBuf::from),
+                "fm",
+            )
+            .map(|p| p.dir)
         };
         assert_eq!(p(Some("/a"), Some("/b"), Some("/c")), Some("/a/fm".into()));
         assert_eq!(p(None, Some("/b"), Some("/c")), Some("/b/fm".into()));
@@ -116,6 +173,11 @@ mod tests {
 
     #[test]
     fn repository_data_dir_holds_the_data() {
-        assert!(repository_data_dir().join("fashion-mnist").join("PROVENANCE.md").is_file());
+        assert!(
+            repository_data_dir()
+                .join("fashion-mnist")
+                .join("PROVENANCE.md")
+                .is_file()
+        );
     }
 }

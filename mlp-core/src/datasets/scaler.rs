@@ -44,11 +44,18 @@ impl<const N: usize> StandardScaler<N> {
         }
         for (i, v) in x.iter().enumerate() {
             if let Some((j, &value)) = v.iter().enumerate().find(|(_, f)| !f.is_finite()) {
-                return Err(Error::NonFinite { what: "x".into(), position: format!("sample {i}, feature {j}"), value });
+                return Err(Error::NonFinite {
+                    what: "x".into(),
+                    position: format!("sample {i}, feature {j}"),
+                    value,
+                });
             }
         }
         let n = x.len() as f64;
-        let mean = x.iter().fold(SVector::<f64, N>::zeros(), |acc, v| acc + v.cast::<f64>()) / n;
+        let mean = x
+            .iter()
+            .fold(SVector::<f64, N>::zeros(), |acc, v| acc + v.cast::<f64>())
+            / n;
         // Two passes with the correction term for the rounding of the mean.
         let mut sum_sq = SVector::<f64, N>::zeros();
         let mut sum = SVector::<f64, N>::zeros();
@@ -64,7 +71,12 @@ impl<const N: usize> StandardScaler<N> {
             let constant = var[j] <= n * eps * var[j] + (n * mean[j] * eps).powi(2);
             if constant { 1.0 } else { var[j].sqrt() }
         });
-        Ok(StandardScaler { mean, var, scale, n_samples: x.len() })
+        Ok(StandardScaler {
+            mean,
+            var,
+            scale,
+            n_samples: x.len(),
+        })
     }
 
     /// Fits on `x` and returns the scaler with `x` transformed.
@@ -141,9 +153,17 @@ mod tests {
         for j in 0..3 {
             let n = t.len() as f64;
             let mean = t.iter().map(|v| f64::from(v[j])).sum::<f64>() / n;
-            let var = t.iter().map(|v| (f64::from(v[j]) - mean).powi(2)).sum::<f64>() / n;
+            let var = t
+                .iter()
+                .map(|v| (f64::from(v[j]) - mean).powi(2))
+                .sum::<f64>()
+                / n;
             assert!(mean.abs() < 1e-5, "feature {j}: mean {mean}");
-            assert!((var.sqrt() - 1.0).abs() < 1e-5, "feature {j}: std {}", var.sqrt());
+            assert!(
+                (var.sqrt() - 1.0).abs() < 1e-5,
+                "feature {j}: std {}",
+                var.sqrt()
+            );
         }
     }
 
@@ -161,7 +181,11 @@ mod tests {
 
     #[test]
     fn population_statistics_in_f64() {
-        let x = [SVector::from([1.0_f32, 5.0]), SVector::from([2.0, 5.0]), SVector::from([4.0, 5.0])];
+        let x = [
+            SVector::from([1.0_f32, 5.0]),
+            SVector::from([2.0, 5.0]),
+            SVector::from([4.0, 5.0]),
+        ];
         let s = StandardScaler::fit(&x).unwrap();
         assert_eq!(s.n_samples(), 3);
         assert!((s.mean()[0] - 7.0 / 3.0).abs() < 1e-15);
@@ -185,13 +209,21 @@ mod tests {
     #[test]
     fn errors() {
         let e = StandardScaler::<2>::fit(&[]).unwrap_err();
-        assert!(matches!(e, Error::InvalidArgument { name: "x", .. }), "{e:?}");
-        let x = [SVector::from([1.0_f32, 2.0]), SVector::from([1.0, f32::NAN])];
+        assert!(
+            matches!(e, Error::InvalidArgument { name: "x", .. }),
+            "{e:?}"
+        );
+        let x = [
+            SVector::from([1.0_f32, 2.0]),
+            SVector::from([1.0, f32::NAN]),
+        ];
         match StandardScaler::fit(&x) {
             Err(Error::NonFinite { position, .. }) => assert_eq!(position, "sample 1, feature 1"),
             other => panic!("{other:?}"),
         }
         let x = [SVector::from([f32::INFINITY])];
-        assert!(matches!(StandardScaler::fit(&x), Err(Error::NonFinite { value, .. }) if value == f32::INFINITY));
+        assert!(
+            matches!(StandardScaler::fit(&x), Err(Error::NonFinite { value, .. }) if value == f32::INFINITY)
+        );
     }
 }

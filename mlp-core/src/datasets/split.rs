@@ -29,7 +29,12 @@ pub type Split<X, Y> = ((Vec<X>, Vec<Y>), (Vec<X>, Vec<Y>));
 /// Errors: `x` and `y` of different lengths ([`Error::Length`]), a
 /// `test_fraction` outside `(0, 1)` or one that leaves either side empty
 /// ([`Error::InvalidArgument`]).
-pub fn train_test_split<X: Clone, Y: Clone>(x: &[X], y: &[Y], test_fraction: f64, seed: u64) -> Result<Split<X, Y>> {
+pub fn train_test_split<X: Clone, Y: Clone>(
+    x: &[X],
+    y: &[Y],
+    test_fraction: f64,
+    seed: u64,
+) -> Result<Split<X, Y>> {
     if x.len() != y.len() {
         return Err(Error::Length {
             what: format!("y (targets) for the {} samples of x", x.len()),
@@ -57,7 +62,10 @@ pub fn train_test_split<X: Clone, Y: Clone>(x: &[X], y: &[Y], test_fraction: f64
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
     let pick = |idx: &[usize]| -> (Vec<X>, Vec<Y>) {
-        (idx.iter().map(|&i| x[i].clone()).collect(), idx.iter().map(|&i| y[i].clone()).collect())
+        (
+            idx.iter().map(|&i| x[i].clone()).collect(),
+            idx.iter().map(|&i| y[i].clone()).collect(),
+        )
     };
     let (test, train) = order.split_at(n_test);
     Ok((pick(train), pick(test)))
@@ -77,7 +85,10 @@ mod tests {
     fn sizes_follow_scikit_learn() {
         let (x, y) = data(20_640);
         let ((xtr, ytr), (xte, yte)) = train_test_split(&x, &y, 0.2, 42).unwrap();
-        assert_eq!((xtr.len(), ytr.len(), xte.len(), yte.len()), (16_512, 16_512, 4_128, 4_128));
+        assert_eq!(
+            (xtr.len(), ytr.len(), xte.len(), yte.len()),
+            (16_512, 16_512, 4_128, 4_128)
+        );
         let (x, y) = data(10);
         let (train, test) = train_test_split(&x, &y, 0.33, 0).unwrap();
         assert_eq!((train.0.len(), test.0.len()), (6, 4));
@@ -111,17 +122,32 @@ mod tests {
     fn errors() {
         let (x, y) = data(10);
         match train_test_split(&x, &y[..9], 0.2, 0) {
-            Err(Error::Length { expected: 10, found: 9, .. }) => {}
+            Err(Error::Length {
+                expected: 10,
+                found: 9,
+                ..
+            }) => {}
             other => panic!("{other:?}"),
         }
         for f in [0.0, 1.0, -0.1, 1.5, f64::NAN, f64::INFINITY] {
             let r = train_test_split(&x, &y, f, 0);
-            assert!(matches!(r, Err(Error::InvalidArgument { name: "test_fraction", .. })), "{f}: {r:?}");
+            assert!(
+                matches!(
+                    r,
+                    Err(Error::InvalidArgument {
+                        name: "test_fraction",
+                        ..
+                    })
+                ),
+                "{f}: {r:?}"
+            );
         }
         // 0.95 of 10 rounds up to 10 test samples, leaving none for training.
         let e = train_test_split(&x, &y, 0.95, 0).unwrap_err().to_string();
         assert!(e.contains("gives 10 test and 0 training samples"), "{e}");
-        let e = train_test_split::<u8, u8>(&[], &[], 0.5, 0).unwrap_err().to_string();
+        let e = train_test_split::<u8, u8>(&[], &[], 0.5, 0)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("of 0 samples"), "{e}");
         assert!(e.contains("gives 0 test and 0 training"), "{e}");
     }
