@@ -30,7 +30,7 @@
 //! A file found nowhere is downloaded from [`BASE_URL`] into the cache. Its
 //! SHA-256 is checked against the published value ([`Part::sha256`]) before it
 //! is stored; a corrupt download is discarded. Files found on disk are not
-//! hashed, but their IDX structure is checked (see [`idx`](super::idx)).
+//! hashed, but their IDX structure is checked (see [`idx`]).
 //! [`FashionMnist`] changes each of these places.
 
 use std::path::{Path, PathBuf};
