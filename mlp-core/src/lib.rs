@@ -29,6 +29,8 @@ extern crate alloc;
 pub mod activation;
 #[cfg(feature = "std")]
 pub mod batch;
+#[cfg(feature = "std")]
+pub mod datasets;
 #[cfg(feature = "alloc")]
 pub mod error;
 #[cfg(feature = "std")]
