@@ -38,6 +38,8 @@ pub mod history;
 pub mod initializer;
 pub mod layer;
 pub mod network;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
