@@ -63,7 +63,9 @@ pub fn ink_center_offset(size: f64, sample: &str) -> i32 {
         .map(|(y, _)| y)
         .collect();
     match (rows.first(), rows.last()) {
-        (Some(&top), Some(&bottom)) => (h / 2) as i32 - ((top + bottom + 1) / 2) as i32,
+        (Some(&top), Some(&bottom)) => {
+            (f64::from(h / 2) - (top + bottom + 1) as f64 / 2.0).round() as i32
+        }
         _ => 0,
     }
 }

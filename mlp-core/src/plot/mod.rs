@@ -235,16 +235,17 @@ impl<'a> LearningCurves<'a> {
             });
         }
         // Check the folder before rendering, so the error names it plainly.
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.is_dir() {
-                return Err(Error::Io {
-                    path: path.to_path_buf(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        format!("folder {} does not exist", dir.display()),
-                    ),
-                });
-            }
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+        {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("folder {} does not exist", dir.display()),
+                ),
+            });
         }
         let bytes = match format {
             Format::Png => self.to_png()?,
