@@ -46,6 +46,8 @@ pub mod network;
 pub mod optim;
 #[cfg(feature = "std")]
 pub mod pool;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
