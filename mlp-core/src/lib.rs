@@ -44,6 +44,7 @@ pub mod optim;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
+pub mod utils;
 #[cfg(feature = "alloc")]
 pub mod weights;
 

@@ -2,6 +2,18 @@
 //! from a flat slice of gradients, with per-parameter state the trainer
 //! allocates once (`slots() * PARAMS` values, sized by the network's const).
 //!
+//! | optimizer | Keras | defaults | slots |
+//! | --- | --- | --- | --- |
+//! | [`Sgd`] | `SGD` | lr 0.01, momentum 0, nesterov off | 0, or 1 with momentum |
+//! | [`Adam`] | `Adam` | lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 | 2 (3 with AMSGrad) |
+//! | [`RmsProp`] | `RMSprop` | lr 0.001, rho 0.9, momentum 0, epsilon 1e-7 | 1 (+1 momentum, +1 centered) |
+//! | [`Nadam`] | `Nadam` | lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 | 2 |
+//!
+//! Every optimizer takes a constant `f32` rate or a [`LearningRateSchedule`]
+//! ([`ExponentialDecay`], [`PiecewiseConstantDecay`], [`InverseTimeDecay`],
+//! [`CosineDecay`], or a closure in [`FnSchedule`]), and optional
+//! [`Clipping`].
+//!
 //! ```
 //! use mlp_core::optim::{Optimizer, Sgd};
 //!
@@ -13,15 +25,26 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
+mod adam;
+mod clip;
+mod nadam;
+mod rmsprop;
 mod schedule;
 mod sgd;
 
-pub use schedule::LearningRateSchedule;
+pub use adam::Adam;
+pub use clip::Clipping;
+pub use nadam::Nadam;
+pub use rmsprop::RmsProp;
+pub use schedule::{
+    CosineDecay, ExponentialDecay, FnSchedule, InverseTimeDecay, LearningRateSchedule,
+    PiecewiseConstantDecay,
+};
 pub use sgd::Sgd;
 
 /// An optimizer: Keras's `optimizer.apply_gradients` over flat slices.
 pub trait Optimizer: Send + core::fmt::Debug {
-    /// Keras's name, such as `"SGD"`.
+    /// Keras 3's name (`optimizer.name`), such as `"sgd"` or `"adam"`.
     fn name(&self) -> &'static str;
 
     /// How many per-parameter state buffers it needs (0 for plain SGD, 1 for
