@@ -308,3 +308,53 @@ mod tests {
         assert!((v - 0.0625).abs() < 1e-12);
     }
 }
+
+/// Values from Keras 3.15.1's metrics (JAX backend).
+#[cfg(test)]
+mod keras_reference {
+    use super::*;
+
+    #[test]
+    fn top_k() {
+        // keras.metrics.sparse_top_k_categorical_accuracy([2, 3, 1], y_pred, k=2) = [1, 0, 1]
+        // (the third row is a four-way tie, which counts as in the top 2).
+        let y_pred = [[0.1_f32, 0.5, 0.3, 0.1], [0.4, 0.3, 0.2, 0.1], [0.25; 4]];
+        let top2 = Metric::TopKCategoricalAccuracy(2);
+        let classes = [2, 3, 1];
+        let got: [f64; 3] = core::array::from_fn(|i| {
+            top2.value(TargetKind::Sparse, &y_pred[i], TargetRef::Class(classes[i]))
+        });
+        // The same with one-hot targets: keras.metrics.top_k_categorical_accuracy.
+        let one_hot = [
+            [0.0_f32, 0.0, 1.0, 0.0],
+            [0.0, 0.0, 0.0, 1.0],
+            [0.0, 1.0, 0.0, 0.0],
+        ];
+        let categorical: [f64; 3] = core::array::from_fn(|i| {
+            top2.value(
+                TargetKind::Categorical,
+                &y_pred[i],
+                TargetRef::Values(&one_hot[i]),
+            )
+        });
+        assert_eq!(categorical, got);
+        assert_eq!(got, [1.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn weighted_mse_and_rmse() {
+        // m = keras.metrics.MeanSquaredError() / RootMeanSquaredError();
+        // m.update_state(t, a, sample_weight=[1, 3]).
+        let a = [[1.5_f32, -0.2, 3.0], [0.1, 0.2, -2.5]];
+        let t = [[1.0_f32, 0.4, 0.0], [0.1, -1.0, 0.5]];
+        let mut mse = RunningMean::default();
+        for ((a, t), w) in a.iter().zip(&t).zip([1.0, 3.0]) {
+            mse.add(
+                Metric::RootMeanSquaredError.value(TargetKind::Regression, a, TargetRef::Values(t)),
+                w,
+            );
+        }
+        assert!((Metric::MeanSquaredError.result(&mse) - 3.410_833_358_8).abs() < 1e-6);
+        assert!((Metric::RootMeanSquaredError.result(&mse) - 1.846_844_196_3).abs() < 1e-6);
+    }
+}

@@ -281,3 +281,126 @@ fn unclipped(p: f32) -> bool {
 pub fn check_class(index: usize, classes: usize) -> bool {
     index < classes
 }
+
+/// Per-sample values from Keras 3.15.1's loss functions (JAX backend).
+#[cfg(test)]
+mod keras_reference {
+    use super::*;
+
+    fn close(got: f32, want: f64) {
+        assert!(
+            (got as f64 - want).abs() <= 1e-6 * want.abs().max(1.0),
+            "{got} vs Keras {want}"
+        );
+    }
+
+    /// The loss of each row of `a` against each target.
+    fn each<L: Loss>(loss: L, a: &[[f32; 3]], targets: &[TargetRef<'_>], want: &[f64]) {
+        for ((a, t), want) in a.iter().zip(targets).zip(want) {
+            close(loss.loss(ActivationKind::Linear, a, a, *t), *want);
+            let mut delta = [0.0; 3];
+            close(
+                loss.loss_and_delta(ActivationKind::Linear, a, a, *t, 1.0, &mut delta),
+                *want,
+            );
+        }
+    }
+
+    const P: [[f32; 3]; 2] = [[0.1, 0.7, 0.2], [0.05, 0.15, 0.8]];
+
+    #[test]
+    fn cross_entropies() {
+        // keras.losses.sparse_categorical_crossentropy([1, 0], P)
+        let sparse = [TargetRef::Class(1), TargetRef::Class(0)];
+        each(
+            SparseCategoricalCrossentropy,
+            &P,
+            &sparse,
+            &[0.356_674_969_2, 2.995_732_307_4],
+        );
+        // keras.losses.categorical_crossentropy([[0, 1, 0], [0.2, 0.3, 0.5]], P)
+        let y = [
+            TargetRef::Values(&[0.0, 1.0, 0.0]),
+            TargetRef::Values(&[0.2, 0.3, 0.5]),
+        ];
+        each(
+            CategoricalCrossentropy,
+            &P,
+            &y,
+            &[0.356_674_969_2, 1.279_854_297_6],
+        );
+        // Not normalised: categorical_crossentropy([[0, 1, 0]], [[0.2, 0.6, 0.4]]) = ln 2.
+        let y = [TargetRef::Values(&[0.0, 1.0, 0.0])];
+        each(
+            CategoricalCrossentropy,
+            &[[0.2, 0.6, 0.4]],
+            &y,
+            &[0.693_147_182_5],
+        );
+        // keras.losses.binary_crossentropy(yb, pb), with 0 and 1 clipped in the second row.
+        let pb = [[0.9, 0.2, 0.6], [0.0, 1.0, 0.3]];
+        let yb = [
+            TargetRef::Values(&[1.0, 0.0, 1.0]),
+            TargetRef::Values(&[0.0, 0.0, 0.5]),
+        ];
+        each(
+            BinaryCrossentropy,
+            &pb,
+            &yb,
+            &[0.279_776_573_2, 5.574_235_916_1],
+        );
+    }
+
+    #[test]
+    fn regression() {
+        let a = [[1.5, -0.2, 3.0], [0.1, 0.2, -2.5]];
+        let t = [
+            TargetRef::Values(&[1.0, 0.4, 0.0]),
+            TargetRef::Values(&[0.1, -1.0, 0.5]),
+        ];
+        each(
+            MeanSquaredError,
+            &a,
+            &t,
+            &[3.203_333_377_8, 3.480_000_257_5],
+        );
+        each(
+            MeanAbsoluteError,
+            &a,
+            &t,
+            &[1.366_666_674_6, 1.399_999_976_2],
+        );
+        each(
+            Huber::default(),
+            &a,
+            &t,
+            &[0.935_000_061_9, 1.066_666_722_3],
+        );
+        each(Huber::new(2.0), &a, &t, &[1.434_999_942_8, 1.573_333_501_8]);
+    }
+
+    #[test]
+    fn names_and_kinds() {
+        assert_eq!(CategoricalCrossentropy::NAME, "categorical_crossentropy");
+        assert_eq!(BinaryCrossentropy::TARGET, TargetKind::Binary);
+        assert_eq!(Huber::NAME, "huber_loss");
+        assert_eq!(MeanSquaredError::NAME, "mean_squared_error");
+        assert_eq!(MeanAbsoluteError::TARGET, TargetKind::Regression);
+    }
+
+    #[test]
+    fn target_conversions() {
+        let y = SVector::<f32, 3>::new(0.0, 1.0, 0.0);
+        let t =
+            <SVector<f32, 3> as TargetFor<CategoricalCrossentropy, SVector<f32, 3>>>::target(&y);
+        assert_eq!(t, TargetRef::Values(&[0.0, 1.0, 0.0]));
+        let t = <f32 as TargetFor<MeanSquaredError, SVector<f32, 1>>>::target(&2.5);
+        assert_eq!(t, TargetRef::Values(&[2.5]));
+        let t = <i32 as TargetFor<SparseCategoricalCrossentropy, SVector<f32, 3>>>::target(&-1);
+        assert!(!t.fits(3));
+        assert_eq!(TargetRef::Class(2).value(2), 1.0);
+        assert_eq!(TargetRef::Class(2).value(0), 0.0);
+        assert!(TargetRef::Values(&[1.0]).value(1).is_nan());
+        assert_eq!(TargetRef::Values(&[0.1, 0.7, 0.2]).class(), 1);
+    }
+}

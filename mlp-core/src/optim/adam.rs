@@ -13,7 +13,8 @@ use super::{Clipping, LearningRateSchedule, Optimizer};
 /// w -= m * alpha / (sqrt(v_hat) + epsilon)
 /// ```
 ///
-/// State slots: `m`, `v`, then `v_hat` with AMSGrad.
+/// State slots: `m`, `v`, then `v_hat` with AMSGrad. The step's scalars (`alpha`) are computed in `f64`, the
+/// per-parameter arithmetic in `f32`.
 ///
 /// ```
 /// use mlp_core::optim::{Adam, Optimizer};
@@ -105,9 +106,12 @@ impl<S: LearningRateSchedule> Optimizer for Adam<S> {
         let n = params.len();
         debug_assert_eq!(state.len(), self.slots() * n, "Adam: state size");
         let lr = self.learning_rate.rate(iteration);
-        let t = (iteration + 1) as f32;
-        let alpha =
-            lr * libm::sqrtf(1.0 - libm::powf(self.beta_2, t)) / (1.0 - libm::powf(self.beta_1, t));
+        // The bias corrections in f64, with 1 - beta^t as -expm1(t ln beta):
+        // Keras's float32 `1 - beta_2^t` loses a third of its digits early on.
+        let t = (iteration + 1) as f64;
+        let alpha = lr as f64 * libm::sqrt(one_minus_power(self.beta_2, t))
+            / one_minus_power(self.beta_1, t);
+        let alpha = alpha as f32;
         let clip = self.clipping.prepare(grads);
         let (m, rest) = state.split_at_mut(n.min(state.len()));
         let (v, v_hat) = rest.split_at_mut(n.min(rest.len()));
@@ -134,5 +138,97 @@ impl<S: LearningRateSchedule> Optimizer for Adam<S> {
 
     fn learning_rate(&self, iteration: u64) -> f32 {
         self.learning_rate.rate(iteration)
+    }
+}
+
+/// `1 - beta^t`, accurate for `beta` near 1 and small `t`.
+pub(crate) fn one_minus_power(beta: f32, t: f64) -> f64 {
+    -libm::expm1(t * libm::log(beta as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference::{GRADS, check};
+    use super::*;
+
+    // keras.optimizers.Adam(0.1) and Adam() on w = [1, 2] with GRADS.
+    #[test]
+    fn keras_reference() {
+        check(
+            Adam::new(0.1),
+            &GRADS,
+            &[
+                [0.900_003_162_2, 2.099_998_418_9],
+                [0.808_225_968_1, 2.146_944_515_5],
+                [0.814_366_030_0, 2.120_714_563_0],
+            ],
+            &[
+                [0.900_003_790_9, 2.099_997_758_9],
+                [0.808_227_539_1, 2.146_943_330_8],
+                [0.814_367_592_3, 2.120_713_472_4],
+            ],
+            1e-5,
+        );
+        check(
+            Adam::default(),
+            &GRADS,
+            &[
+                [0.999_000_031_6, 2.000_999_984_2],
+                [0.998_082_259_7, 2.001_469_445_2],
+                [0.998_143_660_3, 2.001_207_145_6],
+            ],
+            &[
+                [0.999_000_012_9, 2.000_999_927_5],
+                [0.998_082_220_6, 2.001_469_373_7],
+                [0.998_143_613_3, 2.001_207_113_3],
+            ],
+            1e-6,
+        );
+    }
+
+    // Adam(0.1, beta_2=0.5[, amsgrad=True]) on gradients whose second
+    // moment falls, so that AMSGrad's running maximum matters.
+    #[test]
+    fn keras_amsgrad() {
+        let grads = [[1.0, -0.2], [0.0, 0.0], [0.01, 0.3]];
+        check(
+            Adam::new(0.1).beta_2(0.5),
+            &grads,
+            &[
+                [0.900_000_014_1, 2.099_999_929_3],
+                [0.817_955_518_6, 2.182_044_359_2],
+                [0.737_915_603_9, 2.160_741_954_7],
+            ],
+            &[
+                [0.900_000_035_8, 2.099_999_904_6],
+                [0.817_955_553_5, 2.182_044_267_7],
+                [0.737_915_635_1, 2.160_741_806_0],
+            ],
+            1e-5,
+        );
+        let amsgrad = Adam::new(0.1).beta_2(0.5).amsgrad(true);
+        assert_eq!(amsgrad.slots(), 3);
+        check(
+            amsgrad,
+            &grads,
+            &[
+                [0.900_000_014_1, 2.099_999_929_3],
+                [0.841_985_791_6, 2.158_014_119_0],
+                [0.801_957_825_4, 2.136_711_714_6],
+            ],
+            &[
+                [0.900_000_035_8, 2.099_999_904_6],
+                [0.841_985_821_7, 2.158_014_059_1],
+                [0.801_957_845_7, 2.136_711_597_4],
+            ],
+            1e-5,
+        );
+    }
+
+    #[test]
+    fn one_minus_power_is_accurate() {
+        // 1 - 0.999^1 = 0.001 (to f32's rounding of 0.999), where f32 arithmetic keeps 4 digits.
+        let exact = 1.0 - 0.999_f32 as f64;
+        assert!((one_minus_power(0.999, 1.0) - exact).abs() < 1e-15);
     }
 }

@@ -139,3 +139,46 @@ impl<S: LearningRateSchedule> Optimizer for RmsProp<S> {
         self.learning_rate.rate(iteration)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference::{GRADS, check};
+    use super::*;
+
+    // keras.optimizers.RMSprop(0.1[, momentum=0.5, centered=True]) on w = [1, 2] with GRADS.
+    #[test]
+    fn keras_reference() {
+        check(
+            RmsProp::new(0.1),
+            &GRADS,
+            &[
+                [0.683_788_044_2, 2.316_223_813_2],
+                [0.382_278_222_4, 2.235_642_563_3],
+                [0.635_716_527_7, 1.982_003_365_5],
+            ],
+            &[
+                [0.683_788_061_1, 2.316_223_859_8],
+                [0.382_278_233_7, 2.235_642_671_6],
+                [0.635_716_557_5, 1.982_003_450_4],
+            ],
+            1e-6,
+        );
+        let centered = RmsProp::new(0.1).momentum(0.5).centered(true);
+        assert_eq!(centered.slots(), 3);
+        check(
+            centered,
+            &GRADS,
+            &[
+                [0.666_685_183_6, 2.333_328_703_8],
+                [0.172_292_968_5, 2.417_582_812_4],
+                [0.178_657_394_8, 2.203_729_551_9],
+            ],
+            &[
+                [0.666_685_164_0, 2.333_328_723_9],
+                [0.172_292_947_8, 2.417_582_750_3],
+                [0.178_657_382_7, 2.203_729_391_1],
+            ],
+            1e-6,
+        );
+    }
+}

@@ -277,3 +277,76 @@ mod tests {
         assert_eq!(s.rate(3), 0.25);
     }
 }
+
+/// Values from Keras 3.15.1's `keras.optimizers.schedules` (JAX backend).
+#[cfg(test)]
+mod keras_reference {
+    use super::*;
+
+    fn close(got: f32, want: f64) {
+        assert!(
+            (got as f64 - want).abs() < 1e-6 * want.abs().max(1.0),
+            "{got} vs Keras {want}"
+        );
+    }
+
+    #[test]
+    fn exponential_decay() {
+        // ExponentialDecay(0.1, decay_steps=100, decay_rate=0.96[, staircase=True]) at 0, 50, 250.
+        let s = ExponentialDecay::new(0.1, 100, 0.96);
+        for (step, want) in [(0, 0.1), (50, 0.097_979_590_3), (250, 0.090_297_989_5)] {
+            close(s.rate(step), want);
+        }
+        let s = s.staircase(true);
+        for (step, want) in [(0, 0.1), (50, 0.1), (250, 0.092_160_001_4)] {
+            close(s.rate(step), want);
+        }
+    }
+
+    #[test]
+    fn piecewise_constant_decay() {
+        // PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]) at 0, 10, 11, 20, 21.
+        let s = PiecewiseConstantDecay::new([10, 20], [1.0, 0.5, 0.1]);
+        let got = [0, 10, 11, 20, 21].map(|step| s.rate(step));
+        assert_eq!(got, [1.0, 1.0, 0.5, 0.5, 0.1]);
+        assert_eq!(PiecewiseConstantDecay::new([], [0.3]).rate(7), 0.3);
+    }
+
+    #[test]
+    fn inverse_time_decay() {
+        // InverseTimeDecay(0.1, decay_steps=10, decay_rate=0.5[, staircase=True]) at 0, 15, 40.
+        let s = InverseTimeDecay::new(0.1, 10, 0.5);
+        for (step, want) in [(0, 0.1), (15, 0.057_142_857_5), (40, 0.033_333_335_1)] {
+            close(s.rate(step), want);
+        }
+        let s = s.staircase(true);
+        for (step, want) in [(0, 0.1), (15, 0.066_666_670_1), (40, 0.033_333_335_1)] {
+            close(s.rate(step), want);
+        }
+    }
+
+    #[test]
+    fn cosine_decay() {
+        // CosineDecay(0.1, decay_steps=100, alpha=0.1) at 0, 30, 100, 150.
+        let s = CosineDecay::new(0.1, 100).alpha(0.1);
+        for (step, want) in [
+            (0, 0.1),
+            (30, 0.081_450_335_7),
+            (100, 0.010_000_000_7),
+            (150, 0.010_000_000_7),
+        ] {
+            close(s.rate(step), want);
+        }
+        // CosineDecay(0.0, decay_steps=100, warmup_target=0.1, warmup_steps=10) at 0, 5, 10, 60, 200.
+        let s = CosineDecay::new(0.0, 100).warmup(0.1, 10);
+        for (step, want) in [
+            (0, 0.0),
+            (5, 0.05),
+            (10, 0.1),
+            (60, 0.049_999_997),
+            (200, 0.0),
+        ] {
+            close(s.rate(step), want);
+        }
+    }
+}

@@ -102,3 +102,111 @@ impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
         self.learning_rate.rate(iteration)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference::{GRADS, check};
+    use super::*;
+    use crate::optim::ExponentialDecay;
+
+    // keras.optimizers.SGD(0.1[, momentum=0.9[, nesterov=True]]) on w = [1, 2] with GRADS.
+    #[test]
+    fn keras_reference() {
+        check(
+            Sgd::new(0.1),
+            &GRADS,
+            &[[0.99, 2.02], [0.96, 2.015], [1.0, 1.99]],
+            &[
+                [0.990_000_009_5, 2.019_999_980_9],
+                [0.960_000_038_1, 2.014_999_866_5],
+                [1.0, 1.989_999_890_3],
+            ],
+            1e-6,
+        );
+        check(
+            Sgd::new(0.1).momentum(0.9),
+            &GRADS,
+            &[[0.99, 2.02], [0.951, 2.033], [0.9559, 2.0197]],
+            &[
+                [0.990_000_009_5, 2.019_999_980_9],
+                [0.951_000_034_8, 2.032_999_992_4],
+                [0.955_900_013_4, 2.019_700_050_4],
+            ],
+            1e-6,
+        );
+        check(
+            Sgd::new(0.1).momentum(0.9).nesterov(true),
+            &GRADS,
+            &[[0.981, 2.038], [0.9159, 2.0447], [0.96031, 2.00773]],
+            &[
+                [0.981_000_006_2, 2.038_000_106_8],
+                [0.915_899_991_9, 2.044_700_145_7],
+                [0.960_309_982_3, 2.007_730_245_6],
+            ],
+            1e-6,
+        );
+        // SGD(ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)): rates 0.1, 0.0707, 0.05.
+        check(
+            Sgd::new(ExponentialDecay::new(0.1, 2, 0.5)),
+            &GRADS,
+            &[
+                [0.99, 2.02],
+                [0.968_786_796_6, 2.016_464_466_1],
+                [0.988_786_796_6, 2.003_964_466_1],
+            ],
+            &[
+                [0.990_000_009_5, 2.019_999_980_9],
+                [0.968_786_776_0, 2.016_464_471_8],
+                [0.988_786_756_9, 2.003_964_424_1],
+            ],
+            1e-6,
+        );
+    }
+
+    // SGD(0.1, clipvalue=0.15) and SGD(0.1, global_clipnorm=0.2).
+    #[test]
+    fn keras_clipping() {
+        let value = Clipping {
+            clipvalue: Some(0.15),
+            ..Clipping::default()
+        };
+        check(
+            Sgd::new(0.1).clipping(value),
+            &GRADS,
+            &[[0.99, 2.015], [0.975, 2.01], [0.99, 1.995]],
+            &[
+                [0.990_000_009_5, 2.015_000_104_9],
+                [0.975_000_023_8, 2.009_999_990_5],
+                [0.990_000_009_5, 1.995_000_004_8],
+            ],
+            1e-6,
+        );
+        let norm = Clipping {
+            global_clipnorm: Some(0.2),
+            ..Clipping::default()
+        };
+        check(
+            Sgd::new(0.1).clipping(norm),
+            &GRADS,
+            &[
+                [0.991_055_728_1, 2.017_888_543_8],
+                [0.971_327_849_6, 2.014_600_564_1],
+                [0.988_287_815_7, 2.004_000_585_3],
+            ],
+            &[
+                [0.991_055_727_0, 2.017_888_546_0],
+                [0.971_327_841_3, 2.014_600_515_4],
+                [0.988_287_806_5, 2.004_000_425_3],
+            ],
+            1e-6,
+        );
+    }
+
+    #[test]
+    fn defaults_and_slots() {
+        let sgd = Sgd::default();
+        assert_eq!(sgd.learning_rate(0), 0.01);
+        assert_eq!(sgd.slots(), 0);
+        assert_eq!(sgd.momentum(0.9).slots(), 1);
+    }
+}
