@@ -21,7 +21,11 @@ impl Clipping {
             (Some(c), _) if c > 0.0 => {
                 let norm = libm::sqrtf(grads.iter().map(|g| g * g).sum::<f32>());
                 // Keras: clip_norm * min(1 / norm, 1 / clip_norm), NaN for a non-finite norm.
-                let scale = c * (1.0 / norm).min(1.0 / c) + (norm - norm);
+                let scale = if norm.is_finite() {
+                    c * (1.0 / norm).min(1.0 / c)
+                } else {
+                    f32::NAN
+                };
                 Clip::Scale(scale)
             }
             (_, Some(v)) if v > 0.0 => Clip::Value(v),
@@ -64,6 +68,8 @@ mod tests {
         assert!((clip.apply(3.0) - 0.6).abs() < 1e-7);
         let clip = c.prepare(&[0.3, 0.4]);
         assert!((clip.apply(0.3) - 0.3).abs() < 1e-7);
+        let clip = c.prepare(&[f32::INFINITY, 0.4]);
+        assert!(clip.apply(0.4).is_nan());
     }
 
     #[test]
