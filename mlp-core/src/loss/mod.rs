@@ -154,7 +154,7 @@ pub trait Loss: Copy + Send + Sync + core::fmt::Debug + 'static {
 /// `Self` is a valid target of loss `L` for a network whose output is `O`.
 #[diagnostic::on_unimplemented(
     message = "the loss `{L}` does not take targets of this type",
-    label = "targets of the wrong kind for `{L}`",
+    label = "targets of the wrong kind or length for `{L}`",
     note = "each loss takes one kind of target:\n\
             - SparseCategoricalCrossentropy: class indices (`u8`, `u16`, `u32`, `u64`, `usize`, `i32`, `i64`)\n\
             - CategoricalCrossentropy: one-hot `SVector<f32, N>`, N = the network's outputs \
