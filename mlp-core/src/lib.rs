@@ -51,6 +51,7 @@ pub mod plot;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
+pub mod utils;
 #[cfg(feature = "alloc")]
 pub mod weights;
 

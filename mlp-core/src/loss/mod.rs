@@ -7,6 +7,27 @@
 //! take `SVector<f32, N>` (or `f32` for one output). Anything else does not
 //! implement [`TargetFor`], and the compiler says so in our words.
 //!
+//! | loss | Keras name | targets | fused gradient with |
+//! | --- | --- | --- | --- |
+//! | [`SparseCategoricalCrossentropy`] | `sparse_categorical_crossentropy` | class indices | softmax |
+//! | [`CategoricalCrossentropy`] | `categorical_crossentropy` | one-hot `SVector<f32, N>` | softmax |
+//! | [`BinaryCrossentropy`] | `binary_crossentropy` | 0/1 `SVector<f32, N>`, or `f32` | sigmoid |
+//! | [`MeanSquaredError`] | `mean_squared_error` | `SVector<f32, N>`, or `f32` | — |
+//! | [`MeanAbsoluteError`] | `mean_absolute_error` | `SVector<f32, N>`, or `f32` | — |
+//! | [`Huber`] | `huber_loss` | `SVector<f32, N>`, or `f32` | — |
+//!
+//! "Fused" means that with that output activation the gradient is computed
+//! directly from the probabilities (`p - y`), which is exact and stable; with
+//! any other activation the loss's derivative is carried through the
+//! activation's own backward pass.
+//!
+//! A [`TargetRef`] of the other variant than the loss expects cannot arise
+//! through [`TargetFor`]; if one is passed anyway, a class index is read as
+//! its one-hot vector and a vector as probabilities, and a target that does
+//! not fit the outputs (a class index `>= a.len()`, a vector of another
+//! length) gives a NaN loss and a zero gradient. No loss panics or indexes out
+//! of range.
+//!
 //! ```
 //! use mlp_core::activation::ActivationKind;
 //! use mlp_core::loss::{Loss, SparseCategoricalCrossentropy, TargetRef};
@@ -22,9 +43,21 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
+mod binary;
+mod categorical;
+mod huber;
+mod mae;
+mod mse;
 mod sparse;
 
+pub use binary::BinaryCrossentropy;
+pub use categorical::CategoricalCrossentropy;
+pub use huber::Huber;
+pub use mae::MeanAbsoluteError;
+pub use mse::MeanSquaredError;
 pub use sparse::SparseCategoricalCrossentropy;
+
+use nalgebra::SVector;
 
 use crate::activation::ActivationKind;
 
@@ -55,6 +88,44 @@ pub enum TargetRef<'a> {
     Values(&'a [f32]),
 }
 
+impl TargetRef<'_> {
+    /// Whether the target fits `outputs` outputs: a class index below it, or
+    /// a vector of that length.
+    #[inline]
+    pub fn fits(&self, outputs: usize) -> bool {
+        match *self {
+            Self::Class(c) => c < outputs,
+            Self::Values(v) => v.len() == outputs,
+        }
+    }
+
+    /// The target value of output `i`: a class index reads as its one-hot
+    /// vector; NaN past the end of a vector.
+    #[inline]
+    pub fn value(&self, i: usize) -> f32 {
+        match *self {
+            Self::Class(c) => {
+                if i == c {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Self::Values(v) => v.get(i).copied().unwrap_or(f32::NAN),
+        }
+    }
+
+    /// The target's class: the index itself, or the position of the largest
+    /// value of a vector (Keras's `argmax(y_true)`).
+    #[inline]
+    pub fn class(&self) -> usize {
+        match *self {
+            Self::Class(c) => c,
+            Self::Values(v) => crate::metrics::argmax(v),
+        }
+    }
+}
+
 /// A loss function over one sample's outputs.
 pub trait Loss: Copy + Send + Sync + core::fmt::Debug + 'static {
     /// Keras's name, such as `"sparse_categorical_crossentropy"`.
@@ -82,12 +153,14 @@ pub trait Loss: Copy + Send + Sync + core::fmt::Debug + 'static {
 
 /// `Self` is a valid target of loss `L` for a network whose output is `O`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a valid target for the loss `{L}`",
-    label = "targets of the wrong kind for this loss",
-    note = "sparse_categorical_crossentropy takes class indices (`u8`, `u16`, `u32`, `usize`, `i32`, `i64`); \
-            categorical_crossentropy takes one-hot `SVector<f32, N>` with N = the network's outputs \
-            (convert class indices with `to_categorical`); binary_crossentropy takes 0/1 as `f32` or \
-            `SVector<f32, N>`; regression losses take `SVector<f32, N>`, or `f32` for one output"
+    message = "the loss `{L}` does not take targets of this type",
+    label = "targets of the wrong kind or length for `{L}`",
+    note = "each loss takes one kind of target:\n\
+            - SparseCategoricalCrossentropy: class indices (`u8`, `u16`, `u32`, `u64`, `usize`, `i32`, `i64`)\n\
+            - CategoricalCrossentropy: one-hot `SVector<f32, N>`, N = the network's outputs \
+            (`mlp::utils::to_categorical` turns class indices into one-hot vectors)\n\
+            - BinaryCrossentropy: 0/1 as `SVector<f32, N>`, or `f32` for one output\n\
+            - MeanSquaredError, MeanAbsoluteError, Huber: `SVector<f32, N>`, or `f32` for one output"
 )]
 pub trait TargetFor<L, O>: Copy + Send + Sync {
     /// The target as the loss reads it.
@@ -108,8 +181,226 @@ macro_rules! class_index_targets {
 
 class_index_targets!(SparseCategoricalCrossentropy: u8, u16, u32, u64, usize, i32, i64);
 
+macro_rules! vector_targets {
+    ($($loss:ty),*) => {$(
+        impl<const N: usize> TargetFor<$loss, SVector<f32, N>> for SVector<f32, N> {
+            #[inline]
+            fn target(&self) -> TargetRef<'_> {
+                TargetRef::Values(self.as_slice())
+            }
+        }
+    )*};
+}
+
+vector_targets!(
+    CategoricalCrossentropy,
+    BinaryCrossentropy,
+    MeanSquaredError,
+    MeanAbsoluteError,
+    Huber
+);
+
+macro_rules! scalar_targets {
+    ($($loss:ty),*) => {$(
+        impl TargetFor<$loss, SVector<f32, 1>> for f32 {
+            #[inline]
+            fn target(&self) -> TargetRef<'_> {
+                TargetRef::Values(core::slice::from_ref(self))
+            }
+        }
+    )*};
+}
+
+scalar_targets!(
+    BinaryCrossentropy,
+    MeanSquaredError,
+    MeanAbsoluteError,
+    Huber
+);
+
+/// A loss that does not fit its target: zero gradient, NaN loss.
+#[inline]
+fn mismatch(delta: &mut [f32]) -> f32 {
+    delta.fill(0.0);
+    f32::NAN
+}
+
+/// Mean over outputs of an element-wise loss `f(a, y) -> (loss, dloss/da)`;
+/// writes `delta = scale * dL/dz` through the activation's backward pass.
+fn elementwise(
+    activation: ActivationKind,
+    z: &[f32],
+    a: &[f32],
+    target: TargetRef<'_>,
+    scale: f32,
+    delta: &mut [f32],
+    f: impl Fn(f32, f32) -> (f32, f32),
+) -> f32 {
+    if !target.fits(a.len()) || delta.len() != a.len() || z.len() != a.len() {
+        return mismatch(delta);
+    }
+    let n = a.len() as f32;
+    let mut sum = 0.0;
+    for (i, (d, a)) in delta.iter_mut().zip(a).enumerate() {
+        let (l, g) = f(*a, target.value(i));
+        sum += l;
+        *d = scale * g / n;
+    }
+    activation.backward(z, a, delta);
+    sum / n
+}
+
+/// Mean over outputs of an element-wise loss `f(a, y)`.
+fn elementwise_loss(a: &[f32], target: TargetRef<'_>, f: impl Fn(f32, f32) -> f32) -> f32 {
+    if !target.fits(a.len()) {
+        return f32::NAN;
+    }
+    let sum: f32 = a
+        .iter()
+        .enumerate()
+        .map(|(i, a)| f(*a, target.value(i)))
+        .sum();
+    sum / a.len() as f32
+}
+
+/// `clip(p, EPSILON, 1 - EPSILON)`, as Keras does before every log.
+#[inline]
+fn clip(p: f32) -> f32 {
+    p.clamp(EPSILON, 1.0 - EPSILON)
+}
+
+/// Whether `p` lies strictly inside the clipping range (where the clipped
+/// log has a non-zero derivative).
+#[inline]
+fn unclipped(p: f32) -> bool {
+    p > EPSILON && p < 1.0 - EPSILON
+}
+
 /// Checks a class index against the number of outputs (a `Result` for the
 /// trainer to report; losses assume it was checked).
 pub fn check_class(index: usize, classes: usize) -> bool {
     index < classes
+}
+
+/// Per-sample values from Keras 3.15.1's loss functions (JAX backend).
+#[cfg(test)]
+mod keras_reference {
+    use super::*;
+
+    fn close(got: f32, want: f64) {
+        assert!(
+            (got as f64 - want).abs() <= 1e-6 * want.abs().max(1.0),
+            "{got} vs Keras {want}"
+        );
+    }
+
+    /// The loss of each row of `a` against each target.
+    fn each<L: Loss>(loss: L, a: &[[f32; 3]], targets: &[TargetRef<'_>], want: &[f64]) {
+        for ((a, t), want) in a.iter().zip(targets).zip(want) {
+            close(loss.loss(ActivationKind::Linear, a, a, *t), *want);
+            let mut delta = [0.0; 3];
+            close(
+                loss.loss_and_delta(ActivationKind::Linear, a, a, *t, 1.0, &mut delta),
+                *want,
+            );
+        }
+    }
+
+    const P: [[f32; 3]; 2] = [[0.1, 0.7, 0.2], [0.05, 0.15, 0.8]];
+
+    #[test]
+    fn cross_entropies() {
+        // keras.losses.sparse_categorical_crossentropy([1, 0], P)
+        let sparse = [TargetRef::Class(1), TargetRef::Class(0)];
+        each(
+            SparseCategoricalCrossentropy,
+            &P,
+            &sparse,
+            &[0.356_674_969_2, 2.995_732_307_4],
+        );
+        // keras.losses.categorical_crossentropy([[0, 1, 0], [0.2, 0.3, 0.5]], P)
+        let y = [
+            TargetRef::Values(&[0.0, 1.0, 0.0]),
+            TargetRef::Values(&[0.2, 0.3, 0.5]),
+        ];
+        each(
+            CategoricalCrossentropy,
+            &P,
+            &y,
+            &[0.356_674_969_2, 1.279_854_297_6],
+        );
+        // Not normalised: categorical_crossentropy([[0, 1, 0]], [[0.2, 0.6, 0.4]]) = ln 2.
+        let y = [TargetRef::Values(&[0.0, 1.0, 0.0])];
+        each(
+            CategoricalCrossentropy,
+            &[[0.2, 0.6, 0.4]],
+            &y,
+            &[0.693_147_182_5],
+        );
+        // keras.losses.binary_crossentropy(yb, pb), with 0 and 1 clipped in the second row.
+        let pb = [[0.9, 0.2, 0.6], [0.0, 1.0, 0.3]];
+        let yb = [
+            TargetRef::Values(&[1.0, 0.0, 1.0]),
+            TargetRef::Values(&[0.0, 0.0, 0.5]),
+        ];
+        each(
+            BinaryCrossentropy,
+            &pb,
+            &yb,
+            &[0.279_776_573_2, 5.574_235_916_1],
+        );
+    }
+
+    #[test]
+    fn regression() {
+        let a = [[1.5, -0.2, 3.0], [0.1, 0.2, -2.5]];
+        let t = [
+            TargetRef::Values(&[1.0, 0.4, 0.0]),
+            TargetRef::Values(&[0.1, -1.0, 0.5]),
+        ];
+        each(
+            MeanSquaredError,
+            &a,
+            &t,
+            &[3.203_333_377_8, 3.480_000_257_5],
+        );
+        each(
+            MeanAbsoluteError,
+            &a,
+            &t,
+            &[1.366_666_674_6, 1.399_999_976_2],
+        );
+        each(
+            Huber::default(),
+            &a,
+            &t,
+            &[0.935_000_061_9, 1.066_666_722_3],
+        );
+        each(Huber::new(2.0), &a, &t, &[1.434_999_942_8, 1.573_333_501_8]);
+    }
+
+    #[test]
+    fn names_and_kinds() {
+        assert_eq!(CategoricalCrossentropy::NAME, "categorical_crossentropy");
+        assert_eq!(BinaryCrossentropy::TARGET, TargetKind::Binary);
+        assert_eq!(Huber::NAME, "huber_loss");
+        assert_eq!(MeanSquaredError::NAME, "mean_squared_error");
+        assert_eq!(MeanAbsoluteError::TARGET, TargetKind::Regression);
+    }
+
+    #[test]
+    fn target_conversions() {
+        let y = SVector::<f32, 3>::new(0.0, 1.0, 0.0);
+        let t =
+            <SVector<f32, 3> as TargetFor<CategoricalCrossentropy, SVector<f32, 3>>>::target(&y);
+        assert_eq!(t, TargetRef::Values(&[0.0, 1.0, 0.0]));
+        let t = <f32 as TargetFor<MeanSquaredError, SVector<f32, 1>>>::target(&2.5);
+        assert_eq!(t, TargetRef::Values(&[2.5]));
+        let t = <i32 as TargetFor<SparseCategoricalCrossentropy, SVector<f32, 3>>>::target(&-1);
+        assert!(!t.fits(3));
+        assert_eq!(TargetRef::Class(2).value(2), 1.0);
+        assert_eq!(TargetRef::Class(2).value(0), 0.0);
+        assert!(TargetRef::Values(&[1.0]).value(1).is_nan());
+        assert_eq!(TargetRef::Values(&[0.1, 0.7, 0.2]).class(), 1);
+    }
 }

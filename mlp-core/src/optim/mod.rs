@@ -2,6 +2,18 @@
 //! from a flat slice of gradients, with per-parameter state the trainer
 //! allocates once (`slots() * PARAMS` values, sized by the network's const).
 //!
+//! | optimizer | Keras | defaults | slots |
+//! | --- | --- | --- | --- |
+//! | [`Sgd`] | `SGD` | lr 0.01, momentum 0, nesterov off | 0, or 1 with momentum |
+//! | [`Adam`] | `Adam` | lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 | 2 (3 with AMSGrad) |
+//! | [`RmsProp`] | `RMSprop` | lr 0.001, rho 0.9, momentum 0, epsilon 1e-7 | 1 (+1 momentum, +1 centered) |
+//! | [`Nadam`] | `Nadam` | lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 | 2 |
+//!
+//! Every optimizer takes a constant `f32` rate or a [`LearningRateSchedule`]
+//! ([`ExponentialDecay`], [`PiecewiseConstantDecay`], [`InverseTimeDecay`],
+//! [`CosineDecay`], or a closure in [`FnSchedule`]), and optional
+//! [`Clipping`].
+//!
 //! ```
 //! use mlp_core::optim::{Optimizer, Sgd};
 //!
@@ -13,15 +25,26 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
+mod adam;
+mod clip;
+mod nadam;
+mod rmsprop;
 mod schedule;
 mod sgd;
 
-pub use schedule::LearningRateSchedule;
+pub use adam::Adam;
+pub use clip::Clipping;
+pub use nadam::Nadam;
+pub use rmsprop::RmsProp;
+pub use schedule::{
+    CosineDecay, ExponentialDecay, FnSchedule, InverseTimeDecay, LearningRateSchedule,
+    PiecewiseConstantDecay,
+};
 pub use sgd::Sgd;
 
 /// An optimizer: Keras's `optimizer.apply_gradients` over flat slices.
 pub trait Optimizer: Send + core::fmt::Debug {
-    /// Keras's name, such as `"SGD"`.
+    /// Keras 3's name (`optimizer.name`), such as `"sgd"` or `"adam"`.
     fn name(&self) -> &'static str;
 
     /// How many per-parameter state buffers it needs (0 for plain SGD, 1 for
@@ -35,4 +58,50 @@ pub trait Optimizer: Send + core::fmt::Debug {
 
     /// The learning rate at `iteration` (after its schedule).
     fn learning_rate(&self, iteration: u64) -> f32;
+}
+
+/// Reference trajectories of `w = [1, 2]` under fixed gradients: "hand"
+/// values are Keras 3's update rules evaluated in f64 (exact to the digits
+/// given), "Keras" values come from Keras 3.15.1 itself (JAX backend,
+/// float32 variables, `opt.apply_gradients`).
+///
+/// Tolerances: against the f64 hand values 1e-6, the f32 rounding of a few
+/// steps on weights near 1-2 (one ulp of 2 is 2.4e-7). Against Keras, 1e-6
+/// where Keras's own float32 arithmetic is that close to exact (SGD,
+/// RMSprop), and 1e-5 for Adam and Nadam at lr 0.1: Keras computes the bias
+/// correction `1 - beta_2^t` in float32, where for t = 1, 2 the cancellation
+/// leaves a relative error near 1e-5 (Keras's own first Adam step is
+/// 6.3e-7 from the exact value).
+#[cfg(test)]
+pub(crate) mod reference {
+    use super::Optimizer;
+
+    /// The gradients of most reference runs.
+    pub const GRADS: [[f32; 2]; 3] = [[0.1, -0.2], [0.3, 0.05], [-0.4, 0.25]];
+
+    /// Runs `opt` from `w = [1, 2]`, checks `w` after each step against
+    /// the hand values to 1e-6 and against Keras's to `keras_tol`.
+    pub fn check<O: Optimizer, const T: usize>(
+        mut opt: O,
+        grads: &[[f32; 2]; T],
+        hand: &[[f64; 2]; T],
+        keras: &[[f64; 2]; T],
+        keras_tol: f64,
+    ) {
+        let mut w = [1.0_f32, 2.0];
+        let mut state = vec![0.0; opt.slots() * 2];
+        for t in 0..T {
+            opt.step(&mut w, &grads[t], &mut state, t as u64);
+            for i in 0..2 {
+                let got = w[i] as f64;
+                assert!(
+                    (got - hand[t][i]).abs() <= 1e-6 && (got - keras[t][i]).abs() <= keras_tol,
+                    "{opt:?} step {}: w[{i}] = {got} but by hand {} and in Keras {}",
+                    t + 1,
+                    hand[t][i],
+                    keras[t][i]
+                );
+            }
+        }
+    }
 }

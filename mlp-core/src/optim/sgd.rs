@@ -1,46 +1,212 @@
-//! Stochastic gradient descent.
+//! Stochastic gradient descent, with optional momentum and Nesterov momentum.
 
-use super::{LearningRateSchedule, Optimizer};
+use super::{Clipping, LearningRateSchedule, Optimizer};
 
-/// Keras's `SGD`: `w -= lr * g` (learning rate 0.01 by default).
+/// Keras's `SGD` (learning rate 0.01, momentum 0, no Nesterov by default).
+///
+/// Without momentum: `w -= lr * g`. With momentum (one state slot, the
+/// velocity `v`): `v = momentum * v - lr * g`, then `w += v`, or with
+/// Nesterov `w += momentum * v - lr * g` (the new `v`).
+///
+/// ```
+/// use mlp_core::optim::{Optimizer, Sgd};
+///
+/// let mut sgd = Sgd::new(0.1).momentum(0.9).nesterov(true);
+/// let mut w = [1.0_f32];
+/// let mut state = vec![0.0; sgd.slots() * w.len()];
+/// sgd.step(&mut w, &[1.0], &mut state, 0);
+/// // v = -0.1, w += 0.9 * -0.1 - 0.1
+/// assert!((w[0] - 0.81).abs() < 1e-6);
+/// # Ok::<(), core::convert::Infallible>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Sgd<S = f32> {
     /// The learning rate or its schedule.
     pub learning_rate: S,
+    /// Momentum factor in `[0, 1)`; 0 turns momentum off (no state).
+    pub momentum: f32,
+    /// Nesterov momentum (only with a non-zero `momentum`).
+    pub nesterov: bool,
+    /// Gradient clipping.
+    pub clipping: Clipping,
 }
 
 impl Default for Sgd {
     fn default() -> Self {
-        Self {
-            learning_rate: 0.01,
-        }
+        Self::new(0.01)
     }
 }
 
 impl<S: LearningRateSchedule> Sgd<S> {
     /// SGD with the given learning rate (or schedule).
     pub fn new(learning_rate: S) -> Self {
-        Self { learning_rate }
+        Self {
+            learning_rate,
+            momentum: 0.0,
+            nesterov: false,
+            clipping: Clipping::default(),
+        }
+    }
+
+    /// Sets the momentum (Keras's `momentum`).
+    pub fn momentum(mut self, momentum: f32) -> Self {
+        self.momentum = momentum;
+        self
+    }
+
+    /// Turns Nesterov momentum on or off (Keras's `nesterov`).
+    pub fn nesterov(mut self, nesterov: bool) -> Self {
+        self.nesterov = nesterov;
+        self
+    }
+
+    /// Sets gradient clipping.
+    pub fn clipping(mut self, clipping: Clipping) -> Self {
+        self.clipping = clipping;
+        self
     }
 }
 
 impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
     fn name(&self) -> &'static str {
-        "SGD"
+        "sgd"
     }
 
     fn slots(&self) -> usize {
-        0
+        usize::from(self.momentum != 0.0)
     }
 
-    fn step(&mut self, params: &mut [f32], grads: &[f32], _state: &mut [f32], iteration: u64) {
+    fn step(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
         let lr = self.learning_rate.rate(iteration);
-        for (p, g) in params.iter_mut().zip(grads) {
-            *p -= lr * g;
+        let clip = self.clipping.prepare(grads);
+        if self.momentum == 0.0 {
+            for (p, g) in params.iter_mut().zip(grads) {
+                *p -= clip.apply(*g) * lr;
+            }
+            return;
+        }
+        debug_assert_eq!(state.len(), params.len(), "SGD with momentum: one slot");
+        let m = self.momentum;
+        for ((p, g), v) in params.iter_mut().zip(grads).zip(state.iter_mut()) {
+            let g = clip.apply(*g);
+            *v = *v * m - g * lr;
+            if self.nesterov {
+                *p += *v * m - g * lr;
+            } else {
+                *p += *v;
+            }
         }
     }
 
     fn learning_rate(&self, iteration: u64) -> f32 {
         self.learning_rate.rate(iteration)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference::{GRADS, check};
+    use super::*;
+    use crate::optim::ExponentialDecay;
+
+    // keras.optimizers.SGD(0.1[, momentum=0.9[, nesterov=True]]) on w = [1, 2] with GRADS.
+    #[test]
+    fn keras_reference() {
+        check(
+            Sgd::new(0.1),
+            &GRADS,
+            &[[0.99, 2.02], [0.96, 2.015], [1.0, 1.99]],
+            &[
+                [0.990_000_009_5, 2.019_999_980_9],
+                [0.960_000_038_1, 2.014_999_866_5],
+                [1.0, 1.989_999_890_3],
+            ],
+            1e-6,
+        );
+        check(
+            Sgd::new(0.1).momentum(0.9),
+            &GRADS,
+            &[[0.99, 2.02], [0.951, 2.033], [0.9559, 2.0197]],
+            &[
+                [0.990_000_009_5, 2.019_999_980_9],
+                [0.951_000_034_8, 2.032_999_992_4],
+                [0.955_900_013_4, 2.019_700_050_4],
+            ],
+            1e-6,
+        );
+        check(
+            Sgd::new(0.1).momentum(0.9).nesterov(true),
+            &GRADS,
+            &[[0.981, 2.038], [0.9159, 2.0447], [0.96031, 2.00773]],
+            &[
+                [0.981_000_006_2, 2.038_000_106_8],
+                [0.915_899_991_9, 2.044_700_145_7],
+                [0.960_309_982_3, 2.007_730_245_6],
+            ],
+            1e-6,
+        );
+        // SGD(ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)): rates 0.1, 0.0707, 0.05.
+        check(
+            Sgd::new(ExponentialDecay::new(0.1, 2, 0.5)),
+            &GRADS,
+            &[
+                [0.99, 2.02],
+                [0.968_786_796_6, 2.016_464_466_1],
+                [0.988_786_796_6, 2.003_964_466_1],
+            ],
+            &[
+                [0.990_000_009_5, 2.019_999_980_9],
+                [0.968_786_776_0, 2.016_464_471_8],
+                [0.988_786_756_9, 2.003_964_424_1],
+            ],
+            1e-6,
+        );
+    }
+
+    // SGD(0.1, clipvalue=0.15) and SGD(0.1, global_clipnorm=0.2).
+    #[test]
+    fn keras_clipping() {
+        let value = Clipping {
+            clipvalue: Some(0.15),
+            ..Clipping::default()
+        };
+        check(
+            Sgd::new(0.1).clipping(value),
+            &GRADS,
+            &[[0.99, 2.015], [0.975, 2.01], [0.99, 1.995]],
+            &[
+                [0.990_000_009_5, 2.015_000_104_9],
+                [0.975_000_023_8, 2.009_999_990_5],
+                [0.990_000_009_5, 1.995_000_004_8],
+            ],
+            1e-6,
+        );
+        let norm = Clipping {
+            global_clipnorm: Some(0.2),
+            ..Clipping::default()
+        };
+        check(
+            Sgd::new(0.1).clipping(norm),
+            &GRADS,
+            &[
+                [0.991_055_728_1, 2.017_888_543_8],
+                [0.971_327_849_6, 2.014_600_564_1],
+                [0.988_287_815_7, 2.004_000_585_3],
+            ],
+            &[
+                [0.991_055_727_0, 2.017_888_546_0],
+                [0.971_327_841_3, 2.014_600_515_4],
+                [0.988_287_806_5, 2.004_000_425_3],
+            ],
+            1e-6,
+        );
+    }
+
+    #[test]
+    fn defaults_and_slots() {
+        let sgd = Sgd::default();
+        assert_eq!(sgd.learning_rate(0), 0.01);
+        assert_eq!(sgd.slots(), 0);
+        assert_eq!(sgd.momentum(0.9).slots(), 1);
     }
 }

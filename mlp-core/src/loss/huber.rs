@@ -1,0 +1,82 @@
+//! `huber_loss`.
+
+use super::{Loss, TargetKind, TargetRef, elementwise, elementwise_loss};
+use crate::activation::ActivationKind;
+
+/// Keras's `Huber`: with `e = a - y`, `0.5 * e^2` where `|e| <= delta`, else
+/// `delta * |e| - 0.5 * delta^2`; mean over outputs. `delta` is 1.0 by default.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Huber {
+    /// Where the loss turns from quadratic to linear.
+    pub delta: f32,
+}
+
+impl Default for Huber {
+    fn default() -> Self {
+        Self { delta: 1.0 }
+    }
+}
+
+impl Huber {
+    /// Huber loss with the given `delta`.
+    pub const fn new(delta: f32) -> Self {
+        Self { delta }
+    }
+
+    fn value(&self, e: f32) -> f32 {
+        let d = self.delta;
+        if e.abs() <= d {
+            0.5 * e * e
+        } else {
+            d * e.abs() - 0.5 * d * d
+        }
+    }
+
+    fn derivative(&self, e: f32) -> f32 {
+        e.clamp(-self.delta, self.delta)
+    }
+}
+
+impl Loss for Huber {
+    const NAME: &'static str = "huber_loss";
+    const TARGET: TargetKind = TargetKind::Regression;
+
+    fn loss_and_delta(
+        &self,
+        activation: ActivationKind,
+        z: &[f32],
+        a: &[f32],
+        target: TargetRef<'_>,
+        scale: f32,
+        delta: &mut [f32],
+    ) -> f32 {
+        elementwise(activation, z, a, target, scale, delta, |a, y| {
+            (self.value(a - y), self.derivative(a - y))
+        })
+    }
+
+    fn loss(
+        &self,
+        _activation: ActivationKind,
+        _z: &[f32],
+        a: &[f32],
+        target: TargetRef<'_>,
+    ) -> f32 {
+        elementwise_loss(a, target, |a, y| self.value(a - y))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quadratic_then_linear() {
+        let a = [0.5_f32, 3.0];
+        let y = [0.0, 0.0];
+        let l = Huber::default().loss(ActivationKind::Linear, &a, &a, TargetRef::Values(&y));
+        assert_eq!(l, (0.125 + 2.5) / 2.0);
+        let l = Huber::new(2.0).loss(ActivationKind::Linear, &a, &a, TargetRef::Values(&y));
+        assert_eq!(l, (0.125 + 4.0) / 2.0);
+    }
+}

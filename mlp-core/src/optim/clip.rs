@@ -1,0 +1,84 @@
+//! Gradient clipping, as Keras's optimizers apply it before each update.
+
+/// Keras's `global_clipnorm` and `clipvalue` (off by default). Keras applies
+/// at most one: the global norm when set, else the value. Keras's
+/// per-variable `clipnorm` has no equivalent here, where an optimizer sees
+/// all parameters as one flat slice.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Clipping {
+    /// Scale all gradients so that their joint L2 norm is at most this.
+    pub global_clipnorm: Option<f32>,
+    /// Clip each gradient to `[-clipvalue, clipvalue]`.
+    pub clipvalue: Option<f32>,
+}
+
+impl Clipping {
+    /// The clipped gradients of one step, as a function of each raw value
+    /// (computes the global norm once).
+    #[inline]
+    pub(crate) fn prepare(&self, grads: &[f32]) -> Clip {
+        match (self.global_clipnorm, self.clipvalue) {
+            (Some(c), _) if c > 0.0 => {
+                let norm = libm::sqrtf(grads.iter().map(|g| g * g).sum::<f32>());
+                // Keras: clip_norm * min(1 / norm, 1 / clip_norm), NaN for a non-finite norm.
+                let scale = if norm.is_finite() {
+                    c * (1.0 / norm).min(1.0 / c)
+                } else {
+                    f32::NAN
+                };
+                Clip::Scale(scale)
+            }
+            (_, Some(v)) if v > 0.0 => Clip::Value(v),
+            _ => Clip::None,
+        }
+    }
+}
+
+/// How to clip the gradients of one step.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Clip {
+    None,
+    Scale(f32),
+    Value(f32),
+}
+
+impl Clip {
+    /// One clipped gradient.
+    #[inline]
+    pub(crate) fn apply(self, g: f32) -> f32 {
+        match self {
+            Self::None => g,
+            Self::Scale(s) => g * s,
+            Self::Value(v) => g.clamp(-v, v),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_norm_scales_only_when_above() {
+        let c = Clipping {
+            global_clipnorm: Some(1.0),
+            clipvalue: Some(0.1),
+        };
+        let clip = c.prepare(&[3.0, 4.0]);
+        assert!((clip.apply(3.0) - 0.6).abs() < 1e-7);
+        let clip = c.prepare(&[0.3, 0.4]);
+        assert!((clip.apply(0.3) - 0.3).abs() < 1e-7);
+        let clip = c.prepare(&[f32::INFINITY, 0.4]);
+        assert!(clip.apply(0.4).is_nan());
+    }
+
+    #[test]
+    fn value_clips_each() {
+        let c = Clipping {
+            global_clipnorm: None,
+            clipvalue: Some(0.5),
+        };
+        let clip = c.prepare(&[3.0, -4.0, 0.2]);
+        assert_eq!([3.0, -4.0, 0.2].map(|g| clip.apply(g)), [0.5, -0.5, 0.2]);
+    }
+}
