@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Standardise with statistics of the training set only.
     let scaler = StandardScaler::fit(&x_train)?;
-    let (x_train, x_valid, x_test) = (scaler.transform(&x_train)?, scaler.transform(&x_valid)?, scaler.transform(&x_test)?);
+    let (x_train, x_valid, x_test) = (scaler.transform(&x_train), scaler.transform(&x_valid), scaler.transform(&x_test));
 
     let mut model = HousingMlp::new(args.seed);
     println!("{}", model.summary());
