@@ -120,9 +120,9 @@ impl Initializer {
             }
             Self::RandomUniform { minval, maxval } => uniform(out, minval, maxval, rng),
             Self::TruncatedNormal { mean, stddev } => truncated(out, mean, stddev, rng),
-            Self::GlorotUniform => symmetric(out, (3.0 / avg).sqrt(), rng),
-            Self::HeUniform => symmetric(out, (6.0 / fan_in).sqrt(), rng),
-            Self::LecunUniform => symmetric(out, (3.0 / fan_in).sqrt(), rng),
+            Self::GlorotUniform => symmetric(out, libm::sqrtf(3.0 / avg), rng),
+            Self::HeUniform => symmetric(out, libm::sqrtf(6.0 / fan_in), rng),
+            Self::LecunUniform => symmetric(out, libm::sqrtf(3.0 / fan_in), rng),
             Self::GlorotNormal => scaled_truncated(out, 1.0 / avg, rng),
             Self::HeNormal => scaled_truncated(out, 2.0 / fan_in, rng),
             Self::LecunNormal => scaled_truncated(out, 1.0 / fan_in, rng),
@@ -163,7 +163,7 @@ fn truncated<R: Rng + ?Sized>(out: &mut [f32], mean: f32, stddev: f32, rng: &mut
 }
 
 fn scaled_truncated<R: Rng + ?Sized>(out: &mut [f32], variance: f32, rng: &mut R) {
-    truncated(out, 0.0, variance.sqrt() / TRUNCATED_STDDEV_CORRECTION, rng)
+    truncated(out, 0.0, libm::sqrtf(variance) / TRUNCATED_STDDEV_CORRECTION, rng)
 }
 
 #[cfg(all(test, feature = "std"))]

@@ -32,6 +32,8 @@ pub mod batch;
 #[cfg(feature = "alloc")]
 pub mod error;
 pub mod initializer;
+#[cfg(feature = "std")]
+pub mod io;
 pub mod layer;
 pub mod network;
 pub mod sample;
@@ -73,6 +75,8 @@ macro_rules! network {
 /// What most programs need: `use mlp_core::prelude::*;`.
 pub mod prelude {
     pub use crate::activation::Activation;
+    #[cfg(feature = "std")]
+    pub use crate::io::WeightsFile;
     pub use crate::network;
     pub use crate::network::Network;
     pub use crate::sample::Sample;
