@@ -36,6 +36,7 @@ pub mod initializer;
 pub mod io;
 pub mod layer;
 pub mod network;
+pub mod on_device;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;

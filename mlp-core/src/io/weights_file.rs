@@ -174,7 +174,7 @@ mod tests {
 
     fn tensors(list: &[(&str, Dtype, Vec<usize>)]) -> Vec<u8> {
         let data: Vec<Vec<u8>> =
-            list.iter().map(|(_, d, s)| vec![0; s.iter().product::<usize>() * d.size()]).collect();
+            list.iter().map(|(_, d, s)| vec![0; s.iter().product::<usize>() * d.bitsize() / 8]).collect();
         let views = list.iter().zip(&data).map(|((n, d, s), b)| (*n, TensorView::new(*d, s.clone(), b).unwrap()));
         safetensors::serialize(views, None).unwrap()
     }
