@@ -14,6 +14,17 @@ network! {
     }
 }
 
+network! {
+    /// The same model with Keras's weights baked in at compile time.
+    #[weights("tests/fixtures/keras-fashion-mlp/weights.safetensors")]
+    pub struct BakedFashionMlp {
+        Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
+    }
+}
+
+/// 1 MiB of weights in read-only memory (never on the stack).
+static BAKED: BakedFashionMlp = BakedFashionMlp::WEIGHTS;
+
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keras-fashion-mlp");
 const TOLERANCE: f32 = 1e-5;
 
@@ -83,6 +94,21 @@ fn keras_weights_predict_what_keras_predicts() {
     println!("max |ours - Keras|: predict_one {diff_one:.3e}, batch::predict {diff_batch:.3e}");
     assert!(diff_one <= TOLERANCE, "predict_one differs from Keras by {diff_one}");
     assert!(diff_batch <= TOLERANCE, "batch::predict differs from Keras by {diff_batch}");
+}
+
+#[test]
+fn baked_keras_weights_are_the_loaded_ones_and_predict_the_same() {
+    let mut loaded = FashionMlp::new_zeroed();
+    loaded.load_weights(format!("{FIXTURE}/weights.safetensors")).unwrap();
+    assert_eq!(BAKED.params().len(), 266_610);
+    assert!(BAKED.params() == loaded.params(), "baked and loaded weights differ");
+
+    let images = first_test_images(100);
+    let (keras, classes) = keras_predictions();
+    let baked: Vec<_> = images.iter().map(|x| BAKED.predict_one(x)).collect();
+    let diff = compare(&baked, &keras, &classes);
+    println!("max |baked - Keras|: {diff:.3e}");
+    assert!(diff <= TOLERANCE, "the baked model differs from Keras by {diff}");
 }
 
 #[test]
