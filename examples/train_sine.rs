@@ -22,9 +22,11 @@ network! {
 /// Options.
 #[derive(Parser)]
 struct Args {
-    /// Where to save the weights (safetensors).
-    #[arg(long, default_value = "mlp-embedded/weights/sine.safetensors")]
-    out: std::path::PathBuf,
+    /// Where to save the weights (safetensors); `sine.safetensors` in the
+    /// system's temporary folder if not given. mlp-embedded bakes
+    /// `mlp-embedded/weights/sine.safetensors`.
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
     /// Passes over the training set.
     #[arg(long, default_value_t = 3000)]
     epochs: usize,
@@ -77,7 +79,9 @@ fn grid_error(model: &SineNet, n: usize) -> (f32, f32) {
 fn main() -> mlp::Result<()> {
     let args = Args::parse();
     let mut rng = Rng(args.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-    let x: Vec<SVector<f32, 1>> = (0..args.samples).map(|_| SVector::<f32, 1>::new(TAU * rng.unit())).collect();
+    let x: Vec<SVector<f32, 1>> = (0..args.samples)
+        .map(|_| SVector::<f32, 1>::new(TAU * rng.unit()))
+        .collect();
     let y: Vec<f32> = x.iter().map(|x| x[0].sin()).collect();
 
     let mut model = SineNet::new(args.seed);
@@ -112,12 +116,23 @@ fn main() -> mlp::Result<()> {
             }
         }
         if epoch % (args.epochs / 10).max(1) == 0 || epoch == 1 {
-            println!("epoch {epoch:>5}: training mse {:.6}", loss / args.samples as f32);
+            println!(
+                "epoch {epoch:>5}: training mse {:.6}",
+                loss / args.samples as f32
+            );
         }
     }
     let (mse, max) = grid_error(&model, 1001);
     println!("on 1001 points of [0, 2π]: mse {mse:.6}, max |error| {max:.4}");
-    model.save_weights(&args.out)?;
-    println!("saved {} ({} parameters) to {}", SineNet::NAME, SineNet::PARAMS, args.out.display());
+    let out = args
+        .out
+        .unwrap_or_else(|| std::env::temp_dir().join("sine.safetensors"));
+    model.save_weights(&out)?;
+    println!(
+        "saved {} ({} parameters) to {}",
+        SineNet::NAME,
+        SineNet::PARAMS,
+        out.display()
+    );
     Ok(())
 }

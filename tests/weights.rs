@@ -39,15 +39,23 @@ static TINY: BakedTiny = BakedTiny::WEIGHTS;
 
 // Compile-time budgets: a model that outgrows them does not build.
 const _: () = assert!(Small::WEIGHT_BYTES <= 64 * 1024);
-const _: () = assert!(<Sine as Network>::PARAMS == 1 * 16 + 16 + 16 * 16 + 16 + 16 + 1);
+const _: () = assert!(<Sine as Network>::PARAMS == 16 + 16 + 16 * 16 + 16 + 16 + 1);
 const SMALL_BYTES: usize = <Small as Network>::WEIGHT_BYTES;
 
-const TINY_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/weights/tiny.safetensors");
-const SINE_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/mlp-embedded/weights/sine.safetensors");
+const TINY_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/weights/tiny.safetensors"
+);
+const SINE_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/mlp-embedded/weights/sine.safetensors"
+);
 
 fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<_> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
 }
@@ -66,7 +74,15 @@ fn the_tiny_file_loads_in_keras_layout() {
     // The file's kernel is row-major (inputs, units): [[1, 2, 3], [4, 5, 6]].
     let kernel = model.dense.kernel();
     assert_eq!(kernel.shape(), (2, 3));
-    assert_eq!((kernel[(0, 0)], kernel[(0, 2)], kernel[(1, 0)], kernel[(1, 2)]), (1.0, 3.0, 4.0, 6.0));
+    assert_eq!(
+        (
+            kernel[(0, 0)],
+            kernel[(0, 2)],
+            kernel[(1, 0)],
+            kernel[(1, 2)]
+        ),
+        (1.0, 3.0, 4.0, 6.0)
+    );
     // x = (1, 1): hidden = relu((5, 7, 9) + (0.5, -0.5, 0.25)); out = 5.5 - 6.5 + 2 * 9.25 + 0.1.
     let y = model.predict_one(&SVector::<f32, 2>::new(1.0, 1.0))[0];
     assert!((y - 17.6).abs() < 1e-5, "{y}");
@@ -88,8 +104,15 @@ fn baked_weights_equal_loaded_weights() {
     let mut sine = Sine::new_zeroed();
     sine.load_weights(SINE_FILE).unwrap();
     static SINE: Sine = Sine::WEIGHTS;
-    assert_eq!(SINE.params(), sine.params(), "every f32 literal round-trips exactly");
-    assert!((SINE.predict_one(&SVector::<f32, 1>::new(std::f32::consts::FRAC_PI_2))[0] - 1.0).abs() < 0.05);
+    assert_eq!(
+        SINE.params(),
+        sine.params(),
+        "every f32 literal round-trips exactly"
+    );
+    assert!(
+        (SINE.predict_one(&SVector::<f32, 1>::new(std::f32::consts::FRAC_PI_2))[0] - 1.0).abs()
+            < 0.05
+    );
 }
 
 #[test]
@@ -100,7 +123,11 @@ fn save_then_load_round_trips_and_replaces_whole() {
     first.save_weights(&path).unwrap();
     let second = Small::new(2);
     second.save_weights(&path).unwrap();
-    assert_eq!(files_in(dir.path()), ["small.safetensors"], "no temporary file is left");
+    assert_eq!(
+        files_in(dir.path()),
+        ["small.safetensors"],
+        "no temporary file is left"
+    );
 
     let mut back = Small::new_zeroed();
     back.load_weights(&path).unwrap();
@@ -111,7 +138,12 @@ fn save_then_load_round_trips_and_replaces_whole() {
     let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     for array in second.get_weights() {
         let t = file.tensor(&array.name).unwrap();
-        assert_eq!((t.dtype(), t.shape()), (safetensors::Dtype::F32, array.shape.as_slice()), "{}", array.name);
+        assert_eq!(
+            (t.dtype(), t.shape()),
+            (safetensors::Dtype::F32, array.shape.as_slice()),
+            "{}",
+            array.name
+        );
     }
 }
 
@@ -119,9 +151,14 @@ fn save_then_load_round_trips_and_replaces_whole() {
 fn a_missing_file_is_an_io_error_naming_it() {
     let mut model = Tiny::new(1);
     let before = model.params().to_vec();
-    let err = model.load_weights("no/such/weights.safetensors").unwrap_err();
+    let err = model
+        .load_weights("no/such/weights.safetensors")
+        .unwrap_err();
     assert!(matches!(err, mlp::Error::Io { .. }), "{err:?}");
-    assert!(err.to_string().starts_with("no/such/weights.safetensors: "), "{err}");
+    assert!(
+        err.to_string().starts_with("no/such/weights.safetensors: "),
+        "{err}"
+    );
     assert_eq!(model.params(), before.as_slice());
 }
 
@@ -136,7 +173,10 @@ fn a_truncated_file_is_an_error_and_changes_nothing() {
         std::fs::write(&path, &full[..len]).unwrap();
         let err = model.load_weights(&path).unwrap_err();
         let message = err.to_string();
-        assert!(message.starts_with(&format!("{}: not a valid safetensors file", path.display())), "{message}");
+        assert!(
+            message.starts_with(&format!("{}: not a valid safetensors file", path.display())),
+            "{message}"
+        );
     }
     assert_eq!(model.params(), before.as_slice());
 }
@@ -155,12 +195,17 @@ fn a_file_for_another_architecture_names_the_tensor_and_both_shapes() {
     );
     network! { struct Wide { Input[2] -> Dense<4, relu> -> Dense<1> } }
     let err = Wide::new(1).load_weights(TINY_FILE).unwrap_err();
-    assert_eq!(err.to_string(), format!("{TINY_FILE}: tensor `dense/kernel`: expected shape (2, 4), found (2, 3)"));
+    assert_eq!(
+        err.to_string(),
+        format!("{TINY_FILE}: tensor `dense/kernel`: expected shape (2, 4), found (2, 3)")
+    );
     network! { struct Short { Input[2] -> Dense<3, relu> } }
     let err = Short::new(1).load_weights(TINY_FILE).unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!("{TINY_FILE}: unexpected tensor(s) `dense_1/bias` (1,), `dense_1/kernel` (3, 1) that `Short` does not have")
+        format!(
+            "{TINY_FILE}: unexpected tensor(s) `dense_1/bias` (1,), `dense_1/kernel` (3, 1) that `Short` does not have"
+        )
     );
     assert_eq!(model.params(), before.as_slice());
 }

@@ -25,7 +25,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 /// Keras's correction so that a normal truncated at two standard deviations
 /// has the wanted variance (`VarianceScaling`, "truncated_normal").
-const TRUNCATED_STDDEV_CORRECTION: f32 = 0.879_625_66;
+const TRUNCATED_STDDEV_CORRECTION: f32 = 0.879_625_7;
 
 /// How to fill a kernel or a bias.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -87,8 +87,18 @@ pub struct DeviceTrainer<N: Network, const SCRATCH: usize> {
 impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
     /// A trainer with zero velocity.
     pub fn new(sgd: Sgd) -> Self {
-        const { assert!(SCRATCH >= scratch_len::<N>(), "SCRATCH must be at least scratch_len::<N>()") };
-        Self { sgd, grads: N::zeroed(), velocity: N::zeroed(), scratch: [0.0; SCRATCH] }
+        const {
+            assert!(
+                SCRATCH >= scratch_len::<N>(),
+                "SCRATCH must be at least scratch_len::<N>()"
+            )
+        };
+        Self {
+            sgd,
+            grads: N::zeroed(),
+            velocity: N::zeroed(),
+            scratch: [0.0; SCRATCH],
+        }
     }
 
     /// Forgets the velocity (momentum) of earlier steps.
@@ -99,15 +109,35 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
     /// One SGD step on a batch of `B` samples: gradients of the mean squared
     /// error averaged over the batch, then the update. Returns the batch's
     /// loss before the update.
-    pub fn step<const B: usize>(&mut self, model: &mut N, x: &[N::Input; B], y: &[N::Output; B]) -> f32 {
+    pub fn step<const B: usize>(
+        &mut self,
+        model: &mut N,
+        x: &[N::Input; B],
+        y: &[N::Output; B],
+    ) -> f32 {
         const { assert!(B > 0, "a batch holds at least one sample") };
         self.grads.params_mut().fill(0.0);
         let mut loss = 0.0;
         for (x, y) in x.iter().zip(y) {
-            loss += accumulate::<N>(model.params(), x, y, B, &mut self.scratch, self.grads.params_mut());
+            loss += accumulate::<N>(
+                model.params(),
+                x,
+                y,
+                B,
+                &mut self.scratch,
+                self.grads.params_mut(),
+            );
         }
-        let Sgd { learning_rate, momentum } = self.sgd;
-        for ((w, v), g) in model.params_mut().iter_mut().zip(self.velocity.params_mut()).zip(self.grads.params()) {
+        let Sgd {
+            learning_rate,
+            momentum,
+        } = self.sgd;
+        for ((w, v), g) in model
+            .params_mut()
+            .iter_mut()
+            .zip(self.velocity.params_mut())
+            .zip(self.grads.params())
+        {
             *v = momentum * *v - learning_rate * g;
             *w += *v;
         }
@@ -120,7 +150,12 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
     }
 
     /// The mean squared error of a batch, without changing anything.
-    pub fn loss<const B: usize>(&mut self, model: &N, x: &[N::Input; B], y: &[N::Output; B]) -> f32 {
+    pub fn loss<const B: usize>(
+        &mut self,
+        model: &N,
+        x: &[N::Input; B],
+        y: &[N::Output; B],
+    ) -> f32 {
         let mut loss = 0.0;
         for (x, y) in x.iter().zip(y) {
             forward::<N>(model.params(), x, &mut self.scratch);
@@ -142,7 +177,9 @@ fn forward<N: Network>(params: &[f32], x: &N::Input, scratch: &mut [f32]) {
     x.write_row_major(&mut scratch[..N::INPUT_SIZE]);
     let mut at = N::INPUT_SIZE;
     for layer in N::LAYERS {
-        let Some((inputs, units, activation)) = layer.dense() else { continue };
+        let Some((inputs, units, activation)) = layer.dense() else {
+            continue;
+        };
         let (before, rest) = scratch.split_at_mut(at);
         let input = &before[at - inputs..];
         let (z, rest) = rest.split_at_mut(units);
@@ -164,7 +201,11 @@ fn squared_error<N: Network>(scratch: &mut [f32], y: &N::Output) -> f32 {
     let (acts, rest) = scratch.split_at_mut(end);
     let target = &mut rest[..N::OUTPUT_SIZE];
     y.write_row_major(target);
-    acts[end - N::OUTPUT_SIZE..].iter().zip(target.iter()).map(|(a, t)| (a - t) * (a - t)).sum::<f32>()
+    acts[end - N::OUTPUT_SIZE..]
+        .iter()
+        .zip(target.iter())
+        .map(|(a, t)| (a - t) * (a - t))
+        .sum::<f32>()
         / N::OUTPUT_SIZE as f32
 }
 
@@ -195,15 +236,24 @@ fn accumulate<N: Network>(
     }
 
     let mut at = end;
-    let mut layers = N::LAYERS.iter().rev().filter_map(|l| l.dense().map(|d| (l, d))).peekable();
+    let mut layers = N::LAYERS
+        .iter()
+        .rev()
+        .filter_map(|l| l.dense().map(|d| (l, d)))
+        .peekable();
     while let Some((layer, (inputs, units, activation))) = layers.next() {
         let (z_at, a_at) = (at - 2 * units, at - units);
         let (z, a) = (&acts[z_at..a_at], &acts[a_at..at]);
         let delta = &mut cur[..units];
         activation.backward(z, a, delta);
         let input = &acts[z_at - inputs..z_at];
-        let (kernel_grads, bias_grads) = grads[layer.offset..layer.offset + inputs * units + units].split_at_mut(inputs * units);
-        for ((column, d), gb) in kernel_grads.chunks_exact_mut(inputs).zip(delta.iter()).zip(bias_grads) {
+        let (kernel_grads, bias_grads) =
+            grads[layer.offset..layer.offset + inputs * units + units].split_at_mut(inputs * units);
+        for ((column, d), gb) in kernel_grads
+            .chunks_exact_mut(inputs)
+            .zip(delta.iter())
+            .zip(bias_grads)
+        {
             *gb += d;
             for (g, x) in column.iter_mut().zip(input) {
                 *g += d * x;
@@ -237,8 +287,16 @@ mod tests {
 
     fn batch() -> ([SVector<f32, 3>; 3], [SVector<f32, 2>; 3]) {
         (
-            [SVector::from([0.5, -1.0, 2.0]), SVector::from([1.5, 0.25, -0.5]), SVector::from([-0.3, 0.8, 0.1])],
-            [SVector::from([0.2, 0.9]), SVector::from([0.7, 0.1]), SVector::from([0.5, 0.5])],
+            [
+                SVector::from([0.5, -1.0, 2.0]),
+                SVector::from([1.5, 0.25, -0.5]),
+                SVector::from([-0.3, 0.8, 0.1]),
+            ],
+            [
+                SVector::from([0.2, 0.9]),
+                SVector::from([0.7, 0.1]),
+                SVector::from([0.5, 0.5]),
+            ],
         )
     }
 
@@ -258,7 +316,11 @@ mod tests {
         let out = N::LAYERS.last().unwrap().dense().unwrap().2;
         let z = z.to_vec();
         let a = a.to_vec();
-        for ((d, z), a) in delta.chunks_exact_mut(N::OUTPUT_SIZE).zip(z.chunks_exact(N::OUTPUT_SIZE)).zip(a.chunks_exact(N::OUTPUT_SIZE)) {
+        for ((d, z), a) in delta
+            .chunks_exact_mut(N::OUTPUT_SIZE)
+            .zip(z.chunks_exact(N::OUTPUT_SIZE))
+            .zip(a.chunks_exact(N::OUTPUT_SIZE))
+        {
             out.backward(z, a, d);
         }
         let mut grads = vec![0.0; N::PARAMS];
@@ -268,7 +330,10 @@ mod tests {
 
     fn assert_close(a: &[f32], b: &[f32]) {
         for (i, (a, b)) in a.iter().zip(b).enumerate() {
-            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "parameter {i}: {a} vs {b}");
+            assert!(
+                (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+                "parameter {i}: {a} vs {b}"
+            );
         }
     }
 
@@ -276,13 +341,19 @@ mod tests {
     fn gradients_match_the_batch_engine() {
         let model = Net::new(3);
         let (x, y) = batch();
-        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(Sgd { learning_rate: 0.0, momentum: 0.0 });
+        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(Sgd {
+            learning_rate: 0.0,
+            momentum: 0.0,
+        });
         let mut copy = Net::new(3);
         let loss = trainer.step(&mut copy, &x, &y);
         let flat: Vec<f32> = y.iter().flat_map(|v| v.iter().copied()).collect();
         let (expected, expected_loss) = reference(&*model, &x, &flat);
         assert_close(trainer.gradients().params(), &expected);
-        assert!((loss - expected_loss).abs() < 1e-6, "{loss} vs {expected_loss}");
+        assert!(
+            (loss - expected_loss).abs() < 1e-6,
+            "{loss} vs {expected_loss}"
+        );
         assert!(expected.iter().any(|g| g.abs() > 1e-3));
         // Learning rate 0: nothing moved.
         assert_eq!(copy.params(), model.params());
@@ -291,9 +362,14 @@ mod tests {
     #[test]
     fn flatten_and_softmax_match_the_batch_engine() {
         let model = Image::new(9);
-        let x = [SMatrix::<f32, 2, 3>::from_row_slice(&[0.1, 0.2, 0.3, -0.4, 0.5, 0.6])];
+        let x = [SMatrix::<f32, 2, 3>::from_row_slice(&[
+            0.1, 0.2, 0.3, -0.4, 0.5, 0.6,
+        ])];
         let y = [SVector::<f32, 3>::from([0.0, 1.0, 0.0])];
-        let mut trainer = DeviceTrainer::<Image, { scratch_len::<Image>() }>::new(Sgd { learning_rate: 0.0, momentum: 0.0 });
+        let mut trainer = DeviceTrainer::<Image, { scratch_len::<Image>() }>::new(Sgd {
+            learning_rate: 0.0,
+            momentum: 0.0,
+        });
         let mut copy = Image::new(9);
         trainer.step(&mut copy, &x, &y);
         let (expected, _) = reference(&*model, &x, y[0].as_slice());
@@ -305,7 +381,10 @@ mod tests {
         let (x, y) = batch();
         let mut model = Net::new(4);
         let start = model.params().to_vec();
-        let sgd = Sgd { learning_rate: 0.1, momentum: 0.5 };
+        let sgd = Sgd {
+            learning_rate: 0.1,
+            momentum: 0.5,
+        };
         let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(sgd);
         trainer.step(&mut model, &x, &y);
         let g1 = trainer.gradients().params().to_vec();
@@ -325,7 +404,10 @@ mod tests {
     fn loss_falls_one_sample_at_a_time() {
         let (x, y) = batch();
         let mut model = Net::new(5);
-        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(Sgd { learning_rate: 0.1, momentum: 0.9 });
+        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(Sgd {
+            learning_rate: 0.1,
+            momentum: 0.9,
+        });
         let before = trainer.loss(&model, &x, &y);
         for _ in 0..200 {
             for (x, y) in x.iter().zip(&y) {

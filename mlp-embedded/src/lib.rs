@@ -49,7 +49,10 @@ pub type SineTrainer = DeviceTrainer<SineNet, { scratch_len::<SineNet>() }>;
 /// A trainer with the settings [`calibrate`] is tested with: SGD, learning
 /// rate 0.01, momentum 0.9.
 pub fn trainer() -> SineTrainer {
-    SineTrainer::new(Sgd { learning_rate: 0.01, momentum: 0.9 })
+    SineTrainer::new(Sgd {
+        learning_rate: 0.01,
+        momentum: 0.9,
+    })
 }
 
 /// Fine-tunes `model` (a copy of [`MODEL`] in RAM: `SineNet::WEIGHTS`) on
@@ -62,8 +65,8 @@ pub fn calibrate<const B: usize>(
     y: &[f32; B],
     steps: usize,
 ) -> (f32, f32) {
-    let x = x.map(|v| SVector::<f32, 1>::new(v));
-    let y = y.map(|v| SVector::<f32, 1>::new(v));
+    let x = x.map(SVector::<f32, 1>::new);
+    let y = y.map(SVector::<f32, 1>::new);
     let before = trainer.loss(model, &x, &y);
     for _ in 0..steps {
         trainer.step(model, &x, &y);

@@ -77,14 +77,26 @@ fn baked_model_approximates_sine() {
 fn baked_weights_are_the_files() {
     // The weights in the binary are the ones in the file, bit for bit.
     let mut loaded = SineNet::new_zeroed();
-    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/weights/sine.safetensors")).unwrap();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/weights/sine.safetensors"
+    ))
+    .unwrap();
     let arrays = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     let mut named = Vec::new();
     for w in MODEL.get_weights() {
         let t = arrays.tensor(&w.name).unwrap();
         assert_eq!(t.shape(), w.shape.as_slice(), "{}", w.name);
-        let data: Vec<f32> = t.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
-        named.push(mlp_core::weights::NamedArray { name: w.name.clone(), shape: w.shape.clone(), data });
+        let data: Vec<f32> = t
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        named.push(mlp_core::weights::NamedArray {
+            name: w.name.clone(),
+            shape: w.shape.clone(),
+            data,
+        });
     }
     loaded.set_weights(&named).unwrap();
     assert_eq!(loaded.params(), MODEL.params());

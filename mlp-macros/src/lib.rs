@@ -6,7 +6,7 @@
 //! per syntax node, [`validate`] checks every rule and collects every error
 //! (each spanned on the token at fault), [`expand`] writes the struct and its
 //! `Network` implementation through absolute paths into the runtime's hidden
-//! `__private` module. [`bake`] writes the weights of `#[weights("file")]`
+//! `__private` module. `bake` writes the weights of `#[weights("file")]`
 //! into a `const` at compile time.
 
 mod bake;
@@ -29,7 +29,7 @@ pub fn network_impl(input: TokenStream) -> TokenStream {
         (Ok(model), Ok(weights)) => {
             let mut output = expand::expand(&input.krate, &model);
             if let Some(weights) = weights {
-                output.extend(bake::bake(&input.krate, &model, &weights).unwrap_or_else(syn::Error::into_compile_error));
+                output.extend(bake::bake(&input.krate, &model, &weights));
             }
             Ok(output)
         }

@@ -19,12 +19,19 @@ use std::path::Path;
 /// ```
 pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
     let path = path.as_ref();
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut file = tempfile::Builder::new().prefix(".mlp-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".mlp-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
     file.write_all(bytes).map_err(io)?;
     file.as_file().sync_all().map_err(io)?;
     // On error the temporary file is dropped, which deletes it.
@@ -37,8 +44,10 @@ mod tests {
     use super::*;
 
     fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> =
-            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         names.sort();
         names
     }
@@ -61,7 +70,10 @@ mod tests {
         std::fs::create_dir(&target).unwrap();
         std::fs::write(target.join("keep"), b"x").unwrap();
         let err = write_atomic(&target, b"data").unwrap_err();
-        assert!(err.to_string().starts_with(&target.display().to_string()), "{err}");
+        assert!(
+            err.to_string().starts_with(&target.display().to_string()),
+            "{err}"
+        );
         assert_eq!(entries(dir.path()), ["taken"]);
         assert_eq!(std::fs::read(target.join("keep")).unwrap(), b"x");
     }

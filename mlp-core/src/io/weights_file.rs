@@ -47,7 +47,10 @@ pub trait WeightsFile: Network {
     /// has changed.
     fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let arrays = decode_weights::<Self>(&bytes, &path.display().to_string())?;
         self.set_weights(&arrays)
     }
@@ -67,14 +70,20 @@ pub trait WeightsFile: Network {
 impl<N: Network> WeightsFile for N {}
 
 fn encode(network: &str, arrays: &[NamedArray]) -> Result<Vec<u8>> {
-    let bytes: Vec<Vec<u8>> = arrays.iter().map(|a| a.data.iter().flat_map(|v| v.to_le_bytes()).collect()).collect();
+    let bytes: Vec<Vec<u8>> = arrays
+        .iter()
+        .map(|a| a.data.iter().flat_map(|v| v.to_le_bytes()).collect())
+        .collect();
     let fail = |e: safetensors::SafeTensorError| Error::Data {
         source_name: format!("weights of `{network}`"),
         message: format!("cannot encode as safetensors: {e}"),
     };
     let mut views = Vec::with_capacity(arrays.len());
     for (array, data) in arrays.iter().zip(&bytes) {
-        views.push((array.name.as_str(), TensorView::new(Dtype::F32, array.shape.clone(), data).map_err(fail)?));
+        views.push((
+            array.name.as_str(),
+            TensorView::new(Dtype::F32, array.shape.clone(), data).map_err(fail)?,
+        ));
     }
     let metadata = HashMap::from([("network".to_string(), network.to_string())]);
     safetensors::serialize(views, Some(metadata)).map_err(fail)
@@ -89,9 +98,12 @@ fn encode(network: &str, arrays: &[NamedArray]) -> Result<Vec<u8>> {
 /// (truncated, corrupt), a missing or an extra tensor, a dtype other than
 /// `F32`, a shape other than the network's.
 pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedArray>> {
-    let data_error = |message: String| Error::Data { source_name: source_name.to_string(), message };
-    let file =
-        SafeTensors::deserialize(bytes).map_err(|e| data_error(format!("not a valid safetensors file: {e}")))?;
+    let data_error = |message: String| Error::Data {
+        source_name: source_name.to_string(),
+        message,
+    };
+    let file = SafeTensors::deserialize(bytes)
+        .map_err(|e| data_error(format!("not a valid safetensors file: {e}")))?;
     // The network's own arrays give the names and shapes expected.
     let expected: Vec<(String, Vec<usize>)> = expected_arrays::<N>();
 
@@ -112,13 +124,21 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
     if !missing.is_empty() || !extra.is_empty() {
         let mut message = String::new();
         if !missing.is_empty() {
-            message += &format!("missing tensor(s) {} that `{}` needs", missing.join(", "), N::NAME);
+            message += &format!(
+                "missing tensor(s) {} that `{}` needs",
+                missing.join(", "),
+                N::NAME
+            );
         }
         if !extra.is_empty() {
             if !message.is_empty() {
                 message += "; ";
             }
-            message += &format!("unexpected tensor(s) {} that `{}` does not have", extra.join(", "), N::NAME);
+            message += &format!(
+                "unexpected tensor(s) {} that `{}` does not have",
+                extra.join(", "),
+                N::NAME
+            );
         }
         return Err(data_error(message));
     }
@@ -127,7 +147,10 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
     for (name, dims) in expected {
         let view = file.tensor(&name).map_err(|e| data_error(e.to_string()))?;
         if view.dtype() != Dtype::F32 {
-            return Err(data_error(format!("tensor `{name}` has dtype {}, expected F32", view.dtype())));
+            return Err(data_error(format!(
+                "tensor `{name}` has dtype {}, expected F32",
+                view.dtype()
+            )));
         }
         if view.shape() != dims.as_slice() {
             return Err(Error::Shape {
@@ -136,8 +159,11 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
                 found: view.shape().to_vec(),
             });
         }
-        let data: Vec<f32> =
-            view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        let data: Vec<f32> = view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
         if data.len() != dims.iter().product::<usize>() {
             return Err(data_error(format!(
                 "tensor `{name}` holds {} values, its shape {} needs {}",
@@ -146,7 +172,11 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
                 dims.iter().product::<usize>()
             )));
         }
-        arrays.push(NamedArray { name, shape: dims, data });
+        arrays.push(NamedArray {
+            name,
+            shape: dims,
+            data,
+        });
     }
     Ok(arrays)
 }
@@ -158,7 +188,10 @@ fn expected_arrays<N: Network>() -> Vec<(String, Vec<usize>)> {
         .iter()
         .filter_map(|l| l.dense().map(|(inputs, units, _)| (l.name, inputs, units)))
         .flat_map(|(name, inputs, units)| {
-            [(format!("{name}/kernel"), vec![inputs, units]), (format!("{name}/bias"), vec![units])]
+            [
+                (format!("{name}/kernel"), vec![inputs, units]),
+                (format!("{name}/bias"), vec![units]),
+            ]
         })
         .collect()
 }
@@ -173,16 +206,25 @@ mod tests {
     network! { struct Deeper { Input[3] -> Dense<4, relu> -> Dense<2> -> Dense<1> } }
 
     fn tensors(list: &[(&str, Dtype, Vec<usize>)]) -> Vec<u8> {
-        let data: Vec<Vec<u8>> =
-            list.iter().map(|(_, d, s)| vec![0; s.iter().product::<usize>() * d.bitsize() / 8]).collect();
-        let views = list.iter().zip(&data).map(|((n, d, s), b)| (*n, TensorView::new(*d, s.clone(), b).unwrap()));
+        let data: Vec<Vec<u8>> = list
+            .iter()
+            .map(|(_, d, s)| vec![0; s.iter().product::<usize>() * d.bitsize() / 8])
+            .collect();
+        let views = list
+            .iter()
+            .zip(&data)
+            .map(|((n, d, s), b)| (*n, TensorView::new(*d, s.clone(), b).unwrap()));
         safetensors::serialize(views, None).unwrap()
     }
 
     #[test]
     fn expected_names_follow_get_weights() {
         let model = Small::new(1);
-        let names: Vec<_> = model.get_weights().into_iter().map(|a| (a.name, a.shape)).collect();
+        let names: Vec<_> = model
+            .get_weights()
+            .into_iter()
+            .map(|a| (a.name, a.shape))
+            .collect();
         assert_eq!(names, expected_arrays::<Small>());
     }
 
@@ -231,7 +273,9 @@ mod tests {
             ("dense_1/bias", Dtype::F32, vec![2]),
         ];
         list.push(("optimizer/iterations", Dtype::I64, vec![]));
-        let err = Small::new(1).load_weights_from_bytes(&tensors(&list)).unwrap_err();
+        let err = Small::new(1)
+            .load_weights_from_bytes(&tensors(&list))
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "safetensors bytes: unexpected tensor(s) `optimizer/iterations` () that `Small` does not have"
@@ -249,7 +293,10 @@ mod tests {
             ("dense_1/bias", Dtype::F32, vec![2]),
         ]);
         let err = model.load_weights_from_bytes(&f64_bias).unwrap_err();
-        assert_eq!(err.to_string(), "safetensors bytes: tensor `dense/bias` has dtype F64, expected F32");
+        assert_eq!(
+            err.to_string(),
+            "safetensors bytes: tensor `dense/bias` has dtype F64, expected F32"
+        );
         let transposed = tensors(&[
             ("dense/kernel", Dtype::F32, vec![3, 4]),
             ("dense/bias", Dtype::F32, vec![4]),
@@ -258,7 +305,10 @@ mod tests {
         ]);
         let err = model.load_weights_from_bytes(&transposed).unwrap_err();
         assert!(matches!(err, Error::Shape { .. }));
-        assert_eq!(err.to_string(), "safetensors bytes: tensor `dense_1/kernel`: expected shape (4, 2), found (2, 4)");
+        assert_eq!(
+            err.to_string(),
+            "safetensors bytes: tensor `dense_1/kernel`: expected shape (4, 2), found (2, 4)"
+        );
         assert_eq!(model.params(), before.as_slice());
     }
 
@@ -269,7 +319,11 @@ mod tests {
         let before = model.params().to_vec();
         for len in 0..bytes.len() {
             let err = model.load_weights_from_bytes(&bytes[..len]).unwrap_err();
-            assert!(err.to_string().starts_with("safetensors bytes: not a valid safetensors file"), "{len}: {err}");
+            assert!(
+                err.to_string()
+                    .starts_with("safetensors bytes: not a valid safetensors file"),
+                "{len}: {err}"
+            );
         }
         assert_eq!(model.params(), before.as_slice());
     }
