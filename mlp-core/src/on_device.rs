@@ -73,8 +73,8 @@ pub struct Sgd {
 /// (checked at compile time), so write
 /// `DeviceTrainer<Net, { scratch_len::<Net>() }>`.
 ///
-/// It holds two copies of `N`'s parameters and the scratch by value: put it in
-/// a `static` (behind a lock or a `static mut` on a single core) when the
+/// It holds two copies of `N`'s parameters and the scratch by value; `new`
+/// is a `const fn`, so it can live in a `static` (behind a lock) when the
 /// network is large for the stack.
 pub struct DeviceTrainer<N: Network, const SCRATCH: usize> {
     /// The optimizer's settings; may change between steps.
@@ -85,8 +85,9 @@ pub struct DeviceTrainer<N: Network, const SCRATCH: usize> {
 }
 
 impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
-    /// A trainer with zero velocity.
-    pub fn new(sgd: Sgd) -> Self {
+    /// A trainer with zero velocity. A `const fn`, so that a trainer can be a
+    /// `static` (in RAM) on a target whose stack is too small for it.
+    pub const fn new(sgd: Sgd) -> Self {
         const {
             assert!(
                 SCRATCH >= scratch_len::<N>(),
@@ -95,8 +96,9 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
         };
         Self {
             sgd,
-            grads: N::zeroed(),
-            velocity: N::zeroed(),
+            // SAFETY: all-zero bytes are a valid `N` (the `Network` contract).
+            grads: unsafe { core::mem::zeroed() },
+            velocity: unsafe { core::mem::zeroed() },
             scratch: [0.0; SCRATCH],
         }
     }

@@ -129,3 +129,21 @@ fn fine_tuning_on_the_device_lowers_the_loss_without_allocating() {
     // The copy changed, the static did not.
     assert_ne!(model.params(), MODEL.params());
 }
+
+#[test]
+fn trainer_and_tuned_copy_can_be_statics() {
+    use mlp_core::on_device::Sgd;
+    use std::sync::Mutex;
+    // On a device: RAM statics built at compile time, no heap, no stack copy.
+    static TUNED: Mutex<SineNet> = Mutex::new(SineNet::WEIGHTS);
+    static TRAINER: Mutex<mlp_embedded::SineTrainer> =
+        Mutex::new(mlp_embedded::SineTrainer::new(Sgd {
+            learning_rate: 0.01,
+            momentum: 0.9,
+        }));
+    let (mut model, mut trainer) = (TUNED.lock().unwrap(), TRAINER.lock().unwrap());
+    let x = [1.0_f32, 2.0, 4.0, 5.0];
+    let y = x.map(|x| x.sin() - 0.2);
+    let (before, after) = calibrate(&mut model, &mut trainer, &x, &y, 100);
+    assert!(after < before / 4.0, "{before} -> {after}");
+}

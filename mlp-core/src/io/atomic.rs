@@ -7,17 +7,9 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file in the same folder that
 /// is flushed to disk and then renamed over `path`: a crash or an error
 /// leaves either the old file or the new one, never half of one, and no
-/// temporary file behind.
-///
-/// ```
-/// let dir = tempfile::tempdir().unwrap();
-/// let path = dir.path().join("notes.txt");
-/// mlp_core::io::write_atomic(&path, b"first")?;
-/// mlp_core::io::write_atomic(&path, b"second")?;
-/// assert_eq!(std::fs::read(&path).unwrap(), b"second");
-/// # Ok::<(), mlp_core::Error>(())
-/// ```
-pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
+/// temporary file behind. The file keeps the permissions of the one it
+/// replaces (0644 for a new one), not the temporary file's private 0600.
+pub(crate) fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
     let path = path.as_ref();
     let io = |source| Error::Io {
         path: path.to_path_buf(),
@@ -34,6 +26,14 @@ pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
         .map_err(io)?;
     file.write_all(bytes).map_err(io)?;
     file.as_file().sync_all().map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode());
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(io)?;
+    }
     // On error the temporary file is dropped, which deletes it.
     file.persist(path).map_err(|e| io(e.error))?;
     Ok(())
@@ -60,6 +60,15 @@ mod tests {
         write_atomic(&path, b"new contents").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new contents");
         assert_eq!(entries(dir.path()), ["w.bin"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o644);
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            write_atomic(&path, b"private").unwrap();
+            assert_eq!(mode(&path), 0o600, "a replaced file keeps its permissions");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Files: weights in safetensors with Keras's names and layout, and the
-//! write-whole-or-nothing helper every file this crate writes goes through.
+//! Weights files: safetensors with Keras's names and layout, written whole
+//! or not at all.
 //!
 //! ```
 //! use mlp_core::prelude::*;
@@ -20,5 +20,5 @@
 mod atomic;
 mod weights_file;
 
-pub use atomic::write_atomic;
+pub(crate) use atomic::write_atomic;
 pub use weights_file::{WeightsFile, decode_weights};
