@@ -39,6 +39,8 @@ pub mod fs;
 pub mod history;
 pub mod initializer;
 pub mod kernels;
+#[cfg(feature = "std")]
+pub mod io;
 pub mod layer;
 pub mod loss;
 pub mod metrics;
@@ -48,6 +50,7 @@ pub mod optim;
 pub mod pool;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod on_device;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
@@ -88,6 +91,8 @@ macro_rules! network {
 /// What most programs need: `use mlp_core::prelude::*;`.
 pub mod prelude {
     pub use crate::activation::Activation;
+    #[cfg(feature = "std")]
+    pub use crate::io::WeightsFile;
     pub use crate::network;
     pub use crate::network::Network;
     pub use crate::sample::Sample;

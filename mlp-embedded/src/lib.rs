@@ -1,20 +1,123 @@
-//! A `#![no_std]`, allocation-free crate that declares a network with
-//! `network!` and runs a forward pass: proof that the typed core needs neither
-//! `std` nor `alloc`.
+//! The embedded example: a `#![no_std]` crate without `alloc` that runs, and
+//! fine-tunes, a network whose weights are baked into the binary.
+//!
+//! [`SineNet`] is the sine regressor that MicroFlow and TensorFlow Lite Micro
+//! benchmark (`1 -> 16 -> 16 -> 1`), trained on the host by
+//! `cargo run --release --example train_sine` (in the `mlp` package) and
+//! baked from `weights/sine.safetensors` at compile time: [`MODEL`] is a
+//! `static` in read-only memory, and [`sine`] evaluates it with no heap, no
+//! parsing and no `std`. [`calibrate`] trains a copy in RAM on the device with
+//! SGD and momentum ([`mlp_core::on_device`]), still without a heap.
+//!
+//! With the feature `fashion`, the book's Fashion-MNIST classifier
+//! (266,610 parameters, trained by Keras) is baked the same way:
+//! `FASHION` and `classify`.
+//!
+//! Sizes (host build, see `measure-size.sh`): `MODEL` is 1,284 bytes of
+//! read-only data and `mlp_sine` 1,883 bytes of code.
+//!
+//! ```
+//! let y = mlp_embedded::sine(core::f32::consts::FRAC_PI_2);
+//! assert!((y - 1.0).abs() < 0.05);
+//! ```
 #![no_std]
 
+use mlp_core::on_device::{DeviceTrainer, Sgd, scratch_len};
 use mlp_core::prelude::*;
 
 network! {
-    /// The sine regressor that MicroFlow and TFLite Micro benchmark.
+    /// The sine regressor that MicroFlow and TFLite Micro benchmark, with the
+    /// weights that `examples/train_sine.rs` trained.
+    #[weights("weights/sine.safetensors")]
     pub struct SineNet {
         Input[1] -> Dense<16, relu> -> Dense<16, relu> -> Dense<1>
     }
 }
 
-/// Builds a seeded network by value and evaluates it at `x`.
-pub fn demo(x: f32) -> f32 {
-    let mut model = SineNet::zeroed();
-    model.initialize(42);
-    model.predict_one(&SVector::<f32, 1>::new(x))[0]
+/// The trained sine regressor, in read-only memory.
+pub static MODEL: SineNet = SineNet::WEIGHTS;
+
+/// `sin(x)` for `x` in `[0, 2π]`, as the baked model computes it.
+pub fn sine(x: f32) -> f32 {
+    MODEL.predict_one(&SVector::<f32, 1>::new(x))[0]
+}
+
+/// The trainer for [`SineNet`]: gradients, velocity and scratch, all sized at
+/// compile time.
+pub type SineTrainer = DeviceTrainer<SineNet, { scratch_len::<SineNet>() }>;
+
+/// A trainer with the settings [`calibrate`] is tested with: SGD, learning
+/// rate 0.01, momentum 0.9.
+pub fn trainer() -> SineTrainer {
+    SineTrainer::new(Sgd {
+        learning_rate: 0.01,
+        momentum: 0.9,
+    })
+}
+
+/// Fine-tunes `model` (a copy of [`MODEL`] in RAM: `SineNet::WEIGHTS`) on
+/// measured pairs `(x, y)` with `steps` SGD steps on the whole batch; returns
+/// the loss (mean squared error) before and after.
+pub fn calibrate<const B: usize>(
+    model: &mut SineNet,
+    trainer: &mut SineTrainer,
+    x: &[f32; B],
+    y: &[f32; B],
+    steps: usize,
+) -> (f32, f32) {
+    let x = x.map(SVector::<f32, 1>::new);
+    let y = y.map(SVector::<f32, 1>::new);
+    let before = trainer.loss(model, &x, &y);
+    for _ in 0..steps {
+        trainer.step(model, &x, &y);
+    }
+    (before, trainer.loss(model, &x, &y))
+}
+
+/// The C entry point of [`sine`] (for linking the crate as a `staticlib`).
+#[unsafe(no_mangle)]
+pub extern "C" fn mlp_sine(x: f32) -> f32 {
+    sine(x)
+}
+
+#[cfg(feature = "fashion")]
+network! {
+    /// The book's Fashion-MNIST classifier, with the weights Keras trained
+    /// (`tests/fixtures/keras-fashion-mlp/` of the workspace).
+    #[weights("../tests/fixtures/keras-fashion-mlp/weights.safetensors")]
+    pub struct FashionMlp {
+        Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
+    }
+}
+
+/// The book's classifier (1 MiB of weights), in read-only memory.
+#[cfg(feature = "fashion")]
+pub static FASHION: FashionMlp = FashionMlp::WEIGHTS;
+
+/// The class (0..10) of a 28 x 28 image with pixels in `[0, 1]`.
+#[cfg(feature = "fashion")]
+pub fn classify(image: &SMatrix<f32, 28, 28>) -> usize {
+    FASHION.predict_one(image).argmax().0
+}
+
+/// The C entry point of [`classify`]: `pixels` are 784 bytes, row-major.
+///
+/// # Safety
+///
+/// `pixels` points to 784 readable bytes.
+#[cfg(feature = "fashion")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mlp_classify(pixels: *const u8) -> u32 {
+    // SAFETY: the caller's promise.
+    let pixels = unsafe { core::slice::from_raw_parts(pixels, 784) };
+    let image = SMatrix::<f32, 28, 28>::from_fn(|r, c| f32::from(pixels[r * 28 + c]) / 255.0);
+    classify(&image) as u32
+}
+
+/// A panic handler for building the crate alone as a `staticlib`
+/// (`--features panic-handler`); a firmware brings its own.
+#[cfg(feature = "panic-handler")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    loop {}
 }

@@ -6,8 +6,10 @@
 //! per syntax node, [`validate`] checks every rule and collects every error
 //! (each spanned on the token at fault), [`expand`] writes the struct and its
 //! `Network` implementation through absolute paths into the runtime's hidden
-//! `__private` module.
+//! `__private` module. `bake` writes the weights of `#[weights("file")]`
+//! into a `const` at compile time.
 
+mod bake;
 mod expand;
 mod names;
 mod parse;
@@ -22,9 +24,22 @@ use proc_macro::TokenStream;
 #[doc(hidden)]
 #[proc_macro]
 pub fn network_impl(input: TokenStream) -> TokenStream {
-    let input = syn::parse_macro_input!(input as parse::MacroInput);
-    validate::validate(&input.network)
-        .map(|model| expand::expand(&input.krate, &model))
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    let mut input = syn::parse_macro_input!(input as parse::MacroInput);
+    // `#[weights("file.safetensors")]` is the macro's own attribute.
+    let weights = bake::take_attr(&mut input.network.attrs);
+    let output = match (validate::validate(&input.network), weights) {
+        (Ok(model), Ok(weights)) => {
+            let mut output = expand::expand(&input.krate, &model);
+            if let Some(weights) = weights {
+                output.extend(bake::bake(&input.krate, &model, &weights));
+            }
+            Ok(output)
+        }
+        (Err(mut e), Err(more)) => {
+            e.combine(more);
+            Err(e)
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    output.unwrap_or_else(syn::Error::into_compile_error).into()
 }

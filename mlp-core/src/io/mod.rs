@@ -1,0 +1,24 @@
+//! Weights files: safetensors with Keras's names and layout, written whole
+//! or not at all.
+//!
+//! ```
+//! use mlp_core::prelude::*;
+//!
+//! network! { pub struct Net { Input[4] -> Dense<8, relu> -> Dense<3, softmax> } }
+//!
+//! let dir = tempfile::tempdir().map_err(|e| mlp_core::Error::Io { path: ".".into(), source: e })?;
+//! let path = dir.path().join("net.safetensors");
+//! let model = Net::new(1);
+//! model.save_weights(&path)?;
+//!
+//! let mut copy = Net::new_zeroed();
+//! copy.load_weights(&path)?;
+//! assert_eq!(copy.params(), model.params());
+//! # Ok::<(), mlp_core::Error>(())
+//! ```
+
+mod atomic;
+mod weights_file;
+
+pub(crate) use atomic::write_atomic;
+pub use weights_file::{WeightsFile, decode_weights};

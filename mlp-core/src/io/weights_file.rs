@@ -1,0 +1,349 @@
+//! Weights in safetensors files, with Keras's tensor names (`dense/kernel`,
+//! `dense/bias`, `dense_1/kernel`, ...), shapes (`(784, 300)` for a kernel,
+//! inputs x units) and row-major layout, in `F32`: files that Keras writes
+//! (`safetensors.numpy.save_file` of `layer.get_weights()`) load here, and
+//! files saved here load into Keras.
+
+use crate::error::shape;
+use crate::network::Network;
+use crate::weights::NamedArray;
+use crate::{Error, Result};
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, SafeTensors};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Keras's `model.save_weights(path)` and `model.load_weights(path)` for every
+/// network, in safetensors. In the prelude.
+///
+/// ```
+/// use mlp_core::prelude::*;
+///
+/// network! { pub struct Net { Input[2] -> Dense<3, relu> -> Dense<1> } }
+///
+/// let model = Net::new(7);
+/// let bytes = model.weights_to_bytes()?;
+/// let mut copy = Net::new_zeroed();
+/// copy.load_weights_from_bytes(&bytes)?;
+/// assert_eq!(copy.params(), model.params());
+///
+/// // A file made for another architecture is refused, and changes nothing.
+/// network! { pub struct Wider { Input[2] -> Dense<4, relu> -> Dense<1> } }
+/// let err = Wider::new(1).load_weights_from_bytes(&bytes).unwrap_err();
+/// assert_eq!(err.to_string(), "safetensors bytes: tensor `dense/kernel`: expected shape (2, 4), found (2, 3)");
+/// # Ok::<(), mlp_core::Error>(())
+/// ```
+pub trait WeightsFile: Network {
+    /// Writes every weight to `path` (Keras's `model.save_weights`). The file
+    /// is written whole or not at all: a temporary file in the same folder,
+    /// renamed over `path` once complete.
+    fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
+        super::write_atomic(path, &self.weights_to_bytes()?)
+    }
+
+    /// Replaces every weight from the safetensors file at `path` (Keras's
+    /// `model.load_weights`). Every tensor name, dtype and shape is checked
+    /// first: on error, naming the file, the tensor and both shapes, no weight
+    /// has changed.
+    fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let arrays = decode_weights::<Self>(&bytes, &path.display().to_string())?;
+        self.set_weights(&arrays)
+    }
+
+    /// The bytes of the safetensors file that [`WeightsFile::save_weights`] writes.
+    fn weights_to_bytes(&self) -> Result<Vec<u8>> {
+        encode(Self::NAME, &self.get_weights())
+    }
+
+    /// [`WeightsFile::load_weights`] from bytes already in memory.
+    fn load_weights_from_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        let arrays = decode_weights::<Self>(bytes, "safetensors bytes")?;
+        self.set_weights(&arrays)
+    }
+}
+
+impl<N: Network> WeightsFile for N {}
+
+fn encode(network: &str, arrays: &[NamedArray]) -> Result<Vec<u8>> {
+    let bytes: Vec<Vec<u8>> = arrays
+        .iter()
+        .map(|a| a.data.iter().flat_map(|v| v.to_le_bytes()).collect())
+        .collect();
+    let fail = |e: safetensors::SafeTensorError| Error::Data {
+        source_name: format!("weights of `{network}`"),
+        message: format!("cannot encode as safetensors: {e}"),
+    };
+    let mut views = Vec::with_capacity(arrays.len());
+    for (array, data) in arrays.iter().zip(&bytes) {
+        views.push((
+            array.name.as_str(),
+            TensorView::new(Dtype::F32, array.shape.clone(), data).map_err(fail)?,
+        ));
+    }
+    let metadata = HashMap::from([("network".to_string(), network.to_string())]);
+    safetensors::serialize(views, Some(metadata)).map_err(fail)
+}
+
+/// Reads the safetensors bytes `bytes` (from `source_name`, used in error
+/// messages) as the weights of `N`: one array per name of
+/// [`Network::get_weights`], in that order and layout, ready for
+/// [`Network::set_weights`].
+///
+/// Errors name the source and the tensor: a file that is not safetensors
+/// (truncated, corrupt), a missing or an extra tensor, a dtype other than
+/// `F32`, a shape other than the network's.
+pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedArray>> {
+    let data_error = |message: String| Error::Data {
+        source_name: source_name.to_string(),
+        message,
+    };
+    let file = SafeTensors::deserialize(bytes)
+        .map_err(|e| data_error(format!("not a valid safetensors file: {e}")))?;
+    // The network's own arrays give the names and shapes expected.
+    let expected: Vec<(String, Vec<usize>)> = expected_arrays::<N>();
+
+    let mut missing: Vec<String> = Vec::new();
+    for (name, dims) in &expected {
+        if file.tensor(name).is_err() {
+            missing.push(format!("`{name}` {}", shape(dims)));
+        }
+    }
+    let mut extra: Vec<String> = Vec::new();
+    let mut found: Vec<(&str, TensorView<'_>)> = file.iter().collect();
+    found.sort_by_key(|(name, _)| *name);
+    for (name, view) in &found {
+        if !expected.iter().any(|(e, _)| e == name) {
+            extra.push(format!("`{name}` {}", shape(view.shape())));
+        }
+    }
+    if !missing.is_empty() || !extra.is_empty() {
+        let mut message = String::new();
+        if !missing.is_empty() {
+            message += &format!(
+                "missing tensor(s) {} that `{}` needs",
+                missing.join(", "),
+                N::NAME
+            );
+        }
+        if !extra.is_empty() {
+            if !message.is_empty() {
+                message += "; ";
+            }
+            message += &format!(
+                "unexpected tensor(s) {} that `{}` does not have",
+                extra.join(", "),
+                N::NAME
+            );
+        }
+        return Err(data_error(message));
+    }
+
+    let mut arrays = Vec::with_capacity(expected.len());
+    for (name, dims) in expected {
+        let view = file.tensor(&name).map_err(|e| data_error(e.to_string()))?;
+        if view.dtype() != Dtype::F32 {
+            return Err(data_error(format!(
+                "tensor `{name}` has dtype {}, expected F32",
+                view.dtype()
+            )));
+        }
+        if view.shape() != dims.as_slice() {
+            return Err(Error::Shape {
+                what: format!("{source_name}: tensor `{name}`"),
+                expected: dims,
+                found: view.shape().to_vec(),
+            });
+        }
+        let data: Vec<f32> = view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        if data.len() != dims.iter().product::<usize>() {
+            return Err(data_error(format!(
+                "tensor `{name}` holds {} values, its shape {} needs {}",
+                data.len(),
+                shape(&dims),
+                dims.iter().product::<usize>()
+            )));
+        }
+        arrays.push(NamedArray {
+            name,
+            shape: dims,
+            data,
+        });
+    }
+    Ok(arrays)
+}
+
+/// Names and shapes of `N`'s weight arrays, in `get_weights` order, without
+/// reading any weight.
+fn expected_arrays<N: Network>() -> Vec<(String, Vec<usize>)> {
+    N::LAYERS
+        .iter()
+        .filter_map(|l| l.dense().map(|(inputs, units, _)| (l.name, inputs, units)))
+        .flat_map(|(name, inputs, units)| {
+            [
+                (format!("{name}/kernel"), vec![inputs, units]),
+                (format!("{name}/bias"), vec![units]),
+            ]
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    network! { struct Small { Input[3] -> Dense<4, relu> -> Dense<2> } }
+    network! { struct Renamed { Input[3] -> hidden: Dense<4, relu> -> Dense<2> } }
+    network! { struct Deeper { Input[3] -> Dense<4, relu> -> Dense<2> -> Dense<1> } }
+
+    fn tensors(list: &[(&str, Dtype, Vec<usize>)]) -> Vec<u8> {
+        let data: Vec<Vec<u8>> = list
+            .iter()
+            .map(|(_, d, s)| vec![0; s.iter().product::<usize>() * d.bitsize() / 8])
+            .collect();
+        let views = list
+            .iter()
+            .zip(&data)
+            .map(|((n, d, s), b)| (*n, TensorView::new(*d, s.clone(), b).unwrap()));
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    #[test]
+    fn expected_names_follow_get_weights() {
+        let model = Small::new(1);
+        let names: Vec<_> = model
+            .get_weights()
+            .into_iter()
+            .map(|a| (a.name, a.shape))
+            .collect();
+        assert_eq!(names, expected_arrays::<Small>());
+    }
+
+    #[test]
+    fn round_trip_is_exact() {
+        let model = Small::new(3);
+        let bytes = model.weights_to_bytes().unwrap();
+        let mut copy = Small::new(4);
+        assert_ne!(copy.params(), model.params());
+        copy.load_weights_from_bytes(&bytes).unwrap();
+        assert_eq!(copy.params(), model.params());
+    }
+
+    #[test]
+    fn renamed_layer_names_missing_and_extra_tensors() {
+        let bytes = Small::new(1).weights_to_bytes().unwrap();
+        // `Renamed`'s layers are `hidden` and `dense` (the first unnamed Dense).
+        let err = Renamed::new(1).load_weights_from_bytes(&bytes).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "safetensors bytes: missing tensor(s) `hidden/kernel` (3, 4), `hidden/bias` (4,) that `Renamed` needs; \
+             unexpected tensor(s) `dense_1/bias` (2,), `dense_1/kernel` (4, 2) that `Renamed` does not have"
+        );
+    }
+
+    #[test]
+    fn extra_layer_in_the_network_is_missing_in_the_file() {
+        let bytes = Small::new(1).weights_to_bytes().unwrap();
+        let mut deeper = Deeper::new(5);
+        let before = deeper.params().to_vec();
+        let err = deeper.load_weights_from_bytes(&bytes).unwrap_err();
+        // `dense_1` is (4, 2) in both; `dense_2` is missing.
+        assert_eq!(
+            err.to_string(),
+            "safetensors bytes: missing tensor(s) `dense_2/kernel` (2, 1), `dense_2/bias` (1,) that `Deeper` needs"
+        );
+        assert_eq!(deeper.params(), before.as_slice());
+    }
+
+    #[test]
+    fn extra_tensor_alone_is_named() {
+        let mut list = vec![
+            ("dense/kernel", Dtype::F32, vec![3, 4]),
+            ("dense/bias", Dtype::F32, vec![4]),
+            ("dense_1/kernel", Dtype::F32, vec![4, 2]),
+            ("dense_1/bias", Dtype::F32, vec![2]),
+        ];
+        list.push(("optimizer/iterations", Dtype::I64, vec![]));
+        let err = Small::new(1)
+            .load_weights_from_bytes(&tensors(&list))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "safetensors bytes: unexpected tensor(s) `optimizer/iterations` () that `Small` does not have"
+        );
+    }
+
+    #[test]
+    fn wrong_dtype_and_shape_change_nothing() {
+        let mut model = Small::new(2);
+        let before = model.params().to_vec();
+        let f64_bias = tensors(&[
+            ("dense/kernel", Dtype::F32, vec![3, 4]),
+            ("dense/bias", Dtype::F64, vec![4]),
+            ("dense_1/kernel", Dtype::F32, vec![4, 2]),
+            ("dense_1/bias", Dtype::F32, vec![2]),
+        ]);
+        let err = model.load_weights_from_bytes(&f64_bias).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "safetensors bytes: tensor `dense/bias` has dtype F64, expected F32"
+        );
+        let transposed = tensors(&[
+            ("dense/kernel", Dtype::F32, vec![3, 4]),
+            ("dense/bias", Dtype::F32, vec![4]),
+            ("dense_1/kernel", Dtype::F32, vec![2, 4]),
+            ("dense_1/bias", Dtype::F32, vec![2]),
+        ]);
+        let err = model.load_weights_from_bytes(&transposed).unwrap_err();
+        assert!(matches!(err, Error::Shape { .. }));
+        assert_eq!(
+            err.to_string(),
+            "safetensors bytes: tensor `dense_1/kernel`: expected shape (4, 2), found (2, 4)"
+        );
+        assert_eq!(model.params(), before.as_slice());
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_never_a_panic() {
+        let bytes = Small::new(1).weights_to_bytes().unwrap();
+        let mut model = Small::new(2);
+        let before = model.params().to_vec();
+        for len in 0..bytes.len() {
+            let err = model.load_weights_from_bytes(&bytes[..len]).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("safetensors bytes: not a valid safetensors file"),
+                "{len}: {err}"
+            );
+        }
+        assert_eq!(model.params(), before.as_slice());
+    }
+
+    #[test]
+    fn corrupt_bytes_never_panic() {
+        let bytes = Small::new(1).weights_to_bytes().unwrap();
+        let header_end = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let mut model = Small::new(2);
+        let mut refused = 0;
+        for i in 0..header_end {
+            for value in [0u8, b'"', b'9', 0xff] {
+                let mut bad = bytes.clone();
+                bad[i] = value;
+                if model.load_weights_from_bytes(&bad).is_err() {
+                    refused += 1;
+                }
+            }
+        }
+        // Most single-byte changes in the header break it; none panics.
+        assert!(refused > header_end * 2, "{refused} of {}", header_end * 4);
+    }
+}

@@ -1,0 +1,422 @@
+//! Training on the device: one step of SGD (with momentum) on one sample or
+//! a small fixed batch, with no heap and no `std`. The gradients and the
+//! optimizer's velocity are two more copies of the network struct itself
+//! (typed and sized at compile time), and the activations of one sample live
+//! in a scratch array whose length [`scratch_len`] gives as a `const`. The loss
+//! is the mean squared error (Keras's `"mse"`), which is what calibration on a
+//! device usually needs.
+//!
+//! ```
+//! use mlp_core::prelude::*;
+//! use mlp_core::on_device::{DeviceTrainer, Sgd, scratch_len};
+//!
+//! network! { pub struct Net { Input[2] -> Dense<8, tanh> -> Dense<1> } }
+//! type Trainer = DeviceTrainer<Net, { scratch_len::<Net>() }>;
+//!
+//! let mut model = Net::zeroed();
+//! model.initialize(1);
+//! let mut trainer = Trainer::new(Sgd { learning_rate: 0.05, momentum: 0.9 });
+//! let x = [SVector::<f32, 2>::new(0.5, -1.0), SVector::<f32, 2>::new(1.0, 0.25)];
+//! let y = [SVector::<f32, 1>::new(0.3), SVector::<f32, 1>::new(-0.2)];
+//! let first = trainer.step(&mut model, &x, &y);
+//! for _ in 0..50 {
+//!     trainer.step(&mut model, &x, &y);
+//! }
+//! assert!(trainer.loss(&model, &x, &y) < first / 10.0);
+//! # Ok::<(), core::convert::Infallible>(())
+//! ```
+
+use crate::layer::LayerKind;
+use crate::network::Network;
+use crate::sample::Sample;
+
+/// Length of the scratch array that [`DeviceTrainer`] needs for network `N`:
+/// the input, the pre-activations and activations of every Dense layer, the
+/// target, and two gradient buffers as wide as the widest layer.
+pub const fn scratch_len<N: Network>() -> usize {
+    let (mut widest, mut i) = (0, 0);
+    while i < N::LAYERS.len() {
+        if let LayerKind::Dense { units, .. } = N::LAYERS[i].kind
+            && units > widest
+        {
+            widest = units;
+        }
+        i += 1;
+    }
+    activations_len::<N>() + N::OUTPUT_SIZE + 2 * widest
+}
+
+/// The input, then `z` and `a` of every Dense layer.
+const fn activations_len<N: Network>() -> usize {
+    let (mut sum, mut i) = (0, 0);
+    while i < N::LAYERS.len() {
+        if let LayerKind::Dense { units, .. } = N::LAYERS[i].kind {
+            sum += units;
+        }
+        i += 1;
+    }
+    N::INPUT_SIZE + 2 * sum
+}
+
+/// Keras's SGD: `v = momentum * v - learning_rate * g; w += v`
+/// (`momentum = 0` is plain gradient descent).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sgd {
+    /// Step size.
+    pub learning_rate: f32,
+    /// Fraction of the previous update carried over, in `[0, 1)`.
+    pub momentum: f32,
+}
+
+/// Gradients, optimizer velocity and scratch for training network `N` on
+/// the device; `SCRATCH` must be at least [`scratch_len::<N>()`](scratch_len)
+/// (checked at compile time), so write
+/// `DeviceTrainer<Net, { scratch_len::<Net>() }>`.
+///
+/// It holds two copies of `N`'s parameters and the scratch by value; `new`
+/// is a `const fn`, so it can live in a `static` (behind a lock) when the
+/// network is large for the stack.
+pub struct DeviceTrainer<N: Network, const SCRATCH: usize> {
+    /// The optimizer's settings; may change between steps.
+    pub sgd: Sgd,
+    grads: N,
+    velocity: N,
+    scratch: [f32; SCRATCH],
+}
+
+impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
+    /// A trainer with zero velocity. A `const fn`, so that a trainer can be a
+    /// `static` (in RAM) on a target whose stack is too small for it.
+    pub const fn new(sgd: Sgd) -> Self {
+        const {
+            assert!(
+                SCRATCH >= scratch_len::<N>(),
+                "SCRATCH must be at least scratch_len::<N>()"
+            )
+        };
+        Self {
+            sgd,
+            // SAFETY: all-zero bytes are a valid `N` (the `Network` contract).
+            grads: unsafe { core::mem::zeroed() },
+            velocity: unsafe { core::mem::zeroed() },
+            scratch: [0.0; SCRATCH],
+        }
+    }
+
+    /// Forgets the velocity (momentum) of earlier steps.
+    pub fn reset(&mut self) {
+        self.velocity.params_mut().fill(0.0);
+    }
+
+    /// One SGD step on a batch of `B` samples: gradients of the mean squared
+    /// error averaged over the batch, then the update. Returns the batch's
+    /// loss before the update.
+    pub fn step<const B: usize>(
+        &mut self,
+        model: &mut N,
+        x: &[N::Input; B],
+        y: &[N::Output; B],
+    ) -> f32 {
+        const { assert!(B > 0, "a batch holds at least one sample") };
+        self.grads.params_mut().fill(0.0);
+        let mut loss = 0.0;
+        for (x, y) in x.iter().zip(y) {
+            loss += accumulate::<N>(
+                model.params(),
+                x,
+                y,
+                B,
+                &mut self.scratch,
+                self.grads.params_mut(),
+            );
+        }
+        let Sgd {
+            learning_rate,
+            momentum,
+        } = self.sgd;
+        for ((w, v), g) in model
+            .params_mut()
+            .iter_mut()
+            .zip(self.velocity.params_mut())
+            .zip(self.grads.params())
+        {
+            *v = momentum * *v - learning_rate * g;
+            *w += *v;
+        }
+        loss / B as f32
+    }
+
+    /// [`DeviceTrainer::step`] on one sample.
+    pub fn step_one(&mut self, model: &mut N, x: &N::Input, y: &N::Output) -> f32 {
+        self.step(model, core::array::from_ref(x), core::array::from_ref(y))
+    }
+
+    /// The mean squared error of a batch, without changing anything.
+    pub fn loss<const B: usize>(
+        &mut self,
+        model: &N,
+        x: &[N::Input; B],
+        y: &[N::Output; B],
+    ) -> f32 {
+        let mut loss = 0.0;
+        for (x, y) in x.iter().zip(y) {
+            forward::<N>(model.params(), x, &mut self.scratch);
+            loss += squared_error::<N>(&mut self.scratch, y);
+        }
+        loss / B.max(1) as f32
+    }
+
+    /// The gradients of the last step, laid out as the network's parameters.
+    pub fn gradients(&self) -> &N {
+        &self.grads
+    }
+}
+
+/// Runs one sample forward, leaving the input, then `z` and `a` of every
+/// Dense layer one after another, in `scratch`. The input of each Dense layer
+/// is thus always the `inputs` values just before its `z`.
+fn forward<N: Network>(params: &[f32], x: &N::Input, scratch: &mut [f32]) {
+    x.write_row_major(&mut scratch[..N::INPUT_SIZE]);
+    let mut at = N::INPUT_SIZE;
+    for layer in N::LAYERS {
+        let Some((inputs, units, activation)) = layer.dense() else {
+            continue;
+        };
+        let (before, rest) = scratch.split_at_mut(at);
+        let input = &before[at - inputs..];
+        let (z, rest) = rest.split_at_mut(units);
+        let kernel = &params[layer.offset..layer.offset + inputs * units];
+        let bias = &params[layer.offset + inputs * units..layer.offset + inputs * units + units];
+        for ((z, column), b) in z.iter_mut().zip(kernel.chunks_exact(inputs)).zip(bias) {
+            *z = b + column.iter().zip(input).map(|(w, x)| w * x).sum::<f32>();
+        }
+        let a = &mut rest[..units];
+        a.copy_from_slice(z);
+        activation.forward(a);
+        at += 2 * units;
+    }
+}
+
+/// The mean squared error of the last [`forward`] against `y`.
+fn squared_error<N: Network>(scratch: &mut [f32], y: &N::Output) -> f32 {
+    let end = activations_len::<N>();
+    let (acts, rest) = scratch.split_at_mut(end);
+    let target = &mut rest[..N::OUTPUT_SIZE];
+    y.write_row_major(target);
+    acts[end - N::OUTPUT_SIZE..]
+        .iter()
+        .zip(target.iter())
+        .map(|(a, t)| (a - t) * (a - t))
+        .sum::<f32>()
+        / N::OUTPUT_SIZE as f32
+}
+
+/// Adds the gradients of one sample's squared error (scaled for a batch of
+/// `batch` samples) into `grads`; returns the sample's loss.
+fn accumulate<N: Network>(
+    params: &[f32],
+    x: &N::Input,
+    y: &N::Output,
+    batch: usize,
+    scratch: &mut [f32],
+    grads: &mut [f32],
+) -> f32 {
+    forward::<N>(params, x, scratch);
+    let end = activations_len::<N>();
+    let (acts, rest) = scratch.split_at_mut(end);
+    let (target, deltas) = rest.split_at_mut(N::OUTPUT_SIZE);
+    y.write_row_major(target);
+    let (mut cur, mut prev) = deltas.split_at_mut(deltas.len() / 2);
+
+    // dL/da of the output: Keras's mse is the mean over outputs, then over the batch.
+    let out = &acts[end - N::OUTPUT_SIZE..];
+    let scale = 2.0 / (N::OUTPUT_SIZE * batch) as f32;
+    let mut loss = 0.0;
+    for ((d, a), t) in cur.iter_mut().zip(out).zip(target.iter()) {
+        *d = scale * (a - t);
+        loss += (a - t) * (a - t);
+    }
+
+    let mut at = end;
+    let mut layers = N::LAYERS
+        .iter()
+        .rev()
+        .filter_map(|l| l.dense().map(|d| (l, d)))
+        .peekable();
+    while let Some((layer, (inputs, units, activation))) = layers.next() {
+        let (z_at, a_at) = (at - 2 * units, at - units);
+        let (z, a) = (&acts[z_at..a_at], &acts[a_at..at]);
+        let delta = &mut cur[..units];
+        activation.backward(z, a, delta);
+        let input = &acts[z_at - inputs..z_at];
+        let (kernel_grads, bias_grads) =
+            grads[layer.offset..layer.offset + inputs * units + units].split_at_mut(inputs * units);
+        for ((column, d), gb) in kernel_grads
+            .chunks_exact_mut(inputs)
+            .zip(delta.iter())
+            .zip(bias_grads)
+        {
+            *gb += d;
+            for (g, x) in column.iter_mut().zip(input) {
+                *g += d * x;
+            }
+        }
+        if layers.peek().is_some() {
+            // dL/da of the layer below: kernel · delta.
+            let kernel = &params[layer.offset..layer.offset + inputs * units];
+            let below = &mut prev[..inputs];
+            below.fill(0.0);
+            for (column, d) in kernel.chunks_exact(inputs).zip(delta.iter()) {
+                for (b, w) in below.iter_mut().zip(column) {
+                    *b += w * d;
+                }
+            }
+            core::mem::swap(&mut cur, &mut prev);
+        }
+        at = z_at;
+    }
+    loss / N::OUTPUT_SIZE as f32
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::batch::Workspace;
+    use crate::prelude::*;
+
+    network! { struct Net { Input[3] -> Dense<5, tanh> -> Dense<4, relu> -> Dense<2, sigmoid> } }
+    network! { struct Image { Flatten[2, 3] -> Dense<4, elu> -> Dense<3, softmax> } }
+
+    fn batch() -> ([SVector<f32, 3>; 3], [SVector<f32, 2>; 3]) {
+        (
+            [
+                SVector::from([0.5, -1.0, 2.0]),
+                SVector::from([1.5, 0.25, -0.5]),
+                SVector::from([-0.3, 0.8, 0.1]),
+            ],
+            [
+                SVector::from([0.2, 0.9]),
+                SVector::from([0.7, 0.1]),
+                SVector::from([0.5, 0.5]),
+            ],
+        )
+    }
+
+    /// The batch engine's gradients of the same loss.
+    fn reference<N: Network>(model: &N, x: &[N::Input], y: &[f32]) -> (Vec<f32>, f32) {
+        let mut ws = Workspace::new::<N>(x.len());
+        ws.load_inputs::<N>(x);
+        ws.forward(model.params(), x.len());
+        let (z, a, delta) = ws.output_and_delta(x.len());
+        let scale = 2.0 / (N::OUTPUT_SIZE * x.len()) as f32;
+        let mut loss = 0.0;
+        for ((d, a), t) in delta.iter_mut().zip(a).zip(y) {
+            *d = scale * (a - t);
+            loss += (a - t) * (a - t);
+        }
+        // Through the output activation, one sample (row) at a time.
+        let out = N::LAYERS.last().unwrap().dense().unwrap().2;
+        let z = z.to_vec();
+        let a = a.to_vec();
+        for ((d, z), a) in delta
+            .chunks_exact_mut(N::OUTPUT_SIZE)
+            .zip(z.chunks_exact(N::OUTPUT_SIZE))
+            .zip(a.chunks_exact(N::OUTPUT_SIZE))
+        {
+            out.backward(z, a, d);
+        }
+        let mut grads = vec![0.0; N::PARAMS];
+        ws.backward(model.params(), x.len(), &mut grads);
+        (grads, loss / (N::OUTPUT_SIZE * x.len()) as f32)
+    }
+
+    fn assert_close(a: &[f32], b: &[f32]) {
+        for (i, (a, b)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+                "parameter {i}: {a} vs {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn gradients_match_the_batch_engine() {
+        let model = Net::new(3);
+        let (x, y) = batch();
+        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(Sgd {
+            learning_rate: 0.0,
+            momentum: 0.0,
+        });
+        let mut copy = Net::new(3);
+        let loss = trainer.step(&mut copy, &x, &y);
+        let flat: Vec<f32> = y.iter().flat_map(|v| v.iter().copied()).collect();
+        let (expected, expected_loss) = reference(&*model, &x, &flat);
+        assert_close(trainer.gradients().params(), &expected);
+        assert!(
+            (loss - expected_loss).abs() < 1e-6,
+            "{loss} vs {expected_loss}"
+        );
+        assert!(expected.iter().any(|g| g.abs() > 1e-3));
+        // Learning rate 0: nothing moved.
+        assert_eq!(copy.params(), model.params());
+    }
+
+    #[test]
+    fn flatten_and_softmax_match_the_batch_engine() {
+        let model = Image::new(9);
+        let x = [SMatrix::<f32, 2, 3>::from_row_slice(&[
+            0.1, 0.2, 0.3, -0.4, 0.5, 0.6,
+        ])];
+        let y = [SVector::<f32, 3>::from([0.0, 1.0, 0.0])];
+        let mut trainer = DeviceTrainer::<Image, { scratch_len::<Image>() }>::new(Sgd {
+            learning_rate: 0.0,
+            momentum: 0.0,
+        });
+        let mut copy = Image::new(9);
+        trainer.step(&mut copy, &x, &y);
+        let (expected, _) = reference(&*model, &x, y[0].as_slice());
+        assert_close(trainer.gradients().params(), &expected);
+    }
+
+    #[test]
+    fn sgd_and_momentum_follow_keras() {
+        let (x, y) = batch();
+        let mut model = Net::new(4);
+        let start = model.params().to_vec();
+        let sgd = Sgd {
+            learning_rate: 0.1,
+            momentum: 0.5,
+        };
+        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(sgd);
+        trainer.step(&mut model, &x, &y);
+        let g1 = trainer.gradients().params().to_vec();
+        let after1 = model.params().to_vec();
+        for ((w, w0), g) in after1.iter().zip(&start).zip(&g1) {
+            assert!((w - (w0 - 0.1 * g)).abs() < 1e-6);
+        }
+        trainer.step(&mut model, &x, &y);
+        let g2 = trainer.gradients().params().to_vec();
+        for (((w, w1), g1), g2) in model.params().iter().zip(&after1).zip(&g1).zip(&g2) {
+            let v = 0.5 * (-0.1 * g1) - 0.1 * g2;
+            assert!((w - (w1 + v)).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn loss_falls_one_sample_at_a_time() {
+        let (x, y) = batch();
+        let mut model = Net::new(5);
+        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(Sgd {
+            learning_rate: 0.1,
+            momentum: 0.9,
+        });
+        let before = trainer.loss(&model, &x, &y);
+        for _ in 0..200 {
+            for (x, y) in x.iter().zip(&y) {
+                trainer.step_one(&mut model, x, y);
+            }
+        }
+        let after = trainer.loss(&model, &x, &y);
+        assert!(after < before / 10.0, "{before} -> {after}");
+    }
+}

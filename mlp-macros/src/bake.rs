@@ -1,0 +1,286 @@
+//! `#[weights("path/to/file.safetensors")]`: weights read from a safetensors
+//! file at compile time and written out as a `const` of the struct, so that
+//! `static MODEL: Net = Net::WEIGHTS;` sits in read-only memory with no
+//! parsing and no heap at run time.
+//!
+//! The path is relative to the invoking crate's `CARGO_MANIFEST_DIR`. The file
+//! must hold exactly the tensors `<layer>/kernel` (inputs x units, row-major,
+//! as Keras and numpy hold them) and `<layer>/bias` of every Dense layer, in
+//! `F32`; anything else is a compile error spanned on the path.
+
+use crate::validate::{LayerModelKind, Model};
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+use safetensors::{Dtype, SafeTensors};
+use std::path::PathBuf;
+use syn::{Attribute, LitStr};
+
+/// The `#[weights("...")]` attribute.
+pub struct WeightsAttr {
+    pub path: LitStr,
+}
+
+/// Removes `#[weights("...")]` from a network's attributes (it is the
+/// macro's, not the struct's).
+pub fn take_attr(attrs: &mut Vec<Attribute>) -> syn::Result<Option<WeightsAttr>> {
+    let mut found: Option<WeightsAttr> = None;
+    let mut error: Option<syn::Error> = None;
+    let mut push = |e: syn::Error| match &mut error {
+        Some(all) => all.combine(e),
+        None => error = Some(e),
+    };
+    attrs.retain(|attr| {
+        if !attr.path().is_ident("weights") {
+            return true;
+        }
+        match attr.parse_args::<LitStr>() {
+            Ok(_) if found.is_some() => push(syn::Error::new_spanned(
+                attr,
+                "`#[weights(...)]` is given twice",
+            )),
+            Ok(path) => found = Some(WeightsAttr { path }),
+            Err(_) => push(syn::Error::new_spanned(
+                attr,
+                "expected the path of a safetensors file, relative to the crate's folder: \
+                 `#[weights(\"weights/model.safetensors\")]`",
+            )),
+        }
+        false
+    });
+    match error {
+        Some(e) => Err(e),
+        None => Ok(found),
+    }
+}
+
+/// `impl Name { pub const WEIGHTS: Name = Name { ... }; }`, and an
+/// `include_bytes!` of the file so that the crate is rebuilt when it changes.
+/// On error: the errors, and a `WEIGHTS` of zeros so that code using it
+/// reports nothing more.
+pub fn bake(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> TokenStream {
+    bake_file(krate, model, attr).unwrap_or_else(|errors| {
+        let p = quote!(#krate::__private);
+        let (ident, vis) = (&model.ident, &model.vis);
+        let errors = errors.into_compile_error();
+        quote! {
+            #errors
+            impl #ident {
+                #[doc(hidden)]
+                // SAFETY: all-zero bytes are a valid network (the `Network` contract).
+                #vis const WEIGHTS: #ident = unsafe { #p::core::mem::zeroed() };
+            }
+        }
+    })
+}
+
+fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Result<TokenStream> {
+    let p = quote!(#krate::__private);
+    let lit = &attr.path;
+    let rel = lit.value();
+    let error = |message: String| syn::Error::new(lit.span(), message);
+    let base =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let full = base.join(&rel);
+    let bytes = std::fs::read(&full).map_err(|e| {
+        error(format!("cannot read the weights file `{rel}`: {e} (the path is relative to the crate's folder, CARGO_MANIFEST_DIR)"))
+    })?;
+    let file = SafeTensors::deserialize(&bytes)
+        .map_err(|e| error(format!("`{rel}` is not a valid safetensors file: {e}")))?;
+
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |message: String| {
+        let e = error(message);
+        match &mut errors {
+            Some(all) => all.combine(e),
+            None => errors = Some(e),
+        }
+    };
+    let mut expected = Vec::new();
+    let mut fields = Vec::new();
+    for layer in &model.layers {
+        let field = &layer.field;
+        let name = field.to_string();
+        match layer.kind {
+            LayerModelKind::Flatten { .. } => fields.push(quote!(#field: #p::Flatten,)),
+            LayerModelKind::Dense { inputs, units, .. } => {
+                let kernel = tensor(
+                    &file,
+                    &rel,
+                    &format!("{name}/kernel"),
+                    &[inputs, units],
+                    &mut push,
+                );
+                let bias = tensor(&file, &rel, &format!("{name}/bias"), &[units], &mut push);
+                expected.push(format!("{name}/kernel"));
+                expected.push(format!("{name}/bias"));
+                let (Some(kernel), Some(bias)) = (kernel, bias) else {
+                    continue;
+                };
+                // The file is row-major (inputs, units); `from_arrays` takes one
+                // array of `inputs` weights per unit.
+                let columns = (0..units).map(|u| {
+                    let column = (0..inputs).map(|i| &kernel[i * units + u]);
+                    quote!([#(#column),*])
+                });
+                let bias = bias.iter();
+                fields.push(quote!(#field: #p::Dense::from_arrays([#(#columns),*], [#(#bias),*]),));
+            }
+        }
+    }
+    let mut extra: Vec<_> = file
+        .iter()
+        .filter(|(n, _)| !expected.iter().any(|e| e == n))
+        .collect();
+    extra.sort_by_key(|(n, _)| *n);
+    for (name, view) in extra {
+        push(format!(
+            "`{rel}` holds tensor `{name}` {} that `{}` does not have; its tensors are {}",
+            shape(view.shape()),
+            model.ident,
+            expected
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(e) = errors {
+        return Err(e);
+    }
+
+    let ident = &model.ident;
+    let vis = &model.vis;
+    let path = full
+        .to_str()
+        .ok_or_else(|| error(format!("the path of `{rel}` is not valid UTF-8")))?;
+    let doc = format!(
+        "The weights of `{rel}`, read at compile time. `static MODEL: {ident} = {ident}::WEIGHTS;` \
+         keeps them in read-only memory, with no parsing and no heap at run time."
+    );
+    Ok(quote! {
+        impl #ident {
+            #[doc = #doc]
+            #vis const WEIGHTS: #ident = #ident { #(#fields)* };
+        }
+        // Rebuild when the file changes.
+        const _: &[u8] = ::core::include_bytes!(#path);
+    })
+}
+
+/// Reads tensor `name`, checking its dtype and shape; on error, reports it
+/// and returns `None`.
+fn tensor(
+    file: &SafeTensors<'_>,
+    rel: &str,
+    name: &str,
+    want: &[usize],
+    push: &mut impl FnMut(String),
+) -> Option<Vec<Literal>> {
+    let Ok(view) = file.tensor(name) else {
+        push(format!(
+            "`{rel}` has no tensor `{name}`: the network needs one of shape {}",
+            shape(want)
+        ));
+        return None;
+    };
+    if view.dtype() != Dtype::F32 {
+        push(format!(
+            "tensor `{name}` in `{rel}` has dtype {}, expected F32",
+            view.dtype()
+        ));
+        return None;
+    }
+    if view.shape() != want {
+        push(format!(
+            "tensor `{name}` in `{rel}` has shape {}, but the network declares {}",
+            shape(view.shape()),
+            shape(want)
+        ));
+        return None;
+    }
+    let mut out = Vec::with_capacity(view.data().len() / 4);
+    for (i, b) in view.data().chunks_exact(4).enumerate() {
+        let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        if !v.is_finite() {
+            push(format!(
+                "tensor `{name}` in `{rel}` holds {v} at index {i}: weights must be finite"
+            ));
+            return None;
+        }
+        out.push(Literal::f32_suffixed(v));
+    }
+    Some(out)
+}
+
+/// Keras's tuple notation: `(784, 300)`, `(10,)`.
+fn shape(dims: &[usize]) -> String {
+    let inner = dims
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if dims.len() == 1 {
+        format!("({inner},)")
+    } else {
+        format!("({inner})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::MacroInput;
+
+    fn model(tokens: TokenStream) -> (Model, Option<WeightsAttr>) {
+        let mut input: MacroInput = syn::parse2(quote!((::mlp_core) #tokens)).unwrap();
+        let attr = take_attr(&mut input.network.attrs).unwrap();
+        (crate::validate::validate(&input.network).unwrap(), attr)
+    }
+
+    #[test]
+    fn the_attribute_is_taken_and_the_others_kept() {
+        let (model, attr) = model(quote! {
+            /// Docs.
+            #[weights("../tests/fixtures/weights/tiny.safetensors")]
+            #[derive(Clone)]
+            struct Tiny { Input[2] -> Dense<3, relu> -> Dense<1> }
+        });
+        assert_eq!(
+            attr.unwrap().path.value(),
+            "../tests/fixtures/weights/tiny.safetensors"
+        );
+        assert_eq!(model.attrs.len(), 2);
+        assert!(model.attrs.iter().all(|a| !a.path().is_ident("weights")));
+    }
+
+    #[test]
+    fn kernels_are_transposed_into_one_array_per_unit() {
+        let (model, attr) = model(quote! {
+            #[weights("../tests/fixtures/weights/tiny.safetensors")]
+            pub struct Tiny { Input[2] -> Dense<3, relu> -> Dense<1> }
+        });
+        let out = bake(&quote!(::mlp_core), &model, &attr.unwrap()).to_string();
+        // The file's dense/kernel is [[1, 2, 3], [4, 5, 6]] (inputs x units).
+        let dense = "dense : :: mlp_core :: __private :: Dense :: from_arrays \
+                     ([[1f32 , 4f32] , [2f32 , 5f32] , [3f32 , 6f32]] , [0.5f32 , - 0.5f32 , 0.25f32]) ,";
+        assert!(out.contains(dense), "{out}");
+        assert!(out.contains("dense_1 : :: mlp_core :: __private :: Dense :: from_arrays ([[1f32 , - 1f32 , 2f32]] , [0.1f32]) ,"), "{out}");
+        assert!(out.contains("pub const WEIGHTS : Tiny = Tiny {"), "{out}");
+        assert!(out.contains("include_bytes !"), "{out}");
+    }
+
+    #[test]
+    fn errors_come_with_a_placeholder() {
+        let (model, attr) = model(quote! {
+            #[weights("../tests/fixtures/weights/tiny.safetensors")]
+            struct Wide { Input[2] -> Dense<4, relu> -> Dense<1> }
+        });
+        let out = bake(&quote!(::mlp_core), &model, &attr.unwrap()).to_string();
+        assert!(
+            out.contains("has shape (2, 3), but the network declares (2, 4)"),
+            "{out}"
+        );
+        assert!(out.contains("const WEIGHTS : Wide = unsafe"), "{out}");
+        assert!(!out.contains("from_arrays"), "{out}");
+    }
+}
