@@ -44,6 +44,8 @@ pub mod optim;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
+#[cfg(feature = "std")]
+pub mod train;
 #[cfg(feature = "alloc")]
 pub mod weights;
 
@@ -83,6 +85,8 @@ pub mod prelude {
     pub use crate::network;
     pub use crate::network::Network;
     pub use crate::sample::Sample;
+    #[cfg(feature = "std")]
+    pub use crate::train::{Compile, Fit};
     pub use nalgebra::{SMatrix, SVector};
 }
 
