@@ -196,6 +196,18 @@ impl<'a, N: Network, Y> Fit<'a, N, Y> {
     }
 
     /// Adds callbacks, called in order.
+    ///
+    /// ```
+    /// use mlp_core::prelude::*;
+    /// use mlp_core::train::{EarlyStopping, Fit, TerminateOnNaN};
+    ///
+    /// network! { struct Net { Input[2] -> Dense<2, softmax> } }
+    ///
+    /// let options: Fit<'_, Net, u8> = Fit::epochs(5)
+    ///     .callbacks(vec![Box::new(EarlyStopping::new()), Box::new(TerminateOnNaN)]);
+    /// assert!(format!("{options:?}").contains("callbacks: 2"));
+    /// # Ok::<(), mlp_core::Error>(())
+    /// ```
     pub fn callbacks(mut self, callbacks: Vec<Box<dyn Callback<N> + 'a>>) -> Self {
         self.callbacks.extend(callbacks);
         self
