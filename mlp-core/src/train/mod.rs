@@ -29,6 +29,16 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 //!
+//! Loss reduction is Keras's default, `sum_over_batch_size`: a batch's loss
+//! is `sum(w_i * l_i) / batch_len`, with `w_i` the sample weight times the
+//! class weight (1 without them): divided by the number of samples in the
+//! batch, not by the sum of the weights. Its gradient is the one applied.
+//! The logged `loss` is the mean of the batch losses weighted by batch
+//! length; metrics are means weighted by `w_i`.
+//!
+//! Progress is counted in steps (batches), as Keras 2.4+ and the book:
+//! `1719/1719 [==============================] - 3s 2ms/step - loss: 0.7218 - accuracy: 0.7660`.
+//!
 //! Targets are typed by the loss (class indices for
 //! `SparseCategoricalCrossentropy`, vectors for the others), all data is
 //! checked before the first step, and the steady state of training
