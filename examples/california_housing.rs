@@ -47,17 +47,31 @@ struct Args {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let housing = california_housing::load()?;
-    println!("{} block groups, features {:?}", housing.x.len(), california_housing::FEATURE_NAMES);
+    println!(
+        "{} block groups, features {:?}",
+        housing.x.len(),
+        california_housing::FEATURE_NAMES
+    );
 
     // 25% of the rows for test, then 25% of the rest for validation.
-    let ((x_train_full, y_train_full), (x_test, y_test)) = train_test_split(&housing.x, &housing.y, 0.25, args.seed)?;
+    let ((x_train_full, y_train_full), (x_test, y_test)) =
+        train_test_split(&housing.x, &housing.y, 0.25, args.seed)?;
     let ((x_train, y_train), (x_valid, y_valid)) =
         train_test_split(&x_train_full, &y_train_full, 0.25, args.seed)?;
-    println!("train {}, valid {}, test {}", x_train.len(), x_valid.len(), x_test.len());
+    println!(
+        "train {}, valid {}, test {}",
+        x_train.len(),
+        x_valid.len(),
+        x_test.len()
+    );
 
     // Standardise with statistics of the training set only.
     let scaler = StandardScaler::fit(&x_train)?;
-    let (x_train, x_valid, x_test) = (scaler.transform(&x_train), scaler.transform(&x_valid), scaler.transform(&x_test));
+    let (x_train, x_valid, x_test) = (
+        scaler.transform(&x_train),
+        scaler.transform(&x_valid),
+        scaler.transform(&x_test),
+    );
 
     let mut model = HousingMlp::new(args.seed);
     println!("{}", model.summary());
@@ -65,7 +79,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let history = trainer.fit(
         &x_train,
         &y_train,
-        Fit::epochs(args.epochs).batch_size(args.batch_size).seed(args.seed).validation_data(&x_valid, &y_valid),
+        Fit::epochs(args.epochs)
+            .batch_size(args.batch_size)
+            .seed(args.seed)
+            .validation_data(&x_valid, &y_valid),
     )?;
     std::fs::create_dir_all(&args.out)?;
     LearningCurves::new(&history).save_png(args.out.join("housing_learning_curves.png"))?;

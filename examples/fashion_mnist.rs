@@ -80,27 +80,68 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Load the data: 60,000 training and 10,000 test images of 28x28 pixels.
     let ((x_train_full, y_train_full), (x_test, y_test)) = fashion_mnist::load_data()?;
-    println!("x_train_full: {} images of 28x28 u8, y_train_full: {} labels", x_train_full.len(), y_train_full.len());
+    println!(
+        "x_train_full: {} images of 28x28 u8, y_train_full: {} labels",
+        x_train_full.len(),
+        y_train_full.len()
+    );
 
     // The first 5,000 images validate, the other 55,000 train; pixels / 255.
-    let (x_valid, x_train) = (fashion_mnist::scale(&x_train_full[..5000]), fashion_mnist::scale(&x_train_full[5000..]));
+    let (x_valid, x_train) = (
+        fashion_mnist::scale(&x_train_full[..5000]),
+        fashion_mnist::scale(&x_train_full[5000..]),
+    );
     let (y_valid, y_train) = (&y_train_full[..5000], &y_train_full[5000..]);
     let x_test = fashion_mnist::scale(&x_test);
-    println!("first training label: {} ({})", y_train[0], CLASS_NAMES[y_train[0] as usize]);
+    println!(
+        "first training label: {} ({})",
+        y_train[0], CLASS_NAMES[y_train[0] as usize]
+    );
 
     // The model, built on the heap with seeded Glorot-uniform kernels.
     let mut model = FashionMlp::new(args.seed);
     println!("{}", model.summary());
     let hidden1 = model.get_layer("dense")?;
     let weights = hidden1.kernel().expect("a Dense layer has a kernel");
-    println!("{}: kernel {:?}, bias {:?}", hidden1.name(), weights.shape(), model.dense.bias().shape());
-    println!("typed: model.dense.kernel() is an SMatrix<f32, 784, 300>; its first weights: {:.4?}", &weights.as_slice()[..3]);
+    println!(
+        "{}: kernel {:?}, bias {:?}",
+        hidden1.name(),
+        weights.shape(),
+        model.dense.bias().shape()
+    );
+    let first: Vec<f32> = (0..3).map(|j| weights[(0, j)]).collect();
+    println!(
+        "typed: model.dense.kernel() is an SMatrix<f32, 784, 300>; weights[0][..3] = {first:.4?}"
+    );
 
     std::fs::create_dir_all(&args.out)?;
     match args.optimizer {
-        OptimizerChoice::Sgd => run(&mut model, &args, Sgd::new(args.learning_rate).momentum(args.momentum).nesterov(args.nesterov), (&x_train, y_train), (&x_valid, y_valid), (&x_test, &y_test))?,
-        OptimizerChoice::Adam => run(&mut model, &args, Adam::new(args.learning_rate), (&x_train, y_train), (&x_valid, y_valid), (&x_test, &y_test))?,
-        OptimizerChoice::Nadam => run(&mut model, &args, Nadam::new(args.learning_rate), (&x_train, y_train), (&x_valid, y_valid), (&x_test, &y_test))?,
+        OptimizerChoice::Sgd => run(
+            &mut model,
+            &args,
+            Sgd::new(args.learning_rate)
+                .momentum(args.momentum)
+                .nesterov(args.nesterov),
+            (&x_train, y_train),
+            (&x_valid, y_valid),
+            (&x_test, &y_test),
+        )?,
+        OptimizerChoice::Adam => run(
+            &mut model,
+            &args,
+            Adam::new(args.learning_rate),
+            (&x_train, y_train),
+            (&x_valid, y_valid),
+            (&x_test, &y_test),
+        )?,
+        OptimizerChoice::Nadam => run(
+            &mut model,
+            &args,
+            Nadam::new(args.learning_rate),
+            (&x_train, y_train),
+            (&x_valid, y_valid),
+            (&x_test, &y_test),
+        )?,
     }
     println!("wall time: {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
@@ -125,7 +166,11 @@ fn run<O: Optimizer>(
         .seed(args.seed)
         .validation_data(x_valid, y_valid);
     if args.patience > 0 {
-        options = options.callback(EarlyStopping::new().patience(args.patience).restore_best_weights(true));
+        options = options.callback(
+            EarlyStopping::new()
+                .patience(args.patience)
+                .restore_best_weights(true),
+        );
     }
     let history = trainer.fit(x_train, y_train, options)?;
 
@@ -134,12 +179,18 @@ fn run<O: Optimizer>(
     curves.save_png(args.out.join("learning_curves.png"))?;
     curves.save_svg(args.out.join("learning_curves.svg"))?;
     history.save_json(args.out.join("history.json"))?;
-    println!("learning curves: {}", args.out.join("learning_curves.png").display());
+    println!(
+        "learning curves: {}",
+        args.out.join("learning_curves.png").display()
+    );
 
     // evaluate on the test set.
     let results = trainer.evaluate(x_test, y_test)?;
     println!("test: {results}");
-    if let (Some(v), Some(t)) = (history.get("val_accuracy").and_then(|v| v.last()), results.get("accuracy")) {
+    if let (Some(v), Some(t)) = (
+        history.get("val_accuracy").and_then(|v| v.last()),
+        results.get("accuracy"),
+    ) {
         println!("final val_accuracy {v:.4}, test accuracy {t:.4}");
     }
 
@@ -151,6 +202,9 @@ fn run<O: Optimizer>(
     }
     let classes = trainer.predict_classes(x_new);
     let names: Vec<&str> = classes.iter().map(|&c| CLASS_NAMES[c]).collect();
-    println!("predicted classes: {classes:?} = {names:?}; true: {:?}", &y_test[..3]);
+    println!(
+        "predicted classes: {classes:?} = {names:?}; true: {:?}",
+        &y_test[..3]
+    );
     Ok(())
 }

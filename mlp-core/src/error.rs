@@ -61,6 +61,31 @@ pub enum Error {
         /// What was found wrong.
         message: String,
     },
+    /// Training produced a loss or gradient that is NaN or infinite. That
+    /// step was not applied: the model keeps the parameters of the last
+    /// finite step. Epoch and batch are 0-based (as in the history and the
+    /// callbacks); the message counts from 1, as the progress bar.
+    #[cfg(feature = "std")]
+    #[error(
+        "training diverged at epoch {}/{}, batch {}/{}: the {quantity} is not finite{}; the step \
+         was not applied, so the model keeps the weights of its last finite step, and this \
+         error carries the history of the {} completed epoch(s)",
+        epoch + 1, history.params.epochs, batch + 1, history.params.steps,
+        if *quantity == "loss" { format!(" ({value})") } else { format!(" (the loss was {value})") },
+        history.len()
+    )]
+    Diverged {
+        /// The epoch (0-based).
+        epoch: usize,
+        /// The batch within the epoch (0-based).
+        batch: usize,
+        /// `"loss"` or `"gradient"`.
+        quantity: &'static str,
+        /// The batch loss.
+        value: f64,
+        /// The history of the epochs completed before.
+        history: Box<crate::history::History>,
+    },
     /// An I/O error on a named path.
     #[cfg(feature = "std")]
     #[error("{path}: {source}")]

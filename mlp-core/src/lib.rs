@@ -38,22 +38,24 @@ pub mod fs;
 #[cfg(feature = "std")]
 pub mod history;
 pub mod initializer;
-pub mod kernels;
 #[cfg(feature = "std")]
 pub mod io;
+pub mod kernels;
 pub mod layer;
 pub mod loss;
 pub mod metrics;
 pub mod network;
+pub mod on_device;
 pub mod optim;
-#[cfg(feature = "std")]
-pub mod pool;
 #[cfg(feature = "plot")]
 pub mod plot;
-pub mod on_device;
+#[cfg(feature = "std")]
+pub mod pool;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
+#[cfg(feature = "std")]
+pub mod train;
 pub mod utils;
 #[cfg(feature = "alloc")]
 pub mod weights;
@@ -96,6 +98,8 @@ pub mod prelude {
     pub use crate::network;
     pub use crate::network::Network;
     pub use crate::sample::Sample;
+    #[cfg(feature = "std")]
+    pub use crate::train::{Compile, Fit};
     pub use nalgebra::{SMatrix, SVector};
 }
 

@@ -1,0 +1,191 @@
+//! Callbacks: code that runs at the start and end of training, of each epoch
+//! and of each batch, sees the logs and the model, and can stop training
+//! (Keras's `keras.callbacks`). Built in: [`EarlyStopping`],
+//! [`TerminateOnNaN`], [`CsvLogger`].
+//!
+//! ```
+//! use mlp_core::prelude::*;
+//! use mlp_core::loss::SparseCategoricalCrossentropy;
+//! use mlp_core::optim::Sgd;
+//! use mlp_core::train::{Callback, CallbackContext, Fit, Logs};
+//!
+//! network! { struct Net { Input[1] -> Dense<2, softmax> } }
+//!
+//! /// Stops once the training loss falls under a threshold.
+//! struct StopBelow(f64);
+//!
+//! impl<N: Network> Callback<N> for StopBelow {
+//!     fn on_epoch_end(&mut self, ctx: &mut CallbackContext<'_, N>, _epoch: usize, logs: &Logs) -> mlp_core::Result<()> {
+//!         if logs["loss"] < self.0 {
+//!             ctx.stop_training();
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let x = [SVector::<f32, 1>::new(-1.0), SVector::<f32, 1>::new(1.0)];
+//! let y = [0_u8, 1];
+//! let mut model = Net::new(1);
+//! let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(0.5), []);
+//! let history = trainer.fit(&x, &y, Fit::epochs(1000).verbose(0).callback(StopBelow(0.1)))?;
+//! assert!(history.len() < 1000);
+//! assert!(history.get("loss").unwrap().last().unwrap() < &0.1);
+//! # Ok::<(), mlp_core::Error>(())
+//! ```
+
+mod csv_logger;
+mod early_stopping;
+mod terminate_on_nan;
+
+pub use csv_logger::CsvLogger;
+pub use early_stopping::{EarlyStopping, Mode};
+pub use terminate_on_nan::TerminateOnNaN;
+
+use super::Logs;
+use crate::Result;
+use crate::history::HistoryParams;
+use crate::network::Network;
+
+/// What a callback sees besides the logs: the model (to read, save or
+/// restore its parameters), the run's parameters, and the way to stop.
+#[derive(Debug)]
+pub struct CallbackContext<'a, N> {
+    model: &'a mut N,
+    params: &'a HistoryParams,
+    stop: &'a mut bool,
+    iterations: u64,
+}
+
+impl<'a, N: Network> CallbackContext<'a, N> {
+    pub(crate) fn new(
+        model: &'a mut N,
+        params: &'a HistoryParams,
+        stop: &'a mut bool,
+        iterations: u64,
+    ) -> Self {
+        Self {
+            model,
+            params,
+            stop,
+            iterations,
+        }
+    }
+
+    /// The model being trained.
+    pub fn model(&self) -> &N {
+        self.model
+    }
+
+    /// The model being trained, to change its parameters (as
+    /// [`EarlyStopping`] restores the best ones).
+    pub fn model_mut(&mut self) -> &mut N {
+        self.model
+    }
+
+    /// How the run was set up (Keras's `callback.params`).
+    pub fn params(&self) -> &HistoryParams {
+        self.params
+    }
+
+    /// Optimizer steps taken so far (Keras's `optimizer.iterations`).
+    pub fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    /// Asks `fit` to stop (Keras's `model.stop_training = True`). Asked
+    /// during a batch, the current batch ends the epoch, which is then
+    /// validated and recorded as usual.
+    pub fn stop_training(&mut self) {
+        *self.stop = true;
+    }
+
+    /// True once a callback asked to stop.
+    pub fn stop_requested(&self) -> bool {
+        *self.stop
+    }
+}
+
+/// Code called by `fit` at each stage (Keras's `keras.callbacks.Callback`).
+/// Every method does nothing by default; an `Err` stops `fit` and is returned
+/// by it. Epoch and batch numbers are 0-based, as in Keras.
+pub trait Callback<N: Network> {
+    /// Before the first epoch.
+    fn on_train_begin(&mut self, ctx: &mut CallbackContext<'_, N>) -> Result<()> {
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// After the last epoch (not called when `fit` fails), with the last
+    /// epoch's logs.
+    fn on_train_end(&mut self, ctx: &mut CallbackContext<'_, N>, logs: &Logs) -> Result<()> {
+        let _ = (ctx, logs);
+        Ok(())
+    }
+
+    /// At the start of epoch `epoch`.
+    fn on_epoch_begin(&mut self, ctx: &mut CallbackContext<'_, N>, epoch: usize) -> Result<()> {
+        let _ = (ctx, epoch);
+        Ok(())
+    }
+
+    /// At the end of epoch `epoch`, after validation: `logs` holds `loss`,
+    /// the metrics, and `val_loss` and the `val_` metrics if validating.
+    fn on_epoch_end(
+        &mut self,
+        ctx: &mut CallbackContext<'_, N>,
+        epoch: usize,
+        logs: &Logs,
+    ) -> Result<()> {
+        let _ = (ctx, epoch, logs);
+        Ok(())
+    }
+
+    /// Before training batch `batch` of the current epoch (Keras's
+    /// `on_train_batch_begin`).
+    fn on_batch_begin(&mut self, ctx: &mut CallbackContext<'_, N>, batch: usize) -> Result<()> {
+        let _ = (ctx, batch);
+        Ok(())
+    }
+
+    /// After training batch `batch` (Keras's `on_train_batch_end`): `logs`
+    /// holds the running means of the epoch so far (`loss`, the metrics).
+    /// When the batch's loss was not finite, `loss` is NaN or infinite and
+    /// the update was not applied; stopping here ends `fit` normally instead
+    /// of with [`Error::Diverged`](crate::Error::Diverged).
+    fn on_batch_end(
+        &mut self,
+        ctx: &mut CallbackContext<'_, N>,
+        batch: usize,
+        logs: &Logs,
+    ) -> Result<()> {
+        let _ = (ctx, batch, logs);
+        Ok(())
+    }
+}
+
+macro_rules! forward_callback {
+    ($($ty:ty),*) => {$(
+        impl<N: Network, C: Callback<N> + ?Sized> Callback<N> for $ty {
+            fn on_train_begin(&mut self, ctx: &mut CallbackContext<'_, N>) -> Result<()> {
+                (**self).on_train_begin(ctx)
+            }
+            fn on_train_end(&mut self, ctx: &mut CallbackContext<'_, N>, logs: &Logs) -> Result<()> {
+                (**self).on_train_end(ctx, logs)
+            }
+            fn on_epoch_begin(&mut self, ctx: &mut CallbackContext<'_, N>, epoch: usize) -> Result<()> {
+                (**self).on_epoch_begin(ctx, epoch)
+            }
+            fn on_epoch_end(&mut self, ctx: &mut CallbackContext<'_, N>, epoch: usize, logs: &Logs) -> Result<()> {
+                (**self).on_epoch_end(ctx, epoch, logs)
+            }
+            fn on_batch_begin(&mut self, ctx: &mut CallbackContext<'_, N>, batch: usize) -> Result<()> {
+                (**self).on_batch_begin(ctx, batch)
+            }
+            fn on_batch_end(&mut self, ctx: &mut CallbackContext<'_, N>, batch: usize, logs: &Logs) -> Result<()> {
+                (**self).on_batch_end(ctx, batch, logs)
+            }
+        }
+    )*};
+}
+
+forward_callback!(&mut C, Box<C>);

@@ -1,0 +1,115 @@
+//! Checks of the data given to `fit` and `evaluate`, before any work: every
+//! problem is an `Err` naming the thing, the sample and both sizes.
+
+use crate::loss::{Loss, TargetFor, TargetRef};
+use crate::network::Network;
+use crate::sample::Sample;
+use crate::{Error, Result};
+
+/// `x` and `y` are non-empty and of the same length.
+pub(crate) fn check_lengths(x_name: &str, x: usize, y_name: &str, y: usize) -> Result<()> {
+    if x == 0 {
+        return Err(Error::InvalidArgument {
+            name: "x",
+            message: format!("{x_name} is empty: at least one sample is needed"),
+        });
+    }
+    if x != y {
+        return Err(Error::Length {
+            what: format!("{y_name} (one target per sample of {x_name}, which has {x} samples)"),
+            expected: x,
+            found: y,
+        });
+    }
+    Ok(())
+}
+
+/// Every value of every sample of `x` is finite.
+pub(crate) fn check_inputs<N: Network>(name: &str, x: &[N::Input]) -> Result<()> {
+    let mut row = vec![0.0; N::INPUT_SIZE];
+    for (i, sample) in x.iter().enumerate() {
+        sample.write_row_major(&mut row);
+        if let Some((j, &v)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                what: name.into(),
+                position: format!(
+                    "sample {i} (value {j} of {} in row-major order)",
+                    N::INPUT_SIZE
+                ),
+                value: v,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Every class label is below the number of outputs; every target value is
+/// finite and there are as many as outputs.
+pub(crate) fn check_targets<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
+    name: &str,
+    y: &[Y],
+) -> Result<()> {
+    let outputs = N::OUTPUT_SIZE;
+    for (i, t) in y.iter().enumerate() {
+        match t.target() {
+            TargetRef::Class(c) if c >= outputs => {
+                // Negative labels (`i32`, `i64`) arrive wrapped: show them signed.
+                let label = if c > isize::MAX as usize {
+                    (c as isize).to_string()
+                } else {
+                    c.to_string()
+                };
+                return Err(Error::InvalidArgument {
+                    name: "y",
+                    message: format!(
+                        "{name}[{i}] is class {label}, but the network has {outputs} classes \
+                         (outputs), so labels must lie in 0..={}",
+                        outputs - 1
+                    ),
+                });
+            }
+            TargetRef::Class(_) => {}
+            TargetRef::Values(v) => {
+                if v.len() != outputs {
+                    return Err(Error::Length {
+                        what: format!("{name}[{i}] (target values, one per network output)"),
+                        expected: outputs,
+                        found: v.len(),
+                    });
+                }
+                if let Some((j, &value)) = v.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                    return Err(Error::NonFinite {
+                        what: name.into(),
+                        position: format!("sample {i}, output {j}"),
+                        value,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A batch size of at least 1.
+pub(crate) fn check_batch_size(batch_size: usize) -> Result<()> {
+    if batch_size == 0 {
+        return Err(Error::InvalidArgument {
+            name: "batch_size",
+            message: "is 0; it must be at least 1".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Verbosity 0, 1 or 2.
+pub(crate) fn check_verbose(verbose: u8) -> Result<()> {
+    if verbose > 2 {
+        return Err(Error::InvalidArgument {
+            name: "verbose",
+            message: format!(
+                "is {verbose}; it must be 0 (silent), 1 (progress bar) or 2 (one line per epoch)"
+            ),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! [`Trainer`]: a compiled model, with its optimizer state and buffers.
+
+use crate::activation::ActivationKind;
+use crate::batch::Workspace;
+use crate::layer::LayerKind;
+use crate::loss::Loss;
+use crate::metrics::{Metric, argmax};
+use crate::network::Network;
+use crate::optim::Optimizer;
+use core::fmt;
+
+/// A compiled model (what Keras's `model.compile` prepares): the model,
+/// borrowed mutably for as long as the trainer lives, with a loss, an
+/// optimizer and its state, metrics, and the buffers of training.
+///
+/// The trainer borrows rather than owns the model so that the model stays
+/// the caller's value (usually a `Box` from `Network::new`): drop the
+/// trainer and the trained model is there, with no conversion back; compile
+/// it again with another optimizer, as in Keras.
+///
+/// The optimizer state (`slots() * PARAMS` values) and the gradient buffer
+/// (`PARAMS`) are allocated once, here; the batch buffers once per `fit` or
+/// `evaluate` (and reused when large enough). No step allocates. The
+/// optimizer's state and step count carry over from one `fit` to the next.
+pub struct Trainer<'m, N: Network, L: Loss, O: Optimizer> {
+    pub(crate) model: &'m mut N,
+    pub(crate) loss: L,
+    pub(crate) optimizer: O,
+    pub(crate) metrics: Vec<Metric>,
+    pub(crate) output_activation: ActivationKind,
+    pub(crate) optimizer_state: Vec<f32>,
+    pub(crate) grads: Vec<f32>,
+    pub(crate) iterations: u64,
+    workspace: Option<Workspace>,
+}
+
+impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
+    /// Compiles `model` with a loss, an optimizer and metrics (same as
+    /// [`Compile::compile`](super::Compile::compile)).
+    pub fn new(
+        model: &'m mut N,
+        loss: L,
+        optimizer: O,
+        metrics: impl IntoIterator<Item = Metric>,
+    ) -> Self {
+        let output_activation = N::LAYERS
+            .iter()
+            .rev()
+            .find_map(|l| match l.kind {
+                LayerKind::Dense { activation, .. } => Some(activation),
+                _ => None,
+            })
+            .unwrap_or(ActivationKind::Linear);
+        Self {
+            model,
+            loss,
+            optimizer_state: vec![0.0; optimizer.slots() * N::PARAMS],
+            optimizer,
+            metrics: metrics.into_iter().collect(),
+            output_activation,
+            grads: vec![0.0; N::PARAMS],
+            iterations: 0,
+            workspace: None,
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &N {
+        self.model
+    }
+
+    /// The model, mutably (to set weights between two `fit` calls).
+    pub fn model_mut(&mut self) -> &mut N {
+        self.model
+    }
+
+    /// The loss.
+    pub fn loss(&self) -> &L {
+        &self.loss
+    }
+
+    /// The optimizer.
+    pub fn optimizer(&self) -> &O {
+        &self.optimizer
+    }
+
+    /// The optimizer, mutably (to change its learning rate between two
+    /// `fit` calls).
+    pub fn optimizer_mut(&mut self) -> &mut O {
+        &mut self.optimizer
+    }
+
+    /// The metrics, in the order given.
+    pub fn metrics(&self) -> &[Metric] {
+        &self.metrics
+    }
+
+    /// The names `evaluate` returns, in order: `loss`, then each metric.
+    pub fn metric_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        core::iter::once("loss").chain(self.metrics.iter().map(Metric::name))
+    }
+
+    /// Optimizer steps taken (Keras's `optimizer.iterations`).
+    pub fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    /// The outputs for every sample of `x`, computed in batches of 32
+    /// (Keras's `model.predict`; prints nothing).
+    pub fn predict(&self, x: &[N::Input]) -> Vec<N::Output> {
+        self.predict_with_batch_size(x, 32)
+    }
+
+    /// [`Trainer::predict`] in batches of `batch_size` (0 counts as 1).
+    pub fn predict_with_batch_size(&self, x: &[N::Input], batch_size: usize) -> Vec<N::Output> {
+        crate::batch::predict(&*self.model, x, batch_size)
+    }
+
+    /// The most probable class of each sample: the argmax of its outputs
+    /// (the first on ties), or for a single output, 1 if it is above 0.5
+    /// (Keras's former `predict_classes`).
+    pub fn predict_classes(&self, x: &[N::Input]) -> Vec<usize> {
+        let batch_size = 32;
+        let mut ws = Workspace::new::<N>(batch_size.min(x.len()).max(1));
+        let mut classes = Vec::with_capacity(x.len());
+        for chunk in x.chunks(batch_size) {
+            ws.load_inputs::<N>(chunk);
+            let out = ws.forward(self.model.params(), chunk.len());
+            classes.extend(out.chunks_exact(N::OUTPUT_SIZE).map(|row| match row {
+                [p] => usize::from(*p > 0.5),
+                _ => argmax(row),
+            }));
+        }
+        classes
+    }
+
+    /// The batch buffers, holding at least `capacity` samples (taken out of
+    /// the trainer; give them back with [`Trainer::put_workspace`]).
+    pub(crate) fn take_workspace(&mut self, capacity: usize) -> Workspace {
+        let capacity = capacity.max(1);
+        match self.workspace.take() {
+            Some(ws) if ws.capacity() >= capacity => ws,
+            _ => Workspace::new::<N>(capacity),
+        }
+    }
+
+    /// Keeps the batch buffers for the next call.
+    pub(crate) fn put_workspace(&mut self, ws: Workspace) {
+        self.workspace = Some(ws);
+    }
+}
+
+impl<N: Network, L: Loss, O: Optimizer> fmt::Debug for Trainer<'_, N, L, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Trainer")
+            .field("model", &N::NAME)
+            .field("loss", &self.loss)
+            .field("optimizer", &self.optimizer)
+            .field("metrics", &self.metrics)
+            .field("iterations", &self.iterations)
+            .finish_non_exhaustive()
+    }
+}
