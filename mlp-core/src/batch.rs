@@ -152,7 +152,7 @@ pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) 
 }
 
 /// An optimizer update over one chunk: `(params, grads, state)`.
-pub type UpdateFn = dyn Fn(&mut [f32], &[f32], &mut [f32]) + Sync;
+pub type UpdateFn<'a> = dyn Fn(&mut [f32], &[f32], &mut [f32]) + Sync + 'a;
 
 /// A pointer that may cross to the pool's threads; every phase writes
 /// disjoint elements through it.
@@ -173,6 +173,9 @@ impl Shared {
 /// Products smaller than this many multiply-adds run on one thread: handing
 /// them to another costs more than it saves.
 const PARALLEL_MIN_MACS: usize = 1 << 16;
+
+/// Parameters per chunk of [`Workspace::update_chunks`].
+pub const UPDATE_CHUNK: usize = 1 << 15;
 
 /// `c = alpha * a · b + beta * c` into a raw, strided output.
 ///
@@ -500,18 +503,20 @@ impl Workspace {
         }
     }
 
-    /// Applies `update(params, grads, state)` to the parameters split in one
-    /// contiguous chunk per thread, in parallel. `state` holds `slots` values
-    /// per parameter, laid out chunk by chunk: the chunk of parameters
-    /// `s..e` owns `state[slots * s..slots * e]` (its `slots` buffers back to
-    /// back), which is what [`crate::optim::Optimizer::step`] expects.
+    /// Applies `update(params, grads, state)` to the parameters in chunks of
+    /// [`UPDATE_CHUNK`] values, the chunks shared among the threads. `state`
+    /// holds `slots` values per parameter, laid out chunk by chunk: the chunk
+    /// of parameters `s..e` owns `state[slots * s..slots * e]` (its `slots`
+    /// buffers back to back), which is what
+    /// [`crate::optim::Optimizer::step`] expects. The layout depends only on
+    /// the chunk size, never on the number of threads.
     pub fn update_chunks(
         &self,
         params: &mut [f32],
         grads: &[f32],
         state: &mut [f32],
         slots: usize,
-        update: &UpdateFn,
+        update: &UpdateFn<'_>,
     ) {
         assert_eq!(
             grads.len(),
@@ -523,24 +528,25 @@ impl Workspace {
             slots * params.len(),
             "optimizer state is `slots` values per parameter"
         );
-        let parts = if params.len() < PARALLEL_MIN_MACS {
-            1
-        } else {
-            self.pool.threads()
-        };
         let len = params.len();
+        let chunks = len.div_ceil(UPDATE_CHUNK);
+        let parts = self.pool.threads().min(chunks);
         let (p, s) = (Shared(params.as_mut_ptr()), Shared(state.as_mut_ptr()));
         self.pool.run(&|t| {
             if t >= parts {
                 return;
             }
-            let r = split(len, parts, 16, t);
-            // SAFETY: the chunks are disjoint and within both buffers.
-            unsafe {
-                let params = std::slice::from_raw_parts_mut(p.ptr().add(r.start), r.len());
-                let state =
-                    std::slice::from_raw_parts_mut(s.ptr().add(slots * r.start), slots * r.len());
-                update(params, &grads[r], state);
+            for c in split(chunks, parts, 1, t) {
+                let r = c * UPDATE_CHUNK..((c + 1) * UPDATE_CHUNK).min(len);
+                // SAFETY: the chunks are disjoint and within both buffers.
+                unsafe {
+                    let params = std::slice::from_raw_parts_mut(p.ptr().add(r.start), r.len());
+                    let state = std::slice::from_raw_parts_mut(
+                        s.ptr().add(slots * r.start),
+                        slots * r.len(),
+                    );
+                    update(params, &grads[r], state);
+                }
             }
         });
     }

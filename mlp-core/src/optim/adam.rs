@@ -102,7 +102,11 @@ impl<S: LearningRateSchedule> Optimizer for Adam<S> {
         if self.amsgrad { 3 } else { 2 }
     }
 
-    fn step(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
+    fn elementwise(&self) -> bool {
+        self.clipping.global_clipnorm.is_none()
+    }
+
+    fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
         let n = params.len();
         debug_assert_eq!(state.len(), self.slots() * n, "Adam: state size");
         let lr = self.learning_rate.rate(iteration);

@@ -43,7 +43,7 @@ pub use schedule::{
 pub use sgd::Sgd;
 
 /// An optimizer: Keras's `optimizer.apply_gradients` over flat slices.
-pub trait Optimizer: Send + core::fmt::Debug {
+pub trait Optimizer: Send + Sync + core::fmt::Debug {
     /// Keras 3's name (`optimizer.name`), such as `"sgd"` or `"adam"`.
     fn name(&self) -> &'static str;
 
@@ -54,7 +54,14 @@ pub trait Optimizer: Send + core::fmt::Debug {
     /// One update. `state` holds `slots()` buffers of `params.len()` values,
     /// back to back, zero before the first step; `iteration` is the number of
     /// steps taken before this one (Keras's `optimizer.iterations`).
-    fn step(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64);
+    fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64);
+
+    /// True if each parameter's update reads only its own gradient and state,
+    /// so that the parameters can be updated in chunks on several threads
+    /// (false with a global gradient norm, which needs every gradient).
+    fn elementwise(&self) -> bool {
+        true
+    }
 
     /// The learning rate at `iteration` (after its schedule).
     fn learning_rate(&self, iteration: u64) -> f32;

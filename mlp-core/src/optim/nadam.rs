@@ -121,7 +121,11 @@ impl<S: LearningRateSchedule> Optimizer for Nadam<S> {
         2
     }
 
-    fn step(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
+    fn elementwise(&self) -> bool {
+        self.clipping.global_clipnorm.is_none()
+    }
+
+    fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
         let n = params.len();
         debug_assert_eq!(state.len(), 2 * n, "Nadam: state size");
         let lr = self.learning_rate.rate(iteration);

@@ -76,7 +76,11 @@ impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
         usize::from(self.momentum != 0.0)
     }
 
-    fn step(&mut self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
+    fn elementwise(&self) -> bool {
+        self.clipping.global_clipnorm.is_none()
+    }
+
+    fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
         let lr = self.learning_rate.rate(iteration);
         let clip = self.clipping.prepare(grads);
         if self.momentum == 0.0 {

@@ -340,12 +340,25 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 value: batch_loss,
             });
         }
-        self.optimizer.step(
-            self.model.params_mut(),
-            &self.grads,
-            &mut self.optimizer_state,
-            self.iterations,
-        );
+        let (optimizer, iteration) = (&self.optimizer, self.iterations);
+        if optimizer.elementwise() {
+            // One chunk of parameters per thread; the state is laid out chunk
+            // by chunk, as `update_chunks` documents, for a given thread count.
+            ws.update_chunks(
+                self.model.params_mut(),
+                &self.grads,
+                &mut self.optimizer_state,
+                optimizer.slots(),
+                &|p, g, s| optimizer.step(p, g, s, iteration),
+            );
+        } else {
+            optimizer.step(
+                self.model.params_mut(),
+                &self.grads,
+                &mut self.optimizer_state,
+                iteration,
+            );
+        }
         self.iterations += 1;
         Ok(())
     }
