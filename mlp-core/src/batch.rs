@@ -315,7 +315,7 @@ impl Workspace {
             let a = Shared(rest[0].as_mut_ptr());
             let (units, kernel, bias) = (layer.units, layer.kernel(params), layer.bias(params));
             let elementwise = layer.activation != ActivationKind::Softmax;
-            self.pool.run(&|t| {
+            self.pool.run_parts(parts, &|t| {
                 if t >= parts {
                     return;
                 }
@@ -425,7 +425,7 @@ impl Workspace {
                 )
             });
             let (inputs, units, kernel) = (layer.inputs, layer.units, layer.kernel(params));
-            self.pool.run(&|t| {
+            self.pool.run_parts(parts, &|t| {
                 if t >= parts {
                     return;
                 }
@@ -532,7 +532,7 @@ impl Workspace {
         let chunks = len.div_ceil(UPDATE_CHUNK);
         let parts = self.pool.threads().min(chunks);
         let (p, s) = (Shared(params.as_mut_ptr()), Shared(state.as_mut_ptr()));
-        self.pool.run(&|t| {
+        self.pool.run_parts(parts, &|t| {
             if t >= parts {
                 return;
             }

@@ -124,10 +124,22 @@ impl Pool {
     /// Runs `job(t)` for every thread index `t` in `0..threads()` at once
     /// (index 0 on the calling thread) and returns when all are done.
     pub fn run(&self, job: &(dyn Fn(usize) + Sync)) {
-        if self.threads == 1 {
+        self.run_parts(self.threads, job)
+    }
+
+    /// Runs `job(t)` for `t` in `0..parts` (at most `threads()`), index 0 on
+    /// the calling thread. With one part the job runs inline and no worker is
+    /// involved, so small work never waits for another thread.
+    pub fn run_parts(&self, parts: usize, job: &(dyn Fn(usize) + Sync)) {
+        if parts <= 1 || self.threads == 1 {
             job(0);
             return;
         }
+        let job = &|t: usize| {
+            if t < parts {
+                job(t)
+            }
+        };
         let shared = &*self.shared;
         // SAFETY: see `Shared`: no worker reads `job` until `generation` moves,
         // and every worker is done with the previous job (pending was 0).
