@@ -1,5 +1,6 @@
 //! A tiny fork-join pool for the batch path: `threads - 1` workers that spin
-//! briefly between phases and then sleep.
+//! briefly between phases and then sleep, and a job split into parts that
+//! whichever thread is running claims.
 //!
 //! A training step at batch 32 is a handful of products of a few hundred
 //! microseconds each, so the cost of handing a phase to another thread decides
@@ -27,24 +28,76 @@ use std::thread::JoinHandle;
 
 type Job = dyn Fn(usize) + Sync;
 
+/// The phase word: generation (high 32 bits), parts (16 bits), next unclaimed
+/// part (low 16 bits), so that a claim can never mix two phases.
+const PART_BITS: u32 = 16;
+const PART_MASK: u64 = (1 << PART_BITS) - 1;
+
+fn generation_of(word: u64) -> u64 {
+    word >> (2 * PART_BITS)
+}
+
 struct Shared {
-    generation: AtomicU64,
-    pending: AtomicUsize,
+    /// See `PART_BITS`.
+    phase: AtomicU64,
+    /// Parts of the current phase finished so far.
+    done: AtomicUsize,
     sleeping: AtomicUsize,
     panicked: AtomicBool,
     shutdown: AtomicBool,
-    /// The current phase's job; written by `run` before `generation` moves.
+    /// The current phase's job; written by `run_parts` before `phase` moves
+    /// to the new generation, and only once every claimed part of the
+    /// previous phase is done.
     job: UnsafeCell<Option<*const Job>>,
     lock: Mutex<()>,
     wake: Condvar,
 }
 
-// SAFETY: `job` is written only by the thread in `run`, before the Release
-// increment of `generation`, and read by workers after an Acquire load that
-// sees that increment; `run` does not return (and so the job does not die)
-// before every worker has finished it.
+// SAFETY: `job` is written only by the thread in `run_parts`, before the
+// SeqCst store that publishes the phase, and read by a worker only after it
+// claimed a part of that phase with a compare-exchange on `phase` (which
+// fails for any other phase); `run_parts` does not return, and so neither
+// overwrites `job` nor lets the job die, before every claimed part is done.
 unsafe impl Sync for Shared {}
 unsafe impl Send for Shared {}
+
+impl Shared {
+    /// Claims the next part of phase `generation`, if any is left.
+    fn claim(&self, generation: u64) -> Option<usize> {
+        let mut word = self.phase.load(Ordering::SeqCst);
+        loop {
+            let (parts, next) = ((word >> PART_BITS) & PART_MASK, word & PART_MASK);
+            if generation_of(word) != generation || next >= parts {
+                return None;
+            }
+            match self.phase.compare_exchange_weak(
+                word,
+                word + 1,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return Some(next as usize),
+                Err(now) => word = now,
+            }
+        }
+    }
+
+    /// Claims and runs parts of phase `generation` until none is left.
+    fn work(&self, generation: u64) {
+        while let Some(part) = self.claim(generation) {
+            // SAFETY: see `Shared`: the claim succeeded, so `job` is this
+            // phase's and stays alive until this part is counted done.
+            let job =
+                unsafe { (*self.job.get()).expect("a job is set before its phase is published") };
+            let result =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job)(part) }));
+            if result.is_err() {
+                self.panicked.store(true, Ordering::SeqCst);
+            }
+            self.done.fetch_add(1, Ordering::Release);
+        }
+    }
+}
 
 /// How many busy spins a thread waits before it starts yielding its core
 /// (so that an oversubscribed machine still makes progress).
@@ -61,7 +114,7 @@ fn backoff(round: u32) {
     }
 }
 
-/// A fixed set of threads that run one job on every thread at once.
+/// A fixed set of threads that share the parts of one job at a time.
 pub struct Pool {
     shared: Arc<Shared>,
     workers: Vec<JoinHandle<()>>,
@@ -77,12 +130,12 @@ impl std::fmt::Debug for Pool {
 }
 
 impl Pool {
-    /// A pool of `threads` (at least 1; the calling thread is thread 0).
+    /// A pool of `threads` (at least 1; the calling thread is one of them).
     pub fn new(threads: usize) -> Self {
-        let threads = threads.max(1);
+        let threads = threads.clamp(1, PART_MASK as usize);
         let shared = Arc::new(Shared {
-            generation: AtomicU64::new(0),
-            pending: AtomicUsize::new(0),
+            phase: AtomicU64::new(0),
+            done: AtomicUsize::new(0),
             sleeping: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
@@ -95,7 +148,7 @@ impl Pool {
                 let shared = Arc::clone(&shared);
                 std::thread::Builder::new()
                     .name(format!("mlp-worker-{index}"))
-                    .spawn(move || worker(&shared, index))
+                    .spawn(move || worker(&shared))
                     .expect("spawning a worker thread")
             })
             .collect();
@@ -121,42 +174,45 @@ impl Pool {
         self.threads
     }
 
-    /// Runs `job(t)` for every thread index `t` in `0..threads()` at once
-    /// (index 0 on the calling thread) and returns when all are done.
+    /// Runs `job(t)` once for every `t` in `0..threads()` and returns when
+    /// all are done.
     pub fn run(&self, job: &(dyn Fn(usize) + Sync)) {
         self.run_parts(self.threads, job)
     }
 
-    /// Runs `job(t)` for `t` in `0..parts` (at most `threads()`), index 0 on
-    /// the calling thread. With one part the job runs inline and no worker is
-    /// involved, so small work never waits for another thread.
+    /// Runs `job(part)` once for every `part` in `0..parts` (at most
+    /// `threads()` parts) and returns when all are done. The calling thread
+    /// claims parts too, so a worker that the operating system has not
+    /// scheduled is simply not waited for: its parts are taken by whoever is
+    /// running. With one part the job runs inline.
     pub fn run_parts(&self, parts: usize, job: &(dyn Fn(usize) + Sync)) {
-        if parts <= 1 || self.threads == 1 {
+        let parts = parts.min(self.threads);
+        if parts <= 1 {
             job(0);
             return;
         }
-        let job = &|t: usize| {
-            if t < parts {
-                job(t)
-            }
-        };
         let shared = &*self.shared;
-        // SAFETY: see `Shared`: no worker reads `job` until `generation` moves,
-        // and every worker is done with the previous job (pending was 0).
-        // The lifetime is erased; `run` waits for every worker below.
+        let generation = generation_of(shared.phase.load(Ordering::SeqCst)) + 1;
+        // SAFETY: see `Shared`: every claimed part of the previous phase is
+        // done (the previous call waited for them), and no claim of the new
+        // phase can succeed before the store below. The lifetime is erased;
+        // this call waits for every claimed part before it returns.
         unsafe {
             let ptr: *const Job = std::mem::transmute::<&(dyn Fn(usize) + Sync), &'static Job>(job);
             *shared.job.get() = Some(ptr);
         }
-        shared.pending.store(self.threads - 1, Ordering::SeqCst);
-        shared.generation.fetch_add(1, Ordering::SeqCst);
+        shared.done.store(0, Ordering::SeqCst);
+        shared.phase.store(
+            (generation << (2 * PART_BITS)) | ((parts as u64) << PART_BITS),
+            Ordering::SeqCst,
+        );
         if shared.sleeping.load(Ordering::SeqCst) > 0 {
             let _guard = shared.lock.lock().unwrap_or_else(|e| e.into_inner());
             shared.wake.notify_all();
         }
-        job(0);
+        shared.work(generation);
         let mut round = 0;
-        while shared.pending.load(Ordering::Acquire) != 0 {
+        while shared.done.load(Ordering::Acquire) != parts {
             backoff(round);
             round = round.saturating_add(1);
         }
@@ -167,49 +223,41 @@ impl Pool {
     }
 }
 
-fn worker(shared: &Shared, index: usize) {
+fn worker(shared: &Shared) {
     let mut seen = 0;
     loop {
-        // Wait for the next phase: spin, then sleep.
-        let mut spins = 0;
+        // Wait for the next phase: spin, then yield, then sleep.
+        let mut rounds = 0;
         loop {
-            let generation = shared.generation.load(Ordering::Acquire);
-            if generation != seen {
+            let generation = generation_of(shared.phase.load(Ordering::SeqCst));
+            if generation != seen || shared.shutdown.load(Ordering::SeqCst) {
                 seen = generation;
                 break;
             }
-            if spins < SPINS + YIELDS {
-                backoff(spins);
-                spins += 1;
+            if rounds < SPINS + YIELDS {
+                backoff(rounds);
+                rounds += 1;
                 continue;
             }
-            let guard = shared.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let mut guard = shared.lock.lock().unwrap_or_else(|e| e.into_inner());
             shared.sleeping.fetch_add(1, Ordering::SeqCst);
-            let mut guard = guard;
-            while shared.generation.load(Ordering::SeqCst) == seen {
+            while generation_of(shared.phase.load(Ordering::SeqCst)) == seen
+                && !shared.shutdown.load(Ordering::SeqCst)
+            {
                 guard = shared.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
             }
             shared.sleeping.fetch_sub(1, Ordering::SeqCst);
-            drop(guard);
         }
         if shared.shutdown.load(Ordering::SeqCst) {
             return;
         }
-        // SAFETY: see `Shared`.
-        let job = unsafe { (*shared.job.get()).expect("a job is set before the generation moves") };
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job)(index) }));
-        if result.is_err() {
-            shared.panicked.store(true, Ordering::SeqCst);
-        }
-        shared.pending.fetch_sub(1, Ordering::Release);
+        shared.work(seen);
     }
 }
 
 impl Drop for Pool {
     fn drop(&mut self) {
         self.shared.shutdown.store(true, Ordering::SeqCst);
-        self.shared.generation.fetch_add(1, Ordering::SeqCst);
         {
             let _guard = self.shared.lock.lock().unwrap_or_else(|e| e.into_inner());
             self.shared.wake.notify_all();
