@@ -89,7 +89,7 @@ pub(crate) mod reference {
     /// Runs `opt` from `w = [1, 2]`, checks `w` after each step against
     /// the hand values to 1e-6 and against Keras's to `keras_tol`.
     pub fn check<O: Optimizer, const T: usize>(
-        mut opt: O,
+        opt: O,
         grads: &[[f32; 2]; T],
         hand: &[[f64; 2]; T],
         keras: &[[f64; 2]; T],

@@ -206,7 +206,7 @@ mod tests {
     // values; Keras itself ends 2.3e-4 away from them.
     #[test]
     fn long_run() {
-        let mut opt = Nadam::new(0.01);
+        let opt = Nadam::new(0.01);
         let mut w = [1.0_f32, 2.0];
         let mut state = [0.0; 4];
         let mut run = |steps: core::ops::Range<u64>, w: &mut [f32; 2]| {
