@@ -2,9 +2,9 @@
 //! `mlp_core::network!`: those wrappers pass this macro the path of the runtime
 //! crate, so the expansion works from either crate and in `#![no_std]` crates.
 //!
-//! The work is split as in serde_derive: [`parse`] turns tokens into one struct
-//! per syntax node, [`validate`] checks every rule and collects every error
-//! (each spanned on the token at fault), [`expand`] writes the struct and its
+//! The work is split as in serde_derive: `parse` turns tokens into one struct
+//! per syntax node, `validate` checks every rule and collects every error
+//! (each spanned on the token at fault), `expand` writes the struct and its
 //! `Network` implementation through absolute paths into the runtime's hidden
 //! `__private` module. `bake` writes the weights of `#[weights("file")]`
 //! into a `const` at compile time.

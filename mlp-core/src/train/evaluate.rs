@@ -10,7 +10,6 @@ use crate::Result;
 use crate::activation::ActivationKind;
 use crate::batch::Workspace;
 use crate::loss::{Loss, TargetFor};
-use crate::metrics::Metric;
 use crate::network::Network;
 use crate::optim::Optimizer;
 
@@ -84,7 +83,6 @@ pub(crate) fn evaluation_pass<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
     ws: &mut Workspace,
     loss: &L,
     activation: ActivationKind,
-    metrics: &[Metric],
     data: Data<'_, N::Input, Y>,
     batch_size: usize,
     tracker: &mut Tracker,
@@ -103,7 +101,7 @@ pub(crate) fn evaluation_pass<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
             let target = data.y[i].target();
             let w = data.sample_weight.map_or(1.0, |s| s[i]);
             sum += f64::from(w) * f64::from(loss.loss(activation, zr, ar, target));
-            tracker.add_metrics(metrics, L::TARGET, ar, target, w);
+            tracker.add_metrics(ar, target, w);
         }
         tracker.add_batch_loss(sum / n as f64, n);
         after_batch(b + 1, tracker);
@@ -164,8 +162,8 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         let batch_size = options.batch_size;
         let steps = x.len().div_ceil(batch_size);
         let mut ws = self.take_workspace(batch_size.min(x.len()));
-        let mut tracker = Tracker::new(self.metrics.len());
-        let mut logs = tracker.logs("", &self.metrics);
+        let mut tracker = Tracker::new(&self.metrics, L::TARGET);
+        let mut logs = tracker.logs("");
         let mut progress = Progress::new(options.verbose, steps, 1);
         progress.epoch_begin(0);
         let data = Data {
@@ -178,7 +176,6 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             &mut ws,
             &self.loss,
             self.output_activation,
-            &self.metrics,
             data,
             batch_size,
             &mut tracker,

@@ -209,9 +209,9 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         });
         let params = history.params;
         let mut order: Vec<usize> = (0..n).collect();
-        let mut tracker = Tracker::new(self.metrics.len());
-        let mut val_tracker = Tracker::new(self.metrics.len());
-        let mut batch_logs = tracker.logs("", &self.metrics);
+        let mut tracker = Tracker::new(&self.metrics, L::TARGET);
+        let mut val_tracker = Tracker::new(&self.metrics, L::TARGET);
+        let mut batch_logs = tracker.logs("");
         let mut last_logs = Logs::new();
         let mut progress = Progress::new(verbose, steps, epochs);
         let mut stop = false;
@@ -271,13 +271,12 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                     ws,
                     &self.loss,
                     self.output_activation,
-                    &self.metrics,
                     validation,
                     batch_size,
                     &mut val_tracker,
                     |_, _| {},
                 );
-                val_tracker.append_to("val_", &self.metrics, &mut epoch_logs);
+                val_tracker.append_to("val_", &mut epoch_logs);
             }
             progress.finish(done, &epoch_logs);
             history.push_epoch(epoch, &epoch_logs.as_pairs());
@@ -323,7 +322,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 self.loss
                     .loss_and_delta(self.output_activation, zr, ar, target, w / n as f32, dr);
             sum += f64::from(w) * f64::from(l);
-            tracker.add_metrics(&self.metrics, L::TARGET, ar, target, w);
+            tracker.add_metrics(ar, target, w);
         }
         let batch_loss = sum / n as f64;
         tracker.add_batch_loss(batch_loss, n);

@@ -56,7 +56,10 @@ mod tracker;
 mod trainer;
 mod weighting;
 
-pub use callbacks::{Callback, CallbackContext, CsvLogger, EarlyStopping, Mode, TerminateOnNaN};
+pub use callbacks::{
+    Callback, CallbackContext, CsvLogger, EarlyStopping, Mode, ModelCheckpoint, SaveFreq,
+    TerminateOnNaN,
+};
 pub use compile::Compile;
 pub use evaluate::Evaluate;
 pub use fit::Fit;

@@ -5,26 +5,33 @@ use crate::loss::{TargetKind, TargetRef};
 use crate::metrics::{Metric, RunningMean};
 
 /// Keras's loss tracker (batch losses weighted by batch size) and metric
-/// states (per-sample values weighted by sample weight).
+/// states (per-sample values weighted by sample weight). Metrics are named
+/// by [`Metric::name_for`] the loss's target kind and reported by
+/// [`Metric::result`] of their running mean.
 #[derive(Clone, Debug)]
 pub(crate) struct Tracker {
+    kind: TargetKind,
     loss: RunningMean,
-    metrics: Vec<RunningMean>,
+    metrics: Vec<(Metric, RunningMean)>,
 }
 
 impl Tracker {
-    /// A tracker for `metrics` metrics.
-    pub(crate) fn new(metrics: usize) -> Self {
+    /// A tracker for `metrics` of a loss whose targets are `kind`.
+    pub(crate) fn new(metrics: &[Metric], kind: TargetKind) -> Self {
         Self {
+            kind,
             loss: RunningMean::default(),
-            metrics: vec![RunningMean::default(); metrics],
+            metrics: metrics
+                .iter()
+                .map(|m| (*m, RunningMean::default()))
+                .collect(),
         }
     }
 
     /// Forgets everything (start of an epoch).
     pub(crate) fn reset(&mut self) {
         self.loss.reset();
-        self.metrics.iter_mut().for_each(RunningMean::reset);
+        self.metrics.iter_mut().for_each(|(_, mean)| mean.reset());
     }
 
     /// Adds one batch's loss (`sum(w_i * l_i) / n`) over `n` samples.
@@ -35,32 +42,25 @@ impl Tracker {
 
     /// Adds one sample's metrics.
     #[inline]
-    pub(crate) fn add_metrics(
-        &mut self,
-        metrics: &[Metric],
-        kind: TargetKind,
-        y_pred: &[f32],
-        target: TargetRef<'_>,
-        weight: f32,
-    ) {
-        for (m, mean) in metrics.iter().zip(&mut self.metrics) {
-            mean.add(m.value(kind, y_pred, target), f64::from(weight));
+    pub(crate) fn add_metrics(&mut self, y_pred: &[f32], target: TargetRef<'_>, weight: f32) {
+        for (m, mean) in &mut self.metrics {
+            mean.add(m.value(self.kind, y_pred, target), f64::from(weight));
         }
     }
 
     /// New logs named `{prefix}loss`, `{prefix}<metric>`... with the current
     /// values.
-    pub(crate) fn logs(&self, prefix: &str, metrics: &[Metric]) -> Logs {
+    pub(crate) fn logs(&self, prefix: &str) -> Logs {
         let mut logs = Logs::new();
-        self.append_to(prefix, metrics, &mut logs);
+        self.append_to(prefix, &mut logs);
         logs
     }
 
     /// Appends `{prefix}loss` and `{prefix}<metric>`... to `logs`.
-    pub(crate) fn append_to(&self, prefix: &str, metrics: &[Metric], logs: &mut Logs) {
+    pub(crate) fn append_to(&self, prefix: &str, logs: &mut Logs) {
         logs.insert(format!("{prefix}loss"), self.loss.value());
-        for (m, mean) in metrics.iter().zip(&self.metrics) {
-            logs.insert(format!("{prefix}{}", m.name()), mean.value());
+        for (m, mean) in &self.metrics {
+            logs.insert(format!("{prefix}{}", m.name_for(self.kind)), m.result(mean));
         }
     }
 
@@ -69,8 +69,44 @@ impl Tracker {
     #[inline]
     pub(crate) fn write(&self, logs: &mut Logs) {
         logs.set_value(0, self.loss.value());
-        for (i, mean) in self.metrics.iter().enumerate() {
-            logs.set_value(i + 1, mean.value());
+        for (i, (m, mean)) in self.metrics.iter().enumerate() {
+            logs.set_value(i + 1, m.result(mean));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_by_target_kind_and_values_by_result() {
+        let metrics = [
+            Metric::TopKCategoricalAccuracy(1),
+            Metric::RootMeanSquaredError,
+        ];
+        let mut t = Tracker::new(&metrics, TargetKind::Sparse);
+        // Errors against one-hot(1): sample 1 (0.5, -0.5), mse 0.25;
+        // sample 2 (0, 0), mse 0. RMSE = sqrt(0.125), not mean of roots 0.25.
+        t.add_metrics(&[0.5, 0.5], TargetRef::Class(1), 1.0);
+        t.add_metrics(&[0.0, 1.0], TargetRef::Class(1), 1.0);
+        t.add_batch_loss(0.3, 2);
+        let mut logs = t.logs("val_");
+        let names: Vec<_> = logs.names().collect();
+        assert_eq!(
+            names,
+            [
+                "val_loss",
+                "val_sparse_top_k_categorical_accuracy",
+                "val_root_mean_squared_error"
+            ]
+        );
+        assert!((logs["val_root_mean_squared_error"] - 0.125_f64.sqrt()).abs() < 1e-12);
+        assert_eq!(logs["val_sparse_top_k_categorical_accuracy"], 1.0);
+        t.reset();
+        t.add_metrics(&[0.0, 1.0], TargetRef::Class(0), 1.0);
+        t.write(&mut logs);
+        assert_eq!(logs["val_root_mean_squared_error"], 1.0);
+        assert_eq!(logs["val_sparse_top_k_categorical_accuracy"], 0.0);
     }
 }

@@ -95,9 +95,10 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
         &self.metrics
     }
 
-    /// The names `evaluate` returns, in order: `loss`, then each metric.
+    /// The names `evaluate` returns, in order: `loss`, then each metric
+    /// (named by [`Metric::name_for`] the loss's targets).
     pub fn metric_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        core::iter::once("loss").chain(self.metrics.iter().map(Metric::name))
+        core::iter::once("loss").chain(self.metrics.iter().map(|m| m.name_for(L::TARGET)))
     }
 
     /// Optimizer steps taken (Keras's `optimizer.iterations`).

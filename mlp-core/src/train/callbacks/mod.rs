@@ -1,7 +1,7 @@
 //! Callbacks: code that runs at the start and end of training, of each epoch
 //! and of each batch, sees the logs and the model, and can stop training
 //! (Keras's `keras.callbacks`). Built in: [`EarlyStopping`],
-//! [`TerminateOnNaN`], [`CsvLogger`].
+//! [`TerminateOnNaN`], [`CsvLogger`], [`ModelCheckpoint`].
 //!
 //! ```
 //! use mlp_core::prelude::*;
@@ -35,10 +35,12 @@
 
 mod csv_logger;
 mod early_stopping;
+mod model_checkpoint;
 mod terminate_on_nan;
 
 pub use csv_logger::CsvLogger;
 pub use early_stopping::{EarlyStopping, Mode};
+pub use model_checkpoint::{ModelCheckpoint, SaveFreq};
 pub use terminate_on_nan::TerminateOnNaN;
 
 use super::Logs;
