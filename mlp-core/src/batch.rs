@@ -123,32 +123,11 @@ impl<'a> MatRef<'a> {
 
 /// `c = alpha * a · b + beta * c`, with `c` row-major `a.rows x b.cols`.
 pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert_eq!(k, b.rows, "inner dimensions differ");
-    assert!(c.len() >= m * n, "output too small");
-    if m == 0 || n == 0 {
-        return;
-    }
-    // SAFETY: `MatRef::strided` checked that every element of `a` and `b` lies in
-    // its slice; `c` holds `m * n` elements with strides (n, 1).
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            alpha,
-            a.data.as_ptr(),
-            a.rs,
-            a.cs,
-            b.data.as_ptr(),
-            b.rs,
-            b.cs,
-            beta,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
+    assert_eq!(a.cols, b.rows, "inner dimensions differ");
+    assert!(c.len() >= a.rows * b.cols, "output too small");
+    // SAFETY: `c` holds `a.rows * b.cols` elements with strides (b.cols, 1),
+    // and the exclusive borrow keeps other threads away.
+    unsafe { gemm_raw(alpha, a, b, beta, c.as_mut_ptr(), b.cols, 1) }
 }
 
 /// An optimizer update over one chunk: `(params, grads, state)`.
