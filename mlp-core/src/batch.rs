@@ -151,7 +151,7 @@ impl Shared {
 
 /// Products smaller than this many multiply-adds run on one thread: handing
 /// them to another costs more than it saves.
-const PARALLEL_MIN_MACS: usize = 1 << 16;
+const PARALLEL_MIN_MACS: usize = 1 << 19;
 
 /// Parameters per chunk of [`Workspace::update_chunks`].
 pub const UPDATE_CHUNK: usize = 1 << 15;
