@@ -68,4 +68,4 @@ for r in $(seq 1 "$ROUNDS"); do
     fi
 done
 echo "logs: $OUT"
-grep -hE '^(OURS_|SGEMM_PEAK|BOUND|KERAS_|TORCH_|SGEMM |BANDWIDTH|WEIGHTS_ONCE)' "$OUT"/r*.log
+grep -hE '^(epoch seconds|OURS_|SGEMM_PEAK|BOUND|KERAS_|TORCH_|SGEMM |BANDWIDTH|WEIGHTS_ONCE)' "$OUT"/r*.log
