@@ -293,7 +293,8 @@ fn bench<N: Network<Input = Image>>(
     if !args.no_inference {
         let count = 10_000.min(x.len());
         let xs = &x[..count];
-        let forward = count as f64 * 2.0 * layers.iter().map(|l| l.inputs * l.units).sum::<usize>() as f64;
+        let forward =
+            count as f64 * 2.0 * layers.iter().map(|l| l.inputs * l.units).sum::<usize>() as f64;
         for batch in [count, 32] {
             black_box(mlp::batch::predict(&*model, xs, batch));
             let mut ts = Vec::new();

@@ -509,7 +509,17 @@ impl Workspace {
         );
         let len = params.len();
         let chunks = len.div_ceil(UPDATE_CHUNK);
-        let parts = self.pool.threads().min(chunks);
+        // Only where the products of a batch are shared too: otherwise the
+        // other threads are cold, and waking them costs more than it saves.
+        let shared = self
+            .layers
+            .iter()
+            .any(|l| self.parts(self.capacity * l.inputs * l.units) > 1);
+        let parts = if shared {
+            self.pool.threads().min(chunks)
+        } else {
+            1
+        };
         let (p, s) = (Shared(params.as_mut_ptr()), Shared(state.as_mut_ptr()));
         self.pool.run_parts(parts, &|t| {
             if t >= parts {
