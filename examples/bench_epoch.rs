@@ -375,6 +375,29 @@ fn machine(args: &Args, threads: usize, ours: &Ours) {
         );
     }
 
+    if threads > 1 {
+        // The fork-join hand-off every phase of a step pays (7 per step).
+        let pool = Pool::new(threads);
+        let calls = 20_000;
+        let mut per = Vec::with_capacity(calls);
+        for i in 0..calls + 1000 {
+            let start = Instant::now();
+            pool.run(&|t| {
+                black_box(t);
+            });
+            if i >= 1000 {
+                per.push(start.elapsed().as_secs_f64());
+            }
+        }
+        let mean = per.iter().sum::<f64>() / calls as f64;
+        per.sort_by(f64::total_cmp);
+        println!(
+            "POOL_HANDOFF empty Pool::run on {threads} threads: median {:.2} us, mean {:.2} us, 99th percentile {:.1} us",
+            median(&per) * 1e6,
+            mean * 1e6,
+            per[calls * 99 / 100] * 1e6
+        );
+    }
     let ram = bandwidth(256 << 20, 1, 5);
     let ram_t = if threads > 1 {
         Some(bandwidth(256 << 20, threads, 5))
