@@ -17,8 +17,7 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
-mod atomic;
 mod weights_file;
 
-pub(crate) use atomic::write_atomic;
+pub(crate) use crate::fs::write_atomic;
 pub use weights_file::{WeightsFile, decode_weights};
