@@ -1,16 +1,10 @@
 //! The steady state of training allocates nothing: a counting global
-//! allocator measures every allocation made on the training thread during
-//! the whole second epoch (from the first batch's start to the last batch's
-//! end: gathering, forward, loss, backward, optimizer step, metrics, logs,
-//! callbacks, progress).
-//!
-//! Allocations are split by alignment: matrixmultiply's `sgemm` (used by
-//! `mlp::batch`) allocates its packing buffer on every call with the
-//! alignment of its SIMD kernel (16 bytes or more), while everything else
-//! here (`Vec<f32>`, `String`, ...) uses 8 or less. The trainer's own code
-//! must make none; the GEMM allocations are counted and printed, and belong
-//! to the batch engine (they vanish if it moves to a GEMM that reuses its
-//! buffers).
+//! allocator counts every allocation, on any thread (the trainer's and the
+//! pool's), made during the whole second epoch (from the first batch's start
+//! to the last batch's end: gathering, forward, loss, backward, optimizer
+//! step, metrics, logs, callbacks, progress), once for a small network on
+//! one thread and once for the book's model with its products shared by two
+//! threads.
 
 use mlp::loss::SparseCategoricalCrossentropy;
 use mlp::metrics::Metric;
@@ -18,45 +12,34 @@ use mlp::optim::Sgd;
 use mlp::prelude::*;
 use mlp::train::{Callback, CallbackContext, Logs};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Counts allocations per thread: (aligned to 16 or more, others).
+/// Counts allocations on every thread while `COUNTING` is on.
 struct Counting;
 
-thread_local! {
-    static COUNTS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+fn count() {
+    if COUNTING.load(Ordering::Relaxed) {
+        COUNT.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
-fn count(layout: Layout) {
-    let _ = COUNTS.try_with(|c| {
-        let (wide, other) = c.get();
-        c.set(if layout.align() >= 16 {
-            (wide + 1, other)
-        } else {
-            (wide, other + 1)
-        });
-    });
-}
-
-fn counts() -> (usize, usize) {
-    COUNTS.with(Cell::get)
-}
-
-// SAFETY: forwards to the system allocator; counting touches only a
-// const-initialised thread-local `Cell` without destructor.
+// SAFETY: forwards to the system allocator; counting touches two atomics.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout);
+        count();
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout);
+        count();
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(layout);
+        count();
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 
@@ -78,9 +61,20 @@ struct Window {
     epoch: usize,
     current: usize,
     steps: usize,
-    start: (usize, usize),
     batches: usize,
-    result: Option<(usize, usize)>,
+    result: Option<usize>,
+}
+
+impl Window {
+    fn new(steps: usize) -> Self {
+        Self {
+            epoch: 1,
+            current: 0,
+            steps,
+            batches: 0,
+            result: None,
+        }
+    }
 }
 
 impl<N: Network> Callback<N> for Window {
@@ -91,7 +85,8 @@ impl<N: Network> Callback<N> for Window {
 
     fn on_batch_begin(&mut self, _: &mut CallbackContext<'_, N>, batch: usize) -> mlp::Result<()> {
         if self.current == self.epoch && batch == 0 {
-            self.start = counts();
+            COUNT.store(0, Ordering::SeqCst);
+            COUNTING.store(true, Ordering::SeqCst);
         }
         Ok(())
     }
@@ -106,22 +101,36 @@ impl<N: Network> Callback<N> for Window {
             self.batches += 1;
             assert!(logs["loss"].is_finite());
             if batch + 1 == self.steps {
-                let (wide, other) = counts();
-                self.result = Some((wide - self.start.0, other - self.start.1));
+                COUNTING.store(false, Ordering::SeqCst);
+                self.result = Some(COUNT.load(Ordering::SeqCst));
             }
         }
         Ok(())
     }
 }
 
+network! {
+    struct BookMlp {
+        Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
+    }
+}
+
+/// Both cases run in one test, one after the other: they share the global
+/// counter and the thread-count variable.
 #[test]
-fn the_second_epoch_allocates_nothing_in_the_trainer() {
-    // The counter sees allocations on this thread.
-    let before = counts();
+fn the_second_epoch_allocates_nothing() {
+    // The counter sees allocations.
+    COUNTING.store(true, Ordering::SeqCst);
     let probe = std::hint::black_box(vec![1_u64; 3]);
-    assert_eq!(counts().1, before.1 + 1);
+    COUNTING.store(false, Ordering::SeqCst);
+    assert!(COUNT.load(Ordering::SeqCst) >= 1);
     drop(probe);
 
+    small_network_with_weights_and_validation();
+    books_model_on_two_threads();
+}
+
+fn small_network_with_weights_and_validation() {
     let n = 500;
     let x: Vec<SVector<f32, 20>> = (0..n)
         .map(|i| SVector::<f32, 20>::from_fn(|j, _| ((i * 31 + j * 7) % 17) as f32 / 17.0 - 0.5))
@@ -129,14 +138,7 @@ fn the_second_epoch_allocates_nothing_in_the_trainer() {
     let y: Vec<u8> = (0..n).map(|i| (i % 4) as u8).collect();
     let weights: Vec<f32> = (0..n).map(|i| 0.5 + (i % 3) as f32).collect();
     let steps = 400_usize.div_ceil(32); // validation_split 0.2 leaves 400
-    let mut window = Window {
-        epoch: 1,
-        current: 0,
-        steps,
-        start: (0, 0),
-        batches: 0,
-        result: None,
-    };
+    let mut window = Window::new(steps);
     let mut model = Net::new(1);
     let mut trainer = model.compile(
         SparseCategoricalCrossentropy,
@@ -152,14 +154,34 @@ fn the_second_epoch_allocates_nothing_in_the_trainer() {
     let history = trainer.fit(&x, &y, options).unwrap();
     assert_eq!(history.len(), 3);
     assert_eq!(window.batches, steps);
-    let (gemm, trainer_allocs) = window.result.expect("the window closed");
-    println!(
-        "allocations during epoch 2 ({steps} batches): trainer {trainer_allocs}, GEMM packing buffers {gemm}"
+    let allocations = window.result.expect("the window closed");
+    println!("small network: {allocations} allocations during epoch 2 ({steps} batches)");
+    assert_eq!(allocations, 0, "the training loop allocated");
+}
+
+fn books_model_on_two_threads() {
+    // SAFETY: set before any other thread of this test binary reads it (the
+    // one test runs its cases one after the other).
+    unsafe { std::env::set_var("MLP_NUM_THREADS", "2") };
+    let n = 320;
+    let x: Vec<SMatrix<f32, 28, 28>> = (0..n)
+        .map(|i| SMatrix::<f32, 28, 28>::from_fn(|r, c| ((i * 7 + r * 3 + c) % 11) as f32 / 11.0))
+        .collect();
+    let y: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    let steps = n.div_ceil(32);
+    let mut window = Window::new(steps);
+    let mut model = BookMlp::new(42);
+    let mut trainer = model.compile(
+        SparseCategoricalCrossentropy,
+        Sgd::new(0.01),
+        [Metric::Accuracy],
     );
-    assert_eq!(trainer_allocs, 0, "the training loop allocated");
-    // Three GEMM calls per layer and batch at most (forward, kernel gradient, input gradient).
-    assert!(
-        gemm <= steps * 3 * 3,
-        "{gemm} GEMM allocations in {steps} batches"
-    );
+    let history = trainer
+        .fit(&x, &y, Fit::epochs(2).verbose(0).callback(&mut window))
+        .unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(window.batches, steps);
+    let allocations = window.result.expect("the window closed");
+    println!("book's model, 2 threads: {allocations} allocations during epoch 2 ({steps} batches)");
+    assert_eq!(allocations, 0, "the training loop or the pool allocated");
 }

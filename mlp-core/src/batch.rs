@@ -1,5 +1,6 @@
-//! The batch path: a runtime batch dimension, products through
-//! matrixmultiply's GEMM, buffers sized once and reused for every batch.
+//! The batch path: a runtime batch dimension, products through the
+//! [`crate::kernels`] GEMMs on the weights in place, buffers sized once and
+//! reused for every batch (a training step in steady state allocates nothing).
 //!
 //! It reads the network's layer table and flat parameters, so one engine
 //! serves every `network!` struct. Rows are samples (row-major `batch x width`).
@@ -21,6 +22,7 @@
 //! ```
 
 use crate::activation::ActivationKind;
+use crate::kernels;
 use crate::layer::LayerKind;
 use crate::network::Network;
 use crate::pool::{Pool, split};
@@ -73,63 +75,6 @@ impl DenseShape {
     }
 }
 
-/// A matrix over a slice, with row and column strides (in elements).
-#[derive(Clone, Copy, Debug)]
-pub struct MatRef<'a> {
-    data: &'a [f32],
-    rows: usize,
-    cols: usize,
-    rs: isize,
-    cs: isize,
-}
-
-impl<'a> MatRef<'a> {
-    /// A row-major `rows x cols` matrix.
-    pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        Self::strided(data, rows, cols, cols, 1)
-    }
-
-    /// A column-major `rows x cols` matrix.
-    pub fn col_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        Self::strided(data, rows, cols, 1, rows)
-    }
-
-    /// Any layout; panics if an element would fall outside `data`.
-    pub fn strided(data: &'a [f32], rows: usize, cols: usize, rs: usize, cs: usize) -> Self {
-        assert!(
-            rows == 0 || cols == 0 || (rows - 1) * rs + (cols - 1) * cs < data.len(),
-            "matrix outside its slice"
-        );
-        Self {
-            data,
-            rows,
-            cols,
-            rs: rs as isize,
-            cs: cs as isize,
-        }
-    }
-
-    /// The transpose (a view, no copy).
-    pub fn t(self) -> Self {
-        Self {
-            rows: self.cols,
-            cols: self.rows,
-            rs: self.cs,
-            cs: self.rs,
-            ..self
-        }
-    }
-}
-
-/// `c = alpha * a · b + beta * c`, with `c` row-major `a.rows x b.cols`.
-pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
-    assert_eq!(a.cols, b.rows, "inner dimensions differ");
-    assert!(c.len() >= a.rows * b.cols, "output too small");
-    // SAFETY: `c` holds `a.rows * b.cols` elements with strides (b.cols, 1),
-    // and the exclusive borrow keeps other threads away.
-    unsafe { gemm_raw(alpha, a, b, beta, c.as_mut_ptr(), b.cols, 1) }
-}
-
 /// An optimizer update over one chunk: `(params, grads, state)`.
 pub type UpdateFn<'a> = dyn Fn(&mut [f32], &[f32], &mut [f32]) + Sync + 'a;
 
@@ -156,49 +101,9 @@ const PARALLEL_MIN_MACS: usize = 1 << 19;
 /// Parameters per chunk of [`Workspace::update_chunks`].
 pub const UPDATE_CHUNK: usize = 1 << 15;
 
-/// `c = alpha * a · b + beta * c` into a raw, strided output.
-///
-/// # Safety
-/// `c` must be valid for writes at every `i * rsc + j * csc` for `i < a.rows`,
-/// `j < b.cols`, and no other thread may touch those elements meanwhile.
-unsafe fn gemm_raw(
-    alpha: f32,
-    a: MatRef<'_>,
-    b: MatRef<'_>,
-    beta: f32,
-    c: *mut f32,
-    rsc: usize,
-    csc: usize,
-) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    debug_assert_eq!(k, b.rows);
-    if m == 0 || n == 0 {
-        return;
-    }
-    // SAFETY: `MatRef` checked `a` and `b`; the caller vouches for `c`.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            alpha,
-            a.data.as_ptr(),
-            a.rs,
-            a.cs,
-            b.data.as_ptr(),
-            b.rs,
-            b.cs,
-            beta,
-            c,
-            rsc as isize,
-            csc as isize,
-        );
-    }
-}
-
 /// Buffers for forward and backward passes of up to `capacity` samples, and
-/// the threads that share each product (split along the output's columns,
-/// so each thread packs only its part of the weights).
+/// the threads that share each product (split along the units, so each
+/// thread reads only its part of the weights).
 #[derive(Debug)]
 pub struct Workspace {
     capacity: usize,
@@ -313,20 +218,20 @@ impl Workspace {
                         );
                         row.copy_from_slice(&bias[cols.clone()]);
                     }
-                    gemm_raw(
+                    // z[r, u] += Σ_i input[r, i] · kernel[u, i] over this
+                    // thread's units `u`.
+                    kernels::gemm_nt(
+                        n,
+                        width,
+                        layer.inputs,
                         1.0,
-                        MatRef::row_major(input, n, layer.inputs),
-                        MatRef::strided(
-                            &kernel[cols.start * layer.inputs..],
-                            layer.inputs,
-                            width,
-                            1,
-                            layer.inputs,
-                        ),
+                        input.as_ptr(),
+                        layer.inputs,
+                        kernel[cols.start * layer.inputs..].as_ptr(),
+                        layer.inputs,
                         1.0,
                         z.ptr().add(cols.start),
                         units,
-                        1,
                     );
                     for r in 0..n {
                         let zr =
@@ -415,14 +320,20 @@ impl Workspace {
                     // SAFETY: this thread owns the gradient of its units' kernel
                     // columns and biases; `grads` has the parameters' length.
                     unsafe {
-                        gemm_raw(
+                        // g[u, i] = Σ_r delta[r, u] · input[r, i].
+                        kernels::gemm_nn(
+                            rows.len(),
+                            inputs,
+                            n,
                             1.0,
-                            MatRef::strided(&delta[rows.start..], rows.len(), n, 1, units),
-                            MatRef::row_major(input, n, inputs),
+                            delta[rows.start..].as_ptr(),
+                            1,
+                            units,
+                            input.as_ptr(),
+                            inputs,
                             0.0,
                             grads.ptr().add(layer.offset + rows.start * inputs),
                             inputs,
-                            1,
                         );
                         let gb = std::slice::from_raw_parts_mut(
                             grads.ptr().add(layer.offset + inputs * units + rows.start),
@@ -446,14 +357,20 @@ impl Workspace {
                     let width = cols.len();
                     // SAFETY: this thread owns columns `cols` of dA(prev).
                     unsafe {
-                        gemm_raw(
+                        // da[r, i] = Σ_u delta[r, u] · kernel[u, i].
+                        kernels::gemm_nn(
+                            n,
+                            width,
+                            units,
                             1.0,
-                            MatRef::row_major(delta, n, units),
-                            MatRef::strided(&kernel[cols.start..], units, width, inputs, 1),
+                            delta.as_ptr(),
+                            units,
+                            1,
+                            kernel[cols.start..].as_ptr(),
+                            inputs,
                             0.0,
                             da.ptr().add(cols.start),
                             inputs,
-                            1,
                         );
                         if prev.activation != ActivationKind::Softmax {
                             for r in 0..n {

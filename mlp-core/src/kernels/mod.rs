@@ -1,0 +1,423 @@
+//! The dense products under every pass, on the caller's buffers: nothing is
+//! packed, copied or allocated, so a training step in steady state touches
+//! the heap not at all.
+//!
+//! Two shapes cover a Dense layer whose kernel is stored column-major
+//! `inputs x units` (each unit's weights contiguous):
+//!
+//! - [`gemm_nt`]: both operands contiguous along the shared dimension, as
+//!   samples times each unit's weights (the forward pass, and [`gemv_t`] for
+//!   one sample);
+//! - [`gemm_nn`]: the right operand's rows contiguous and the left read
+//!   element by element, as the gradient of the kernel (`deltaᵀ · x`) and of
+//!   the layer's input (`delta · kernelᵀ`).
+//!
+//! The portable versions keep several independent sums so that the compiler
+//! vectorises them without reassociating anything itself. On x86-64 with
+//! `std`, tiles of AVX2/FMA accumulators are picked at run time when the
+//! processor has them (no `-C target-cpu` needed); without `std`, when the
+//! build targets them. Which elements each sum adds, and in which order,
+//! never depends on how a product is split into tiles or among threads.
+//!
+//! ```
+//! let kernel = [1.0_f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // 3 inputs x 2 units
+//! let mut out = [0.5_f32, 0.0];
+//! mlp_core::kernels::gemv_t(&kernel, 3, &[1.0, 1.0, 1.0], &mut out);
+//! assert_eq!(out, [6.5, 15.0]);
+//! # Ok::<(), core::convert::Infallible>(())
+//! ```
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+mod portable;
+
+/// Whether the AVX2/FMA kernels can run here.
+#[inline]
+fn avx2_fma() -> bool {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+    {
+        cfg!(all(target_feature = "avx2", target_feature = "fma"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `c = beta * c` over an `m x n` block (zeroed, not read, when `beta == 0`).
+///
+/// # Safety
+/// `c` is valid for writes at `i * ldc + j` for `i < m`, `j < n`.
+unsafe fn scale(m: usize, n: usize, beta: f32, c: *mut f32, ldc: usize) {
+    for i in 0..m {
+        // SAFETY: the caller's contract.
+        let row = unsafe { core::slice::from_raw_parts_mut(c.add(i * ldc), n) };
+        if beta == 0.0 {
+            row.fill(0.0);
+        } else {
+            row.iter_mut().for_each(|v| *v *= beta);
+        }
+    }
+}
+
+/// `c[i·ldc + j] = alpha · Σ_p a[i·lda + p] · b[j·ldb + p] + beta · c[i·ldc + j]`
+/// for `i < m`, `j < n`, `p < k`: `c = alpha · a · bᵀ + beta · c` with `a`
+/// (`m x k`) and `b` (`n x k`) both row-major. With `beta == 0`, `c` is
+/// written without being read.
+///
+/// # Safety
+/// `a` is valid for reads of `k` elements from each `i * lda` (`i < m`), `b`
+/// of `k` elements from each `j * ldb` (`j < n`), and `c` for reads and
+/// writes at each `i * ldc + j`, which no other thread touches meanwhile and
+/// which overlap neither operand.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemm_nt(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    ldb: usize,
+    beta: f32,
+    c: *mut f32,
+    ldc: usize,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    // SAFETY (all three): the caller's contract, and the dispatch checked
+    // the processor.
+    if k == 0 {
+        return unsafe { scale(m, n, beta, c, ldc) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        return unsafe { avx2::gemm_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) };
+    }
+    unsafe { portable::gemm_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) }
+}
+
+/// `c[i·ldc + j] = alpha · Σ_p a[i·ars + p·acs] · b[p·ldb + j] + beta · c[i·ldc + j]`
+/// for `i < m`, `j < n`, `p < k`: `c = alpha · a · b + beta · c` with `a`
+/// (`m x k`) at any strides and `b` (`k x n`) row-major. With `beta == 0`,
+/// `c` is written without being read.
+///
+/// # Safety
+/// `a` is valid for reads at each `i * ars + p * acs`, `b` of `n` elements
+/// from each `p * ldb`, and `c` for reads and writes of `n` elements from
+/// each `i * ldc`, which no other thread touches meanwhile and which overlap
+/// neither operand.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemm_nn(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: *const f32,
+    ars: usize,
+    acs: usize,
+    b: *const f32,
+    ldb: usize,
+    beta: f32,
+    c: *mut f32,
+    ldc: usize,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    // SAFETY (all three): the caller's contract, and the dispatch checked
+    // the processor.
+    if k == 0 {
+        return unsafe { scale(m, n, beta, c, ldc) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        return unsafe { avx2::gemm_nn(m, n, k, alpha, a, ars, acs, b, ldb, beta, c, ldc) };
+    }
+    unsafe { portable::gemm_nn(m, n, k, alpha, a, ars, acs, b, ldb, beta, c, ldc) }
+}
+
+/// `out[u] += Σ_i kernel[u * inputs + i] * x[i]` for every unit `u`: one
+/// sample through a Dense kernel stored column-major `inputs x units`.
+///
+/// # Panics
+/// If `kernel` does not hold `inputs * out.len()` values or `x` `inputs`
+/// (the typed layers always pass matching sizes).
+#[inline]
+pub fn gemv_t(kernel: &[f32], inputs: usize, x: &[f32], out: &mut [f32]) {
+    assert!(
+        kernel.len() == inputs * out.len() && x.len() == inputs,
+        "gemv_t: a {}-value kernel, {} inputs and {} outputs do not match",
+        kernel.len(),
+        x.len(),
+        out.len()
+    );
+    // SAFETY: the sizes were just checked; `out` is borrowed exclusively.
+    unsafe {
+        gemm_nt(
+            1,
+            out.len(),
+            inputs,
+            1.0,
+            x.as_ptr(),
+            inputs,
+            kernel.as_ptr(),
+            inputs,
+            1.0,
+            out.as_mut_ptr(),
+            out.len(),
+        )
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Deterministic values in [-1, 1].
+    fn values(len: usize, salt: usize) -> Vec<f32> {
+        (0..len)
+            .map(|i| (((i * 37 + salt * 11) % 101) as f32 - 50.0) / 50.0)
+            .collect()
+    }
+
+    #[test]
+    fn gemv_matches_a_plain_loop() {
+        for inputs in [1, 7, 8, 9, 100, 784] {
+            for units in [1, 5, 8, 13] {
+                let k = values(inputs * units, 1);
+                let x = values(inputs, 2);
+                let mut out = vec![0.25_f32; units];
+                gemv_t(&k, inputs, &x, &mut out);
+                for u in 0..units {
+                    let want: f64 = 0.25
+                        + (0..inputs)
+                            .map(|i| k[u * inputs + i] as f64 * x[i] as f64)
+                            .sum::<f64>();
+                    assert!(
+                        (out[u] as f64 - want).abs() < 1e-4,
+                        "inputs {inputs} unit {u}: {} vs {want}",
+                        out[u]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "gemv_t: a 6-value kernel, 2 inputs and 2 outputs do not match")]
+    fn gemv_rejects_mismatched_sizes() {
+        gemv_t(&[0.0; 6], 3, &[0.0; 2], &mut [0.0; 2]);
+    }
+
+    /// Which implementations to check: the portable one always, AVX2 where
+    /// the processor has it.
+    fn implementations() -> Vec<&'static str> {
+        let mut v = vec!["portable"];
+        if avx2_fma() {
+            v.push("avx2");
+        }
+        v
+    }
+
+    /// Checks `gemm_nt` and `gemm_nn` against an f64 reference for one shape.
+    fn check(m: usize, n: usize, k: usize, alpha: f32, beta: f32, pad: usize) {
+        let (lda, ldb, ldc) = (k + pad, k + 2 * pad, n + pad);
+        let a = values(m * lda, 3);
+        let bt = values(n * ldb, 4);
+        // With beta 0 the output must not be read: start it at NaN (its
+        // padding finite, to catch writes there).
+        let c0: Vec<f32> = values(m * ldc, 5)
+            .into_iter()
+            .enumerate()
+            .map(|(at, v)| {
+                if beta == 0.0 && at % ldc < n {
+                    f32::NAN
+                } else {
+                    v
+                }
+            })
+            .collect();
+        // The same `a`, read column by column (strides 1, m + pad) for nn.
+        let (ars, acs) = (1, m + pad);
+        let a_cm = values(acs * k, 6);
+        let ldb_nn = n + pad;
+        let b_nn = values(k * ldb_nn, 7);
+        for imp in implementations() {
+            let mut c = c0.clone();
+            let mut d = c0.clone();
+            // SAFETY: every buffer is sized for its strides above.
+            unsafe {
+                match imp {
+                    "portable" => {
+                        portable::gemm_nt(
+                            m,
+                            n,
+                            k,
+                            alpha,
+                            a.as_ptr(),
+                            lda,
+                            bt.as_ptr(),
+                            ldb,
+                            beta,
+                            c.as_mut_ptr(),
+                            ldc,
+                        );
+                        portable::gemm_nn(
+                            m,
+                            n,
+                            k,
+                            alpha,
+                            a_cm.as_ptr(),
+                            ars,
+                            acs,
+                            b_nn.as_ptr(),
+                            ldb_nn,
+                            beta,
+                            d.as_mut_ptr(),
+                            ldc,
+                        );
+                    }
+                    #[cfg(target_arch = "x86_64")]
+                    _ => {
+                        avx2::gemm_nt(
+                            m,
+                            n,
+                            k,
+                            alpha,
+                            a.as_ptr(),
+                            lda,
+                            bt.as_ptr(),
+                            ldb,
+                            beta,
+                            c.as_mut_ptr(),
+                            ldc,
+                        );
+                        avx2::gemm_nn(
+                            m,
+                            n,
+                            k,
+                            alpha,
+                            a_cm.as_ptr(),
+                            ars,
+                            acs,
+                            b_nn.as_ptr(),
+                            ldb_nn,
+                            beta,
+                            d.as_mut_ptr(),
+                            ldc,
+                        );
+                    }
+                    #[cfg(not(target_arch = "x86_64"))]
+                    _ => unreachable!(),
+                }
+            }
+            for i in 0..m {
+                for j in 0..ldc {
+                    let at = i * ldc + j;
+                    if j >= n {
+                        assert_eq!(c[at], c0[at], "{imp} nt wrote padding at ({i}, {j})");
+                        assert_eq!(d[at], c0[at], "{imp} nn wrote padding at ({i}, {j})");
+                        continue;
+                    }
+                    let nt: f64 = (0..k)
+                        .map(|p| a[i * lda + p] as f64 * bt[j * ldb + p] as f64)
+                        .sum();
+                    let nn: f64 = (0..k)
+                        .map(|p| a_cm[i * ars + p * acs] as f64 * b_nn[p * ldb_nn + j] as f64)
+                        .sum();
+                    let tol = 1e-5 * (k as f64 + 1.0);
+                    for (name, got, sum) in [("nt", c[at], nt), ("nn", d[at], nn)] {
+                        let old = if beta == 0.0 {
+                            0.0
+                        } else {
+                            beta as f64 * c0[at] as f64
+                        };
+                        let want = alpha as f64 * sum + old;
+                        assert!(
+                            (got as f64 - want).abs() <= tol,
+                            "{imp} {name} m {m} n {n} k {k} beta {beta} at ({i}, {j}): {got} vs {want}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn products_match_a_reference_on_edge_shapes() {
+        for m in [1, 2, 3, 4, 5, 6, 7, 13] {
+            for n in [1, 2, 3, 7, 8, 9, 16, 17, 33] {
+                for k in [1, 7, 8, 9, 300] {
+                    check(m, n, k, 1.0, 0.0, 0);
+                    check(m, n, k, 1.0, 1.0, 3);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn products_block_the_shared_dimension() {
+        // Longer than one block of the shared dimension (256), with a tail.
+        check(5, 10, 784, 1.0, 1.0, 1);
+        check(32, 20, 513, 0.5, 0.0, 0);
+    }
+
+    #[test]
+    fn an_empty_sum_scales_the_output() {
+        let mut c = [1.0_f32, 2.0, f32::NAN, 4.0];
+        // SAFETY: a 2 x 2 output, no operand read since k = 0.
+        unsafe {
+            gemm_nt(
+                2,
+                2,
+                0,
+                1.0,
+                [].as_ptr(),
+                0,
+                [].as_ptr(),
+                0,
+                0.5,
+                c.as_mut_ptr(),
+                2,
+            )
+        };
+        assert_eq!(&c[..2], &[0.5, 1.0]);
+        assert!(c[2].is_nan());
+        // SAFETY: as above.
+        unsafe {
+            gemm_nn(
+                2,
+                2,
+                0,
+                1.0,
+                [].as_ptr(),
+                0,
+                0,
+                [].as_ptr(),
+                0,
+                0.0,
+                c.as_mut_ptr(),
+                2,
+            )
+        };
+        assert_eq!(c, [0.0; 4]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn products_match_a_reference(m in 1usize..20, n in 1usize..40, k in 1usize..600,
+                                      beta in prop_oneof![Just(0.0f32), Just(1.0), Just(-0.5)],
+                                      pad in 0usize..3) {
+            check(m, n, k, 1.0, beta, pad);
+        }
+    }
+}
