@@ -27,6 +27,7 @@ use crate::layer::LayerKind;
 use crate::network::Network;
 use crate::pool::{Pool, split};
 use crate::sample::Sample;
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::vec;
 use std::vec::Vec;
 
@@ -283,13 +284,16 @@ impl Workspace {
     /// Back-propagates the output layer's dL/dz (see
     /// [`Workspace::output_and_delta`]) and writes the gradient of every
     /// parameter into `grads` (laid out as the parameters; overwritten).
-    pub fn backward(&mut self, params: &[f32], n: usize, grads: &mut [f32]) {
+    /// Returns whether every gradient is finite (each thread checks the
+    /// values it wrote while they are in its cache).
+    pub fn backward(&mut self, params: &[f32], n: usize, grads: &mut [f32]) -> bool {
         assert_eq!(
             grads.len(),
             params.len(),
             "gradients are laid out as the parameters"
         );
         let grads = Shared(grads.as_mut_ptr());
+        let finite = AtomicBool::new(true);
         for l in (0..self.layers.len()).rev() {
             let layer = self.layers[l];
             let parts = self.parts(n * layer.inputs * layer.units);
@@ -345,6 +349,13 @@ impl Workspace {
                                 *g += d;
                             }
                         }
+                        let gk = std::slice::from_raw_parts(
+                            grads.ptr().add(layer.offset + rows.start * inputs),
+                            rows.len() * inputs,
+                        );
+                        if !(kernels::all_finite(gk) && kernels::all_finite(gb)) {
+                            finite.store(false, Ordering::Relaxed);
+                        }
                     }
                 }
                 // dA(prev) = delta · kernelᵀ, this thread's columns, then
@@ -397,6 +408,7 @@ impl Workspace {
                 }
             }
         }
+        finite.into_inner()
     }
 
     /// Applies `update(params, grads, state)` to the parameters in chunks of
@@ -458,19 +470,60 @@ impl Workspace {
     }
 }
 
+/// Samples per block in [`predict`]: a block's activations stay in cache
+/// while the weights stream past them.
+const PREDICT_BLOCK: usize = 64;
+
 /// Runs `N` over many samples in batches of `batch_size` and returns one output
 /// per sample (Keras's `model.predict`).
+///
+/// The samples are shared among [`Pool::default_threads`] threads, each
+/// running whole blocks of at most `batch_size` (and at most 64) samples
+/// through every layer on its own buffers. Each output depends on its own
+/// sample only, so the results are the same for any batch size and thread
+/// count.
 pub fn predict<N: Network>(model: &N, x: &[N::Input], batch_size: usize) -> Vec<N::Output> {
-    let batch_size = batch_size.max(1);
-    let mut ws = Workspace::new::<N>(batch_size.min(x.len()).max(1));
-    let mut out = Vec::with_capacity(x.len());
-    for chunk in x.chunks(batch_size) {
-        ws.load_inputs::<N>(chunk);
-        let y = ws.forward(model.params(), chunk.len());
-        out.extend(
-            y.chunks_exact(N::OUTPUT_SIZE)
-                .map(N::Output::from_row_major),
-        );
+    predict_rows(model, x, batch_size, N::Output::from_row_major)
+}
+
+/// As [`predict`], mapping each sample's output row (`OUTPUT_SIZE` values)
+/// through `f` as it is computed.
+pub fn predict_rows<N: Network, T: Send>(
+    model: &N,
+    x: &[N::Input],
+    batch_size: usize,
+    f: impl Fn(&[f32]) -> T + Sync,
+) -> Vec<T> {
+    let block = batch_size.clamp(1, PREDICT_BLOCK);
+    let run = |x: &[N::Input]| {
+        let mut ws = Workspace::with_threads::<N>(block.min(x.len()).max(1), 1);
+        let mut out = Vec::with_capacity(x.len());
+        for chunk in x.chunks(block) {
+            ws.load_inputs::<N>(chunk);
+            let y = ws.forward(model.params(), chunk.len());
+            out.extend(y.chunks_exact(N::OUTPUT_SIZE).map(&f));
+        }
+        out
+    };
+    let threads = Pool::default_threads().min(x.len().div_ceil(block));
+    if threads <= 1 {
+        return run(x);
     }
-    out
+    std::thread::scope(|scope| {
+        let run = &run;
+        let parts: Vec<_> = (1..threads)
+            .map(|t| {
+                let part = &x[split(x.len(), threads, block, t)];
+                scope.spawn(move || run(part))
+            })
+            .collect();
+        let mut out = run(&x[split(x.len(), threads, block, 0)]);
+        for part in parts {
+            match part.join() {
+                Ok(rows) => out.extend(rows),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }

@@ -176,10 +176,39 @@ pub fn gemv_t(kernel: &[f32], inputs: usize, x: &[f32], out: &mut [f32]) {
     }
 }
 
+/// True if every value is finite: `v * 0` is 0 for finite `v` and NaN
+/// otherwise; eight independent lanes let the compiler vectorise it.
+pub fn all_finite(values: &[f32]) -> bool {
+    let mut lanes = [0.0_f32; 8];
+    let (chunks, rest) = values.as_chunks::<8>();
+    for c in chunks {
+        for (l, v) in lanes.iter_mut().zip(c) {
+            *l += v * 0.0;
+        }
+    }
+    for v in rest {
+        lanes[0] += v * 0.0;
+    }
+    lanes.iter().all(|l| *l == 0.0)
+}
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn all_finite_finds_any_nan_or_infinity() {
+        let mut v = vec![1e30_f32; 37];
+        assert!(all_finite(&v));
+        for i in [0, 8, 35, 36] {
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                v[i] = bad;
+                assert!(!all_finite(&v), "{i} {bad}");
+                v[i] = -1e30;
+            }
+        }
+    }
 
     /// Deterministic values in [-1, 1].
     fn values(len: usize, salt: usize) -> Vec<f32> {

@@ -106,8 +106,8 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
         self.iterations
     }
 
-    /// The outputs for every sample of `x`, computed in batches of 32
-    /// (Keras's `model.predict`; prints nothing).
+    /// The outputs for every sample of `x`, computed in batches of 32 shared
+    /// among the threads (Keras's `model.predict`; prints nothing).
     pub fn predict(&self, x: &[N::Input]) -> Vec<N::Output> {
         self.predict_with_batch_size(x, 32)
     }
@@ -121,18 +121,10 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
     /// (the first on ties), or for a single output, 1 if it is above 0.5
     /// (Keras's former `predict_classes`).
     pub fn predict_classes(&self, x: &[N::Input]) -> Vec<usize> {
-        let batch_size = 32;
-        let mut ws = Workspace::new::<N>(batch_size.min(x.len()).max(1));
-        let mut classes = Vec::with_capacity(x.len());
-        for chunk in x.chunks(batch_size) {
-            ws.load_inputs::<N>(chunk);
-            let out = ws.forward(self.model.params(), chunk.len());
-            classes.extend(out.chunks_exact(N::OUTPUT_SIZE).map(|row| match row {
-                [p] => usize::from(*p > 0.5),
-                _ => argmax(row),
-            }));
-        }
-        classes
+        crate::batch::predict_rows(&*self.model, x, 32, |row| match row {
+            [p] => usize::from(*p > 0.5),
+            _ => argmax(row),
+        })
     }
 
     /// The batch buffers, holding at least `capacity` samples (taken out of
