@@ -93,6 +93,12 @@ impl ActivationKind {
         match self {
             Self::Linear => {}
             Self::Softmax => softmax(z),
+            // The common case, apart so that it vectorises.
+            Self::Relu => {
+                for v in z.iter_mut() {
+                    *v = v.max(0.0);
+                }
+            }
             _ => {
                 for v in z.iter_mut() {
                     *v = self.scalar(*v);
@@ -115,10 +121,9 @@ impl ActivationKind {
                 }
             }
             Self::Relu => {
+                // A select, not a branch: the signs of `z` are unpredictable.
                 for (g, z) in grad.iter_mut().zip(z) {
-                    if *z <= 0.0 {
-                        *g = 0.0;
-                    }
+                    *g = if *z <= 0.0 { 0.0 } else { *g };
                 }
             }
             _ => {

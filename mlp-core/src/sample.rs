@@ -16,6 +16,8 @@ pub trait Sample: Copy + Send + Sync + 'static {
     fn write_row_major(&self, out: &mut [f32]);
     /// Reads `SIZE` values in row-major order.
     fn from_row_major(values: &[f32]) -> Self;
+    /// Whether every value is finite (neither NaN nor infinite).
+    fn is_finite(&self) -> bool;
 }
 
 impl<const R: usize, const C: usize> Sample for SMatrix<f32, R, C> {
@@ -34,5 +36,10 @@ impl<const R: usize, const C: usize> Sample for SMatrix<f32, R, C> {
     #[inline]
     fn from_row_major(values: &[f32]) -> Self {
         SMatrix::from_row_slice(values)
+    }
+
+    #[inline]
+    fn is_finite(&self) -> bool {
+        crate::kernels::all_finite(self.as_slice())
     }
 }

@@ -26,12 +26,12 @@ pub(crate) fn check_lengths(x_name: &str, x: usize, y_name: &str, y: usize) -> R
 
 /// Every value of every sample of `x` is finite.
 pub(crate) fn check_inputs<N: Network>(name: &str, x: &[N::Input]) -> Result<()> {
-    let mut row = vec![0.0; N::INPUT_SIZE];
     for (i, sample) in x.iter().enumerate() {
-        sample.write_row_major(&mut row);
-        if crate::kernels::all_finite(&row) {
+        if sample.is_finite() {
             continue;
         }
+        let mut row = vec![0.0; N::INPUT_SIZE];
+        sample.write_row_major(&mut row);
         if let Some((j, &v)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             return Err(Error::NonFinite {
                 what: name.into(),
