@@ -36,7 +36,8 @@ struct Args {
     /// Batch size.
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
-    /// Seed of the splits, the initial weights and the shuffling.
+    /// Seed of the splits, the initial weights and the shuffling; the splits are
+    /// scikit-learn's `train_test_split(..., random_state=seed)`, so 0 to 2^32 - 1.
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// Folder for the learning curves.
@@ -53,7 +54,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         california_housing::FEATURE_NAMES
     );
 
-    // 25% of the rows for test, then 25% of the rest for validation.
+    // 25% of the rows for test, then 25% of the rest for validation: the rows
+    // of the book's `train_test_split(..., random_state=seed)`, twice.
     let ((x_train_full, y_train_full), (x_test, y_test)) =
         train_test_split(&housing.x, &housing.y, 0.25, args.seed)?;
     let ((x_train, y_train), (x_valid, y_valid)) =

@@ -567,3 +567,73 @@ fn split_and_scale_real_housing() {
         );
     }
 }
+
+/// `train_test_split` shuffles as NumPy's `RandomState(seed).permutation(n)`
+/// (so as scikit-learn's `train_test_split`): compared with the permutations
+/// NumPy wrote into tests/fixtures/numpy-permutation (see its README).
+#[test]
+fn numpy_permutations_match() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/numpy-permutation/permutations.json");
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let indices = |v: &serde_json::Value| -> Vec<u32> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| u32::try_from(i.as_u64().unwrap()).unwrap())
+            .collect()
+    };
+    let cases = fixture["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10, "{} cases", cases.len());
+    for case in cases {
+        let (seed, n) = (case["seed"].as_u64().unwrap(), case["n"].as_u64().unwrap());
+        let (first, last) = (indices(&case["first"]), indices(&case["last"]));
+        if n < 2 {
+            // A permutation of one row, and no split of it.
+            assert_eq!((first.as_slice(), last.as_slice()), (&[0][..], &[0][..]));
+            continue;
+        }
+        // The permutation is the test rows then the training rows.
+        let x: Vec<u32> = (0..u32::try_from(n).unwrap()).collect();
+        let ((train, _), (test, _)) = mlp::datasets::train_test_split(&x, &x, 0.25, seed).unwrap();
+        assert_eq!(test.len(), (n as usize).div_ceil(4), "seed {seed}, n {n}");
+        let perm: Vec<u32> = test.into_iter().chain(train).collect();
+        let k = first.len();
+        assert_eq!(perm[..k], first, "seed {seed}, n {n}: first {k}");
+        assert_eq!(perm[perm.len() - k..], last, "seed {seed}, n {n}: last {k}");
+        let bytes: Vec<u8> = perm.iter().flat_map(|i| i.to_le_bytes()).collect();
+        assert_eq!(
+            sha256_hex(&bytes),
+            case["sha256_le_u32"].as_str().unwrap(),
+            "seed {seed}, n {n}: the whole permutation"
+        );
+    }
+}
+
+/// The book's splits of the real data: `train_test_split(housing.data,
+/// housing.target, random_state=42)`, then the same on the training part.
+#[test]
+fn book_housing_split_rows() {
+    let housing = california_housing::load().unwrap();
+    let ((x_train_full, y_train_full), (x_test, y_test)) =
+        mlp::datasets::train_test_split(&housing.x, &housing.y, 0.25, 42).unwrap();
+    let ((x_train, _), (x_valid, _)) =
+        mlp::datasets::train_test_split(&x_train_full, &y_train_full, 0.25, 42).unwrap();
+    assert_eq!(
+        (x_train.len(), x_valid.len(), x_test.len()),
+        (11_610, 3_870, 5_160)
+    );
+    // The first test row is block group 20046 (MedInc 1.6812, value 0.477),
+    // as in the book's `test_set.head()`; then 3024 and 15663.
+    for (k, row) in [20_046, 3_024, 15_663].into_iter().enumerate() {
+        assert_eq!(x_test[k], housing.x[row], "test row {k}");
+        assert_eq!(y_test[k], housing.y[row], "test row {k}");
+    }
+    assert_eq!((x_test[0][0], y_test[0]), (1.6812, 0.477));
+    // The validation set starts with rows 3045, 10819 and 15233 of the
+    // training part (`RandomState(42).permutation(15480)`).
+    for (k, row) in [3_045, 10_819, 15_233].into_iter().enumerate() {
+        assert_eq!(x_valid[k], x_train_full[row], "valid row {k}");
+    }
+}

@@ -5,7 +5,8 @@
 //!   verified download);
 //! - [`california_housing`]: 20,640 block groups, 8 features and the median
 //!   house value, as scikit-learn's `fetch_california_housing`;
-//! - [`train_test_split`] (seeded) and [`StandardScaler`], as in scikit-learn;
+//! - [`train_test_split`] (seeded, the rows scikit-learn's gives for the same
+//!   `random_state`) and [`StandardScaler`], as in scikit-learn;
 //! - [`idx`]: the reader of the IDX files MNIST-like data sets ship in.
 //!
 //! The regression workflow of the book, up to the model:
