@@ -47,7 +47,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// The system allocator, counting allocations (to check that a training
-/// step allocates nothing but matrixmultiply's packing buffers).
+/// step allocates nothing: what a fit allocates, it allocates once).
 struct Counting;
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
@@ -153,7 +153,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         x_train.len()
     );
     println!(
-        "config: hidden {} batch {} threads {threads} runs {} (mlp batch engine, matrixmultiply sgemm)",
+        "config: hidden {} batch {} threads {threads} runs {} (mlp batch engine, mlp kernels)",
         args.hidden, args.batch_size, args.runs
     );
 
@@ -285,7 +285,7 @@ fn bench<N: Network<Input = Image>>(
 
     println!(
         "ALLOCATIONS during the last fit: {allocations} for {steps} steps ({:.1} per step; \
-         matrixmultiply allocates one packing buffer per sgemm call, the rest is once per fit)",
+         all made once per fit: buffers, shuffled order, history)",
         allocations as f64 / steps as f64
     );
 

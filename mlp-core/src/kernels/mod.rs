@@ -394,9 +394,10 @@ mod tests {
 
     #[test]
     fn products_block_the_shared_dimension() {
-        // Longer than one block of the shared dimension (256), with a tail.
-        check(5, 10, 784, 1.0, 1.0, 1);
-        check(32, 20, 513, 0.5, 0.0, 0);
+        // Longer than one block of the shared dimension (1024), with a tail,
+        // and more rows than one block (60).
+        check(5, 10, 2100, 1.0, 1.0, 1);
+        check(130, 20, 1030, 0.5, 0.0, 0);
     }
 
     #[test]

@@ -29,10 +29,12 @@ impl<const R: usize, const C: usize> Flatten<R, C> {
     #[inline]
     pub fn flatten_into(x: &SMatrix<f32, R, C>, out: &mut [f32]) {
         debug_assert_eq!(out.len(), R * C);
-        // nalgebra stores columns; Keras's order is rows.
-        for (j, col) in x.column_iter().enumerate() {
-            for (i, v) in col.iter().enumerate() {
-                out[i * C + j] = *v;
+        // nalgebra stores columns; Keras's order is rows. Plain slices and
+        // one output row at a time: a short, branch-free loop.
+        let src = x.as_slice();
+        for (i, row) in out[..R * C].chunks_exact_mut(C).enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = src[j * R + i];
             }
         }
     }
