@@ -22,7 +22,7 @@
 //! ```
 
 use crate::activation::ActivationKind;
-use crate::kernels;
+use crate::kernels::{self, Operand, Product};
 use crate::layer::LayerKind;
 use crate::network::Network;
 use crate::pool::{Pool, split};
@@ -222,15 +222,9 @@ impl Workspace {
                     // z[r, u] += Σ_i input[r, i] · kernel[u, i] over this
                     // thread's units `u`.
                     kernels::gemm_nt(
-                        n,
-                        width,
-                        layer.inputs,
-                        1.0,
-                        input.as_ptr(),
-                        layer.inputs,
-                        kernel[cols.start * layer.inputs..].as_ptr(),
-                        layer.inputs,
-                        1.0,
+                        Product::new(n, width, layer.inputs).accumulate(),
+                        Operand::row_major(input, layer.inputs),
+                        Operand::col_major(&kernel[cols.start * layer.inputs..], layer.inputs),
                         z.ptr().add(cols.start),
                         units,
                     );
@@ -326,16 +320,9 @@ impl Workspace {
                     unsafe {
                         // g[u, i] = Σ_r delta[r, u] · input[r, i].
                         kernels::gemm_nn(
-                            rows.len(),
-                            inputs,
-                            n,
-                            1.0,
-                            delta[rows.start..].as_ptr(),
-                            1,
-                            units,
-                            input.as_ptr(),
-                            inputs,
-                            0.0,
+                            Product::new(rows.len(), inputs, n),
+                            Operand::col_major(&delta[rows.start..], units),
+                            Operand::row_major(input, inputs),
                             grads.ptr().add(layer.offset + rows.start * inputs),
                             inputs,
                         );
@@ -370,16 +357,9 @@ impl Workspace {
                     unsafe {
                         // da[r, i] = Σ_u delta[r, u] · kernel[u, i].
                         kernels::gemm_nn(
-                            n,
-                            width,
-                            units,
-                            1.0,
-                            delta.as_ptr(),
-                            units,
-                            1,
-                            kernel[cols.start..].as_ptr(),
-                            inputs,
-                            0.0,
+                            Product::new(n, width, units),
+                            Operand::row_major(delta, units),
+                            Operand::row_major(&kernel[cols.start..], inputs),
                             da.ptr().add(cols.start),
                             inputs,
                         );

@@ -2,6 +2,7 @@
 //! independent accumulators, operands read in place (no packing), rows and
 //! depth cut into blocks that stay in cache.
 
+use super::{Operand, Product};
 use core::arch::x86_64::*;
 
 /// Depth of one block of the shared dimension. Measured on the book's model
@@ -48,55 +49,84 @@ unsafe fn store(c: *mut f32, acc: f32, alpha: f32, beta: f32) {
     }
 }
 
-/// One `MR x NR` tile of [`gemm_nt`] over `kc` steps of the shared dimension.
+/// Walks product `p` in blocks, rows by [`MC`] outside and depth by [`KC`]
+/// inside (a block's outputs stay in cache while they accumulate), and each
+/// block in tiles of at most `mr x nr`, columns outside (a tile's weights
+/// stay in L1 while every row block passes), calling
+/// `tile(block, i, q0, j, rows, cols)`: `block` is `p` with the depth and
+/// beta of this depth block.
+#[inline(always)]
+fn for_each_tile(
+    p: Product,
+    mr: usize,
+    nr: usize,
+    mut tile: impl FnMut(Product, usize, usize, usize, usize, usize),
+) {
+    for i0 in (0..p.m).step_by(MC) {
+        let i_end = p.m.min(i0 + MC);
+        for q0 in (0..p.k).step_by(KC) {
+            let block = Product {
+                k: KC.min(p.k - q0),
+                beta: if q0 == 0 { p.beta } else { 1.0 },
+                ..p
+            };
+            for j in (0..p.n).step_by(nr) {
+                for i in (i0..i_end).step_by(mr) {
+                    tile(block, i, q0, j, mr.min(i_end - i), nr.min(p.n - j));
+                }
+            }
+        }
+    }
+}
+
+/// One `MR x NR` tile of [`gemm_nt`] over the `p.k` steps of one depth
+/// block (`a`, `b` and `c` start at the tile).
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
 unsafe fn nt_tile<const MR: usize, const NR: usize>(
-    kc: usize,
-    alpha: f32,
-    a: *const f32,
-    lda: usize,
-    b: *const f32,
-    ldb: usize,
-    beta: f32,
+    p: Product,
+    a: Operand,
+    b: Operand,
     c: *mut f32,
     ldc: usize,
 ) {
     let mut acc = [[_mm256_setzero_ps(); NR]; MR];
-    let mut p = 0;
-    // SAFETY (whole body): rows `i < MR` of `a` and `j < NR` of `b` hold `kc`
-    // elements from their starts, and `c` holds the tile (caller's contract).
+    let mut q = 0;
+    // SAFETY (whole body): rows `i < MR` of `a` and columns `j < NR` of `b`
+    // hold `p.k` contiguous elements from their starts, and `c` holds the
+    // tile (caller's contract).
     unsafe {
-        while p + 8 <= kc {
+        let row = |i: usize, q: usize| a.ptr.add(i * a.rs + q);
+        let col = |j: usize, q: usize| b.ptr.add(j * b.cs + q);
+        while q + 8 <= p.k {
             let mut bv = [_mm256_setzero_ps(); NR];
             for (j, v) in bv.iter_mut().enumerate() {
-                *v = _mm256_loadu_ps(b.add(j * ldb + p));
+                *v = _mm256_loadu_ps(col(j, q));
             }
-            for (i, row) in acc.iter_mut().enumerate() {
-                let av = _mm256_loadu_ps(a.add(i * lda + p));
-                for (s, v) in row.iter_mut().zip(&bv) {
+            for (i, r) in acc.iter_mut().enumerate() {
+                let av = _mm256_loadu_ps(row(i, q));
+                for (s, v) in r.iter_mut().zip(&bv) {
                     *s = _mm256_fmadd_ps(av, *v, *s);
                 }
             }
-            p += 8;
+            q += 8;
         }
-        if p < kc {
-            let m = mask(kc - p);
+        if q < p.k {
+            let m = mask(p.k - q);
             let mut bv = [_mm256_setzero_ps(); NR];
             for (j, v) in bv.iter_mut().enumerate() {
-                *v = _mm256_maskload_ps(b.add(j * ldb + p), m);
+                *v = _mm256_maskload_ps(col(j, q), m);
             }
-            for (i, row) in acc.iter_mut().enumerate() {
-                let av = _mm256_maskload_ps(a.add(i * lda + p), m);
-                for (s, v) in row.iter_mut().zip(&bv) {
+            for (i, r) in acc.iter_mut().enumerate() {
+                let av = _mm256_maskload_ps(row(i, q), m);
+                for (s, v) in r.iter_mut().zip(&bv) {
                     *s = _mm256_fmadd_ps(av, *v, *s);
                 }
             }
         }
-        for (i, row) in acc.iter().enumerate() {
-            for (j, s) in row.iter().enumerate() {
-                store(c.add(i * ldc + j), hsum(*s), alpha, beta);
+        for (i, r) in acc.iter().enumerate() {
+            for (j, s) in r.iter().enumerate() {
+                store(c.add(i * ldc + j), hsum(*s), p.alpha, p.beta);
             }
         }
     }
@@ -118,63 +148,32 @@ macro_rules! dispatch_nt {
 /// # Safety
 /// As [`super::gemm_nt`], and the processor has AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn gemm_nt(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: *const f32,
-    lda: usize,
-    b: *const f32,
-    ldb: usize,
-    beta: f32,
-    c: *mut f32,
-    ldc: usize,
-) {
+pub unsafe fn gemm_nt(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
     // One sample: eight units at a time, eight independent chains. A batch:
     // four samples by three units, twelve chains, each weight load used four
     // times and each input load three times.
-    let (mr_max, nr_max) = if m == 1 { (1, 8) } else { (4, 3) };
-    // Row blocks outside, depth blocks inside: a block's outputs stay in
-    // cache while they accumulate.
-    for i0 in (0..m).step_by(MC) {
-        let i_end = m.min(i0 + MC);
-        for p0 in (0..k).step_by(KC) {
-            let kc = KC.min(k - p0);
-            let beta = if p0 == 0 { beta } else { 1.0 };
-            for j in (0..n).step_by(nr_max) {
-                let nr = nr_max.min(n - j);
-                for i in (i0..i_end).step_by(mr_max) {
-                    let mr = mr_max.min(i_end - i);
-                    // SAFETY: the tile lies within the caller's matrices.
-                    unsafe {
-                        dispatch_nt!(mr, nr,
-                            (kc, alpha, a.add(i * lda + p0), lda, b.add(j * ldb + p0), ldb, beta, c.add(i * ldc + j), ldc);
-                            (1, 1), (1, 2), (1, 3), (1, 4), (1, 5), (1, 6), (1, 7), (1, 8),
-                            (2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (3, 3),
-                            (4, 1), (4, 2), (4, 3));
-                    }
-                }
-            }
+    let (mr_max, nr_max) = if p.m == 1 { (1, 8) } else { (4, 3) };
+    for_each_tile(p, mr_max, nr_max, |block, i, q0, j, mr, nr| {
+        // SAFETY: the tile lies within the caller's matrices.
+        unsafe {
+            let args = (block, a.at(i, q0), b.at(q0, j), c.add(i * ldc + j), ldc);
+            dispatch_nt!(mr, nr, (args.0, args.1, args.2, args.3, args.4);
+                (1, 1), (1, 2), (1, 3), (1, 4), (1, 5), (1, 6), (1, 7), (1, 8),
+                (2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (3, 3),
+                (4, 1), (4, 2), (4, 3));
         }
-    }
+    });
 }
 
 /// One tile of [`gemm_nn`]: `MR` rows by `NV` vectors of eight columns, the
-/// last vector holding `last` columns (`1..=8`).
+/// last vector holding `last` columns (`1..=8`), over the `p.k` steps of one
+/// depth block (`a`, `b` and `c` start at the tile).
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
 unsafe fn nn_tile<const MR: usize, const NV: usize>(
-    kc: usize,
-    alpha: f32,
-    a: *const f32,
-    ars: usize,
-    acs: usize,
-    b: *const f32,
-    ldb: usize,
-    beta: f32,
+    p: Product,
+    a: Operand,
+    b: Operand,
     c: *mut f32,
     ldc: usize,
     last: usize,
@@ -182,12 +181,12 @@ unsafe fn nn_tile<const MR: usize, const NV: usize>(
     let full = last == 8;
     let m = mask(last);
     let mut acc = [[_mm256_setzero_ps(); NV]; MR];
-    // SAFETY (whole body): the caller's contract covers `kc` rows of `b`
-    // (the tile's columns, masked past `last`), `MR x kc` elements of `a`
+    // SAFETY (whole body): the caller's contract covers `p.k` rows of `b`
+    // (the tile's columns, masked past `last`), `MR x p.k` elements of `a`
     // and the tile of `c`.
     unsafe {
-        for p in 0..kc {
-            let row = b.add(p * ldb);
+        for q in 0..p.k {
+            let row = b.ptr.add(q * b.rs);
             let mut bv = [_mm256_setzero_ps(); NV];
             for (v, x) in bv.iter_mut().enumerate() {
                 *x = if v + 1 < NV || full {
@@ -197,26 +196,26 @@ unsafe fn nn_tile<const MR: usize, const NV: usize>(
                 };
             }
             for (i, r) in acc.iter_mut().enumerate() {
-                let av = _mm256_broadcast_ss(&*a.add(i * ars + p * acs));
+                let av = _mm256_broadcast_ss(&*a.ptr.add(i * a.rs + q * a.cs));
                 for (s, x) in r.iter_mut().zip(&bv) {
                     *s = _mm256_fmadd_ps(av, *x, *s);
                 }
             }
         }
-        let alpha = _mm256_set1_ps(alpha);
-        let betav = _mm256_set1_ps(beta);
+        let alpha = _mm256_set1_ps(p.alpha);
+        let beta = _mm256_set1_ps(p.beta);
         for (i, r) in acc.iter().enumerate() {
             for (v, s) in r.iter().enumerate() {
                 let dst = c.add(i * ldc + 8 * v);
                 let partial = v + 1 == NV && !full;
                 let mut out = _mm256_mul_ps(alpha, *s);
-                if beta != 0.0 {
+                if p.beta != 0.0 {
                     let old = if partial {
                         _mm256_maskload_ps(dst, m)
                     } else {
                         _mm256_loadu_ps(dst)
                     };
-                    out = _mm256_fmadd_ps(betav, old, out);
+                    out = _mm256_fmadd_ps(beta, old, out);
                 }
                 if partial {
                     _mm256_maskstore_ps(dst, m, out);
@@ -243,45 +242,25 @@ macro_rules! dispatch_nn {
 /// # Safety
 /// As [`super::gemm_nn`], and the processor has AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn gemm_nn(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: *const f32,
-    ars: usize,
-    acs: usize,
-    b: *const f32,
-    ldb: usize,
-    beta: f32,
-    c: *mut f32,
-    ldc: usize,
-) {
+pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
     // Six rows by sixteen columns: twelve chains, two weight loads and six
     // broadcasts per twelve multiply-adds.
-    const MR: usize = 6;
-    const NC: usize = 16;
-    for i0 in (0..m).step_by(MC) {
-        let i_end = m.min(i0 + MC);
-        for p0 in (0..k).step_by(KC) {
-            let kc = KC.min(k - p0);
-            let beta = if p0 == 0 { beta } else { 1.0 };
-            for j in (0..n).step_by(NC) {
-                let w = NC.min(n - j);
-                let nv = w.div_ceil(8);
-                let last = w - 8 * (nv - 1);
-                for i in (i0..i_end).step_by(MR) {
-                    let mr = MR.min(i_end - i);
-                    // SAFETY: the tile lies within the caller's matrices.
-                    unsafe {
-                        dispatch_nn!(mr, nv,
-                            (kc, alpha, a.add(i * ars + p0 * acs), ars, acs, b.add(p0 * ldb + j), ldb, beta, c.add(i * ldc + j), ldc, last);
-                            (1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (3, 2),
-                            (4, 1), (4, 2), (5, 1), (5, 2), (6, 1), (6, 2));
-                    }
-                }
-            }
+    for_each_tile(p, 6, 16, |block, i, q0, j, mr, w| {
+        let nv = w.div_ceil(8);
+        let last = w - 8 * (nv - 1);
+        // SAFETY: the tile lies within the caller's matrices.
+        unsafe {
+            let args = (
+                block,
+                a.at(i, q0),
+                b.at(q0, j),
+                c.add(i * ldc + j),
+                ldc,
+                last,
+            );
+            dispatch_nn!(mr, nv, (args.0, args.1, args.2, args.3, args.4, args.5);
+                (1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (3, 2),
+                (4, 1), (4, 2), (5, 1), (5, 2), (6, 1), (6, 2));
         }
-    }
+    });
 }

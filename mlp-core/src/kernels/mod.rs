@@ -48,99 +48,165 @@ fn avx2_fma() -> bool {
     }
 }
 
-/// `c = beta * c` over an `m x n` block (zeroed, not read, when `beta == 0`).
-///
-/// # Safety
-/// `c` is valid for writes at `i * ldc + j` for `i < m`, `j < n`.
-unsafe fn scale(m: usize, n: usize, beta: f32, c: *mut f32, ldc: usize) {
-    for i in 0..m {
-        // SAFETY: the caller's contract.
-        let row = unsafe { core::slice::from_raw_parts_mut(c.add(i * ldc), n) };
-        if beta == 0.0 {
-            row.fill(0.0);
-        } else {
-            row.iter_mut().for_each(|v| *v *= beta);
+/// The sizes and scalars of one product `c = alpha · a · b + beta · c`, where
+/// `a` is `m x k`, `b` is `k x n` and `c` is `m x n`. With `beta == 0`, `c`
+/// is written without being read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Product {
+    /// Rows of `a` and `c`.
+    pub m: usize,
+    /// Columns of `b` and `c`.
+    pub n: usize,
+    /// The shared dimension: columns of `a`, rows of `b`.
+    pub k: usize,
+    /// The product's factor.
+    pub alpha: f32,
+    /// The factor of the old `c`.
+    pub beta: f32,
+}
+
+impl Product {
+    /// `c = a · b`: alpha 1, beta 0.
+    pub fn new(m: usize, n: usize, k: usize) -> Self {
+        Self {
+            m,
+            n,
+            k,
+            alpha: 1.0,
+            beta: 0.0,
         }
     }
+
+    /// `c += a · b`: beta 1.
+    pub fn accumulate(self) -> Self {
+        Self { beta: 1.0, ..self }
+    }
 }
 
-/// `c[i·ldc + j] = alpha · Σ_p a[i·lda + p] · b[j·ldb + p] + beta · c[i·ldc + j]`
-/// for `i < m`, `j < n`, `p < k`: `c = alpha · a · bᵀ + beta · c` with `a`
-/// (`m x k`) and `b` (`n x k`) both row-major. With `beta == 0`, `c` is
-/// written without being read.
+/// An operand the kernels read: its first element and the distance, in
+/// elements, from one row to the next (`rs`) and one column to the next (`cs`).
+#[derive(Clone, Copy, Debug)]
+pub struct Operand {
+    /// Element `(0, 0)`.
+    pub ptr: *const f32,
+    /// Row stride.
+    pub rs: usize,
+    /// Column stride.
+    pub cs: usize,
+}
+
+impl Operand {
+    /// Rows of `data` one after the other, `stride` elements apart.
+    pub fn row_major(data: &[f32], stride: usize) -> Self {
+        Self {
+            ptr: data.as_ptr(),
+            rs: stride,
+            cs: 1,
+        }
+    }
+
+    /// Columns of `data` one after the other, `stride` elements apart.
+    pub fn col_major(data: &[f32], stride: usize) -> Self {
+        Self {
+            ptr: data.as_ptr(),
+            rs: 1,
+            cs: stride,
+        }
+    }
+
+    /// The operand starting at element `(i, j)` of this one.
+    ///
+    /// # Safety
+    /// Element `(i, j)` lies within the allocation `ptr` points into.
+    #[inline(always)]
+    unsafe fn at(self, i: usize, j: usize) -> Self {
+        // SAFETY: the caller's contract.
+        let ptr = unsafe { self.ptr.add(i * self.rs + j * self.cs) };
+        Self { ptr, ..self }
+    }
+}
+
+/// The signature every implementation of a product shares.
+type Kernel = unsafe fn(Product, Operand, Operand, *mut f32, usize);
+
+/// Runs product `p` on the AVX2/FMA kernel where the processor has it, else
+/// on the portable one, after the cases with nothing to sum.
 ///
 /// # Safety
-/// `a` is valid for reads of `k` elements from each `i * lda` (`i < m`), `b`
-/// of `k` elements from each `j * ldb` (`j < n`), and `c` for reads and
-/// writes at each `i * ldc + j`, which no other thread touches meanwhile and
+/// As [`gemm_nt`] or [`gemm_nn`], whichever `portable` and `avx2` implement.
+unsafe fn dispatch(
+    p: Product,
+    a: Operand,
+    b: Operand,
+    c: *mut f32,
+    ldc: usize,
+    portable: Kernel,
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))] avx2: Kernel,
+) {
+    if p.m == 0 || p.n == 0 {
+        return;
+    }
+    if p.k == 0 {
+        // c = beta · c.
+        for i in 0..p.m {
+            // SAFETY: the caller's contract covers row `i` of `c`.
+            let row = unsafe { core::slice::from_raw_parts_mut(c.add(i * ldc), p.n) };
+            if p.beta == 0.0 {
+                row.fill(0.0);
+            } else {
+                row.iter_mut().for_each(|v| *v *= p.beta);
+            }
+        }
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        // SAFETY: the caller's contract, and the processor has AVX2 and FMA.
+        return unsafe { avx2(p, a, b, c, ldc) };
+    }
+    // SAFETY: the caller's contract.
+    unsafe { portable(p, a, b, c, ldc) }
+}
+
+/// `c[i·ldc + j] = alpha · Σ_p a(i, p) · b(p, j) + beta · c[i·ldc + j]` with
+/// `a`'s rows and `b`'s columns contiguous (`a.cs == 1`, `b.rs == 1`): samples
+/// times each unit's weights, both read along the shared dimension.
+///
+/// # Safety
+/// `a` is valid for reads of `k` elements from each row start `i * a.rs`
+/// (`i < m`), `b` of `k` elements from each column start `j * b.cs` (`j < n`),
+/// and `c` for reads and writes at each `i * ldc + j`, which no other thread
+/// touches meanwhile and which overlap neither operand.
+pub unsafe fn gemm_nt(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+    debug_assert!(
+        a.cs == 1 && b.rs == 1,
+        "gemm_nt reads rows of a and columns of b"
+    );
+    #[cfg(target_arch = "x86_64")]
+    let avx2: Kernel = avx2::gemm_nt;
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx2: Kernel = portable::gemm_nt;
+    // SAFETY: the caller's contract.
+    unsafe { dispatch(p, a, b, c, ldc, portable::gemm_nt, avx2) }
+}
+
+/// `c[i·ldc + j] = alpha · Σ_p a(i, p) · b(p, j) + beta · c[i·ldc + j]` with
+/// `a` at any strides and `b`'s rows contiguous (`b.cs == 1`): the kernel's
+/// gradient (`deltaᵀ · x`) and the layer input's (`delta · kernelᵀ`).
+///
+/// # Safety
+/// `a` is valid for reads at each `i * a.rs + p * a.cs`, `b` of `n` elements
+/// from each row start `p * b.rs`, and `c` for reads and writes of `n`
+/// elements from each `i * ldc`, which no other thread touches meanwhile and
 /// which overlap neither operand.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn gemm_nt(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: *const f32,
-    lda: usize,
-    b: *const f32,
-    ldb: usize,
-    beta: f32,
-    c: *mut f32,
-    ldc: usize,
-) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    // SAFETY (all three): the caller's contract, and the dispatch checked
-    // the processor.
-    if k == 0 {
-        return unsafe { scale(m, n, beta, c, ldc) };
-    }
+pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+    debug_assert!(b.cs == 1, "gemm_nn reads rows of b");
     #[cfg(target_arch = "x86_64")]
-    if avx2_fma() {
-        return unsafe { avx2::gemm_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) };
-    }
-    unsafe { portable::gemm_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) }
-}
-
-/// `c[i·ldc + j] = alpha · Σ_p a[i·ars + p·acs] · b[p·ldb + j] + beta · c[i·ldc + j]`
-/// for `i < m`, `j < n`, `p < k`: `c = alpha · a · b + beta · c` with `a`
-/// (`m x k`) at any strides and `b` (`k x n`) row-major. With `beta == 0`,
-/// `c` is written without being read.
-///
-/// # Safety
-/// `a` is valid for reads at each `i * ars + p * acs`, `b` of `n` elements
-/// from each `p * ldb`, and `c` for reads and writes of `n` elements from
-/// each `i * ldc`, which no other thread touches meanwhile and which overlap
-/// neither operand.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn gemm_nn(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: *const f32,
-    ars: usize,
-    acs: usize,
-    b: *const f32,
-    ldb: usize,
-    beta: f32,
-    c: *mut f32,
-    ldc: usize,
-) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    // SAFETY (all three): the caller's contract, and the dispatch checked
-    // the processor.
-    if k == 0 {
-        return unsafe { scale(m, n, beta, c, ldc) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if avx2_fma() {
-        return unsafe { avx2::gemm_nn(m, n, k, alpha, a, ars, acs, b, ldb, beta, c, ldc) };
-    }
-    unsafe { portable::gemm_nn(m, n, k, alpha, a, ars, acs, b, ldb, beta, c, ldc) }
+    let avx2: Kernel = avx2::gemm_nn;
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx2: Kernel = portable::gemm_nn;
+    // SAFETY: the caller's contract.
+    unsafe { dispatch(p, a, b, c, ldc, portable::gemm_nn, avx2) }
 }
 
 /// `out[u] += Σ_i kernel[u * inputs + i] * x[i]` for every unit `u`: one
@@ -158,18 +224,13 @@ pub fn gemv_t(kernel: &[f32], inputs: usize, x: &[f32], out: &mut [f32]) {
         x.len(),
         out.len()
     );
+    let product = Product::new(1, out.len(), inputs).accumulate();
     // SAFETY: the sizes were just checked; `out` is borrowed exclusively.
     unsafe {
         gemm_nt(
-            1,
-            out.len(),
-            inputs,
-            1.0,
-            x.as_ptr(),
-            inputs,
-            kernel.as_ptr(),
-            inputs,
-            1.0,
+            product,
+            Operand::row_major(x, inputs),
+            Operand::col_major(kernel, inputs),
             out.as_mut_ptr(),
             out.len(),
         )
@@ -279,74 +340,37 @@ mod tests {
         let a_cm = values(acs * k, 6);
         let ldb_nn = n + pad;
         let b_nn = values(k * ldb_nn, 7);
+        let product = Product {
+            m,
+            n,
+            k,
+            alpha,
+            beta,
+        };
+        let nt = (Operand::row_major(&a, lda), Operand::col_major(&bt, ldb));
+        let nn = (
+            Operand {
+                ptr: a_cm.as_ptr(),
+                rs: ars,
+                cs: acs,
+            },
+            Operand::row_major(&b_nn, ldb_nn),
+        );
         for imp in implementations() {
             let mut c = c0.clone();
             let mut d = c0.clone();
-            // SAFETY: every buffer is sized for its strides above.
+            let (f_nt, f_nn): (Kernel, Kernel) = match imp {
+                "portable" => (portable::gemm_nt, portable::gemm_nn),
+                #[cfg(target_arch = "x86_64")]
+                _ => (avx2::gemm_nt, avx2::gemm_nn),
+                #[cfg(not(target_arch = "x86_64"))]
+                _ => unreachable!(),
+            };
+            // SAFETY: every buffer is sized for its strides above, and
+            // `implementations` checked the processor.
             unsafe {
-                match imp {
-                    "portable" => {
-                        portable::gemm_nt(
-                            m,
-                            n,
-                            k,
-                            alpha,
-                            a.as_ptr(),
-                            lda,
-                            bt.as_ptr(),
-                            ldb,
-                            beta,
-                            c.as_mut_ptr(),
-                            ldc,
-                        );
-                        portable::gemm_nn(
-                            m,
-                            n,
-                            k,
-                            alpha,
-                            a_cm.as_ptr(),
-                            ars,
-                            acs,
-                            b_nn.as_ptr(),
-                            ldb_nn,
-                            beta,
-                            d.as_mut_ptr(),
-                            ldc,
-                        );
-                    }
-                    #[cfg(target_arch = "x86_64")]
-                    _ => {
-                        avx2::gemm_nt(
-                            m,
-                            n,
-                            k,
-                            alpha,
-                            a.as_ptr(),
-                            lda,
-                            bt.as_ptr(),
-                            ldb,
-                            beta,
-                            c.as_mut_ptr(),
-                            ldc,
-                        );
-                        avx2::gemm_nn(
-                            m,
-                            n,
-                            k,
-                            alpha,
-                            a_cm.as_ptr(),
-                            ars,
-                            acs,
-                            b_nn.as_ptr(),
-                            ldb_nn,
-                            beta,
-                            d.as_mut_ptr(),
-                            ldc,
-                        );
-                    }
-                    #[cfg(not(target_arch = "x86_64"))]
-                    _ => unreachable!(),
-                }
+                f_nt(product, nt.0, nt.1, c.as_mut_ptr(), ldc);
+                f_nn(product, nn.0, nn.1, d.as_mut_ptr(), ldc);
             }
             for i in 0..m {
                 for j in 0..ldc {
@@ -403,41 +427,21 @@ mod tests {
     #[test]
     fn an_empty_sum_scales_the_output() {
         let mut c = [1.0_f32, 2.0, f32::NAN, 4.0];
-        // SAFETY: a 2 x 2 output, no operand read since k = 0.
-        unsafe {
-            gemm_nt(
-                2,
-                2,
-                0,
-                1.0,
-                [].as_ptr(),
-                0,
-                [].as_ptr(),
-                0,
-                0.5,
-                c.as_mut_ptr(),
-                2,
-            )
+        let none = Operand {
+            ptr: [].as_ptr(),
+            rs: 0,
+            cs: 1,
         };
+        let halve = Product {
+            beta: 0.5,
+            ..Product::new(2, 2, 0)
+        };
+        // SAFETY: a 2 x 2 output, no operand read since k = 0.
+        unsafe { gemm_nt(halve, none, Operand { rs: 1, ..none }, c.as_mut_ptr(), 2) };
         assert_eq!(&c[..2], &[0.5, 1.0]);
         assert!(c[2].is_nan());
         // SAFETY: as above.
-        unsafe {
-            gemm_nn(
-                2,
-                2,
-                0,
-                1.0,
-                [].as_ptr(),
-                0,
-                0,
-                [].as_ptr(),
-                0,
-                0.0,
-                c.as_mut_ptr(),
-                2,
-            )
-        };
+        unsafe { gemm_nn(Product::new(2, 2, 0), none, none, c.as_mut_ptr(), 2) };
         assert_eq!(c, [0.0; 4]);
     }
 

@@ -2,6 +2,8 @@
 //! sums per dot product and row-wise multiply-adds, shapes the compiler
 //! vectorises without reassociating anything itself.
 
+use super::{Operand, Product};
+
 const LANES: usize = 8;
 
 /// `Σ w[p] x[p]` with eight partial sums.
@@ -36,29 +38,16 @@ fn blend(c: &mut f32, acc: f32, alpha: f32, beta: f32) {
 ///
 /// # Safety
 /// As [`super::gemm_nt`].
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn gemm_nt(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: *const f32,
-    lda: usize,
-    b: *const f32,
-    ldb: usize,
-    beta: f32,
-    c: *mut f32,
-    ldc: usize,
-) {
-    for i in 0..m {
-        // SAFETY: row `i` of `a` and rows `j < n` of `b` hold `k` elements,
-        // and `c` holds element `(i, j)` (caller's contract).
+pub unsafe fn gemm_nt(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+    for i in 0..p.m {
+        // SAFETY: row `i` of `a` and columns `j < n` of `b` hold `k`
+        // contiguous elements, and `c` holds element `(i, j)` (caller's
+        // contract).
         unsafe {
-            let x = core::slice::from_raw_parts(a.add(i * lda), k);
-            for j in 0..n {
-                let w = core::slice::from_raw_parts(b.add(j * ldb), k);
-                blend(&mut *c.add(i * ldc + j), dot(w, x), alpha, beta);
+            let x = core::slice::from_raw_parts(a.ptr.add(i * a.rs), p.k);
+            for j in 0..p.n {
+                let w = core::slice::from_raw_parts(b.ptr.add(j * b.cs), p.k);
+                blend(&mut *c.add(i * ldc + j), dot(w, x), p.alpha, p.beta);
             }
         }
     }
@@ -68,35 +57,20 @@ pub unsafe fn gemm_nt(
 ///
 /// # Safety
 /// As [`super::gemm_nn`].
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn gemm_nn(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: *const f32,
-    ars: usize,
-    acs: usize,
-    b: *const f32,
-    ldb: usize,
-    beta: f32,
-    c: *mut f32,
-    ldc: usize,
-) {
-    for i in 0..m {
-        // SAFETY: row `i` of `c` holds `n` elements, rows `p < k` of `b` hold
-        // `n`, and `a` holds `(i, p)` (caller's contract).
+pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+    for i in 0..p.m {
+        // SAFETY: row `i` of `c` holds `n` elements, rows `q < k` of `b` hold
+        // `n` contiguous ones, and `a` holds `(i, q)` (caller's contract).
         unsafe {
-            let row = core::slice::from_raw_parts_mut(c.add(i * ldc), n);
-            if beta == 0.0 {
+            let row = core::slice::from_raw_parts_mut(c.add(i * ldc), p.n);
+            if p.beta == 0.0 {
                 row.fill(0.0);
-            } else if beta != 1.0 {
-                row.iter_mut().for_each(|v| *v *= beta);
+            } else if p.beta != 1.0 {
+                row.iter_mut().for_each(|v| *v *= p.beta);
             }
-            for p in 0..k {
-                let s = alpha * *a.add(i * ars + p * acs);
-                let b = core::slice::from_raw_parts(b.add(p * ldb), n);
+            for q in 0..p.k {
+                let s = p.alpha * *a.ptr.add(i * a.rs + q * a.cs);
+                let b = core::slice::from_raw_parts(b.ptr.add(q * b.rs), p.n);
                 for (v, w) in row.iter_mut().zip(b) {
                     *v += s * w;
                 }
