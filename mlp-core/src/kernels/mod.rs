@@ -237,6 +237,24 @@ pub fn gemv_t(kernel: &[f32], inputs: usize, x: &[f32], out: &mut [f32]) {
     }
 }
 
+/// Asks the processor to bring `value` into its caches, without waiting
+/// for it (x86-64; elsewhere, nothing).
+#[inline]
+pub fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
+        let start = core::ptr::from_ref(value).cast::<i8>();
+        for offset in (0..core::mem::size_of::<T>()).step_by(64) {
+            // SAFETY: a prefetch never faults, and `offset` stays within
+            // `value`.
+            unsafe { _mm_prefetch::<_MM_HINT_T1>(start.add(offset)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// True if every value is finite: `v * 0` is 0 for finite `v` and NaN
 /// otherwise; eight independent lanes let the compiler vectorise it.
 pub fn all_finite(values: &[f32]) -> bool {

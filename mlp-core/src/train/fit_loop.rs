@@ -239,8 +239,14 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 self.dispatch(&mut callbacks, &params, &mut stop, |cb, ctx| {
                     cb.on_batch_begin(ctx, batch)
                 })?;
-                let step =
-                    self.train_step(ws, train, idx, plan.class_table.as_deref(), &mut tracker);
+                let next = order.chunks(batch_size).nth(batch + 1).unwrap_or(&[]);
+                let step = self.train_step(
+                    ws,
+                    train,
+                    (idx, next),
+                    plan.class_table.as_deref(),
+                    &mut tracker,
+                );
                 tracker.write(&mut batch_logs);
                 done = batch + 1;
                 self.dispatch(&mut callbacks, &params, &mut stop, |cb, ctx| {
@@ -294,12 +300,13 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         Ok(history)
     }
 
-    /// One gradient step on the samples `idx` of `data`. Allocates nothing.
+    /// One gradient step on the samples `idx` of `data`, asking the cache
+    /// for the samples `next` of the next step meanwhile. Allocates nothing.
     fn train_step<Y: TargetFor<L, N::Output>>(
         &mut self,
         ws: &mut Workspace,
         data: Data<'_, N::Input, Y>,
-        idx: &[usize],
+        (idx, next): (&[usize], &[usize]),
         class_table: Option<&[f32]>,
         tracker: &mut Tracker,
     ) -> core::result::Result<(), Divergence> {
@@ -307,6 +314,11 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         let k = N::OUTPUT_SIZE;
         for (row, &i) in ws.input_mut(n).chunks_exact_mut(N::INPUT_SIZE).zip(idx) {
             data.x[i].write_row_major(row);
+        }
+        // The shuffled samples are scattered over the data set: fetching the
+        // next batch's while this one computes hides the memory latency.
+        for &i in next {
+            crate::kernels::prefetch(&data.x[i]);
         }
         ws.forward(self.model.params(), n);
         let (z, a, delta) = ws.output_and_delta(n);
