@@ -19,6 +19,9 @@
 //! build targets them. Which elements each sum adds, and in which order,
 //! never depends on how a product is split into tiles or among threads.
 //!
+//! Two small helpers of the training loop live here too: [`all_finite`] (a
+//! vectorised check for NaN and infinity) and [`prefetch`].
+//!
 //! ```
 //! let kernel = [1.0_f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // 3 inputs x 2 units
 //! let mut out = [0.5_f32, 0.0];
