@@ -25,16 +25,7 @@ OUT=${OUT:-$ROOT/target/compare}
 export FASHION_MNIST_DIR=${FASHION_MNIST_DIR:-$ROOT/data/fashion-mnist}
 mkdir -p "$OUT"
 
-wait_quiet() {
-    while :; do
-        load=$(cut -d' ' -f1 /proc/loadavg)
-        if awk -v l="$load" 'BEGIN { exit !(l < 1.0) }'; then
-            return
-        fi
-        echo "    load $load >= 1.0, waiting 30 s"
-        sleep 30
-    done
-}
+. benches/quiet.sh
 
 # run NAME COMMAND...: waits for a quiet machine, runs, logs to $OUT/NAME.log.
 run() {

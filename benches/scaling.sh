@@ -16,16 +16,7 @@ THREADS=${THREADS:-1 2}
 OUT=${OUT:-$ROOT/target/scaling}
 mkdir -p "$OUT"
 
-wait_quiet() {
-    while :; do
-        load=$(cut -d' ' -f1 /proc/loadavg)
-        if awk -v l="$load" 'BEGIN { exit !(l < 1.0) }'; then
-            return
-        fi
-        echo "    load $load >= 1.0, waiting 30 s"
-        sleep 30
-    done
-}
+. benches/quiet.sh
 
 cargo build --release --example bench_epoch || exit 1
 BIN=$ROOT/target/release/examples/bench_epoch

@@ -6,6 +6,7 @@
 //!
 //! Run it with `cargo run --example summary`.
 
+use mlp::datasets::fashion_mnist::CLASS_NAMES;
 use mlp::prelude::*;
 
 network! {
@@ -15,20 +16,6 @@ network! {
         Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
     }
 }
-
-/// The ten classes of Fashion-MNIST, in label order.
-const CLASS_NAMES: [&str; 10] = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-];
 
 // Compile-time facts: this line fails to compile if the model outgrows 2 MiB.
 const _: () = assert!(FashionMlp::WEIGHT_BYTES <= 2 * 1024 * 1024);

@@ -7,6 +7,8 @@ use mlp::metrics::Metric;
 use mlp::optim::Sgd;
 use mlp::prelude::*;
 use mlp::train::Evaluate;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 network! {
     /// Eight classes, so that top-5 accuracy is not trivially 1.
@@ -18,34 +20,21 @@ network! {
     struct Regressor { Input[3] -> Dense<8, tanh> -> Dense<2> }
 }
 
-/// SplitMix64: deterministic test data without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    fn sym(&mut self) -> f32 {
-        2.0 * ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32) - 1.0
-    }
+/// The test data's generator: seeded, so every run sees the same data.
+fn rng(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed)
 }
 
 /// Noisy labels from the inputs: learnable, but not perfectly.
 fn classification(n: usize, seed: u64) -> (Vec<SVector<f32, 4>>, Vec<u8>) {
-    let mut rng = Rng(seed);
+    let mut rng = rng(seed);
     let x: Vec<SVector<f32, 4>> = (0..n)
-        .map(|_| SVector::<f32, 4>::from_fn(|_, _| rng.sym()))
+        .map(|_| SVector::<f32, 4>::from_fn(|_, _| rng.random_range(-1.0..1.0)))
         .collect();
     let y = x
         .iter()
         .map(|v| {
-            let noise = rng.sym() * 0.6;
+            let noise = rng.random_range(-1.0..1.0) * 0.6;
             (((v[0] + v[1] * 0.5 + noise + 2.0) * 2.0).clamp(0.0, 7.0)) as u8
         })
         .collect();
@@ -172,16 +161,16 @@ fn one_hot_targets_name_top_k_categorical() {
 
 /// Targets: a smooth function of the inputs plus noise.
 fn regression(n: usize, seed: u64) -> (Vec<SVector<f32, 3>>, Vec<SVector<f32, 2>>) {
-    let mut rng = Rng(seed);
+    let mut rng = rng(seed);
     let x: Vec<SVector<f32, 3>> = (0..n)
-        .map(|_| SVector::<f32, 3>::from_fn(|_, _| rng.sym()))
+        .map(|_| SVector::<f32, 3>::from_fn(|_, _| rng.random_range(-1.0..1.0)))
         .collect();
     let y = x
         .iter()
         .map(|v| {
             SVector::<f32, 2>::new(
-                v[0] * 2.0 - v[2] + rng.sym(),
-                v[1] * v[0] + 0.5 + rng.sym() * 2.0,
+                v[0] * 2.0 - v[2] + rng.random_range(-1.0..1.0),
+                v[1] * v[0] + 0.5 + rng.random_range(-1.0..1.0) * 2.0,
             )
         })
         .collect();

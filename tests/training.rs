@@ -12,6 +12,8 @@ use mlp::prelude::*;
 use mlp::train::{
     Callback, CallbackContext, CsvLogger, EarlyStopping, Evaluate, Logs, TerminateOnNaN,
 };
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 network! {
     /// One softmax layer: small enough to compute by hand.
@@ -40,27 +42,9 @@ network! {
     }
 }
 
-/// SplitMix64: deterministic test data without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
-    }
-
-    /// Uniform in [-1, 1).
-    fn sym(&mut self) -> f32 {
-        2.0 * self.unit() - 1.0
-    }
+/// The test data's generator: seeded, so every run sees the same data.
+fn rng(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed)
 }
 
 fn v2(a: f32, b: f32) -> SVector<f32, 2> {
@@ -69,7 +53,7 @@ fn v2(a: f32, b: f32) -> SVector<f32, 2> {
 
 /// Three clusters in 4-D with labels 0..3.
 fn clusters(n: usize, seed: u64) -> (Vec<SVector<f32, 4>>, Vec<u8>) {
-    let mut rng = Rng(seed);
+    let mut rng = rng(seed);
     let centres = [
         [1.0, 0.0, 0.0, 1.0],
         [0.0, 1.0, 1.0, 0.0],
@@ -80,7 +64,7 @@ fn clusters(n: usize, seed: u64) -> (Vec<SVector<f32, 4>>, Vec<u8>) {
     for i in 0..n {
         let c = i % 3;
         x.push(SVector::<f32, 4>::from_fn(|j, _| {
-            centres[c][j] + 0.6 * rng.sym()
+            centres[c][j] + 0.6 * rng.random_range(-1.0..1.0)
         }));
         y.push(c as u8);
     }
@@ -302,9 +286,15 @@ impl<O> TargetFor<Mse, O> for f32 {
 }
 
 fn regression_data(n: usize) -> (Vec<SVector<f32, 3>>, Vec<f32>) {
-    let mut rng = Rng(7);
+    let mut rng = rng(7);
     let x: Vec<SVector<f32, 3>> = (0..n)
-        .map(|_| SVector::<f32, 3>::new(rng.sym(), rng.sym(), rng.sym()))
+        .map(|_| {
+            SVector::<f32, 3>::new(
+                rng.random_range(-1.0..1.0),
+                rng.random_range(-1.0..1.0),
+                rng.random_range(-1.0..1.0),
+            )
+        })
         .collect();
     let y = x
         .iter()
@@ -334,16 +324,24 @@ fn linear_regression_recovers_its_coefficients() {
 /// `n` 28x28 images of 10 classes: each class a fixed random pattern, each
 /// sample its pattern plus uniform noise.
 fn synthetic_fashion(n: usize, seed: u64) -> (Vec<SMatrix<f32, 28, 28>>, Vec<u8>) {
-    let mut rng = Rng(1234);
+    let mut pixels = rng(1234);
     let patterns: Vec<SMatrix<f32, 28, 28>> = (0..10)
-        .map(|_| SMatrix::<f32, 28, 28>::from_fn(|_, _| if rng.unit() < 0.5 { 0.0 } else { 1.0 }))
+        .map(|_| {
+            SMatrix::<f32, 28, 28>::from_fn(|_, _| {
+                if pixels.random::<f32>() < 0.5 {
+                    0.0
+                } else {
+                    1.0
+                }
+            })
+        })
         .collect();
-    let mut rng = Rng(seed);
+    let mut rng = rng(seed);
     let mut x = Vec::with_capacity(n);
     let mut y = Vec::with_capacity(n);
     for _ in 0..n {
-        let c = (rng.next_u64() % 10) as usize;
-        x.push(patterns[c].map(|p| (0.35 * p + 0.65 * rng.unit()).clamp(0.0, 1.0)));
+        let c = (rng.random::<u64>() % 10) as usize;
+        x.push(patterns[c].map(|p| (0.35 * p + 0.65 * rng.random::<f32>()).clamp(0.0, 1.0)));
         y.push(c as u8);
     }
     (x, y)

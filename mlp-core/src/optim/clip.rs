@@ -13,6 +13,12 @@ pub struct Clipping {
 }
 
 impl Clipping {
+    /// Whether the clipping of a gradient depends on that gradient alone, so
+    /// that an update can run chunk by chunk: not with a global norm.
+    pub fn elementwise(&self) -> bool {
+        !matches!(self.global_clipnorm, Some(c) if c > 0.0)
+    }
+
     /// The clipped gradients of one step, as a function of each raw value
     /// (computes the global norm once).
     #[inline]

@@ -102,7 +102,7 @@ impl<S: LearningRateSchedule> Optimizer for RmsProp<S> {
     }
 
     fn elementwise(&self) -> bool {
-        self.clipping.global_clipnorm.is_none()
+        self.clipping.elementwise()
     }
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {

@@ -8,13 +8,25 @@ use crate::{Error, Result};
 /// Whether the monitored quantity should go down or up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Mode {
-    /// `max` if the name (without `val_`) contains `acc`, else `min`.
+    /// `max` if the monitored name contains `acc`, else `min`.
     #[default]
     Auto,
     /// Lower is better.
     Min,
     /// Higher is better.
     Max,
+}
+
+impl Mode {
+    /// [`Mode::Min`] or [`Mode::Max`] for the quantity named `monitor`:
+    /// [`Mode::Auto`] becomes `Max` if the name contains `acc`, else `Min`.
+    pub fn resolve(self, monitor: &str) -> Mode {
+        match self {
+            Mode::Auto if monitor.contains("acc") => Mode::Max,
+            Mode::Auto => Mode::Min,
+            m => m,
+        }
+    }
 }
 
 /// Stops training when a monitored value has stopped improving (Keras 3's
@@ -141,17 +153,7 @@ impl EarlyStopping {
 
     /// [`Mode::Min`] or [`Mode::Max`], resolving [`Mode::Auto`] by the name.
     pub fn resolved_mode(&self) -> Mode {
-        match self.mode {
-            Mode::Auto => {
-                let name = self.monitor.strip_prefix("val_").unwrap_or(&self.monitor);
-                if name.contains("acc") {
-                    Mode::Max
-                } else {
-                    Mode::Min
-                }
-            }
-            m => m,
-        }
+        self.mode.resolve(&self.monitor)
     }
 
     /// The epoch at which training was stopped, if it was.

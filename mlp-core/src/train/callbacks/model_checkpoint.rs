@@ -184,11 +184,7 @@ impl ModelCheckpoint {
     /// [`Mode::Min`] or [`Mode::Max`], resolving [`Mode::Auto`] by the
     /// monitored name: `Max` if it contains `acc`.
     pub fn resolved_mode(&self) -> Mode {
-        match self.mode {
-            Mode::Auto if self.monitor.contains("acc") => Mode::Max,
-            Mode::Auto => Mode::Min,
-            m => m,
-        }
+        self.mode.resolve(&self.monitor)
     }
 
     /// The path of a save at `epoch` (0-based) and `batch` (0-based, or
