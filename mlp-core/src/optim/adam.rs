@@ -1,5 +1,6 @@
 //! Adam.
 
+use super::clip::with_clip;
 use super::{Clipping, LearningRateSchedule, Optimizer};
 
 /// Keras's `Adam` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
@@ -120,24 +121,26 @@ impl<S: LearningRateSchedule> Optimizer for Adam<S> {
         let (m, rest) = state.split_at_mut(n.min(state.len()));
         let (v, v_hat) = rest.split_at_mut(n.min(rest.len()));
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
-        for (i, ((p, g), (m, v))) in params
-            .iter_mut()
-            .zip(grads)
-            .zip(m.iter_mut().zip(v.iter_mut()))
-            .enumerate()
-        {
-            let g = clip.apply(*g);
-            *m += (g - *m) * (1.0 - b1);
-            *v += (g * g - *v) * (1.0 - b2);
-            let mut denom = *v;
-            if self.amsgrad
-                && let Some(h) = v_hat.get_mut(i)
+        with_clip!(clip, |clip| {
+            for (i, ((p, g), (m, v))) in params
+                .iter_mut()
+                .zip(grads)
+                .zip(m.iter_mut().zip(v.iter_mut()))
+                .enumerate()
             {
-                *h = h.max(*v);
-                denom = *h;
+                let g = clip(*g);
+                *m += (g - *m) * (1.0 - b1);
+                *v += (g * g - *v) * (1.0 - b2);
+                let mut denom = *v;
+                if self.amsgrad
+                    && let Some(h) = v_hat.get_mut(i)
+                {
+                    *h = h.max(*v);
+                    denom = *h;
+                }
+                *p -= *m * alpha / (libm::sqrtf(denom) + eps);
             }
-            *p -= *m * alpha / (libm::sqrtf(denom) + eps);
-        }
+        })
     }
 
     fn learning_rate(&self, iteration: u64) -> f32 {

@@ -48,15 +48,34 @@ pub(crate) enum Clip {
     Value(f32),
 }
 
+/// Evaluates `$body` with `$clip` (a [`Clip`]) bound as the closure `$f`
+/// that clips one gradient, once per kind of clipping: each update loop is
+/// compiled without a branch on the kind inside it, so that it vectorises.
+macro_rules! with_clip {
+    ($clip:expr, |$f:ident| $body:expr) => {
+        match $clip {
+            $crate::optim::clip::Clip::None => {
+                let $f = |g: f32| g;
+                $body
+            }
+            $crate::optim::clip::Clip::Scale(s) => {
+                let $f = move |g: f32| g * s;
+                $body
+            }
+            $crate::optim::clip::Clip::Value(v) => {
+                let $f = move |g: f32| g.clamp(-v, v);
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_clip;
+
+#[cfg(test)]
 impl Clip {
     /// One clipped gradient.
-    #[inline]
-    pub(crate) fn apply(self, g: f32) -> f32 {
-        match self {
-            Self::None => g,
-            Self::Scale(s) => g * s,
-            Self::Value(v) => g.clamp(-v, v),
-        }
+    fn apply(self, g: f32) -> f32 {
+        with_clip!(self, |clip| clip(g))
     }
 }
 

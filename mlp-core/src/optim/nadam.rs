@@ -1,6 +1,7 @@
 //! Nadam: Adam with Nesterov momentum.
 
 use super::adam::one_minus_power;
+use super::clip::with_clip;
 use super::{Clipping, LearningRateSchedule, Optimizer};
 
 /// Keras's `Nadam` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
@@ -141,18 +142,20 @@ impl<S: LearningRateSchedule> Optimizer for Nadam<S> {
         let clip = self.clipping.prepare(grads);
         let (m, v) = state.split_at_mut(n.min(state.len()));
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
-        for ((p, g), (m, v)) in params
-            .iter_mut()
-            .zip(grads)
-            .zip(m.iter_mut().zip(v.iter_mut()))
-        {
-            let g = clip.apply(*g);
-            *m += (g - *m) * (1.0 - b1);
-            *v += (g * g - *v) * (1.0 - b2);
-            let m_hat = m_coef * *m + g_coef * g;
-            let v_hat = *v * v_coef;
-            *p -= m_hat * lr / (libm::sqrtf(v_hat) + eps);
-        }
+        with_clip!(clip, |clip| {
+            for ((p, g), (m, v)) in params
+                .iter_mut()
+                .zip(grads)
+                .zip(m.iter_mut().zip(v.iter_mut()))
+            {
+                let g = clip(*g);
+                *m += (g - *m) * (1.0 - b1);
+                *v += (g * g - *v) * (1.0 - b2);
+                let m_hat = m_coef * *m + g_coef * g;
+                let v_hat = *v * v_coef;
+                *p -= m_hat * lr / (libm::sqrtf(v_hat) + eps);
+            }
+        })
     }
 
     fn learning_rate(&self, iteration: u64) -> f32 {

@@ -1,5 +1,6 @@
 //! RMSprop.
 
+use super::clip::with_clip;
 use super::{Clipping, LearningRateSchedule, Optimizer};
 
 /// Keras's `RMSprop` (learning rate 0.001, rho 0.9, momentum 0, epsilon
@@ -118,25 +119,27 @@ impl<S: LearningRateSchedule> Optimizer for RmsProp<S> {
         };
         let average = if self.centered { rest } else { &mut [][..] };
         let (rho, eps) = (self.rho, self.epsilon);
-        for (i, ((p, g), v)) in params.iter_mut().zip(grads).zip(velocity).enumerate() {
-            let g = clip.apply(*g);
-            *v = rho * *v + (1.0 - rho) * g * g;
-            let denominator = match average.get_mut(i) {
-                Some(mg) => {
-                    *mg = rho * *mg + (1.0 - rho) * g;
-                    *v - *mg * *mg + eps
+        with_clip!(clip, |clip| {
+            for (i, ((p, g), v)) in params.iter_mut().zip(grads).zip(velocity).enumerate() {
+                let g = clip(*g);
+                *v = rho * *v + (1.0 - rho) * g * g;
+                let denominator = match average.get_mut(i) {
+                    Some(mg) => {
+                        *mg = rho * *mg + (1.0 - rho) * g;
+                        *v - *mg * *mg + eps
+                    }
+                    None => *v + eps,
+                };
+                let increment = lr * g / libm::sqrtf(denominator);
+                match momentum.get_mut(i) {
+                    Some(mom) => {
+                        *mom = self.momentum * *mom + increment;
+                        *p -= *mom;
+                    }
+                    None => *p -= increment,
                 }
-                None => *v + eps,
-            };
-            let increment = lr * g / libm::sqrtf(denominator);
-            match momentum.get_mut(i) {
-                Some(mom) => {
-                    *mom = self.momentum * *mom + increment;
-                    *p -= *mom;
-                }
-                None => *p -= increment,
             }
-        }
+        })
     }
 
     fn learning_rate(&self, iteration: u64) -> f32 {

@@ -1,5 +1,6 @@
 //! Stochastic gradient descent, with optional momentum and Nesterov momentum.
 
+use super::clip::with_clip;
 use super::{Clipping, LearningRateSchedule, Optimizer};
 
 /// Keras's `SGD` (learning rate 0.01, momentum 0, no Nesterov by default).
@@ -82,24 +83,26 @@ impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
         let lr = self.learning_rate.rate(iteration);
-        let clip = self.clipping.prepare(grads);
-        if self.momentum == 0.0 {
-            for (p, g) in params.iter_mut().zip(grads) {
-                *p -= clip.apply(*g) * lr;
+        with_clip!(self.clipping.prepare(grads), |clip| {
+            if self.momentum == 0.0 {
+                for (p, g) in params.iter_mut().zip(grads) {
+                    *p -= clip(*g) * lr;
+                }
+                return;
             }
-            return;
-        }
-        debug_assert_eq!(state.len(), params.len(), "SGD with momentum: one slot");
-        let m = self.momentum;
-        for ((p, g), v) in params.iter_mut().zip(grads).zip(state.iter_mut()) {
-            let g = clip.apply(*g);
-            *v = *v * m - g * lr;
-            if self.nesterov {
-                *p += *v * m - g * lr;
-            } else {
-                *p += *v;
+            debug_assert_eq!(state.len(), params.len(), "SGD with momentum: one slot");
+            let m = self.momentum;
+            let nesterov = self.nesterov;
+            for ((p, g), v) in params.iter_mut().zip(grads).zip(state.iter_mut()) {
+                let g = clip(*g);
+                *v = *v * m - g * lr;
+                if nesterov {
+                    *p += *v * m - g * lr;
+                } else {
+                    *p += *v;
+                }
             }
-        }
+        })
     }
 
     fn learning_rate(&self, iteration: u64) -> f32 {
