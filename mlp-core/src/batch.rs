@@ -27,6 +27,7 @@ use crate::layer::LayerKind;
 use crate::network::Network;
 use crate::pool::{Pool, split};
 use crate::sample::Sample;
+use core::ops::Range;
 use core::sync::atomic::{AtomicBool, Ordering};
 use std::vec;
 use std::vec::Vec;
@@ -95,9 +96,74 @@ impl Shared {
     }
 }
 
+/// What [`Workspace::backward_sgd`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backward {
+    /// Some gradient is not finite; the parameters are untouched.
+    NotFinite,
+    /// Every gradient is finite and in `grads`; nothing was applied.
+    Computed,
+    /// Every gradient is finite and the whole step was applied: the first
+    /// Dense layer's kernel inside the product of its gradient (which was
+    /// not written to `grads`), every other parameter from `grads`.
+    Applied,
+}
+
+/// `w -= g · rate` (as [`crate::optim::Sgd`] computes it) on the biases of
+/// units `rows` of `layer`, and on their kernel columns too if `kernel`.
+///
+/// # Safety
+/// `params` and `grads` hold the network's parameters and gradients, and no
+/// other thread touches these units' meanwhile.
+unsafe fn step_rows(
+    params: Shared,
+    grads: Shared,
+    layer: DenseShape,
+    rows: Range<usize>,
+    rate: f32,
+    kernel: bool,
+) {
+    let bias = layer.offset + layer.inputs * layer.units;
+    let columns = if kernel {
+        layer.offset + rows.start * layer.inputs..layer.offset + rows.end * layer.inputs
+    } else {
+        0..0
+    };
+    for r in [bias + rows.start..bias + rows.end, columns] {
+        // SAFETY: the caller's contract; `r` lies within both buffers.
+        unsafe {
+            let w = std::slice::from_raw_parts_mut(params.ptr().add(r.start), r.len());
+            let g = std::slice::from_raw_parts(grads.ptr().add(r.start), r.len());
+            for (w, g) in w.iter_mut().zip(g) {
+                *w -= g * rate;
+            }
+        }
+    }
+}
+
+/// Whether `w - rate · g` is finite for every finite weight `w` and every
+/// gradient `g` of a first layer with `n` rows of `delta` and `input`: see
+/// [`Workspace::backward_sgd`]. NaN anywhere fails every comparison.
+fn step_stays_finite(rate: f32, n: usize, delta: &[f32], input: &[f32]) -> bool {
+    let (d, x) = (
+        f64::from(kernels::max_abs(delta)),
+        f64::from(kernels::max_abs(input)),
+    );
+    if d.is_nan() || x.is_nan() {
+        return false;
+    }
+    let bound = n as f64 * d * x.max(1.0) * 1.01;
+    bound < f64::from(f32::MAX) && f64::from(rate).abs() * bound < 2f64.powi(103)
+}
+
 /// Products smaller than this many multiply-adds run on one thread: handing
 /// them to another costs more than it saves.
 const PARALLEL_MIN_MACS: usize = 1 << 19;
+
+/// How many of `threads` a product of `macs` multiply-adds is split over.
+fn parts_for(threads: usize, macs: usize) -> usize {
+    if macs < PARALLEL_MIN_MACS { 1 } else { threads }
+}
 
 /// Parameters per chunk of [`Workspace::update_chunks`].
 pub const UPDATE_CHUNK: usize = 1 << 15;
@@ -172,11 +238,52 @@ impl Workspace {
 
     /// How many threads a product of `macs` multiply-adds is split over.
     fn parts(&self, macs: usize) -> usize {
-        if macs < PARALLEL_MIN_MACS {
-            1
+        parts_for(self.pool.threads(), macs)
+    }
+
+    /// How many threads share `items` pieces of work beside the products:
+    /// only where the products of a full batch are shared too (otherwise
+    /// the other threads are cold, and waking them costs more than it saves).
+    fn side_parts(&self, items: usize) -> usize {
+        let shared = self
+            .layers
+            .iter()
+            .any(|l| self.parts(self.capacity * l.inputs * l.units) > 1);
+        if shared {
+            self.pool.threads().min(items)
         } else {
-            self.pool.threads()
+            1
         }
+    }
+
+    /// Fills the input buffer with `n` samples (at most `capacity`):
+    /// `fill(rows, buffer)` writes samples `rows` into `buffer`, row-major.
+    /// Where the products are shared, so are the rows, and each thread's
+    /// copies land in its own cache (the training loop also asks it to fetch
+    /// the same rows of the next batch).
+    pub fn load_rows(&mut self, n: usize, fill: &(dyn Fn(Range<usize>, &mut [f32]) + Sync)) {
+        assert!(
+            n <= self.capacity,
+            "batch of {n} exceeds the workspace capacity {}",
+            self.capacity
+        );
+        let width = self.input.len() / self.capacity.max(1);
+        let parts = self.side_parts(n);
+        let input = Shared(self.input.as_mut_ptr());
+        self.pool.run_parts(parts, &|t| {
+            if t >= parts {
+                return;
+            }
+            let rows = split(n, parts, 1, t);
+            // SAFETY: the parts' rows are disjoint and within the buffer.
+            let buffer = unsafe {
+                std::slice::from_raw_parts_mut(
+                    input.ptr().add(rows.start * width),
+                    rows.len() * width,
+                )
+            };
+            fill(rows, buffer);
+        });
     }
 
     /// Runs the forward pass of the first `n` loaded samples; returns the
@@ -286,8 +393,64 @@ impl Workspace {
             params.len(),
             "gradients are laid out as the parameters"
         );
+        // SAFETY: without a rate nothing is written through the pointer.
+        let outcome =
+            unsafe { self.backward_impl(Shared(params.as_ptr().cast_mut()), n, grads, None) };
+        outcome != Backward::NotFinite
+    }
+
+    /// As [`Workspace::backward`], and applies a plain SGD step
+    /// `w -= rate · g` when every gradient is finite and the first Dense
+    /// layer's step provably stays finite. That layer's kernel then takes its
+    /// step inside the product of its gradient (see
+    /// [`kernels::gemm_nn_sub`]), so its gradient (most of the model's) is
+    /// never written, read back and checked; in the same pass each thread
+    /// steps the other parameters whose gradients it wrote, while they are
+    /// in its cache. The weights come out bit for bit as
+    /// [`Workspace::backward`] and then the step would leave them. Nothing
+    /// is written to `params` unless every gradient is finite; see
+    /// [`Backward`] for what is left to do.
+    ///
+    /// The proof, from values the engine has at hand: each kernel gradient is
+    /// a sum of `n` products, so `n · max|delta| · max(max|x|, 1)` (plus 1%
+    /// for rounding) bounds it and the bias gradient. If that bound is below
+    /// `f32::MAX` and `|rate|` times it below 2¹⁰³ (half the spacing of
+    /// floats just under `f32::MAX`), adding the step to a finite weight
+    /// cannot overflow. Otherwise (and for batches deeper than
+    /// [`kernels::ONE_PASS_DEPTH`]) nothing is folded.
+    pub fn backward_sgd(
+        &mut self,
+        params: &mut [f32],
+        n: usize,
+        grads: &mut [f32],
+        rate: f32,
+    ) -> Backward {
+        assert_eq!(
+            grads.len(),
+            params.len(),
+            "gradients are laid out as the parameters"
+        );
+        // SAFETY: `params` is borrowed exclusively.
+        unsafe { self.backward_impl(Shared(params.as_mut_ptr()), n, grads, Some(rate)) }
+    }
+
+    /// [`Workspace::backward`] and [`Workspace::backward_sgd`].
+    ///
+    /// # Safety
+    /// `params` points at the network's parameters, and, with a `rate`, may
+    /// be written through for the whole call.
+    unsafe fn backward_impl(
+        &mut self,
+        params: Shared,
+        n: usize,
+        grads: &mut [f32],
+        rate: Option<f32>,
+    ) -> Backward {
         let grads = Shared(grads.as_mut_ptr());
         let finite = AtomicBool::new(true);
+        let mut folded = false;
+        let threads = self.pool.threads();
+        let later_layers = self.layers.get(1..).unwrap_or_default();
         for l in (0..self.layers.len()).rev() {
             let layer = self.layers[l];
             let parts = self.parts(n * layer.inputs * layer.units);
@@ -298,6 +461,17 @@ impl Workspace {
             };
             let (lower, upper) = self.delta.split_at_mut(l);
             let delta: &[f32] = &upper[0][..n * layer.units];
+            let fold = match rate {
+                Some(rate) if l == 0 => {
+                    if !finite.load(Ordering::Relaxed) {
+                        // Nothing has been written to the parameters yet.
+                        return Backward::NotFinite;
+                    }
+                    (n <= kernels::ONE_PASS_DEPTH && step_stays_finite(rate, n, delta, input))
+                        .then_some(rate)
+                }
+                _ => None,
+            };
             let prev = l.checked_sub(1).map(|p| {
                 (
                     self.layers[p],
@@ -306,7 +480,18 @@ impl Workspace {
                     &self.a[p],
                 )
             });
-            let (inputs, units, kernel) = (layer.inputs, layer.units, layer.kernel(params));
+            let (inputs, units) = (layer.inputs, layer.units);
+            // The kernel is read only to propagate to a previous layer, so
+            // never the first layer's, which a folded step writes.
+            let kernel: &[f32] = if l > 0 {
+                // SAFETY: the layer's kernel lies within the parameters, and
+                // only the first layer's is ever written.
+                unsafe {
+                    std::slice::from_raw_parts(params.ptr().add(layer.offset), inputs * units)
+                }
+            } else {
+                &[]
+            };
             self.pool.run_parts(parts, &|t| {
                 if t >= parts {
                     return;
@@ -316,16 +501,27 @@ impl Workspace {
                 let rows = split(units, parts, 8, t);
                 if !rows.is_empty() {
                     // SAFETY: this thread owns the gradient of its units' kernel
-                    // columns and biases; `grads` has the parameters' length.
+                    // columns and biases, and with a folded step those kernel
+                    // columns; `grads` has the parameters' length.
                     unsafe {
                         // g[u, i] = Σ_r delta[r, u] · input[r, i].
-                        kernels::gemm_nn(
-                            Product::new(rows.len(), inputs, n),
+                        let product = Product::new(rows.len(), inputs, n);
+                        let (d, x) = (
                             Operand::col_major(&delta[rows.start..], units),
                             Operand::row_major(input, inputs),
-                            grads.ptr().add(layer.offset + rows.start * inputs),
-                            inputs,
                         );
+                        let at = layer.offset + rows.start * inputs;
+                        match fold {
+                            Some(rate) => kernels::gemm_nn_sub(
+                                rate,
+                                product,
+                                d,
+                                x,
+                                params.ptr().add(at),
+                                inputs,
+                            ),
+                            None => kernels::gemm_nn(product, d, x, grads.ptr().add(at), inputs),
+                        }
                         let gb = std::slice::from_raw_parts_mut(
                             grads.ptr().add(layer.offset + inputs * units + rows.start),
                             rows.len(),
@@ -336,12 +532,27 @@ impl Workspace {
                                 *g += d;
                             }
                         }
-                        let gk = std::slice::from_raw_parts(
-                            grads.ptr().add(layer.offset + rows.start * inputs),
-                            rows.len() * inputs,
-                        );
-                        if !(kernels::all_finite(gk) && kernels::all_finite(gb)) {
-                            finite.store(false, Ordering::Relaxed);
+                        if let Some(rate) = fold {
+                            // Finite by the bound that allowed the fold: this
+                            // thread's biases, then its share of every later
+                            // layer's step (the rows whose gradients it wrote).
+                            step_rows(params, grads, layer, rows.clone(), rate, false);
+                            for later in later_layers {
+                                let later_parts =
+                                    parts_for(threads, n * later.inputs * later.units);
+                                for p in (t..later_parts).step_by(parts) {
+                                    let rows = split(later.units, later_parts, 8, p);
+                                    step_rows(params, grads, *later, rows, rate, true);
+                                }
+                            }
+                        } else {
+                            let gk = std::slice::from_raw_parts(
+                                grads.ptr().add(at),
+                                rows.len() * inputs,
+                            );
+                            if !(kernels::all_finite(gk) && kernels::all_finite(gb)) {
+                                finite.store(false, Ordering::Relaxed);
+                            }
                         }
                     }
                 }
@@ -377,6 +588,7 @@ impl Workspace {
                     }
                 }
             });
+            folded |= fold.is_some();
             if l > 0 && self.layers[l - 1].activation == ActivationKind::Softmax {
                 let p = self.layers[l - 1];
                 let rows = self.delta[l - 1][..n * p.units].chunks_exact_mut(p.units);
@@ -388,7 +600,13 @@ impl Workspace {
                 }
             }
         }
-        finite.into_inner()
+        if folded {
+            Backward::Applied
+        } else if finite.into_inner() {
+            Backward::Computed
+        } else {
+            Backward::NotFinite
+        }
     }
 
     /// Applies `update(params, grads, state)` to the parameters in chunks of
@@ -418,17 +636,7 @@ impl Workspace {
         );
         let len = params.len();
         let chunks = len.div_ceil(UPDATE_CHUNK);
-        // Only where the products of a batch are shared too: otherwise the
-        // other threads are cold, and waking them costs more than it saves.
-        let shared = self
-            .layers
-            .iter()
-            .any(|l| self.parts(self.capacity * l.inputs * l.units) > 1);
-        let parts = if shared {
-            self.pool.threads().min(chunks)
-        } else {
-            1
-        };
+        let parts = self.side_parts(chunks);
         let (p, s) = (Shared(params.as_mut_ptr()), Shared(state.as_mut_ptr()));
         self.pool.run_parts(parts, &|t| {
             if t >= parts {

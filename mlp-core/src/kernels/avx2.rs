@@ -5,10 +5,8 @@
 use super::{Operand, Product};
 use core::arch::x86_64::*;
 
-/// Depth of one block of the shared dimension. Measured on the book's model
-/// (784 inputs): one block over the whole depth beats blocks of 256 (fewer
-/// partial sums to reduce and write back), so only wider layers are cut.
-const KC: usize = 1024;
+/// Depth of one block of the shared dimension ([`super::ONE_PASS_DEPTH`]).
+const KC: usize = super::ONE_PASS_DEPTH;
 /// Rows of the left operand per block, a multiple of both tiles' row counts
 /// (4 and 6): a block of samples stays in cache while every unit's weights
 /// stream past it.
@@ -263,4 +261,23 @@ pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
                 (4, 1), (4, 2), (5, 1), (5, 2), (6, 1), (6, 2));
         }
     });
+}
+
+/// See [`super::gemm_nn_sub`].
+///
+/// # Safety
+/// As [`super::gemm_nn_sub`], and the processor has AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn gemm_nn_sub(rate: f32, p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+    // Within one depth block each tile's sums are complete before its
+    // epilogue computes `old + (-rate) · sum`: the same two roundings as
+    // `g = sum`, then `c -= g · rate`.
+    debug_assert!(p.k <= KC);
+    let p = Product {
+        alpha: -rate,
+        beta: 1.0,
+        ..p
+    };
+    // SAFETY: the caller's contract.
+    unsafe { gemm_nn(p, a, b, c, ldc) }
 }

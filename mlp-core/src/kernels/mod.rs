@@ -132,6 +132,10 @@ impl Operand {
 /// The signature every implementation of a product shares.
 type Kernel = unsafe fn(Product, Operand, Operand, *mut f32, usize);
 
+/// The signature of [`gemm_nn_sub`]'s implementations.
+#[cfg(all(test, feature = "std"))]
+type SubKernel = unsafe fn(f32, Product, Operand, Operand, *mut f32, usize);
+
 /// Runs product `p` on the AVX2/FMA kernel where the processor has it, else
 /// on the portable one, after the cases with nothing to sum.
 ///
@@ -212,6 +216,42 @@ pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
     unsafe { dispatch(p, a, b, c, ldc, portable::gemm_nn, avx2) }
 }
 
+/// Products no deeper than this sum each output element in one pass (a
+/// deeper one is cut into blocks of this depth, whose partial sums are added
+/// to the output one after another). Measured on the book's model (784
+/// inputs): one block over the whole depth beats blocks of 256 (fewer partial
+/// sums to reduce and write back), so only wider layers are cut.
+pub const ONE_PASS_DEPTH: usize = 1024;
+
+/// `c[i·ldc + j] -= rate · Σ_p a(i, p) · b(p, j)` with `b`'s rows contiguous:
+/// a plain SGD step folded into the product of its gradient (`deltaᵀ · x`),
+/// whose sums then go from registers to the weights and never to memory.
+/// Each sum is complete before it is scaled and subtracted, so the weights
+/// come out bit for bit as [`gemm_nn`] into a buffer `g` followed by
+/// `c -= g · rate` would leave them.
+///
+/// # Safety
+/// As [`gemm_nn`], and `p.k <= ONE_PASS_DEPTH` (`p.alpha` and `p.beta` are
+/// not read).
+pub unsafe fn gemm_nn_sub(rate: f32, p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+    debug_assert!(b.cs == 1, "gemm_nn_sub reads rows of b");
+    assert!(
+        p.k <= ONE_PASS_DEPTH,
+        "gemm_nn_sub: a depth of {} exceeds {ONE_PASS_DEPTH}",
+        p.k
+    );
+    if p.m == 0 || p.n == 0 || p.k == 0 {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        // SAFETY: the caller's contract, and the processor has AVX2 and FMA.
+        return unsafe { avx2::gemm_nn_sub(rate, p, a, b, c, ldc) };
+    }
+    // SAFETY: the caller's contract.
+    unsafe { portable::gemm_nn_sub(rate, p, a, b, c, ldc) }
+}
+
 /// `out[u] += Σ_i kernel[u * inputs + i] * x[i]` for every unit `u`: one
 /// sample through a Dense kernel stored column-major `inputs x units`.
 ///
@@ -271,6 +311,42 @@ pub fn all_finite(values: &[f32]) -> bool {
     all_finite_lanes(values)
 }
 
+/// The largest magnitude among `values` (0 for none), or NaN if any is NaN
+/// (the magnitudes are compared as integers, where NaN sorts above
+/// infinity). Like [`all_finite`], on AVX2 where present.
+pub fn max_abs(values: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        // SAFETY: the processor has AVX2.
+        return unsafe { max_abs_avx2(values) };
+    }
+    max_abs_lanes(values)
+}
+
+/// [`max_abs`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn max_abs_avx2(values: &[f32]) -> f32 {
+    max_abs_lanes(values)
+}
+
+/// [`max_abs`]'s body, for the compiler to vectorise at each target.
+#[inline(always)]
+fn max_abs_lanes(values: &[f32]) -> f32 {
+    const MAGNITUDE: u32 = 0x7fff_ffff;
+    let mut lanes = [0_u32; 32];
+    let (chunks, rest) = values.as_chunks::<32>();
+    for c in chunks {
+        for (l, v) in lanes.iter_mut().zip(c) {
+            *l = (*l).max(v.to_bits() & MAGNITUDE);
+        }
+    }
+    for v in rest {
+        lanes[0] = lanes[0].max(v.to_bits() & MAGNITUDE);
+    }
+    f32::from_bits(lanes.into_iter().max().unwrap_or(0))
+}
+
 /// [`all_finite`] compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
@@ -314,6 +390,23 @@ mod tests {
             }
         }
         assert!(all_finite(&v[..0]));
+    }
+
+    #[test]
+    fn max_abs_finds_the_largest_magnitude_and_any_nan() {
+        assert_eq!(max_abs(&[]), 0.0);
+        let mut v: Vec<f32> = (0..77).map(|i| (i as f32 - 40.0) / 8.0).collect();
+        assert_eq!(max_abs(&v), 5.0);
+        assert_eq!(max_abs_lanes(&v), 5.0);
+        for i in [0, 31, 32, 76] {
+            v[i] = -7.5;
+            assert_eq!(max_abs(&v), 7.5);
+            v[i] = f32::NEG_INFINITY;
+            assert_eq!(max_abs(&v), f32::INFINITY);
+            v[i] = f32::NAN;
+            assert!(max_abs(&v).is_nan() && max_abs_lanes(&v).is_nan());
+            v[i] = 0.0;
+        }
     }
 
     /// Deterministic values in [-1, 1].
@@ -488,6 +581,80 @@ mod tests {
         // SAFETY: as above.
         unsafe { gemm_nn(Product::new(2, 2, 0), none, none, c.as_mut_ptr(), 2) };
         assert_eq!(c, [0.0; 4]);
+    }
+
+    /// Checks that `gemm_nn_sub` leaves `c` bit for bit as `gemm_nn` into a
+    /// buffer followed by `c -= g * rate` does, on each implementation.
+    fn check_sub(m: usize, n: usize, k: usize, pad: usize, rate: f32) {
+        let (acs, ldb, ldc) = (m + pad, n + pad, n + pad);
+        let a = values(acs * k, 8);
+        let b = values(k * ldb, 9);
+        let c0 = values(m * ldc, 10);
+        let a_op = Operand {
+            ptr: a.as_ptr(),
+            rs: 1,
+            cs: acs,
+        };
+        let b_op = Operand::row_major(&b, ldb);
+        for imp in implementations() {
+            let (nn, sub): (Kernel, SubKernel) = match imp {
+                "portable" => (portable::gemm_nn, portable::gemm_nn_sub),
+                #[cfg(target_arch = "x86_64")]
+                _ => (avx2::gemm_nn, avx2::gemm_nn_sub),
+                #[cfg(not(target_arch = "x86_64"))]
+                _ => unreachable!(),
+            };
+            let mut g = vec![f32::NAN; m * ldc];
+            let mut c = c0.clone();
+            // SAFETY: every buffer is sized for its strides above, and
+            // `implementations` checked the processor.
+            unsafe {
+                nn(Product::new(m, n, k), a_op, b_op, g.as_mut_ptr(), ldc);
+                sub(rate, Product::new(m, n, k), a_op, b_op, c.as_mut_ptr(), ldc);
+            }
+            for i in 0..m {
+                for j in 0..ldc {
+                    let at = i * ldc + j;
+                    let want = if j < n { c0[at] - g[at] * rate } else { c0[at] };
+                    assert_eq!(
+                        c[at].to_bits(),
+                        want.to_bits(),
+                        "{imp} m {m} n {n} k {k} at ({i}, {j}): {} vs {want}",
+                        c[at]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_folded_sgd_step_equals_the_product_then_the_step() {
+        for m in [1, 5, 6, 7, 13] {
+            for n in [1, 8, 9, 16, 17, 70, 130] {
+                for k in [1, 8, 32, 1024] {
+                    check_sub(m, n, k, 1, 0.01);
+                }
+            }
+        }
+        check_sub(61, 20, 32, 2, 1.5);
+    }
+
+    #[test]
+    #[should_panic(expected = "gemm_nn_sub: a depth of 1025 exceeds 1024")]
+    fn a_folded_step_is_one_pass_only() {
+        let mut c = [0.0_f32];
+        let zeros = [0.0_f32; 1025];
+        // SAFETY: refused before anything is read.
+        unsafe {
+            gemm_nn_sub(
+                0.1,
+                Product::new(1, 1, 1025),
+                Operand::col_major(&zeros, 1),
+                Operand::row_major(&zeros, 1),
+                c.as_mut_ptr(),
+                1,
+            )
+        };
     }
 
     proptest! {

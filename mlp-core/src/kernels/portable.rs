@@ -78,3 +78,35 @@ pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
         }
     }
 }
+
+/// Columns of one pass of [`gemm_nn_sub`]: their sums live on the stack.
+const SUB_COLUMNS: usize = 64;
+
+/// See [`super::gemm_nn_sub`]: each row's sums accumulate in a stack buffer,
+/// in the order [`gemm_nn`] adds them, before they are applied.
+///
+/// # Safety
+/// As [`super::gemm_nn_sub`].
+pub unsafe fn gemm_nn_sub(rate: f32, p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+    for i in 0..p.m {
+        for j0 in (0..p.n).step_by(SUB_COLUMNS) {
+            let width = SUB_COLUMNS.min(p.n - j0);
+            let mut sums = [0.0_f32; SUB_COLUMNS];
+            let sums = &mut sums[..width];
+            // SAFETY: as in `gemm_nn`, for columns `j0..j0 + width`.
+            unsafe {
+                for q in 0..p.k {
+                    let s = *a.ptr.add(i * a.rs + q * a.cs);
+                    let b = core::slice::from_raw_parts(b.ptr.add(q * b.rs + j0), width);
+                    for (v, w) in sums.iter_mut().zip(b) {
+                        *v += s * w;
+                    }
+                }
+                let row = core::slice::from_raw_parts_mut(c.add(i * ldc + j0), width);
+                for (c, g) in row.iter_mut().zip(sums.iter()) {
+                    *c -= g * rate;
+                }
+            }
+        }
+    }
+}

@@ -19,6 +19,11 @@ impl Clipping {
         !matches!(self.global_clipnorm, Some(c) if c > 0.0)
     }
 
+    /// Whether no gradient is ever clipped.
+    pub(crate) fn is_off(&self) -> bool {
+        matches!(self.prepare(&[]), Clip::None)
+    }
+
     /// The clipped gradients of one step, as a function of each raw value
     /// (computes the global norm once).
     #[inline]

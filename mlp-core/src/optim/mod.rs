@@ -65,6 +65,16 @@ pub trait Optimizer: Send + Sync + core::fmt::Debug {
 
     /// The learning rate at `iteration` (after its schedule).
     fn learning_rate(&self, iteration: u64) -> f32;
+
+    /// `Some(rate)` if the step at `iteration` is exactly `w -= rate · g` for
+    /// every parameter (no state, no clipping): the batch engine may then fold
+    /// the step into the product of the gradient (see
+    /// [`crate::batch::Workspace::backward_sgd`]), with the same result.
+    /// `None` by default.
+    fn plain_rate(&self, iteration: u64) -> Option<f32> {
+        let _ = iteration;
+        None
+    }
 }
 
 /// Reference trajectories of `w = [1, 2]` under fixed gradients: "hand"

@@ -108,6 +108,10 @@ impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
     fn learning_rate(&self, iteration: u64) -> f32 {
         self.learning_rate.rate(iteration)
     }
+
+    fn plain_rate(&self, iteration: u64) -> Option<f32> {
+        (self.momentum == 0.0 && self.clipping.is_off()).then(|| self.learning_rate.rate(iteration))
+    }
 }
 
 #[cfg(test)]

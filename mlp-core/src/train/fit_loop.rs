@@ -8,7 +8,7 @@ use super::progress::Progress;
 use super::tracker::Tracker;
 use super::weighting::{check_sample_weight, class_weight_table, sample_weight_of};
 use super::{Logs, Trainer};
-use crate::batch::Workspace;
+use crate::batch::{Backward, Workspace};
 use crate::history::{History, HistoryParams};
 use crate::loss::{Loss, TargetFor};
 use crate::network::Network;
@@ -312,14 +312,21 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
     ) -> core::result::Result<(), Divergence> {
         let n = idx.len();
         let k = N::OUTPUT_SIZE;
-        for (row, &i) in ws.input_mut(n).chunks_exact_mut(N::INPUT_SIZE).zip(idx) {
-            data.x[i].write_row_major(row);
-        }
-        // The shuffled samples are scattered over the data set: fetching the
-        // next batch's while this one computes hides the memory latency.
-        for &i in next {
-            crate::kernels::prefetch(&data.x[i]);
-        }
+        let x = data.x;
+        ws.load_rows(n, &|rows, buffer| {
+            for (row, &i) in buffer
+                .chunks_exact_mut(N::INPUT_SIZE)
+                .zip(&idx[rows.clone()])
+            {
+                x[i].write_row_major(row);
+            }
+            // The shuffled samples are scattered over the data set: fetching
+            // the next batch's (the rows this thread will copy) while this
+            // one computes hides the memory latency.
+            for &i in &next[rows.start.min(next.len())..rows.end.min(next.len())] {
+                crate::kernels::prefetch(&x[i]);
+            }
+        });
         ws.forward(self.model.params(), n);
         let (z, a, delta) = ws.output_and_delta(n);
         let mut sum = 0.0;
@@ -344,30 +351,40 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 value: batch_loss,
             });
         }
-        if !ws.backward(self.model.params(), n, &mut self.grads) {
-            return Err(Divergence {
-                quantity: "gradient",
-                value: batch_loss,
-            });
-        }
         let (optimizer, iteration) = (&self.optimizer, self.iterations);
-        if optimizer.elementwise() {
+        // Plain SGD takes its step inside the backward pass.
+        let rate = optimizer
+            .elementwise()
+            .then(|| optimizer.plain_rate(iteration))
+            .flatten();
+        let outcome = match rate {
+            Some(rate) => ws.backward_sgd(self.model.params_mut(), n, &mut self.grads, rate),
+            None if ws.backward(self.model.params(), n, &mut self.grads) => Backward::Computed,
+            None => Backward::NotFinite,
+        };
+        match outcome {
+            Backward::Applied => {}
+            Backward::NotFinite => {
+                return Err(Divergence {
+                    quantity: "gradient",
+                    value: batch_loss,
+                });
+            }
             // One chunk of parameters per thread; the state is laid out chunk
             // by chunk, as `update_chunks` documents, for a given thread count.
-            ws.update_chunks(
+            Backward::Computed if optimizer.elementwise() => ws.update_chunks(
                 self.model.params_mut(),
                 &self.grads,
                 &mut self.optimizer_state,
                 optimizer.slots(),
                 &|p, g, s| optimizer.step(p, g, s, iteration),
-            );
-        } else {
-            optimizer.step(
+            ),
+            Backward::Computed => optimizer.step(
                 self.model.params_mut(),
                 &self.grads,
                 &mut self.optimizer_state,
                 iteration,
-            );
+            ),
         }
         self.iterations += 1;
         Ok(())
