@@ -32,7 +32,7 @@ impl<const R: usize, const C: usize> Flatten<R, C> {
         let src = x.as_slice();
         let out = &mut out[..R * C];
         #[cfg(target_arch = "x86_64")]
-        if R % 4 == 0 && C % 4 == 0 {
+        if R.is_multiple_of(4) && C.is_multiple_of(4) {
             // SAFETY: both slices hold R * C values, and R and C are
             // multiples of 4.
             unsafe { transpose_4x4_blocks::<R, C>(src, out) };
@@ -57,7 +57,9 @@ impl<const R: usize, const C: usize> Flatten<R, C> {
 #[inline]
 unsafe fn transpose_4x4_blocks<const R: usize, const C: usize>(src: &[f32], out: &mut [f32]) {
     use core::arch::x86_64::*;
-    debug_assert!(src.len() >= R * C && out.len() >= R * C && R % 4 == 0 && C % 4 == 0);
+    debug_assert!(
+        src.len() >= R * C && out.len() >= R * C && R.is_multiple_of(4) && C.is_multiple_of(4)
+    );
     let (src, out) = (src.as_ptr(), out.as_mut_ptr());
     for j in (0..C).step_by(4) {
         for i in (0..R).step_by(4) {
