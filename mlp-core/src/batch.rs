@@ -28,7 +28,7 @@ use crate::network::Network;
 use crate::pool::{Pool, split};
 use crate::sample::Sample;
 use core::ops::Range;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::vec;
 use std::vec::Vec;
 
@@ -142,13 +142,11 @@ unsafe fn step_rows(
 }
 
 /// Whether `w - rate · g` is finite for every finite weight `w` and every
-/// gradient `g` of a first layer with `n` rows of `delta` and `input`: see
+/// gradient `g` of a first layer over `n` samples whose delta and input are
+/// at most `delta_max` and `x_max` in magnitude: see
 /// [`Workspace::backward_sgd`]. NaN anywhere fails every comparison.
-fn step_stays_finite(rate: f32, n: usize, delta: &[f32], input: &[f32]) -> bool {
-    let (d, x) = (
-        f64::from(kernels::max_abs(delta)),
-        f64::from(kernels::max_abs(input)),
-    );
+fn step_stays_finite(rate: f32, n: usize, delta_max: f32, x_max: f32) -> bool {
+    let (d, x) = (f64::from(delta_max), f64::from(x_max));
     if d.is_nan() || x.is_nan() {
         return false;
     }
@@ -182,6 +180,11 @@ pub struct Workspace {
     a: Vec<Vec<f32>>,
     /// dL/dz per Dense layer (the last one is written by the loss).
     delta: Vec<Vec<f32>>,
+    /// The largest magnitude among the first `.0` input rows, as
+    /// [`Workspace::load_rows`] measured it while they were in cache (for
+    /// [`Workspace::backward_sgd`]'s bound); `None` once the input may have
+    /// changed.
+    input_max: Option<(usize, f32)>,
     pool: Pool,
 }
 
@@ -203,6 +206,7 @@ impl Workspace {
             a: layers.iter().map(per_layer).collect(),
             delta: layers.iter().map(per_layer).collect(),
             layers,
+            input_max: None,
             pool: Pool::new(threads),
         }
     }
@@ -224,6 +228,7 @@ impl Workspace {
 
     /// The input buffer for `n` samples (row-major, one row per sample).
     pub fn input_mut(&mut self, n: usize) -> &mut [f32] {
+        self.input_max = None;
         let width = self.input.len() / self.capacity.max(1);
         &mut self.input[..n * width]
     }
@@ -270,6 +275,7 @@ impl Workspace {
         let width = self.input.len() / self.capacity.max(1);
         let parts = self.side_parts(n);
         let input = Shared(self.input.as_mut_ptr());
+        let max = AtomicU32::new(0);
         self.pool.run_parts(parts, &|t| {
             if t >= parts {
                 return;
@@ -283,7 +289,9 @@ impl Workspace {
                 )
             };
             fill(rows, buffer);
+            max.fetch_max(kernels::max_abs(buffer).to_bits(), Ordering::Relaxed);
         });
+        self.input_max = Some((n, f32::from_bits(max.into_inner())));
     }
 
     /// Runs the forward pass of the first `n` loaded samples; returns the
@@ -449,6 +457,10 @@ impl Workspace {
         let grads = Shared(grads.as_mut_ptr());
         let finite = AtomicBool::new(true);
         let mut folded = false;
+        // max|delta| of the first layer, measured by the threads that write
+        // it (while it is in their caches) when a step may be folded.
+        let first_delta_max = AtomicU32::new(0);
+        let mut first_delta_measured = false;
         let threads = self.pool.threads();
         let later_layers = self.layers.get(1..).unwrap_or_default();
         for l in (0..self.layers.len()).rev() {
@@ -467,11 +479,24 @@ impl Workspace {
                         // Nothing has been written to the parameters yet.
                         return Backward::NotFinite;
                     }
-                    (n <= kernels::ONE_PASS_DEPTH && step_stays_finite(rate, n, delta, input))
+                    let x_max = match self.input_max {
+                        Some((rows, max)) if rows >= n => max,
+                        _ => kernels::max_abs(input),
+                    };
+                    let delta_max = if first_delta_measured {
+                        f32::from_bits(first_delta_max.load(Ordering::Relaxed))
+                    } else {
+                        kernels::max_abs(delta)
+                    };
+                    (n <= kernels::ONE_PASS_DEPTH && step_stays_finite(rate, n, delta_max, x_max))
                         .then_some(rate)
                 }
                 _ => None,
             };
+            // This phase writes the first layer's delta, unless a softmax
+            // (whose backward needs whole rows) finishes it afterwards.
+            let measure_delta =
+                rate.is_some() && l == 1 && self.layers[0].activation != ActivationKind::Softmax;
             let prev = l.checked_sub(1).map(|p| {
                 (
                     self.layers[p],
@@ -575,6 +600,7 @@ impl Workspace {
                             inputs,
                         );
                         if prev.activation != ActivationKind::Softmax {
+                            let mut max = 0_u32;
                             for r in 0..n {
                                 let off = r * inputs + cols.start;
                                 let g = std::slice::from_raw_parts_mut(da.ptr().add(off), width);
@@ -583,12 +609,17 @@ impl Workspace {
                                     &a[off..off + width],
                                     g,
                                 );
+                                if measure_delta {
+                                    max = max.max(kernels::max_abs(g).to_bits());
+                                }
                             }
+                            first_delta_max.fetch_max(max, Ordering::Relaxed);
                         }
                     }
                 }
             });
             folded |= fold.is_some();
+            first_delta_measured |= measure_delta;
             if l > 0 && self.layers[l - 1].activation == ActivationKind::Softmax {
                 let p = self.layers[l - 1];
                 let rows = self.delta[l - 1][..n * p.units].chunks_exact_mut(p.units);
