@@ -319,7 +319,7 @@ impl Workspace {
                 if t >= parts {
                     return;
                 }
-                let cols = split(units, parts, 8, t);
+                let cols = split(units, parts, 1, t);
                 if cols.is_empty() {
                     return;
                 }
