@@ -3,8 +3,9 @@
 //! pool's), made during the whole second epoch (from the first batch's start
 //! to the last batch's end: gathering, forward, loss, backward, optimizer
 //! step, metrics, logs, callbacks, progress), once for a small network on
-//! one thread and once for the book's model with its products shared by two
-//! threads.
+//! one thread (SGD with momentum: an update apart, on optimizer state) and
+//! once for the book's model with its products shared by two threads (plain
+//! SGD, folded into the backward pass).
 
 use mlp::loss::SparseCategoricalCrossentropy;
 use mlp::metrics::Metric;
@@ -140,9 +141,10 @@ fn small_network_with_weights_and_validation() {
     let steps = 400_usize.div_ceil(32); // validation_split 0.2 leaves 400
     let mut window = Window::new(steps);
     let mut model = Net::new(1);
+    // With momentum: the update runs apart from the backward pass, on state.
     let mut trainer = model.compile(
         SparseCategoricalCrossentropy,
-        Sgd::new(0.05),
+        Sgd::new(0.05).momentum(0.9),
         [Metric::Accuracy],
     );
     let options = Fit::epochs(3)
@@ -171,6 +173,7 @@ fn books_model_on_two_threads() {
     let steps = n.div_ceil(32);
     let mut window = Window::new(steps);
     let mut model = BookMlp::new(42);
+    // Plain SGD: the step is folded into the backward pass.
     let mut trainer = model.compile(
         SparseCategoricalCrossentropy,
         Sgd::new(0.01),

@@ -43,6 +43,8 @@ struct Shared {
     /// Parts of the current phase finished so far.
     done: AtomicUsize,
     sleeping: AtomicUsize,
+    /// Workers that have started running their loop.
+    started: AtomicUsize,
     panicked: AtomicBool,
     shutdown: AtomicBool,
     /// The current phase's job; written by `run_parts` before `phase` moves
@@ -131,12 +133,15 @@ impl std::fmt::Debug for Pool {
 
 impl Pool {
     /// A pool of `threads` (at least 1; the calling thread is one of them).
+    /// Returns once every worker is running, so that what a new thread
+    /// allocates as it starts is allocated here, not during later work.
     pub fn new(threads: usize) -> Self {
         let threads = threads.clamp(1, PART_MASK as usize);
         let shared = Arc::new(Shared {
             phase: AtomicU64::new(0),
             done: AtomicUsize::new(0),
             sleeping: AtomicUsize::new(0),
+            started: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
             job: UnsafeCell::new(None),
@@ -152,6 +157,11 @@ impl Pool {
                     .expect("spawning a worker thread")
             })
             .collect();
+        // Whatever a new thread allocates as it starts (the standard library's
+        // own set-up) happens now, not later inside a training step.
+        while shared.started.load(Ordering::SeqCst) + 1 < threads {
+            std::thread::yield_now();
+        }
         Self {
             shared,
             workers,
@@ -224,6 +234,7 @@ impl Pool {
 }
 
 fn worker(shared: &Shared) {
+    shared.started.fetch_add(1, Ordering::SeqCst);
     let mut seen = 0;
     loop {
         // Wait for the next phase: spin, then yield, then sleep.

@@ -56,6 +56,9 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
     /// [`TerminateOnNaN`](super::TerminateOnNaN) stops training first, which
     /// makes it end normally).
     ///
+    /// Plain SGD (no momentum, no clipping) takes its step inside the
+    /// backward pass ([`Workspace::backward_sgd`]), with the same result.
+    ///
     /// Calling `fit` again continues from the current parameters, optimizer
     /// state and step count.
     ///
