@@ -80,6 +80,47 @@ fn the_folded_step_equals_gradients_then_the_step() {
     }
 }
 
+network! {
+    /// A first layer of 4 units over 20,000 inputs: big enough to be shared
+    /// by the threads, too narrow for each to get units (the threads with
+    /// none still step their share of the later layer).
+    struct Narrow { Input[20000] -> Dense<4, relu> -> Dense<3, softmax> }
+}
+
+#[test]
+fn a_thread_without_units_of_the_first_layer_still_steps_the_others() {
+    let n = 8;
+    let x: Vec<SVector<f32, 20000>> = (0..n)
+        .map(|i| SVector::from_fn(|j, _| ((i * 7 + j * 3) % 13) as f32 / 13.0 - 0.5))
+        .collect();
+    let step = |fold: bool, threads: usize| {
+        let mut model = Narrow::new(5);
+        let mut ws = Workspace::with_threads::<Narrow>(n, threads);
+        ws.load_inputs::<Narrow>(&x);
+        ws.forward(model.params(), n);
+        let (_, a, delta) = ws.output_and_delta(n);
+        for (r, (d, a)) in delta.chunks_exact_mut(3).zip(a.chunks_exact(3)).enumerate() {
+            for (k, (d, a)) in d.iter_mut().zip(a).enumerate() {
+                *d = (a - if k == r % 3 { 1.0 } else { 0.0 }) / n as f32;
+            }
+        }
+        let mut grads = vec![0.0; Narrow::PARAMS];
+        if fold {
+            let outcome = ws.backward_sgd(model.params_mut(), n, &mut grads, 0.1);
+            assert_eq!(outcome, Backward::Applied);
+        } else {
+            assert!(ws.backward(model.params(), n, &mut grads));
+            Sgd::new(0.1).step(model.params_mut(), &grads, &mut [], 0);
+        }
+        model.params().to_vec()
+    };
+    let apart = step(false, 1);
+    assert!(apart != Narrow::new(5).params());
+    for threads in [1, 2, 3] {
+        assert!(step(true, threads) == apart, "{threads} threads");
+    }
+}
+
 #[test]
 fn a_gradient_that_is_not_finite_writes_nothing() {
     let model = BookMlp::new(7);

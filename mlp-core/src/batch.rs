@@ -558,18 +558,8 @@ impl Workspace {
                             }
                         }
                         if let Some(rate) = fold {
-                            // Finite by the bound that allowed the fold: this
-                            // thread's biases, then its share of every later
-                            // layer's step (the rows whose gradients it wrote).
+                            // Finite by the bound that allowed the fold.
                             step_rows(params, grads, layer, rows.clone(), rate, false);
-                            for later in later_layers {
-                                let later_parts =
-                                    parts_for(threads, n * later.inputs * later.units);
-                                for p in (t..later_parts).step_by(parts) {
-                                    let rows = split(later.units, later_parts, 8, p);
-                                    step_rows(params, grads, *later, rows, rate, true);
-                                }
-                            }
                         } else {
                             let gk = std::slice::from_raw_parts(
                                 grads.ptr().add(at),
@@ -578,6 +568,20 @@ impl Workspace {
                             if !(kernels::all_finite(gk) && kernels::all_finite(gb)) {
                                 finite.store(false, Ordering::Relaxed);
                             }
+                        }
+                    }
+                }
+                if let Some(rate) = fold {
+                    // This thread's share of every later layer's step: the
+                    // rows whose gradients it wrote (even with no rows of
+                    // this layer).
+                    for later in later_layers {
+                        let later_parts = parts_for(threads, n * later.inputs * later.units);
+                        for p in (t..later_parts).step_by(parts) {
+                            let rows = split(later.units, later_parts, 8, p);
+                            // SAFETY: part `p` of that layer is this thread's
+                            // alone, and its gradients are complete.
+                            unsafe { step_rows(params, grads, *later, rows, rate, true) };
                         }
                     }
                 }
