@@ -10,7 +10,9 @@
 //!   one sample);
 //! - [`gemm_nn`]: the right operand's rows contiguous and the left read
 //!   element by element, as the gradient of the kernel (`deltaᵀ · x`) and of
-//!   the layer's input (`delta · kernelᵀ`).
+//!   the layer's input (`delta · kernelᵀ`); [`gemm_nn_sub`] subtracts the
+//!   kernel's gradient, times a rate, from the weights instead of writing it
+//!   (plain SGD folded into the backward pass).
 //!
 //! The portable versions keep several independent sums so that the compiler
 //! vectorises them without reassociating anything itself. On x86-64 with
@@ -19,8 +21,8 @@
 //! build targets them. Which elements each sum adds, and in which order,
 //! never depends on how a product is split into tiles or among threads.
 //!
-//! Two small helpers of the training loop live here too: [`all_finite`] (a
-//! vectorised check for NaN and infinity) and [`prefetch`].
+//! Small helpers of the training loop live here too: [`all_finite`] (a
+//! vectorised check for NaN and infinity), [`max_abs`] and [`prefetch`].
 //!
 //! ```
 //! let kernel = [1.0_f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // 3 inputs x 2 units
