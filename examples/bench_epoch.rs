@@ -376,7 +376,8 @@ fn machine(args: &Args, threads: usize, ours: &Ours) {
     }
 
     if threads > 1 {
-        // The fork-join hand-off every phase of a step pays (7 per step).
+        // The fork-join hand-off every shared phase of a step pays (5 per step
+        // for the book's model with plain SGD).
         let pool = Pool::new(threads);
         let calls = 20_000;
         let mut per = Vec::with_capacity(calls);

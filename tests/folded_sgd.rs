@@ -29,22 +29,28 @@ fn images(n: usize, salt: usize) -> Vec<SMatrix<f32, 28, 28>> {
         .collect()
 }
 
+/// Sets the output delta of softmax cross-entropy after a forward pass of
+/// `n` samples with `classes` outputs, sample `r` labelled `r % classes`.
+fn set_cross_entropy_delta(ws: &mut Workspace, n: usize, classes: usize) {
+    let (_, a, delta) = ws.output_and_delta(n);
+    for (r, (d, a)) in delta
+        .chunks_exact_mut(classes)
+        .zip(a.chunks_exact(classes))
+        .enumerate()
+    {
+        for (k, (d, a)) in d.iter_mut().zip(a).enumerate() {
+            *d = (a - if k == r % classes { 1.0 } else { 0.0 }) / n as f32;
+        }
+    }
+}
+
 /// A workspace after the forward pass of one batch, with the output delta
 /// of a cross-entropy loss set.
 fn loaded(model: &BookMlp, threads: usize) -> Workspace {
     let mut ws = Workspace::with_threads::<BookMlp>(N, threads);
     ws.load_inputs::<BookMlp>(&images(N, 0));
     ws.forward(model.params(), N);
-    let (_, a, delta) = ws.output_and_delta(N);
-    for (r, (d, a)) in delta
-        .chunks_exact_mut(10)
-        .zip(a.chunks_exact(10))
-        .enumerate()
-    {
-        for (k, (d, a)) in d.iter_mut().zip(a).enumerate() {
-            *d = (a - if k == r % 10 { 1.0 } else { 0.0 }) / N as f32;
-        }
-    }
+    set_cross_entropy_delta(&mut ws, N, 10);
     ws
 }
 
@@ -98,12 +104,7 @@ fn a_thread_without_units_of_the_first_layer_still_steps_the_others() {
         let mut ws = Workspace::with_threads::<Narrow>(n, threads);
         ws.load_inputs::<Narrow>(&x);
         ws.forward(model.params(), n);
-        let (_, a, delta) = ws.output_and_delta(n);
-        for (r, (d, a)) in delta.chunks_exact_mut(3).zip(a.chunks_exact(3)).enumerate() {
-            for (k, (d, a)) in d.iter_mut().zip(a).enumerate() {
-                *d = (a - if k == r % 3 { 1.0 } else { 0.0 }) / n as f32;
-            }
-        }
+        set_cross_entropy_delta(&mut ws, n, 3);
         let mut grads = vec![0.0; Narrow::PARAMS];
         if fold {
             let outcome = ws.backward_sgd(model.params_mut(), n, &mut grads, 0.1);

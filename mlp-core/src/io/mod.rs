@@ -19,5 +19,4 @@
 
 mod weights_file;
 
-pub(crate) use crate::fs::write_atomic;
 pub use weights_file::{WeightsFile, decode_weights};

@@ -38,7 +38,7 @@ pub trait WeightsFile: Network {
     /// is written whole or not at all: a temporary file in the same folder,
     /// renamed over `path` once complete.
     fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
-        super::write_atomic(path, &self.weights_to_bytes()?)
+        crate::fs::write_atomic(path, &self.weights_to_bytes()?)
     }
 
     /// Replaces every weight from the safetensors file at `path` (Keras's

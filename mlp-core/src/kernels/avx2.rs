@@ -130,12 +130,12 @@ unsafe fn nt_tile<const MR: usize, const NR: usize>(
     }
 }
 
-/// Calls the `nt_tile` instantiation for a tile of `mr x nr` (at most
-/// `4 x 8`, and at most 12 accumulators).
-macro_rules! dispatch_nt {
-    ($mr:expr, $nr:expr, $args:tt; $(($m:literal, $n:literal)),* $(,)?) => {
+/// Calls the instantiation `$tile::<m, n>` that matches the tile's size
+/// `($mr, $nr)` among the listed pairs.
+macro_rules! dispatch_tile {
+    ($tile:ident, $mr:expr, $nr:expr, $args:tt; $(($m:literal, $n:literal)),* $(,)?) => {
         match ($mr, $nr) {
-            $(($m, $n) => nt_tile::<$m, $n> $args,)*
+            $(($m, $n) => $tile::<$m, $n> $args,)*
             _ => unreachable!("no tile of this size"),
         }
     };
@@ -155,7 +155,7 @@ pub unsafe fn gemm_nt(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
         // SAFETY: the tile lies within the caller's matrices.
         unsafe {
             let args = (block, a.at(i, q0), b.at(q0, j), c.add(i * ldc + j), ldc);
-            dispatch_nt!(mr, nr, (args.0, args.1, args.2, args.3, args.4);
+            dispatch_tile!(nt_tile, mr, nr, (args.0, args.1, args.2, args.3, args.4);
                 (1, 1), (1, 2), (1, 3), (1, 4), (1, 5), (1, 6), (1, 7), (1, 8),
                 (2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (3, 3),
                 (4, 1), (4, 2), (4, 3));
@@ -225,16 +225,6 @@ unsafe fn nn_tile<const MR: usize, const NV: usize>(
     }
 }
 
-/// Calls the `nn_tile` instantiation for `mr` rows and `nv` vectors.
-macro_rules! dispatch_nn {
-    ($mr:expr, $nv:expr, $args:tt; $(($m:literal, $n:literal)),* $(,)?) => {
-        match ($mr, $nv) {
-            $(($m, $n) => nn_tile::<$m, $n> $args,)*
-            _ => unreachable!("no tile of this size"),
-        }
-    };
-}
-
 /// See [`super::gemm_nn`].
 ///
 /// # Safety
@@ -256,7 +246,7 @@ pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
                 ldc,
                 last,
             );
-            dispatch_nn!(mr, nv, (args.0, args.1, args.2, args.3, args.4, args.5);
+            dispatch_tile!(nn_tile, mr, nv, (args.0, args.1, args.2, args.3, args.4, args.5);
                 (1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (3, 2),
                 (4, 1), (4, 2), (5, 1), (5, 2), (6, 1), (6, 2));
         }

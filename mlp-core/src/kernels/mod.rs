@@ -301,58 +301,19 @@ pub fn prefetch<T>(value: &T) {
 }
 
 /// True if every value is finite: `v * 0` is 0 for finite `v` and NaN
-/// otherwise. Thirty-two independent lanes (four AVX registers, picked at
-/// run time where the processor has them) keep the adds from waiting on one
-/// another, so the check runs at the speed of the loads.
+/// otherwise. Thirty-two independent lanes (four AVX registers where the
+/// processor has them) keep the adds from waiting on one another, so the
+/// check runs at the speed of the loads.
 pub fn all_finite(values: &[f32]) -> bool {
     #[cfg(target_arch = "x86_64")]
     if avx2_fma() {
-        // SAFETY: the processor has AVX2.
-        return unsafe { all_finite_avx2(values) };
-    }
-    all_finite_lanes(values)
-}
-
-/// The largest magnitude among `values` (0 for none), or NaN if any is NaN
-/// (the magnitudes are compared as integers, where NaN sorts above
-/// infinity). Like [`all_finite`], on AVX2 where present.
-pub fn max_abs(values: &[f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if avx2_fma() {
-        // SAFETY: the processor has AVX2.
-        return unsafe { max_abs_avx2(values) };
-    }
-    max_abs_lanes(values)
-}
-
-/// [`max_abs`] compiled for AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn max_abs_avx2(values: &[f32]) -> f32 {
-    max_abs_lanes(values)
-}
-
-/// [`max_abs`]'s body, for the compiler to vectorise at each target.
-#[inline(always)]
-fn max_abs_lanes(values: &[f32]) -> f32 {
-    const MAGNITUDE: u32 = 0x7fff_ffff;
-    let mut lanes = [0_u32; 32];
-    let (chunks, rest) = values.as_chunks::<32>();
-    for c in chunks {
-        for (l, v) in lanes.iter_mut().zip(c) {
-            *l = (*l).max(v.to_bits() & MAGNITUDE);
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2(values: &[f32]) -> bool {
+            all_finite_lanes(values)
         }
+        // SAFETY: the processor has AVX2 and FMA.
+        return unsafe { avx2(values) };
     }
-    for v in rest {
-        lanes[0] = lanes[0].max(v.to_bits() & MAGNITUDE);
-    }
-    f32::from_bits(lanes.into_iter().max().unwrap_or(0))
-}
-
-/// [`all_finite`] compiled for AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn all_finite_avx2(values: &[f32]) -> bool {
     all_finite_lanes(values)
 }
 
@@ -370,6 +331,33 @@ fn all_finite_lanes(values: &[f32]) -> bool {
         lanes[0] += v * 0.0;
     }
     lanes.iter().all(|l| *l == 0.0)
+}
+
+/// The largest magnitude among `values` (0 for none), or NaN if any is NaN:
+/// the magnitudes are compared as integers, where NaN sorts above infinity
+/// (and an integer maximum, being exact in any order, vectorises as is).
+/// On AVX2 where present.
+pub fn max_abs(values: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2(values: &[f32]) -> f32 {
+            max_abs_plain(values)
+        }
+        // SAFETY: the processor has AVX2 and FMA.
+        return unsafe { avx2(values) };
+    }
+    max_abs_plain(values)
+}
+
+/// [`max_abs`]'s body, for the compiler to vectorise at each target.
+#[inline(always)]
+fn max_abs_plain(values: &[f32]) -> f32 {
+    let max = values
+        .iter()
+        .map(|v| v.to_bits() & 0x7fff_ffff)
+        .fold(0, u32::max);
+    f32::from_bits(max)
 }
 
 #[cfg(all(test, feature = "std"))]
@@ -399,14 +387,14 @@ mod tests {
         assert_eq!(max_abs(&[]), 0.0);
         let mut v: Vec<f32> = (0..77).map(|i| (i as f32 - 40.0) / 8.0).collect();
         assert_eq!(max_abs(&v), 5.0);
-        assert_eq!(max_abs_lanes(&v), 5.0);
+        assert_eq!(max_abs_plain(&v), 5.0);
         for i in [0, 31, 32, 76] {
             v[i] = -7.5;
             assert_eq!(max_abs(&v), 7.5);
             v[i] = f32::NEG_INFINITY;
             assert_eq!(max_abs(&v), f32::INFINITY);
             v[i] = f32::NAN;
-            assert!(max_abs(&v).is_nan() && max_abs_lanes(&v).is_nan());
+            assert!(max_abs(&v).is_nan() && max_abs_plain(&v).is_nan());
             v[i] = 0.0;
         }
     }
