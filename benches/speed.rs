@@ -7,7 +7,8 @@
 //! `cargo run --release --example bench_epoch`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use mlp::batch::{Backward, Workspace};
+use mlp::__internal::Workspace;
+use mlp::optim::Sgd;
 use mlp::prelude::*;
 use std::hint::black_box;
 
@@ -46,14 +47,9 @@ fn train_step(
             delta[r * 10 + k] = (a[r * 10 + k] - if k == label { 1.0 } else { 0.0 }) / n as f32;
         }
     }
-    let rate = 0.01;
-    if ws.backward_sgd(model.params_mut(), n, grads, rate) == Backward::Computed {
-        ws.update_chunks(model.params_mut(), grads, &mut [], 0, &|p, g, _| {
-            for (p, g) in p.iter_mut().zip(g) {
-                *p -= g * rate;
-            }
-        });
-    }
+    // The step as `fit` takes it (plain SGD: folded into the backward pass).
+    let stepped = ws.train_step(model.params_mut(), n, grads, &Sgd::new(0.01), &mut [], 0);
+    assert!(stepped.is_ok(), "the benchmark's gradients are finite");
 }
 
 fn bench(c: &mut Criterion) {
@@ -79,7 +75,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(n as u64));
     group.sample_size(10);
     group.bench_function("predict_10000", |b| {
-        b.iter(|| black_box(mlp::batch::predict(&*model, &x, n)))
+        b.iter(|| black_box(mlp::predict::predict(&*model, &x, n)))
     });
     group.finish();
 

@@ -12,7 +12,7 @@
 //!   thread, and on 2 (or `--threads`) threads by splitting the product's
 //!   columns across scoped threads; the FLOP bound of an epoch is its GEMM
 //!   FLOPs divided by that peak, and we report our fraction of it;
-//! - inference: `mlp::batch::predict` on 10,000 images in one call (and in
+//! - inference: `mlp::predict::predict` on 10,000 images in one call (and in
 //!   batches of 32), and the latency of one `predict_one` call;
 //! - allocations: a counting global allocator shows what a step allocates;
 //! - memory: the bandwidth of summing a 256 MiB array (RAM) and a
@@ -33,12 +33,12 @@
 //! the figures; `SCALING` is one line per configuration for tables.
 
 use clap::Parser;
-use mlp::batch::DenseShape;
+use mlp::__internal::DenseShape;
+use mlp::__internal::Pool;
 use mlp::datasets::fashion_mnist;
 use mlp::loss::SparseCategoricalCrossentropy;
 use mlp::metrics::Metric;
 use mlp::optim::Sgd;
-use mlp::pool::Pool;
 use mlp::prelude::*;
 use mlp::train::Fit;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -215,7 +215,7 @@ fn bench<N: Network<Input = Image>>(
     x: &[Image],
     y: &[u8],
 ) -> Result<Ours, mlp::Error> {
-    let layers = DenseShape::of::<N>();
+    let layers: Vec<DenseShape> = N::LAYERS.iter().filter_map(DenseShape::of).collect();
     let n = x.len();
     let steps = n.div_ceil(args.batch_size.max(1));
     let gemm_flops = n as f64 * gemm_flops_per_sample(&layers);
@@ -296,11 +296,11 @@ fn bench<N: Network<Input = Image>>(
         let forward =
             count as f64 * 2.0 * layers.iter().map(|l| l.inputs * l.units).sum::<usize>() as f64;
         for batch in [count, 32] {
-            black_box(mlp::batch::predict(&*model, xs, batch));
+            black_box(mlp::predict::predict(&*model, xs, batch));
             let mut ts = Vec::new();
             for _ in 0..5 {
                 let start = Instant::now();
-                black_box(mlp::batch::predict(&*model, black_box(xs), batch));
+                black_box(mlp::predict::predict(&*model, black_box(xs), batch));
                 ts.push(start.elapsed().as_secs_f64());
             }
             let m = median(&ts);

@@ -8,7 +8,8 @@
 //! ```
 
 use clap::Parser;
-use mlp::batch::Workspace;
+use mlp::__internal::Workspace;
+use mlp::optim::{Optimizer, Sgd};
 use mlp::prelude::*;
 use std::f32::consts::TAU;
 
@@ -76,7 +77,7 @@ fn grid_error(model: &SineNet, n: usize) -> (f32, f32) {
     (sum / n as f32, max)
 }
 
-fn main() -> mlp::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let mut rng = Rng(args.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let x: Vec<SVector<f32, 1>> = (0..args.samples)
@@ -87,7 +88,9 @@ fn main() -> mlp::Result<()> {
     let mut model = SineNet::new(args.seed);
     let mut ws = Workspace::new::<SineNet>(args.batch_size);
     let mut grads = vec![0.0_f32; SineNet::PARAMS];
-    let mut velocity = vec![0.0_f32; SineNet::PARAMS];
+    let optimizer = Sgd::new(args.learning_rate).momentum(args.momentum);
+    let mut velocity = vec![0.0_f32; optimizer.slots() * SineNet::PARAMS];
+    let mut iteration = 0;
     let mut order: Vec<usize> = (0..args.samples).collect();
     let mut batch_x = Vec::with_capacity(args.batch_size);
     for epoch in 1..=args.epochs {
@@ -108,12 +111,20 @@ fn main() -> mlp::Result<()> {
                 loss += e * e;
                 *d = 2.0 * e / chunk.len() as f32;
             }
-            ws.backward(model.params(), chunk.len(), &mut grads);
-            // Keras's SGD with momentum: v = m v - lr g; w += v.
-            for ((w, v), g) in model.params_mut().iter_mut().zip(&mut velocity).zip(&grads) {
-                *v = args.momentum * *v - args.learning_rate * g;
-                *w += *v;
+            // Keras's SGD with momentum (v = m v - lr g; w += v), applied by
+            // the engine as `fit` applies it.
+            let stepped = ws.train_step(
+                model.params_mut(),
+                chunk.len(),
+                &mut grads,
+                &optimizer,
+                &mut velocity,
+                iteration,
+            );
+            if stepped.is_err() {
+                return Err(format!("a gradient of epoch {epoch} is not finite").into());
             }
+            iteration += 1;
         }
         if epoch % (args.epochs / 10).max(1) == 0 || epoch == 1 {
             println!(

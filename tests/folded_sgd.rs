@@ -4,10 +4,10 @@
 //! cannot prove the step finite. `fit` uses it for `Sgd` without momentum or
 //! clipping, and a whole fit comes out as with the step applied apart.
 
-use mlp::batch::{Backward, Workspace};
+use mlp::__internal::{Backward, Workspace};
 use mlp::loss::SparseCategoricalCrossentropy;
 use mlp::metrics::Metric;
-use mlp::optim::{Optimizer, Sgd};
+use mlp::optim::{Optimizer, Sgd, SgdStep};
 use mlp::prelude::*;
 use mlp::train::Fit;
 
@@ -69,7 +69,7 @@ fn the_folded_step_equals_gradients_then_the_step() {
         let mut folded = BookMlp::new(7);
         let mut ws = loaded(&folded, threads);
         let mut grads = vec![0.0; BookMlp::PARAMS];
-        let outcome = ws.backward_sgd(folded.params_mut(), N, &mut grads, rate);
+        let outcome = ws.backward_sgd(folded.params_mut(), N, &mut grads, SgdStep { rate });
         assert_eq!(outcome, Backward::Applied, "{threads} threads");
 
         assert!(
@@ -107,7 +107,7 @@ fn a_thread_without_units_of_the_first_layer_still_steps_the_others() {
         set_cross_entropy_delta(&mut ws, n, 3);
         let mut grads = vec![0.0; Narrow::PARAMS];
         if fold {
-            let outcome = ws.backward_sgd(model.params_mut(), n, &mut grads, 0.1);
+            let outcome = ws.backward_sgd(model.params_mut(), n, &mut grads, SgdStep { rate: 0.1 });
             assert_eq!(outcome, Backward::Applied);
         } else {
             assert!(ws.backward(model.params(), n, &mut grads));
@@ -130,7 +130,7 @@ fn a_gradient_that_is_not_finite_writes_nothing() {
         let mut ws = loaded(&after, threads);
         ws.output_and_delta(N).2[17] = f32::NAN;
         let mut grads = vec![0.0; BookMlp::PARAMS];
-        let outcome = ws.backward_sgd(after.params_mut(), N, &mut grads, 0.01);
+        let outcome = ws.backward_sgd(after.params_mut(), N, &mut grads, SgdStep { rate: 0.01 });
         assert_eq!(outcome, Backward::NotFinite);
         assert!(after.params() == model.params(), "{threads} threads");
     }
@@ -144,7 +144,7 @@ fn a_step_that_could_overflow_is_left_to_the_caller() {
     let mut after = BookMlp::new(7);
     let mut ws = loaded(&after, 2);
     let mut grads = vec![f32::NAN; BookMlp::PARAMS];
-    let outcome = ws.backward_sgd(after.params_mut(), N, &mut grads, 1e36);
+    let outcome = ws.backward_sgd(after.params_mut(), N, &mut grads, SgdStep { rate: 1e36 });
     assert_eq!(outcome, Backward::Computed);
     assert!(after.params() == model.params());
     assert!(grads.iter().all(|g| g.is_finite()));

@@ -38,8 +38,8 @@
 //! `a = y` and from Huber's at `|a - y| = delta`: there the derivative does
 //! not exist and a difference quotient straddling the kink says nothing.
 
+use mlp::__internal::Workspace;
 use mlp::activation::{ALL, ActivationKind};
-use mlp::batch::Workspace;
 use mlp::loss::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,
     SparseCategoricalCrossentropy, TargetRef,
@@ -212,7 +212,7 @@ fn losses_match_finite_differences() {
     let offsets = [[0.4_f32, -1.7, 2.5], [-0.3, 0.6, -1.4]];
     fn regression<L: Loss>(loss: L, offsets: &[[f32; 3]; 2]) -> Worst {
         let mut worst = Worst::default();
-        for kind in ALL {
+        for &kind in ALL {
             for z in &ZS {
                 let a = forward(kind, z);
                 for off in offsets {

@@ -123,7 +123,7 @@ fn keras_weights_predict_what_keras_predicts() {
     );
 
     let one: Vec<_> = images.iter().map(|x| model.predict_one(x)).collect();
-    let batch = mlp::batch::predict(&*model, &images, 32);
+    let batch = mlp::predict::predict(&*model, &images, 32);
     let diff_one = compare(&one, &keras, &classes);
     let diff_batch = compare(&batch, &keras, &classes);
     println!("max |ours - Keras|: predict_one {diff_one:.3e}, batch::predict {diff_batch:.3e}");

@@ -348,7 +348,7 @@ proptest! {
         let model = FashionMlp::new(seed);
         let images: Vec<SMatrix<f32, 28, 28>> =
             pixels.iter().map(|p| SMatrix::from_row_slice(p)).collect();
-        let batch = mlp::batch::predict(&*model, &images, batch_size);
+        let batch = mlp::predict::predict(&*model, &images, batch_size);
         prop_assert_eq!(batch.len(), images.len());
         for (image, b) in images.iter().zip(&batch) {
             let one = model.predict_one(image);
@@ -425,7 +425,7 @@ fn every_activation_name_builds_and_computes_its_function() {
         kinds.push(kind);
     }
     // Every runtime activation is reachable from the macro.
-    for kind in mlp::activation::ALL {
+    for &kind in mlp::activation::ALL {
         assert!(kinds.contains(&kind), "{kind} has no name in the macro");
     }
 }
@@ -491,7 +491,7 @@ fn initializer_options_take_effect() {
                     mean: 5.0,
                     stddev: 0.01
                 },
-                Initializer::Constant(0.1)
+                Initializer::Constant { value: 0.1 }
             ),
             (
                 Initializer::RandomUniform {

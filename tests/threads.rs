@@ -3,7 +3,8 @@
 //! model (whose products are shared by the threads) gives bit-identical
 //! outputs, gradients and updated weights on one, two and three threads.
 
-use mlp::batch::Workspace;
+use mlp::__internal::Workspace;
+use mlp::optim::SgdStep;
 use mlp::prelude::*;
 
 network! {
@@ -38,9 +39,7 @@ fn one_step(threads: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let mut grads = vec![0.0; BookMlp::PARAMS];
     assert!(ws.backward(model.params(), n, &mut grads));
     ws.update_chunks(model.params_mut(), &grads, &mut [], 0, &|p, g, _| {
-        for (p, g) in p.iter_mut().zip(g) {
-            *p -= 0.01 * g;
-        }
+        SgdStep { rate: 0.01 }.apply(p, g)
     });
     (out, grads, model.params().to_vec())
 }

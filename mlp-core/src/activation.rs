@@ -29,64 +29,42 @@ pub const SELU_SCALE: f32 = 1.050_701;
 /// Keras's default slope of `keras.activations.leaky_relu`.
 pub const LEAKY_RELU_SLOPE: f32 = 0.2;
 
-/// Every activation this crate knows, as a runtime value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ActivationKind {
-    /// `x`
-    Linear,
-    /// `max(x, 0)`
-    Relu,
-    /// `1 / (1 + exp(-x))`
-    Sigmoid,
-    /// `exp(x) / sum(exp(x))` over the units of one sample
-    Softmax,
-    /// `tanh(x)`
-    Tanh,
-    /// `x` if `x > 0`, else `alpha * (exp(x) - 1)` with alpha 1
-    Elu,
-    /// `scale * elu(x, alpha)` with Keras's self-normalising constants
-    Selu,
-    /// `x` if `x > 0`, else `0.2 * x`
-    LeakyRelu,
-    /// `log(exp(x) + 1)`
-    Softplus,
-    /// `x * sigmoid(x)` (also called silu)
-    Swish,
-    /// `exp(x)`
-    Exponential,
-    /// `x / (|x| + 1)`
-    Softsign,
-    /// `min(max(x, 0), 6)`
-    Relu6,
-    /// `relu6(x + 3) / 6` (Keras 3's definition)
-    HardSigmoid,
-    /// `0.5 * x * (1 + erf(x / sqrt(2)))` (Keras's exact form)
-    Gelu,
+macro_rules! activation_kinds {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal $(| $alias:literal)*,)*) => {
+        /// Every activation this crate knows, as a runtime value (the list is
+        /// `mlp_spec::for_each_activation!`, shared with the macro).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ActivationKind {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ActivationKind {
+            /// Keras's name of the activation (`"relu"`, `"softmax"`, ...).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+        }
+
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+            pub struct $variant;
+            impl Activation for $variant {
+                const KIND: ActivationKind = ActivationKind::$variant;
+            }
+        )*
+
+        /// All kinds, in declaration order (for tests and tables).
+        pub const ALL: &[ActivationKind] = &[$(ActivationKind::$variant),*];
+    };
 }
 
-impl ActivationKind {
-    /// Keras's name of the activation (`"relu"`, `"softmax"`, ...).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Linear => "linear",
-            Self::Relu => "relu",
-            Self::Sigmoid => "sigmoid",
-            Self::Softmax => "softmax",
-            Self::Tanh => "tanh",
-            Self::Elu => "elu",
-            Self::Selu => "selu",
-            Self::LeakyRelu => "leaky_relu",
-            Self::Softplus => "softplus",
-            Self::Swish => "swish",
-            Self::Exponential => "exponential",
-            Self::Softsign => "softsign",
-            Self::Relu6 => "relu6",
-            Self::HardSigmoid => "hard_sigmoid",
-            Self::Gelu => "gelu",
-        }
-    }
+mlp_spec::for_each_activation!(activation_kinds);
 
+impl ActivationKind {
     /// Applies the activation in place to the pre-activations `z` of one sample.
     #[inline]
     pub fn forward(self, z: &mut [f32]) {
@@ -266,7 +244,7 @@ pub fn softmax(z: &mut [f32]) {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an activation",
     label = "expected an activation such as `Relu` or `Softmax`",
-    note = "the activations are the types in `mlp::activation`: Linear, Relu, Sigmoid, Softmax, Tanh, Elu, Selu, LeakyRelu, Softplus, Swish, Exponential, Softsign, Relu6, HardSigmoid, Gelu"
+    note = "the activations are the marker types in `mlp::activation` (`Relu`, `Softmax`, ...), one per Keras activation name"
 )]
 pub trait Activation: Copy + Default + fmt::Debug + Send + Sync + 'static {
     /// The runtime value of this activation.
@@ -284,69 +262,6 @@ pub trait Activation: Copy + Default + fmt::Debug + Send + Sync + 'static {
         Self::KIND.backward(z, a, grad)
     }
 }
-
-macro_rules! activations {
-    ($($(#[$doc:meta])* $ty:ident => $kind:ident,)*) => {$(
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-        pub struct $ty;
-        impl Activation for $ty {
-            const KIND: ActivationKind = ActivationKind::$kind;
-        }
-    )*};
-}
-
-activations! {
-    /// `linear`: the identity (Keras's default when no activation is given).
-    Linear => Linear,
-    /// `relu`: `max(x, 0)`.
-    Relu => Relu,
-    /// `sigmoid`: `1 / (1 + exp(-x))`.
-    Sigmoid => Sigmoid,
-    /// `softmax`: probabilities over the units of one sample.
-    Softmax => Softmax,
-    /// `tanh`.
-    Tanh => Tanh,
-    /// `elu` with alpha 1.
-    Elu => Elu,
-    /// `selu` with Keras's constants.
-    Selu => Selu,
-    /// `leaky_relu` with slope 0.2 (as `keras.activations.leaky_relu`).
-    LeakyRelu => LeakyRelu,
-    /// `softplus`: `log(exp(x) + 1)`.
-    Softplus => Softplus,
-    /// `swish` (also `silu`): `x * sigmoid(x)`.
-    Swish => Swish,
-    /// `exponential`: `exp(x)`.
-    Exponential => Exponential,
-    /// `softsign`: `x / (|x| + 1)`.
-    Softsign => Softsign,
-    /// `relu6`: `min(max(x, 0), 6)`.
-    Relu6 => Relu6,
-    /// `hard_sigmoid`: `relu6(x + 3) / 6`.
-    HardSigmoid => HardSigmoid,
-    /// `gelu`, exact form with `erf`.
-    Gelu => Gelu,
-}
-
-/// All kinds, in declaration order (for tests and tables).
-pub const ALL: [ActivationKind; 15] = [
-    ActivationKind::Linear,
-    ActivationKind::Relu,
-    ActivationKind::Sigmoid,
-    ActivationKind::Softmax,
-    ActivationKind::Tanh,
-    ActivationKind::Elu,
-    ActivationKind::Selu,
-    ActivationKind::LeakyRelu,
-    ActivationKind::Softplus,
-    ActivationKind::Swish,
-    ActivationKind::Exponential,
-    ActivationKind::Softsign,
-    ActivationKind::Relu6,
-    ActivationKind::HardSigmoid,
-    ActivationKind::Gelu,
-];
 
 #[cfg(test)]
 mod tests {
@@ -370,7 +285,7 @@ mod tests {
     fn gradients_match_finite_differences() {
         // Points away from the kinks (0 for relu-like, +-3 and 6 for the hard ones).
         let z = [-1.3_f64, -0.4, 0.7, 1.9, 2.6];
-        for kind in ALL {
+        for &kind in ALL {
             let mut a = [0.0_f32; 5];
             let zf = z.map(|v| v as f32);
             a.copy_from_slice(&zf);

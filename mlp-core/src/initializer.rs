@@ -27,50 +27,29 @@ use rand_distr::{Distribution, StandardNormal};
 /// has the wanted variance (`VarianceScaling`, "truncated_normal").
 const TRUNCATED_STDDEV_CORRECTION: f32 = 0.879_625_7;
 
-/// How to fill a kernel or a bias.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum Initializer {
-    /// All zeros (Keras's bias default).
-    Zeros,
-    /// All ones.
-    Ones,
-    /// A constant value.
-    Constant(f32),
-    /// Normal with the given mean and standard deviation (Keras: 0 and 0.05).
-    RandomNormal {
-        /// Mean.
-        mean: f32,
-        /// Standard deviation.
-        stddev: f32,
-    },
-    /// Uniform in `[minval, maxval)` (Keras: -0.05 and 0.05).
-    RandomUniform {
-        /// Lower bound.
-        minval: f32,
-        /// Upper bound.
-        maxval: f32,
-    },
-    /// Normal truncated at two standard deviations (Keras: 0 and 0.05).
-    TruncatedNormal {
-        /// Mean.
-        mean: f32,
-        /// Standard deviation before truncation.
-        stddev: f32,
-    },
-    /// Uniform in `±sqrt(6 / (fan_in + fan_out))` (Keras's kernel default).
-    GlorotUniform,
-    /// Truncated normal with variance `2 / (fan_in + fan_out)`.
-    GlorotNormal,
-    /// Uniform in `±sqrt(6 / fan_in)`.
-    HeUniform,
-    /// Truncated normal with variance `2 / fan_in`.
-    HeNormal,
-    /// Uniform in `±sqrt(3 / fan_in)`.
-    LecunUniform,
-    /// Truncated normal with variance `1 / fan_in`.
-    LecunNormal,
+macro_rules! initializers {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal $({ $($param:ident = $default:literal),* })?,)*) => {
+        /// How to fill a kernel or a bias (the list, with Keras's names and
+        /// parameters, is `mlp_spec::for_each_initializer!`, shared with the
+        /// macro).
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum Initializer {
+            $($(#[$doc])* $variant $({ $(#[doc = concat!("`", stringify!($param), "` (Keras's default: ", stringify!($default), ")")] $param: f32),* })?,)*
+        }
+
+        impl Initializer {
+            /// Keras's name of the initializer.
+            pub const fn name(&self) -> &'static str {
+                match self {
+                    $(Self::$variant { .. } => $name,)*
+                }
+            }
+        }
+    };
 }
+
+mlp_spec::for_each_initializer!(initializers);
 
 impl Default for Initializer {
     /// Keras's default for kernels, `glorot_uniform`.
@@ -96,24 +75,6 @@ impl Initializer {
         stddev: 0.05,
     };
 
-    /// Keras's name of the initializer.
-    pub const fn name(&self) -> &'static str {
-        match self {
-            Self::Zeros => "zeros",
-            Self::Ones => "ones",
-            Self::Constant(_) => "constant",
-            Self::RandomNormal { .. } => "random_normal",
-            Self::RandomUniform { .. } => "random_uniform",
-            Self::TruncatedNormal { .. } => "truncated_normal",
-            Self::GlorotUniform => "glorot_uniform",
-            Self::GlorotNormal => "glorot_normal",
-            Self::HeUniform => "he_uniform",
-            Self::HeNormal => "he_normal",
-            Self::LecunUniform => "lecun_uniform",
-            Self::LecunNormal => "lecun_normal",
-        }
-    }
-
     /// Fills `out` for a layer with `fan_in` inputs and `fan_out` units.
     pub fn fill<R: Rng + ?Sized>(
         &self,
@@ -127,7 +88,7 @@ impl Initializer {
         match *self {
             Self::Zeros => out.fill(0.0),
             Self::Ones => out.fill(1.0),
-            Self::Constant(v) => out.fill(v),
+            Self::Constant { value } => out.fill(value),
             Self::RandomNormal { mean, stddev } => {
                 for w in out {
                     *w = mean + stddev * normal(rng);
@@ -262,7 +223,7 @@ mod tests {
         let mut v = [9.0_f32; 4];
         Initializer::Zeros.fill(&mut v, 2, 2, &mut rng);
         assert_eq!(v, [0.0; 4]);
-        Initializer::Constant(0.1).fill(&mut v, 2, 2, &mut rng);
+        Initializer::Constant { value: 0.1 }.fill(&mut v, 2, 2, &mut rng);
         assert_eq!(v, [0.1; 4]);
         Initializer::Ones.fill(&mut v, 2, 2, &mut rng);
         assert_eq!(v, [1.0; 4]);

@@ -28,19 +28,19 @@ extern crate alloc;
 
 pub mod activation;
 #[cfg(feature = "std")]
-pub mod batch;
-#[cfg(feature = "std")]
 pub mod datasets;
+#[cfg(feature = "std")]
+mod engine;
 #[cfg(feature = "alloc")]
 pub mod error;
 #[cfg(feature = "std")]
-pub mod fs;
+mod fs;
 #[cfg(feature = "std")]
 pub mod history;
 pub mod initializer;
 #[cfg(feature = "std")]
 pub mod io;
-pub mod kernels;
+mod kernels;
 pub mod layer;
 pub mod loss;
 pub mod metrics;
@@ -50,7 +50,7 @@ pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
 #[cfg(feature = "std")]
-pub mod pool;
+mod pool;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
@@ -60,6 +60,8 @@ pub mod utils;
 #[cfg(feature = "alloc")]
 pub mod weights;
 
+#[cfg(feature = "std")]
+pub use engine::predict;
 #[cfg(feature = "alloc")]
 pub use error::{Error, Result};
 pub use layer::{Dense, Flatten, LayerInfo, LayerKind};
@@ -101,6 +103,22 @@ pub mod prelude {
     #[cfg(feature = "std")]
     pub use crate::train::{Compile, Fit};
     pub use nalgebra::{SMatrix, SVector};
+}
+
+/// The engine's internals, for the crate's own benchmarks, examples and
+/// tests. Not public API: no stability promise.
+#[doc(hidden)]
+pub mod __internal {
+    #[cfg(feature = "std")]
+    pub use crate::engine::{Backward, NotFinite, UPDATE_CHUNK, UpdateFn, Workspace};
+    pub use crate::kernels::{
+        ONE_PASS_DEPTH, Operand, Product, all_finite, gemm_nn, gemm_nn_sub, gemm_nt, gemv_t,
+        max_abs, prefetch,
+    };
+    #[cfg(feature = "std")]
+    pub use crate::layer::DenseShape;
+    #[cfg(feature = "std")]
+    pub use crate::pool::{Pool, split};
 }
 
 /// Paths the `network!` macro expands to. Not public API.

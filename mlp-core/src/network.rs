@@ -137,7 +137,7 @@ pub unsafe trait Network: Sized + Send + Sync + 'static {
     /// Keras's `model.summary()` as a value that displays the table.
     #[cfg(feature = "alloc")]
     fn summary(&self) -> crate::summary::Summary {
-        crate::summary::Summary::of::<Self>()
+        crate::summary::Summary::new(Self::NAME, Self::LAYERS, Self::PARAMS)
     }
 
     /// Every weight array in Keras's order and layout: `dense/kernel` as a

@@ -281,7 +281,7 @@ fn accumulate<N: Network>(
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use crate::batch::Workspace;
+    use crate::engine::Workspace;
     use crate::prelude::*;
 
     network! { struct Net { Input[3] -> Dense<5, tanh> -> Dense<4, relu> -> Dense<2, sigmoid> } }

@@ -12,7 +12,6 @@
 //! ```
 
 use crate::layer::LayerInfo;
-use crate::network::Network;
 use alloc::format;
 use alloc::string::String;
 use core::fmt;
@@ -26,12 +25,13 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The summary of network type `N`.
-    pub fn of<N: Network>() -> Self {
+    /// The summary of a network named `name` with layer table `layers` and
+    /// `params` parameters (what `Network::summary` passes).
+    pub const fn new(name: &'static str, layers: &'static [LayerInfo], params: usize) -> Self {
         Self {
-            name: N::NAME,
-            layers: N::LAYERS,
-            params: N::PARAMS,
+            name,
+            layers,
+            params,
         }
     }
 }

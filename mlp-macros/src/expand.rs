@@ -2,7 +2,6 @@
 //! the runtime's hidden `__private` module, named by the path the wrapper
 //! macro passed in.
 
-use crate::names::ACTIVATIONS;
 use crate::validate::{Init, LayerModel, LayerModelKind, Model};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -42,8 +41,9 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
                 kernel,
                 bias,
             } => {
-                let act_ty = activation_type(activation);
+                let act_ty = format_ident!("{}", activation.variant);
                 let act_kind = act_ty.clone();
+                let activation = activation.name;
                 let (k, b) = (initializer(&p, kernel), initializer(&p, bias));
                 (
                     quote!(#p::Dense<#inputs, #units, #p::activation::#act_ty>),
@@ -121,40 +121,21 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
     }
 }
 
-fn activation_type(name: &str) -> proc_macro2::Ident {
-    let ty = ACTIVATIONS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or("Linear", |(_, t)| t);
-    format_ident!("{}", ty)
-}
-
+/// `Initializer::Variant { param: value, ... }`, from the shared table: the
+/// validated name always has a variant, so nothing falls back.
 fn initializer(p: &TokenStream, init: &Init) -> TokenStream {
-    let a = &init.args;
-    match init.name {
-        "zeros" => quote!(#p::Initializer::Zeros),
-        "ones" => quote!(#p::Initializer::Ones),
-        "constant" => {
-            let v = a[0];
-            quote!(#p::Initializer::Constant(#v))
-        }
-        "random_normal" => {
-            let (mean, stddev) = (a[0], a[1]);
-            quote!(#p::Initializer::RandomNormal { mean: #mean, stddev: #stddev })
-        }
-        "truncated_normal" => {
-            let (mean, stddev) = (a[0], a[1]);
-            quote!(#p::Initializer::TruncatedNormal { mean: #mean, stddev: #stddev })
-        }
-        "random_uniform" => {
-            let (minval, maxval) = (a[0], a[1]);
-            quote!(#p::Initializer::RandomUniform { minval: #minval, maxval: #maxval })
-        }
-        "glorot_normal" => quote!(#p::Initializer::GlorotNormal),
-        "he_uniform" => quote!(#p::Initializer::HeUniform),
-        "he_normal" => quote!(#p::Initializer::HeNormal),
-        "lecun_uniform" => quote!(#p::Initializer::LecunUniform),
-        "lecun_normal" => quote!(#p::Initializer::LecunNormal),
-        _ => quote!(#p::Initializer::GlorotUniform),
+    let variant = format_ident!("{}", init.spec.variant);
+    if init.spec.params.is_empty() {
+        return quote!(#p::Initializer::#variant);
     }
+    let fields = init
+        .spec
+        .params
+        .iter()
+        .zip(&init.args)
+        .map(|((param, _), value)| {
+            let param = format_ident!("{}", param);
+            quote!(#param: #value)
+        });
+    quote!(#p::Initializer::#variant { #(#fields),* })
 }

@@ -1,46 +1,30 @@
 //! The names the macro knows: activations, initializers, options, layer kinds.
+//! The tables themselves are `mlp_spec`'s, shared with the runtime; this
+//! module adds the lookups and the wording of suggestions.
 
-/// Activation names (Keras's) and the runtime type each expands to.
-pub const ACTIVATIONS: &[(&str, &str)] = &[
-    ("linear", "Linear"),
-    ("relu", "Relu"),
-    ("sigmoid", "Sigmoid"),
-    ("softmax", "Softmax"),
-    ("tanh", "Tanh"),
-    ("elu", "Elu"),
-    ("selu", "Selu"),
-    ("leaky_relu", "LeakyRelu"),
-    ("softplus", "Softplus"),
-    ("swish", "Swish"),
-    ("silu", "Swish"),
-    ("exponential", "Exponential"),
-    ("softsign", "Softsign"),
-    ("relu6", "Relu6"),
-    ("hard_sigmoid", "HardSigmoid"),
-    ("gelu", "Gelu"),
-];
+pub use mlp_spec::{ACTIVATIONS, INITIALIZERS, LAYERS};
 
-/// Initializer names (Keras's).
-pub const INITIALIZERS: &[&str] = &[
-    "zeros",
-    "ones",
-    "constant",
-    "random_normal",
-    "random_uniform",
-    "truncated_normal",
-    "glorot_uniform",
-    "glorot_normal",
-    "he_uniform",
-    "he_normal",
-    "lecun_uniform",
-    "lecun_normal",
-];
+/// Every name an activation may be written as (Keras's names and aliases).
+pub fn activation_names() -> impl Iterator<Item = &'static str> + Clone {
+    ACTIVATIONS
+        .iter()
+        .flat_map(|a| core::iter::once(a.name).chain(a.aliases.iter().copied()))
+}
 
-/// Options a Dense layer takes after its units and activation.
-pub const DENSE_OPTIONS: &[&str] = &["kernel_initializer", "bias_initializer"];
+/// Every initializer's name.
+pub fn initializer_names() -> impl Iterator<Item = &'static str> + Clone {
+    INITIALIZERS.iter().map(|i| i.name)
+}
 
-/// Layer kinds.
-pub const LAYER_KINDS: &[&str] = &["Flatten", "Input", "Dense"];
+/// Every layer kind's name.
+pub fn layer_names() -> impl Iterator<Item = &'static str> + Clone {
+    LAYERS.iter().map(|l| l.name)
+}
+
+/// The options of layer kind `kind` (`"Dense"`).
+pub fn options_of(kind: &str) -> &'static [&'static str] {
+    mlp_spec::layer(kind).map_or(&[], |l| l.options)
+}
 
 /// The closest known name to `name`, if it is close enough to be a typo
 /// (a few edits away) or an abbreviation (`kernel_init` for
@@ -85,22 +69,22 @@ mod tests {
 
     #[test]
     fn near_misses() {
-        let acts = || ACTIVATIONS.iter().map(|(n, _)| *n);
+        let acts = activation_names;
         assert_eq!(did_you_mean("rlu", acts()), Some("relu"));
         assert_eq!(did_you_mean("Relu", acts()), Some("relu"));
         assert_eq!(did_you_mean("softmx", acts()), Some("softmax"));
         assert_eq!(did_you_mean("banana", acts()), None);
         assert_eq!(
-            did_you_mean("he_norml", INITIALIZERS.iter().copied()),
+            did_you_mean("he_norml", initializer_names()),
             Some("he_normal")
         );
         assert_eq!(
-            did_you_mean("kernel_init", DENSE_OPTIONS.iter().copied()),
+            did_you_mean("kernel_init", options_of("Dense").iter().copied()),
             Some("kernel_initializer")
         );
         assert_eq!(did_you_mean("std", ["mean", "stddev"]), Some("stddev"));
         // Ambiguous prefixes and very short ones suggest nothing.
-        assert_eq!(did_you_mean("random", INITIALIZERS.iter().copied()), None);
+        assert_eq!(did_you_mean("random", initializer_names()), None);
         assert_eq!(did_you_mean("s", acts()), None);
         assert_eq!(list(["a", "b", "c"]), "`a`, `b` or `c`");
     }

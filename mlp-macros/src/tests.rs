@@ -75,7 +75,7 @@ fn widths_flow_through_the_chain() {
                 units,
                 activation,
                 ..
-            } => Some((*inputs, *units, *activation)),
+            } => Some((*inputs, *units, activation.name)),
             LayerModelKind::Flatten { .. } => None,
         })
         .collect();
@@ -227,7 +227,7 @@ fn initializers_with_arguments_expand_to_their_variant() {
         })
         .collect();
     let init = |name, args: &[f32]| Init {
-        name,
+        spec: mlp_spec::initializer(name).unwrap(),
         args: args.to_vec(),
     };
     assert_eq!(
@@ -250,7 +250,7 @@ fn initializers_with_arguments_expand_to_their_variant() {
     );
     assert_contains(
         &out,
-        quote!(bias_initializer: #p::Initializer::Constant(#value),),
+        quote!(bias_initializer: #p::Initializer::Constant { value: #value },),
     );
     assert_contains(
         &out,
@@ -280,9 +280,9 @@ fn keras_defaults_for_initializers() {
 
 #[test]
 fn every_activation_expands_to_its_type() {
-    for (name, ty) in crate::names::ACTIVATIONS {
-        let act: proc_macro2::Ident = syn::parse_str(name).unwrap();
-        let ty: proc_macro2::Ident = syn::parse_str(ty).unwrap();
+    for spec in crate::names::ACTIVATIONS {
+        let act: proc_macro2::Ident = syn::parse_str(spec.name).unwrap();
+        let ty: proc_macro2::Ident = syn::parse_str(spec.variant).unwrap();
         let out = expansion(quote!(struct Net { Input[3] -> Dense<2, #act> }));
         assert_contains(
             &out,
@@ -433,7 +433,7 @@ fn structural_rules() {
         ),
         (
             quote!(struct Net { Input[8] -> Dense<3, kernel_initializer = constant(1.0, 2.0)> }),
-            "`constant` takes one argument, `value`, as in `constant(0.1)`; found 2 arguments",
+            "`constant` takes one argument, `value`, as in `constant(0.0)`; found 2 arguments",
         ),
         (
             quote!(struct Net { Input[8] -> Dense<3, kernel_initializer = random_normal(stddev = 0.0)> }),

@@ -2,8 +2,9 @@
 //! Every error is spanned on the token at fault, and all of them are reported
 //! together.
 
-use crate::names::{self, ACTIVATIONS, DENSE_OPTIONS, INITIALIZERS, LAYER_KINDS};
+use crate::names;
 use crate::parse::{Arg, InitArg, InitExpr, Layer, LayerBody, Network, Spans};
+use mlp_spec::{ActivationSpec, InitializerSpec};
 use proc_macro2::Span;
 use std::collections::HashMap;
 use syn::{Attribute, Ident, LitInt, Visibility};
@@ -32,7 +33,7 @@ pub enum LayerModelKind {
     Dense {
         inputs: usize,
         units: usize,
-        activation: &'static str,
+        activation: &'static ActivationSpec,
         kernel: Init,
         bias: Init,
     },
@@ -41,15 +42,18 @@ pub enum LayerModelKind {
 /// An initializer and its arguments, resolved.
 #[derive(Clone, PartialEq, Debug)]
 pub struct Init {
-    pub name: &'static str,
+    pub spec: &'static InitializerSpec,
+    /// One value per parameter of `spec`, in its order.
     pub args: Vec<f32>,
 }
 
 impl Init {
-    fn plain(name: &'static str) -> Self {
+    /// A default initializer, by Keras's name.
+    fn default_for(name: &str) -> Self {
+        let spec = mlp_spec::initializer(name).expect("the default initializers are in the table");
         Self {
-            name,
-            args: Vec::new(),
+            spec,
+            args: spec.params.iter().map(|(_, v)| *v).collect(),
         }
     }
 }
@@ -162,7 +166,7 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                 }
             }
             other => {
-                let hint = match names::did_you_mean(other, LAYER_KINDS.iter().copied()) {
+                let hint = match names::did_you_mean(other, names::layer_names()) {
                     Some(near) => format!("; did you mean `{near}`?"),
                     None => String::new(),
                 };
@@ -399,7 +403,7 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
         return None;
     };
     let mut units = None;
-    let mut activation: Option<&'static str> = None;
+    let mut activation: Option<&'static ActivationSpec> = None;
     let mut kernel = None;
     let mut bias = None;
     let mut ok = true;
@@ -421,9 +425,8 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
                 );
                 ok = false;
             }
-            Arg::Ident(ident) if i == 1 => match ACTIVATIONS.iter().find(|(name, _)| ident == name)
-            {
-                Some((name, _)) => activation = Some(name),
+            Arg::Ident(ident) if i == 1 => match mlp_spec::activation(&ident.to_string()) {
+                Some(spec) => activation = Some(spec),
                 None => {
                     errors.push(ident.span(), unknown_activation(ident));
                     ok = false;
@@ -452,9 +455,10 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
                     "kernel_initializer" => &mut kernel,
                     "bias_initializer" => &mut bias,
                     other => {
-                        let hint = match names::did_you_mean(other, DENSE_OPTIONS.iter().copied()) {
+                        let options = names::options_of("Dense");
+                        let hint = match names::did_you_mean(other, options.iter().copied()) {
                             Some(near) => format!("did you mean `{near}`?"),
-                            None => format!("the options are {}", names::list(DENSE_OPTIONS)),
+                            None => format!("the options are {}", names::list(options)),
                         };
                         errors.push(key.span(), format!("unknown option `{other}`: {hint}"));
                         ok = false;
@@ -482,17 +486,17 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
     ok.then(|| LayerModelKind::Dense {
         inputs,
         units: units.unwrap_or(1),
-        activation: activation.unwrap_or("linear"),
-        kernel: kernel.unwrap_or(Init::plain("glorot_uniform")),
-        bias: bias.unwrap_or(Init::plain("zeros")),
+        activation: activation.unwrap_or(&mlp_spec::ACTIVATIONS[0]),
+        kernel: kernel.unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_KERNEL_INITIALIZER)),
+        bias: bias.unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_BIAS_INITIALIZER)),
     })
 }
 
 /// "unknown activation `rleu`: did you mean `relu`?", or the list of all.
 fn unknown_activation(ident: &Ident) -> String {
     let name = ident.to_string();
-    let known = || ACTIVATIONS.iter().map(|(n, _)| *n);
-    if INITIALIZERS.contains(&name.as_str()) {
+    let known = names::activation_names;
+    if mlp_spec::initializer(&name).is_some() {
         return format!(
             "`{name}` is an initializer, not an activation: write it as an option, \
              as in `Dense<300, relu, kernel_initializer = {name}>`"
@@ -510,10 +514,13 @@ fn unknown_activation(ident: &Ident) -> String {
 /// Resolves `name(args)` against Keras's initializers and their parameters.
 fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
     let name = expr.name.to_string();
-    let Some(&known) = INITIALIZERS.iter().find(|n| **n == name) else {
-        let hint = match names::did_you_mean(&name, INITIALIZERS.iter().copied()) {
+    let Some(spec) = mlp_spec::initializer(&name) else {
+        let hint = match names::did_you_mean(&name, names::initializer_names()) {
             Some(near) => format!("did you mean `{near}`?"),
-            None => format!("expected one of {}", names::list(INITIALIZERS)),
+            None => format!(
+                "expected one of {}",
+                names::list(names::initializer_names())
+            ),
         };
         errors.push(
             expr.name.span(),
@@ -522,21 +529,19 @@ fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
         return None;
     };
     // Parameters in order, with Keras's defaults, and how to write them.
-    let (params, example): (&[(&str, f32)], &str) = match known {
-        "constant" => (&[("value", 0.0)], "`constant(0.1)`"),
-        "random_normal" => (
-            &[("mean", 0.0), ("stddev", 0.05)],
-            "`random_normal(mean = 0.0, stddev = 0.05)`",
+    let known = spec.name;
+    let params = spec.params;
+    let example = match params {
+        [] => String::new(),
+        [(_, v)] => format!("`{known}({v:?})`"),
+        _ => format!(
+            "`{known}({})`",
+            params
+                .iter()
+                .map(|(p, v)| format!("{p} = {v:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
-        "truncated_normal" => (
-            &[("mean", 0.0), ("stddev", 0.05)],
-            "`truncated_normal(mean = 0.0, stddev = 0.05)`",
-        ),
-        "random_uniform" => (
-            &[("minval", -0.05), ("maxval", 0.05)],
-            "`random_uniform(minval = -0.05, maxval = 0.05)`",
-        ),
-        _ => (&[], ""),
     };
     let takes = match params {
         [] => "no arguments".to_string(),
@@ -616,8 +621,5 @@ fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
         }
         _ => {}
     }
-    ok.then_some(Init {
-        name: known,
-        args: values,
-    })
+    ok.then_some(Init { spec, args: values })
 }

@@ -3,6 +3,7 @@
 //! depth cut into blocks that stay in cache.
 
 use super::{Operand, Product};
+use crate::optim::SgdStep;
 use core::arch::x86_64::*;
 
 /// Depth of one block of the shared dimension ([`super::ONE_PASS_DEPTH`]).
@@ -258,13 +259,20 @@ pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
 /// # Safety
 /// As [`super::gemm_nn_sub`], and the processor has AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub unsafe fn gemm_nn_sub(rate: f32, p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+pub unsafe fn gemm_nn_sub(
+    step: SgdStep,
+    p: Product,
+    a: Operand,
+    b: Operand,
+    c: *mut f32,
+    ldc: usize,
+) {
     // Within one depth block each tile's sums are complete before its
     // epilogue computes `old + (-rate) · sum`: the same two roundings as
-    // `g = sum`, then `c -= g · rate`.
+    // `g = sum`, then `step.apply` (`c -= g · rate`).
     debug_assert!(p.k <= KC);
     let p = Product {
-        alpha: -rate,
+        alpha: -step.rate,
         beta: 1.0,
         ..p
     };

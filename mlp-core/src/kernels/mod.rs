@@ -32,6 +32,8 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
+use crate::optim::SgdStep;
+
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 mod portable;
@@ -136,7 +138,7 @@ type Kernel = unsafe fn(Product, Operand, Operand, *mut f32, usize);
 
 /// The signature of [`gemm_nn_sub`]'s implementations.
 #[cfg(all(test, feature = "std"))]
-type SubKernel = unsafe fn(f32, Product, Operand, Operand, *mut f32, usize);
+type SubKernel = unsafe fn(SgdStep, Product, Operand, Operand, *mut f32, usize);
 
 /// Runs product `p` on the AVX2/FMA kernel where the processor has it, else
 /// on the portable one, after the cases with nothing to sum.
@@ -226,7 +228,8 @@ pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
 pub const ONE_PASS_DEPTH: usize = 1024;
 
 /// `c[i·ldc + j] -= rate · Σ_p a(i, p) · b(p, j)` with `b`'s rows contiguous:
-/// a plain SGD step folded into the product of its gradient (`deltaᵀ · x`),
+/// the plain SGD step `step` ([`SgdStep::apply`], here in the product's
+/// epilogue) folded into the product of its gradient (`deltaᵀ · x`),
 /// whose sums then go from registers to the weights and never to memory.
 /// Each sum is complete before it is scaled and subtracted, so the weights
 /// come out bit for bit as [`gemm_nn`] into a buffer `g` followed by
@@ -235,7 +238,14 @@ pub const ONE_PASS_DEPTH: usize = 1024;
 /// # Safety
 /// As [`gemm_nn`], and `p.k <= ONE_PASS_DEPTH` (`p.alpha` and `p.beta` are
 /// not read).
-pub unsafe fn gemm_nn_sub(rate: f32, p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+pub unsafe fn gemm_nn_sub(
+    step: SgdStep,
+    p: Product,
+    a: Operand,
+    b: Operand,
+    c: *mut f32,
+    ldc: usize,
+) {
     debug_assert!(b.cs == 1, "gemm_nn_sub reads rows of b");
     assert!(
         p.k <= ONE_PASS_DEPTH,
@@ -248,10 +258,10 @@ pub unsafe fn gemm_nn_sub(rate: f32, p: Product, a: Operand, b: Operand, c: *mut
     #[cfg(target_arch = "x86_64")]
     if avx2_fma() {
         // SAFETY: the caller's contract, and the processor has AVX2 and FMA.
-        return unsafe { avx2::gemm_nn_sub(rate, p, a, b, c, ldc) };
+        return unsafe { avx2::gemm_nn_sub(step, p, a, b, c, ldc) };
     }
     // SAFETY: the caller's contract.
-    unsafe { portable::gemm_nn_sub(rate, p, a, b, c, ldc) }
+    unsafe { portable::gemm_nn_sub(step, p, a, b, c, ldc) }
 }
 
 /// `out[u] += Σ_i kernel[u * inputs + i] * x[i]` for every unit `u`: one
@@ -600,7 +610,14 @@ mod tests {
             // `implementations` checked the processor.
             unsafe {
                 nn(Product::new(m, n, k), a_op, b_op, g.as_mut_ptr(), ldc);
-                sub(rate, Product::new(m, n, k), a_op, b_op, c.as_mut_ptr(), ldc);
+                sub(
+                    SgdStep { rate },
+                    Product::new(m, n, k),
+                    a_op,
+                    b_op,
+                    c.as_mut_ptr(),
+                    ldc,
+                );
             }
             for i in 0..m {
                 for j in 0..ldc {
@@ -637,7 +654,7 @@ mod tests {
         // SAFETY: refused before anything is read.
         unsafe {
             gemm_nn_sub(
-                0.1,
+                SgdStep { rate: 0.1 },
                 Product::new(1, 1, 1025),
                 Operand::col_major(&zeros, 1),
                 Operand::row_major(&zeros, 1),

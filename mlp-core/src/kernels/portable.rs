@@ -3,6 +3,7 @@
 //! vectorises without reassociating anything itself.
 
 use super::{Operand, Product};
+use crate::optim::SgdStep;
 
 const LANES: usize = 8;
 
@@ -87,7 +88,14 @@ const SUB_COLUMNS: usize = 64;
 ///
 /// # Safety
 /// As [`super::gemm_nn_sub`].
-pub unsafe fn gemm_nn_sub(rate: f32, p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+pub unsafe fn gemm_nn_sub(
+    step: SgdStep,
+    p: Product,
+    a: Operand,
+    b: Operand,
+    c: *mut f32,
+    ldc: usize,
+) {
     for i in 0..p.m {
         for j0 in (0..p.n).step_by(SUB_COLUMNS) {
             let width = SUB_COLUMNS.min(p.n - j0);
@@ -103,9 +111,7 @@ pub unsafe fn gemm_nn_sub(rate: f32, p: Product, a: Operand, b: Operand, c: *mut
                     }
                 }
                 let row = core::slice::from_raw_parts_mut(c.add(i * ldc + j0), width);
-                for (c, g) in row.iter_mut().zip(sums.iter()) {
-                    *c -= g * rate;
-                }
+                step.apply(row, sums);
             }
         }
     }

@@ -18,5 +18,7 @@ mod flatten;
 mod info;
 
 pub use dense::Dense;
+#[cfg(feature = "std")]
+pub use dense::DenseShape;
 pub use flatten::Flatten;
 pub use info::{LayerInfo, LayerKind};

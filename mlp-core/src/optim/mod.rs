@@ -40,7 +40,7 @@ pub use schedule::{
     CosineDecay, ExponentialDecay, FnSchedule, InverseTimeDecay, LearningRateSchedule,
     PiecewiseConstantDecay,
 };
-pub use sgd::Sgd;
+pub use sgd::{Sgd, SgdStep};
 
 /// An optimizer: Keras's `optimizer.apply_gradients` over flat slices.
 pub trait Optimizer: Send + Sync + core::fmt::Debug {
@@ -69,7 +69,7 @@ pub trait Optimizer: Send + Sync + core::fmt::Debug {
     /// `Some(rate)` if the step at `iteration` is exactly `w -= rate · g` for
     /// every parameter (no state, no clipping): the batch engine may then fold
     /// the step into the product of the gradient (see
-    /// [`crate::batch::Workspace::backward_sgd`]), with the same result.
+    /// the batch engine's folded backward pass), with the same result.
     /// `None` by default.
     fn plain_rate(&self, iteration: u64) -> Option<f32> {
         let _ = iteration;

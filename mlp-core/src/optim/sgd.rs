@@ -32,6 +32,42 @@ pub struct Sgd<S = f32> {
     pub clipping: Clipping,
 }
 
+/// Plain SGD's update, `w -= g · rate`, as a value: the one description of
+/// it that [`Sgd::step`], the batch engine's folded backward pass (which
+/// applies it where each gradient is computed, and in the product of the
+/// first layer's kernel gradient, `kernels::gemm_nn_sub`) and on-device
+/// training all apply.
+///
+/// ```
+/// use mlp_core::optim::SgdStep;
+///
+/// let mut w = [1.0_f32, 2.0];
+/// SgdStep { rate: 0.1 }.apply(&mut w, &[0.5, -1.0]);
+/// assert_eq!(w, [0.95, 2.1]);
+/// # Ok::<(), core::convert::Infallible>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdStep {
+    /// The learning rate.
+    pub rate: f32,
+}
+
+impl SgdStep {
+    /// One weight's update.
+    #[inline]
+    pub fn apply_one(self, w: &mut f32, g: f32) {
+        *w -= g * self.rate;
+    }
+
+    /// The update of `w` from gradients `g` (element by element).
+    #[inline]
+    pub fn apply(self, w: &mut [f32], g: &[f32]) {
+        for (w, g) in w.iter_mut().zip(g) {
+            self.apply_one(w, *g);
+        }
+    }
+}
+
 impl Default for Sgd {
     fn default() -> Self {
         Self::new(0.01)
@@ -85,8 +121,9 @@ impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
         let lr = self.learning_rate.rate(iteration);
         with_clip!(self.clipping.prepare(grads), |clip| {
             if self.momentum == 0.0 {
+                let step = SgdStep { rate: lr };
                 for (p, g) in params.iter_mut().zip(grads) {
-                    *p -= clip(*g) * lr;
+                    step.apply_one(p, clip(*g));
                 }
                 return;
             }

@@ -8,7 +8,7 @@ use super::tracker::Tracker;
 use super::weighting::check_sample_weight;
 use crate::Result;
 use crate::activation::ActivationKind;
-use crate::batch::Workspace;
+use crate::engine::Workspace;
 use crate::loss::{Loss, TargetFor};
 use crate::network::Network;
 use crate::optim::Optimizer;

@@ -8,7 +8,7 @@ use super::progress::Progress;
 use super::tracker::Tracker;
 use super::weighting::{check_sample_weight, class_weight_table, sample_weight_of};
 use super::{Logs, Trainer};
-use crate::batch::{Backward, Workspace};
+use crate::engine::Workspace;
 use crate::history::{History, HistoryParams};
 use crate::loss::{Loss, TargetFor};
 use crate::network::Network;
@@ -57,7 +57,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
     /// makes it end normally).
     ///
     /// Plain SGD (no momentum, no clipping) takes its step inside the
-    /// backward pass ([`Workspace::backward_sgd`]), with the same result.
+    /// backward pass, with the same result.
     ///
     /// Calling `fit` again continues from the current parameters, optimizer
     /// state and step count.
@@ -354,40 +354,21 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 value: batch_loss,
             });
         }
-        let (optimizer, iteration) = (&self.optimizer, self.iterations);
-        // Plain SGD takes its step inside the backward pass.
-        let rate = optimizer
-            .elementwise()
-            .then(|| optimizer.plain_rate(iteration))
-            .flatten();
-        let outcome = match rate {
-            Some(rate) => ws.backward_sgd(self.model.params_mut(), n, &mut self.grads, rate),
-            None if ws.backward(self.model.params(), n, &mut self.grads) => Backward::Computed,
-            None => Backward::NotFinite,
-        };
-        match outcome {
-            Backward::Applied => {}
-            Backward::NotFinite => {
-                return Err(Divergence {
-                    quantity: "gradient",
-                    value: batch_loss,
-                });
-            }
-            // One chunk of parameters per thread; the state is laid out chunk
-            // by chunk, as `update_chunks` documents, for a given thread count.
-            Backward::Computed if optimizer.elementwise() => ws.update_chunks(
-                self.model.params_mut(),
-                &self.grads,
-                &mut self.optimizer_state,
-                optimizer.slots(),
-                &|p, g, s| optimizer.step(p, g, s, iteration),
-            ),
-            Backward::Computed => optimizer.step(
-                self.model.params_mut(),
-                &self.grads,
-                &mut self.optimizer_state,
-                iteration,
-            ),
+        // The engine applies the optimizer's update as the optimizer
+        // describes it (folded into the backward pass for plain SGD).
+        let stepped = ws.train_step(
+            self.model.params_mut(),
+            n,
+            &mut self.grads,
+            &self.optimizer,
+            &mut self.optimizer_state,
+            self.iterations,
+        );
+        if stepped.is_err() {
+            return Err(Divergence {
+                quantity: "gradient",
+                value: batch_loss,
+            });
         }
         self.iterations += 1;
         Ok(())

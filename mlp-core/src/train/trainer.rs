@@ -1,7 +1,7 @@
 //! [`Trainer`]: a compiled model, with its optimizer state and buffers.
 
 use crate::activation::ActivationKind;
-use crate::batch::Workspace;
+use crate::engine::Workspace;
 use crate::layer::LayerKind;
 use crate::loss::Loss;
 use crate::metrics::{Metric, argmax};
@@ -114,14 +114,14 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
 
     /// [`Trainer::predict`] in batches of `batch_size` (0 counts as 1).
     pub fn predict_with_batch_size(&self, x: &[N::Input], batch_size: usize) -> Vec<N::Output> {
-        crate::batch::predict(&*self.model, x, batch_size)
+        crate::predict::predict(&*self.model, x, batch_size)
     }
 
     /// The most probable class of each sample: the argmax of its outputs
     /// (the first on ties), or for a single output, 1 if it is above 0.5
     /// (Keras's former `predict_classes`).
     pub fn predict_classes(&self, x: &[N::Input]) -> Vec<usize> {
-        crate::batch::predict_rows(&*self.model, x, 32, |row| match row {
+        crate::predict::predict_rows(&*self.model, x, 32, |row| match row {
             [p] => usize::from(*p > 0.5),
             _ => argmax(row),
         })

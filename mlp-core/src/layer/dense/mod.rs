@@ -1,5 +1,11 @@
 //! The fully connected layer.
 
+#[cfg(feature = "std")]
+mod batch;
+
+#[cfg(feature = "std")]
+pub use batch::DenseShape;
+
 use crate::activation::Activation;
 use core::marker::PhantomData;
 use nalgebra::{SMatrix, SVector};

@@ -1,0 +1,174 @@
+//! The buffers of the batch path: a runtime batch dimension, one buffer per
+//! layer for pre-activations, activations and their gradients, sized once
+//! and reused for every batch, and the pool of threads that share each
+//! product.
+
+use super::Shared;
+use crate::kernels;
+use crate::layer::DenseShape;
+use crate::network::Network;
+use crate::pool::{Pool, split};
+use crate::sample::Sample;
+use core::ops::Range;
+use core::sync::atomic::{AtomicU32, Ordering};
+use std::vec;
+use std::vec::Vec;
+
+/// Products smaller than this many multiply-adds run on one thread: handing
+/// them to another costs more than it saves.
+pub(super) const PARALLEL_MIN_MACS: usize = 1 << 19;
+
+/// How many of `threads` a product of `macs` multiply-adds is split over.
+pub(super) fn parts_for(threads: usize, macs: usize) -> usize {
+    if macs < PARALLEL_MIN_MACS { 1 } else { threads }
+}
+
+/// Buffers for forward and backward passes of up to `capacity` samples, and
+/// the threads that share each product (split along the units, so each
+/// thread reads only its part of the weights).
+#[derive(Debug)]
+pub struct Workspace {
+    pub(super) capacity: usize,
+    pub(super) layers: Vec<DenseShape>,
+    pub(super) input: Vec<f32>,
+    /// Pre-activations per Dense layer.
+    pub(super) z: Vec<Vec<f32>>,
+    /// Activations per Dense layer.
+    pub(super) a: Vec<Vec<f32>>,
+    /// dL/dz per Dense layer (the last one is written by the loss).
+    pub(super) delta: Vec<Vec<f32>>,
+    /// The largest magnitude among the first `.0` input rows, as
+    /// [`Workspace::load_rows`] measured it while they were in cache (for
+    /// [`Workspace::backward_sgd`]'s bound); `None` once the input may have
+    /// changed.
+    pub(super) input_max: Option<(usize, f32)>,
+    pub(super) pool: Pool,
+}
+
+impl Workspace {
+    /// Buffers for network `N` and batches of up to `capacity` samples, on
+    /// [`Pool::default_threads`] threads (`MLP_NUM_THREADS`, else every core).
+    pub fn new<N: Network>(capacity: usize) -> Self {
+        Self::with_threads::<N>(capacity, Pool::default_threads())
+    }
+
+    /// As [`Workspace::new`], on `threads` threads.
+    pub fn with_threads<N: Network>(capacity: usize, threads: usize) -> Self {
+        let layers: Vec<DenseShape> = N::LAYERS.iter().filter_map(DenseShape::of).collect();
+        let per_layer = |l: &DenseShape| vec![0.0; capacity * l.units];
+        Self {
+            capacity,
+            input: vec![0.0; capacity * N::INPUT_SIZE],
+            z: layers.iter().map(per_layer).collect(),
+            a: layers.iter().map(per_layer).collect(),
+            delta: layers.iter().map(per_layer).collect(),
+            layers,
+            input_max: None,
+            pool: Pool::new(threads),
+        }
+    }
+
+    /// The largest batch these buffers hold.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Threads that share the work.
+    pub fn threads(&self) -> usize {
+        self.pool.threads()
+    }
+
+    /// The Dense layers, in order.
+    pub fn layers(&self) -> &[DenseShape] {
+        &self.layers
+    }
+
+    /// The input buffer for `n` samples (row-major, one row per sample).
+    pub fn input_mut(&mut self, n: usize) -> &mut [f32] {
+        self.input_max = None;
+        let width = self.input.len() / self.capacity.max(1);
+        &mut self.input[..n * width]
+    }
+
+    /// Copies samples into the input buffer (at most `capacity`).
+    pub fn load_inputs<N: Network>(&mut self, x: &[N::Input]) {
+        let input = self.input_mut(x.len());
+        for (row, sample) in input.chunks_exact_mut(N::INPUT_SIZE).zip(x) {
+            sample.write_row_major(row);
+        }
+    }
+
+    /// How many threads a product of `macs` multiply-adds is split over.
+    pub(super) fn parts(&self, macs: usize) -> usize {
+        parts_for(self.pool.threads(), macs)
+    }
+
+    /// How many threads share `items` pieces of work beside the products:
+    /// only where the products of a full batch are shared too (otherwise
+    /// the other threads are cold, and waking them costs more than it saves).
+    pub(super) fn side_parts(&self, items: usize) -> usize {
+        let shared = self
+            .layers
+            .iter()
+            .any(|l| self.parts(l.macs(self.capacity)) > 1);
+        if shared {
+            self.pool.threads().min(items)
+        } else {
+            1
+        }
+    }
+
+    /// Fills the input buffer with `n` samples (at most `capacity`):
+    /// `fill(rows, buffer)` writes samples `rows` into `buffer`, row-major.
+    /// Where the products are shared, so are the rows, and each thread's
+    /// copies land in its own cache (the training loop also asks it to fetch
+    /// the same rows of the next batch).
+    pub fn load_rows(&mut self, n: usize, fill: &(dyn Fn(Range<usize>, &mut [f32]) + Sync)) {
+        assert!(
+            n <= self.capacity,
+            "batch of {n} exceeds the workspace capacity {}",
+            self.capacity
+        );
+        let width = self.input.len() / self.capacity.max(1);
+        let parts = self.side_parts(n);
+        let input = Shared::new(&mut self.input);
+        let max = AtomicU32::new(0);
+        self.pool.run_parts(parts, &|t| {
+            if t >= parts {
+                return;
+            }
+            let rows = split(n, parts, 1, t);
+            // SAFETY: the parts' rows are disjoint and within the buffer.
+            let buffer = unsafe {
+                core::slice::from_raw_parts_mut(input.at(rows.start * width), rows.len() * width)
+            };
+            fill(rows, buffer);
+            max.fetch_max(kernels::max_abs(buffer).to_bits(), Ordering::Relaxed);
+        });
+        self.input_max = Some((n, f32::from_bits(max.into_inner())));
+    }
+
+    /// The output activations of the last forward pass.
+    pub fn output(&self, n: usize) -> &[f32] {
+        let last = self.layers.len() - 1;
+        &self.a[last][..n * self.layers[last].units]
+    }
+
+    /// The last layer's pre-activations of the last forward pass.
+    pub fn output_logits(&self, n: usize) -> &[f32] {
+        let last = self.layers.len() - 1;
+        &self.z[last][..n * self.layers[last].units]
+    }
+
+    /// The buffer the loss writes dL/dz of the output layer into, beside the
+    /// output activations and pre-activations it reads: `(z, a, delta)`.
+    pub fn output_and_delta(&mut self, n: usize) -> (&[f32], &[f32], &mut [f32]) {
+        let last = self.layers.len() - 1;
+        let len = n * self.layers[last].units;
+        (
+            &self.z[last][..len],
+            &self.a[last][..len],
+            &mut self.delta[last][..len],
+        )
+    }
+}

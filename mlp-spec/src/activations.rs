@@ -1,0 +1,75 @@
+//! The activations: Keras's name, the runtime type, aliases.
+
+/// Hands every activation to `$callback!` as
+/// `$(#[doc] Variant = "keras_name" $(| "alias")*,)*`, in a fixed order.
+///
+/// The runtime defines `ActivationKind`, its `name()`, the marker types and
+/// `ALL` from it; [`ACTIVATIONS`] is this crate's data view of it.
+#[macro_export]
+macro_rules! for_each_activation {
+    ($callback:ident) => {
+        $callback! {
+            /// `linear`: the identity (Keras's default when no activation is given).
+            Linear = "linear",
+            /// `relu`: `max(x, 0)`.
+            Relu = "relu",
+            /// `sigmoid`: `1 / (1 + exp(-x))`.
+            Sigmoid = "sigmoid",
+            /// `softmax`: `exp(x) / sum(exp(x))` over the units of one sample.
+            Softmax = "softmax",
+            /// `tanh`.
+            Tanh = "tanh",
+            /// `elu`: `x` if `x > 0`, else `alpha * (exp(x) - 1)` with alpha 1.
+            Elu = "elu",
+            /// `selu`: `scale * elu(x, alpha)` with Keras's self-normalising constants.
+            Selu = "selu",
+            /// `leaky_relu`: `x` if `x > 0`, else `0.2 * x` (as `keras.activations.leaky_relu`).
+            LeakyRelu = "leaky_relu",
+            /// `softplus`: `log(exp(x) + 1)`.
+            Softplus = "softplus",
+            /// `swish` (also `silu`): `x * sigmoid(x)`.
+            Swish = "swish" | "silu",
+            /// `exponential`: `exp(x)`.
+            Exponential = "exponential",
+            /// `softsign`: `x / (|x| + 1)`.
+            Softsign = "softsign",
+            /// `relu6`: `min(max(x, 0), 6)`.
+            Relu6 = "relu6",
+            /// `hard_sigmoid`: `relu6(x + 3) / 6` (Keras 3's definition).
+            HardSigmoid = "hard_sigmoid",
+            /// `gelu`: `0.5 * x * (1 + erf(x / sqrt(2)))` (Keras's exact form).
+            Gelu = "gelu",
+        }
+    };
+}
+
+/// One activation as data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActivationSpec {
+    /// Keras's name: `"relu"`.
+    pub name: &'static str,
+    /// Other names Keras accepts for it: `["silu"]` for `swish`.
+    pub aliases: &'static [&'static str],
+    /// The runtime's variant of `ActivationKind` and marker type: `"Relu"`.
+    pub variant: &'static str,
+}
+
+macro_rules! activation_table {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal $(| $alias:literal)*,)*) => {
+        /// Every activation, in the order of [`for_each_activation!`].
+        pub const ACTIVATIONS: &[ActivationSpec] = &[$(ActivationSpec {
+            name: $name,
+            aliases: &[$($alias),*],
+            variant: stringify!($variant),
+        }),*];
+    };
+}
+
+for_each_activation!(activation_table);
+
+/// The activation Keras calls `name` (or an alias of it).
+pub fn activation(name: &str) -> Option<&'static ActivationSpec> {
+    ACTIVATIONS
+        .iter()
+        .find(|a| a.name == name || a.aliases.contains(&name))
+}

@@ -1,0 +1,34 @@
+//! The tables that the `network!` macro (`mlp-macros`) and the runtime
+//! (`mlp-core`) share, so that every list of names is written once: the
+//! activations, the initializers with their parameters and Keras's defaults,
+//! and the layer kinds with their options.
+//!
+//! Each list is a callback macro (`for_each_activation!`,
+//! `for_each_initializer!`) that hands the entries to a macro of the caller:
+//! the runtime generates its enums and marker types from them, and this
+//! crate generates the plain data tables ([`ACTIVATIONS`], [`INITIALIZERS`])
+//! that the proc macro reads. Adding an entry here adds it everywhere.
+//!
+//! ```
+//! let relu = mlp_spec::activation("relu").ok_or("no relu")?;
+//! assert_eq!(relu.variant, "Relu");
+//! let silu = mlp_spec::activation("silu").ok_or("no silu")?;
+//! assert_eq!(silu.variant, "Swish");
+//! let normal = mlp_spec::initializer("random_normal").ok_or("no random_normal")?;
+//! assert_eq!(normal.params, &[("mean", 0.0), ("stddev", 0.05)]);
+//! assert_eq!(mlp_spec::layer("Dense").ok_or("no Dense")?.default_name, "dense");
+//! # Ok::<(), &'static str>(())
+//! ```
+#![no_std]
+#![warn(missing_docs)]
+
+mod activations;
+mod initializers;
+mod layers;
+
+pub use activations::{ACTIVATIONS, ActivationSpec, activation};
+pub use initializers::{
+    DEFAULT_BIAS_INITIALIZER, DEFAULT_KERNEL_INITIALIZER, INITIALIZERS, InitializerSpec,
+    initializer,
+};
+pub use layers::{LAYERS, LayerRole, LayerSpec, layer};
