@@ -27,7 +27,7 @@
 extern crate alloc;
 
 pub mod activation;
-#[cfg(feature = "std")]
+#[cfg(feature = "datasets")]
 pub mod datasets;
 #[cfg(feature = "std")]
 mod engine;

@@ -20,7 +20,7 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
-use crate::layer::{LayerInfo, LayerKind};
+use crate::layer::LayerInfo;
 use crate::sample::Sample;
 use rand::SeedableRng;
 
@@ -84,19 +84,10 @@ pub unsafe trait Network: Sized + Send + Sync + 'static {
     fn initialize(&mut self, seed: u64) {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let params = self.params_mut();
-        for layer in Self::LAYERS {
-            if let LayerKind::Dense {
-                inputs,
-                units,
-                kernel_initializer,
-                bias_initializer,
-                ..
-            } = layer.kind
-            {
-                let (kernel, rest) = params[layer.offset..].split_at_mut(inputs * units);
-                kernel_initializer.fill(kernel, inputs, units, &mut rng);
-                bias_initializer.fill(&mut rest[..units], inputs, units, &mut rng);
-            }
+        for weight in Self::LAYERS.iter().flat_map(LayerInfo::weights) {
+            let (fan_in, fan_out) = weight.fans;
+            let values = &mut params[weight.offset..weight.offset + weight.len()];
+            weight.initializer.fill(values, fan_in, fan_out, &mut rng);
         }
     }
 

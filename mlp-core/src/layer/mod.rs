@@ -21,4 +21,4 @@ pub use dense::Dense;
 #[cfg(feature = "std")]
 pub use dense::DenseShape;
 pub use flatten::Flatten;
-pub use info::{LayerInfo, LayerKind};
+pub use info::{LayerInfo, LayerKind, WeightInfo};

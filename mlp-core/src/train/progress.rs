@@ -7,9 +7,11 @@
 //! `verbose` 2, or 1 when stdout is not a terminal: one line per epoch,
 //! `1719/1719 - 3s - loss: 0.7218 - accuracy: 0.7660 - 3s/epoch - 2ms/step`.
 //! `verbose` 0: nothing. As Keras, `Epoch e/E` headers are printed only when
-//! `E > 1`.
+//! `E > 1`. Without the `progress` feature there is no bar: `verbose` 1
+//! prints lines, as 2 does.
 
 use super::Logs;
+#[cfg(feature = "progress")]
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -41,7 +43,7 @@ impl Progress {
     pub(crate) fn new(verbose: u8, steps: usize, epochs: usize) -> Self {
         let mode = match verbose {
             0 => Mode::Silent,
-            1 if std::io::stdout().is_terminal() => Mode::Bar,
+            1 if cfg!(feature = "progress") && std::io::stdout().is_terminal() => Mode::Bar,
             _ => Mode::Lines,
         };
         let now = Instant::now();
@@ -65,6 +67,7 @@ impl Progress {
         if self.epochs > 1 {
             println!("Epoch {}/{}", epoch + 1, self.epochs);
         }
+        #[cfg(feature = "progress")]
         if self.mode == Mode::Bar {
             let digits = self.steps.max(1).to_string().len();
             let template = format!("{{pos:>{digits}}}/{{len}} [{{bar:30}}] - {{msg}}");
@@ -132,6 +135,20 @@ impl Progress {
             bar.abandon();
         }
     }
+}
+
+/// What stands for indicatif's bar without the `progress` feature: there
+/// is never one.
+#[cfg(not(feature = "progress"))]
+#[derive(Debug)]
+struct ProgressBar;
+
+#[cfg(not(feature = "progress"))]
+impl ProgressBar {
+    fn set_position(&self, _: u64) {}
+    fn set_message(&self, _: String) {}
+    fn finish_with_message(&self, _: String) {}
+    fn abandon(&self) {}
 }
 
 /// Keras's `_format_time`: `3s/epoch`, `2ms/step`, `850us/step`.

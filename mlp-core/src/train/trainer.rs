@@ -2,7 +2,7 @@
 
 use crate::activation::ActivationKind;
 use crate::engine::Workspace;
-use crate::layer::LayerKind;
+use crate::layer::LayerInfo;
 use crate::loss::Loss;
 use crate::metrics::{Metric, argmax};
 use crate::network::Network;
@@ -46,10 +46,7 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
         let output_activation = N::LAYERS
             .iter()
             .rev()
-            .find_map(|l| match l.kind {
-                LayerKind::Dense { activation, .. } => Some(activation),
-                _ => None,
-            })
+            .find_map(LayerInfo::activation)
             .unwrap_or(ActivationKind::Linear);
         Self {
             model,
