@@ -60,6 +60,21 @@ impl Metric {
         Self::TopKCategoricalAccuracy(5)
     }
 
+    /// Checks the metric's parameters: `TopKCategoricalAccuracy(k)` needs
+    /// `k >= 1` (an [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+    /// otherwise, as Keras raises `ValueError`). `fit` and `evaluate` call it
+    /// first.
+    #[cfg(feature = "alloc")]
+    pub fn validate(&self) -> crate::Result<()> {
+        match self {
+            Self::TopKCategoricalAccuracy(0) => Err(crate::Error::InvalidArgument {
+                name: "k",
+                message: "TopKCategoricalAccuracy's k is 0; it must be at least 1".into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// The name in `History` and in the progress line. Top-k accuracy with
     /// class-index targets is named differently: see [`Metric::name_for`].
     pub fn name(&self) -> &'static str {
@@ -196,6 +211,17 @@ impl RunningMean {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_k_of_zero_is_an_error() {
+        let e = Metric::TopKCategoricalAccuracy(0).validate().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid argument `k`: TopKCategoricalAccuracy's k is 0; it must be at least 1"
+        );
+        assert!(Metric::TopKCategoricalAccuracy(1).validate().is_ok());
+        assert!(Metric::Accuracy.validate().is_ok());
+    }
 
     #[test]
     fn accuracy_of_each_kind() {

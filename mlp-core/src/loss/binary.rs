@@ -126,7 +126,13 @@ impl Loss for BinaryCrossentropy {
         })
     }
 
-    fn loss(&self, _activation: ActivationKind, _z: &[f32], a: &[f32], target: TargetRef<'_>) -> f32 {
+    fn loss(
+        &self,
+        _activation: ActivationKind,
+        _z: &[f32],
+        a: &[f32],
+        target: TargetRef<'_>,
+    ) -> f32 {
         if self.from_logits {
             elementwise_loss(a, target, |x, y| bce_logits(x, self.smooth(y)))
         } else {
@@ -176,7 +182,14 @@ mod tests {
     #[test]
     fn validation() {
         assert!(BinaryCrossentropy.label_smoothing(0.5).validate().is_ok());
-        let e = BinaryCrossentropy.label_smoothing(2.0).validate().unwrap_err();
-        assert!(e.to_string().contains("BinaryCrossentropy's label_smoothing is 2"), "{e}");
+        let e = BinaryCrossentropy
+            .label_smoothing(2.0)
+            .validate()
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("BinaryCrossentropy's label_smoothing is 2"),
+            "{e}"
+        );
     }
 }

@@ -136,7 +136,13 @@ impl Loss for CategoricalCrossentropy {
         self.loss(activation, z, a, target)
     }
 
-    fn loss(&self, _activation: ActivationKind, _z: &[f32], a: &[f32], target: TargetRef<'_>) -> f32 {
+    fn loss(
+        &self,
+        _activation: ActivationKind,
+        _z: &[f32],
+        a: &[f32],
+        target: TargetRef<'_>,
+    ) -> f32 {
         if !target.fits(a.len()) {
             return f32::NAN;
         }
@@ -211,9 +217,17 @@ mod tests {
 
     #[test]
     fn validation() {
-        assert!(CategoricalCrossentropy.label_smoothing(1.0).validate().is_ok());
+        assert!(
+            CategoricalCrossentropy
+                .label_smoothing(1.0)
+                .validate()
+                .is_ok()
+        );
         for ls in [f32::NAN, -0.1, 1.5] {
-            let e = CategoricalCrossentropy.label_smoothing(ls).validate().unwrap_err();
+            let e = CategoricalCrossentropy
+                .label_smoothing(ls)
+                .validate()
+                .unwrap_err();
             assert!(e.to_string().contains("label_smoothing is"), "{e}");
         }
     }

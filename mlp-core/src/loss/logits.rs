@@ -6,7 +6,11 @@
 pub(crate) fn log_sum_exp(z: &[f32]) -> f32 {
     let m = z.iter().fold(f32::NEG_INFINITY, |m, v| m.max(*v));
     if !m.is_finite() || z.iter().any(|v| v.is_nan()) {
-        return if z.iter().any(|v| v.is_nan()) { f32::NAN } else { m };
+        return if z.iter().any(|v| v.is_nan()) {
+            f32::NAN
+        } else {
+            m
+        };
     }
     let sum: f32 = z.iter().map(|v| libm::expf(v - m)).sum();
     m + libm::logf(sum)

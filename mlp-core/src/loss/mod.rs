@@ -442,7 +442,9 @@ mod keras_reference {
             &[3.241_311_311_7, 33.5],
         );
         each(
-            CategoricalCrossentropy.from_logits(true).label_smoothing(0.1),
+            CategoricalCrossentropy
+                .from_logits(true)
+                .label_smoothing(0.1),
             &Z,
             &y,
             &[3.091_311_454_8, 33.783_332_824_7],
@@ -494,13 +496,17 @@ mod keras_reference {
         assert!((l - 3.500_045).abs() < 1e-6, "{l}");
         // CategoricalCrossentropy(from_logits=True, label_smoothing=0.1):
         // [100, -100, -100] against [1, 0, 0] gives 400 * 0.1 / 3.
-        let cce = CategoricalCrossentropy.from_logits(true).label_smoothing(0.1);
+        let cce = CategoricalCrossentropy
+            .from_logits(true)
+            .label_smoothing(0.1);
         let x = [100.0_f32, -100.0, -100.0];
         let l = cce.loss(lin, &x, &x, TargetRef::Values(&[1.0, 0.0, 0.0]));
         assert!((l - 40.0 / 3.0).abs() < 1e-4, "{l}");
         // SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1):
         // labels [-1, 2] give [0, 1.480129].
-        let scce = SparseCategoricalCrossentropy.from_logits(true).ignore_class(-1);
+        let scce = SparseCategoricalCrossentropy
+            .from_logits(true)
+            .ignore_class(-1);
         let x = [[0.854_f32, 0.698, 0.598], [0.088, 0.86, 0.018]];
         let l0 = scce.loss(lin, &x[0], &x[0], TargetRef::Class(-1_i64 as usize));
         let l1 = scce.loss(lin, &x[1], &x[1], TargetRef::Class(2));

@@ -245,9 +245,17 @@ mod tests {
             .initial_accumulator_value(-1.0)
             .validate()
             .unwrap_err();
-        assert!(e.to_string().contains("initial_accumulator_value is -1"), "{e}");
+        assert!(
+            e.to_string().contains("initial_accumulator_value is -1"),
+            "{e}"
+        );
         assert!(Adagrad::default().epsilon(0.0).validate().is_err());
         assert!(Adagrad::new(f32::NAN).validate().is_err());
-        assert!(Adagrad::default().weight_decay(f32::INFINITY).validate().is_err());
+        assert!(
+            Adagrad::default()
+                .weight_decay(f32::INFINITY)
+                .validate()
+                .is_err()
+        );
     }
 }

@@ -268,7 +268,10 @@ mod tests {
             (Adam::default().beta_1(-0.1), "Adam's beta_1 is -0.1"),
             (Adam::default().beta_2(f32::NAN), "Adam's beta_2 is NaN"),
             (Adam::default().epsilon(0.0), "Adam's epsilon is 0"),
-            (Adam::default().weight_decay(f32::NAN), "Adam's weight_decay is NaN"),
+            (
+                Adam::default().weight_decay(f32::NAN),
+                "Adam's weight_decay is NaN",
+            ),
         ] {
             let e = adam.validate().unwrap_err().to_string();
             assert!(e.contains(what), "{e}");

@@ -238,12 +238,24 @@ mod tests {
 
     #[test]
     fn validation() {
-        assert!(RmsProp::default().momentum(0.5).centered(true).validate().is_ok());
+        assert!(
+            RmsProp::default()
+                .momentum(0.5)
+                .centered(true)
+                .validate()
+                .is_ok()
+        );
         for (rms, what) in [
             (RmsProp::new(-1.0), "learning_rate is -1"),
             (RmsProp::default().rho(1.0), "RMSprop's rho is 1"),
-            (RmsProp::default().momentum(f32::NAN), "RMSprop's momentum is NaN"),
-            (RmsProp::default().epsilon(-1e-7), "RMSprop's epsilon is -0.0000001"),
+            (
+                RmsProp::default().momentum(f32::NAN),
+                "RMSprop's momentum is NaN",
+            ),
+            (
+                RmsProp::default().epsilon(-1e-7),
+                "RMSprop's epsilon is -0.0000001",
+            ),
         ] {
             let e = rms.validate().unwrap_err().to_string();
             assert!(e.contains(what), "{e}");

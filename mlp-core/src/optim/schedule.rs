@@ -359,19 +359,53 @@ mod tests {
     #[test]
     fn validation() {
         assert!(ExponentialDecay::new(0.1, 10, 0.9).validate().is_ok());
-        assert!(PiecewiseConstantDecay::new([10, 20], [1.0, 0.5, 0.1]).validate().is_ok());
+        assert!(
+            PiecewiseConstantDecay::new([10, 20], [1.0, 0.5, 0.1])
+                .validate()
+                .is_ok()
+        );
         assert!(CosineDecay::new(0.1, 10).warmup(0.2, 5).validate().is_ok());
         for (e, what) in [
-            (ExponentialDecay::new(0.1, 0, 0.9).validate(), "ExponentialDecay's decay_steps is 0"),
-            (ExponentialDecay::new(f32::NAN, 1, 0.9).validate(), "initial_learning_rate is NaN"),
-            (ExponentialDecay::new(0.1, 1, -0.9).validate(), "decay_rate is -0.9"),
-            (InverseTimeDecay::new(0.1, 0, 0.5).validate(), "InverseTimeDecay's decay_steps is 0"),
-            (InverseTimeDecay::new(0.1, 1, f32::INFINITY).validate(), "decay_rate is inf"),
-            (CosineDecay::new(0.1, 0).validate(), "CosineDecay's decay_steps is 0"),
-            (CosineDecay::new(0.1, 5).alpha(f32::NAN).validate(), "alpha is NaN"),
-            (CosineDecay::new(0.1, 5).warmup(-1.0, 2).validate(), "warmup_target is -1"),
-            (PiecewiseConstantDecay::new([5], [0.1, f32::NAN]).validate(), "values is NaN"),
-            (PiecewiseConstantDecay::new([5, 5], [0.1, 0.2, 0.3]).validate(), "5 is followed by 5"),
+            (
+                ExponentialDecay::new(0.1, 0, 0.9).validate(),
+                "ExponentialDecay's decay_steps is 0",
+            ),
+            (
+                ExponentialDecay::new(f32::NAN, 1, 0.9).validate(),
+                "initial_learning_rate is NaN",
+            ),
+            (
+                ExponentialDecay::new(0.1, 1, -0.9).validate(),
+                "decay_rate is -0.9",
+            ),
+            (
+                InverseTimeDecay::new(0.1, 0, 0.5).validate(),
+                "InverseTimeDecay's decay_steps is 0",
+            ),
+            (
+                InverseTimeDecay::new(0.1, 1, f32::INFINITY).validate(),
+                "decay_rate is inf",
+            ),
+            (
+                CosineDecay::new(0.1, 0).validate(),
+                "CosineDecay's decay_steps is 0",
+            ),
+            (
+                CosineDecay::new(0.1, 5).alpha(f32::NAN).validate(),
+                "alpha is NaN",
+            ),
+            (
+                CosineDecay::new(0.1, 5).warmup(-1.0, 2).validate(),
+                "warmup_target is -1",
+            ),
+            (
+                PiecewiseConstantDecay::new([5], [0.1, f32::NAN]).validate(),
+                "values is NaN",
+            ),
+            (
+                PiecewiseConstantDecay::new([5, 5], [0.1, 0.2, 0.3]).validate(),
+                "5 is followed by 5",
+            ),
             (f32::NAN.validate(), "the optimizer's learning_rate is NaN"),
         ] {
             let e = e.unwrap_err().to_string();

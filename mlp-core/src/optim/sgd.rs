@@ -278,7 +278,10 @@ mod tests {
             (Sgd::new(-0.1), "learning_rate is -0.1"),
             (Sgd::default().momentum(f32::NAN), "SGD's momentum is NaN"),
             (Sgd::default().momentum(1.5), "SGD's momentum is 1.5"),
-            (Sgd::default().weight_decay(-0.5), "SGD's weight_decay is -0.5"),
+            (
+                Sgd::default().weight_decay(-0.5),
+                "SGD's weight_decay is -0.5",
+            ),
             (
                 Sgd::default().clipping(Clipping {
                     clipvalue: Some(f32::NAN),
