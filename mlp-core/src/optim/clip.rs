@@ -28,7 +28,7 @@ impl Clipping {
             ("clipvalue", self.clipvalue),
         ] {
             if let Some(v) = value
-                && !(v > 0.0)
+                && (v.is_nan() || v <= 0.0)
             {
                 return Err(crate::Error::InvalidArgument {
                     name,
