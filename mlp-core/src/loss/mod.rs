@@ -1,7 +1,7 @@
 //! Losses, with Keras's formulas, and the targets each one takes.
 //!
 //! A loss fixes the kind of its targets, so the book's "sparse or one-hot?"
-//! question is answered by the compiler: [`SparseCategoricalCrossentropy`]
+//! question is answered by the compiler: [`SparseCategoricalCrossentropy`](struct@SparseCategoricalCrossentropy)
 //! takes class indices (`u8`, `usize`, ...), categorical cross-entropy takes
 //! one-hot `SVector<f32, N>` with `N` the number of outputs, regression losses
 //! take `SVector<f32, N>` (or `f32` for one output). Anything else does not
@@ -9,9 +9,9 @@
 //!
 //! | loss | Keras name | targets | fused gradient with |
 //! | --- | --- | --- | --- |
-//! | [`SparseCategoricalCrossentropy`] | `sparse_categorical_crossentropy` | class indices | softmax |
-//! | [`CategoricalCrossentropy`] | `categorical_crossentropy` | one-hot `SVector<f32, N>` | softmax |
-//! | [`BinaryCrossentropy`] | `binary_crossentropy` | 0/1 `SVector<f32, N>`, or `f32` | sigmoid |
+//! | [`SparseCategoricalCrossentropy`](struct@SparseCategoricalCrossentropy) | `sparse_categorical_crossentropy` | class indices | softmax |
+//! | [`CategoricalCrossentropy`](struct@CategoricalCrossentropy) | `categorical_crossentropy` | one-hot `SVector<f32, N>` | softmax |
+//! | [`BinaryCrossentropy`](struct@BinaryCrossentropy) | `binary_crossentropy` | 0/1 `SVector<f32, N>`, or `f32` | sigmoid |
 //! | [`MeanSquaredError`] | `mean_squared_error` | `SVector<f32, N>`, or `f32` | — |
 //! | [`MeanAbsoluteError`] | `mean_absolute_error` | `SVector<f32, N>`, or `f32` | — |
 //! | [`Huber`] | `huber_loss` | `SVector<f32, N>`, or `f32` | — |
