@@ -242,6 +242,73 @@ fn losses_match_finite_differences() {
     }
 }
 
+/// The cross-entropies' options (Keras's `from_logits`, `label_smoothing`)
+/// against finite differences, with logits from linear and curved outputs.
+#[test]
+fn loss_options_match_finite_differences() {
+    let logit_kinds = [
+        ActivationKind::Linear,
+        ActivationKind::Tanh,
+        ActivationKind::Softmax,
+    ];
+    let mut worst = Worst::default();
+    for kind in logit_kinds {
+        for z in &ZS {
+            for class in 0..3 {
+                let loss = SparseCategoricalCrossentropy.from_logits(true);
+                check_loss(loss, kind, z, TargetRef::Class(class), &mut worst);
+            }
+        }
+    }
+    println!("sparse, from_logits: worst {:.1e}", worst.normalised);
+
+    let mut worst = Worst::default();
+    let targets: [&[f32]; 2] = [&[0.0, 0.0, 1.0], &[0.2, 0.5, 0.3]];
+    for y in targets {
+        for z in &ZS {
+            for kind in logit_kinds {
+                for loss in [
+                    CategoricalCrossentropy.from_logits(true),
+                    CategoricalCrossentropy
+                        .from_logits(true)
+                        .label_smoothing(0.2),
+                ] {
+                    check_loss(loss, kind, z, TargetRef::Values(y), &mut worst);
+                }
+            }
+            for kind in [
+                ActivationKind::Softmax,
+                ActivationKind::Sigmoid,
+                ActivationKind::Softplus,
+            ] {
+                let loss = CategoricalCrossentropy.label_smoothing(0.1);
+                check_loss(loss, kind, z, TargetRef::Values(y), &mut worst);
+            }
+        }
+    }
+    println!("categorical, options: worst {:.1e}", worst.normalised);
+
+    let mut worst = Worst::default();
+    let targets: [&[f32]; 2] = [&[0.0, 1.0, 0.3], &[1.0, 1.0, 0.0]];
+    for y in targets {
+        for z in &ZS {
+            for kind in [ActivationKind::Linear, ActivationKind::Tanh] {
+                for loss in [
+                    BinaryCrossentropy.from_logits(true),
+                    BinaryCrossentropy.from_logits(true).label_smoothing(0.3),
+                ] {
+                    check_loss(loss, kind, z, TargetRef::Values(y), &mut worst);
+                }
+            }
+            for kind in [ActivationKind::Sigmoid, ActivationKind::HardSigmoid] {
+                let loss = BinaryCrossentropy.label_smoothing(0.2);
+                check_loss(loss, kind, z, TargetRef::Values(y), &mut worst);
+            }
+        }
+    }
+    println!("binary, options: worst {:.1e}", worst.normalised);
+}
+
 /// Kinks of an activation: where its derivative jumps (or its second
 /// derivative, for elu, which the five-point stencil also needs smooth).
 fn kinks(kind: ActivationKind) -> &'static [f64] {

@@ -79,7 +79,8 @@ pub enum Error {
         epoch: usize,
         /// The batch within the epoch (0-based).
         batch: usize,
-        /// `"loss"` or `"gradient"`.
+        /// `"loss"`, `"gradient"`, or `"learning_rate"` (a schedule
+        /// returned a non-finite rate; no weight was touched).
         quantity: &'static str,
         /// The batch loss.
         value: f64,

@@ -54,6 +54,7 @@ mod pool;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
+pub mod target;
 #[cfg(feature = "std")]
 pub mod train;
 pub mod utils;

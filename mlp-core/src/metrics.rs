@@ -30,7 +30,7 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
-use crate::loss::{TargetKind, TargetRef};
+use crate::target::{TargetKind, TargetRef};
 
 /// A metric to track during `fit` and `evaluate`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,6 +58,21 @@ impl Metric {
     /// Top-5 categorical accuracy, Keras's default `k`.
     pub const fn top_k_categorical_accuracy() -> Self {
         Self::TopKCategoricalAccuracy(5)
+    }
+
+    /// Checks the metric's parameters: `TopKCategoricalAccuracy(k)` needs
+    /// `k >= 1` (an [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+    /// otherwise, as Keras raises `ValueError`). `fit` and `evaluate` call it
+    /// first.
+    #[cfg(feature = "alloc")]
+    pub fn validate(&self) -> crate::Result<()> {
+        match self {
+            Self::TopKCategoricalAccuracy(0) => Err(crate::Error::InvalidArgument {
+                name: "k",
+                message: "TopKCategoricalAccuracy's k is 0; it must be at least 1".into(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The name in `History` and in the progress line. Top-k accuracy with
@@ -108,16 +123,7 @@ impl Metric {
     }
 }
 
-/// Index of the largest value (the first one on ties, as numpy).
-pub fn argmax(values: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, v) in values.iter().enumerate() {
-        if *v > values[best] {
-            best = i;
-        }
-    }
-    best
-}
+pub use crate::target::argmax;
 
 fn accuracy(kind: TargetKind, y_pred: &[f32], target: TargetRef<'_>) -> f64 {
     let hit = match (kind, target) {
@@ -196,6 +202,17 @@ impl RunningMean {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_k_of_zero_is_an_error() {
+        let e = Metric::TopKCategoricalAccuracy(0).validate().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid argument `k`: TopKCategoricalAccuracy's k is 0; it must be at least 1"
+        );
+        assert!(Metric::TopKCategoricalAccuracy(1).validate().is_ok());
+        assert!(Metric::Accuracy.validate().is_ok());
+    }
 
     #[test]
     fn accuracy_of_each_kind() {

@@ -11,7 +11,7 @@
 //! progress), then park on a condition variable, so an idle pool costs nothing.
 //!
 //! ```
-//! use mlp_core::pool::Pool;
+//! use mlp_core::__internal::Pool;
 //! use std::sync::atomic::{AtomicUsize, Ordering};
 //!
 //! let pool = Pool::new(2);

@@ -27,7 +27,7 @@
 //! ```
 //! let kernel = [1.0_f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // 3 inputs x 2 units
 //! let mut out = [0.5_f32, 0.0];
-//! mlp_core::kernels::gemv_t(&kernel, 3, &[1.0, 1.0, 1.0], &mut out);
+//! mlp_core::__internal::gemv_t(&kernel, 3, &[1.0, 1.0, 1.0], &mut out);
 //! assert_eq!(out, [6.5, 15.0]);
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```

@@ -1,5 +1,6 @@
 //! `binary_crossentropy`.
 
+use super::logits::{log_sigmoid, sigmoid};
 use super::{
     Loss, TargetKind, TargetRef, clip, elementwise, elementwise_loss, mismatch, unclipped,
 };
@@ -8,14 +9,81 @@ use crate::activation::ActivationKind;
 /// Binary cross-entropy, Keras's formula: `p` clipped to `[eps, 1 - eps]`,
 /// then `-mean over outputs of (y log p + (1 - y) log(1 - p))`.
 ///
-/// With a sigmoid output the gradient is the fused, stable
-/// `delta = scale * (p - y) / N` over the `N` outputs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct BinaryCrossentropy;
+/// Options, as Keras's `BinaryCrossentropy`:
+/// - `from_logits` (default `false`): the outputs are logits `x`, and each
+///   term is `-(y log_sigmoid(x) + (1 - y) log_sigmoid(-x))` (stable for any
+///   `x`), with the gradient `sigmoid(x) - y`;
+/// - `label_smoothing` in `[0, 1]` (default 0): targets are squeezed towards
+///   0.5, `y * (1 - label_smoothing) + 0.5 * label_smoothing`.
+///
+/// With a sigmoid output (and not `from_logits`) the gradient is the fused,
+/// stable `delta = scale * (p - y) / N` over the `N` outputs.
+///
+/// ```
+/// use mlp_core::loss::BinaryCrossentropy;
+///
+/// let loss = BinaryCrossentropy.from_logits(true).label_smoothing(0.2);
+/// assert!(loss.from_logits && loss.label_smoothing == 0.2);
+/// # Ok::<(), core::convert::Infallible>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BinaryCrossentropy {
+    /// Whether the outputs are logits rather than probabilities.
+    pub from_logits: bool,
+    /// Keras's `label_smoothing`, in `[0, 1]`.
+    pub label_smoothing: f32,
+}
+
+/// Keras's `BinaryCrossentropy()`: the loss with its defaults.
+#[allow(non_upper_case_globals)]
+pub const BinaryCrossentropy: BinaryCrossentropy = BinaryCrossentropy::new();
+
+impl Default for BinaryCrossentropy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 fn bce(p: f32, y: f32) -> f32 {
     let p = clip(p);
     -(y * libm::logf(p) + (1.0 - y) * libm::logf(1.0 - p))
+}
+
+fn bce_logits(x: f32, y: f32) -> f32 {
+    -(y * log_sigmoid(x) + (1.0 - y) * log_sigmoid(-x))
+}
+
+impl BinaryCrossentropy {
+    /// The loss with Keras's defaults (probabilities, no smoothing).
+    pub const fn new() -> Self {
+        Self {
+            from_logits: false,
+            label_smoothing: 0.0,
+        }
+    }
+
+    /// Sets `from_logits`.
+    pub const fn from_logits(mut self, from_logits: bool) -> Self {
+        self.from_logits = from_logits;
+        self
+    }
+
+    /// Sets `label_smoothing`.
+    pub const fn label_smoothing(mut self, label_smoothing: f32) -> Self {
+        self.label_smoothing = label_smoothing;
+        self
+    }
+
+    /// The smoothed target.
+    #[inline]
+    fn smooth(&self, y: f32) -> f32 {
+        let ls = self.label_smoothing;
+        if ls == 0.0 {
+            y
+        } else {
+            y * (1.0 - ls) + 0.5 * ls
+        }
+    }
 }
 
 impl Loss for BinaryCrossentropy {
@@ -31,17 +99,24 @@ impl Loss for BinaryCrossentropy {
         scale: f32,
         delta: &mut [f32],
     ) -> f32 {
+        if self.from_logits {
+            return elementwise(activation, z, a, target, scale, delta, |x, y| {
+                let y = self.smooth(y);
+                (bce_logits(x, y), sigmoid(x) - y)
+            });
+        }
         if activation == ActivationKind::Sigmoid {
             if !target.fits(a.len()) || delta.len() != a.len() {
                 return mismatch(delta);
             }
             let n = a.len() as f32;
             for (i, (d, p)) in delta.iter_mut().zip(a).enumerate() {
-                *d = scale * (p - target.value(i)) / n;
+                *d = scale * (p - self.smooth(target.value(i))) / n;
             }
             return self.loss(activation, z, a, target);
         }
         elementwise(activation, z, a, target, scale, delta, |p, y| {
+            let y = self.smooth(y);
             let g = if unclipped(p) {
                 (1.0 - y) / (1.0 - p) - y / p
             } else {
@@ -58,7 +133,16 @@ impl Loss for BinaryCrossentropy {
         a: &[f32],
         target: TargetRef<'_>,
     ) -> f32 {
-        elementwise_loss(a, target, bce)
+        if self.from_logits {
+            elementwise_loss(a, target, |x, y| bce_logits(x, self.smooth(y)))
+        } else {
+            elementwise_loss(a, target, |p, y| bce(p, self.smooth(y)))
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        super::check_label_smoothing("BinaryCrossentropy", self.label_smoothing)
     }
 }
 
@@ -93,5 +177,19 @@ mod tests {
         );
         assert!((delta[0] - 0.5 * (0.9 - 1.0) / 2.0).abs() < 1e-7);
         assert!((delta[1] - 0.5 * 0.2 / 2.0).abs() < 1e-7);
+    }
+
+    #[test]
+    fn validation() {
+        assert!(BinaryCrossentropy.label_smoothing(0.5).validate().is_ok());
+        let e = BinaryCrossentropy
+            .label_smoothing(2.0)
+            .validate()
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("BinaryCrossentropy's label_smoothing is 2"),
+            "{e}"
+        );
     }
 }

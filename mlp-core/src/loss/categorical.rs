@@ -1,17 +1,86 @@
 //! `categorical_crossentropy`.
 
+use super::logits::{log_sum_exp, softmax_into};
 use super::{Loss, TargetKind, TargetRef, clip, mismatch, unclipped};
 use crate::activation::ActivationKind;
 
 /// Cross-entropy with one-hot (or probability) targets, Keras's formula:
 /// `p = a / sum(a)`, clipped to `[eps, 1 - eps]`, then `-sum(y * log p)`.
 ///
-/// With a softmax output the gradient is the fused, stable
-/// `delta = scale * (p * sum(y) - y)` (exact for any targets, one-hot or not).
-/// With another output activation the derivative of the normalised, clipped
-/// formula goes through the activation's backward pass.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct CategoricalCrossentropy;
+/// Options, as Keras's `CategoricalCrossentropy`:
+/// - `from_logits` (default `false`): the outputs are logits, and the loss
+///   is `-sum(y * log_softmax(a))`, with a stable log-sum-exp;
+/// - `label_smoothing` in `[0, 1]` (default 0): the targets become
+///   `y * (1 - label_smoothing) + label_smoothing / K` over `K` outputs.
+///
+/// With a softmax output (and not `from_logits`) the gradient is the fused,
+/// stable `delta = scale * (p * sum(y) - y)` (exact for any targets, one-hot
+/// or not). With another output activation the derivative of the
+/// normalised, clipped formula (or of the log-softmax of the logits) goes
+/// through the activation's backward pass.
+///
+/// The type's name is also a constant of the default loss, so that
+/// `CategoricalCrossentropy` reads as Keras's `CategoricalCrossentropy()`:
+///
+/// ```
+/// use mlp_core::loss::CategoricalCrossentropy;
+///
+/// let loss = CategoricalCrossentropy.from_logits(true).label_smoothing(0.1);
+/// assert!(loss.from_logits && loss.label_smoothing == 0.1);
+/// assert_eq!(CategoricalCrossentropy, CategoricalCrossentropy::default());
+/// # Ok::<(), core::convert::Infallible>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CategoricalCrossentropy {
+    /// Whether the outputs are logits rather than probabilities.
+    pub from_logits: bool,
+    /// Keras's `label_smoothing`, in `[0, 1]`.
+    pub label_smoothing: f32,
+}
+
+/// Keras's `CategoricalCrossentropy()`: the loss with its defaults.
+#[allow(non_upper_case_globals)]
+pub const CategoricalCrossentropy: CategoricalCrossentropy = CategoricalCrossentropy::new();
+
+impl Default for CategoricalCrossentropy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CategoricalCrossentropy {
+    /// The loss with Keras's defaults (probabilities, no smoothing).
+    pub const fn new() -> Self {
+        Self {
+            from_logits: false,
+            label_smoothing: 0.0,
+        }
+    }
+
+    /// Sets `from_logits`.
+    pub const fn from_logits(mut self, from_logits: bool) -> Self {
+        self.from_logits = from_logits;
+        self
+    }
+
+    /// Sets `label_smoothing`.
+    pub const fn label_smoothing(mut self, label_smoothing: f32) -> Self {
+        self.label_smoothing = label_smoothing;
+        self
+    }
+
+    /// The (smoothed) target of output `i` of `k`.
+    #[inline]
+    fn y(&self, target: TargetRef<'_>, i: usize, k: usize) -> f32 {
+        let y = target.value(i);
+        let ls = self.label_smoothing;
+        if ls == 0.0 {
+            y
+        } else {
+            y * (1.0 - ls) + ls / k as f32
+        }
+    }
+}
 
 impl Loss for CategoricalCrossentropy {
     const NAME: &'static str = "categorical_crossentropy";
@@ -29,10 +98,20 @@ impl Loss for CategoricalCrossentropy {
         if !target.fits(a.len()) || delta.len() != a.len() || z.len() != a.len() {
             return mismatch(delta);
         }
-        if activation == ActivationKind::Softmax {
-            let total: f32 = (0..a.len()).map(|i| target.value(i)).sum();
+        let k = a.len();
+        if self.from_logits {
+            // L = lse(a) * sum(y) - sum(y * a): dL/da = softmax(a) * sum(y) - y.
+            let lse = log_sum_exp(a);
+            let total: f32 = (0..k).map(|i| self.y(target, i, k)).sum();
+            softmax_into(a, lse, delta);
+            for (i, d) in delta.iter_mut().enumerate() {
+                *d = scale * (*d * total - self.y(target, i, k));
+            }
+            activation.backward(z, a, delta);
+        } else if activation == ActivationKind::Softmax {
+            let total: f32 = (0..k).map(|i| self.y(target, i, k)).sum();
             for (i, (d, p)) in delta.iter_mut().zip(a).enumerate() {
-                *d = scale * (p * total - target.value(i));
+                *d = scale * (p * total - self.y(target, i, k));
             }
         } else {
             // L = -sum_i y_i log q_i with q = a / s, s = sum(a):
@@ -43,7 +122,7 @@ impl Loss for CategoricalCrossentropy {
             for (i, (d, a)) in delta.iter_mut().zip(a).enumerate() {
                 let q = a / s;
                 *d = if unclipped(q) {
-                    -target.value(i) / q
+                    -self.y(target, i, k) / q
                 } else {
                     0.0
                 };
@@ -67,11 +146,25 @@ impl Loss for CategoricalCrossentropy {
         if !target.fits(a.len()) {
             return f32::NAN;
         }
+        let k = a.len();
+        if self.from_logits {
+            let lse = log_sum_exp(a);
+            return -a
+                .iter()
+                .enumerate()
+                .map(|(i, a)| self.y(target, i, k) * (a - lse))
+                .sum::<f32>();
+        }
         let s: f32 = a.iter().sum();
         -a.iter()
             .enumerate()
-            .map(|(i, a)| target.value(i) * libm::logf(clip(a / s)))
+            .map(|(i, a)| self.y(target, i, k) * libm::logf(clip(a / s)))
             .sum::<f32>()
+    }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        super::check_label_smoothing("CategoricalCrossentropy", self.label_smoothing)
     }
 }
 
@@ -120,5 +213,22 @@ mod tests {
         );
         assert!(l.is_nan());
         assert_eq!(delta, [0.0; 2]);
+    }
+
+    #[test]
+    fn validation() {
+        assert!(
+            CategoricalCrossentropy
+                .label_smoothing(1.0)
+                .validate()
+                .is_ok()
+        );
+        for ls in [f32::NAN, -0.1, 1.5] {
+            let e = CategoricalCrossentropy
+                .label_smoothing(ls)
+                .validate()
+                .unwrap_err();
+            assert!(e.to_string().contains("label_smoothing is"), "{e}");
+        }
     }
 }

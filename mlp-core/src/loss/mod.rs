@@ -1,7 +1,7 @@
 //! Losses, with Keras's formulas, and the targets each one takes.
 //!
 //! A loss fixes the kind of its targets, so the book's "sparse or one-hot?"
-//! question is answered by the compiler: [`SparseCategoricalCrossentropy`]
+//! question is answered by the compiler: [`SparseCategoricalCrossentropy`](struct@SparseCategoricalCrossentropy)
 //! takes class indices (`u8`, `usize`, ...), categorical cross-entropy takes
 //! one-hot `SVector<f32, N>` with `N` the number of outputs, regression losses
 //! take `SVector<f32, N>` (or `f32` for one output). Anything else does not
@@ -9,12 +9,20 @@
 //!
 //! | loss | Keras name | targets | fused gradient with |
 //! | --- | --- | --- | --- |
-//! | [`SparseCategoricalCrossentropy`] | `sparse_categorical_crossentropy` | class indices | softmax |
-//! | [`CategoricalCrossentropy`] | `categorical_crossentropy` | one-hot `SVector<f32, N>` | softmax |
-//! | [`BinaryCrossentropy`] | `binary_crossentropy` | 0/1 `SVector<f32, N>`, or `f32` | sigmoid |
+//! | [`SparseCategoricalCrossentropy`](struct@SparseCategoricalCrossentropy) | `sparse_categorical_crossentropy` | class indices | softmax |
+//! | [`CategoricalCrossentropy`](struct@CategoricalCrossentropy) | `categorical_crossentropy` | one-hot `SVector<f32, N>` | softmax |
+//! | [`BinaryCrossentropy`](struct@BinaryCrossentropy) | `binary_crossentropy` | 0/1 `SVector<f32, N>`, or `f32` | sigmoid |
 //! | [`MeanSquaredError`] | `mean_squared_error` | `SVector<f32, N>`, or `f32` | — |
 //! | [`MeanAbsoluteError`] | `mean_absolute_error` | `SVector<f32, N>`, or `f32` | — |
 //! | [`Huber`] | `huber_loss` | `SVector<f32, N>`, or `f32` | — |
+//!
+//! The cross-entropies take Keras's options: `from_logits` (all three, with
+//! a stable log-sum-exp or log-sigmoid), `label_smoothing` (categorical and
+//! binary), `ignore_class` (sparse). Their type names are also constants of
+//! the default losses, so `SparseCategoricalCrossentropy` is Keras's
+//! `SparseCategoricalCrossentropy()` and
+//! `SparseCategoricalCrossentropy.from_logits(true)` its
+//! `SparseCategoricalCrossentropy(from_logits=True)`.
 //!
 //! "Fused" means that with that output activation the gradient is computed
 //! directly from the probabilities (`p - y`), which is exact and stable; with
@@ -46,6 +54,7 @@
 mod binary;
 mod categorical;
 mod huber;
+mod logits;
 mod mae;
 mod mse;
 mod sparse;
@@ -65,66 +74,7 @@ use crate::activation::ActivationKind;
 /// `[EPSILON, 1 - EPSILON]` before taking logs.
 pub const EPSILON: f32 = 1e-7;
 
-/// What the targets of a loss are; metrics such as accuracy resolve by it
-/// (Keras's "accuracy" becomes sparse, categorical or binary accuracy).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TargetKind {
-    /// One class index per sample.
-    Sparse,
-    /// One one-hot (or probability) vector per sample.
-    Categorical,
-    /// 0/1 per output.
-    Binary,
-    /// Real values per output.
-    Regression,
-}
-
-/// One sample's target, as the loss and metrics read it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum TargetRef<'a> {
-    /// A class index.
-    Class(usize),
-    /// One value per output.
-    Values(&'a [f32]),
-}
-
-impl TargetRef<'_> {
-    /// Whether the target fits `outputs` outputs: a class index below it, or
-    /// a vector of that length.
-    #[inline]
-    pub fn fits(&self, outputs: usize) -> bool {
-        match *self {
-            Self::Class(c) => c < outputs,
-            Self::Values(v) => v.len() == outputs,
-        }
-    }
-
-    /// The target value of output `i`: a class index reads as its one-hot
-    /// vector; NaN past the end of a vector.
-    #[inline]
-    pub fn value(&self, i: usize) -> f32 {
-        match *self {
-            Self::Class(c) => {
-                if i == c {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-            Self::Values(v) => v.get(i).copied().unwrap_or(f32::NAN),
-        }
-    }
-
-    /// The target's class: the index itself, or the position of the largest
-    /// value of a vector (Keras's `argmax(y_true)`).
-    #[inline]
-    pub fn class(&self) -> usize {
-        match *self {
-            Self::Class(c) => c,
-            Self::Values(v) => crate::metrics::argmax(v),
-        }
-    }
-}
+pub use crate::target::{TargetKind, TargetRef};
 
 /// A loss function over one sample's outputs.
 pub trait Loss: Copy + Send + Sync + core::fmt::Debug + 'static {
@@ -149,6 +99,42 @@ pub trait Loss: Copy + Send + Sync + core::fmt::Debug + 'static {
 
     /// The loss of one sample without its gradient (evaluate, validation).
     fn loss(&self, activation: ActivationKind, z: &[f32], a: &[f32], target: TargetRef<'_>) -> f32;
+
+    /// Checks the loss's parameters (a Huber `delta`, a `label_smoothing`,
+    /// ...): an [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+    /// naming the first invalid one and its value, as Keras raises
+    /// `ValueError`. `fit` and `evaluate` call it first. `Ok` by default.
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        Ok(())
+    }
+
+    /// Whether this sample is left out of the loss (Keras's `ignore_class`
+    /// mask): it then has a zero loss and gradient, and the batch's loss is
+    /// divided by the number of the samples not left out. `false` by default.
+    fn ignored(&self, target: TargetRef<'_>) -> bool {
+        let _ = target;
+        false
+    }
+
+    /// Whether [`Loss::ignored`] can ever be true (so that the trainer only
+    /// counts the samples kept when it can differ). `false` by default.
+    fn ignores_any(&self) -> bool {
+        false
+    }
+}
+
+/// Checks a `label_smoothing`: in `[0, 1]`.
+#[cfg(feature = "alloc")]
+fn check_label_smoothing(owner: &str, value: f32) -> crate::Result<()> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(crate::Error::InvalidArgument {
+            name: "label_smoothing",
+            message: alloc::format!("{owner}'s label_smoothing is {value}; it must be in [0, 1]"),
+        })
+    }
 }
 
 /// `Self` is a valid target of loss `L` for a network whose output is `O`.
@@ -349,6 +335,124 @@ mod keras_reference {
             &yb,
             &[0.279_776_573_2, 5.574_235_916_1],
         );
+    }
+
+    // Keras 3.15.1's loss functions with the options (JAX backend).
+    #[test]
+    fn cross_entropy_options() {
+        // Rows that are not probabilities: Keras divides by the row sum.
+        // sparse_categorical_crossentropy([1, 2], Q)
+        const Q: [[f32; 3]; 2] = [[0.2, 0.6, 0.4], [0.5, 0.3, 0.9]];
+        let sparse = [TargetRef::Class(1), TargetRef::Class(2)];
+        each(
+            SparseCategoricalCrossentropy,
+            &Q,
+            &sparse,
+            &[0.693_147_182_5, 0.635_988_831_5],
+        );
+        const Z: [[f32; 3]; 2] = [[2.0, -1.0, 0.5], [-30.0, 40.0, 1.0]];
+        // sparse_categorical_crossentropy([0, 2], Z, from_logits=True)
+        each(
+            SparseCategoricalCrossentropy.from_logits(true),
+            &Z,
+            &[TargetRef::Class(0), TargetRef::Class(2)],
+            &[0.241_311_326_6, 39.0],
+        );
+        let y = [
+            TargetRef::Values(&[0.0, 1.0, 0.0]),
+            TargetRef::Values(&[0.2, 0.3, 0.5]),
+        ];
+        // categorical_crossentropy(Y, P, label_smoothing=0.1), (Y, Q, 0.2)
+        each(
+            CategoricalCrossentropy.label_smoothing(0.1),
+            &P,
+            &y,
+            &[0.463_297_426_7, 1.322_402_000_4],
+        );
+        each(
+            CategoricalCrossentropy.label_smoothing(0.2),
+            &Q,
+            &y,
+            &[0.793_419_003_5, 1.106_128_215_8],
+        );
+        // categorical_crossentropy(Y, Z, from_logits=True[, label_smoothing=0.1])
+        each(
+            CategoricalCrossentropy.from_logits(true),
+            &Z,
+            &y,
+            &[3.241_311_311_7, 33.5],
+        );
+        each(
+            CategoricalCrossentropy
+                .from_logits(true)
+                .label_smoothing(0.1),
+            &Z,
+            &y,
+            &[3.091_311_454_8, 33.783_332_824_7],
+        );
+        let pb = [[0.9, 0.2, 0.6], [0.0, 1.0, 0.3]];
+        let yb = [
+            TargetRef::Values(&[1.0, 0.0, 1.0]),
+            TargetRef::Values(&[0.0, 0.0, 0.5]),
+        ];
+        // binary_crossentropy(yb, pb, label_smoothing=0.2), (yb, Z, from_logits=True[, 0.1])
+        each(
+            BinaryCrossentropy.label_smoothing(0.2),
+            &pb,
+            &yb,
+            &[0.412_742_614_7, 5.580_092_907],
+        );
+        each(
+            BinaryCrossentropy.from_logits(true),
+            &Z,
+            &yb,
+            &[0.304_755_568_5, 13.604_421_615_6],
+        );
+        each(
+            BinaryCrossentropy.from_logits(true).label_smoothing(0.1),
+            &Z,
+            &yb,
+            &[0.363_088_905_8, 13.437_754_631],
+        );
+    }
+
+    // keras/src/losses/losses_test.py: the from_logits and label_smoothing cases.
+    #[test]
+    fn keras_losses_test_cases() {
+        let lin = ActivationKind::Linear;
+        // BinaryCrossentropy(from_logits=True): [[1, 0, 1], [0, 1, 1]] vs
+        // [[10, -10, 10], [10, 10, -10]]: per sample [0, 6.666], mean 3.3333.
+        let bce = BinaryCrossentropy.from_logits(true);
+        let x = [[10.0_f32, -10.0, 10.0], [10.0, 10.0, -10.0]];
+        let l0 = bce.loss(lin, &x[0], &x[0], TargetRef::Values(&[1.0, 0.0, 1.0]));
+        let l1 = bce.loss(lin, &x[1], &x[1], TargetRef::Values(&[0.0, 1.0, 1.0]));
+        assert!(l0.abs() < 1e-3 && (l1 - 6.666).abs() < 1e-3, "{l0} {l1}");
+        assert!(((l0 + l1) / 2.0 - 3.3333).abs() < 1e-4);
+        // test_label_smoothing: (10 + 5 * 0.1) / 3, to Keras's 1e-4 (the
+        // exact value adds log(1 + e^-10) = 4.5e-5 per term: 3.500045).
+        let bce = bce.label_smoothing(0.1);
+        let x = [10.0_f32, -10.0, -10.0];
+        let l = bce.loss(lin, &x, &x, TargetRef::Values(&[1.0, 0.0, 1.0]));
+        assert!((l - 10.5 / 3.0).abs() < 1e-4, "{l}");
+        assert!((l - 3.500_045).abs() < 1e-6, "{l}");
+        // CategoricalCrossentropy(from_logits=True, label_smoothing=0.1):
+        // [100, -100, -100] against [1, 0, 0] gives 400 * 0.1 / 3.
+        let cce = CategoricalCrossentropy
+            .from_logits(true)
+            .label_smoothing(0.1);
+        let x = [100.0_f32, -100.0, -100.0];
+        let l = cce.loss(lin, &x, &x, TargetRef::Values(&[1.0, 0.0, 0.0]));
+        assert!((l - 40.0 / 3.0).abs() < 1e-4, "{l}");
+        // SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1):
+        // labels [-1, 2] give [0, 1.480129].
+        let scce = SparseCategoricalCrossentropy
+            .from_logits(true)
+            .ignore_class(-1);
+        let x = [[0.854_f32, 0.698, 0.598], [0.088, 0.86, 0.018]];
+        let l0 = scce.loss(lin, &x[0], &x[0], TargetRef::Class(-1_i64 as usize));
+        let l1 = scce.loss(lin, &x[1], &x[1], TargetRef::Class(2));
+        assert_eq!(l0, 0.0);
+        assert!((l1 - 1.480_129).abs() < 1e-6, "{l1}");
     }
 
     #[test]

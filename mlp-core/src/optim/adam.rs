@@ -1,7 +1,7 @@
 //! Adam.
 
 use super::clip::with_clip;
-use super::{Clipping, LearningRateSchedule, Optimizer};
+use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
 
 /// Keras's `Adam` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
 /// 1e-7, no AMSGrad), in Keras's bias-correction form. At step `t` (1-based):
@@ -42,6 +42,9 @@ pub struct Adam<S = f32> {
     pub amsgrad: bool,
     /// Gradient clipping.
     pub clipping: Clipping,
+    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
+    /// before each update); `None` by default.
+    pub weight_decay: Option<f32>,
 }
 
 impl Default for Adam {
@@ -60,7 +63,14 @@ impl<S: LearningRateSchedule> Adam<S> {
             epsilon: 1e-7,
             amsgrad: false,
             clipping: Clipping::default(),
+            weight_decay: None,
         }
+    }
+
+    /// Sets Keras 3's decoupled `weight_decay`.
+    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = Some(weight_decay);
+        self
     }
 
     /// Sets `beta_1`.
@@ -118,6 +128,7 @@ impl<S: LearningRateSchedule> Optimizer for Adam<S> {
             / one_minus_power(self.beta_1, t);
         let alpha = alpha as f32;
         let clip = self.clipping.prepare(grads);
+        weight_decay::apply(params, self.weight_decay, lr);
         let (m, rest) = state.split_at_mut(n.min(state.len()));
         let (v, v_hat) = rest.split_at_mut(n.min(rest.len()));
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
@@ -145,6 +156,22 @@ impl<S: LearningRateSchedule> Optimizer for Adam<S> {
 
     fn learning_rate(&self, iteration: u64) -> f32 {
         self.learning_rate.rate(iteration)
+    }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        use super::validate as check;
+        let owner = "Adam";
+        check::learning_rate(owner, &self.learning_rate)?;
+        check::unit_open(owner, "beta_1", self.beta_1)?;
+        check::unit_open(owner, "beta_2", self.beta_2)?;
+        check::positive(owner, "epsilon", self.epsilon)?;
+        self.clipping.validate(owner)?;
+        check::weight_decay(owner, self.weight_decay)
+    }
+
+    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
+        self.learning_rate.as_constant_mut()
     }
 }
 
@@ -230,6 +257,25 @@ mod tests {
             ],
             1e-5,
         );
+    }
+
+    #[test]
+    fn validation() {
+        assert!(Adam::default().amsgrad(true).validate().is_ok());
+        for (adam, what) in [
+            (Adam::new(f32::NAN), "learning_rate is NaN"),
+            (Adam::default().beta_1(1.0), "Adam's beta_1 is 1"),
+            (Adam::default().beta_1(-0.1), "Adam's beta_1 is -0.1"),
+            (Adam::default().beta_2(f32::NAN), "Adam's beta_2 is NaN"),
+            (Adam::default().epsilon(0.0), "Adam's epsilon is 0"),
+            (
+                Adam::default().weight_decay(f32::NAN),
+                "Adam's weight_decay is NaN",
+            ),
+        ] {
+            let e = adam.validate().unwrap_err().to_string();
+            assert!(e.contains(what), "{e}");
+        }
     }
 
     #[test]

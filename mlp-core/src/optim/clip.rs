@@ -19,6 +19,26 @@ impl Clipping {
         !matches!(self.global_clipnorm, Some(c) if c > 0.0)
     }
 
+    /// Checks that a clipping threshold that is set is a number `> 0`
+    /// (infinity clips nothing and is allowed).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn validate(&self, owner: &str) -> crate::Result<()> {
+        for (name, value) in [
+            ("global_clipnorm", self.global_clipnorm),
+            ("clipvalue", self.clipvalue),
+        ] {
+            if let Some(v) = value
+                && (v.is_nan() || v <= 0.0)
+            {
+                return Err(crate::Error::InvalidArgument {
+                    name,
+                    message: alloc::format!("{owner}'s {name} is {v}; it must be > 0"),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Whether no gradient is ever clipped.
     pub(crate) fn is_off(&self) -> bool {
         matches!(self.prepare(&[]), Clip::None)

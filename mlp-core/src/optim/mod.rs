@@ -8,11 +8,22 @@
 //! | [`Adam`] | `Adam` | lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 | 2 (3 with AMSGrad) |
 //! | [`RmsProp`] | `RMSprop` | lr 0.001, rho 0.9, momentum 0, epsilon 1e-7 | 1 (+1 momentum, +1 centered) |
 //! | [`Nadam`] | `Nadam` | lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 | 2 |
+//! | [`AdamW`] | `AdamW` | as Adam, weight_decay 0.004 | as Adam |
+//! | [`Adagrad`] | `Adagrad` | lr 0.001, initial_accumulator_value 0.1, epsilon 1e-7 | 1 |
+//! | [`Adamax`] | `Adamax` | lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7 | 2 |
 //!
 //! Every optimizer takes a constant `f32` rate or a [`LearningRateSchedule`]
 //! ([`ExponentialDecay`], [`PiecewiseConstantDecay`], [`InverseTimeDecay`],
-//! [`CosineDecay`], or a closure in [`FnSchedule`]), and optional
-//! [`Clipping`].
+//! [`CosineDecay`], or a closure in [`FnSchedule`]), optional
+//! [`Clipping`], and Keras 3's optional decoupled `weight_decay`: before each
+//! update, every parameter is shrunk as `w -= w * weight_decay * lr` (Keras's
+//! `_apply_weight_decay`; [`AdamW`] is Adam with it).
+//!
+//! Hyperparameters are checked by [`Optimizer::validate`], which `fit` calls
+//! before its first step (Keras raises `ValueError` in the constructor):
+//! a NaN, infinite or negative learning rate, a `beta` outside `[0, 1)`, a
+//! momentum outside `[0, 1]`, an `epsilon <= 0`, a schedule's
+//! `decay_steps = 0`, ... are errors naming the parameter and its value.
 //!
 //! ```
 //! use mlp_core::optim::{Optimizer, Sgd};
@@ -25,14 +36,23 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
+mod adagrad;
 mod adam;
+mod adamax;
+mod adamw;
 mod clip;
 mod nadam;
 mod rmsprop;
 mod schedule;
 mod sgd;
+#[cfg(feature = "alloc")]
+pub(crate) mod validate;
+mod weight_decay;
 
+pub use adagrad::Adagrad;
 pub use adam::Adam;
+pub use adamax::Adamax;
+pub use adamw::AdamW;
 pub use clip::Clipping;
 pub use nadam::Nadam;
 pub use rmsprop::RmsProp;
@@ -73,6 +93,24 @@ pub trait Optimizer: Send + Sync + core::fmt::Debug {
     /// `None` by default.
     fn plain_rate(&self, iteration: u64) -> Option<f32> {
         let _ = iteration;
+        None
+    }
+
+    /// Checks the hyperparameters (learning rate or schedule, betas,
+    /// momentum, epsilon, clipping, weight decay): an
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the
+    /// first invalid one and its value. `fit` calls it before its first step.
+    /// `Ok` by default.
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        Ok(())
+    }
+
+    /// The constant learning rate, to change it (Keras's
+    /// `optimizer.learning_rate = ...`, as `LearningRateScheduler` and
+    /// `ReduceLROnPlateau` do); `None` when the rate is a schedule, which
+    /// Keras refuses to set too. `None` by default.
+    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
         None
     }
 }

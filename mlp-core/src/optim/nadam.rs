@@ -2,7 +2,7 @@
 
 use super::adam::one_minus_power;
 use super::clip::with_clip;
-use super::{Clipping, LearningRateSchedule, Optimizer};
+use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
 
 /// Keras's `Nadam` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
 /// 1e-7), with Keras 3's momentum-cache schedule. At step `t` (1-based):
@@ -45,6 +45,9 @@ pub struct Nadam<S = f32> {
     pub epsilon: f32,
     /// Gradient clipping.
     pub clipping: Clipping,
+    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
+    /// before each update); `None` by default.
+    pub weight_decay: Option<f32>,
 }
 
 impl Default for Nadam {
@@ -62,7 +65,14 @@ impl<S: LearningRateSchedule> Nadam<S> {
             beta_2: 0.999,
             epsilon: 1e-7,
             clipping: Clipping::default(),
+            weight_decay: None,
         }
+    }
+
+    /// Sets Keras 3's decoupled `weight_decay`.
+    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = Some(weight_decay);
+        self
     }
 
     /// Sets `beta_1`.
@@ -140,6 +150,7 @@ impl<S: LearningRateSchedule> Optimizer for Nadam<S> {
         let g_coef = ((1.0 - u_t) / (1.0 - product)) as f32;
         let v_coef = (1.0 / one_minus_power(self.beta_2, t as f64)) as f32;
         let clip = self.clipping.prepare(grads);
+        weight_decay::apply(params, self.weight_decay, lr);
         let (m, v) = state.split_at_mut(n.min(state.len()));
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
         with_clip!(clip, |clip| {
@@ -160,6 +171,22 @@ impl<S: LearningRateSchedule> Optimizer for Nadam<S> {
 
     fn learning_rate(&self, iteration: u64) -> f32 {
         self.learning_rate.rate(iteration)
+    }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        use super::validate as check;
+        let owner = "Nadam";
+        check::learning_rate(owner, &self.learning_rate)?;
+        check::unit_open(owner, "beta_1", self.beta_1)?;
+        check::unit_open(owner, "beta_2", self.beta_2)?;
+        check::positive(owner, "epsilon", self.epsilon)?;
+        self.clipping.validate(owner)?;
+        check::weight_decay(owner, self.weight_decay)
+    }
+
+    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
+        self.learning_rate.as_constant_mut()
     }
 }
 
@@ -201,6 +228,40 @@ mod tests {
             ],
             1e-6,
         );
+    }
+
+    // Nadam(0.1, weight_decay=0.1) on w = [1, 2] with GRADS.
+    #[test]
+    fn keras_weight_decay() {
+        check(
+            Nadam::new(0.1).weight_decay(0.1),
+            &GRADS,
+            &[
+                [0.883_721_322_8, 2.086_278_729_4],
+                [0.775_675_594_9, 2.047_620_867_7],
+                [0.845_201_991_7, 1.948_112_471_4],
+            ],
+            &[
+                [0.883_721_351_6, 2.086_278_677_0],
+                [0.775_675_952_4, 2.047_620_773_3],
+                [0.845_202_565_2, 1.948_112_249_4],
+            ],
+            1e-5,
+        );
+    }
+
+    #[test]
+    fn validation() {
+        assert!(Nadam::default().validate().is_ok());
+        for (nadam, what) in [
+            (Nadam::new(f32::INFINITY), "learning_rate is inf"),
+            (Nadam::default().beta_1(1.0), "Nadam's beta_1 is 1"),
+            (Nadam::default().beta_2(2.0), "Nadam's beta_2 is 2"),
+            (Nadam::default().epsilon(f32::NAN), "Nadam's epsilon is NaN"),
+        ] {
+            let e = nadam.validate().unwrap_err().to_string();
+            assert!(e.contains(what), "{e}");
+        }
     }
 
     // Nadam(0.01) for 1200 steps of the gradient [0.1, -0.2], by hand in

@@ -1,7 +1,7 @@
 //! RMSprop.
 
 use super::clip::with_clip;
-use super::{Clipping, LearningRateSchedule, Optimizer};
+use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
 
 /// Keras's `RMSprop` (learning rate 0.001, rho 0.9, momentum 0, epsilon
 /// 1e-7, not centered). Note that Keras 3 adds epsilon *inside* the root:
@@ -41,6 +41,9 @@ pub struct RmsProp<S = f32> {
     pub centered: bool,
     /// Gradient clipping.
     pub clipping: Clipping,
+    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
+    /// before each update); `None` by default.
+    pub weight_decay: Option<f32>,
 }
 
 impl Default for RmsProp {
@@ -59,7 +62,14 @@ impl<S: LearningRateSchedule> RmsProp<S> {
             epsilon: 1e-7,
             centered: false,
             clipping: Clipping::default(),
+            weight_decay: None,
         }
+    }
+
+    /// Sets Keras 3's decoupled `weight_decay`.
+    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = Some(weight_decay);
+        self
     }
 
     /// Sets `rho`.
@@ -111,6 +121,7 @@ impl<S: LearningRateSchedule> Optimizer for RmsProp<S> {
         debug_assert_eq!(state.len(), self.slots() * n, "RMSprop: state size");
         let lr = self.learning_rate.rate(iteration);
         let clip = self.clipping.prepare(grads);
+        weight_decay::apply(params, self.weight_decay, lr);
         let (velocity, rest) = state.split_at_mut(n.min(state.len()));
         let (momentum, rest) = if self.momentum > 0.0 {
             rest.split_at_mut(n.min(rest.len()))
@@ -144,6 +155,22 @@ impl<S: LearningRateSchedule> Optimizer for RmsProp<S> {
 
     fn learning_rate(&self, iteration: u64) -> f32 {
         self.learning_rate.rate(iteration)
+    }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        use super::validate as check;
+        let owner = "RMSprop";
+        check::learning_rate(owner, &self.learning_rate)?;
+        check::unit_open(owner, "rho", self.rho)?;
+        check::unit_closed(owner, "momentum", self.momentum)?;
+        check::positive(owner, "epsilon", self.epsilon)?;
+        self.clipping.validate(owner)?;
+        check::weight_decay(owner, self.weight_decay)
+    }
+
+    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
+        self.learning_rate.as_constant_mut()
     }
 }
 
@@ -187,5 +214,51 @@ mod tests {
             ],
             1e-6,
         );
+    }
+
+    // RMSprop(0.1, weight_decay=0.1) on w = [1, 2] with GRADS.
+    #[test]
+    fn keras_weight_decay() {
+        check(
+            RmsProp::new(0.1).weight_decay(0.1),
+            &GRADS,
+            &[
+                [0.673_788_076_9, 2.296_223_779_7],
+                [0.365_540_404_5, 2.192_680_298_7],
+                [0.615_323_278_5, 1.917_114_322_7],
+            ],
+            &[
+                [0.673_788_070_7, 2.296_223_878_9],
+                [0.365_540_355_4, 2.192_680_358_9],
+                [0.615_323_305_1, 1.917_114_257_8],
+            ],
+            1e-6,
+        );
+    }
+
+    #[test]
+    fn validation() {
+        assert!(
+            RmsProp::default()
+                .momentum(0.5)
+                .centered(true)
+                .validate()
+                .is_ok()
+        );
+        for (rms, what) in [
+            (RmsProp::new(-1.0), "learning_rate is -1"),
+            (RmsProp::default().rho(1.0), "RMSprop's rho is 1"),
+            (
+                RmsProp::default().momentum(f32::NAN),
+                "RMSprop's momentum is NaN",
+            ),
+            (
+                RmsProp::default().epsilon(-1e-7),
+                "RMSprop's epsilon is -0.0000001",
+            ),
+        ] {
+            let e = rms.validate().unwrap_err().to_string();
+            assert!(e.contains(what), "{e}");
+        }
     }
 }

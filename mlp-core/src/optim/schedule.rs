@@ -21,11 +21,47 @@ use core::fmt;
 pub trait LearningRateSchedule: Send + Sync + core::fmt::Debug {
     /// The rate at `step` (0-based count of optimizer steps taken).
     fn rate(&self, step: u64) -> f32;
+
+    /// Checks the schedule's parameters (rates finite and `>= 0`,
+    /// `decay_steps >= 1`, ...): an
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the
+    /// first invalid one. `Ok` by default (a closure in [`FnSchedule`]
+    /// cannot be checked ahead: `fit` checks the rate it returns before each
+    /// step instead).
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        Ok(())
+    }
+
+    /// The rate, when it is a constant (`f32`); `None` for a schedule (the
+    /// default).
+    fn as_constant(&self) -> Option<f32> {
+        None
+    }
+
+    /// The rate itself, when it is a constant (`f32`), to be changed by a
+    /// callback; `None` for a schedule (the default).
+    fn as_constant_mut(&mut self) -> Option<&mut f32> {
+        None
+    }
 }
 
 impl LearningRateSchedule for f32 {
     fn rate(&self, _step: u64) -> f32 {
         *self
+    }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        super::validate::non_negative("the optimizer", "learning_rate", *self)
+    }
+
+    fn as_constant(&self) -> Option<f32> {
+        Some(*self)
+    }
+
+    fn as_constant_mut(&mut self) -> Option<&mut f32> {
+        Some(self)
     }
 }
 
@@ -74,6 +110,15 @@ impl LearningRateSchedule for ExponentialDecay {
         let p = progress(step, self.decay_steps, self.staircase);
         (self.initial_learning_rate as f64 * libm::pow(self.decay_rate as f64, p)) as f32
     }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        use super::validate as check;
+        let owner = "ExponentialDecay";
+        check::non_negative(owner, "initial_learning_rate", self.initial_learning_rate)?;
+        check::steps(owner, "decay_steps", self.decay_steps)?;
+        check::non_negative(owner, "decay_rate", self.decay_rate)
+    }
 }
 
 /// Keras's `InverseTimeDecay`:
@@ -114,6 +159,15 @@ impl LearningRateSchedule for InverseTimeDecay {
         let p = progress(step, self.decay_steps, self.staircase);
         (self.initial_learning_rate as f64 / (1.0 + self.decay_rate as f64 * p)) as f32
     }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        use super::validate as check;
+        let owner = "InverseTimeDecay";
+        check::non_negative(owner, "initial_learning_rate", self.initial_learning_rate)?;
+        check::steps(owner, "decay_steps", self.decay_steps)?;
+        check::non_negative(owner, "decay_rate", self.decay_rate)
+    }
 }
 
 /// Keras's `PiecewiseConstantDecay`: `values[0]` while `step <= boundaries[0]`,
@@ -153,6 +207,24 @@ impl<const B: usize, const V: usize> LearningRateSchedule for PiecewiseConstantD
     fn rate(&self, step: u64) -> f32 {
         let passed = self.boundaries.iter().filter(|b| step > **b).count();
         self.values.get(passed).copied().unwrap_or(f32::NAN)
+    }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        for v in self.values {
+            super::validate::non_negative("PiecewiseConstantDecay", "values", v)?;
+        }
+        if let Some(w) = self.boundaries.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(crate::Error::InvalidArgument {
+                name: "boundaries",
+                message: alloc::format!(
+                    "PiecewiseConstantDecay's boundaries must increase, but {} is followed by {}",
+                    w[0],
+                    w[1]
+                ),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -224,6 +296,19 @@ impl LearningRateSchedule for CosineDecay {
         };
         rate as f32
     }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        use super::validate as check;
+        let owner = "CosineDecay";
+        check::non_negative(owner, "initial_learning_rate", self.initial_learning_rate)?;
+        check::steps(owner, "decay_steps", self.decay_steps)?;
+        check::finite(owner, "alpha", self.alpha)?;
+        match self.warmup_target {
+            Some(target) => check::non_negative(owner, "warmup_target", target),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Any function of the step as a schedule (Keras lets a callable stand for
@@ -269,6 +354,63 @@ mod tests {
         let s = InverseTimeDecay::new(1.0, 10, 0.5);
         assert!((s.rate(10) - 1.0 / 1.5).abs() < 1e-7);
         assert!((s.staircase(true).rate(19) - 1.0 / 1.5).abs() < 1e-7);
+    }
+
+    #[test]
+    fn validation() {
+        assert!(ExponentialDecay::new(0.1, 10, 0.9).validate().is_ok());
+        assert!(
+            PiecewiseConstantDecay::new([10, 20], [1.0, 0.5, 0.1])
+                .validate()
+                .is_ok()
+        );
+        assert!(CosineDecay::new(0.1, 10).warmup(0.2, 5).validate().is_ok());
+        for (e, what) in [
+            (
+                ExponentialDecay::new(0.1, 0, 0.9).validate(),
+                "ExponentialDecay's decay_steps is 0",
+            ),
+            (
+                ExponentialDecay::new(f32::NAN, 1, 0.9).validate(),
+                "initial_learning_rate is NaN",
+            ),
+            (
+                ExponentialDecay::new(0.1, 1, -0.9).validate(),
+                "decay_rate is -0.9",
+            ),
+            (
+                InverseTimeDecay::new(0.1, 0, 0.5).validate(),
+                "InverseTimeDecay's decay_steps is 0",
+            ),
+            (
+                InverseTimeDecay::new(0.1, 1, f32::INFINITY).validate(),
+                "decay_rate is inf",
+            ),
+            (
+                CosineDecay::new(0.1, 0).validate(),
+                "CosineDecay's decay_steps is 0",
+            ),
+            (
+                CosineDecay::new(0.1, 5).alpha(f32::NAN).validate(),
+                "alpha is NaN",
+            ),
+            (
+                CosineDecay::new(0.1, 5).warmup(-1.0, 2).validate(),
+                "warmup_target is -1",
+            ),
+            (
+                PiecewiseConstantDecay::new([5], [0.1, f32::NAN]).validate(),
+                "values is NaN",
+            ),
+            (
+                PiecewiseConstantDecay::new([5, 5], [0.1, 0.2, 0.3]).validate(),
+                "5 is followed by 5",
+            ),
+            (f32::NAN.validate(), "the optimizer's learning_rate is NaN"),
+        ] {
+            let e = e.unwrap_err().to_string();
+            assert!(e.contains(what), "{e}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent, with optional momentum and Nesterov momentum.
 
 use super::clip::with_clip;
-use super::{Clipping, LearningRateSchedule, Optimizer};
+use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
 
 /// Keras's `SGD` (learning rate 0.01, momentum 0, no Nesterov by default).
 ///
@@ -30,6 +30,9 @@ pub struct Sgd<S = f32> {
     pub nesterov: bool,
     /// Gradient clipping.
     pub clipping: Clipping,
+    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
+    /// before each update); `None` by default.
+    pub weight_decay: Option<f32>,
 }
 
 /// Plain SGD's update, `w -= g · rate`, as a value: the one description of
@@ -82,7 +85,14 @@ impl<S: LearningRateSchedule> Sgd<S> {
             momentum: 0.0,
             nesterov: false,
             clipping: Clipping::default(),
+            weight_decay: None,
         }
+    }
+
+    /// Sets Keras 3's decoupled `weight_decay`.
+    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = Some(weight_decay);
+        self
     }
 
     /// Sets the momentum (Keras's `momentum`).
@@ -119,7 +129,9 @@ impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
         let lr = self.learning_rate.rate(iteration);
-        with_clip!(self.clipping.prepare(grads), |clip| {
+        let clip = self.clipping.prepare(grads);
+        weight_decay::apply(params, self.weight_decay, lr);
+        with_clip!(clip, |clip| {
             if self.momentum == 0.0 {
                 let step = SgdStep { rate: lr };
                 for (p, g) in params.iter_mut().zip(grads) {
@@ -147,7 +159,21 @@ impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
     }
 
     fn plain_rate(&self, iteration: u64) -> Option<f32> {
-        (self.momentum == 0.0 && self.clipping.is_off()).then(|| self.learning_rate.rate(iteration))
+        (self.momentum == 0.0 && self.clipping.is_off() && weight_decay::is_off(self.weight_decay))
+            .then(|| self.learning_rate.rate(iteration))
+    }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        use super::validate as check;
+        check::learning_rate("SGD", &self.learning_rate)?;
+        check::unit_closed("SGD", "momentum", self.momentum)?;
+        self.clipping.validate("SGD")?;
+        check::weight_decay("SGD", self.weight_decay)
+    }
+
+    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
+        self.learning_rate.as_constant_mut()
     }
 }
 
@@ -247,6 +273,88 @@ mod tests {
                 [0.988_287_806_5, 2.004_000_425_3],
             ],
             1e-6,
+        );
+    }
+
+    // SGD(0.1, weight_decay=0.1[, momentum=0.9]) on w = [1, 2] with GRADS.
+    #[test]
+    fn keras_weight_decay() {
+        let sgd = Sgd::new(0.1).weight_decay(0.1);
+        assert_eq!(sgd.plain_rate(0), None, "the decay is not a plain step");
+        check(
+            sgd,
+            &GRADS,
+            &[[0.98, 2.0], [0.9402, 1.975], [0.970_798, 1.930_25]],
+            &[
+                [0.980_000_019_1, 2.0],
+                [0.940_199_971_2, 1.975_000_023_8],
+                [0.970_798_015_6, 1.930_250_048_6],
+            ],
+            1e-6,
+        );
+        check(
+            Sgd::new(0.1).momentum(0.9).weight_decay(0.1),
+            &GRADS,
+            &[[0.98, 2.0], [0.9312, 1.993], [0.926_788, 1.959_77]],
+            &[
+                [0.980_000_019_1, 2.0],
+                [0.931_200_027_5, 1.993_000_030_5],
+                [0.926_788_032_1, 1.959_770_083_4],
+            ],
+            1e-6,
+        );
+    }
+
+    #[test]
+    fn validation() {
+        assert!(Sgd::default().momentum(0.9).validate().is_ok());
+        assert!(Sgd::new(0.0).validate().is_ok(), "a zero rate is allowed");
+        for (sgd, what) in [
+            (Sgd::new(f32::NAN), "SGD's learning_rate is NaN"),
+            (Sgd::new(f32::INFINITY), "learning_rate is inf"),
+            (Sgd::new(-0.1), "learning_rate is -0.1"),
+            (Sgd::default().momentum(f32::NAN), "SGD's momentum is NaN"),
+            (Sgd::default().momentum(1.5), "SGD's momentum is 1.5"),
+            (
+                Sgd::default().weight_decay(-0.5),
+                "SGD's weight_decay is -0.5",
+            ),
+            (
+                Sgd::default().clipping(Clipping {
+                    clipvalue: Some(f32::NAN),
+                    ..Clipping::default()
+                }),
+                "SGD's clipvalue is NaN",
+            ),
+            (
+                Sgd::default().clipping(Clipping {
+                    global_clipnorm: Some(-1.0),
+                    ..Clipping::default()
+                }),
+                "SGD's global_clipnorm is -1",
+            ),
+        ] {
+            let e = sgd.validate().unwrap_err().to_string();
+            assert!(e.contains(what), "{e}");
+        }
+        assert!(
+            Sgd::new(ExponentialDecay::new(0.1, 0, 0.5))
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("ExponentialDecay's decay_steps is 0")
+        );
+    }
+
+    #[test]
+    fn learning_rate_mut_only_for_a_constant() {
+        let mut sgd = Sgd::new(0.1);
+        *sgd.learning_rate_mut().unwrap() = 0.05;
+        assert_eq!(sgd.learning_rate(7), 0.05);
+        assert!(
+            Sgd::new(ExponentialDecay::new(0.1, 2, 0.5))
+                .learning_rate_mut()
+                .is_none()
         );
     }
 

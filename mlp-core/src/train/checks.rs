@@ -46,16 +46,18 @@ pub(crate) fn check_inputs<N: Network>(name: &str, x: &[N::Input]) -> Result<()>
     Ok(())
 }
 
-/// Every class label is below the number of outputs; every target value is
-/// finite and there are as many as outputs.
+/// Every class label is below the number of outputs (or is the loss's
+/// `ignore_class`); every target value is finite and there are as many as
+/// outputs.
 pub(crate) fn check_targets<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
     name: &str,
     y: &[Y],
+    loss: &L,
 ) -> Result<()> {
     let outputs = N::OUTPUT_SIZE;
     for (i, t) in y.iter().enumerate() {
         match t.target() {
-            TargetRef::Class(c) if c >= outputs => {
+            TargetRef::Class(c) if c >= outputs && !loss.ignored(TargetRef::Class(c)) => {
                 // Negative labels (`i32`, `i64`) arrive wrapped: show them signed.
                 let label = if c > isize::MAX as usize {
                     (c as isize).to_string()
@@ -91,6 +93,20 @@ pub(crate) fn check_targets<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
         }
     }
     Ok(())
+}
+
+/// The loss's, the optimizer's (if any) and every metric's hyperparameters
+/// (Keras raises `ValueError` for these in their constructors).
+pub(crate) fn check_hyperparameters<L: Loss>(
+    loss: &L,
+    optimizer: Option<&dyn crate::optim::Optimizer>,
+    metrics: &[crate::metrics::Metric],
+) -> Result<()> {
+    loss.validate()?;
+    if let Some(optimizer) = optimizer {
+        optimizer.validate()?;
+    }
+    metrics.iter().try_for_each(|m| m.validate())
 }
 
 /// A batch size of at least 1.

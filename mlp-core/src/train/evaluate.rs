@@ -2,7 +2,10 @@
 
 use super::Logs;
 use super::Trainer;
-use super::checks::{check_batch_size, check_inputs, check_lengths, check_targets, check_verbose};
+use super::checks::{
+    check_batch_size, check_hyperparameters, check_inputs, check_lengths, check_targets,
+    check_verbose,
+};
 use super::progress::Progress;
 use super::tracker::Tracker;
 use super::weighting::check_sample_weight;
@@ -95,6 +98,15 @@ pub(crate) fn evaluation_pass<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
         ws.load_inputs::<N>(&data.x[start..end]);
         ws.forward(params, n);
         let (z, a) = (ws.output_logits(n), ws.output(n));
+        // Keras's `ignore_class` mask: the mean is over the samples kept.
+        let kept = if loss.ignores_any() {
+            (start..end)
+                .filter(|&i| !loss.ignored(data.y[i].target()))
+                .count()
+                .max(1)
+        } else {
+            n
+        };
         let mut sum = 0.0;
         for (r, (zr, ar)) in z.chunks_exact(k).zip(a.chunks_exact(k)).enumerate() {
             let i = start + r;
@@ -103,7 +115,7 @@ pub(crate) fn evaluation_pass<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
             sum += f64::from(w) * f64::from(loss.loss(activation, zr, ar, target));
             tracker.add_metrics(ar, target, w);
         }
-        tracker.add_batch_loss(sum / n as f64, n);
+        tracker.add_batch_loss(sum / kept as f64, n);
         after_batch(b + 1, tracker);
     }
 }
@@ -157,7 +169,8 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             check_sample_weight("sample_weight", w, x.len(), "x")?;
         }
         check_inputs::<N>("x", x)?;
-        check_targets::<N, L, Y>("y", y)?;
+        check_targets::<N, L, Y>("y", y, &self.loss)?;
+        check_hyperparameters(&self.loss, None, &self.metrics)?;
 
         let batch_size = options.batch_size;
         let steps = x.len().div_ceil(batch_size);

@@ -1,7 +1,10 @@
 //! `fit`: Keras's training loop.
 
 use super::callbacks::{Callback, CallbackContext};
-use super::checks::{check_batch_size, check_inputs, check_lengths, check_targets, check_verbose};
+use super::checks::{
+    check_batch_size, check_hyperparameters, check_inputs, check_lengths, check_targets,
+    check_verbose,
+};
 use super::evaluate::{Data, evaluation_pass};
 use super::fit::{Fit, Validation};
 use super::progress::Progress;
@@ -105,6 +108,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         y: &'d [Y],
         options: &Fit<'d, N, Y>,
     ) -> Result<Plan<'d, N::Input, Y>> {
+        check_hyperparameters(&self.loss, Some(&self.optimizer), &self.metrics)?;
         check_batch_size(options.batch_size)?;
         check_verbose(options.verbose)?;
         check_lengths("x", x.len(), "y", y.len())?;
@@ -113,7 +117,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             check_sample_weight("sample_weight", w, x.len(), "x")?;
         }
         check_inputs::<N>("x", x)?;
-        check_targets::<N, L, Y>("y", y)?;
+        check_targets::<N, L, Y>("y", y, &self.loss)?;
         let class_table = match &options.class_weight {
             Some(pairs) => Some(class_weight_table(
                 pairs,
@@ -140,7 +144,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                     check_sample_weight("validation sample_weight", w, vx.len(), "validation x")?;
                 }
                 check_inputs::<N>("validation x", vx)?;
-                check_targets::<N, L, Y>("validation y", vy)?;
+                check_targets::<N, L, Y>("validation y", vy, &self.loss)?;
                 let validation = Data {
                     x: vx,
                     y: vy,
@@ -287,6 +291,12 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 );
                 val_tracker.append_to("val_", &mut epoch_logs);
             }
+            // Keras 3's LearningRateScheduler and ReduceLROnPlateau add the
+            // rate in effect to the epoch's logs (before reducing it).
+            if callbacks.iter().any(|c| c.logs_learning_rate()) {
+                let rate = self.optimizer.learning_rate(self.iterations);
+                epoch_logs.insert("learning_rate", f64::from(rate));
+            }
             progress.finish(done, &epoch_logs);
             history.push_epoch(epoch, &epoch_logs.as_pairs());
             self.dispatch(&mut callbacks, &params, &mut stop, |cb, ctx| {
@@ -332,6 +342,15 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         });
         ws.forward(self.model.params(), n);
         let (z, a, delta) = ws.output_and_delta(n);
+        // Keras's `ignore_class` mask: the mean is over the samples kept.
+        let kept = if self.loss.ignores_any() {
+            idx.iter()
+                .filter(|&&i| !self.loss.ignored(data.y[i].target()))
+                .count()
+                .max(1)
+        } else {
+            n
+        };
         let mut sum = 0.0;
         let rows = z
             .chunks_exact(k)
@@ -340,17 +359,31 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         for (((zr, ar), dr), &i) in rows.zip(idx) {
             let target = data.y[i].target();
             let w = sample_weight_of(i, data.sample_weight, class_table, L::TARGET, target);
-            let l =
-                self.loss
-                    .loss_and_delta(self.output_activation, zr, ar, target, w / n as f32, dr);
+            let l = self.loss.loss_and_delta(
+                self.output_activation,
+                zr,
+                ar,
+                target,
+                w / kept as f32,
+                dr,
+            );
             sum += f64::from(w) * f64::from(l);
             tracker.add_metrics(ar, target, w);
         }
-        let batch_loss = sum / n as f64;
+        let batch_loss = sum / kept as f64;
         tracker.add_batch_loss(batch_loss, n);
         if !batch_loss.is_finite() {
             return Err(Divergence {
                 quantity: "loss",
+                value: batch_loss,
+            });
+        }
+        // A schedule (such as a closure) may return a non-finite rate at run
+        // time, which would write NaN into every weight: refuse the step
+        // before any weight is touched (one call per step).
+        if !self.optimizer.learning_rate(self.iterations).is_finite() {
+            return Err(Divergence {
+                quantity: "learning_rate",
                 value: batch_loss,
             });
         }
@@ -385,7 +418,13 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         if callbacks.is_empty() {
             return Ok(());
         }
-        let mut ctx = CallbackContext::new(self.model, params, stop, self.iterations);
+        let mut ctx = CallbackContext::new(
+            self.model,
+            &mut self.optimizer,
+            params,
+            stop,
+            self.iterations,
+        );
         for cb in callbacks {
             f(cb.as_mut(), &mut ctx)?;
         }

@@ -57,8 +57,8 @@ mod trainer;
 mod weighting;
 
 pub use callbacks::{
-    Callback, CallbackContext, CsvLogger, EarlyStopping, Mode, ModelCheckpoint, SaveFreq,
-    TerminateOnNaN,
+    Callback, CallbackContext, CsvLogger, EarlyStopping, LearningRateScheduler, Mode,
+    ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,
 };
 pub use compile::Compile;
 pub use evaluate::Evaluate;

@@ -1,7 +1,8 @@
 //! Callbacks: code that runs at the start and end of training, of each epoch
 //! and of each batch, sees the logs and the model, and can stop training
 //! (Keras's `keras.callbacks`). Built in: [`EarlyStopping`],
-//! [`TerminateOnNaN`], [`CsvLogger`], [`ModelCheckpoint`].
+//! [`TerminateOnNaN`], [`CsvLogger`], [`ModelCheckpoint`],
+//! [`LearningRateScheduler`], [`ReduceLrOnPlateau`].
 //!
 //! ```
 //! use mlp_core::prelude::*;
@@ -35,24 +36,31 @@
 
 mod csv_logger;
 mod early_stopping;
+mod learning_rate_scheduler;
 mod model_checkpoint;
+mod reduce_lr_on_plateau;
 mod terminate_on_nan;
 
 pub use csv_logger::CsvLogger;
 pub use early_stopping::{EarlyStopping, Mode};
+pub use learning_rate_scheduler::LearningRateScheduler;
 pub use model_checkpoint::{ModelCheckpoint, SaveFreq};
+pub use reduce_lr_on_plateau::ReduceLrOnPlateau;
 pub use terminate_on_nan::TerminateOnNaN;
 
 use super::Logs;
-use crate::Result;
 use crate::history::HistoryParams;
 use crate::network::Network;
+use crate::optim::Optimizer;
+use crate::{Error, Result};
 
 /// What a callback sees besides the logs: the model (to read, save or
-/// restore its parameters), the run's parameters, and the way to stop.
+/// restore its parameters), the optimizer's learning rate (to read or set),
+/// the run's parameters, and the way to stop.
 #[derive(Debug)]
 pub struct CallbackContext<'a, N> {
     model: &'a mut N,
+    optimizer: &'a mut dyn Optimizer,
     params: &'a HistoryParams,
     stop: &'a mut bool,
     iterations: u64,
@@ -61,15 +69,49 @@ pub struct CallbackContext<'a, N> {
 impl<'a, N: Network> CallbackContext<'a, N> {
     pub(crate) fn new(
         model: &'a mut N,
+        optimizer: &'a mut dyn Optimizer,
         params: &'a HistoryParams,
         stop: &'a mut bool,
         iterations: u64,
     ) -> Self {
         Self {
             model,
+            optimizer,
             params,
             stop,
             iterations,
+        }
+    }
+
+    /// The learning rate the optimizer's next step uses (Keras's
+    /// `model.optimizer.learning_rate`: a schedule's value at the current
+    /// step count).
+    pub fn learning_rate(&self) -> f32 {
+        self.optimizer.learning_rate(self.iterations)
+    }
+
+    /// Sets the optimizer's learning rate (Keras's
+    /// `model.optimizer.learning_rate = rate`), for the steps that follow.
+    ///
+    /// An error if `rate` is NaN, infinite or negative, or if the optimizer
+    /// was built with a schedule rather than a constant `f32` (Keras raises
+    /// `TypeError` then: "its learning rate is not settable").
+    pub fn set_learning_rate(&mut self, rate: f32) -> Result<()> {
+        crate::optim::validate::non_negative("the optimizer", "learning_rate", rate)?;
+        let name = self.optimizer.name();
+        match self.optimizer.learning_rate_mut() {
+            Some(r) => {
+                *r = rate;
+                Ok(())
+            }
+            None => Err(Error::InvalidArgument {
+                name: "learning_rate",
+                message: format!(
+                    "the optimizer `{name}` was built with a learning-rate schedule, so its \
+                     learning rate cannot be set (to {rate}); build it with a constant f32 rate \
+                     to let a callback change it"
+                ),
+            }),
         }
     }
 
@@ -163,6 +205,15 @@ pub trait Callback<N: Network> {
         let _ = (ctx, batch, logs);
         Ok(())
     }
+
+    /// Whether `fit` adds the optimizer's learning rate to each epoch's
+    /// logs (and so to the [`History`](crate::history::History)) as
+    /// `learning_rate`, before `on_epoch_end`: Keras 3's
+    /// `LearningRateScheduler` and `ReduceLROnPlateau` add it to the logs
+    /// (and nothing else does), so theirs return `true`. `false` by default.
+    fn logs_learning_rate(&self) -> bool {
+        false
+    }
 }
 
 macro_rules! forward_callback {
@@ -185,6 +236,9 @@ macro_rules! forward_callback {
             }
             fn on_batch_end(&mut self, ctx: &mut CallbackContext<'_, N>, batch: usize, logs: &Logs) -> Result<()> {
                 (**self).on_batch_end(ctx, batch, logs)
+            }
+            fn logs_learning_rate(&self) -> bool {
+                (**self).logs_learning_rate()
             }
         }
     )*};

@@ -1,0 +1,262 @@
+//! Adamax: Adam with the infinity norm.
+
+use super::adam::one_minus_power;
+use super::clip::with_clip;
+use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
+
+/// Keras's `Adamax` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
+/// 1e-7). At step `t` (1-based):
+///
+/// ```text
+/// m += (g - m) * (1 - beta_1)
+/// u = max(beta_2 * u, |g|)
+/// w -= lr * m / ((1 - beta_1^t) * (u + epsilon))
+/// ```
+///
+/// State slots: `m`, `u`. The bias correction `1 - beta_1^t` is computed in
+/// `f64` (rounded once to `f32`), the per-parameter arithmetic in `f32`.
+///
+/// ```
+/// use mlp_core::optim::{Adamax, Optimizer};
+///
+/// let adamax = Adamax::new(0.5);
+/// let mut w = [1.0_f32, 2.0];
+/// let mut state = vec![0.0; adamax.slots() * w.len()];
+/// adamax.step(&mut w, &[1.0, 6.0], &mut state, 0);
+/// // The first step moves each weight by lr * g / (|g| + epsilon), about lr.
+/// assert!((w[0] - 0.5).abs() < 1e-5 && (w[1] - 1.5).abs() < 1e-5);
+/// # Ok::<(), core::convert::Infallible>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adamax<S = f32> {
+    /// The learning rate or its schedule.
+    pub learning_rate: S,
+    /// Decay of the first-moment estimate.
+    pub beta_1: f32,
+    /// Decay of the infinity norm.
+    pub beta_2: f32,
+    /// Added to the norm for stability.
+    pub epsilon: f32,
+    /// Gradient clipping.
+    pub clipping: Clipping,
+    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
+    /// before each update); `None` by default.
+    pub weight_decay: Option<f32>,
+}
+
+impl Default for Adamax {
+    fn default() -> Self {
+        Self::new(0.001)
+    }
+}
+
+impl<S: LearningRateSchedule> Adamax<S> {
+    /// Adamax with Keras's defaults and the given learning rate (or schedule).
+    pub fn new(learning_rate: S) -> Self {
+        Self {
+            learning_rate,
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+            clipping: Clipping::default(),
+            weight_decay: None,
+        }
+    }
+
+    /// Sets `beta_1`.
+    pub fn beta_1(mut self, beta_1: f32) -> Self {
+        self.beta_1 = beta_1;
+        self
+    }
+
+    /// Sets `beta_2`.
+    pub fn beta_2(mut self, beta_2: f32) -> Self {
+        self.beta_2 = beta_2;
+        self
+    }
+
+    /// Sets `epsilon`.
+    pub fn epsilon(mut self, epsilon: f32) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+
+    /// Sets gradient clipping.
+    pub fn clipping(mut self, clipping: Clipping) -> Self {
+        self.clipping = clipping;
+        self
+    }
+
+    /// Sets Keras 3's decoupled `weight_decay`.
+    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = Some(weight_decay);
+        self
+    }
+}
+
+impl<S: LearningRateSchedule> Optimizer for Adamax<S> {
+    fn name(&self) -> &'static str {
+        "adamax"
+    }
+
+    fn slots(&self) -> usize {
+        2
+    }
+
+    fn elementwise(&self) -> bool {
+        self.clipping.elementwise()
+    }
+
+    fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
+        let n = params.len();
+        debug_assert_eq!(state.len(), 2 * n, "Adamax: state size");
+        let lr = self.learning_rate.rate(iteration);
+        let correction = one_minus_power(self.beta_1, (iteration + 1) as f64) as f32;
+        let clip = self.clipping.prepare(grads);
+        weight_decay::apply(params, self.weight_decay, lr);
+        let (m, u) = state.split_at_mut(n.min(state.len()));
+        let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
+        with_clip!(clip, |clip| {
+            for ((p, g), (m, u)) in params
+                .iter_mut()
+                .zip(grads)
+                .zip(m.iter_mut().zip(u.iter_mut()))
+            {
+                let g = clip(*g);
+                *m += (g - *m) * (1.0 - b1);
+                *u = (b2 * *u).max(g.abs());
+                *p -= lr * *m / (correction * (*u + eps));
+            }
+        })
+    }
+
+    fn learning_rate(&self, iteration: u64) -> f32 {
+        self.learning_rate.rate(iteration)
+    }
+
+    #[cfg(feature = "alloc")]
+    fn validate(&self) -> crate::Result<()> {
+        use super::validate as check;
+        let owner = "Adamax";
+        check::learning_rate(owner, &self.learning_rate)?;
+        check::unit_open(owner, "beta_1", self.beta_1)?;
+        check::unit_open(owner, "beta_2", self.beta_2)?;
+        check::positive(owner, "epsilon", self.epsilon)?;
+        self.clipping.validate(owner)?;
+        check::weight_decay(owner, self.weight_decay)
+    }
+
+    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
+        self.learning_rate.as_constant_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference::{GRADS, check};
+    use super::*;
+
+    // keras.optimizers.Adamax(0.1), Adamax() and Adamax(0.1, weight_decay=0.1)
+    // on w = [1, 2] with GRADS (Keras 3.15.1, JAX backend).
+    #[test]
+    fn keras_reference() {
+        check(
+            Adamax::new(0.1),
+            &GRADS,
+            &[
+                [0.900_000_098_5, 2.099_999_951_5],
+                [0.831_579_067_6, 2.134_244_704_7],
+                [0.836_099_362_3, 2.114_613_714_6],
+            ],
+            &[
+                [0.900_000_095_4, 2.099_999_904_6],
+                [0.831_579_089_2, 2.134_244_680_4],
+                [0.836_099_386_2, 2.114_613_771_4],
+            ],
+            1e-6,
+        );
+        check(
+            Adamax::default(),
+            &GRADS,
+            &[
+                [0.999_000_001_0, 2.000_999_999_5],
+                [0.998_315_790_6, 2.001_342_447_1],
+                [0.998_360_993_6, 2.001_146_137_2],
+            ],
+            &[
+                [0.999_000_012_9, 2.000_999_927_5],
+                [0.998_315_811_2, 2.001_342_296_6],
+                [0.998_360_991_5, 2.001_146_078_1],
+            ],
+            1e-6,
+        );
+        check(
+            Adamax::new(0.1).weight_decay(0.1),
+            &GRADS,
+            &[
+                [0.890_000_098_2, 2.079_999_950_9],
+                [0.812_679_066_1, 2.093_444_704_0],
+                [0.809_072_569_9, 2.052_879_266_2],
+            ],
+            &[
+                [0.890_000_104_9, 2.079_999_923_7],
+                [0.812_679_112_0, 2.093_444_585_8],
+                [0.809_072_613_7, 2.052_879_333_5],
+            ],
+            1e-6,
+        );
+    }
+
+    // keras/src/optimizers/adamax_test.py `test_single_step`.
+    #[test]
+    fn keras_single_step() {
+        let opt = Adamax::new(0.5);
+        let mut w = [1.0_f32, 2.0, 3.0, 4.0];
+        let mut state = [0.0; 8];
+        opt.step(&mut w, &[1.0, 6.0, 7.0, 2.0], &mut state, 0);
+        for (got, want) in w.iter().zip([0.5, 1.5, 2.5, 3.5]) {
+            assert!((got - want).abs() < 1e-4, "{w:?}");
+        }
+    }
+
+    // keras/src/optimizers/adamax_test.py `test_correctness_with_golden`.
+    #[test]
+    fn keras_golden() {
+        let opt = Adamax::new(0.2).beta_1(0.85).beta_2(0.95).epsilon(1e-6);
+        let mut x = [1.0_f32; 10];
+        let mut state = [0.0; 20];
+        let grads: [f32; 10] = core::array::from_fn(|i| 0.1 * (i + 1) as f32);
+        let golden = [
+            [0.8; 10],
+            [
+                0.6827, 0.6873, 0.6888, 0.6896, 0.6901, 0.6904, 0.6906, 0.6908, 0.6909, 0.691,
+            ],
+            [
+                0.5333, 0.5407, 0.5431, 0.5444, 0.5451, 0.5456, 0.546, 0.5462, 0.5464, 0.5466,
+            ],
+            [
+                0.368, 0.3773, 0.3804, 0.382, 0.3829, 0.3835, 0.384, 0.3843, 0.3846, 0.3848,
+            ],
+            [
+                0.1933, 0.204, 0.2076, 0.2094, 0.2105, 0.2112, 0.2117, 0.2121, 0.2124, 0.2126,
+            ],
+        ];
+        opt.step(&mut x, &[0.01; 10], &mut state, 0);
+        for (t, row) in golden.iter().enumerate() {
+            for (got, want) in x.iter().zip(row) {
+                assert!((got - want).abs() <= 5e-4 + 5e-4 * want.abs(), "{t}: {x:?}");
+            }
+            opt.step(&mut x, &grads, &mut state, t as u64 + 1);
+        }
+    }
+
+    #[test]
+    fn validation() {
+        assert!(Adamax::default().validate().is_ok());
+        let e = Adamax::default().beta_1(1.0).validate().unwrap_err();
+        assert!(e.to_string().contains("Adamax's beta_1 is 1"), "{e}");
+        assert!(Adamax::default().beta_2(-0.1).validate().is_err());
+        assert!(Adamax::default().epsilon(f32::NAN).validate().is_err());
+        assert!(Adamax::new(-0.1).validate().is_err());
+    }
+}
