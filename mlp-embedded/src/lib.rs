@@ -100,6 +100,20 @@ pub fn classify(image: &SMatrix<f32, 28, 28>) -> usize {
     FASHION.predict_one(image).argmax().0
 }
 
+/// The pixels of a 28 x 28 image as bytes (row-major, as the IDX files hold
+/// them) scaled to `[0, 1]` as the book does (`pixel / 255`).
+#[cfg(feature = "fashion")]
+pub fn scale(pixels: &[u8; 784]) -> SMatrix<f32, 28, 28> {
+    SMatrix::<f32, 28, 28>::from_fn(|r, c| f32::from(pixels[r * 28 + c]) / 255.0)
+}
+
+/// The class (0..10) of an image given as 784 bytes, row-major: the same
+/// code on the host and on the device (the firmware's check compares them).
+#[cfg(feature = "fashion")]
+pub fn classify_pixels(pixels: &[u8; 784]) -> usize {
+    classify(&scale(pixels))
+}
+
 /// The C entry point of [`classify`]: `pixels` are 784 bytes, row-major.
 ///
 /// # Safety
@@ -109,9 +123,8 @@ pub fn classify(image: &SMatrix<f32, 28, 28>) -> usize {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mlp_classify(pixels: *const u8) -> u32 {
     // SAFETY: the caller's promise.
-    let pixels = unsafe { core::slice::from_raw_parts(pixels, 784) };
-    let image = SMatrix::<f32, 28, 28>::from_fn(|r, c| f32::from(pixels[r * 28 + c]) / 255.0);
-    classify(&image) as u32
+    let pixels = unsafe { &*pixels.cast::<[u8; 784]>() };
+    classify_pixels(pixels) as u32
 }
 
 /// A panic handler for building the crate alone as a `staticlib`
