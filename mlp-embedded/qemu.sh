@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the firmware in mlp-embedded/firmware/ for a Cortex-M4F
+# (thumbv7em-none-eabihf) and runs it under QEMU (mps2-an386); any failed
+# check inside the firmware ends QEMU with exit code 1, and this script with
+# it. Then prints the figures kept in mlp-embedded/README.md.
+#
+#   bash mlp-embedded/qemu.sh
+#
+# The cross build uses Debian's Rust (rustc-web, cargo-web, rust-web-src:
+# /usr/bin/rustc and /usr/bin/cargo with the standard library's sources, for
+# -Zbuild-std=core), never the rustup toolchain pinned for the workspace.
+# Missing Debian packages are installed with apt-get (as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+packages=(rustc-web cargo-web rust-web-src binutils-arm-none-eabi qemu-system-arm)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "::: apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+echo "::: host: the book's model gives Keras's classes; write the firmware's sample and expected classes"
+cargo test -q -p mlp-embedded --features fashion --test fashion_sample
+
+echo "::: build the firmware (Debian $(/usr/bin/rustc --version))"
+fw="$root/mlp-embedded/firmware"
+target=thumbv7em-none-eabihf
+(cd "$fw" && env -u RUSTUP_TOOLCHAIN -u CARGO RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+    /usr/bin/cargo build --release --quiet -Zbuild-std=core --target "$target")
+bin="$fw/target/$target/release"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for name in sine fashion train; do
+    echo "::: qemu-system-arm -machine mps2-an386: $name"
+    # -icount shift=0: virtual time advances 1 ns per instruction, which the
+    # firmware's instruction counts rely on.
+    timeout 600 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
+        -semihosting-config enable=on,target=native -icount shift=0 \
+        -kernel "$bin/$name" | tee -a "$log"
+done
+
+# Flash: what the image loads into read-only memory (vector table, code,
+# read-only data, and the initial values of .data); static RAM: .data, .bss
+# and .uninit. Stack: the firmware's own painted-stack measurement.
+sizes() {
+    arm-none-eabi-size -A "$1" | awk '
+        $1 ~ /^\.(vector_table|text|rodata)$/ { flash += $2 }
+        $1 == ".data" { flash += $2; ram += $2 }
+        $1 ~ /^\.(bss|uninit)$/ { ram += $2 }
+        END { printf "%d %d\n", flash, ram }'
+}
+stack_of() { grep -m1 "^$1: peak stack" "$log" | awk '{print $4}'; }
+insns_of() { grep -m1 "^$1: instructions per inference" "$log" | awk '{print $5}'; }
+
+echo "::: figures ($target, opt-level s, LTO, panic = abort; instructions: QEMU -icount, read through SysTick)"
+read -r f_flash f_ram < <(sizes "$bin/fashion")
+read -r t_flash t_ram < <(sizes "$bin/train")
+read -r s_flash s_ram < <(sizes "$bin/sine")
+echo "fashion f32 firmware: flash $f_flash B, static RAM $f_ram B, stack $(stack_of fashion) B, $(grep -m1 '^fashion f32: instructions' "$log" | awk '{print $6}') instructions per inference"
+echo "train firmware: flash $t_flash B, static RAM $t_ram B, stack $(stack_of train) B"
+echo "sine firmware: $(insns_of sine) instructions per inference"
+echo "sine firmware: flash $s_flash B, static RAM $s_ram B, stack $(stack_of sine) B"
