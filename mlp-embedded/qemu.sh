@@ -38,7 +38,7 @@ bin="$fw/target/$target/release"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for name in sine fashion train; do
+for name in sine fashion fashion_int8 train; do
     echo "::: qemu-system-arm -machine mps2-an386: $name"
     # -icount shift=0: virtual time advances 1 ns per instruction, which the
     # firmware's instruction counts rely on.
@@ -57,14 +57,15 @@ sizes() {
         $1 ~ /^\.(bss|uninit)$/ { ram += $2 }
         END { printf "%d %d\n", flash, ram }'
 }
-stack_of() { grep -m1 "^$1: peak stack" "$log" | awk '{print $4}'; }
-insns_of() { grep -m1 "^$1: instructions per inference" "$log" | awk '{print $5}'; }
+stack_of() { grep -m1 "^$1: peak stack" "$log" | awk '{print $4}' || true; }
+insns_of() { grep -m1 "^$1: instructions per inference" "$log" | awk '{print $5}' || true; }
 
 echo "::: figures ($target, opt-level s, LTO, panic = abort; instructions: QEMU -icount, read through SysTick)"
-read -r f_flash f_ram < <(sizes "$bin/fashion")
-read -r t_flash t_ram < <(sizes "$bin/train")
-read -r s_flash s_ram < <(sizes "$bin/sine")
-echo "fashion f32 firmware: flash $f_flash B, static RAM $f_ram B, stack $(stack_of fashion) B, $(grep -m1 '^fashion f32: instructions' "$log" | awk '{print $6}') instructions per inference"
-echo "train firmware: flash $t_flash B, static RAM $t_ram B, stack $(stack_of train) B"
+for name in fashion fashion_int8 train; do
+    read -r flash ram < <(sizes "$bin/$name")
+    insns=$(insns_of "$name")
+    echo "$name firmware: flash $flash B, static RAM $ram B, stack $(stack_of "$name") B${insns:+, $insns instructions per inference}"
+done
+read -r flash ram < <(sizes "$bin/sine")
 echo "sine firmware: $(insns_of sine) instructions per inference"
-echo "sine firmware: flash $s_flash B, static RAM $s_ram B, stack $(stack_of sine) B"
+echo "sine firmware: flash $flash B, static RAM $ram B, stack $(stack_of sine) B"

@@ -214,3 +214,51 @@ pub mod stack {
         (top - p) as u32
     }
 }
+
+/// The book's classifier on the first test images, checked against the
+/// classes the host build wrote (`data/fashion-expected.bin`: the labels,
+/// the f32 classes, the int8 classes, one byte per image); prints the
+/// agreement, the instructions per inference and the peak stack, as
+/// `<what>: ...`. `column` picks the expected classes: 1 for f32, 2 for int8.
+pub fn check_fashion(what: &str, classify: fn(&[u8; 784]) -> usize, column: usize) -> ! {
+    const SAMPLE: &[u8] = include_bytes!("../data/fashion-sample.bin");
+    const EXPECTED: &[u8] = include_bytes!("../data/fashion-expected.bin");
+    stack::paint();
+    let n = SAMPLE.len() / 784;
+    check(
+        n > 0 && SAMPLE.len() == n * 784 && EXPECTED.len() == 3 * n,
+        "the sample and its expected classes have matching lengths",
+    );
+    let labels = &EXPECTED[..n];
+    let host = &EXPECTED[column * n..(column + 1) * n];
+    counter::start();
+    let (ticks, instructions) = counter::ticks_per_instruction();
+    let (mut same, mut right, mut spent) = (0_u32, 0_u32, 0_u32);
+    for i in 0..n {
+        let image: &[u8; 784] = SAMPLE[i * 784..(i + 1) * 784].try_into().unwrap();
+        let t = counter::now();
+        let class = classify(core::hint::black_box(image));
+        spent += counter::since(t);
+        same += u32::from(class == usize::from(host[i]));
+        right += u32::from(class == usize::from(labels[i]));
+    }
+    print(what);
+    print(": ");
+    print_u32(same);
+    print(" of ");
+    print_u32(n as u32);
+    print(" classes as on the host, ");
+    print_u32(right);
+    print(" right\n");
+    check(same == n as u32, "the same classes as the host build");
+    let per = spent as f32 * (instructions as f32 / ticks as f32) / n as f32 + 0.5;
+    print(what);
+    print(": instructions per inference ");
+    print_u32(per as u32);
+    print("\n");
+    print(what);
+    print(": peak stack ");
+    print_u32(stack::peak());
+    print(" B\n");
+    exit(true)
+}

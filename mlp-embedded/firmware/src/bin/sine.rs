@@ -44,7 +44,10 @@ fn main() -> ! {
     print("sine: largest |model - sin| over 101 points of [0, 2pi]: ");
     print_f32(worst);
     print("\n");
-    check(worst < TOLERANCE, "sine: within 0.05 of sin everywhere on the grid");
+    check(
+        worst < TOLERANCE,
+        "sine: within 0.05 of sin everywhere on the grid",
+    );
 
     counter::start();
     let (ticks, instructions) = counter::ticks_per_instruction();

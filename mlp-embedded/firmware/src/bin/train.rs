@@ -27,8 +27,7 @@ static mut TRAINER: FashionTrainer = FashionTrainer::new(Sgd {
 
 fn sine_calibration() {
     // The sensor reads 0.3 too high and 10% too strong: y = 1.1 sin x + 0.3.
-    let x: [f32; 16] =
-        core::array::from_fn(|i| core::f32::consts::TAU * (i as f32 + 0.5) / 16.0);
+    let x: [f32; 16] = core::array::from_fn(|i| core::f32::consts::TAU * (i as f32 + 0.5) / 16.0);
     let y = x.map(|x| 1.1 * libm::sinf(x) + 0.3);
     let mut model = mlp_embedded::SineNet::WEIGHTS;
     let mut trainer = mlp_embedded::trainer();
