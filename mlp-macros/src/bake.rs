@@ -330,4 +330,32 @@ mod tests {
         assert!(out.contains("const WEIGHTS : Wide = unsafe"), "{out}");
         assert!(!out.contains("from_arrays"), "{out}");
     }
+
+    #[test]
+    fn quantize_int8_adds_the_int8_type() {
+        let (model, attr) = model(quote! {
+            #[weights("../tests/fixtures/weights/tiny.safetensors", quantize = "int8")]
+            pub struct Tiny { Input[2] -> Dense<3, relu> -> Dense<1> }
+        });
+        let attr = attr.unwrap();
+        assert_eq!(attr.quantize.as_ref().unwrap().value(), "int8");
+        let out = bake(&quote!(::mlp_core), &model, &attr).to_string();
+        assert!(out.contains("pub const WEIGHTS : Tiny = Tiny {"), "{out}");
+        assert!(out.contains("pub struct TinyInt8"), "{out}");
+        assert!(
+            out.contains("pub const WEIGHTS : TinyInt8 = TinyInt8 {"),
+            "{out}"
+        );
+        // Units [1, 4], [2, 5], [3, 6]: scales 4/127, 5/127, 6/127, and
+        // q = [32, 127], [51, 127], [64, 127] (31.75, 50.8 and 63.5 rounded).
+        assert!(
+            out.contains(r#"transmute :: < [u8 ; 6usize] , [[i8 ; 2usize] ; 3usize] > (* b" \x7F3\x7F@\x7F")"#),
+            "{out}"
+        );
+        let scales = [4.0_f32 / 127.0, 5.0 / 127.0, 6.0 / 127.0]
+            .map(|s| proc_macro2::Literal::f32_suffixed(s).to_string())
+            .join(" , ");
+        assert!(out.contains(&format!("[{scales}]")), "{out}");
+        assert!(out.contains("pub fn predict_one"), "{out}");
+    }
 }
