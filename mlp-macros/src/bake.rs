@@ -47,7 +47,7 @@ fn options(input: ParseStream<'_>) -> syn::Result<Option<LitStr>> {
         return Err(syn::Error::new_spanned(
             &value,
             format!(
-                "`quantize = {:?}` is not supported: `quantize = \"int8\"` (int8 weights, one scale per unit) is",
+                "`quantize = {:?}` is not supported; the one scheme is `quantize = \"int8\"` (int8 weights, one scale per unit)",
                 value.value()
             ),
         ));
