@@ -16,16 +16,16 @@
 //! use mlp_core::SVector;
 //!
 //! // Two units of three inputs, quantised per unit.
-//! let (w0, w1) = ([0.5_f32, -1.0, 0.25], [0.02_f32, 0.01, -0.04]);
+//! let (w0, w1) = ([0.4_f32, -1.0, 0.2], [0.01_f32, 0.03, -0.04]);
 //! let (mut q0, mut q1) = ([0_i8; 3], [0_i8; 3]);
 //! let s0 = quantize_unit(&w0, &mut q0);
 //! let s1 = quantize_unit(&w1, &mut q1);
-//! assert_eq!(q0, [64, -127, 32]);
-//! assert_eq!(q1, [64, 32, -127]);
+//! assert_eq!(q0, [51, -127, 25]); // 50.8, -127, 25.4 rounded
+//! assert_eq!(q1, [32, 95, -127]); // 31.75, 95.25, -127 rounded
 //! let layer = DenseI8::<3, 2, Relu>::from_parts([q0, q1], [s0, s1], [0.0, 1.0]);
 //! let y = layer.forward_one(&SVector::from([1.0, 1.0, 1.0]));
-//! assert!((y[0] - 0.0).abs() < 1e-6); // relu(-0.25)
-//! assert!((y[1] - 0.99).abs() < 1e-3);
+//! assert_eq!(y[0], 0.0); // relu((51 - 127 + 25) / 127)
+//! assert_eq!(y[1], 1.0); // 1 + s1 * (32 + 95 - 127)
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
