@@ -51,6 +51,7 @@ pub mod optim;
 pub mod plot;
 #[cfg(feature = "std")]
 mod pool;
+pub mod quant;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
@@ -129,6 +130,7 @@ pub mod __private {
     pub use crate::initializer::Initializer;
     pub use crate::layer::{Dense, Flatten, LayerInfo, LayerKind};
     pub use crate::network::Network;
+    pub use crate::quant::DenseI8;
     pub use core;
     pub use mlp_macros::network_impl;
     pub use nalgebra::{SMatrix, SVector};

@@ -2,9 +2,12 @@
 //! a small fixed batch, with no heap and no `std`. The gradients and the
 //! optimizer's velocity are two more copies of the network struct itself
 //! (typed and sized at compile time), and the activations of one sample live
-//! in a scratch array whose length [`scratch_len`] gives as a `const`. The loss
-//! is the mean squared error (Keras's `"mse"`), which is what calibration on a
-//! device usually needs.
+//! in a scratch array whose length [`scratch_len`] gives as a `const`. Two
+//! losses: the mean squared error (Keras's `"mse"`, [`DeviceTrainer::step`]),
+//! which is what calibration on a device usually needs, and the sparse
+//! categorical cross-entropy of a classifier on class indices
+//! ([`DeviceTrainer::step_sparse`], Keras's
+//! `"sparse_categorical_crossentropy"`, fused with a softmax output).
 //!
 //! ```
 //! use mlp_core::prelude::*;
@@ -27,6 +30,7 @@
 //! ```
 
 use crate::layer::LayerKind;
+use crate::loss::{Loss, SparseCategoricalCrossentropy, TargetRef};
 use crate::network::Network;
 use crate::sample::Sample;
 
@@ -124,12 +128,72 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
             loss += accumulate::<N>(
                 model.params(),
                 x,
-                y,
+                Target::Values(y),
                 B,
                 &mut self.scratch,
                 self.grads.params_mut(),
             );
         }
+        self.update(model);
+        loss / B as f32
+    }
+
+    /// One SGD step on a batch of `B` samples of a classifier: gradients of
+    /// the sparse categorical cross-entropy `-log(clip(p[label], 1e-7,
+    /// 1 - 1e-7))` averaged over the batch (Keras's
+    /// `"sparse_categorical_crossentropy"` on probabilities; with a softmax
+    /// output the gradient is the fused `p - onehot(label)`), then the
+    /// update. Returns the batch's loss before the update.
+    ///
+    /// A label `>= N::OUTPUT_SIZE` adds no gradient and makes the returned
+    /// loss NaN (it does not panic).
+    pub fn step_sparse<const B: usize>(
+        &mut self,
+        model: &mut N,
+        x: &[N::Input; B],
+        labels: &[usize; B],
+    ) -> f32 {
+        const { assert!(B > 0, "a batch holds at least one sample") };
+        self.grads.params_mut().fill(0.0);
+        let mut loss = 0.0;
+        for (x, &label) in x.iter().zip(labels) {
+            loss += accumulate::<N>(
+                model.params(),
+                x,
+                Target::Class(label),
+                B,
+                &mut self.scratch,
+                self.grads.params_mut(),
+            );
+        }
+        self.update(model);
+        loss / B as f32
+    }
+
+    /// The sparse categorical cross-entropy of a batch (mean over the
+    /// samples), without changing anything; NaN if a label is out of range.
+    pub fn loss_sparse<const B: usize>(
+        &mut self,
+        model: &N,
+        x: &[N::Input; B],
+        labels: &[usize; B],
+    ) -> f32 {
+        let mut loss = 0.0;
+        for (x, &label) in x.iter().zip(labels) {
+            forward::<N>(model.params(), x, &mut self.scratch);
+            let (z, a) = output(&self.scratch[..activations_len::<N>()], N::OUTPUT_SIZE);
+            loss += SparseCategoricalCrossentropy.loss(
+                output_activation::<N>(),
+                z,
+                a,
+                TargetRef::Class(label),
+            );
+        }
+        loss / B.max(1) as f32
+    }
+
+    /// The SGD update from the gradients in `self.grads`.
+    fn update(&mut self, model: &mut N) {
         let Sgd {
             learning_rate,
             momentum,
@@ -143,7 +207,6 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
             *v = momentum * *v - learning_rate * g;
             *w += *v;
         }
-        loss / B as f32
     }
 
     /// [`DeviceTrainer::step`] on one sample.
@@ -211,12 +274,34 @@ fn squared_error<N: Network>(scratch: &mut [f32], y: &N::Output) -> f32 {
         / N::OUTPUT_SIZE as f32
 }
 
-/// Adds the gradients of one sample's squared error (scaled for a batch of
-/// `batch` samples) into `grads`; returns the sample's loss.
+/// `z` and `a` of the output layer, the last `2 * outputs` activations.
+fn output(acts: &[f32], outputs: usize) -> (&[f32], &[f32]) {
+    acts[acts.len() - 2 * outputs..].split_at(outputs)
+}
+
+/// The output layer's activation (linear if the network has no Dense layer).
+fn output_activation<N: Network>() -> crate::activation::ActivationKind {
+    N::LAYERS
+        .iter()
+        .rev()
+        .find_map(|l| l.dense())
+        .map_or(crate::activation::ActivationKind::Linear, |d| d.2)
+}
+
+/// What one sample is trained towards.
+enum Target<'a, O> {
+    /// Values of the outputs, for the mean squared error.
+    Values(&'a O),
+    /// A class index, for the sparse categorical cross-entropy.
+    Class(usize),
+}
+
+/// Adds the gradients of one sample's loss (scaled for a batch of `batch`
+/// samples) into `grads`; returns the sample's loss.
 fn accumulate<N: Network>(
     params: &[f32],
     x: &N::Input,
-    y: &N::Output,
+    y: Target<'_, N::Output>,
     batch: usize,
     scratch: &mut [f32],
     grads: &mut [f32],
@@ -225,17 +310,37 @@ fn accumulate<N: Network>(
     let end = activations_len::<N>();
     let (acts, rest) = scratch.split_at_mut(end);
     let (target, deltas) = rest.split_at_mut(N::OUTPUT_SIZE);
-    y.write_row_major(target);
     let (mut cur, mut prev) = deltas.split_at_mut(deltas.len() / 2);
 
-    // dL/da of the output: Keras's mse is the mean over outputs, then over the batch.
-    let out = &acts[end - N::OUTPUT_SIZE..];
-    let scale = 2.0 / (N::OUTPUT_SIZE * batch) as f32;
-    let mut loss = 0.0;
-    for ((d, a), t) in cur.iter_mut().zip(out).zip(target.iter()) {
-        *d = scale * (a - t);
-        loss += (a - t) * (a - t);
-    }
+    // The output's delta: dL/da for the squared error (carried through the
+    // activation below), dL/dz for the cross-entropy (the loss does it).
+    let (loss, output_done) = match y {
+        Target::Values(y) => {
+            y.write_row_major(target);
+            // Keras's mse is the mean over outputs, then over the batch.
+            let out = &acts[end - N::OUTPUT_SIZE..];
+            let scale = 2.0 / (N::OUTPUT_SIZE * batch) as f32;
+            let mut loss = 0.0;
+            for ((d, a), t) in cur.iter_mut().zip(out).zip(target.iter()) {
+                *d = scale * (a - t);
+                loss += (a - t) * (a - t);
+            }
+            (loss / N::OUTPUT_SIZE as f32, false)
+        }
+        Target::Class(label) => {
+            let (z, a) = output(acts, N::OUTPUT_SIZE);
+            let loss = SparseCategoricalCrossentropy.loss_and_delta(
+                output_activation::<N>(),
+                z,
+                a,
+                TargetRef::Class(label),
+                1.0 / batch as f32,
+                &mut cur[..N::OUTPUT_SIZE],
+            );
+            (loss, true)
+        }
+    };
+    let mut first = true;
 
     let mut at = end;
     let mut layers = N::LAYERS
@@ -247,7 +352,10 @@ fn accumulate<N: Network>(
         let (z_at, a_at) = (at - 2 * units, at - units);
         let (z, a) = (&acts[z_at..a_at], &acts[a_at..at]);
         let delta = &mut cur[..units];
-        activation.backward(z, a, delta);
+        if !(first && output_done) {
+            activation.backward(z, a, delta);
+        }
+        first = false;
         let input = &acts[z_at - inputs..z_at];
         let (kernel_grads, bias_grads) =
             grads[layer.offset..layer.offset + inputs * units + units].split_at_mut(inputs * units);
@@ -275,7 +383,7 @@ fn accumulate<N: Network>(
         }
         at = z_at;
     }
-    loss / N::OUTPUT_SIZE as f32
+    loss
 }
 
 #[cfg(all(test, feature = "std"))]
@@ -418,5 +526,118 @@ mod tests {
         }
         let after = trainer.loss(&model, &x, &y);
         assert!(after < before / 10.0, "{before} -> {after}");
+    }
+
+    network! { struct Classifier { Input[3] -> Dense<5, tanh> -> Dense<4, softmax> } }
+    network! { struct Sigmoid3 { Input[3] -> Dense<4, elu> -> Dense<3, sigmoid> } }
+
+    /// Central differences of `loss_sparse` against the gradients of
+    /// `step_sparse` (learning rate 0), parameter by parameter.
+    fn check_against_finite_differences<N: Network, const S: usize, const B: usize>(
+        model: &mut N,
+        x: &[N::Input; B],
+        labels: &[usize; B],
+    ) {
+        let mut trainer = DeviceTrainer::<N, S>::new(Sgd {
+            learning_rate: 0.0,
+            momentum: 0.0,
+        });
+        let loss = trainer.step_sparse(model, x, labels);
+        assert!((loss - trainer.loss_sparse(model, x, labels)).abs() < 1e-6);
+        let grads = trainer.gradients().params().to_vec();
+        let eps = 1e-2_f32;
+        let mut largest = 0.0_f32;
+        for (i, &g) in grads.iter().enumerate() {
+            let w = model.params()[i];
+            model.params_mut()[i] = w + eps;
+            let up = trainer.loss_sparse(model, x, labels);
+            model.params_mut()[i] = w - eps;
+            let down = trainer.loss_sparse(model, x, labels);
+            model.params_mut()[i] = w;
+            let fd = (up - down) / (2.0 * eps);
+            assert!(
+                (g - fd).abs() <= 2e-3 + 1e-2 * fd.abs(),
+                "parameter {i}: gradient {g} vs finite difference {fd}"
+            );
+            largest = largest.max(fd.abs());
+        }
+        assert!(largest > 1e-2, "the check saw no gradient at all");
+    }
+
+    fn three() -> [SVector<f32, 3>; 3] {
+        batch().0
+    }
+
+    #[test]
+    fn sparse_gradients_match_finite_differences_with_softmax() {
+        let mut model = Classifier::new(11);
+        check_against_finite_differences::<_, { scratch_len::<Classifier>() }, 3>(
+            &mut *model,
+            &three(),
+            &[0, 3, 2],
+        );
+    }
+
+    #[test]
+    fn sparse_gradients_match_finite_differences_through_sigmoid() {
+        // Not fused: -1/p[label] carried through the sigmoid's backward pass.
+        let mut model = Sigmoid3::new(12);
+        check_against_finite_differences::<_, { scratch_len::<Sigmoid3>() }, 3>(
+            &mut *model,
+            &three(),
+            &[2, 0, 1],
+        );
+    }
+
+    #[test]
+    fn sparse_loss_is_the_mean_negative_log_probability() {
+        let model = Classifier::new(13);
+        let x = three();
+        let labels = [1, 0, 3];
+        let mut trainer = DeviceTrainer::<Classifier, { scratch_len::<Classifier>() }>::new(Sgd {
+            learning_rate: 0.0,
+            momentum: 0.0,
+        });
+        let expected = x
+            .iter()
+            .zip(labels)
+            .map(|(x, l)| -model.predict_one(x)[l].ln())
+            .sum::<f32>()
+            / 3.0;
+        let loss = trainer.loss_sparse(&*model, &x, &labels);
+        assert!((loss - expected).abs() < 1e-6, "{loss} vs {expected}");
+    }
+
+    #[test]
+    fn sparse_training_learns_the_labels() {
+        let x = three();
+        let labels = [2, 0, 1];
+        let mut model = Classifier::new(14);
+        let mut trainer = DeviceTrainer::<Classifier, { scratch_len::<Classifier>() }>::new(Sgd {
+            learning_rate: 0.1,
+            momentum: 0.9,
+        });
+        let before = trainer.loss_sparse(&*model, &x, &labels);
+        for _ in 0..100 {
+            trainer.step_sparse(&mut *model, &x, &labels);
+        }
+        let after = trainer.loss_sparse(&*model, &x, &labels);
+        assert!(after < before / 10.0, "{before} -> {after}");
+        for (x, l) in x.iter().zip(labels) {
+            assert_eq!(model.predict_one(x).argmax().0, l);
+        }
+    }
+
+    #[test]
+    fn a_label_out_of_range_gives_nan_and_no_step() {
+        let mut model = Classifier::new(15);
+        let start = model.params().to_vec();
+        let mut trainer = DeviceTrainer::<Classifier, { scratch_len::<Classifier>() }>::new(Sgd {
+            learning_rate: 0.1,
+            momentum: 0.0,
+        });
+        let loss = trainer.step_sparse(&mut *model, &[three()[0]], &[4]);
+        assert!(loss.is_nan());
+        assert_eq!(model.params(), &start[..]);
     }
 }

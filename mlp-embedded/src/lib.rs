@@ -11,7 +11,8 @@
 //!
 //! With the feature `fashion`, the book's Fashion-MNIST classifier
 //! (266,610 parameters, trained by Keras) is baked the same way:
-//! `FASHION` and `classify`.
+//! `FASHION` and `classify`, and with int8 weights (per-unit scales, as
+//! TensorFlow Lite quantises): `FASHION_INT8` and `classify_int8`.
 //!
 //! Sizes (host build, see `measure-size.sh`): `MODEL` is 1,284 bytes of
 //! read-only data and `mlp_sine` 1,883 bytes of code.
@@ -83,8 +84,9 @@ pub extern "C" fn mlp_sine(x: f32) -> f32 {
 #[cfg(feature = "fashion")]
 network! {
     /// The book's Fashion-MNIST classifier, with the weights Keras trained
-    /// (`tests/fixtures/keras-fashion-mlp/` of the workspace).
-    #[weights("../tests/fixtures/keras-fashion-mlp/weights.safetensors")]
+    /// (`tests/fixtures/keras-fashion-mlp/` of the workspace), baked in f32
+    /// and, as `FashionMlpInt8`, with int8 weights (one scale per unit).
+    #[weights("../tests/fixtures/keras-fashion-mlp/weights.safetensors", quantize = "int8")]
     pub struct FashionMlp {
         Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
     }
@@ -100,6 +102,37 @@ pub fn classify(image: &SMatrix<f32, 28, 28>) -> usize {
     FASHION.predict_one(image).argmax().0
 }
 
+/// The book's classifier with int8 weights (269,480 bytes), in read-only
+/// memory.
+#[cfg(feature = "fashion")]
+pub static FASHION_INT8: FashionMlpInt8 = FashionMlpInt8::WEIGHTS;
+
+/// The class (0..10) that the int8 model gives an image with pixels in `[0, 1]`.
+#[cfg(feature = "fashion")]
+pub fn classify_int8(image: &SMatrix<f32, 28, 28>) -> usize {
+    FASHION_INT8.predict_one(image).argmax().0
+}
+
+/// [`classify_int8`] of an image given as 784 bytes, row-major.
+#[cfg(feature = "fashion")]
+pub fn classify_pixels_int8(pixels: &[u8; 784]) -> usize {
+    classify_int8(&scale(pixels))
+}
+
+/// The pixels of a 28 x 28 image as bytes (row-major, as the IDX files hold
+/// them) scaled to `[0, 1]` as the book does (`pixel / 255`).
+#[cfg(feature = "fashion")]
+pub fn scale(pixels: &[u8; 784]) -> SMatrix<f32, 28, 28> {
+    SMatrix::<f32, 28, 28>::from_fn(|r, c| f32::from(pixels[r * 28 + c]) / 255.0)
+}
+
+/// The class (0..10) of an image given as 784 bytes, row-major: the same
+/// code on the host and on the device (the firmware's check compares them).
+#[cfg(feature = "fashion")]
+pub fn classify_pixels(pixels: &[u8; 784]) -> usize {
+    classify(&scale(pixels))
+}
+
 /// The C entry point of [`classify`]: `pixels` are 784 bytes, row-major.
 ///
 /// # Safety
@@ -109,9 +142,8 @@ pub fn classify(image: &SMatrix<f32, 28, 28>) -> usize {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mlp_classify(pixels: *const u8) -> u32 {
     // SAFETY: the caller's promise.
-    let pixels = unsafe { core::slice::from_raw_parts(pixels, 784) };
-    let image = SMatrix::<f32, 28, 28>::from_fn(|r, c| f32::from(pixels[r * 28 + c]) / 255.0);
-    classify(&image) as u32
+    let pixels = unsafe { &*pixels.cast::<[u8; 784]>() };
+    classify_pixels(pixels) as u32
 }
 
 /// A panic handler for building the crate alone as a `staticlib`

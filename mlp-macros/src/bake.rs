@@ -13,11 +13,47 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use safetensors::{Dtype, SafeTensors};
 use std::path::PathBuf;
-use syn::{Attribute, LitStr};
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Ident, LitStr, Token};
 
 /// The `#[weights("...")]` attribute.
 pub struct WeightsAttr {
     pub path: LitStr,
+    /// `quantize = "int8"`: also bake `<Name>Int8` (see `quantize.rs`).
+    pub quantize: Option<LitStr>,
+}
+
+/// The options after the path: nothing, or `, quantize = "int8"`.
+fn options(input: ParseStream<'_>) -> syn::Result<Option<LitStr>> {
+    if input.is_empty() {
+        return Ok(None);
+    }
+    input.parse::<Token![,]>()?;
+    if input.is_empty() {
+        return Ok(None);
+    }
+    let key: Ident = input.parse()?;
+    if key != "quantize" {
+        return Err(syn::Error::new_spanned(
+            &key,
+            format!(
+                "unknown option `{key}` of `#[weights]`: the only one is `quantize = \"int8\"`"
+            ),
+        ));
+    }
+    input.parse::<Token![=]>()?;
+    let value: LitStr = input.parse()?;
+    if value.value() != "int8" {
+        return Err(syn::Error::new_spanned(
+            &value,
+            format!(
+                "`quantize = {:?}` is not supported; the one scheme is `quantize = \"int8\"` (int8 weights, one scale per unit)",
+                value.value()
+            ),
+        ));
+    }
+    input.parse::<Option<Token![,]>>()?;
+    Ok(Some(value))
 }
 
 /// Removes `#[weights("...")]` from a network's attributes (it is the
@@ -33,12 +69,18 @@ pub fn take_attr(attrs: &mut Vec<Attribute>) -> syn::Result<Option<WeightsAttr>>
         if !attr.path().is_ident("weights") {
             return true;
         }
-        match attr.parse_args::<LitStr>() {
+        let parsed = attr.parse_args_with(|input: ParseStream<'_>| {
+            Ok((input.parse::<LitStr>()?, input.parse::<TokenStream>()?))
+        });
+        match parsed {
             Ok(_) if found.is_some() => push(syn::Error::new_spanned(
                 attr,
                 "`#[weights(...)]` is given twice",
             )),
-            Ok(path) => found = Some(WeightsAttr { path }),
+            Ok((path, rest)) => match options.parse2(rest) {
+                Ok(quantize) => found = Some(WeightsAttr { path, quantize }),
+                Err(e) => push(e),
+            },
             Err(_) => push(syn::Error::new_spanned(
                 attr,
                 "expected the path of a safetensors file, relative to the crate's folder: \
@@ -157,11 +199,16 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
         "The weights of `{rel}`, read at compile time. `static MODEL: {ident} = {ident}::WEIGHTS;` \
          keeps them in read-only memory, with no parsing and no heap at run time."
     );
+    let int8 = attr
+        .quantize
+        .as_ref()
+        .map(|_| crate::quantize::int8(krate, model, &file, &rel));
     Ok(quote! {
         impl #ident {
             #[doc = #doc]
             #vis const WEIGHTS: #ident = #ident { #(#fields)* };
         }
+        #int8
         // Rebuild when the file changes.
         const _: &[u8] = ::core::include_bytes!(#path);
     })
@@ -282,5 +329,33 @@ mod tests {
         );
         assert!(out.contains("const WEIGHTS : Wide = unsafe"), "{out}");
         assert!(!out.contains("from_arrays"), "{out}");
+    }
+
+    #[test]
+    fn quantize_int8_adds_the_int8_type() {
+        let (model, attr) = model(quote! {
+            #[weights("../tests/fixtures/weights/tiny.safetensors", quantize = "int8")]
+            pub struct Tiny { Input[2] -> Dense<3, relu> -> Dense<1> }
+        });
+        let attr = attr.unwrap();
+        assert_eq!(attr.quantize.as_ref().unwrap().value(), "int8");
+        let out = bake(&quote!(::mlp_core), &model, &attr).to_string();
+        assert!(out.contains("pub const WEIGHTS : Tiny = Tiny {"), "{out}");
+        assert!(out.contains("pub struct TinyInt8"), "{out}");
+        assert!(
+            out.contains("pub const WEIGHTS : TinyInt8 = TinyInt8 {"),
+            "{out}"
+        );
+        // Units [1, 4], [2, 5], [3, 6]: scales 4/127, 5/127, 6/127, and
+        // q = [32, 127], [51, 127], [64, 127] (31.75, 50.8 and 63.5 rounded).
+        assert!(
+            out.contains(r#"transmute :: < [u8 ; 6usize] , [[i8 ; 2usize] ; 3usize] > (* b" \x7F3\x7F@\x7F")"#),
+            "{out}"
+        );
+        let scales = [4.0_f32 / 127.0, 5.0 / 127.0, 6.0 / 127.0]
+            .map(|s| proc_macro2::Literal::f32_suffixed(s).to_string())
+            .join(" , ");
+        assert!(out.contains(&format!("[{scales}]")), "{out}");
+        assert!(out.contains("pub fn predict_one"), "{out}");
     }
 }

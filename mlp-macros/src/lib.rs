@@ -13,6 +13,7 @@ mod bake;
 mod expand;
 mod names;
 mod parse;
+mod quantize;
 #[cfg(test)]
 mod tests;
 mod validate;

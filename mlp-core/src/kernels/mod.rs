@@ -40,6 +40,7 @@ mod portable;
 
 /// Whether the AVX2/FMA kernels can run here.
 #[inline]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 fn avx2_fma() -> bool {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     {
@@ -126,6 +127,7 @@ impl Operand {
     /// # Safety
     /// Element `(i, j)` lies within the allocation `ptr` points into.
     #[inline(always)]
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     unsafe fn at(self, i: usize, j: usize) -> Self {
         // SAFETY: the caller's contract.
         let ptr = unsafe { self.ptr.add(i * self.rs + j * self.cs) };

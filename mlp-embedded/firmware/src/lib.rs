@@ -1,0 +1,264 @@
+//! What the test firmwares share: output through semihosting (no
+//! `core::fmt`, which would weigh more than the sine model), checks that end
+//! the run with a failing exit code, an instruction counter and stack
+//! painting. One implementation per architecture: Cortex-M (`arm`) and
+//! RISC-V (`riscv32`).
+#![no_std]
+
+#[cfg(target_arch = "arm")]
+use cortex_m_semihosting::{debug, hio};
+#[cfg(target_arch = "riscv32")]
+use riscv_semihosting::{debug, hio};
+
+/// Writes `s` to the host's standard output.
+pub fn print(s: &str) {
+    if let Ok(mut out) = hio::hstdout() {
+        let _ = out.write_all(s.as_bytes());
+    }
+}
+
+/// Writes `n` in decimal.
+pub fn print_u32(n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // SAFETY: ASCII digits.
+    print(unsafe { core::str::from_utf8_unchecked(&buf[i..]) });
+}
+
+/// Writes `x` with six decimals (`|x| < 4e9`), or `nan`.
+pub fn print_f32(x: f32) {
+    if x.is_nan() {
+        return print("nan");
+    }
+    if x < 0.0 {
+        print("-");
+    }
+    let x = x.abs();
+    let whole = x as u32;
+    print_u32(whole);
+    print(".");
+    let frac = ((x - whole as f32) * 1e6 + 0.5) as u32;
+    let frac = frac.min(999_999);
+    let mut div = 100_000;
+    while div > 0 {
+        print_u32(frac / div % 10);
+        div /= 10;
+    }
+}
+
+/// Ends the run: QEMU exits with 0 if `ok`, else 1.
+pub fn exit(ok: bool) -> ! {
+    debug::exit(if ok {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+/// Prints `PASS what` or `FAIL what` and, on a failure, ends the run with a
+/// failing exit code.
+pub fn check(ok: bool, what: &str) {
+    print(if ok { "PASS " } else { "FAIL " });
+    print(what);
+    print("\n");
+    if !ok {
+        exit(false);
+    }
+}
+
+/// A panic ends the run with a failing exit code.
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    print("FAIL panic\n");
+    exit(false)
+}
+
+/// A counter that advances with every instruction the emulated core retires,
+/// when QEMU runs with `-icount shift=0` (one nanosecond of virtual time per
+/// instruction).
+///
+/// Cortex-M: QEMU has no cycle counter (DWT), so this reads SysTick, clocked
+/// by the board's 25 MHz system clock from virtual time: one tick every 40
+/// instructions. [`ticks_per_instruction`] measures the ratio instead of
+/// trusting it. RISC-V: the `instret` CSR, which QEMU derives from the
+/// instruction count under `-icount`.
+pub mod counter {
+    #[cfg(target_arch = "arm")]
+    const SYST: usize = 0xE000_E010;
+
+    /// Starts the counter (SysTick: free-running from 2^24 - 1, processor
+    /// clock, no interrupt).
+    pub fn start() {
+        #[cfg(target_arch = "arm")]
+        // SAFETY: SysTick's architectural registers (CSR, RVR, CVR).
+        unsafe {
+            core::ptr::write_volatile((SYST + 4) as *mut u32, 0x00FF_FFFF);
+            core::ptr::write_volatile((SYST + 8) as *mut u32, 0);
+            core::ptr::write_volatile(SYST as *mut u32, 0b101);
+        }
+    }
+
+    /// The counter now; differences of two readings count up, modulo the
+    /// counter's width (2^24 on Cortex-M, 2^32 on RISC-V).
+    #[inline(always)]
+    pub fn now() -> u32 {
+        #[cfg(target_arch = "arm")]
+        {
+            // SysTick counts down.
+            // SAFETY: SysTick's current value register.
+            let v = unsafe { core::ptr::read_volatile((SYST + 8) as *const u32) };
+            0x00FF_FFFF - v
+        }
+        #[cfg(target_arch = "riscv32")]
+        {
+            riscv::register::minstret::read() as u32
+        }
+    }
+
+    /// Counts elapsed since `start` (a reading of [`now`]).
+    #[inline(always)]
+    pub fn since(start: u32) -> u32 {
+        #[cfg(target_arch = "arm")]
+        {
+            now().wrapping_sub(start) & 0x00FF_FFFF
+        }
+        #[cfg(target_arch = "riscv32")]
+        {
+            now().wrapping_sub(start)
+        }
+    }
+
+    /// Counter ticks per retired instruction, measured on a loop of a known
+    /// instruction count: `(ticks, instructions)`.
+    pub fn ticks_per_instruction() -> (u32, u32) {
+        const ITERATIONS: u32 = 1 << 20;
+        let t = now();
+        // SAFETY: a register-only countdown loop of 2 instructions per turn.
+        unsafe {
+            #[cfg(target_arch = "arm")]
+            core::arch::asm!(
+                "2:", "subs {n}, {n}, #1", "bne 2b",
+                n = inout(reg) ITERATIONS => _,
+                options(nomem, nostack),
+            );
+            #[cfg(target_arch = "riscv32")]
+            core::arch::asm!(
+                "2:", "addi {n}, {n}, -1", "bnez {n}, 2b",
+                n = inout(reg) ITERATIONS => _,
+                options(nomem, nostack),
+            );
+        }
+        (since(t), 2 * ITERATIONS)
+    }
+}
+
+/// Stack painting: fill the free stack with a pattern, run, then find how
+/// far down the pattern was overwritten.
+pub mod stack {
+    const PAINT: u32 = 0xC0DE_C0DE;
+
+    unsafe extern "C" {
+        static _stack_start: u32;
+        static __sheap: u32;
+    }
+
+    /// The lowest stack address and the top of the stack.
+    fn bounds() -> (usize, usize) {
+        (
+            core::ptr::addr_of!(__sheap) as usize,
+            core::ptr::addr_of!(_stack_start) as usize,
+        )
+    }
+
+    /// Paints everything below this function's own stack pointer (minus a
+    /// margin) down to the end of the static data. A leaf function: nothing
+    /// below its stack pointer is in use while it runs.
+    #[inline(never)]
+    pub fn paint() {
+        let sp: usize;
+        // SAFETY: reads the stack pointer.
+        unsafe {
+            #[cfg(target_arch = "arm")]
+            core::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack));
+            #[cfg(target_arch = "riscv32")]
+            core::arch::asm!("mv {}, sp", out(reg) sp, options(nomem, nostack));
+        }
+        let (mut p, _) = bounds();
+        let end = (sp - 16) & !3;
+        while p < end {
+            // SAFETY: free stack between the statics and the live frames.
+            unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
+            p += 4;
+        }
+    }
+
+    /// Peak stack use since reset, in bytes: from the top of the stack down
+    /// to the lowest word that no longer holds the paint.
+    pub fn peak() -> u32 {
+        let (mut p, top) = bounds();
+        // SAFETY: reads of the stack region.
+        while p < top && unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
+            p += 4;
+        }
+        (top - p) as u32
+    }
+}
+
+/// The book's classifier on the first test images, checked against the
+/// classes the host build wrote (`data/fashion-expected.bin`: the labels,
+/// the f32 classes, the int8 classes, one byte per image); prints the
+/// agreement, the instructions per inference and the peak stack, as
+/// `<what>: ...`. `column` picks the expected classes: 1 for f32, 2 for int8.
+pub fn check_fashion(what: &str, classify: fn(&[u8; 784]) -> usize, column: usize) -> ! {
+    const SAMPLE: &[u8] = include_bytes!("../data/fashion-sample.bin");
+    const EXPECTED: &[u8] = include_bytes!("../data/fashion-expected.bin");
+    stack::paint();
+    let n = SAMPLE.len() / 784;
+    check(
+        n > 0 && SAMPLE.len() == n * 784 && EXPECTED.len() == 3 * n,
+        "the sample and its expected classes have matching lengths",
+    );
+    let labels = &EXPECTED[..n];
+    let host = &EXPECTED[column * n..(column + 1) * n];
+    counter::start();
+    let (ticks, instructions) = counter::ticks_per_instruction();
+    let (mut same, mut right, mut spent) = (0_u32, 0_u32, 0_u32);
+    for i in 0..n {
+        let image: &[u8; 784] = SAMPLE[i * 784..(i + 1) * 784].try_into().unwrap();
+        let t = counter::now();
+        let class = classify(core::hint::black_box(image));
+        spent += counter::since(t);
+        same += u32::from(class == usize::from(host[i]));
+        right += u32::from(class == usize::from(labels[i]));
+    }
+    print(what);
+    print(": ");
+    print_u32(same);
+    print(" of ");
+    print_u32(n as u32);
+    print(" classes as on the host, ");
+    print_u32(right);
+    print(" right\n");
+    check(same == n as u32, "the same classes as the host build");
+    let per = spent as f32 * (instructions as f32 / ticks as f32) / n as f32 + 0.5;
+    print(what);
+    print(": instructions per inference ");
+    print_u32(per as u32);
+    print("\n");
+    print(what);
+    print(": peak stack ");
+    print_u32(stack::peak());
+    print(" B\n");
+    exit(true)
+}

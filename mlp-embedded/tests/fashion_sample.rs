@@ -1,0 +1,136 @@
+//! The book's classifier on the host (feature `fashion`): the baked model
+//! gives Keras's classes, and the test images and classes that the firmware
+//! compares itself with are written here, from this build.
+//!
+//! `cargo test -p mlp-embedded --features fashion --test fashion_sample`
+//! (run by `mlp-embedded/qemu.sh` before it builds the firmware) writes
+//! `firmware/data/fashion-sample.bin` (the first [`N`] test images, 784 bytes
+//! each, as the IDX file holds them) and `firmware/data/fashion-expected.bin`
+//! (their [`N`] labels, then the [`N`] classes of the f32 model and the
+//! [`N`] classes of the int8 model on this host, one byte each).
+//!
+//! It also measures the int8 model's accuracy on all 10,000 test images
+//! against the f32 model's.
+
+use mlp_core::datasets::fashion_mnist;
+use mlp_embedded::{FASHION, FASHION_INT8, classify_pixels, classify_pixels_int8};
+use std::path::Path;
+
+/// Images in the firmware's sample: the first 100 test images, for which the
+/// Keras fixture holds Keras's own predictions.
+const N: usize = 100;
+
+fn pixels(image: &mlp_core::SMatrix<u8, 28, 28>) -> [u8; 784] {
+    // nalgebra is column-major; the firmware takes rows, as the IDX file.
+    core::array::from_fn(|i| image[(i / 28, i % 28)])
+}
+
+#[test]
+fn host_classes_are_keras_classes_and_are_written_for_the_firmware() {
+    let (_, (x_test, y_test)) = fashion_mnist::load_data().unwrap();
+    let images: Vec<[u8; 784]> = x_test[..N].iter().map(pixels).collect();
+    let classes: Vec<u8> = images.iter().map(|p| classify_pixels(p) as u8).collect();
+
+    let keras: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/keras-fashion-mlp/probs_first100.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let keras: Vec<u8> = keras["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap() as u8)
+        .collect();
+    assert_eq!(keras.len(), N);
+    assert_eq!(
+        classes, keras,
+        "the baked model's classes differ from Keras's"
+    );
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("firmware/data");
+    let sample: Vec<u8> = images.concat();
+    let int8: Vec<u8> = images
+        .iter()
+        .map(|p| classify_pixels_int8(p) as u8)
+        .collect();
+    let mut expected = y_test[..N].to_vec();
+    expected.extend(&classes);
+    expected.extend(&int8);
+    mlp_core::fs::write_atomic(dir.join("fashion-sample.bin"), &sample).unwrap();
+    mlp_core::fs::write_atomic(dir.join("fashion-expected.bin"), &expected).unwrap();
+    let right = classes
+        .iter()
+        .zip(&y_test[..N])
+        .filter(|(c, y)| c == y)
+        .count();
+    let same = classes.iter().zip(&int8).filter(|(a, b)| a == b).count();
+    println!(
+        "f32 model: {right} of the first {N} test images right; int8 model: {same} of {N} \
+         classes as f32; sample written to {dir:?}"
+    );
+}
+
+#[test]
+fn int8_accuracy_on_all_10000_test_images_is_within_half_a_point_of_f32() {
+    let (_, (x_test, y_test)) = fashion_mnist::load_data().unwrap();
+    assert_eq!(x_test.len(), 10_000);
+    let (mut f32_right, mut int8_right, mut differ) = (0, 0, 0);
+    for (image, &label) in x_test.iter().zip(&y_test) {
+        let p = pixels(image);
+        let (a, b) = (classify_pixels(&p), classify_pixels_int8(&p));
+        f32_right += usize::from(a == usize::from(label));
+        int8_right += usize::from(b == usize::from(label));
+        differ += usize::from(a != b);
+    }
+    let (acc, acc8) = (f32_right as f64 / 1e4, int8_right as f64 / 1e4);
+    println!(
+        "test accuracy: f32 {acc:.4}, int8 {acc8:.4} ({:+.2} points); classes differ on {differ} images",
+        100.0 * (acc8 - acc)
+    );
+    // Keras's own evaluate gave 0.8829 (tests/fixtures/keras-fashion-mlp/result.json).
+    assert!((acc - 0.8829).abs() < 5e-4, "f32 accuracy {acc}");
+    assert!((acc8 - acc).abs() <= 0.005, "int8 {acc8} vs f32 {acc}");
+}
+
+#[test]
+fn baked_int8_weights_are_the_runtime_quantisation_of_the_f32_weights() {
+    use mlp_core::quant::quantize_unit;
+    fn check<const IN: usize, const OUT: usize, A: mlp_core::activation::Activation>(
+        f32_kernel: &mlp_core::SMatrix<f32, IN, OUT>,
+        f32_bias: &mlp_core::SVector<f32, OUT>,
+        layer: &mlp_core::quant::DenseI8<IN, OUT, A>,
+    ) {
+        let mut q = [0_i8; IN];
+        for u in 0..OUT {
+            // Column u: unit u's weights, contiguous.
+            let scale = quantize_unit(f32_kernel.column(u).as_slice(), &mut q);
+            assert_eq!(scale, layer.scales()[u], "unit {u}");
+            assert_eq!(q, layer.kernel()[u], "unit {u}");
+            assert_eq!(f32_bias[u], layer.bias()[u]);
+            assert!(scale > 0.0);
+        }
+    }
+    check(
+        FASHION.dense.kernel(),
+        FASHION.dense.bias(),
+        &FASHION_INT8.dense,
+    );
+    check(
+        FASHION.dense_1.kernel(),
+        FASHION.dense_1.bias(),
+        &FASHION_INT8.dense_1,
+    );
+    check(
+        FASHION.dense_2.kernel(),
+        FASHION.dense_2.bias(),
+        &FASHION_INT8.dense_2,
+    );
+    assert_eq!(
+        core::mem::size_of_val(&FASHION_INT8),
+        266_200 + 8 * (300 + 100 + 10)
+    );
+}

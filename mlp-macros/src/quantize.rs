@@ -1,0 +1,156 @@
+//! `#[weights("file.safetensors", quantize = "int8")]`: beside the f32
+//! `WEIGHTS`, a second type `<Name>Int8` whose Dense layers hold int8 weights
+//! with one scale per unit (TensorFlow Lite's symmetric per-channel scheme:
+//! `scale = max |w| / 127`, `q = round(w / scale)`, half away from zero),
+//! f32 biases, and its own `WEIGHTS` and `predict_one` (the runtime is
+//! `mlp_core::quant`). The quantised kernels are written as one byte string
+//! per layer, which compiles far faster than a literal per weight.
+
+use crate::names::ACTIVATIONS;
+use crate::validate::{LayerModelKind, Model};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use safetensors::SafeTensors;
+
+/// One unit's weights quantised: the scale and the int8 values. Must agree
+/// with `mlp_core::quant::quantize_unit` (a test of `mlp-embedded` compares
+/// the baked model with it).
+pub fn quantize_unit(weights: &[f32]) -> (f32, Vec<i8>) {
+    let max = weights.iter().fold(0.0_f32, |m, w| m.max(w.abs()));
+    let scale = max / 127.0;
+    let q = weights
+        .iter()
+        .map(|w| {
+            if scale > 0.0 {
+                (w / scale).round().clamp(-127.0, 127.0) as i8
+            } else {
+                0
+            }
+        })
+        .collect();
+    (scale, q)
+}
+
+/// Reads a tensor whose dtype and shape `bake` has already checked.
+fn floats(file: &SafeTensors<'_>, name: &str) -> Vec<f32> {
+    file.tensor(name).map_or_else(
+        |_| Vec::new(),
+        |t| {
+            t.data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()
+        },
+    )
+}
+
+/// The `<Name>Int8` type, its `WEIGHTS` and `predict_one`.
+pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &str) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let (name, vis) = (&model.ident, &model.vis);
+    let ident = format_ident!("{}Int8", name);
+    let (mut fields, mut inits, mut steps) = (Vec::new(), Vec::new(), Vec::new());
+    let mut bytes_total = 0_usize;
+    for layer in &model.layers {
+        let field = &layer.field;
+        match layer.kind {
+            LayerModelKind::Flatten { rows, cols } => {
+                let n = rows * cols;
+                fields.push(quote!(#[doc = "Flatten."] pub #field: #p::Flatten<#rows, #cols>,));
+                inits.push(quote!(#field: #p::Flatten,));
+                steps.push(quote!(let x = self.#field.forward_one::<#n>(&x);));
+            }
+            LayerModelKind::Dense {
+                inputs,
+                units,
+                activation,
+                ..
+            } => {
+                let kernel = floats(file, &format!("{field}/kernel"));
+                let bias = floats(file, &format!("{field}/bias"));
+                let mut q = Vec::with_capacity(inputs * units);
+                let mut scales = Vec::with_capacity(units);
+                for u in 0..units {
+                    // The file is row-major (inputs, units): unit u's weights
+                    // are column u.
+                    let column: Vec<f32> = (0..inputs)
+                        .map(|i| kernel.get(i * units + u).copied().unwrap_or(0.0))
+                        .collect();
+                    let (scale, qs) = quantize_unit(&column);
+                    scales.push(Literal::f32_suffixed(scale));
+                    q.extend(qs.iter().map(|&v| v as u8));
+                }
+                bytes_total += q.len() + 8 * units;
+                let n = q.len();
+                let q = Literal::byte_string(&q);
+                let bias = bias.iter().map(|b| Literal::f32_suffixed(*b));
+                let act = format_ident!(
+                    "{}",
+                    ACTIVATIONS
+                        .iter()
+                        .find(|(n, _)| *n == activation)
+                        .map_or("Linear", |(_, t)| t)
+                );
+                let doc = format!("Dense, {inputs} -> {units}, {activation}: int8 weights.");
+                fields.push(quote!(
+                    #[doc = #doc]
+                    pub #field: #p::DenseI8<#inputs, #units, #p::activation::#act>,
+                ));
+                inits.push(quote!(
+                    #field: #p::DenseI8::from_parts(
+                        // SAFETY: `[u8; IN * OUT]` and `[[i8; IN]; OUT]` have
+                        // the same size and alignment, and every byte is a valid i8.
+                        unsafe { #p::core::mem::transmute::<[u8; #n], [[i8; #inputs]; #units]>(*#q) },
+                        [#(#scales),*],
+                        [#(#bias),*],
+                    ),
+                ));
+                steps.push(quote!(let x = self.#field.forward_one(&x);));
+            }
+        }
+    }
+    let doc = format!(
+        "`{name}` with the int8 weights of `{rel}`, one scale per unit (TensorFlow Lite's \
+         per-channel scheme), f32 biases and activations: {bytes_total} bytes. Baked by \
+         `#[weights(\"{rel}\", quantize = \"int8\")]`; `static MODEL: {ident} = {ident}::WEIGHTS;` \
+         keeps it in read-only memory."
+    );
+    let doc_weights = format!("The weights of `{rel}`, quantised to int8 at compile time.");
+    let doc_predict = format!(
+        "One sample through the network, as `{name}::predict_one` but with the int8 weights."
+    );
+    quote! {
+        #[doc = #doc]
+        #vis struct #ident {
+            #(#fields)*
+        }
+
+        impl #ident {
+            #[doc = #doc_weights]
+            #vis const WEIGHTS: #ident = #ident { #(#inits)* };
+
+            #[doc = #doc_predict]
+            #vis fn predict_one(
+                &self,
+                x: &<#name as #p::Network>::Input,
+            ) -> <#name as #p::Network>::Output {
+                let x = *x;
+                #(#steps)*
+                x
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_unit_scales_and_rounding() {
+        let (s, q) = quantize_unit(&[0.3, -0.6, 0.05, 0.6]);
+        assert_eq!(s, 0.6 / 127.0);
+        assert_eq!(q, [64, -127, 11, 127]);
+        assert_eq!(quantize_unit(&[0.0, 0.0]), (0.0, vec![0, 0]));
+    }
+}
