@@ -26,7 +26,11 @@ fn nan_or_infinite_input_gives_nan_outputs() {
 
     let mut bad = good;
     bad[0] = f32::NAN;
-    let x = vec![good; 70].into_iter().chain([bad]).chain(vec![good; 70]).collect::<Vec<_>>();
+    let x = vec![good; 70]
+        .into_iter()
+        .chain([bad])
+        .chain(vec![good; 70])
+        .collect::<Vec<_>>();
     let trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(0.01), []);
     let rows = trainer.predict(&x);
     for (i, row) in rows.iter().enumerate() {

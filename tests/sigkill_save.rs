@@ -63,7 +63,10 @@ fn kill_during_saves_leaves_whole_files_and_no_temporaries() {
             .unwrap();
         let start = Instant::now();
         while !dir.path().join("ready").exists() {
-            assert!(start.elapsed() < Duration::from_secs(60), "the child never saved");
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the child never saved"
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
         // A spread of moments within the next few saves.

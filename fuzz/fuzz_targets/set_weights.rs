@@ -30,7 +30,12 @@ impl Bytes<'_> {
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Bytes(data);
-    let names = ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"];
+    let names = [
+        "dense/kernel",
+        "dense/bias",
+        "dense_1/kernel",
+        "dense_1/bias",
+    ];
     let count = input.take::<1>()[0] % 8;
     let mut arrays = Vec::new();
     for i in 0..count as usize {

@@ -65,7 +65,9 @@ pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(24 *
 /// `.<file name>.mlp-<pid>-`: the start of the name of a temporary file of
 /// [`write_atomic`] for `path`, written by process `pid`.
 fn temporary_prefix(path: &Path, pid: u32) -> String {
-    let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     format!(".{name}.mlp-{pid}-")
 }
 

@@ -238,7 +238,11 @@ impl Pool {
             // Every part is done, so no thread touches the job any more: the
             // pool stays usable, and the first part's panic goes on here,
             // with its own message.
-            let payload = shared.payload.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let payload = shared
+                .payload
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
             std::panic::resume_unwind(payload.unwrap_or_else(|| Box::new("a pool job panicked")));
         }
     }

@@ -267,7 +267,10 @@ mod tests {
             assert!(matches!(err, Error::Shape { .. }));
             assert_eq!(
                 err.to_string(),
-                format!("dense/kernel: expected shape (2, 3), found {}", crate::error::shape(&bad))
+                format!(
+                    "dense/kernel: expected shape (2, 3), found {}",
+                    crate::error::shape(&bad)
+                )
             );
         }
         assert_eq!(params, [0.0; 9]);

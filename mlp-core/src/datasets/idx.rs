@@ -522,7 +522,10 @@ mod tests {
         );
         assert_eq!(reader.pulled, 16, "only the header is decompressed");
         let err = read_bytes(&gz, &[28, 28], "bomb.gz").unwrap_err();
-        assert!(err.to_string().starts_with("bomb.gz: the header announces"), "{err}");
+        assert!(
+            err.to_string().starts_with("bomb.gz: the header announces"),
+            "{err}"
+        );
     }
 
     #[test]
