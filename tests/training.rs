@@ -607,6 +607,16 @@ fn bad_inputs_are_errors_naming_the_thing_and_both_sizes() {
         .collect();
     let e = assert_fit_error(&x, &signed, Fit::epochs(1).verbose(0));
     assert!(e.to_string().contains("is class -1"), "{e}");
+    // An unsigned label past isize::MAX is not negative.
+    let huge: Vec<u64> = y
+        .iter()
+        .map(|&c| if c == 2 { u64::MAX } else { u64::from(c) })
+        .collect();
+    let e = assert_fit_error(&x, &huge, Fit::epochs(1).verbose(0));
+    assert!(
+        e.to_string().contains("is class 18446744073709551615,"),
+        "{e}"
+    );
 
     let e = assert_fit_error(&x, &y, quiet().batch_size(0));
     assert!(

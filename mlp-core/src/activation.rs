@@ -73,8 +73,9 @@ impl ActivationKind {
             Self::Softmax => softmax(z),
             // The common case, apart so that it vectorises.
             Self::Relu => {
+                // A select, not `max(0.0)`, which turns NaN into 0.
                 for v in z.iter_mut() {
-                    *v = v.max(0.0);
+                    *v = if *v < 0.0 { 0.0 } else { *v };
                 }
             }
             _ => {
@@ -117,7 +118,13 @@ impl ActivationKind {
     fn scalar(self, x: f32) -> f32 {
         match self {
             Self::Linear | Self::Softmax => x,
-            Self::Relu => x.max(0.0),
+            Self::Relu => {
+                if x < 0.0 {
+                    0.0
+                } else {
+                    x
+                }
+            }
             Self::Sigmoid => sigmoid(x),
             Self::Tanh => libm::tanhf(x),
             Self::Elu => {
@@ -329,6 +336,21 @@ mod tests {
         check(ActivationKind::HardSigmoid, 0.0, 0.5);
         check(ActivationKind::Gelu, 1.0, 0.841_344_7);
         check(ActivationKind::Sigmoid, -100.0, 0.0);
+    }
+
+    #[test]
+    fn every_activation_propagates_nan() {
+        // Before, relu's `max(0.0)` turned a NaN into 0: a corrupted input or
+        // weight then gave plausible finite outputs.
+        for kind in ALL {
+            let mut v = [1.0, f32::NAN, -1.0];
+            kind.forward(&mut v);
+            assert!(v[1].is_nan(), "{kind}: {v:?}");
+            assert!(kind.scalar(f32::NAN).is_nan(), "{kind}");
+        }
+        let mut v = [-0.5, 0.0, 2.0];
+        ActivationKind::Relu.forward(&mut v);
+        assert_eq!(v, [0.0, 0.0, 2.0]);
     }
 
     #[test]

@@ -57,6 +57,11 @@ pub unsafe trait Network: Sized + Send + Sync + 'static {
     const LAYERS: &'static [LayerInfo];
 
     /// The forward pass of one sample: no heap, no `std`.
+    ///
+    /// A NaN or infinite input is not an error (this call cannot fail): it
+    /// propagates, as in Keras, so the outputs it reaches are NaN (every
+    /// activation keeps a NaN a NaN), never a plausible finite answer. Check
+    /// `x` first (`x.iter().all(|v| v.is_finite())`) where inputs may be bad.
     fn predict_one(&self, x: &Self::Input) -> Self::Output;
 
     /// All parameters as one slice, layer after layer (each kernel

@@ -46,6 +46,9 @@ struct Shared {
     /// Workers that have started running their loop.
     started: AtomicUsize,
     panicked: AtomicBool,
+    /// The payload of the first part that panicked in the current phase,
+    /// re-raised on the calling thread so its message reaches the user.
+    payload: Mutex<Option<Box<dyn std::any::Any + Send>>>,
     shutdown: AtomicBool,
     /// The current phase's job; written by `run_parts` before `phase` moves
     /// to the new generation, and only once every claimed part of the
@@ -93,7 +96,9 @@ impl Shared {
                 unsafe { (*self.job.get()).expect("a job is set before its phase is published") };
             let result =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job)(part) }));
-            if result.is_err() {
+            if let Err(payload) = result {
+                let mut first = self.payload.lock().unwrap_or_else(|e| e.into_inner());
+                first.get_or_insert(payload);
                 self.panicked.store(true, Ordering::SeqCst);
             }
             self.done.fetch_add(1, Ordering::Release);
@@ -143,6 +148,7 @@ impl Pool {
             sleeping: AtomicUsize::new(0),
             started: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
+            payload: Mutex::new(None),
             shutdown: AtomicBool::new(false),
             job: UnsafeCell::new(None),
             lock: Mutex::new(()),
@@ -185,7 +191,9 @@ impl Pool {
     }
 
     /// Runs `job(t)` once for every `t` in `0..threads()` and returns when
-    /// all are done.
+    /// all are done. If a part panics, on whichever thread, the others still
+    /// finish, and then that panic (its own payload and message) goes on in
+    /// the calling thread; the pool stays usable.
     pub fn run(&self, job: &(dyn Fn(usize) + Sync)) {
         self.run_parts(self.threads, job)
     }
@@ -226,10 +234,17 @@ impl Pool {
             backoff(round);
             round = round.saturating_add(1);
         }
-        assert!(
-            !shared.panicked.load(Ordering::SeqCst),
-            "a worker thread panicked"
-        );
+        if shared.panicked.swap(false, Ordering::SeqCst) {
+            // Every part is done, so no thread touches the job any more: the
+            // pool stays usable, and the first part's panic goes on here,
+            // with its own message.
+            let payload = shared
+                .payload
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            std::panic::resume_unwind(payload.unwrap_or_else(|| Box::new("a pool job panicked")));
+        }
     }
 }
 
@@ -306,6 +321,35 @@ mod tests {
             });
         }
         assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 10_000));
+    }
+
+    #[test]
+    fn a_panic_in_a_part_reaches_the_caller_with_its_message() {
+        let pool = Pool::new(2);
+        for bad in 0..2 {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pool.run(&|t| {
+                    if t == bad {
+                        panic!("part {t} failed: expected 3 rows, found 4");
+                    }
+                })
+            }));
+            let payload = result.unwrap_err();
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied());
+            assert_eq!(
+                message,
+                Some(format!("part {bad} failed: expected 3 rows, found 4").as_str())
+            );
+        }
+        // The pool still runs every part afterwards.
+        let sum = AtomicUsize::new(0);
+        pool.run(&|t| {
+            sum.fetch_add(t + 1, Ordering::Relaxed);
+        });
+        assert_eq!(sum.into_inner(), 3);
     }
 
     #[test]

@@ -121,6 +121,35 @@ pub(crate) fn get_weights(layers: &[LayerInfo], params: &[f32]) -> Vec<NamedArra
     out
 }
 
+/// The number of values a shape holds, or `None` when it overflows `usize`.
+pub(crate) fn checked_product(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
+}
+
+/// [`Error::NonFinite`] naming `what` and the index (and, for a matrix, the
+/// row and column) of the first NaN or infinite value of `data`, laid out
+/// row-major in `shape`. Weights are always finite: a NaN or infinite weight
+/// makes every prediction through it NaN, so a corrupted file or array is
+/// refused rather than loaded.
+pub(crate) fn check_finite(what: &str, shape: &[usize], data: &[f32]) -> Result<()> {
+    let Some(index) = data.iter().position(|v| !v.is_finite()) else {
+        return Ok(());
+    };
+    let position = match shape {
+        [_, cols] if *cols > 0 => format!(
+            "index {index} (row {}, column {})",
+            index / cols,
+            index % cols
+        ),
+        _ => format!("index {index}"),
+    };
+    Err(Error::NonFinite {
+        what: what.into(),
+        position,
+        value: data[index],
+    })
+}
+
 pub(crate) fn set_weights(
     layers: &[LayerInfo],
     params: &mut [f32],
@@ -144,10 +173,11 @@ pub(crate) fn set_weights(
             .zip([("kernel", vec![*inputs, *units]), ("bias", vec![*units])])
         {
             if array.shape != shape || array.data.len() != shape.iter().product::<usize>() {
-                let found = if array.data.len() == array.shape.iter().product::<usize>() {
-                    array.shape.clone()
-                } else {
-                    vec![array.data.len()]
+                // The shape given, unless its data does not fill it; a shape
+                // whose product overflows `usize` is shown as given.
+                let found = match checked_product(&array.shape) {
+                    Some(n) if n != array.data.len() => vec![array.data.len()],
+                    _ => array.shape.clone(),
                 };
                 return Err(Error::Shape {
                     what: format!("{}/{part}", layer.name),
@@ -155,6 +185,7 @@ pub(crate) fn set_weights(
                     found,
                 });
             }
+            check_finite(&format!("{}/{part}", layer.name), &array.shape, &array.data)?;
         }
     }
     for (pair, (_, inputs, units, offset)) in arrays.chunks(2).zip(&dense) {
@@ -222,5 +253,46 @@ mod tests {
         assert_eq!(params, [0.0; 9]);
         let err = set_weights(&LAYERS, &mut params, &w[..1]).unwrap_err();
         assert!(err.to_string().contains("expected 2, found 1"), "{err}");
+    }
+
+    #[test]
+    fn overflowing_shape_is_an_error_naming_both_shapes() {
+        // Before: "attempt to multiply with overflow" (debug), or a wrapped
+        // product reported as the data's length (release).
+        let mut params = [0.0; 9];
+        let mut w = get_weights(&LAYERS, &[1.0; 9]);
+        for bad in [vec![usize::MAX, 2], vec![2, usize::MAX, usize::MAX]] {
+            w[0].shape = bad.clone();
+            let err = set_weights(&LAYERS, &mut params, &w).unwrap_err();
+            assert!(matches!(err, Error::Shape { .. }));
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "dense/kernel: expected shape (2, 3), found {}",
+                    crate::error::shape(&bad)
+                )
+            );
+        }
+        assert_eq!(params, [0.0; 9]);
+    }
+
+    #[test]
+    fn non_finite_values_are_refused_naming_tensor_and_index() {
+        let mut params = [0.0; 9];
+        let mut w = get_weights(&LAYERS, &[1.0; 9]);
+        w[0].data[4] = f32::NAN;
+        let err = set_weights(&LAYERS, &mut params, &w).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "dense/kernel holds a non-finite value (NaN) at index 4 (row 1, column 1)"
+        );
+        w[0].data[4] = 1.0;
+        w[1].data[2] = f32::NEG_INFINITY;
+        let err = set_weights(&LAYERS, &mut params, &w).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "dense/bias holds a non-finite value (-inf) at index 2"
+        );
+        assert_eq!(params, [0.0; 9], "a refused call changes nothing");
     }
 }

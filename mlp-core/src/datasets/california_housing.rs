@@ -107,16 +107,38 @@ pub fn find() -> Result<PathBuf> {
 /// value that is not a finite number, or no rows at all is an
 /// [`Error::Data`] naming the file and the line.
 pub fn load_csv(path: &Path) -> Result<Dataset> {
+    let reader = builder().from_path(path).map_err(|e| csv_error(path, e))?;
+    parse(reader, path)
+}
+
+/// [`load_csv`] from the bytes of a CSV already in memory; `source_name`
+/// names them in error messages.
+///
+/// ```
+/// use mlp_core::datasets::california_housing;
+///
+/// let csv = "MedInc,HouseAge,AveRooms,AveBedrms,Population,AveOccup,Latitude,Longitude,MedHouseVal\n\
+///            8.3252,41,6.98,1.02,322,2.55,37.88,-122.23,4.526\n";
+/// let housing = california_housing::load_csv_bytes(csv.as_bytes(), "inline")?;
+/// assert_eq!(housing.y, [4.526]);
+/// # Ok::<(), mlp_core::Error>(())
+/// ```
+pub fn load_csv_bytes(bytes: &[u8], source_name: &str) -> Result<Dataset> {
+    parse(builder().from_reader(bytes), Path::new(source_name))
+}
+
+fn builder() -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder.has_headers(true).trim(csv::Trim::All);
+    builder
+}
+
+/// The samples of `reader`; `path` names the source in errors.
+fn parse<R: std::io::Read>(mut reader: csv::Reader<R>, path: &Path) -> Result<Dataset> {
     let data_error = |message: String| Error::Data {
         source_name: path.display().to_string(),
         message,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| csv_error(path, e))?;
-
     let header = reader.headers().map_err(|e| csv_error(path, e))?;
     let expected = expected_header();
     if header.iter().ne(expected.iter().copied()) {

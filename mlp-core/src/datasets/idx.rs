@@ -45,6 +45,13 @@ pub const LABELS_MAGIC: u32 = 0x0000_0801;
 /// announcing gigabytes fails as "truncated" instead of exhausting memory.
 const MAX_INITIAL_CAPACITY: usize = 64 << 20;
 
+/// Deflate's largest expansion: a match of 258 bytes takes at least 2 bits,
+/// so a gzip stream of `n` bytes decompresses to at most `1032 * n` bytes.
+/// A header announcing more than that is refused before any payload is
+/// read, so memory never follows the decompressed bytes of a file that
+/// cannot hold what it announces (a "zip bomb" of zeros).
+pub const MAX_DEFLATE_RATIO: u64 = 1032;
+
 /// The content of an IDX file of unsigned bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Idx {
@@ -60,14 +67,39 @@ pub struct Idx {
 /// The number of items is whatever the header says. Errors are
 /// [`Error::Io`] when the file cannot be opened and [`Error::Data`] (naming
 /// the file) for anything wrong inside it.
+///
+/// Decompression is bounded: it stops at the first byte past the payload the
+/// header announces, and a header announcing more than the file's compressed
+/// size can hold ([`MAX_DEFLATE_RATIO`]) is refused before the payload is read.
 pub fn read(path: &Path, item_dims: &[usize]) -> Result<Idx> {
-    let file = File::open(path).map_err(|source| Error::Io {
+    let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let file = File::open(path).map_err(io)?;
+    let compressed = file.metadata().map_err(io)?.len();
     let mut reader = MultiGzDecoder::new(BufReader::new(file));
-    parse(&mut reader, item_dims).map_err(|message| Error::Data {
+    parse(&mut reader, item_dims, compressed).map_err(|message| Error::Data {
         source_name: path.display().to_string(),
+        message,
+    })
+}
+
+/// [`read`] from the gzip-compressed bytes of an IDX file already in memory;
+/// `source_name` names them in error messages.
+///
+/// ```
+/// use mlp_core::datasets::idx;
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/fashion-mnist/t10k-labels-idx1-ubyte.gz");
+/// let labels = idx::read_bytes(&std::fs::read(path)?, &[], "t10k labels")?;
+/// assert_eq!(labels.dims, [10_000]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_bytes(bytes: &[u8], item_dims: &[usize], source_name: &str) -> Result<Idx> {
+    let mut reader = MultiGzDecoder::new(bytes);
+    parse(&mut reader, item_dims, bytes.len() as u64).map_err(|message| Error::Data {
+        source_name: source_name.to_string(),
         message,
     })
 }
@@ -96,8 +128,13 @@ pub fn read_labels(path: &Path) -> Result<Vec<u8>> {
     Ok(read(path, &[])?.data)
 }
 
-/// Parses the decompressed stream; the error is the message for [`Error::Data`].
-fn parse(reader: &mut impl Read, item_dims: &[usize]) -> core::result::Result<Idx, String> {
+/// Parses the decompressed stream of a gzip file of `compressed` bytes; the
+/// error is the message for [`Error::Data`].
+fn parse(
+    reader: &mut impl Read,
+    item_dims: &[usize],
+    compressed: u64,
+) -> core::result::Result<Idx, String> {
     let ndims = item_dims.len() + 1;
     let expected_magic = (u32::from(UNSIGNED_BYTE) << 8) | ndims as u32;
     let mut magic = [0u8; 4];
@@ -139,6 +176,14 @@ fn parse(reader: &mut impl Read, item_dims: &[usize]) -> core::result::Result<Id
                 join_dims(&dims)
             )
         })?;
+    let most = compressed.saturating_mul(MAX_DEFLATE_RATIO);
+    if len as u64 > most {
+        return Err(format!(
+            "the header announces {} = {len} payload bytes, more than a gzip file of {compressed} \
+             bytes can hold (at most {most} bytes decompressed)",
+            join_dims(&dims)
+        ));
+    }
     let mut data = Vec::with_capacity(len.min(MAX_INITIAL_CAPACITY));
     let read = reader.take(len as u64).read_to_end(&mut data);
     let truncated = |why: &str| {
@@ -417,13 +462,90 @@ mod tests {
     #[test]
     fn huge_header_does_not_allocate_it() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            dir.path(),
-            "huge.gz",
-            &gzip(&header(IMAGES_MAGIC, &[u32::MAX, 28, 28])),
-        );
+        let gz = gzip(&header(IMAGES_MAGIC, &[u32::MAX, 28, 28]));
+        let p = write(dir.path(), "huge.gz", &gz);
         let msg = data_message(read_images::<28, 28>(&p), &p);
-        assert!(msg.starts_with("truncated"), "{msg}");
+        assert_eq!(
+            msg,
+            format!(
+                "the header announces 4294967295 x 28 x 28 = 3367254359280 payload bytes, more than \
+                 a gzip file of {} bytes can hold (at most {} bytes decompressed)",
+                gz.len(),
+                gz.len() * 1032
+            )
+        );
+    }
+
+    /// Counts the decompressed bytes the parser pulls.
+    struct Counting<R> {
+        inner: R,
+        pulled: u64,
+    }
+
+    impl<R: Read> Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.pulled += n as u64;
+            Ok(n)
+        }
+    }
+
+    /// A gzip bomb: a header announcing 4 billion 28x28 images, then 256 MiB
+    /// of zeros (about 250 KiB compressed), generated in chunks.
+    fn bomb() -> Vec<u8> {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        gz.write_all(&header(IMAGES_MAGIC, &[4_000_000_000, 28, 28]))
+            .unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..256 {
+            gz.write_all(&zeros).unwrap();
+        }
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_bomb_is_refused_before_its_payload_is_decompressed() {
+        let gz = bomb();
+        assert!(gz.len() < 2 << 20, "{}", gz.len());
+        // Before the bound, the parser pulled (and kept) all 256 MiB of zeros
+        // before it reported the truncation.
+        let mut reader = Counting {
+            inner: MultiGzDecoder::new(gz.as_slice()),
+            pulled: 0,
+        };
+        let msg = parse(&mut reader, &[28, 28], gz.len() as u64).unwrap_err();
+        assert!(
+            msg.starts_with(
+                "the header announces 4000000000 x 28 x 28 = 3136000000000 payload bytes, more than a gzip file of"
+            ),
+            "{msg}"
+        );
+        assert_eq!(reader.pulled, 16, "only the header is decompressed");
+        let err = read_bytes(&gz, &[28, 28], "bomb.gz").unwrap_err();
+        assert!(
+            err.to_string().starts_with("bomb.gz: the header announces"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn payload_within_the_bound_is_read_and_stops_after_it() {
+        // 4000 zero images compress about 1000:1; the bound still admits them.
+        let mut raw = header(IMAGES_MAGIC, &[4000, 28, 28]);
+        raw.resize(16 + 4000 * 784, 0);
+        let gz = gzip(&raw);
+        let idx = read_bytes(&gz, &[28, 28], "zeros").unwrap();
+        assert_eq!(idx.data.len(), 4000 * 784);
+        // One image more than announced: reading stops at the first extra byte.
+        raw.extend([0u8; 784]);
+        let gz = gzip(&raw);
+        let mut reader = Counting {
+            inner: MultiGzDecoder::new(gz.as_slice()),
+            pulled: 0,
+        };
+        let msg = parse(&mut reader, &[28, 28], gz.len() as u64).unwrap_err();
+        assert!(msg.contains("found more after the payload"), "{msg}");
+        assert_eq!(reader.pulled, 16 + 4000 * 784 + 1);
     }
 
     #[test]

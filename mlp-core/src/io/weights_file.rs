@@ -42,9 +42,10 @@ pub trait WeightsFile: Network {
     }
 
     /// Replaces every weight from the safetensors file at `path` (Keras's
-    /// `model.load_weights`). Every tensor name, dtype and shape is checked
-    /// first: on error, naming the file, the tensor and both shapes, no weight
-    /// has changed.
+    /// `model.load_weights`). Every tensor name, dtype, shape and value is
+    /// checked first: on error, naming the file, the tensor and both shapes
+    /// (or the index of a NaN or infinite value, which is always refused), no
+    /// weight has changed.
     fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
@@ -96,7 +97,8 @@ fn encode(network: &str, arrays: &[NamedArray]) -> Result<Vec<u8>> {
 ///
 /// Errors name the source and the tensor: a file that is not safetensors
 /// (truncated, corrupt), a missing or an extra tensor, a dtype other than
-/// `F32`, a shape other than the network's.
+/// `F32`, a shape other than the network's, a NaN or infinite value
+/// ([`Error::NonFinite`], naming the tensor and the index).
 pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedArray>> {
     let data_error = |message: String| Error::Data {
         source_name: source_name.to_string(),
@@ -104,6 +106,12 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
     };
     let file = SafeTensors::deserialize(bytes)
         .map_err(|e| data_error(format!("not a valid safetensors file: {e}")))?;
+    // The safetensors crate keeps the last of two entries with one name.
+    if let Some(name) = duplicate_key(bytes) {
+        return Err(data_error(format!(
+            "not a valid safetensors file: its header names tensor `{name}` twice"
+        )));
+    }
     // The network's own arrays give the names and shapes expected.
     let expected: Vec<(String, Vec<usize>)> = expected_arrays::<N>();
 
@@ -172,6 +180,7 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
                 dims.iter().product::<usize>()
             )));
         }
+        crate::weights::check_finite(&format!("{source_name}: tensor `{name}`"), &dims, &data)?;
         arrays.push(NamedArray {
             name,
             shape: dims,
@@ -179,6 +188,36 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
         });
     }
     Ok(arrays)
+}
+
+/// The first name that the JSON header of `bytes` (a safetensors file that
+/// `SafeTensors::deserialize` accepted) holds twice, if any.
+fn duplicate_key(bytes: &[u8]) -> Option<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct FirstDuplicate;
+    impl<'de> Visitor<'de> for FirstDuplicate {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            // The whole map is read: serde_json refuses a map left unfinished.
+            let (mut seen, mut first) = (std::collections::HashSet::new(), None);
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                if !seen.insert(key.clone()) && first.is_none() {
+                    first = Some(key);
+                }
+            }
+            Ok(first)
+        }
+    }
+    let len = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+    let header = bytes.get(8..8usize.checked_add(len)?)?;
+    serde_json::Deserializer::from_slice(header)
+        .deserialize_map(FirstDuplicate)
+        .ok()
+        .flatten()
 }
 
 /// Names and shapes of `N`'s weight arrays, in `get_weights` order, without
@@ -308,6 +347,60 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "safetensors bytes: tensor `dense_1/kernel`: expected shape (4, 2), found (2, 4)"
+        );
+        assert_eq!(model.params(), before.as_slice());
+    }
+
+    #[test]
+    fn non_finite_value_in_a_file_is_refused_naming_tensor_and_index() {
+        let model = Small::new(1);
+        let mut w = model.get_weights();
+        w[2].data[5] = f32::INFINITY;
+        let bytes = encode("Small", &w).unwrap();
+        let mut copy = Small::new(2);
+        let before = copy.params().to_vec();
+        let err = copy.load_weights_from_bytes(&bytes).unwrap_err();
+        assert!(matches!(err, Error::NonFinite { .. }));
+        assert_eq!(
+            err.to_string(),
+            "safetensors bytes: tensor `dense_1/kernel` holds a non-finite value (inf) at index 5 (row 2, column 1)"
+        );
+        w[2].data[5] = 0.0;
+        w[3].data[0] = f32::NAN;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nan.safetensors");
+        std::fs::write(&path, encode("Small", &w).unwrap()).unwrap();
+        let err = copy.load_weights(&path).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: tensor `dense_1/bias` holds a non-finite value (NaN) at index 0",
+                path.display()
+            )
+        );
+        assert_eq!(copy.params(), before.as_slice());
+    }
+
+    #[test]
+    fn duplicate_tensor_names_are_refused() {
+        // Two `dense/bias` entries; before, the last one silently won.
+        let bytes = Small::new(1).weights_to_bytes().unwrap();
+        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
+        let entry_start = header.find("\"dense/bias\"").unwrap();
+        let entry_end = entry_start + header[entry_start..].find('}').unwrap() + 1;
+        let entry = &header[entry_start..entry_end];
+        let doubled = format!("{{{entry},{}", &header[1..]);
+        let doubled = format!("{doubled:<width$}", width = doubled.len().div_ceil(8) * 8);
+        let mut file = (doubled.len() as u64).to_le_bytes().to_vec();
+        file.extend(doubled.as_bytes());
+        file.extend(&bytes[8 + n..]);
+        let mut model = Small::new(2);
+        let before = model.params().to_vec();
+        let err = model.load_weights_from_bytes(&file).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "safetensors bytes: not a valid safetensors file: its header names tensor `dense/bias` twice"
         );
         assert_eq!(model.params(), before.as_slice());
     }

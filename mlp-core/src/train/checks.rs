@@ -58,8 +58,10 @@ pub(crate) fn check_targets<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
     for (i, t) in y.iter().enumerate() {
         match t.target() {
             TargetRef::Class(c) if c >= outputs && !loss.ignored(TargetRef::Class(c)) => {
-                // Negative labels (`i32`, `i64`) arrive wrapped: show them signed.
-                let label = if c > isize::MAX as usize {
+                // Negative labels (`i32`, `i64`) arrive wrapped: show them
+                // signed; an unsigned label (`u64::MAX`) as it is.
+                let signed = matches!(core::any::type_name::<Y>(), "i32" | "i64" | "isize");
+                let label = if signed && c > isize::MAX as usize {
                     (c as isize).to_string()
                 } else {
                     c.to_string()

@@ -104,7 +104,9 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
     }
 
     /// The outputs for every sample of `x`, computed in batches of 32 shared
-    /// among the threads (Keras's `model.predict`; prints nothing).
+    /// among the threads (Keras's `model.predict`; prints nothing). A sample
+    /// holding NaN or infinity gets NaN outputs, as in Keras (see
+    /// [`Network::predict_one`]); the other samples are unaffected.
     pub fn predict(&self, x: &[N::Input]) -> Vec<N::Output> {
         self.predict_with_batch_size(x, 32)
     }
