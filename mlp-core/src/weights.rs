@@ -15,7 +15,7 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
-use crate::layer::{LayerInfo, LayerKind};
+use crate::layer::{LayerInfo, WeightInfo};
 use crate::{Error, Result};
 use alloc::format;
 use alloc::string::String;
@@ -80,45 +80,63 @@ impl<'a> LayerView<'a> {
 
     /// Keras's `layer.get_weights()`: `[kernel, bias]`, or nothing.
     pub fn get_weights(&self) -> Vec<NamedArray> {
-        // `dense_layers` takes offsets relative to the first layer given.
+        // `weights_of` takes offsets relative to the first layer given.
         get_weights(core::slice::from_ref(self.info), self.params)
     }
 }
 
-/// Iterates over (layer, inputs, units, offset) of the Dense layers, with
-/// offsets relative to the first layer in `layers`.
-fn dense_layers(layers: &[LayerInfo]) -> impl Iterator<Item = (&LayerInfo, usize, usize, usize)> {
+/// Every weight array of `layers` in Keras's order, with offsets relative
+/// to the first layer given (so that one layer's view works too).
+fn weights_of(layers: &[LayerInfo]) -> impl Iterator<Item = (&LayerInfo, WeightInfo)> {
     let base = layers.first().map_or(0, |l| l.offset);
-    layers.iter().filter_map(move |l| match l.kind {
-        LayerKind::Dense { inputs, units, .. } => Some((l, inputs, units, l.offset - base)),
-        LayerKind::Flatten { .. } => None,
+    layers.iter().flat_map(move |l| {
+        l.weights().map(move |w| {
+            let offset = w.offset - base;
+            (l, WeightInfo { offset, ..w })
+        })
     })
 }
 
-pub(crate) fn get_weights(layers: &[LayerInfo], params: &[f32]) -> Vec<NamedArray> {
-    let mut out = Vec::new();
-    for (layer, inputs, units, offset) in dense_layers(layers) {
-        let kernel = &params[offset..offset + inputs * units];
-        // Column-major inputs x units in memory; Keras wants row-major.
-        let mut data = vec![0.0; inputs * units];
-        for u in 0..units {
-            for i in 0..inputs {
-                data[i * units + u] = kernel[u * inputs + i];
-            }
-        }
-        out.push(NamedArray {
-            name: format!("{}/kernel", layer.name),
-            shape: vec![inputs, units],
-            data,
-        });
-        let bias = &params[offset + inputs * units..offset + inputs * units + units];
-        out.push(NamedArray {
-            name: format!("{}/bias", layer.name),
-            shape: vec![units],
-            data: bias.to_vec(),
-        });
+/// Copies a weight out of the flat parameters in Keras's row-major layout.
+fn read_weight(w: &WeightInfo, params: &[f32]) -> Vec<f32> {
+    let stored = &params[w.offset..w.offset + w.len()];
+    if !w.transposed {
+        return stored.to_vec();
     }
-    out
+    // Column-major (each unit's weights contiguous) in memory.
+    let [rows, cols] = w.dims;
+    let mut data = vec![0.0; rows * cols];
+    for c in 0..cols {
+        for r in 0..rows {
+            data[r * cols + c] = stored[c * rows + r];
+        }
+    }
+    data
+}
+
+/// Writes a weight given in Keras's row-major layout into the parameters.
+fn write_weight(w: &WeightInfo, params: &mut [f32], data: &[f32]) {
+    let stored = &mut params[w.offset..w.offset + w.len()];
+    if !w.transposed {
+        stored.copy_from_slice(data);
+        return;
+    }
+    let [rows, cols] = w.dims;
+    for c in 0..cols {
+        for r in 0..rows {
+            stored[c * rows + r] = data[r * cols + c];
+        }
+    }
+}
+
+pub(crate) fn get_weights(layers: &[LayerInfo], params: &[f32]) -> Vec<NamedArray> {
+    weights_of(layers)
+        .map(|(layer, w)| NamedArray {
+            name: format!("{}/{}", layer.name, w.name),
+            shape: w.shape().to_vec(),
+            data: read_weight(&w, params),
+        })
+        .collect()
 }
 
 /// The number of values a shape holds, or `None` when it overflows `usize`.
@@ -155,49 +173,44 @@ pub(crate) fn set_weights(
     params: &mut [f32],
     arrays: &[NamedArray],
 ) -> Result<()> {
-    let dense: Vec<_> = dense_layers(layers).collect();
-    if arrays.len() != 2 * dense.len() {
+    let weights: Vec<_> = weights_of(layers).collect();
+    if arrays.len() != weights.len() {
+        let layers_with_weights = layers
+            .iter()
+            .filter(|l| l.weights().next().is_some())
+            .count();
         return Err(Error::Length {
             what: format!(
-                "set_weights: weight arrays (a kernel and a bias for each of {} Dense layers)",
-                dense.len()
+                "set_weights: weight arrays (a kernel and a bias for each of {layers_with_weights} Dense layers)"
             ),
-            expected: 2 * dense.len(),
+            expected: weights.len(),
             found: arrays.len(),
         });
     }
     // Check everything first: a failed call changes nothing.
-    for (pair, (layer, inputs, units, _)) in arrays.chunks(2).zip(&dense) {
-        for (array, (part, shape)) in pair
-            .iter()
-            .zip([("kernel", vec![*inputs, *units]), ("bias", vec![*units])])
-        {
-            if array.shape != shape || array.data.len() != shape.iter().product::<usize>() {
-                // The shape given, unless its data does not fill it; a shape
-                // whose product overflows `usize` is shown as given.
-                let found = match checked_product(&array.shape) {
-                    Some(n) if n != array.data.len() => vec![array.data.len()],
-                    _ => array.shape.clone(),
-                };
-                return Err(Error::Shape {
-                    what: format!("{}/{part}", layer.name),
-                    expected: shape,
-                    found,
-                });
-            }
-            check_finite(&format!("{}/{part}", layer.name), &array.shape, &array.data)?;
+    for (array, (layer, w)) in arrays.iter().zip(&weights) {
+        let shape = w.shape();
+        if array.shape != shape || array.data.len() != w.len() {
+            // The shape given, unless its data does not fill it; a shape
+            // whose product overflows `usize` is shown as given.
+            let found = match checked_product(&array.shape) {
+                Some(n) if n != array.data.len() => vec![array.data.len()],
+                _ => array.shape.clone(),
+            };
+            return Err(Error::Shape {
+                what: format!("{}/{}", layer.name, w.name),
+                expected: shape.to_vec(),
+                found,
+            });
         }
+        check_finite(
+            &format!("{}/{}", layer.name, w.name),
+            &array.shape,
+            &array.data,
+        )?;
     }
-    for (pair, (_, inputs, units, offset)) in arrays.chunks(2).zip(&dense) {
-        let (inputs, units) = (*inputs, *units);
-        let kernel = &mut params[*offset..*offset + inputs * units];
-        for u in 0..units {
-            for i in 0..inputs {
-                kernel[u * inputs + i] = pair[0].data[i * units + u];
-            }
-        }
-        params[offset + inputs * units..offset + inputs * units + units]
-            .copy_from_slice(&pair[1].data);
+    for (array, (_, w)) in arrays.iter().zip(&weights) {
+        write_weight(w, params, &array.data);
     }
     Ok(())
 }
@@ -207,6 +220,7 @@ mod tests {
     use super::*;
     use crate::activation::ActivationKind;
     use crate::initializer::Initializer;
+    use crate::layer::LayerKind;
     use alloc::string::ToString;
 
     const LAYERS: [LayerInfo; 2] = [

@@ -6,7 +6,6 @@
 //! `mlp_core::quant`). The quantised kernels are written as one byte string
 //! per layer, which compiles far faster than a literal per weight.
 
-use crate::names::ACTIVATIONS;
 use crate::validate::{LayerModelKind, Model};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -84,14 +83,11 @@ pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &st
                 let n = q.len();
                 let q = Literal::byte_string(&q);
                 let bias = bias.iter().map(|b| Literal::f32_suffixed(*b));
-                let act = format_ident!(
-                    "{}",
-                    ACTIVATIONS
-                        .iter()
-                        .find(|(n, _)| *n == activation)
-                        .map_or("Linear", |(_, t)| t)
+                let act = format_ident!("{}", activation.variant);
+                let doc = format!(
+                    "Dense, {inputs} -> {units}, {}: int8 weights.",
+                    activation.name
                 );
-                let doc = format!("Dense, {inputs} -> {units}, {activation}: int8 weights.");
                 fields.push(quote!(
                     #[doc = #doc]
                     pub #field: #p::DenseI8<#inputs, #units, #p::activation::#act>,

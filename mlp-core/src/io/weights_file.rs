@@ -225,12 +225,9 @@ fn duplicate_key(bytes: &[u8]) -> Option<String> {
 fn expected_arrays<N: Network>() -> Vec<(String, Vec<usize>)> {
     N::LAYERS
         .iter()
-        .filter_map(|l| l.dense().map(|(inputs, units, _)| (l.name, inputs, units)))
-        .flat_map(|(name, inputs, units)| {
-            [
-                (format!("{name}/kernel"), vec![inputs, units]),
-                (format!("{name}/bias"), vec![units]),
-            ]
+        .flat_map(|l| {
+            l.weights()
+                .map(move |w| (format!("{}/{}", l.name, w.name), w.shape().to_vec()))
         })
         .collect()
 }
