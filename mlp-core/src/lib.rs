@@ -94,7 +94,7 @@ macro_rules! network {
 pub mod prelude {
     pub use crate::activation::Activation;
     #[cfg(feature = "std")]
-    pub use crate::io::WeightsFile;
+    pub use crate::io::{KerasFile, WeightsFile};
     pub use crate::network;
     pub use crate::network::Network;
     pub use crate::sample::Sample;

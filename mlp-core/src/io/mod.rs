@@ -17,6 +17,8 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
+pub mod keras;
 mod weights_file;
 
+pub use keras::KerasFile;
 pub use weights_file::{WeightsFile, decode_weights};
