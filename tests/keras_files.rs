@@ -41,6 +41,13 @@ network! {
 }
 
 network! {
+    /// The housing regressor with Keras's weights baked in at compile time
+    /// from the `.keras` archive (its architecture checked by the macro).
+    #[weights("tests/fixtures/keras-files/housing_sequential/model.keras")]
+    pub struct BakedHousing { Input[8] -> Dense<30, relu> -> Dense<1> }
+}
+
+network! {
     /// The housing regressor with another activation.
     pub struct HousingTanh { Input[8] -> Dense<30, tanh> -> Dense<1> }
 }
@@ -96,6 +103,17 @@ fn matches_keras<N: Network>(name: &str) {
 #[test]
 fn housing_matches_keras() {
     matches_keras::<Housing>("housing_sequential");
+}
+
+#[test]
+fn baked_archive_matches_the_run_time_load() {
+    let dir = folder("housing_sequential");
+    let baked = BakedHousing::WEIGHTS;
+    let diff = max_abs_diff(&baked, &dir);
+    assert!(diff <= 1e-5, "max abs diff {diff}");
+    let mut loaded = Housing::new(1);
+    loaded.load_keras(dir.join("model.keras")).unwrap();
+    assert_eq!(baked.params(), loaded.params());
 }
 
 #[test]

@@ -404,7 +404,8 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         if callbacks.is_empty() {
             return Ok(());
         }
-        let mut ctx = CallbackContext::new(self.model, params, stop, self.iterations);
+        let mut ctx = CallbackContext::new(self.model, params, stop, self.iterations)
+            .with_optimizer_state(&self.optimizer_state);
         for cb in callbacks {
             f(cb.as_mut(), &mut ctx)?;
         }

@@ -95,6 +95,15 @@ pub fn read_layers(bytes: &[u8], source_name: &str) -> Result<Vec<H5Layer>> {
         move || -> Result<Vec<H5Layer>> {
             let file = hdf5_pure::File::from_bytes(owned)
                 .map_err(|e| h5("not a readable HDF5 file", e))?;
+            // HDF5 records the file's length: a shorter file was cut short,
+            // even where the part left holds every weight.
+            let eof = file.superblock().eof_address;
+            if eof > bytes.len() as u64 {
+                return Err(err(format!(
+                    "truncated: HDF5's superblock gives the file {eof} bytes, it has {}",
+                    bytes.len()
+                )));
+            }
             let layers = file
                 .group("layers")
                 .map_err(|e| h5("no `layers` group (not a Keras 3 weights file)", e))?;
