@@ -68,8 +68,8 @@
 //! | --- | --- | --- | --- | --- | --- |
 //! | `hdf5-pure` 0.47 | 40/40 variables exact | 0 panics | yes | yes | byteorder, flate2 |
 //! | `hdf5-reader` 0.12 | 40/40 exact | 0 panics | yes | no (read-only) | ndarray, memmap2, libc, parking_lot, lru, ... |
-//! | `rust-hdf5` 0.7 | 40/40 exact | see the report | path only | yes | flate2, zlib-rs, ... |
-//! | `rustyhdf5` 1.93 | 40/40 exact | see the report | yes | yes | own format/io crates |
+//! | `rust-hdf5` 0.7 | 40/40 exact | 0 panics | path only | yes | flate2, zlib-rs, ... |
+//! | `rustyhdf5` 1.93 | 40/40 exact | 0 panics | yes | yes | own format/io crates |
 //! | `hdf5-pure-rust` 0.3 | 40/40 exact | see the report | path only | yes | ndarray, parking_lot, ... |
 //! | `hdf5-rust` 1.1 | refuses them ("unsupported HDF5 version 17") | - | yes | yes | none (2.0 needs Rust 1.99) |
 //!
@@ -82,11 +82,13 @@ mod archive;
 mod config;
 mod h5;
 mod matching;
+mod write;
 
 pub use archive::KerasArchive;
 pub use config::{KerasLayer, KerasModel, check_architecture, parse_config};
 pub use h5::{H5Layer, H5Variable, read_layers};
 pub use matching::arrays_for;
+pub use write::{KERAS_FORMAT_VERSION, encode_keras, keras_config, keras_weights_h5};
 
 use crate::network::Network;
 use crate::weights::NamedArray;
@@ -136,6 +138,13 @@ pub trait KerasFile: Network {
     fn load_keras_bytes(&mut self, bytes: &[u8]) -> Result<()> {
         let arrays = decode_keras::<Self>(bytes, ".keras bytes")?;
         self.set_weights(&arrays)
+    }
+
+    /// Writes this network as a `.keras` archive that Keras 3 loads with
+    /// `keras.models.load_model` (Keras's `model.save("model.keras")`),
+    /// whole or not at all.
+    fn save_keras(&self, path: impl AsRef<Path>) -> Result<()> {
+        crate::fs::write_atomic(path, &encode_keras(self)?)
     }
 
     /// Loads a Keras 3 `.weights.h5` file (`model.save_weights`).
