@@ -70,7 +70,7 @@
 //! | `hdf5-reader` 0.12 | 40/40 exact | 0 panics | yes | no (read-only) | ndarray, memmap2, libc, parking_lot, lru, ... |
 //! | `rust-hdf5` 0.7 | 40/40 exact | 0 panics | path only | yes | flate2, zlib-rs, ... |
 //! | `rustyhdf5` 1.93 | 40/40 exact | 0 panics | yes | yes | own format/io crates |
-//! | `hdf5-pure-rust` 0.3 | 40/40 exact | see the report | path only | yes | ndarray, parking_lot, ... |
+//! | `hdf5-pure-rust` 0.3 | 40/40 exact | 0 panics | path only | yes | ndarray, parking_lot, ... |
 //! | `hdf5-rust` 1.1 | refuses them ("unsupported HDF5 version 17") | - | yes | yes | none (2.0 needs Rust 1.99) |
 //!
 //! `hdf5-pure` reads what Keras writes from memory (a `.keras` archive's
