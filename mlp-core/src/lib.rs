@@ -98,6 +98,9 @@ macro_rules! network {
 pub mod prelude {
     pub use crate::activation::Activation;
     #[cfg(feature = "std")]
+    #[cfg(feature = "keras")]
+    pub use crate::io::KerasFile;
+    #[cfg(feature = "std")]
     pub use crate::io::WeightsFile;
     pub use crate::network;
     pub use crate::network::Network;

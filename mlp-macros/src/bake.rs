@@ -126,6 +126,12 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
     let bytes = std::fs::read(&full).map_err(|e| {
         error(format!("cannot read the weights file `{rel}`: {e} (the path is relative to the crate's folder, CARGO_MANIFEST_DIR)"))
     })?;
+    // A Keras archive: its architecture checked, its weights as safetensors.
+    let bytes = if rel.ends_with(".keras") {
+        crate::bake_keras::to_safetensors(model, &rel, &bytes).map_err(error)?
+    } else {
+        bytes
+    };
     let file = SafeTensors::deserialize(&bytes)
         .map_err(|e| error(format!("`{rel}` is not a valid safetensors file: {e}")))?;
 

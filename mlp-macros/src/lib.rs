@@ -10,6 +10,7 @@
 //! into a `const` at compile time.
 
 mod bake;
+mod bake_keras;
 mod expand;
 mod names;
 mod parse;

@@ -17,6 +17,10 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
+#[cfg(feature = "keras")]
+pub mod keras;
 mod weights_file;
 
+#[cfg(feature = "keras")]
+pub use keras::KerasFile;
 pub use weights_file::{WeightsFile, decode_weights};

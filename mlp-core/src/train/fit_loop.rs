@@ -424,7 +424,8 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             params,
             stop,
             self.iterations,
-        );
+        )
+        .with_optimizer_state(&self.optimizer_state);
         for cb in callbacks {
             f(cb.as_mut(), &mut ctx)?;
         }

@@ -52,16 +52,18 @@ mod fit;
 mod fit_loop;
 mod logs;
 mod progress;
+mod state;
 mod tracker;
 mod trainer;
 mod weighting;
 
 pub use callbacks::{
-    Callback, CallbackContext, CsvLogger, EarlyStopping, LearningRateScheduler, Mode,
-    ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,
+    BackupAndRestore, Callback, CallbackContext, CsvLogger, EarlyStopping, LearningRateScheduler,
+    Mode, ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,
 };
 pub use compile::Compile;
 pub use evaluate::Evaluate;
 pub use fit::Fit;
 pub use logs::Logs;
+pub use state::TrainingState;
 pub use trainer::Trainer;

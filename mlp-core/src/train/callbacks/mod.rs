@@ -34,6 +34,7 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
+mod backup_and_restore;
 mod csv_logger;
 mod early_stopping;
 mod learning_rate_scheduler;
@@ -41,6 +42,7 @@ mod model_checkpoint;
 mod reduce_lr_on_plateau;
 mod terminate_on_nan;
 
+pub use backup_and_restore::BackupAndRestore;
 pub use csv_logger::CsvLogger;
 pub use early_stopping::{EarlyStopping, Mode};
 pub use learning_rate_scheduler::LearningRateScheduler;
@@ -64,6 +66,7 @@ pub struct CallbackContext<'a, N> {
     params: &'a HistoryParams,
     stop: &'a mut bool,
     iterations: u64,
+    optimizer_state: &'a [f32],
 }
 
 impl<'a, N: Network> CallbackContext<'a, N> {
@@ -80,6 +83,7 @@ impl<'a, N: Network> CallbackContext<'a, N> {
             params,
             stop,
             iterations,
+            optimizer_state: &[],
         }
     }
 
@@ -113,6 +117,19 @@ impl<'a, N: Network> CallbackContext<'a, N> {
                 ),
             }),
         }
+    }
+
+    /// The same context, also showing the optimizer's state buffers.
+    pub(crate) fn with_optimizer_state(mut self, state: &'a [f32]) -> Self {
+        self.optimizer_state = state;
+        self
+    }
+
+    /// The optimizer's state buffers as the trainer keeps them (see
+    /// [`TrainingState`](super::TrainingState) for their layout in a file):
+    /// what a callback saving the whole training state needs.
+    pub fn optimizer_state(&self) -> &[f32] {
+        self.optimizer_state
     }
 
     /// The model being trained.

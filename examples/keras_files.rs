@@ -1,0 +1,110 @@
+//! What this example teaches: Keras's own files load at run time into a
+//! network declared here. Each folder of `tests/fixtures/keras-files` holds a
+//! model that real Keras 3.15.1 saved (`model.keras`), the inputs it was
+//! given and what it predicted. Each `.keras` archive is read (its
+//! architecture checked against the declaration, its HDF5 weights matched
+//! to our layers as Keras matches them), the network predicts the same
+//! inputs, and the line printed is the largest difference from Keras's
+//! predictions, or why the file was refused: two of the four models have
+//! layers (BatchNormalization, Concatenate) this library does not have.
+//!
+//! Run it with `cargo run --release --example keras_files`; it ends with
+//! `all matched` when every supported model is within 1e-5 of Keras.
+
+use mlp::io::KerasFile;
+use mlp::prelude::*;
+use std::path::Path;
+
+#[path = "../tests/common/npy.rs"]
+mod npy;
+
+network! {
+    /// The book's California housing regressor.
+    pub struct Housing { Input[8] -> Dense<30, relu> -> Dense<1> }
+}
+
+network! {
+    /// The book's Fashion-MNIST classifier (chapter 10).
+    pub struct FashionMlp {
+        Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
+    }
+}
+
+network! {
+    /// Chapter 11's classifier without its BatchNormalization layers (which
+    /// this library does not have): the file is refused.
+    pub struct FashionElu {
+        Flatten[28, 28]
+            -> Dense<300, elu, kernel_initializer = he_normal>
+            -> Dense<100, elu, kernel_initializer = he_normal>
+            -> Dense<10, softmax>
+    }
+}
+
+network! {
+    /// The deep path of the book's Wide & Deep model, the nearest one-input
+    /// chain: the file (two inputs, a Concatenate layer) is refused.
+    pub struct DeepPath { Input[6] -> Dense<30, relu> -> Dense<30, relu> -> Dense<1> }
+}
+
+/// Within this of Keras's predictions counts as a match.
+const TOLERANCE: f32 = 1e-5;
+
+/// Loads `folder/model.keras` into `N`, predicts `input_0.npy` and returns
+/// the largest absolute difference from `output_0.npy`.
+fn max_abs_diff<N: Network>(folder: &Path) -> Result<f32, Box<dyn std::error::Error>> {
+    let mut model = N::new_zeroed();
+    model.load_keras(folder.join("model.keras"))?;
+    let (shape, x) = npy::read_f32(&folder.join("input_0.npy"))?;
+    let (_, y) = npy::read_f32(&folder.join("output_0.npy"))?;
+    let samples = shape[0];
+    let mut worst = 0.0_f32;
+    for (i, (row, expected)) in x
+        .chunks_exact(N::INPUT_SIZE)
+        .zip(y.chunks_exact(N::OUTPUT_SIZE))
+        .enumerate()
+    {
+        let out = model.predict_one(&N::Input::from_row_major(row));
+        let mut got = vec![0.0; N::OUTPUT_SIZE];
+        out.write_row_major(&mut got);
+        for (g, e) in got.iter().zip(expected) {
+            worst = worst.max((g - e).abs());
+        }
+        assert!(i < samples);
+    }
+    Ok(worst)
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files");
+    type Check = fn(&Path) -> Result<f32, Box<dyn std::error::Error>>;
+    let folders: [(&str, Check); 4] = [
+        ("housing_sequential", max_abs_diff::<Housing>),
+        ("fashion_sequential", max_abs_diff::<FashionMlp>),
+        ("fashion_batchnorm", max_abs_diff::<FashionElu>),
+        ("wide_deep_two_outputs", max_abs_diff::<DeepPath>),
+    ];
+    let mut all_matched = true;
+    for (folder, check) in folders {
+        match check(&root.join(folder)) {
+            Ok(diff) => {
+                println!("{folder}: max abs diff {diff:e}");
+                all_matched &= diff <= TOLERANCE;
+            }
+            Err(e) => {
+                // Only the path-free part of the message: it starts with the file's path.
+                let message = e.to_string();
+                let message = message
+                    .split_once(".keras: ")
+                    .map_or(message.as_str(), |(_, m)| m);
+                println!("{folder}: refused: {message}");
+            }
+        }
+    }
+    if all_matched {
+        println!("all matched");
+    } else {
+        println!("some supported models differ from Keras by more than {TOLERANCE:e}");
+        std::process::exit(1);
+    }
+}

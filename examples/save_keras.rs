@@ -1,0 +1,114 @@
+//! What this example teaches: a model trained here is saved as a `.keras`
+//! file that Keras 3 itself loads (`keras.models.load_model`) and that
+//! predicts what this library predicts. It trains the book's California
+//! housing regressor for a few epochs, and re-saves the Fashion-MNIST
+//! classifier that Keras trained (tests/fixtures/keras-files), each into a
+//! folder with `model.keras`, the inputs (`input_0.npy`) and this library's
+//! predictions (`output_0.npy`). `scripts/check_keras_file.py` loads each
+//! folder with Keras and compares.
+//!
+//! Run it with `cargo run --release --example save_keras -- --out DIR`
+//! (default: a folder in the system's temporary directory).
+
+use mlp::datasets::california_housing;
+use mlp::datasets::{StandardScaler, train_test_split};
+use mlp::io::KerasFile;
+use mlp::loss::MeanSquaredError;
+use mlp::optim::Sgd;
+use mlp::prelude::*;
+use mlp::train::Fit;
+use std::path::{Path, PathBuf};
+
+#[path = "../tests/common/npy.rs"]
+mod npy;
+
+network! {
+    /// The book's California housing regressor.
+    pub struct HousingMlp { Input[8] -> Dense<30, relu> -> Dense<1> }
+}
+
+network! {
+    /// The book's Fashion-MNIST classifier.
+    pub struct FashionMlp {
+        Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
+    }
+}
+
+/// Saves `model` and its predictions for `x` into `dir`, then checks that
+/// the archive loads back here to the same weights.
+fn save<N: Network>(
+    model: &N,
+    x: &[N::Input],
+    dir: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    model.save_keras(dir.join("model.keras"))?;
+    let mut inputs = vec![0.0; x.len() * N::INPUT_SIZE];
+    let mut outputs = vec![0.0; x.len() * N::OUTPUT_SIZE];
+    for ((sample, row), out) in x
+        .iter()
+        .zip(inputs.chunks_exact_mut(N::INPUT_SIZE))
+        .zip(outputs.chunks_exact_mut(N::OUTPUT_SIZE))
+    {
+        sample.write_row_major(row);
+        model.predict_one(sample).write_row_major(out);
+    }
+    let mut shape = vec![x.len()];
+    shape.extend(N::INPUT_SHAPE);
+    npy::write_f32(&dir.join("input_0.npy"), &shape, &inputs)?;
+    npy::write_f32(
+        &dir.join("output_0.npy"),
+        &[x.len(), N::OUTPUT_SIZE],
+        &outputs,
+    )?;
+    let mut back = N::new_zeroed();
+    back.load_keras(dir.join("model.keras"))?;
+    assert_eq!(
+        back.params(),
+        model.params(),
+        "the archive reads back to the same weights"
+    );
+    println!(
+        "{}: saved {} parameters and {} predictions",
+        dir.display(),
+        N::PARAMS,
+        x.len()
+    );
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let out = match args.iter().position(|a| a == "--out") {
+        Some(i) => PathBuf::from(args.get(i + 1).ok_or("--out needs a folder")?),
+        None => std::env::temp_dir().join("mlp-keras-check"),
+    };
+
+    // The housing regressor, trained here.
+    let housing = california_housing::load()?;
+    let ((x_train, y_train), (x_test, _)) = train_test_split(&housing.x, &housing.y, 0.25, 42)?;
+    let scaler = StandardScaler::fit(&x_train)?;
+    let (x_train, x_test) = (scaler.transform(&x_train), scaler.transform(&x_test));
+    let mut model = HousingMlp::new(42);
+    let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.01), []);
+    let history = trainer.fit(&x_train, &y_train, Fit::epochs(5).seed(42).verbose(0))?;
+    println!(
+        "housing: trained 5 epochs, loss {:.4}",
+        history.get("loss").unwrap()[4]
+    );
+    drop(trainer);
+    save(&*model, &x_test[..100], &out.join("housing_trained"))?;
+
+    // The Fashion-MNIST classifier Keras trained, read and written again.
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_sequential");
+    let mut fashion = FashionMlp::new_zeroed();
+    fashion.load_keras(fixture.join("model.keras"))?;
+    let (_, pixels) = npy::read_f32(&fixture.join("input_0.npy"))?;
+    let images: Vec<SMatrix<f32, 28, 28>> = pixels
+        .chunks_exact(784)
+        .map(SMatrix::from_row_slice)
+        .collect();
+    save(&*fashion, &images, &out.join("fashion_resaved"))?;
+    Ok(())
+}

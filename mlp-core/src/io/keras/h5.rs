@@ -1,0 +1,234 @@
+//! The weights of a Keras 3 model in HDF5 (`model.weights.h5`, alone or
+//! inside a `.keras` archive), read with the pure-Rust `hdf5-pure` crate.
+//!
+//! Keras 3 keys each layer's variables by the layer's place in the model,
+//! not by its name: the group `layers/<kind>[_<k>]/vars` holds the variables
+//! `0`, `1`, ... of the `k`-th layer of that kind (`layers/dense_1/vars/0`
+//! is the kernel of the model's second Dense layer), and the group's `name`
+//! attribute gives the layer's own name (`dense_8`). `optimizer/vars` holds
+//! the optimizer's variables, `vars` the model's own.
+
+use crate::{Error, Result};
+use hdf5_pure::{AttrValue, DType};
+
+/// One variable: its shape (Keras's: `(inputs, units)` for a kernel) and
+/// its values, row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct H5Variable {
+    /// The shape.
+    pub shape: Vec<usize>,
+    /// The values, row-major.
+    pub data: Vec<f32>,
+}
+
+/// One group under `layers/`: Keras's key for a layer and its variables.
+#[derive(Clone, Debug, PartialEq)]
+pub struct H5Layer {
+    /// The group's name: `dense`, `dense_1`, `batch_normalization`, ...
+    pub key: String,
+    /// The kind's snake-case name (`dense`) and the layer's index among the
+    /// layers of that kind (1 for `dense_1`).
+    pub kind_and_index: (String, usize),
+    /// The layer's own name (the `vars` group's `name` attribute), if stored.
+    pub name: Option<String>,
+    /// The variables `vars/0`, `vars/1`, ... in order.
+    pub vars: Vec<H5Variable>,
+}
+
+impl H5Layer {
+    /// Keras's class name of the layer's kind, from the group's key:
+    /// `batch_normalization_2` -> `BatchNormalization`.
+    pub fn class_name(&self) -> String {
+        self.kind_and_index
+            .0
+            .split('_')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    /// `dense_1` (`dense_8` in Keras), for error messages.
+    pub fn describe(&self) -> String {
+        match &self.name {
+            Some(name) if *name != self.key => format!("layers/{} (`{name}`)", self.key),
+            _ => format!("layers/{}", self.key),
+        }
+    }
+}
+
+/// `dense_12` -> (`dense`, 12); `dense` -> (`dense`, 0); `input_layer_1`
+/// -> (`input_layer`, 1).
+fn split_key(key: &str) -> (String, usize) {
+    if let Some((stem, n)) = key.rsplit_once('_')
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(n) = n.parse::<usize>()
+    {
+        return (stem.to_string(), n);
+    }
+    (key.to_string(), 0)
+}
+
+/// Reads every group under `layers/` of the HDF5 file in `bytes`, each with
+/// its variables, ordered by kind and then by index (so `dense_2` comes
+/// before `dense_10`). Errors name `source_name` and the object at fault;
+/// a corrupt or truncated file is an error, never a panic.
+pub fn read_layers(bytes: &[u8], source_name: &str) -> Result<Vec<H5Layer>> {
+    let err = |message: String| Error::Data {
+        source_name: source_name.to_string(),
+        message,
+    };
+    let h5 = |what: &str, e: hdf5_pure::Error| err(format!("{what}: {e}"));
+    if bytes.len() < 8 || &bytes[..8] != b"\x89HDF\r\n\x1a\n" {
+        return Err(err(
+            "not an HDF5 file (its first 8 bytes are not HDF5's signature)".into(),
+        ));
+    }
+    // The reader holds its own copy; a `catch_unwind` guards against a
+    // panic inside the crate on a corrupt file, turning it into an error.
+    let owned = bytes.to_vec();
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        move || -> Result<Vec<H5Layer>> {
+            let file = hdf5_pure::File::from_bytes(owned)
+                .map_err(|e| h5("not a readable HDF5 file", e))?;
+            // HDF5 records the file's length: a shorter file was cut short,
+            // even where the part left holds every weight.
+            let eof = file.superblock().eof_address;
+            if eof > bytes.len() as u64 {
+                return Err(err(format!(
+                    "truncated: HDF5's superblock gives the file {eof} bytes, it has {}",
+                    bytes.len()
+                )));
+            }
+            let layers = file
+                .group("layers")
+                .map_err(|e| h5("no `layers` group (not a Keras 3 weights file)", e))?;
+            let mut keys = layers.groups().map_err(|e| h5("layers", e))?;
+            keys.sort_by_key(|k| split_key(k));
+            let mut out = Vec::with_capacity(keys.len());
+            for key in keys {
+                let path = format!("layers/{key}/vars");
+                let vars = file.group(&path).map_err(|e| h5(&path, e))?;
+                let name = vars.attrs().ok().and_then(|attrs| match attrs.get("name") {
+                    Some(AttrValue::String(s) | AttrValue::AsciiString(s)) => Some(s.clone()),
+                    Some(AttrValue::VarLenString(s)) => Some(s.clone()),
+                    _ => None,
+                });
+                let mut names = vars.datasets().map_err(|e| h5(&path, e))?;
+                // Variables are numbered 0, 1, ...; anything else is not Keras's.
+                names.sort_by_key(|n| n.parse::<usize>().unwrap_or(usize::MAX));
+                let mut list = Vec::with_capacity(names.len());
+                for (i, n) in names.iter().enumerate() {
+                    let var_path = format!("{path}/{n}");
+                    if n.parse::<usize>() != Ok(i) {
+                        return Err(err(format!(
+                            "{path} holds `{n}` where variable `{i}` was expected"
+                        )));
+                    }
+                    let ds = file.dataset(&var_path).map_err(|e| h5(&var_path, e))?;
+                    let dtype = ds.dtype().map_err(|e| h5(&var_path, e))?;
+                    if dtype != DType::F32 {
+                        return Err(err(format!(
+                            "{var_path} holds {dtype} values; only float32 weights are read"
+                        )));
+                    }
+                    let shape: Vec<usize> = ds
+                        .shape()
+                        .map_err(|e| h5(&var_path, e))?
+                        .into_iter()
+                        .map(|d| usize::try_from(d).unwrap_or(usize::MAX))
+                        .collect();
+                    let count = shape
+                        .iter()
+                        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+                        .filter(|&c| c <= bytes.len().saturating_mul(64))
+                        .ok_or_else(|| {
+                            err(format!(
+                                "{var_path} claims shape {}, more values than the file holds",
+                                crate::error::shape(&shape)
+                            ))
+                        })?;
+                    let data = ds.read_f32().map_err(|e| h5(&var_path, e))?;
+                    if data.len() != count {
+                        return Err(err(format!(
+                            "{var_path} holds {} values, its shape {} needs {count}",
+                            data.len(),
+                            crate::error::shape(&shape)
+                        )));
+                    }
+                    list.push(H5Variable { shape, data });
+                }
+                out.push(H5Layer {
+                    kind_and_index: split_key(&key),
+                    key,
+                    name,
+                    vars: list,
+                });
+            }
+            Ok(out)
+        },
+    ));
+    match read {
+        Ok(result) => result,
+        Err(_) => Err(err(
+            "the HDF5 reader could not make sense of the file (corrupt or truncated)".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_order_by_kind_then_index() {
+        let mut keys = vec![
+            "dense_10",
+            "dense",
+            "dense_2",
+            "batch_normalization_1",
+            "input_layer",
+        ];
+        keys.sort_by_key(|k| split_key(k));
+        assert_eq!(
+            keys,
+            [
+                "batch_normalization_1",
+                "dense",
+                "dense_2",
+                "dense_10",
+                "input_layer"
+            ]
+        );
+        assert_eq!(split_key("input_layer_1"), ("input_layer".to_string(), 1));
+        assert_eq!(split_key("dense_"), ("dense_".to_string(), 0));
+    }
+
+    #[test]
+    fn class_names_from_keys() {
+        let layer = |key: &str| H5Layer {
+            key: key.into(),
+            kind_and_index: split_key(key),
+            name: None,
+            vars: vec![],
+        };
+        assert_eq!(
+            layer("batch_normalization_2").class_name(),
+            "BatchNormalization"
+        );
+        assert_eq!(layer("concatenate").class_name(), "Concatenate");
+        assert_eq!(layer("dense_1").class_name(), "Dense");
+    }
+
+    #[test]
+    fn not_hdf5_is_an_error() {
+        for bytes in [&b""[..], b"PK\x03\x04", b"\x89HDF\r\n\x1a\n"] {
+            let err = read_layers(bytes, "w.h5").unwrap_err();
+            assert!(err.to_string().starts_with("w.h5: not"), "{err}");
+        }
+    }
+}
