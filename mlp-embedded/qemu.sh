@@ -54,7 +54,7 @@ run_target() {
     local target=$1 size=$2 counter=$3
     shift 3
     echo "::: build the firmware for $target (Debian $(/usr/bin/rustc --version))"
-    (cd "$fw" && env -u RUSTUP_TOOLCHAIN -u CARGO RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+    (cd "$fw" && env -u RUSTUP_TOOLCHAIN -u CARGO -u CARGO_TARGET_DIR RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
         /usr/bin/cargo build --release --quiet -Zbuild-std=core --target "$target")
     local bin="$fw/target/$target/release"
     : > "$log"
