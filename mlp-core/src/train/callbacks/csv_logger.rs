@@ -12,7 +12,7 @@ use std::path::PathBuf;
 /// later epoch is written `NA`.
 ///
 /// The file is rewritten whole at each epoch end
-/// ([`write_atomic`](crate::fs::write_atomic)), so it is never half written.
+/// (a temporary file, then a rename), so it is never half written.
 /// With `append`, the rows of an existing file are kept (and its header
 /// is not repeated).
 ///
