@@ -4,7 +4,7 @@
 //!    is meant for (and, for regression losses, every activation), against
 //!    numeric derivatives of `Loss::loss` with respect to `z`;
 //! 2. whole small networks (`Input[3] -> Dense<4, act> -> Dense<3, act> ->
-//!    head`) through `batch::Workspace` (`forward`, `output_and_delta`,
+//!    head`) through the engine's `Workspace` (`forward`, `output_and_delta`,
 //!    `backward`), for every hidden activation, against numeric derivatives
 //!    of the weighted mean loss with respect to every parameter.
 //!

@@ -126,14 +126,14 @@ fn keras_weights_predict_what_keras_predicts() {
     let batch = mlp::predict::predict(&*model, &images, 32);
     let diff_one = compare(&one, &keras, &classes);
     let diff_batch = compare(&batch, &keras, &classes);
-    println!("max |ours - Keras|: predict_one {diff_one:.3e}, batch::predict {diff_batch:.3e}");
+    println!("max |ours - Keras|: predict_one {diff_one:.3e}, predict::predict {diff_batch:.3e}");
     assert!(
         diff_one <= TOLERANCE,
         "predict_one differs from Keras by {diff_one}"
     );
     assert!(
         diff_batch <= TOLERANCE,
-        "batch::predict differs from Keras by {diff_batch}"
+        "predict::predict differs from Keras by {diff_batch}"
     );
 }
 
