@@ -7,17 +7,17 @@
 #
 #   benches/compare.sh [rounds]        # logs in $OUT (default target/compare)
 #
-# Environment: BENCH (the Python scripts, default /work/shared/bench),
+# Environment: BENCH (the Python scripts, default ../shared/bench beside the repository),
 # VENV_TF, VENV_TORCH, VENV_NP (virtualenvs; a missing one skips that system),
 # KERAS_ARGS, TORCH_ARGS, OURS_ARGS (extra flags), FASHION_MNIST_DIR.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${1:-1}
-BENCH=${BENCH:-/work/shared/bench}
-VENV_TF=${VENV_TF:-/work/venvs/tf}
-VENV_TORCH=${VENV_TORCH:-/work/venvs/torch}
-VENV_NP=${VENV_NP:-/work/venvs/np}
+BENCH=${BENCH:-$PWD/../shared/bench}
+VENV_TF=${VENV_TF:-$PWD/../venvs/tf}
+VENV_TORCH=${VENV_TORCH:-$PWD/../venvs/torch}
+VENV_NP=${VENV_NP:-$PWD/../venvs/np}
 KERAS_ARGS=${KERAS_ARGS:---runs 3 --epochs 3}
 TORCH_ARGS=${TORCH_ARGS:---runs 3 --modes eager}
 OURS_ARGS=${OURS_ARGS:---runs 5}

@@ -20,7 +20,7 @@
 //!   model's weights once costs at each.
 //!
 //! FLOPs are counted as the Python baselines count them
-//! (`/work/shared/bench/common.py`): 2 per multiply-add; forward, dW for every
+//! (`../shared/bench/common.py`, beside the repository): 2 per multiply-add; forward, dW for every
 //! layer, dA for every layer but the first; the SGD update (2 per parameter
 //! per step) is reported apart.
 //!
