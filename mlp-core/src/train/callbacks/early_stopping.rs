@@ -27,6 +27,22 @@ impl Mode {
             m => m,
         }
     }
+
+    /// Whether `value` improves on `reference` by more than `min_delta` in
+    /// this (resolved) mode; NaN never improves, and anything improves on
+    /// no reference at all.
+    pub(crate) fn improves(self, value: f64, reference: Option<f64>, min_delta: f64) -> bool {
+        if value.is_nan() {
+            return false;
+        }
+        let Some(reference) = reference else {
+            return true;
+        };
+        match self {
+            Mode::Max => value - min_delta > reference,
+            _ => value + min_delta < reference,
+        }
+    }
 }
 
 /// Stops training when a monitored value has stopped improving (Keras 3's
@@ -167,16 +183,8 @@ impl EarlyStopping {
     }
 
     fn improves(&self, value: f64, reference: Option<f64>) -> bool {
-        if value.is_nan() {
-            return false;
-        }
-        let Some(reference) = reference else {
-            return true;
-        };
-        match self.resolved_mode() {
-            Mode::Max => value - self.min_delta > reference,
-            _ => value + self.min_delta < reference,
-        }
+        self.resolved_mode()
+            .improves(value, reference, self.min_delta)
     }
 }
 

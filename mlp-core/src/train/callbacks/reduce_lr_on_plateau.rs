@@ -130,16 +130,9 @@ impl ReduceLrOnPlateau {
     }
 
     fn improves(&self, value: f64) -> bool {
-        if value.is_nan() {
-            return false;
-        }
-        let Some(best) = self.best else {
-            return true;
-        };
-        match self.mode.resolve(&self.monitor) {
-            Mode::Max => value - self.min_delta > best,
-            _ => value + self.min_delta < best,
-        }
+        self.mode
+            .resolve(&self.monitor)
+            .improves(value, self.best, self.min_delta)
     }
 
     fn validate(&self) -> Result<()> {
