@@ -52,6 +52,7 @@ pub mod plot;
 #[cfg(feature = "std")]
 mod pool;
 pub mod quant;
+pub mod regularizer;
 pub mod sample;
 #[cfg(feature = "alloc")]
 pub mod summary;
@@ -115,7 +116,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __internal {
     #[cfg(feature = "std")]
-    pub use crate::engine::{Backward, NotFinite, UPDATE_CHUNK, UpdateFn, Workspace};
+    pub use crate::engine::{Backward, Mode, NotFinite, UPDATE_CHUNK, UpdateFn, Workspace};
     pub use crate::kernels::{
         ONE_PASS_DEPTH, Operand, Product, all_finite, gemm_nn, gemm_nn_sub, gemm_nt, gemv_t,
         max_abs, prefetch,
@@ -131,9 +132,13 @@ pub mod __internal {
 pub mod __private {
     pub use crate::activation::{self, Activation, ActivationKind};
     pub use crate::initializer::Initializer;
-    pub use crate::layer::{Dense, Flatten, LayerInfo, LayerKind};
+    pub use crate::layer::{
+        ActivationLayer, BatchNormalization, Dense, DenseOptions, Dropout, Elementwise, Flatten,
+        LayerInfo, LayerKind, PReLU,
+    };
     pub use crate::network::Network;
     pub use crate::quant::DenseI8;
+    pub use crate::regularizer::{Constraint, Regularizer};
     pub use core;
     pub use mlp_macros::network_impl;
     pub use nalgebra::{SMatrix, SVector};

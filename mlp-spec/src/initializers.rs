@@ -35,26 +35,42 @@ macro_rules! for_each_initializer {
     };
 }
 
-/// One initializer as data.
+/// One function of the kind a layer option names (an initializer, a
+/// regularizer, a constraint) as data.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct InitializerSpec {
+pub struct FunctionSpec {
     /// Keras's name: `"he_normal"`.
     pub name: &'static str,
-    /// The runtime's variant of `Initializer`: `"HeNormal"`.
+    /// The runtime's variant: `"HeNormal"`.
     pub variant: &'static str,
     /// Its parameters with Keras's defaults, in Keras's order (the fields of
     /// the variant).
     pub params: &'static [(&'static str, f32)],
 }
 
-macro_rules! initializer_table {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal $({ $($param:ident = $default:literal),* })?,)*) => {
-        /// Every initializer, in the order of [`for_each_initializer!`].
-        pub const INITIALIZERS: &[InitializerSpec] = &[$(InitializerSpec {
+/// An initializer as data.
+pub type InitializerSpec = FunctionSpec;
+
+/// Writes a documented `&[FunctionSpec]` table from the entries of a
+/// `for_each_*!` list.
+macro_rules! function_table {
+    ($(#[$meta:meta])* $table:ident; $($(#[$doc:meta])* $variant:ident = $name:literal $({ $($param:ident = $default:literal),* })?,)*) => {
+        $(#[$meta])*
+        pub const $table: &[$crate::FunctionSpec] = &[$($crate::FunctionSpec {
             name: $name,
             variant: stringify!($variant),
             params: &[$($((stringify!($param), $default)),*)?],
         }),*];
+    };
+}
+pub(crate) use function_table;
+
+macro_rules! initializer_table {
+    ($($entries:tt)*) => {
+        function_table! {
+            /// Every initializer, in the order of [`for_each_initializer!`].
+            INITIALIZERS; $($entries)*
+        }
     };
 }
 

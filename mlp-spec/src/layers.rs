@@ -11,7 +11,7 @@ pub enum LayerRole {
 }
 
 /// One kind of layer as the macro and the runtime know it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LayerSpec {
     /// The name written in `network!` and Keras's class name: `"Dense"`.
     pub name: &'static str,
@@ -20,8 +20,13 @@ pub struct LayerSpec {
     pub default_name: &'static str,
     /// Where it may stand.
     pub role: LayerRole,
-    /// Its `name = value` options, in Keras's order.
+    /// Its `name = function` options, in Keras's order (initializers,
+    /// regularizers, constraints).
     pub options: &'static [&'static str],
+    /// Its `name = number` options with Keras's defaults, in Keras's order.
+    /// A number written alone (`Dropout<0.2>`) is the first of them.
+    /// `f32::INFINITY` stands for Keras's `None` (no bound).
+    pub settings: &'static [(&'static str, f32)],
     /// Its weights, in Keras's order (`kernel`, `bias`).
     pub weights: &'static [&'static str],
 }
@@ -33,6 +38,7 @@ pub const LAYERS: &[LayerSpec] = &[
         default_name: "",
         role: LayerRole::Input,
         options: &[],
+        settings: &[],
         weights: &[],
     },
     LayerSpec {
@@ -40,16 +46,86 @@ pub const LAYERS: &[LayerSpec] = &[
         default_name: "flatten",
         role: LayerRole::Input,
         options: &[],
+        settings: &[],
         weights: &[],
     },
     LayerSpec {
         name: "Dense",
         default_name: "dense",
         role: LayerRole::Layer,
-        options: &["kernel_initializer", "bias_initializer"],
+        options: &[
+            "kernel_initializer",
+            "bias_initializer",
+            "kernel_regularizer",
+            "bias_regularizer",
+            "kernel_constraint",
+            "bias_constraint",
+        ],
+        settings: &[],
         weights: &["kernel", "bias"],
     },
+    LayerSpec {
+        name: "Dropout",
+        default_name: "dropout",
+        role: LayerRole::Layer,
+        options: &[],
+        settings: &[("rate", f32::NAN)],
+        weights: &[],
+    },
+    LayerSpec {
+        name: "BatchNormalization",
+        default_name: "batch_normalization",
+        role: LayerRole::Layer,
+        options: &[],
+        settings: &[("momentum", 0.99), ("epsilon", 1e-3)],
+        weights: &["gamma", "beta", "moving_mean", "moving_variance"],
+    },
+    LayerSpec {
+        name: "ReLU",
+        default_name: "re_lu",
+        role: LayerRole::Layer,
+        options: &[],
+        settings: &[
+            ("max_value", f32::INFINITY),
+            ("negative_slope", 0.0),
+            ("threshold", 0.0),
+        ],
+        weights: &[],
+    },
+    LayerSpec {
+        name: "LeakyReLU",
+        default_name: "leaky_re_lu",
+        role: LayerRole::Layer,
+        options: &[],
+        settings: &[("negative_slope", 0.3)],
+        weights: &[],
+    },
+    LayerSpec {
+        name: "ELU",
+        default_name: "elu",
+        role: LayerRole::Layer,
+        options: &[],
+        settings: &[("alpha", 1.0)],
+        weights: &[],
+    },
+    LayerSpec {
+        name: "PReLU",
+        default_name: "p_re_lu",
+        role: LayerRole::Layer,
+        options: &["alpha_initializer"],
+        settings: &[],
+        weights: &["alpha"],
+    },
 ];
+
+/// Keras's default `alpha_initializer` of `PReLU`.
+pub const DEFAULT_PRELU_INITIALIZER: &str = "zeros";
+
+/// The names of the `name = number` options of `kind`, and their Keras
+/// defaults (`NAN` where Keras has none: the option is required).
+pub fn settings(kind: &str) -> &'static [(&'static str, f32)] {
+    layer(kind).map_or(&[], |l| l.settings)
+}
 
 /// The layer kind named `name` (`"Dense"`).
 pub fn layer(name: &str) -> Option<&'static LayerSpec> {

@@ -1,7 +1,7 @@
 //! The tables that the `network!` macro (`mlp-macros`) and the runtime
 //! (`mlp-core`) share, so that every list of names is written once: the
 //! activations, the initializers with their parameters and Keras's defaults,
-//! and the layer kinds with their options.
+//! the regularizers and constraints, and the layer kinds with their options.
 //!
 //! Each list is a callback macro (`for_each_activation!`,
 //! `for_each_initializer!`) that hands the entries to a macro of the caller:
@@ -25,10 +25,12 @@
 mod activations;
 mod initializers;
 mod layers;
+mod regularizers;
 
 pub use activations::{ACTIVATIONS, ActivationSpec, activation};
 pub use initializers::{
-    DEFAULT_BIAS_INITIALIZER, DEFAULT_KERNEL_INITIALIZER, INITIALIZERS, InitializerSpec,
-    initializer,
+    DEFAULT_BIAS_INITIALIZER, DEFAULT_KERNEL_INITIALIZER, FunctionSpec, INITIALIZERS,
+    InitializerSpec, initializer,
 };
-pub use layers::{LAYERS, LayerRole, LayerSpec, layer};
+pub use layers::{DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, layer, settings};
+pub use regularizers::{CONSTRAINTS, REGULARIZERS, constraint, regularizer};

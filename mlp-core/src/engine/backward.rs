@@ -2,6 +2,7 @@
 //! the threads, and optionally plain SGD folded into it (see [`super::fold`]).
 
 use super::fold::{step_rows, step_stays_finite};
+use super::stage::{Mode, Stage};
 use super::{Shared, Workspace, parts_for};
 use crate::kernels;
 use crate::optim::SgdStep;
@@ -67,8 +68,8 @@ impl Workspace {
     /// [`Workspace::backward`] and [`Workspace::backward_sgd`].
     ///
     /// # Safety
-    /// `params` points at the network's parameters, and, with a `step`, may
-    /// be written through for the whole call.
+    /// `params` points at the network's parameters (as many as `grads`
+    /// holds), and, with a `step`, may be written through for the whole call.
     unsafe fn backward_impl(
         &mut self,
         params: Shared,
@@ -76,6 +77,9 @@ impl Workspace {
         grads: &mut [f32],
         step: Option<SgdStep>,
     ) -> Backward {
+        // Plain SGD is folded only into a chain of Dense layers.
+        let step = step.filter(|_| self.foldable);
+        let len = grads.len();
         let grads = Shared::new(grads);
         let finite = AtomicBool::new(true);
         let mut folded = false;
@@ -84,17 +88,54 @@ impl Workspace {
         let first_delta_max = AtomicU32::new(0);
         let mut first_delta_measured = false;
         let threads = self.pool.threads();
-        let later_layers = self.layers.get(1..).unwrap_or_default();
-        for l in (0..self.layers.len()).rev() {
-            let layer = self.layers[l];
-            let parts = self.parts(layer.macs(n));
+        let later_stages = self.stages.get(1..).unwrap_or_default();
+        for l in (0..self.stages.len()).rev() {
+            let stage = self.stages[l];
             let input: &[f32] = if l == 0 {
-                &self.input[..n * layer.inputs]
+                &self.input[..n * stage.inputs()]
             } else {
-                &self.a[l - 1][..n * layer.inputs]
+                &self.a[l - 1][..n * stage.inputs()]
             };
             let (lower, upper) = self.delta.split_at_mut(l);
-            let delta: &[f32] = &upper[0][..n * layer.units];
+            let delta: &[f32] = &upper[0][..n * stage.units()];
+            let prev = l.checked_sub(1).map(|p| self.stages[p]);
+            let prev_dense = prev.and_then(|p| p.dense());
+            let Stage::Dense(layer) = stage else {
+                // SAFETY: no thread runs; the caller's contract for `params`.
+                let (params, grads) = unsafe {
+                    (
+                        core::slice::from_raw_parts(params.at(0), len),
+                        core::slice::from_raw_parts_mut(grads.at(0), len),
+                    )
+                };
+                let dx = lower.last_mut().map(|d| &mut d[..n * stage.inputs()]);
+                let dropped = self.mode != Mode::Inference;
+                if !stage_backward(stage, params, input, &self.z[l], delta, dx, grads, n, dropped)
+                {
+                    finite.store(false, Ordering::Relaxed);
+                }
+                if let Some(p) = prev_dense {
+                    let units = n * p.units;
+                    // SAFETY: one thread writes all of dA(prev).
+                    unsafe {
+                        p.activation_backward(
+                            &self.z[l - 1],
+                            &self.a[l - 1],
+                            n,
+                            0..p.units,
+                            Shared::new(&mut self.delta[l - 1][..units]),
+                            false,
+                        )
+                    };
+                    p.activation_backward_rows(
+                        &self.z[l - 1][..units],
+                        &self.a[l - 1][..units],
+                        &mut self.delta[l - 1][..units],
+                    );
+                }
+                continue;
+            };
+            let parts = parts_for(threads, layer.macs(n));
             let fold = match step {
                 Some(step) if l == 0 => {
                     if !finite.load(Ordering::Relaxed) {
@@ -117,15 +158,9 @@ impl Workspace {
             };
             // This phase writes the first layer's delta, unless its
             // activation (softmax) needs whole rows and finishes it afterwards.
-            let measure_delta = step.is_some() && l == 1 && self.layers[0].elementwise();
-            let prev = l.checked_sub(1).map(|p| {
-                (
-                    self.layers[p],
-                    Shared::new(&mut lower[p]),
-                    &self.z[p],
-                    &self.a[p],
-                )
-            });
+            let measure_delta =
+                step.is_some() && l == 1 && prev_dense.is_some_and(|p| p.elementwise());
+            let da = lower.last_mut().map(|d| Shared::new(d));
             // The kernel is read only to propagate to a previous layer, so
             // never the first layer's, which a folded step writes.
             let kernel: &[f32] = if l > 0 {
@@ -137,6 +172,8 @@ impl Workspace {
             } else {
                 &[]
             };
+            let z_prev: &[f32] = l.checked_sub(1).map_or(&[], |p| &self.z[p]);
+            let a_prev: &[f32] = l.checked_sub(1).map_or(&[], |p| &self.a[p]);
             self.pool.run_parts(parts, &|t| {
                 if t >= parts {
                     return;
@@ -160,36 +197,38 @@ impl Workspace {
                 if let Some(step) = fold {
                     // This thread's share of every later layer's step: the
                     // rows whose gradients it wrote (even with no rows of
-                    // this layer).
-                    for later in later_layers {
+                    // this layer). Folding implies every stage is Dense.
+                    for later in later_stages.iter().filter_map(Stage::dense) {
                         let later_parts = parts_for(threads, later.macs(n));
                         for p in (t..later_parts).step_by(parts) {
                             let rows = split(later.units, later_parts, 8, p);
                             // SAFETY: part `p` of that layer is this thread's
                             // alone, and its gradients are complete.
-                            unsafe { step_rows(params, grads, *later, rows, step, true) };
+                            unsafe { step_rows(params, grads, later, rows, step, true) };
                         }
                     }
                 }
                 // dA(prev) = delta · kernelᵀ, this thread's columns, then
-                // through the previous activation.
-                if let Some((prev, da, z, a)) = prev {
+                // through the previous activation if it is a Dense layer's.
+                if let Some(da) = da {
                     let cols = split(layer.inputs, parts, 8, t);
                     if cols.is_empty() {
                         return;
                     }
                     // SAFETY: this thread owns columns `cols` of dA(prev).
-                    let max = unsafe {
-                        layer.input_grad(kernel, delta, n, cols.clone(), da);
-                        prev.activation_backward(z, a, n, cols, da, measure_delta)
-                    };
-                    first_delta_max.fetch_max(max, Ordering::Relaxed);
+                    unsafe { layer.input_grad(kernel, delta, n, cols.clone(), da) };
+                    if let Some(prev) = prev_dense {
+                        // SAFETY: as above.
+                        let max = unsafe {
+                            prev.activation_backward(z_prev, a_prev, n, cols, da, measure_delta)
+                        };
+                        first_delta_max.fetch_max(max, Ordering::Relaxed);
+                    }
                 }
             });
             folded |= fold.is_some();
             first_delta_measured |= measure_delta;
-            if l > 0 {
-                let p = self.layers[l - 1];
+            if let Some(p) = prev_dense {
                 let len = n * p.units;
                 p.activation_backward_rows(
                     &self.z[l - 1][..len],
@@ -205,5 +244,48 @@ impl Workspace {
         } else {
             Backward::NotFinite
         }
+    }
+}
+
+/// The backward pass of a stage that is not a Dense layer, on the calling
+/// thread: its parameters' gradients into `grads`, and dL/d(input) into
+/// `dx` unless it is the first stage. `dropped` says whether the last
+/// forward pass drew dropout masks. Returns whether the gradients are finite.
+#[allow(clippy::too_many_arguments)]
+fn stage_backward(
+    stage: Stage,
+    params: &[f32],
+    input: &[f32],
+    scratch: &[f32],
+    delta: &[f32],
+    dx: Option<&mut [f32]>,
+    grads: &mut [f32],
+    n: usize,
+    dropped: bool,
+) -> bool {
+    let len = delta.len();
+    match stage {
+        Stage::Dense(_) => unreachable!("Dense layers run on the threads"),
+        Stage::Dropout(d) => {
+            if let Some(dx) = dx {
+                if dropped && d.rate > 0.0 {
+                    d.backward(&scratch[..len], delta, dx);
+                } else {
+                    dx.copy_from_slice(delta);
+                }
+            }
+            true
+        }
+        Stage::BatchNorm(b) => {
+            let (x_hat, stats) = scratch.split_at(scratch.len() - b.stats_len());
+            b.backward(params, &x_hat[..len], stats, delta, dx, grads, n)
+        }
+        Stage::Activation { function, .. } => {
+            if let Some(dx) = dx {
+                function.backward(input, delta, dx);
+            }
+            true
+        }
+        Stage::PRelu(p) => p.backward(params, input, delta, dx, grads),
     }
 }

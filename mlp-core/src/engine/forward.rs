@@ -1,43 +1,73 @@
-//! The forward pass of a batch: each layer's product split by units among
-//! the threads.
+//! The forward pass of a batch: each Dense product split by units among the
+//! threads, the other layers on the calling thread.
 
-use super::{Shared, Workspace};
+use super::stage::{Mode, Stage};
+use super::{Shared, Workspace, parts_for};
 use crate::pool::split;
 
 impl Workspace {
-    /// Runs the forward pass of the first `n` loaded samples; returns the
-    /// output activations (`n x OUTPUT_SIZE`, row-major).
+    /// Runs the inference forward pass of the first `n` loaded samples;
+    /// returns the output activations (`n x OUTPUT_SIZE`, row-major).
     pub fn forward(&mut self, params: &[f32], n: usize) -> &[f32] {
+        self.forward_mode(params, n, Mode::Inference)
+    }
+
+    /// As [`Workspace::forward`], with Dropout and BatchNormalization in
+    /// `mode` (a training step's forward pass is [`Mode::Training`]).
+    pub fn forward_mode(&mut self, params: &[f32], n: usize, mode: Mode) -> &[f32] {
         assert!(
             n <= self.capacity,
             "batch of {n} exceeds the workspace capacity {}",
             self.capacity
         );
-        for l in 0..self.layers.len() {
-            let layer = self.layers[l];
-            let parts = self.parts(layer.macs(n));
+        let mut rng = mode.dropout_rng();
+        let training = matches!(mode, Mode::Training { .. });
+        for l in 0..self.stages.len() {
+            let stage = self.stages[l];
             let (prev, rest) = self.a.split_at_mut(l);
             let input: &[f32] = if l == 0 {
-                &self.input[..n * layer.inputs]
+                &self.input[..n * stage.inputs()]
             } else {
-                &prev[l - 1][..n * layer.inputs]
+                &prev[l - 1][..n * stage.inputs()]
             };
-            let z = Shared::new(&mut self.z[l]);
-            let a = Shared::new(&mut rest[0]);
-            self.pool.run_parts(parts, &|t| {
-                if t >= parts {
-                    return;
+            let len = n * stage.units();
+            let out = &mut rest[0][..len];
+            let scratch = &mut self.z[l];
+            match stage {
+                Stage::Dense(layer) => {
+                    let parts = parts_for(self.pool.threads(), layer.macs(n));
+                    let z = Shared::new(scratch);
+                    let a = Shared::new(out);
+                    self.pool.run_parts(parts, &|t| {
+                        if t >= parts {
+                            return;
+                        }
+                        let cols = split(layer.units, parts, 1, t);
+                        if cols.is_empty() {
+                            return;
+                        }
+                        // SAFETY: this thread owns columns `cols` of z and a
+                        // (rows of `units` values, `n` rows within capacity).
+                        unsafe { layer.forward_units(params, input, n, cols, z, a) };
+                    });
+                    layer.forward_rows(&mut self.a[l][..len]);
                 }
-                let cols = split(layer.units, parts, 1, t);
-                if cols.is_empty() {
-                    return;
+                Stage::Dropout(d) => match rng.as_mut() {
+                    Some(rng) if d.rate > 0.0 => {
+                        d.forward_train(input, out, &mut scratch[..len], rng)
+                    }
+                    _ => out.copy_from_slice(input),
+                },
+                Stage::BatchNorm(b) if training => {
+                    let (x_hat, stats) = scratch.split_at_mut(self.capacity * b.units);
+                    b.forward_train(params, input, out, &mut x_hat[..len], stats, n);
                 }
-                // SAFETY: this thread owns columns `cols` of z and a (rows of
-                // `units` values, `n` rows within capacity).
-                unsafe { layer.forward_units(params, input, n, cols, z, a) };
-            });
-            layer.forward_rows(&mut self.a[l][..n * layer.units]);
+                Stage::BatchNorm(b) => b.forward_inference(params, input, out),
+                Stage::Activation { function, .. } => function.forward(input, out),
+                Stage::PRelu(p) => p.forward(params, input, out),
+            }
         }
+        self.mode = mode;
         self.output(n)
     }
 }

@@ -7,6 +7,7 @@
 //! | file | what |
 //! | --- | --- |
 //! | `workspace.rs` | the buffers and the threads; loading a batch |
+//! | `stage.rs` | one stage per layer, and the forward pass's [`Mode`] |
 //! | `forward.rs` | the forward pass |
 //! | `backward.rs` | the backward pass (gradients, or gradients with plain SGD folded in) |
 //! | `fold.rs` | the folded SGD step: its finiteness bound and each thread's share |
@@ -40,12 +41,15 @@ mod fold;
 mod forward;
 pub mod predict;
 mod shared;
+mod stage;
 mod step;
 mod update;
 mod workspace;
 
 pub use backward::Backward;
 pub use shared::Shared;
+pub use stage::Mode;
+use stage::Stage;
 pub use step::NotFinite;
 pub use update::{UPDATE_CHUNK, UpdateFn};
 pub use workspace::Workspace;

@@ -2,6 +2,7 @@
 //! the engine, not the trainer, chooses how the optimizer's update is
 //! applied.
 
+use super::stage::{Mode, Stage};
 use super::{Backward, Workspace};
 use crate::optim::{Optimizer, SgdStep};
 
@@ -42,6 +43,9 @@ impl Workspace {
             None if self.backward(params, n, grads) => Backward::Computed,
             None => Backward::NotFinite,
         };
+        if outcome == Backward::Computed {
+            self.add_regularization(params, grads);
+        }
         match outcome {
             Backward::Applied => {}
             Backward::NotFinite => return Err(NotFinite),
@@ -52,6 +56,61 @@ impl Workspace {
             }
             Backward::Computed => optimizer.step(params, grads, state, iteration),
         }
+        self.after_step(params);
         Ok(())
+    }
+
+    /// The penalty of every Dense layer's regularizers at `params` (Keras
+    /// adds it to the loss it reports).
+    pub fn regularization_loss(&self, params: &[f32]) -> f32 {
+        let mut sum = 0.0;
+        for (layer, options) in &self.dense_options {
+            if let Some(r) = options.kernel_regularizer {
+                sum += r.penalty(layer.kernel(params));
+            }
+            if let Some(r) = options.bias_regularizer {
+                sum += r.penalty(layer.bias(params));
+            }
+        }
+        sum
+    }
+
+    /// Adds the regularizers' gradients to `grads`.
+    fn add_regularization(&self, params: &[f32], grads: &mut [f32]) {
+        for (layer, options) in &self.dense_options {
+            if let Some(r) = options.kernel_regularizer {
+                let range = layer.offset..layer.bias_offset();
+                r.add_gradient(&params[range.clone()], &mut grads[range]);
+            }
+            if let Some(r) = options.bias_regularizer {
+                let range = layer.bias_offset()..layer.bias_offset() + layer.units;
+                r.add_gradient(&params[range.clone()], &mut grads[range]);
+            }
+        }
+    }
+
+    /// What follows an optimizer step: the BatchNormalization layers'
+    /// moving statistics follow the batch's (written after the step, so
+    /// the optimizer never changes them: Keras's non-trainable weights),
+    /// and the constraints project their weights.
+    fn after_step(&self, params: &mut [f32]) {
+        if matches!(self.mode, Mode::Training { .. }) {
+            for (stage, scratch) in self.stages.iter().zip(&self.z) {
+                if let Stage::BatchNorm(b) = stage {
+                    let stats = &scratch[scratch.len() - b.stats_len()..];
+                    b.update_moving(params, stats);
+                }
+            }
+        }
+        for (layer, options) in &self.dense_options {
+            if let Some(c) = options.kernel_constraint {
+                let range = layer.offset..layer.bias_offset();
+                c.apply(&mut params[range], layer.inputs);
+            }
+            if let Some(c) = options.bias_constraint {
+                let range = layer.bias_offset()..layer.bias_offset() + layer.units;
+                c.apply(&mut params[range], layer.units);
+            }
+        }
     }
 }

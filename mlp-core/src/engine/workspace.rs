@@ -4,8 +4,9 @@
 //! product.
 
 use super::Shared;
+use super::stage::{Mode, Stage};
 use crate::kernels;
-use crate::layer::DenseShape;
+use crate::layer::{DenseOptions, DenseShape, LayerKind};
 use crate::network::Network;
 use crate::pool::{Pool, split};
 use crate::sample::Sample;
@@ -29,14 +30,24 @@ pub(super) fn parts_for(threads: usize, macs: usize) -> usize {
 #[derive(Debug)]
 pub struct Workspace {
     pub(super) capacity: usize,
-    pub(super) layers: Vec<DenseShape>,
+    /// One stage per layer that is not a Flatten; the last is a Dense.
+    pub(super) stages: Vec<Stage>,
+    /// Whether plain SGD may be folded into the backward pass: every stage
+    /// is a Dense layer without regularizers.
+    pub(super) foldable: bool,
     pub(super) input: Vec<f32>,
-    /// Pre-activations per Dense layer.
+    /// Each stage's scratch values ([`Stage::scratch_len`]): a Dense
+    /// layer's pre-activations, a Dropout's mask, ...
     pub(super) z: Vec<Vec<f32>>,
-    /// Activations per Dense layer.
+    /// Each stage's output.
     pub(super) a: Vec<Vec<f32>>,
-    /// dL/dz per Dense layer (the last one is written by the loss).
+    /// dL/d(output) per stage, which a Dense layer turns into dL/dz in
+    /// place (the last one is written by the loss, as dL/dz).
     pub(super) delta: Vec<Vec<f32>>,
+    /// The mode of the last forward pass.
+    pub(super) mode: Mode,
+    /// The Dense layers with a regularizer or a constraint.
+    pub(super) dense_options: Vec<(DenseShape, DenseOptions)>,
     /// The largest magnitude among the first `.0` input rows, as
     /// [`Workspace::load_rows`] measured it while they were in cache (for
     /// [`Workspace::backward_sgd`]'s bound); `None` once the input may have
@@ -54,15 +65,35 @@ impl Workspace {
 
     /// As [`Workspace::new`], on `threads` threads.
     pub fn with_threads<N: Network>(capacity: usize, threads: usize) -> Self {
-        let layers: Vec<DenseShape> = N::LAYERS.iter().filter_map(DenseShape::of).collect();
-        let per_layer = |l: &DenseShape| vec![0.0; capacity * l.units];
+        let stages: Vec<Stage> = N::LAYERS.iter().filter_map(Stage::of).collect();
+        assert!(
+            matches!(stages.last(), Some(Stage::Dense(_))),
+            "the network's last layer is a Dense layer (the `network!` macro checks it)"
+        );
+        let dense_options: Vec<(DenseShape, DenseOptions)> = N::LAYERS
+            .iter()
+            .filter_map(|l| match l.kind {
+                LayerKind::Dense { options, .. } if options != DenseOptions::NONE => {
+                    Some((DenseShape::of(l)?, options))
+                }
+                _ => None,
+            })
+            .collect();
+        let regularized = dense_options
+            .iter()
+            .any(|(_, o)| o.kernel_regularizer.is_some() || o.bias_regularizer.is_some());
+        let foldable = !regularized && stages.iter().all(|s| s.dense().is_some());
+        let per_stage = |s: &Stage| vec![0.0; capacity * s.units()];
         Self {
             capacity,
             input: vec![0.0; capacity * N::INPUT_SIZE],
-            z: layers.iter().map(per_layer).collect(),
-            a: layers.iter().map(per_layer).collect(),
-            delta: layers.iter().map(per_layer).collect(),
-            layers,
+            z: stages.iter().map(|s| vec![0.0; s.scratch_len(capacity)]).collect(),
+            a: stages.iter().map(per_stage).collect(),
+            delta: stages.iter().map(per_stage).collect(),
+            stages,
+            foldable,
+            mode: Mode::Inference,
+            dense_options,
             input_max: None,
             pool: Pool::new(threads),
         }
@@ -79,8 +110,16 @@ impl Workspace {
     }
 
     /// The Dense layers, in order.
-    pub fn layers(&self) -> &[DenseShape] {
-        &self.layers
+    pub fn layers(&self) -> impl Iterator<Item = DenseShape> + '_ {
+        self.stages.iter().filter_map(Stage::dense)
+    }
+
+    /// The last stage: a Dense layer.
+    pub(super) fn output_layer(&self) -> DenseShape {
+        match self.stages.last() {
+            Some(Stage::Dense(d)) => *d,
+            _ => unreachable!("checked when the workspace is built"),
+        }
     }
 
     /// The input buffer for `n` samples (row-major, one row per sample).
@@ -107,10 +146,7 @@ impl Workspace {
     /// only where the products of a full batch are shared too (otherwise
     /// the other threads are cold, and waking them costs more than it saves).
     pub(super) fn side_parts(&self, items: usize) -> usize {
-        let shared = self
-            .layers
-            .iter()
-            .any(|l| self.parts(l.macs(self.capacity)) > 1);
+        let shared = self.layers().any(|l| self.parts(l.macs(self.capacity)) > 1);
         if shared {
             self.pool.threads().min(items)
         } else {
@@ -150,21 +186,21 @@ impl Workspace {
 
     /// The output activations of the last forward pass.
     pub fn output(&self, n: usize) -> &[f32] {
-        let last = self.layers.len() - 1;
-        &self.a[last][..n * self.layers[last].units]
+        let last = self.stages.len() - 1;
+        &self.a[last][..n * self.output_layer().units]
     }
 
     /// The last layer's pre-activations of the last forward pass.
     pub fn output_logits(&self, n: usize) -> &[f32] {
-        let last = self.layers.len() - 1;
-        &self.z[last][..n * self.layers[last].units]
+        let last = self.stages.len() - 1;
+        &self.z[last][..n * self.output_layer().units]
     }
 
     /// The buffer the loss writes dL/dz of the output layer into, beside the
     /// output activations and pre-activations it reads: `(z, a, delta)`.
     pub fn output_and_delta(&mut self, n: usize) -> (&[f32], &[f32], &mut [f32]) {
-        let last = self.layers.len() - 1;
-        let len = n * self.layers[last].units;
+        let last = self.stages.len() - 1;
+        let len = n * self.output_layer().units;
         (
             &self.z[last][..len],
             &self.a[last][..len],

@@ -2,6 +2,33 @@
 
 use crate::activation::ActivationKind;
 use crate::initializer::Initializer;
+use crate::layer::Elementwise;
+use crate::regularizer::{Constraint, Regularizer};
+
+/// A Dense layer's regularizers and constraints (Keras's
+/// `kernel_regularizer`, `bias_regularizer`, `kernel_constraint`,
+/// `bias_constraint`); all `None` by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DenseOptions {
+    /// Penalty on the kernel.
+    pub kernel_regularizer: Option<Regularizer>,
+    /// Penalty on the bias.
+    pub bias_regularizer: Option<Regularizer>,
+    /// Projection of the kernel after each step.
+    pub kernel_constraint: Option<Constraint>,
+    /// Projection of the bias after each step.
+    pub bias_constraint: Option<Constraint>,
+}
+
+impl DenseOptions {
+    /// No regularizer, no constraint.
+    pub const NONE: Self = Self {
+        kernel_regularizer: None,
+        bias_regularizer: None,
+        kernel_constraint: None,
+        bias_constraint: None,
+    };
+}
 
 /// What a layer is, with what the batch path and `summary` need to know.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -26,6 +53,39 @@ pub enum LayerKind {
         kernel_initializer: Initializer,
         /// How the bias is initialised.
         bias_initializer: Initializer,
+        /// Regularizers and constraints.
+        options: DenseOptions,
+    },
+    /// `Dropout<rate>`: no parameters; active in training only.
+    Dropout {
+        /// Values per sample.
+        units: usize,
+        /// The fraction dropped, in `[0, 1)`.
+        rate: f32,
+    },
+    /// `BatchNormalization`: `gamma`, `beta` (trainable), `moving_mean`,
+    /// `moving_variance` (not).
+    BatchNormalization {
+        /// Features.
+        units: usize,
+        /// The moving averages' momentum (Keras: 0.99).
+        momentum: f32,
+        /// Added to the variance (Keras: 1e-3).
+        epsilon: f32,
+    },
+    /// `ReLU`, `LeakyReLU` or `ELU` as a layer: no parameters.
+    Activation {
+        /// Values per sample.
+        units: usize,
+        /// The function and its options.
+        function: Elementwise,
+    },
+    /// `PReLU`: one trainable slope per unit.
+    PReLU {
+        /// Values per sample.
+        units: usize,
+        /// How the slopes are initialised (Keras: zeros).
+        alpha_initializer: Initializer,
     },
 }
 
@@ -50,6 +110,9 @@ pub struct WeightInfo {
     pub initializer: Initializer,
     /// `(fan_in, fan_out)` for the initializer.
     pub fans: (usize, usize),
+    /// Whether the optimizer trains it (`false` for a BatchNormalization's
+    /// moving statistics: Keras's non-trainable weights).
+    pub trainable: bool,
 }
 
 impl WeightInfo {
@@ -89,12 +152,44 @@ pub struct LayerInfo {
     pub offset: usize,
 }
 
+/// Keras's names of the weights of layer kind `kind`, from the shared
+/// table (empty for an unknown kind).
+pub(crate) const fn weight_names(kind: &str) -> &'static [&'static str] {
+    let layers = mlp_spec::LAYERS;
+    let mut i = 0;
+    while i < layers.len() {
+        if eq(layers[i].name.as_bytes(), kind.as_bytes()) {
+            return layers[i].weights;
+        }
+        i += 1;
+    }
+    &[]
+}
+
+const fn eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 impl LayerInfo {
-    /// Keras's class name: `"Flatten"` or `"Dense"`.
+    /// Keras's class name: `"Flatten"`, `"Dense"`, `"BatchNormalization"`...
     pub const fn type_name(&self) -> &'static str {
         match self.kind {
             LayerKind::Flatten { .. } => "Flatten",
             LayerKind::Dense { .. } => "Dense",
+            LayerKind::Dropout { .. } => "Dropout",
+            LayerKind::BatchNormalization { .. } => "BatchNormalization",
+            LayerKind::Activation { function, .. } => function.type_name(),
+            LayerKind::PReLU { .. } => "PReLU",
         }
     }
 
@@ -102,23 +197,38 @@ impl LayerInfo {
     pub const fn output_size(&self) -> usize {
         match self.kind {
             LayerKind::Flatten { rows, cols } => rows * cols,
-            LayerKind::Dense { units, .. } => units,
+            LayerKind::Dense { units, .. }
+            | LayerKind::Dropout { units, .. }
+            | LayerKind::BatchNormalization { units, .. }
+            | LayerKind::Activation { units, .. }
+            | LayerKind::PReLU { units, .. } => units,
         }
     }
 
     /// Number of values one sample has before this layer.
     pub const fn input_size(&self) -> usize {
         match self.kind {
-            LayerKind::Flatten { rows, cols } => rows * cols,
             LayerKind::Dense { inputs, .. } => inputs,
+            _ => self.output_size(),
         }
     }
 
-    /// Number of trainable parameters.
+    /// Number of parameters, trainable or not (Keras's "Param #").
     pub const fn params(&self) -> usize {
         match self.kind {
-            LayerKind::Flatten { .. } => 0,
+            LayerKind::Flatten { .. } | LayerKind::Dropout { .. } | LayerKind::Activation { .. } => 0,
             LayerKind::Dense { inputs, units, .. } => inputs * units + units,
+            LayerKind::BatchNormalization { units, .. } => 4 * units,
+            LayerKind::PReLU { units, .. } => units,
+        }
+    }
+
+    /// Number of parameters the optimizer does not train (a
+    /// BatchNormalization's moving statistics).
+    pub const fn non_trainable_params(&self) -> usize {
+        match self.kind {
+            LayerKind::BatchNormalization { units, .. } => 2 * units,
+            _ => 0,
         }
     }
 
@@ -139,16 +249,25 @@ impl LayerInfo {
                 kernel_initializer,
                 bias_initializer,
             ),
-            LayerKind::Flatten { .. } => [None; 4],
+            LayerKind::BatchNormalization { units, .. } => {
+                crate::layer::batch_norm::weights(self.offset, units)
+            }
+            LayerKind::PReLU {
+                units,
+                alpha_initializer,
+            } => crate::layer::prelu::weights(self.offset, units, alpha_initializer),
+            LayerKind::Flatten { .. } | LayerKind::Dropout { .. } | LayerKind::Activation { .. } => {
+                [None; 4]
+            }
         };
         weights.into_iter().flatten()
     }
 
-    /// The activation applied to its output, if it has one.
+    /// The activation applied to its output, if it is a Dense layer.
     pub const fn activation(&self) -> Option<ActivationKind> {
         match self.kind {
             LayerKind::Dense { activation, .. } => Some(activation),
-            LayerKind::Flatten { .. } => None,
+            _ => None,
         }
     }
 
@@ -161,7 +280,7 @@ impl LayerInfo {
                 activation,
                 ..
             } => Some((inputs, units, activation)),
-            LayerKind::Flatten { .. } => None,
+            _ => None,
         }
     }
 }

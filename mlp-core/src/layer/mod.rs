@@ -1,4 +1,5 @@
-//! Layers: the typed [`Dense`] and [`Flatten`], and the runtime table
+//! Layers: the typed [`Dense`], [`Flatten`], [`Dropout`],
+//! [`BatchNormalization`], [`PReLU`] and the activation layers, and the runtime table
 //! ([`LayerInfo`]) that the `network!` macro writes for every network.
 //!
 //! ```
@@ -13,12 +14,26 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
+mod batch_norm;
 mod dense;
+mod dropout;
+mod elementwise;
 mod flatten;
 mod info;
+mod prelu;
 
+pub use batch_norm::BatchNormalization;
+#[cfg(feature = "std")]
+pub use batch_norm::BatchNormShape;
 pub use dense::Dense;
 #[cfg(feature = "std")]
 pub use dense::DenseShape;
+pub use dropout::Dropout;
+#[cfg(feature = "std")]
+pub use dropout::DropoutShape;
+pub use elementwise::{ActivationLayer, Elementwise};
 pub use flatten::Flatten;
-pub use info::{LayerInfo, LayerKind, WeightInfo};
+pub use info::{DenseOptions, LayerInfo, LayerKind, WeightInfo};
+pub use prelu::PReLU;
+#[cfg(feature = "std")]
+pub use prelu::PReluShape;

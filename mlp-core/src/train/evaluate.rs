@@ -115,7 +115,10 @@ pub(crate) fn evaluation_pass<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
             sum += f64::from(w) * f64::from(loss.loss(activation, zr, ar, target));
             tracker.add_metrics(ar, target, w);
         }
-        tracker.add_batch_loss(sum / kept as f64, n);
+        // Keras adds the regularizers' penalties to the loss in evaluation
+        // too.
+        let penalty = f64::from(ws.regularization_loss(params));
+        tracker.add_batch_loss(sum / kept as f64 + penalty, n);
         after_batch(b + 1, tracker);
     }
 }

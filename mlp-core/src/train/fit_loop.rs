@@ -11,7 +11,7 @@ use super::progress::Progress;
 use super::tracker::Tracker;
 use super::weighting::{check_sample_weight, class_weight_table, sample_weight_of};
 use super::{Logs, Trainer};
-use crate::engine::Workspace;
+use crate::engine::{Mode, Workspace};
 use crate::history::{History, HistoryParams};
 use crate::loss::{Loss, TargetFor};
 use crate::network::Network;
@@ -253,6 +253,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                     (idx, next),
                     plan.class_table.as_deref(),
                     &mut tracker,
+                    seed,
                 );
                 tracker.write(&mut batch_logs);
                 done = batch + 1;
@@ -322,6 +323,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         (idx, next): (&[usize], &[usize]),
         class_table: Option<&[f32]>,
         tracker: &mut Tracker,
+        seed: u64,
     ) -> core::result::Result<(), Divergence> {
         let n = idx.len();
         let k = N::OUTPUT_SIZE;
@@ -340,7 +342,15 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 crate::kernels::prefetch(&x[i]);
             }
         });
-        ws.forward(self.model.params(), n);
+        // Dropout's masks depend on (seed, step) only, so a resumed run
+        // draws the same ones.
+        let mode = Mode::Training {
+            seed,
+            step: self.iterations,
+        };
+        ws.forward_mode(self.model.params(), n, mode);
+        // Keras adds the regularizers' penalties to the loss it reports.
+        let penalty = f64::from(ws.regularization_loss(self.model.params()));
         let (z, a, delta) = ws.output_and_delta(n);
         // Keras's `ignore_class` mask: the mean is over the samples kept.
         let kept = if self.loss.ignores_any() {
@@ -370,7 +380,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             sum += f64::from(w) * f64::from(l);
             tracker.add_metrics(ar, target, w);
         }
-        let batch_loss = sum / kept as f64;
+        let batch_loss = sum / kept as f64 + penalty;
         tracker.add_batch_loss(batch_loss, n);
         if !batch_loss.is_finite() {
             return Err(Divergence {

@@ -121,6 +121,7 @@ pub(crate) const fn weights(
             transposed: true,
             initializer: kernel,
             fans: (inputs, units),
+            trainable: true,
         }),
         Some(WeightInfo {
             name: names[1],
@@ -130,6 +131,7 @@ pub(crate) const fn weights(
             transposed: false,
             initializer: bias,
             fans: (inputs, units),
+            trainable: true,
         }),
         None,
         None,
@@ -137,20 +139,9 @@ pub(crate) const fn weights(
 }
 
 /// Keras's names of a Dense layer's weights, from the shared table.
-const WEIGHT_NAMES: [&str; 2] = {
-    let mut i = 0;
-    let layers = mlp_spec::LAYERS;
-    let mut found: Option<&[&str]> = None;
-    while i < layers.len() {
-        if matches!(layers[i].name.as_bytes(), b"Dense") {
-            found = Some(layers[i].weights);
-        }
-        i += 1;
-    }
-    match found {
-        Some(&[kernel, bias]) => [kernel, bias],
-        _ => panic!("the shared table gives Dense a kernel and a bias"),
-    }
+const WEIGHT_NAMES: [&str; 2] = match crate::layer::info::weight_names("Dense") {
+    &[kernel, bias] => [kernel, bias],
+    _ => panic!("the shared table gives Dense a kernel and a bias"),
 };
 
 impl<const IN: usize, const OUT: usize, A: Activation> Default for Dense<IN, OUT, A> {

@@ -1,0 +1,214 @@
+//! Activations as layers, with their options: `ReLU`, `LeakyReLU` and `ELU`
+//! (Keras's `keras.layers.ReLU(max_value, negative_slope, threshold)`,
+//! `LeakyReLU(negative_slope)`, `ELU(alpha)`).
+
+use nalgebra::SVector;
+
+/// An activation layer's function and its options.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Elementwise {
+    /// `ReLU`: `max_value` from it, `x` above `threshold`, and
+    /// `negative_slope * (x - threshold)` up to it (Keras's defaults: no
+    /// cap, written `f32::INFINITY`, 0, 0).
+    ReLU {
+        /// The cap (`f32::INFINITY` for none).
+        max_value: f32,
+        /// The slope below the threshold.
+        negative_slope: f32,
+        /// Where the function starts being the identity.
+        threshold: f32,
+    },
+    /// `LeakyReLU`: `x` if `x >= 0`, else `negative_slope * x` (Keras 3's
+    /// default slope for the layer is 0.3; the book writes 0.2).
+    LeakyReLU {
+        /// The slope for negative inputs.
+        negative_slope: f32,
+    },
+    /// `ELU`: `x` if `x > 0`, else `alpha * (exp(x) - 1)`.
+    ELU {
+        /// The scale of the negative part.
+        alpha: f32,
+    },
+}
+
+impl Elementwise {
+    /// Keras's class name: `"ReLU"`, `"LeakyReLU"`, `"ELU"`.
+    pub const fn type_name(&self) -> &'static str {
+        match self {
+            Self::ReLU { .. } => "ReLU",
+            Self::LeakyReLU { .. } => "LeakyReLU",
+            Self::ELU { .. } => "ELU",
+        }
+    }
+
+    /// The function at `x`; a NaN stays a NaN.
+    #[inline]
+    pub fn apply(self, x: f32) -> f32 {
+        match self {
+            Self::ReLU {
+                max_value,
+                negative_slope,
+                threshold,
+            } => {
+                if x >= max_value {
+                    max_value
+                } else if x > threshold || x.is_nan() {
+                    x
+                } else {
+                    negative_slope * (x - threshold)
+                }
+            }
+            Self::LeakyReLU { negative_slope } => {
+                if x < 0.0 {
+                    negative_slope * x
+                } else {
+                    x
+                }
+            }
+            Self::ELU { alpha } => {
+                if x > 0.0 || x.is_nan() {
+                    x
+                } else {
+                    alpha * libm::expm1f(x)
+                }
+            }
+        }
+    }
+
+    /// The derivative at `x`.
+    #[inline]
+    pub fn derivative(self, x: f32) -> f32 {
+        match self {
+            Self::ReLU {
+                max_value,
+                negative_slope,
+                threshold,
+            } => {
+                if x >= max_value {
+                    0.0
+                } else if x > threshold {
+                    1.0
+                } else {
+                    negative_slope
+                }
+            }
+            Self::LeakyReLU { negative_slope } => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    negative_slope
+                }
+            }
+            Self::ELU { alpha } => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    alpha * libm::expf(x)
+                }
+            }
+        }
+    }
+
+    /// Applies the function to every value of `x`.
+    pub fn forward(self, x: &[f32], out: &mut [f32]) {
+        for (o, &x) in out.iter_mut().zip(x) {
+            *o = self.apply(x);
+        }
+    }
+
+    /// dL/dx from dL/dy at the inputs `x`.
+    pub fn backward(self, x: &[f32], dy: &[f32], dx: &mut [f32]) {
+        for ((dx, dy), &x) in dx.iter_mut().zip(dy).zip(x) {
+            *dx = dy * self.derivative(x);
+        }
+    }
+}
+
+/// An activation layer over `N` values: no parameters (a zero-sized type);
+/// its function and options live in the network's layer table.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ActivationLayer<const N: usize>;
+
+impl<const N: usize> ActivationLayer<N> {
+    /// The forward pass of one sample through `f`.
+    #[inline]
+    pub fn forward_one(&self, x: &SVector<f32, N>, f: Elementwise) -> SVector<f32, N> {
+        x.map(|v| f.apply(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keras_relu_layer_cases() {
+        // keras/src/layers/activations/relu_test.py: (max_value,
+        // negative_slope, threshold), inputs, Keras's expected outputs.
+        let cases: [((f32, f32, f32), [f32; 5], [f32; 5]); 3] = [
+            (
+                (10.0, 0.0, 0.0),
+                [-10.0, -5.0, 0.0, 5.0, 10.0],
+                [0.0, 0.0, 0.0, 5.0, 10.0],
+            ),
+            (
+                (10.0, 0.5, 0.0),
+                [-10.0, -5.0, 0.0, 5.0, 10.0],
+                [-5.0, -2.5, 0.0, 5.0, 10.0],
+            ),
+            (
+                (8.0, 0.0, 5.0),
+                [6.0, 7.0, 0.0, 5.0, 10.0],
+                [6.0, 7.0, 0.0, 0.0, 8.0],
+            ),
+        ];
+        for ((max_value, negative_slope, threshold), x, want) in cases {
+            let f = Elementwise::ReLU {
+                max_value,
+                negative_slope,
+                threshold,
+            };
+            for (x, w) in x.iter().zip(want) {
+                assert!((f.apply(*x) - w).abs() < 1e-6, "{f:?} at {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn leaky_relu_and_elu_values() {
+        let leaky = Elementwise::LeakyReLU {
+            negative_slope: 0.5,
+        };
+        assert_eq!(leaky.apply(-2.0), -1.0);
+        assert_eq!(leaky.apply(3.0), 3.0);
+        let elu = Elementwise::ELU { alpha: 2.0 };
+        assert!((elu.apply(-1.0) - 2.0 * (libm::expf(-1.0) - 1.0)).abs() < 1e-6);
+        for f in [leaky, elu] {
+            assert!(f.apply(f32::NAN).is_nan());
+        }
+    }
+
+    #[test]
+    fn derivatives_match_finite_differences() {
+        let functions = [
+            Elementwise::ReLU {
+                max_value: 3.0,
+                negative_slope: 0.2,
+                threshold: 0.25,
+            },
+            Elementwise::LeakyReLU {
+                negative_slope: 0.3,
+            },
+            Elementwise::ELU { alpha: 1.5 },
+        ];
+        for f in functions {
+            for x in [-2.0_f32, -0.7, 0.1, 0.6, 1.3, 5.0] {
+                let h = 1e-3;
+                let numeric = (f.apply(x + h) - f.apply(x - h)) / (2.0 * h);
+                let analytic = f.derivative(x);
+                assert!((numeric - analytic).abs() < 1e-2, "{f:?} at {x}: {numeric} vs {analytic}");
+            }
+        }
+    }
+}
