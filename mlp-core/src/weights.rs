@@ -237,6 +237,7 @@ mod tests {
                 activation: ActivationKind::Relu,
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
+                options: crate::layer::DenseOptions::NONE,
             },
             offset: 0,
         },

@@ -150,6 +150,33 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
         let name = field.to_string();
         match layer.kind {
             LayerModelKind::Flatten { .. } => fields.push(quote!(#field: #p::Flatten,)),
+            LayerModelKind::Dropout { .. } => fields.push(quote!(#field: #p::Dropout,)),
+            LayerModelKind::Activation { .. } => fields.push(quote!(#field: #p::ActivationLayer,)),
+            LayerModelKind::BatchNormalization { units, .. } => {
+                let arrays: Vec<_> = ["gamma", "beta", "moving_mean", "moving_variance"]
+                    .iter()
+                    .map(|w| {
+                        expected.push(format!("{name}/{w}"));
+                        tensor(&file, &rel, &format!("{name}/{w}"), &[units], &mut push)
+                    })
+                    .collect();
+                let [Some(g), Some(b), Some(m), Some(v)] = <[_; 4]>::try_from(arrays)
+                    .unwrap_or([None, None, None, None])
+                else {
+                    continue;
+                };
+                fields.push(quote!(#field: #p::BatchNormalization::from_arrays(
+                    [#(#g),*], [#(#b),*], [#(#m),*], [#(#v),*]
+                ),));
+            }
+            LayerModelKind::PReLU { units, .. } => {
+                expected.push(format!("{name}/alpha"));
+                let Some(alpha) = tensor(&file, &rel, &format!("{name}/alpha"), &[units], &mut push)
+                else {
+                    continue;
+                };
+                fields.push(quote!(#field: #p::PReLU::from_array([#(#alpha),*]),));
+            }
             LayerModelKind::Dense { inputs, units, .. } => {
                 let kernel = tensor(
                     &file,

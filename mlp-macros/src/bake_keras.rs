@@ -62,6 +62,7 @@ fn declared(layer: &crate::validate::LayerModel) -> String {
         LayerModelKind::Flatten { rows, cols } => {
             format!("`{}`: Flatten[{rows}, {cols}]", layer.field)
         }
+        _ => format!("`{}`: {}", layer.field, layer.class_name()),
     }
 }
 
@@ -117,7 +118,7 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
             }
             continue;
         }
-        if !matches!(class, "Dense" | "Flatten") {
+        if mlp_spec::layer(class).is_none_or(|l| l.role != mlp_spec::LayerRole::Layer && class != "Flatten") {
             return Err(format!(
                 "`{rel}` has layer `{}`, a {class}: a layer kind this library does not have",
                 entry["config"]["name"].as_str().unwrap_or("?")
@@ -161,6 +162,17 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
                         .is_none_or(|k| snake(k) == kernel.spec.name)
             }
             LayerModelKind::Flatten { .. } => entry["class_name"] == "Flatten",
+            LayerModelKind::Dropout { rate, .. } => {
+                entry["class_name"] == "Dropout"
+                    && cfg["rate"].as_f64().is_none_or(|r| (r as f32 - rate).abs() < 1e-6)
+            }
+            LayerModelKind::BatchNormalization { epsilon, .. } => {
+                entry["class_name"] == "BatchNormalization"
+                    && cfg["epsilon"].as_f64().is_none_or(|e| (e as f32 - epsilon).abs() < 1e-9)
+                    && cfg["center"].as_bool() != Some(false)
+                    && cfg["scale"].as_bool() != Some(false)
+            }
+            other => entry["class_name"] == ours.class_name() && !matches!(other, LayerModelKind::Dense { .. }),
         };
         if !same {
             return Err(format!(
@@ -176,18 +188,29 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
     let file = hdf5_pure::File::from_bytes(h5)
         .map_err(|e| format!("model.weights.h5 in `{rel}` is not a readable HDF5 file: {e}"))?;
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-    let mut k = 0;
+    // Keras numbers the groups of each kind apart: `dense`, `dense_1`, ...
+    let mut counters = std::collections::HashMap::new();
     for ours in &model.layers {
-        let LayerModelKind::Dense { inputs, units, .. } = ours.kind else {
-            continue;
+        let vars: Vec<(&str, Vec<usize>)> = match ours.kind {
+            LayerModelKind::Dense { inputs, units, .. } => {
+                vec![("kernel", vec![inputs, units]), ("bias", vec![units])]
+            }
+            LayerModelKind::BatchNormalization { units, .. } => ["gamma", "beta", "moving_mean", "moving_variance"]
+                .iter()
+                .map(|w| (*w, vec![units]))
+                .collect(),
+            LayerModelKind::PReLU { units, .. } => vec![("alpha", vec![units])],
+            _ => continue,
         };
-        let group = if k == 0 {
-            "dense".to_string()
+        let prefix = mlp_spec::layer(ours.class_name()).map_or("", |l| l.default_name);
+        let k = counters.entry(prefix).or_insert(0);
+        let group = if *k == 0 {
+            prefix.to_string()
         } else {
-            format!("dense_{k}")
+            format!("{prefix}_{k}")
         };
-        k += 1;
-        for (var, what, shape) in [(0, "kernel", vec![inputs, units]), (1, "bias", vec![units])] {
+        *k += 1;
+        for (var, (what, shape)) in vars.into_iter().enumerate() {
             let path = format!("layers/{group}/vars/{var}");
             let ds = file
                 .dataset(&path)

@@ -40,11 +40,24 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
                 activation,
                 kernel,
                 bias,
+                extras,
             } => {
                 let act_ty = format_ident!("{}", activation.variant);
                 let act_kind = act_ty.clone();
                 let activation = activation.name;
-                let (k, b) = (initializer(&p, kernel), initializer(&p, bias));
+                let (k, b) = (
+                    function(&p, quote!(Initializer), kernel),
+                    function(&p, quote!(Initializer), bias),
+                );
+                let extra = |i: usize, ty: TokenStream| match &extras[i] {
+                    Some(f) => {
+                        let f = function(&p, ty, f);
+                        quote!(#p::core::option::Option::Some(#f))
+                    }
+                    None => quote!(#p::core::option::Option::None),
+                };
+                let (kr, br) = (extra(0, quote!(Regularizer)), extra(1, quote!(Regularizer)));
+                let (kc, bc) = (extra(2, quote!(Constraint)), extra(3, quote!(Constraint)));
                 (
                     quote!(#p::Dense<#inputs, #units, #p::activation::#act_ty>),
                     quote!(#p::LayerKind::Dense {
@@ -53,9 +66,70 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
                         activation: #p::ActivationKind::#act_kind,
                         kernel_initializer: #k,
                         bias_initializer: #b,
+                        options: #p::DenseOptions {
+                            kernel_regularizer: #kr,
+                            bias_regularizer: #br,
+                            kernel_constraint: #kc,
+                            bias_constraint: #bc,
+                        },
                     }),
                     quote!(let x = self.#field.forward_one(&x);),
                     format!("`{layer_name}`: Dense, {inputs} -> {units}, {activation}"),
+                )
+            }
+            LayerModelKind::Dropout { units, rate } => {
+                let r = float(&p, *rate);
+                (
+                    quote!(#p::Dropout<#units>),
+                    quote!(#p::LayerKind::Dropout { units: #units, rate: #r }),
+                    quote!(let x = self.#field.forward_one(&x);),
+                    format!("`{layer_name}`: Dropout, rate {rate}"),
+                )
+            }
+            LayerModelKind::BatchNormalization {
+                units,
+                momentum,
+                epsilon,
+            } => {
+                let (m, e) = (float(&p, *momentum), float(&p, *epsilon));
+                (
+                    quote!(#p::BatchNormalization<#units>),
+                    quote!(#p::LayerKind::BatchNormalization {
+                        units: #units,
+                        momentum: #m,
+                        epsilon: #e,
+                    }),
+                    quote!(let x = self.#field.forward_one(&x, #e);),
+                    format!("`{layer_name}`: BatchNormalization, {units} features"),
+                )
+            }
+            LayerModelKind::Activation {
+                units,
+                kind,
+                settings,
+            } => {
+                let variant = format_ident!("{}", kind);
+                let spec = mlp_spec::settings(kind);
+                let fields = spec.iter().zip(settings).map(|((name, _), v)| {
+                    let name = format_ident!("{}", name);
+                    let v = float(&p, *v);
+                    quote!(#name: #v)
+                });
+                let function = quote!(#p::Elementwise::#variant { #(#fields),* });
+                (
+                    quote!(#p::ActivationLayer<#units>),
+                    quote!(#p::LayerKind::Activation { units: #units, function: #function }),
+                    quote!(let x = self.#field.forward_one(&x, #function);),
+                    format!("`{layer_name}`: {kind}"),
+                )
+            }
+            LayerModelKind::PReLU { units, alpha } => {
+                let a = function(&p, quote!(Initializer), alpha);
+                (
+                    quote!(#p::PReLU<#units>),
+                    quote!(#p::LayerKind::PReLU { units: #units, alpha_initializer: #a }),
+                    quote!(let x = self.#field.forward_one(&x);),
+                    format!("`{layer_name}`: PReLU, {units} slopes"),
                 )
             }
         };
@@ -90,9 +164,9 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
             #p::core::assert!(#p::core::mem::align_of::<#ident>() <= #p::core::mem::align_of::<f32>());
         };
 
-        // SAFETY: #[repr(C)] of Flatten (zero-sized) and Dense layers, each a
-        // #[repr(C)] pair of f32 arrays: PARAMS f32s at the table's offsets,
-        // valid when zeroed; the size is asserted above.
+        // SAFETY: #[repr(C)] of zero-sized layers and layers that are
+        // #[repr(C)] f32 arrays: PARAMS f32s at the table's offsets, valid
+        // when zeroed; the size is asserted above.
         unsafe impl #p::Network for #ident {
             type Input = #input_ty;
             type Output = #p::SVector<f32, #out>;
@@ -121,12 +195,22 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
     }
 }
 
-/// `Initializer::Variant { param: value, ... }`, from the shared table: the
-/// validated name always has a variant, so nothing falls back.
-fn initializer(p: &TokenStream, init: &Init) -> TokenStream {
+/// An `f32` literal, or the constant for infinity (Keras's `None` bound).
+fn float(p: &TokenStream, v: f32) -> TokenStream {
+    if v == f32::INFINITY {
+        quote!(#p::core::f32::INFINITY)
+    } else {
+        quote!(#v)
+    }
+}
+
+/// `Initializer::Variant { param: value, ... }` (or a `Regularizer`, a
+/// `Constraint`), from the shared table: the validated name always has a
+/// variant, so nothing falls back.
+fn function(p: &TokenStream, ty: TokenStream, init: &Init) -> TokenStream {
     let variant = format_ident!("{}", init.spec.variant);
     if init.spec.params.is_empty() {
-        return quote!(#p::Initializer::#variant);
+        return quote!(#p::#ty::#variant);
     }
     let fields = init
         .spec
@@ -137,5 +221,5 @@ fn initializer(p: &TokenStream, init: &Init) -> TokenStream {
             let param = format_ident!("{}", param);
             quote!(#param: #value)
         });
-    quote!(#p::Initializer::#variant { #(#fields),* })
+    quote!(#p::#ty::#variant { #(#fields),* })
 }

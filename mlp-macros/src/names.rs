@@ -2,18 +2,13 @@
 //! The tables themselves are `mlp_spec`'s, shared with the runtime; this
 //! module adds the lookups and the wording of suggestions.
 
-pub use mlp_spec::{ACTIVATIONS, INITIALIZERS, LAYERS};
+pub use mlp_spec::{ACTIVATIONS, LAYERS};
 
 /// Every name an activation may be written as (Keras's names and aliases).
 pub fn activation_names() -> impl Iterator<Item = &'static str> + Clone {
     ACTIVATIONS
         .iter()
         .flat_map(|a| core::iter::once(a.name).chain(a.aliases.iter().copied()))
-}
-
-/// Every initializer's name.
-pub fn initializer_names() -> impl Iterator<Item = &'static str> + Clone {
-    INITIALIZERS.iter().map(|i| i.name)
 }
 
 /// Every layer kind's name.
@@ -75,7 +70,7 @@ mod tests {
         assert_eq!(did_you_mean("softmx", acts()), Some("softmax"));
         assert_eq!(did_you_mean("banana", acts()), None);
         assert_eq!(
-            did_you_mean("he_norml", initializer_names()),
+            did_you_mean("he_norml", mlp_spec::INITIALIZERS.iter().map(|i| i.name)),
             Some("he_normal")
         );
         assert_eq!(
@@ -84,7 +79,7 @@ mod tests {
         );
         assert_eq!(did_you_mean("std", ["mean", "stddev"]), Some("stddev"));
         // Ambiguous prefixes and very short ones suggest nothing.
-        assert_eq!(did_you_mean("random", initializer_names()), None);
+        assert_eq!(did_you_mean("random", mlp_spec::INITIALIZERS.iter().map(|i| i.name)), None);
         assert_eq!(did_you_mean("s", acts()), None);
         assert_eq!(list(["a", "b", "c"]), "`a`, `b` or `c`");
     }

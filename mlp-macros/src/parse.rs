@@ -7,7 +7,8 @@
 //! Layer      := (Ident ":")? Ident (Shape | Args)?
 //! Shape      := "[" LitInt ("," LitInt)* ","? "]"
 //! Args       := "<" Arg ("," Arg)* ","? ">"
-//! Arg        := LitInt | Ident | Ident "=" InitExpr
+//! Arg        := LitInt | Number | Ident | Ident "=" (Number | InitExpr)
+//! Number     := "-"? (LitFloat | LitInt)
 //! InitExpr   := Ident ("(" (Ident "=")? Number ("," ...)* ")")?
 //! ```
 //!
@@ -306,16 +307,51 @@ impl Parse for Layer {
 pub enum Arg {
     /// `300`
     Int(LitInt),
+    /// `0.2`, `-1.5`
+    Number { value: f32, span: Spans },
     /// `relu`
     Ident(Ident),
     /// `kernel_initializer = he_normal`
     Option { key: Ident, value: InitExpr },
+    /// `momentum = 0.9`
+    Setting {
+        key: Ident,
+        value: f32,
+        span: Spans,
+    },
+}
+
+/// Whether a number (`0.2`, `-1`, `3`) comes next.
+fn peek_number(input: ParseStream) -> bool {
+    input.peek(syn::LitFloat) || (input.peek(Token![-]) && !input.peek(Token![->]))
+}
+
+/// `-`? then a float or integer literal.
+fn number(input: ParseStream) -> syn::Result<(f32, Spans)> {
+    let neg: Option<Token![-]> = input.parse()?;
+    let (value, span) = if input.peek(syn::LitFloat) {
+        let lit: syn::LitFloat = input.parse()?;
+        (lit.base10_parse::<f32>()?, lit.span())
+    } else if input.peek(LitInt) {
+        let lit: LitInt = input.parse()?;
+        (lit.base10_parse::<f32>()?, lit.span())
+    } else {
+        return Err(expected(input, "a number such as `0.2`"));
+    };
+    let start = neg.map_or(span, |n| n.span);
+    Ok((
+        if neg.is_some() { -value } else { value },
+        Spans::new(start, span),
+    ))
 }
 
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.peek(LitInt) {
             Ok(Self::Int(input.parse()?))
+        } else if peek_number(input) {
+            let (value, span) = number(input)?;
+            Ok(Self::Number { value, span })
         } else if input.peek(Ident) {
             let ident: Ident = input.parse()?;
             if input.peek(Token![=]) {
@@ -334,6 +370,14 @@ impl Parse for Arg {
                         ),
                     ));
                 }
+                if peek_number(input) || input.peek(LitInt) {
+                    let (value, end) = number(input)?;
+                    return Ok(Self::Setting {
+                        span: Spans::new(ident.span(), end.end),
+                        key: ident,
+                        value,
+                    });
+                }
                 Ok(Self::Option {
                     key: ident,
                     value: input.parse()?,
@@ -344,8 +388,8 @@ impl Parse for Arg {
         } else {
             Err(expected(
                 input,
-                "the number of units, an activation such as `relu`, or an option such as \
-                 `kernel_initializer = he_normal`",
+                "the number of units, a number such as `0.2`, an activation such as `relu`, \
+                 or an option such as `kernel_initializer = he_normal`",
             ))
         }
     }

@@ -43,6 +43,65 @@ fn floats(file: &SafeTensors<'_>, name: &str) -> Vec<f32> {
     )
 }
 
+/// A layer that the int8 network keeps in f32: its type, its value from
+/// `file` and its forward step.
+fn f32_layer(
+    p: &TokenStream,
+    layer: &crate::validate::LayerModel,
+    file: &SafeTensors<'_>,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let field = &layer.field;
+    let array = |w: &str| {
+        let v = floats(file, &format!("{field}/{w}")).into_iter().map(Literal::f32_suffixed);
+        quote!([#(#v),*])
+    };
+    match &layer.kind {
+        LayerModelKind::BatchNormalization { units, epsilon, .. } => {
+            let (g, b, m, v) = (
+                array("gamma"),
+                array("beta"),
+                array("moving_mean"),
+                array("moving_variance"),
+            );
+            (
+                quote!(#p::BatchNormalization<#units>),
+                quote!(#p::BatchNormalization::from_arrays(#g, #b, #m, #v)),
+                quote!(let x = self.#field.forward_one(&x, #epsilon);),
+            )
+        }
+        LayerModelKind::PReLU { units, .. } => {
+            let a = array("alpha");
+            (
+                quote!(#p::PReLU<#units>),
+                quote!(#p::PReLU::from_array(#a)),
+                quote!(let x = self.#field.forward_one(&x);),
+            )
+        }
+        LayerModelKind::Activation {
+            units,
+            kind,
+            settings,
+        } => {
+            let variant = format_ident!("{}", kind);
+            let names = mlp_spec::settings(kind).iter().map(|(n, _)| format_ident!("{}", n));
+            let values = settings.iter().map(|v| {
+                if v.is_infinite() {
+                    quote!(#p::core::f32::INFINITY)
+                } else {
+                    quote!(#v)
+                }
+            });
+            let f = quote!(#p::Elementwise::#variant { #(#names: #values),* });
+            (
+                quote!(#p::ActivationLayer<#units>),
+                quote!(#p::ActivationLayer),
+                quote!(let x = self.#field.forward_one(&x, #f);),
+            )
+        }
+        _ => unreachable!("Flatten, Dropout and Dense are written by `int8`"),
+    }
+}
+
 /// The `<Name>Int8` type, its `WEIGHTS` and `predict_one`.
 pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &str) -> TokenStream {
     let p = quote!(#krate::__private);
@@ -58,6 +117,18 @@ pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &st
                 fields.push(quote!(#[doc = "Flatten."] pub #field: #p::Flatten<#rows, #cols>,));
                 inits.push(quote!(#field: #p::Flatten,));
                 steps.push(quote!(let x = self.#field.forward_one::<#n>(&x);));
+            }
+            // The other kinds keep their f32 form.
+            LayerModelKind::Dropout { units, .. } => {
+                fields.push(quote!(#[doc = "Dropout (the identity)."] pub #field: #p::Dropout<#units>,));
+                inits.push(quote!(#field: #p::Dropout,));
+                steps.push(quote!(let x = self.#field.forward_one(&x);));
+            }
+            LayerModelKind::Activation { .. } | LayerModelKind::BatchNormalization { .. } | LayerModelKind::PReLU { .. } => {
+                let (ty, init, step) = f32_layer(&p, layer, file);
+                fields.push(quote!(#[doc = "As in the f32 network."] pub #field: #ty,));
+                inits.push(quote!(#field: #init,));
+                steps.push(step);
             }
             LayerModelKind::Dense {
                 inputs,

@@ -76,7 +76,7 @@ fn widths_flow_through_the_chain() {
                 activation,
                 ..
             } => Some((*inputs, *units, activation.name)),
-            LayerModelKind::Flatten { .. } => None,
+            _ => None,
         })
         .collect();
     assert_eq!(
@@ -223,7 +223,7 @@ fn initializers_with_arguments_expand_to_their_variant() {
         .iter()
         .filter_map(|l| match &l.kind {
             LayerModelKind::Dense { kernel, bias, .. } => Some((kernel.clone(), bias.clone())),
-            LayerModelKind::Flatten { .. } => None,
+            _ => None,
         })
         .collect();
     let init = |name, args: &[f32]| Init {

@@ -4,7 +4,7 @@
 
 use crate::names;
 use crate::parse::{Arg, InitArg, InitExpr, Layer, LayerBody, Network, Spans};
-use mlp_spec::{ActivationSpec, InitializerSpec};
+use mlp_spec::{ActivationSpec, FunctionSpec, LayerSpec};
 use proc_macro2::Span;
 use std::collections::HashMap;
 use syn::{Attribute, Ident, LitInt, Visibility};
@@ -36,13 +36,37 @@ pub enum LayerModelKind {
         activation: &'static ActivationSpec,
         kernel: Init,
         bias: Init,
+        /// `kernel_regularizer`, `bias_regularizer`, `kernel_constraint`,
+        /// `bias_constraint`.
+        extras: [Option<Init>; 4],
+    },
+    Dropout {
+        units: usize,
+        rate: f32,
+    },
+    BatchNormalization {
+        units: usize,
+        momentum: f32,
+        epsilon: f32,
+    },
+    /// `ReLU`, `LeakyReLU`, `ELU`: the kind's name and its settings in the
+    /// shared table's order.
+    Activation {
+        units: usize,
+        kind: &'static str,
+        settings: Vec<f32>,
+    },
+    PReLU {
+        units: usize,
+        alpha: Init,
     },
 }
 
-/// An initializer and its arguments, resolved.
+/// A function option (initializer, regularizer, constraint) and its
+/// arguments, resolved.
 #[derive(Clone, PartialEq, Debug)]
 pub struct Init {
-    pub spec: &'static InitializerSpec,
+    pub spec: &'static FunctionSpec,
     /// One value per parameter of `spec`, in its order.
     pub args: Vec<f32>,
 }
@@ -62,14 +86,34 @@ impl LayerModel {
     pub fn output_size(&self) -> usize {
         match self.kind {
             LayerModelKind::Flatten { rows, cols } => rows * cols,
-            LayerModelKind::Dense { units, .. } => units,
+            LayerModelKind::Dense { units, .. }
+            | LayerModelKind::Dropout { units, .. }
+            | LayerModelKind::BatchNormalization { units, .. }
+            | LayerModelKind::Activation { units, .. }
+            | LayerModelKind::PReLU { units, .. } => units,
         }
     }
 
     pub fn params(&self) -> usize {
         match self.kind {
-            LayerModelKind::Flatten { .. } => 0,
+            LayerModelKind::Flatten { .. }
+            | LayerModelKind::Dropout { .. }
+            | LayerModelKind::Activation { .. } => 0,
             LayerModelKind::Dense { inputs, units, .. } => inputs * units + units,
+            LayerModelKind::BatchNormalization { units, .. } => 4 * units,
+            LayerModelKind::PReLU { units, .. } => units,
+        }
+    }
+
+    /// Keras's class name.
+    pub fn class_name(&self) -> &'static str {
+        match &self.kind {
+            LayerModelKind::Flatten { .. } => "Flatten",
+            LayerModelKind::Dense { .. } => "Dense",
+            LayerModelKind::Dropout { .. } => "Dropout",
+            LayerModelKind::BatchNormalization { .. } => "BatchNormalization",
+            LayerModelKind::Activation { kind, .. } => kind,
+            LayerModelKind::PReLU { .. } => "PReLU",
         }
     }
 }
@@ -147,7 +191,7 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                     },
                 });
             }
-            "Dense" if index == 0 => errors.push(
+            _ if index == 0 && mlp_spec::layer(&kind).is_some() => errors.push(
                 layer.span,
                 format!(
                     "the network declares no input shape: the first layer must be \
@@ -165,15 +209,29 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                     layers.push(LayerModel { field, kind });
                 }
             }
+            other if mlp_spec::layer(other).is_some() => {
+                let Some(spec) = mlp_spec::layer(other) else {
+                    continue;
+                };
+                let field =
+                    layer_name(&mut errors, &mut seen, &mut counters, layer, spec.default_name);
+                if let Some(kind) = other_layer(&mut errors, layer, spec, width) {
+                    layers.push(LayerModel { field, kind });
+                }
+            }
             other => {
                 let hint = match names::did_you_mean(other, names::layer_names()) {
                     Some(near) => format!("; did you mean `{near}`?"),
                     None => String::new(),
                 };
                 let expected = if index == 0 {
-                    "`Flatten[rows, cols]` or `Input[features]`"
+                    "`Flatten[rows, cols]` or `Input[features]`".to_string()
                 } else {
-                    "`Dense<units, activation>`"
+                    let kinds = mlp_spec::LAYERS
+                        .iter()
+                        .filter(|l| l.role == mlp_spec::LayerRole::Layer)
+                        .map(|l| l.name);
+                    format!("one of {}", names::list(kinds))
                 };
                 errors.push(
                     layer.kind.span(),
@@ -203,6 +261,18 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
             ),
         };
         errors.push(span, message);
+    }
+    if let (None, Some(last), Some(written)) = (&errors.0, layers.last(), network.chain.last())
+        && !matches!(last.kind, LayerModelKind::Dense { .. })
+    {
+        errors.push(
+            written.span,
+            format!(
+                "the last layer must be a Dense layer, found `{}`: the loss reads the output \
+                 layer's activation (add `-> Dense<10, softmax>` after it, or remove it)",
+                describe(written)
+            ),
+        );
     }
     match errors.0 {
         Some(e) => Err(e),
@@ -243,6 +313,8 @@ fn describe(layer: &Layer) -> String {
                 .iter()
                 .map(|arg| match arg {
                     Arg::Int(lit) => lit.to_string(),
+                    Arg::Number { value, .. } => format!("{value:?}"),
+                    Arg::Setting { key, value, .. } => format!("{key} = {value:?}"),
                     Arg::Ident(ident) => ident.to_string(),
                     Arg::Option { key, value } => {
                         let mut text = format!("{key} = {}", value.name);
@@ -406,6 +478,7 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
     let mut activation: Option<&'static ActivationSpec> = None;
     let mut kernel = None;
     let mut bias = None;
+    let mut extras: [Option<Init>; 4] = [None, None, None, None];
     let mut ok = true;
     for (i, arg) in args.iter().enumerate() {
         match arg {
@@ -450,10 +523,22 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
                 errors.push(ident.span(), message);
                 ok = false;
             }
+            Arg::Number { span, .. } | Arg::Setting { span, .. } => {
+                errors.push(
+                    *span,
+                    "a Dense layer takes no number here: write its units first, as in `Dense<300, relu>`, \
+                     and options as `name = function`, as in `kernel_regularizer = l2(0.01)`",
+                );
+                ok = false;
+            }
             Arg::Option { key, value } => {
-                let slot = match key.to_string().as_str() {
-                    "kernel_initializer" => &mut kernel,
-                    "bias_initializer" => &mut bias,
+                let (slot, table, what) = match key.to_string().as_str() {
+                    "kernel_initializer" => (&mut kernel, mlp_spec::INITIALIZERS, "initializer"),
+                    "bias_initializer" => (&mut bias, mlp_spec::INITIALIZERS, "initializer"),
+                    "kernel_regularizer" => (&mut extras[0], mlp_spec::REGULARIZERS, "regularizer"),
+                    "bias_regularizer" => (&mut extras[1], mlp_spec::REGULARIZERS, "regularizer"),
+                    "kernel_constraint" => (&mut extras[2], mlp_spec::CONSTRAINTS, "constraint"),
+                    "bias_constraint" => (&mut extras[3], mlp_spec::CONSTRAINTS, "constraint"),
                     other => {
                         let options = names::options_of("Dense");
                         let hint = match names::did_you_mean(other, options.iter().copied()) {
@@ -469,7 +554,7 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
                     errors.push(key.span(), format!("`{key}` is given twice: keep one"));
                     ok = false;
                 }
-                match initializer(errors, value) {
+                match function(errors, value, table, what) {
                     Some(init) => *slot = Some(init),
                     None => ok = false,
                 }
@@ -489,7 +574,205 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
         activation: activation.unwrap_or(&mlp_spec::ACTIVATIONS[0]),
         kernel: kernel.unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_KERNEL_INITIALIZER)),
         bias: bias.unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_BIAS_INITIALIZER)),
+        extras,
     })
+}
+
+/// A layer kind other than Dense: its numbers (`Dropout<0.2>`,
+/// `BatchNormalization<momentum = 0.9>`) and function options
+/// (`PReLU<alpha_initializer = constant(0.25)>`), checked against the
+/// shared table, then the kind's own rules.
+fn other_layer(
+    errors: &mut Errors,
+    layer: &Layer,
+    spec: &'static LayerSpec,
+    units: usize,
+) -> Option<LayerModelKind> {
+    let kind = spec.name;
+    let settings = spec.settings;
+    let mut values: Vec<f32> = settings.iter().map(|(_, v)| *v).collect();
+    let mut spans: Vec<Option<Spans>> = vec![None; settings.len()];
+    let mut functions: Vec<Option<Init>> = vec![None; spec.options.len()];
+    let mut ok = true;
+    let mut positional = 0;
+    let args: &[Arg] = match &layer.body {
+        LayerBody::Empty => &[],
+        LayerBody::Args { args, .. } => args,
+        LayerBody::Shape { span, .. } => {
+            errors.push(
+                *span,
+                format!(
+                    "`{kind}` takes its options in angle brackets, not its shape (which is the \
+                     previous layer's): write `{}`",
+                    example(spec)
+                ),
+            );
+            return None;
+        }
+    };
+    let known = || settings.iter().map(|(p, _)| *p).chain(spec.options.iter().copied());
+    for arg in args {
+        let (slot, value, span) = match arg {
+            Arg::Int(lit) => {
+                let value = lit.base10_parse::<f32>().unwrap_or(f32::NAN);
+                (Some(positional), value, Spans::from(lit.span()))
+            }
+            Arg::Number { value, span } => (Some(positional), *value, *span),
+            Arg::Setting { key, value, span } => {
+                let name = key.to_string();
+                match settings.iter().position(|(p, _)| *p == name) {
+                    Some(slot) => (Some(slot), *value, *span),
+                    None => {
+                        let hint = match names::did_you_mean(&name, known()) {
+                            Some(near) => format!("did you mean `{near}`?"),
+                            None if known().next().is_none() => format!("`{kind}` has no options"),
+                            None => format!("the options are {}", names::list(known())),
+                        };
+                        errors.push(key.span(), format!("`{kind}` has no option `{name}`: {hint}"));
+                        ok = false;
+                        continue;
+                    }
+                }
+            }
+            Arg::Option { key, value } => {
+                let name = key.to_string();
+                if let Some(slot) = spec.options.iter().position(|o| *o == name) {
+                    if functions[slot].is_some() {
+                        errors.push(key.span(), format!("`{key}` is given twice: keep one"));
+                        ok = false;
+                    }
+                    match function(errors, value, mlp_spec::INITIALIZERS, "initializer") {
+                        Some(init) => functions[slot] = Some(init),
+                        None => ok = false,
+                    }
+                    continue;
+                }
+                let message = if settings.iter().any(|(p, _)| *p == name) {
+                    format!("`{name}` takes a number, as in `{name} = 0.5`")
+                } else {
+                    let hint = match names::did_you_mean(&name, known()) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None if known().next().is_none() => format!("`{kind}` has no options"),
+                        None => format!("the options are {}", names::list(known())),
+                    };
+                    format!("`{kind}` has no option `{name}`: {hint}")
+                };
+                errors.push(key.span(), message);
+                ok = false;
+                continue;
+            }
+            Arg::Ident(ident) => {
+                errors.push(
+                    ident.span(),
+                    format!("unexpected `{ident}`: `{kind}` takes no activation; write `{}`", example(spec)),
+                );
+                ok = false;
+                continue;
+            }
+        };
+        let Some(slot) = slot.filter(|s| *s < settings.len()) else {
+            let message = match settings.len() {
+                0 => format!("`{kind}` takes no numbers: write `{}`", example(spec)),
+                n => format!(
+                    "`{kind}` takes at most {n} number{}: write `{}`",
+                    if n == 1 { "" } else { "s" },
+                    example(spec)
+                ),
+            };
+            errors.push(span, message);
+            ok = false;
+            continue;
+        };
+        if matches!(arg, Arg::Int(_) | Arg::Number { .. }) {
+            positional += 1;
+        }
+        if spans[slot].is_some() {
+            errors.push(span, format!("`{}` of `{kind}` is given twice: keep one", settings[slot].0));
+            ok = false;
+        }
+        values[slot] = value;
+        spans[slot] = Some(span);
+    }
+    for ((name, _), value) in settings.iter().zip(&values) {
+        if value.is_nan() && ok {
+            errors.push(layer.span, format!("`{kind}` needs its `{name}`: write `{}`", example(spec)));
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    // The kind's own rules, as Keras's constructors check them.
+    let at = |slot: usize| spans[slot].unwrap_or(layer.span);
+    let mut check = |slot: usize, valid: bool, rule: &str| {
+        if !valid {
+            let (name, value) = (settings[slot].0, values[slot]);
+            errors.push(at(slot), format!("`{name}` of `{kind}` {rule}, found {value:?}"));
+            ok = false;
+        }
+    };
+    match kind {
+        "Dropout" => check(0, (0.0..1.0).contains(&values[0]), "is a fraction in [0, 1)"),
+        "BatchNormalization" => {
+            check(0, (0.0..=1.0).contains(&values[0]), "is in [0, 1]");
+            check(1, values[1] > 0.0 && values[1].is_finite(), "must be positive");
+        }
+        "ReLU" => {
+            check(0, values[0] >= 0.0, "cannot be negative");
+            check(1, values[1] >= 0.0 && values[1].is_finite(), "cannot be negative");
+            check(2, values[2] >= 0.0 && values[2].is_finite(), "cannot be negative");
+        }
+        "LeakyReLU" => check(0, values[0] >= 0.0 && values[0].is_finite(), "cannot be negative"),
+        "ELU" => check(0, values[0].is_finite(), "must be finite"),
+        _ => {}
+    }
+    if !ok {
+        return None;
+    }
+    Some(match kind {
+        "Dropout" => LayerModelKind::Dropout {
+            units,
+            rate: values[0],
+        },
+        "BatchNormalization" => LayerModelKind::BatchNormalization {
+            units,
+            momentum: values[0],
+            epsilon: values[1],
+        },
+        "PReLU" => LayerModelKind::PReLU {
+            units,
+            alpha: functions[0]
+                .take()
+                .unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_PRELU_INITIALIZER)),
+        },
+        _ => LayerModelKind::Activation {
+            units,
+            kind,
+            settings: values,
+        },
+    })
+}
+
+/// How to write a kind with its options: `Dropout<0.2>`,
+/// `BatchNormalization<momentum = 0.99, epsilon = 0.001>`.
+fn example(spec: &LayerSpec) -> String {
+    let kind = spec.name;
+    match spec.settings {
+        [] if spec.options.is_empty() => kind.to_string(),
+        [] => format!("{kind}<{} = zeros>", spec.options[0]),
+        [(name, v)] if v.is_nan() => {
+            let _ = name;
+            format!("{kind}<0.2>")
+        }
+        settings => {
+            let written: Vec<String> = settings
+                .iter()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(p, v)| format!("{p} = {v:?}"))
+                .collect();
+            format!("{kind}<{}>", written.join(", "))
+        }
+    }
 }
 
 /// "unknown activation `rleu`: did you mean `relu`?", or the list of all.
@@ -511,21 +794,22 @@ fn unknown_activation(ident: &Ident) -> String {
     }
 }
 
-/// Resolves `name(args)` against Keras's initializers and their parameters.
-fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
+/// Resolves `name(args)` against `table` (Keras's initializers,
+/// regularizers or constraints, `what` in messages) and its parameters.
+fn function(
+    errors: &mut Errors,
+    expr: &InitExpr,
+    table: &'static [FunctionSpec],
+    what: &str,
+) -> Option<Init> {
     let name = expr.name.to_string();
-    let Some(spec) = mlp_spec::initializer(&name) else {
-        let hint = match names::did_you_mean(&name, names::initializer_names()) {
+    let Some(spec) = table.iter().find(|f| f.name == name) else {
+        let known = table.iter().map(|f| f.name);
+        let hint = match names::did_you_mean(&name, known.clone()) {
             Some(near) => format!("did you mean `{near}`?"),
-            None => format!(
-                "expected one of {}",
-                names::list(names::initializer_names())
-            ),
+            None => format!("expected one of {}", names::list(known)),
         };
-        errors.push(
-            expr.name.span(),
-            format!("unknown initializer `{name}`: {hint}"),
-        );
+        errors.push(expr.name.span(), format!("unknown {what} `{name}`: {hint}"));
         return None;
     };
     // Parameters in order, with Keras's defaults, and how to write them.
@@ -616,6 +900,20 @@ fn initializer(errors: &mut Errors, expr: &InitExpr) -> Option<Init> {
                     "`random_uniform` needs `minval < maxval`, found minval {:?} and maxval {:?}",
                     values[0], values[1]
                 ),
+            );
+            ok = false;
+        }
+        "l1" | "l2" | "l1_l2" if values.iter().any(|v| !v.is_finite() || *v < 0.0) => {
+            errors.push(
+                expr.span,
+                format!("`{known}` needs factors that are not negative, found {values:?}"),
+            );
+            ok = false;
+        }
+        "max_norm" if !(values[0] > 0.0 && values[0].is_finite()) => {
+            errors.push(
+                expr.span,
+                format!("`max_norm` needs a positive `max_value`, found {:?}", values[0]),
             );
             ok = false;
         }

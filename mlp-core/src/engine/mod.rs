@@ -49,7 +49,6 @@ mod workspace;
 pub use backward::Backward;
 pub use shared::Shared;
 pub use stage::Mode;
-use stage::Stage;
 pub use step::NotFinite;
 pub use update::{UPDATE_CHUNK, UpdateFn};
 pub use workspace::Workspace;
