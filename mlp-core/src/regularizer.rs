@@ -189,7 +189,11 @@ mod tests {
                 up[i] += h;
                 down[i] -= h;
                 let numeric = (r.penalty(&up) - r.penalty(&down)) / (2.0 * h);
-                assert!((numeric - g[i]).abs() < 1e-4, "{r} at {i}: {numeric} vs {}", g[i]);
+                assert!(
+                    (numeric - g[i]).abs() < 1e-4,
+                    "{r} at {i}: {numeric} vs {}",
+                    g[i]
+                );
             }
         }
     }

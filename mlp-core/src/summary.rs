@@ -22,6 +22,8 @@ pub struct Summary {
     name: &'static str,
     layers: &'static [LayerInfo],
     params: usize,
+    /// The optimizer's variables and their bytes, once compiled.
+    optimizer: Option<(usize, usize)>,
 }
 
 impl Summary {
@@ -32,7 +34,28 @@ impl Summary {
             name,
             layers,
             params,
+            optimizer: None,
         }
+    }
+
+    /// With the line Keras adds for a compiled model: its optimizer's
+    /// variables (`count`, taking `bytes`), counted in the total.
+    pub const fn with_optimizer(mut self, count: usize, bytes: usize) -> Self {
+        self.optimizer = Some((count, bytes));
+        self
+    }
+
+    /// Parameters the optimizer trains.
+    pub fn trainable_params(&self) -> usize {
+        self.params - self.non_trainable_params()
+    }
+
+    /// Parameters it does not (a BatchNormalization's moving statistics).
+    pub fn non_trainable_params(&self) -> usize {
+        self.layers
+            .iter()
+            .map(LayerInfo::non_trainable_params)
+            .sum()
     }
 }
 
@@ -49,6 +72,37 @@ fn rule(f: &mut fmt::Formatter<'_>, left: char, fill: char, mid: char, right: ch
     }
     line.push(right);
     writeln!(f, "{line}")
+}
+
+/// Splits `text` into lines of at most `width` characters, at spaces where
+/// it can (as Keras's table wraps `batch_normalization (BatchNormalization)`).
+fn wrap(text: &str, width: usize) -> alloc::vec::Vec<String> {
+    let mut lines = alloc::vec::Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let needed = if line.is_empty() {
+            0
+        } else {
+            line.chars().count() + 1
+        };
+        if !line.is_empty() && needed + word.chars().count() > width {
+            lines.push(core::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.chars().count() > width {
+            let head: String = line.chars().take(width).collect();
+            let tail: String = line.chars().skip(width).collect();
+            lines.push(head);
+            line = tail;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 fn row(f: &mut fmt::Formatter<'_>, bar: char, cells: [&str; 3]) -> fmt::Result {
@@ -116,13 +170,47 @@ impl fmt::Display for Summary {
             }
             let name = format!("{} ({})", layer.name, layer.type_name());
             let shape = format!("(None, {})", layer.output_size());
-            row(f, '│', [&name, &shape, &thousands(layer.params())])?;
+            let params = thousands(layer.params());
+            for (j, line) in wrap(&name, WIDTHS[0] - 2).iter().enumerate() {
+                if j == 0 {
+                    row(f, '│', [line, &shape, &params])?;
+                } else {
+                    row(f, '│', [line, "", ""])?;
+                }
+            }
         }
         rule(f, '└', '─', '┴', '┘')?;
-        let bytes = readable_bytes(self.params * 4);
-        writeln!(f, " Total params: {} ({bytes})", thousands(self.params))?;
-        writeln!(f, " Trainable params: {} ({bytes})", thousands(self.params))?;
-        writeln!(f, " Non-trainable params: 0 ({})", readable_bytes(0))
+        let (trainable, frozen) = (self.trainable_params(), self.non_trainable_params());
+        let (optimizer, optimizer_bytes) = self.optimizer.unwrap_or((0, 0));
+        let total = self.params + optimizer;
+        let total_bytes = self.params * 4 + optimizer_bytes;
+        writeln!(
+            f,
+            " Total params: {} ({})",
+            thousands(total),
+            readable_bytes(total_bytes)
+        )?;
+        writeln!(
+            f,
+            " Trainable params: {} ({})",
+            thousands(trainable),
+            readable_bytes(trainable * 4)
+        )?;
+        writeln!(
+            f,
+            " Non-trainable params: {} ({})",
+            thousands(frozen),
+            readable_bytes(frozen * 4)
+        )?;
+        if self.optimizer.is_some() {
+            writeln!(
+                f,
+                " Optimizer params: {} ({})",
+                thousands(optimizer),
+                readable_bytes(optimizer_bytes)
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -160,8 +160,8 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
                         tensor(&file, &rel, &format!("{name}/{w}"), &[units], &mut push)
                     })
                     .collect();
-                let [Some(g), Some(b), Some(m), Some(v)] = <[_; 4]>::try_from(arrays)
-                    .unwrap_or([None, None, None, None])
+                let [Some(g), Some(b), Some(m), Some(v)] =
+                    <[_; 4]>::try_from(arrays).unwrap_or([None, None, None, None])
                 else {
                     continue;
                 };
@@ -171,7 +171,8 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
             }
             LayerModelKind::PReLU { units, .. } => {
                 expected.push(format!("{name}/alpha"));
-                let Some(alpha) = tensor(&file, &rel, &format!("{name}/alpha"), &[units], &mut push)
+                let Some(alpha) =
+                    tensor(&file, &rel, &format!("{name}/alpha"), &[units], &mut push)
                 else {
                     continue;
                 };

@@ -118,7 +118,9 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
             }
             continue;
         }
-        if mlp_spec::layer(class).is_none_or(|l| l.role != mlp_spec::LayerRole::Layer && class != "Flatten") {
+        if mlp_spec::layer(class)
+            .is_none_or(|l| l.role != mlp_spec::LayerRole::Layer && class != "Flatten")
+        {
             return Err(format!(
                 "`{rel}` has layer `{}`, a {class}: a layer kind this library does not have",
                 entry["config"]["name"].as_str().unwrap_or("?")
@@ -164,15 +166,22 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
             LayerModelKind::Flatten { .. } => entry["class_name"] == "Flatten",
             LayerModelKind::Dropout { rate, .. } => {
                 entry["class_name"] == "Dropout"
-                    && cfg["rate"].as_f64().is_none_or(|r| (r as f32 - rate).abs() < 1e-6)
+                    && cfg["rate"]
+                        .as_f64()
+                        .is_none_or(|r| (r as f32 - rate).abs() < 1e-6)
             }
             LayerModelKind::BatchNormalization { epsilon, .. } => {
                 entry["class_name"] == "BatchNormalization"
-                    && cfg["epsilon"].as_f64().is_none_or(|e| (e as f32 - epsilon).abs() < 1e-9)
+                    && cfg["epsilon"]
+                        .as_f64()
+                        .is_none_or(|e| (e as f32 - epsilon).abs() < 1e-9)
                     && cfg["center"].as_bool() != Some(false)
                     && cfg["scale"].as_bool() != Some(false)
             }
-            other => entry["class_name"] == ours.class_name() && !matches!(other, LayerModelKind::Dense { .. }),
+            other => {
+                entry["class_name"] == ours.class_name()
+                    && !matches!(other, LayerModelKind::Dense { .. })
+            }
         };
         if !same {
             return Err(format!(
@@ -195,10 +204,12 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
             LayerModelKind::Dense { inputs, units, .. } => {
                 vec![("kernel", vec![inputs, units]), ("bias", vec![units])]
             }
-            LayerModelKind::BatchNormalization { units, .. } => ["gamma", "beta", "moving_mean", "moving_variance"]
-                .iter()
-                .map(|w| (*w, vec![units]))
-                .collect(),
+            LayerModelKind::BatchNormalization { units, .. } => {
+                ["gamma", "beta", "moving_mean", "moving_variance"]
+                    .iter()
+                    .map(|w| (*w, vec![units]))
+                    .collect()
+            }
             LayerModelKind::PReLU { units, .. } => vec![("alpha", vec![units])],
             _ => continue,
         };

@@ -79,7 +79,10 @@ mod tests {
         );
         assert_eq!(did_you_mean("std", ["mean", "stddev"]), Some("stddev"));
         // Ambiguous prefixes and very short ones suggest nothing.
-        assert_eq!(did_you_mean("random", mlp_spec::INITIALIZERS.iter().map(|i| i.name)), None);
+        assert_eq!(
+            did_you_mean("random", mlp_spec::INITIALIZERS.iter().map(|i| i.name)),
+            None
+        );
         assert_eq!(did_you_mean("s", acts()), None);
         assert_eq!(list(["a", "b", "c"]), "`a`, `b` or `c`");
     }

@@ -314,11 +314,7 @@ pub enum Arg {
     /// `kernel_initializer = he_normal`
     Option { key: Ident, value: InitExpr },
     /// `momentum = 0.9`
-    Setting {
-        key: Ident,
-        value: f32,
-        span: Spans,
-    },
+    Setting { key: Ident, value: f32, span: Spans },
 }
 
 /// Whether a number (`0.2`, `-1`, `3`) comes next.

@@ -52,7 +52,9 @@ fn f32_layer(
 ) -> (TokenStream, TokenStream, TokenStream) {
     let field = &layer.field;
     let array = |w: &str| {
-        let v = floats(file, &format!("{field}/{w}")).into_iter().map(Literal::f32_suffixed);
+        let v = floats(file, &format!("{field}/{w}"))
+            .into_iter()
+            .map(Literal::f32_suffixed);
         quote!([#(#v),*])
     };
     match &layer.kind {
@@ -83,7 +85,9 @@ fn f32_layer(
             settings,
         } => {
             let variant = format_ident!("{}", kind);
-            let names = mlp_spec::settings(kind).iter().map(|(n, _)| format_ident!("{}", n));
+            let names = mlp_spec::settings(kind)
+                .iter()
+                .map(|(n, _)| format_ident!("{}", n));
             let values = settings.iter().map(|v| {
                 if v.is_infinite() {
                     quote!(#p::core::f32::INFINITY)
@@ -120,11 +124,15 @@ pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &st
             }
             // The other kinds keep their f32 form.
             LayerModelKind::Dropout { units, .. } => {
-                fields.push(quote!(#[doc = "Dropout (the identity)."] pub #field: #p::Dropout<#units>,));
+                fields.push(
+                    quote!(#[doc = "Dropout (the identity)."] pub #field: #p::Dropout<#units>,),
+                );
                 inits.push(quote!(#field: #p::Dropout,));
                 steps.push(quote!(let x = self.#field.forward_one(&x);));
             }
-            LayerModelKind::Activation { .. } | LayerModelKind::BatchNormalization { .. } | LayerModelKind::PReLU { .. } => {
+            LayerModelKind::Activation { .. }
+            | LayerModelKind::BatchNormalization { .. }
+            | LayerModelKind::PReLU { .. } => {
                 let (ty, init, step) = f32_layer(&p, layer, file);
                 fields.push(quote!(#[doc = "As in the f32 network."] pub #field: #ty,));
                 inits.push(quote!(#field: #init,));

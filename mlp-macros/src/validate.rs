@@ -213,8 +213,13 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                 let Some(spec) = mlp_spec::layer(other) else {
                     continue;
                 };
-                let field =
-                    layer_name(&mut errors, &mut seen, &mut counters, layer, spec.default_name);
+                let field = layer_name(
+                    &mut errors,
+                    &mut seen,
+                    &mut counters,
+                    layer,
+                    spec.default_name,
+                );
                 if let Some(kind) = other_layer(&mut errors, layer, spec, width) {
                     layers.push(LayerModel { field, kind });
                 }
@@ -610,7 +615,12 @@ fn other_layer(
             return None;
         }
     };
-    let known = || settings.iter().map(|(p, _)| *p).chain(spec.options.iter().copied());
+    let known = || {
+        settings
+            .iter()
+            .map(|(p, _)| *p)
+            .chain(spec.options.iter().copied())
+    };
     for arg in args {
         let (slot, value, span) = match arg {
             Arg::Int(lit) => {
@@ -628,7 +638,10 @@ fn other_layer(
                             None if known().next().is_none() => format!("`{kind}` has no options"),
                             None => format!("the options are {}", names::list(known())),
                         };
-                        errors.push(key.span(), format!("`{kind}` has no option `{name}`: {hint}"));
+                        errors.push(
+                            key.span(),
+                            format!("`{kind}` has no option `{name}`: {hint}"),
+                        );
                         ok = false;
                         continue;
                     }
@@ -664,7 +677,10 @@ fn other_layer(
             Arg::Ident(ident) => {
                 errors.push(
                     ident.span(),
-                    format!("unexpected `{ident}`: `{kind}` takes no activation; write `{}`", example(spec)),
+                    format!(
+                        "unexpected `{ident}`: `{kind}` takes no activation; write `{}`",
+                        example(spec)
+                    ),
                 );
                 ok = false;
                 continue;
@@ -687,7 +703,13 @@ fn other_layer(
             positional += 1;
         }
         if spans[slot].is_some() {
-            errors.push(span, format!("`{}` of `{kind}` is given twice: keep one", settings[slot].0));
+            errors.push(
+                span,
+                format!(
+                    "`{}` of `{kind}` is given twice: keep one",
+                    settings[slot].0
+                ),
+            );
             ok = false;
         }
         values[slot] = value;
@@ -695,7 +717,10 @@ fn other_layer(
     }
     for ((name, _), value) in settings.iter().zip(&values) {
         if value.is_nan() && ok {
-            errors.push(layer.span, format!("`{kind}` needs its `{name}`: write `{}`", example(spec)));
+            errors.push(
+                layer.span,
+                format!("`{kind}` needs its `{name}`: write `{}`", example(spec)),
+            );
             ok = false;
         }
     }
@@ -707,22 +732,45 @@ fn other_layer(
     let mut check = |slot: usize, valid: bool, rule: &str| {
         if !valid {
             let (name, value) = (settings[slot].0, values[slot]);
-            errors.push(at(slot), format!("`{name}` of `{kind}` {rule}, found {value:?}"));
+            errors.push(
+                at(slot),
+                format!("`{name}` of `{kind}` {rule}, found {value:?}"),
+            );
             ok = false;
         }
     };
     match kind {
-        "Dropout" => check(0, (0.0..1.0).contains(&values[0]), "is a fraction in [0, 1)"),
+        "Dropout" => check(
+            0,
+            (0.0..1.0).contains(&values[0]),
+            "is a fraction in [0, 1)",
+        ),
         "BatchNormalization" => {
             check(0, (0.0..=1.0).contains(&values[0]), "is in [0, 1]");
-            check(1, values[1] > 0.0 && values[1].is_finite(), "must be positive");
+            check(
+                1,
+                values[1] > 0.0 && values[1].is_finite(),
+                "must be positive",
+            );
         }
         "ReLU" => {
             check(0, values[0] >= 0.0, "cannot be negative");
-            check(1, values[1] >= 0.0 && values[1].is_finite(), "cannot be negative");
-            check(2, values[2] >= 0.0 && values[2].is_finite(), "cannot be negative");
+            check(
+                1,
+                values[1] >= 0.0 && values[1].is_finite(),
+                "cannot be negative",
+            );
+            check(
+                2,
+                values[2] >= 0.0 && values[2].is_finite(),
+                "cannot be negative",
+            );
         }
-        "LeakyReLU" => check(0, values[0] >= 0.0 && values[0].is_finite(), "cannot be negative"),
+        "LeakyReLU" => check(
+            0,
+            values[0] >= 0.0 && values[0].is_finite(),
+            "cannot be negative",
+        ),
         "ELU" => check(0, values[0].is_finite(), "must be finite"),
         _ => {}
     }
@@ -913,7 +961,10 @@ fn function(
         "max_norm" if !(values[0] > 0.0 && values[0].is_finite()) => {
             errors.push(
                 expr.span,
-                format!("`max_norm` needs a positive `max_value`, found {:?}", values[0]),
+                format!(
+                    "`max_norm` needs a positive `max_value`, found {:?}",
+                    values[0]
+                ),
             );
             ok = false;
         }

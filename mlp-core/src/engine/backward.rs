@@ -110,8 +110,9 @@ impl Workspace {
                 };
                 let dx = lower.last_mut().map(|d| &mut d[..n * stage.inputs()]);
                 let dropped = self.mode != Mode::Inference;
-                if !stage_backward(stage, params, input, &self.z[l], delta, dx, grads, n, dropped)
-                {
+                if !stage_backward(
+                    stage, params, input, &self.z[l], delta, dx, grads, n, dropped,
+                ) {
                     finite.store(false, Ordering::Relaxed);
                 }
                 if let Some(p) = prev_dense {

@@ -87,7 +87,10 @@ impl Workspace {
         Self {
             capacity,
             input: vec![0.0; capacity * N::INPUT_SIZE],
-            z: stages.iter().map(|s| vec![0.0; s.scratch_len(capacity)]).collect(),
+            z: stages
+                .iter()
+                .map(|s| vec![0.0; s.scratch_len(capacity)])
+                .collect(),
             a: stages.iter().map(per_stage).collect(),
             delta: stages.iter().map(per_stage).collect(),
             stages,

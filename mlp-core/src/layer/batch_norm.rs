@@ -294,7 +294,9 @@ mod tests {
         assert!(col.abs() < 1e-5);
         let mut moving = params;
         s.update_moving(&mut moving, &stats);
-        assert!((moving[4] - 0.03).abs() < 1e-6 && (moving[6] - (0.99 + 0.01 * 8.0 / 3.0)).abs() < 1e-6);
+        assert!(
+            (moving[4] - 0.03).abs() < 1e-6 && (moving[6] - (0.99 + 0.01 * 8.0 / 3.0)).abs() < 1e-6
+        );
     }
 
     #[test]
@@ -302,13 +304,21 @@ mod tests {
         let (u, n) = (3, 4);
         let s = shape(u);
         let mut params = vec![1.3, 0.7, -0.4, 0.2, -0.1, 0.5, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
-        let input = vec![0.5, -1.0, 2.0, 1.5, 0.3, -0.7, -0.2, 0.9, 1.1, 0.8, -1.4, 0.1];
-        let weights = [0.3, -0.2, 0.5, 0.1, 0.7, -0.6, -0.4, 0.2, 0.9, 0.25, -0.35, 0.45];
+        let input = vec![
+            0.5, -1.0, 2.0, 1.5, 0.3, -0.7, -0.2, 0.9, 1.1, 0.8, -1.4, 0.1,
+        ];
+        let weights = [
+            0.3, -0.2, 0.5, 0.1, 0.7, -0.6, -0.4, 0.2, 0.9, 0.25, -0.35, 0.45,
+        ];
         // L = Σ weights · y, so dL/dy = weights.
         let loss = |params: &[f32], input: &[f32]| {
-            let (mut out, mut h, mut stats) = (vec![0.0; n * u], vec![0.0; n * u], vec![0.0; 2 * u]);
+            let (mut out, mut h, mut stats) =
+                (vec![0.0; n * u], vec![0.0; n * u], vec![0.0; 2 * u]);
             s.forward_train(params, input, &mut out, &mut h, &mut stats, n);
-            out.iter().zip(&weights).map(|(o, w)| f64::from(o * w)).sum::<f64>()
+            out.iter()
+                .zip(&weights)
+                .map(|(o, w)| f64::from(o * w))
+                .sum::<f64>()
         };
         let (mut out, mut h, mut stats) = (vec![0.0; n * u], vec![0.0; n * u], vec![0.0; 2 * u]);
         s.forward_train(&params, &input, &mut out, &mut h, &mut stats, n);
@@ -321,7 +331,11 @@ mod tests {
             up[i] += step;
             down[i] -= step;
             let numeric = (loss(&params, &up) - loss(&params, &down)) / f64::from(2.0 * step);
-            assert!((numeric as f32 - dx[i]).abs() < 2e-3, "dx[{i}]: {numeric} vs {}", dx[i]);
+            assert!(
+                (numeric as f32 - dx[i]).abs() < 2e-3,
+                "dx[{i}]: {numeric} vs {}",
+                dx[i]
+            );
         }
         for i in 0..2 * u {
             let keep = params[i];
@@ -331,7 +345,11 @@ mod tests {
             let down = loss(&params, &input);
             params[i] = keep;
             let numeric = (up - down) / f64::from(2.0 * step);
-            assert!((numeric as f32 - grads[i]).abs() < 2e-3, "param {i}: {numeric} vs {}", grads[i]);
+            assert!(
+                (numeric as f32 - grads[i]).abs() < 2e-3,
+                "param {i}: {numeric} vs {}",
+                grads[i]
+            );
         }
         assert!(grads[2 * u..].iter().all(|&g| g == 0.0));
     }

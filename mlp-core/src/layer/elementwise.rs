@@ -207,7 +207,10 @@ mod tests {
                 let h = 1e-3;
                 let numeric = (f.apply(x + h) - f.apply(x - h)) / (2.0 * h);
                 let analytic = f.derivative(x);
-                assert!((numeric - analytic).abs() < 1e-2, "{f:?} at {x}: {numeric} vs {analytic}");
+                assert!(
+                    (numeric - analytic).abs() < 1e-2,
+                    "{f:?} at {x}: {numeric} vs {analytic}"
+                );
             }
         }
     }

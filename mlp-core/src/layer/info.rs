@@ -216,7 +216,9 @@ impl LayerInfo {
     /// Number of parameters, trainable or not (Keras's "Param #").
     pub const fn params(&self) -> usize {
         match self.kind {
-            LayerKind::Flatten { .. } | LayerKind::Dropout { .. } | LayerKind::Activation { .. } => 0,
+            LayerKind::Flatten { .. }
+            | LayerKind::Dropout { .. }
+            | LayerKind::Activation { .. } => 0,
             LayerKind::Dense { inputs, units, .. } => inputs * units + units,
             LayerKind::BatchNormalization { units, .. } => 4 * units,
             LayerKind::PReLU { units, .. } => units,
@@ -256,9 +258,9 @@ impl LayerInfo {
                 units,
                 alpha_initializer,
             } => crate::layer::prelu::weights(self.offset, units, alpha_initializer),
-            LayerKind::Flatten { .. } | LayerKind::Dropout { .. } | LayerKind::Activation { .. } => {
-                [None; 4]
-            }
+            LayerKind::Flatten { .. }
+            | LayerKind::Dropout { .. }
+            | LayerKind::Activation { .. } => [None; 4],
         };
         weights.into_iter().flatten()
     }

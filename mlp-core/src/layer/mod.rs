@@ -22,9 +22,9 @@ mod flatten;
 mod info;
 mod prelu;
 
-pub use batch_norm::BatchNormalization;
 #[cfg(feature = "std")]
 pub use batch_norm::BatchNormShape;
+pub use batch_norm::BatchNormalization;
 pub use dense::Dense;
 #[cfg(feature = "std")]
 pub use dense::DenseShape;

@@ -130,7 +130,10 @@ mod tests {
 
     #[test]
     fn gradients_match_finite_differences() {
-        let s = PReluShape { offset: 0, units: 2 };
+        let s = PReluShape {
+            offset: 0,
+            units: 2,
+        };
         let mut params = vec![0.25_f32, -0.5];
         let input = vec![-1.0_f32, 2.0, 0.5, -3.0];
         let w = [0.7_f32, -0.2, 0.4, 0.9];
@@ -156,7 +159,10 @@ mod tests {
             params[i] = keep - h;
             let down = loss(&params, &input);
             params[i] = keep;
-            assert!(((up - down) / (2.0 * h) - grads[i]).abs() < 1e-3, "alpha[{i}]");
+            assert!(
+                ((up - down) / (2.0 * h) - grads[i]).abs() < 1e-3,
+                "alpha[{i}]"
+            );
         }
     }
 }
