@@ -5,7 +5,9 @@
 //! step, metrics, logs, callbacks, progress), once for a small network on
 //! one thread (SGD with momentum: an update apart, on optimizer state) and
 //! once for the book's model with its products shared by two threads (plain
-//! SGD, folded into the backward pass).
+//! SGD, folded into the backward pass), and once for chapter 11's layers
+//! (BatchNormalization, Dropout, PReLU, LeakyReLU, an l2 penalty and a
+//! max_norm constraint) on two threads.
 
 use mlp::loss::SparseCategoricalCrossentropy;
 use mlp::metrics::Metric;
@@ -116,7 +118,20 @@ network! {
     }
 }
 
-/// Both cases run in one test, one after the other: they share the global
+network! {
+    struct RegularizedMlp {
+        Flatten[28, 28]
+            -> BatchNormalization
+            -> Dense<300, elu, kernel_initializer = he_normal, kernel_regularizer = l2(0.01), kernel_constraint = max_norm(3.0)>
+            -> Dropout<0.2>
+            -> PReLU
+            -> Dense<100, elu, kernel_initializer = he_normal>
+            -> LeakyReLU<0.2>
+            -> Dense<10, softmax>
+    }
+}
+
+/// The cases run in one test, one after the other: they share the global
 /// counter and the thread-count variable.
 #[test]
 fn the_second_epoch_allocates_nothing() {
@@ -129,6 +144,7 @@ fn the_second_epoch_allocates_nothing() {
 
     small_network_with_weights_and_validation();
     books_model_on_two_threads();
+    chapter_11_layers_on_two_threads();
 }
 
 fn small_network_with_weights_and_validation() {
@@ -187,4 +203,32 @@ fn books_model_on_two_threads() {
     let allocations = window.result.expect("the window closed");
     println!("book's model, 2 threads: {allocations} allocations during epoch 2 ({steps} batches)");
     assert_eq!(allocations, 0, "the training loop or the pool allocated");
+}
+
+fn chapter_11_layers_on_two_threads() {
+    // MLP_NUM_THREADS is 2 from the previous case.
+    let n = 320;
+    let x: Vec<SMatrix<f32, 28, 28>> = (0..n)
+        .map(|i| SMatrix::<f32, 28, 28>::from_fn(|r, c| ((i * 5 + r * 7 + c) % 13) as f32 / 13.0))
+        .collect();
+    let y: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    let steps = n.div_ceil(32);
+    let mut window = Window::new(steps);
+    let mut model = RegularizedMlp::new(3);
+    // BatchNormalization's moving statistics, Dropout's masks, the l2
+    // penalty and the max_norm projection on every step.
+    let mut trainer = model.compile(
+        SparseCategoricalCrossentropy,
+        Sgd::new(0.01).momentum(0.9),
+        [Metric::Accuracy],
+    );
+    let history = trainer
+        .fit(&x, &y, Fit::epochs(2).verbose(0).callback(&mut window))
+        .unwrap();
+    assert_eq!(history.len(), 2);
+    let allocations = window.result.expect("the window closed");
+    println!(
+        "chapter 11 layers, 2 threads: {allocations} allocations during epoch 2 ({steps} batches)"
+    );
+    assert_eq!(allocations, 0, "the training loop allocated");
 }

@@ -58,3 +58,55 @@ fn one_two_and_three_threads_give_identical_steps() {
         assert!(one.2 == other.2, "weights differ on {threads} threads");
     }
 }
+
+network! {
+    struct Chapter11 {
+        Flatten[28, 28]
+            -> BatchNormalization
+            -> Dense<300, elu, kernel_initializer = he_normal>
+            -> Dropout<0.2>
+            -> Dense<100, elu, kernel_initializer = he_normal>
+            -> BatchNormalization
+            -> Dense<10, softmax>
+    }
+}
+
+/// Outputs and gradients of one training forward and backward pass of
+/// chapter 11's layers on `threads` threads.
+fn one_training_pass(threads: usize) -> (Vec<f32>, Vec<f32>) {
+    let n = 32;
+    let x: Vec<SMatrix<f32, 28, 28>> = (0..n)
+        .map(|i| {
+            SMatrix::<f32, 28, 28>::from_fn(|r, c| ((i * 11 + r * 3 + c * 5) % 19) as f32 / 19.0)
+        })
+        .collect();
+    let model = Chapter11::new(9);
+    let mut ws = Workspace::with_threads::<Chapter11>(n, threads);
+    ws.load_inputs::<Chapter11>(&x);
+    let mode = mlp::__internal::Mode::Training { seed: 1, step: 0 };
+    let out = ws.forward_mode(model.params(), n, mode).to_vec();
+    let (_, a, delta) = ws.output_and_delta(n);
+    for (r, (d, a)) in delta
+        .chunks_exact_mut(10)
+        .zip(a.chunks_exact(10))
+        .enumerate()
+    {
+        for (k, (d, a)) in d.iter_mut().zip(a).enumerate() {
+            *d = (a - if k == r % 10 { 1.0 } else { 0.0 }) / n as f32;
+        }
+    }
+    let mut grads = vec![0.0; Chapter11::PARAMS];
+    assert!(ws.backward(model.params(), n, &mut grads));
+    (out, grads)
+}
+
+#[test]
+fn chapter_11_layers_give_identical_passes_on_any_thread_count() {
+    let one = one_training_pass(1);
+    assert!(one.1.iter().any(|g| *g != 0.0));
+    for threads in [2, 3] {
+        let other = one_training_pass(threads);
+        assert!(one.0 == other.0, "outputs differ on {threads} threads");
+        assert!(one.1 == other.1, "gradients differ on {threads} threads");
+    }
+}

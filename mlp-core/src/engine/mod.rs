@@ -14,6 +14,7 @@
 //! | `update.rs` | an optimizer's update in chunks shared among the threads |
 //! | `step.rs` | one training step: the engine picks how the optimizer's update is applied |
 //! | `predict.rs` | `predict`: samples shared among threads |
+//! | `mc_dropout.rs` | `predict_mc_dropout`: the mean of passes with Dropout active |
 //! | `shared.rs` | the pointer the threads write disjoint parts through |
 //!
 //! What each layer kind computes on the batch path lives with the layer
@@ -39,6 +40,7 @@
 mod backward;
 mod fold;
 mod forward;
+mod mc_dropout;
 pub mod predict;
 mod shared;
 mod stage;

@@ -14,6 +14,7 @@
 //! ```
 
 use super::Workspace;
+pub use super::mc_dropout::predict_mc_dropout;
 use crate::network::Network;
 use crate::pool::{Pool, split};
 use crate::sample::Sample;

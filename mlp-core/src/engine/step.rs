@@ -45,6 +45,7 @@ impl Workspace {
         };
         if outcome == Backward::Computed {
             self.add_regularization(params, grads);
+            self.blend_moving(params);
         }
         match outcome {
             Backward::Applied => {}
@@ -89,16 +90,32 @@ impl Workspace {
         }
     }
 
+    /// Before an optimizer step: turns each BatchNormalization layer's batch
+    /// statistics into its next moving statistics (from the values before
+    /// the step).
+    fn blend_moving(&mut self, params: &[f32]) {
+        if !matches!(self.mode, Mode::Training { .. }) {
+            return;
+        }
+        for (stage, scratch) in self.stages.iter().zip(&mut self.z) {
+            if let Stage::BatchNorm(b) = stage {
+                let at = scratch.len() - b.stats_len();
+                b.blend_moving(params, &mut scratch[at..]);
+            }
+        }
+    }
+
     /// What follows an optimizer step: the BatchNormalization layers'
-    /// moving statistics follow the batch's (written after the step, so
-    /// the optimizer never changes them: Keras's non-trainable weights),
-    /// and the constraints project their weights.
+    /// moving statistics take the values [`Workspace::blend_moving`] made
+    /// (so the optimizer, its weight decay included, never changes them:
+    /// Keras's non-trainable weights), and the constraints project their
+    /// weights.
     fn after_step(&self, params: &mut [f32]) {
         if matches!(self.mode, Mode::Training { .. }) {
             for (stage, scratch) in self.stages.iter().zip(&self.z) {
                 if let Stage::BatchNorm(b) = stage {
                     let stats = &scratch[scratch.len() - b.stats_len()..];
-                    b.update_moving(params, stats);
+                    b.set_moving(params, stats);
                 }
             }
         }

@@ -256,15 +256,22 @@ impl BatchNormShape {
         crate::kernels::all_finite(dgamma) && crate::kernels::all_finite(dbeta)
     }
 
-    /// Moves the moving statistics towards the batch's (`stats` from the
-    /// last training forward pass).
-    pub fn update_moving(&self, params: &mut [f32], stats: &[f32]) {
+    /// Turns the batch's statistics (`stats`, from the last training
+    /// forward pass) into the next moving statistics: `moving * momentum +
+    /// batch * (1 - momentum)`, Keras's update.
+    pub fn blend_moving(&self, params: &[f32], stats: &mut [f32]) {
         let u = self.units;
         let m = self.momentum;
-        let moving = &mut params[self.offset + 2 * u..self.offset + 4 * u];
-        for (moving, batch) in moving.iter_mut().zip(stats) {
-            *moving = *moving * m + batch * (1.0 - m);
+        let moving = &params[self.offset + 2 * u..self.offset + 4 * u];
+        for (batch, moving) in stats.iter_mut().zip(moving) {
+            *batch = moving * m + *batch * (1.0 - m);
         }
+    }
+
+    /// Writes moving statistics (made by [`BatchNormShape::blend_moving`]).
+    pub fn set_moving(&self, params: &mut [f32], moving: &[f32]) {
+        let u = self.units;
+        params[self.offset + 2 * u..self.offset + 4 * u].copy_from_slice(&moving[..2 * u]);
     }
 }
 
@@ -293,7 +300,8 @@ mod tests {
         let col: f32 = out.iter().step_by(2).sum();
         assert!(col.abs() < 1e-5);
         let mut moving = params;
-        s.update_moving(&mut moving, &stats);
+        s.blend_moving(&params, &mut stats);
+        s.set_moving(&mut moving, &stats);
         assert!(
             (moving[4] - 0.03).abs() < 1e-6 && (moving[6] - (0.99 + 0.01 * 8.0 / 3.0)).abs() < 1e-6
         );

@@ -126,6 +126,18 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
         crate::predict::predict(&*self.model, x, batch_size)
     }
 
+    /// MC Dropout: the mean of `samples` predictions of each input with
+    /// every Dropout layer active, from `seed` (see
+    /// [`crate::predict::predict_mc_dropout`]).
+    pub fn predict_mc_dropout(
+        &self,
+        x: &[N::Input],
+        samples: usize,
+        seed: u64,
+    ) -> crate::Result<Vec<N::Output>> {
+        crate::predict::predict_mc_dropout(&*self.model, x, samples, seed)
+    }
+
     /// The most probable class of each sample: the argmax of its outputs
     /// (the first on ties), or for a single output, 1 if it is above 0.5
     /// (Keras's former `predict_classes`).
