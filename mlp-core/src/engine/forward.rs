@@ -62,7 +62,10 @@ impl Workspace {
                     let (x_hat, stats) = scratch.split_at_mut(self.capacity * b.units);
                     b.forward_train(params, input, out, &mut x_hat[..len], stats, n);
                 }
-                Stage::BatchNorm(b) => b.forward_inference(params, input, out),
+                Stage::BatchNorm(b) => {
+                    let at = scratch.len() - b.stats_len();
+                    b.forward_inference(params, input, out, &mut scratch[at..]);
+                }
                 Stage::Activation { function, .. } => function.forward(input, out),
                 Stage::PRelu(p) => p.forward(params, input, out),
             }

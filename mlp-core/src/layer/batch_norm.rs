@@ -144,22 +144,33 @@ impl BatchNormShape {
     }
 
     /// The scratch values it keeps per batch besides the normalised inputs:
-    /// each feature's batch mean and variance.
+    /// each feature's batch mean, variance and `1 / sqrt(variance +
+    /// epsilon)`.
     pub const fn stats_len(&self) -> usize {
-        2 * self.units
+        3 * self.units
     }
 
-    /// Inference: the moving statistics, row by row.
-    pub fn forward_inference(&self, params: &[f32], input: &[f32], out: &mut [f32]) {
+    /// Inference: the moving statistics, as one scale and shift per feature
+    /// (computed into `stats`) applied row by row.
+    pub fn forward_inference(
+        &self,
+        params: &[f32],
+        input: &[f32],
+        out: &mut [f32],
+        stats: &mut [f32],
+    ) {
+        let u = self.units;
         let (gamma, beta) = (self.array(params, 0), self.array(params, 1));
         let (mean, var) = (self.array(params, 2), self.array(params, 3));
-        for (x, o) in input
-            .chunks_exact(self.units)
-            .zip(out.chunks_exact_mut(self.units))
-        {
-            for j in 0..self.units {
-                let scale = gamma[j] / (var[j] + self.epsilon).sqrt();
-                o[j] = (x[j] - mean[j]) * scale + beta[j];
+        let (scale, rest) = stats.split_at_mut(u);
+        let shift = &mut rest[..u];
+        for j in 0..u {
+            scale[j] = gamma[j] / (var[j] + self.epsilon).sqrt();
+            shift[j] = beta[j] - mean[j] * scale[j];
+        }
+        for (x, o) in input.chunks_exact(u).zip(out.chunks_exact_mut(u)) {
+            for j in 0..u {
+                o[j] = x[j] * scale[j] + shift[j];
             }
         }
     }
@@ -177,7 +188,8 @@ impl BatchNormShape {
         n: usize,
     ) {
         let u = self.units;
-        let (mean, var) = stats.split_at_mut(u);
+        let (mean, rest) = stats.split_at_mut(u);
+        let (var, inv_std) = rest.split_at_mut(u);
         mean.fill(0.0);
         var.fill(0.0);
         for x in input.chunks_exact(u) {
@@ -194,8 +206,9 @@ impl BatchNormShape {
                 *v += (x - m) * (x - m);
             }
         }
-        for v in var.iter_mut() {
+        for (v, s) in var.iter_mut().zip(inv_std.iter_mut()) {
             *v *= inv_n;
+            *s = 1.0 / (*v + self.epsilon).sqrt();
         }
         let (gamma, beta) = (self.array(params, 0), self.array(params, 1));
         for ((x, o), h) in input
@@ -204,7 +217,7 @@ impl BatchNormShape {
             .zip(x_hat.chunks_exact_mut(u))
         {
             for j in 0..u {
-                h[j] = (x[j] - mean[j]) / (var[j] + self.epsilon).sqrt();
+                h[j] = (x[j] - mean[j]) * inv_std[j];
                 o[j] = gamma[j] * h[j] + beta[j];
             }
         }
@@ -240,7 +253,7 @@ impl BatchNormShape {
         if let Some(dx) = dx {
             // dx = gamma / sqrt(var + eps) / n * (n dy - Σdy - x_hat Σ(dy x_hat)).
             let gamma = self.array(params, 0);
-            let var = &stats[u..2 * u];
+            let inv_std = &stats[2 * u..3 * u];
             let nf = n as f32;
             for ((dx, dy), h) in dx
                 .chunks_exact_mut(u)
@@ -248,7 +261,7 @@ impl BatchNormShape {
                 .zip(x_hat.chunks_exact(u))
             {
                 for j in 0..u {
-                    let scale = gamma[j] / (var[j] + self.epsilon).sqrt() / nf;
+                    let scale = gamma[j] * inv_std[j] / nf;
                     dx[j] = scale * (nf * dy[j] - dbeta[j] - h[j] * dgamma[j]);
                 }
             }
@@ -293,7 +306,7 @@ mod tests {
         let s = shape(2);
         let params = [1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0];
         let input = [1.0, 10.0, 3.0, 20.0, 5.0, 30.0];
-        let (mut out, mut h, mut stats) = ([0.0; 6], [0.0; 6], [0.0; 4]);
+        let (mut out, mut h, mut stats) = ([0.0; 6], [0.0; 6], [0.0; 6]);
         s.forward_train(&params, &input, &mut out, &mut h, &mut stats, 3);
         assert_eq!(&stats[..2], &[3.0, 20.0]);
         assert!((stats[2] - 8.0 / 3.0).abs() < 1e-5);
@@ -321,14 +334,14 @@ mod tests {
         // L = Σ weights · y, so dL/dy = weights.
         let loss = |params: &[f32], input: &[f32]| {
             let (mut out, mut h, mut stats) =
-                (vec![0.0; n * u], vec![0.0; n * u], vec![0.0; 2 * u]);
+                (vec![0.0; n * u], vec![0.0; n * u], vec![0.0; 3 * u]);
             s.forward_train(params, input, &mut out, &mut h, &mut stats, n);
             out.iter()
                 .zip(&weights)
                 .map(|(o, w)| f64::from(o * w))
                 .sum::<f64>()
         };
-        let (mut out, mut h, mut stats) = (vec![0.0; n * u], vec![0.0; n * u], vec![0.0; 2 * u]);
+        let (mut out, mut h, mut stats) = (vec![0.0; n * u], vec![0.0; n * u], vec![0.0; 3 * u]);
         s.forward_train(&params, &input, &mut out, &mut h, &mut stats, n);
         let mut dx = vec![0.0; n * u];
         let mut grads = vec![0.0; 4 * u];
