@@ -32,8 +32,9 @@ pub struct DropoutShape {
 #[cfg(feature = "std")]
 impl DropoutShape {
     /// Draws the mask of `n` rows into `mask` (`0` or `1 / (1 - rate)` per
-    /// value, from `rng`) and writes `out = input * mask`.
-    pub fn forward_train<R: rand::Rng + ?Sized>(
+    /// value: a value is dropped when a uniform 32-bit draw from `rng` is
+    /// below `rate * 2^32`) and writes `out = input * mask`.
+    pub fn forward_train<R: rand::RngCore + ?Sized>(
         &self,
         input: &[f32],
         out: &mut [f32],
@@ -41,8 +42,16 @@ impl DropoutShape {
         rng: &mut R,
     ) {
         let scale = 1.0 / (1.0 - self.rate);
+        let threshold = (f64::from(self.rate) * 4_294_967_296.0) as u64;
+        // One bulk draw of 32 random bits per value, into the mask itself.
+        // SAFETY: any bytes are a valid f32, and the byte view covers
+        // exactly the mask, which nothing else borrows meanwhile.
+        let bytes = unsafe {
+            core::slice::from_raw_parts_mut(mask.as_mut_ptr().cast::<u8>(), mask.len() * 4)
+        };
+        rng.fill_bytes(bytes);
         for ((o, m), x) in out.iter_mut().zip(mask.iter_mut()).zip(input) {
-            *m = if rng.random::<f32>() < self.rate {
+            *m = if u64::from(m.to_bits()) < threshold {
                 0.0
             } else {
                 scale
