@@ -143,3 +143,49 @@ fn dropout_acts_in_fit_only_and_mc_dropout_averages_passes() {
     assert!(mc.iter().zip(&x).any(|(m, x)| *m != model.predict_one(x)));
     assert!(mlp::predict::predict_mc_dropout(&*model, &x, 0, 7).is_err());
 }
+
+#[test]
+fn weights_files_carry_keras_names_for_every_new_layer() {
+    network! {
+        struct Everything {
+            Input[4]
+                -> BatchNormalization
+                -> Dense<6, elu>
+                -> PReLU<alpha_initializer = constant(0.25)>
+                -> Dropout<0.1>
+                -> Dense<3, softmax>
+        }
+    }
+    let (x, y) = data(64);
+    let mut model = Everything::new(2);
+    model
+        .compile(SparseCategoricalCrossentropy, Sgd::new(0.05), [])
+        .fit(&x, &y, Fit::epochs(1).verbose(0))
+        .unwrap();
+    let names: Vec<String> = model.get_weights().into_iter().map(|w| w.name).collect();
+    assert_eq!(
+        names,
+        [
+            "batch_normalization/gamma",
+            "batch_normalization/beta",
+            "batch_normalization/moving_mean",
+            "batch_normalization/moving_variance",
+            "dense/kernel",
+            "dense/bias",
+            "p_re_lu/alpha",
+            "dense_1/kernel",
+            "dense_1/bias",
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("everything.safetensors");
+    model.save_weights(&path).unwrap();
+    let mut loaded = Everything::new(99);
+    loaded.load_weights(&path).unwrap();
+    assert_eq!(loaded.params(), model.params());
+    assert_eq!(loaded.predict_one(&x[0]), model.predict_one(&x[0]));
+    // get_layer sees the BatchNormalization's four arrays.
+    let bn = model.get_layer("batch_normalization").unwrap();
+    assert_eq!(bn.get_weights().len(), 4);
+    assert!(bn.kernel().is_none());
+}
