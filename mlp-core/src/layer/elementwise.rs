@@ -146,7 +146,8 @@ mod tests {
     fn keras_relu_layer_cases() {
         // keras/src/layers/activations/relu_test.py: (max_value,
         // negative_slope, threshold), inputs, Keras's expected outputs.
-        let cases: [((f32, f32, f32), [f32; 5], [f32; 5]); 3] = [
+        type Case = ((f32, f32, f32), [f32; 5], [f32; 5]);
+        let cases: [Case; 3] = [
             (
                 (10.0, 0.0, 0.0),
                 [-10.0, -5.0, 0.0, 5.0, 10.0],
