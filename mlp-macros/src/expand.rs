@@ -108,14 +108,7 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
                 kind,
                 settings,
             } => {
-                let variant = format_ident!("{}", kind);
-                let spec = mlp_spec::settings(kind);
-                let fields = spec.iter().zip(settings).map(|((name, _), v)| {
-                    let name = format_ident!("{}", name);
-                    let v = float(&p, *v);
-                    quote!(#name: #v)
-                });
-                let function = quote!(#p::Elementwise::#variant { #(#fields),* });
+                let function = elementwise(&p, kind, settings);
                 (
                     quote!(#p::ActivationLayer<#units>),
                     quote!(#p::LayerKind::Activation { units: #units, function: #function }),
@@ -193,6 +186,21 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
             }
         }
     }
+}
+
+/// `Elementwise::ReLU { max_value: .., .. }` for an activation layer of
+/// kind `kind` with its settings in the shared table's order.
+pub fn elementwise(p: &TokenStream, kind: &str, settings: &[f32]) -> TokenStream {
+    let variant = format_ident!("{}", kind);
+    let fields = mlp_spec::settings(kind)
+        .iter()
+        .zip(settings)
+        .map(|((name, _), v)| {
+            let name = format_ident!("{}", name);
+            let v = float(p, *v);
+            quote!(#name: #v)
+        });
+    quote!(#p::Elementwise::#variant { #(#fields),* })
 }
 
 /// An `f32` literal, or the constant for infinity (Keras's `None` bound).
