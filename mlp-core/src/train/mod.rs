@@ -61,6 +61,7 @@ pub use callbacks::{
     BackupAndRestore, Callback, CallbackContext, CsvLogger, EarlyStopping, LearningRateScheduler,
     Mode, ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,
 };
+pub use crate::pool::MAX_THREADS;
 pub use compile::Compile;
 pub use evaluate::Evaluate;
 pub use fit::Fit;
