@@ -57,11 +57,11 @@ mod tracker;
 mod trainer;
 mod weighting;
 
+pub use crate::pool::MAX_THREADS;
 pub use callbacks::{
     BackupAndRestore, Callback, CallbackContext, CsvLogger, EarlyStopping, LearningRateScheduler,
     Mode, ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,
 };
-pub use crate::pool::MAX_THREADS;
 pub use compile::Compile;
 pub use evaluate::Evaluate;
 pub use fit::Fit;

@@ -210,7 +210,10 @@ mod tests {
             let err = trainer
                 .fit(&x, &y, Fit::epochs(1).verbose(0).threads(bad))
                 .unwrap_err();
-            assert!(err.to_string().contains(&format!("`threads`: is {bad}")), "{err}");
+            assert!(
+                err.to_string().contains(&format!("`threads`: is {bad}")),
+                "{err}"
+            );
         }
         // Without the option: `MLP_NUM_THREADS` or every core.
         trainer.fit(&x, &y, Fit::epochs(1).verbose(0)).unwrap();
