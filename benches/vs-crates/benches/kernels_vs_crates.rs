@@ -14,15 +14,18 @@
 //!   `rayon::join`, `rayon::scope`, `chili`'s `Scope::join` and
 //!   `std::thread::scope`; and the cost of one dispatch of an empty job.
 //!
-//! Every figure is the median (and the fastest) of 11 rounds; the variants
-//! take turns within each round, so a drift of the machine's speed hits them
-//! alike. Run: `cargo bench --manifest-path benches/vs-crates/Cargo.toml`.
+//! Every figure is the median and the fastest of 101 windows of about 2 ms
+//! each; the variants take turns window by window, so a drift of the
+//! machine's speed hits them alike, and on a machine shared with other jobs
+//! the fastest window is the least disturbed one. Run: `cargo bench --manifest-path benches/vs-crates/Cargo.toml`.
 
 use mlp_core::__internal::{Operand, Pool, Product, gemm_nn, gemm_nt, kernel_name, split};
 use std::hint::black_box;
 use std::time::Instant;
 
-const ROUNDS: usize = 11;
+/// Timing windows per variant: on a machine shared with other jobs, the
+/// fastest of many short windows is the one least disturbed.
+const ROUNDS: usize = 101;
 const BATCH: usize = 32;
 
 /// Deterministic values in [-1, 1].
@@ -77,7 +80,7 @@ fn measure(variants: &mut [Variant<'_>], target: f64) -> Vec<(f64, f64)> {
 }
 
 fn report(title: &str, flops: f64, variants: &mut [Variant<'_>]) {
-    let results = measure(variants, 0.05);
+    let results = measure(variants, 0.002);
     println!("\n{title}");
     println!(
         "  {:<34} {:>11} {:>11} {:>9}",
@@ -691,7 +694,7 @@ fn two_threads() {
         },
     ];
     report(
-        "two parts of ~5 us of arithmetic each (a hand-off and a wait)",
+        "two short parts of dependent arithmetic (their cost: the inline row), a hand-off and a wait",
         0.0,
         &mut variants,
     );
@@ -737,9 +740,10 @@ impl SendConst {
 fn main() {
     println!("CPU: {}", cpu_model());
     println!(
-        "mlp kernel: {}; {} rounds, median and best of each",
+        "mlp kernel: {}; median and best of {ROUNDS} windows of ~2 ms per variant; load \
+         average at the start: {}",
         kernel_name(),
-        ROUNDS
+        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
     );
     for (inputs, units) in [(784, 300), (300, 100), (100, 10)] {
         layer_products(inputs, units);
