@@ -9,7 +9,9 @@
 #
 # Environment: BENCH (the Python scripts, default ../shared/bench beside the repository),
 # VENV_TF, VENV_TORCH, VENV_NP (virtualenvs; a missing one skips that system),
-# KERAS_ARGS, TORCH_ARGS, OURS_ARGS (extra flags), FASHION_MNIST_DIR.
+# KERAS_ARGS, TORCH_ARGS, OURS_ARGS (extra flags), FASHION_MNIST_DIR, QUIET_LOAD
+# (the load average to wait for, default 1.0). It prints the CPU first, and
+# each of our runs names the kernel that ran (`CPU ...; mlp kernel ...`).
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,8 +36,12 @@ run() {
     wait_quiet
     echo "== $(date +%T) $name (load $(cut -d' ' -f1 /proc/loadavg))"
     "$@" >"$OUT/$name.log" 2>&1
-    echo "   rc=$? ; $(grep -E '^(OURS_TRAIN|KERAS_TRAIN|TORCH_TRAIN|BOUND)' "$OUT/$name.log" | head -3 | tr '\n' ' ')"
+    echo "   rc=$? ; $(grep -E '^(CPU|OURS_TRAIN|KERAS_TRAIN|TORCH_TRAIN|BOUND)' "$OUT/$name.log" | head -4 | tr '\n' ' ')"
 }
+
+# The processor every figure below belongs to.
+cpu_field() { grep -m1 "^$1[[:space:]]*:" /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'; }
+echo "CPU: $(cpu_field 'model name') (family $(cpu_field 'cpu family'), model $(cpu_field model)), $(nproc) cores, $(grep -qw avx512f /proc/cpuinfo && echo avx512f || echo 'no avx512f')"
 
 cargo build --release --example bench_epoch || exit 1
 BIN=$ROOT/target/release/examples/bench_epoch
@@ -59,4 +65,4 @@ for r in $(seq 1 "$ROUNDS"); do
     fi
 done
 echo "logs: $OUT"
-grep -hE '^(epoch seconds|OURS_|SGEMM_PEAK|BOUND|KERAS_|TORCH_|SGEMM |BANDWIDTH|WEIGHTS_ONCE)' "$OUT"/r*.log
+grep -hE '^(CPU|epoch seconds|OURS_|SGEMM_PEAK|BOUND|KERAS_|TORCH_|SGEMM |BANDWIDTH|WEIGHTS_ONCE)' "$OUT"/r*.log

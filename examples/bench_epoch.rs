@@ -29,8 +29,8 @@
 //! cargo run --release --example bench_epoch -- --threads 1 --hidden 1000 --batch-size 128
 //! ```
 //!
-//! Lines starting with a capitalised tag (`OURS_TRAIN`, `SGEMM_PEAK`, ...) are
-//! the figures; `SCALING` is one line per configuration for tables.
+//! Lines starting with a capitalised tag (`CPU`, `OURS_TRAIN`, `SGEMM_PEAK`, ...) are
+//! the figures (`CPU` names the processor and which of mlp's kernels ran); `SCALING` is one line per configuration for tables.
 
 use clap::Parser;
 use mlp::__internal::DenseShape;
@@ -143,6 +143,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         unsafe { std::env::set_var("MLP_NUM_THREADS", args.threads.to_string()) };
     }
     let threads = Pool::default_threads();
+    println!(
+        "CPU {}; mlp kernel {}",
+        cpu_model(),
+        mlp::__internal::kernel_name()
+    );
 
     let ((x_full, y_full), _) = fashion_mnist::load_data()?;
     let x_train = fashion_mnist::scale(&x_full[5000..]);
@@ -168,6 +173,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         machine(&args, threads, &ours);
     }
     Ok(())
+}
+
+/// The processor, as `/proc/cpuinfo` names it: model name, family and model
+/// (the model name alone can be as vague as "AMD EPYC").
+fn cpu_model() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |key: &str| {
+        info.lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.trim() == key)
+            .map_or_else(|| "unknown".to_string(), |(_, v)| v.trim().to_string())
+    };
+    let flags = field("flags");
+    let avx512 = if flags.split(' ').any(|f| f == "avx512f") {
+        "avx512f"
+    } else {
+        "no avx512f"
+    };
+    format!(
+        "{} (family {}, model {}, {} logical cores, {avx512})",
+        field("model name"),
+        field("cpu family"),
+        field("model"),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    )
 }
 
 /// What the training part measured, for the bounds printed afterwards.
@@ -393,7 +423,7 @@ fn machine(args: &Args, threads: usize, ours: &Ours) {
         let mean = per.iter().sum::<f64>() / calls as f64;
         per.sort_by(f64::total_cmp);
         println!(
-            "POOL_HANDOFF empty Pool::run on {threads} threads: median {:.2} us, mean {:.2} us, 99th percentile {:.1} us",
+            "POOL_HANDOFF empty Pool::run on {threads} threads (the caller runs any part no worker has claimed, so this is the fast path, not a hand-off): median {:.2} us, mean {:.2} us, 99th percentile {:.1} us",
             median(&per) * 1e6,
             mean * 1e6,
             per[calls * 99 / 100] * 1e6

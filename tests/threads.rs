@@ -110,3 +110,67 @@ fn chapter_11_layers_give_identical_passes_on_any_thread_count() {
         assert!(one.1 == other.1, "gradients differ on {threads} threads");
     }
 }
+
+/// Deterministic book-sized inputs and their labels.
+fn book_data(n: usize) -> (Vec<SMatrix<f32, 28, 28>>, Vec<u8>) {
+    let x = (0..n)
+        .map(|i| {
+            SMatrix::<f32, 28, 28>::from_fn(|r, c| ((i * 7 + r * 3 + c * 11) % 23) as f32 / 23.0)
+        })
+        .collect();
+    let y = (0..n).map(|i| (i % 10) as u8).collect();
+    (x, y)
+}
+
+/// Weights, history and predictions after `fit` with `Fit::threads(threads)`
+/// (Adam, so every parameter goes through the threads' update chunks, and a
+/// validation split, so evaluation runs on them too), then
+/// `predict_with_threads` on the same count.
+fn fit_on(threads: usize) -> (Vec<f32>, Vec<f64>, Vec<SVector<f32, 10>>) {
+    use mlp::loss::SparseCategoricalCrossentropy;
+    use mlp::optim::Adam;
+    let (x, y) = book_data(160);
+    let mut model = BookMlp::new(3);
+    let mut trainer = model.compile(SparseCategoricalCrossentropy, Adam::new(0.001), []);
+    let options = Fit::epochs(2)
+        .batch_size(32)
+        .verbose(0)
+        .validation_split(0.2)
+        .threads(threads);
+    let history = trainer.fit(&x, &y, options).unwrap();
+    let predictions = trainer.predict_with_threads(&x, 32, threads).unwrap();
+    let mut logs = history.get("loss").unwrap().to_vec();
+    logs.extend(history.get("val_loss").unwrap());
+    (model.params().to_vec(), logs, predictions)
+}
+
+#[test]
+fn fit_threads_and_predict_with_threads_give_identical_results_on_1_2_and_3() {
+    let one = fit_on(1);
+    let start = BookMlp::new(3).params().to_vec();
+    assert!(one.0 != start, "training moved the weights");
+    for threads in [2, 3] {
+        let other = fit_on(threads);
+        assert!(one.0 == other.0, "weights differ on {threads} threads");
+        assert!(one.1 == other.1, "losses differ on {threads} threads");
+        assert!(one.2 == other.2, "predictions differ on {threads} threads");
+    }
+}
+
+#[test]
+fn predict_with_threads_matches_predict_and_refuses_zero() {
+    let (x, _) = book_data(200);
+    let model = BookMlp::new(5);
+    let reference = mlp::predict::predict(&*model, &x, 32);
+    for threads in [1, 2, 3, 7] {
+        let out = mlp::predict::predict_with_threads(&*model, &x, 32, threads).unwrap();
+        assert!(out == reference, "{threads} threads");
+    }
+    for bad in [0, mlp::train::MAX_THREADS + 1] {
+        let err = mlp::predict::predict_with_threads(&*model, &x, 32, bad).unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("`threads`: is {bad}")),
+            "{err}"
+        );
+    }
+}

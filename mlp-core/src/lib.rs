@@ -119,7 +119,7 @@ pub mod __internal {
     pub use crate::engine::{Backward, Mode, NotFinite, UPDATE_CHUNK, UpdateFn, Workspace};
     pub use crate::kernels::{
         ONE_PASS_DEPTH, Operand, Product, all_finite, gemm_nn, gemm_nn_sub, gemm_nt, gemv_t,
-        max_abs, prefetch,
+        kernel_name, max_abs, prefetch,
     };
     #[cfg(feature = "std")]
     pub use crate::layer::DenseShape;

@@ -294,6 +294,26 @@ impl Drop for Pool {
     }
 }
 
+/// The most threads [`Fit::threads`](crate::train::Fit::threads) and
+/// [`predict_with_threads`](crate::predict::predict_with_threads) accept.
+pub const MAX_THREADS: usize = 1024;
+
+/// `threads` if it is a thread count the engine can run on (1 to
+/// [`MAX_THREADS`]), else an error naming `name` and the value.
+pub(crate) fn check_threads(name: &'static str, threads: usize) -> crate::Result<usize> {
+    if (1..=MAX_THREADS).contains(&threads) {
+        Ok(threads)
+    } else {
+        Err(crate::Error::InvalidArgument {
+            name,
+            message: format!(
+                "is {threads}; it must lie between 1 (the calling thread alone) and \
+                 {MAX_THREADS}"
+            ),
+        })
+    }
+}
+
 /// Splits `0..len` into `parts` ranges whose inner boundaries are multiples
 /// of `align` (the GEMM kernel's width), as evenly as that allows.
 pub fn split(len: usize, parts: usize, align: usize, part: usize) -> std::ops::Range<usize> {
@@ -361,6 +381,22 @@ mod tests {
             hit.fetch_add(t, Ordering::Relaxed);
         });
         assert_eq!(hit.into_inner(), 1);
+    }
+
+    #[test]
+    fn thread_counts_outside_1_to_max_are_errors() {
+        assert_eq!(check_threads("threads", 1).unwrap(), 1);
+        assert_eq!(check_threads("threads", MAX_THREADS).unwrap(), MAX_THREADS);
+        for bad in [0, MAX_THREADS + 1, usize::MAX] {
+            let err = check_threads("threads", bad).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "invalid argument `threads`: is {bad}; it must lie between 1 (the calling \
+                     thread alone) and 1024"
+                )
+            );
+        }
     }
 
     #[test]

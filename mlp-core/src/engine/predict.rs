@@ -16,7 +16,7 @@
 use super::Workspace;
 pub use super::mc_dropout::predict_mc_dropout;
 use crate::network::Network;
-use crate::pool::{Pool, split};
+use crate::pool::{Pool, check_threads, split};
 use crate::sample::Sample;
 use std::vec::Vec;
 
@@ -36,12 +36,56 @@ pub fn predict<N: Network>(model: &N, x: &[N::Input], batch_size: usize) -> Vec<
     predict_rows(model, x, batch_size, N::Output::from_row_major)
 }
 
+/// As [`predict`], on `threads` threads (the calling one included) rather
+/// than `MLP_NUM_THREADS` or every core; the outputs are the same on any
+/// number of threads. An error for 0 or more than
+/// [`MAX_THREADS`](crate::train::MAX_THREADS) threads.
+///
+/// ```
+/// use mlp_core::prelude::*;
+///
+/// network! { struct Net { Input[2] -> Dense<3, relu> -> Dense<2, softmax> } }
+///
+/// let model = Net::new(3);
+/// let x = vec![SVector::<f32, 2>::new(1.0, 2.0); 100];
+/// let out = mlp_core::predict::predict_with_threads(&*model, &x, 32, 2)?;
+/// assert_eq!(out, mlp_core::predict::predict_with_threads(&*model, &x, 32, 1)?);
+/// assert!(mlp_core::predict::predict_with_threads(&*model, &x, 32, 0).is_err());
+/// # Ok::<(), mlp_core::Error>(())
+/// ```
+pub fn predict_with_threads<N: Network>(
+    model: &N,
+    x: &[N::Input],
+    batch_size: usize,
+    threads: usize,
+) -> crate::Result<Vec<N::Output>> {
+    let threads = check_threads("threads", threads)?;
+    Ok(predict_rows_on(
+        model,
+        x,
+        batch_size,
+        threads,
+        N::Output::from_row_major,
+    ))
+}
+
 /// As [`predict`], mapping each sample's output row (`OUTPUT_SIZE` values)
 /// through `f` as it is computed.
 pub fn predict_rows<N: Network, T: Send>(
     model: &N,
     x: &[N::Input],
     batch_size: usize,
+    f: impl Fn(&[f32]) -> T + Sync,
+) -> Vec<T> {
+    predict_rows_on(model, x, batch_size, Pool::default_threads(), f)
+}
+
+/// [`predict_rows`] on at most `threads` threads.
+fn predict_rows_on<N: Network, T: Send>(
+    model: &N,
+    x: &[N::Input],
+    batch_size: usize,
+    threads: usize,
     f: impl Fn(&[f32]) -> T + Sync,
 ) -> Vec<T> {
     let block = batch_size.clamp(1, PREDICT_BLOCK);
@@ -55,7 +99,7 @@ pub fn predict_rows<N: Network, T: Send>(
         }
         out
     };
-    let threads = Pool::default_threads().min(x.len().div_ceil(block));
+    let threads = threads.min(x.len().div_ceil(block));
     if threads <= 1 {
         return run(x);
     }

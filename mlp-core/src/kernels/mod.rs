@@ -56,6 +56,13 @@ fn avx2_fma() -> bool {
     }
 }
 
+/// Which implementation of the products runs on this processor: `"avx2+fma"`
+/// where it has AVX2 and FMA (x86-64, detected at run time with `std`),
+/// else `"portable"`. Benchmarks print it beside their figures.
+pub fn kernel_name() -> &'static str {
+    if avx2_fma() { "avx2+fma" } else { "portable" }
+}
+
 /// The sizes and scalars of one product `c = alpha · a · b + beta · c`, where
 /// `a` is `m x k`, `b` is `k x n` and `c` is `m x n`. With `beta == 0`, `c`
 /// is written without being read.

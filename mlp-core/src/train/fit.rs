@@ -60,6 +60,7 @@ pub struct Fit<'a, N: Network, Y> {
     pub(crate) initial_epoch: usize,
     pub(crate) verbose: u8,
     pub(crate) callbacks: Vec<Box<dyn Callback<N> + 'a>>,
+    pub(crate) threads: Option<usize>,
 }
 
 impl<N: Network, Y> Default for Fit<'_, N, Y> {
@@ -75,6 +76,7 @@ impl<N: Network, Y> Default for Fit<'_, N, Y> {
             initial_epoch: 0,
             verbose: 1,
             callbacks: Vec::new(),
+            threads: None,
         }
     }
 }
@@ -188,6 +190,32 @@ impl<'a, N: Network, Y> Fit<'a, N, Y> {
         self
     }
 
+    /// Threads that share each product of training and validation, the
+    /// calling thread included (default: `MLP_NUM_THREADS`, else every core
+    /// the process may use). The results are bit for bit the same on any
+    /// number of threads. `fit` returns [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+    /// for 0 or more than [`MAX_THREADS`](crate::train::MAX_THREADS).
+    ///
+    /// ```
+    /// use mlp_core::prelude::*;
+    /// use mlp_core::loss::MeanSquaredError;
+    /// use mlp_core::optim::Sgd;
+    ///
+    /// network! { struct Net { Input[1] -> Dense<1> } }
+    ///
+    /// let x = [SVector::<f32, 1>::new(1.0)];
+    /// let y = [SVector::<f32, 1>::new(2.0)];
+    /// let mut model = Net::new(0);
+    /// let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.1), []);
+    /// trainer.fit(&x, &y, Fit::epochs(2).verbose(0).threads(1))?;
+    /// assert!(trainer.fit(&x, &y, Fit::epochs(1).verbose(0).threads(0)).is_err());
+    /// # Ok::<(), mlp_core::Error>(())
+    /// ```
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
     /// Adds a callback (anything implementing [`Callback`], including a
     /// `Box<dyn Callback<N>>` or a `&mut` to a callback you keep).
     pub fn callback(mut self, callback: impl Callback<N> + 'a) -> Self {
@@ -232,6 +260,7 @@ impl<N: Network, Y> fmt::Debug for Fit<'_, N, Y> {
             .field("initial_epoch", &self.initial_epoch)
             .field("verbose", &self.verbose)
             .field("callbacks", &self.callbacks.len())
+            .field("threads", &self.threads)
             .finish()
     }
 }

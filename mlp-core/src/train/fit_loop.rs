@@ -95,7 +95,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         let capacity = options
             .batch_size
             .min(n.max(plan.validation.map_or(0, |v| v.x.len())));
-        let mut ws = self.take_workspace(capacity);
+        let mut ws = self.take_workspace_on(capacity, options.threads)?;
         let result = self.run(&mut ws, &plan, options);
         self.put_workspace(ws);
         result

@@ -57,6 +57,7 @@ mod tracker;
 mod trainer;
 mod weighting;
 
+pub use crate::pool::MAX_THREADS;
 pub use callbacks::{
     BackupAndRestore, Callback, CallbackContext, CsvLogger, EarlyStopping, LearningRateScheduler,
     Mode, ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,

@@ -121,6 +121,19 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
         self.predict_with_batch_size(x, 32)
     }
 
+    /// [`Trainer::predict`] in batches of `batch_size` (0 counts as 1) on
+    /// `threads` threads, the calling one included (see
+    /// [`predict_with_threads`](crate::predict::predict_with_threads)): an
+    /// error for 0 or more than [`MAX_THREADS`](super::MAX_THREADS).
+    pub fn predict_with_threads(
+        &self,
+        x: &[N::Input],
+        batch_size: usize,
+        threads: usize,
+    ) -> crate::Result<Vec<N::Output>> {
+        crate::predict::predict_with_threads(&*self.model, x, batch_size, threads)
+    }
+
     /// [`Trainer::predict`] in batches of `batch_size` (0 counts as 1).
     pub fn predict_with_batch_size(&self, x: &[N::Input], batch_size: usize) -> Vec<N::Output> {
         crate::predict::predict(&*self.model, x, batch_size)
@@ -158,6 +171,24 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
         }
     }
 
+    /// As [`Trainer::take_workspace`], on `threads` threads (checked), or
+    /// without them on [`Pool::default_threads`](crate::pool::Pool::default_threads).
+    pub(crate) fn take_workspace_on(
+        &mut self,
+        capacity: usize,
+        threads: Option<usize>,
+    ) -> crate::Result<Workspace> {
+        let threads = match threads {
+            Some(t) => crate::pool::check_threads("threads", t)?,
+            None => crate::pool::Pool::default_threads(),
+        };
+        let capacity = capacity.max(1);
+        Ok(match self.workspace.take() {
+            Some(ws) if ws.capacity() >= capacity && ws.threads() == threads => ws,
+            _ => Workspace::with_threads::<N>(capacity, threads),
+        })
+    }
+
     /// Keeps the batch buffers for the next call.
     pub(crate) fn put_workspace(&mut self, ws: Workspace) {
         self.workspace = Some(ws);
@@ -173,5 +204,42 @@ impl<N: Network, L: Loss, O: Optimizer> fmt::Debug for Trainer<'_, N, L, O> {
             .field("metrics", &self.metrics)
             .field("iterations", &self.iterations)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::loss::MeanSquaredError;
+    use crate::optim::Sgd;
+    use crate::prelude::*;
+
+    network! { struct Net { Input[2] -> Dense<3, relu> -> Dense<1> } }
+
+    #[test]
+    fn fit_runs_on_the_threads_asked_for_and_refuses_zero() {
+        let x = [SVector::<f32, 2>::new(1.0, 0.5); 8];
+        let y = [SVector::<f32, 1>::new(1.0); 8];
+        let mut model = Net::new(1);
+        let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.01), []);
+        for threads in [3, 1, 2] {
+            trainer
+                .fit(&x, &y, Fit::epochs(1).verbose(0).threads(threads))
+                .unwrap();
+            let ws = trainer.workspace.as_ref().expect("fit keeps its buffers");
+            assert_eq!(ws.threads(), threads);
+        }
+        for bad in [0, crate::train::MAX_THREADS + 1] {
+            let err = trainer
+                .fit(&x, &y, Fit::epochs(1).verbose(0).threads(bad))
+                .unwrap_err();
+            assert!(
+                err.to_string().contains(&format!("`threads`: is {bad}")),
+                "{err}"
+            );
+        }
+        // Without the option: `MLP_NUM_THREADS` or every core.
+        trainer.fit(&x, &y, Fit::epochs(1).verbose(0)).unwrap();
+        let ws = trainer.workspace.as_ref().unwrap();
+        assert_eq!(ws.threads(), crate::pool::Pool::default_threads());
     }
 }
