@@ -327,6 +327,69 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
         loss / B.max(1) as f32
     }
 
+    /// [`LastLayers::step`] on `n` samples given one at a time by
+    /// `sample(i)` (an input and its target), so that the batch is never
+    /// held in RAM at once (images read from flash or a sensor: one input at
+    /// a time on the stack). With `n = 0`: no step, and NaN.
+    pub fn step_from(
+        &mut self,
+        model: &N,
+        n: usize,
+        mut sample: impl FnMut(usize) -> (N::Input, N::Output),
+    ) -> f32 {
+        if n == 0 {
+            return f32::NAN;
+        }
+        self.grads.fill(0.0);
+        let mut loss = 0.0;
+        for i in 0..n {
+            let (x, y) = sample(i);
+            loss += self.accumulate(model, &x, Target::Values(&y), n);
+        }
+        self.update();
+        loss / n as f32
+    }
+
+    /// [`LastLayers::step_sparse`] on `n` samples given one at a time by
+    /// `sample(i)` (an input and its label), so that the batch is never held
+    /// in RAM at once. With `n = 0`: no step, and NaN.
+    pub fn step_sparse_from(
+        &mut self,
+        model: &N,
+        n: usize,
+        mut sample: impl FnMut(usize) -> (N::Input, usize),
+    ) -> f32 {
+        if n == 0 {
+            return f32::NAN;
+        }
+        self.grads.fill(0.0);
+        let mut loss = 0.0;
+        for i in 0..n {
+            let (x, label) = sample(i);
+            loss += self.accumulate(model, &x, Target::Class(label), n);
+        }
+        self.update();
+        loss / n as f32
+    }
+
+    /// [`LastLayers::loss_sparse`] of `n` samples given one at a time by
+    /// `sample(i)`; NaN if `n = 0` or a label is out of range.
+    pub fn loss_sparse_from(
+        &mut self,
+        model: &N,
+        n: usize,
+        mut sample: impl FnMut(usize) -> (N::Input, usize),
+    ) -> f32 {
+        let mut loss = 0.0;
+        for i in 0..n {
+            let (x, label) = sample(i);
+            let span = frozen_forward::<N>(Self::FIRST_LAYER, model, &x, &mut self.scratch);
+            forward::<N>(Self::FIRST_LAYER, &self.weights, span);
+            loss += sparse_loss::<N>(Self::FIRST_LAYER, span, label);
+        }
+        loss / n as f32
+    }
+
     /// Adds one sample's gradients into `self.grads`; returns its loss.
     fn accumulate(
         &mut self,
@@ -661,6 +724,37 @@ mod tests {
         tuner.load(&model);
         assert_eq!(tuner.weights()[..], model.params()[Deep1::OFFSET..]);
         assert_eq!(tuner.loss_sparse(&model, &x, &labels), first);
+    }
+
+    #[test]
+    fn samples_one_at_a_time_are_the_batch() {
+        let model = Deep::new(28);
+        let x = deep_x();
+        let labels = [0, 2, 1];
+        let y = [
+            SVector::from([0.2, 0.9, 0.1]),
+            SVector::from([0.7, 0.1, 0.3]),
+            SVector::from([0.5, 0.5, 0.0]),
+        ];
+        let mut batch = Deep2::new(&model, sgd(0.1, 0.9));
+        let mut streamed = Deep2::new(&model, sgd(0.1, 0.9));
+        for _ in 0..3 {
+            let a = batch.step_sparse(&model, &x, &labels);
+            let b = streamed.step_sparse_from(&model, 3, |i| (x[i], labels[i]));
+            assert_eq!(a, b);
+            let a = batch.step(&model, &x, &y);
+            let b = streamed.step_from(&model, 3, |i| (x[i], y[i]));
+            assert_eq!(a, b);
+            assert_eq!(batch.weights(), streamed.weights());
+        }
+        assert_eq!(
+            batch.loss_sparse(&model, &x, &labels),
+            streamed.loss_sparse_from(&model, 3, |i| (x[i], labels[i]))
+        );
+        let before = *streamed.weights();
+        assert!(streamed.step_sparse_from(&model, 0, |i| (x[i], labels[i])).is_nan());
+        assert!(streamed.loss_sparse_from(&model, 0, |i| (x[i], labels[i])).is_nan());
+        assert_eq!(streamed.weights(), &before, "no samples, no step");
     }
 
     #[test]

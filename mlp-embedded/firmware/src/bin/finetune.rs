@@ -68,8 +68,14 @@ fn fashion_last_layer() {
             }
         }
     }
-    let x = picked.map(|i| mlp_embedded::scale(SAMPLE[i * 784..(i + 1) * 784].try_into().unwrap()));
     let labels = picked.map(|i| usize::from(EXPECTED[i]));
+    // One image at a time as f32 (3,136 B on the stack), from the bytes in
+    // flash: the batch is never held in RAM.
+    let image = |i: usize| {
+        let at = picked[i] * 784;
+        mlp_embedded::scale(SAMPLE[at..at + 784].try_into().unwrap())
+    };
+    let sample = |i: usize| (image(i), labels[i]);
     // SAFETY: the only reference to this static, in a single thread.
     let tuner = unsafe { &mut *(&raw mut FASHION_TUNER) };
     tuner.load(&FASHION);
@@ -78,22 +84,21 @@ fn fashion_last_layer() {
         momentum: 0.9,
     };
     let right = |tuner: &mut FashionLastLayer| {
-        x.iter()
-            .zip(&labels)
-            .filter(|(x, l)| tuner.predict(&FASHION, x).argmax().0 == **l)
+        (0..B)
+            .filter(|&i| tuner.predict(&FASHION, &image(i)).argmax().0 == labels[i])
             .count()
     };
     let right_before = right(tuner);
-    let before = tuner.loss_sparse(&FASHION, &x, &labels);
+    let before = tuner.loss_sparse_from(&FASHION, B, sample);
     counter::start();
     let (ticks, instructions) = counter::ticks_per_instruction();
     let mut spent = 0_u32;
     for _ in 0..STEPS {
         let t = counter::now();
-        tuner.step_sparse(&FASHION, &x, &labels);
+        tuner.step_sparse_from(&FASHION, B, sample);
         spent = spent.wrapping_add(counter::since(t));
     }
-    let after = tuner.loss_sparse(&FASHION, &x, &labels);
+    let after = tuner.loss_sparse_from(&FASHION, B, sample);
     let right_after = right(tuner);
     print("finetune: book's model, last layer (sparse categorical cross-entropy, 8 images, 20 steps): ");
     print_f32(before);
