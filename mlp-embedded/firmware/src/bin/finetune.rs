@@ -16,7 +16,7 @@ const EXPECTED: &[u8] = include_bytes!("../../data/fashion-expected.bin");
 /// Images fine-tuned on.
 const B: usize = 8;
 /// Fine-tuning steps on them.
-const STEPS: usize = 20;
+const STEPS: usize = 10;
 
 const NO_SGD: Sgd = Sgd {
     learning_rate: 0.0,
@@ -100,7 +100,7 @@ fn fashion_last_layer() {
     }
     let after = tuner.loss_sparse_from(&FASHION, B, sample);
     let right_after = right(tuner);
-    print("finetune: book's model, last layer (sparse categorical cross-entropy, 8 images, 20 steps): ");
+    print("finetune: book's model, last layer (sparse categorical cross-entropy, 8 images, 10 steps): ");
     print_f32(before);
     print(" -> ");
     print_f32(after);
