@@ -161,8 +161,11 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
     pub const RAM_BYTES: usize = core::mem::size_of::<Self>();
 
     /// A tuner whose trainable weights are all zero, to be filled by
-    /// [`LastLayers::load`] before use. A `const fn` of zeros, so that a
-    /// tuner can be a `static` in `.bss` (no flash, no stack copy).
+    /// [`LastLayers::load`] before use. A `const fn`, so that a tuner can be
+    /// a `static` built without a stack copy; with a zero `sgd` (set
+    /// `tuner.sgd` at run time) it is all zero bytes and goes to `.bss`,
+    /// which takes RAM but no flash (a non-zero `sgd` puts the whole tuner
+    /// in `.data`, whose initial values take as much flash).
     pub const fn zeroed(sgd: Sgd) -> Self {
         const {
             assert!(K >= 1, "LastLayers trains at least one layer (K >= 1)");
