@@ -177,7 +177,11 @@ fn last_layer_calibration_leaves_the_static_and_allocates_nothing() {
     assert!(first > 0.04, "the shifted target starts far: {first}");
     assert!(last < first / 10.0, "loss {first} -> {last}");
     assert!((tuned - (1.1 * 1.0_f32.sin() + 0.3)).abs() < 0.1, "{tuned}");
-    assert_eq!(MODEL.params(), &before_static[..], "the static is only read");
+    assert_eq!(
+        MODEL.params(),
+        &before_static[..],
+        "the static is only read"
+    );
     // 17 trainable parameters, three times (weights, gradients, velocity),
     // and 38 floats of scratch (frozen: 1 + 16; span: 16 + 2 + 1 + 2).
     assert_eq!(SineLastLayer::RAM_BYTES, 4 * (3 * 17 + 38) + 8);

@@ -149,7 +149,11 @@ fn last_layer_fine_tuning_as_the_firmware_does_it() {
         .filter(|&i| classify_pixels(&pixels(&x_test[i])) != usize::from(y_test[i]))
         .take(B)
         .collect();
-    assert_eq!(wrong.len(), B, "at least 8 of the first 100 are misclassified");
+    assert_eq!(
+        wrong.len(),
+        B,
+        "at least 8 of the first 100 are misclassified"
+    );
     let image = |i: usize| scale(&pixels(&x_test[wrong[i]]));
     let sample = |i: usize| (image(i), usize::from(y_test[wrong[i]]));
     let mut tuner = Box::new(FashionLastLayer::zeroed(Sgd {

@@ -755,8 +755,16 @@ mod tests {
             streamed.loss_sparse_from(&model, 3, |i| (x[i], labels[i]))
         );
         let before = *streamed.weights();
-        assert!(streamed.step_sparse_from(&model, 0, |i| (x[i], labels[i])).is_nan());
-        assert!(streamed.loss_sparse_from(&model, 0, |i| (x[i], labels[i])).is_nan());
+        assert!(
+            streamed
+                .step_sparse_from(&model, 0, |i| (x[i], labels[i]))
+                .is_nan()
+        );
+        assert!(
+            streamed
+                .loss_sparse_from(&model, 0, |i| (x[i], labels[i]))
+                .is_nan()
+        );
         assert_eq!(streamed.weights(), &before, "no samples, no step");
     }
 

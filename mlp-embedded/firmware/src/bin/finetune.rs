@@ -100,7 +100,9 @@ fn fashion_last_layer() {
     }
     let after = tuner.loss_sparse_from(&FASHION, B, sample);
     let right_after = right(tuner);
-    print("finetune: book's model, last layer (sparse categorical cross-entropy, 8 images, 10 steps): ");
+    print(
+        "finetune: book's model, last layer (sparse categorical cross-entropy, 8 images, 10 steps): ",
+    );
     print_f32(before);
     print(" -> ");
     print_f32(after);
@@ -109,7 +111,10 @@ fn fashion_last_layer() {
     print(" -> ");
     print_u32(right_after as u32);
     print(" of 8\n");
-    check(after < before / 2.0, "last-layer fine-tuning: the loss halves");
+    check(
+        after < before / 2.0,
+        "last-layer fine-tuning: the loss halves",
+    );
     check(
         right_after > right_before,
         "last-layer fine-tuning: accuracy on the fine-tuning set rises",
