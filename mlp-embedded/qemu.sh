@@ -58,7 +58,7 @@ run_target() {
         /usr/bin/cargo build --release --quiet -Zbuild-std=core --target "$target")
     local bin="$fw/target/$target/release"
     : > "$log"
-    for name in sine fashion fashion_int8 train; do
+    for name in sine fashion fashion_int8 train finetune; do
         echo "::: $* -kernel $name"
         # -icount shift=0: virtual time advances 1 ns per instruction, which
         # the firmware's instruction counts rely on.
@@ -67,11 +67,13 @@ run_target() {
     done
     echo "::: figures, $target (opt-level s, LTO, panic = abort; instructions: QEMU -icount, read through $counter)"
     local name flash ram insns
-    for name in fashion fashion_int8 train; do
+    for name in fashion fashion_int8 train finetune; do
         read -r flash ram < <(sizes "$size" "$bin/$name")
         insns=$(insns_of "$name")
         echo "$name firmware: flash $flash B, static RAM $ram B, stack $(stack_of "$name") B${insns:+, $insns instructions per inference}"
     done
+    grep -m1 "^finetune: RAM of" "$log" || true
+    grep -m1 "^finetune: instructions per sample per step" "$log" || true
     read -r flash ram < <(sizes "$size" "$bin/sine")
     echo "sine firmware: $(insns_of sine) instructions per inference"
     echo "sine firmware: flash $flash B, static RAM $ram B, stack $(stack_of sine) B"

@@ -1,13 +1,25 @@
 //! Training on the device: one step of SGD (with momentum) on one sample or
-//! a small fixed batch, with no heap and no `std`. The gradients and the
-//! optimizer's velocity are two more copies of the network struct itself
-//! (typed and sized at compile time), and the activations of one sample live
-//! in a scratch array whose length [`scratch_len`] gives as a `const`. Two
-//! losses: the mean squared error (Keras's `"mse"`, [`DeviceTrainer::step`]),
-//! which is what calibration on a device usually needs, and the sparse
-//! categorical cross-entropy of a classifier on class indices
-//! ([`DeviceTrainer::step_sparse`], Keras's
-//! `"sparse_categorical_crossentropy"`, fused with a softmax output).
+//! a small fixed batch, with no heap and no `std`. Two trainers:
+//!
+//! - [`DeviceTrainer`] trains every layer of a network held in RAM. The
+//!   gradients and the optimizer's velocity are two more copies of the
+//!   network struct itself (typed and sized at compile time), and the
+//!   activations of one sample live in a scratch array whose length
+//!   [`scratch_len`] gives as a `const`. For the book's Fashion-MNIST model
+//!   that is 3.2 MB of RAM with the model's copy.
+//! - [`LastLayers`] fine-tunes only the last `K` Dense layers of a network
+//!   that can stay in flash (a baked `static`): the trainable layers' weights,
+//!   gradients and velocity are arrays inside it, the frozen layers only run
+//!   forward, and [`LastLayers::RAM_BYTES`] says at compile time how much RAM
+//!   it takes (17 kB for the book's model's last layer).
+//!
+//! Two losses: the mean squared error (Keras's `"mse"`, `step`), which is
+//! what calibration on a device usually needs, and the sparse categorical
+//! cross-entropy of a classifier on class indices (`step_sparse`, Keras's
+//! `"sparse_categorical_crossentropy"`, fused with a softmax output). The
+//! update is Keras's SGD, applied by [`crate::optim::SgdMomentumStep`] (or
+//! [`crate::optim::SgdStep`] without momentum), the same code as
+//! [`crate::optim::Sgd`]'s.
 //!
 //! ```
 //! use mlp_core::prelude::*;
@@ -29,47 +41,121 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
+use crate::activation::ActivationKind;
 use crate::layer::LayerKind;
 use crate::loss::{Loss, SparseCategoricalCrossentropy, TargetRef};
 use crate::network::Network;
+use crate::optim::{SgdMomentumStep, SgdStep};
 use crate::sample::Sample;
+
+mod last_layers;
+pub use last_layers::{LastLayers, last_layers_params, last_layers_scratch_len};
 
 /// Length of the scratch array that [`DeviceTrainer`] needs for network `N`:
 /// the input, the pre-activations and activations of every Dense layer, the
 /// target, and two gradient buffers as wide as the widest layer.
 pub const fn scratch_len<N: Network>() -> usize {
-    let (mut widest, mut i) = (0, 0);
+    span_len::<N>(0)
+}
+
+/// Whether on-device training knows every layer of `N` (Flatten and Dense).
+const fn known_layers<N: Network>() -> bool {
+    let mut i = 0;
     while i < N::LAYERS.len() {
-        if let LayerKind::Dense { units, .. } = N::LAYERS[i].kind
+        if !matches!(
+            N::LAYERS[i].kind,
+            LayerKind::Flatten { .. } | LayerKind::Dense { .. }
+        ) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+// A "span" is the layers `N::LAYERS[first..]` trained together: all of them
+// for `DeviceTrainer` (`first = 0`), the last K Dense layers for
+// `LastLayers`. Its scratch holds its input, then `z` and `a` of each of its
+// Dense layers one after another (so a layer's input is always the values
+// just before its `z`), then the target, then two delta buffers.
+
+/// Values one sample has on entering the span.
+const fn span_input<N: Network>(first: usize) -> usize {
+    if first == 0 || first >= N::LAYERS.len() {
+        N::INPUT_SIZE
+    } else {
+        N::LAYERS[first].input_size()
+    }
+}
+
+/// Where the span's parameters start in the network's flat parameters.
+const fn span_base<N: Network>(first: usize) -> usize {
+    let mut i = first;
+    while i < N::LAYERS.len() {
+        if N::LAYERS[i].dense().is_some() {
+            return N::LAYERS[i].offset;
+        }
+        i += 1;
+    }
+    N::PARAMS
+}
+
+/// The span's input, then `z` and `a` of each of its Dense layers.
+const fn span_acts_len<N: Network>(first: usize) -> usize {
+    let (mut sum, mut i) = (0, first);
+    while i < N::LAYERS.len() {
+        if let Some((_, units, _)) = N::LAYERS[i].dense() {
+            sum += units;
+        }
+        i += 1;
+    }
+    span_input::<N>(first) + 2 * sum
+}
+
+/// The span's whole scratch: activations, target, two delta buffers as wide
+/// as its widest layer.
+const fn span_len<N: Network>(first: usize) -> usize {
+    let (mut widest, mut i) = (0, first);
+    while i < N::LAYERS.len() {
+        if let Some((_, units, _)) = N::LAYERS[i].dense()
             && units > widest
         {
             widest = units;
         }
         i += 1;
     }
-    activations_len::<N>() + N::OUTPUT_SIZE + 2 * widest
-}
-
-/// The input, then `z` and `a` of every Dense layer.
-const fn activations_len<N: Network>() -> usize {
-    let (mut sum, mut i) = (0, 0);
-    while i < N::LAYERS.len() {
-        if let LayerKind::Dense { units, .. } = N::LAYERS[i].kind {
-            sum += units;
-        }
-        i += 1;
-    }
-    N::INPUT_SIZE + 2 * sum
+    span_acts_len::<N>(first) + N::OUTPUT_SIZE + 2 * widest
 }
 
 /// Keras's SGD: `v = momentum * v - learning_rate * g; w += v`
-/// (`momentum = 0` is plain gradient descent).
+/// (`momentum = 0` is plain gradient descent, `w -= learning_rate * g`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sgd {
     /// Step size.
     pub learning_rate: f32,
     /// Fraction of the previous update carried over, in `[0, 1)`.
     pub momentum: f32,
+}
+
+impl Sgd {
+    /// The update of weights `w` with velocities `v` from gradients `g`, as
+    /// [`crate::optim::Sgd::step`] does it (no clipping, no weight decay, no
+    /// Nesterov): [`SgdStep`] without momentum, [`SgdMomentumStep`] with it.
+    fn apply(self, w: &mut [f32], v: &mut [f32], g: &[f32]) {
+        if self.momentum == 0.0 {
+            SgdStep {
+                rate: self.learning_rate,
+            }
+            .apply(w, g);
+        } else {
+            SgdMomentumStep {
+                rate: self.learning_rate,
+                momentum: self.momentum,
+                nesterov: false,
+            }
+            .apply(w, v, g);
+        }
+    }
 }
 
 /// Gradients, optimizer velocity and scratch for training network `N` on
@@ -79,7 +165,8 @@ pub struct Sgd {
 ///
 /// It holds two copies of `N`'s parameters and the scratch by value; `new`
 /// is a `const fn`, so it can live in a `static` (behind a lock) when the
-/// network is large for the stack.
+/// network is large for the stack. To train only the last layer(s) of a
+/// large network, use [`LastLayers`].
 pub struct DeviceTrainer<N: Network, const SCRATCH: usize> {
     /// The optimizer's settings; may change between steps.
     pub sgd: Sgd,
@@ -89,6 +176,11 @@ pub struct DeviceTrainer<N: Network, const SCRATCH: usize> {
 }
 
 impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
+    /// Bytes of RAM the trainer takes (gradients, velocity, scratch and
+    /// settings), not counting the RAM copy of the model it trains
+    /// (`N::WEIGHT_BYTES` more).
+    pub const RAM_BYTES: usize = core::mem::size_of::<Self>();
+
     /// A trainer with zero velocity. A `const fn`, so that a trainer can be a
     /// `static` (in RAM) on a target whose stack is too small for it.
     pub const fn new(sgd: Sgd) -> Self {
@@ -96,7 +188,11 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
             assert!(
                 SCRATCH >= scratch_len::<N>(),
                 "SCRATCH must be at least scratch_len::<N>()"
-            )
+            );
+            assert!(
+                known_layers::<N>(),
+                "on-device training knows Flatten and Dense layers only"
+            );
         };
         Self {
             sgd,
@@ -125,9 +221,10 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
         self.grads.params_mut().fill(0.0);
         let mut loss = 0.0;
         for (x, y) in x.iter().zip(y) {
+            x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
             loss += accumulate::<N>(
+                0,
                 model.params(),
-                x,
                 Target::Values(y),
                 B,
                 &mut self.scratch,
@@ -157,9 +254,10 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
         self.grads.params_mut().fill(0.0);
         let mut loss = 0.0;
         for (x, &label) in x.iter().zip(labels) {
+            x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
             loss += accumulate::<N>(
+                0,
                 model.params(),
-                x,
                 Target::Class(label),
                 B,
                 &mut self.scratch,
@@ -180,33 +278,20 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
     ) -> f32 {
         let mut loss = 0.0;
         for (x, &label) in x.iter().zip(labels) {
-            forward::<N>(model.params(), x, &mut self.scratch);
-            let (z, a) = output(&self.scratch[..activations_len::<N>()], N::OUTPUT_SIZE);
-            loss += SparseCategoricalCrossentropy.loss(
-                output_activation::<N>(),
-                z,
-                a,
-                TargetRef::Class(label),
-            );
+            x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
+            forward::<N>(0, model.params(), &mut self.scratch);
+            loss += sparse_loss::<N>(0, &self.scratch, label);
         }
         loss / B.max(1) as f32
     }
 
     /// The SGD update from the gradients in `self.grads`.
     fn update(&mut self, model: &mut N) {
-        let Sgd {
-            learning_rate,
-            momentum,
-        } = self.sgd;
-        for ((w, v), g) in model
-            .params_mut()
-            .iter_mut()
-            .zip(self.velocity.params_mut())
-            .zip(self.grads.params())
-        {
-            *v = momentum * *v - learning_rate * g;
-            *w += *v;
-        }
+        self.sgd.apply(
+            model.params_mut(),
+            self.velocity.params_mut(),
+            self.grads.params(),
+        );
     }
 
     /// [`DeviceTrainer::step`] on one sample.
@@ -223,8 +308,9 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
     ) -> f32 {
         let mut loss = 0.0;
         for (x, y) in x.iter().zip(y) {
-            forward::<N>(model.params(), x, &mut self.scratch);
-            loss += squared_error::<N>(&mut self.scratch, y);
+            x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
+            forward::<N>(0, model.params(), &mut self.scratch);
+            loss += squared_error::<N>(0, &mut self.scratch, y);
         }
         loss / B.max(1) as f32
     }
@@ -235,24 +321,31 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
     }
 }
 
-/// Runs one sample forward, leaving the input, then `z` and `a` of every
-/// Dense layer one after another, in `scratch`. The input of each Dense layer
-/// is thus always the `inputs` values just before its `z`.
-fn forward<N: Network>(params: &[f32], x: &N::Input, scratch: &mut [f32]) {
-    x.write_row_major(&mut scratch[..N::INPUT_SIZE]);
-    let mut at = N::INPUT_SIZE;
-    for layer in N::LAYERS {
+/// `z = kernel · input + bias` of one Dense layer whose parameters start at
+/// `params[0]` (kernel column-major `inputs x units`, then the bias).
+fn dense_z(params: &[f32], input: &[f32], z: &mut [f32]) {
+    let (inputs, units) = (input.len(), z.len());
+    let (kernel, bias) = params[..inputs * units + units].split_at(inputs * units);
+    for ((z, column), b) in z.iter_mut().zip(kernel.chunks_exact(inputs)).zip(bias) {
+        *z = b + column.iter().zip(input).map(|(w, x)| w * x).sum::<f32>();
+    }
+}
+
+/// Runs the span from layer `first` forward on the input already at the
+/// start of `scratch`, leaving `z` and `a` of each of its Dense layers after
+/// it. `params` are the span's parameters (the network's from
+/// [`span_base`] on).
+fn forward<N: Network>(first: usize, params: &[f32], scratch: &mut [f32]) {
+    let base = span_base::<N>(first);
+    let mut at = span_input::<N>(first);
+    for layer in &N::LAYERS[first..] {
         let Some((inputs, units, activation)) = layer.dense() else {
             continue;
         };
         let (before, rest) = scratch.split_at_mut(at);
         let input = &before[at - inputs..];
         let (z, rest) = rest.split_at_mut(units);
-        let kernel = &params[layer.offset..layer.offset + inputs * units];
-        let bias = &params[layer.offset + inputs * units..layer.offset + inputs * units + units];
-        for ((z, column), b) in z.iter_mut().zip(kernel.chunks_exact(inputs)).zip(bias) {
-            *z = b + column.iter().zip(input).map(|(w, x)| w * x).sum::<f32>();
-        }
+        dense_z(&params[layer.offset - base..], input, z);
         let a = &mut rest[..units];
         a.copy_from_slice(z);
         activation.forward(a);
@@ -260,9 +353,9 @@ fn forward<N: Network>(params: &[f32], x: &N::Input, scratch: &mut [f32]) {
     }
 }
 
-/// The mean squared error of the last [`forward`] against `y`.
-fn squared_error<N: Network>(scratch: &mut [f32], y: &N::Output) -> f32 {
-    let end = activations_len::<N>();
+/// The mean squared error of the span's last [`forward`] against `y`.
+fn squared_error<N: Network>(first: usize, scratch: &mut [f32], y: &N::Output) -> f32 {
+    let end = span_acts_len::<N>(first);
     let (acts, rest) = scratch.split_at_mut(end);
     let target = &mut rest[..N::OUTPUT_SIZE];
     y.write_row_major(target);
@@ -274,18 +367,24 @@ fn squared_error<N: Network>(scratch: &mut [f32], y: &N::Output) -> f32 {
         / N::OUTPUT_SIZE as f32
 }
 
+/// The sparse categorical cross-entropy of the span's last [`forward`].
+fn sparse_loss<N: Network>(first: usize, scratch: &[f32], label: usize) -> f32 {
+    let (z, a) = output(&scratch[..span_acts_len::<N>(first)], N::OUTPUT_SIZE);
+    SparseCategoricalCrossentropy.loss(output_activation::<N>(), z, a, TargetRef::Class(label))
+}
+
 /// `z` and `a` of the output layer, the last `2 * outputs` activations.
 fn output(acts: &[f32], outputs: usize) -> (&[f32], &[f32]) {
     acts[acts.len() - 2 * outputs..].split_at(outputs)
 }
 
 /// The output layer's activation (linear if the network has no Dense layer).
-fn output_activation<N: Network>() -> crate::activation::ActivationKind {
+fn output_activation<N: Network>() -> ActivationKind {
     N::LAYERS
         .iter()
         .rev()
         .find_map(|l| l.dense())
-        .map_or(crate::activation::ActivationKind::Linear, |d| d.2)
+        .map_or(ActivationKind::Linear, |d| d.2)
 }
 
 /// What one sample is trained towards.
@@ -296,18 +395,22 @@ enum Target<'a, O> {
     Class(usize),
 }
 
-/// Adds the gradients of one sample's loss (scaled for a batch of `batch`
-/// samples) into `grads`; returns the sample's loss.
+/// Runs the span from layer `first` forward on the input already at the
+/// start of `scratch` and adds the gradients of one sample's loss (scaled
+/// for a batch of `batch` samples) into `grads`; returns the sample's loss.
+/// `params` and `grads` are the span's parameters and their gradients (the
+/// network's from [`span_base`] on).
 fn accumulate<N: Network>(
+    first: usize,
     params: &[f32],
-    x: &N::Input,
     y: Target<'_, N::Output>,
     batch: usize,
     scratch: &mut [f32],
     grads: &mut [f32],
 ) -> f32 {
-    forward::<N>(params, x, scratch);
-    let end = activations_len::<N>();
+    forward::<N>(first, params, scratch);
+    let base = span_base::<N>(first);
+    let end = span_acts_len::<N>(first);
     let (acts, rest) = scratch.split_at_mut(end);
     let (target, deltas) = rest.split_at_mut(N::OUTPUT_SIZE);
     let (mut cur, mut prev) = deltas.split_at_mut(deltas.len() / 2);
@@ -340,10 +443,10 @@ fn accumulate<N: Network>(
             (loss, true)
         }
     };
-    let mut first = true;
+    let mut first_done = true;
 
     let mut at = end;
-    let mut layers = N::LAYERS
+    let mut layers = N::LAYERS[first..]
         .iter()
         .rev()
         .filter_map(|l| l.dense().map(|d| (l, d)))
@@ -352,13 +455,14 @@ fn accumulate<N: Network>(
         let (z_at, a_at) = (at - 2 * units, at - units);
         let (z, a) = (&acts[z_at..a_at], &acts[a_at..at]);
         let delta = &mut cur[..units];
-        if !(first && output_done) {
+        if !(first_done && output_done) {
             activation.backward(z, a, delta);
         }
-        first = false;
+        first_done = false;
         let input = &acts[z_at - inputs..z_at];
+        let offset = layer.offset - base;
         let (kernel_grads, bias_grads) =
-            grads[layer.offset..layer.offset + inputs * units + units].split_at_mut(inputs * units);
+            grads[offset..offset + inputs * units + units].split_at_mut(inputs * units);
         for ((column, d), gb) in kernel_grads
             .chunks_exact_mut(inputs)
             .zip(delta.iter())
@@ -371,7 +475,7 @@ fn accumulate<N: Network>(
         }
         if layers.peek().is_some() {
             // dL/da of the layer below: kernel · delta.
-            let kernel = &params[layer.offset..layer.offset + inputs * units];
+            let kernel = &params[offset..offset + inputs * units];
             let below = &mut prev[..inputs];
             below.fill(0.0);
             for (column, d) in kernel.chunks_exact(inputs).zip(delta.iter()) {

@@ -147,3 +147,42 @@ fn trainer_and_tuned_copy_can_be_statics() {
     let (before, after) = calibrate(&mut model, &mut trainer, &x, &y, 100);
     assert!(after < before / 4.0, "{before} -> {after}");
 }
+
+#[test]
+fn last_layer_calibration_leaves_the_static_and_allocates_nothing() {
+    use mlp_core::on_device::Sgd;
+    use mlp_embedded::{SineLastLayer, calibrate_last_layer};
+    // The same sensor (y = 1.1 sin x + 0.3): a gain and an offset, which the
+    // last (linear) layer alone can take up.
+    const B: usize = 16;
+    let x: [f32; B] = core::array::from_fn(|i| TAU * (i as f32 + 0.5) / B as f32);
+    let y = x.map(|x| 1.1 * x.sin() + 0.3);
+    let before_static = MODEL.params().to_vec();
+    let mut losses = (0.0, 0.0);
+    let mut tuned = 0.0;
+    let n = allocations_in(|| {
+        let mut tuner = SineLastLayer::new(
+            &MODEL,
+            Sgd {
+                learning_rate: 0.01,
+                momentum: 0.9,
+            },
+        );
+        losses = calibrate_last_layer(&mut tuner, &x, &y, 200);
+        tuned = tuner.predict(&MODEL, &SVector::<f32, 1>::new(1.0))[0];
+    });
+    assert_eq!(n, 0, "fine-tuning allocated {n} times");
+    let (first, last) = losses;
+    println!("last layer only: loss {first} -> {last} in 200 steps");
+    assert!(first > 0.04, "the shifted target starts far: {first}");
+    assert!(last < first / 10.0, "loss {first} -> {last}");
+    assert!((tuned - (1.1 * 1.0_f32.sin() + 0.3)).abs() < 0.1, "{tuned}");
+    assert_eq!(
+        MODEL.params(),
+        &before_static[..],
+        "the static is only read"
+    );
+    // 17 trainable parameters, three times (weights, gradients, velocity),
+    // and 38 floats of scratch (frozen: 1 + 16; span: 16 + 2 + 1 + 2).
+    assert_eq!(SineLastLayer::RAM_BYTES, 4 * (3 * 17 + 38) + 8);
+}

@@ -60,7 +60,7 @@ pub use schedule::{
     CosineDecay, ExponentialDecay, FnSchedule, InverseTimeDecay, LearningRateSchedule,
     PiecewiseConstantDecay,
 };
-pub use sgd::{Sgd, SgdStep};
+pub use sgd::{Sgd, SgdMomentumStep, SgdStep};
 
 /// An optimizer: Keras's `optimizer.apply_gradients` over flat slices.
 pub trait Optimizer: Send + Sync + core::fmt::Debug {

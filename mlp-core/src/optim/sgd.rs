@@ -71,6 +71,57 @@ impl SgdStep {
     }
 }
 
+/// SGD's update with momentum, as a value: the one description of it that
+/// [`Sgd::step`] and on-device training
+/// ([`crate::on_device::DeviceTrainer`], [`crate::on_device::LastLayers`])
+/// both apply. Keras's formula, with velocity `v` (the optimizer's one
+/// state slot per weight): `v = momentum * v - rate * g`, then `w += v`, or
+/// with Nesterov `w += momentum * v - rate * g` (with the new `v`).
+/// `no_std`, no heap.
+///
+/// ```
+/// use mlp_core::optim::SgdMomentumStep;
+///
+/// let step = SgdMomentumStep { rate: 0.1, momentum: 0.9, nesterov: false };
+/// let (mut w, mut v) = ([1.0_f32], [0.0_f32]);
+/// step.apply(&mut w, &mut v, &[1.0]);
+/// step.apply(&mut w, &mut v, &[1.0]);
+/// // v = -0.1, then 0.9 * -0.1 - 0.1 = -0.19; w = 1 - 0.1 - 0.19
+/// assert!((w[0] - 0.71).abs() < 1e-6 && (v[0] + 0.19).abs() < 1e-6);
+/// # Ok::<(), core::convert::Infallible>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdMomentumStep {
+    /// The learning rate.
+    pub rate: f32,
+    /// The momentum factor, in `[0, 1)`.
+    pub momentum: f32,
+    /// Nesterov momentum.
+    pub nesterov: bool,
+}
+
+impl SgdMomentumStep {
+    /// One weight's update, with its velocity `v`.
+    #[inline]
+    pub fn apply_one(self, w: &mut f32, v: &mut f32, g: f32) {
+        *v = *v * self.momentum - g * self.rate;
+        if self.nesterov {
+            *w += *v * self.momentum - g * self.rate;
+        } else {
+            *w += *v;
+        }
+    }
+
+    /// The update of `w` and its velocities `v` from gradients `g` (element
+    /// by element).
+    #[inline]
+    pub fn apply(self, w: &mut [f32], v: &mut [f32], g: &[f32]) {
+        for ((w, v), g) in w.iter_mut().zip(v).zip(g) {
+            self.apply_one(w, v, *g);
+        }
+    }
+}
+
 impl Default for Sgd {
     fn default() -> Self {
         Self::new(0.01)
@@ -140,16 +191,13 @@ impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
                 return;
             }
             debug_assert_eq!(state.len(), params.len(), "SGD with momentum: one slot");
-            let m = self.momentum;
-            let nesterov = self.nesterov;
+            let step = SgdMomentumStep {
+                rate: lr,
+                momentum: self.momentum,
+                nesterov: self.nesterov,
+            };
             for ((p, g), v) in params.iter_mut().zip(grads).zip(state.iter_mut()) {
-                let g = clip(*g);
-                *v = *v * m - g * lr;
-                if nesterov {
-                    *p += *v * m - g * lr;
-                } else {
-                    *p += *v;
-                }
+                step.apply_one(p, v, clip(*g));
             }
         })
     }
