@@ -262,6 +262,16 @@ impl Parse for Layer {
             let bracket = bracketed!(content in input);
             let mut dims = Vec::new();
             while !content.is_empty() {
+                if !content.peek(LitInt) && kind != "Flatten" && kind != "Input" {
+                    // `Dropout[0.2]`: arguments in the wrong brackets.
+                    return Err(syn::Error::new(
+                        bracket.span.join(),
+                        format!(
+                            "square brackets declare the input shape of `Flatten` or `Input`: \
+                             `{kind}` takes its arguments in angle brackets, as in `{kind}<...>`"
+                        ),
+                    ));
+                }
                 if !content.peek(LitInt) {
                     return Err(expected(
                         &content,

@@ -308,6 +308,12 @@ fn errors_from_several_layers_are_collected() {
 
 #[test]
 fn far_off_names_list_the_known_ones() {
+    let layer = errors(quote!(struct Net { Input[2] -> Banana<3> -> Dense<1> }));
+    assert_eq!(
+        layer,
+        ["unknown layer `Banana`: expected one of `Dense`, `Dropout`, `BatchNormalization`, \
+          `ReLU`, `LeakyReLU`, `ELU` or `PReLU`"]
+    );
     let errors = errors(quote!(struct Net { Input[2] -> Dense<3, banana> }));
     assert!(
         errors[0].starts_with("unknown activation `banana`: expected one of `linear`, `relu`"),
@@ -409,7 +415,7 @@ fn structural_rules() {
         ),
         (
             quote!(struct Net { Input[8] -> Dens<3> }),
-            "unknown layer `Dens`: expected `Dense<units, activation>`; did you mean `Dense`?",
+            "unknown layer `Dens`: did you mean `Dense`?",
         ),
         (
             quote!(struct Net { Input[8] -> Dense<3, kernel_init = zeros> }),
@@ -703,7 +709,7 @@ fn new_layer_rules() {
         ),
         (
             quote!(struct Net { Input[8] -> Dense<3> -> Dropuot<0.2> -> Dense<1> }),
-            "unknown layer `Dropuot`: ",
+            "unknown layer `Dropuot`: did you mean `Dropout`?",
         ),
         (
             quote!(struct Net { Dropout<0.2> -> Dense<1> }),
@@ -756,6 +762,10 @@ fn new_layer_rules() {
         (
             quote!(struct Net { Input[8] -> Dense<3> -> Dropout[3] -> Dense<1> }),
             "`Dropout` takes its options in angle brackets",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout[0.2] -> Dense<1> }),
+            "square brackets declare the input shape of `Flatten` or `Input`: `Dropout` takes its arguments in angle brackets",
         ),
         (
             quote!(struct Net { Input[8] -> Dense<3> -> Dropout(0.2) -> Dense<1> }),

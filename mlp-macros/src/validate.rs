@@ -225,10 +225,6 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                 }
             }
             other => {
-                let hint = match names::did_you_mean(other, names::layer_names()) {
-                    Some(near) => format!("; did you mean `{near}`?"),
-                    None => String::new(),
-                };
                 let expected = if index == 0 {
                     "`Flatten[rows, cols]` or `Input[features]`".to_string()
                 } else {
@@ -238,10 +234,13 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                         .map(|l| l.name);
                     format!("one of {}", names::list(kinds))
                 };
-                errors.push(
-                    layer.kind.span(),
-                    format!("unknown layer `{other}`: expected {expected}{hint}"),
-                );
+                // A near name is the likely fix; the whole list only helps
+                // when there is none.
+                let message = match names::did_you_mean(other, names::layer_names()) {
+                    Some(near) => format!("unknown layer `{other}`: did you mean `{near}`?"),
+                    None => format!("unknown layer `{other}`: expected {expected}"),
+                };
+                errors.push(layer.kind.span(), message);
             }
         }
     }
