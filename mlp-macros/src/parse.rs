@@ -329,13 +329,18 @@ impl Parse for Layer {
                 },
                 gt.span,
             )
-        } else if let Some((_, parens, _)) = input.cursor().group(Delimiter::Parenthesis) {
+        } else if let Some((inside, parens, _)) = input.cursor().group(Delimiter::Parenthesis) {
             // Keras's call syntax: `Dropout(0.2)`, `Dense(300, activation="relu")`.
+            // One literal is repeated in the fix; more is left to the user.
+            let args = match inside.literal() {
+                Some((lit, rest)) if rest.eof() => lit.to_string(),
+                _ => "...".to_string(),
+            };
             return Err(syn::Error::new(
                 parens.join(),
                 format!(
-                    "`{kind}(...)` is Keras's call syntax: in `network!` a layer's arguments go in \
-                     angle brackets, as in `{kind}<...>` (`Dense<300, relu>`, `Dropout<0.2>`)"
+                    "`{kind}(...)` is Keras's call syntax: `network!` takes a layer's arguments in \
+                     angle brackets: write `{kind}<{args}>`, as in `Dense<300, relu>` or `Dropout<0.2>`"
                 ),
             ));
         } else {

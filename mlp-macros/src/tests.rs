@@ -311,8 +311,10 @@ fn far_off_names_list_the_known_ones() {
     let layer = errors(quote!(struct Net { Input[2] -> Banana<3> -> Dense<1> }));
     assert_eq!(
         layer,
-        ["unknown layer `Banana`: expected one of `Dense`, `Dropout`, `BatchNormalization`, \
-          `ReLU`, `LeakyReLU`, `ELU` or `PReLU`"]
+        [
+            "unknown layer `Banana`: expected one of `Dense`, `Dropout`, `BatchNormalization`, \
+          `ReLU`, `LeakyReLU`, `ELU` or `PReLU`"
+        ]
     );
     let errors = errors(quote!(struct Net { Input[2] -> Dense<3, banana> }));
     assert!(
@@ -471,7 +473,12 @@ fn other_kinds(model: &Model) -> Vec<&LayerModelKind> {
         .layers
         .iter()
         .map(|l| &l.kind)
-        .filter(|k| !matches!(k, LayerModelKind::Dense { .. } | LayerModelKind::Flatten { .. }))
+        .filter(|k| {
+            !matches!(
+                k,
+                LayerModelKind::Dense { .. } | LayerModelKind::Flatten { .. }
+            )
+        })
         .collect()
 }
 
@@ -537,13 +544,19 @@ fn new_layer_kinds_take_keras_defaults_and_names() {
         LayerModelKind::Activation { kind, settings, .. } => (kind.to_string(), settings.clone()),
         _ => panic!("an activation layer"),
     };
-    assert_eq!(settings(kinds[2]), ("ReLU".into(), vec![f32::INFINITY, 0.0, 0.0]));
+    assert_eq!(
+        settings(kinds[2]),
+        ("ReLU".into(), vec![f32::INFINITY, 0.0, 0.0])
+    );
     assert_eq!(settings(kinds[3]), ("LeakyReLU".into(), vec![0.3]));
     assert_eq!(settings(kinds[4]), ("ELU".into(), vec![1.0]));
     let LayerModelKind::PReLU { units, alpha } = kinds[5] else {
         panic!("PReLU");
     };
-    assert_eq!((*units, alpha.spec.name, alpha.args.len()), (300, "zeros", 0));
+    assert_eq!(
+        (*units, alpha.spec.name, alpha.args.len()),
+        (300, "zeros", 0)
+    );
     // BatchNormalization holds gamma, beta, moving mean and variance; PReLU one slope per unit.
     let params: Vec<usize> = model.layers.iter().map(|l| l.params()).collect();
     assert_eq!(params, [0, 4 * 784, 784 * 300 + 300, 0, 0, 0, 0, 300, 3010]);
@@ -612,7 +625,10 @@ fn dense_regularizers_and_constraints_with_keras_defaults() {
         .map(|l| match &l.kind {
             LayerModelKind::Dense { extras, .. } => extras
                 .iter()
-                .map(|e| e.as_ref().map(|i| (i.spec.name.to_string(), i.args.clone())))
+                .map(|e| {
+                    e.as_ref()
+                        .map(|i| (i.spec.name.to_string(), i.args.clone()))
+                })
                 .collect(),
             _ => panic!("only Dense layers"),
         })
@@ -621,8 +637,18 @@ fn dense_regularizers_and_constraints_with_keras_defaults() {
     assert_eq!(
         extras,
         [
-            vec![f("l2", &[0.02]), f("l1", &[0.01]), f("max_norm", &[3.0]), f("non_neg", &[])],
-            vec![f("l1_l2", &[0.0, 0.5]), f("l2", &[0.01]), f("max_norm", &[2.0]), None],
+            vec![
+                f("l2", &[0.02]),
+                f("l1", &[0.01]),
+                f("max_norm", &[3.0]),
+                f("non_neg", &[])
+            ],
+            vec![
+                f("l1_l2", &[0.0, 0.5]),
+                f("l2", &[0.01]),
+                f("max_norm", &[2.0]),
+                None
+            ],
             vec![f("l1_l2", &[0.1, 0.2]), None, None, None],
         ]
     );
@@ -769,7 +795,7 @@ fn new_layer_rules() {
         ),
         (
             quote!(struct Net { Input[8] -> Dense<3> -> Dropout(0.2) -> Dense<1> }),
-            "`Dropout(...)` is Keras's call syntax",
+            "`Dropout(...)` is Keras's call syntax: `network!` takes a layer's arguments in angle brackets: write `Dropout<0.2>`",
         ),
         (
             quote!(struct Net { Input[8] -> Dense<3> -> Dropout<rate> -> Dense<1> }),
@@ -807,8 +833,17 @@ fn errors_of_new_layers_are_collected() {
     }));
     assert_eq!(errors.len(), 5, "{errors:#?}");
     assert!(errors[0].starts_with("`rate` of `Dropout`"), "{errors:#?}");
-    assert!(errors[1].starts_with("`momentum` of `BatchNormalization`"), "{errors:#?}");
-    assert!(errors[2].starts_with("`epsilon` of `BatchNormalization`"), "{errors:#?}");
-    assert!(errors[3].starts_with("unknown regularizer `l3`"), "{errors:#?}");
+    assert!(
+        errors[1].starts_with("`momentum` of `BatchNormalization`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[2].starts_with("`epsilon` of `BatchNormalization`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[3].starts_with("unknown regularizer `l3`"),
+        "{errors:#?}"
+    );
     assert!(errors[4].starts_with("unexpected `relu`"), "{errors:#?}");
 }

@@ -759,7 +759,10 @@ fn other_layer(
         if spans[slot].is_some() {
             errors.push(
                 span,
-                format!("`{}` of `{kind}` is given twice: keep one", settings[slot].0),
+                format!(
+                    "`{}` of `{kind}` is given twice: keep one",
+                    settings[slot].0
+                ),
             );
             ok = false;
         }
@@ -1028,8 +1031,16 @@ fn unknown_activation(ident: &Ident) -> String {
 /// initializer").
 fn unknown_function(name: &str, table: &[FunctionSpec], what: &str) -> String {
     let tables: [(&[FunctionSpec], &str, &str); 3] = [
-        (mlp_spec::INITIALIZERS, "an initializer", "kernel_initializer"),
-        (mlp_spec::REGULARIZERS, "a regularizer", "kernel_regularizer"),
+        (
+            mlp_spec::INITIALIZERS,
+            "an initializer",
+            "kernel_initializer",
+        ),
+        (
+            mlp_spec::REGULARIZERS,
+            "a regularizer",
+            "kernel_regularizer",
+        ),
         (mlp_spec::CONSTRAINTS, "a constraint", "kernel_constraint"),
     ];
     let this = tables
@@ -1046,7 +1057,10 @@ fn unknown_function(name: &str, table: &[FunctionSpec], what: &str) -> String {
     let known = table.iter().map(|f| f.name);
     match names::did_you_mean_any(name, known.clone()) {
         Some(near) => format!("unknown {what} `{name}`: did you mean {near}?"),
-        None => format!("unknown {what} `{name}`: expected one of {}", names::list(known)),
+        None => format!(
+            "unknown {what} `{name}`: expected one of {}",
+            names::list(known)
+        ),
     }
 }
 

@@ -3,7 +3,12 @@ use mlp::prelude::*;
 
 network! {
     pub struct Net {
-        Flatten[28, 28] -> Dropout<1.5> -> BatchNormalization<momentun = 0.9> -> Dense<100, elu, kernel_regularizer = l3> -> LeakyReLU<relu> -> Dense<10, softmax>
+        Flatten[28, 28]
+            -> Dropout<1.5>
+            -> BatchNormalization<momentun = 0.9>
+            -> Dense<100, elu, kernel_regularizer = l3>
+            -> LeakyReLU<relu>
+            -> Dense<10, softmax>
     }
 }
 
