@@ -332,15 +332,15 @@ impl Parse for Layer {
         } else if let Some((inside, parens, _)) = input.cursor().group(Delimiter::Parenthesis) {
             // Keras's call syntax: `Dropout(0.2)`, `Dense(300, activation="relu")`.
             // One literal is repeated in the fix; more is left to the user.
-            let args = match inside.literal() {
-                Some((lit, rest)) if rest.eof() => lit.to_string(),
-                _ => "...".to_string(),
+            let fix = match inside.literal() {
+                Some((lit, rest)) if rest.eof() => format!("`{kind}<{lit}>`"),
+                _ => format!("`{kind}<...>`, as in `Dense<300, relu>` or `Dropout<0.2>`"),
             };
             return Err(syn::Error::new(
                 parens.join(),
                 format!(
                     "`{kind}(...)` is Keras's call syntax: `network!` takes a layer's arguments in \
-                     angle brackets: write `{kind}<{args}>`, as in `Dense<300, relu>` or `Dropout<0.2>`"
+                     angle brackets: write {fix}"
                 ),
             ));
         } else {

@@ -619,7 +619,9 @@ fn dense_regularizers_and_constraints_with_keras_defaults() {
                      kernel_constraint = max_norm>
             -> Dense<1, kernel_regularizer = l1_l2(0.1, 0.2)>
     }));
-    let extras: Vec<Vec<Option<(String, Vec<f32>)>>> = model
+    // Per layer, its four extras as (function, arguments).
+    type Extra = Option<(String, Vec<f32>)>;
+    let extras: Vec<Vec<Extra>> = model
         .layers
         .iter()
         .map(|l| match &l.kind {
