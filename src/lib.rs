@@ -35,15 +35,64 @@
 //!     [pub] struct Name {
 //!         [name:] Flatten[rows, cols]            // or: Input[n]
 //!         -> [name:] Dense<units[, activation][, option = value]*>
+//!         -> [name:] Kind[<number*, name = value*>]   // Dropout, BatchNormalization, ...
 //!         -> ...
+//!         -> [name:] Dense<...>                       // the last layer is a Dense layer
 //!     }
 //! }
 //! ```
 //!
-//! Layers are named as Keras names them (`flatten`, `dense`, `dense_1`, ...)
-//! unless a name is given. Options are `kernel_initializer` and
-//! `bias_initializer` (`glorot_uniform`, `he_normal`, `constant(0.1)`,
-//! `random_normal(mean = 0.0, stddev = 0.05)`, ...).
+//! Layers are named as Keras names them (`flatten`, `dense`, `dense_1`,
+//! `dropout`, `batch_normalization`, `re_lu`, `leaky_re_lu`, `elu`,
+//! `p_re_lu`, ...) unless a name is given.
+//!
+//! Dense's options, each given at most once:
+//!
+//! | Option | Values (Keras 3's names and defaults) |
+//! |---|---|
+//! | `kernel_initializer`, `bias_initializer` | `glorot_uniform` (the kernel's default), `zeros` (the bias's), `ones`, `he_normal`, `he_uniform`, `lecun_normal`, ..., `constant(0.1)`, `random_normal(mean = 0.0, stddev = 0.05)`, `random_uniform(minval = -0.05, maxval = 0.05)`, `truncated_normal(...)` |
+//! | `kernel_regularizer`, `bias_regularizer` | `l1(0.01)`, `l2(0.01)`, `l1_l2(l1 = 0.01, l2 = 0.01)`; factors not negative; `l1` and `l2` alone mean a factor of 0.01, `l1_l2` alone 0 and 0 |
+//! | `kernel_constraint`, `bias_constraint` | `max_norm(2.0)` (a positive `max_value`; 2.0 alone), `non_neg` |
+//!
+//! The other layer kinds take the width of the layer before them; numbers
+//! without a name come first, in the order shown, and `name = value` in any
+//! order:
+//!
+//! | Layer | Examples | Arguments |
+//! |---|---|---|
+//! | `Dropout` | `Dropout<0.2>`, `Dropout<rate = 0.2>` | `rate` in [0, 1), required; active in `fit` only |
+//! | `BatchNormalization` | `BatchNormalization`, `BatchNormalization<momentum = 0.9, epsilon = 0.001>` | `momentum` in [0, 1] (0.99), `epsilon` positive (0.001) |
+//! | `ReLU` | `ReLU`, `ReLU<6.0>`, `ReLU<max_value = 6.0, negative_slope = 0.0, threshold = 0.0>` | each not negative; no maximum by default |
+//! | `LeakyReLU` | `LeakyReLU`, `LeakyReLU<0.2>`, `LeakyReLU<negative_slope = 0.2>` | `negative_slope` not negative (0.3; Keras 2 called it `alpha`) |
+//! | `ELU` | `ELU`, `ELU<alpha = 1.0>` | `alpha` (1.0) |
+//! | `PReLU` | `PReLU`, `PReLU<alpha_initializer = constant(0.25)>` | a trainable slope per unit, starting from `alpha_initializer` (`zeros`) |
+//!
+//! A mistake is a compile error on the token at fault that says what to
+//! write instead (`Dropout<1.5>`: "`rate` of `Dropout` is the fraction of
+//! inputs set to zero and must be in [0, 1), found 1.5"), and all mistakes
+//! of a declaration are reported at once.
+//!
+//! ```
+//! use mlp::prelude::*;
+//!
+//! network! {
+//!     /// Chapter 11's Fashion-MNIST classifier, with each kind of regularization.
+//!     pub struct Regularized {
+//!         Flatten[28, 28] -> BatchNormalization
+//!             -> Dense<300, elu, kernel_initializer = he_normal, kernel_regularizer = l2(0.01)>
+//!             -> Dropout<0.2>
+//!             -> Dense<100, kernel_constraint = max_norm(3.0)> -> LeakyReLU<0.2>
+//!             -> Dense<10, softmax>
+//!     }
+//! }
+//!
+//! // Batch normalization keeps 4 vectors per input (2 of them not trained).
+//! let params = 4 * 784 + (784 * 300 + 300) + (300 * 100 + 100) + (100 * 10 + 10);
+//! assert_eq!(Regularized::PARAMS, params);
+//! let model = Regularized::new(42);
+//! let p: SVector<f32, 10> = model.predict_one(&SMatrix::<f32, 28, 28>::zeros());
+//! assert!((p.sum() - 1.0).abs() < 1e-5);
+//! ```
 //!
 //! ### Baked weights: `#[weights("file.safetensors")]`
 //!

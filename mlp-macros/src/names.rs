@@ -45,6 +45,27 @@ pub fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) ->
     })
 }
 
+/// Every known name equally close to `name` when it is a typo of more than
+/// one (`l3`: `l1` and `l2`), or [`did_you_mean`]'s one answer, as
+/// "`l1` or `l2`".
+pub fn did_you_mean_any<'a>(
+    name: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let lower = name.to_lowercase();
+    let known: Vec<&'a str> = known.into_iter().collect();
+    let distance = |k: &str| strsim::damerau_levenshtein(&lower, &k.to_lowercase());
+    let best = did_you_mean(name, known.iter().copied())?;
+    let tied: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|k| {
+            *k == best || (distance(k) == distance(best) && distance(k) <= (k.len() / 3).max(1))
+        })
+        .collect();
+    Some(list(tied))
+}
+
 /// `a`, `b` or `c`, each in backticks.
 pub fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
     let names: Vec<String> = names
@@ -85,5 +106,15 @@ mod tests {
         );
         assert_eq!(did_you_mean("s", acts()), None);
         assert_eq!(list(["a", "b", "c"]), "`a`, `b` or `c`");
+        let regularizers = || mlp_spec::REGULARIZERS.iter().map(|r| r.name);
+        assert_eq!(
+            did_you_mean_any("l3", regularizers()).as_deref(),
+            Some("`l1` or `l2`")
+        );
+        assert_eq!(
+            did_you_mean_any("l1l2", regularizers()).as_deref(),
+            Some("`l1_l2`")
+        );
+        assert_eq!(did_you_mean_any("dropout", ["rate"]), None);
     }
 }

@@ -12,6 +12,34 @@
 //! InitExpr   := Ident ("(" (Ident "=")? Number ("," ...)* ")")?
 //! ```
 //!
+//! The layer kinds (`mlp_spec::LAYERS`) and what each takes; numbers without
+//! a name come first, in the order shown, then `name = value` in any order:
+//!
+//! ```text
+//! Input[8]                      first layer only: a vector of 8 features
+//! Flatten[28, 28]               first layer only: a 28x28 image, flattened
+//! Dense<300, relu, kernel_initializer = he_normal, bias_initializer = zeros,
+//!       kernel_regularizer = l2(0.01), bias_regularizer = l1(0.01),
+//!       kernel_constraint = max_norm(2.0), bias_constraint = non_neg>
+//!                               units first (required), then the activation
+//!                               (default `linear`), then options; regularizers
+//!                               `l1(l1)`, `l2(l2)`, `l1_l2(l1 = .., l2 = ..)`
+//!                               with factors >= 0; constraints `max_norm(max_value)`
+//!                               with max_value > 0, `non_neg`
+//! Dropout<0.2>                  or `Dropout<rate = 0.2>`; rate in [0, 1), required
+//! BatchNormalization            or `BatchNormalization<momentum = 0.9, epsilon = 0.001>`;
+//!                               momentum in [0, 1] (default 0.99), epsilon > 0 (1e-3)
+//! ReLU                          or `ReLU<max_value = 6.0, negative_slope = 0.0, threshold = 0.0>`,
+//!                               each >= 0 (max_value unbounded by default)
+//! LeakyReLU                     or `LeakyReLU<0.2>`, `LeakyReLU<negative_slope = 0.2>`;
+//!                               >= 0, Keras 3's default 0.3
+//! ELU                           or `ELU<alpha = 1.0>`
+//! PReLU                         or `PReLU<alpha_initializer = constant(0.25)>`;
+//!                               the slopes start at `zeros` by default
+//! ```
+//!
+//! The last layer is a Dense layer (the loss reads its activation).
+//!
 //! A syntax error stops parsing (syn reports the first one); each says what
 //! was expected and what was found, on the token at fault.
 
@@ -234,6 +262,16 @@ impl Parse for Layer {
             let bracket = bracketed!(content in input);
             let mut dims = Vec::new();
             while !content.is_empty() {
+                if !content.peek(LitInt) && kind != "Flatten" && kind != "Input" {
+                    // `Dropout[0.2]`: arguments in the wrong brackets.
+                    return Err(syn::Error::new(
+                        bracket.span.join(),
+                        format!(
+                            "square brackets declare the input shape of `Flatten` or `Input`: \
+                             `{kind}` takes its arguments in angle brackets, as in `{kind}<...>`"
+                        ),
+                    ));
+                }
                 if !content.peek(LitInt) {
                     return Err(expected(
                         &content,
@@ -291,6 +329,20 @@ impl Parse for Layer {
                 },
                 gt.span,
             )
+        } else if let Some((inside, parens, _)) = input.cursor().group(Delimiter::Parenthesis) {
+            // Keras's call syntax: `Dropout(0.2)`, `Dense(300, activation="relu")`.
+            // One literal is repeated in the fix; more is left to the user.
+            let fix = match inside.literal() {
+                Some((lit, rest)) if rest.eof() => format!("`{kind}<{lit}>`"),
+                _ => format!("`{kind}<...>`, as in `Dense<300, relu>` or `Dropout<0.2>`"),
+            };
+            return Err(syn::Error::new(
+                parens.join(),
+                format!(
+                    "`{kind}(...)` is Keras's call syntax: `network!` takes a layer's arguments in \
+                     angle brackets: write {fix}"
+                ),
+            ));
         } else {
             (LayerBody::Empty, kind.span())
         };

@@ -308,6 +308,14 @@ fn errors_from_several_layers_are_collected() {
 
 #[test]
 fn far_off_names_list_the_known_ones() {
+    let layer = errors(quote!(struct Net { Input[2] -> Banana<3> -> Dense<1> }));
+    assert_eq!(
+        layer,
+        [
+            "unknown layer `Banana`: expected one of `Dense`, `Dropout`, `BatchNormalization`, \
+          `ReLU`, `LeakyReLU`, `ELU` or `PReLU`"
+        ]
+    );
     let errors = errors(quote!(struct Net { Input[2] -> Dense<3, banana> }));
     assert!(
         errors[0].starts_with("unknown activation `banana`: expected one of `linear`, `relu`"),
@@ -409,7 +417,7 @@ fn structural_rules() {
         ),
         (
             quote!(struct Net { Input[8] -> Dens<3> }),
-            "unknown layer `Dens`: expected `Dense<units, activation>`; did you mean `Dense`?",
+            "unknown layer `Dens`: did you mean `Dense`?",
         ),
         (
             quote!(struct Net { Input[8] -> Dense<3, kernel_init = zeros> }),
@@ -457,4 +465,387 @@ fn structural_rules() {
             errors[0]
         );
     }
+}
+
+/// The kinds of `model`'s layers other than Dense and Flatten, in order.
+fn other_kinds(model: &Model) -> Vec<&LayerModelKind> {
+    model
+        .layers
+        .iter()
+        .map(|l| &l.kind)
+        .filter(|k| {
+            !matches!(
+                k,
+                LayerModelKind::Dense { .. } | LayerModelKind::Flatten { .. }
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn numbers_and_settings_parse_with_their_sign_and_span() {
+    use crate::parse::{Arg, LayerBody};
+    let network = network(quote!(struct Net {
+        Input[2] -> ReLU<-1.5, 6, negative_slope = 2, threshold = -0.25> -> Dense<1>
+    }));
+    let LayerBody::Args { args, .. } = &network.chain[1].body else {
+        panic!("ReLU<...> has arguments");
+    };
+    let parsed: Vec<String> = args
+        .iter()
+        .map(|arg| match arg {
+            Arg::Int(lit) => format!("int {lit}"),
+            Arg::Number { value, .. } => format!("number {value:?}"),
+            Arg::Setting { key, value, .. } => format!("setting {key} {value:?}"),
+            Arg::Ident(ident) => format!("ident {ident}"),
+            Arg::Option { key, .. } => format!("option {key}"),
+        })
+        .collect();
+    // A whole number stays an `Int` (Dense's units); a sign makes a `Number`.
+    assert_eq!(
+        parsed,
+        [
+            "number -1.5",
+            "int 6",
+            "setting negative_slope 2.0",
+            "setting threshold -0.25"
+        ]
+    );
+}
+
+#[test]
+fn new_layer_kinds_take_keras_defaults_and_names() {
+    let model = model(quote!(struct Net {
+        Flatten[28, 28] -> BatchNormalization -> Dense<300, elu> -> Dropout<0.2> -> ReLU
+            -> LeakyReLU -> ELU -> PReLU -> Dense<10, softmax>
+    }));
+    assert_eq!(
+        fields(&model),
+        [
+            "flatten",
+            "batch_normalization",
+            "dense",
+            "dropout",
+            "re_lu",
+            "leaky_re_lu",
+            "elu",
+            "p_re_lu",
+            "dense_1"
+        ]
+    );
+    let kinds = other_kinds(&model);
+    assert!(
+        matches!(kinds[0], LayerModelKind::BatchNormalization { units: 784, momentum, epsilon }
+            if *momentum == 0.99 && *epsilon == 1e-3),
+        "BatchNormalization defaults"
+    );
+    assert!(matches!(kinds[1], LayerModelKind::Dropout { units: 300, rate } if *rate == 0.2));
+    let settings = |k: &LayerModelKind| match k {
+        LayerModelKind::Activation { kind, settings, .. } => (kind.to_string(), settings.clone()),
+        _ => panic!("an activation layer"),
+    };
+    assert_eq!(
+        settings(kinds[2]),
+        ("ReLU".into(), vec![f32::INFINITY, 0.0, 0.0])
+    );
+    assert_eq!(settings(kinds[3]), ("LeakyReLU".into(), vec![0.3]));
+    assert_eq!(settings(kinds[4]), ("ELU".into(), vec![1.0]));
+    let LayerModelKind::PReLU { units, alpha } = kinds[5] else {
+        panic!("PReLU");
+    };
+    assert_eq!(
+        (*units, alpha.spec.name, alpha.args.len()),
+        (300, "zeros", 0)
+    );
+    // BatchNormalization holds gamma, beta, moving mean and variance; PReLU one slope per unit.
+    let params: Vec<usize> = model.layers.iter().map(|l| l.params()).collect();
+    assert_eq!(params, [0, 4 * 784, 784 * 300 + 300, 0, 0, 0, 0, 300, 3010]);
+}
+
+#[test]
+fn numbers_fill_settings_in_order_and_names_anywhere() {
+    let model = model(quote!(struct Net {
+        Input[4]
+            -> Dropout<rate = 0.5> -> Dropout<0> -> Dropout<0.25>
+            -> BatchNormalization<0.9, 0.01> -> BatchNormalization<0.9, epsilon = 0.02>
+            -> BatchNormalization<epsilon = 0.03, momentum = 0.5> -> BatchNormalization<epsilon = 0.04>
+            -> ReLU<6.0> -> ReLU<6, 0.1, 0.5> -> ReLU<threshold = 1.0>
+            -> LeakyReLU<0.2> -> LeakyReLU<negative_slope = 0> -> ELU<alpha = -0.5>
+            -> PReLU<alpha_initializer = constant(0.25)>
+            -> Dense<1>
+    }));
+    let got: Vec<String> = other_kinds(&model)
+        .into_iter()
+        .map(|k| match k {
+            LayerModelKind::Dropout { rate, .. } => format!("Dropout {rate:?}"),
+            LayerModelKind::BatchNormalization {
+                momentum, epsilon, ..
+            } => format!("BatchNormalization {momentum:?} {epsilon:?}"),
+            LayerModelKind::Activation { kind, settings, .. } => format!("{kind} {settings:?}"),
+            LayerModelKind::PReLU { alpha, .. } => {
+                format!("PReLU {} {:?}", alpha.spec.name, alpha.args)
+            }
+            _ => unreachable!("filtered out"),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "Dropout 0.5",
+            "Dropout 0.0",
+            "Dropout 0.25",
+            "BatchNormalization 0.9 0.01",
+            "BatchNormalization 0.9 0.02",
+            "BatchNormalization 0.5 0.03",
+            "BatchNormalization 0.99 0.04",
+            "ReLU [6.0, 0.0, 0.0]",
+            "ReLU [6.0, 0.1, 0.5]",
+            "ReLU [inf, 0.0, 1.0]",
+            "LeakyReLU [0.2]",
+            "LeakyReLU [0.0]",
+            "ELU [-0.5]",
+            "PReLU constant [0.25]",
+        ]
+    );
+}
+
+#[test]
+fn dense_regularizers_and_constraints_with_keras_defaults() {
+    let model = model(quote!(struct Net {
+        Input[4]
+            -> Dense<3, relu, kernel_regularizer = l2(0.02), bias_regularizer = l1,
+                     kernel_constraint = max_norm(3), bias_constraint = non_neg>
+            -> Dense<2, kernel_regularizer = l1_l2(l2 = 0.5), bias_regularizer = l2,
+                     kernel_constraint = max_norm>
+            -> Dense<1, kernel_regularizer = l1_l2(0.1, 0.2)>
+    }));
+    // Per layer, its four extras as (function, arguments).
+    type Extra = Option<(String, Vec<f32>)>;
+    let extras: Vec<Vec<Extra>> = model
+        .layers
+        .iter()
+        .map(|l| match &l.kind {
+            LayerModelKind::Dense { extras, .. } => extras
+                .iter()
+                .map(|e| {
+                    e.as_ref()
+                        .map(|i| (i.spec.name.to_string(), i.args.clone()))
+                })
+                .collect(),
+            _ => panic!("only Dense layers"),
+        })
+        .collect();
+    let f = |name: &str, args: &[f32]| Some((name.to_string(), args.to_vec()));
+    assert_eq!(
+        extras,
+        [
+            vec![
+                f("l2", &[0.02]),
+                f("l1", &[0.01]),
+                f("max_norm", &[3.0]),
+                f("non_neg", &[])
+            ],
+            vec![
+                f("l1_l2", &[0.0, 0.5]),
+                f("l2", &[0.01]),
+                f("max_norm", &[2.0]),
+                None
+            ],
+            vec![f("l1_l2", &[0.1, 0.2]), None, None, None],
+        ]
+    );
+}
+
+#[test]
+fn new_layer_rules() {
+    let cases = [
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout<1.5> -> Dense<1> }),
+            "`rate` of `Dropout` is the fraction of inputs set to zero and must be in [0, 1), found 1.5",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout<1> -> Dense<1> }),
+            "`rate` of `Dropout` is the fraction of inputs set to zero and must be in [0, 1), found 1.0",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout -> Dense<1> }),
+            "`Dropout` needs its `rate`: write `Dropout<0.2>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout<> -> Dense<1> }),
+            "`Dropout` needs its `rate`: write `Dropout<0.2>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<10> -> Dropout<0.5> }),
+            "the last layer must be a Dense layer, found `Dropout<0.5>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dropout<0.5> }),
+            "a network needs at least one Dense layer: add one after `Dropout<0.5>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> BatchNormalization<momentun = 0.9> -> Dense<1> }),
+            "`BatchNormalization` has no option `momentun`: did you mean `momentum`?",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3, kernel_regularizer = l3(0.01)> }),
+            "unknown regularizer `l3`: did you mean `l1` or `l2`?",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3, kernel_regularizer = l2(-0.1)> }),
+            "the factor `l2` of `l2` cannot be negative, found -0.1: write a small positive factor, as in `l2(0.01)`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3, kernel_regularizer = l1_l2(l1 = 0.1, l2 = -1)> }),
+            "the factor `l2` of `l1_l2` cannot be negative, found -1.0: write a small positive factor, as in `l1_l2(l1 = 0.01, l2 = 0.01)`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3, kernel_constraint = max_norm(0.0)> }),
+            "`max_norm` needs a positive `max_value`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3, kernel_constraint = non_neg(1.0)> }),
+            "`non_neg` takes no arguments",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> ReLU<max_value = -1.0> -> Dense<1> }),
+            "`max_value` of `ReLU` cannot be negative, found -1.0: leave it out for no limit",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> ReLU<0, 0, -1> -> Dense<1> }),
+            "`threshold` of `ReLU` cannot be negative, found -1.0: Keras's default is `threshold = 0.0`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> LeakyReLU<-0.2> -> Dense<1> }),
+            "`negative_slope` of `LeakyReLU` cannot be negative, found -0.2: Keras's default is `negative_slope = 0.3`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> LeakyReLU<relu> -> Dense<1> }),
+            "unexpected `relu`: `LeakyReLU` takes its `negative_slope` as a number (`LeakyReLU` is itself the activation); write `LeakyReLU<0.3>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> LeakyReLU<alpha = 0.1> -> Dense<1> }),
+            "`alpha` is Keras 2's name for the slope of `LeakyReLU`; Keras 3 calls it `negative_slope`: write `LeakyReLU<negative_slope = 0.1>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> PReLU<0.2> -> Dense<1> }),
+            "`PReLU` takes no number: its slopes are learned, starting from its `alpha_initializer`; to start them at 0.2, write `PReLU<alpha_initializer = constant(0.2)>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> PReLU<alpha_initializer = 0.2> -> Dense<1> }),
+            "`alpha_initializer` takes an initializer, not a number: write `alpha_initializer = constant(0.2)`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropuot<0.2> -> Dense<1> }),
+            "unknown layer `Dropuot`: did you mean `Dropout`?",
+        ),
+        (
+            quote!(struct Net { Dropout<0.2> -> Dense<1> }),
+            "the network declares no input shape: the first layer must be `Input[features]` for vectors or `Flatten[rows, cols]` for images, as in `Input[8] -> Dropout<0.2>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout<0.2, 0.5> -> Dense<1> }),
+            "`Dropout` takes one number, its `rate`: write `Dropout<0.2>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> ReLU<1, 2, 3, 4> -> Dense<1> }),
+            "`ReLU` takes at most 3 numbers, `max_value`, `negative_slope` then `threshold` in that order",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout<0.2, rate = 0.3> -> Dense<1> }),
+            "`rate` of `Dropout` is given twice: keep one",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> BatchNormalization<momentum = 0.9, 0.01> -> Dense<1> }),
+            "a number without a name cannot follow `momentum = ...`: name it too, as in `epsilon = 0.01`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout<momentum = 0.9> -> Dense<1> }),
+            "`Dropout` has no option `momentum` (it takes its `rate` as a number); `momentum` is an option of `BatchNormalization`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> ELU<beta = 0.9> -> Dense<1> }),
+            "`ELU` has no option `beta`: it takes its `alpha` as a number",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3, kernel_regularizer = 0.01> }),
+            "`kernel_regularizer` takes a regularizer, not a number: write `kernel_regularizer = l2(0.01)`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3, relu, rate = 0.2> }),
+            "`Dense` has no option `rate`; `rate` is an option of the `Dropout` layer",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3, kernel_initializer = l2(0.01)> }),
+            "`l2` is a regularizer, not an initializer: a Dense layer takes it as `kernel_regularizer = l2`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3, kernel_constraint = maxnorm(2.0)> }),
+            "unknown constraint `maxnorm`: did you mean `max_norm`?",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3, kernel_regularizer = l2, kernel_regularizer = l1> }),
+            "`kernel_regularizer` is given twice: keep one",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout[3] -> Dense<1> }),
+            "`Dropout` takes its options in angle brackets",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout[0.2] -> Dense<1> }),
+            "square brackets declare the input shape of `Flatten` or `Input`: `Dropout` takes its arguments in angle brackets",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout(0.2) -> Dense<1> }),
+            "`Dropout(...)` is Keras's call syntax: `network!` takes a layer's arguments in angle brackets: write `Dropout<0.2>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout<rate> -> Dense<1> }),
+            "`rate` needs a value: write `Dropout<0.2>`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> Dropout<rate = constant(0.2)> -> Dense<1> }),
+            "`rate` of `Dropout` takes a number, not `constant`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<0.5> }),
+            "`Dense` needs a whole number of units first, found `0.5`",
+        ),
+        (
+            quote!(struct Net { Input[8] -> Dense<3> -> BatchNormalization<epsilon = 0> -> Dense<1> }),
+            "`epsilon` of `BatchNormalization` must be positive, found 0.0: Keras's default is `epsilon = 0.001`",
+        ),
+    ];
+    for (tokens, want) in cases {
+        let errors = errors(tokens);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with(want),
+            "want `{want}`, got `{}`",
+            errors[0]
+        );
+    }
+}
+
+#[test]
+fn errors_of_new_layers_are_collected() {
+    let errors = errors(quote!(struct Net {
+        Flatten[28, 28] -> Dropout<1.5> -> BatchNormalization<momentum = 1.5, epsilon = 0.0>
+            -> Dense<100, elu, kernel_regularizer = l3> -> LeakyReLU<relu> -> Dense<10, softmax>
+    }));
+    assert_eq!(errors.len(), 5, "{errors:#?}");
+    assert!(errors[0].starts_with("`rate` of `Dropout`"), "{errors:#?}");
+    assert!(
+        errors[1].starts_with("`momentum` of `BatchNormalization`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[2].starts_with("`epsilon` of `BatchNormalization`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[3].starts_with("unknown regularizer `l3`"),
+        "{errors:#?}"
+    );
+    assert!(errors[4].starts_with("unexpected `relu`"), "{errors:#?}");
 }

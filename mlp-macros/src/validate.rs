@@ -225,10 +225,6 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                 }
             }
             other => {
-                let hint = match names::did_you_mean(other, names::layer_names()) {
-                    Some(near) => format!("; did you mean `{near}`?"),
-                    None => String::new(),
-                };
                 let expected = if index == 0 {
                     "`Flatten[rows, cols]` or `Input[features]`".to_string()
                 } else {
@@ -238,10 +234,13 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                         .map(|l| l.name);
                     format!("one of {}", names::list(kinds))
                 };
-                errors.push(
-                    layer.kind.span(),
-                    format!("unknown layer `{other}`: expected {expected}{hint}"),
-                );
+                // A near name is the likely fix; the whole list only helps
+                // when there is none.
+                let message = match names::did_you_mean(other, names::layer_names()) {
+                    Some(near) => format!("unknown layer `{other}`: did you mean `{near}`?"),
+                    None => format!("unknown layer `{other}`: expected {expected}"),
+                };
+                errors.push(layer.kind.span(), message);
             }
         }
     }
@@ -528,12 +527,26 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
                 errors.push(ident.span(), message);
                 ok = false;
             }
-            Arg::Number { span, .. } | Arg::Setting { span, .. } => {
+            Arg::Number { value, span } if i == 0 => {
+                errors.push(
+                    *span,
+                    format!(
+                        "`Dense` needs a whole number of units first, found `{value:?}`: \
+                         write `Dense<300, relu>`"
+                    ),
+                );
+                ok = false;
+            }
+            Arg::Number { span, .. } => {
                 errors.push(
                     *span,
                     "a Dense layer takes no number here: write its units first, as in `Dense<300, relu>`, \
                      and options as `name = function`, as in `kernel_regularizer = l2(0.01)`",
                 );
+                ok = false;
+            }
+            Arg::Setting { key, value, .. } => {
+                errors.push(key.span(), dense_setting(key, *value));
                 ok = false;
             }
             Arg::Option { key, value } => {
@@ -583,6 +596,39 @@ fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModel
     })
 }
 
+/// The message for `name = number` on a Dense layer: a function option
+/// given a bare number (`kernel_regularizer = 0.01`), another kind's
+/// setting (`rate = 0.2`), or an unknown option.
+fn dense_setting(key: &Ident, value: f32) -> String {
+    let name = key.to_string();
+    let options = names::options_of("Dense");
+    if options.contains(&name.as_str()) {
+        let (what, instead) = if name.ends_with("_regularizer") {
+            ("a regularizer", format!("l2({value:?})"))
+        } else if name.ends_with("_constraint") {
+            ("a constraint", format!("max_norm({value:?})"))
+        } else {
+            ("an initializer", format!("constant({value:?})"))
+        };
+        return format!("`{name}` takes {what}, not a number: write `{name} = {instead}`");
+    }
+    let owner = mlp_spec::LAYERS
+        .iter()
+        .find(|l| l.settings.iter().any(|(p, _)| *p == name));
+    if let Some(owner) = owner {
+        return format!(
+            "`Dense` has no option `{name}`; `{name}` is an option of the `{}` layer: add one \
+             after this layer, as in `-> {}<{name} = {value:?}>`",
+            owner.name, owner.name
+        );
+    }
+    let hint = match names::did_you_mean(&name, options.iter().copied()) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!("the options are {}", names::list(options)),
+    };
+    format!("unknown option `{name}`: {hint}")
+}
+
 /// A layer kind other than Dense: its numbers (`Dropout<0.2>`,
 /// `BatchNormalization<momentum = 0.9>`) and function options
 /// (`PReLU<alpha_initializer = constant(0.25)>`), checked against the
@@ -600,6 +646,9 @@ fn other_layer(
     let mut functions: Vec<Option<Init>> = vec![None; spec.options.len()];
     let mut ok = true;
     let mut positional = 0;
+    // The first `name = value`: a number without a name may not follow it
+    // (as in Python, where it would be a syntax error).
+    let mut named: Option<String> = None;
     let args: &[Arg] = match &layer.body {
         LayerBody::Empty => &[],
         LayerBody::Args { args, .. } => args,
@@ -615,40 +664,68 @@ fn other_layer(
             return None;
         }
     };
-    let known = || {
-        settings
-            .iter()
-            .map(|(p, _)| *p)
-            .chain(spec.options.iter().copied())
-    };
     for arg in args {
-        let (slot, value, span) = match arg {
-            Arg::Int(lit) => {
-                let value = lit.base10_parse::<f32>().unwrap_or(f32::NAN);
-                (Some(positional), value, Spans::from(lit.span()))
+        let number = match arg {
+            Arg::Int(lit) => Some((
+                lit.base10_parse::<f32>().unwrap_or(f32::NAN),
+                Spans::from(lit.span()),
+            )),
+            Arg::Number { value, span } => Some((*value, *span)),
+            _ => None,
+        };
+        let (slot, value, span) = match (arg, number) {
+            (_, Some((value, span))) => {
+                if let Some(first) = &named
+                    && !settings.is_empty()
+                {
+                    // The first setting not given yet is what the number most likely means.
+                    let name = settings
+                        .iter()
+                        .zip(&spans)
+                        .find(|(_, given)| given.is_none())
+                        .map_or("name", |((p, _), _)| *p);
+                    errors.push(
+                        span,
+                        format!(
+                            "a number without a name cannot follow `{first} = ...`: name it too, \
+                             as in `{name} = {value:?}`, or put the numbers without names first"
+                        ),
+                    );
+                    ok = false;
+                    continue;
+                }
+                if positional >= settings.len() {
+                    errors.push(span, too_many_numbers(spec, value));
+                    ok = false;
+                    continue;
+                }
+                positional += 1;
+                (positional - 1, value, span)
             }
-            Arg::Number { value, span } => (Some(positional), *value, *span),
-            Arg::Setting { key, value, span } => {
+            (Arg::Int(_) | Arg::Number { .. }, None) => continue,
+            (Arg::Setting { key, value, span }, None) => {
                 let name = key.to_string();
+                named.get_or_insert_with(|| name.clone());
                 match settings.iter().position(|(p, _)| *p == name) {
-                    Some(slot) => (Some(slot), *value, *span),
+                    Some(slot) => (slot, *value, *span),
                     None => {
-                        let hint = match names::did_you_mean(&name, known()) {
-                            Some(near) => format!("did you mean `{near}`?"),
-                            None if known().next().is_none() => format!("`{kind}` has no options"),
-                            None => format!("the options are {}", names::list(known())),
+                        let message = if spec.options.contains(&name.as_str()) {
+                            format!(
+                                "`{name}` takes an initializer, not a number: write \
+                                 `{name} = constant({value:?})`"
+                            )
+                        } else {
+                            no_such_setting(spec, &name, Some(*value))
                         };
-                        errors.push(
-                            key.span(),
-                            format!("`{kind}` has no option `{name}`: {hint}"),
-                        );
+                        errors.push(key.span(), message);
                         ok = false;
                         continue;
                     }
                 }
             }
-            Arg::Option { key, value } => {
+            (Arg::Option { key, value }, None) => {
                 let name = key.to_string();
+                named.get_or_insert_with(|| name.clone());
                 if let Some(slot) = spec.options.iter().position(|o| *o == name) {
                     if functions[slot].is_some() {
                         errors.push(key.span(), format!("`{key}` is given twice: keep one"));
@@ -661,47 +738,24 @@ fn other_layer(
                     continue;
                 }
                 let message = if settings.iter().any(|(p, _)| *p == name) {
-                    format!("`{name}` takes a number, as in `{name} = 0.5`")
+                    format!(
+                        "`{name}` of `{kind}` takes a number, not `{}`: write `{}`",
+                        value.name,
+                        example(spec)
+                    )
                 } else {
-                    let hint = match names::did_you_mean(&name, known()) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None if known().next().is_none() => format!("`{kind}` has no options"),
-                        None => format!("the options are {}", names::list(known())),
-                    };
-                    format!("`{kind}` has no option `{name}`: {hint}")
+                    no_such_setting(spec, &name, None)
                 };
                 errors.push(key.span(), message);
                 ok = false;
                 continue;
             }
-            Arg::Ident(ident) => {
-                errors.push(
-                    ident.span(),
-                    format!(
-                        "unexpected `{ident}`: `{kind}` takes no activation; write `{}`",
-                        example(spec)
-                    ),
-                );
+            (Arg::Ident(ident), None) => {
+                errors.push(ident.span(), unexpected_word(spec, ident));
                 ok = false;
                 continue;
             }
         };
-        let Some(slot) = slot.filter(|s| *s < settings.len()) else {
-            let message = match settings.len() {
-                0 => format!("`{kind}` takes no numbers: write `{}`", example(spec)),
-                n => format!(
-                    "`{kind}` takes at most {n} number{}: write `{}`",
-                    if n == 1 { "" } else { "s" },
-                    example(spec)
-                ),
-            };
-            errors.push(span, message);
-            ok = false;
-            continue;
-        };
-        if matches!(arg, Arg::Int(_) | Arg::Number { .. }) {
-            positional += 1;
-        }
         if spans[slot].is_some() {
             errors.push(
                 span,
@@ -732,9 +786,17 @@ fn other_layer(
     let mut check = |slot: usize, valid: bool, rule: &str| {
         if !valid {
             let (name, value) = (settings[slot].0, values[slot]);
+            let default = settings[slot].1;
+            let instead = if default.is_nan() {
+                format!("write a value such as `{}`", example(spec))
+            } else if default.is_infinite() {
+                "leave it out for no limit".to_string()
+            } else {
+                format!("Keras's default is `{name} = {default:?}`")
+            };
             errors.push(
                 at(slot),
-                format!("`{name}` of `{kind}` {rule}, found {value:?}"),
+                format!("`{name}` of `{kind}` {rule}, found {value:?}: {instead}"),
             );
             ok = false;
         }
@@ -743,10 +805,10 @@ fn other_layer(
         "Dropout" => check(
             0,
             (0.0..1.0).contains(&values[0]),
-            "is a fraction in [0, 1)",
+            "is the fraction of inputs set to zero and must be in [0, 1)",
         ),
         "BatchNormalization" => {
-            check(0, (0.0..=1.0).contains(&values[0]), "is in [0, 1]");
+            check(0, (0.0..=1.0).contains(&values[0]), "must be in [0, 1]");
             check(
                 1,
                 values[1] > 0.0 && values[1].is_finite(),
@@ -801,22 +863,144 @@ fn other_layer(
     })
 }
 
-/// How to write a kind with its options: `Dropout<0.2>`,
+/// What a kind takes, for messages: "its `rate` as a number", "the numbers
+/// `momentum` and `epsilon`", "an `alpha_initializer`".
+fn takes(spec: &LayerSpec) -> String {
+    let numbers = match spec.settings {
+        [] => None,
+        [(name, _)] => Some(format!("its `{name}` as a number")),
+        settings => Some(format!(
+            "the numbers {}",
+            names::list(settings.iter().map(|(p, _)| p)).replace(" or ", " and ")
+        )),
+    };
+    let functions = match spec.options {
+        [] => None,
+        options => Some(format!(
+            "the option{} {}",
+            if options.len() == 1 { "" } else { "s" },
+            names::list(options).replace(" or ", " and ")
+        )),
+    };
+    match (numbers, functions) {
+        (None, None) => "nothing".to_string(),
+        (Some(n), None) | (None, Some(n)) => n,
+        (Some(n), Some(f)) => format!("{n} and {f}"),
+    }
+}
+
+/// The message for a number beyond a kind's settings: `Dropout<0.2, 0.5>`,
+/// `PReLU<0.25>`.
+fn too_many_numbers(spec: &LayerSpec, value: f32) -> String {
+    let kind = spec.name;
+    match spec.settings {
+        [] if spec.options.contains(&"alpha_initializer") => format!(
+            "`{kind}` takes no number: its slopes are learned, starting from its \
+             `alpha_initializer`; to start them at {value:?}, write \
+             `{kind}<alpha_initializer = constant({value:?})>`"
+        ),
+        [] => format!("`{kind}` takes no number: write `{}`", example(spec)),
+        [(name, _)] => format!(
+            "`{kind}` takes one number, its `{name}`: write `{}`",
+            example(spec)
+        ),
+        settings => format!(
+            "`{kind}` takes at most {} numbers, {} in that order: write `{}`",
+            settings.len(),
+            names::list(settings.iter().map(|(p, _)| p)).replace(" or ", " then "),
+            example(spec)
+        ),
+    }
+}
+
+/// The message for `name = ...` that `spec` does not have: a typo, Keras
+/// 2's name, another kind's setting, or the list of the kind's own.
+fn no_such_setting(spec: &LayerSpec, name: &str, value: Option<f32>) -> String {
+    let kind = spec.name;
+    let known = || {
+        spec.settings
+            .iter()
+            .map(|(p, _)| *p)
+            .chain(spec.options.iter().copied())
+    };
+    if let Some(near) = names::did_you_mean(name, known()) {
+        return format!("`{kind}` has no option `{name}`: did you mean `{near}`?");
+    }
+    let value = value.map_or_else(String::new, |v| format!("{v:?}"));
+    // Keras 3 still reads Keras 2's `alpha` (with a deprecation warning).
+    if kind == "LeakyReLU" && name == "alpha" {
+        let value = if value.is_empty() { "0.2" } else { &value };
+        return format!(
+            "`alpha` is Keras 2's name for the slope of `LeakyReLU`; Keras 3 calls it \
+             `negative_slope`: write `LeakyReLU<negative_slope = {value}>`"
+        );
+    }
+    let own = if known().next().is_none() {
+        format!("`{kind}` has no options")
+    } else {
+        format!("it takes {}", takes(spec))
+    };
+    let owner = mlp_spec::LAYERS.iter().find(|l| {
+        l.name != kind && (l.settings.iter().any(|(p, _)| *p == name) || l.options.contains(&name))
+    });
+    match owner {
+        Some(owner) => format!(
+            "`{kind}` has no option `{name}` ({own}); `{name}` is an option of `{}`, as in `{}`",
+            owner.name,
+            example(owner)
+        ),
+        None => format!("`{kind}` has no option `{name}`: {own}"),
+    }
+}
+
+/// The message for a bare word in a kind's arguments: `Dropout<relu>`,
+/// `LeakyReLU<relu>`, `Dropout<rate>`.
+fn unexpected_word(spec: &LayerSpec, ident: &Ident) -> String {
+    let kind = spec.name;
+    let word = ident.to_string();
+    if let Some((name, _)) = spec.settings.iter().find(|(p, _)| *p == word) {
+        return format!("`{name}` needs a value: write `{}`", example(spec));
+    }
+    let is_activation = mlp_spec::activation(&word).is_some();
+    let activation_layer = matches!(kind, "ReLU" | "LeakyReLU" | "ELU" | "PReLU");
+    let why = match (is_activation, activation_layer) {
+        (true, true) => format!(" (`{kind}` is itself the activation)"),
+        (true, false) => format!(
+            " (an activation goes on the Dense layer before it, as in `Dense<300, {word}> -> {}`)",
+            example(spec)
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "unexpected `{word}`: `{kind}` takes {}{why}; write `{}`",
+        takes(spec),
+        example(spec)
+    )
+}
+
+/// How to write a kind with its options: `Dropout<0.2>`, `LeakyReLU<0.3>`,
 /// `BatchNormalization<momentum = 0.99, epsilon = 0.001>`.
 fn example(spec: &LayerSpec) -> String {
     let kind = spec.name;
+    // A value to show where the default is none to copy: a required
+    // setting (`rate`) or an unbounded one (`max_value`).
+    let shown = |v: f32| {
+        if v.is_nan() {
+            0.2
+        } else if v.is_infinite() {
+            6.0
+        } else {
+            v
+        }
+    };
     match spec.settings {
         [] if spec.options.is_empty() => kind.to_string(),
-        [] => format!("{kind}<{} = zeros>", spec.options[0]),
-        [(name, v)] if v.is_nan() => {
-            let _ = name;
-            format!("{kind}<0.2>")
-        }
+        [] => format!("{kind}<{} = constant(0.25)>", spec.options[0]),
+        [(_, v)] => format!("{kind}<{:?}>", shown(*v)),
         settings => {
             let written: Vec<String> = settings
                 .iter()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(p, v)| format!("{p} = {v:?}"))
+                .map(|(p, v)| format!("{p} = {:?}", shown(*v)))
                 .collect();
             format!("{kind}<{}>", written.join(", "))
         }
@@ -842,6 +1026,44 @@ fn unknown_activation(ident: &Ident) -> String {
     }
 }
 
+/// "unknown regularizer `l3`: did you mean `l1` or `l2`?"; for a name of
+/// another table, where it belongs ("`l2` is a regularizer, not an
+/// initializer").
+fn unknown_function(name: &str, table: &[FunctionSpec], what: &str) -> String {
+    let tables: [(&[FunctionSpec], &str, &str); 3] = [
+        (
+            mlp_spec::INITIALIZERS,
+            "an initializer",
+            "kernel_initializer",
+        ),
+        (
+            mlp_spec::REGULARIZERS,
+            "a regularizer",
+            "kernel_regularizer",
+        ),
+        (mlp_spec::CONSTRAINTS, "a constraint", "kernel_constraint"),
+    ];
+    let this = tables
+        .iter()
+        .find(|(_, w, _)| w.ends_with(what))
+        .map_or(what, |(_, w, _)| *w);
+    for (other, other_what, option) in tables {
+        if !other_what.ends_with(what) && other.iter().any(|f| f.name == name) {
+            return format!(
+                "`{name}` is {other_what}, not {this}: a Dense layer takes it as `{option} = {name}`"
+            );
+        }
+    }
+    let known = table.iter().map(|f| f.name);
+    match names::did_you_mean_any(name, known.clone()) {
+        Some(near) => format!("unknown {what} `{name}`: did you mean {near}?"),
+        None => format!(
+            "unknown {what} `{name}`: expected one of {}",
+            names::list(known)
+        ),
+    }
+}
+
 /// Resolves `name(args)` against `table` (Keras's initializers,
 /// regularizers or constraints, `what` in messages) and its parameters.
 fn function(
@@ -852,12 +1074,7 @@ fn function(
 ) -> Option<Init> {
     let name = expr.name.to_string();
     let Some(spec) = table.iter().find(|f| f.name == name) else {
-        let known = table.iter().map(|f| f.name);
-        let hint = match names::did_you_mean(&name, known.clone()) {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => format!("expected one of {}", names::list(known)),
-        };
-        errors.push(expr.name.span(), format!("unknown {what} `{name}`: {hint}"));
+        errors.push(expr.name.span(), unknown_function(&name, table, what));
         return None;
     };
     // Parameters in order, with Keras's defaults, and how to write them.
@@ -885,6 +1102,8 @@ fn function(
     };
     let mut values: Vec<f32> = params.iter().map(|(_, v)| *v).collect();
     let mut given = vec![false; params.len()];
+    // Where each argument was written, for the checks of its value.
+    let mut spans: Vec<Spans> = vec![expr.span; params.len()];
     let mut ok = true;
     for (i, InitArg { key, value, span }) in expr.args.iter().enumerate() {
         let slot = match key {
@@ -903,6 +1122,7 @@ fn function(
             (Some(slot), _) => {
                 values[slot] = *value;
                 given[slot] = true;
+                spans[slot] = *span;
             }
             (None, _) if params.is_empty() => {
                 errors.push(
@@ -951,18 +1171,39 @@ fn function(
             );
             ok = false;
         }
-        "l1" | "l2" | "l1_l2" if values.iter().any(|v| !v.is_finite() || *v < 0.0) => {
-            errors.push(
-                expr.span,
-                format!("`{known}` needs factors that are not negative, found {values:?}"),
-            );
-            ok = false;
+        "l1" | "l2" | "l1_l2" => {
+            // Keras refuses a negative or infinite factor.
+            let example = match params {
+                [_] => format!("`{known}(0.01)`"),
+                _ => format!(
+                    "`{known}({})`",
+                    params
+                        .iter()
+                        .map(|(p, _)| format!("{p} = 0.01"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            for (slot, (param, _)) in params.iter().enumerate() {
+                let value = values[slot];
+                if !value.is_finite() || value < 0.0 {
+                    errors.push(
+                        spans[slot],
+                        format!(
+                            "the factor `{param}` of `{known}` cannot be negative, found {value:?}: \
+                             write a small positive factor, as in {example}"
+                        ),
+                    );
+                    ok = false;
+                }
+            }
         }
         "max_norm" if !(values[0] > 0.0 && values[0].is_finite()) => {
             errors.push(
-                expr.span,
+                spans[0],
                 format!(
-                    "`max_norm` needs a positive `max_value`, found {:?}",
+                    "`max_norm` needs a positive `max_value` (the largest norm a unit's weights may \
+                     have), found {:?}: write {example}",
                     values[0]
                 ),
             );
