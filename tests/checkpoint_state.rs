@@ -8,7 +8,9 @@ use mlp::history::History;
 use mlp::loss::MeanSquaredError;
 use mlp::optim::{Adam, Optimizer, Sgd};
 use mlp::prelude::*;
-use mlp::train::{BackupAndRestore, Callback, CallbackContext, Fit, ModelCheckpoint, SaveFreq};
+use mlp::train::{
+    BackupAndRestore, Callback, CallbackContext, Fit, ModelCheckpoint, SaveFreq, TrainingState,
+};
 use std::path::Path;
 
 network! {
@@ -185,4 +187,45 @@ fn a_backup_of_another_optimizer_is_refused_naming_both() {
     );
     drop(trainer);
     assert_eq!(bits(model.params()), bits(&before), "nothing changed");
+}
+
+network! {
+    /// The network of the `state_file` fuzz target.
+    struct Tiny { Input[2] -> Dense<3, relu> -> Dense<1> }
+}
+
+/// Writes the seeds of the `state_file` fuzz target: real training-state
+/// files of `Tiny`, after 2 epochs with Adam and with SGD and momentum
+/// (`cargo test --test checkpoint_state -- --ignored write_fuzz_seeds`).
+#[test]
+#[ignore = "writes fuzz/seeds/state_file; run by hand"]
+fn write_fuzz_seeds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/state_file");
+    std::fs::create_dir_all(&dir).unwrap();
+    let x: Vec<SVector<f32, 2>> = (0..12)
+        .map(|i| SVector::<f32, 2>::new(i as f32 / 12.0, 1.0 - i as f32 / 6.0))
+        .collect();
+    let y: Vec<SVector<f32, 1>> = x
+        .iter()
+        .map(|v| SVector::<f32, 1>::new(v[0] - v[1]))
+        .collect();
+    let fit = || Fit::epochs(2).batch_size(4).seed(3).verbose(0);
+    let mut model = Tiny::new(1);
+    let mut trainer = model.compile(MeanSquaredError, Adam::new(0.01), []);
+    let history = trainer.fit(&x, &y, fit().validation_split(0.25)).unwrap();
+    trainer
+        .save_state(
+            dir.join("tiny-adam.mlpstate"),
+            &TrainingState::new(2, 3, history),
+        )
+        .unwrap();
+    let mut model = Tiny::new(1);
+    let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.05).momentum(0.9), []);
+    let history = trainer.fit(&x, &y, fit()).unwrap();
+    trainer
+        .save_state(
+            dir.join("tiny-sgd-momentum.mlpstate"),
+            &TrainingState::new(2, 3, history),
+        )
+        .unwrap();
 }

@@ -10,7 +10,7 @@
 //! | `forward.rs` | the forward pass |
 //! | `backward.rs` | the backward pass (gradients, or gradients with plain SGD folded in) |
 //! | `fold.rs` | the folded SGD step: its finiteness bound and each thread's share |
-//! | `update.rs` | an optimizer's update in chunks shared among the threads |
+//! | `update.rs` | an optimizer's update in chunks shared among the threads, rolled back whole if any value it writes is not finite |
 //! | `step.rs` | one training step: the engine picks how the optimizer's update is applied |
 //! | `predict.rs` | `predict`: samples shared among threads |
 //! | `shared.rs` | the pointer the threads write disjoint parts through |
@@ -47,6 +47,6 @@ mod workspace;
 pub use backward::Backward;
 pub use shared::Shared;
 pub use step::NotFinite;
-pub use update::{UPDATE_CHUNK, UpdateFn};
+pub use update::{UPDATE_BLOCK, UPDATE_CHUNK, UpdateFn};
 pub use workspace::Workspace;
 use workspace::parts_for;
