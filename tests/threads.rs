@@ -45,7 +45,6 @@ fn one_step(threads: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         &mut [],
         0,
         &mut backup,
-        &mut [],
         &|p, g, _| SgdStep { rate: 0.01 }.apply(p, g),
     )
     .unwrap();

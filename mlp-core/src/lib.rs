@@ -115,7 +115,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __internal {
     #[cfg(feature = "std")]
-    pub use crate::engine::{Backward, NotFinite, UPDATE_BLOCK, UPDATE_CHUNK, UpdateFn, Workspace};
+    pub use crate::engine::{Backward, NotFinite, UPDATE_CHUNK, UpdateFn, Workspace};
     pub use crate::kernels::{
         ONE_PASS_DEPTH, Operand, Product, all_finite, gemm_nn, gemm_nn_sub, gemm_nt, gemv_t,
         max_abs, prefetch,

@@ -47,6 +47,6 @@ mod workspace;
 pub use backward::Backward;
 pub use shared::Shared;
 pub use step::NotFinite;
-pub use update::{UPDATE_BLOCK, UPDATE_CHUNK, UpdateFn};
+pub use update::{UPDATE_CHUNK, UpdateFn};
 pub use workspace::Workspace;
 use workspace::parts_for;

@@ -61,23 +61,19 @@ impl Workspace {
             Backward::Computed => {
                 let mut backup = core::mem::take(&mut self.rollback);
                 // Sized on the first step apart; reused after.
-                let slots = optimizer.slots();
-                let scratch = self.update_scratch_len(slots);
-                backup.resize(params.len() + state.len() + scratch, 0.0);
-                let (backup_part, scratch) = backup.split_at_mut(params.len() + state.len());
+                backup.resize(params.len() + state.len(), 0.0);
                 let outcome = if optimizer.elementwise() {
                     self.update_chunks(
                         params,
                         grads,
                         state,
-                        slots,
-                        backup_part,
-                        scratch,
+                        optimizer.slots(),
+                        &mut backup,
                         &|p, g, s| optimizer.step(p, g, s, iteration),
                     )
                 } else {
                     // A global gradient norm needs every gradient: one update.
-                    whole_or_nothing(params, state, backup_part, |p, s| {
+                    whole_or_nothing(params, state, &mut backup, |p, s| {
                         optimizer.step(p, grads, s, iteration)
                     })
                 };
