@@ -27,6 +27,7 @@
 //! ```text
 //! cargo run --release --example bench_epoch -- --threads 2 --runs 5
 //! cargo run --release --example bench_epoch -- --threads 1 --hidden 1000 --batch-size 128
+//! cargo run --release --example bench_epoch -- --threads 1 --optimizer adam --no-machine --no-inference
 //! ```
 //!
 //! Lines starting with a capitalised tag (`OURS_TRAIN`, `SGEMM_PEAK`, ...) are
