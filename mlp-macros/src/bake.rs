@@ -324,6 +324,34 @@ mod tests {
     }
 
     #[test]
+    fn a_header_naming_a_tensor_twice_is_an_error() {
+        // The shared check (`mlp_spec::safetensors_check`), as the runtime's.
+        let header = br#"{"dense/bias":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"dense/bias":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#;
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(header);
+        bytes.extend_from_slice(&1.0_f32.to_le_bytes());
+        let dir = std::env::temp_dir().join(format!("mlp-bake-dup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dup.safetensors");
+        std::fs::write(&path, &bytes).unwrap();
+        let lit = path.to_str().unwrap();
+        let (model, _) = model(quote! {
+            struct One { Input[1] -> Dense<1> }
+        });
+        let attr = WeightsAttr {
+            path: LitStr::new(lit, proc_macro2::Span::call_site()),
+            quantize: None,
+        };
+        let out = bake(&quote!(::mlp_core), &model, &attr).to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            out.contains("its header names tensor `dense/bias` twice"),
+            "{out}"
+        );
+        assert!(out.contains("const WEIGHTS : One = unsafe"), "{out}");
+    }
+
+    #[test]
     fn quantize_int8_adds_the_int8_type() {
         let (model, attr) = model(quote! {
             #[weights("../tests/fixtures/weights/tiny.safetensors", quantize = "int8")]
