@@ -27,6 +27,7 @@
 //! ```text
 //! cargo run --release --example bench_epoch -- --threads 2 --runs 5
 //! cargo run --release --example bench_epoch -- --threads 1 --hidden 1000 --batch-size 128
+//! cargo run --release --example bench_epoch -- --threads 1 --optimizer adam --no-machine --no-inference
 //! ```
 //!
 //! Lines starting with a capitalised tag (`CPU`, `OURS_TRAIN`, `SGEMM_PEAK`, ...) are
@@ -38,7 +39,7 @@ use mlp::__internal::Pool;
 use mlp::datasets::fashion_mnist;
 use mlp::loss::SparseCategoricalCrossentropy;
 use mlp::metrics::Metric;
-use mlp::optim::Sgd;
+use mlp::optim::{Adam, Optimizer, Sgd};
 use mlp::prelude::*;
 use mlp::train::Fit;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -124,6 +125,12 @@ struct Args {
     /// partial epoch, for slow configurations).
     #[arg(long, default_value_t = 55_000)]
     samples: usize,
+    /// The optimizer: `sgd` (the book's `Sgd::new(0.01)`, folded into the
+    /// backward pass), `momentum` (`Sgd::new(0.01).momentum(0.9)`) or `adam`
+    /// (`Adam::new(0.001)`): the last two take their step apart, over the
+    /// optimizer's state.
+    #[arg(long, default_value = "sgd")]
+    optimizer: String,
     /// Skip the sgemm peak and the bandwidth measurements.
     #[arg(long)]
     no_machine: bool,
@@ -158,15 +165,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         x_train.len()
     );
     println!(
-        "config: hidden {} batch {} threads {threads} runs {} (mlp batch engine, mlp kernels)",
-        args.hidden, args.batch_size, args.runs
+        "config: hidden {} batch {} threads {threads} runs {} optimizer {} (mlp batch engine, mlp kernels)",
+        args.hidden, args.batch_size, args.runs, args.optimizer
     );
 
-    let ours = match args.hidden {
-        300 => bench::<Hidden300>(&args, &x_train[..n], &y_train[..n]),
-        1000 => bench::<Hidden1000>(&args, &x_train[..n], &y_train[..n]),
-        4000 => bench::<Hidden4000>(&args, &x_train[..n], &y_train[..n]),
-        other => return Err(format!("--hidden {other}: choose 300, 1000 or 4000").into()),
+    let ours = match args.optimizer.as_str() {
+        "sgd" => by_width(&args, &x_train[..n], &y_train[..n], Sgd::new(0.01)),
+        "momentum" => by_width(
+            &args,
+            &x_train[..n],
+            &y_train[..n],
+            Sgd::new(0.01).momentum(0.9),
+        ),
+        "adam" => by_width(&args, &x_train[..n], &y_train[..n], Adam::new(0.001)),
+        other => {
+            return Err(format!("--optimizer {other}: choose sgd, momentum or adam").into());
+        }
     }?;
 
     if !args.no_machine {
@@ -239,11 +253,27 @@ fn list(xs: &[f64], scale: f64, digits: usize) -> String {
     format!("[{}]", items.join(", "))
 }
 
-/// Trains `N` for one epoch `runs` times, then times inference.
-fn bench<N: Network<Input = Image>>(
+/// [`bench`] on the network of `--hidden`.
+fn by_width<O: Optimizer + Clone>(
     args: &Args,
     x: &[Image],
     y: &[u8],
+    optimizer: O,
+) -> Result<Ours, Box<dyn std::error::Error>> {
+    Ok(match args.hidden {
+        300 => bench::<Hidden300, O>(args, x, y, optimizer),
+        1000 => bench::<Hidden1000, O>(args, x, y, optimizer),
+        4000 => bench::<Hidden4000, O>(args, x, y, optimizer),
+        other => return Err(format!("--hidden {other}: choose 300, 1000 or 4000").into()),
+    }?)
+}
+
+/// Trains `N` for one epoch `runs` times, then times inference.
+fn bench<N: Network<Input = Image>, O: Optimizer + Clone>(
+    args: &Args,
+    x: &[Image],
+    y: &[u8],
+    optimizer: O,
 ) -> Result<Ours, mlp::Error> {
     let layers: Vec<DenseShape> = N::LAYERS.iter().filter_map(DenseShape::of).collect();
     let n = x.len();
@@ -267,7 +297,7 @@ fn bench<N: Network<Input = Image>>(
         model.initialize(42 + run as u64);
         let mut trainer = model.compile(
             SparseCategoricalCrossentropy,
-            Sgd::new(0.01),
+            optimizer.clone(),
             [Metric::Accuracy],
         );
         let options = Fit::epochs(1)

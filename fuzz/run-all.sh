@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 secs=${1:-600}
 mkdir -p logs
-for t in idx csv weights_file set_weights; do
+for t in idx csv weights_file set_weights keras_file state_file weights_check; do
     mkdir -p corpus/$t
     echo "::: $t for ${secs}s"
     cargo +nightly fuzz run "$t" corpus/$t seeds/$t -- -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 >logs/$t.log 2>&1

@@ -6,7 +6,11 @@ Run from fuzz/: python3 seeds.py. Every seed is cut from, or is, a real file:
   first 50 labels re-gzipped with their header's count set to match;
 - csv: the header and first 20 rows of data/california-housing/california_housing.csv;
 - weights_file: tests/fixtures/weights/tiny.safetensors as is;
-- set_weights: tiny.safetensors' four arrays in the target's encoding.
+- set_weights: tiny.safetensors' four arrays in the target's encoding;
+- weights_check: tiny.safetensors, and the book's Fashion-MNIST classifier's
+  weights as Keras wrote them (tests/fixtures/keras-fashion-mlp/weights.safetensors).
+The seeds of state_file are training-state files the library itself writes:
+`cargo test --test checkpoint_state -- --ignored write_fuzz_seeds`.
 """
 import gzip, json, os, struct
 
@@ -37,6 +41,9 @@ out("csv", "first20.csv", b"".join(lines[:21]))
 
 tiny = open(os.path.join(ROOT, "tests", "fixtures", "weights", "tiny.safetensors"), "rb").read()
 out("weights_file", "tiny.safetensors", tiny)
+out("weights_check", "tiny.safetensors", tiny)
+book = open(os.path.join(ROOT, "tests", "fixtures", "keras-fashion-mlp", "weights.safetensors"), "rb").read()
+out("weights_check", "keras-fashion-mlp.safetensors", book)
 
 n = struct.unpack("<Q", tiny[:8])[0]
 header = json.loads(tiny[8:8 + n])

@@ -54,12 +54,14 @@ fn backup_child() {
     let mut model = Regressor::new(11);
     let mut trainer = model.compile(MeanSquaredError, Adam::new(0.003), []);
     let backup = BackupAndRestore::new(dir.join("backup"));
+    // As Keras's `model.fit(..., callbacks=[BackupAndRestore(dir), ...])`.
     let options = Fit::epochs(EPOCHS)
         .batch_size(32)
         .seed(5)
         .verbose(0)
+        .callback(backup.clone())
         .callback(Pace(dir.join("progress")));
-    let history = trainer.fit_with_backup(&x, &y, options, &backup).unwrap();
+    let history = trainer.fit(&x, &y, options).unwrap();
     assert!(!backup.path().exists());
     let bits: Vec<String> = model
         .params()

@@ -38,9 +38,16 @@ fn one_step(threads: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     }
     let mut grads = vec![0.0; BookMlp::PARAMS];
     assert!(ws.backward(model.params(), n, &mut grads));
-    ws.update_chunks(model.params_mut(), &grads, &mut [], 0, &|p, g, _| {
-        SgdStep { rate: 0.01 }.apply(p, g)
-    });
+    let mut backup = vec![0.0; BookMlp::PARAMS];
+    ws.update_chunks(
+        model.params_mut(),
+        &grads,
+        &mut [],
+        0,
+        &mut backup,
+        &|p, g, _| SgdStep { rate: 0.01 }.apply(p, g),
+    )
+    .unwrap();
     (out, grads, model.params().to_vec())
 }
 

@@ -61,8 +61,8 @@ pub enum Error {
         /// What was found wrong.
         message: String,
     },
-    /// Training produced a loss or gradient that is NaN or infinite. That
-    /// step was not applied: the model keeps the parameters of the last
+    /// Training produced a loss, gradient or update that is NaN or
+    /// infinite. That step was not applied: the model keeps the parameters of the last
     /// finite step. Epoch and batch are 0-based (as in the history and the
     /// callbacks); the message counts from 1, as the progress bar.
     #[cfg(feature = "std")]
@@ -79,8 +79,10 @@ pub enum Error {
         epoch: usize,
         /// The batch within the epoch (0-based).
         batch: usize,
-        /// `"loss"`, `"gradient"`, or `"learning_rate"` (a schedule
-        /// returned a non-finite rate; no weight was touched).
+        /// `"loss"`, `"gradient"`, `"update"` (the gradients were finite
+        /// but the optimizer's update would have made a weight or its state
+        /// NaN or infinite; it was rolled back), or `"learning_rate"` (a
+        /// schedule returned a non-finite rate; no weight was touched).
         quantity: &'static str,
         /// The batch loss.
         value: f64,

@@ -153,6 +153,12 @@ pub(crate) fn check_finite(what: &str, shape: &[usize], data: &[f32]) -> Result<
     let Some(index) = data.iter().position(|v| !v.is_finite()) else {
         return Ok(());
     };
+    Err(non_finite(what, shape, index, data[index]))
+}
+
+/// The error of a non-finite `value` at `index` of an array of `shape`
+/// held by `what`: the row and column too for a kernel.
+pub(crate) fn non_finite(what: &str, shape: &[usize], index: usize, value: f32) -> Error {
     let position = match shape {
         [_, cols] if *cols > 0 => format!(
             "index {index} (row {}, column {})",
@@ -161,11 +167,11 @@ pub(crate) fn check_finite(what: &str, shape: &[usize], data: &[f32]) -> Result<
         ),
         _ => format!("index {index}"),
     };
-    Err(Error::NonFinite {
+    Error::NonFinite {
         what: what.into(),
         position,
-        value: data[index],
-    })
+        value,
+    }
 }
 
 pub(crate) fn set_weights(

@@ -9,9 +9,10 @@
 //! `F32`; anything else is a compile error spanned on the path.
 
 use crate::validate::{LayerModelKind, Model};
+use mlp_spec::safetensors_check::{Problem, check_weights};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
-use safetensors::{Dtype, SafeTensors};
+use safetensors::SafeTensors;
 use std::path::PathBuf;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, LitStr, Token};
@@ -132,96 +133,84 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
     } else {
         bytes
     };
+    // The names and shapes the network needs, in order.
+    let mut expected: Vec<(String, Vec<usize>)> = Vec::new();
+    for layer in &model.layers {
+        let name = layer.field.to_string();
+        let shapes: Vec<(&str, Vec<usize>)> = match layer.kind {
+            LayerModelKind::Dense { inputs, units, .. } => {
+                vec![("kernel", vec![inputs, units]), ("bias", vec![units])]
+            }
+            LayerModelKind::BatchNormalization { units, .. } => {
+                ["gamma", "beta", "moving_mean", "moving_variance"]
+                    .map(|w| (w, vec![units]))
+                    .to_vec()
+            }
+            LayerModelKind::PReLU { units, .. } => vec![("alpha", vec![units])],
+            _ => Vec::new(),
+        };
+        for (w, shape) in shapes {
+            expected.push((format!("{name}/{w}"), shape));
+        }
+    }
+    let wanted: Vec<(&str, &[usize])> = expected
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_slice()))
+        .collect();
+    // The same checks as the runtime's `load_weights`, in one function.
+    let mut values = check_weights(&bytes, &wanted)
+        .map_err(|problems| report(&problems, &rel, model, &expected, &error))?
+        .into_iter();
     let file = SafeTensors::deserialize(&bytes)
         .map_err(|e| error(format!("`{rel}` is not a valid safetensors file: {e}")))?;
 
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |message: String| {
-        let e = error(message);
-        match &mut errors {
-            Some(all) => all.combine(e),
-            None => errors = Some(e),
-        }
-    };
-    let mut expected = Vec::new();
     let mut fields = Vec::new();
     for layer in &model.layers {
         let field = &layer.field;
-        let name = field.to_string();
         match layer.kind {
             LayerModelKind::Flatten { .. } => fields.push(quote!(#field: #p::Flatten,)),
             LayerModelKind::Dropout { .. } => fields.push(quote!(#field: #p::Dropout,)),
             LayerModelKind::Activation { .. } => fields.push(quote!(#field: #p::ActivationLayer,)),
-            LayerModelKind::BatchNormalization { units, .. } => {
-                let arrays: Vec<_> = ["gamma", "beta", "moving_mean", "moving_variance"]
-                    .iter()
-                    .map(|w| {
-                        expected.push(format!("{name}/{w}"));
-                        tensor(&file, &rel, &format!("{name}/{w}"), &[units], &mut push)
+            LayerModelKind::BatchNormalization { .. } => {
+                let mut array = || {
+                    values.next().map(|v| {
+                        let v = v.into_iter().map(Literal::f32_suffixed);
+                        quote!([#(#v),*])
                     })
-                    .collect();
-                let [Some(g), Some(b), Some(m), Some(v)] =
-                    <[_; 4]>::try_from(arrays).unwrap_or([None, None, None, None])
-                else {
-                    continue;
                 };
-                fields.push(quote!(#field: #p::BatchNormalization::from_arrays(
-                    [#(#g),*], [#(#b),*], [#(#m),*], [#(#v),*]
-                ),));
+                let (Some(g), Some(b), Some(m), Some(v)) = (array(), array(), array(), array())
+                else {
+                    return Err(error(format!(
+                        "`{rel}`: a BatchNormalization layer's weights are missing"
+                    )));
+                };
+                fields.push(quote!(#field: #p::BatchNormalization::from_arrays(#g, #b, #m, #v),));
             }
-            LayerModelKind::PReLU { units, .. } => {
-                expected.push(format!("{name}/alpha"));
-                let Some(alpha) =
-                    tensor(&file, &rel, &format!("{name}/alpha"), &[units], &mut push)
-                else {
-                    continue;
+            LayerModelKind::PReLU { .. } => {
+                let Some(alpha) = values.next() else {
+                    return Err(error(format!(
+                        "`{rel}`: a PReLU layer's weights are missing"
+                    )));
                 };
+                let alpha = alpha.into_iter().map(Literal::f32_suffixed);
                 fields.push(quote!(#field: #p::PReLU::from_array([#(#alpha),*]),));
             }
             LayerModelKind::Dense { inputs, units, .. } => {
-                let kernel = tensor(
-                    &file,
-                    &rel,
-                    &format!("{name}/kernel"),
-                    &[inputs, units],
-                    &mut push,
-                );
-                let bias = tensor(&file, &rel, &format!("{name}/bias"), &[units], &mut push);
-                expected.push(format!("{name}/kernel"));
-                expected.push(format!("{name}/bias"));
-                let (Some(kernel), Some(bias)) = (kernel, bias) else {
-                    continue;
+                let (Some(kernel), Some(bias)) = (values.next(), values.next()) else {
+                    return Err(error(format!(
+                        "`{rel}`: a Dense layer's weights are missing"
+                    )));
                 };
                 // The file is row-major (inputs, units); `from_arrays` takes one
                 // array of `inputs` weights per unit.
                 let columns = (0..units).map(|u| {
-                    let column = (0..inputs).map(|i| &kernel[i * units + u]);
+                    let column = (0..inputs).map(|i| Literal::f32_suffixed(kernel[i * units + u]));
                     quote!([#(#column),*])
                 });
-                let bias = bias.iter();
+                let bias = bias.iter().map(|v| Literal::f32_suffixed(*v));
                 fields.push(quote!(#field: #p::Dense::from_arrays([#(#columns),*], [#(#bias),*]),));
             }
         }
-    }
-    let mut extra: Vec<_> = file
-        .iter()
-        .filter(|(n, _)| !expected.iter().any(|e| e == n))
-        .collect();
-    extra.sort_by_key(|(n, _)| *n);
-    for (name, view) in extra {
-        push(format!(
-            "`{rel}` holds tensor `{name}` {} that `{}` does not have; its tensors are {}",
-            shape(view.shape()),
-            model.ident,
-            expected
-                .iter()
-                .map(|e| format!("`{e}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if let Some(e) = errors {
-        return Err(e);
     }
 
     let ident = &model.ident;
@@ -248,49 +237,55 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
     })
 }
 
-/// Reads tensor `name`, checking its dtype and shape; on error, reports it
-/// and returns `None`.
-fn tensor(
-    file: &SafeTensors<'_>,
+/// The compile errors of the problems [`check_weights`] found, spanned by
+/// `error` on the path.
+fn report(
+    problems: &[Problem],
     rel: &str,
-    name: &str,
-    want: &[usize],
-    push: &mut impl FnMut(String),
-) -> Option<Vec<Literal>> {
-    let Ok(view) = file.tensor(name) else {
-        push(format!(
+    model: &Model,
+    expected: &[(String, Vec<usize>)],
+    error: &impl Fn(String) -> syn::Error,
+) -> syn::Error {
+    let message = |p: &Problem| match p {
+        Problem::NotSafetensors(e) => format!("`{rel}` is not a valid safetensors file: {e}"),
+        Problem::DuplicateName(name) => format!(
+            "`{rel}` is not a valid safetensors file: its header names tensor `{name}` twice"
+        ),
+        Problem::Missing { name, shape: want } => format!(
             "`{rel}` has no tensor `{name}`: the network needs one of shape {}",
             shape(want)
-        ));
-        return None;
-    };
-    if view.dtype() != Dtype::F32 {
-        push(format!(
-            "tensor `{name}` in `{rel}` has dtype {}, expected F32",
-            view.dtype()
-        ));
-        return None;
-    }
-    if view.shape() != want {
-        push(format!(
-            "tensor `{name}` in `{rel}` has shape {}, but the network declares {}",
-            shape(view.shape()),
-            shape(want)
-        ));
-        return None;
-    }
-    let mut out = Vec::with_capacity(view.data().len() / 4);
-    for (i, b) in view.data().chunks_exact(4).enumerate() {
-        let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        if !v.is_finite() {
-            push(format!(
-                "tensor `{name}` in `{rel}` holds {v} at index {i}: weights must be finite"
-            ));
-            return None;
+        ),
+        Problem::Dtype { name, dtype } => {
+            format!("tensor `{name}` in `{rel}` has dtype {dtype}, expected F32")
         }
-        out.push(Literal::f32_suffixed(v));
+        Problem::Shape {
+            name,
+            expected,
+            found,
+        } => format!(
+            "tensor `{name}` in `{rel}` has shape {}, but the network declares {}",
+            shape(found),
+            shape(expected)
+        ),
+        Problem::NonFinite { name, index, value } => format!(
+            "tensor `{name}` in `{rel}` holds {value} at index {index}: weights must be finite"
+        ),
+        Problem::Unexpected { name, shape: dims } => format!(
+            "`{rel}` holds tensor `{name}` {} that `{}` does not have; its tensors are {}",
+            shape(dims),
+            model.ident,
+            expected
+                .iter()
+                .map(|(e, _)| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut all = error(problems.first().map_or_else(String::new, message));
+    for p in problems.iter().skip(1) {
+        all.combine(error(message(p)));
     }
-    Some(out)
+    all
 }
 
 /// Keras's tuple notation: `(784, 300)`, `(10,)`.
@@ -363,6 +358,34 @@ mod tests {
         );
         assert!(out.contains("const WEIGHTS : Wide = unsafe"), "{out}");
         assert!(!out.contains("from_arrays"), "{out}");
+    }
+
+    #[test]
+    fn a_header_naming_a_tensor_twice_is_an_error() {
+        // The shared check (`mlp_spec::safetensors_check`), as the runtime's.
+        let header = br#"{"dense/bias":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"dense/bias":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#;
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(header);
+        bytes.extend_from_slice(&1.0_f32.to_le_bytes());
+        let dir = std::env::temp_dir().join(format!("mlp-bake-dup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dup.safetensors");
+        std::fs::write(&path, &bytes).unwrap();
+        let lit = path.to_str().unwrap();
+        let (model, _) = model(quote! {
+            struct One { Input[1] -> Dense<1> }
+        });
+        let attr = WeightsAttr {
+            path: LitStr::new(lit, proc_macro2::Span::call_site()),
+            quantize: None,
+        };
+        let out = bake(&quote!(::mlp_core), &model, &attr).to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            out.contains("its header names tensor `dense/bias` twice"),
+            "{out}"
+        );
+        assert!(out.contains("const WEIGHTS : One = unsafe"), "{out}");
     }
 
     #[test]

@@ -26,6 +26,11 @@ mod activations;
 mod initializers;
 mod layers;
 mod regularizers;
+#[cfg(feature = "safetensors")]
+pub mod safetensors_check;
+
+#[cfg(feature = "safetensors")]
+extern crate std;
 
 pub use activations::{ACTIVATIONS, ActivationSpec, activation};
 pub use initializers::{

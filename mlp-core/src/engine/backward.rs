@@ -1,7 +1,7 @@
 //! The backward pass of a batch: each layer's gradients split by units among
 //! the threads, and optionally plain SGD folded into it (see [`super::fold`]).
 
-use super::fold::{step_rows, step_stays_finite};
+use super::fold::{later_steps_stay_finite, step_rows, step_stays_finite};
 use super::stage::{Mode, Stage};
 use super::{Shared, Workspace, parts_for};
 use crate::kernels;
@@ -152,8 +152,27 @@ impl Workspace {
                     } else {
                         kernels::max_abs(delta)
                     };
-                    (n <= kernels::ONE_PASS_DEPTH && step_stays_finite(step, n, delta_max, x_max))
-                        .then_some(step)
+                    // The later layers' gradients are complete here.
+                    let later_grads = match (
+                        later_stages.first().and_then(Stage::dense),
+                        later_stages.last().and_then(Stage::dense),
+                    ) {
+                        (Some(first), Some(last)) => {
+                            let end = last.bias_offset() + last.units;
+                            // SAFETY: within the gradients; no thread writes them now.
+                            unsafe {
+                                core::slice::from_raw_parts(
+                                    grads.at(first.offset),
+                                    end - first.offset,
+                                )
+                            }
+                        }
+                        _ => &[],
+                    };
+                    (n <= kernels::ONE_PASS_DEPTH
+                        && step_stays_finite(step, n, delta_max, x_max)
+                        && later_steps_stay_finite(step, later_grads))
+                    .then_some(step)
                 }
                 _ => None,
             };

@@ -61,6 +61,16 @@ pub fn step_stays_finite(step: SgdStep, n: usize, delta_max: f32, x_max: f32) ->
     bound < f64::from(f32::MAX) && f64::from(step.rate).abs() * bound < 2f64.powi(103)
 }
 
+/// Whether `w - rate · g` is finite for every finite weight `w` and each of
+/// `grads`, the complete gradients of the layers after the first (which a
+/// folded step also steps): `|rate| · max|g|` below 2¹⁰³, as in
+/// [`step_stays_finite`]. Their gradients are not bounded by the first
+/// layer's: large activations (from large weights) make large gradients
+/// in the next layer while the first layer's stay small.
+pub fn later_steps_stay_finite(step: SgdStep, grads: &[f32]) -> bool {
+    f64::from(step.rate).abs() * f64::from(crate::kernels::max_abs(grads)) < 2f64.powi(103)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +83,22 @@ mod tests {
         assert!(!step_stays_finite(step, 32, 1.0, f32::INFINITY));
         assert!(!step_stays_finite(step, 32, f32::MAX, 1.0));
         assert!(!step_stays_finite(SgdStep { rate: 1e30 }, 32, 1e10, 1.0));
+    }
+
+    #[test]
+    fn the_later_layers_bound_refuses_overflow_and_nan() {
+        assert!(later_steps_stay_finite(
+            SgdStep { rate: 0.01 },
+            &[1.0, -1e30]
+        ));
+        assert!(!later_steps_stay_finite(
+            SgdStep { rate: 1e10 },
+            &[1.0, -1e30]
+        ));
+        assert!(!later_steps_stay_finite(
+            SgdStep { rate: 0.01 },
+            &[f32::NAN]
+        ));
+        assert!(later_steps_stay_finite(SgdStep { rate: 1e30 }, &[]));
     }
 }

@@ -11,7 +11,7 @@
 //! | `forward.rs` | the forward pass |
 //! | `backward.rs` | the backward pass (gradients, or gradients with plain SGD folded in) |
 //! | `fold.rs` | the folded SGD step: its finiteness bound and each thread's share |
-//! | `update.rs` | an optimizer's update in chunks shared among the threads |
+//! | `update.rs` | an optimizer's update in chunks shared among the threads, rolled back whole if any value it writes is not finite |
 //! | `step.rs` | one training step: the engine picks how the optimizer's update is applied |
 //! | `predict.rs` | `predict`: samples shared among threads |
 //! | `mc_dropout.rs` | `predict_mc_dropout`: the mean of passes with Dropout active |

@@ -4,11 +4,19 @@
 
 use super::stage::{Mode, Stage};
 use super::{Backward, Workspace};
+use crate::kernels;
 use crate::optim::{Optimizer, SgdStep};
 
-/// A training step whose gradient was not finite: nothing was applied.
+/// A training step that was not applied because a value came out NaN or
+/// infinite: the parameters and optimizer state keep their values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NotFinite;
+pub enum NotFinite {
+    /// A gradient.
+    Gradient,
+    /// A parameter or optimizer state value the update would have written
+    /// (the gradients were finite); the update was rolled back.
+    Update,
+}
 
 impl Workspace {
     /// Back-propagates the output delta of the last forward pass over `n`
@@ -23,7 +31,12 @@ impl Workspace {
     /// elementwise update runs in chunks shared among the threads; an update
     /// that needs every gradient (a global norm) runs once over all of them.
     /// If any gradient is not finite nothing is applied and the parameters
-    /// keep their values.
+    /// keep their values; so too if the update would make any parameter or
+    /// state value NaN or infinite (finite but huge gradients, a huge
+    /// learning rate): an update apart from the backward pass is checked as
+    /// it is written and rolled back (see [`Workspace::update_chunks`]), and
+    /// a folded one is taken only when a bound proves it finite. The first
+    /// step apart sizes the backup it rolls back from, once.
     pub fn train_step<O: Optimizer + ?Sized>(
         &mut self,
         params: &mut [f32],
@@ -49,13 +62,30 @@ impl Workspace {
         }
         match outcome {
             Backward::Applied => {}
-            Backward::NotFinite => return Err(NotFinite),
-            Backward::Computed if optimizer.elementwise() => {
-                self.update_chunks(params, grads, state, optimizer.slots(), &|p, g, s| {
-                    optimizer.step(p, g, s, iteration)
-                })
+            Backward::NotFinite => return Err(NotFinite::Gradient),
+            Backward::Computed => {
+                let mut backup = core::mem::take(&mut self.rollback);
+                // Sized on the first step apart; reused after.
+                backup.resize(params.len() + state.len(), 0.0);
+                let outcome = if optimizer.elementwise() {
+                    self.update_chunks(
+                        params,
+                        grads,
+                        state,
+                        optimizer.slots(),
+                        &mut backup,
+                        &|p, g, s| optimizer.step(p, g, s, iteration),
+                    )
+                } else {
+                    // A global gradient norm needs every gradient: one update.
+                    whole_or_nothing(params, state, &mut backup, |p, s| {
+                        optimizer.step(p, grads, s, iteration)
+                    })
+                };
+                self.rollback = backup;
+                // A rolled-back update leaves everything as it was.
+                outcome?;
             }
-            Backward::Computed => optimizer.step(params, grads, state, iteration),
         }
         self.after_step(params);
         Ok(())
@@ -129,5 +159,27 @@ impl Workspace {
                 c.apply(&mut params[range], layer.units);
             }
         }
+    }
+}
+
+/// Runs `update(params, state)`, then restores both from `backup` (as long
+/// as both) and returns [`NotFinite`] if any value it wrote is NaN or
+/// infinite.
+fn whole_or_nothing(
+    params: &mut [f32],
+    state: &mut [f32],
+    backup: &mut [f32],
+    update: impl FnOnce(&mut [f32], &mut [f32]),
+) -> Result<(), NotFinite> {
+    let (old_params, old_state) = backup.split_at_mut(params.len());
+    old_params.copy_from_slice(params);
+    old_state.copy_from_slice(state);
+    update(params, state);
+    if kernels::all_finite(params) && kernels::all_finite(state) {
+        Ok(())
+    } else {
+        params.copy_from_slice(old_params);
+        state.copy_from_slice(old_state);
+        Err(NotFinite::Update)
     }
 }

@@ -53,6 +53,10 @@ pub struct Workspace {
     /// [`Workspace::backward_sgd`]'s bound); `None` once the input may have
     /// changed.
     pub(super) input_max: Option<(usize, f32)>,
+    /// The parameters and optimizer state before an update apart from the
+    /// backward pass, to roll it back (see [`Workspace::train_step`]);
+    /// sized by the first such step.
+    pub(super) rollback: Vec<f32>,
     pub(super) pool: Pool,
 }
 
@@ -98,6 +102,7 @@ impl Workspace {
             mode: Mode::Inference,
             dense_options,
             input_max: None,
+            rollback: Vec::new(),
             pool: Pool::new(threads),
         }
     }

@@ -8,8 +8,9 @@ use crate::error::shape;
 use crate::network::Network;
 use crate::weights::NamedArray;
 use crate::{Error, Result};
+use mlp_spec::safetensors_check::{Problem, check_weights};
+use safetensors::Dtype;
 use safetensors::tensor::TensorView;
-use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -104,29 +105,34 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
         source_name: source_name.to_string(),
         message,
     };
-    let file = SafeTensors::deserialize(bytes)
-        .map_err(|e| data_error(format!("not a valid safetensors file: {e}")))?;
-    // The safetensors crate keeps the last of two entries with one name.
-    if let Some(name) = duplicate_key(bytes) {
-        return Err(data_error(format!(
-            "not a valid safetensors file: its header names tensor `{name}` twice"
-        )));
-    }
     // The network's own arrays give the names and shapes expected.
     let expected: Vec<(String, Vec<usize>)> = expected_arrays::<N>();
-
-    let mut missing: Vec<String> = Vec::new();
-    for (name, dims) in &expected {
-        if file.tensor(name).is_err() {
-            missing.push(format!("`{name}` {}", shape(dims)));
+    let wanted: Vec<(&str, &[usize])> = expected
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_slice()))
+        .collect();
+    // The checks the `#[weights]` bake runs too, in one function.
+    let problems = match check_weights(bytes, &wanted) {
+        Ok(values) => {
+            return Ok(expected
+                .into_iter()
+                .zip(values)
+                .map(|((name, shape), data)| NamedArray { name, shape, data })
+                .collect());
         }
-    }
+        Err(problems) => problems,
+    };
+    let mut missing: Vec<String> = Vec::new();
     let mut extra: Vec<String> = Vec::new();
-    let mut found: Vec<(&str, TensorView<'_>)> = file.iter().collect();
-    found.sort_by_key(|(name, _)| *name);
-    for (name, view) in &found {
-        if !expected.iter().any(|(e, _)| e == name) {
-            extra.push(format!("`{name}` {}", shape(view.shape())));
+    for p in &problems {
+        match p {
+            Problem::Missing { name, shape: dims } => {
+                missing.push(format!("`{name}` {}", shape(dims)));
+            }
+            Problem::Unexpected { name, shape: dims } => {
+                extra.push(format!("`{name}` {}", shape(dims)));
+            }
+            _ => {}
         }
     }
     if !missing.is_empty() || !extra.is_empty() {
@@ -150,74 +156,42 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
         }
         return Err(data_error(message));
     }
-
-    let mut arrays = Vec::with_capacity(expected.len());
-    for (name, dims) in expected {
-        let view = file.tensor(&name).map_err(|e| data_error(e.to_string()))?;
-        if view.dtype() != Dtype::F32 {
-            return Err(data_error(format!(
-                "tensor `{name}` has dtype {}, expected F32",
-                view.dtype()
-            )));
+    Err(match problems.into_iter().next() {
+        Some(Problem::NotSafetensors(e)) => {
+            data_error(format!("not a valid safetensors file: {e}"))
         }
-        if view.shape() != dims.as_slice() {
-            return Err(Error::Shape {
-                what: format!("{source_name}: tensor `{name}`"),
-                expected: dims,
-                found: view.shape().to_vec(),
-            });
+        // The safetensors crate keeps the last of two entries with one name.
+        Some(Problem::DuplicateName(name)) => data_error(format!(
+            "not a valid safetensors file: its header names tensor `{name}` twice"
+        )),
+        Some(Problem::Dtype { name, dtype }) => {
+            data_error(format!("tensor `{name}` has dtype {dtype}, expected F32"))
         }
-        let data: Vec<f32> = view
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        if data.len() != dims.iter().product::<usize>() {
-            return Err(data_error(format!(
-                "tensor `{name}` holds {} values, its shape {} needs {}",
-                data.len(),
-                shape(&dims),
-                dims.iter().product::<usize>()
-            )));
-        }
-        crate::weights::check_finite(&format!("{source_name}: tensor `{name}`"), &dims, &data)?;
-        arrays.push(NamedArray {
+        Some(Problem::Shape {
             name,
-            shape: dims,
-            data,
-        });
-    }
-    Ok(arrays)
-}
-
-/// The first name that the JSON header of `bytes` (a safetensors file that
-/// `SafeTensors::deserialize` accepted) holds twice, if any.
-fn duplicate_key(bytes: &[u8]) -> Option<String> {
-    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-    struct FirstDuplicate;
-    impl<'de> Visitor<'de> for FirstDuplicate {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a JSON object")
+            expected,
+            found,
+        }) => Error::Shape {
+            what: format!("{source_name}: tensor `{name}`"),
+            expected,
+            found,
+        },
+        Some(Problem::NonFinite { name, index, value }) => {
+            let dims = wanted
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(&[][..], |(_, s)| *s);
+            crate::weights::non_finite(
+                &format!("{source_name}: tensor `{name}`"),
+                dims,
+                index,
+                value,
+            )
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            // The whole map is read: serde_json refuses a map left unfinished.
-            let (mut seen, mut first) = (std::collections::HashSet::new(), None);
-            while let Some(key) = map.next_key::<String>()? {
-                map.next_value::<IgnoredAny>()?;
-                if !seen.insert(key.clone()) && first.is_none() {
-                    first = Some(key);
-                }
-            }
-            Ok(first)
+        Some(Problem::Missing { .. } | Problem::Unexpected { .. }) | None => {
+            data_error("not a valid weights file".into())
         }
-    }
-    let len = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
-    let header = bytes.get(8..8usize.checked_add(len)?)?;
-    serde_json::Deserializer::from_slice(header)
-        .deserialize_map(FirstDuplicate)
-        .ok()
-        .flatten()
+    })
 }
 
 /// Names and shapes of `N`'s weight arrays, in `get_weights` order, without

@@ -1,6 +1,6 @@
 //! `fit`: Keras's training loop.
 
-use super::callbacks::{Callback, CallbackContext};
+use super::callbacks::{Callback, CallbackContext, Run};
 use super::checks::{
     check_batch_size, check_hyperparameters, check_inputs, check_lengths, check_targets,
     check_verbose,
@@ -11,7 +11,7 @@ use super::progress::Progress;
 use super::tracker::Tracker;
 use super::weighting::{check_sample_weight, class_weight_table, sample_weight_of};
 use super::{Logs, Trainer};
-use crate::engine::{Mode, Workspace};
+use crate::engine::{Mode, NotFinite, Workspace};
 use crate::history::{History, HistoryParams};
 use crate::loss::{Loss, TargetFor};
 use crate::network::Network;
@@ -198,8 +198,8 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             epochs,
             batch_size,
             shuffle,
-            seed,
-            initial_epoch,
+            mut seed,
+            mut initial_epoch,
             verbose,
             mut callbacks,
             ..
@@ -223,13 +223,27 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         let mut progress = Progress::new(verbose, steps, epochs);
         let mut stop = false;
 
-        self.dispatch(&mut callbacks, &params, &mut stop, |cb, ctx| {
+        // A callback may restore a saved state (BackupAndRestore): the run
+        // then continues from its epoch, with its seed, after its History.
+        let mut resume = None;
+        let run = Run::new(L::NAME, seed, &history).resuming(&mut resume);
+        self.dispatch(&mut callbacks, &params, &mut stop, run, |cb, ctx| {
             cb.on_train_begin(ctx)
         })?;
+        if let Some(state) = resume {
+            initial_epoch = state.epoch;
+            seed = state.seed;
+            history.epoch = state.history.epoch;
+            history.history = state.history.history;
+        }
         for epoch in initial_epoch..epochs {
-            self.dispatch(&mut callbacks, &params, &mut stop, |cb, ctx| {
-                cb.on_epoch_begin(ctx, epoch)
-            })?;
+            self.dispatch(
+                &mut callbacks,
+                &params,
+                &mut stop,
+                Run::new(L::NAME, seed, &history),
+                |cb, ctx| cb.on_epoch_begin(ctx, epoch),
+            )?;
             progress.epoch_begin(epoch);
             tracker.reset();
             if shuffle {
@@ -243,9 +257,13 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             }
             let mut done = 0;
             for (batch, idx) in order.chunks(batch_size).enumerate() {
-                self.dispatch(&mut callbacks, &params, &mut stop, |cb, ctx| {
-                    cb.on_batch_begin(ctx, batch)
-                })?;
+                self.dispatch(
+                    &mut callbacks,
+                    &params,
+                    &mut stop,
+                    Run::new(L::NAME, seed, &history),
+                    |cb, ctx| cb.on_batch_begin(ctx, batch),
+                )?;
                 let next = order.chunks(batch_size).nth(batch + 1).unwrap_or(&[]);
                 let step = self.train_step(
                     ws,
@@ -257,9 +275,13 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 );
                 tracker.write(&mut batch_logs);
                 done = batch + 1;
-                self.dispatch(&mut callbacks, &params, &mut stop, |cb, ctx| {
-                    cb.on_batch_end(ctx, batch, &batch_logs)
-                })?;
+                self.dispatch(
+                    &mut callbacks,
+                    &params,
+                    &mut stop,
+                    Run::new(L::NAME, seed, &history),
+                    |cb, ctx| cb.on_batch_end(ctx, batch, &batch_logs),
+                )?;
                 if let Err(d) = step
                     && !stop
                 {
@@ -300,17 +322,25 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             }
             progress.finish(done, &epoch_logs);
             history.push_epoch(epoch, &epoch_logs.as_pairs());
-            self.dispatch(&mut callbacks, &params, &mut stop, |cb, ctx| {
-                cb.on_epoch_end(ctx, epoch, &epoch_logs)
-            })?;
+            self.dispatch(
+                &mut callbacks,
+                &params,
+                &mut stop,
+                Run::new(L::NAME, seed, &history),
+                |cb, ctx| cb.on_epoch_end(ctx, epoch, &epoch_logs),
+            )?;
             last_logs = epoch_logs;
             if stop {
                 break;
             }
         }
-        self.dispatch(&mut callbacks, &params, &mut stop, |cb, ctx| {
-            cb.on_train_end(ctx, &last_logs)
-        })?;
+        self.dispatch(
+            &mut callbacks,
+            &params,
+            &mut stop,
+            Run::new(L::NAME, seed, &history),
+            |cb, ctx| cb.on_train_end(ctx, &last_logs),
+        )?;
         Ok(history)
     }
 
@@ -407,9 +437,12 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             &mut self.optimizer_state,
             self.iterations,
         );
-        if stepped.is_err() {
+        if let Err(e) = stepped {
             return Err(Divergence {
-                quantity: "gradient",
+                quantity: match e {
+                    NotFinite::Gradient => "gradient",
+                    NotFinite::Update => "update",
+                },
                 value: batch_loss,
             });
         }
@@ -423,6 +456,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         callbacks: &mut [Box<dyn Callback<N> + '_>],
         params: &HistoryParams,
         stop: &mut bool,
+        run: Run<'_>,
         mut f: impl FnMut(&mut dyn Callback<N>, &mut CallbackContext<'_, N>) -> Result<()>,
     ) -> Result<()> {
         if callbacks.is_empty() {
@@ -433,9 +467,9 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             &mut self.optimizer,
             params,
             stop,
-            self.iterations,
-        )
-        .with_optimizer_state(&self.optimizer_state);
+            (&mut self.iterations, &mut self.optimizer_state),
+            run,
+        );
         for cb in callbacks {
             f(cb.as_mut(), &mut ctx)?;
         }

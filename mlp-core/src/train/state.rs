@@ -183,7 +183,7 @@ pub(crate) struct OptimizerInfo {
 }
 
 impl OptimizerInfo {
-    pub(crate) fn of<O: Optimizer>(optimizer: &O) -> Self {
+    pub(crate) fn of<O: Optimizer + ?Sized>(optimizer: &O) -> Self {
         Self {
             name: optimizer.name(),
             config: format!("{optimizer:?}"),
@@ -317,143 +317,200 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         bytes: &[u8],
         source_name: &str,
     ) -> Result<TrainingState> {
-        let err = |message: String| Error::Data {
-            source_name: source_name.to_string(),
-            message,
-        };
-        let (_, header) = SafeTensors::read_metadata(bytes)
-            .map_err(|e| err(format!("not a training-state file: {e}")))?;
-        let file = SafeTensors::deserialize(bytes)
-            .map_err(|e| err(format!("not a training-state file: {e}")))?;
-        let meta = header.metadata().clone().unwrap_or_default();
-        let get = |key: &str| {
-            meta.get(key)
-                .cloned()
-                .ok_or_else(|| err(format!("the training state has no `{key}` entry")))
-        };
-        if get("format")? != FORMAT {
-            return Err(err(format!("not an `{FORMAT}` file")));
-        }
-        if get("version")? != VERSION {
+        let decoded = decode_state(&*self.model, L::NAME, &self.optimizer, bytes, source_name)?;
+        Ok(decoded.apply(self.model, &mut self.optimizer_state, &mut self.iterations))
+    }
+}
+
+/// A training-state file, read and checked, not applied yet.
+pub(crate) struct Decoded {
+    /// The parameters, laid out as [`Network::params`].
+    params: Vec<f32>,
+    /// In the layout the trainer keeps it (see [`to_slots`]).
+    optimizer_state: Vec<f32>,
+    iterations: u64,
+    state: TrainingState,
+}
+
+impl Decoded {
+    /// Applies the weights, the optimizer's state and step count (every
+    /// one was checked by [`decode_state`], so nothing can fail half-way),
+    /// and returns where the run stands.
+    pub(crate) fn apply<N: Network>(
+        self,
+        model: &mut N,
+        optimizer_state: &mut [f32],
+        iterations: &mut u64,
+    ) -> TrainingState {
+        model.params_mut().copy_from_slice(&self.params);
+        optimizer_state.copy_from_slice(&self.optimizer_state);
+        *iterations = self.iterations;
+        self.state
+    }
+}
+
+/// Reads and checks the training-state file `bytes` (named `source_name` in
+/// errors) against the network `N` (whose weights' names and shapes `model`
+/// gives), the loss named `loss` and `optimizer`: the architecture, the
+/// loss, the optimizer and its hyperparameters, every tensor's dtype and
+/// shape, and that every weight and state value is finite.
+pub(crate) fn decode_state<N: Network>(
+    model: &N,
+    loss: &str,
+    optimizer: &(impl Optimizer + ?Sized),
+    bytes: &[u8],
+    source_name: &str,
+) -> Result<Decoded> {
+    let err = |message: String| Error::Data {
+        source_name: source_name.to_string(),
+        message,
+    };
+    let (_, header) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| err(format!("not a training-state file: {e}")))?;
+    let file = SafeTensors::deserialize(bytes)
+        .map_err(|e| err(format!("not a training-state file: {e}")))?;
+    let meta = header.metadata().clone().unwrap_or_default();
+    let get = |key: &str| {
+        meta.get(key)
+            .cloned()
+            .ok_or_else(|| err(format!("the training state has no `{key}` entry")))
+    };
+    if get("format")? != FORMAT {
+        return Err(err(format!("not an `{FORMAT}` file")));
+    }
+    if get("version")? != VERSION {
+        return Err(err(format!(
+            "training-state version {} (this library reads version {VERSION})",
+            get("version")?
+        )));
+    }
+    let theirs = get("architecture")?;
+    let theirs: Vec<&str> = theirs.lines().collect();
+    let ours = architecture(N::LAYERS);
+    if theirs.len() != ours.len() {
+        return Err(err(format!(
+            "the saved network has {} layers [{}], `{}` declares {} [{}]",
+            theirs.len(),
+            theirs.join(", "),
+            N::NAME,
+            ours.len(),
+            ours.join(", ")
+        )));
+    }
+    for (i, (t, o)) in theirs.iter().zip(&ours).enumerate() {
+        if t != o {
             return Err(err(format!(
-                "training-state version {} (this library reads version {VERSION})",
-                get("version")?
+                "layer {i}: the saved network has `{t}`, `{}` declares `{o}`",
+                N::NAME
             )));
         }
-        let theirs = get("architecture")?;
-        let theirs: Vec<&str> = theirs.lines().collect();
-        let ours = architecture(N::LAYERS);
-        if theirs.len() != ours.len() {
+    }
+    for (key, mine) in [
+        ("loss", loss.to_string()),
+        ("optimizer", optimizer.name().to_string()),
+        ("optimizer_config", format!("{optimizer:?}")),
+    ] {
+        let saved = get(key)?;
+        if saved != mine {
             return Err(err(format!(
-                "the saved network has {} layers [{}], `{}` declares {} [{}]",
-                theirs.len(),
-                theirs.join(", "),
-                N::NAME,
-                ours.len(),
-                ours.join(", ")
+                "the run was saved with {key} `{saved}`, this trainer has `{mine}`"
             )));
         }
-        for (i, (t, o)) in theirs.iter().zip(&ours).enumerate() {
-            if t != o {
-                return Err(err(format!(
-                    "layer {i}: the saved network has `{t}`, `{}` declares `{o}`",
-                    N::NAME
-                )));
-            }
+    }
+    let tensor = |name: &str, dtype: Dtype, shape: &[usize]| -> Result<Vec<u8>> {
+        let view = file
+            .tensor(name)
+            .map_err(|_| err(format!("the training state has no tensor `{name}`")))?;
+        if view.dtype() != dtype || view.shape() != shape {
+            return Err(err(format!(
+                "tensor `{name}` is {:?} {}, expected {dtype:?} {}",
+                view.dtype(),
+                crate::error::shape(view.shape()),
+                crate::error::shape(shape)
+            )));
         }
-        for (key, mine) in [
-            ("loss", L::NAME.to_string()),
-            ("optimizer", self.optimizer.name().to_string()),
-            ("optimizer_config", format!("{:?}", self.optimizer)),
-        ] {
-            let saved = get(key)?;
-            if saved != mine {
-                return Err(err(format!(
-                    "the run was saved with {key} `{saved}`, this trainer has `{mine}`"
-                )));
-            }
+        Ok(view.data().to_vec())
+    };
+    // Finite values only: a NaN weight or moment would poison every step.
+    let f32s = |name: &str, b: Vec<u8>| -> Result<Vec<f32>> {
+        let values: Vec<f32> = b
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        match values.iter().position(|v| !v.is_finite()) {
+            Some(i) => Err(Error::NonFinite {
+                what: format!("{source_name}: tensor `{name}`"),
+                position: format!("index {i}"),
+                value: values[i],
+            }),
+            None => Ok(values),
         }
-        let tensor = |name: &str, dtype: Dtype, shape: &[usize]| -> Result<Vec<u8>> {
-            let view = file
-                .tensor(name)
-                .map_err(|_| err(format!("the training state has no tensor `{name}`")))?;
-            if view.dtype() != dtype || view.shape() != shape {
-                return Err(err(format!(
-                    "tensor `{name}` is {:?} {}, expected {dtype:?} {}",
-                    view.dtype(),
-                    crate::error::shape(view.shape()),
-                    crate::error::shape(shape)
-                )));
-            }
-            Ok(view.data().to_vec())
-        };
-        let f32s = |b: Vec<u8>| -> Vec<f32> {
-            b.chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect()
-        };
-        let mut arrays = Vec::new();
-        for a in self.model.get_weights() {
-            let data = f32s(tensor(&format!("model/{}", a.name), Dtype::F32, &a.shape)?);
-            arrays.push(NamedArray {
-                name: a.name,
-                shape: a.shape,
-                data,
-            });
-        }
-        let slots = self.optimizer.slots();
-        let mut slotted = Vec::with_capacity(slots * N::PARAMS);
-        for s in 0..slots {
-            slotted.extend(f32s(tensor(
-                &format!("optimizer/slot_{s}"),
-                Dtype::F32,
-                &[N::PARAMS],
-            )?));
-        }
-        let iterations = tensor("optimizer/iterations", Dtype::I64, &[])?;
-        let iterations = i64::from_le_bytes(iterations.try_into().unwrap_or([0; 8]));
-        let iterations = u64::try_from(iterations)
-            .map_err(|_| err(format!("optimizer/iterations is {iterations}")))?;
-        let parse = |key: &str| -> Result<u64> {
-            get(key)?
-                .parse()
-                .map_err(|e| err(format!("`{key}` is not a count: {e}")))
-        };
-        let epoch = parse("epoch")? as usize;
-        let seed = parse("seed")?;
-        let from_json = |key: &str| -> Result<serde_json::Value> {
-            serde_json::from_str(&get(key)?).map_err(|e| err(format!("`{key}`: {e}")))
-        };
-        let params: HistoryParams = serde_json::from_value(from_json("history_params")?)
-            .map_err(|e| err(format!("`history_params`: {e}")))?;
-        let epochs: Vec<usize> = serde_json::from_value(from_json("history_epoch")?)
-            .map_err(|e| err(format!("`history_epoch`: {e}")))?;
-        let names: Vec<String> = serde_json::from_value(from_json("history_names")?)
-            .map_err(|e| err(format!("`history_names`: {e}")))?;
-        let mut history = History::new(params);
-        history.epoch = epochs;
-        for name in names {
-            let bytes = tensor(
-                &format!("history/{name}"),
-                Dtype::F64,
-                &[history.epoch.len()],
-            )?;
-            let values = bytes
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-                .collect();
-            history.history.push((name, values));
-        }
-        // Everything agreed: apply.
-        self.model.set_weights(&arrays)?;
-        self.optimizer_state = from_slots(&slotted, slots, N::PARAMS, self.optimizer.elementwise());
-        self.iterations = iterations;
-        Ok(TrainingState {
+    };
+    let mut arrays = Vec::new();
+    for a in model.get_weights() {
+        let name = format!("model/{}", a.name);
+        let data = f32s(&name, tensor(&name, Dtype::F32, &a.shape)?)?;
+        arrays.push(NamedArray {
+            name: a.name,
+            shape: a.shape,
+            data,
+        });
+    }
+    let slots = optimizer.slots();
+    let mut slotted = Vec::with_capacity(slots * N::PARAMS);
+    for s in 0..slots {
+        let name = format!("optimizer/slot_{s}");
+        slotted.extend(f32s(&name, tensor(&name, Dtype::F32, &[N::PARAMS])?)?);
+    }
+    let iterations = tensor("optimizer/iterations", Dtype::I64, &[])?;
+    let iterations = i64::from_le_bytes(iterations.try_into().unwrap_or([0; 8]));
+    let iterations = u64::try_from(iterations)
+        .map_err(|_| err(format!("optimizer/iterations is {iterations}")))?;
+    let parse = |key: &str| -> Result<u64> {
+        get(key)?
+            .parse()
+            .map_err(|e| err(format!("`{key}` is not a count: {e}")))
+    };
+    let epoch = usize::try_from(parse("epoch")?)
+        .map_err(|e| err(format!("`epoch` does not fit a usize: {e}")))?;
+    let seed = parse("seed")?;
+    let from_json = |key: &str| -> Result<serde_json::Value> {
+        serde_json::from_str(&get(key)?).map_err(|e| err(format!("`{key}`: {e}")))
+    };
+    let params: HistoryParams = serde_json::from_value(from_json("history_params")?)
+        .map_err(|e| err(format!("`history_params`: {e}")))?;
+    let epochs: Vec<usize> = serde_json::from_value(from_json("history_epoch")?)
+        .map_err(|e| err(format!("`history_epoch`: {e}")))?;
+    let names: Vec<String> = serde_json::from_value(from_json("history_names")?)
+        .map_err(|e| err(format!("`history_names`: {e}")))?;
+    let mut history = History::new(params);
+    history.epoch = epochs;
+    for name in names {
+        let bytes = tensor(
+            &format!("history/{name}"),
+            Dtype::F64,
+            &[history.epoch.len()],
+        )?;
+        let values = bytes
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect();
+        history.history.push((name, values));
+    }
+    // Checked as `set_weights` checks (names, shapes, finite values), on a
+    // copy: nothing changes until `apply`.
+    let mut params = model.params().to_vec();
+    crate::weights::set_weights(N::LAYERS, &mut params, &arrays)?;
+    Ok(Decoded {
+        params,
+        optimizer_state: from_slots(&slotted, slots, N::PARAMS, optimizer.elementwise()),
+        iterations,
+        state: TrainingState {
             epoch,
             seed,
             history,
-        })
-    }
+        },
+    })
 }
 
 #[cfg(test)]

@@ -3,32 +3,33 @@
 //! again from its last backup and ends as if it had never stopped.
 
 use super::{Callback, CallbackContext};
-use crate::history::History;
-use crate::loss::{Loss, TargetFor};
 use crate::network::Network;
-use crate::optim::Optimizer;
-use crate::train::state::{OptimizerInfo, TrainingState, encode_state};
-use crate::train::{Fit, Logs, Trainer};
+use crate::train::Logs;
 use crate::{Error, Result};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// Keras's `BackupAndRestore(backup_dir)`: at the end of every epoch the
-/// whole training state (weights, optimizer state and step count, the
-/// History, the next epoch and the shuffling seed; see
-/// [`TrainingState`]) is written to `backup_dir/latest.mlpstate`, whole or
-/// not at all; when training begins and a backup exists, training restores
-/// it and continues with the epoch after it; when training ends normally,
-/// the backup is deleted (unless [`BackupAndRestore::delete_checkpoint`] is
-/// false).
+/// Keras's `BackupAndRestore(backup_dir)`, given to `fit` as any callback:
+/// at the end of every epoch the whole training state (weights, optimizer
+/// state and step count, the History, the next epoch and the shuffling
+/// seed; see [`TrainingState`](crate::train::TrainingState)) is written to
+/// `backup_dir/latest.mlpstate`, whole or not at all; when training begins
+/// and a backup exists, it is restored and training continues with the
+/// epoch after it; when training ends normally, the backup is deleted
+/// (unless [`BackupAndRestore::delete_checkpoint`] is false).
 ///
 /// Shuffling depends only on the seed and the epoch, so the resumed run
 /// sees the same batches as an uninterrupted one, and ends with the same
 /// weights and History, bit for bit (a test kills a training process with
-/// SIGKILL in the middle of an epoch and checks this).
+/// SIGKILL in the middle of an epoch and checks this). After a restore,
+/// `fit` returns the History of the whole run, the epochs before the
+/// restart included (Keras's returns only the epochs run after it).
 ///
-/// Because restoring needs the optimizer's state, which a callback does
-/// not own, it runs through [`Trainer::fit_with_backup`] rather than in the
-/// list of callbacks.
+/// The backup is restored in `on_train_begin`, so the callbacks before it
+/// in the list see the model before the restore there; put it first. As in
+/// Keras, a backup whose model, loss or optimizer differs from the run's is
+/// an error (naming what differs), not silently ignored. Only
+/// `save_freq="epoch"` is supported: a run killed in the middle of an epoch
+/// repeats that epoch from its start.
 ///
 /// ```
 /// use mlp_core::prelude::*;
@@ -42,12 +43,13 @@ use std::path::{Path, PathBuf};
 /// let y: Vec<SVector<f32, 1>> = x.iter().map(|v| SVector::<f32, 1>::new(v[0] * v[0])).collect();
 /// let dir = tempfile::tempdir().map_err(|e| mlp_core::Error::Io { path: ".".into(), source: e })?;
 /// let backup = BackupAndRestore::new(dir.path().join("backup"));
+/// let path = backup.path();
 ///
 /// let mut model = Net::new(1);
 /// let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.1).momentum(0.9), []);
-/// let history = trainer.fit_with_backup(&x, &y, Fit::epochs(3).batch_size(4).verbose(0), &backup)?;
+/// let history = trainer.fit(&x, &y, Fit::epochs(3).batch_size(4).verbose(0).callback(backup))?;
 /// assert_eq!(history.len(), 3);
-/// assert!(!backup.path().exists(), "deleted once training ended");
+/// assert!(!path.exists(), "deleted once training ended");
 /// # Ok::<(), mlp_core::Error>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -78,86 +80,36 @@ impl BackupAndRestore {
     }
 }
 
-/// The callback that writes the backup at the end of each epoch.
-struct Writer {
-    path: PathBuf,
-    loss: &'static str,
-    optimizer: OptimizerInfo,
-    seed: u64,
-    history: History,
-}
+impl<N: Network> Callback<N> for BackupAndRestore {
+    fn on_train_begin(&mut self, ctx: &mut CallbackContext<'_, N>) -> Result<()> {
+        std::fs::create_dir_all(&self.backup_dir).map_err(|source| Error::Io {
+            path: self.backup_dir.clone(),
+            source,
+        })?;
+        let path = self.path();
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(Error::Io { path, source }),
+        };
+        ctx.restore_state_from_bytes(&bytes, &path.display().to_string())?;
+        Ok(())
+    }
 
-impl<N: Network> Callback<N> for Writer {
     fn on_epoch_end(
         &mut self,
         ctx: &mut CallbackContext<'_, N>,
         epoch: usize,
-        logs: &Logs,
+        _logs: &Logs,
     ) -> Result<()> {
-        self.history.params = *ctx.params();
-        self.history.push_epoch(epoch, &logs.as_pairs());
-        let state = TrainingState::new(epoch + 1, self.seed, self.history.clone());
-        let bytes = encode_state(
-            ctx.model(),
-            self.loss,
-            &self.optimizer,
-            ctx.optimizer_state(),
-            ctx.iterations(),
-            &state,
-        )?;
-        crate::fs::write_atomic(&self.path, &bytes)
+        crate::fs::write_atomic(self.path(), &ctx.state_to_bytes(epoch + 1)?)
     }
-}
 
-fn create_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })
-}
-
-impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
-    /// [`Trainer::fit`] with [`BackupAndRestore`]: restores the backup if
-    /// one exists (its epoch and seed replace `options`' `initial_epoch`
-    /// and seed), backs up at the end of every epoch, deletes the backup
-    /// when training ends normally, and returns the History of the whole
-    /// run, the epochs before the restart included.
-    pub fn fit_with_backup<Y: TargetFor<L, N::Output>>(
-        &mut self,
-        x: &[N::Input],
-        y: &[Y],
-        mut options: Fit<'_, N, Y>,
-        backup: &BackupAndRestore,
-    ) -> Result<History> {
-        create_dir(&backup.backup_dir)?;
-        let path = backup.path();
-        let restored = if path.exists() {
-            let state = self.load_state(&path)?;
-            options.initial_epoch = state.epoch;
-            options.seed = state.seed;
-            Some(state)
-        } else {
-            None
-        };
-        options.callbacks.push(Box::new(Writer {
-            path: path.clone(),
-            loss: L::NAME,
-            optimizer: OptimizerInfo::of(&self.optimizer),
-            seed: options.seed,
-            history: restored
-                .as_ref()
-                .map_or_else(History::default, |s| s.history.clone()),
-        }));
-        let rest = self.fit(x, y, options)?;
-        if backup.delete_checkpoint && path.exists() {
-            std::fs::remove_file(&path).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
+    fn on_train_end(&mut self, _ctx: &mut CallbackContext<'_, N>, _logs: &Logs) -> Result<()> {
+        let path = self.path();
+        if self.delete_checkpoint && path.exists() {
+            std::fs::remove_file(&path).map_err(|source| Error::Io { path, source })?;
         }
-        Ok(match restored {
-            Some(state) => state.continue_with(rest),
-            None => rest,
-        })
+        Ok(())
     }
 }

@@ -51,22 +51,56 @@ pub use reduce_lr_on_plateau::ReduceLrOnPlateau;
 pub use terminate_on_nan::TerminateOnNaN;
 
 use super::Logs;
-use crate::history::HistoryParams;
+use super::state::{OptimizerInfo, TrainingState, decode_state, encode_state};
+use crate::history::{History, HistoryParams};
 use crate::network::Network;
 use crate::optim::Optimizer;
 use crate::{Error, Result};
 
 /// What a callback sees besides the logs: the model (to read, save or
 /// restore its parameters), the optimizer's learning rate (to read or set),
-/// the run's parameters, and the way to stop.
+/// the run's parameters, the History so far, the way to stop, and the whole
+/// training state (to save it, or in `on_train_begin` to restore it, as
+/// [`BackupAndRestore`] does).
 #[derive(Debug)]
 pub struct CallbackContext<'a, N> {
     model: &'a mut N,
     optimizer: &'a mut dyn Optimizer,
     params: &'a HistoryParams,
     stop: &'a mut bool,
-    iterations: u64,
-    optimizer_state: &'a [f32],
+    iterations: &'a mut u64,
+    optimizer_state: &'a mut [f32],
+    run: Run<'a>,
+}
+
+/// What `fit` shows callbacks of the run beside the trainer's state.
+#[derive(Debug)]
+pub(crate) struct Run<'a> {
+    /// The loss's Keras name.
+    pub(crate) loss: &'static str,
+    /// The shuffling seed in effect.
+    pub(crate) seed: u64,
+    /// The History so far (restored epochs included).
+    pub(crate) history: &'a History,
+    /// Where a restored state goes (only in `on_train_begin`).
+    pub(crate) resume: Option<&'a mut Option<TrainingState>>,
+}
+
+impl<'a> Run<'a> {
+    pub(crate) fn new(loss: &'static str, seed: u64, history: &'a History) -> Self {
+        Self {
+            loss,
+            seed,
+            history,
+            resume: None,
+        }
+    }
+
+    /// The same, letting a callback restore a state into `resume`.
+    pub(crate) fn resuming(mut self, resume: &'a mut Option<TrainingState>) -> Self {
+        self.resume = Some(resume);
+        self
+    }
 }
 
 impl<'a, N: Network> CallbackContext<'a, N> {
@@ -75,7 +109,8 @@ impl<'a, N: Network> CallbackContext<'a, N> {
         optimizer: &'a mut dyn Optimizer,
         params: &'a HistoryParams,
         stop: &'a mut bool,
-        iterations: u64,
+        (iterations, optimizer_state): (&'a mut u64, &'a mut [f32]),
+        run: Run<'a>,
     ) -> Self {
         Self {
             model,
@@ -83,7 +118,8 @@ impl<'a, N: Network> CallbackContext<'a, N> {
             params,
             stop,
             iterations,
-            optimizer_state: &[],
+            optimizer_state,
+            run,
         }
     }
 
@@ -91,7 +127,7 @@ impl<'a, N: Network> CallbackContext<'a, N> {
     /// `model.optimizer.learning_rate`: a schedule's value at the current
     /// step count).
     pub fn learning_rate(&self) -> f32 {
-        self.optimizer.learning_rate(self.iterations)
+        self.optimizer.learning_rate(*self.iterations)
     }
 
     /// Sets the optimizer's learning rate (Keras's
@@ -119,17 +155,73 @@ impl<'a, N: Network> CallbackContext<'a, N> {
         }
     }
 
-    /// The same context, also showing the optimizer's state buffers.
-    pub(crate) fn with_optimizer_state(mut self, state: &'a [f32]) -> Self {
-        self.optimizer_state = state;
-        self
-    }
-
     /// The optimizer's state buffers as the trainer keeps them (see
-    /// [`TrainingState`](super::TrainingState) for their layout in a file):
-    /// what a callback saving the whole training state needs.
+    /// [`TrainingState`] for their layout in a file): what a callback saving
+    /// the whole training state needs.
     pub fn optimizer_state(&self) -> &[f32] {
         self.optimizer_state
+    }
+
+    /// The shuffling seed of this run (epoch `e`'s order is a function of
+    /// the seed and `e` only): with the epoch, the whole RNG state.
+    pub fn seed(&self) -> u64 {
+        self.run.seed
+    }
+
+    /// The History so far: in `on_epoch_end`, up to and including the epoch
+    /// that ends; after a restore, the restored epochs first.
+    pub fn history(&self) -> &History {
+        self.run.history
+    }
+
+    /// The bytes of a training-state file (see [`TrainingState`]) of the
+    /// run as it stands, to resume at epoch `next_epoch` (0-based): the
+    /// weights, the optimizer's state and step count, the History so far
+    /// and the seed. [`Trainer::load_state`](super::Trainer::load_state)
+    /// reads it, and so does [`CallbackContext::restore_state_from_bytes`].
+    pub fn state_to_bytes(&self, next_epoch: usize) -> Result<Vec<u8>> {
+        let state = TrainingState::new(next_epoch, self.run.seed, self.run.history.clone());
+        encode_state(
+            &*self.model,
+            self.run.loss,
+            &OptimizerInfo::of(&*self.optimizer),
+            self.optimizer_state,
+            *self.iterations,
+            &state,
+        )
+    }
+
+    /// In `on_train_begin` only: restores the weights, the optimizer's
+    /// state and step count from training-state bytes (named `source_name`
+    /// in errors), checked as [`Trainer::load_state`](super::Trainer::load_state)
+    /// checks them, and makes `fit` continue from the state's epoch with
+    /// its seed, after its History (so `fit` returns the History of the
+    /// whole run). Nothing changes unless every check passes. An error
+    /// anywhere else: the run has begun.
+    pub fn restore_state_from_bytes(
+        &mut self,
+        bytes: &[u8],
+        source_name: &str,
+    ) -> Result<TrainingState> {
+        let Some(resume) = self.run.resume.as_deref_mut() else {
+            return Err(Error::InvalidArgument {
+                name: "restore_state_from_bytes",
+                message: format!(
+                    "restoring `{source_name}` is only possible in `on_train_begin`, before the \
+                     first epoch"
+                ),
+            });
+        };
+        let decoded = decode_state(
+            &*self.model,
+            self.run.loss,
+            &*self.optimizer,
+            bytes,
+            source_name,
+        )?;
+        let state = decoded.apply(self.model, self.optimizer_state, self.iterations);
+        *resume = Some(state.clone());
+        Ok(state)
     }
 
     /// The model being trained.
@@ -150,7 +242,7 @@ impl<'a, N: Network> CallbackContext<'a, N> {
 
     /// Optimizer steps taken so far (Keras's `optimizer.iterations`).
     pub fn iterations(&self) -> u64 {
-        self.iterations
+        *self.iterations
     }
 
     /// Asks `fit` to stop (Keras's `model.stop_training = True`). Asked

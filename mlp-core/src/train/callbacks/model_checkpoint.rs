@@ -26,6 +26,20 @@ pub enum SaveFreq {
 /// safetensors file through [`WeightsFile::save_weights`]: written whole or
 /// not at all, loadable with [`WeightsFile::load_weights`] (and by Keras).
 ///
+/// With [`ModelCheckpoint::save_weights_only`]`(false)` it saves the whole
+/// training state instead, as [`Trainer::save_state`](crate::train::Trainer::save_state)
+/// writes it (weights, architecture, optimizer and its state, step count,
+/// next epoch, shuffling seed, History so far; see
+/// [`TrainingState`](crate::train::TrainingState)), so that
+/// [`Trainer::load_state`](crate::train::Trainer::load_state) and a `fit`
+/// from the epoch it records continue the run exactly. That is this
+/// library's counterpart of Keras's `save_weights_only=False`, which saves
+/// the whole model as a `.keras` file. Keras's default is `False`; here the
+/// default stays weights only, the file every earlier version wrote. A
+/// whole state is saved at epoch ends only: with [`SaveFreq::Batches`] it is
+/// an error at the start of `fit` (resuming in the middle of an epoch is
+/// not supported).
+///
 /// The file path may hold placeholders, filled in at each save as Keras's
 /// `filepath.format(epoch=epoch + 1, **logs)`:
 ///
@@ -98,6 +112,9 @@ pub struct ModelCheckpoint {
     pub initial_value_threshold: Option<f64>,
     /// Print a line at each save or non-improvement (default false, Keras's 0).
     pub verbose: bool,
+    /// Save only the weights (default true); false saves the whole
+    /// training state.
+    pub save_weights_only: bool,
     template: Vec<Piece>,
     best: Option<f64>,
     best_epoch: Option<usize>,
@@ -119,6 +136,7 @@ impl ModelCheckpoint {
             save_freq: SaveFreq::Epoch,
             initial_value_threshold: None,
             verbose: false,
+            save_weights_only: true,
             template: Vec::new(),
             best: None,
             best_epoch: None,
@@ -162,6 +180,13 @@ impl ModelCheckpoint {
     /// Prints a line at each save or non-improvement.
     pub fn verbose(mut self, verbose: bool) -> Self {
         self.verbose = verbose;
+        self
+    }
+
+    /// Saves only the weights (true, the default) or the whole training
+    /// state (false; see the type's docs).
+    pub fn save_weights_only(mut self, save_weights_only: bool) -> Self {
+        self.save_weights_only = save_weights_only;
         self
     }
 
@@ -227,7 +252,7 @@ impl ModelCheckpoint {
 
     fn save<N: Network>(
         &mut self,
-        model: &N,
+        ctx: &CallbackContext<'_, N>,
         epoch: usize,
         batch: Option<usize>,
         logs: &Logs,
@@ -285,7 +310,11 @@ impl ModelCheckpoint {
                 source,
             })?;
         }
-        model.save_weights(&path)?;
+        if self.save_weights_only {
+            ctx.model().save_weights(&path)?;
+        } else {
+            crate::fs::write_atomic(&path, &ctx.state_to_bytes(epoch + 1)?)?;
+        }
         self.last_saved = Some(path);
         Ok(())
     }
@@ -297,6 +326,15 @@ impl<N: Network> Callback<N> for ModelCheckpoint {
             return Err(Error::InvalidArgument {
                 name: "save_freq",
                 message: "is 0 batches; it must be at least 1".into(),
+            });
+        }
+        if let (false, SaveFreq::Batches(every)) = (self.save_weights_only, self.save_freq) {
+            return Err(Error::InvalidArgument {
+                name: "save_freq",
+                message: format!(
+                    "is every {every} batches, but save_weights_only is false: a whole training \
+                     state is saved at epoch ends only (use SaveFreq::Epoch)"
+                ),
             });
         }
         self.template = parse(&self.filepath)?;
@@ -317,7 +355,7 @@ impl<N: Network> Callback<N> for ModelCheckpoint {
         let freq = self.save_freq;
         match freq {
             SaveFreq::Batches(every) if self.batch_due(batch, every) => {
-                self.save(ctx.model(), self.epoch, Some(batch), logs)
+                self.save(ctx, self.epoch, Some(batch), logs)
             }
             _ => Ok(()),
         }
@@ -330,7 +368,7 @@ impl<N: Network> Callback<N> for ModelCheckpoint {
         logs: &Logs,
     ) -> Result<()> {
         match self.save_freq {
-            SaveFreq::Epoch => self.save(ctx.model(), epoch, None, logs),
+            SaveFreq::Epoch => self.save(ctx, epoch, None, logs),
             SaveFreq::Batches(_) => Ok(()),
         }
     }
