@@ -55,7 +55,10 @@ fn file_settings(entry: &Value) -> Vec<(&'static str, Option<f64>)> {
             let value = match cfg.get(name) {
                 Some(Value::Null) => None,
                 Some(Value::Number(n)) => n.as_f64(),
-                _ => Some(f64::from(default)).filter(|d| d.is_finite()),
+                _ => Some(default)
+                    .filter(|d| d.is_finite())
+                    // 0.3, not 0.30000001192092896: as Keras writes it.
+                    .map(|d| d.to_string().parse().unwrap_or(f64::from(d))),
             };
             (name, value)
         })

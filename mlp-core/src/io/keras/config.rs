@@ -122,7 +122,10 @@ fn settings(class: &str, cfg: &Value) -> Vec<(&'static str, Option<f64>)> {
                 Value::Number(n) => n.as_f64(),
                 // Left out (or not a number): Keras's default; `INFINITY`
                 // is Keras's `None`, `NAN` "no default".
-                _ => Some(f64::from(default)).filter(|d| d.is_finite()),
+                _ => Some(default)
+                    .filter(|d| d.is_finite())
+                    // 0.3, not 0.30000001192092896: as Keras writes it.
+                    .map(|d| d.to_string().parse().unwrap_or(f64::from(d))),
             };
             (name, value)
         })

@@ -193,6 +193,7 @@ mod tests {
                 -> PReLU
                 -> Dense<2>
                 -> BatchNormalization
+                -> Dense<1>
         }
     }
 
@@ -225,6 +226,7 @@ mod tests {
             group("batch_normalization_1", bn(2, 200.0)),
             group("dense", vec![var(&[3, 2], 0.0), var(&[2], 10.0)]),
             group("dense_1", vec![var(&[2, 2], 20.0), var(&[2], 30.0)]),
+            group("dense_2", vec![var(&[2, 1], 60.0), var(&[1], 70.0)]),
             group("dropout", vec![]),
             group("input_layer", vec![]),
             group("p_re_lu", vec![var(&[2], 50.0)]),
@@ -251,13 +253,18 @@ mod tests {
                 "batch_normalization_1/beta",
                 "batch_normalization_1/moving_mean",
                 "batch_normalization_1/moving_variance",
+                "dense_2/kernel",
+                "dense_2/bias",
             ]
         );
         // BN's four arrays in Keras's order: vars/0 gamma ... vars/3 moving_variance.
         let first: Vec<f32> = arrays.iter().map(|a| a.data[0]).collect();
         assert_eq!(
             first,
-            [0.0, 10.0, 100.0, 110.0, 120.0, 130.0, 50.0, 20.0, 30.0, 200.0, 210.0, 220.0, 230.0]
+            [
+                0.0, 10.0, 100.0, 110.0, 120.0, 130.0, 50.0, 20.0, 30.0, 200.0, 210.0, 220.0,
+                230.0, 60.0, 70.0
+            ]
         );
         let mut model = Kinds::new_zeroed();
         model.set_weights(&arrays).unwrap();
@@ -285,7 +292,7 @@ mod tests {
              (gamma (2,), beta (2,), moving_mean (2,), moving_variance (2,))"
         );
         let mut layers = file();
-        layers[6].vars[0] = var(&[3], 0.0);
+        layers[7].vars[0] = var(&[3], 0.0);
         let err = arrays_for::<Kinds>(&layers, "w.h5").unwrap_err().to_string();
         assert!(
             err.contains("layers/p_re_lu (alpha of the network's `p_re_lu`: PReLU)"),

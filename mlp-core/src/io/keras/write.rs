@@ -376,8 +376,8 @@ mod tests {
         assert_eq!(bn["gamma_initializer"]["class_name"], "Ones");
         assert_eq!(bn["moving_mean_initializer"]["class_name"], "Zeros");
         assert_eq!(layers[2]["build_config"]["input_shape"], json!([null, 6]));
-        assert_eq!(layers[10]["config"]["momentum"], json!(0.99));
-        assert_eq!(layers[10]["config"]["epsilon"], json!(0.001));
+        assert_eq!(layers[9]["config"]["momentum"], json!(0.99));
+        assert_eq!(layers[9]["config"]["epsilon"], json!(0.001));
         let dropout = &layers[3]["config"];
         assert_eq!(
             (&dropout["rate"], &dropout["seed"], &dropout["noise_shape"]),
