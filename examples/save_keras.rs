@@ -159,6 +159,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_batchnorm");
     let mut batch_norm = FashionBatchNorm::new_zeroed();
     batch_norm.load_keras(fixture.join("model.keras"))?;
-    save(&*batch_norm, &images, &out.join("fashion_batchnorm_resaved"))?;
+    save(
+        &*batch_norm,
+        &images,
+        &out.join("fashion_batchnorm_resaved"),
+    )?;
     Ok(())
 }

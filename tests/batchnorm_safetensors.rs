@@ -127,7 +127,10 @@ fn a_batchnorm_file_missing_a_moving_statistic_is_refused() {
     let short = serialize(views, None).unwrap();
     let mut model = SmallBn::new(9);
     let before = model.params().to_vec();
-    let err = model.load_weights_from_bytes(&short).unwrap_err().to_string();
+    let err = model
+        .load_weights_from_bytes(&short)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("batch_normalization/moving_mean"), "{err}");
     assert_eq!(model.params(), before.as_slice());
 }

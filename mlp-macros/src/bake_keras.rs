@@ -85,7 +85,7 @@ fn same_settings(theirs: &[(&str, Option<f64>)], ours: &[f32]) -> bool {
             None => y.is_infinite(),
             Some(x) => {
                 let x = *x as f32;
-                x == *y || (x - y).abs() <= 1e-6 * y.abs().max(1e-30)
+                x == *y || (y.is_finite() && (x - y).abs() <= 1e-6 * y.abs())
             }
         })
 }
@@ -257,7 +257,9 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
             }
             continue;
         }
-        if mlp_spec::layer(class).is_none_or(|l| l.role != mlp_spec::LayerRole::Layer && class != "Flatten") {
+        if mlp_spec::layer(class)
+            .is_none_or(|l| l.role != mlp_spec::LayerRole::Layer && class != "Flatten")
+        {
             return Err(format!(
                 "`{rel}` has layer `{}`, a {class}: a layer kind this library does not have",
                 entry["config"]["name"].as_str().unwrap_or("?")
@@ -345,11 +347,13 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
                 vec![("kernel", vec![inputs, units]), ("bias", vec![units])]
             }
             // gamma, beta, moving_mean, moving_variance: the table's order.
-            LayerModelKind::BatchNormalization { units, .. } => mlp_spec::layer("BatchNormalization")
-                .map_or(&[][..], |l| l.weights)
-                .iter()
-                .map(|w| (*w, vec![units]))
-                .collect(),
+            LayerModelKind::BatchNormalization { units, .. } => {
+                mlp_spec::layer("BatchNormalization")
+                    .map_or(&[][..], |l| l.weights)
+                    .iter()
+                    .map(|w| (*w, vec![units]))
+                    .collect()
+            }
             LayerModelKind::PReLU { units, .. } => vec![("alpha", vec![units])],
             _ => continue,
         };

@@ -335,7 +335,7 @@ fn same_settings(theirs: &[(&str, Option<f64>)], ours: &[(&str, f32)]) -> bool {
                     None => y.is_infinite(),
                     Some(x) => {
                         let x = *x as f32;
-                        x == *y || (x - y).abs() <= 1e-6 * y.abs().max(1e-30)
+                        x == *y || (y.is_finite() && (x - y).abs() <= 1e-6 * y.abs())
                     }
                 }
         })
@@ -644,7 +644,14 @@ mod tests {
     fn a_different_option_is_named_with_both_descriptions() {
         let cases = [
             (
-                kinds(r#""momentum": 0.99, "epsilon": 0.01"#, DROP, LEAKY, PRELU, ELU, RELU),
+                kinds(
+                    r#""momentum": 0.99, "epsilon": 0.01"#,
+                    DROP,
+                    LEAKY,
+                    PRELU,
+                    ELU,
+                    RELU,
+                ),
                 "layer 1: the Keras model has `batch_normalization`: BatchNormalization(momentum=0.99, \
                  epsilon=0.01), the network `Kinds` declares `batch_normalization`: \
                  BatchNormalization<momentum = 0.9, epsilon = 0.01>",
@@ -664,7 +671,14 @@ mod tests {
                 "ELU(alpha=1.0), the network `Kinds` declares `elu`: ELU<alpha = 0.5>",
             ),
             (
-                kinds(BN, DROP, LEAKY, PRELU, ELU, r#""max_value": null, "negative_slope": 0.1, "threshold": 0.5"#),
+                kinds(
+                    BN,
+                    DROP,
+                    LEAKY,
+                    PRELU,
+                    ELU,
+                    r#""max_value": null, "negative_slope": 0.1, "threshold": 0.5"#,
+                ),
                 "ReLU(max_value=None, negative_slope=0.1, threshold=0.5), the network `Kinds` \
                  declares `re_lu`: ReLU<max_value = 6, negative_slope = 0.1, threshold = 0.5>",
             ),
@@ -673,6 +687,26 @@ mod tests {
             let err = check_kinds(&text).unwrap_err().to_string();
             assert!(err.ends_with(message), "{err}\nwanted: {message}");
         }
+        // A cap in the file where the network declares none (f32::INFINITY).
+        network! {
+            struct Uncapped { Input[8] -> Dense<4, relu> -> ReLU -> Dense<1> }
+        }
+        let text = config(&format!(
+            r#"{}, {{"class_name": "ReLU", "config": {{"name": "re_lu", {RELU}}}}}, {}"#,
+            dense("dense", 4, "relu"),
+            dense("dense_1", 1, "linear")
+        ));
+        let model = parse_config(&text, "u").unwrap();
+        let err = check_architecture::<Uncapped>(&model, "u")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with(
+                "ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5), the network `Uncapped` \
+                 declares `re_lu`: ReLU<negative_slope = 0, threshold = 0>"
+            ),
+            "{err}"
+        );
         // Another kind in a layer's place.
         let text = kinds(BN, DROP, LEAKY, PRELU, ELU, RELU)
             .replace(r#""class_name": "ELU""#, r#""class_name": "LeakyReLU""#);
@@ -700,7 +734,9 @@ mod tests {
             .replace(r#""scale": true"#, r#""scale": false"#);
         let err = check_kinds(&text).unwrap_err().to_string();
         assert!(
-            err.ends_with("has scale=False (a BatchNormalization here always has `gamma`: scale=True)"),
+            err.ends_with(
+                "has scale=False (a BatchNormalization here always has `gamma`: scale=True)"
+            ),
             "{err}"
         );
         let text = kinds(BN, DROP, LEAKY, r#""shared_axes": [1]"#, ELU, RELU);
@@ -712,10 +748,20 @@ mod tests {
             ),
             "{err}"
         );
-        let text = kinds(r#""momentum": 0.9, "epsilon": 0.01, "axis": 0"#, DROP, LEAKY, PRELU, ELU, RELU)
-            .replace(r#""axis": -1, "#, "");
+        let text = kinds(
+            r#""momentum": 0.9, "epsilon": 0.01, "axis": 0"#,
+            DROP,
+            LEAKY,
+            PRELU,
+            ELU,
+            RELU,
+        )
+        .replace(r#""axis": -1, "#, "");
         let err = check_kinds(&text).unwrap_err().to_string();
-        assert!(err.contains("has axis=0 (a BatchNormalization here normalises the last axis"), "{err}");
+        assert!(
+            err.contains("has axis=0 (a BatchNormalization here normalises the last axis"),
+            "{err}"
+        );
     }
 
     #[test]

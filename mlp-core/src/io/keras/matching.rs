@@ -275,7 +275,9 @@ mod tests {
     fn a_missing_or_short_group_is_named() {
         let mut layers = file();
         layers.retain(|l| l.key != "batch_normalization_1");
-        let err = arrays_for::<Kinds>(&layers, "w.h5").unwrap_err().to_string();
+        let err = arrays_for::<Kinds>(&layers, "w.h5")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "w.h5: the network `Kinds` declares `batch_normalization_1`: BatchNormalization<momentum \
@@ -284,7 +286,9 @@ mod tests {
         );
         let mut layers = file();
         layers[0].vars.pop();
-        let err = arrays_for::<Kinds>(&layers, "w.h5").unwrap_err().to_string();
+        let err = arrays_for::<Kinds>(&layers, "w.h5")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "w.h5: layers/batch_normalization holds 3 variable(s); the network's \
@@ -293,7 +297,9 @@ mod tests {
         );
         let mut layers = file();
         layers[7].vars[0] = var(&[3], 0.0);
-        let err = arrays_for::<Kinds>(&layers, "w.h5").unwrap_err().to_string();
+        let err = arrays_for::<Kinds>(&layers, "w.h5")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("layers/p_re_lu (alpha of the network's `p_re_lu`: PReLU)"),
             "{err}"
@@ -301,7 +307,9 @@ mod tests {
         // A group the network does not declare.
         let mut layers = file();
         layers.push(group("leaky_re_lu", vec![]));
-        let err = arrays_for::<Kinds>(&layers, "w.h5").unwrap_err().to_string();
+        let err = arrays_for::<Kinds>(&layers, "w.h5")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.ends_with("that the network `Kinds` does not declare: layers/leaky_re_lu"),
             "{err}"

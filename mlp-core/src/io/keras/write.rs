@@ -77,7 +77,9 @@ fn regularizer(r: &Regularizer) -> Value {
 /// A constraint as Keras serializes it: `{"class_name": "MaxNorm", "config": {"max_value": 2.0, "axis": 0}, ...}`.
 fn constraint(c: &Constraint) -> Value {
     let (class, config) = match *c {
-        Constraint::MaxNorm { max_value } => ("MaxNorm", json!({"max_value": num(max_value), "axis": 0})),
+        Constraint::MaxNorm { max_value } => {
+            ("MaxNorm", json!({"max_value": num(max_value), "axis": 0}))
+        }
         Constraint::NonNeg => ("NonNeg", json!({})),
         #[allow(unreachable_patterns)]
         _ => (c.name(), json!({})),
@@ -156,7 +158,11 @@ pub fn keras_config<N: Network>() -> Value {
                 let mut config = json!({"name": layer.name, "trainable": true, "dtype": dtype()});
                 for (name, value) in super::config::settings_of(&layer.kind) {
                     // Keras's `None` (no cap) is `f32::INFINITY` here.
-                    let value = if value.is_finite() { num(value) } else { Value::Null };
+                    let value = if value.is_finite() {
+                        num(value)
+                    } else {
+                        Value::Null
+                    };
                     config[name] = value;
                 }
                 json!({"module": "keras.layers", "class_name": function.type_name(), "config": config,
@@ -371,7 +377,13 @@ mod tests {
                 &bn["center"],
                 &bn["scale"]
             ),
-            (&json!(-1), &json!(0.9), &json!(0.01), &json!(true), &json!(true))
+            (
+                &json!(-1),
+                &json!(0.9),
+                &json!(0.01),
+                &json!(true),
+                &json!(true)
+            )
         );
         assert_eq!(bn["gamma_initializer"]["class_name"], "Ones");
         assert_eq!(bn["moving_mean_initializer"]["class_name"], "Zeros");
@@ -390,7 +402,11 @@ mod tests {
         assert_eq!(layers[7]["config"]["alpha"], json!(0.5));
         let relu = &layers[8]["config"];
         assert_eq!(
-            (&relu["max_value"], &relu["negative_slope"], &relu["threshold"]),
+            (
+                &relu["max_value"],
+                &relu["negative_slope"],
+                &relu["threshold"]
+            ),
             (&json!(6.0), &json!(0.1), &json!(0.5))
         );
         // The config written is the declaration, read back.
