@@ -5,8 +5,10 @@
 //! architecture checked against the declaration, its HDF5 weights matched
 //! to our layers as Keras matches them), the network predicts the same
 //! inputs, and the line printed is the largest difference from Keras's
-//! predictions, or why the file was refused: two of the four models have
-//! layers (BatchNormalization, Concatenate) this library does not have.
+//! predictions, or why the file was refused: the Wide & Deep model has a
+//! layer (Concatenate, two inputs) this library does not have; chapter 11's
+//! BatchNormalization classifier and a model with every activation layer,
+//! Dropout and PReLU load.
 //!
 //! Run it with `cargo run --release --example keras_files`; it ends with
 //! `all matched` when every supported model is within 1e-5 of Keras.
@@ -31,13 +33,34 @@ network! {
 }
 
 network! {
-    /// Chapter 11's classifier without its BatchNormalization layers (which
-    /// this library does not have): the file is refused.
-    pub struct FashionElu {
+    /// Chapter 11's BatchNormalization classifier.
+    pub struct FashionBatchNorm {
         Flatten[28, 28]
+            -> BatchNormalization
             -> Dense<300, elu, kernel_initializer = he_normal>
+            -> BatchNormalization
             -> Dense<100, elu, kernel_initializer = he_normal>
+            -> BatchNormalization
             -> Dense<10, softmax>
+    }
+}
+
+network! {
+    /// Every layer kind besides Dense and Flatten, with options
+    /// (`tests/fixtures/keras-files/layer_kinds/make.py` wrote it).
+    pub struct LayerKinds {
+        Input[12]
+            -> Dense<16, relu, kernel_regularizer = l2(0.01)>
+            -> BatchNormalization<momentum = 0.9, epsilon = 0.01>
+            -> LeakyReLU<0.2>
+            -> Dropout<0.3>
+            -> Dense<10, kernel_initializer = he_normal>
+            -> PReLU
+            -> ELU<0.7>
+            -> Dense<8>
+            -> ReLU<max_value = 1.5, negative_slope = 0.1, threshold = 0.2>
+            -> BatchNormalization
+            -> Dense<3, softmax>
     }
 }
 
@@ -78,10 +101,11 @@ fn max_abs_diff<N: Network>(folder: &Path) -> Result<f32, Box<dyn std::error::Er
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files");
     type Check = fn(&Path) -> Result<f32, Box<dyn std::error::Error>>;
-    let folders: [(&str, Check); 4] = [
+    let folders: [(&str, Check); 5] = [
         ("housing_sequential", max_abs_diff::<Housing>),
         ("fashion_sequential", max_abs_diff::<FashionMlp>),
-        ("fashion_batchnorm", max_abs_diff::<FashionElu>),
+        ("fashion_batchnorm", max_abs_diff::<FashionBatchNorm>),
+        ("layer_kinds", max_abs_diff::<LayerKinds>),
         ("wide_deep_two_outputs", max_abs_diff::<DeepPath>),
     ];
     let mut all_matched = true;

@@ -1,8 +1,11 @@
 //! What this example teaches: a model trained here is saved as a `.keras`
 //! file that Keras 3 itself loads (`keras.models.load_model`) and that
 //! predicts what this library predicts. It trains the book's California
-//! housing regressor for a few epochs, and re-saves the Fashion-MNIST
-//! classifier that Keras trained (tests/fixtures/keras-files), each into a
+//! housing regressor for a few epochs, and a regressor with every layer kind
+//! (BatchNormalization, Dropout, LeakyReLU, PReLU, ELU, ReLU with options),
+//! and re-saves the Fashion-MNIST classifiers that Keras trained (chapter
+//! 10's, and chapter 11's with BatchNormalization;
+//! tests/fixtures/keras-files), each into a
 //! folder with `model.keras`, the inputs (`input_0.npy`) and this library's
 //! predictions (`output_0.npy`). `scripts/check_keras_file.py` loads each
 //! folder with Keras and compares.
@@ -31,6 +34,35 @@ network! {
     /// The book's Fashion-MNIST classifier.
     pub struct FashionMlp {
         Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
+    }
+}
+
+network! {
+    /// A housing regressor with every layer kind besides Flatten.
+    pub struct HousingKinds {
+        Input[8]
+            -> Dense<30, relu, kernel_regularizer = l2(0.001)>
+            -> BatchNormalization
+            -> Dropout<0.2>
+            -> LeakyReLU<0.2>
+            -> Dense<10, kernel_initializer = he_normal>
+            -> PReLU
+            -> ELU<0.7>
+            -> ReLU<max_value = 6.0, negative_slope = 0.1, threshold = 0.1>
+            -> Dense<1>
+    }
+}
+
+network! {
+    /// Chapter 11's BatchNormalization classifier.
+    pub struct FashionBatchNorm {
+        Flatten[28, 28]
+            -> BatchNormalization
+            -> Dense<300, elu, kernel_initializer = he_normal>
+            -> BatchNormalization
+            -> Dense<100, elu, kernel_initializer = he_normal>
+            -> BatchNormalization
+            -> Dense<10, softmax>
     }
 }
 
@@ -99,6 +131,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(trainer);
     save(&*model, &x_test[..100], &out.join("housing_trained"))?;
 
+    // Every layer kind, trained here.
+    let mut kinds = HousingKinds::new(42);
+    let mut trainer = kinds.compile(MeanSquaredError, Sgd::new(0.01), []);
+    let history = trainer.fit(&x_train, &y_train, Fit::epochs(3).seed(42).verbose(0))?;
+    println!(
+        "housing_kinds: trained 3 epochs, loss {:.4}",
+        history.get("loss").unwrap()[2]
+    );
+    drop(trainer);
+    save(&*kinds, &x_test[..100], &out.join("housing_kinds_trained"))?;
+
     // The Fashion-MNIST classifier Keras trained, read and written again.
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_sequential");
@@ -110,5 +153,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(SMatrix::from_row_slice)
         .collect();
     save(&*fashion, &images, &out.join("fashion_resaved"))?;
+
+    // Chapter 11's classifier Keras trained, read and written again.
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_batchnorm");
+    let mut batch_norm = FashionBatchNorm::new_zeroed();
+    batch_norm.load_keras(fixture.join("model.keras"))?;
+    save(
+        &*batch_norm,
+        &images,
+        &out.join("fashion_batchnorm_resaved"),
+    )?;
     Ok(())
 }

@@ -1,8 +1,11 @@
-//! Keras 3's own files (tests/fixtures/keras-files/README.md: four models
-//! saved by Keras 3.15.1) read at run time: the two whose layers the library
-//! has load and predict what Keras predicted to 1e-5, from the `.keras`
-//! archive and from the `.weights.h5` file alike; the other two are refused
-//! with an error naming the layer kind this library does not have; cut and
+//! Keras 3's own files (tests/fixtures/keras-files/README.md: models saved
+//! by Keras 3.15.1) read at run time: the ones whose layers the library has
+//! (Dense chains, chapter 11's BatchNormalization classifier, a model with
+//! every activation layer, Dropout and PReLU) load and predict what Keras
+//! predicted to 1e-5, from the `.keras` archive and from the `.weights.h5`
+//! file alike, and at compile time through `#[weights("model.keras")]`; the
+//! Wide & Deep model is refused with an error naming the layer kind this
+//! library does not have, as are layer options it does not have; cut and
 //! bit-flipped copies of the files are errors, never panics.
 
 use mlp::io::KerasFile;
@@ -22,6 +25,75 @@ network! {
     /// The book's Fashion-MNIST classifier.
     pub struct FashionMlp {
         Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
+    }
+}
+
+network! {
+    /// Chapter 11's BatchNormalization classifier.
+    pub struct FashionBatchNorm {
+        Flatten[28, 28]
+            -> BatchNormalization
+            -> Dense<300, elu, kernel_initializer = he_normal>
+            -> BatchNormalization
+            -> Dense<100, elu, kernel_initializer = he_normal>
+            -> BatchNormalization
+            -> Dense<10, softmax>
+    }
+}
+
+network! {
+    /// The same with Keras's weights baked in at compile time from the
+    /// `.keras` archive.
+    #[weights("tests/fixtures/keras-files/fashion_batchnorm/model.keras")]
+    pub struct BakedFashionBatchNorm {
+        Flatten[28, 28]
+            -> BatchNormalization
+            -> Dense<300, elu, kernel_initializer = he_normal>
+            -> BatchNormalization
+            -> Dense<100, elu, kernel_initializer = he_normal>
+            -> BatchNormalization
+            -> Dense<10, softmax>
+    }
+}
+
+/// 1 MiB of baked weights, in read-only memory.
+static BAKED_BATCH_NORM: BakedFashionBatchNorm = BakedFashionBatchNorm::WEIGHTS;
+
+network! {
+    /// Every layer kind besides Dense and Flatten, with options
+    /// (tests/fixtures/keras-files/layer_kinds/make.py).
+    pub struct LayerKinds {
+        Input[12]
+            -> Dense<16, relu, kernel_regularizer = l2(0.01)>
+            -> BatchNormalization<momentum = 0.9, epsilon = 0.01>
+            -> LeakyReLU<0.2>
+            -> Dropout<0.3>
+            -> Dense<10, kernel_initializer = he_normal>
+            -> PReLU
+            -> ELU<0.7>
+            -> Dense<8>
+            -> ReLU<max_value = 1.5, negative_slope = 0.1, threshold = 0.2>
+            -> BatchNormalization
+            -> Dense<3, softmax>
+    }
+}
+
+network! {
+    /// The same, baked at compile time.
+    #[weights("tests/fixtures/keras-files/layer_kinds/model.keras")]
+    pub struct BakedLayerKinds {
+        Input[12]
+            -> Dense<16, relu, kernel_regularizer = l2(0.01)>
+            -> BatchNormalization<momentum = 0.9, epsilon = 0.01>
+            -> LeakyReLU<0.2>
+            -> Dropout<0.3>
+            -> Dense<10, kernel_initializer = he_normal>
+            -> PReLU
+            -> ELU<0.7>
+            -> Dense<8>
+            -> ReLU<max_value = 1.5, negative_slope = 0.1, threshold = 0.2>
+            -> BatchNormalization
+            -> Dense<3, softmax>
     }
 }
 
@@ -122,7 +194,63 @@ fn fashion_sequential_matches_keras() {
 }
 
 #[test]
-fn batchnorm_model_is_refused_naming_the_kind() {
+fn batchnorm_model_matches_keras() {
+    matches_keras::<FashionBatchNorm>("fashion_batchnorm");
+    // The moving statistics are Keras's, not their initial values.
+    let mut model = FashionBatchNorm::new_zeroed();
+    model
+        .load_keras(folder("fashion_batchnorm").join("model.keras"))
+        .unwrap();
+    let weights = model.get_weights();
+    let variance = weights
+        .iter()
+        .find(|w| w.name == "batch_normalization_1/moving_variance")
+        .unwrap();
+    assert_eq!(variance.shape, [300]);
+    assert!(variance.data.iter().all(|&v| v > 0.0));
+    assert!(variance.data.iter().any(|&v| (v - 1.0).abs() > 1e-2));
+    // The batch path (inference mode) predicts the same.
+    let dir = folder("fashion_batchnorm");
+    let images: Vec<SMatrix<f32, 28, 28>> = npy(&dir.join("input_0.npy"))
+        .chunks_exact(784)
+        .map(SMatrix::from_row_slice)
+        .collect();
+    let expected = npy(&dir.join("output_0.npy"));
+    let batch = mlp::predict::predict(&*model, &images, 32);
+    let worst = batch
+        .iter()
+        .flat_map(|y| y.iter().copied())
+        .zip(&expected)
+        .map(|(g, e)| (g - e).abs())
+        .fold(0.0_f32, f32::max);
+    assert!(worst <= 1e-5, "predict::predict: max abs diff {worst}");
+}
+
+#[test]
+fn every_layer_kind_matches_keras() {
+    matches_keras::<LayerKinds>("layer_kinds");
+}
+
+#[test]
+fn baked_batchnorm_archive_matches_keras_and_the_run_time_load() {
+    let dir = folder("fashion_batchnorm");
+    let diff = max_abs_diff(&BAKED_BATCH_NORM, &dir);
+    assert!(diff <= 1e-5, "max abs diff {diff}");
+    let mut loaded = FashionBatchNorm::new(1);
+    loaded.load_keras(dir.join("model.keras")).unwrap();
+    assert_eq!(BAKED_BATCH_NORM.params(), loaded.params());
+
+    let dir = folder("layer_kinds");
+    let baked = BakedLayerKinds::WEIGHTS;
+    let diff = max_abs_diff(&baked, &dir);
+    assert!(diff <= 1e-5, "max abs diff {diff}");
+    let mut loaded = LayerKinds::new(1);
+    loaded.load_keras(dir.join("model.keras")).unwrap();
+    assert_eq!(baked.params(), loaded.params());
+}
+
+#[test]
+fn batchnorm_model_without_its_batchnorm_layers_is_refused_naming_them() {
     let dir = folder("fashion_batchnorm");
     let mut model = FashionElu::new(3);
     let before = model.params().to_vec();
@@ -132,10 +260,12 @@ fn batchnorm_model_is_refused_naming_the_kind() {
         .to_string();
     assert!(
         err.ends_with(
-            "the Keras model `sequential_1` has layers of a kind this library does not have \
-             (BatchNormalization): `batch_normalization` is a BatchNormalization, \
-             `batch_normalization_1` is a BatchNormalization, `batch_normalization_2` is a \
-             BatchNormalization"
+            "the Keras model `sequential_1` has 7 layers [Flatten() of (28, 28), \
+             BatchNormalization(momentum=0.99, epsilon=0.001), Dense(300, activation=\"elu\"), \
+             BatchNormalization(momentum=0.99, epsilon=0.001), Dense(100, activation=\"elu\"), \
+             BatchNormalization(momentum=0.99, epsilon=0.001), Dense(10, activation=\"softmax\")], \
+             the network `FashionElu` declares 4 [`flatten`: Flatten[28, 28], `dense`: Dense<300, \
+             elu>, `dense_1`: Dense<100, elu>, `dense_2`: Dense<10, softmax>]"
         ),
         "{err}"
     );
@@ -144,13 +274,65 @@ fn batchnorm_model_is_refused_naming_the_kind() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("layers of a kind this library does not have (BatchNormalization)"),
+        err.ends_with(
+            "the weights file holds layer(s) that the network `FashionElu` does not declare: \
+             layers/batch_normalization, layers/batch_normalization_1, layers/batch_normalization_2"
+        ),
         "{err}"
     );
     assert_eq!(
         model.params(),
         before.as_slice(),
         "a refused file changes nothing"
+    );
+}
+
+network! {
+    /// The shape of the models in tests/fixtures/keras-variants.
+    pub struct Variant { Input[4] -> Dense<3, relu> -> BatchNormalization -> Dense<1> }
+}
+
+network! {
+    /// The shape of `prelu_shared_axes.keras`.
+    pub struct VariantPrelu { Input[4] -> Dense<3> -> PReLU -> Dense<1> }
+}
+
+#[test]
+fn layer_options_this_library_does_not_have_are_refused_by_name() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-variants");
+    let err = Variant::new(1)
+        .load_keras(dir.join("bn_no_center.keras"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(
+            "has layer options this library does not have: layer 1 `batch_normalization` \
+             (BatchNormalization) has center=False (a BatchNormalization here always has `beta`: \
+             center=True)"
+        ),
+        "{err}"
+    );
+    let err = VariantPrelu::new(1)
+        .load_keras(dir.join("prelu_shared_axes.keras"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(
+            "layer 1 `p_re_lu` (PReLU) has shared_axes=[1] (a PReLU here has one slope per unit: \
+             shared_axes=None)"
+        ),
+        "{err}"
+    );
+    let err = Variant::new(1)
+        .load_keras(dir.join("layer_normalization.keras"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(
+            "has layers of a kind this library does not have (LayerNormalization): \
+             `layer_normalization` is a LayerNormalization"
+        ),
+        "{err}"
     );
 }
 

@@ -3,8 +3,12 @@
 //! units, activations, kernel initializers, the input shape): a difference
 //! is a compile error naming the layer and both descriptions. Its
 //! `model.weights.h5` (HDF5, read by the pure-Rust `hdf5-pure`) gives the
-//! weights: the `k`-th Dense layer takes `layers/dense_k/vars/{0,1}`, as
-//! Keras matches them. The arrays are handed to the safetensors path of
+//! weights: the `k`-th layer of a kind takes `layers/<kind>_k/vars/<i>`
+//! (`dense_1`, `batch_normalization_2`: Keras's snake-case class name,
+//! counted per kind), as Keras matches them. Dropout, BatchNormalization,
+//! ReLU, LeakyReLU and ELU are compared by their numeric options, PReLU by
+//! its `alpha_initializer`; options this library does not have
+//! (`center=False`, `shared_axes`, ...) are refused by name. The arrays are handed to the safetensors path of
 //! [`crate::bake`] as an in-memory safetensors file, so both paths check
 //! and generate the same way.
 
@@ -30,6 +34,112 @@ fn snake(class: &str) -> String {
     out
 }
 
+/// Python's spelling of a number option: `0.2`, `0.0`, `None`.
+fn python_number(value: Option<f64>) -> String {
+    match value {
+        None => "None".to_string(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.1}"),
+        Some(v) => format!("{v}"),
+    }
+}
+
+/// The numeric options of a layer of the config, named and ordered as the
+/// shared layer table gives them for its class (`None` is Keras's `None`;
+/// an option left out has Keras's default).
+fn file_settings(entry: &Value) -> Vec<(&'static str, Option<f64>)> {
+    let cfg = &entry["config"];
+    let class = entry["class_name"].as_str().unwrap_or("?");
+    mlp_spec::settings(class)
+        .iter()
+        .map(|&(name, default)| {
+            let value = match cfg.get(name) {
+                Some(Value::Null) => None,
+                Some(Value::Number(n)) => n.as_f64(),
+                _ => Some(default)
+                    .filter(|d| d.is_finite())
+                    // 0.3, not 0.30000001192092896: as Keras writes it.
+                    .map(|d| d.to_string().parse().unwrap_or(f64::from(d))),
+            };
+            (name, value)
+        })
+        .collect()
+}
+
+/// The declared numeric options of a layer, in the shared table's order
+/// (`f32::INFINITY` is Keras's `None`).
+fn declared_settings(layer: &crate::validate::LayerModel) -> Vec<f32> {
+    match &layer.kind {
+        LayerModelKind::Dropout { rate, .. } => vec![*rate],
+        LayerModelKind::BatchNormalization {
+            momentum, epsilon, ..
+        } => vec![*momentum, *epsilon],
+        LayerModelKind::Activation { settings, .. } => settings.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the file's options are the declared ones (equal as `f32`).
+fn same_settings(theirs: &[(&str, Option<f64>)], ours: &[f32]) -> bool {
+    theirs.len() == ours.len()
+        && theirs.iter().zip(ours).all(|((_, x), y)| match x {
+            None => y.is_infinite(),
+            Some(x) => {
+                let x = *x as f32;
+                x == *y || (y.is_finite() && (x - y).abs() <= 1e-6 * y.abs())
+            }
+        })
+}
+
+/// Options of a layer of the config that this library does not have, each
+/// with what it does instead (`center=False (...)`).
+fn unsupported(entry: &Value) -> Vec<String> {
+    let cfg = &entry["config"];
+    let json = |key: &str| serde_json::to_string(&cfg[key]).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut refuse = |set: bool, written: String, instead: &str| {
+        if set {
+            out.push(format!("{written} ({instead})"));
+        }
+    };
+    match entry["class_name"].as_str().unwrap_or("?") {
+        "BatchNormalization" => {
+            refuse(
+                cfg["center"].as_bool() == Some(false),
+                "center=False".into(),
+                "a BatchNormalization here always has `beta`: center=True",
+            );
+            refuse(
+                cfg["scale"].as_bool() == Some(false),
+                "scale=False".into(),
+                "a BatchNormalization here always has `gamma`: scale=True",
+            );
+            refuse(
+                cfg.get("axis")
+                    .is_some_and(|a| !matches!(a.as_i64(), Some(-1 | 1))),
+                format!("axis={}", json("axis")),
+                "a BatchNormalization here normalises the last axis: axis=-1",
+            );
+            refuse(
+                cfg["renorm"].as_bool() == Some(true),
+                "renorm=True".into(),
+                "a BatchNormalization here has no batch renormalization: renorm=False",
+            );
+        }
+        "Dropout" => refuse(
+            !cfg["noise_shape"].is_null(),
+            format!("noise_shape={}", json("noise_shape")),
+            "a Dropout here drops each value on its own: noise_shape=None",
+        ),
+        "PReLU" => refuse(
+            !cfg["shared_axes"].is_null(),
+            format!("shared_axes={}", json("shared_axes")),
+            "a PReLU here has one slope per unit: shared_axes=None",
+        ),
+        _ => {}
+    }
+    out
+}
+
 /// How Keras would describe a layer of the config.
 fn keras_layer(entry: &Value) -> String {
     let cfg = &entry["config"];
@@ -43,7 +153,19 @@ fn keras_layer(entry: &Value) -> String {
                 .as_str()
                 .map_or_else(|| "?".to_string(), snake)
         ),
-        other => format!("{other}()"),
+        "PReLU" => format!(
+            "PReLU(alpha_initializer={})",
+            cfg["alpha_initializer"]["class_name"]
+                .as_str()
+                .map_or_else(|| "?".to_string(), snake)
+        ),
+        other => {
+            let options: Vec<String> = file_settings(entry)
+                .iter()
+                .map(|(name, v)| format!("{name}={}", python_number(*v)))
+                .collect();
+            format!("{other}({})", options.join(", "))
+        }
     }
 }
 
@@ -62,7 +184,24 @@ fn declared(layer: &crate::validate::LayerModel) -> String {
         LayerModelKind::Flatten { rows, cols } => {
             format!("`{}`: Flatten[{rows}, {cols}]", layer.field)
         }
-        _ => format!("`{}`: {}", layer.field, layer.class_name()),
+        LayerModelKind::PReLU { alpha, .. } => format!(
+            "`{}`: PReLU<alpha_initializer = {}>",
+            layer.field, alpha.spec.name
+        ),
+        _ => {
+            let class = layer.class_name();
+            let options: Vec<String> = mlp_spec::settings(class)
+                .iter()
+                .zip(declared_settings(layer))
+                .filter(|(_, v)| v.is_finite())
+                .map(|((name, _), v)| format!("{name} = {v}"))
+                .collect();
+            if options.is_empty() {
+                format!("`{}`: {class}", layer.field)
+            } else {
+                format!("`{}`: {class}<{}>", layer.field, options.join(", "))
+            }
+        }
     }
 }
 
@@ -148,6 +287,15 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
     }
     for (i, (entry, ours)) in layers.iter().zip(&model.layers).enumerate() {
         let cfg = &entry["config"];
+        let refused = unsupported(entry);
+        if !refused.is_empty() {
+            return Err(format!(
+                "layer {i} of `{rel}` is `{}`: {}, with options this library does not have: {}",
+                cfg["name"].as_str().unwrap_or("?"),
+                entry["class_name"].as_str().unwrap_or("?"),
+                refused.join(", ")
+            ));
+        }
         let same = match &ours.kind {
             LayerModelKind::Dense {
                 units,
@@ -164,23 +312,17 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
                         .is_none_or(|k| snake(k) == kernel.spec.name)
             }
             LayerModelKind::Flatten { .. } => entry["class_name"] == "Flatten",
-            LayerModelKind::Dropout { rate, .. } => {
-                entry["class_name"] == "Dropout"
-                    && cfg["rate"]
-                        .as_f64()
-                        .is_none_or(|r| (r as f32 - rate).abs() < 1e-6)
+            LayerModelKind::PReLU { alpha, .. } => {
+                entry["class_name"] == "PReLU"
+                    && cfg["alpha_initializer"]["class_name"]
+                        .as_str()
+                        .is_none_or(|k| snake(k) == alpha.spec.name)
             }
-            LayerModelKind::BatchNormalization { epsilon, .. } => {
-                entry["class_name"] == "BatchNormalization"
-                    && cfg["epsilon"]
-                        .as_f64()
-                        .is_none_or(|e| (e as f32 - epsilon).abs() < 1e-9)
-                    && cfg["center"].as_bool() != Some(false)
-                    && cfg["scale"].as_bool() != Some(false)
-            }
-            other => {
+            LayerModelKind::Dropout { .. }
+            | LayerModelKind::BatchNormalization { .. }
+            | LayerModelKind::Activation { .. } => {
                 entry["class_name"] == ours.class_name()
-                    && !matches!(other, LayerModelKind::Dense { .. })
+                    && same_settings(&file_settings(entry), &declared_settings(ours))
             }
         };
         if !same {
@@ -204,8 +346,10 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
             LayerModelKind::Dense { inputs, units, .. } => {
                 vec![("kernel", vec![inputs, units]), ("bias", vec![units])]
             }
+            // gamma, beta, moving_mean, moving_variance: the table's order.
             LayerModelKind::BatchNormalization { units, .. } => {
-                ["gamma", "beta", "moving_mean", "moving_variance"]
+                mlp_spec::layer("BatchNormalization")
+                    .map_or(&[][..], |l| l.weights)
                     .iter()
                     .map(|w| (*w, vec![units]))
                     .collect()

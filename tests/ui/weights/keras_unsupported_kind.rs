@@ -1,13 +1,10 @@
 use mlp::prelude::*;
 
-// Chapter 11's model has BatchNormalization layers.
+// The archive's model has a LayerNormalization layer.
 network! {
-    #[weights("../../../../tests/fixtures/keras-files/fashion_batchnorm/model.keras")]
-    pub struct FashionElu {
-        Flatten[28, 28]
-            -> Dense<300, elu, kernel_initializer = he_normal>
-            -> Dense<100, elu, kernel_initializer = he_normal>
-            -> Dense<10, softmax>
+    #[weights("../../../../tests/fixtures/keras-variants/layer_normalization.keras")]
+    pub struct Small {
+        Input[4] -> Dense<3, relu> -> BatchNormalization -> Dense<1>
     }
 }
 

@@ -1,8 +1,9 @@
 //! `config.json` of a `.keras` archive: the architecture Keras saved,
 //! reduced to what a network here declares (layer kind, units, activation,
-//! input shape), and checked against a network's [`LayerInfo`] table.
+//! the kind's numeric options, input shape), and checked against a
+//! network's [`LayerInfo`] table.
 
-use crate::layer::{LayerInfo, LayerKind};
+use crate::layer::{Elementwise, LayerInfo, LayerKind};
 use crate::network::Network;
 use crate::{Error, Result};
 use serde_json::Value;
@@ -25,6 +26,26 @@ pub struct KerasLayer {
     /// The input shape without the batch axis, from `build_config` or an
     /// `InputLayer`'s `batch_shape`.
     pub input_shape: Option<Vec<usize>>,
+    /// The kind's numeric options as the file gives them, named and ordered
+    /// as in the shared layer table (`mlp_spec::LAYERS`): Dropout's `rate`,
+    /// BatchNormalization's `momentum` and `epsilon`, ReLU's `max_value`,
+    /// `negative_slope` and `threshold`, LeakyReLU's `negative_slope`, ELU's
+    /// `alpha`. `None` is Keras's `None` (a ReLU without `max_value`); an
+    /// option the file leaves out has Keras's default.
+    pub settings: Vec<(&'static str, Option<f64>)>,
+    /// Options set in the file that this library does not have, each as
+    /// Keras writes it with what this library does instead
+    /// (`center=False (...)`): a layer with any is refused.
+    pub unsupported: Vec<String>,
+}
+
+/// Python's spelling of a number option: `0.2`, `0.0`, `None`.
+fn python_number(value: Option<f64>) -> String {
+    match value {
+        None => "None".to_string(),
+        Some(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.1}"),
+        Some(v) => format!("{v}"),
+    }
 }
 
 impl KerasLayer {
@@ -43,7 +64,19 @@ impl KerasLayer {
                 Some(shape) => format!("Flatten() of {}", shape_text(shape)),
                 None => "Flatten()".to_string(),
             },
-            (class, _, _) => format!("{class}()"),
+            (class, _, _) => {
+                let mut options: Vec<String> = self
+                    .settings
+                    .iter()
+                    .map(|(name, value)| format!("{name}={}", python_number(*value)))
+                    .collect();
+                options.extend(
+                    self.unsupported
+                        .iter()
+                        .map(|u| u.split(" (").next().unwrap_or(u).to_string()),
+                );
+                format!("{class}({})", options.join(", "))
+            }
         }
     }
 }
@@ -76,6 +109,76 @@ fn dims(value: &Value) -> Option<Vec<usize>> {
         .skip(1)
         .map(|d| d.as_u64().map(|d| d as usize))
         .collect()
+}
+
+/// The numeric options of a layer of class `class` (see
+/// [`KerasLayer::settings`]).
+fn settings(class: &str, cfg: &Value) -> Vec<(&'static str, Option<f64>)> {
+    mlp_spec::settings(class)
+        .iter()
+        .map(|&(name, default)| {
+            let value = match &cfg[name] {
+                Value::Null if cfg.get(name).is_some() => None,
+                Value::Number(n) => n.as_f64(),
+                // Left out (or not a number): Keras's default; `INFINITY`
+                // is Keras's `None`, `NAN` "no default".
+                _ => Some(default)
+                    .filter(|d| d.is_finite())
+                    // 0.3, not 0.30000001192092896: as Keras writes it.
+                    .map(|d| d.to_string().parse().unwrap_or(f64::from(d))),
+            };
+            (name, value)
+        })
+        .collect()
+}
+
+/// The options of a layer of class `class` that this library does not
+/// have (see [`KerasLayer::unsupported`]).
+fn unsupported(class: &str, cfg: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut refuse = |set: bool, written: String, instead: &str| {
+        if set {
+            out.push(format!("{written} ({instead})"));
+        }
+    };
+    let json = |key: &str| serde_json::to_string(&cfg[key]).unwrap_or_default();
+    match class {
+        "BatchNormalization" => {
+            refuse(
+                cfg["center"].as_bool() == Some(false),
+                "center=False".into(),
+                "a BatchNormalization here always has `beta`: center=True",
+            );
+            refuse(
+                cfg["scale"].as_bool() == Some(false),
+                "scale=False".into(),
+                "a BatchNormalization here always has `gamma`: scale=True",
+            );
+            refuse(
+                cfg.get("axis")
+                    .is_some_and(|a| !matches!(a.as_i64(), Some(-1 | 1))),
+                format!("axis={}", json("axis")),
+                "a BatchNormalization here normalises the last axis: axis=-1",
+            );
+            refuse(
+                cfg["renorm"].as_bool() == Some(true),
+                "renorm=True".into(),
+                "a BatchNormalization here has no batch renormalization: renorm=False",
+            );
+        }
+        "Dropout" => refuse(
+            !cfg["noise_shape"].is_null(),
+            format!("noise_shape={}", json("noise_shape")),
+            "a Dropout here drops each value on its own: noise_shape=None",
+        ),
+        "PReLU" => refuse(
+            !cfg["shared_axes"].is_null(),
+            format!("shared_axes={}", json("shared_axes")),
+            "a PReLU here has one slope per unit: shared_axes=None",
+        ),
+        _ => {}
+    }
+    out
 }
 
 /// Parses `config.json` (`source_name` names it in errors).
@@ -141,6 +244,8 @@ pub fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
             use_bias: cfg["use_bias"].as_bool(),
             kernel_initializer: initializer("kernel_initializer"),
             input_shape: dims(&entry["build_config"]["input_shape"]),
+            settings: settings(layer_class, cfg),
+            unsupported: unsupported(layer_class, cfg),
         });
     }
     if inputs.is_empty() {
@@ -175,13 +280,71 @@ pub(crate) fn declared(layer: &LayerInfo) -> String {
             units, activation, ..
         } => format!("`{}`: Dense<{units}, {}>", layer.name, activation.name()),
         LayerKind::Flatten { rows, cols } => format!("`{}`: Flatten[{rows}, {cols}]", layer.name),
-        #[allow(unreachable_patterns)]
-        _ => format!("`{}`: {}", layer.name, layer.type_name()),
+        _ => {
+            let options: Vec<String> = settings_of(&layer.kind)
+                .iter()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(name, v)| format!("{name} = {v}"))
+                .collect();
+            if options.is_empty() {
+                format!("`{}`: {}", layer.name, layer.type_name())
+            } else {
+                format!(
+                    "`{}`: {}<{}>",
+                    layer.name,
+                    layer.type_name(),
+                    options.join(", ")
+                )
+            }
+        }
     }
 }
 
-/// Layer kinds this library has, by Keras class name.
-pub(crate) const KNOWN_KINDS: [&str; 2] = ["Dense", "Flatten"];
+/// The numeric options of a layer declared here, named as in the shared
+/// layer table (`f32::INFINITY` is Keras's `None`).
+pub(crate) fn settings_of(kind: &LayerKind) -> Vec<(&'static str, f32)> {
+    match *kind {
+        LayerKind::Dropout { rate, .. } => vec![("rate", rate)],
+        LayerKind::BatchNormalization {
+            momentum, epsilon, ..
+        } => vec![("momentum", momentum), ("epsilon", epsilon)],
+        LayerKind::Activation { function, .. } => match function {
+            Elementwise::ReLU {
+                max_value,
+                negative_slope,
+                threshold,
+            } => vec![
+                ("max_value", max_value),
+                ("negative_slope", negative_slope),
+                ("threshold", threshold),
+            ],
+            Elementwise::LeakyReLU { negative_slope } => vec![("negative_slope", negative_slope)],
+            Elementwise::ELU { alpha } => vec![("alpha", alpha)],
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the file's options `theirs` are the declared `ours` (same
+/// names; values equal as `f32`, Keras's `None` as `f32::INFINITY`).
+fn same_settings(theirs: &[(&str, Option<f64>)], ours: &[(&str, f32)]) -> bool {
+    theirs.len() == ours.len()
+        && theirs.iter().zip(ours).all(|((a, x), (b, y))| {
+            a == b
+                && match x {
+                    None => y.is_infinite(),
+                    Some(x) => {
+                        let x = *x as f32;
+                        x == *y || (y.is_finite() && (x - y).abs() <= 1e-6 * y.abs())
+                    }
+                }
+        })
+}
+
+/// Whether a Keras class name is a layer kind this library has.
+pub(crate) fn is_known_kind(class: &str) -> bool {
+    class != "Input" && mlp_spec::layer(class).is_some()
+}
 
 /// Checks `model` against the network `N`: model class, one input of `N`'s
 /// shape, one output, every layer a kind this library has, and each layer's
@@ -194,7 +357,7 @@ pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> 
     let unsupported: Vec<String> = model
         .layers
         .iter()
-        .filter(|l| !KNOWN_KINDS.contains(&l.class_name.as_str()))
+        .filter(|l| !is_known_kind(&l.class_name))
         .map(|l| format!("`{}` is a {}", l.name, l.class_name))
         .collect();
     if !unsupported.is_empty() {
@@ -202,7 +365,7 @@ pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> 
             .layers
             .iter()
             .map(|l| l.class_name.as_str())
-            .filter(|c| !KNOWN_KINDS.contains(c))
+            .filter(|c| !is_known_kind(c))
             .collect();
         kinds.dedup();
         return Err(err(format!(
@@ -210,6 +373,27 @@ pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> 
             model.name,
             kinds.join(", "),
             unsupported.join(", ")
+        )));
+    }
+    let options: Vec<String> = model
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.unsupported.is_empty())
+        .map(|(i, l)| {
+            format!(
+                "layer {i} `{}` ({}) has {}",
+                l.name,
+                l.class_name,
+                l.unsupported.join(", ")
+            )
+        })
+        .collect();
+    if !options.is_empty() {
+        return Err(err(format!(
+            "the Keras model `{}` has layer options this library does not have: {}",
+            model.name,
+            options.join("; ")
         )));
     }
     if !matches!(model.class_name.as_str(), "Sequential" | "Functional") {
@@ -273,6 +457,17 @@ pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> 
                         .input_shape
                         .as_ref()
                         .is_none_or(|s| s.iter().product::<usize>() == rows * cols)
+            }
+            LayerKind::Dropout { .. }
+            | LayerKind::BatchNormalization { .. }
+            | LayerKind::Activation { .. }
+            | LayerKind::PReLU { .. } => {
+                keras.class_name == ours.type_name()
+                    && same_settings(&keras.settings, &settings_of(&ours.kind))
+                    && keras
+                        .input_shape
+                        .as_ref()
+                        .is_none_or(|s| s.iter().product::<usize>() == ours.output_size())
             }
             #[allow(unreachable_patterns)]
             _ => false,
@@ -361,10 +556,9 @@ mod tests {
 
     #[test]
     fn an_unknown_kind_is_refused_by_name() {
-        let bn =
-            r#"{"class_name": "BatchNormalization", "config": {"name": "batch_normalization"}}"#;
+        let cat = r#"{"class_name": "Concatenate", "config": {"name": "concatenate"}}"#;
         let text = config(&format!(
-            "{bn}, {}, {}",
+            "{cat}, {}, {}",
             dense("dense", 30, "relu"),
             dense("dense_1", 1, "linear")
         ));
@@ -374,7 +568,199 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "m.keras: the Keras model `sequential` has layers of a kind this library does not have \
-             (BatchNormalization): `batch_normalization` is a BatchNormalization"
+             (Concatenate): `concatenate` is a Concatenate"
+        );
+    }
+
+    network! {
+        struct Kinds {
+            Input[8]
+                -> Dense<4, relu>
+                -> BatchNormalization<momentum = 0.9, epsilon = 0.01>
+                -> Dropout<0.25>
+                -> LeakyReLU<0.2>
+                -> PReLU
+                -> ELU<0.5>
+                -> ReLU<max_value = 6.0, negative_slope = 0.1, threshold = 0.5>
+                -> Dense<1>
+        }
+    }
+
+    /// The layers of `Kinds` as Keras 3.15 writes them (copied from a
+    /// `config.json` it wrote), with `bn`, `drop`, ... spliced in.
+    fn kinds(bn: &str, drop: &str, leaky: &str, prelu: &str, elu: &str, relu: &str) -> String {
+        config(&format!(
+            r#"{}, {{"class_name": "BatchNormalization", "config": {{"name": "batch_normalization", "axis": -1, {bn},
+                "center": true, "scale": true, "renorm": false, "synchronized": false}}, "build_config": {{"input_shape": [null, 4]}}}},
+            {{"class_name": "Dropout", "config": {{"name": "dropout", {drop}, "seed": null, "noise_shape": null}}}},
+            {{"class_name": "LeakyReLU", "config": {{"name": "leaky_re_lu", {leaky}}}}},
+            {{"class_name": "PReLU", "config": {{"name": "p_re_lu", {prelu}}}, "build_config": {{"input_shape": [null, 4]}}}},
+            {{"class_name": "ELU", "config": {{"name": "elu", {elu}}}}},
+            {{"class_name": "ReLU", "config": {{"name": "re_lu", {relu}}}}}, {}"#,
+            dense("dense", 4, "relu"),
+            dense("dense_1", 1, "linear")
+        ))
+    }
+
+    const BN: &str = r#""momentum": 0.9, "epsilon": 0.01"#;
+    const DROP: &str = r#""rate": 0.25"#;
+    const LEAKY: &str = r#""negative_slope": 0.2"#;
+    const PRELU: &str = r#""shared_axes": null"#;
+    const ELU: &str = r#""alpha": 0.5"#;
+    const RELU: &str = r#""max_value": 6.0, "negative_slope": 0.1, "threshold": 0.5"#;
+
+    fn check_kinds(text: &str) -> Result<()> {
+        check_architecture::<Kinds>(&parse_config(text, "k.keras")?, "k.keras")
+    }
+
+    #[test]
+    fn every_layer_kind_is_read_with_its_options() {
+        let text = kinds(BN, DROP, LEAKY, PRELU, ELU, RELU);
+        let model = parse_config(&text, "k.keras").unwrap();
+        assert_eq!(
+            model.layers[1].settings,
+            [("momentum", Some(0.9)), ("epsilon", Some(0.01))]
+        );
+        assert_eq!(model.layers[6].settings[0], ("max_value", Some(6.0)));
+        assert_eq!(
+            model.layers[6].describe(),
+            "ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5)"
+        );
+        check_kinds(&text).unwrap();
+        // Left-out options take Keras's defaults: ReLU's `max_value` is None.
+        let relu = r#""negative_slope": 0.0"#;
+        let model = parse_config(&kinds(BN, DROP, LEAKY, PRELU, ELU, relu), "k").unwrap();
+        assert_eq!(
+            model.layers[6].settings,
+            [
+                ("max_value", None),
+                ("negative_slope", Some(0.0)),
+                ("threshold", Some(0.0))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_different_option_is_named_with_both_descriptions() {
+        let cases = [
+            (
+                kinds(
+                    r#""momentum": 0.99, "epsilon": 0.01"#,
+                    DROP,
+                    LEAKY,
+                    PRELU,
+                    ELU,
+                    RELU,
+                ),
+                "layer 1: the Keras model has `batch_normalization`: BatchNormalization(momentum=0.99, \
+                 epsilon=0.01), the network `Kinds` declares `batch_normalization`: \
+                 BatchNormalization<momentum = 0.9, epsilon = 0.01>",
+            ),
+            (
+                kinds(BN, r#""rate": 0.5"#, LEAKY, PRELU, ELU, RELU),
+                "layer 2: the Keras model has `dropout`: Dropout(rate=0.5), the network `Kinds` \
+                 declares `dropout`: Dropout<rate = 0.25>",
+            ),
+            (
+                kinds(BN, DROP, r#""negative_slope": 0.3"#, PRELU, ELU, RELU),
+                "LeakyReLU(negative_slope=0.3), the network `Kinds` declares `leaky_re_lu`: \
+                 LeakyReLU<negative_slope = 0.2>",
+            ),
+            (
+                kinds(BN, DROP, LEAKY, PRELU, r#""alpha": 1.0"#, RELU),
+                "ELU(alpha=1.0), the network `Kinds` declares `elu`: ELU<alpha = 0.5>",
+            ),
+            (
+                kinds(
+                    BN,
+                    DROP,
+                    LEAKY,
+                    PRELU,
+                    ELU,
+                    r#""max_value": null, "negative_slope": 0.1, "threshold": 0.5"#,
+                ),
+                "ReLU(max_value=None, negative_slope=0.1, threshold=0.5), the network `Kinds` \
+                 declares `re_lu`: ReLU<max_value = 6, negative_slope = 0.1, threshold = 0.5>",
+            ),
+        ];
+        for (text, message) in cases {
+            let err = check_kinds(&text).unwrap_err().to_string();
+            assert!(err.ends_with(message), "{err}\nwanted: {message}");
+        }
+        // A cap in the file where the network declares none (f32::INFINITY).
+        network! {
+            struct Uncapped { Input[8] -> Dense<4, relu> -> ReLU -> Dense<1> }
+        }
+        let text = config(&format!(
+            r#"{}, {{"class_name": "ReLU", "config": {{"name": "re_lu", {RELU}}}}}, {}"#,
+            dense("dense", 4, "relu"),
+            dense("dense_1", 1, "linear")
+        ));
+        let model = parse_config(&text, "u").unwrap();
+        let err = check_architecture::<Uncapped>(&model, "u")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with(
+                "ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5), the network `Uncapped` \
+                 declares `re_lu`: ReLU<negative_slope = 0, threshold = 0>"
+            ),
+            "{err}"
+        );
+        // Another kind in a layer's place.
+        let text = kinds(BN, DROP, LEAKY, PRELU, ELU, RELU)
+            .replace(r#""class_name": "ELU""#, r#""class_name": "LeakyReLU""#);
+        let err = check_kinds(&text).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "layer 5: the Keras model has `elu`: LeakyReLU(negative_slope=0.3), the network \
+                 `Kinds` declares `elu`: ELU<alpha = 0.5>"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn options_this_library_does_not_have_are_refused_by_name() {
+        let text = kinds(BN, DROP, LEAKY, PRELU, ELU, RELU)
+            .replace(r#""center": true"#, r#""center": false"#);
+        assert_eq!(
+            check_kinds(&text).unwrap_err().to_string(),
+            "k.keras: the Keras model `sequential` has layer options this library does not have: \
+             layer 1 `batch_normalization` (BatchNormalization) has center=False (a \
+             BatchNormalization here always has `beta`: center=True)"
+        );
+        let text = kinds(BN, DROP, LEAKY, PRELU, ELU, RELU)
+            .replace(r#""scale": true"#, r#""scale": false"#);
+        let err = check_kinds(&text).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "has scale=False (a BatchNormalization here always has `gamma`: scale=True)"
+            ),
+            "{err}"
+        );
+        let text = kinds(BN, DROP, LEAKY, r#""shared_axes": [1]"#, ELU, RELU);
+        let err = check_kinds(&text).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "layer 4 `p_re_lu` (PReLU) has shared_axes=[1] (a PReLU here has one slope per \
+                 unit: shared_axes=None)"
+            ),
+            "{err}"
+        );
+        let text = kinds(
+            r#""momentum": 0.9, "epsilon": 0.01, "axis": 0"#,
+            DROP,
+            LEAKY,
+            PRELU,
+            ELU,
+            RELU,
+        )
+        .replace(r#""axis": -1, "#, "");
+        let err = check_kinds(&text).unwrap_err().to_string();
+        assert!(
+            err.contains("has axis=0 (a BatchNormalization here normalises the last axis"),
+            "{err}"
         );
     }
 

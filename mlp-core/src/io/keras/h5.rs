@@ -37,11 +37,17 @@ pub struct H5Layer {
 
 impl H5Layer {
     /// Keras's class name of the layer's kind, from the group's key:
-    /// `batch_normalization_2` -> `BatchNormalization`.
+    /// `batch_normalization_2` -> `BatchNormalization`, `p_re_lu` -> `PReLU`
+    /// (the shared layer table's kinds by their names; others camel-cased).
     pub fn class_name(&self) -> String {
-        self.kind_and_index
-            .0
-            .split('_')
+        let kind = self.kind_and_index.0.as_str();
+        if let Some(spec) = mlp_spec::LAYERS
+            .iter()
+            .find(|l| !l.default_name.is_empty() && l.default_name == kind)
+        {
+            return spec.name.to_string();
+        }
+        kind.split('_')
             .map(|w| {
                 let mut c = w.chars();
                 c.next()
@@ -221,6 +227,8 @@ mod tests {
             "BatchNormalization"
         );
         assert_eq!(layer("concatenate").class_name(), "Concatenate");
+        assert_eq!(layer("p_re_lu_1").class_name(), "PReLU");
+        assert_eq!(layer("leaky_re_lu").class_name(), "LeakyReLU");
         assert_eq!(layer("dense_1").class_name(), "Dense");
     }
 

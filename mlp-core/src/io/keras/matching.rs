@@ -1,12 +1,23 @@
 //! Matching a Keras weights file's layers to a network's, as Keras does:
 //! by kind and order (the `k`-th Dense layer of the network takes the
-//! variables of `layers/dense_k`), checking every shape.
+//! variables of `layers/dense_k`, the `k`-th BatchNormalization those of
+//! `layers/batch_normalization_k`: `gamma`, `beta`, `moving_mean`,
+//! `moving_variance`), checking every count and shape.
 
 use super::h5::H5Layer;
-use crate::layer::LayerKind;
+use crate::layer::WeightInfo;
 use crate::network::Network;
 use crate::weights::NamedArray;
 use crate::{Error, Result};
+
+/// Keras's snake-case name of a layer class, the stem of its groups in a
+/// weights file (`BatchNormalization` -> `batch_normalization`, `PReLU` ->
+/// `p_re_lu`), for the classes of the shared layer table.
+pub(crate) fn keras_kind(class: &str) -> Option<&'static str> {
+    mlp_spec::layer(class)
+        .map(|l| l.default_name)
+        .filter(|n| !n.is_empty())
+}
 
 /// Keras's group key of the `k`-th layer of a kind: `dense`, `dense_1`, ...
 fn key(kind: &str, k: usize) -> String {
@@ -32,10 +43,11 @@ pub fn arrays_for<N: Network>(layers: &[H5Layer], source_name: &str) -> Result<V
     let unknown: Vec<&H5Layer> = layers
         .iter()
         .filter(|l| {
-            !matches!(
-                l.kind_and_index.0.as_str(),
-                "dense" | "flatten" | "input_layer"
-            )
+            let kind = l.kind_and_index.0.as_str();
+            kind != "input_layer"
+                && !mlp_spec::LAYERS
+                    .iter()
+                    .any(|spec| !spec.default_name.is_empty() && spec.default_name == kind)
         })
         .collect();
     if !unknown.is_empty() {
@@ -74,82 +86,80 @@ pub fn arrays_for<N: Network>(layers: &[H5Layer], source_name: &str) -> Result<V
     }
 
     let mut used = vec![false; layers.len()];
-    let mut counts = [0usize; 2];
+    let mut counts: Vec<(&str, usize)> = Vec::new();
     let mut arrays = Vec::new();
     for ours in N::LAYERS {
-        let (kind, slot) = match ours.kind {
-            LayerKind::Dense { .. } => ("dense", 0),
-            LayerKind::Flatten { .. } => ("flatten", 1),
-            #[allow(unreachable_patterns)]
-            _ => {
-                return Err(err(format!(
-                    "the network's layer `{}` is a {}, which Keras files are not read into yet",
-                    ours.name,
-                    ours.type_name()
-                )));
+        let class = ours.type_name();
+        let kind = keras_kind(class).ok_or_else(|| {
+            err(format!(
+                "the network's layer `{}` is a {class}, which Keras files are not read into yet",
+                ours.name
+            ))
+        })?;
+        let k = match counts.iter_mut().find(|(c, _)| *c == kind) {
+            Some((_, n)) => {
+                *n += 1;
+                *n - 1
+            }
+            None => {
+                counts.push((kind, 1));
+                0
             }
         };
-        let k = counts[slot];
-        counts[slot] += 1;
         let wanted = key(kind, k);
         let found = layers.iter().position(|l| l.key == wanted);
         let declared = super::config::declared(ours);
-        match (ours.kind, found) {
-            (LayerKind::Flatten { .. }, None) => {}
-            (LayerKind::Flatten { .. }, Some(i)) => {
-                used[i] = true;
-                if !layers[i].vars.is_empty() {
-                    return Err(err(format!(
-                        "{} holds {} variable(s) for the network's {declared}, which has none",
-                        layers[i].describe(),
-                        layers[i].vars.len()
-                    )));
-                }
+        let expected: Vec<WeightInfo> = ours.weights().collect();
+        let Some(i) = found else {
+            if expected.is_empty() {
+                // Nothing to read (Keras writes an empty group; a file
+                // without it is as good).
+                continue;
             }
-            (LayerKind::Dense { inputs, units, .. }, Some(i)) => {
-                used[i] = true;
-                let layer = &layers[i];
-                let expected = [vec![inputs, units], vec![units]];
-                if layer.vars.len() != 2 {
-                    return Err(err(format!(
-                        "{} holds {} variable(s); the network's {declared} has 2 (kernel {}, \
-                         bias {})",
+            let in_file = layers.iter().filter(|l| l.kind_and_index.0 == kind).count();
+            return Err(err(format!(
+                "the network `{}` declares {declared}, its {class} layer number {}, but the \
+                 weights file holds {in_file} {class} layer(s) (no layers/{wanted})",
+                N::NAME,
+                k + 1
+            )));
+        };
+        used[i] = true;
+        let layer = &layers[i];
+        if layer.vars.len() != expected.len() {
+            let list: Vec<String> = expected
+                .iter()
+                .map(|w| format!("{} {}", w.name, crate::error::shape(w.shape())))
+                .collect();
+            let has = if expected.is_empty() {
+                "none".to_string()
+            } else {
+                format!("{} ({})", expected.len(), list.join(", "))
+            };
+            return Err(err(format!(
+                "{} holds {} variable(s); the network's {declared} has {has}",
+                layer.describe(),
+                layer.vars.len(),
+            )));
+        }
+        for (var, w) in layer.vars.iter().zip(&expected) {
+            let shape = w.shape().to_vec();
+            if var.shape != shape {
+                return Err(Error::Shape {
+                    what: format!(
+                        "{source_name}: {} ({} of the network's {declared})",
                         layer.describe(),
-                        layer.vars.len(),
-                        crate::error::shape(&expected[0]),
-                        crate::error::shape(&expected[1])
-                    )));
-                }
-                for ((var, shape), what) in layer.vars.iter().zip(expected).zip(["kernel", "bias"])
-                {
-                    if var.shape != shape {
-                        return Err(Error::Shape {
-                            what: format!(
-                                "{source_name}: {} ({what} of the network's {declared})",
-                                layer.describe()
-                            ),
-                            expected: shape,
-                            found: var.shape.clone(),
-                        });
-                    }
-                    arrays.push(NamedArray {
-                        name: format!("{}/{what}", ours.name),
-                        shape,
-                        data: var.data.clone(),
-                    });
-                }
+                        w.name
+                    ),
+                    expected: shape,
+                    found: var.shape.clone(),
+                });
             }
-            (LayerKind::Dense { .. }, None) => {
-                let in_file = layers.iter().filter(|l| l.kind_and_index.0 == kind).count();
-                return Err(err(format!(
-                    "the network `{}` declares {declared}, its Dense layer number {}, but the \
-                     weights file holds {in_file} Dense layer(s) (no layers/{wanted})",
-                    N::NAME,
-                    k + 1
-                )));
-            }
-            #[allow(unreachable_patterns)]
-            _ => {}
+            arrays.push(NamedArray {
+                name: format!("{}/{}", ours.name, w.name),
+                shape,
+                data: var.data.clone(),
+            });
         }
     }
     let extra: Vec<String> = layers
@@ -166,4 +176,143 @@ pub fn arrays_for<N: Network>(layers: &[H5Layer], source_name: &str) -> Result<V
         )));
     }
     Ok(arrays)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::keras::H5Variable;
+    use crate::prelude::*;
+
+    network! {
+        struct Kinds {
+            Input[3]
+                -> Dense<2, relu>
+                -> BatchNormalization
+                -> Dropout<0.5>
+                -> PReLU
+                -> Dense<2>
+                -> BatchNormalization
+                -> Dense<1>
+        }
+    }
+
+    fn var(shape: &[usize], start: f32) -> H5Variable {
+        let n = shape.iter().product::<usize>();
+        H5Variable {
+            shape: shape.to_vec(),
+            data: (0..n).map(|i| start + i as f32).collect(),
+        }
+    }
+
+    fn group(key: &str, vars: Vec<H5Variable>) -> H5Layer {
+        let (stem, k) = key
+            .rsplit_once('_')
+            .and_then(|(s, n)| Some((s.to_string(), n.parse().ok()?)))
+            .unwrap_or((key.to_string(), 0));
+        H5Layer {
+            key: key.into(),
+            kind_and_index: (stem, k),
+            name: None,
+            vars,
+        }
+    }
+
+    /// The groups Keras 3 writes for `Kinds` (`layers/<snake_case class>[_k]`).
+    fn file() -> Vec<H5Layer> {
+        let bn = |u, s| (0..4).map(|i| var(&[u], s + 10.0 * i as f32)).collect();
+        vec![
+            group("batch_normalization", bn(2, 100.0)),
+            group("batch_normalization_1", bn(2, 200.0)),
+            group("dense", vec![var(&[3, 2], 0.0), var(&[2], 10.0)]),
+            group("dense_1", vec![var(&[2, 2], 20.0), var(&[2], 30.0)]),
+            group("dense_2", vec![var(&[2, 1], 60.0), var(&[1], 70.0)]),
+            group("dropout", vec![]),
+            group("input_layer", vec![]),
+            group("p_re_lu", vec![var(&[2], 50.0)]),
+        ]
+    }
+
+    #[test]
+    fn each_kind_takes_its_groups_in_order() {
+        let arrays = arrays_for::<Kinds>(&file(), "w.h5").unwrap();
+        let names: Vec<&str> = arrays.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "dense/kernel",
+                "dense/bias",
+                "batch_normalization/gamma",
+                "batch_normalization/beta",
+                "batch_normalization/moving_mean",
+                "batch_normalization/moving_variance",
+                "p_re_lu/alpha",
+                "dense_1/kernel",
+                "dense_1/bias",
+                "batch_normalization_1/gamma",
+                "batch_normalization_1/beta",
+                "batch_normalization_1/moving_mean",
+                "batch_normalization_1/moving_variance",
+                "dense_2/kernel",
+                "dense_2/bias",
+            ]
+        );
+        // BN's four arrays in Keras's order: vars/0 gamma ... vars/3 moving_variance.
+        let first: Vec<f32> = arrays.iter().map(|a| a.data[0]).collect();
+        assert_eq!(
+            first,
+            [
+                0.0, 10.0, 100.0, 110.0, 120.0, 130.0, 50.0, 20.0, 30.0, 200.0, 210.0, 220.0,
+                230.0, 60.0, 70.0
+            ]
+        );
+        let mut model = Kinds::new_zeroed();
+        model.set_weights(&arrays).unwrap();
+        assert_eq!(model.get_weights(), arrays);
+    }
+
+    #[test]
+    fn a_missing_or_short_group_is_named() {
+        let mut layers = file();
+        layers.retain(|l| l.key != "batch_normalization_1");
+        let err = arrays_for::<Kinds>(&layers, "w.h5")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "w.h5: the network `Kinds` declares `batch_normalization_1`: BatchNormalization<momentum \
+             = 0.99, epsilon = 0.001>, its BatchNormalization layer number 2, but the weights file \
+             holds 1 BatchNormalization layer(s) (no layers/batch_normalization_1)"
+        );
+        let mut layers = file();
+        layers[0].vars.pop();
+        let err = arrays_for::<Kinds>(&layers, "w.h5")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "w.h5: layers/batch_normalization holds 3 variable(s); the network's \
+             `batch_normalization`: BatchNormalization<momentum = 0.99, epsilon = 0.001> has 4 \
+             (gamma (2,), beta (2,), moving_mean (2,), moving_variance (2,))"
+        );
+        let mut layers = file();
+        layers[7].vars[0] = var(&[3], 0.0);
+        let err = arrays_for::<Kinds>(&layers, "w.h5")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("layers/p_re_lu (alpha of the network's `p_re_lu`: PReLU)"),
+            "{err}"
+        );
+        // A group the network does not declare.
+        let mut layers = file();
+        layers.push(group("leaky_re_lu", vec![]));
+        let err = arrays_for::<Kinds>(&layers, "w.h5")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("that the network `Kinds` does not declare: layers/leaky_re_lu"),
+            "{err}"
+        );
+    }
 }

@@ -35,23 +35,33 @@
 //! (the architecture), `model.weights.h5` (the weights, HDF5) and
 //! `metadata.json`. The architecture is checked against the declaration
 //! first: the model's layers, in order, must be of the kinds the network
-//! declares (Dense, Flatten; an `InputLayer` gives the input shape), with
-//! the same units and activation, and a bias; one input of the declared
-//! shape, one output. A difference is an error naming the layer and both
-//! descriptions; a layer of a kind this library does not have
-//! (`BatchNormalization`, `Concatenate`, ...) is refused, naming the kind.
-//! Initializers are not compared at run time: the weights read replace
-//! whatever they drew.
+//! declares (an `InputLayer` gives the input shape), each with the same
+//! settings: a Dense layer's units, activation and bias; a Dropout's
+//! `rate`; a BatchNormalization's `momentum` and `epsilon`; the `ReLU`,
+//! `LeakyReLU` and `ELU` layers' options (`max_value`, `negative_slope`,
+//! `threshold`, `alpha`); one input of the declared shape, one output. A
+//! difference is an error naming the layer and both descriptions. A layer
+//! of a kind this library does not have (`Concatenate`,
+//! `LayerNormalization`, ...) is refused, naming the kind, and so is an
+//! option it does not have, naming the option: a BatchNormalization with
+//! `center=False` or `scale=False` (no `beta` or no `gamma`), an axis other
+//! than the last, `renorm`; a PReLU with `shared_axes`; a Dropout with a
+//! `noise_shape`. Initializers and regularizers are not compared at run
+//! time: the weights read replace whatever they drew.
 //!
 //! The weights file keys a layer's variables by its kind and place, not its
 //! name (`layers/dense_1/vars/0` is the kernel of the model's second Dense
 //! layer, whatever its name), and they are matched to the network's layers
-//! the way Keras matches them: the `k`-th Dense layer of the network takes
-//! `layers/dense_k` (the first `layers/dense`). Every shape is checked
-//! (kernels are `(inputs, units)`, row-major, as in Keras) before any weight
-//! changes. A `.weights.h5` file alone has no architecture: kinds, counts
-//! and shapes are what is checked. The optimizer's variables in the file
-//! are not read.
+//! the way Keras matches them: the `k`-th layer of a kind takes
+//! `layers/<kind>_k` (the first `layers/<kind>`), `<kind>` being Keras's
+//! snake-case class name (`dense`, `batch_normalization`, `dropout`,
+//! `re_lu`, `leaky_re_lu`, `elu`, `p_re_lu`), counted per kind. A Dense
+//! layer's variables are its kernel `(inputs, units)` (row-major, as in
+//! Keras) and bias; a BatchNormalization's `gamma`, `beta`, `moving_mean`,
+//! `moving_variance`, in that order; a PReLU's `alpha`; the others have
+//! none. Every count and shape is checked before any weight changes. A
+//! `.weights.h5` file alone has no architecture: kinds, counts and shapes
+//! are what is checked. The optimizer's variables in the file are not read.
 //!
 //! Corrupt or truncated archives and HDF5 files are errors, never panics
 //! (the tests cut and flip bytes of real Keras files in a loop).
