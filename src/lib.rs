@@ -94,6 +94,66 @@
 //! assert!((p.sum() - 1.0).abs() < 1e-5);
 //! ```
 //!
+//! ### Graphs: Keras's Functional API
+//!
+//! A body of statements ending in `;` declares a graph: several inputs,
+//! merges, several outputs. Each statement names a node and applies a layer
+//! to the nodes it reads, as `hidden1 = keras.layers.Dense(30,
+//! activation="relu")(input_deep)` does in Keras:
+//!
+//! ```text
+//! name = Input[n];                          // an input: n features
+//! name = Layer(node);                       // any chain layer: Dense<30, relu>, Dropout<0.2>, ...
+//! name = Concatenate(a, b, ...);            // widths summed
+//! name = Add(a, b, ...);                    // one width (else a compile error naming both)
+//! name = Average(a, b, ...);                // one width
+//! output name = Layer(node);                // a node that is also an output
+//! output name;                              // an existing node as an output
+//! ```
+//!
+//! A node reads only nodes defined above it (so a graph has no cycle), and
+//! every input and node must lead to an output. Inputs and outputs are
+//! named by their node; the other layers are named as Keras names them
+//! (`dense`, `dense_1`, `concatenate`, ...) unless given Keras's `name`
+//! option (`Dense<30, relu, name = hidden>`). The struct has one field per
+//! layer, as a chain's; beside it `network!` writes `NameInputs` and
+//! `NameOutputs`, with a field per input and per output, which
+//! [`Graph::predict_one`](crate::graph::Graph::predict_one) takes and
+//! returns (no heap, `no_std`). Structs rather than tuples: fields named as
+//! declared cannot be swapped silently, even when two outputs have the same
+//! width. The book's Wide & Deep model with two inputs and an auxiliary
+//! output:
+//!
+//! ```
+//! use mlp::prelude::*;
+//!
+//! network! {
+//!     pub struct WideDeep {
+//!         wide_input = Input[5];
+//!         deep_input = Input[6];
+//!         hidden1 = Dense<30, relu>(deep_input);
+//!         hidden2 = Dense<30, relu>(hidden1);
+//!         concat = Concatenate(wide_input, hidden2);
+//!         output main_output = Dense<1>(concat);
+//!         output aux_output = Dense<1>(hidden2);
+//!     }
+//! }
+//!
+//! let model = WideDeep::new(42);
+//! let y: WideDeepOutputs = model.predict_one(&WideDeepInputs {
+//!     wide_input: SVector::zeros(),
+//!     deep_input: SVector::zeros(),
+//! });
+//! assert!(y.main_output[0].is_finite() && y.aux_output[0].is_finite());
+//! assert_eq!(model.get_layer("dense_1")?.kernel().unwrap().shape(), (30, 30));
+//! # Ok::<(), mlp::Error>(())
+//! ```
+//!
+//! The book's first Wide & Deep model has one input read twice
+//! (`Concatenate(input, hidden2)`); its second, the two inputs without the
+//! auxiliary output. Training graphs (`fit` with one slice per input and
+//! output) is not available yet.
+//!
 //! ### Baked weights: `#[weights("file.safetensors")]`
 //!
 //! The attribute `#[weights("path")]` (the macro's own: it is not put on the

@@ -35,6 +35,7 @@ mod engine;
 pub mod error;
 #[cfg(feature = "std")]
 mod fs;
+pub mod graph;
 #[cfg(feature = "std")]
 pub mod history;
 pub mod initializer;
@@ -98,6 +99,7 @@ macro_rules! network {
 /// What most programs need: `use mlp_core::prelude::*;`.
 pub mod prelude {
     pub use crate::activation::Activation;
+    pub use crate::graph::Graph;
     #[cfg(feature = "std")]
     #[cfg(feature = "keras")]
     pub use crate::io::KerasFile;
@@ -131,6 +133,7 @@ pub mod __internal {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::activation::{self, Activation, ActivationKind};
+    pub use crate::graph::{Graph, NodeInfo, NodeKind, PortInfo};
     pub use crate::initializer::Initializer;
     pub use crate::layer::{
         ActivationLayer, BatchNormalization, Dense, DenseOptions, Dropout, Elementwise, Flatten,

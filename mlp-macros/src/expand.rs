@@ -24,108 +24,7 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
     for layer in layers {
         let field = &layer.field;
         let layer_name = field.to_string();
-        let (ty, kind, step, doc) = match &layer.kind {
-            LayerModelKind::Flatten { rows, cols } => {
-                let n = rows * cols;
-                (
-                    quote!(#p::Flatten<#rows, #cols>),
-                    quote!(#p::LayerKind::Flatten { rows: #rows, cols: #cols }),
-                    quote!(let x = self.#field.forward_one::<#n>(&x);),
-                    format!("`{layer_name}`: Flatten, ({rows}, {cols}) -> {n}"),
-                )
-            }
-            LayerModelKind::Dense {
-                inputs,
-                units,
-                activation,
-                kernel,
-                bias,
-                extras,
-            } => {
-                let act_ty = format_ident!("{}", activation.variant);
-                let act_kind = act_ty.clone();
-                let activation = activation.name;
-                let (k, b) = (
-                    function(&p, quote!(Initializer), kernel),
-                    function(&p, quote!(Initializer), bias),
-                );
-                let extra = |i: usize, ty: TokenStream| match &extras[i] {
-                    Some(f) => {
-                        let f = function(&p, ty, f);
-                        quote!(#p::core::option::Option::Some(#f))
-                    }
-                    None => quote!(#p::core::option::Option::None),
-                };
-                let (kr, br) = (extra(0, quote!(Regularizer)), extra(1, quote!(Regularizer)));
-                let (kc, bc) = (extra(2, quote!(Constraint)), extra(3, quote!(Constraint)));
-                (
-                    quote!(#p::Dense<#inputs, #units, #p::activation::#act_ty>),
-                    quote!(#p::LayerKind::Dense {
-                        inputs: #inputs,
-                        units: #units,
-                        activation: #p::ActivationKind::#act_kind,
-                        kernel_initializer: #k,
-                        bias_initializer: #b,
-                        options: #p::DenseOptions {
-                            kernel_regularizer: #kr,
-                            bias_regularizer: #br,
-                            kernel_constraint: #kc,
-                            bias_constraint: #bc,
-                        },
-                    }),
-                    quote!(let x = self.#field.forward_one(&x);),
-                    format!("`{layer_name}`: Dense, {inputs} -> {units}, {activation}"),
-                )
-            }
-            LayerModelKind::Dropout { units, rate } => {
-                let r = float(&p, *rate);
-                (
-                    quote!(#p::Dropout<#units>),
-                    quote!(#p::LayerKind::Dropout { units: #units, rate: #r }),
-                    quote!(let x = self.#field.forward_one(&x);),
-                    format!("`{layer_name}`: Dropout, rate {rate}"),
-                )
-            }
-            LayerModelKind::BatchNormalization {
-                units,
-                momentum,
-                epsilon,
-            } => {
-                let (m, e) = (float(&p, *momentum), float(&p, *epsilon));
-                (
-                    quote!(#p::BatchNormalization<#units>),
-                    quote!(#p::LayerKind::BatchNormalization {
-                        units: #units,
-                        momentum: #m,
-                        epsilon: #e,
-                    }),
-                    quote!(let x = self.#field.forward_one(&x, #e);),
-                    format!("`{layer_name}`: BatchNormalization, {units} features"),
-                )
-            }
-            LayerModelKind::Activation {
-                units,
-                kind,
-                settings,
-            } => {
-                let function = elementwise(&p, kind, settings);
-                (
-                    quote!(#p::ActivationLayer<#units>),
-                    quote!(#p::LayerKind::Activation { units: #units, function: #function }),
-                    quote!(let x = self.#field.forward_one(&x, #function);),
-                    format!("`{layer_name}`: {kind}"),
-                )
-            }
-            LayerModelKind::PReLU { units, alpha } => {
-                let a = function(&p, quote!(Initializer), alpha);
-                (
-                    quote!(#p::PReLU<#units>),
-                    quote!(#p::LayerKind::PReLU { units: #units, alpha_initializer: #a }),
-                    quote!(let x = self.#field.forward_one(&x);),
-                    format!("`{layer_name}`: PReLU, {units} slopes"),
-                )
-            }
-        };
+        let (ty, kind, step, doc) = layer_parts(&p, layer);
         fields.push(quote!(#[doc = #doc] pub #field: #ty,));
         table.push(quote!(#p::LayerInfo { name: #layer_name, kind: #kind, offset: #offset },));
         steps.push(step);
@@ -184,6 +83,119 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
                     #(.field(#field_strs, &self.#field_names))*
                     .finish()
             }
+        }
+    }
+}
+
+/// The struct field's type, the layer table's `LayerKind`, the forward step
+/// (`let x = ...;` from `x`) and the field's doc line of one layer; shared
+/// with the graph form.
+pub(crate) fn layer_parts(
+    p: &TokenStream,
+    layer: &LayerModel,
+) -> (TokenStream, TokenStream, TokenStream, String) {
+    let field = &layer.field;
+    let layer_name = field.to_string();
+    match &layer.kind {
+        LayerModelKind::Flatten { rows, cols } => {
+            let n = rows * cols;
+            (
+                quote!(#p::Flatten<#rows, #cols>),
+                quote!(#p::LayerKind::Flatten { rows: #rows, cols: #cols }),
+                quote!(let x = self.#field.forward_one::<#n>(&x);),
+                format!("`{layer_name}`: Flatten, ({rows}, {cols}) -> {n}"),
+            )
+        }
+        LayerModelKind::Dense {
+            inputs,
+            units,
+            activation,
+            kernel,
+            bias,
+            extras,
+        } => {
+            let act_ty = format_ident!("{}", activation.variant);
+            let act_kind = act_ty.clone();
+            let activation = activation.name;
+            let (k, b) = (
+                function(p, quote!(Initializer), kernel),
+                function(p, quote!(Initializer), bias),
+            );
+            let extra = |i: usize, ty: TokenStream| match &extras[i] {
+                Some(f) => {
+                    let f = function(p, ty, f);
+                    quote!(#p::core::option::Option::Some(#f))
+                }
+                None => quote!(#p::core::option::Option::None),
+            };
+            let (kr, br) = (extra(0, quote!(Regularizer)), extra(1, quote!(Regularizer)));
+            let (kc, bc) = (extra(2, quote!(Constraint)), extra(3, quote!(Constraint)));
+            (
+                quote!(#p::Dense<#inputs, #units, #p::activation::#act_ty>),
+                quote!(#p::LayerKind::Dense {
+                    inputs: #inputs,
+                    units: #units,
+                    activation: #p::ActivationKind::#act_kind,
+                    kernel_initializer: #k,
+                    bias_initializer: #b,
+                    options: #p::DenseOptions {
+                        kernel_regularizer: #kr,
+                        bias_regularizer: #br,
+                        kernel_constraint: #kc,
+                        bias_constraint: #bc,
+                    },
+                }),
+                quote!(let x = self.#field.forward_one(&x);),
+                format!("`{layer_name}`: Dense, {inputs} -> {units}, {activation}"),
+            )
+        }
+        LayerModelKind::Dropout { units, rate } => {
+            let r = float(p, *rate);
+            (
+                quote!(#p::Dropout<#units>),
+                quote!(#p::LayerKind::Dropout { units: #units, rate: #r }),
+                quote!(let x = self.#field.forward_one(&x);),
+                format!("`{layer_name}`: Dropout, rate {rate}"),
+            )
+        }
+        LayerModelKind::BatchNormalization {
+            units,
+            momentum,
+            epsilon,
+        } => {
+            let (m, e) = (float(p, *momentum), float(p, *epsilon));
+            (
+                quote!(#p::BatchNormalization<#units>),
+                quote!(#p::LayerKind::BatchNormalization {
+                    units: #units,
+                    momentum: #m,
+                    epsilon: #e,
+                }),
+                quote!(let x = self.#field.forward_one(&x, #e);),
+                format!("`{layer_name}`: BatchNormalization, {units} features"),
+            )
+        }
+        LayerModelKind::Activation {
+            units,
+            kind,
+            settings,
+        } => {
+            let function = elementwise(p, kind, settings);
+            (
+                quote!(#p::ActivationLayer<#units>),
+                quote!(#p::LayerKind::Activation { units: #units, function: #function }),
+                quote!(let x = self.#field.forward_one(&x, #function);),
+                format!("`{layer_name}`: {kind}"),
+            )
+        }
+        LayerModelKind::PReLU { units, alpha } => {
+            let a = function(p, quote!(Initializer), alpha);
+            (
+                quote!(#p::PReLU<#units>),
+                quote!(#p::LayerKind::PReLU { units: #units, alpha_initializer: #a }),
+                quote!(let x = self.#field.forward_one(&x);),
+                format!("`{layer_name}`: PReLU, {units} slopes"),
+            )
         }
     }
 }

@@ -8,16 +8,23 @@
 //! `Network` implementation through absolute paths into the runtime's hidden
 //! `__private` module. `bake` writes the weights of `#[weights("file")]`
 //! into a `const` at compile time.
+//!
+//! The graph form (Keras's Functional API: named nodes, several inputs and
+//! outputs) has its own `parse_graph`, `validate_graph` and `expand_graph`,
+//! reusing the chain form's layer rules and layer expansion.
 
 mod bake;
 mod bake_keras;
 mod expand;
+mod expand_graph;
 mod names;
 mod parse;
+mod parse_graph;
 mod quantize;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod validate_graph;
 
 use proc_macro::TokenStream;
 
@@ -26,6 +33,9 @@ use proc_macro::TokenStream;
 #[doc(hidden)]
 #[proc_macro]
 pub fn network_impl(input: TokenStream) -> TokenStream {
+    if parse_graph::is_graph(&input.clone().into()) {
+        return graph(input);
+    }
     let mut input = syn::parse_macro_input!(input as parse::MacroInput);
     // `#[weights("file.safetensors")]` is the macro's own attribute.
     let weights = bake::take_attr(&mut input.network.attrs);
@@ -42,6 +52,22 @@ pub fn network_impl(input: TokenStream) -> TokenStream {
             Err(e)
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    output.unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// The graph form: `name = Layer(sources);` statements.
+fn graph(input: TokenStream) -> TokenStream {
+    let mut input = syn::parse_macro_input!(input as parse_graph::GraphInput);
+    let output = match bake::take_attr(&mut input.graph.attrs) {
+        Ok(Some(_)) => Err(syn::Error::new(
+            input.graph.ident.span(),
+            "`#[weights(...)]` is not available for graphs yet: load the weights at run time \
+             with `set_weights`",
+        )),
+        Err(e) => Err(e),
+        Ok(None) => validate_graph::validate(&input.graph)
+            .map(|model| expand_graph::expand(&input.krate, &model)),
     };
     output.unwrap_or_else(syn::Error::into_compile_error).into()
 }

@@ -329,7 +329,12 @@ impl Parse for Layer {
                 },
                 gt.span,
             )
-        } else if let Some((inside, parens, _)) = input.cursor().group(Delimiter::Parenthesis) {
+        } else if let Some((inside, parens, _)) = input
+            .cursor()
+            .group(Delimiter::Parenthesis)
+            // In a graph, `Concatenate(a, b);` names the layer's sources.
+            .filter(|(_, _, after)| !matches!(after.punct(), Some((p, _)) if p.as_char() == ';'))
+        {
             // Keras's call syntax: `Dropout(0.2)`, `Dense(300, activation="relu")`.
             // One literal is repeated in the fix; more is left to the user.
             let fix = match inside.literal() {

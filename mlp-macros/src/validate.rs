@@ -120,10 +120,10 @@ impl LayerModel {
 
 /// Collects errors so that all of them are reported at once.
 #[derive(Default)]
-struct Errors(Option<syn::Error>);
+pub(crate) struct Errors(pub(crate) Option<syn::Error>);
 
 impl Errors {
-    fn push(&mut self, span: impl Into<Spans>, message: impl std::fmt::Display) {
+    pub(crate) fn push(&mut self, span: impl Into<Spans>, message: impl std::fmt::Display) {
         let error = syn::Error::new_spanned(span.into(), message);
         match &mut self.0 {
             Some(all) => all.combine(error),
@@ -466,7 +466,7 @@ fn layer_name(
     ident
 }
 
-fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModelKind> {
+pub(crate) fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModelKind> {
     let LayerBody::Args { span, args } = &layer.body else {
         let found = match &layer.body {
             LayerBody::Shape { .. } => "found square brackets",
@@ -633,7 +633,7 @@ fn dense_setting(key: &Ident, value: f32) -> String {
 /// `BatchNormalization<momentum = 0.9>`) and function options
 /// (`PReLU<alpha_initializer = constant(0.25)>`), checked against the
 /// shared table, then the kind's own rules.
-fn other_layer(
+pub(crate) fn other_layer(
     errors: &mut Errors,
     layer: &Layer,
     spec: &'static LayerSpec,
