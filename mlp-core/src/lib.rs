@@ -109,7 +109,7 @@ pub mod prelude {
     pub use crate::network::Network;
     pub use crate::sample::Sample;
     #[cfg(feature = "std")]
-    pub use crate::train::{Compile, Fit};
+    pub use crate::train::{Compile, CompileGraph, Fit, GraphFit};
     pub use nalgebra::{SMatrix, SVector};
 }
 

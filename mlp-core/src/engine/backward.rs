@@ -77,6 +77,15 @@ impl Workspace {
         grads: &mut [f32],
         step: Option<SgdStep>,
     ) -> Backward {
+        if self.graph.is_some() {
+            // SAFETY: the caller's contract.
+            let params = unsafe { core::slice::from_raw_parts(params.at(0), grads.len()) };
+            return if self.graph_backward(params, n, grads) {
+                Backward::Computed
+            } else {
+                Backward::NotFinite
+            };
+        }
         // Plain SGD is folded only into a chain of Dense layers.
         let step = step.filter(|_| self.foldable);
         let len = grads.len();
@@ -204,7 +213,15 @@ impl Workspace {
                     // columns and biases, and with a folded step those kernel
                     // columns.
                     let ok = unsafe {
-                        layer.param_grads(rows.clone(), n, delta, input, params, grads, fold)
+                        layer.param_grads(
+                            rows.clone(),
+                            n,
+                            delta,
+                            (input, layer.inputs),
+                            params,
+                            grads,
+                            fold,
+                        )
                     };
                     if let Some(step) = fold {
                         // Finite by the bound that allowed the fold.
@@ -236,7 +253,9 @@ impl Workspace {
                         return;
                     }
                     // SAFETY: this thread owns columns `cols` of dA(prev).
-                    unsafe { layer.input_grad(kernel, delta, n, cols.clone(), da) };
+                    unsafe {
+                        layer.input_grad(kernel, delta, n, cols.clone(), (da, layer.inputs), false)
+                    };
                     if let Some(prev) = prev_dense {
                         // SAFETY: as above.
                         let max = unsafe {
@@ -272,7 +291,7 @@ impl Workspace {
 /// `dx` unless it is the first stage. `dropped` says whether the last
 /// forward pass drew dropout masks. Returns whether the gradients are finite.
 #[allow(clippy::too_many_arguments)]
-fn stage_backward(
+pub(super) fn stage_backward(
     stage: Stage,
     params: &[f32],
     input: &[f32],

@@ -48,29 +48,70 @@ impl Workspace {
                         }
                         // SAFETY: this thread owns columns `cols` of z and a
                         // (rows of `units` values, `n` rows within capacity).
-                        unsafe { layer.forward_units(params, input, n, cols, z, a) };
+                        unsafe {
+                            layer.forward_units(
+                                params,
+                                (input, layer.inputs),
+                                n,
+                                cols,
+                                z,
+                                (a, layer.units),
+                            )
+                        };
                     });
                     layer.forward_rows(&mut self.a[l][..len]);
                 }
-                Stage::Dropout(d) => match rng.as_mut() {
-                    Some(rng) if d.rate > 0.0 => {
-                        d.forward_train(input, out, &mut scratch[..len], rng)
-                    }
-                    _ => out.copy_from_slice(input),
-                },
-                Stage::BatchNorm(b) if training => {
-                    let (x_hat, stats) = scratch.split_at_mut(self.capacity * b.units);
-                    b.forward_train(params, input, out, &mut x_hat[..len], stats, n);
-                }
-                Stage::BatchNorm(b) => {
-                    let at = scratch.len() - b.stats_len();
-                    b.forward_inference(params, input, out, &mut scratch[at..]);
-                }
-                Stage::Activation { function, .. } => function.forward(input, out),
-                Stage::PRelu(p) => p.forward(params, input, out),
+                _ => stage_forward(
+                    stage,
+                    params,
+                    input,
+                    out,
+                    scratch,
+                    n,
+                    self.capacity,
+                    training,
+                    rng.as_mut(),
+                ),
             }
         }
         self.mode = mode;
         self.output(n)
+    }
+}
+
+/// The forward pass of a stage that is not a Dense layer, on the calling
+/// thread: `input` and `out` hold `n` packed rows, `scratch` is the stage's
+/// ([`Stage::scratch_len`] for `capacity` rows); `rng` draws the dropout
+/// masks when the mode drops, and `training` says whether BatchNormalization
+/// uses the batch's statistics.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn stage_forward(
+    stage: Stage,
+    params: &[f32],
+    input: &[f32],
+    out: &mut [f32],
+    scratch: &mut [f32],
+    n: usize,
+    capacity: usize,
+    training: bool,
+    rng: Option<&mut rand_chacha::ChaCha8Rng>,
+) {
+    let len = out.len();
+    match stage {
+        Stage::Dense(_) => unreachable!("Dense layers run on the threads"),
+        Stage::Dropout(d) => match rng {
+            Some(rng) if d.rate > 0.0 => d.forward_train(input, out, &mut scratch[..len], rng),
+            _ => out.copy_from_slice(input),
+        },
+        Stage::BatchNorm(b) if training => {
+            let (x_hat, stats) = scratch.split_at_mut(capacity * b.units);
+            b.forward_train(params, input, out, &mut x_hat[..len], stats, n);
+        }
+        Stage::BatchNorm(b) => {
+            let at = scratch.len() - b.stats_len();
+            b.forward_inference(params, input, out, &mut scratch[at..]);
+        }
+        Stage::Activation { function, .. } => function.forward(input, out),
+        Stage::PRelu(p) => p.forward(params, input, out),
     }
 }

@@ -153,11 +153,27 @@ pub trait TargetFor<L, O>: Copy + Send + Sync {
     fn target(&self) -> TargetRef<'_>;
 }
 
+/// A target of loss `L` for one output of a graph, whatever the output's
+/// width (checked when `fit` starts, naming the output): the types
+/// [`TargetFor`] accepts, without the width in the type. Implemented beside
+/// each of them.
+pub trait OutputTarget<L>: Copy + Send + Sync {
+    /// The target as the loss reads it.
+    fn output_target(&self) -> TargetRef<'_>;
+}
+
 macro_rules! class_index_targets {
     ($loss:ty: $($t:ty),*) => {$(
         impl<O> TargetFor<$loss, O> for $t {
             #[inline]
             fn target(&self) -> TargetRef<'_> {
+                OutputTarget::<$loss>::output_target(self)
+            }
+        }
+
+        impl OutputTarget<$loss> for $t {
+            #[inline]
+            fn output_target(&self) -> TargetRef<'_> {
                 // Negative indices wrap to huge values and fail the range check.
                 TargetRef::Class(*self as usize)
             }
@@ -172,6 +188,13 @@ macro_rules! vector_targets {
         impl<const N: usize> TargetFor<$loss, SVector<f32, N>> for SVector<f32, N> {
             #[inline]
             fn target(&self) -> TargetRef<'_> {
+                OutputTarget::<$loss>::output_target(self)
+            }
+        }
+
+        impl<const N: usize> OutputTarget<$loss> for SVector<f32, N> {
+            #[inline]
+            fn output_target(&self) -> TargetRef<'_> {
                 TargetRef::Values(self.as_slice())
             }
         }
@@ -191,6 +214,13 @@ macro_rules! scalar_targets {
         impl TargetFor<$loss, SVector<f32, 1>> for f32 {
             #[inline]
             fn target(&self) -> TargetRef<'_> {
+                OutputTarget::<$loss>::output_target(self)
+            }
+        }
+
+        impl OutputTarget<$loss> for f32 {
+            #[inline]
+            fn output_target(&self) -> TargetRef<'_> {
                 TargetRef::Values(core::slice::from_ref(self))
             }
         }

@@ -54,47 +54,60 @@ pub(crate) fn check_targets<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
     y: &[Y],
     loss: &L,
 ) -> Result<()> {
-    let outputs = N::OUTPUT_SIZE;
+    // Negative labels (`i32`, `i64`) arrive wrapped: show them signed.
+    let signed = matches!(core::any::type_name::<Y>(), "i32" | "i64" | "isize");
     for (i, t) in y.iter().enumerate() {
-        match t.target() {
-            TargetRef::Class(c) if c >= outputs && !loss.ignored(TargetRef::Class(c)) => {
-                // Negative labels (`i32`, `i64`) arrive wrapped: show them
-                // signed; an unsigned label (`u64::MAX`) as it is.
-                let signed = matches!(core::any::type_name::<Y>(), "i32" | "i64" | "isize");
-                let label = if signed && c > isize::MAX as usize {
-                    (c as isize).to_string()
-                } else {
-                    c.to_string()
-                };
-                return Err(Error::InvalidArgument {
-                    name: "y",
-                    message: format!(
-                        "{name}[{i}] is class {label}, but the network has {outputs} classes \
-                         (outputs), so labels must lie in 0..={}",
-                        outputs - 1
-                    ),
-                });
-            }
-            TargetRef::Class(_) => {}
-            TargetRef::Values(v) => {
-                if v.len() != outputs {
-                    return Err(Error::Length {
-                        what: format!("{name}[{i}] (target values, one per network output)"),
-                        expected: outputs,
-                        found: v.len(),
-                    });
-                }
-                if let Some((j, &value)) = v.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                    return Err(Error::NonFinite {
-                        what: name.into(),
-                        position: format!("sample {i}, output {j}"),
-                        value,
-                    });
-                }
-            }
-        }
+        check_target(name, i, t.target(), N::OUTPUT_SIZE, loss, signed)?;
     }
     Ok(())
+}
+
+/// [`check_targets`] of sample `i`'s target `t` for `outputs` outputs;
+/// `signed` shows a wrapped class label as negative.
+pub(crate) fn check_target<L: Loss>(
+    name: &str,
+    i: usize,
+    t: TargetRef<'_>,
+    outputs: usize,
+    loss: &L,
+    signed: bool,
+) -> Result<()> {
+    match t {
+        TargetRef::Class(c) if c >= outputs && !loss.ignored(TargetRef::Class(c)) => {
+            // An unsigned label (`u64::MAX`) shows as it is.
+            let label = if signed && c > isize::MAX as usize {
+                (c as isize).to_string()
+            } else {
+                c.to_string()
+            };
+            Err(Error::InvalidArgument {
+                name: "y",
+                message: format!(
+                    "{name}[{i}] is class {label}, but the network has {outputs} classes \
+                     (outputs), so labels must lie in 0..={}",
+                    outputs - 1
+                ),
+            })
+        }
+        TargetRef::Class(_) => Ok(()),
+        TargetRef::Values(v) => {
+            if v.len() != outputs {
+                return Err(Error::Length {
+                    what: format!("{name}[{i}] (target values, one per network output)"),
+                    expected: outputs,
+                    found: v.len(),
+                });
+            }
+            if let Some((j, &value)) = v.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    what: name.into(),
+                    position: format!("sample {i}, output {j}"),
+                    value,
+                });
+            }
+            Ok(())
+        }
+    }
 }
 
 /// The loss's, the optimizer's (if any) and every metric's hyperparameters

@@ -64,6 +64,23 @@ impl Tracker {
         }
     }
 
+    /// Overwrites values `at..` of logs with this tracker's loss and
+    /// metrics, in [`Tracker::append_to`]'s order; returns the index after
+    /// them (no allocation).
+    pub(crate) fn write_at(&self, logs: &mut Logs, at: usize) -> usize {
+        logs.set_value(at, self.loss.value());
+        self.write_metrics(logs, at + 1)
+    }
+
+    /// Overwrites values `at..` of logs with the metrics only; returns the
+    /// index after them.
+    pub(crate) fn write_metrics(&self, logs: &mut Logs, at: usize) -> usize {
+        for (i, (m, mean)) in self.metrics.iter().enumerate() {
+            logs.set_value(at + i, m.result(mean));
+        }
+        at + self.metrics.len()
+    }
+
     /// Overwrites the first values of logs made by [`Tracker::logs`] (no
     /// allocation).
     #[inline]

@@ -71,19 +71,23 @@ impl DenseShape {
     }
 
     /// The forward pass of units `cols` of `n` rows: `z = bias + x · kernel`,
-    /// and `a = activation(z)` where the activation is elementwise.
+    /// and `a = activation(z)` where the activation is elementwise. Row `r`
+    /// of the input starts at `input[r * input_ld]` and row `r` of `a` at
+    /// `a[r * a_ld]` (a chain's buffers are packed: `inputs` and `units`; a
+    /// graph's may be columns of a wider buffer, a `Concatenate`'s).
     ///
     /// # Safety
-    /// `z` and `a` hold `n` rows of `units` values, and no other thread
-    /// touches columns `cols` of them meanwhile.
+    /// `z` holds `n` rows of `units` values and `a` `n` rows of `a_ld`, and no
+    /// other thread touches columns `cols` of them meanwhile.
+    #[allow(clippy::too_many_arguments)]
     pub unsafe fn forward_units(
         &self,
         params: &[f32],
-        input: &[f32],
+        (input, input_ld): (&[f32], usize),
         n: usize,
         cols: Range<usize>,
         z: Shared,
-        a: Shared,
+        (a, a_ld): (Shared, usize),
     ) {
         let (units, width) = (self.units, cols.len());
         let (kernel, bias) = (self.kernel(params), self.bias(params));
@@ -96,14 +100,14 @@ impl DenseShape {
             // z[r, u] += Σ_i input[r, i] · kernel[u, i] over these units `u`.
             kernels::gemm_nt(
                 Product::new(n, width, self.inputs).accumulate(),
-                Operand::row_major(input, self.inputs),
+                Operand::row_major(input, input_ld),
                 Operand::col_major(&kernel[cols.start * self.inputs..], self.inputs),
                 z.at(cols.start),
                 units,
             );
             for r in 0..n {
                 let zr = core::slice::from_raw_parts(z.at(r * units + cols.start), width);
-                let ar = core::slice::from_raw_parts_mut(a.at(r * units + cols.start), width);
+                let ar = core::slice::from_raw_parts_mut(a.at(r * a_ld + cols.start), width);
                 ar.copy_from_slice(zr);
                 if self.elementwise() {
                     self.activation.forward(ar);
@@ -122,7 +126,8 @@ impl DenseShape {
     }
 
     /// The gradients of units `rows`' kernel columns and biases over `n`
-    /// samples, from `delta` (dL/dz, `n x units`) and the layer's `input`.
+    /// samples, from `delta` (dL/dz, `n x units`) and the layer's `input`
+    /// (row `r` at `input[r * input_ld]`).
     /// With `fold = Some(rate)` the kernel takes the SGD step inside the
     /// product instead of writing its gradient (the bias gradient is still
     /// written). Returns whether every gradient it wrote is finite (checked
@@ -139,7 +144,7 @@ impl DenseShape {
         rows: Range<usize>,
         n: usize,
         delta: &[f32],
-        input: &[f32],
+        (input, input_ld): (&[f32], usize),
         params: Shared,
         grads: Shared,
         fold: Option<crate::optim::SgdStep>,
@@ -151,7 +156,7 @@ impl DenseShape {
         let product = Product::new(rows.len(), inputs, n);
         let (d, x) = (
             Operand::col_major(&delta[rows.start..], units),
-            Operand::row_major(input, inputs),
+            Operand::row_major(input, input_ld),
         );
         let at = self.offset + rows.start * inputs;
         // SAFETY: the caller's contract; the ranges lie within both buffers.
@@ -179,10 +184,12 @@ impl DenseShape {
     }
 
     /// Columns `cols` of dL/dx, the gradient of the layer's input over `n`
-    /// samples: `dx = delta · kernelᵀ`.
+    /// samples: `dx = delta · kernelᵀ`, or `dx += delta · kernelᵀ` with
+    /// `accumulate` (a graph's node read by several layers sums their
+    /// gradients). Row `r` of `dx` starts at `dx[r * dx_ld]`.
     ///
     /// # Safety
-    /// `dx` holds `n` rows of `inputs` values and no other thread touches
+    /// `dx` holds `n` rows of `dx_ld` values and no other thread touches
     /// columns `cols` of it meanwhile.
     pub unsafe fn input_grad(
         &self,
@@ -190,17 +197,23 @@ impl DenseShape {
         delta: &[f32],
         n: usize,
         cols: Range<usize>,
-        dx: Shared,
+        (dx, dx_ld): (Shared, usize),
+        accumulate: bool,
     ) {
+        let product = Product::new(n, cols.len(), self.units);
         // SAFETY: the caller's contract.
         unsafe {
             // dx[r, i] = Σ_u delta[r, u] · kernel[u, i].
             kernels::gemm_nn(
-                Product::new(n, cols.len(), self.units),
+                if accumulate {
+                    product.accumulate()
+                } else {
+                    product
+                },
                 Operand::row_major(delta, self.units),
                 Operand::row_major(&kernel[cols.start..], self.inputs),
                 dx.at(cols.start),
-                self.inputs,
+                dx_ld,
             );
         }
     }

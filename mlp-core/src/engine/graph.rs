@@ -1,0 +1,704 @@
+//! A graph on the batch path (Keras's Functional API): the same stages,
+//! threads, optimizer step and rollback as a chain, with the nodes wired by
+//! name instead of one after the other.
+//!
+//! Every node's values live in a *slot*: columns `col..col + size` of a
+//! buffer whose rows are `ld` values wide. A `Concatenate` owns a buffer as
+//! wide as its output, and the nodes it joins (inputs, Dense layers, `Add`s,
+//! `Average`s) write their values straight into their columns of it, so
+//! nothing is copied; the layers that read them read those columns in place
+//! (the GEMM kernels take a row stride). The gradients have the same layout,
+//! so a `Concatenate`'s gradient is its sources' gradient with no copy
+//! either. A node's gradient is summed over every node that reads it, in
+//! reverse declaration order (a node only reads nodes declared above it).
+//!
+//! Only where a placement is impossible is a value copied: a node joined by
+//! two `Concatenate`s, or twice by one, a `Concatenate` joined by another,
+//! a layer other than Dense joined by one (it works on packed rows), and a
+//! Dense layer joined beside its own input (it would write the buffer it
+//! reads). A layer other than Dense whose input is not packed reads a
+//! packed copy of it.
+//!
+//! ```
+//! use mlp_core::prelude::*;
+//! use mlp_core::__internal::Workspace;
+//!
+//! network! {
+//!     struct Wide {
+//!         x = Input[3];
+//!         hidden = Dense<4, relu>(x);
+//!         joined = Concatenate(x, hidden);
+//!         output y = Dense<1>(joined);
+//!     }
+//! }
+//!
+//! let model = Wide::new(3);
+//! let mut ws = Workspace::for_graph::<Wide>(2, 1);
+//! let samples = [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]];
+//! ws.load_graph_input(0, 2, &|r, row| row.copy_from_slice(&samples[r]))?;
+//! ws.graph_forward(model.params(), 2, Mode::Inference);
+//! let y = model.predict_one(&WideInputs { x: SVector::from(samples[1]) });
+//! assert!((ws.graph_output(0, 2).nth(1).unwrap()[0] - y.y[0]).abs() < 1e-6);
+//! # use mlp_core::__internal::Mode;
+//! # Ok::<(), mlp_core::Error>(())
+//! ```
+
+use super::backward::stage_backward;
+use super::forward::stage_forward;
+use super::stage::{Mode, Stage};
+use super::{Shared, Workspace, parts_for};
+use crate::graph::{Graph, NodeKind};
+use crate::layer::{DenseOptions, DenseShape, LayerKind};
+use crate::pool::{Pool, split};
+use crate::{Error, Result};
+use std::vec;
+use std::vec::Vec;
+
+/// Where a node's values (and their gradient) are: columns
+/// `col..col + size` of rows `ld` values wide, in buffer `buf`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Slot {
+    buf: usize,
+    col: usize,
+    ld: usize,
+}
+
+impl Slot {
+    /// The offset of row `r`'s first value.
+    fn at(self, r: usize) -> usize {
+        r * self.ld + self.col
+    }
+}
+
+/// What a node runs.
+#[derive(Clone, Debug)]
+enum Op {
+    /// A declared input: loaded, never computed.
+    Input,
+    /// A Dense layer, stage `stage` of the workspace.
+    Dense { stage: usize, layer: DenseShape },
+    /// Any other layer, stage `stage`: packed rows in and out.
+    Other { stage: usize },
+    /// `Concatenate`: the sources it copies, each at its column (the others
+    /// already write their columns).
+    Concatenate { copies: Vec<(usize, usize)> },
+    /// `Add` (`mean` false) or `Average` (`mean` true).
+    Sum { mean: bool },
+}
+
+/// One node.
+#[derive(Clone, Debug)]
+struct Node {
+    op: Op,
+    sources: Vec<usize>,
+    size: usize,
+    slot: Slot,
+    /// How many nodes read it.
+    readers: usize,
+    /// Whether its gradient is needed (it is not an input, or it is read by
+    /// a node whose gradient is; inputs' gradients are never needed).
+    needs_grad: bool,
+}
+
+/// A graph's wiring and the buffers of its nodes.
+#[derive(Debug)]
+pub(crate) struct GraphPlan {
+    nodes: Vec<Node>,
+    /// Values, one buffer per slot owner (`capacity` rows each).
+    values: Vec<Vec<f32>>,
+    /// Gradients, laid out as `values`.
+    grads: Vec<Vec<f32>>,
+    /// Per node: a Dense layer's dL/dz (packed), which the loss writes for
+    /// an output; another layer's packed input (when its source is not
+    /// packed) and its dL/d(input). Empty where unused.
+    dz: Vec<Vec<f32>>,
+    packed_input: Vec<Vec<f32>>,
+    dx: Vec<Vec<f32>>,
+    /// The node of each declared input and output.
+    inputs: Vec<usize>,
+    outputs: Vec<usize>,
+    /// Whether each output's dz was written by the loss for this batch.
+    seeded: Vec<bool>,
+}
+
+impl Workspace {
+    /// Buffers for graph `G` and batches of up to `capacity` samples, on
+    /// `threads` threads (1 to [`MAX_THREADS`](crate::pool::MAX_THREADS)).
+    pub fn for_graph<G: Graph>(capacity: usize, threads: usize) -> Self {
+        let stages: Vec<Stage> = G::LAYERS.iter().filter_map(Stage::of).collect();
+        let dense_options: Vec<(DenseShape, DenseOptions)> = G::LAYERS
+            .iter()
+            .filter_map(|l| match l.kind {
+                LayerKind::Dense { options, .. } if options != DenseOptions::NONE => {
+                    Some((DenseShape::of(l)?, options))
+                }
+                _ => None,
+            })
+            .collect();
+        let plan = GraphPlan::new::<G>(&stages, capacity);
+        Self {
+            capacity,
+            input: Vec::new(),
+            z: stages
+                .iter()
+                .map(|s| vec![0.0; s.scratch_len(capacity)])
+                .collect(),
+            a: Vec::new(),
+            delta: Vec::new(),
+            stages,
+            foldable: false,
+            mode: Mode::Inference,
+            dense_options,
+            input_max: None,
+            rollback: Vec::new(),
+            graph: Some(Box::new(plan)),
+            pool: Pool::new(threads),
+        }
+    }
+
+    fn plan(&self) -> &GraphPlan {
+        self.graph.as_deref().expect("a graph's workspace")
+    }
+
+    /// Writes input `port`'s first `n` samples: `fill(r, row)` writes sample
+    /// `r`'s values into `row`. An error if the workspace is not a graph's,
+    /// `port` is not one of its inputs or `n` exceeds the capacity.
+    pub fn load_graph_input(
+        &mut self,
+        port: usize,
+        n: usize,
+        fill: &dyn Fn(usize, &mut [f32]),
+    ) -> Result<()> {
+        let capacity = self.capacity;
+        let Some(plan) = self.graph.as_deref_mut() else {
+            return Err(Error::InvalidArgument {
+                name: "workspace",
+                message: "is a chain's: graph inputs need `Workspace::for_graph`".into(),
+            });
+        };
+        if n > capacity {
+            return Err(Error::Length {
+                what: "samples in one batch (the workspace's capacity)".into(),
+                expected: capacity,
+                found: n,
+            });
+        }
+        let Some(&node) = plan.inputs.get(port) else {
+            return Err(Error::Length {
+                what: "the input's index (inputs of the graph)".into(),
+                expected: plan.inputs.len(),
+                found: port,
+            });
+        };
+        let (slot, size) = (plan.nodes[node].slot, plan.nodes[node].size);
+        let buf = &mut plan.values[slot.buf];
+        for r in 0..n {
+            fill(r, &mut buf[slot.at(r)..slot.at(r) + size]);
+        }
+        Ok(())
+    }
+
+    /// Output `port`'s values of the last forward pass, one row per sample.
+    pub fn graph_output(&self, port: usize, n: usize) -> impl Iterator<Item = &[f32]> + '_ {
+        let plan = self.plan();
+        let node = &plan.nodes[plan.outputs[port]];
+        let (slot, size) = (node.slot, node.size);
+        let buf = &plan.values[slot.buf];
+        (0..n).map(move |r| &buf[slot.at(r)..slot.at(r) + size])
+    }
+
+    /// Output `port`'s rows for its loss: `(z, a, delta)` of sample `r`,
+    /// the Dense layer's pre-activations and activations, and the buffer the
+    /// loss writes dL/dz into. `None` if the output is not a Dense layer.
+    pub fn graph_output_row(&mut self, port: usize, r: usize) -> Option<OutputRow<'_>> {
+        let plan = self.graph.as_deref_mut()?;
+        let node = &plan.nodes[plan.outputs[port]];
+        let Op::Dense { stage, layer } = node.op else {
+            return None;
+        };
+        let (slot, units) = (node.slot, layer.units);
+        plan.seeded[port] = true;
+        let at = r * units;
+        Some(OutputRow {
+            activation: layer.activation,
+            z: &self.z[stage][at..at + units],
+            a: &plan.values[slot.buf][slot.at(r)..slot.at(r) + units],
+            delta: &mut plan.dz[plan.outputs[port]][at..at + units],
+        })
+    }
+
+    /// The forward pass of the first `n` loaded samples in `mode`.
+    pub fn graph_forward(&mut self, params: &[f32], n: usize, mode: Mode) {
+        assert!(n <= self.capacity, "batch of {n} exceeds the capacity");
+        let mut rng = mode.dropout_rng();
+        let training = matches!(mode, Mode::Training { .. });
+        let capacity = self.capacity;
+        let plan = self.graph.as_deref_mut().expect("a graph's workspace");
+        for i in 0..plan.nodes.len() {
+            let node = &plan.nodes[i];
+            match &node.op {
+                Op::Input => {}
+                Op::Dense { stage, layer } => {
+                    let (layer, out) = (*layer, node.slot);
+                    let src = plan.nodes[node.sources[0]].slot;
+                    let parts = parts_for(self.pool.threads(), layer.macs(n));
+                    let z = Shared::new(&mut self.z[*stage]);
+                    let (values_in, values_out) = two(&mut plan.values, src.buf, out.buf);
+                    let input = &values_in[src.col..];
+                    let a = Shared::new(&mut values_out[out.col..]);
+                    self.pool.run_parts(parts, &|t| {
+                        let cols = split(layer.units, parts, 1, t);
+                        if t >= parts || cols.is_empty() {
+                            return;
+                        }
+                        // SAFETY: this thread owns columns `cols` of z and
+                        // of the node's slot; the input is another buffer.
+                        unsafe {
+                            layer.forward_units(params, (input, src.ld), n, cols, z, (a, out.ld))
+                        };
+                    });
+                    if !layer.elementwise() {
+                        let buf = &mut plan.values[out.buf];
+                        for r in 0..n {
+                            layer.forward_rows(&mut buf[out.at(r)..out.at(r) + layer.units]);
+                        }
+                    }
+                }
+                Op::Other { stage } => {
+                    let stage_ix = *stage;
+                    let stage = self.stages[stage_ix];
+                    let src = &plan.nodes[node.sources[0]];
+                    let (src_slot, width) = (src.slot, src.size);
+                    let packed = &mut plan.packed_input[i];
+                    if !packed.is_empty() {
+                        gather(&plan.values[src_slot.buf], src_slot, width, n, packed);
+                    }
+                    let out = node.slot;
+                    let (values_in, values_out) = two(&mut plan.values, src_slot.buf, out.buf);
+                    let input: &[f32] = if packed.is_empty() {
+                        &values_in[..n * width]
+                    } else {
+                        &packed[..n * width]
+                    };
+                    stage_forward(
+                        stage,
+                        params,
+                        input,
+                        &mut values_out[..n * node.size],
+                        &mut self.z[stage_ix],
+                        n,
+                        capacity,
+                        training,
+                        rng.as_mut(),
+                    );
+                }
+                Op::Concatenate { copies } => {
+                    for &(s, col) in copies {
+                        let src = &plan.nodes[s];
+                        let to = Slot { col, ..node.slot };
+                        rows_into(&mut plan.values, (src.slot, to), src.size, n, |t, v| *t = v);
+                    }
+                }
+                Op::Sum { mean } => {
+                    let scale = if *mean {
+                        1.0 / node.sources.len() as f32
+                    } else {
+                        1.0
+                    };
+                    let (out, size) = (node.slot, node.size);
+                    for (k, &s) in node.sources.iter().enumerate() {
+                        let from = plan.nodes[s].slot;
+                        rows_into(&mut plan.values, (from, out), size, n, |t, v| {
+                            *t = if k == 0 { v * scale } else { *t + v * scale };
+                        });
+                    }
+                }
+            }
+        }
+        plan.seeded.fill(false);
+        self.mode = mode;
+    }
+
+    /// The backward pass of a graph from the dL/dz its outputs' losses
+    /// wrote ([`Workspace::graph_output_row`]): every parameter's gradient
+    /// into `grads`. Returns whether every gradient is finite.
+    pub(super) fn graph_backward(&mut self, params: &[f32], n: usize, grads: &mut [f32]) -> bool {
+        let mut finite = true;
+        let threads = self.pool.threads();
+        let dropped = self.mode != Mode::Inference;
+        let plan = self.graph.as_deref_mut().expect("a graph's workspace");
+        for (buf, values) in plan.grads.iter_mut().zip(&plan.values) {
+            // Rows are as wide in both.
+            let len = n * (values.len() / self.capacity.max(1));
+            buf[..len].fill(0.0);
+        }
+        let grads_len = grads.len();
+        let param_grads = Shared::new(grads);
+        for i in (0..plan.nodes.len()).rev() {
+            let node = &plan.nodes[i];
+            if !node.needs_grad && !matches!(node.op, Op::Dense { .. } | Op::Other { .. }) {
+                continue;
+            }
+            match &node.op {
+                Op::Input => {}
+                Op::Dense { stage, layer } => {
+                    let (layer, out, stage) = (*layer, node.slot, *stage);
+                    let units = layer.units;
+                    let output = plan.outputs.iter().position(|&o| o == i);
+                    let seeded = output.is_some_and(|p| plan.seeded[p]);
+                    // dz = the loss's dL/dz (an output) + dA through the
+                    // activation (if any node reads it).
+                    let dz = &mut plan.dz[i];
+                    if !seeded {
+                        dz[..n * units].fill(0.0);
+                    }
+                    if node.readers > 0 {
+                        let (g, a) = (&mut plan.grads[out.buf], &plan.values[out.buf]);
+                        let z = &self.z[stage];
+                        for r in 0..n {
+                            let g = &mut g[out.at(r)..out.at(r) + units];
+                            let zr = &z[r * units..(r + 1) * units];
+                            layer
+                                .activation
+                                .backward(zr, &a[out.at(r)..out.at(r) + units], g);
+                            for (d, v) in dz[r * units..(r + 1) * units].iter_mut().zip(g) {
+                                *d += *v;
+                            }
+                        }
+                    }
+                    let src = &plan.nodes[node.sources[0]];
+                    let (src_slot, src_grad) = (src.slot, src.needs_grad);
+                    let delta: &[f32] = &plan.dz[i][..n * units];
+                    let input = &plan.values[src_slot.buf][src_slot.col..];
+                    let dx = Shared::new(&mut plan.grads[src_slot.buf][src_slot.col..]);
+                    // SAFETY: the caller's `params` outlive the phase; only
+                    // read through this pointer.
+                    let weights = Shared::read_only(params);
+                    let kernel = layer.kernel(params);
+                    let parts = parts_for(threads, layer.macs(n));
+                    let ok = core::sync::atomic::AtomicBool::new(true);
+                    self.pool.run_parts(parts, &|t| {
+                        if t >= parts {
+                            return;
+                        }
+                        let rows = split(units, parts, 8, t);
+                        // SAFETY: this thread owns its units' gradients.
+                        if !rows.is_empty()
+                            && !unsafe {
+                                layer.param_grads(
+                                    rows,
+                                    n,
+                                    delta,
+                                    (input, src_slot.ld),
+                                    weights,
+                                    param_grads,
+                                    None,
+                                )
+                            }
+                        {
+                            ok.store(false, core::sync::atomic::Ordering::Relaxed);
+                        }
+                        let cols = split(layer.inputs, parts, 8, t);
+                        if src_grad && !cols.is_empty() {
+                            // SAFETY: this thread owns columns `cols` of the
+                            // source's gradient, another buffer than dz.
+                            unsafe {
+                                layer.input_grad(kernel, delta, n, cols, (dx, src_slot.ld), true)
+                            };
+                        }
+                    });
+                    finite &= ok.into_inner();
+                }
+                Op::Other { stage } => {
+                    let (stage_ix, size) = (*stage, node.size);
+                    let stage = self.stages[stage_ix];
+                    let src = &plan.nodes[node.sources[0]];
+                    let (src_slot, width, src_grad) = (src.slot, src.size, src.needs_grad);
+                    let out = node.slot;
+                    let packed = &plan.packed_input[i];
+                    let input: &[f32] = if packed.is_empty() {
+                        &plan.values[src_slot.buf][..n * width]
+                    } else {
+                        &packed[..n * width]
+                    };
+                    let delta = &plan.grads[out.buf][..n * size];
+                    let dx = &mut plan.dx[i];
+                    // SAFETY: no thread runs; `grads` is the caller's.
+                    let grads =
+                        unsafe { core::slice::from_raw_parts_mut(param_grads.at(0), grads_len) };
+                    finite &= stage_backward(
+                        stage,
+                        params,
+                        input,
+                        &self.z[stage_ix],
+                        delta,
+                        src_grad.then(|| &mut dx[..n * width]),
+                        grads,
+                        n,
+                        dropped,
+                    );
+                    if src_grad {
+                        let to = &mut plan.grads[src_slot.buf];
+                        for (r, row) in dx[..n * width].chunks_exact(width).enumerate() {
+                            add(&mut to[src_slot.at(r)..src_slot.at(r) + width], row);
+                        }
+                    }
+                }
+                Op::Concatenate { copies } => {
+                    for &(s, col) in copies {
+                        let src = &plan.nodes[s];
+                        if !src.needs_grad {
+                            continue;
+                        }
+                        let from = Slot { col, ..node.slot };
+                        rows_into(&mut plan.grads, (from, src.slot), src.size, n, |t, v| {
+                            *t += v
+                        });
+                    }
+                }
+                Op::Sum { mean } => {
+                    let scale = if *mean {
+                        1.0 / node.sources.len() as f32
+                    } else {
+                        1.0
+                    };
+                    let (from, size) = (node.slot, node.size);
+                    for &s in &node.sources {
+                        let src = &plan.nodes[s];
+                        if !src.needs_grad {
+                            continue;
+                        }
+                        rows_into(&mut plan.grads, (from, src.slot), size, n, |t, v| {
+                            *t += v * scale
+                        });
+                    }
+                }
+            }
+        }
+        finite
+    }
+}
+
+/// One output's row, as its loss reads and writes it.
+#[derive(Debug)]
+pub struct OutputRow<'a> {
+    /// The output layer's activation.
+    pub activation: crate::activation::ActivationKind,
+    /// Its pre-activations.
+    pub z: &'a [f32],
+    /// Its activations (the output's values).
+    pub a: &'a [f32],
+    /// Where the loss writes dL/dz.
+    pub delta: &'a mut [f32],
+}
+
+impl GraphPlan {
+    /// The wiring of `G` over `stages` (one per layer, in `G::LAYERS`'
+    /// order), with buffers for `capacity` rows.
+    fn new<G: Graph>(stages: &[Stage], capacity: usize) -> Self {
+        let infos = G::NODES;
+        let index = |name: &str| {
+            infos
+                .iter()
+                .position(|n| n.name == name)
+                .expect("the macro checks every source")
+        };
+        let sources: Vec<Vec<usize>> = infos
+            .iter()
+            .map(|n| n.inputs.iter().map(|s| index(s)).collect())
+            .collect();
+        let mut readers = vec![0; infos.len()];
+        for s in sources.iter().flatten() {
+            readers[*s] += 1;
+        }
+        // The Dense layers' stage numbers: stages are the layers in order.
+        let ops: Vec<Op> = infos
+            .iter()
+            .map(|n| match n.kind {
+                NodeKind::Input => Op::Input,
+                NodeKind::Layer(l) => match stages[l] {
+                    Stage::Dense(layer) => Op::Dense { stage: l, layer },
+                    _ => Op::Other { stage: l },
+                },
+                NodeKind::Concatenate => Op::Concatenate { copies: Vec::new() },
+                NodeKind::Add => Op::Sum { mean: false },
+                NodeKind::Average => Op::Sum { mean: true },
+            })
+            .collect();
+        // Place the joined nodes in their Concatenate's columns.
+        let mut slots: Vec<Option<Slot>> = vec![None; infos.len()];
+        let mut widths: Vec<usize> = Vec::new();
+        let mut copies: Vec<Vec<(usize, usize)>> = vec![Vec::new(); infos.len()];
+        // The Concatenate that owns each of these buffers.
+        let mut owner: Vec<usize> = Vec::new();
+        for (c, info) in infos.iter().enumerate() {
+            if !matches!(ops[c], Op::Concatenate { .. }) {
+                continue;
+            }
+            let buf = widths.len();
+            widths.push(info.size);
+            owner.push(c);
+            slots[c] = Some(Slot {
+                buf,
+                col: 0,
+                ld: info.size,
+            });
+            let mut col = 0;
+            for &s in &sources[c] {
+                let placeable = matches!(ops[s], Op::Input | Op::Dense { .. } | Op::Sum { .. });
+                // A Dense layer must not write the buffer it reads.
+                let reads_here = |s: usize| {
+                    matches!(ops[s], Op::Dense { .. })
+                        && slots[sources[s][0]].is_some_and(|x| x.buf == buf)
+                };
+                if placeable && slots[s].is_none() && !reads_here(s) {
+                    slots[s] = Some(Slot {
+                        buf,
+                        col,
+                        ld: info.size,
+                    });
+                } else {
+                    copies[c].push((s, col));
+                }
+                col += infos[s].size;
+            }
+        }
+        // A Dense layer placed beside its own input (placed later): copy it
+        // instead, so that it never writes the buffer it reads.
+        for i in 0..infos.len() {
+            if let (Op::Dense { .. }, Some(slot)) = (&ops[i], slots[i])
+                && slots[sources[i][0]].is_some_and(|x| x.buf == slot.buf)
+            {
+                slots[i] = None;
+                copies[owner[slot.buf]].push((i, slot.col));
+            }
+        }
+        // Every other node has a buffer of its own.
+        let slots: Vec<Slot> = slots
+            .into_iter()
+            .zip(infos)
+            .map(|(slot, info)| {
+                slot.unwrap_or_else(|| {
+                    widths.push(info.size);
+                    Slot {
+                        buf: widths.len() - 1,
+                        col: 0,
+                        ld: info.size,
+                    }
+                })
+            })
+            .collect();
+        // Every node but an input needs its gradient.
+        let needs_grad: Vec<bool> = ops.iter().map(|o| !matches!(o, Op::Input)).collect();
+        let packed = |i: usize| {
+            let s = slots[sources[i][0]];
+            s.col == 0 && s.ld == infos[sources[i][0]].size
+        };
+        let mut dz = Vec::with_capacity(infos.len());
+        let mut packed_input = Vec::with_capacity(infos.len());
+        let mut dx = Vec::with_capacity(infos.len());
+        for (i, op) in ops.iter().enumerate() {
+            let (a, b, c) = match op {
+                Op::Dense { layer, .. } => (capacity * layer.units, 0, 0),
+                Op::Other { .. } => {
+                    let width = infos[sources[i][0]].size;
+                    let gathered = if packed(i) { 0 } else { capacity * width };
+                    (0, gathered, capacity * width)
+                }
+                _ => (0, 0, 0),
+            };
+            dz.push(vec![0.0; a]);
+            packed_input.push(vec![0.0; b]);
+            dx.push(vec![0.0; c]);
+        }
+        let nodes: Vec<Node> = ops
+            .into_iter()
+            .enumerate()
+            .map(|(i, op)| Node {
+                op: match op {
+                    Op::Concatenate { .. } => Op::Concatenate {
+                        copies: core::mem::take(&mut copies[i]),
+                    },
+                    op => op,
+                },
+                sources: sources[i].clone(),
+                size: infos[i].size,
+                slot: slots[i],
+                readers: readers[i],
+                needs_grad: needs_grad[i],
+            })
+            .collect();
+        let values: Vec<Vec<f32>> = widths.iter().map(|w| vec![0.0; capacity * w]).collect();
+        let node_of = |name: &str| index(name);
+        Self {
+            nodes,
+            grads: values.clone(),
+            values,
+            dz,
+            packed_input,
+            dx,
+            inputs: G::INPUTS.iter().map(|p| node_of(p.node)).collect(),
+            outputs: G::OUTPUTS.iter().map(|p| node_of(p.node)).collect(),
+            seeded: vec![false; G::OUTPUTS.len()],
+        }
+    }
+}
+
+/// Two different buffers of `bufs`, the first to read and the second to
+/// write.
+fn two(bufs: &mut [Vec<f32>], read: usize, write: usize) -> (&[f32], &mut [f32]) {
+    assert_ne!(read, write, "a node never writes the buffer it reads");
+    if read < write {
+        let (a, b) = bufs.split_at_mut(write);
+        (&a[read], &mut b[0])
+    } else {
+        let (a, b) = bufs.split_at_mut(read);
+        (&b[0], &mut a[write])
+    }
+}
+
+/// `f(to, from)` for every value of `n` rows of `width` values, from slot
+/// `from` to slot `to` (of the same buffer or two: the slots' columns are
+/// disjoint).
+fn rows_into(
+    bufs: &mut [Vec<f32>],
+    (from, to): (Slot, Slot),
+    width: usize,
+    n: usize,
+    f: impl Fn(&mut f32, f32),
+) {
+    if from.buf == to.buf {
+        let buf = &mut bufs[to.buf];
+        for r in 0..n {
+            for j in 0..width {
+                let v = buf[from.at(r) + j];
+                f(&mut buf[to.at(r) + j], v);
+            }
+        }
+        return;
+    }
+    let (a, b) = two(bufs, from.buf, to.buf);
+    for r in 0..n {
+        let (x, y) = (
+            &a[from.at(r)..from.at(r) + width],
+            &mut b[to.at(r)..to.at(r) + width],
+        );
+        for (t, v) in y.iter_mut().zip(x) {
+            f(t, *v);
+        }
+    }
+}
+
+/// Copies `n` rows of `width` values at `slot` of `buf` into `packed`.
+fn gather(buf: &[f32], slot: Slot, width: usize, n: usize, packed: &mut [f32]) {
+    for (r, row) in packed[..n * width].chunks_exact_mut(width).enumerate() {
+        row.copy_from_slice(&buf[slot.at(r)..slot.at(r) + width]);
+    }
+}
+
+/// `to += from`.
+fn add(to: &mut [f32], from: &[f32]) {
+    for (t, f) in to.iter_mut().zip(from) {
+        *t += f;
+    }
+}

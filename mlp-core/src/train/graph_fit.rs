@@ -1,0 +1,103 @@
+//! [`GraphFit`]: the options of a graph's `fit`, with Keras's defaults.
+
+use super::graph_data::{GraphData, Rows, Targets};
+use std::vec::Vec;
+
+/// Options of [`GraphTrainer::fit`](super::GraphTrainer::fit), built from
+/// Keras's defaults: 1 epoch, batches of 32, shuffled every epoch (seeded,
+/// as a chain's [`Fit`](super::Fit)), no validation, progress bar on.
+///
+/// ```
+/// use mlp_core::loss::MeanSquaredError;
+/// use mlp_core::prelude::*;
+/// use mlp_core::train::GraphFit;
+///
+/// let x = vec![SVector::<f32, 2>::zeros(); 3];
+/// let y = vec![1.0_f32; 3];
+/// let options: GraphFit<'_, MeanSquaredError> =
+///     GraphFit::epochs(20).batch_size(16).seed(1).validation_data(&x, &y);
+/// assert_eq!(options.epochs, 20);
+/// # Ok::<(), mlp_core::Error>(())
+/// ```
+pub struct GraphFit<'a, L> {
+    /// Epochs to run (the index of the last, as Keras).
+    pub epochs: usize,
+    /// Samples per gradient step (the last batch of an epoch may be smaller).
+    pub batch_size: usize,
+    /// Whether to shuffle the samples before each epoch.
+    pub shuffle: bool,
+    /// The seed of the shuffling and of the dropout masks.
+    pub seed: u64,
+    /// 0: silent; 1: a progress bar; 2: one line per epoch.
+    pub verbose: u8,
+    /// Threads sharing each product (`None`: `MLP_NUM_THREADS`, else every
+    /// core).
+    pub threads: Option<usize>,
+    pub(crate) validation: Option<(Vec<Rows<'a>>, Vec<Targets<'a, L>>)>,
+}
+
+impl<L> Default for GraphFit<'_, L> {
+    fn default() -> Self {
+        Self {
+            epochs: 1,
+            batch_size: 32,
+            shuffle: true,
+            seed: 0,
+            verbose: 1,
+            threads: None,
+            validation: None,
+        }
+    }
+}
+
+impl<'a, L> GraphFit<'a, L> {
+    /// Keras's defaults with `epochs` epochs.
+    pub fn epochs(epochs: usize) -> Self {
+        Self {
+            epochs,
+            ..Self::default()
+        }
+    }
+
+    /// Samples per gradient step (default 32).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// Shuffles before each epoch (default `true`).
+    pub fn shuffle(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
+    }
+
+    /// The seed (default 0): epoch `e`'s order depends on `(seed, e)` only.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// 0, 1 (default) or 2.
+    pub fn verbose(mut self, verbose: u8) -> Self {
+        self.verbose = verbose;
+        self
+    }
+
+    /// Threads sharing each product, the calling one included.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
+    /// Validation data evaluated after each epoch: one slice per input and
+    /// one target slice per output (`val_loss`, `val_<output>_loss`, ... in
+    /// the history).
+    pub fn validation_data(
+        mut self,
+        x: impl GraphData<'a, Rows<'a>>,
+        y: impl GraphData<'a, Targets<'a, L>>,
+    ) -> Self {
+        self.validation = Some((x.columns(), y.columns()));
+        self
+    }
+}

@@ -1,0 +1,232 @@
+//! Graphs on the batch path: a graph that exercises every placement of the
+//! engine (an input and Dense layers written straight into a
+//! `Concatenate`'s columns, a node joined twice, a Dense layer joined beside
+//! its own input, a `Concatenate` of a `Concatenate`, `Add` and `Average`,
+//! layers other than Dense reading a strided input, an output also read by
+//! another node, two outputs with loss weights) checked against finite
+//! differences of its weighted loss; the batch forward pass against
+//! `predict_one`, on 1 and 2 threads; `fit`'s errors.
+
+use mlp::__internal::{Mode, Workspace};
+use mlp::loss::{Loss, MeanSquaredError, TargetRef};
+use mlp::optim::Sgd;
+use mlp::prelude::*;
+
+network! {
+    /// Every placement the graph engine makes.
+    pub struct Tangle {
+        a = Input[3];
+        b = Input[2];
+        h1 = Dense<4, tanh>(a);
+        h2 = Dense<2, sigmoid>(b);
+        s = Add(h2, b);
+        m = Average(s, b);
+        leaky = LeakyReLU<negative_slope = 0.2>(a);
+        norm = BatchNormalization<momentum = 0.9>(h1);
+        dropped = Dropout<0.25>(norm);
+        c = Concatenate(a, h1, m, h1, leaky);
+        d = Dense<3, elu>(c);
+        back = Dense<2, tanh>(d);
+        c2 = Concatenate(d, s, c, back);
+        // alpha 1: no kink at 0 for the finite differences to step over
+        // (its gradient, from the negative inputs, is still checked).
+        p = PReLU<alpha_initializer = constant(1.0)>(c2);
+        e = Dense<2, softmax>(p);
+        output y1 = Dense<2>(e);
+        output y2 = Dense<1, tanh>(dropped);
+        output e;
+    }
+}
+
+const H: f64 = 1.0 / 128.0;
+const TOL: f64 = 3e-4;
+const MODE: Mode = Mode::Training { seed: 7, step: 3 };
+const WEIGHTS: [f32; 3] = [0.6, 0.3, 0.1];
+const N: usize = 5;
+
+fn inputs() -> (Vec<[f32; 3]>, Vec<[f32; 2]>) {
+    let a = (0..N)
+        .map(|i| core::array::from_fn(|j| ((i * 3 + j) as f32 * 0.37).sin() * 1.3))
+        .collect();
+    let b = (0..N)
+        .map(|i| core::array::from_fn(|j| ((i * 2 + j) as f32 * 0.91).cos()))
+        .collect();
+    (a, b)
+}
+
+fn targets() -> [Vec<f32>; 3] {
+    [
+        (0..N * 2).map(|i| (i as f32 * 0.3).sin()).collect(),
+        (0..N).map(|i| (i as f32 * 0.5).cos() * 0.5).collect(),
+        (0..N * 2).map(|i| (i % 2) as f32).collect(),
+    ]
+}
+
+fn load(ws: &mut Workspace) {
+    let (a, b) = inputs();
+    ws.load_graph_input(0, N, &|r, row| row.copy_from_slice(&a[r]))
+        .unwrap();
+    ws.load_graph_input(1, N, &|r, row| row.copy_from_slice(&b[r]))
+        .unwrap();
+}
+
+/// The weighted loss of the batch, and (with `seed`) dL/dz written for the
+/// backward pass.
+fn batch_loss(ws: &mut Workspace, params: &[f32], seed: bool) -> f64 {
+    ws.graph_forward(params, N, MODE);
+    let y = targets();
+    let mut total = 0.0;
+    for (k, (w, t)) in WEIGHTS.iter().zip(&y).enumerate() {
+        let width = t.len() / N;
+        for r in 0..N {
+            let row = ws.graph_output_row(k, r).unwrap();
+            let target = TargetRef::Values(&t[r * width..(r + 1) * width]);
+            let l = if seed {
+                MeanSquaredError.loss_and_delta(
+                    row.activation,
+                    row.z,
+                    row.a,
+                    target,
+                    w / N as f32,
+                    row.delta,
+                )
+            } else {
+                MeanSquaredError.loss(row.activation, row.z, row.a, target)
+            };
+            total += f64::from(w * l) / N as f64;
+        }
+    }
+    total
+}
+
+#[test]
+fn graph_gradients_match_finite_differences_on_one_and_two_threads() {
+    let model = Tangle::new(11);
+    let params = model.params().to_vec();
+    let mut first: Option<Vec<f32>> = None;
+    for threads in [1, 2] {
+        let mut ws = Workspace::for_graph::<Tangle>(N, threads);
+        load(&mut ws);
+        let loss = batch_loss(&mut ws, &params, true);
+        let mut grads = vec![0.0; Tangle::PARAMS];
+        assert!(ws.backward(&params, N, &mut grads));
+        match &first {
+            // The same gradients, bit for bit, on any thread count.
+            Some(g) => assert_eq!(g, &grads),
+            None => first = Some(grads.clone()),
+        }
+        if threads == 2 {
+            continue;
+        }
+        let mut worst = 0.0_f64;
+        let mut nonzero = 0;
+        for p in 0..Tangle::PARAMS {
+            let mut at = |k: f64| {
+                let mut q = params.clone();
+                q[p] += (k * H) as f32;
+                batch_loss(&mut ws, &q, false)
+            };
+            let numeric = (at(-2.0) - 8.0 * at(-1.0) + 8.0 * at(1.0) - at(2.0)) / (12.0 * H);
+            let analytic = f64::from(grads[p]);
+            let scale = 1f64.max(loss.abs()).max(numeric.abs());
+            let err = (analytic - numeric).abs();
+            assert!(
+                err <= TOL * scale,
+                "parameter {p}: analytic {analytic} numeric {numeric}"
+            );
+            worst = worst.max(err / scale);
+            nonzero += usize::from(analytic != 0.0);
+        }
+        assert!(
+            nonzero > Tangle::PARAMS / 2,
+            "{nonzero} of {} gradients non-zero",
+            Tangle::PARAMS
+        );
+        println!(
+            "worst normalised error {worst:.1e} over {} parameters",
+            Tangle::PARAMS
+        );
+    }
+}
+
+#[test]
+fn batch_forward_matches_predict_one() {
+    let model = Tangle::new(3);
+    let (a, b) = inputs();
+    for threads in [1, 2] {
+        let mut ws = Workspace::for_graph::<Tangle>(N, threads);
+        load(&mut ws);
+        ws.graph_forward(model.params(), N, Mode::Inference);
+        for r in 0..N {
+            let one = model.predict_one(&TangleInputs {
+                a: SVector::from(a[r]),
+                b: SVector::from(b[r]),
+            });
+            let rows: Vec<Vec<f32>> = (0..3)
+                .map(|k| ws.graph_output(k, N).nth(r).unwrap().to_vec())
+                .collect();
+            for (got, want) in
+                rows.iter()
+                    .zip([one.y1.as_slice(), one.y2.as_slice(), one.e.as_slice()])
+            {
+                for (g, w) in got.iter().zip(want) {
+                    assert!((g - w).abs() < 1e-5, "{got:?} {want:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn fit_names_the_input_or_output_at_fault() {
+    let (a, b) = inputs();
+    let a: Vec<SVector<f32, 3>> = a.into_iter().map(SVector::from).collect();
+    let b: Vec<SVector<f32, 2>> = b.into_iter().map(SVector::from).collect();
+    let y2 = vec![0.5_f32; N];
+    let y1 = vec![SVector::<f32, 2>::zeros(); N];
+    let mut model = Tangle::new(1);
+    let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.01), []);
+    let quiet = || GraphFit::epochs(1).verbose(0);
+    // A missing target.
+    let err = trainer
+        .fit((&a, &b), (&y1, &y2), quiet())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("one per output of Tangle: y1, y2, e") && err.contains("3"),
+        "{err}"
+    );
+    // Slices of different lengths.
+    let short = &b[..3];
+    let err = trainer
+        .fit((&a, short), (&y1, &y2, &y1), quiet())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("input `b`") && err.contains('5') && err.contains('3'),
+        "{err}"
+    );
+    // A target of the wrong width.
+    let err = trainer
+        .fit((&a, &b), (&y1, &y1, &y1), quiet())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("output `y2`") && err.contains('1') && err.contains('2'),
+        "{err}"
+    );
+    // Loss weights of the wrong count.
+    let mut trainer = trainer.loss_weights([1.0, 0.5]);
+    let err = trainer
+        .fit((&a, &b), (&y1, &y2, &y1), quiet())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("loss_weights") && err.contains('3') && err.contains('2'),
+        "{err}"
+    );
+    let mut trainer = trainer.loss_weights([1.0, 0.5, 0.1]);
+    let history = trainer.fit((&a, &b), (&y1, &y2, &y1), quiet()).unwrap();
+    let names: Vec<&str> = history.names().collect();
+    assert_eq!(names, ["loss", "y1_loss", "y2_loss", "e_loss"]);
+}
