@@ -7,7 +7,10 @@
 //! once for the book's model with its products shared by two threads (plain
 //! SGD, folded into the backward pass), and once for chapter 11's layers
 //! (BatchNormalization, Dropout, PReLU, LeakyReLU, an l2 penalty and a
-//! max_norm constraint) on two threads.
+//! max_norm constraint) on two threads; and for a graph (Keras's Functional
+//! API: two inputs, a `Concatenate`, BatchNormalization, two outputs with
+//! loss weights), steps of the engine's batch path on two threads: inputs
+//! loaded, forward, each output's loss, backward, Adam's update.
 
 use mlp::loss::SparseCategoricalCrossentropy;
 use mlp::metrics::Metric;
@@ -145,6 +148,7 @@ fn the_second_epoch_allocates_nothing() {
     small_network_with_weights_and_validation();
     books_model_on_two_threads();
     chapter_11_layers_on_two_threads();
+    graph_on_two_threads();
 }
 
 fn small_network_with_weights_and_validation() {
@@ -231,4 +235,82 @@ fn chapter_11_layers_on_two_threads() {
         "chapter 11 layers, 2 threads: {allocations} allocations during epoch 2 ({steps} batches)"
     );
     assert_eq!(allocations, 0, "the training loop allocated");
+}
+
+network! {
+    /// The book's Wide & Deep with two outputs, wider, and a BN layer.
+    struct WideDeepGraph {
+        wide = Input[5];
+        deep = Input[6];
+        hidden1 = Dense<256, relu>(deep);
+        norm = BatchNormalization(hidden1);
+        hidden2 = Dense<256, relu>(norm);
+        concat = Concatenate(wide, hidden2);
+        output main_output = Dense<1>(concat);
+        output aux_output = Dense<1>(hidden2);
+    }
+}
+
+fn graph_on_two_threads() {
+    use mlp::__internal::{Mode, Workspace};
+    use mlp::loss::{Loss, MeanSquaredError, TargetRef};
+    use mlp::optim::{Adam, Optimizer};
+    let (n, steps) = (512, 12);
+    let wide: Vec<[f32; 5]> = (0..n)
+        .map(|i| core::array::from_fn(|j| ((i * 5 + j) % 7) as f32 / 7.0))
+        .collect();
+    let deep: Vec<[f32; 6]> = (0..n)
+        .map(|i| core::array::from_fn(|j| ((i * 3 + j) % 11) as f32 / 11.0))
+        .collect();
+    let y: Vec<f32> = (0..n).map(|i| (i % 5) as f32).collect();
+    let mut model = WideDeepGraph::new(1);
+    let optimizer = Adam::new(1e-3);
+    let mut state = vec![0.0; optimizer.slots() * WideDeepGraph::PARAMS];
+    let mut grads = vec![0.0; WideDeepGraph::PARAMS];
+    let mut ws = Workspace::for_graph::<WideDeepGraph>(n, 2);
+    let mut step = |ws: &mut Workspace, model: &mut WideDeepGraph, iteration: u64| {
+        ws.load_graph_input(0, n, &|r, row| row.copy_from_slice(&wide[r]))
+            .unwrap();
+        ws.load_graph_input(1, n, &|r, row| row.copy_from_slice(&deep[r]))
+            .unwrap();
+        let mode = Mode::Training {
+            seed: 1,
+            step: iteration,
+        };
+        ws.graph_forward(model.params(), n, mode);
+        for (k, weight) in [0.9_f32, 0.1].into_iter().enumerate() {
+            for (r, t) in y.iter().enumerate() {
+                let row = ws.graph_output_row(k, r).unwrap();
+                let target = TargetRef::Values(core::slice::from_ref(t));
+                MeanSquaredError.loss_and_delta(
+                    row.activation,
+                    row.z,
+                    row.a,
+                    target,
+                    weight / n as f32,
+                    row.delta,
+                );
+            }
+        }
+        ws.train_step(
+            model.params_mut(),
+            n,
+            &mut grads,
+            &optimizer,
+            &mut state,
+            iteration,
+        )
+        .unwrap();
+    };
+    // The first step sizes the update's backup.
+    step(&mut ws, &mut model, 0);
+    COUNT.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    for iteration in 1..=steps {
+        step(&mut ws, &mut model, iteration);
+    }
+    COUNTING.store(false, Ordering::SeqCst);
+    let allocations = COUNT.load(Ordering::SeqCst);
+    println!("graph, 2 threads: {allocations} allocations in {steps} steps of {n} samples");
+    assert_eq!(allocations, 0, "a graph's step allocated");
 }
