@@ -151,8 +151,37 @@
 //!
 //! The book's first Wide & Deep model has one input read twice
 //! (`Concatenate(input, hidden2)`); its second, the two inputs without the
-//! auxiliary output. Training graphs (`fit` with one slice per input and
-//! output) is not available yet.
+//! auxiliary output (all three are in `examples/wide_and_deep.rs`).
+//!
+//! A graph trains as in Keras: `compile` (through
+//! [`CompileGraph`](crate::train::CompileGraph), in the prelude) gives a
+//! [`GraphTrainer`](crate::train::GraphTrainer) whose `fit` takes one slice
+//! per input and one target slice per output, with `loss_weights`:
+//!
+//! ```
+//! use mlp::loss::MeanSquaredError;
+//! use mlp::optim::Sgd;
+//! use mlp::prelude::*;
+//!
+//! network! {
+//!     pub struct WideAndDeep {
+//!         input = Input[8];
+//!         hidden1 = Dense<30, relu>(input);
+//!         hidden2 = Dense<30, relu>(hidden1);
+//!         concat = Concatenate(input, hidden2);
+//!         output output = Dense<1>(concat);
+//!     }
+//! }
+//!
+//! let x: Vec<SVector<f32, 8>> = (0..64).map(|i| SVector::from_fn(|j, _| ((i + j) % 5) as f32 / 5.0)).collect();
+//! let y: Vec<f32> = x.iter().map(|s| s.sum() / 8.0).collect();
+//! let mut model = WideAndDeep::new(42);
+//! let mut trainer = model.compile(MeanSquaredError, Sgd::new(1e-2), []);
+//! let history = trainer.fit(&x, &y, GraphFit::epochs(5).verbose(0).validation_data(&x, &y))?;
+//! assert_eq!(history.names().collect::<Vec<_>>(), ["loss", "val_loss"]);
+//! assert!(trainer.evaluate(&x, &y)?["loss"] < history.get("loss").unwrap()[0]);
+//! # Ok::<(), mlp::Error>(())
+//! ```
 //!
 //! ### Baked weights: `#[weights("file.safetensors")]`
 //!
