@@ -5,7 +5,8 @@
 //! layers other than Dense reading a strided input, an output also read by
 //! another node, two outputs with loss weights) checked against finite
 //! differences of its weighted loss; the batch forward pass against
-//! `predict_one`, on 1 and 2 threads; `fit`'s errors.
+//! `predict_one`, on 1 and 2 threads; `fit`'s errors; `evaluate`, `predict`
+//! and the History names of a two-output graph against a hand computation.
 
 use mlp::__internal::{Mode, Workspace};
 use mlp::loss::{Loss, MeanSquaredError, TargetRef};
@@ -229,4 +230,99 @@ fn fit_names_the_input_or_output_at_fault() {
     let history = trainer.fit((&a, &b), (&y1, &y2, &y1), quiet()).unwrap();
     let names: Vec<&str> = history.names().collect();
     assert_eq!(names, ["loss", "y1_loss", "y2_loss", "e_loss"]);
+}
+
+network! {
+    /// The book's third Wide & Deep model, small.
+    pub struct TwoOutputs {
+        wide_input = Input[2];
+        deep_input = Input[3];
+        hidden = Dense<6, relu>(deep_input);
+        concat = Concatenate(wide_input, hidden);
+        output main_output = Dense<1>(concat);
+        output aux_output = Dense<1>(hidden);
+    }
+}
+
+#[test]
+fn evaluate_is_the_weighted_sum_of_each_outputs_loss_computed_by_hand() {
+    use mlp::metrics::Metric;
+    let n = 40;
+    let wide: Vec<SVector<f32, 2>> = (0..n)
+        .map(|i| SVector::from([(i as f32 * 0.3).sin(), 0.5]))
+        .collect();
+    let deep: Vec<SVector<f32, 3>> = (0..n)
+        .map(|i| SVector::from([(i as f32 * 0.7).cos(), i as f32 / 40.0, -0.3]))
+        .collect();
+    let y: Vec<f32> = (0..n).map(|i| (i % 7) as f32 / 3.0).collect();
+    let mut model = TwoOutputs::new(5);
+    let mut trainer = model
+        .compile(
+            MeanSquaredError,
+            Sgd::new(0.05),
+            [Metric::MeanAbsoluteError],
+        )
+        .loss_weights([0.9, 0.1]);
+    let history = trainer
+        .fit(
+            (&wide, &deep),
+            (&y, &y),
+            GraphFit::epochs(8)
+                .batch_size(8)
+                .verbose(0)
+                .validation_data((&wide, &deep), (&y, &y)),
+        )
+        .unwrap();
+    let names: Vec<&str> = history.names().collect();
+    assert_eq!(
+        names,
+        [
+            "loss",
+            "main_output_loss",
+            "main_output_mae",
+            "aux_output_loss",
+            "aux_output_mae",
+            "val_loss",
+            "val_main_output_loss",
+            "val_main_output_mae",
+            "val_aux_output_loss",
+            "val_aux_output_mae",
+        ]
+    );
+    let losses = history.get("loss").unwrap();
+    assert!(losses[7] < losses[0], "{losses:?}");
+    let results = trainer.evaluate((&wide, &deep), (&y, &y)).unwrap();
+    // By hand, from `predict` and from `predict_one`.
+    let predictions = trainer.predict((&wide, &deep)).unwrap();
+    let (mut main, mut aux, mut mae) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for i in 0..n {
+        let one = trainer.model().predict_one(&TwoOutputsInputs {
+            wide_input: wide[i],
+            deep_input: deep[i],
+        });
+        assert!((one.main_output[0] - predictions[0].row(i)[0]).abs() < 1e-5);
+        assert!((one.aux_output[0] - predictions[1].row(i)[0]).abs() < 1e-5);
+        main += f64::from((one.main_output[0] - y[i]).powi(2)) / n as f64;
+        aux += f64::from((one.aux_output[0] - y[i]).powi(2)) / n as f64;
+        mae += f64::from((one.main_output[0] - y[i]).abs()) / n as f64;
+    }
+    assert!(
+        (results["main_output_loss"] - main).abs() < 1e-5,
+        "{results} {main}"
+    );
+    assert!(
+        (results["aux_output_loss"] - aux).abs() < 1e-5,
+        "{results} {aux}"
+    );
+    assert!(
+        (results["main_output_mae"] - mae).abs() < 1e-5,
+        "{results} {mae}"
+    );
+    assert!(
+        (results["loss"] - (0.9 * main + 0.1 * aux)).abs() < 1e-5,
+        "{results}"
+    );
+    // The last epoch's validation ran on the same data with the same weights.
+    let val = history.get("val_loss").unwrap()[7];
+    assert!((val - results["loss"]).abs() < 1e-5, "{val} {results}");
 }
