@@ -702,3 +702,110 @@ fn add(to: &mut [f32], from: &[f32]) {
         *t += f;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    network! {
+        struct WideDeep {
+            wide = Input[5];
+            deep = Input[6];
+            hidden1 = Dense<30, relu>(deep);
+            hidden2 = Dense<30, relu>(hidden1);
+            concat = Concatenate(wide, hidden2);
+            output main_output = Dense<1>(concat);
+            output aux_output = Dense<1>(hidden2);
+        }
+    }
+
+    network! {
+        struct Copies {
+            x = Input[3];
+            h = Dense<4>(x);
+            twice = Concatenate(x, h, h);
+            inner = Dense<2>(x);
+            beside = Concatenate(inner, x);
+            output y = Dense<1>(twice);
+            output z = Dense<1>(beside);
+        }
+    }
+
+    fn plan<G: Graph>() -> GraphPlan {
+        let stages: Vec<Stage> = G::LAYERS.iter().filter_map(Stage::of).collect();
+        GraphPlan::new::<G>(&stages, 4)
+    }
+
+    fn node(plan: &GraphPlan, infos: &[crate::graph::NodeInfo], name: &str) -> Node {
+        plan.nodes[infos.iter().position(|n| n.name == name).unwrap()].clone()
+    }
+
+    #[test]
+    fn a_concatenates_sources_write_into_its_columns() {
+        let plan = plan::<WideDeep>();
+        let at = |name| node(&plan, WideDeep::NODES, name);
+        let concat = at("concatenate");
+        assert!(matches!(&concat.op, Op::Concatenate { copies } if copies.is_empty()));
+        let buf = concat.slot.buf;
+        assert_eq!(
+            at("wide").slot,
+            Slot {
+                buf,
+                col: 0,
+                ld: 35
+            }
+        );
+        assert_eq!(
+            at("dense_1").slot,
+            Slot {
+                buf,
+                col: 5,
+                ld: 35
+            }
+        );
+        // Buffers: the concatenation, the deep input, the first hidden
+        // layer, the two outputs.
+        assert_eq!(plan.values.len(), 5);
+    }
+
+    #[test]
+    fn a_node_joined_twice_or_beside_its_input_is_copied() {
+        let plan = plan::<Copies>();
+        let at = |name| node(&plan, Copies::NODES, name);
+        // `twice`: x placed; h reads x, so it keeps a buffer of its own and
+        // is copied into columns 3 and 7 (it would otherwise write the
+        // buffer it reads).
+        let twice = at("concatenate");
+        let h = Copies::NODES
+            .iter()
+            .position(|n| n.name == "dense")
+            .unwrap();
+        let Op::Concatenate { copies } = &twice.op else {
+            panic!()
+        };
+        assert_eq!(copies, &[(h, 3), (h, 7)]);
+        assert_eq!(
+            at("x").slot,
+            Slot {
+                buf: twice.slot.buf,
+                col: 0,
+                ld: 11
+            }
+        );
+        assert_ne!(at("dense").slot.buf, twice.slot.buf);
+        // `beside`: x is taken by `twice`, so it is copied; `inner` reads x
+        // from `twice`'s buffer and writes its own columns of `beside`'s.
+        let beside = at("concatenate_1");
+        let x = Copies::NODES.iter().position(|n| n.name == "x").unwrap();
+        assert!(matches!(&beside.op, Op::Concatenate { copies } if copies == &[(x, 2)]));
+        assert_eq!(
+            at("dense_1").slot,
+            Slot {
+                buf: beside.slot.buf,
+                col: 0,
+                ld: 5
+            }
+        );
+    }
+}
