@@ -326,3 +326,38 @@ fn evaluate_is_the_weighted_sum_of_each_outputs_loss_computed_by_hand() {
     let val = history.get("val_loss").unwrap()[7];
     assert!((val - results["loss"]).abs() < 1e-5, "{val} {results}");
 }
+
+#[test]
+fn validation_split_holds_out_the_last_samples_of_every_slice() {
+    let n = 40;
+    let wide: Vec<SVector<f32, 2>> = (0..n)
+        .map(|i| SVector::from([(i as f32 * 0.3).sin(), 0.5]))
+        .collect();
+    let deep: Vec<SVector<f32, 3>> = (0..n)
+        .map(|i| SVector::from([(i as f32 * 0.7).cos(), i as f32 / 40.0, -0.3]))
+        .collect();
+    let y: Vec<f32> = (0..n).map(|i| (i % 7) as f32 / 3.0).collect();
+    let fit = || GraphFit::epochs(3).batch_size(8).seed(4).verbose(0);
+    let mut split = TwoOutputs::new(5);
+    let by_split = split
+        .compile(MeanSquaredError, Sgd::new(0.05), [])
+        .fit((&wide, &deep), (&y, &y), fit().validation_split(0.25))
+        .unwrap();
+    let mut given = TwoOutputs::new(5);
+    let at = 30;
+    let by_hand = given
+        .compile(MeanSquaredError, Sgd::new(0.05), [])
+        .fit(
+            (&wide[..at], &deep[..at]),
+            (&y[..at], &y[..at]),
+            fit().validation_data((&wide[at..], &deep[at..]), (&y[at..], &y[at..])),
+        )
+        .unwrap();
+    assert_eq!(by_split, by_hand);
+    assert_eq!(by_split.params.samples, 30);
+    let err = TwoOutputs::new(5)
+        .compile(MeanSquaredError, Sgd::new(0.05), [])
+        .fit((&wide, &deep), (&y, &y), fit().validation_split(1.0))
+        .unwrap_err();
+    assert!(err.to_string().contains("validation_split"), "{err}");
+}

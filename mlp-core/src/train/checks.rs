@@ -147,3 +147,27 @@ pub(crate) fn check_verbose(verbose: u8) -> Result<()> {
     }
     Ok(())
 }
+
+/// Where Keras's `validation_split` cuts `len` samples: the first
+/// `floor(len * (1 - fraction))` train. An error unless `fraction` lies
+/// strictly between 0 and 1 and leaves a sample on each side.
+pub(crate) fn split_point(fraction: f64, len: usize) -> Result<usize> {
+    if !(fraction > 0.0 && fraction < 1.0) {
+        return Err(Error::InvalidArgument {
+            name: "validation_split",
+            message: format!("is {fraction}; it must lie strictly between 0 and 1"),
+        });
+    }
+    let at = (len as f64 * (1.0 - fraction)).floor() as usize;
+    if at == 0 || at == len {
+        return Err(Error::InvalidArgument {
+            name: "validation_split",
+            message: format!(
+                "{fraction} of {len} samples leaves {at} for training and {} for \
+                 validation; each needs at least one sample",
+                len - at
+            ),
+        });
+    }
+    Ok(at)
+}

@@ -3,7 +3,7 @@
 use super::callbacks::{Callback, CallbackContext, Run};
 use super::checks::{
     check_batch_size, check_hyperparameters, check_inputs, check_lengths, check_targets,
-    check_verbose,
+    check_verbose, split_point,
 };
 use super::evaluate::{Data, evaluation_pass};
 use super::fit::{Fit, Validation};
@@ -153,25 +153,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 (all, Some(validation))
             }
             Validation::Split(fraction) => {
-                if !(fraction > 0.0 && fraction < 1.0) {
-                    return Err(Error::InvalidArgument {
-                        name: "validation_split",
-                        message: format!("is {fraction}; it must lie strictly between 0 and 1"),
-                    });
-                }
-                // Keras: the first floor(len * (1 - split)) samples train.
-                let len = x.len();
-                let at = (len as f64 * (1.0 - fraction)).floor() as usize;
-                if at == 0 || at == len {
-                    return Err(Error::InvalidArgument {
-                        name: "validation_split",
-                        message: format!(
-                            "{fraction} of {len} samples leaves {at} for training and {} for \
-                             validation; each needs at least one sample",
-                            len - at
-                        ),
-                    });
-                }
+                let (at, len) = (split_point(fraction, x.len())?, x.len());
                 let part = |r: core::ops::Range<usize>| Data {
                     x: &x[r.clone()],
                     y: &y[r.clone()],

@@ -21,7 +21,7 @@
 use crate::loss::{OutputTarget, TargetRef};
 use crate::sample::Sample;
 use core::marker::PhantomData;
-use std::boxed::Box;
+use std::sync::Arc;
 use std::vec::Vec;
 
 /// The samples of one input, whatever their type (`SVector<f32, N>`).
@@ -50,58 +50,84 @@ impl<S: Sample> RowSource for &[S] {
     }
 }
 
-/// One input's samples (a slice of any [`Sample`] type), for a graph's `fit`.
-pub struct Rows<'a>(Box<dyn RowSource + 'a>);
+/// One input's samples (a slice of any [`Sample`] type, or a range of
+/// one), for a graph's `fit`.
+#[derive(Clone)]
+pub struct Rows<'a> {
+    source: Arc<dyn RowSource + 'a>,
+    start: usize,
+    len: usize,
+}
 
-impl Rows<'_> {
+impl<'a> Rows<'a> {
+    fn new(source: Arc<dyn RowSource + 'a>) -> Self {
+        let len = source.len();
+        Self {
+            source,
+            start: 0,
+            len,
+        }
+    }
+
     /// Samples.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.len
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.len() == 0
+        self.len == 0
     }
 
     /// Values per sample.
     pub fn width(&self) -> usize {
-        self.0.width()
+        self.source.width()
     }
 
     /// Writes sample `i`'s values into `out` (`width` long).
     pub fn write_row(&self, i: usize, out: &mut [f32]) {
-        self.0.write_row(i, out);
+        self.source.write_row(self.start + i, out);
     }
 
     /// Whether every value of sample `i` is finite.
     pub fn is_finite(&self, i: usize) -> bool {
-        self.0.is_finite(i)
+        self.source.is_finite(self.start + i)
+    }
+
+    /// Samples `..at` and `at..` (`at` at most `len`).
+    pub(crate) fn split_at(&self, at: usize) -> (Self, Self) {
+        let part = |start, len| Self {
+            source: self.source.clone(),
+            start: self.start + start,
+            len,
+        };
+        (part(0, at), part(at, self.len - at))
     }
 }
 
 impl<'a, S: Sample> From<&'a [S]> for Rows<'a> {
     fn from(samples: &'a [S]) -> Self {
-        Self(Box::new(samples))
+        Self::new(Arc::new(samples))
     }
 }
 
 impl<'a, S: Sample> From<&'a Vec<S>> for Rows<'a> {
     fn from(samples: &'a Vec<S>) -> Self {
-        Self(Box::new(samples.as_slice()))
+        Self::from(samples.as_slice())
     }
 }
 
 impl<'a, S: Sample, const N: usize> From<&'a [S; N]> for Rows<'a> {
     fn from(samples: &'a [S; N]) -> Self {
-        Self(Box::new(samples.as_slice()))
+        Self::from(samples.as_slice())
     }
 }
 
 /// One output's targets for loss `L` (`f32`, `SVector<f32, N>` or class
 /// indices, as [`OutputTarget`] allows), for a graph's `fit`.
 pub struct Targets<'a, L> {
-    target: Box<dyn Fn(usize) -> TargetRef<'a> + Send + Sync + 'a>,
+    target: Arc<dyn Fn(usize) -> TargetRef<'a> + Send + Sync + 'a>,
+    start: usize,
     len: usize,
     loss: PhantomData<fn() -> L>,
 }
@@ -119,14 +145,26 @@ impl<'a, L> Targets<'a, L> {
 
     /// Sample `i`'s target.
     pub fn target(&self, i: usize) -> TargetRef<'a> {
-        (self.target)(i)
+        (self.target)(self.start + i)
+    }
+
+    /// Samples `..at` and `at..` (`at` at most `len`).
+    pub(crate) fn split_at(&self, at: usize) -> (Self, Self) {
+        let part = |start, len| Self {
+            target: self.target.clone(),
+            start: self.start + start,
+            len,
+            loss: PhantomData,
+        };
+        (part(0, at), part(at, self.len - at))
     }
 }
 
 impl<'a, L: 'a, Y: OutputTarget<L>> From<&'a [Y]> for Targets<'a, L> {
     fn from(y: &'a [Y]) -> Self {
         Self {
-            target: Box::new(move |i| y[i].output_target()),
+            target: Arc::new(move |i| y[i].output_target()),
+            start: 0,
             len: y.len(),
             loss: PhantomData,
         }

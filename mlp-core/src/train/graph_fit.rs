@@ -34,6 +34,7 @@ pub struct GraphFit<'a, L> {
     /// core).
     pub threads: Option<usize>,
     pub(crate) validation: Option<(Vec<Rows<'a>>, Vec<Targets<'a, L>>)>,
+    pub(crate) validation_split: Option<f64>,
 }
 
 impl<L> Default for GraphFit<'_, L> {
@@ -46,6 +47,7 @@ impl<L> Default for GraphFit<'_, L> {
             verbose: 1,
             threads: None,
             validation: None,
+            validation_split: None,
         }
     }
 }
@@ -98,6 +100,15 @@ impl<'a, L> GraphFit<'a, L> {
         y: impl GraphData<'a, Targets<'a, L>>,
     ) -> Self {
         self.validation = Some((x.columns(), y.columns()));
+        self
+    }
+
+    /// Holds out the LAST `fraction` of every input and target slice, taken
+    /// before shuffling, as Keras: the first `floor(len * (1 - fraction))`
+    /// samples train. Must lie in `(0, 1)` and leave at least one sample on
+    /// each side. Ignored if [`GraphFit::validation_data`] is given.
+    pub fn validation_split(mut self, fraction: f64) -> Self {
+        self.validation_split = Some(fraction);
         self
     }
 }

@@ -39,7 +39,9 @@
 //! ```
 
 use super::Logs;
-use super::checks::{check_batch_size, check_hyperparameters, check_target, check_verbose};
+use super::checks::{
+    check_batch_size, check_hyperparameters, check_target, check_verbose, split_point,
+};
 use super::graph_data::{GraphData, Rows, Targets};
 use super::graph_fit::GraphFit;
 use super::progress::Progress;
@@ -235,10 +237,22 @@ impl<'m, G: Graph, L: Loss, O: Optimizer> GraphTrainer<'m, G, L, O> {
         check_batch_size(options.batch_size)?;
         check_verbose(options.verbose)?;
         self.check_compiled(true)?;
-        let (x, y) = (x.columns(), y.columns());
-        let n = self.check_data("x", "y", &x, &y)?;
-        if let Some((vx, vy)) = &options.validation {
-            self.check_data("validation x", "validation y", vx, vy)?;
+        let (mut x, mut y) = (x.columns(), y.columns());
+        let mut n = self.check_data("x", "y", &x, &y)?;
+        let mut options = options;
+        match (&options.validation, options.validation_split) {
+            (Some((vx, vy)), _) => {
+                self.check_data("validation x", "validation y", vx, vy)?;
+            }
+            (None, Some(fraction)) => {
+                // Keras: the last fraction, before shuffling.
+                let at = split_point(fraction, n)?;
+                let (x_train, x_valid) = x.iter().map(|r| r.split_at(at)).unzip();
+                let (y_train, y_valid) = y.iter().map(|t| t.split_at(at)).unzip();
+                (x, y, n) = (x_train, y_train, at);
+                options.validation = Some((x_valid, y_valid));
+            }
+            (None, None) => {}
         }
         let threads = match options.threads {
             Some(t) => crate::pool::check_threads("threads", t)?,
