@@ -85,6 +85,14 @@ fn split(x: &[Features]) -> (Vec<SVector<f32, 5>>, Vec<SVector<f32, 6>>) {
     (wide, deep)
 }
 
+/// The book's recipe: `args.epochs` epochs, batches of 32, shuffled from
+/// the seed.
+fn fit<'a, G, L>(args: &Args) -> GraphFit<'a, G, L> {
+    GraphFit::epochs(args.epochs)
+        .seed(args.seed)
+        .verbose(args.verbose)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let housing = california_housing::load()?;
@@ -98,11 +106,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         scaler.transform(&x_valid),
         scaler.transform(&x_test),
     );
-    let fit = || {
-        GraphFit::epochs(args.epochs)
-            .seed(args.seed)
-            .verbose(args.verbose)
-    };
 
     // 1. One input, concatenated with the second hidden layer.
     let mut model = WideAndDeep::new(args.seed);
@@ -110,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     trainer.fit(
         &x_train,
         &y_train,
-        fit().validation_data(&x_valid, &y_valid),
+        fit(&args).validation_data(&x_valid, &y_valid),
     )?;
     let mse = trainer.evaluate(&x_test, &y_test)?["loss"];
     println!("concat: test MSE {mse:.4}");
@@ -124,7 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     trainer.fit(
         (&train_wide, &train_deep),
         &y_train,
-        fit().validation_data((&valid_wide, &valid_deep), &y_valid),
+        fit(&args).validation_data((&valid_wide, &valid_deep), &y_valid),
     )?;
     let mse = trainer.evaluate((&test_wide, &test_deep), &y_test)?["loss"];
     println!("two_inputs: test MSE {mse:.4}");
@@ -137,7 +140,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let history = trainer.fit(
         (&train_wide, &train_deep),
         (&y_train, &y_train),
-        fit().validation_data((&valid_wide, &valid_deep), (&y_valid, &y_valid)),
+        fit(&args).validation_data((&valid_wide, &valid_deep), (&y_valid, &y_valid)),
     )?;
     let names: Vec<&str> = history.names().collect();
     println!("two_outputs: history keys {names:?}");

@@ -361,3 +361,64 @@ fn validation_split_holds_out_the_last_samples_of_every_slice() {
         .unwrap_err();
     assert!(err.to_string().contains("validation_split"), "{err}");
 }
+
+#[test]
+fn early_stopping_stops_a_graph_and_restores_its_best_weights() {
+    use mlp::train::{CsvLogger, EarlyStopping};
+    let n = 40;
+    let wide: Vec<SVector<f32, 2>> = (0..n)
+        .map(|i| SVector::from([(i as f32 * 0.3).sin(), 0.5]))
+        .collect();
+    let deep: Vec<SVector<f32, 3>> = (0..n)
+        .map(|i| SVector::from([(i as f32 * 0.7).cos(), i as f32 / 40.0, -0.3]))
+        .collect();
+    let y: Vec<f32> = (0..n).map(|i| (i % 7) as f32 / 3.0).collect();
+    let (train, valid) = (0..30, 30..n);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    let mut model = TwoOutputs::new(5);
+    // A large rate, so the validation loss goes up and down.
+    let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.3), []);
+    let history = trainer
+        .fit(
+            (&wide[train.clone()], &deep[train.clone()]),
+            (&y[train.clone()], &y[train]),
+            GraphFit::epochs(200)
+                .batch_size(4)
+                .verbose(0)
+                .validation_data(
+                    (&wide[valid.clone()], &deep[valid.clone()]),
+                    (&y[valid.clone()], &y[valid.clone()]),
+                )
+                .callback(
+                    EarlyStopping::new()
+                        .monitor("val_loss")
+                        .patience(3)
+                        .restore_best_weights(true),
+                )
+                .callback(CsvLogger::new(&log)),
+        )
+        .unwrap();
+    assert!(history.len() < 200, "ran all {} epochs", history.len());
+    let best = history
+        .get("val_loss")
+        .unwrap()
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let now = trainer
+        .evaluate(
+            (&wide[valid.clone()], &deep[valid.clone()]),
+            (&y[valid.clone()], &y[valid]),
+        )
+        .unwrap()["loss"];
+    assert!((now - best).abs() < 1e-5, "restored {now}, best {best}");
+    let csv = std::fs::read_to_string(&log).unwrap();
+    // CsvLogger wrote a row per epoch run, with every output's columns.
+    assert_eq!(csv.lines().count(), history.len() + 1, "{csv}");
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.contains("val_main_output_loss") && header.contains("aux_output_loss"),
+        "{header}"
+    );
+}

@@ -1,11 +1,15 @@
 //! [`GraphFit`]: the options of a graph's `fit`, with Keras's defaults.
 
+use super::callbacks::Callback;
 use super::graph_data::{GraphData, Rows, Targets};
+use std::boxed::Box;
 use std::vec::Vec;
 
 /// Options of [`GraphTrainer::fit`](super::GraphTrainer::fit), built from
 /// Keras's defaults: 1 epoch, batches of 32, shuffled every epoch (seeded,
-/// as a chain's [`Fit`](super::Fit)), no validation, progress bar on.
+/// as a chain's [`Fit`](super::Fit)), no validation, progress bar on, no
+/// callbacks. `G` is the graph (callbacks see it) and `L` the loss (the
+/// validation targets are its); both are inferred from the `fit` call.
 ///
 /// ```
 /// use mlp_core::loss::MeanSquaredError;
@@ -14,12 +18,22 @@ use std::vec::Vec;
 ///
 /// let x = vec![SVector::<f32, 2>::zeros(); 3];
 /// let y = vec![1.0_f32; 3];
-/// let options: GraphFit<'_, MeanSquaredError> =
-///     GraphFit::epochs(20).batch_size(16).seed(1).validation_data(&x, &y);
+/// network! {
+///     struct Net {
+///         x = Input[2];
+///         output y = Dense<1>(x);
+///     }
+/// }
+///
+/// let options: GraphFit<'_, Net, MeanSquaredError> = GraphFit::epochs(20)
+///     .batch_size(16)
+///     .seed(1)
+///     .validation_data(&x, &y)
+///     .callback(mlp_core::train::EarlyStopping::new().patience(3));
 /// assert_eq!(options.epochs, 20);
 /// # Ok::<(), mlp_core::Error>(())
 /// ```
-pub struct GraphFit<'a, L> {
+pub struct GraphFit<'a, G, L> {
     /// Epochs to run (the index of the last, as Keras).
     pub epochs: usize,
     /// Samples per gradient step (the last batch of an epoch may be smaller).
@@ -35,9 +49,10 @@ pub struct GraphFit<'a, L> {
     pub threads: Option<usize>,
     pub(crate) validation: Option<(Vec<Rows<'a>>, Vec<Targets<'a, L>>)>,
     pub(crate) validation_split: Option<f64>,
+    pub(crate) callbacks: Vec<Box<dyn Callback<G> + 'a>>,
 }
 
-impl<L> Default for GraphFit<'_, L> {
+impl<G, L> Default for GraphFit<'_, G, L> {
     fn default() -> Self {
         Self {
             epochs: 1,
@@ -48,11 +63,12 @@ impl<L> Default for GraphFit<'_, L> {
             threads: None,
             validation: None,
             validation_split: None,
+            callbacks: Vec::new(),
         }
     }
 }
 
-impl<'a, L> GraphFit<'a, L> {
+impl<'a, G, L> GraphFit<'a, G, L> {
     /// Keras's defaults with `epochs` epochs.
     pub fn epochs(epochs: usize) -> Self {
         Self {
@@ -109,6 +125,15 @@ impl<'a, L> GraphFit<'a, L> {
     /// each side. Ignored if [`GraphFit::validation_data`] is given.
     pub fn validation_split(mut self, fraction: f64) -> Self {
         self.validation_split = Some(fraction);
+        self
+    }
+
+    /// Adds a callback (Keras's `callbacks=[...]`): [`EarlyStopping`](super::EarlyStopping),
+    /// [`TerminateOnNaN`](super::TerminateOnNaN), [`CsvLogger`](super::CsvLogger),
+    /// [`LearningRateScheduler`](super::LearningRateScheduler),
+    /// [`ReduceLrOnPlateau`](super::ReduceLrOnPlateau) or your own.
+    pub fn callback(mut self, callback: impl Callback<G> + 'a) -> Self {
+        self.callbacks.push(Box::new(callback));
         self
     }
 }

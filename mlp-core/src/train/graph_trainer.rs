@@ -39,6 +39,7 @@
 //! ```
 
 use super::Logs;
+use super::callbacks::{Callback, CallbackContext, Run, WeightsOf};
 use super::checks::{
     check_batch_size, check_hyperparameters, check_target, check_verbose, split_point,
 };
@@ -232,7 +233,7 @@ impl<'m, G: Graph, L: Loss, O: Optimizer> GraphTrainer<'m, G, L, O> {
         &mut self,
         x: impl GraphData<'d, Rows<'d>>,
         y: impl GraphData<'d, Targets<'d, L>>,
-        options: GraphFit<'d, L>,
+        options: GraphFit<'d, G, L>,
     ) -> Result<History> {
         check_batch_size(options.batch_size)?;
         check_verbose(options.verbose)?;
@@ -264,49 +265,94 @@ impl<'m, G: Graph, L: Loss, O: Optimizer> GraphTrainer<'m, G, L, O> {
             Some(ws) if ws.capacity() >= capacity && ws.threads() == threads => ws,
             _ => Workspace::for_graph::<G>(capacity, threads),
         };
-        let result = self.run(&mut ws, (&x, &y), &options);
+        let result = self.run(&mut ws, (&x, &y), options);
         self.workspace = Some(ws);
         result
     }
 
-    /// The epochs.
+    /// The epochs, with the callbacks.
     fn run(
         &mut self,
         ws: &mut Workspace,
         (x, y): (&[Rows<'_>], &[Targets<'_, L>]),
-        options: &GraphFit<'_, L>,
+        options: GraphFit<'_, G, L>,
     ) -> Result<History> {
-        let (n, batch_size) = (x[0].len(), options.batch_size);
+        let GraphFit {
+            epochs,
+            batch_size,
+            shuffle,
+            seed,
+            verbose,
+            validation,
+            mut callbacks,
+            ..
+        } = options;
+        let n = x[0].len();
         let steps = n.div_ceil(batch_size);
         let mut history = History::new(HistoryParams {
-            epochs: options.epochs,
+            epochs,
             steps,
             samples: n,
             batch_size,
-            verbose: options.verbose,
+            verbose,
         });
+        let params = history.params;
         let outputs = G::OUTPUTS.len();
         let mut trackers = Trackers::new(outputs, &self.metrics, L::TARGET);
         let mut val_trackers = Trackers::new(outputs, &self.metrics, L::TARGET);
         let mut batch_logs = Logs::new();
         trackers.append_to::<G>("", &mut batch_logs);
-        let mut progress = Progress::new(options.verbose, steps, options.epochs);
+        let mut last_logs = Logs::new();
+        let mut progress = Progress::new(verbose, steps, epochs);
         let mut order: Vec<usize> = (0..n).collect();
-        for epoch in 0..options.epochs {
+        let mut stop = false;
+        self.dispatch(
+            &mut callbacks,
+            &params,
+            &mut stop,
+            (seed, &history),
+            |cb, ctx| cb.on_train_begin(ctx),
+        )?;
+        for epoch in 0..epochs {
+            self.dispatch(
+                &mut callbacks,
+                &params,
+                &mut stop,
+                (seed, &history),
+                |cb, ctx| cb.on_epoch_begin(ctx, epoch),
+            )?;
             progress.epoch_begin(epoch);
             trackers.reset();
-            if options.shuffle {
+            if shuffle {
                 for (i, o) in order.iter_mut().enumerate() {
                     *o = i;
                 }
-                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(options.seed);
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(epoch as u64);
                 order.shuffle(&mut rng);
             }
+            let mut done = 0;
             for (batch, idx) in order.chunks(batch_size).enumerate() {
-                let step = self.train_step(ws, (x, y), idx, &mut trackers, options.seed);
+                self.dispatch(
+                    &mut callbacks,
+                    &params,
+                    &mut stop,
+                    (seed, &history),
+                    |cb, ctx| cb.on_batch_begin(ctx, batch),
+                )?;
+                let step = self.train_step(ws, (x, y), idx, &mut trackers, seed);
                 trackers.write(&mut batch_logs);
-                if let Err((quantity, value)) = step {
+                done = batch + 1;
+                self.dispatch(
+                    &mut callbacks,
+                    &params,
+                    &mut stop,
+                    (seed, &history),
+                    |cb, ctx| cb.on_batch_end(ctx, batch, &batch_logs),
+                )?;
+                if let Err((quantity, value)) = step
+                    && !stop
+                {
                     progress.abandon();
                     return Err(Error::Diverged {
                         epoch,
@@ -316,18 +362,73 @@ impl<'m, G: Graph, L: Loss, O: Optimizer> GraphTrainer<'m, G, L, O> {
                         history: Box::new(history),
                     });
                 }
-                progress.update(batch + 1, &batch_logs);
+                progress.update(done, &batch_logs);
+                if stop {
+                    break;
+                }
             }
             let mut epoch_logs = batch_logs.clone();
-            if let Some((vx, vy)) = &options.validation {
+            if let Some((vx, vy)) = &validation {
                 val_trackers.reset();
                 self.evaluation_pass(ws, (vx, vy), batch_size, &mut val_trackers);
                 val_trackers.append_to::<G>("val_", &mut epoch_logs);
             }
-            progress.finish(steps, &epoch_logs);
+            // Keras 3's LearningRateScheduler and ReduceLROnPlateau add the
+            // rate in effect to the epoch's logs.
+            if callbacks.iter().any(|c| c.logs_learning_rate()) {
+                let rate = self.optimizer.learning_rate(self.iterations);
+                epoch_logs.insert("learning_rate", f64::from(rate));
+            }
+            progress.finish(done, &epoch_logs);
             history.push_epoch(epoch, &epoch_logs.as_pairs());
+            self.dispatch(
+                &mut callbacks,
+                &params,
+                &mut stop,
+                (seed, &history),
+                |cb, ctx| cb.on_epoch_end(ctx, epoch, &epoch_logs),
+            )?;
+            last_logs = epoch_logs;
+            if stop {
+                break;
+            }
         }
+        self.dispatch(
+            &mut callbacks,
+            &params,
+            &mut stop,
+            (seed, &history),
+            |cb, ctx| cb.on_train_end(ctx, &last_logs),
+        )?;
         Ok(history)
+    }
+
+    /// Calls `f` on every callback with a context over the graph.
+    fn dispatch(
+        &mut self,
+        callbacks: &mut [Box<dyn Callback<G> + '_>],
+        params: &HistoryParams,
+        stop: &mut bool,
+        (seed, history): (u64, &History),
+        mut f: impl FnMut(&mut dyn Callback<G>, &mut CallbackContext<'_, G>) -> Result<()>,
+    ) -> Result<()> {
+        if callbacks.is_empty() {
+            return Ok(());
+        }
+        let weights: WeightsOf<G> = (G::params, G::params_mut);
+        let mut ctx = CallbackContext::with_weights(
+            self.model,
+            weights,
+            &mut self.optimizer,
+            params,
+            stop,
+            (&mut self.iterations, &mut self.optimizer_state),
+            Run::new(L::NAME, seed, history),
+        );
+        for cb in callbacks {
+            f(cb.as_mut(), &mut ctx)?;
+        }
+        Ok(())
     }
 
     /// Loads samples `idx` of every input into the workspace.

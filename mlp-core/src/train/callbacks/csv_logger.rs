@@ -1,7 +1,6 @@
 //! [`CsvLogger`].
 
 use super::{Callback, CallbackContext};
-use crate::network::Network;
 use crate::train::Logs;
 use crate::{Error, Result};
 use std::path::PathBuf;
@@ -82,7 +81,7 @@ impl CsvLogger {
     }
 }
 
-impl<N: Network> Callback<N> for CsvLogger {
+impl<N> Callback<N> for CsvLogger {
     fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         self.keys = None;
         self.contents.clear();

@@ -1,7 +1,6 @@
 //! [`EarlyStopping`].
 
 use super::{Callback, CallbackContext};
-use crate::network::Network;
 use crate::train::Logs;
 use crate::{Error, Result};
 
@@ -188,7 +187,7 @@ impl EarlyStopping {
     }
 }
 
-impl<N: Network> Callback<N> for EarlyStopping {
+impl<N> Callback<N> for EarlyStopping {
     fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         self.wait = 0;
         self.stopped_epoch = None;
@@ -219,7 +218,7 @@ impl<N: Network> Callback<N> for EarlyStopping {
         }
         if self.restore_best_weights && self.best_weights.is_none() {
             // Until something improves, the current weights are the best.
-            self.best_weights = Some(ctx.model().params().to_vec());
+            self.best_weights = Some(ctx.weights().to_vec());
             self.best_epoch = Some(epoch);
         }
         self.wait += 1;
@@ -228,8 +227,8 @@ impl<N: Network> Callback<N> for EarlyStopping {
             self.best_epoch = Some(epoch);
             if self.restore_best_weights {
                 match &mut self.best_weights {
-                    Some(w) => w.copy_from_slice(ctx.model().params()),
-                    None => self.best_weights = Some(ctx.model().params().to_vec()),
+                    Some(w) => w.copy_from_slice(ctx.weights()),
+                    None => self.best_weights = Some(ctx.weights().to_vec()),
                 }
             }
             if self.baseline.is_none() || self.improves(current, self.baseline) {
@@ -259,7 +258,7 @@ impl<N: Network> Callback<N> for EarlyStopping {
                     e + 1
                 );
             }
-            ctx.model_mut().params_mut().copy_from_slice(best);
+            ctx.weights_mut().copy_from_slice(best);
         }
         Ok(())
     }

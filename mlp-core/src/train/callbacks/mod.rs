@@ -4,6 +4,12 @@
 //! [`TerminateOnNaN`], [`CsvLogger`], [`ModelCheckpoint`],
 //! [`LearningRateScheduler`], [`ReduceLrOnPlateau`].
 //!
+//! A callback is generic over the model it sees: `EarlyStopping`,
+//! `TerminateOnNaN`, `CsvLogger`, `LearningRateScheduler` and
+//! `ReduceLrOnPlateau` work on chains and graphs alike
+//! ([`GraphFit::callback`](super::GraphFit::callback)); `ModelCheckpoint`
+//! and `BackupAndRestore`, which write a chain's files, on chains.
+//!
 //! ```
 //! use mlp_core::prelude::*;
 //! use mlp_core::loss::SparseCategoricalCrossentropy;
@@ -65,6 +71,9 @@ use crate::{Error, Result};
 #[derive(Debug)]
 pub struct CallbackContext<'a, N> {
     model: &'a mut N,
+    /// The model's flat parameters (a chain's or a graph's).
+    weights: fn(&N) -> &[f32],
+    weights_mut: fn(&mut N) -> &mut [f32],
     optimizer: &'a mut dyn Optimizer,
     params: &'a HistoryParams,
     stop: &'a mut bool,
@@ -72,6 +81,10 @@ pub struct CallbackContext<'a, N> {
     optimizer_state: &'a mut [f32],
     run: Run<'a>,
 }
+
+/// How a context reads and writes a model's flat parameters (a chain's or a
+/// graph's).
+pub(crate) type WeightsOf<N> = (fn(&N) -> &[f32], fn(&mut N) -> &mut [f32]);
 
 /// What `fit` shows callbacks of the run beside the trainer's state.
 #[derive(Debug)]
@@ -109,11 +122,80 @@ impl<'a, N: Network> CallbackContext<'a, N> {
         optimizer: &'a mut dyn Optimizer,
         params: &'a HistoryParams,
         stop: &'a mut bool,
+        state: (&'a mut u64, &'a mut [f32]),
+        run: Run<'a>,
+    ) -> Self {
+        let weights: WeightsOf<N> = (N::params, N::params_mut);
+        Self::with_weights(model, weights, optimizer, params, stop, state, run)
+    }
+
+    /// The bytes of a training-state file (see [`TrainingState`]) of the
+    /// run as it stands, to resume at epoch `next_epoch` (0-based): the
+    /// weights, the optimizer's state and step count, the History so far
+    /// and the seed. [`Trainer::load_state`](super::Trainer::load_state)
+    /// reads it, and so does [`CallbackContext::restore_state_from_bytes`].
+    pub fn state_to_bytes(&self, next_epoch: usize) -> Result<Vec<u8>> {
+        let state = TrainingState::new(next_epoch, self.run.seed, self.run.history.clone());
+        encode_state(
+            &*self.model,
+            self.run.loss,
+            &OptimizerInfo::of(&*self.optimizer),
+            self.optimizer_state,
+            *self.iterations,
+            &state,
+        )
+    }
+
+    /// In `on_train_begin` only: restores the weights, the optimizer's
+    /// state and step count from training-state bytes (named `source_name`
+    /// in errors), checked as [`Trainer::load_state`](super::Trainer::load_state)
+    /// checks them, and makes `fit` continue from the state's epoch with
+    /// its seed, after its History (so `fit` returns the History of the
+    /// whole run). Nothing changes unless every check passes. An error
+    /// anywhere else: the run has begun.
+    pub fn restore_state_from_bytes(
+        &mut self,
+        bytes: &[u8],
+        source_name: &str,
+    ) -> Result<TrainingState> {
+        let Some(resume) = self.run.resume.as_deref_mut() else {
+            return Err(Error::InvalidArgument {
+                name: "restore_state_from_bytes",
+                message: format!(
+                    "restoring `{source_name}` is only possible in `on_train_begin`, before the \
+                     first epoch"
+                ),
+            });
+        };
+        let decoded = decode_state(
+            &*self.model,
+            self.run.loss,
+            &*self.optimizer,
+            bytes,
+            source_name,
+        )?;
+        let state = decoded.apply(self.model, self.optimizer_state, self.iterations);
+        *resume = Some(state.clone());
+        Ok(state)
+    }
+}
+
+impl<'a, N> CallbackContext<'a, N> {
+    /// A context over any model whose flat parameters `weights` reads.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn with_weights(
+        model: &'a mut N,
+        (weights, weights_mut): WeightsOf<N>,
+        optimizer: &'a mut dyn Optimizer,
+        params: &'a HistoryParams,
+        stop: &'a mut bool,
         (iterations, optimizer_state): (&'a mut u64, &'a mut [f32]),
         run: Run<'a>,
     ) -> Self {
         Self {
             model,
+            weights,
+            weights_mut,
             optimizer,
             params,
             stop,
@@ -121,6 +203,17 @@ impl<'a, N: Network> CallbackContext<'a, N> {
             optimizer_state,
             run,
         }
+    }
+
+    /// The model's parameters, all of them as one slice, layer after layer
+    /// (a chain's or a graph's: what [`EarlyStopping`] keeps and restores).
+    pub fn weights(&self) -> &[f32] {
+        (self.weights)(self.model)
+    }
+
+    /// The model's parameters, mutably.
+    pub fn weights_mut(&mut self) -> &mut [f32] {
+        (self.weights_mut)(self.model)
     }
 
     /// The learning rate the optimizer's next step uses (Keras's
@@ -174,56 +267,6 @@ impl<'a, N: Network> CallbackContext<'a, N> {
         self.run.history
     }
 
-    /// The bytes of a training-state file (see [`TrainingState`]) of the
-    /// run as it stands, to resume at epoch `next_epoch` (0-based): the
-    /// weights, the optimizer's state and step count, the History so far
-    /// and the seed. [`Trainer::load_state`](super::Trainer::load_state)
-    /// reads it, and so does [`CallbackContext::restore_state_from_bytes`].
-    pub fn state_to_bytes(&self, next_epoch: usize) -> Result<Vec<u8>> {
-        let state = TrainingState::new(next_epoch, self.run.seed, self.run.history.clone());
-        encode_state(
-            &*self.model,
-            self.run.loss,
-            &OptimizerInfo::of(&*self.optimizer),
-            self.optimizer_state,
-            *self.iterations,
-            &state,
-        )
-    }
-
-    /// In `on_train_begin` only: restores the weights, the optimizer's
-    /// state and step count from training-state bytes (named `source_name`
-    /// in errors), checked as [`Trainer::load_state`](super::Trainer::load_state)
-    /// checks them, and makes `fit` continue from the state's epoch with
-    /// its seed, after its History (so `fit` returns the History of the
-    /// whole run). Nothing changes unless every check passes. An error
-    /// anywhere else: the run has begun.
-    pub fn restore_state_from_bytes(
-        &mut self,
-        bytes: &[u8],
-        source_name: &str,
-    ) -> Result<TrainingState> {
-        let Some(resume) = self.run.resume.as_deref_mut() else {
-            return Err(Error::InvalidArgument {
-                name: "restore_state_from_bytes",
-                message: format!(
-                    "restoring `{source_name}` is only possible in `on_train_begin`, before the \
-                     first epoch"
-                ),
-            });
-        };
-        let decoded = decode_state(
-            &*self.model,
-            self.run.loss,
-            &*self.optimizer,
-            bytes,
-            source_name,
-        )?;
-        let state = decoded.apply(self.model, self.optimizer_state, self.iterations);
-        *resume = Some(state.clone());
-        Ok(state)
-    }
-
     /// The model being trained.
     pub fn model(&self) -> &N {
         self.model
@@ -261,7 +304,7 @@ impl<'a, N: Network> CallbackContext<'a, N> {
 /// Code called by `fit` at each stage (Keras's `keras.callbacks.Callback`).
 /// Every method does nothing by default; an `Err` stops `fit` and is returned
 /// by it. Epoch and batch numbers are 0-based, as in Keras.
-pub trait Callback<N: Network> {
+pub trait Callback<N> {
     /// Before the first epoch.
     fn on_train_begin(&mut self, ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         let _ = ctx;
@@ -327,7 +370,7 @@ pub trait Callback<N: Network> {
 
 macro_rules! forward_callback {
     ($($ty:ty),*) => {$(
-        impl<N: Network, C: Callback<N> + ?Sized> Callback<N> for $ty {
+        impl<N, C: Callback<N> + ?Sized> Callback<N> for $ty {
             fn on_train_begin(&mut self, ctx: &mut CallbackContext<'_, N>) -> Result<()> {
                 (**self).on_train_begin(ctx)
             }

@@ -1,7 +1,6 @@
 //! [`ReduceLrOnPlateau`].
 
 use super::{Callback, CallbackContext, Mode};
-use crate::network::Network;
 use crate::train::Logs;
 use crate::{Error, Result};
 
@@ -153,7 +152,7 @@ impl ReduceLrOnPlateau {
     }
 }
 
-impl<N: Network> Callback<N> for ReduceLrOnPlateau {
+impl<N> Callback<N> for ReduceLrOnPlateau {
     fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         self.validate()?;
         self.best = None;

@@ -2,7 +2,6 @@
 
 use super::{Callback, CallbackContext};
 use crate::Result;
-use crate::network::Network;
 use crate::train::Logs;
 
 /// Stops training when the loss becomes NaN or infinite (Keras's
@@ -38,7 +37,7 @@ use crate::train::Logs;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TerminateOnNaN;
 
-impl<N: Network> Callback<N> for TerminateOnNaN {
+impl<N> Callback<N> for TerminateOnNaN {
     fn on_batch_end(
         &mut self,
         ctx: &mut CallbackContext<'_, N>,
