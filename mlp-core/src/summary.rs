@@ -16,7 +16,7 @@ use alloc::format;
 use alloc::string::String;
 use core::fmt;
 
-mod graph;
+pub(crate) mod graph;
 
 /// The summary table of a network; `Display` prints it.
 #[derive(Clone, Copy, Debug)]
