@@ -64,34 +64,13 @@ fn npy(path: &Path) -> Vec<f32> {
     common::npy::read_f32(path).unwrap().1
 }
 
-/// The arrays of `G` from a Keras `.weights.h5` file, each layer found by
-/// the name Keras stored with its variables.
-fn arrays_from_h5<G: Graph>(path: &Path) -> Vec<NamedArray> {
-    let bytes = std::fs::read(path).unwrap();
-    let h5 = mlp::io::keras::read_layers(&bytes, "model.weights.h5").unwrap();
-    let mut arrays = Vec::new();
-    for layer in G::LAYERS {
-        let found = h5
-            .iter()
-            .find(|l| l.name.as_deref() == Some(layer.name))
-            .unwrap_or_else(|| panic!("no layer named `{}` in the file", layer.name));
-        for (var, weight) in found.vars.iter().zip(["kernel", "bias"]) {
-            arrays.push(NamedArray {
-                name: format!("{}/{weight}", layer.name),
-                shape: var.shape.clone(),
-                data: var.data.clone(),
-            });
-        }
-    }
-    arrays
-}
-
 #[test]
 fn keras_wide_and_deep_predicts_as_keras() {
     let dir = folder("wide_deep_two_outputs");
     let mut model = WideDeep::new_zeroed();
+    // Read by the library (mlp::io::keras::graph_arrays_for; see tests/graph_weights.rs).
     model
-        .set_weights(&arrays_from_h5::<WideDeep>(&dir.join("model.weights.h5")))
+        .load_keras_weights(dir.join("model.weights.h5"))
         .unwrap();
     // The weights really were read.
     assert!(model.params().iter().filter(|&&v| v != 0.0).count() > WideDeep::PARAMS / 2);

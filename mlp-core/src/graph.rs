@@ -191,4 +191,20 @@ pub unsafe trait Graph: Sized + Send + Sync + 'static {
     fn set_weights(&mut self, arrays: &[crate::weights::NamedArray]) -> crate::Result<()> {
         crate::weights::set_weights(Self::LAYERS, self.params_mut(), arrays)
     }
+
+    /// Keras's `model.summary()` of a functional model as a value that
+    /// displays the table: a row per node (`InputLayer`s included) in
+    /// Keras's order, with the column "Connected to". A compiled model's
+    /// adds its optimizer's line with
+    /// [`Summary::with_optimizer`](crate::summary::Summary::with_optimizer).
+    #[cfg(feature = "alloc")]
+    fn summary(&self) -> crate::summary::Summary {
+        crate::summary::Summary::graph(
+            Self::NAME,
+            Self::NODES,
+            Self::LAYERS,
+            Self::OUTPUTS,
+            Self::PARAMS,
+        )
+    }
 }

@@ -102,6 +102,11 @@ pub mod prelude {
     pub use crate::graph::Graph;
     #[cfg(feature = "std")]
     #[cfg(feature = "keras")]
+    pub use crate::io::GraphKerasFile;
+    #[cfg(feature = "std")]
+    pub use crate::io::GraphWeightsFile;
+    #[cfg(feature = "std")]
+    #[cfg(feature = "keras")]
     pub use crate::io::KerasFile;
     #[cfg(feature = "std")]
     pub use crate::io::WeightsFile;

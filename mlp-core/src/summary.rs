@@ -16,6 +16,8 @@ use alloc::format;
 use alloc::string::String;
 use core::fmt;
 
+pub(crate) mod graph;
+
 /// The summary table of a network; `Display` prints it.
 #[derive(Clone, Copy, Debug)]
 pub struct Summary {
@@ -24,6 +26,8 @@ pub struct Summary {
     params: usize,
     /// The optimizer's variables and their bytes, once compiled.
     optimizer: Option<(usize, usize)>,
+    /// A graph's nodes and outputs: Keras's functional table.
+    graph: Option<graph::Table>,
 }
 
 impl Summary {
@@ -35,6 +39,7 @@ impl Summary {
             layers,
             params,
             optimizer: None,
+            graph: None,
         }
     }
 
@@ -62,9 +67,16 @@ impl Summary {
 const WIDTHS: [usize; 3] = [33, 24, 15];
 
 fn rule(f: &mut fmt::Formatter<'_>, left: char, fill: char, mid: char, right: char) -> fmt::Result {
+    rule_of(f, &WIDTHS, [left, fill, mid, right])
+}
+
+/// A horizontal rule of a table whose columns are `widths` wide (padding
+/// included): `[left, fill, mid, right]`.
+fn rule_of(f: &mut fmt::Formatter<'_>, widths: &[usize], chars: [char; 4]) -> fmt::Result {
+    let [left, fill, mid, right] = chars;
     let mut line = String::new();
     line.push(left);
-    for (i, w) in WIDTHS.iter().enumerate() {
+    for (i, w) in widths.iter().enumerate() {
         if i > 0 {
             line.push(mid);
         }
@@ -106,15 +118,24 @@ fn wrap(text: &str, width: usize) -> alloc::vec::Vec<String> {
 }
 
 fn row(f: &mut fmt::Formatter<'_>, bar: char, cells: [&str; 3]) -> fmt::Result {
-    let [a, b, c] = cells;
-    let [wa, wb, wc] = WIDTHS;
-    writeln!(
-        f,
-        "{bar} {a:<w1$} {bar} {b:<w2$} {bar} {c:>w3$} {bar}",
-        w1 = wa - 2,
-        w2 = wb - 2,
-        w3 = wc - 2
-    )
+    row_of(f, &WIDTHS, bar, &cells)
+}
+
+/// One line of a table whose columns are `widths` wide (padding included):
+/// the third column (Keras's "Param #") right-aligned, the others left.
+fn row_of(f: &mut fmt::Formatter<'_>, widths: &[usize], bar: char, cells: &[&str]) -> fmt::Result {
+    let mut line = String::new();
+    line.push(bar);
+    for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+        let w = width - 2;
+        if i == 2 {
+            line.push_str(&format!(" {cell:>w$} "));
+        } else {
+            line.push_str(&format!(" {cell:<w$} "));
+        }
+        line.push(bar);
+    }
+    writeln!(f, "{line}")
 }
 
 /// `266610` -> `266,610`.
@@ -161,6 +182,18 @@ fn snake_case(name: &str) -> String {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Model: \"{}\"", snake_case(self.name))?;
+        if let Some(table) = &self.graph {
+            table.fmt_rows(f, self.layers)?;
+        } else {
+            self.fmt_rows(f)?;
+        }
+        self.fmt_totals(f)
+    }
+}
+
+impl Summary {
+    /// The table of a chain: one row per layer.
+    fn fmt_rows(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         rule(f, '┏', '━', '┳', '┓')?;
         row(f, '┃', ["Layer (type)", "Output Shape", "Param #"])?;
         rule(f, '┡', '━', '╇', '┩')?;
@@ -179,7 +212,11 @@ impl fmt::Display for Summary {
                 }
             }
         }
-        rule(f, '└', '─', '┴', '┘')?;
+        rule(f, '└', '─', '┴', '┘')
+    }
+
+    /// The lines under the table: the parameter counts and their bytes.
+    fn fmt_totals(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (trainable, frozen) = (self.trainable_params(), self.non_trainable_params());
         let (optimizer, optimizer_bytes) = self.optimizer.unwrap_or((0, 0));
         let total = self.params + optimizer;

@@ -7,15 +7,20 @@
 //! must hold exactly the tensors `<layer>/kernel` (inputs x units, row-major,
 //! as Keras and numpy hold them) and `<layer>/bias` of every Dense layer, in
 //! `F32`; anything else is a compile error spanned on the path.
+//!
+//! A graph bakes the same way (its struct is a chain's: one field per
+//! layer), from a safetensors file only: a `.keras` or `.h5` file and
+//! `quantize = "int8"` are compile errors for a graph.
 
-use crate::validate::{LayerModelKind, Model};
+use crate::validate::{LayerModel, LayerModelKind, Model};
+use crate::validate_graph::GraphModel;
 use mlp_spec::safetensors_check::{Problem, check_weights};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use safetensors::SafeTensors;
 use std::path::PathBuf;
 use syn::parse::{ParseStream, Parser};
-use syn::{Attribute, Ident, LitStr, Token};
+use syn::{Attribute, Ident, LitStr, Token, Visibility};
 
 /// The `#[weights("...")]` attribute.
 pub struct WeightsAttr {
@@ -101,41 +106,108 @@ pub fn take_attr(attrs: &mut Vec<Attribute>) -> syn::Result<Option<WeightsAttr>>
 /// On error: the errors, and a `WEIGHTS` of zeros so that code using it
 /// reports nothing more.
 pub fn bake(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> TokenStream {
-    bake_file(krate, model, attr).unwrap_or_else(|errors| {
-        let p = quote!(#krate::__private);
-        let (ident, vis) = (&model.ident, &model.vis);
-        let errors = errors.into_compile_error();
-        quote! {
-            #errors
-            impl #ident {
-                #[doc(hidden)]
-                // SAFETY: all-zero bytes are a valid network (the `Network` contract).
-                #vis const WEIGHTS: #ident = unsafe { #p::core::mem::zeroed() };
-            }
-        }
-    })
+    bake_file(krate, model, attr)
+        .unwrap_or_else(|errors| placeholder(krate, &model.ident, &model.vis, errors))
 }
 
-fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Result<TokenStream> {
+/// [`bake`] for a graph (a `Graph`'s struct of layers, as a chain's): from a
+/// safetensors file only.
+pub fn bake_graph(krate: &TokenStream, model: &GraphModel, attr: &WeightsAttr) -> TokenStream {
+    bake_graph_file(krate, model, attr)
+        .unwrap_or_else(|errors| placeholder(krate, &model.ident, &model.vis, errors))
+}
+
+/// The errors, and a `WEIGHTS` of zeros.
+fn placeholder(
+    krate: &TokenStream,
+    ident: &Ident,
+    vis: &Visibility,
+    errors: syn::Error,
+) -> TokenStream {
     let p = quote!(#krate::__private);
-    let lit = &attr.path;
-    let rel = lit.value();
-    let error = |message: String| syn::Error::new(lit.span(), message);
+    let errors = errors.into_compile_error();
+    quote! {
+        #errors
+        impl #ident {
+            #[doc(hidden)]
+            // SAFETY: all-zero bytes are a valid network or graph (the
+            // `Network` and `Graph` contracts).
+            #vis const WEIGHTS: #ident = unsafe { #p::core::mem::zeroed() };
+        }
+    }
+}
+
+/// The file of `attr`: its full path, the path as written, its bytes.
+fn read_file(attr: &WeightsAttr) -> syn::Result<(PathBuf, String, Vec<u8>)> {
+    let rel = attr.path.value();
     let base =
         std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
     let full = base.join(&rel);
     let bytes = std::fs::read(&full).map_err(|e| {
-        error(format!("cannot read the weights file `{rel}`: {e} (the path is relative to the crate's folder, CARGO_MANIFEST_DIR)"))
+        syn::Error::new(attr.path.span(), format!("cannot read the weights file `{rel}`: {e} (the path is relative to the crate's folder, CARGO_MANIFEST_DIR)"))
     })?;
+    Ok((full, rel, bytes))
+}
+
+fn bake_graph_file(
+    krate: &TokenStream,
+    model: &GraphModel,
+    attr: &WeightsAttr,
+) -> syn::Result<TokenStream> {
+    let lit = &attr.path;
+    let error = |message: String| syn::Error::new(lit.span(), message);
+    if let Some(quantize) = &attr.quantize {
+        return Err(syn::Error::new_spanned(
+            quantize,
+            "`quantize = \"int8\"` is not available for graphs yet: bake the float weights \
+             (`#[weights(\"file.safetensors\")]`)",
+        ));
+    }
+    let rel = lit.value();
+    if rel.ends_with(".keras") || rel.ends_with(".h5") {
+        return Err(error(format!(
+            "`{rel}`: a graph's `#[weights]` reads a safetensors file; Keras files are not baked \
+             into graphs yet: load it at run time (`load_keras`, `load_keras_weights`) and save \
+             it with `save_weights` as safetensors"
+        )));
+    }
+    let (full, rel, bytes) = read_file(attr)?;
+    let (fields, _) = layer_fields(krate, &model.ident, &model.layers, &bytes, &rel, &error)?;
+    weights_const(&model.ident, &model.vis, &fields, &full, &rel, &error, None)
+}
+
+fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Result<TokenStream> {
+    let lit = &attr.path;
+    let error = |message: String| syn::Error::new(lit.span(), message);
+    let (full, rel, bytes) = read_file(attr)?;
     // A Keras archive: its architecture checked, its weights as safetensors.
     let bytes = if rel.ends_with(".keras") {
         crate::bake_keras::to_safetensors(model, &rel, &bytes).map_err(error)?
     } else {
         bytes
     };
+    let (fields, file) = layer_fields(krate, &model.ident, &model.layers, &bytes, &rel, &error)?;
+    let int8 = attr
+        .quantize
+        .as_ref()
+        .map(|_| crate::quantize::int8(krate, model, &file, &rel));
+    weights_const(&model.ident, &model.vis, &fields, &full, &rel, &error, int8)
+}
+
+/// One field initialiser per layer of `layers` with its weights from the
+/// safetensors `bytes` (every tensor checked first), and the parsed file.
+fn layer_fields<'a>(
+    krate: &TokenStream,
+    ident: &Ident,
+    layers: &[LayerModel],
+    bytes: &'a [u8],
+    rel: &str,
+    error: &impl Fn(String) -> syn::Error,
+) -> syn::Result<(Vec<TokenStream>, SafeTensors<'a>)> {
+    let p = quote!(#krate::__private);
     // The names and shapes the network needs, in order.
     let mut expected: Vec<(String, Vec<usize>)> = Vec::new();
-    for layer in &model.layers {
+    for layer in layers {
         let name = layer.field.to_string();
         let shapes: Vec<(&str, Vec<usize>)> = match layer.kind {
             LayerModelKind::Dense { inputs, units, .. } => {
@@ -158,14 +230,14 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
         .map(|(n, s)| (n.as_str(), s.as_slice()))
         .collect();
     // The same checks as the runtime's `load_weights`, in one function.
-    let mut values = check_weights(&bytes, &wanted)
-        .map_err(|problems| report(&problems, &rel, model, &expected, &error))?
+    let mut values = check_weights(bytes, &wanted)
+        .map_err(|problems| report(&problems, rel, ident, &expected, error))?
         .into_iter();
-    let file = SafeTensors::deserialize(&bytes)
+    let file = SafeTensors::deserialize(bytes)
         .map_err(|e| error(format!("`{rel}` is not a valid safetensors file: {e}")))?;
 
     let mut fields = Vec::new();
-    for layer in &model.layers {
+    for layer in layers {
         let field = &layer.field;
         match layer.kind {
             LayerModelKind::Flatten { .. } => fields.push(quote!(#field: #p::Flatten,)),
@@ -213,8 +285,20 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
         }
     }
 
-    let ident = &model.ident;
-    let vis = &model.vis;
+    Ok((fields, file))
+}
+
+/// `impl Name { pub const WEIGHTS: Name = Name { fields }; }`, the
+/// int8 type if asked for, and an `include_bytes!` of the file.
+fn weights_const(
+    ident: &Ident,
+    vis: &Visibility,
+    fields: &[TokenStream],
+    full: &std::path::Path,
+    rel: &str,
+    error: &impl Fn(String) -> syn::Error,
+    int8: Option<TokenStream>,
+) -> syn::Result<TokenStream> {
     let path = full
         .to_str()
         .ok_or_else(|| error(format!("the path of `{rel}` is not valid UTF-8")))?;
@@ -222,10 +306,6 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
         "The weights of `{rel}`, read at compile time. `static MODEL: {ident} = {ident}::WEIGHTS;` \
          keeps them in read-only memory, with no parsing and no heap at run time."
     );
-    let int8 = attr
-        .quantize
-        .as_ref()
-        .map(|_| crate::quantize::int8(krate, model, &file, &rel));
     Ok(quote! {
         impl #ident {
             #[doc = #doc]
@@ -242,7 +322,7 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
 fn report(
     problems: &[Problem],
     rel: &str,
-    model: &Model,
+    ident: &Ident,
     expected: &[(String, Vec<usize>)],
     error: &impl Fn(String) -> syn::Error,
 ) -> syn::Error {
@@ -273,7 +353,7 @@ fn report(
         Problem::Unexpected { name, shape: dims } => format!(
             "`{rel}` holds tensor `{name}` {} that `{}` does not have; its tensors are {}",
             shape(dims),
-            model.ident,
+            ident,
             expected
                 .iter()
                 .map(|(e, _)| format!("`{e}`"))

@@ -59,15 +59,21 @@ pub fn network_impl(input: TokenStream) -> TokenStream {
 /// The graph form: `name = Layer(sources);` statements.
 fn graph(input: TokenStream) -> TokenStream {
     let mut input = syn::parse_macro_input!(input as parse_graph::GraphInput);
-    let output = match bake::take_attr(&mut input.graph.attrs) {
-        Ok(Some(_)) => Err(syn::Error::new(
-            input.graph.ident.span(),
-            "`#[weights(...)]` is not available for graphs yet: load the weights at run time \
-             with `set_weights`",
-        )),
-        Err(e) => Err(e),
-        Ok(None) => validate_graph::validate(&input.graph)
-            .map(|model| expand_graph::expand(&input.krate, &model)),
+    // `#[weights("file.safetensors")]`, as for a chain.
+    let weights = bake::take_attr(&mut input.graph.attrs);
+    let output = match (validate_graph::validate(&input.graph), weights) {
+        (Ok(model), Ok(weights)) => {
+            let mut output = expand_graph::expand(&input.krate, &model);
+            if let Some(weights) = weights {
+                output.extend(bake::bake_graph(&input.krate, &model, &weights));
+            }
+            Ok(output)
+        }
+        (Err(mut e), Err(more)) => {
+            e.combine(more);
+            Err(e)
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     output.unwrap_or_else(syn::Error::into_compile_error).into()
 }

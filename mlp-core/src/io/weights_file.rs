@@ -5,6 +5,7 @@
 //! files saved here load into Keras.
 
 use crate::error::shape;
+use crate::layer::LayerInfo;
 use crate::network::Network;
 use crate::weights::NamedArray;
 use crate::{Error, Result};
@@ -71,7 +72,7 @@ pub trait WeightsFile: Network {
 
 impl<N: Network> WeightsFile for N {}
 
-fn encode(network: &str, arrays: &[NamedArray]) -> Result<Vec<u8>> {
+pub(crate) fn encode(network: &str, arrays: &[NamedArray]) -> Result<Vec<u8>> {
     let bytes: Vec<Vec<u8>> = arrays
         .iter()
         .map(|a| a.data.iter().flat_map(|v| v.to_le_bytes()).collect())
@@ -101,12 +102,23 @@ fn encode(network: &str, arrays: &[NamedArray]) -> Result<Vec<u8>> {
 /// `F32`, a shape other than the network's, a NaN or infinite value
 /// ([`Error::NonFinite`], naming the tensor and the index).
 pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedArray>> {
+    decode_arrays(N::NAME, N::LAYERS, bytes, source_name)
+}
+
+/// [`decode_weights`] for any model: `network` (its name, for messages)
+/// with the layer table `layers` (a `Network`'s or a `Graph`'s `LAYERS`).
+pub(crate) fn decode_arrays(
+    network: &str,
+    layers: &[LayerInfo],
+    bytes: &[u8],
+    source_name: &str,
+) -> Result<Vec<NamedArray>> {
     let data_error = |message: String| Error::Data {
         source_name: source_name.to_string(),
         message,
     };
     // The network's own arrays give the names and shapes expected.
-    let expected: Vec<(String, Vec<usize>)> = expected_arrays::<N>();
+    let expected: Vec<(String, Vec<usize>)> = expected_arrays(layers);
     let wanted: Vec<(&str, &[usize])> = expected
         .iter()
         .map(|(n, s)| (n.as_str(), s.as_slice()))
@@ -141,7 +153,7 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
             message += &format!(
                 "missing tensor(s) {} that `{}` needs",
                 missing.join(", "),
-                N::NAME
+                network
             );
         }
         if !extra.is_empty() {
@@ -151,7 +163,7 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
             message += &format!(
                 "unexpected tensor(s) {} that `{}` does not have",
                 extra.join(", "),
-                N::NAME
+                network
             );
         }
         return Err(data_error(message));
@@ -194,10 +206,10 @@ pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec
     })
 }
 
-/// Names and shapes of `N`'s weight arrays, in `get_weights` order, without
-/// reading any weight.
-fn expected_arrays<N: Network>() -> Vec<(String, Vec<usize>)> {
-    N::LAYERS
+/// Names and shapes of the weight arrays of `layers`, in `get_weights`
+/// order, without reading any weight.
+fn expected_arrays(layers: &[LayerInfo]) -> Vec<(String, Vec<usize>)> {
+    layers
         .iter()
         .flat_map(|l| {
             l.weights()
@@ -235,7 +247,7 @@ mod tests {
             .into_iter()
             .map(|a| (a.name, a.shape))
             .collect();
-        assert_eq!(names, expected_arrays::<Small>());
+        assert_eq!(names, expected_arrays(Small::LAYERS));
     }
 
     #[test]

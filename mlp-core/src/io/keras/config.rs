@@ -442,36 +442,7 @@ pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> 
         )));
     }
     for (i, (keras, ours)) in model.layers.iter().zip(N::LAYERS).enumerate() {
-        let same = match ours.kind {
-            LayerKind::Dense {
-                units, activation, ..
-            } => {
-                keras.class_name == "Dense"
-                    && keras.units == Some(units)
-                    && keras.activation.as_deref() == Some(activation.name())
-                    && keras.use_bias != Some(false)
-            }
-            LayerKind::Flatten { rows, cols } => {
-                keras.class_name == "Flatten"
-                    && keras
-                        .input_shape
-                        .as_ref()
-                        .is_none_or(|s| s.iter().product::<usize>() == rows * cols)
-            }
-            LayerKind::Dropout { .. }
-            | LayerKind::BatchNormalization { .. }
-            | LayerKind::Activation { .. }
-            | LayerKind::PReLU { .. } => {
-                keras.class_name == ours.type_name()
-                    && same_settings(&keras.settings, &settings_of(&ours.kind))
-                    && keras
-                        .input_shape
-                        .as_ref()
-                        .is_none_or(|s| s.iter().product::<usize>() == ours.output_size())
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        };
+        let same = same_layer(keras, ours);
         if !same {
             return Err(err(format!(
                 "layer {i}: the Keras model has `{}`: {}, the network `{}` declares {}",
@@ -483,6 +454,42 @@ pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> 
         }
     }
     Ok(())
+}
+
+/// Whether the file's layer `keras` is the layer `ours` declared here: its
+/// kind, and a Dense layer's units, activation and bias, another kind's
+/// options and size.
+pub(crate) fn same_layer(keras: &KerasLayer, ours: &LayerInfo) -> bool {
+    match ours.kind {
+        LayerKind::Dense {
+            units, activation, ..
+        } => {
+            keras.class_name == "Dense"
+                && keras.units == Some(units)
+                && keras.activation.as_deref() == Some(activation.name())
+                && keras.use_bias != Some(false)
+        }
+        LayerKind::Flatten { rows, cols } => {
+            keras.class_name == "Flatten"
+                && keras
+                    .input_shape
+                    .as_ref()
+                    .is_none_or(|s| s.iter().product::<usize>() == rows * cols)
+        }
+        LayerKind::Dropout { .. }
+        | LayerKind::BatchNormalization { .. }
+        | LayerKind::Activation { .. }
+        | LayerKind::PReLU { .. } => {
+            keras.class_name == ours.type_name()
+                && same_settings(&keras.settings, &settings_of(&ours.kind))
+                && keras
+                    .input_shape
+                    .as_ref()
+                    .is_none_or(|s| s.iter().product::<usize>() == ours.output_size())
+        }
+        #[allow(unreachable_patterns)]
+        _ => false,
+    }
 }
 
 #[cfg(test)]

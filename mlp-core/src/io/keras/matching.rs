@@ -5,7 +5,7 @@
 //! `moving_variance`), checking every count and shape.
 
 use super::h5::H5Layer;
-use crate::layer::WeightInfo;
+use crate::layer::{LayerInfo, WeightInfo};
 use crate::network::Network;
 use crate::weights::NamedArray;
 use crate::{Error, Result};
@@ -36,6 +36,22 @@ fn key(kind: &str, k: usize) -> String {
 /// layer of the network the file lacks or a layer of the file the network
 /// lacks, a variable count or a shape other than the network's.
 pub fn arrays_for<N: Network>(layers: &[H5Layer], source_name: &str) -> Result<Vec<NamedArray>> {
+    let ours: Vec<&LayerInfo> = N::LAYERS.iter().collect();
+    arrays_for_layers(N::NAME, &ours, 1, layers, source_name)
+}
+
+/// [`arrays_for`] for any model: `network` (its name, for messages) with
+/// the layers `ours` in Keras's order of the model's layers (the order that
+/// numbers the file's groups; a chain's declaration order, a graph's
+/// `map_graph` order) and `inputs` inputs. The arrays come in the order of
+/// `ours`.
+pub(crate) fn arrays_for_layers(
+    network: &str,
+    ours: &[&LayerInfo],
+    inputs: usize,
+    layers: &[H5Layer],
+    source_name: &str,
+) -> Result<Vec<NamedArray>> {
     let err = |message: String| Error::Data {
         source_name: source_name.to_string(),
         message,
@@ -63,21 +79,28 @@ pub fn arrays_for<N: Network>(layers: &[H5Layer], source_name: &str) -> Result<V
             list.join(", ")
         )));
     }
+    let expected_inputs = inputs;
     let inputs: Vec<&H5Layer> = layers
         .iter()
         .filter(|l| l.kind_and_index.0 == "input_layer")
         .collect();
-    if inputs.len() > 1 {
+    if inputs.len() > expected_inputs {
         let list: Vec<String> = inputs.iter().map(|l| l.describe()).collect();
-        return Err(err(format!(
-            "the weights file's model has {} inputs ({}); a network here has one",
-            inputs.len(),
-            list.join(", ")
-        )));
+        return Err(err(if expected_inputs == 1 {
+            format!(
+                "the weights file's model has {} inputs ({}); a network here has one",
+                inputs.len(),
+                list.join(", ")
+            )
+        } else {
+            format!(
+                "the weights file's model has {} inputs ({}); the graph `{network}` has {expected_inputs}",
+                inputs.len(),
+                list.join(", ")
+            )
+        }));
     }
-    if let Some(input) = inputs.first()
-        && !input.vars.is_empty()
-    {
+    if let Some(input) = inputs.iter().find(|l| !l.vars.is_empty()) {
         return Err(err(format!(
             "{} holds {} variable(s); an InputLayer holds none",
             input.describe(),
@@ -88,7 +111,7 @@ pub fn arrays_for<N: Network>(layers: &[H5Layer], source_name: &str) -> Result<V
     let mut used = vec![false; layers.len()];
     let mut counts: Vec<(&str, usize)> = Vec::new();
     let mut arrays = Vec::new();
-    for ours in N::LAYERS {
+    for &ours in ours {
         let class = ours.type_name();
         let kind = keras_kind(class).ok_or_else(|| {
             err(format!(
@@ -120,7 +143,7 @@ pub fn arrays_for<N: Network>(layers: &[H5Layer], source_name: &str) -> Result<V
             return Err(err(format!(
                 "the network `{}` declares {declared}, its {class} layer number {}, but the \
                  weights file holds {in_file} {class} layer(s) (no layers/{wanted})",
-                N::NAME,
+                network,
                 k + 1
             )));
         };
@@ -171,7 +194,7 @@ pub fn arrays_for<N: Network>(layers: &[H5Layer], source_name: &str) -> Result<V
     if !extra.is_empty() {
         return Err(err(format!(
             "the weights file holds layer(s) that the network `{}` does not declare: {}",
-            N::NAME,
+            network,
             extra.join(", ")
         )));
     }

@@ -90,12 +90,17 @@
 
 mod archive;
 mod config;
+mod graph;
 mod h5;
 mod matching;
 mod write;
 
 pub use archive::KerasArchive;
 pub use config::{KerasLayer, KerasModel, check_architecture, parse_config};
+pub use graph::{
+    GraphKerasFile, check_graph_architecture, decode_graph_keras, decode_graph_keras_weights,
+    graph_arrays_for,
+};
 pub use h5::{H5Layer, H5Variable, read_layers};
 pub use matching::arrays_for;
 pub use write::{KERAS_FORMAT_VERSION, encode_keras, keras_config, keras_weights_h5};
