@@ -50,6 +50,15 @@ impl Summary {
         self
     }
 
+    /// With the line Keras adds for a model compiled with an optimizer of
+    /// `slots` values per trainable parameter: its step counter (an int64),
+    /// its learning rate (a float32) and the slots (float32), as Keras
+    /// counts them.
+    pub fn with_optimizer_slots(self, slots: usize) -> Self {
+        let values = slots * self.trainable_params();
+        self.with_optimizer(2 + values, 8 + 4 + 4 * values)
+    }
+
     /// Parameters the optimizer trains.
     pub fn trainable_params(&self) -> usize {
         self.params - self.non_trainable_params()

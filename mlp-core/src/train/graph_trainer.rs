@@ -212,6 +212,14 @@ impl<'m, G: Graph, L: Loss, O: Optimizer> GraphTrainer<'m, G, L, O> {
         self.model
     }
 
+    /// Keras's `model.summary()` of a compiled graph: the functional table
+    /// and the line "Optimizer params" (see [`Graph::summary`]).
+    pub fn summary(&self) -> crate::summary::Summary {
+        self.model
+            .summary()
+            .with_optimizer_slots(self.optimizer.slots())
+    }
+
     /// Optimizer steps taken.
     pub fn iterations(&self) -> u64 {
         self.iterations

@@ -70,10 +70,9 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
     /// and the line "Optimizer params" (its step counter, its learning rate
     /// and `slots` values per trainable parameter, as Keras counts them).
     pub fn summary(&self) -> crate::summary::Summary {
-        let summary = self.model.summary();
-        let values = self.optimizer.slots() * summary.trainable_params();
-        // Keras's step counter is an int64, the rate and slots float32.
-        summary.with_optimizer(2 + values, 8 + 4 + 4 * values)
+        self.model
+            .summary()
+            .with_optimizer_slots(self.optimizer.slots())
     }
 
     /// The model, mutably (to set weights between two `fit` calls).
