@@ -10,7 +10,8 @@
 //! | `stage.rs` | one stage per layer, and the forward pass's [`Mode`] |
 //! | `forward.rs` | the forward pass |
 //! | `backward.rs` | the backward pass (gradients, or gradients with plain SGD folded in) |
-//! | `graph.rs` | a graph's passes (Keras's Functional API): nodes wired by name, `Concatenate` as column ranges of one buffer |
+//! | `graph.rs` | a graph's passes (Keras's Functional API): forward, backward, its inputs and outputs |
+//! | `graph_plan.rs` | a graph's wiring: each node's slot, a `Concatenate` as column ranges of one buffer |
 //! | `fold.rs` | the folded SGD step: its finiteness bound and each thread's share |
 //! | `update.rs` | an optimizer's update in chunks shared among the threads, rolled back whole if any value it writes is not finite |
 //! | `step.rs` | one training step: the engine picks how the optimizer's update is applied |
@@ -42,6 +43,7 @@ mod backward;
 mod fold;
 mod forward;
 mod graph;
+mod graph_plan;
 mod mc_dropout;
 pub mod predict;
 mod shared;

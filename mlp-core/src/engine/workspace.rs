@@ -57,9 +57,9 @@ pub struct Workspace {
     /// backward pass, to roll it back (see [`Workspace::train_step`]);
     /// sized by the first such step.
     pub(super) rollback: Vec<f32>,
-    /// A graph's wiring and buffers (see [`super::graph`]); `None` for a
+    /// A graph's wiring and buffers (see [`super::graph_plan`]); `None` for a
     /// chain, whose stages read one another in order.
-    pub(super) graph: Option<Box<super::graph::GraphPlan>>,
+    pub(super) graph: Option<Box<super::graph_plan::GraphPlan>>,
     pub(super) pool: Pool,
 }
 
