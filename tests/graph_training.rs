@@ -363,8 +363,8 @@ fn validation_split_holds_out_the_last_samples_of_every_slice() {
 }
 
 #[test]
-fn early_stopping_stops_a_graph_and_restores_its_best_weights() {
-    use mlp::train::{CsvLogger, EarlyStopping};
+fn early_stopping_and_model_checkpoint_keep_a_graphs_best_weights() {
+    use mlp::train::{CsvLogger, EarlyStopping, ModelCheckpoint};
     let n = 40;
     let wide: Vec<SVector<f32, 2>> = (0..n)
         .map(|i| SVector::from([(i as f32 * 0.3).sin(), 0.5]))
@@ -376,6 +376,7 @@ fn early_stopping_stops_a_graph_and_restores_its_best_weights() {
     let (train, valid) = (0..30, 30..n);
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log.csv");
+    let best_file = dir.path().join("best.safetensors");
     let mut model = TwoOutputs::new(5);
     // A large rate, so the validation loss goes up and down.
     let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.3), []);
@@ -396,7 +397,8 @@ fn early_stopping_stops_a_graph_and_restores_its_best_weights() {
                         .patience(3)
                         .restore_best_weights(true),
                 )
-                .callback(CsvLogger::new(&log)),
+                .callback(CsvLogger::new(&log))
+                .callback(ModelCheckpoint::new(&best_file).save_best_only(true)),
         )
         .unwrap();
     assert!(history.len() < 200, "ran all {} epochs", history.len());
@@ -414,6 +416,23 @@ fn early_stopping_stops_a_graph_and_restores_its_best_weights() {
         .unwrap()["loss"];
     assert!((now - best).abs() < 1e-5, "restored {now}, best {best}");
     let csv = std::fs::read_to_string(&log).unwrap();
+    // ModelCheckpoint saved the best epoch's weights: those EarlyStopping
+    // restored.
+    let mut saved = TwoOutputs::new_zeroed();
+    saved.load_weights(&best_file).unwrap();
+    assert_eq!(saved.params(), trainer.model().params());
+    // A graph's whole training state has no file: an error, not a panic.
+    let err = TwoOutputs::new(5)
+        .compile(MeanSquaredError, Sgd::new(0.3), [])
+        .fit(
+            (&wide, &deep),
+            (&y, &y),
+            GraphFit::epochs(1)
+                .verbose(0)
+                .callback(ModelCheckpoint::new(dir.path().join("state")).save_weights_only(false)),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("save_weights_only"), "{err}");
     // CsvLogger wrote a row per epoch run, with every output's columns.
     assert_eq!(csv.lines().count(), history.len() + 1, "{csv}");
     let header = csv.lines().next().unwrap();

@@ -2,7 +2,7 @@
 //! validation, and the callbacks (see [`GraphTrainer`]).
 
 use super::Logs;
-use super::callbacks::{Callback, CallbackContext, Run, WeightsOf};
+use super::callbacks::{Callback, CallbackContext, ModelOps, Run};
 use super::checks::{check_batch_size, check_verbose, split_point};
 use super::graph_data::{GraphData, Rows, Targets};
 use super::graph_fit::GraphFit;
@@ -263,10 +263,9 @@ impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
         if callbacks.is_empty() {
             return Ok(());
         }
-        let weights: WeightsOf<G> = (G::params, G::params_mut);
-        let mut ctx = CallbackContext::with_weights(
+        let mut ctx = CallbackContext::with_ops(
             self.model,
-            weights,
+            ModelOps::graph(),
             &mut self.optimizer,
             params,
             stop,

@@ -6,9 +6,10 @@
 //!
 //! A callback is generic over the model it sees: `EarlyStopping`,
 //! `TerminateOnNaN`, `CsvLogger`, `LearningRateScheduler` and
-//! `ReduceLrOnPlateau` work on chains and graphs alike
-//! ([`GraphFit::callback`](super::GraphFit::callback)); `ModelCheckpoint`
-//! and `BackupAndRestore`, which write a chain's files, on chains.
+//! `ReduceLrOnPlateau` and `ModelCheckpoint` (weights only, for a graph)
+//! work on chains and graphs alike
+//! ([`GraphFit::callback`](super::GraphFit::callback)); `BackupAndRestore`,
+//! which restores a chain's whole training state, on chains.
 //!
 //! ```
 //! use mlp_core::prelude::*;
@@ -62,6 +63,7 @@ use crate::history::{History, HistoryParams};
 use crate::network::Network;
 use crate::optim::Optimizer;
 use crate::{Error, Result};
+use std::path::Path;
 
 /// What a callback sees besides the logs: the model (to read, save or
 /// restore its parameters), the optimizer's learning rate (to read or set),
@@ -71,9 +73,8 @@ use crate::{Error, Result};
 #[derive(Debug)]
 pub struct CallbackContext<'a, N> {
     model: &'a mut N,
-    /// The model's flat parameters (a chain's or a graph's).
-    weights: fn(&N) -> &[f32],
-    weights_mut: fn(&mut N) -> &mut [f32],
+    /// What differs between a chain and a graph.
+    ops: ModelOps<N>,
     optimizer: &'a mut dyn Optimizer,
     params: &'a HistoryParams,
     stop: &'a mut bool,
@@ -82,9 +83,51 @@ pub struct CallbackContext<'a, N> {
     run: Run<'a>,
 }
 
-/// How a context reads and writes a model's flat parameters (a chain's or a
-/// graph's).
-pub(crate) type WeightsOf<N> = (fn(&N) -> &[f32], fn(&mut N) -> &mut [f32]);
+/// The bytes of a whole training-state file of the run, to resume at an
+/// epoch.
+type StateFn<N> = for<'x> fn(&CallbackContext<'x, N>, usize) -> Result<Vec<u8>>;
+
+/// How a context reaches a model of either form (a chain or a graph): its
+/// flat parameters, its weights file, and (a chain's only) its whole
+/// training state.
+pub(crate) struct ModelOps<N> {
+    pub(crate) weights: fn(&N) -> &[f32],
+    pub(crate) weights_mut: fn(&mut N) -> &mut [f32],
+    pub(crate) save_weights: fn(&N, &Path) -> Result<()>,
+    pub(crate) state: Option<StateFn<N>>,
+}
+
+impl<N: Network> ModelOps<N> {
+    /// A chain's.
+    fn chain() -> Self {
+        Self {
+            weights: N::params,
+            weights_mut: N::params_mut,
+            save_weights: |model, path| crate::io::WeightsFile::save_weights(model, path),
+            state: Some(|ctx, next_epoch| ctx.state_to_bytes(next_epoch)),
+        }
+    }
+}
+
+impl<G: crate::graph::Graph> ModelOps<G> {
+    /// A graph's.
+    pub(crate) fn graph() -> Self {
+        Self {
+            weights: G::params,
+            weights_mut: G::params_mut,
+            save_weights: |model, path| crate::io::GraphWeightsFile::save_weights(model, path),
+            state: None,
+        }
+    }
+}
+
+impl<N> core::fmt::Debug for ModelOps<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ModelOps")
+            .field("state", &self.state.is_some())
+            .finish_non_exhaustive()
+    }
+}
 
 /// What `fit` shows callbacks of the run beside the trainer's state.
 #[derive(Debug)]
@@ -125,8 +168,15 @@ impl<'a, N: Network> CallbackContext<'a, N> {
         state: (&'a mut u64, &'a mut [f32]),
         run: Run<'a>,
     ) -> Self {
-        let weights: WeightsOf<N> = (N::params, N::params_mut);
-        Self::with_weights(model, weights, optimizer, params, stop, state, run)
+        Self::with_ops(
+            model,
+            ModelOps::chain(),
+            optimizer,
+            params,
+            stop,
+            state,
+            run,
+        )
     }
 
     /// The bytes of a training-state file (see [`TrainingState`]) of the
@@ -181,11 +231,10 @@ impl<'a, N: Network> CallbackContext<'a, N> {
 }
 
 impl<'a, N> CallbackContext<'a, N> {
-    /// A context over any model whose flat parameters `weights` reads.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn with_weights(
+    /// A context over any model, reached through `ops`.
+    pub(crate) fn with_ops(
         model: &'a mut N,
-        (weights, weights_mut): WeightsOf<N>,
+        ops: ModelOps<N>,
         optimizer: &'a mut dyn Optimizer,
         params: &'a HistoryParams,
         stop: &'a mut bool,
@@ -194,8 +243,7 @@ impl<'a, N> CallbackContext<'a, N> {
     ) -> Self {
         Self {
             model,
-            weights,
-            weights_mut,
+            ops,
             optimizer,
             params,
             stop,
@@ -208,12 +256,33 @@ impl<'a, N> CallbackContext<'a, N> {
     /// The model's parameters, all of them as one slice, layer after layer
     /// (a chain's or a graph's: what [`EarlyStopping`] keeps and restores).
     pub fn weights(&self) -> &[f32] {
-        (self.weights)(self.model)
+        (self.ops.weights)(self.model)
     }
 
     /// The model's parameters, mutably.
     pub fn weights_mut(&mut self) -> &mut [f32] {
-        (self.weights_mut)(self.model)
+        (self.ops.weights_mut)(self.model)
+    }
+
+    /// Writes the model's weights file to `path` (a chain's or a graph's
+    /// `save_weights`: safetensors, whole or not at all).
+    pub fn save_weights(&self, path: &Path) -> Result<()> {
+        (self.ops.save_weights)(self.model, path)
+    }
+
+    /// The bytes of a whole training-state file to resume at `next_epoch`
+    /// ([`CallbackContext::state_to_bytes`]); an error for a graph, whose
+    /// training state has no file format.
+    pub fn training_state(&self, next_epoch: usize) -> Result<Vec<u8>> {
+        match self.ops.state {
+            Some(state) => state(self, next_epoch),
+            None => Err(Error::InvalidArgument {
+                name: "save_weights_only",
+                message: "a graph's whole training state has no file format; save its \
+                          weights (`save_weights_only(true)`)"
+                    .into(),
+            }),
+        }
     }
 
     /// The learning rate the optimizer's next step uses (Keras's

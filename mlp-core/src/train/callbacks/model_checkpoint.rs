@@ -1,8 +1,6 @@
 //! [`ModelCheckpoint`].
 
 use super::{Callback, CallbackContext, Mode};
-use crate::io::WeightsFile;
-use crate::network::Network;
 use crate::train::Logs;
 use crate::{Error, Result};
 use core::fmt::Write as _;
@@ -250,7 +248,7 @@ impl ModelCheckpoint {
         }
     }
 
-    fn save<N: Network>(
+    fn save<N>(
         &mut self,
         ctx: &CallbackContext<'_, N>,
         epoch: usize,
@@ -311,16 +309,16 @@ impl ModelCheckpoint {
             })?;
         }
         if self.save_weights_only {
-            ctx.model().save_weights(&path)?;
+            ctx.save_weights(&path)?;
         } else {
-            crate::fs::write_atomic(&path, &ctx.state_to_bytes(epoch + 1)?)?;
+            crate::fs::write_atomic(&path, &ctx.training_state(epoch + 1)?)?;
         }
         self.last_saved = Some(path);
         Ok(())
     }
 }
 
-impl<N: Network> Callback<N> for ModelCheckpoint {
+impl<N> Callback<N> for ModelCheckpoint {
     fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         if self.save_freq == SaveFreq::Batches(0) {
             return Err(Error::InvalidArgument {
