@@ -244,17 +244,24 @@ network! {
     }
 }
 
+/// 40 samples of `TwoOutputs`'s inputs, and a target.
+fn two_output_data() -> (Vec<SVector<f32, 2>>, Vec<SVector<f32, 3>>, Vec<f32>) {
+    let n = 40;
+    let wide = (0..n)
+        .map(|i| SVector::from([(i as f32 * 0.3).sin(), 0.5]))
+        .collect();
+    let deep = (0..n)
+        .map(|i| SVector::from([(i as f32 * 0.7).cos(), i as f32 / 40.0, -0.3]))
+        .collect();
+    let y = (0..n).map(|i| (i % 7) as f32 / 3.0).collect();
+    (wide, deep, y)
+}
+
 #[test]
 fn evaluate_is_the_weighted_sum_of_each_outputs_loss_computed_by_hand() {
     use mlp::metrics::Metric;
-    let n = 40;
-    let wide: Vec<SVector<f32, 2>> = (0..n)
-        .map(|i| SVector::from([(i as f32 * 0.3).sin(), 0.5]))
-        .collect();
-    let deep: Vec<SVector<f32, 3>> = (0..n)
-        .map(|i| SVector::from([(i as f32 * 0.7).cos(), i as f32 / 40.0, -0.3]))
-        .collect();
-    let y: Vec<f32> = (0..n).map(|i| (i % 7) as f32 / 3.0).collect();
+    let (wide, deep, y) = two_output_data();
+    let n = y.len();
     let mut model = TwoOutputs::new(5);
     let mut trainer = model
         .compile(
@@ -329,14 +336,7 @@ fn evaluate_is_the_weighted_sum_of_each_outputs_loss_computed_by_hand() {
 
 #[test]
 fn validation_split_holds_out_the_last_samples_of_every_slice() {
-    let n = 40;
-    let wide: Vec<SVector<f32, 2>> = (0..n)
-        .map(|i| SVector::from([(i as f32 * 0.3).sin(), 0.5]))
-        .collect();
-    let deep: Vec<SVector<f32, 3>> = (0..n)
-        .map(|i| SVector::from([(i as f32 * 0.7).cos(), i as f32 / 40.0, -0.3]))
-        .collect();
-    let y: Vec<f32> = (0..n).map(|i| (i % 7) as f32 / 3.0).collect();
+    let (wide, deep, y) = two_output_data();
     let fit = || GraphFit::epochs(3).batch_size(8).seed(4).verbose(0);
     let mut split = TwoOutputs::new(5);
     let by_split = split
@@ -365,14 +365,8 @@ fn validation_split_holds_out_the_last_samples_of_every_slice() {
 #[test]
 fn early_stopping_and_model_checkpoint_keep_a_graphs_best_weights() {
     use mlp::train::{CsvLogger, EarlyStopping, ModelCheckpoint};
-    let n = 40;
-    let wide: Vec<SVector<f32, 2>> = (0..n)
-        .map(|i| SVector::from([(i as f32 * 0.3).sin(), 0.5]))
-        .collect();
-    let deep: Vec<SVector<f32, 3>> = (0..n)
-        .map(|i| SVector::from([(i as f32 * 0.7).cos(), i as f32 / 40.0, -0.3]))
-        .collect();
-    let y: Vec<f32> = (0..n).map(|i| (i % 7) as f32 / 3.0).collect();
+    let (wide, deep, y) = two_output_data();
+    let n = y.len();
     let (train, valid) = (0..30, 30..n);
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log.csv");
