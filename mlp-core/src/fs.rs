@@ -1,8 +1,17 @@
-//! Writing a file whole or not at all.
+//! Reading a file, and writing one whole or not at all.
 
 use crate::{Error, Result};
 use std::io::Write;
 use std::path::Path;
+
+/// The bytes of the file at `path`; an [`Error::Io`] naming the path.
+pub fn read(path: impl AsRef<Path>) -> Result<Vec<u8>> {
+    let path = path.as_ref();
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
 
 /// Writes `bytes` to `path` through a temporary file in the same folder that
 /// is flushed to disk and then renamed over `path`: a crash or an error

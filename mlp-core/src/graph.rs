@@ -37,7 +37,6 @@
 //! `WideDeepOutputs`, generated beside the network).
 
 use crate::layer::LayerInfo;
-use rand::SeedableRng;
 
 /// What a node of a graph computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,13 +139,7 @@ pub unsafe trait Graph: Sized + Send + Sync + 'static {
     /// Fills every parameter from its layer's initializers, from one ChaCha8
     /// stream seeded with `seed` (layer after layer, as for a `Network`).
     fn initialize(&mut self, seed: u64) {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let params = self.params_mut();
-        for weight in Self::LAYERS.iter().flat_map(LayerInfo::weights) {
-            let (fan_in, fan_out) = weight.fans;
-            let values = &mut params[weight.offset..weight.offset + weight.len()];
-            weight.initializer.fill(values, fan_in, fan_out, &mut rng);
-        }
+        crate::initializer::initialize(Self::LAYERS, self.params_mut(), seed);
     }
 
     /// A new graph built in place on the heap, initialised from `seed`.
@@ -167,14 +160,7 @@ pub unsafe trait Graph: Sized + Send + Sync + 'static {
     /// A layer by name, with its weights (Keras's `model.get_layer(name)`).
     #[cfg(feature = "alloc")]
     fn get_layer(&self, name: &str) -> crate::Result<crate::weights::LayerView<'_>> {
-        let info = Self::LAYERS
-            .iter()
-            .find(|l| l.name == name)
-            .ok_or_else(|| crate::Error::UnknownLayer {
-                name: name.into(),
-                known: Self::LAYERS.iter().map(|l| l.name).collect(),
-            })?;
-        Ok(crate::weights::LayerView::new(info, self.params()))
+        crate::weights::get_layer(Self::LAYERS, self.params(), name)
     }
 
     /// Every weight array in Keras's layout, layer after layer in

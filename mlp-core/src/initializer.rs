@@ -51,6 +51,19 @@ macro_rules! initializers {
 
 mlp_spec::for_each_initializer!(initializers);
 
+/// Fills the parameters `params` of the layers `layers` from their
+/// initializers, weight after weight, from one ChaCha8 stream seeded with
+/// `seed` (what `Network::initialize` and `Graph::initialize` do).
+pub fn initialize(layers: &[crate::layer::LayerInfo], params: &mut [f32], seed: u64) {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    for weight in layers.iter().flat_map(crate::layer::LayerInfo::weights) {
+        let (fan_in, fan_out) = weight.fans;
+        let values = &mut params[weight.offset..weight.offset + weight.len()];
+        weight.initializer.fill(values, fan_in, fan_out, &mut rng);
+    }
+}
+
 impl Default for Initializer {
     /// Keras's default for kernels, `glorot_uniform`.
     fn default() -> Self {

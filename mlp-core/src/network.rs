@@ -22,7 +22,6 @@
 
 use crate::layer::LayerInfo;
 use crate::sample::Sample;
-use rand::SeedableRng;
 
 /// A network declared with `network!`: a `#[repr(C)]` struct of layers whose
 /// parameters are `f32`s laid out back to back.
@@ -87,13 +86,7 @@ pub unsafe trait Network: Sized + Send + Sync + 'static {
     /// Fills every parameter from its layer's initializers, from one ChaCha8
     /// stream seeded with `seed`.
     fn initialize(&mut self, seed: u64) {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let params = self.params_mut();
-        for weight in Self::LAYERS.iter().flat_map(LayerInfo::weights) {
-            let (fan_in, fan_out) = weight.fans;
-            let values = &mut params[weight.offset..weight.offset + weight.len()];
-            weight.initializer.fill(values, fan_in, fan_out, &mut rng);
-        }
+        crate::initializer::initialize(Self::LAYERS, self.params_mut(), seed);
     }
 
     /// A new network built in place on the heap (it never passes through the
@@ -120,14 +113,7 @@ pub unsafe trait Network: Sized + Send + Sync + 'static {
     /// A layer by name, with its weights (Keras's `model.get_layer(name)`).
     #[cfg(feature = "alloc")]
     fn get_layer(&self, name: &str) -> crate::Result<crate::weights::LayerView<'_>> {
-        let info = Self::LAYERS
-            .iter()
-            .find(|l| l.name == name)
-            .ok_or_else(|| crate::Error::UnknownLayer {
-                name: name.into(),
-                known: Self::LAYERS.iter().map(|l| l.name).collect(),
-            })?;
-        Ok(crate::weights::LayerView::new(info, self.params()))
+        crate::weights::get_layer(Self::LAYERS, self.params(), name)
     }
 
     /// Keras's `model.summary()` as a value that displays the table.

@@ -129,6 +129,24 @@ fn write_weight(w: &WeightInfo, params: &mut [f32], data: &[f32]) {
     }
 }
 
+/// The layer named `name` of `layers`, over the parameters `params` (what
+/// `Network::get_layer` and `Graph::get_layer` return); an error listing
+/// the known names.
+pub(crate) fn get_layer<'a>(
+    layers: &'static [LayerInfo],
+    params: &'a [f32],
+    name: &str,
+) -> Result<LayerView<'a>> {
+    let info = layers
+        .iter()
+        .find(|l| l.name == name)
+        .ok_or_else(|| Error::UnknownLayer {
+            name: name.into(),
+            known: layers.iter().map(|l| l.name).collect(),
+        })?;
+    Ok(LayerView::new(info, params))
+}
+
 pub(crate) fn get_weights(layers: &[LayerInfo], params: &[f32]) -> Vec<NamedArray> {
     weights_of(layers)
         .map(|(layer, w)| NamedArray {

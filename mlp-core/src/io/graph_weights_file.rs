@@ -24,9 +24,9 @@
 //! ```
 
 use super::weights_file::{decode_arrays, encode};
+use crate::Result;
 use crate::graph::Graph;
 use crate::weights::NamedArray;
-use crate::{Error, Result};
 use std::path::Path;
 
 /// Keras's `model.save_weights(path)` and `model.load_weights(path)` for
@@ -71,10 +71,7 @@ pub trait GraphWeightsFile: Graph {
     /// no weight has changed.
     fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = crate::fs::read(path)?;
         let arrays = decode_graph_weights::<Self>(&bytes, &path.display().to_string())?;
         self.set_weights(&arrays)
     }

@@ -50,10 +50,7 @@ pub trait WeightsFile: Network {
     /// weight has changed.
     fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = crate::fs::read(path)?;
         let arrays = decode_weights::<Self>(&bytes, &path.display().to_string())?;
         self.set_weights(&arrays)
     }

@@ -303,10 +303,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
     /// trainer (architecture, loss, optimizer and its hyperparameters).
     pub fn load_state(&mut self, path: impl AsRef<Path>) -> Result<TrainingState> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = crate::fs::read(path)?;
         self.load_state_from_bytes(&bytes, &path.display().to_string())
     }
 

@@ -249,7 +249,8 @@ pub trait GraphKerasFile: Graph {
     /// its architecture against this graph.
     fn load_keras(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let arrays = decode_graph_keras::<Self>(&super::read(path)?, &path.display().to_string())?;
+        let arrays =
+            decode_graph_keras::<Self>(&crate::fs::read(path)?, &path.display().to_string())?;
         self.set_weights(&arrays)
     }
 
@@ -262,8 +263,10 @@ pub trait GraphKerasFile: Graph {
     /// Loads a Keras 3 `.weights.h5` file (`model.save_weights`).
     fn load_keras_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let arrays =
-            decode_graph_keras_weights::<Self>(&super::read(path)?, &path.display().to_string())?;
+        let arrays = decode_graph_keras_weights::<Self>(
+            &crate::fs::read(path)?,
+            &path.display().to_string(),
+        )?;
         self.set_weights(&arrays)
     }
 

@@ -105,9 +105,9 @@ pub use h5::{H5Layer, H5Variable, read_layers};
 pub use matching::arrays_for;
 pub use write::{KERAS_FORMAT_VERSION, encode_keras, keras_config, keras_weights_h5};
 
+use crate::Result;
 use crate::network::Network;
 use crate::weights::NamedArray;
-use crate::{Error, Result};
 use std::path::Path;
 
 /// Reads a `.keras` archive in memory as the weights of `N`, after checking
@@ -130,13 +130,6 @@ pub fn decode_keras_weights<N: Network>(
     arrays_for::<N>(&layers, source_name)
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
 /// Keras's `keras.models.load_model` and `model.load_weights` for Keras's
 /// own files, into a network declared here. In the prelude. On any error no
 /// weight has changed.
@@ -145,7 +138,7 @@ pub trait KerasFile: Network {
     /// its architecture against this network.
     fn load_keras(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let arrays = decode_keras::<Self>(&read(path)?, &path.display().to_string())?;
+        let arrays = decode_keras::<Self>(&crate::fs::read(path)?, &path.display().to_string())?;
         self.set_weights(&arrays)
     }
 
@@ -165,7 +158,8 @@ pub trait KerasFile: Network {
     /// Loads a Keras 3 `.weights.h5` file (`model.save_weights`).
     fn load_keras_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let arrays = decode_keras_weights::<Self>(&read(path)?, &path.display().to_string())?;
+        let arrays =
+            decode_keras_weights::<Self>(&crate::fs::read(path)?, &path.display().to_string())?;
         self.set_weights(&arrays)
     }
 
