@@ -6,6 +6,77 @@
 //! compile error; around it sits the workflow of Keras's `Sequential`
 //! (chapter 10 of Géron's *Hands-On Machine Learning*).
 //!
+//! The README's walkthrough, in short: declare, compile, fit, evaluate,
+//! predict, save.
+//!
+//! ```
+//! use mlp::loss::SparseCategoricalCrossentropy;
+//! use mlp::metrics::Metric;
+//! use mlp::optim::Sgd;
+//! use mlp::prelude::*;
+//! use mlp::train::Fit;
+//!
+//! // Declare: the shapes are types, so a wrong one does not compile.
+//! network! {
+//!     /// Three classes of 4 features.
+//!     pub struct Classifier {
+//!         Input[4] -> Dense<16, relu> -> Dense<3, softmax>
+//!     }
+//! }
+//!
+//! // Three clusters: class k has feature k high.
+//! let x: Vec<SVector<f32, 4>> = (0..300)
+//!     .map(|i| SVector::from_fn(|j, _| if j == i % 3 { 1.0 } else { ((i * 7 + j) % 5) as f32 * 0.05 }))
+//!     .collect();
+//! let y: Vec<u8> = (0..300).map(|i| (i % 3) as u8).collect();
+//!
+//! // Compile with a loss, an optimizer and metrics; fit; evaluate; predict.
+//! let mut model = Classifier::new(42);
+//! println!("{}", model.summary());
+//! let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(0.1), [Metric::Accuracy]);
+//! let history = trainer.fit(&x, &y, Fit::epochs(20).verbose(0).validation_split(0.2))?;
+//! assert!(history.get("val_accuracy").is_some());
+//! let results = trainer.evaluate(&x, &y)?;
+//! assert!(results["accuracy"] > 0.9, "{results}");
+//! let p: Vec<SVector<f32, 3>> = trainer.predict(&x[..3]);
+//! assert_eq!(p[1].imax(), 1);
+//!
+//! // Save the weights (safetensors, Keras's names and layout) and load them back.
+//! let path = std::env::temp_dir().join(format!("mlp-front-page-{}.safetensors", std::process::id()));
+//! model.save_weights(&path)?;
+//! let mut reloaded = Classifier::new_zeroed();
+//! reloaded.load_weights(&path)?;
+//! assert_eq!(reloaded.params(), model.params());
+//! # std::fs::remove_file(&path)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Bake, and run on a microcontroller: `#[weights("file")]` compiles a
+//! weights file into the struct's constant `WEIGHTS`, so a `static` holds
+//! the trained model in read-only memory. Prediction then needs no heap, no
+//! file and no `std`: a `#![no_std]` firmware depends on `mlp-core` with
+//! `default-features = false` and calls the same `predict_one` (the
+//! repository's `mlp-embedded` crate runs this under QEMU on a Cortex-M4F).
+//!
+//! ```
+//! use mlp::prelude::*;
+//!
+//! network! {
+//!     #[weights("tests/fixtures/weights/tiny.safetensors")]
+//!     pub struct Tiny { Input[2] -> Dense<3, relu> -> Dense<1> }
+//! }
+//!
+//! static MODEL: Tiny = Tiny::WEIGHTS;
+//!
+//! /// What the firmware calls: no allocation, no parsing.
+//! fn on_the_device(x: f32, y: f32) -> f32 {
+//!     MODEL.predict_one(&SVector::<f32, 2>::new(x, y))[0]
+//! }
+//! assert!(on_the_device(0.5, -1.0).is_finite());
+//! ```
+//!
+//! The book's Fashion-MNIST classifier, with its summary and layers:
+//!
 //! ```
 //! use mlp::prelude::*;
 //!
@@ -218,6 +289,25 @@
 //! assert!(y[0].is_finite());
 //! # Ok::<(), mlp::Error>(())
 //! ```
+//!
+//! ## Features
+//!
+//! `mlp` and `mlp-core` have the same features, all on by default. Without
+//! any (`default-features = false`), the crates need neither `std` nor
+//! `alloc`: declaring, baking, inference and training on the device
+//! ([`on_device`](crate::on_device)) run on a microcontroller.
+//!
+//! | Feature | Enables | Dependencies it adds |
+//! |---|---|---|
+//! | `alloc` (`mlp-core` only) | `Error`, the untyped weights view, summaries, boxed constructors | none |
+//! | `std` | `compile`, `fit`, `evaluate`, `predict` on threads, callbacks, `History`, safetensors weights files | serde, serde_json, csv, tempfile, safetensors |
+//! | `datasets` | the book's data sets from `$MLP_DATA_DIR`, the repository or the cache; `train_test_split`, `StandardScaler` | flate2, sha2, tar, dirs, rand_mt |
+//! | `download` | a missing data set downloaded once into the cache from its official address, SHA-256 checked | ureq (with rustls) |
+//! | `progress` | Keras's live progress bar in a terminal (without it, `verbose = 1` prints a line per epoch) | indicatif |
+//! | `plot` | learning-curve plots (PNG, SVG) of a `History`, with an embedded font | plotters, png |
+//! | `keras` | Keras's own files: `.keras` archives and `.weights.h5`, read and written | hdf5-pure, zip |
+//!
+//! Every feature is checked alone in CI (`cargo hack --each-feature check`).
 #![warn(missing_docs)]
 
 pub use mlp_core::*;

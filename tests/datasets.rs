@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use mlp::Error;
+use mlp::datasets::california_housing::{self, CaliforniaHousing};
 use mlp::datasets::fashion_mnist::{self, CLASS_NAMES, FashionMnist, Part};
-use mlp::datasets::{california_housing, idx};
+use mlp::datasets::idx;
 use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------- fixtures
@@ -636,4 +637,135 @@ fn book_housing_split_rows() {
     for (k, row) in [3_045, 10_819, 15_233].into_iter().enumerate() {
         assert_eq!(x_valid[k], x_train_full[row], "valid row {k}");
     }
+}
+
+// ---------------------------------------------------------------- California housing's archive
+
+/// The repository's copy of StatLib's archive (scikit-learn's checksum).
+fn cal_housing_tgz() -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/california-housing")
+            .join(california_housing::ARCHIVE_NAME),
+    )
+    .unwrap()
+}
+
+/// A loader that sees only `root/data` and `root/cache`, downloading from `url`.
+fn isolated_housing(root: &Path, url: &str) -> CaliforniaHousing {
+    CaliforniaHousing::loader()
+        .data_dir(root.join("data"))
+        .cache_dir(root.join("cache"))
+        .url(url)
+}
+
+fn housing_error(r: mlp::Result<california_housing::Dataset>) -> (String, String) {
+    match r {
+        Err(Error::Data {
+            source_name,
+            message,
+        }) => (source_name, message),
+        Err(other) => panic!("expected Error::Data, got {other:?}"),
+        Ok(_) => panic!("expected Error::Data, got data"),
+    }
+}
+
+/// The archive, converted as scikit-learn converts it, gives exactly the
+/// values of the CSV that scikit-learn wrote.
+#[test]
+fn california_archive_equals_the_csv() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join(california_housing::ARCHIVE_NAME),
+        cal_housing_tgz(),
+    )
+    .unwrap();
+    let from_archive = isolated_housing(root.path(), &dead_url())
+        .download(false)
+        .load()
+        .unwrap();
+    assert_eq!(from_archive, california_housing::load().unwrap());
+}
+
+#[test]
+fn california_download_is_verified_cached_and_reused() {
+    let name = california_housing::ARCHIVE_NAME;
+    let server = serve(HashMap::from([(name.to_string(), cal_housing_tgz())]));
+    let root = tempfile::tempdir().unwrap();
+    let url = format!("{}{name}", server.url);
+    let housing = isolated_housing(root.path(), &url).load().unwrap();
+    assert_eq!(housing.len(), 20_640);
+    assert_eq!((housing.x[0][0], housing.y[0]), (8.3252, 4.526));
+    assert_eq!(
+        listing(&root.path().join("cache").join("california-housing")),
+        [name]
+    );
+    // A second load is served from the cache, even with the server gone.
+    let again = isolated_housing(root.path(), &dead_url()).load().unwrap();
+    assert_eq!(again, housing);
+    assert_eq!(server.requests.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn corrupt_california_archive_is_rejected() {
+    let name = california_housing::ARCHIVE_NAME;
+    let mut bytes = cal_housing_tgz();
+    bytes[1000] ^= 1;
+    let server = serve(HashMap::from([(name.to_string(), bytes.clone())]));
+    let root = tempfile::tempdir().unwrap();
+    let url = format!("{}{name}", server.url);
+    let (source, message) = housing_error(isolated_housing(root.path(), &url).load());
+    assert_eq!(source, url);
+    assert!(
+        message.contains(california_housing::ARCHIVE_SHA256)
+            && message.contains("the download was discarded and not cached"),
+        "{message}"
+    );
+    assert!(listing(&root.path().join("cache").join("california-housing")).is_empty());
+
+    // A corrupt copy put into a data folder is refused too.
+    let data = root.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join(name), &bytes).unwrap();
+    let (source, message) = housing_error(isolated_housing(root.path(), &url).load());
+    assert_eq!(source, data.join(name).display().to_string());
+    assert!(
+        message.starts_with("SHA-256 is ")
+            && message.contains(&format!("expected {}", california_housing::ARCHIVE_SHA256)),
+        "{message}"
+    );
+}
+
+#[test]
+fn offline_california_says_which_file_to_put_where() {
+    let root = tempfile::tempdir().unwrap();
+    let url = dead_url();
+    let (source, message) = housing_error(isolated_housing(root.path(), &url).load());
+    assert_eq!(source, "California housing");
+    assert!(
+        message.starts_with(
+            "neither california_housing.csv nor cal_housing.tgz was found, and the download failed: GET"
+        ),
+        "{message}"
+    );
+    let cache = root.path().join("cache").join("california-housing");
+    assert!(
+        message.contains(&format!(
+            "Download cal_housing.tgz from {url} (SHA-256 {}) and put it into {}; or put california_housing.csv",
+            california_housing::ARCHIVE_SHA256,
+            cache.display()
+        )),
+        "{message}"
+    );
+    let data = root.path().join("data");
+    for place in [data.clone(), data.join("california-housing"), cache.clone()] {
+        assert!(
+            message.contains(&format!("  - {} (", place.display())),
+            "{place:?} missing from: {message}"
+        );
+    }
+    assert!(message.contains("$MLP_DATA_DIR"), "{message}");
+    assert!(listing(&cache).is_empty());
 }

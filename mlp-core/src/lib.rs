@@ -151,3 +151,8 @@ pub mod __private {
     pub use mlp_macros::network_impl;
     pub use nalgebra::{SMatrix, SVector};
 }
+
+/// The README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

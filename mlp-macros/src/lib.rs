@@ -13,6 +13,8 @@
 //! outputs) has its own `parse_graph`, `validate_graph` and `expand_graph`,
 //! reusing the chain form's layer rules and layer expansion.
 
+#![warn(missing_docs)]
+
 mod bake;
 mod bake_keras;
 mod expand;

@@ -39,3 +39,8 @@ pub use initializers::{
 };
 pub use layers::{DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, layer, settings};
 pub use regularizers::{CONSTRAINTS, REGULARIZERS, constraint, regularizer};
+
+/// The README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

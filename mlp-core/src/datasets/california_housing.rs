@@ -14,25 +14,44 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 //!
-//! # Where the file comes from
+//! # Where the data comes from
 //!
-//! `california_housing.csv` is looked for in `$MLP_DATA_DIR` (or its
-//! subfolder `california-housing/`), then in the repository's
-//! `data/california-housing/`. It is not downloaded; [`load_csv`] reads a
-//! copy anywhere else.
+//! `california_housing.csv` (scikit-learn's form, see [`load_csv`]) is looked
+//! for in `$MLP_DATA_DIR` (or its subfolder `california-housing/`), the
+//! repository's `data/california-housing/` and the download cache
+//! `<cache>/california-housing/` (`<cache>` is `$MLP_CACHE_DIR`, else the
+//! platform's cache folder + `mlp`). Failing that, StatLib's archive
+//! [`ARCHIVE_NAME`] is looked for in the same places, and downloaded once
+//! into the cache from [`ARCHIVE_URL`], scikit-learn's address, if it is
+//! nowhere. The archive's SHA-256 must be [`ARCHIVE_SHA256`], scikit-learn's
+//! checksum, wherever it comes from; its rows are then converted as
+//! `fetch_california_housing` converts them. [`CaliforniaHousing`] changes
+//! each of these places.
 
 use std::path::{Path, PathBuf};
 
 use nalgebra::SVector;
 
-use super::locate;
+use super::locate::{self, Place};
+use super::{cal_housing_archive, download};
 use crate::{Error, Result};
 
 /// The CSV's file name.
 pub const FILE_NAME: &str = "california_housing.csv";
 
-/// The subfolder of a data folder that holds the file.
+/// The subfolder of a data or cache folder that holds the file.
 pub const SUBDIR: &str = "california-housing";
+
+/// StatLib's archive of the data set, as scikit-learn downloads it.
+pub const ARCHIVE_NAME: &str = "cal_housing.tgz";
+
+/// Where scikit-learn downloads [`ARCHIVE_NAME`] from (`ARCHIVE.url` in
+/// `sklearn/datasets/_california_housing.py`).
+pub const ARCHIVE_URL: &str = "https://ndownloader.figshare.com/files/5976036";
+
+/// The SHA-256 of [`ARCHIVE_NAME`], scikit-learn's `ARCHIVE.checksum` (see
+/// `data/california-housing/PROVENANCE.md`).
+pub const ARCHIVE_SHA256: &str = "aaa5c9a6afe2225cc2aed2723682ae403280c4a3695a2ddda4ffb5d8215ea681";
 
 /// The eight features, in the CSV's (and scikit-learn's) order.
 pub const FEATURE_NAMES: [&str; 8] = [
@@ -71,35 +90,142 @@ impl Dataset {
     }
 }
 
-/// Loads the data set from `$MLP_DATA_DIR` or the repository's `data/`.
+/// Loads the data set from the default places, downloading the archive once
+/// if it is nowhere: `CaliforniaHousing::loader().load()`; see the
+/// [module](self) for where it is looked for.
 pub fn load() -> Result<Dataset> {
-    load_csv(&find()?)
+    CaliforniaHousing::loader().load()
 }
 
-/// Where [`load`] finds the CSV, or an error listing the places looked in
-/// and where to put the file.
-pub fn find() -> Result<PathBuf> {
-    let places = locate::data_places(None, SUBDIR);
-    if let Some(path) = locate::find(&places, FILE_NAME) {
-        return Ok(path);
+/// Builder of a California housing load: where to look, where to cache,
+/// where to download from.
+///
+/// ```no_run
+/// use mlp_core::datasets::california_housing::CaliforniaHousing;
+///
+/// let housing = CaliforniaHousing::loader()
+///     .data_dir("/srv/datasets")        // instead of $MLP_DATA_DIR and the repository's copy
+///     .cache_dir("/tmp/mlp-cache")      // instead of $MLP_CACHE_DIR or ~/.cache/mlp
+///     .download(false)                  // an error, rather than a download, if it is missing
+///     .load()?;
+/// assert_eq!(housing.len(), 20_640);
+/// # Ok::<(), mlp_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct CaliforniaHousing {
+    data_dir: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
+    url: String,
+    download: bool,
+}
+
+impl Default for CaliforniaHousing {
+    fn default() -> Self {
+        Self::loader()
     }
-    let mut message = format!("{FILE_NAME} was not found.\nLooked in:\n");
-    for place in &places {
-        message.push_str(&format!("  - {place}\n"));
+}
+
+impl CaliforniaHousing {
+    /// The default configuration, the one [`load`] uses.
+    pub fn loader() -> Self {
+        CaliforniaHousing {
+            data_dir: None,
+            cache_dir: None,
+            url: ARCHIVE_URL.to_string(),
+            download: true,
+        }
     }
-    if let Some(note) = locate::data_env_note(None) {
-        message.push_str(&format!("  ({note})\n"));
+
+    /// Looks in `dir` (or `dir/california-housing/`) instead of
+    /// `$MLP_DATA_DIR` and the repository's `data/california-housing/`.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
     }
-    message.push_str(&format!(
-        "Put {FILE_NAME} (scikit-learn's fetch_california_housing as CSV, header `{}`) into one of these \
-         folders, or into a folder named by ${}.",
-        expected_header().join(","),
-        super::DATA_DIR_ENV
-    ));
-    Err(Error::Data {
-        source_name: "California housing".into(),
-        message,
-    })
+
+    /// Caches the download in `dir/california-housing/` instead of the
+    /// default (`$MLP_CACHE_DIR`, else the platform cache folder + `mlp`).
+    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Downloads [`ARCHIVE_NAME`] from `url` instead of [`ARCHIVE_URL`] (a
+    /// mirror); its SHA-256 must still be [`ARCHIVE_SHA256`].
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = url.into();
+        self
+    }
+
+    /// Whether a missing archive may be downloaded (default `true`).
+    pub fn download(mut self, allowed: bool) -> Self {
+        self.download = allowed;
+        self
+    }
+
+    /// Loads the CSV if one is found, else the archive (found or downloaded).
+    pub fn load(&self) -> Result<Dataset> {
+        let places = locate::data_places(self.data_dir.as_deref(), SUBDIR);
+        let cache = locate::cache_place(self.cache_dir.as_deref(), SUBDIR);
+        let searched: Vec<Place> = places.iter().chain(cache.as_ref()).cloned().collect();
+        if let Some(csv) = locate::find(&searched, FILE_NAME) {
+            return load_csv(&csv);
+        }
+        let expected = download::parse_sha256(ARCHIVE_SHA256).map_err(|message| Error::Data {
+            source_name: ARCHIVE_NAME.into(),
+            message,
+        })?;
+        let archive = download::find_or_fetch(
+            &searched,
+            cache.as_ref(),
+            self.download,
+            &self.url,
+            ARCHIVE_NAME,
+            &expected,
+        )?
+        .map_err(|failure| self.not_found(&searched, cache.as_ref(), &failure))?;
+        let bytes = std::fs::read(&archive).map_err(|source| Error::Io {
+            path: archive.clone(),
+            source,
+        })?;
+        let found = download::sha256(&bytes);
+        if found != expected {
+            return Err(Error::Data {
+                source_name: archive.display().to_string(),
+                message: format!(
+                    "SHA-256 is {}, expected {ARCHIVE_SHA256} (scikit-learn's); delete the file \
+                     or replace it with StatLib's archive from {ARCHIVE_URL}",
+                    download::to_hex(&found)
+                ),
+            });
+        }
+        cal_housing_archive::read(&bytes, &archive.display().to_string())
+    }
+
+    /// The "where to put the file" error.
+    fn not_found(&self, searched: &[Place], cache: Option<&Place>, failure: &str) -> Error {
+        let archive_home = cache.map_or_else(
+            || "one of these folders".to_string(),
+            |c| c.dir.display().to_string(),
+        );
+        let message = locate::not_found_message(
+            &format!("neither {FILE_NAME} nor {ARCHIVE_NAME} was found, and {failure}"),
+            searched,
+            self.data_dir.as_deref(),
+            &format!(
+                "Download {ARCHIVE_NAME} from {} (SHA-256 {ARCHIVE_SHA256}) and put it into \
+                 {archive_home}; or put {FILE_NAME} (scikit-learn's fetch_california_housing as \
+                 CSV, header `{}`) into one of these folders, or into a folder named by ${}.",
+                self.url,
+                expected_header().join(","),
+                super::DATA_DIR_ENV
+            ),
+        );
+        Error::Data {
+            source_name: "California housing".into(),
+            message,
+        }
+    }
 }
 
 /// Reads a CSV with the header `MedInc,...,Longitude,MedHouseVal` and one

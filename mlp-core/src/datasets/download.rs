@@ -1,15 +1,79 @@
-//! Downloads a file, checks its SHA-256, and only then moves it into place.
+//! Finds a data file or downloads it (with the `download` feature): the
+//! download's SHA-256 is checked, and only then is the file moved into place.
 
+#[cfg(feature = "download")]
 use std::fs;
+#[cfg(feature = "download")]
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+#[cfg(feature = "download")]
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::Error;
+use super::locate::{self, Place};
+use crate::{Error, Result};
+
+/// The first copy of `file_name` in `searched`, else (when `allowed`) a
+/// verified download of `url` into `cache`.
+///
+/// `Ok(Err(reason))`: the file is nowhere, and `reason` says why it was not
+/// downloaded, for the caller's "where to put it" message. `Err`: the
+/// download arrived corrupt or could not be stored.
+pub(crate) fn find_or_fetch(
+    searched: &[Place],
+    cache: Option<&Place>,
+    allowed: bool,
+    url: &str,
+    file_name: &str,
+    sha256: &[u8; 32],
+) -> Result<core::result::Result<PathBuf, String>> {
+    if let Some(path) = locate::find(searched, file_name) {
+        return Ok(Ok(path));
+    }
+    match (cache, allowed) {
+        (_, false) => Ok(Err("downloading is switched off".into())),
+        (None, true) => Ok(Err(format!(
+            "there is no cache folder to download into (set ${} or call cache_dir())",
+            super::CACHE_DIR_ENV
+        ))),
+        (Some(cache), true) => fetch(url, &cache.dir, file_name, sha256),
+    }
+}
+
+#[cfg(feature = "download")]
+fn fetch(
+    url: &str,
+    dir: &Path,
+    file_name: &str,
+    sha256: &[u8; 32],
+) -> Result<core::result::Result<PathBuf, String>> {
+    match fetch_verified(url, dir, file_name, sha256) {
+        Ok(path) => Ok(Ok(path)),
+        Err(FetchError::Fatal(e)) => Err(e),
+        Err(FetchError::Network(message)) => Ok(Err(format!("the download failed: {message}"))),
+    }
+}
+
+#[cfg(not(feature = "download"))]
+fn fetch(
+    url: &str,
+    _dir: &Path,
+    _file_name: &str,
+    _sha256: &[u8; 32],
+) -> Result<core::result::Result<PathBuf, String>> {
+    Ok(Err(format!(
+        "this build cannot download {url} (mlp-core's feature `download` is off)"
+    )))
+}
+
+/// The SHA-256 of `bytes`.
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
 
 /// Why a download did not produce a file.
+#[cfg(feature = "download")]
 #[derive(Debug)]
 pub(crate) enum FetchError {
     /// The server could not be reached or did not send the file; the caller
@@ -24,7 +88,8 @@ pub(crate) enum FetchError {
 /// The bytes are streamed into a temporary file in `dir` while hashed; that
 /// file is renamed to `file_name` only if the hash matches, and deleted
 /// otherwise, so `dir` never holds a partial or corrupt file.
-pub(crate) fn fetch_verified(
+#[cfg(feature = "download")]
+fn fetch_verified(
     url: &str,
     dir: &Path,
     file_name: &str,
@@ -130,13 +195,13 @@ mod tests {
     #[test]
     fn sha256_of_abc() {
         // FIPS 180-2 test vector.
-        let found: [u8; 32] = Sha256::digest(b"abc").into();
         assert_eq!(
-            to_hex(&found),
+            to_hex(&sha256(b"abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 
+    #[cfg(feature = "download")]
     #[test]
     fn unreachable_server_is_a_network_error_and_writes_nothing() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

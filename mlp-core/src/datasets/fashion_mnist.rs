@@ -22,12 +22,14 @@
 //! each in the first of these folders that has it:
 //!
 //! 1. `$MLP_DATA_DIR`, or its subfolder `fashion-mnist/`;
-//! 2. the repository's `data/fashion-mnist/` (this crate's manifest folder `/../data`);
+//! 2. the repository's `data/fashion-mnist/` (this crate's manifest folder `/../data`),
+//!    when the crate is built from the repository;
 //! 3. the download cache, `<cache>/fashion-mnist/`, where `<cache>` is
 //!    `$MLP_CACHE_DIR`, else the platform's cache folder + `mlp`
 //!    (`~/.cache/mlp` on Linux).
 //!
-//! A file found nowhere is downloaded from [`BASE_URL`] into the cache. Its
+//! A file found nowhere is downloaded from [`BASE_URL`] into the cache (with
+//! the `download` feature). Its
 //! SHA-256 is checked against the published value ([`Part::sha256`]) before it
 //! is stored; a corrupt download is discarded. Files found on disk are not
 //! hashed, but their IDX structure is checked (see [`idx`]).
@@ -37,7 +39,7 @@ use std::path::{Path, PathBuf};
 
 use nalgebra::SMatrix;
 
-use super::download::{self, FetchError};
+use super::download;
 use super::idx;
 use super::locate::{self, Place};
 use crate::{Error, Result};
@@ -194,7 +196,7 @@ impl FashionMnist {
     }
 
     /// Downloads from `url` + file name instead of [`BASE_URL`] (a `/` is
-    /// added if `url` lacks one). Only `http://` is supported.
+    /// added if `url` lacks one); `http://` and `https://` (with the `download` feature).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         if !self.base_url.ends_with('/') {
@@ -238,27 +240,16 @@ impl FashionMnist {
         cache: Option<&Place>,
         sha256: &[u8; 32],
     ) -> Result<PathBuf> {
-        if let Some(path) = locate::find(searched, part.file_name()) {
-            return Ok(path);
-        }
-        let failure = match (cache, self.download) {
-            (_, false) => "downloading is switched off".to_string(),
-            (None, true) => {
-                format!(
-                    "there is no cache folder to download into (set ${} or call cache_dir())",
-                    super::CACHE_DIR_ENV
-                )
-            }
-            (Some(cache), true) => {
-                let url = format!("{}{}", self.base_url, part.file_name());
-                match download::fetch_verified(&url, &cache.dir, part.file_name(), sha256) {
-                    Ok(path) => return Ok(path),
-                    Err(FetchError::Fatal(e)) => return Err(e),
-                    Err(FetchError::Network(message)) => format!("the download failed: {message}"),
-                }
-            }
-        };
-        Err(self.not_found(part, searched, &failure))
+        let url = format!("{}{}", self.base_url, part.file_name());
+        let found = download::find_or_fetch(
+            searched,
+            cache,
+            self.download,
+            &url,
+            part.file_name(),
+            sha256,
+        )?;
+        found.map_err(|failure| self.not_found(part, searched, &failure))
     }
 
     /// Loads `((x_train_full, y_train_full), (x_test, y_test))`.
@@ -285,24 +276,19 @@ impl FashionMnist {
 
     /// The "where to put the files" error.
     fn not_found(&self, part: Part, searched: &[Place], failure: &str) -> Error {
-        let mut message = format!(
-            "{} was not found and {failure}.\nLooked in:\n",
-            part.file_name()
-        );
-        for place in searched {
-            message.push_str(&format!("  - {place}\n"));
-        }
-        if let Some(note) = locate::data_env_note(self.data_dir.as_deref()) {
-            message.push_str(&format!("  ({note})\n"));
-        }
         let names: Vec<&str> = Part::ALL.iter().map(|p| p.file_name()).collect();
-        message.push_str(&format!(
-            "Download the four files {} from {} and put them into one of these folders, \
-             or into a folder named by ${}.",
-            names.join(", "),
-            self.base_url,
-            super::DATA_DIR_ENV
-        ));
+        let message = locate::not_found_message(
+            &format!("{} was not found and {failure}", part.file_name()),
+            searched,
+            self.data_dir.as_deref(),
+            &format!(
+                "Download the four files {} from {} and put them into one of these folders, \
+                 or into a folder named by ${}.",
+                names.join(", "),
+                self.base_url,
+                super::DATA_DIR_ENV
+            ),
+        );
         Error::Data {
             source_name: "Fashion-MNIST".into(),
             message,

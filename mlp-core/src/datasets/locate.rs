@@ -70,10 +70,13 @@ fn data_places_with(
     if let Some(dir) = env {
         places.extend(both(&dir, format!("${DATA_DIR_ENV}")));
     }
-    places.push(Place {
-        dir: repo.join(subdir),
-        why: "the repository's data folder".into(),
-    });
+    // Only a build from the repository has it; a packaged crate has no `data/`.
+    if repo.join(subdir).is_dir() {
+        places.push(Place {
+            dir: repo.join(subdir),
+            why: "the repository's data folder".into(),
+        });
+    }
     places
 }
 
@@ -110,6 +113,25 @@ fn cache_place_with(
     })
 }
 
+/// The error message of a missing file: `head`, every place looked in, a note
+/// if `$MLP_DATA_DIR` is not set, then `advice` (what to put where).
+pub(crate) fn not_found_message(
+    head: &str,
+    searched: &[Place],
+    explicit: Option<&Path>,
+    advice: &str,
+) -> String {
+    let mut message = format!("{head}.\nLooked in:\n");
+    for place in searched {
+        message.push_str(&format!("  - {place}\n"));
+    }
+    if let Some(note) = data_env_note(explicit) {
+        message.push_str(&format!("  ({note})\n"));
+    }
+    message.push_str(advice);
+    message
+}
+
 /// The first `place/<file_name>` that is a file.
 pub(crate) fn find(places: &[Place], file_name: &str) -> Option<PathBuf> {
     places
@@ -124,7 +146,9 @@ mod tests {
 
     #[test]
     fn order_is_explicit_or_env_then_repository() {
-        let repo = Path::new("/repo/data");
+        let root = tempfile::tempdir().unwrap();
+        let repo = &root.path().join("data");
+        std::fs::create_dir_all(repo.join("fashion-mnist")).unwrap();
         let dirs = |places: Vec<Place>| places.into_iter().map(|p| p.dir).collect::<Vec<_>>();
         assert_eq!(
             dirs(data_places_with(
@@ -136,12 +160,17 @@ mod tests {
             [
                 PathBuf::from("/env"),
                 "/env/fashion-mnist".into(),
-                "/repo/data/fashion-mnist".into()
+                repo.join("fashion-mnist")
             ]
         );
         assert_eq!(
             dirs(data_places_with(None, None, repo, "fashion-mnist")),
-            [PathBuf::from("/repo/data/fashion-mnist")]
+            [repo.join("fashion-mnist")]
+        );
+        // A packaged crate has no repository folder: it is not listed.
+        assert_eq!(
+            dirs(data_places_with(None, Some("/env".into()), repo, "other")),
+            [PathBuf::from("/env"), "/env/other".into()]
         );
         assert_eq!(
             dirs(data_places_with(

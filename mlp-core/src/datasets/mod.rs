@@ -4,7 +4,8 @@
 //!   (from `$MLP_DATA_DIR`, the repository's `data/`, the user cache, or a
 //!   verified download);
 //! - [`california_housing`]: 20,640 block groups, 8 features and the median
-//!   house value, as scikit-learn's `fetch_california_housing`;
+//!   house value, as scikit-learn's `fetch_california_housing` (from the same
+//!   places, or StatLib's archive downloaded once and checked);
 //! - [`train_test_split`] (seeded, the rows scikit-learn's gives for the same
 //!   `random_state`) and [`StandardScaler`], as in scikit-learn;
 //! - [`idx`]: the reader of the IDX files MNIST-like data sets ship in.
@@ -30,12 +31,16 @@
 //!
 //! `$MLP_DATA_DIR` ([`DATA_DIR_ENV`]) names a folder holding the files, or
 //! holding one subfolder per data set (`fashion-mnist/`,
-//! `california-housing/`). Next comes the repository's `data/` folder, found
-//! from this crate's manifest folder. Fashion-MNIST is also looked for in, and
-//! downloaded into, the cache named by `$MLP_CACHE_DIR` ([`CACHE_DIR_ENV`]),
-//! else the platform's cache folder + `mlp`. When a file is missing, the error
-//! lists every place looked in and says where to put it.
+//! `california-housing/`). Next comes the repository's `data/` folder, when
+//! the crate is built from the repository (a packaged crate has none). Then
+//! the cache named by `$MLP_CACHE_DIR` ([`CACHE_DIR_ENV`]), else the
+//! platform's cache folder + `mlp` (`~/.cache/mlp` on Linux). A file found
+//! nowhere is downloaded once into that cache from its official address,
+//! with the `download` feature, and kept only if its SHA-256 is the published
+//! one. When a file is missing and cannot be downloaded, the error lists every
+//! place looked in and says which file to put where.
 
+mod cal_housing_archive;
 pub mod california_housing;
 mod download;
 pub mod fashion_mnist;
