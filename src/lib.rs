@@ -293,14 +293,16 @@
 //! ## Features
 //!
 //! `mlp` and `mlp-core` have the same features, all on by default. Without
-//! any (`default-features = false`), the crates need neither `std` nor
-//! `alloc`: declaring, baking, inference and training on the device
-//! ([`on_device`](crate::on_device)) run on a microcontroller.
+//! any (`default-features = false`), `mlp-core` needs neither `std` nor
+//! `alloc`: a `#![no_std]` firmware depends on it directly. An
+//! inference-only desktop program takes `default-features = false, features
+//! = ["std"]`.
 //!
 //! | Feature | Enables | Dependencies it adds |
 //! |---|---|---|
+//! | (none) | typed networks, `predict_one`, baked weights, [`on_device`](crate::on_device) training: `no_std`, no heap | nalgebra, libm, rand (no_std) |
 //! | `alloc` (`mlp-core` only) | `Error`, the untyped weights view, summaries, boxed constructors | none |
-//! | `std` | `compile`, `fit`, `evaluate`, `predict` on threads, callbacks, `History`, safetensors weights files | serde, serde_json, csv, tempfile, safetensors |
+//! | `std` | `compile`, `fit`, `evaluate`, `predict` on threads (the batch engine), callbacks, `History`, safetensors weights files | serde, serde_json, csv (`CsvLogger`), tempfile, safetensors |
 //! | `datasets` | the book's data sets from `$MLP_DATA_DIR`, the repository or the cache; `train_test_split`, `StandardScaler` | flate2, sha2, tar, dirs, rand_mt |
 //! | `download` | a missing data set downloaded once into the cache from its official address, SHA-256 checked | ureq (with rustls) |
 //! | `progress` | Keras's live progress bar in a terminal (without it, `verbose = 1` prints a line per epoch) | indicatif |
