@@ -37,6 +37,37 @@ macro_rules! for_each_activation {
             Relu6 = "relu6",
             /// `hard_sigmoid`: `relu6(x + 3) / 6` (Keras 3's definition).
             HardSigmoid = "hard_sigmoid",
+            /// `mish`: `x * tanh(softplus(x))`.
+            Mish = "mish",
+            /// `hard_silu` (also `hard_swish`): `x * relu6(x + 3) / 6`.
+            HardSilu = "hard_silu" | "hard_swish",
+            /// `log_sigmoid`: `-softplus(-x)`.
+            LogSigmoid = "log_sigmoid",
+            /// `celu`: `max(x, 0) + alpha * (exp(min(x, 0) / alpha) - 1)` with alpha 1.
+            Celu = "celu",
+            /// `hard_tanh`: `clip(x, -1, 1)`.
+            HardTanh = "hard_tanh",
+            /// `sparse_plus`: 0 up to -1, `(x + 1)^2 / 4` up to 1, then `x`.
+            SparsePlus = "sparse_plus",
+            /// `sparse_sigmoid`: 0 up to -1, `(x + 1) / 2` up to 1, then 1.
+            SparseSigmoid = "sparse_sigmoid",
+            /// `squareplus`: `(x + sqrt(x^2 + b)) / 2` with b 4.
+            Squareplus = "squareplus",
+            /// `soft_shrink`: `x - 0.5` above 0.5, `x + 0.5` below -0.5, else 0.
+            SoftShrink = "soft_shrink",
+            /// `hard_shrink`: `x` where `|x| > 0.5`, else 0.
+            HardShrink = "hard_shrink",
+            /// `tanh_shrink`: `x - tanh(x)`.
+            TanhShrink = "tanh_shrink",
+            /// `log_softmax`: `x - log(sum(exp(x)))` over the units of one sample.
+            LogSoftmax = "log_softmax",
+            /// `sparsemax`: the Euclidean projection of the units of one sample
+            /// onto the probability simplex (sparse probabilities).
+            Sparsemax = "sparsemax",
+            /// `gelu(x, approximate=True)`: `0.5 * x * (1 + tanh(sqrt(2 / pi) *
+            /// (x + 0.044715 * x^3)))`, under the name KerasHub registers for it
+            /// (Keras itself has no name for the option).
+            GeluApproximate = "gelu_approximate",
             /// `gelu`: `0.5 * x * (1 + erf(x / sqrt(2)))` (Keras's exact form).
             Gelu = "gelu",
         }

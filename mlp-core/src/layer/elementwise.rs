@@ -4,12 +4,16 @@
 
 use nalgebra::SVector;
 
+use crate::activation::functions;
+
 /// An activation layer's function and its options.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Elementwise {
-    /// `ReLU`: `max_value` from it, `x` above `threshold`, and
-    /// `negative_slope * (x - threshold)` up to it (Keras's defaults: no
-    /// cap, written `f32::INFINITY`, 0, 0).
+    /// `ReLU`: Keras's `relu(x, negative_slope, max_value, threshold)`
+    /// ([`functions::relu`]): `x` above `threshold` clipped to `max_value`,
+    /// and `negative_slope * (x - threshold)` up to the threshold, even where
+    /// that lies above `max_value` (Keras's defaults: no cap, written
+    /// `f32::INFINITY`, 0, 0).
     ReLU {
         /// The cap (`f32::INFINITY` for none).
         max_value: f32,
@@ -49,29 +53,9 @@ impl Elementwise {
                 max_value,
                 negative_slope,
                 threshold,
-            } => {
-                if x >= max_value {
-                    max_value
-                } else if x > threshold || x.is_nan() {
-                    x
-                } else {
-                    negative_slope * (x - threshold)
-                }
-            }
-            Self::LeakyReLU { negative_slope } => {
-                if x < 0.0 {
-                    negative_slope * x
-                } else {
-                    x
-                }
-            }
-            Self::ELU { alpha } => {
-                if x > 0.0 || x.is_nan() {
-                    x
-                } else {
-                    alpha * libm::expm1f(x)
-                }
-            }
+            } => functions::relu(x, negative_slope, max_value, threshold),
+            Self::LeakyReLU { negative_slope } => functions::leaky_relu(x, negative_slope),
+            Self::ELU { alpha } => functions::elu(x, alpha),
         }
     }
 
@@ -83,15 +67,7 @@ impl Elementwise {
                 max_value,
                 negative_slope,
                 threshold,
-            } => {
-                if x >= max_value {
-                    0.0
-                } else if x > threshold {
-                    1.0
-                } else {
-                    negative_slope
-                }
-            }
+            } => functions::relu_derivative(x, negative_slope, max_value, threshold),
             Self::LeakyReLU { negative_slope } => {
                 if x > 0.0 {
                     1.0
@@ -174,6 +150,24 @@ mod tests {
                 assert!((f.apply(*x) - w).abs() < 1e-6, "{f:?} at {x}");
             }
         }
+    }
+
+    #[test]
+    fn relu_layer_threshold_above_max_value() {
+        // Keras: ReLU(max_value=2.0, negative_slope=0.5, threshold=5.0) at
+        // [3, 4.5, 6]: the threshold first (3 and 4.5 are not above it), then
+        // the clip, then the slope: [-1, -0.25, 2]. The cap used to come first
+        // and gave [2, 2, 2].
+        let f = Elementwise::ReLU {
+            max_value: 2.0,
+            negative_slope: 0.5,
+            threshold: 5.0,
+        };
+        assert_eq!([3.0, 4.5, 6.0].map(|x| f.apply(x)), [-1.0, -0.25, 2.0]);
+        assert_eq!([3.0, 6.0].map(|x| f.derivative(x)), [0.5, 0.0]);
+        let layer = ActivationLayer::<3>;
+        let y = layer.forward_one(&SVector::from([3.0, 4.5, 6.0]), f);
+        assert_eq!(y.as_slice(), [-1.0, -0.25, 2.0]);
     }
 
     #[test]

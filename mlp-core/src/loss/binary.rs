@@ -2,7 +2,8 @@
 
 use super::logits::{log_sigmoid, sigmoid};
 use super::{
-    Loss, TargetKind, TargetRef, clip, elementwise, elementwise_loss, mismatch, unclipped,
+    Loss, Reduction, TargetKind, TargetRef, clip, elementwise, elementwise_loss, mismatch,
+    unclipped,
 };
 use crate::activation::ActivationKind;
 
@@ -32,6 +33,14 @@ pub struct BinaryCrossentropy {
     pub from_logits: bool,
     /// Keras's `label_smoothing`, in `[0, 1]`.
     pub label_smoothing: f32,
+    /// How a batch's losses are reduced (Keras's `reduction`).
+    pub reduction: Reduction,
+    /// With a softmax output (sigmoid for the binary loss) and not
+    /// `from_logits`: compute the loss from the output layer's logits, as
+    /// Keras's TensorFlow backend does, instead of `-log(clip(p))` (Keras's
+    /// formula on every other backend, and the default here). The gradient
+    /// is the same either way.
+    pub output_logits: bool,
 }
 
 /// Keras's `BinaryCrossentropy()`: the loss with its defaults.
@@ -59,12 +68,29 @@ impl BinaryCrossentropy {
         Self {
             from_logits: false,
             label_smoothing: 0.0,
+            reduction: Reduction::SumOverBatchSize,
+            output_logits: false,
         }
     }
 
     /// Sets `from_logits`.
     pub const fn from_logits(mut self, from_logits: bool) -> Self {
         self.from_logits = from_logits;
+        self
+    }
+
+    /// Sets Keras's `reduction`.
+    pub const fn reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+
+    /// Sets `output_logits`: with a softmax output (sigmoid for the binary
+    /// loss), the loss comes from the output layer's logits as Keras's
+    /// TensorFlow backend computes it (`log_sum_exp(z) - z[y]`, no clipping:
+    /// a probability below 1e-7 gives its true loss, not 16.1).
+    pub const fn output_logits(mut self, output_logits: bool) -> Self {
+        self.output_logits = output_logits;
         self
     }
 
@@ -89,6 +115,10 @@ impl BinaryCrossentropy {
 impl Loss for BinaryCrossentropy {
     const NAME: &'static str = "binary_crossentropy";
     const TARGET: TargetKind = TargetKind::Binary;
+
+    fn batch_reduction(&self) -> Reduction {
+        self.reduction
+    }
 
     fn loss_and_delta(
         &self,
@@ -126,15 +156,13 @@ impl Loss for BinaryCrossentropy {
         })
     }
 
-    fn loss(
-        &self,
-        _activation: ActivationKind,
-        _z: &[f32],
-        a: &[f32],
-        target: TargetRef<'_>,
-    ) -> f32 {
+    fn loss(&self, activation: ActivationKind, z: &[f32], a: &[f32], target: TargetRef<'_>) -> f32 {
         if self.from_logits {
             elementwise_loss(a, target, |x, y| bce_logits(x, self.smooth(y)))
+        } else if self.output_logits && activation == ActivationKind::Sigmoid && z.len() == a.len()
+        {
+            // Keras's TensorFlow backend reads a sigmoid's logits.
+            elementwise_loss(z, target, |x, y| bce_logits(x, self.smooth(y)))
         } else {
             elementwise_loss(a, target, |p, y| bce(p, self.smooth(y)))
         }

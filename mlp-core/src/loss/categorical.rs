@@ -1,7 +1,7 @@
 //! `categorical_crossentropy`.
 
 use super::logits::{log_sum_exp, softmax_into};
-use super::{Loss, TargetKind, TargetRef, clip, mismatch, unclipped};
+use super::{Loss, Reduction, TargetKind, TargetRef, clip, mismatch, unclipped};
 use crate::activation::ActivationKind;
 
 /// Cross-entropy with one-hot (or probability) targets, Keras's formula:
@@ -36,6 +36,14 @@ pub struct CategoricalCrossentropy {
     pub from_logits: bool,
     /// Keras's `label_smoothing`, in `[0, 1]`.
     pub label_smoothing: f32,
+    /// How a batch's losses are reduced (Keras's `reduction`).
+    pub reduction: Reduction,
+    /// With a softmax output (sigmoid for the binary loss) and not
+    /// `from_logits`: compute the loss from the output layer's logits, as
+    /// Keras's TensorFlow backend does, instead of `-log(clip(p))` (Keras's
+    /// formula on every other backend, and the default here). The gradient
+    /// is the same either way.
+    pub output_logits: bool,
 }
 
 /// Keras's `CategoricalCrossentropy()`: the loss with its defaults.
@@ -54,12 +62,29 @@ impl CategoricalCrossentropy {
         Self {
             from_logits: false,
             label_smoothing: 0.0,
+            reduction: Reduction::SumOverBatchSize,
+            output_logits: false,
         }
     }
 
     /// Sets `from_logits`.
     pub const fn from_logits(mut self, from_logits: bool) -> Self {
         self.from_logits = from_logits;
+        self
+    }
+
+    /// Sets Keras's `reduction`.
+    pub const fn reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+
+    /// Sets `output_logits`: with a softmax output (sigmoid for the binary
+    /// loss), the loss comes from the output layer's logits as Keras's
+    /// TensorFlow backend computes it (`log_sum_exp(z) - z[y]`, no clipping:
+    /// a probability below 1e-7 gives its true loss, not 16.1).
+    pub const fn output_logits(mut self, output_logits: bool) -> Self {
+        self.output_logits = output_logits;
         self
     }
 
@@ -85,6 +110,10 @@ impl CategoricalCrossentropy {
 impl Loss for CategoricalCrossentropy {
     const NAME: &'static str = "categorical_crossentropy";
     const TARGET: TargetKind = TargetKind::Categorical;
+
+    fn batch_reduction(&self) -> Reduction {
+        self.reduction
+    }
 
     fn loss_and_delta(
         &self,
@@ -136,23 +165,25 @@ impl Loss for CategoricalCrossentropy {
         self.loss(activation, z, a, target)
     }
 
-    fn loss(
-        &self,
-        _activation: ActivationKind,
-        _z: &[f32],
-        a: &[f32],
-        target: TargetRef<'_>,
-    ) -> f32 {
+    fn loss(&self, activation: ActivationKind, z: &[f32], a: &[f32], target: TargetRef<'_>) -> f32 {
         if !target.fits(a.len()) {
             return f32::NAN;
         }
         let k = a.len();
-        if self.from_logits {
-            let lse = log_sum_exp(a);
-            return -a
+        // Keras's TensorFlow backend reads a softmax's logits.
+        let logits = if self.from_logits {
+            Some(a)
+        } else if self.output_logits && activation == ActivationKind::Softmax && z.len() == k {
+            Some(z)
+        } else {
+            None
+        };
+        if let Some(x) = logits {
+            let lse = log_sum_exp(x);
+            return -x
                 .iter()
                 .enumerate()
-                .map(|(i, a)| self.y(target, i, k) * (a - lse))
+                .map(|(i, x)| self.y(target, i, k) * (x - lse))
                 .sum::<f32>();
         }
         let s: f32 = a.iter().sum();

@@ -1,6 +1,6 @@
 //! `huber_loss`.
 
-use super::{Loss, TargetKind, TargetRef, elementwise, elementwise_loss};
+use super::{Loss, Reduction, TargetKind, TargetRef, elementwise, elementwise_loss};
 use crate::activation::ActivationKind;
 
 /// Keras's `Huber`: with `e = a - y`, `0.5 * e^2` where `|e| <= delta`, else
@@ -9,18 +9,29 @@ use crate::activation::ActivationKind;
 pub struct Huber {
     /// Where the loss turns from quadratic to linear.
     pub delta: f32,
+    /// How a batch's losses are reduced (Keras's `reduction`).
+    pub reduction: Reduction,
 }
 
 impl Default for Huber {
     fn default() -> Self {
-        Self { delta: 1.0 }
+        Self::new(1.0)
     }
 }
 
 impl Huber {
     /// Huber loss with the given `delta`.
     pub const fn new(delta: f32) -> Self {
-        Self { delta }
+        Self {
+            delta,
+            reduction: Reduction::SumOverBatchSize,
+        }
+    }
+
+    /// Sets Keras's `reduction`.
+    pub const fn reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
     }
 
     fn value(&self, e: f32) -> f32 {
@@ -43,6 +54,10 @@ impl Huber {
 impl Loss for Huber {
     const NAME: &'static str = "huber_loss";
     const TARGET: TargetKind = TargetKind::Regression;
+
+    fn batch_reduction(&self) -> Reduction {
+        self.reduction
+    }
 
     fn loss_and_delta(
         &self,

@@ -1,12 +1,34 @@
 //! `mean_absolute_error`.
 
-use super::{Loss, TargetKind, TargetRef, elementwise, elementwise_loss};
+use super::{Loss, Reduction, TargetKind, TargetRef, elementwise, elementwise_loss};
 use crate::activation::ActivationKind;
 
 /// Mean over outputs of `|y - a|` (Keras's `mean_absolute_error`). Its
 /// gradient at `a == y` is taken as 0.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct MeanAbsoluteError;
+pub struct MeanAbsoluteError {
+    /// How a batch's losses are reduced (Keras's `reduction`).
+    pub reduction: Reduction,
+}
+
+/// Keras's `MeanAbsoluteError()`: the loss with its defaults.
+#[allow(non_upper_case_globals)]
+pub const MeanAbsoluteError: MeanAbsoluteError = MeanAbsoluteError::new();
+
+impl MeanAbsoluteError {
+    /// The loss with Keras's defaults.
+    pub const fn new() -> Self {
+        Self {
+            reduction: Reduction::SumOverBatchSize,
+        }
+    }
+
+    /// Sets Keras's `reduction`.
+    pub const fn reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+}
 
 fn sign(e: f32) -> f32 {
     if e > 0.0 {
@@ -21,6 +43,10 @@ fn sign(e: f32) -> f32 {
 impl Loss for MeanAbsoluteError {
     const NAME: &'static str = "mean_absolute_error";
     const TARGET: TargetKind = TargetKind::Regression;
+
+    fn batch_reduction(&self) -> Reduction {
+        self.reduction
+    }
 
     fn loss_and_delta(
         &self,

@@ -57,6 +57,7 @@ mod huber;
 mod logits;
 mod mae;
 mod mse;
+mod reduction;
 mod sparse;
 
 pub use binary::BinaryCrossentropy;
@@ -64,6 +65,9 @@ pub use categorical::CategoricalCrossentropy;
 pub use huber::Huber;
 pub use mae::MeanAbsoluteError;
 pub use mse::MeanSquaredError;
+#[cfg(feature = "alloc")]
+pub use reduction::reduce;
+pub use reduction::{Divisors, Reduction, batch_divisors};
 pub use sparse::SparseCategoricalCrossentropy;
 
 use nalgebra::SVector;
@@ -86,7 +90,8 @@ pub trait Loss: Copy + Send + Sync + core::fmt::Debug + 'static {
     /// The loss of one sample (unweighted), and `delta = scale * dL/dz`, the
     /// gradient with respect to the output layer's pre-activations `z` (whose
     /// activation is `activation` and whose outputs are `a`). The trainer passes
-    /// `scale = sample_weight / batch_size` (Keras's `sum_over_batch_size`).
+    /// `scale = sample_weight / divisor`, the divisor of the loss's
+    /// [`Reduction`] (the batch size for Keras's default `sum_over_batch_size`).
     fn loss_and_delta(
         &self,
         activation: ActivationKind,
@@ -107,6 +112,13 @@ pub trait Loss: Copy + Send + Sync + core::fmt::Debug + 'static {
     #[cfg(feature = "alloc")]
     fn validate(&self) -> crate::Result<()> {
         Ok(())
+    }
+
+    /// Keras's `reduction` of this loss: how the trainer turns a batch's
+    /// per-sample losses into the batch's loss (see [`Reduction`]).
+    /// [`Reduction::SumOverBatchSize`] by default.
+    fn batch_reduction(&self) -> Reduction {
+        Reduction::SumOverBatchSize
     }
 
     /// Whether this sample is left out of the loss (Keras's `ignore_class`
@@ -483,6 +495,57 @@ mod keras_reference {
         let l1 = scce.loss(lin, &x[1], &x[1], TargetRef::Class(2));
         assert_eq!(l0, 0.0);
         assert!((l1 - 1.480_129).abs() < 1e-6, "{l1}");
+    }
+
+    /// Keras 3.15.1 with TensorFlow: `evaluate` of a Dense(3, softmax) whose
+    /// logits are [20, 0, -5], on labels [2, 0], gives 12.5: the mean of
+    /// 25.000000002 and 2e-9, the true values (the clipped form gives
+    /// (16.118 + 1.2e-7) / 2 instead). Dense(1, sigmoid) with logit 20 and
+    /// target 0 is the binary case.
+    #[test]
+    fn output_logits_as_keras_tensorflow() {
+        let z = [20.0_f32, 0.0, -5.0];
+        let mut a = z;
+        ActivationKind::Softmax.forward(&mut a);
+        let soft = ActivationKind::Softmax;
+        let scce = SparseCategoricalCrossentropy.output_logits(true);
+        let l2 = scce.loss(soft, &z, &a, TargetRef::Class(2));
+        let l0 = scce.loss(soft, &z, &a, TargetRef::Class(0));
+        assert_eq!(l2, 25.0);
+        assert!(l0.abs() < 1e-6, "{l0}");
+        assert!(((l2 + l0) / 2.0 - 12.5).abs() < 1e-6);
+        // The default, clipped form: -ln(1e-7).
+        let clipped = SparseCategoricalCrossentropy.loss(soft, &z, &a, TargetRef::Class(2));
+        assert!((clipped - 16.118_095).abs() < 1e-4, "{clipped}");
+        // The same through the categorical loss, with one-hot targets.
+        let cce = CategoricalCrossentropy.output_logits(true);
+        let one_hot = TargetRef::Values(&[0.0, 0.0, 1.0]);
+        assert_eq!(cce.loss(soft, &z, &a, one_hot), 25.0);
+        // And through loss_and_delta (the gradient is the fused p - y either way).
+        let mut d1 = [0.0; 3];
+        let mut d2 = [0.0; 3];
+        let l = scce.loss_and_delta(soft, &z, &a, TargetRef::Class(2), 1.0, &mut d1);
+        SparseCategoricalCrossentropy.loss_and_delta(
+            soft,
+            &z,
+            &a,
+            TargetRef::Class(2),
+            1.0,
+            &mut d2,
+        );
+        assert_eq!(l, 25.0);
+        assert_eq!(d1, d2);
+        // Binary: a sigmoid of logit 20 against 0: 20 + log1p(e^-20).
+        let zb = [20.0_f32];
+        let mut ab = zb;
+        ActivationKind::Sigmoid.forward(&mut ab);
+        let bce = BinaryCrossentropy.output_logits(true);
+        let l = bce.loss(ActivationKind::Sigmoid, &zb, &ab, TargetRef::Values(&[0.0]));
+        assert!((l - 20.0).abs() < 1e-5, "{l}");
+        let clipped =
+            BinaryCrossentropy.loss(ActivationKind::Sigmoid, &zb, &ab, TargetRef::Values(&[0.0]));
+        // -ln(1 - f32(1 - 1e-7)): 1 - 1e-7 rounds to 1 - 2^-23 in f32.
+        assert!((clipped - 15.942_385).abs() < 1e-5, "{clipped}");
     }
 
     #[test]

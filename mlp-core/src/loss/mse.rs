@@ -1,15 +1,41 @@
 //! `mean_squared_error`.
 
-use super::{Loss, TargetKind, TargetRef, elementwise, elementwise_loss};
+use super::{Loss, Reduction, TargetKind, TargetRef, elementwise, elementwise_loss};
 use crate::activation::ActivationKind;
 
 /// Mean over outputs of `(y - a)^2` (Keras's `mean_squared_error`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct MeanSquaredError;
+pub struct MeanSquaredError {
+    /// How a batch's losses are reduced (Keras's `reduction`).
+    pub reduction: Reduction,
+}
+
+/// Keras's `MeanSquaredError()`: the loss with its defaults.
+#[allow(non_upper_case_globals)]
+pub const MeanSquaredError: MeanSquaredError = MeanSquaredError::new();
+
+impl MeanSquaredError {
+    /// The loss with Keras's defaults.
+    pub const fn new() -> Self {
+        Self {
+            reduction: Reduction::SumOverBatchSize,
+        }
+    }
+
+    /// Sets Keras's `reduction`.
+    pub const fn reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+}
 
 impl Loss for MeanSquaredError {
     const NAME: &'static str = "mean_squared_error";
     const TARGET: TargetKind = TargetKind::Regression;
+
+    fn batch_reduction(&self) -> Reduction {
+        self.reduction
+    }
 
     fn loss_and_delta(
         &self,

@@ -1,7 +1,7 @@
 //! `sparse_categorical_crossentropy`.
 
 use super::logits::{log_sum_exp, softmax_into};
-use super::{CategoricalCrossentropy, Loss, TargetKind, TargetRef, clip, mismatch};
+use super::{CategoricalCrossentropy, Loss, Reduction, TargetKind, TargetRef, clip, mismatch};
 use crate::activation::ActivationKind;
 
 /// Cross-entropy with class-index targets, Keras's formula: the outputs
@@ -43,6 +43,14 @@ pub struct SparseCategoricalCrossentropy {
     pub from_logits: bool,
     /// The label whose samples are ignored, as `label as usize`.
     pub ignore_class: Option<usize>,
+    /// How a batch's losses are reduced (Keras's `reduction`).
+    pub reduction: Reduction,
+    /// With a softmax output (sigmoid for the binary loss) and not
+    /// `from_logits`: compute the loss from the output layer's logits, as
+    /// Keras's TensorFlow backend does, instead of `-log(clip(p))` (Keras's
+    /// formula on every other backend, and the default here). The gradient
+    /// is the same either way.
+    pub output_logits: bool,
 }
 
 /// Keras's `SparseCategoricalCrossentropy()`: the loss with its defaults.
@@ -62,12 +70,29 @@ impl SparseCategoricalCrossentropy {
         Self {
             from_logits: false,
             ignore_class: None,
+            reduction: Reduction::SumOverBatchSize,
+            output_logits: false,
         }
     }
 
     /// Sets `from_logits`.
     pub const fn from_logits(mut self, from_logits: bool) -> Self {
         self.from_logits = from_logits;
+        self
+    }
+
+    /// Sets Keras's `reduction`.
+    pub const fn reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+
+    /// Sets `output_logits`: with a softmax output (sigmoid for the binary
+    /// loss), the loss comes from the output layer's logits as Keras's
+    /// TensorFlow backend computes it (`log_sum_exp(z) - z[y]`, no clipping:
+    /// a probability below 1e-7 gives its true loss, not 16.1).
+    pub const fn output_logits(mut self, output_logits: bool) -> Self {
+        self.output_logits = output_logits;
         self
     }
 
@@ -80,13 +105,19 @@ impl SparseCategoricalCrossentropy {
 
     /// The categorical cross-entropy with the same `from_logits`.
     fn categorical(&self) -> CategoricalCrossentropy {
-        CategoricalCrossentropy::new().from_logits(self.from_logits)
+        CategoricalCrossentropy::new()
+            .from_logits(self.from_logits)
+            .output_logits(self.output_logits)
     }
 }
 
 impl Loss for SparseCategoricalCrossentropy {
     const NAME: &'static str = "sparse_categorical_crossentropy";
     const TARGET: TargetKind = TargetKind::Sparse;
+
+    fn batch_reduction(&self) -> Reduction {
+        self.reduction
+    }
 
     fn loss_and_delta(
         &self,
@@ -138,7 +169,11 @@ impl Loss for SparseCategoricalCrossentropy {
         match target {
             TargetRef::Class(y) if y >= a.len() => f32::NAN,
             TargetRef::Class(y) if !self.from_logits && activation == ActivationKind::Softmax => {
-                -libm::logf(clip(a[y]))
+                if self.output_logits && z.len() == a.len() {
+                    log_sum_exp(z) - z[y]
+                } else {
+                    -libm::logf(clip(a[y]))
+                }
             }
             _ => self.categorical().loss(activation, z, a, target),
         }

@@ -19,6 +19,13 @@
 //! update, every parameter is shrunk as `w -= w * weight_decay * lr` (Keras's
 //! `_apply_weight_decay`; [`AdamW`] is Adam with it).
 //!
+//! Keras's options of every optimizer that keep state of their own wrap
+//! any optimizer and keep it in its last state slot (so a training state
+//! saves it and a resumed run is bit-identical): [`Ema`] (`use_ema`,
+//! `ema_momentum`, `ema_overwrite_frequency`; the weights take their
+//! average at the end of `fit`) and [`Accumulate`]
+//! (`gradient_accumulation_steps`).
+//!
 //! Hyperparameters are checked by [`Optimizer::validate`], which `fit` calls
 //! before its first step (Keras raises `ValueError` in the constructor):
 //! a NaN, infinite or negative learning rate, a `beta` outside `[0, 1)`, a
@@ -36,11 +43,15 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
+mod accumulate;
 mod adagrad;
 mod adam;
 mod adamax;
 mod adamw;
 mod clip;
+mod ema;
+#[cfg(feature = "std")]
+mod finalize;
 mod nadam;
 mod rmsprop;
 mod schedule;
@@ -49,11 +60,15 @@ mod sgd;
 pub(crate) mod validate;
 mod weight_decay;
 
+pub use accumulate::Accumulate;
 pub use adagrad::Adagrad;
 pub use adam::Adam;
 pub use adamax::Adamax;
 pub use adamw::AdamW;
 pub use clip::Clipping;
+pub use ema::Ema;
+#[cfg(feature = "std")]
+pub(crate) use finalize::finalize_variables;
 pub use nadam::Nadam;
 pub use rmsprop::RmsProp;
 pub use schedule::{
@@ -104,6 +119,14 @@ pub trait Optimizer: Send + Sync + core::fmt::Debug {
     #[cfg(feature = "alloc")]
     fn validate(&self) -> crate::Result<()> {
         Ok(())
+    }
+
+    /// At the end of `fit`: Keras's `finalize_variable_values`, which
+    /// replaces the weights by their moving averages under [`Ema`]. `params`
+    /// and `state` are laid out as for [`Optimizer::step`]. Nothing by
+    /// default.
+    fn finalize(&self, params: &mut [f32], state: &[f32]) {
+        let _ = (params, state);
     }
 
     /// The constant learning rate, to change it (Keras's

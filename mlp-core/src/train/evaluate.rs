@@ -12,7 +12,7 @@ use super::weighting::check_sample_weight;
 use crate::Result;
 use crate::activation::ActivationKind;
 use crate::engine::Workspace;
-use crate::loss::{Loss, TargetFor};
+use crate::loss::{Loss, TargetFor, batch_divisors};
 use crate::network::Network;
 use crate::optim::Optimizer;
 
@@ -98,27 +98,25 @@ pub(crate) fn evaluation_pass<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
         ws.load_inputs::<N>(&data.x[start..end]);
         ws.forward(params, n);
         let (z, a) = (ws.output_logits(n), ws.output(n));
-        // Keras's `ignore_class` mask: the mean is over the samples kept.
-        let kept = if loss.ignores_any() {
-            (start..end)
-                .filter(|&i| !loss.ignored(data.y[i].target()))
-                .count()
-                .max(1)
-        } else {
-            n
-        };
+        // The loss's reduction, over the samples its mask keeps.
+        let weight_of = |i: usize| data.sample_weight.map_or(1.0, |s| s[i]);
+        let divisors = batch_divisors(
+            loss,
+            n,
+            (start..end).map(|i| (data.y[i].target(), weight_of(i))),
+        );
         let mut sum = 0.0;
         for (r, (zr, ar)) in z.chunks_exact(k).zip(a.chunks_exact(k)).enumerate() {
             let i = start + r;
             let target = data.y[i].target();
-            let w = data.sample_weight.map_or(1.0, |s| s[i]);
+            let w = weight_of(i);
             sum += f64::from(w) * f64::from(loss.loss(activation, zr, ar, target));
             tracker.add_metrics(ar, target, w);
         }
         // Keras adds the regularizers' penalties to the loss in evaluation
         // too.
         let penalty = f64::from(ws.regularization_loss(params));
-        tracker.add_batch_loss(sum / kept as f64 + penalty, n);
+        tracker.add_batch_loss(sum / divisors.report + penalty, n);
         after_batch(b + 1, tracker);
     }
 }

@@ -13,7 +13,7 @@ use super::weighting::{check_sample_weight, class_weight_table, sample_weight_of
 use super::{Logs, Trainer};
 use crate::engine::{Mode, NotFinite, Workspace};
 use crate::history::{History, HistoryParams};
-use crate::loss::{Loss, TargetFor};
+use crate::loss::{Loss, TargetFor, batch_divisors};
 use crate::network::Network;
 use crate::optim::Optimizer;
 use crate::sample::Sample;
@@ -316,6 +316,14 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 break;
             }
         }
+        // Keras's `finalize_variable_values` (EMA weights), before
+        // `on_train_end`.
+        crate::optim::finalize_variables(
+            &self.optimizer,
+            N::LAYERS,
+            self.model.params_mut(),
+            &self.optimizer_state,
+        );
         self.dispatch(
             &mut callbacks,
             &params,
@@ -364,15 +372,18 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         // Keras adds the regularizers' penalties to the loss it reports.
         let penalty = f64::from(ws.regularization_loss(self.model.params()));
         let (z, a, delta) = ws.output_and_delta(n);
-        // Keras's `ignore_class` mask: the mean is over the samples kept.
-        let kept = if self.loss.ignores_any() {
-            idx.iter()
-                .filter(|&&i| !self.loss.ignored(data.y[i].target()))
-                .count()
-                .max(1)
-        } else {
-            n
+        // The loss's reduction, over the samples its mask keeps.
+        let weight_of = |i: usize, target| {
+            sample_weight_of(i, data.sample_weight, class_table, L::TARGET, target)
         };
+        let divisors = batch_divisors(
+            &self.loss,
+            n,
+            idx.iter().map(|&i| {
+                let t = data.y[i].target();
+                (t, weight_of(i, t))
+            }),
+        );
         let mut sum = 0.0;
         let rows = z
             .chunks_exact(k)
@@ -380,19 +391,19 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             .zip(delta.chunks_exact_mut(k));
         for (((zr, ar), dr), &i) in rows.zip(idx) {
             let target = data.y[i].target();
-            let w = sample_weight_of(i, data.sample_weight, class_table, L::TARGET, target);
+            let w = weight_of(i, target);
             let l = self.loss.loss_and_delta(
                 self.output_activation,
                 zr,
                 ar,
                 target,
-                w / kept as f32,
+                w / divisors.gradient as f32,
                 dr,
             );
             sum += f64::from(w) * f64::from(l);
             tracker.add_metrics(ar, target, w);
         }
-        let batch_loss = sum / kept as f64 + penalty;
+        let batch_loss = sum / divisors.report + penalty;
         tracker.add_batch_loss(batch_loss, n);
         if !batch_loss.is_finite() {
             return Err(Divergence {

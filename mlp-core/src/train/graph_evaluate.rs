@@ -8,7 +8,7 @@ use super::graph_trainer::{GraphTrainer, OutputValues, check_inputs};
 use crate::Result;
 use crate::engine::{Mode, Workspace};
 use crate::graph::Graph;
-use crate::loss::Loss;
+use crate::loss::{Loss, batch_divisors};
 use crate::optim::Optimizer;
 
 impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
@@ -29,14 +29,11 @@ impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
             let mut total = f64::from(ws.regularization_loss(params));
             for (k, targets) in y.iter().enumerate() {
                 let loss = &self.losses[k];
-                let kept = if loss.ignores_any() {
-                    (start..start + n)
-                        .filter(|&i| !loss.ignored(targets.target(i)))
-                        .count()
-                        .max(1)
-                } else {
-                    n
-                };
+                let divisors = batch_divisors(
+                    loss,
+                    n,
+                    (start..start + n).map(|i| (targets.target(i), 1.0)),
+                );
                 let mut sum = 0.0;
                 for r in 0..n {
                     let target = targets.target(start + r);
@@ -44,7 +41,7 @@ impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
                     sum += f64::from(loss.loss(row.activation, row.z, row.a, target));
                     trackers.outputs[k].add_metrics(row.a, target, 1.0);
                 }
-                let mean = sum / kept as f64;
+                let mean = sum / divisors.report;
                 trackers.outputs[k].add_batch_loss(mean, n);
                 total += f64::from(self.loss_weights[k]) * mean;
             }
@@ -55,6 +52,15 @@ impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
     /// The total loss, each output's loss and metrics over `x` and `y`
     /// (Keras's `model.evaluate`): `results["loss"]`,
     /// `results["main_output_loss"]`, ... Silent; batches of 32.
+    ///
+    /// Each output's loss is a mean over samples, like the total, so that
+    /// `loss` is the weighted sum of the outputs' losses (plus the
+    /// regularizers' penalties). Keras 3.15's `evaluate` reports each output's
+    /// loss as a mean of batch means instead: when the last batch is short,
+    /// its `main_output_loss` differs from ours while the totals agree (with
+    /// TensorFlow, 5 samples in batches of 2: `main_output_loss` 4.2682 in
+    /// Keras, 3.4162 here and as the per-sample mean of its predictions; `loss`
+    /// 3.1177 in both).
     pub fn evaluate<'d>(
         &mut self,
         x: impl GraphData<'d, Rows<'d>>,

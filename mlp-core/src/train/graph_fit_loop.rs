@@ -12,7 +12,7 @@ use super::tracker::Tracker;
 use crate::engine::{Mode, NotFinite, Workspace};
 use crate::graph::Graph;
 use crate::history::{History, HistoryParams};
-use crate::loss::Loss;
+use crate::loss::{Loss, batch_divisors};
 use crate::metrics::{Metric, RunningMean};
 use crate::optim::Optimizer;
 use crate::{Error, Result};
@@ -241,6 +241,14 @@ impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
                 break;
             }
         }
+        // Keras's `finalize_variable_values` (EMA weights), before
+        // `on_train_end`.
+        crate::optim::finalize_variables(
+            &self.optimizer,
+            G::LAYERS,
+            self.model.params_mut(),
+            &self.optimizer_state,
+        );
         self.dispatch(
             &mut callbacks,
             &params,
@@ -305,15 +313,8 @@ impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
         let mut total = f64::from(ws.regularization_loss(self.model.params()));
         for (k, targets) in y.iter().enumerate() {
             let (loss, weight) = (&self.losses[k], self.loss_weights[k]);
-            // Keras's `ignore_class` mask: the mean is over the samples kept.
-            let kept = if loss.ignores_any() {
-                idx.iter()
-                    .filter(|&&i| !loss.ignored(targets.target(i)))
-                    .count()
-                    .max(1)
-            } else {
-                n
-            };
+            // The loss's reduction, over the samples its mask keeps.
+            let divisors = batch_divisors(loss, n, idx.iter().map(|&i| (targets.target(i), 1.0)));
             let mut sum = 0.0;
             for (r, &i) in idx.iter().enumerate() {
                 let target = targets.target(i);
@@ -323,13 +324,13 @@ impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
                     row.z,
                     row.a,
                     target,
-                    weight / kept as f32,
+                    weight / divisors.gradient as f32,
                     row.delta,
                 );
                 sum += f64::from(l);
                 trackers.outputs[k].add_metrics(row.a, target, 1.0);
             }
-            let mean = sum / kept as f64;
+            let mean = sum / divisors.report;
             trackers.outputs[k].add_batch_loss(mean, n);
             total += f64::from(weight) * mean;
         }

@@ -2,17 +2,17 @@
 
 use super::Logs;
 use crate::loss::{TargetKind, TargetRef};
-use crate::metrics::{Metric, RunningMean};
+use crate::metrics::{Metric, MetricState, RunningMean};
 
 /// Keras's loss tracker (batch losses weighted by batch size) and metric
-/// states (per-sample values weighted by sample weight). Metrics are named
-/// by [`Metric::name_for`] the loss's target kind and reported by
-/// [`Metric::result`] of their running mean.
+/// states (per-sample values weighted by sample weight, or a metric's own
+/// state). Metrics are named by [`Metric::name_for`] the loss's target kind
+/// and reported by [`MetricState::result`].
 #[derive(Clone, Debug)]
 pub(crate) struct Tracker {
     kind: TargetKind,
     loss: RunningMean,
-    metrics: Vec<(Metric, RunningMean)>,
+    metrics: Vec<MetricState>,
 }
 
 impl Tracker {
@@ -21,17 +21,14 @@ impl Tracker {
         Self {
             kind,
             loss: RunningMean::default(),
-            metrics: metrics
-                .iter()
-                .map(|m| (*m, RunningMean::default()))
-                .collect(),
+            metrics: metrics.iter().map(|m| MetricState::new(*m)).collect(),
         }
     }
 
     /// Forgets everything (start of an epoch).
     pub(crate) fn reset(&mut self) {
         self.loss.reset();
-        self.metrics.iter_mut().for_each(|(_, mean)| mean.reset());
+        self.metrics.iter_mut().for_each(MetricState::reset);
     }
 
     /// Adds one batch's loss (`sum(w_i * l_i) / n`) over `n` samples.
@@ -43,8 +40,8 @@ impl Tracker {
     /// Adds one sample's metrics.
     #[inline]
     pub(crate) fn add_metrics(&mut self, y_pred: &[f32], target: TargetRef<'_>, weight: f32) {
-        for (m, mean) in &mut self.metrics {
-            mean.add(m.value(self.kind, y_pred, target), f64::from(weight));
+        for m in &mut self.metrics {
+            m.update(self.kind, y_pred, target, weight);
         }
     }
 
@@ -59,8 +56,11 @@ impl Tracker {
     /// Appends `{prefix}loss` and `{prefix}<metric>`... to `logs`.
     pub(crate) fn append_to(&self, prefix: &str, logs: &mut Logs) {
         logs.insert(format!("{prefix}loss"), self.loss.value());
-        for (m, mean) in &self.metrics {
-            logs.insert(format!("{prefix}{}", m.name_for(self.kind)), m.result(mean));
+        for m in &self.metrics {
+            logs.insert(
+                format!("{prefix}{}", m.metric().name_for(self.kind)),
+                m.result(),
+            );
         }
     }
 
@@ -75,8 +75,8 @@ impl Tracker {
     /// Overwrites values `at..` of logs with the metrics only; returns the
     /// index after them.
     pub(crate) fn write_metrics(&self, logs: &mut Logs, at: usize) -> usize {
-        for (i, (m, mean)) in self.metrics.iter().enumerate() {
-            logs.set_value(at + i, m.result(mean));
+        for (i, m) in self.metrics.iter().enumerate() {
+            logs.set_value(at + i, m.result());
         }
         at + self.metrics.len()
     }
@@ -86,8 +86,8 @@ impl Tracker {
     #[inline]
     pub(crate) fn write(&self, logs: &mut Logs) {
         logs.set_value(0, self.loss.value());
-        for (i, (m, mean)) in self.metrics.iter().enumerate() {
-            logs.set_value(i + 1, m.result(mean));
+        for (i, m) in self.metrics.iter().enumerate() {
+            logs.set_value(i + 1, m.result());
         }
     }
 }

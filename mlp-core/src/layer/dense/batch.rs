@@ -64,10 +64,11 @@ impl DenseShape {
         &params[self.bias_offset()..self.bias_offset() + self.units]
     }
 
-    /// Whether the activation works element by element (softmax needs whole
-    /// rows, so the engine applies it once the units of a row are all done).
+    /// Whether the activation works element by element (softmax and the
+    /// other row-wise ones need whole rows, so the engine applies them once
+    /// the units of a row are all done).
     pub fn elementwise(&self) -> bool {
-        self.activation != ActivationKind::Softmax
+        self.activation.is_elementwise()
     }
 
     /// The forward pass of units `cols` of `n` rows: `z = bias + x · kernel`,
