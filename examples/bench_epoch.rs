@@ -28,6 +28,7 @@
 //! cargo run --release --example bench_epoch -- --threads 2 --runs 5
 //! cargo run --release --example bench_epoch -- --threads 1 --hidden 1000 --batch-size 128
 //! cargo run --release --example bench_epoch -- --threads 1 --optimizer adam --no-machine --no-inference
+//! cargo run --release --example bench_epoch -- --threads 2 --kernels avx2   # one family forced
 //! ```
 //!
 //! Lines starting with a capitalised tag (`CPU`, `OURS_TRAIN`, `SGEMM_PEAK`, ...) are
@@ -140,6 +141,10 @@ struct Args {
     /// Side of the square sgemm product that measures the peak.
     #[arg(long, default_value_t = 2048)]
     peak_size: usize,
+    /// The family of kernels (`mlp::select_kernels`): auto, reproducible,
+    /// portable, avx2 or avx512; without it, `MLP_KERNELS` or auto.
+    #[arg(long)]
+    kernels: Option<String>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -150,6 +155,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         unsafe { std::env::set_var("MLP_NUM_THREADS", args.threads.to_string()) };
     }
     let threads = Pool::default_threads();
+    if let Some(name) = &args.kernels {
+        let kernels = mlp::Kernels::from_name(name).ok_or_else(|| {
+            format!("--kernels {name}: choose auto, reproducible, portable, avx2 or avx512")
+        })?;
+        mlp::select_kernels(kernels)?;
+    }
     println!(
         "CPU {}; mlp kernel {}",
         cpu_model(),
@@ -183,10 +194,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }?;
 
+    if !args.no_inference && args.hidden == 300 {
+        int8_latency(&ours.params, &x_train[..10_000.min(n)]);
+    }
     if !args.no_machine {
         machine(&args, threads, &ours);
     }
     Ok(())
+}
+
+/// The opt-in int8 path for one sample (`DenseI8::forward_one_u8` through
+/// the three layers, quantised per unit from the trained weights), timed as
+/// `predict_one` is, and how often its class agrees with f32's.
+fn int8_latency(params: &[f32], xs: &[Image]) {
+    use mlp::quant::DenseI8;
+    let mut model = Hidden300::new(0);
+    model.params_mut().copy_from_slice(params);
+    let l1 = Box::new(DenseI8::quantize(&model.dense));
+    let l2 = Box::new(DenseI8::quantize(&model.dense_1));
+    let l3 = Box::new(DenseI8::quantize(&model.dense_2));
+    let flat = |x: &Image| {
+        let mut v = SVector::<f32, 784>::zeros();
+        mlp::Flatten::<28, 28>::flatten_into(x, v.as_mut_slice());
+        v
+    };
+    let forward =
+        |x: &SVector<f32, 784>| l3.forward_one_u8(&l2.forward_one_u8(&l1.forward_one_u8(x)));
+    let inputs: Vec<SVector<f32, 784>> = xs.iter().map(flat).collect();
+    let same = inputs
+        .iter()
+        .zip(xs)
+        .filter(|(q, x)| forward(q).argmax().0 == model.predict_one(x).argmax().0)
+        .count();
+    let calls = 20_000;
+    for i in 0..1000 {
+        black_box(forward(black_box(&inputs[i % inputs.len()])));
+    }
+    let mut per = Vec::with_capacity(calls);
+    for i in 0..calls {
+        let start = Instant::now();
+        black_box(forward(black_box(&inputs[i % inputs.len()])));
+        per.push(start.elapsed().as_secs_f64());
+    }
+    println!(
+        "OURS_INT8_LATENCY forward_one_u8 (int8 weights, u8 inputs, {:?}), 1 sample: median {:.2} us over {calls} calls; same class as f32 on {same} of {} samples",
+        mlp::__internal::int8_path(),
+        median(&per) * 1e6,
+        inputs.len()
+    );
 }
 
 /// The processor, as `/proc/cpuinfo` names it: model name, family and model
@@ -224,6 +279,8 @@ struct Ours {
     weight_bytes: usize,
     /// Median one-sample latency, seconds (if measured).
     latency_s: Option<f64>,
+    /// The trained parameters of the last run.
+    params: Vec<f32>,
 }
 
 /// FLOPs per training sample of the GEMMs, as `common.py` counts them.
@@ -399,6 +456,7 @@ fn bench<N: Network<Input = Image>, O: Optimizer + Clone>(
         gemm_flops,
         weight_bytes: N::WEIGHT_BYTES,
         latency_s,
+        params: model.params().to_vec(),
     })
 }
 

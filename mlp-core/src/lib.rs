@@ -68,6 +68,7 @@ pub mod weights;
 pub use engine::predict;
 #[cfg(feature = "alloc")]
 pub use error::{Error, Result};
+pub use kernels::{Kernels, KernelsUnavailable, kernels, select_kernels};
 pub use layer::{Dense, Flatten, LayerInfo, LayerKind};
 pub use network::Network;
 pub use sample::Sample;
@@ -125,8 +126,9 @@ pub mod __internal {
     #[cfg(feature = "std")]
     pub use crate::engine::{Backward, Mode, NotFinite, UPDATE_CHUNK, UpdateFn, Workspace};
     pub use crate::kernels::{
-        ONE_PASS_DEPTH, Operand, Product, all_finite, gemm_nn, gemm_nn_sub, gemm_nt, gemv_t,
-        kernel_name, max_abs, prefetch,
+        Int8Path, ONE_PASS_DEPTH, Operand, Product, all_finite, gemm_nn, gemm_nn_sub, gemm_nt,
+        gemv_t, gemv_u8i8, gemv_u8i8_on, int8_path, int8_paths, kernel_name, max_abs, prefetch,
+        quantize_u8,
     };
     #[cfg(feature = "std")]
     pub use crate::layer::DenseShape;

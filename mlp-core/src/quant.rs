@@ -30,6 +30,7 @@
 //! ```
 
 use crate::activation::Activation;
+use crate::layer::Dense;
 use core::marker::PhantomData;
 use nalgebra::SVector;
 
@@ -102,6 +103,47 @@ impl<const IN: usize, const OUT: usize, A: Activation> DenseI8<IN, OUT, A> {
             .zip(&self.bias)
         {
             *z = b + s * dot(q, x);
+        }
+        A::forward(z.as_mut_slice());
+        z
+    }
+}
+
+impl<const IN: usize, const OUT: usize, A: Activation> DenseI8<IN, OUT, A> {
+    /// A trained [`Dense`] layer quantised per unit, as the bake quantises
+    /// a weights file ([`quantize_unit`]): at run time, for the int8 path
+    /// without a baked file.
+    pub fn quantize(dense: &Dense<IN, OUT, A>) -> Self {
+        let mut kernel = [[0_i8; IN]; OUT];
+        let mut scale = [0.0_f32; OUT];
+        let weights = dense.kernel().as_slice();
+        for (u, (q, s)) in kernel.iter_mut().zip(&mut scale).enumerate() {
+            *s = quantize_unit(&weights[u * IN..(u + 1) * IN], q);
+        }
+        let mut bias = [0.0_f32; OUT];
+        bias.copy_from_slice(dense.bias().as_slice());
+        Self::from_parts(kernel, scale, bias)
+    }
+
+    /// One sample in integer arithmetic (opt-in, for speed): the input
+    /// quantised to `u8` with its own scale and zero point
+    /// (`kernels::quantize_u8`), each unit's `Σ q · x` summed exactly in
+    /// `i32` (VNNI's `vpdpbusd` where the processor has it), then
+    /// `A(bias + scale · x_scale · (Σ q · x − zero · Σ q))`. It differs from
+    /// [`DenseI8::forward_one`] by the rounding of the input to 256 levels.
+    pub fn forward_one_u8(&self, x: &SVector<f32, IN>) -> SVector<f32, OUT> {
+        let mut xq = [0_u8; IN];
+        let (x_scale, zero) = crate::kernels::quantize_u8(x.as_slice(), &mut xq);
+        let mut sums = [0_i32; OUT];
+        crate::kernels::gemv_u8i8(self.kernel.as_flattened(), IN, &xq, &mut sums);
+        let mut z = SVector::<f32, OUT>::zeros();
+        for (u, z) in z.iter_mut().enumerate() {
+            let offset = if zero == 0 {
+                0
+            } else {
+                zero * self.kernel[u].iter().map(|q| i32::from(*q)).sum::<i32>()
+            };
+            *z = self.bias[u] + self.scale[u] * (x_scale * (sums[u] - offset) as f32);
         }
         A::forward(z.as_mut_slice());
         z

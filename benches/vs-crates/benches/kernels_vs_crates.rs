@@ -20,6 +20,7 @@
 //! the fastest window is the least disturbed one. Run: `cargo bench --manifest-path benches/vs-crates/Cargo.toml`.
 
 use mlp_core::__internal::{Operand, Pool, Product, gemm_nn, gemm_nt, kernel_name, split};
+use mlp_core::{Kernels, select_kernels};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -75,6 +76,21 @@ fn measure(variants: &mut [Variant<'_>], target: f64) -> Vec<(f64, f64)> {
         .map(|mut t| {
             t.sort_by(f64::total_cmp);
             (t[ROUNDS / 2], t[0])
+        })
+        .collect()
+}
+
+/// One variant per family of our kernels this processor runs (SIMD ones),
+/// each selecting its family before every call.
+fn ours<'a>(product: impl Fn() + Copy + 'a) -> Vec<Variant<'a>> {
+    Kernels::families()
+        .filter(|k| *k != Kernels::Portable)
+        .map(|family| Variant {
+            name: format!("mlp {family}"),
+            run: Box::new(move || {
+                select_kernels(family).expect("a family this processor runs");
+                product()
+            }),
         })
         .collect()
 }
@@ -135,11 +151,9 @@ fn layer_products(inputs: usize, units: usize) {
         let (i, u) = (inputs as isize, units as isize);
         let xf = faer::MatRef::from_row_major_slice(&x, n, inputs);
         let wf = faer::MatRef::from_column_major_slice(&w, inputs, units);
-        let mut variants = vec![
-            Variant {
-                name: format!("mlp gemm_nt ({})", kernel_name()),
+        let mut variants = ours(move || {
                 // SAFETY: the buffers hold the shapes given.
-                run: Box::new(move || unsafe {
+                unsafe {
                     gemm_nt(
                         Product::new(n, units, inputs),
                         Operand {
@@ -155,8 +169,9 @@ fn layer_products(inputs: usize, units: usize) {
                         out,
                         units,
                     )
-                }),
-            },
+                                }
+            });
+        variants.extend([
             Variant {
                 name: "gemm 0.19".into(),
                 // SAFETY: as above.
@@ -189,7 +204,7 @@ fn layer_products(inputs: usize, units: usize) {
                     )
                 }),
             },
-        ];
+        ]);
         report(
             &format!("forward x·W, {n}x{inputs}x{units} (m x k x n), 1 thread"),
             2.0 * (n * inputs * units) as f64,
@@ -204,11 +219,9 @@ fn layer_products(inputs: usize, units: usize) {
         let (i, u) = (inputs as isize, units as isize);
         let dt = faer::MatRef::from_row_major_slice(&delta, n, units).transpose();
         let xf = faer::MatRef::from_row_major_slice(&x, n, inputs);
-        let mut variants = vec![
-            Variant {
-                name: format!("mlp gemm_nn ({})", kernel_name()),
+        let mut variants = ours(move || {
                 // SAFETY: the buffers hold the shapes given.
-                run: Box::new(move || unsafe {
+                unsafe {
                     gemm_nn(
                         Product::new(units, inputs, n),
                         Operand {
@@ -224,8 +237,9 @@ fn layer_products(inputs: usize, units: usize) {
                         out,
                         inputs,
                     )
-                }),
-            },
+                                }
+            });
+        variants.extend([
             Variant {
                 name: "gemm 0.19".into(),
                 // SAFETY: as above.
@@ -258,7 +272,7 @@ fn layer_products(inputs: usize, units: usize) {
                     )
                 }),
             },
-        ];
+        ]);
         report(
             &format!("kernel gradient deltaᵀ·x, {units}x{n}x{inputs} (m x k x n), 1 thread"),
             2.0 * (n * inputs * units) as f64,
@@ -273,11 +287,9 @@ fn layer_products(inputs: usize, units: usize) {
         let (i, u) = (inputs as isize, units as isize);
         let df = faer::MatRef::from_row_major_slice(&delta, n, units);
         let wt = faer::MatRef::from_row_major_slice(&w, units, inputs);
-        let mut variants = vec![
-            Variant {
-                name: format!("mlp gemm_nn ({})", kernel_name()),
+        let mut variants = ours(move || {
                 // SAFETY: the buffers hold the shapes given.
-                run: Box::new(move || unsafe {
+                unsafe {
                     gemm_nn(
                         Product::new(n, inputs, units),
                         Operand {
@@ -293,8 +305,9 @@ fn layer_products(inputs: usize, units: usize) {
                         out,
                         inputs,
                     )
-                }),
-            },
+                                }
+            });
+        variants.extend([
             Variant {
                 name: "gemm 0.19".into(),
                 // SAFETY: as above.
@@ -327,7 +340,7 @@ fn layer_products(inputs: usize, units: usize) {
                     )
                 }),
             },
-        ];
+        ]);
         report(
             &format!("input gradient delta·Wᵀ, {n}x{units}x{inputs} (m x k x n), 1 thread"),
             2.0 * (n * inputs * units) as f64,
@@ -348,11 +361,9 @@ fn one_sample() {
     let i = inputs as isize;
     let xf = faer::MatRef::from_row_major_slice(&x, 1, inputs);
     let wf = faer::MatRef::from_column_major_slice(&w, inputs, units);
-    let mut variants = vec![
-        Variant {
-            name: format!("mlp gemm_nt ({})", kernel_name()),
+    let mut variants = ours(move || {
             // SAFETY: the buffers hold the shapes given.
-            run: Box::new(move || unsafe {
+            unsafe {
                 gemm_nt(
                     Product::new(1, units, inputs),
                     Operand {
@@ -368,8 +379,9 @@ fn one_sample() {
                     o,
                     units,
                 )
-            }),
-        },
+                        }
+        });
+    variants.extend([
         Variant {
             name: "gemm 0.19".into(),
             // SAFETY: as above.
@@ -428,7 +440,7 @@ fn one_sample() {
                 faer::linalg::matmul::matmul(dst, faer::Accum::Replace, xf, wf, 1.0, faer::Par::Seq)
             }),
         },
-    ];
+    ]);
     report(
         "one sample, 1x784x300 (weights in cache), 1 thread",
         2.0 * (inputs * units) as f64,

@@ -18,8 +18,12 @@
 //! vectorises them without reassociating anything itself. On x86-64 with
 //! `std`, tiles of AVX2/FMA accumulators are picked at run time when the
 //! processor has them (no `-C target-cpu` needed); without `std`, when the
-//! build targets them. Which elements each sum adds, and in which order,
-//! never depends on how a product is split into tiles or among threads.
+//! build targets them. Where the processor has AVX-512F, [`gemm_nn`] (the
+//! products of the backward pass) runs on gemm 0.19's AVX-512 register
+//! kernels ([`avx512`]), in the same order of summation as the AVX2 tiles.
+//! [`select_kernels`] (or `MLP_KERNELS`) forces one family ([`select`]).
+//! Which elements each sum adds, and in which order, never depends on how a
+//! product is split into tiles or among threads.
 //!
 //! Small helpers of the training loop live here too: [`all_finite`] (a
 //! vectorised check for NaN and infinity), [`max_abs`] and [`prefetch`].
@@ -36,7 +40,14 @@ use crate::optim::SgdStep;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+mod avx512;
+mod int8;
 mod portable;
+mod select;
+
+pub use int8::{Int8Path, gemv_u8i8, gemv_u8i8_on, int8_path, int8_paths, quantize_u8};
+pub use select::{Kernels, KernelsUnavailable, kernels, select_kernels};
 
 /// Whether the AVX2/FMA kernels can run here.
 #[inline]
@@ -56,11 +67,20 @@ fn avx2_fma() -> bool {
     }
 }
 
-/// Which implementation of the products runs on this processor: `"avx2+fma"`
-/// where it has AVX2 and FMA (x86-64, detected at run time with `std`),
-/// else `"portable"`. Benchmarks print it beside their figures.
+/// Which implementation of the products runs ([`kernels`]), as benchmarks
+/// print it beside their figures.
 pub fn kernel_name() -> &'static str {
-    if avx2_fma() { "avx2+fma" } else { "portable" }
+    match kernels() {
+        Kernels::Avx512 => "avx512 (gemm 0.19 kernels) + avx2+fma",
+        Kernels::Avx2 => "avx2+fma",
+        _ => "portable",
+    }
+}
+
+/// Whether the running family has the AVX2 and FMA instructions.
+#[inline]
+fn simd() -> bool {
+    matches!(kernels(), Kernels::Avx2 | Kernels::Avx512)
 }
 
 /// The sizes and scalars of one product `c = alpha · a · b + beta · c`, where
@@ -149,20 +169,22 @@ type Kernel = unsafe fn(Product, Operand, Operand, *mut f32, usize);
 #[cfg(all(test, feature = "std"))]
 type SubKernel = unsafe fn(SgdStep, Product, Operand, Operand, *mut f32, usize);
 
-/// Runs product `p` on the AVX2/FMA kernel where the processor has it, else
-/// on the portable one, after the cases with nothing to sum.
+/// The implementations of one product, one per family.
+#[derive(Clone, Copy)]
+struct Family {
+    portable: Kernel,
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    avx2: Kernel,
+    #[cfg_attr(not(all(target_arch = "x86_64", feature = "std")), allow(dead_code))]
+    avx512: Kernel,
+}
+
+/// Runs product `p` on the running family's implementation ([`kernels`]),
+/// after the cases with nothing to sum.
 ///
 /// # Safety
-/// As [`gemm_nt`] or [`gemm_nn`], whichever `portable` and `avx2` implement.
-unsafe fn dispatch(
-    p: Product,
-    a: Operand,
-    b: Operand,
-    c: *mut f32,
-    ldc: usize,
-    portable: Kernel,
-    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))] avx2: Kernel,
-) {
+/// As [`gemm_nt`] or [`gemm_nn`], whichever `family` implements.
+unsafe fn dispatch(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize, family: Family) {
     if p.m == 0 || p.n == 0 {
         return;
     }
@@ -179,13 +201,14 @@ unsafe fn dispatch(
         }
         return;
     }
-    #[cfg(target_arch = "x86_64")]
-    if avx2_fma() {
-        // SAFETY: the caller's contract, and the processor has AVX2 and FMA.
-        return unsafe { avx2(p, a, b, c, ldc) };
-    }
-    // SAFETY: the caller's contract.
-    unsafe { portable(p, a, b, c, ldc) }
+    let run = match kernels() {
+        Kernels::Avx512 => family.avx512,
+        Kernels::Avx2 => family.avx2,
+        _ => family.portable,
+    };
+    // SAFETY: the caller's contract, and the processor runs the family
+    // selected (`select_kernels` checked it).
+    unsafe { run(p, a, b, c, ldc) }
 }
 
 /// `c[i·ldc + j] = alpha · Σ_p a(i, p) · b(p, j) + beta · c[i·ldc + j]` with
@@ -206,8 +229,17 @@ pub unsafe fn gemm_nt(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
     let avx2: Kernel = avx2::gemm_nt;
     #[cfg(not(target_arch = "x86_64"))]
     let avx2: Kernel = portable::gemm_nt;
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    let avx512: Kernel = avx512::gemm_nt;
+    #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+    let avx512: Kernel = avx2;
+    let family = Family {
+        portable: portable::gemm_nt,
+        avx2,
+        avx512,
+    };
     // SAFETY: the caller's contract.
-    unsafe { dispatch(p, a, b, c, ldc, portable::gemm_nt, avx2) }
+    unsafe { dispatch(p, a, b, c, ldc, family) }
 }
 
 /// `c[i·ldc + j] = alpha · Σ_p a(i, p) · b(p, j) + beta · c[i·ldc + j]` with
@@ -225,8 +257,17 @@ pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
     let avx2: Kernel = avx2::gemm_nn;
     #[cfg(not(target_arch = "x86_64"))]
     let avx2: Kernel = portable::gemm_nn;
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    let avx512: Kernel = avx512::gemm_nn;
+    #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+    let avx512: Kernel = avx2;
+    let family = Family {
+        portable: portable::gemm_nn,
+        avx2,
+        avx512,
+    };
     // SAFETY: the caller's contract.
-    unsafe { dispatch(p, a, b, c, ldc, portable::gemm_nn, avx2) }
+    unsafe { dispatch(p, a, b, c, ldc, family) }
 }
 
 /// Products no deeper than this sum each output element in one pass (a
@@ -264,13 +305,15 @@ pub unsafe fn gemm_nn_sub(
     if p.m == 0 || p.n == 0 || p.k == 0 {
         return;
     }
-    #[cfg(target_arch = "x86_64")]
-    if avx2_fma() {
-        // SAFETY: the caller's contract, and the processor has AVX2 and FMA.
-        return unsafe { avx2::gemm_nn_sub(step, p, a, b, c, ldc) };
+    // SAFETY (each arm): the caller's contract, and the processor runs the
+    // family selected.
+    match kernels() {
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        Kernels::Avx512 => unsafe { avx512::gemm_nn_sub(step, p, a, b, c, ldc) },
+        #[cfg(target_arch = "x86_64")]
+        Kernels::Avx2 => unsafe { avx2::gemm_nn_sub(step, p, a, b, c, ldc) },
+        _ => unsafe { portable::gemm_nn_sub(step, p, a, b, c, ldc) },
     }
-    // SAFETY: the caller's contract.
-    unsafe { portable::gemm_nn_sub(step, p, a, b, c, ldc) }
 }
 
 /// `out[u] += Σ_i kernel[u * inputs + i] * x[i]` for every unit `u`: one
@@ -325,7 +368,7 @@ pub fn prefetch<T>(value: &T) {
 /// check runs at the speed of the loads.
 pub fn all_finite(values: &[f32]) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if avx2_fma() {
+    if simd() {
         #[target_feature(enable = "avx2,fma")]
         fn avx2(values: &[f32]) -> bool {
             all_finite_lanes(values)
@@ -358,7 +401,7 @@ fn all_finite_lanes(values: &[f32]) -> bool {
 /// On AVX2 where present.
 pub fn max_abs(values: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
-    if avx2_fma() {
+    if simd() {
         #[target_feature(enable = "avx2,fma")]
         fn avx2(values: &[f32]) -> f32 {
             max_abs_plain(values)
@@ -454,14 +497,31 @@ mod tests {
         gemv_t(&[0.0; 6], 3, &[0.0; 2], &mut [0.0; 2]);
     }
 
-    /// Which implementations to check: the portable one always, AVX2 where
-    /// the processor has it.
+    /// Which implementations to check: every family this processor runs.
     fn implementations() -> Vec<&'static str> {
-        let mut v = vec!["portable"];
-        if avx2_fma() {
-            v.push("avx2");
+        Kernels::families().map(Kernels::name).collect()
+    }
+
+    /// The `gemm_nt` and `gemm_nn` of family `name`.
+    fn products(name: &str) -> (Kernel, Kernel) {
+        match name {
+            #[cfg(target_arch = "x86_64")]
+            "avx2" => (avx2::gemm_nt, avx2::gemm_nn),
+            #[cfg(target_arch = "x86_64")]
+            "avx512" => (avx512::gemm_nt, avx512::gemm_nn),
+            _ => (portable::gemm_nt, portable::gemm_nn),
         }
-        v
+    }
+
+    /// The `gemm_nn_sub` of family `name`.
+    fn folded(name: &str) -> SubKernel {
+        match name {
+            #[cfg(target_arch = "x86_64")]
+            "avx2" => avx2::gemm_nn_sub,
+            #[cfg(target_arch = "x86_64")]
+            "avx512" => avx512::gemm_nn_sub,
+            _ => portable::gemm_nn_sub,
+        }
     }
 
     /// Checks `gemm_nt` and `gemm_nn` against an f64 reference for one shape.
@@ -506,13 +566,7 @@ mod tests {
         for imp in implementations() {
             let mut c = c0.clone();
             let mut d = c0.clone();
-            let (f_nt, f_nn): (Kernel, Kernel) = match imp {
-                "portable" => (portable::gemm_nt, portable::gemm_nn),
-                #[cfg(target_arch = "x86_64")]
-                _ => (avx2::gemm_nt, avx2::gemm_nn),
-                #[cfg(not(target_arch = "x86_64"))]
-                _ => unreachable!(),
-            };
+            let (f_nt, f_nn) = products(imp);
             // SAFETY: every buffer is sized for its strides above, and
             // `implementations` checked the processor.
             unsafe {
@@ -606,13 +660,7 @@ mod tests {
         };
         let b_op = Operand::row_major(&b, ldb);
         for imp in implementations() {
-            let (nn, sub): (Kernel, SubKernel) = match imp {
-                "portable" => (portable::gemm_nn, portable::gemm_nn_sub),
-                #[cfg(target_arch = "x86_64")]
-                _ => (avx2::gemm_nn, avx2::gemm_nn_sub),
-                #[cfg(not(target_arch = "x86_64"))]
-                _ => unreachable!(),
-            };
+            let (nn, sub) = (products(imp).1, folded(imp));
             let mut g = vec![f32::NAN; m * ldc];
             let mut c = c0.clone();
             // SAFETY: every buffer is sized for its strides above, and
@@ -653,6 +701,107 @@ mod tests {
             }
         }
         check_sub(61, 20, 32, 2, 1.5);
+    }
+
+    /// The AVX-512 family's `gemm_nn` and `gemm_nn_sub` leave every output
+    /// bit for bit as the AVX2 family's, for the factors the engine uses:
+    /// results do not depend on which of the two the processor runs.
+    #[test]
+    fn the_avx512_family_sums_as_the_avx2_family() {
+        if !Kernels::Avx512.available() {
+            return;
+        }
+        let (_, avx2_nn) = products("avx2");
+        let (_, avx512_nn) = products("avx512");
+        let shapes = [
+            (1, 1, 1),
+            (32, 784, 32),
+            (300, 784, 32),
+            (32, 300, 100),
+            (7, 70, 1030),
+            (13, 130, 2100),
+            (6, 64, 5),
+            (5, 17, 33),
+        ];
+        for (m, n, k) in shapes {
+            // `a` column-major (the delta of a kernel's gradient), `b` row-major
+            // with padding.
+            let (acs, ldb, ldc) = (m + 1, n + 3, n + 2);
+            let a = Operand {
+                ptr: core::ptr::null(),
+                rs: 1,
+                cs: acs,
+            };
+            let a_data = values(acs * k, 11);
+            let b_data = values(k * ldb, 12);
+            let a = Operand {
+                ptr: a_data.as_ptr(),
+                ..a
+            };
+            let b = Operand::row_major(&b_data, ldb);
+            for (alpha, beta) in [(1.0, 0.0), (1.0, 1.0), (-0.25, 1.0), (0.5, 0.0)] {
+                let c0 = values(m * ldc, 13);
+                let (mut x, mut y) = (c0.clone(), c0.clone());
+                let p = Product {
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    beta,
+                };
+                // SAFETY: the buffers are sized for their strides, and the
+                // processor has AVX-512F, AVX2 and FMA.
+                unsafe {
+                    avx2_nn(p, a, b, x.as_mut_ptr(), ldc);
+                    avx512_nn(p, a, b, y.as_mut_ptr(), ldc);
+                }
+                let differ = x
+                    .iter()
+                    .zip(&y)
+                    .filter(|(x, y)| x.to_bits() != y.to_bits())
+                    .count();
+                assert_eq!(differ, 0, "m {m} n {n} k {k} alpha {alpha} beta {beta}");
+                if k <= ONE_PASS_DEPTH {
+                    let (mut x, mut y) = (c0.clone(), c0);
+                    let step = SgdStep { rate: 0.01 };
+                    // SAFETY: as above.
+                    unsafe {
+                        folded("avx2")(step, p, a, b, x.as_mut_ptr(), ldc);
+                        folded("avx512")(step, p, a, b, y.as_mut_ptr(), ldc);
+                    }
+                    assert!(
+                        x.iter().zip(&y).all(|(x, y)| x.to_bits() == y.to_bits()),
+                        "folded m {m} n {n} k {k}"
+                    );
+                }
+            }
+            // gemm_nt: `a` row-major (samples), `b` column-major (units).
+            let (lda, ldb) = (k + 3, k + 1);
+            let a_data = values(m * lda, 14);
+            let b_data = values(n * ldb, 15);
+            let a = Operand::row_major(&a_data, lda);
+            let b = Operand::col_major(&b_data, ldb);
+            for beta in [0.0, 1.0] {
+                let c0 = values(m * ldc, 16);
+                let (mut x, mut y) = (c0.clone(), c0);
+                let p = Product {
+                    m,
+                    n,
+                    k,
+                    alpha: 1.0,
+                    beta,
+                };
+                // SAFETY: as above.
+                unsafe {
+                    products("avx2").0(p, a, b, x.as_mut_ptr(), ldc);
+                    products("avx512").0(p, a, b, y.as_mut_ptr(), ldc);
+                }
+                assert!(
+                    x.iter().zip(&y).all(|(x, y)| x.to_bits() == y.to_bits()),
+                    "nt m {m} n {n} k {k} beta {beta}"
+                );
+            }
+        }
     }
 
     #[test]
