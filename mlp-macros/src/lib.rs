@@ -13,6 +13,7 @@
 //! outputs) has its own `parse_graph`, `validate_graph` and `expand_graph`,
 //! reusing the chain form's layer rules and layer expansion.
 
+mod activation_f64;
 mod bake;
 mod bake_keras;
 mod expand;
@@ -21,6 +22,7 @@ mod names;
 mod parse;
 mod parse_graph;
 mod quantize;
+mod quantize_int;
 #[cfg(test)]
 mod tests;
 mod validate;
