@@ -139,6 +139,29 @@ pub extern "C" fn mlp_sine(x: f32) -> f32 {
     sine(x)
 }
 
+network! {
+    /// The book's housing regressor (8 standardised features -> the median
+    /// house value in 100,000 $) with the weights Keras trained
+    /// (`tests/fixtures/keras-files/housing_sequential/` of the workspace);
+    /// as `HousingNetInt8`, integer-only, calibrated on 500 standardised
+    /// training rows (the book's split and scaler).
+    #[weights(
+        "../tests/fixtures/keras-files/housing_sequential/model.keras",
+        quantize = "int8",
+        calibrate = "weights/housing-calibration.safetensors"
+    )]
+    pub struct HousingNet { Input[8] -> Dense<30, relu> -> Dense<1> }
+}
+
+/// The housing regressor, integer-only, in read-only memory.
+pub static HOUSING_INT8: HousingNetInt8 = HousingNetInt8::WEIGHTS;
+
+/// The integer-only housing regressor on standardised features quantised
+/// by `HousingNetInt8::INPUT`: the int8 output (`HousingNetInt8::OUTPUT`).
+pub fn housing_q(x: &[i8; 8]) -> i8 {
+    HOUSING_INT8.predict_q(x)[0]
+}
+
 #[cfg(feature = "fashion")]
 network! {
     /// The book's Fashion-MNIST classifier, with the weights Keras trained

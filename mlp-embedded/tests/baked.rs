@@ -95,6 +95,21 @@ fn the_integer_model_approximates_sine_within_0_05_on_the_grid() {
     assert!(max < 0.05, "max error {max}");
 }
 
+/// Writes `firmware/data/sine-int8.bin`: the integer model's output for
+/// each of the 256 int8 inputs (input `i - 128` at byte `i`), which the
+/// `sine_int8` firmware compares itself with; every input the device can
+/// see, so a match makes the device's function the host's.
+#[test]
+fn integer_outputs_are_written_for_the_firmware() {
+    use mlp_embedded::sine_q;
+    let table: Vec<u8> = (-128..=127_i8).map(|q| sine_q(q) as u8).collect();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/firmware/data/sine-int8.bin");
+    std::fs::write(path, &table).unwrap();
+    // A sine over [0, 2π] takes both signs.
+    assert_eq!(table.len(), 256);
+    assert!(table.iter().any(|&b| (b as i8) > 0) && table.iter().any(|&b| (b as i8) < 0));
+}
+
 /// `weights/sine-calibration.safetensors` is 1,000 evenly spaced points of
 /// [0, 2π], the training set's range.
 #[test]

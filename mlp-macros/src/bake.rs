@@ -218,9 +218,17 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
         (None, _) => None,
         (Some(_), None) => Some(crate::quantize::int8(krate, model, &file, &rel)),
         (Some(_), Some(sample)) => {
-            let (_, _, sample_bytes) = read_file(sample, "calibration sample")?;
+            let (sample_path, _, sample_bytes) = read_file(sample, "calibration sample")?;
             let int8 = crate::quantize_int::int8(krate, model, &file, &rel, sample, &sample_bytes)?;
-            Some(int8)
+            let sample_path = sample_path
+                .to_str()
+                .ok_or_else(|| error(format!("the path of `{}` is not valid UTF-8", sample.value())))?
+                .to_string();
+            // Rebuild when the sample changes.
+            Some(quote! {
+                #int8
+                const _: &[u8] = ::core::include_bytes!(#sample_path);
+            })
         }
     };
     weights_const(&model.ident, &model.vis, &fields, &full, &rel, &error, int8)
