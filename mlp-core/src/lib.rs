@@ -147,7 +147,7 @@ pub mod __private {
         LayerInfo, LayerKind, PReLU,
     };
     pub use crate::network::Network;
-    pub use crate::quant::DenseI8;
+    pub use crate::quant::{DenseI8, DenseQ, LutQ, QuantParams, Requant, SoftmaxQ};
     pub use crate::regularizer::{Constraint, Regularizer};
     pub use core;
     pub use mlp_macros::network_impl;

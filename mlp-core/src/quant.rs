@@ -10,6 +10,14 @@
 //! [`DenseI8`] layers with its own `WEIGHTS` and `predict_one`; it is
 //! `no_std`, allocates nothing, and runs on any target (portable code).
 //!
+//! With a calibration sample, `#[weights("file.safetensors", quantize =
+//! "int8", calibrate = "sample.safetensors")]`, the network is integer-only
+//! instead (TensorFlow Lite's full-integer scheme): int8 weights and
+//! activations, int32 accumulators, per-unit requantisation by a fixed-point
+//! multiplier and shift ([`DenseQ`], [`Requant`]), activations by table
+//! ([`LutQ`], [`SoftmaxQ`]), and the activations' scales and zero points
+//! ([`QuantParams`]) calibrated at bake time on the sample.
+//!
 //! ```
 //! use mlp_core::activation::Relu;
 //! use mlp_core::quant::{DenseI8, quantize_unit};
@@ -33,6 +41,18 @@ use crate::activation::Activation;
 use crate::layer::Dense;
 use core::marker::PhantomData;
 use nalgebra::SVector;
+
+mod dense_q;
+mod lut;
+mod params;
+mod requant;
+mod softmax_q;
+
+pub use dense_q::DenseQ;
+pub use lut::LutQ;
+pub use params::QuantParams;
+pub use requant::Requant;
+pub use softmax_q::SoftmaxQ;
 
 /// Quantises one unit's weights into `q` (same length) and returns the scale
 /// `max |w| / 127`; a unit of zeros gets scale 0 and zeros. Rounding is half

@@ -5,6 +5,8 @@ fn main() {
     let target = env::var("TARGET").unwrap_or_default();
     let file = if target.starts_with("riscv32") {
         "memory-riscv32.x"
+    } else if target.starts_with("thumbv6m") {
+        "memory-thumbv6m.x"
     } else {
         "memory-thumbv7em.x"
     };

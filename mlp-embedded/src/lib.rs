@@ -33,8 +33,13 @@ use mlp_core::prelude::*;
 
 network! {
     /// The sine regressor that MicroFlow and TFLite Micro benchmark, with the
-    /// weights that `examples/train_sine.rs` trained.
-    #[weights("weights/sine.safetensors")]
+    /// weights that `examples/train_sine.rs` trained; as `SineNetInt8`,
+    /// integer-only, calibrated on 1,000 points of [0, 2π].
+    #[weights(
+        "weights/sine.safetensors",
+        quantize = "int8",
+        calibrate = "weights/sine-calibration.safetensors"
+    )]
     pub struct SineNet {
         Input[1] -> Dense<16, relu> -> Dense<16, relu> -> Dense<1>
     }
@@ -46,6 +51,23 @@ pub static MODEL: SineNet = SineNet::WEIGHTS;
 /// `sin(x)` for `x` in `[0, 2π]`, as the baked model computes it.
 pub fn sine(x: f32) -> f32 {
     MODEL.predict_one(&SVector::<f32, 1>::new(x))[0]
+}
+
+/// The sine model, integer-only (int8 weights and activations, int32
+/// accumulators), in read-only memory.
+pub static MODEL_INT8: SineNetInt8 = SineNetInt8::WEIGHTS;
+
+/// The integer-only sine model on an int8 input (`x` quantised by
+/// `SineNetInt8::INPUT`): the int8 output (`SineNetInt8::OUTPUT`). No float
+/// instruction.
+pub fn sine_q(x: i8) -> i8 {
+    MODEL_INT8.predict_q(&[x])[0]
+}
+
+/// `sin(x)` for `x` in `[0, 2π]` by the integer-only model: `x` quantised,
+/// [`sine_q`], the output dequantised.
+pub fn sine_int8(x: f32) -> f32 {
+    MODEL_INT8.predict_one(&SVector::<f32, 1>::new(x))[0]
 }
 
 /// The trainer for [`SineNet`]: gradients, velocity and scratch, all sized at
@@ -117,12 +139,39 @@ pub extern "C" fn mlp_sine(x: f32) -> f32 {
     sine(x)
 }
 
+network! {
+    /// The book's housing regressor (8 standardised features -> the median
+    /// house value in 100,000 $) with the weights Keras trained
+    /// (`tests/fixtures/keras-files/housing_sequential/` of the workspace);
+    /// as `HousingNetInt8`, integer-only, calibrated on 500 standardised
+    /// training rows (the book's split and scaler).
+    #[weights(
+        "../tests/fixtures/keras-files/housing_sequential/model.keras",
+        quantize = "int8",
+        calibrate = "weights/housing-calibration.safetensors"
+    )]
+    pub struct HousingNet { Input[8] -> Dense<30, relu> -> Dense<1> }
+}
+
+/// The housing regressor, integer-only, in read-only memory.
+pub static HOUSING_INT8: HousingNetInt8 = HousingNetInt8::WEIGHTS;
+
+/// The integer-only housing regressor on standardised features quantised
+/// by `HousingNetInt8::INPUT`: the int8 output (`HousingNetInt8::OUTPUT`).
+pub fn housing_q(x: &[i8; 8]) -> i8 {
+    HOUSING_INT8.predict_q(x)[0]
+}
+
 #[cfg(feature = "fashion")]
 network! {
     /// The book's Fashion-MNIST classifier, with the weights Keras trained
     /// (`tests/fixtures/keras-fashion-mlp/` of the workspace), baked in f32
     /// and, as `FashionMlpInt8`, with int8 weights (one scale per unit).
-    #[weights("../tests/fixtures/keras-fashion-mlp/weights.safetensors", quantize = "int8")]
+    #[weights(
+        "../tests/fixtures/keras-fashion-mlp/weights.safetensors",
+        quantize = "int8",
+        calibrate = "weights/fashion-calibration.safetensors"
+    )]
     pub struct FashionMlp {
         Flatten[28, 28] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
     }
@@ -163,10 +212,25 @@ pub fn classify_int8(image: &SMatrix<f32, 28, 28>) -> usize {
     FASHION_INT8.predict_one(image).argmax().0
 }
 
-/// [`classify_int8`] of an image given as 784 bytes, row-major.
+/// [`classify_int8`] of an image given as 784 bytes, row-major, in
+/// integers only: the input's quantisation is the book's `pixel / 255`
+/// (scale 1/255, zero point −128, as the calibration gives it; a test checks
+/// it), so a pixel byte `p` is `p − 128`.
 #[cfg(feature = "fashion")]
 pub fn classify_pixels_int8(pixels: &[u8; 784]) -> usize {
-    classify_int8(&scale(pixels))
+    let x = pixels.map(|p| (p ^ 0x80) as i8);
+    argmax_q(&FASHION_INT8.predict_q(&x))
+}
+
+/// The index of the first largest of `q`.
+pub fn argmax_q(q: &[i8]) -> usize {
+    let mut best = 0;
+    for (i, v) in q.iter().enumerate() {
+        if *v > q[best] {
+            best = i;
+        }
+    }
+    best
 }
 
 /// The pixels of a 28 x 28 image as bytes (row-major, as the IDX files hold

@@ -74,6 +74,61 @@ fn baked_model_approximates_sine() {
 }
 
 #[test]
+fn the_integer_model_approximates_sine_within_0_05_on_the_grid() {
+    use mlp_embedded::{SineNetInt8, sine_int8, sine_q};
+    let n = 1001;
+    let (mut max, mut max_vs_f32) = (0.0_f32, 0.0_f32);
+    for i in 0..n {
+        let x = TAU * i as f32 / (n - 1) as f32;
+        let y = sine_int8(x);
+        max = max.max((y - x.sin()).abs());
+        max_vs_f32 = max_vs_f32.max((y - sine(x)).abs());
+        // The f32 wrapper is the integer path between two conversions.
+        let q = SineNetInt8::quantize_input(&mlp_core::SVector::<f32, 1>::new(x))[0];
+        assert_eq!(y, SineNetInt8::OUTPUT.dequantize(sine_q(q)));
+    }
+    println!(
+        "integer-only SineNetInt8 on {n} points of [0, 2π]: max |error| {max:.4} (against the \
+         f32 model: {max_vs_f32:.4}); {} bytes",
+        core::mem::size_of::<SineNetInt8>()
+    );
+    assert!(max < 0.05, "max error {max}");
+}
+
+/// Writes `firmware/data/sine-int8.bin`: the integer model's output for
+/// each of the 256 int8 inputs (input `i - 128` at byte `i`), which the
+/// `sine_int8` firmware compares itself with; every input the device can
+/// see, so a match makes the device's function the host's.
+#[test]
+fn integer_outputs_are_written_for_the_firmware() {
+    use mlp_embedded::sine_q;
+    let table: Vec<u8> = (-128..=127_i8).map(|q| sine_q(q) as u8).collect();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/firmware/data/sine-int8.bin");
+    std::fs::write(path, &table).unwrap();
+    // A sine over [0, 2π] takes both signs.
+    assert_eq!(table.len(), 256);
+    assert!(table.iter().any(|&b| (b as i8) > 0) && table.iter().any(|&b| (b as i8) < 0));
+}
+
+/// `weights/sine-calibration.safetensors` is 1,000 evenly spaced points of
+/// [0, 2π], the training set's range.
+#[test]
+fn the_sine_calibration_sample_is_the_grid() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/weights/sine-calibration.safetensors"
+    ))
+    .unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let t = file.tensor("input").unwrap();
+    assert_eq!(t.shape(), [1000, 1]);
+    for (i, b) in t.data().chunks_exact(4).enumerate() {
+        let x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        assert_eq!(x, (2.0 * std::f64::consts::PI * i as f64 / 999.0) as f32);
+    }
+}
+
+#[test]
 fn baked_weights_are_the_files() {
     // The weights in the binary are the ones in the file, bit for bit.
     let mut loaded = SineNet::new_zeroed();

@@ -27,39 +27,59 @@ pub struct WeightsAttr {
     pub path: LitStr,
     /// `quantize = "int8"`: also bake `<Name>Int8` (see `quantize.rs`).
     pub quantize: Option<LitStr>,
+    /// `calibrate = "sample.safetensors"`: `<Name>Int8` integer-only,
+    /// calibrated on that sample (see `quantize_int.rs`).
+    pub calibrate: Option<LitStr>,
 }
 
-/// The options after the path: nothing, or `, quantize = "int8"`.
-fn options(input: ParseStream<'_>) -> syn::Result<Option<LitStr>> {
-    if input.is_empty() {
-        return Ok(None);
+/// The options after the path, in any order: `quantize = "int8"` and
+/// `calibrate = "file"` (which needs `quantize`).
+fn options(input: ParseStream<'_>) -> syn::Result<(Option<LitStr>, Option<LitStr>)> {
+    let (mut quantize, mut calibrate) = (None::<LitStr>, None::<LitStr>);
+    while !input.is_empty() {
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        let key: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        let value: LitStr = input.parse()?;
+        let slot = match key.to_string().as_str() {
+            "quantize" if value.value() != "int8" => {
+                return Err(syn::Error::new_spanned(
+                    &value,
+                    format!(
+                        "`quantize = {:?}` is not supported; the one scheme is `quantize = \"int8\"` (int8 weights, one scale per unit)",
+                        value.value()
+                    ),
+                ));
+            }
+            "quantize" => &mut quantize,
+            "calibrate" => &mut calibrate,
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!(
+                        "unknown option `{key}` of `#[weights]`: the options are `quantize = \"int8\"` and `calibrate = \"sample.safetensors\"`"
+                    ),
+                ));
+            }
+        };
+        if slot.is_some() {
+            return Err(syn::Error::new_spanned(
+                &key,
+                format!("`{key}` is given twice"),
+            ));
+        }
+        *slot = Some(value);
     }
-    input.parse::<Token![,]>()?;
-    if input.is_empty() {
-        return Ok(None);
-    }
-    let key: Ident = input.parse()?;
-    if key != "quantize" {
+    if let (Some(calibrate), None) = (&calibrate, &quantize) {
         return Err(syn::Error::new_spanned(
-            &key,
-            format!(
-                "unknown option `{key}` of `#[weights]`: the only one is `quantize = \"int8\"`"
-            ),
+            calibrate,
+            "`calibrate` calibrates the int8 network's activations: it needs `quantize = \"int8\"` too",
         ));
     }
-    input.parse::<Token![=]>()?;
-    let value: LitStr = input.parse()?;
-    if value.value() != "int8" {
-        return Err(syn::Error::new_spanned(
-            &value,
-            format!(
-                "`quantize = {:?}` is not supported; the one scheme is `quantize = \"int8\"` (int8 weights, one scale per unit)",
-                value.value()
-            ),
-        ));
-    }
-    input.parse::<Option<Token![,]>>()?;
-    Ok(Some(value))
+    Ok((quantize, calibrate))
 }
 
 /// Removes `#[weights("...")]` from a network's attributes (it is the
@@ -84,7 +104,13 @@ pub fn take_attr(attrs: &mut Vec<Attribute>) -> syn::Result<Option<WeightsAttr>>
                 "`#[weights(...)]` is given twice",
             )),
             Ok((path, rest)) => match options.parse2(rest) {
-                Ok(quantize) => found = Some(WeightsAttr { path, quantize }),
+                Ok((quantize, calibrate)) => {
+                    found = Some(WeightsAttr {
+                        path,
+                        quantize,
+                        calibrate,
+                    });
+                }
                 Err(e) => push(e),
             },
             Err(_) => push(syn::Error::new_spanned(
@@ -137,14 +163,15 @@ fn placeholder(
     }
 }
 
-/// The file of `attr`: its full path, the path as written, its bytes.
-fn read_file(attr: &WeightsAttr) -> syn::Result<(PathBuf, String, Vec<u8>)> {
-    let rel = attr.path.value();
+/// The file named by `lit` (`what` it is, for the error): its full path,
+/// the path as written, its bytes.
+fn read_file(lit: &LitStr, what: &str) -> syn::Result<(PathBuf, String, Vec<u8>)> {
+    let rel = lit.value();
     let base =
         std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
     let full = base.join(&rel);
     let bytes = std::fs::read(&full).map_err(|e| {
-        syn::Error::new(attr.path.span(), format!("cannot read the weights file `{rel}`: {e} (the path is relative to the crate's folder, CARGO_MANIFEST_DIR)"))
+        syn::Error::new(lit.span(), format!("cannot read the {what} `{rel}`: {e} (the path is relative to the crate's folder, CARGO_MANIFEST_DIR)"))
     })?;
     Ok((full, rel, bytes))
 }
@@ -171,7 +198,7 @@ fn bake_graph_file(
              it with `save_weights` as safetensors"
         )));
     }
-    let (full, rel, bytes) = read_file(attr)?;
+    let (full, rel, bytes) = read_file(&attr.path, "weights file")?;
     let (fields, _) = layer_fields(krate, &model.ident, &model.layers, &bytes, &rel, &error)?;
     weights_const(&model.ident, &model.vis, &fields, &full, &rel, &error, None)
 }
@@ -179,7 +206,7 @@ fn bake_graph_file(
 fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Result<TokenStream> {
     let lit = &attr.path;
     let error = |message: String| syn::Error::new(lit.span(), message);
-    let (full, rel, bytes) = read_file(attr)?;
+    let (full, rel, bytes) = read_file(&attr.path, "weights file")?;
     // A Keras archive: its architecture checked, its weights as safetensors.
     let bytes = if rel.ends_with(".keras") {
         crate::bake_keras::to_safetensors(model, &rel, &bytes).map_err(error)?
@@ -187,10 +214,23 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
         bytes
     };
     let (fields, file) = layer_fields(krate, &model.ident, &model.layers, &bytes, &rel, &error)?;
-    let int8 = attr
-        .quantize
-        .as_ref()
-        .map(|_| crate::quantize::int8(krate, model, &file, &rel));
+    let int8 = match (&attr.quantize, &attr.calibrate) {
+        (None, _) => None,
+        (Some(_), None) => Some(crate::quantize::int8(krate, model, &file, &rel)),
+        (Some(_), Some(sample)) => {
+            let (sample_path, _, sample_bytes) = read_file(sample, "calibration sample")?;
+            let int8 = crate::quantize_int::int8(krate, model, &file, &rel, sample, &sample_bytes)?;
+            let sample_path = sample_path
+                .to_str()
+                .ok_or_else(|| error(format!("the path of `{}` is not valid UTF-8", sample.value())))?
+                .to_string();
+            // Rebuild when the sample changes.
+            Some(quote! {
+                #int8
+                const _: &[u8] = ::core::include_bytes!(#sample_path);
+            })
+        }
+    };
     weights_const(&model.ident, &model.vis, &fields, &full, &rel, &error, int8)
 }
 
@@ -458,6 +498,7 @@ mod tests {
         let attr = WeightsAttr {
             path: LitStr::new(lit, proc_macro2::Span::call_site()),
             quantize: None,
+            calibrate: None,
         };
         let out = bake(&quote!(::mlp_core), &model, &attr).to_string();
         std::fs::remove_dir_all(&dir).unwrap();

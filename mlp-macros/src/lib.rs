@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+mod activation_f64;
 mod bake;
 mod bake_keras;
 mod expand;
@@ -23,6 +24,7 @@ mod names;
 mod parse;
 mod parse_graph;
 mod quantize;
+mod quantize_int;
 #[cfg(test)]
 mod tests;
 mod validate;

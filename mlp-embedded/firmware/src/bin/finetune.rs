@@ -28,29 +28,6 @@ const NO_SGD: Sgd = Sgd {
 static mut SINE_TUNER: SineLastLayer = SineLastLayer::zeroed(NO_SGD);
 static mut FASHION_TUNER: FashionLastLayer = FashionLastLayer::zeroed(NO_SGD);
 
-fn sine_last_layer() {
-    // The sensor reads 0.3 too high and 10% too strong: y = 1.1 sin x + 0.3.
-    let x: [f32; 16] = core::array::from_fn(|i| core::f32::consts::TAU * (i as f32 + 0.5) / 16.0);
-    let y = x.map(|x| 1.1 * libm::sinf(x) + 0.3);
-    // SAFETY: the only reference to this static, in a single thread.
-    let tuner = unsafe { &mut *(&raw mut SINE_TUNER) };
-    tuner.load(&mlp_embedded::MODEL);
-    tuner.sgd = Sgd {
-        learning_rate: 0.01,
-        momentum: 0.9,
-    };
-    let (first, last) = mlp_embedded::calibrate_last_layer(tuner, &x, &y, 200);
-    print("finetune: sine, last layer (mse): ");
-    print_f32(first);
-    print(" -> ");
-    print_f32(last);
-    print(" after 200 steps\n");
-    check(
-        first > 0.04 && last < first / 10.0,
-        "last-layer calibration: the loss falls tenfold",
-    );
-}
-
 fn fashion_last_layer() {
     let n = SAMPLE.len() / 784;
     check(
@@ -135,7 +112,8 @@ fn fashion_last_layer() {
 #[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
 fn main() -> ! {
     stack::paint();
-    sine_last_layer();
+    // SAFETY: the only reference to this static, in a single thread.
+    mlp_firmware::sine_last_layer("finetune", unsafe { &mut *(&raw mut SINE_TUNER) });
     fashion_last_layer();
     print("finetune: RAM of the book's model's last layer ");
     print_u32(FashionLastLayer::RAM_BYTES as u32);
