@@ -15,6 +15,7 @@
 
 mod bake;
 mod bake_keras;
+mod bake_onnx;
 mod expand;
 mod expand_graph;
 mod names;
