@@ -8,7 +8,9 @@ Run from fuzz/: python3 seeds.py. Every seed is cut from, or is, a real file:
 - weights_file: tests/fixtures/weights/tiny.safetensors as is;
 - set_weights: tiny.safetensors' four arrays in the target's encoding;
 - weights_check: tiny.safetensors, and the book's Fashion-MNIST classifier's
-  weights as Keras wrote them (tests/fixtures/keras-fashion-mlp/weights.safetensors).
+  weights as Keras wrote them (tests/fixtures/keras-fashion-mlp/weights.safetensors);
+- onnx_file: the PyTorch fixtures' model.onnx and model.safetensors of
+  housing_torch_bn and wide_deep_torch (tests/fixtures/torch-files/) as they are.
 The seeds of state_file are training-state files the library itself writes:
 `cargo test --test checkpoint_state -- --ignored write_fuzz_seeds`.
 """
@@ -44,6 +46,10 @@ out("weights_file", "tiny.safetensors", tiny)
 out("weights_check", "tiny.safetensors", tiny)
 book = open(os.path.join(ROOT, "tests", "fixtures", "keras-fashion-mlp", "weights.safetensors"), "rb").read()
 out("weights_check", "keras-fashion-mlp.safetensors", book)
+for model in ["housing_torch_bn", "wide_deep_torch"]:
+    for ext in ["onnx", "safetensors"]:
+        path = os.path.join(ROOT, "tests", "fixtures", "torch-files", model, "model." + ext)
+        out("onnx_file", model + "." + ext, open(path, "rb").read())
 
 n = struct.unpack("<Q", tiny[:8])[0]
 header = json.loads(tiny[8:8 + n])

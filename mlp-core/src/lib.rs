@@ -111,6 +111,10 @@ pub mod prelude {
     pub use crate::io::KerasFile;
     #[cfg(feature = "std")]
     pub use crate::io::WeightsFile;
+    #[cfg(feature = "onnx")]
+    pub use crate::io::{GraphOnnxFile, OnnxFile};
+    #[cfg(feature = "std")]
+    pub use crate::io::{GraphTorchFile, TorchFile};
     pub use crate::network;
     pub use crate::network::Network;
     pub use crate::sample::Sample;

@@ -199,6 +199,7 @@ fn bake_graph_file(
         )));
     }
     let (full, rel, bytes) = read_file(&attr.path, "weights file")?;
+    let bytes = foreign(&crate::bake_onnx::graph(model), &rel, bytes, &error)?;
     let (fields, _) = layer_fields(krate, &model.ident, &model.layers, &bytes, &rel, &error)?;
     weights_const(&model.ident, &model.vis, &fields, &full, &rel, &error, None)
 }
@@ -211,7 +212,7 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
     let bytes = if rel.ends_with(".keras") {
         crate::bake_keras::to_safetensors(model, &rel, &bytes).map_err(error)?
     } else {
-        bytes
+        foreign(&crate::bake_onnx::chain(model), &rel, bytes, &error)?
     };
     let (fields, file) = layer_fields(krate, &model.ident, &model.layers, &bytes, &rel, &error)?;
     let int8 = match (&attr.quantize, &attr.calibrate) {
@@ -232,6 +233,24 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
         }
     };
     weights_const(&model.ident, &model.vis, &fields, &full, &rel, &error, int8)
+}
+
+/// An ONNX model or a PyTorch state dict as a safetensors file with
+/// Keras's names (see `bake_onnx.rs`), its problems as compile errors.
+fn foreign(
+    arch: &mlp_spec::arch::Arch,
+    rel: &str,
+    bytes: Vec<u8>,
+    error: &impl Fn(String) -> syn::Error,
+) -> syn::Result<Vec<u8>> {
+    crate::bake_onnx::to_keras_names(arch, rel, bytes).map_err(|problems| {
+        let mut all = problems.into_iter().map(error);
+        let first = all.next().unwrap_or_else(|| error(String::new()));
+        all.fold(first, |mut e, next| {
+            e.combine(next);
+            e
+        })
+    })
 }
 
 /// One field initialiser per layer of `layers` with its weights from the

@@ -18,6 +18,7 @@
 mod activation_f64;
 mod bake;
 mod bake_keras;
+mod bake_onnx;
 mod expand;
 mod expand_graph;
 mod names;

@@ -23,11 +23,17 @@
 #![warn(missing_docs)]
 
 mod activations;
+#[cfg(feature = "safetensors")]
+pub mod arch;
 mod initializers;
 mod layers;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 mod regularizers;
 #[cfg(feature = "safetensors")]
 pub mod safetensors_check;
+#[cfg(feature = "safetensors")]
+pub mod torch;
 
 #[cfg(feature = "safetensors")]
 extern crate std;

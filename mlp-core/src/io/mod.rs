@@ -17,12 +17,19 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
+mod arch;
 mod graph_weights_file;
 #[cfg(feature = "keras")]
 pub mod keras;
+#[cfg(feature = "onnx")]
+pub mod onnx;
+pub mod torch;
 mod weights_file;
 
 pub use graph_weights_file::{GraphWeightsFile, decode_graph_weights};
 #[cfg(feature = "keras")]
 pub use keras::{GraphKerasFile, KerasFile};
+#[cfg(feature = "onnx")]
+pub use onnx::{GraphOnnxFile, OnnxFile};
+pub use torch::{GraphTorchFile, TorchFile};
 pub use weights_file::{WeightsFile, decode_weights};

@@ -1,0 +1,119 @@
+//! `#[weights("model.onnx")]` and `#[weights("model.safetensors")]` holding
+//! a PyTorch state dict: the file is checked against the declaration at
+//! compile time by the readers the runtime's `load_onnx` and `load_torch`
+//! use (`mlp_spec::onnx`, `mlp_spec::torch`), so a difference is a compile
+//! error naming the layer and the file's node with both descriptions; the
+//! weights, in Keras's names and layout, go on to the safetensors path of
+//! [`crate::bake`] as an in-memory file, so every path checks and
+//! generates the same way.
+
+use crate::validate::{LayerModel, LayerModelKind, Model};
+use crate::validate_graph::{GraphModel, Merge, NodeModelKind};
+use mlp_spec::arch::{Arch, Array, Op};
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, serialize};
+
+/// The readers' description of one declared layer.
+fn op(layer: &LayerModel) -> Op {
+    match &layer.kind {
+        LayerModelKind::Flatten { rows, cols } => Op::Flatten {
+            rows: *rows,
+            cols: *cols,
+        },
+        LayerModelKind::Dense {
+            inputs,
+            units,
+            activation,
+            ..
+        } => Op::Dense {
+            inputs: *inputs,
+            units: *units,
+            activation: activation.name.into(),
+        },
+        LayerModelKind::Dropout { units, rate } => Op::Dropout {
+            units: *units,
+            rate: *rate,
+        },
+        LayerModelKind::BatchNormalization { units, epsilon, .. } => Op::BatchNormalization {
+            units: *units,
+            epsilon: *epsilon,
+        },
+        LayerModelKind::Activation {
+            units,
+            kind,
+            settings,
+        } => Op::Activation {
+            units: *units,
+            kind: (*kind).into(),
+            settings: settings.clone(),
+        },
+        LayerModelKind::PReLU { units, .. } => Op::PReLU { units: *units },
+    }
+}
+
+/// A chain's declaration: `input`, its layers in order, `output`.
+pub fn chain(model: &Model) -> Arch {
+    let mut arch = Arch::new(&model.ident.to_string());
+    let shape = model.input_shape.clone();
+    let mut last = arch.push("input", Op::Input { shape }, &[]);
+    for layer in &model.layers {
+        last = arch.push(&layer.field.to_string(), op(layer), &[last]);
+    }
+    arch.outputs.push(("output".into(), last));
+    arch
+}
+
+/// A graph's declaration: its nodes, its outputs.
+pub fn graph(model: &GraphModel) -> Arch {
+    let mut arch = Arch::new(&model.ident.to_string());
+    for node in &model.nodes {
+        let op = match &node.kind {
+            NodeModelKind::Input => Op::Input {
+                shape: vec![node.width],
+            },
+            NodeModelKind::Layer(i) => op(&model.layers[*i]),
+            NodeModelKind::Merge(Merge::Concatenate) => Op::Concatenate,
+            NodeModelKind::Merge(Merge::Add) => Op::Add,
+            NodeModelKind::Merge(Merge::Average) => Op::Average,
+        };
+        arch.push(&node.name, op, &node.sources);
+    }
+    for (ident, node) in &model.outputs {
+        arch.outputs.push((ident.to_string(), *node));
+    }
+    arch
+}
+
+/// The file's weights as a safetensors file with Keras's names, when `rel`
+/// is an ONNX model or `bytes` a PyTorch state dict (checked against
+/// `arch`, every problem a message); other files unchanged.
+pub fn to_keras_names(arch: &Arch, rel: &str, bytes: Vec<u8>) -> Result<Vec<u8>, Vec<String>> {
+    let arrays = if rel.ends_with(".onnx") {
+        mlp_spec::onnx::read_arrays(&bytes, arch)
+    } else if mlp_spec::torch::is_state_dict(&bytes) {
+        mlp_spec::torch::torch_arrays(&bytes, arch)
+    } else {
+        return Ok(bytes);
+    };
+    let arrays = arrays.map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| format!("`{rel}` does not match `{}`: {p}", arch.name))
+            .collect::<Vec<_>>()
+    })?;
+    encode(&arrays).map_err(|e| vec![format!("`{rel}`: {e}")])
+}
+
+/// The arrays as a safetensors file.
+fn encode(arrays: &[Array]) -> Result<Vec<u8>, String> {
+    let data: Vec<Vec<u8>> = arrays
+        .iter()
+        .map(|a| a.data.iter().flat_map(|v| v.to_le_bytes()).collect())
+        .collect();
+    let mut views = Vec::new();
+    for (a, d) in arrays.iter().zip(&data) {
+        let view = TensorView::new(Dtype::F32, a.shape.clone(), d).map_err(|e| e.to_string())?;
+        views.push((a.name.as_str(), view));
+    }
+    serialize(views, None).map_err(|e| e.to_string())
+}

@@ -1,0 +1,237 @@
+//! A declared model as plain data, for the readers of other frameworks'
+//! files (PyTorch state dicts, ONNX) that the runtime (`mlp-core`) and the
+//! `#[weights]` bake (`mlp-macros`) share: each builds an [`Arch`] from its
+//! own description of the declaration (the layer table, the macro's model),
+//! and the readers check a file against it and hand back the weights with
+//! Keras's names, shapes and layout.
+//!
+//! ```
+//! use mlp_spec::arch::{Arch, Op};
+//!
+//! let mut arch = Arch::new("Net");
+//! let x = arch.push("input", Op::Input { shape: vec![4] }, &[]);
+//! let h = arch.push("dense", Op::Dense { inputs: 4, units: 3, activation: "relu".into() }, &[x]);
+//! arch.outputs.push(("output".into(), h));
+//! assert_eq!(arch.nodes[h].size, 3);
+//! assert_eq!(arch.weights()[0], ("dense/kernel".to_string(), vec![4, 3]));
+//! ```
+
+use std::format;
+use std::string::String;
+use std::vec;
+use std::vec::Vec;
+
+/// What a node computes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// A declared input of this shape (`[8]`, or `[28, 28]` before a
+    /// `Flatten`).
+    Input {
+        /// The shape of one sample.
+        shape: Vec<usize>,
+    },
+    /// `Flatten[rows, cols]`.
+    Flatten {
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        cols: usize,
+    },
+    /// `Dense<units, activation>`.
+    Dense {
+        /// Values read.
+        inputs: usize,
+        /// Units.
+        units: usize,
+        /// Keras's name of the activation: `"relu"`, `"linear"`.
+        activation: String,
+    },
+    /// `Dropout<rate>`: the identity at inference.
+    Dropout {
+        /// Values per sample.
+        units: usize,
+        /// The rate.
+        rate: f32,
+    },
+    /// `BatchNormalization` with its epsilon.
+    BatchNormalization {
+        /// Features.
+        units: usize,
+        /// Added to the variance.
+        epsilon: f32,
+    },
+    /// `ReLU`, `LeakyReLU` or `ELU` as a layer, with its numeric options in
+    /// the shared layer table's order (`f32::INFINITY` for `None`).
+    Activation {
+        /// Values per sample.
+        units: usize,
+        /// `"ReLU"`, `"LeakyReLU"`, `"ELU"`.
+        kind: String,
+        /// Its options.
+        settings: Vec<f32>,
+    },
+    /// `PReLU`: one slope per unit.
+    PReLU {
+        /// Values per sample.
+        units: usize,
+    },
+    /// `Concatenate(a, b, ...)`.
+    Concatenate,
+    /// `Add(a, b, ...)`.
+    Add,
+    /// `Average(a, b, ...)`.
+    Average,
+}
+
+/// One node: its Keras name, what it computes, what it reads, its width.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// Keras's layer name (`dense_1`), or the input's name.
+    pub name: String,
+    /// What it computes.
+    pub op: Op,
+    /// The nodes it reads, as indices of earlier nodes.
+    pub inputs: Vec<usize>,
+    /// Values per sample after it.
+    pub size: usize,
+}
+
+/// A declared chain or graph: its nodes in an order of computation, and its
+/// outputs (a name and a node each).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Arch {
+    /// The struct's name, for messages.
+    pub name: String,
+    /// Every node, inputs first among them in declaration order.
+    pub nodes: Vec<Node>,
+    /// The declared outputs, in order.
+    pub outputs: Vec<(String, usize)>,
+}
+
+/// One weight array with Keras's name (`dense/kernel`), shape and
+/// row-major data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Array {
+    /// `<layer>/<weight>`.
+    pub name: String,
+    /// Keras's shape.
+    pub shape: Vec<usize>,
+    /// Row-major values.
+    pub data: Vec<f32>,
+}
+
+impl Op {
+    /// Keras's class name, as messages show it.
+    pub fn describe(&self) -> String {
+        match self {
+            Op::Input { shape } => format!("Input{shape:?}"),
+            Op::Flatten { rows, cols } => format!("Flatten[{rows}, {cols}]"),
+            Op::Dense {
+                units, activation, ..
+            } => format!("Dense<{units}, {activation}>"),
+            Op::Dropout { rate, .. } => format!("Dropout<{rate}>"),
+            Op::BatchNormalization { epsilon, .. } => {
+                format!("BatchNormalization<epsilon = {epsilon:e}>")
+            }
+            Op::Activation { kind, settings, .. } => {
+                let names = crate::settings(kind);
+                let set: Vec<String> = names
+                    .iter()
+                    .zip(settings)
+                    .filter(|((_, default), v)| *default != **v)
+                    .map(|((n, _), v)| format!("{n} = {v}"))
+                    .collect();
+                if set.is_empty() {
+                    kind.clone()
+                } else {
+                    format!("{kind}<{}>", set.join(", "))
+                }
+            }
+            Op::PReLU { .. } => "PReLU".into(),
+            Op::Concatenate => "Concatenate".into(),
+            Op::Add => "Add".into(),
+            Op::Average => "Average".into(),
+        }
+    }
+
+    /// Its weights in Keras's order, named within the layer, with shapes.
+    pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
+        match *self {
+            Op::Dense { inputs, units, .. } => {
+                vec![("kernel", vec![inputs, units]), ("bias", vec![units])]
+            }
+            Op::BatchNormalization { units, .. } => {
+                ["gamma", "beta", "moving_mean", "moving_variance"]
+                    .map(|w| (w, vec![units]))
+                    .to_vec()
+            }
+            Op::PReLU { units } => vec![("alpha", vec![units])],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Arch {
+    /// An empty model named `name`.
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Appends a node reading `inputs` and returns its index; its width
+    /// follows from `op` (and, for merges, from what it reads).
+    pub fn push(&mut self, name: &str, op: Op, inputs: &[usize]) -> usize {
+        let widths = inputs.iter().map(|&i| self.nodes[i].size);
+        let size = match &op {
+            Op::Input { shape } => shape.iter().product(),
+            Op::Flatten { rows, cols } => rows * cols,
+            Op::Dense { units, .. }
+            | Op::Dropout { units, .. }
+            | Op::BatchNormalization { units, .. }
+            | Op::Activation { units, .. }
+            | Op::PReLU { units } => *units,
+            Op::Concatenate => widths.sum(),
+            Op::Add | Op::Average => widths.max().unwrap_or(0),
+        };
+        self.nodes.push(Node {
+            name: name.into(),
+            op,
+            inputs: inputs.to_vec(),
+            size,
+        });
+        self.nodes.len() - 1
+    }
+
+    /// The inputs, in declaration order.
+    pub fn inputs(&self) -> impl Iterator<Item = (usize, &Node)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| matches!(n.op, Op::Input { .. }))
+    }
+
+    /// Every weight array the model needs, in declaration order, with
+    /// Keras's names and shapes.
+    pub fn weights(&self) -> Vec<(String, Vec<usize>)> {
+        self.nodes
+            .iter()
+            .flat_map(|n| {
+                n.op.weights()
+                    .into_iter()
+                    .map(move |(w, shape)| (format!("{}/{w}", n.name), shape))
+            })
+            .collect()
+    }
+}
+
+/// Keras's tuple notation: `(784, 300)`, `(10,)`.
+pub fn shape(dims: &[usize]) -> String {
+    let inner: Vec<String> = dims.iter().map(|d| format!("{d}")).collect();
+    if dims.len() == 1 {
+        format!("({},)", inner[0])
+    } else {
+        format!("({})", inner.join(", "))
+    }
+}
