@@ -24,12 +24,14 @@
 
 mod activations;
 mod initializers;
+#[cfg(feature = "keras")]
+pub mod keras_options;
 mod layers;
 mod regularizers;
 #[cfg(feature = "safetensors")]
 pub mod safetensors_check;
 
-#[cfg(feature = "safetensors")]
+#[cfg(any(feature = "safetensors", feature = "keras"))]
 extern crate std;
 
 pub use activations::{ACTIVATIONS, ActivationSpec, activation};
@@ -37,5 +39,7 @@ pub use initializers::{
     DEFAULT_BIAS_INITIALIZER, DEFAULT_KERNEL_INITIALIZER, FunctionSpec, INITIALIZERS,
     InitializerSpec, initializer,
 };
-pub use layers::{DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, layer, settings};
+pub use layers::{
+    DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, Refused, layer, settings,
+};
 pub use regularizers::{CONSTRAINTS, REGULARIZERS, constraint, regularizer};
