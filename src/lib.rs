@@ -115,7 +115,7 @@
 //!
 //! Layers are named as Keras names them (`flatten`, `dense`, `dense_1`,
 //! `dropout`, `batch_normalization`, `re_lu`, `leaky_re_lu`, `elu`,
-//! `p_re_lu`, ...) unless a name is given.
+//! `p_re_lu`, `normalization`, ...) unless a name is given.
 //!
 //! Dense's options, each given at most once:
 //!
@@ -137,6 +137,7 @@
 //! | `LeakyReLU` | `LeakyReLU`, `LeakyReLU<0.2>`, `LeakyReLU<negative_slope = 0.2>` | `negative_slope` not negative (0.3; Keras 2 called it `alpha`) |
 //! | `ELU` | `ELU`, `ELU<alpha = 1.0>` | `alpha` (1.0) |
 //! | `PReLU` | `PReLU`, `PReLU<alpha_initializer = constant(0.25)>` | a trainable slope per unit, starting from `alpha_initializer` (`zeros`) |
+//! | `Normalization` | `Normalization` | none: `(x - mean) / max(sqrt(variance), 1e-7)` per feature, with `mean`, `variance` (and Keras's `count`) not trainable, learned from the training data by `model.adapt_normalization("normalization", &x_train)` (Keras's `norm_layer.adapt(X_train)`) |
 //!
 //! A mistake is a compile error on the token at fault that says what to
 //! write instead (`Dropout<1.5>`: "`rate` of `Dropout` is the fraction of

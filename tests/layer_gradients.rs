@@ -1,7 +1,8 @@
 //! Finite-difference checks of the gradients through chapter 11's layers on
 //! the engine's batch path: a network with BatchNormalization (training
 //! mode: the batch's statistics), PReLU, ELU, Dropout (a fixed mask: the
-//! masks depend on the mode's seed and step only) and Dense layers, against
+//! masks depend on the mode's seed and step only) and Dense layers, and one
+//! with chapter 10's Normalization between two Dense layers, against
 //! numeric derivatives of the batch's mean loss with respect to every
 //! parameter (the moving statistics' gradients are zero: they do not enter
 //! a training forward pass).
@@ -64,17 +65,21 @@ fn batch_loss(ws: &mut Workspace, params: &[f32], targets: &[usize]) -> f64 {
     total
 }
 
-#[test]
-fn gradients_through_chapter_11_layers_match_finite_differences() {
-    let x = inputs();
-    let targets = [0_usize, 2, 1, 2];
+/// The analytic gradients of the batch loss of `N` at `params` on inputs
+/// `x` and `targets`, each checked against the five-point stencil except
+/// those of the parameters in `frozen` (not trainable: Keras gives them no
+/// gradient, and the engine writes 0). Returns them.
+fn checked_gradients<N: Network>(
+    params: &[f32],
+    x: &[N::Input],
+    targets: &[usize],
+    frozen: core::ops::Range<usize>,
+) -> Vec<f32> {
     let n = x.len();
-    let model = Net::new(5);
-    let params = model.params().to_vec();
-    let mut ws = Workspace::new::<Net>(n);
-    ws.load_inputs::<Net>(&x);
+    let mut ws = Workspace::new::<N>(n);
+    ws.load_inputs::<N>(x);
 
-    ws.forward_mode(&params, n, MODE);
+    ws.forward_mode(params, n, MODE);
     let (z, a, delta) = ws.output_and_delta(n);
     let width = a.len() / n;
     for (i, t) in targets.iter().enumerate() {
@@ -88,17 +93,16 @@ fn gradients_through_chapter_11_layers_match_finite_differences() {
             &mut delta[r],
         );
     }
-    let mut grads = vec![0.0; Net::PARAMS];
-    assert!(ws.backward(&params, n, &mut grads));
+    let mut grads = vec![0.0; N::PARAMS];
+    assert!(ws.backward(params, n, &mut grads));
 
-    let loss = batch_loss(&mut ws, &params, &targets);
+    let loss = batch_loss(&mut ws, params, targets);
     let mut worst = 0.0_f64;
-    let mut nonzero = 0;
-    for p in 0..Net::PARAMS {
+    for p in (0..N::PARAMS).filter(|p| !frozen.contains(p)) {
         let mut at = |k: f64| {
-            let mut q = params.clone();
+            let mut q = params.to_vec();
             q[p] += (k * H) as f32;
-            batch_loss(&mut ws, &q, &targets)
+            batch_loss(&mut ws, &q, targets)
         };
         let numeric = (at(-2.0) - 8.0 * at(-1.0) + 8.0 * at(1.0) - at(2.0)) / (12.0 * H);
         let analytic = f64::from(grads[p]);
@@ -109,20 +113,50 @@ fn gradients_through_chapter_11_layers_match_finite_differences() {
             "parameter {p}: analytic {analytic} numeric {numeric}"
         );
         worst = worst.max(err / scale);
-        nonzero += usize::from(analytic != 0.0);
     }
-    // BN's gamma and beta (8), PReLU's alphas (those with negative inputs),
-    // and the Dense layers all have gradients; the moving statistics do not.
-    assert!(nonzero > 40, "{nonzero} non-zero gradients");
     assert!(
-        grads[8..16].iter().all(|&g| g == 0.0),
-        "moving statistics: {:?}",
-        &grads[8..16]
+        grads[frozen.clone()].iter().all(|&g| g == 0.0),
+        "not trainable: {:?}",
+        &grads[frozen]
     );
     println!(
         "worst normalised error {worst:.1e} over {} parameters",
-        Net::PARAMS
+        N::PARAMS
     );
+    grads
+}
+
+#[test]
+fn gradients_through_chapter_11_layers_match_finite_differences() {
+    let model = Net::new(5);
+    // The moving statistics (8..16) have no gradient: they do not enter a
+    // training forward pass.
+    let grads = checked_gradients::<Net>(model.params(), &inputs(), &[0, 2, 1, 2], 8..16);
+    // BN's gamma and beta (8), PReLU's alphas (those with negative inputs),
+    // and the Dense layers all have gradients.
+    let nonzero = grads.iter().filter(|&&g| g != 0.0).count();
+    assert!(nonzero > 40, "{nonzero} non-zero gradients");
+}
+
+network! {
+    struct NormNet {
+        Input[4] -> Dense<3, tanh> -> Normalization -> Dense<3, softmax>
+    }
+}
+
+/// The gradient through Normalization (`delta / max(sqrt(variance),
+/// 1e-7)`) reaches the Dense layer before it; its own weights (15..22)
+/// have none.
+#[test]
+fn gradients_through_normalization_match_finite_differences() {
+    let mut model = NormNet::new(5);
+    let norm = NormNet::LAYERS[1].offset;
+    let p = model.params_mut();
+    p[norm..norm + 3].copy_from_slice(&[0.1, -0.2, 0.05]);
+    p[norm + 3..norm + 6].copy_from_slice(&[0.25, 0.5, 2.0]);
+    let grads = checked_gradients::<NormNet>(model.params(), &inputs(), &[0, 2, 1, 2], 15..22);
+    assert_eq!(norm, 15);
+    assert!(grads[..15].iter().all(|&g| g != 0.0), "{:?}", &grads[..15]);
 }
 
 #[test]

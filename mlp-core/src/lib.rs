@@ -148,7 +148,7 @@ pub mod __private {
     pub use crate::initializer::Initializer;
     pub use crate::layer::{
         ActivationLayer, BatchNormalization, Dense, DenseOptions, Dropout, Elementwise, Flatten,
-        LayerInfo, LayerKind, PReLU,
+        LayerInfo, LayerKind, Normalization, PReLU,
     };
     pub use crate::network::Network;
     pub use crate::quant::{DenseI8, DenseQ, LutQ, QuantParams, Requant, SoftmaxQ};

@@ -135,4 +135,15 @@ pub unsafe trait Network: Sized + Send + Sync + 'static {
     fn set_weights(&mut self, arrays: &[crate::weights::NamedArray]) -> crate::Result<()> {
         crate::weights::set_weights(Self::LAYERS, self.params_mut(), arrays)
     }
+
+    /// Keras's `layer.adapt(x)` of the Normalization layer `name` (the
+    /// book's `norm_layer.adapt(X_train)`): its mean and variance become
+    /// those of each feature of `x`, the samples that reach the layer.
+    /// An error, changing nothing, if `name` is not a Normalization layer,
+    /// if the samples' width is not its width, or if `x` is empty or holds
+    /// a NaN or infinite value.
+    #[cfg(feature = "alloc")]
+    fn adapt_normalization<S: crate::Sample>(&mut self, name: &str, x: &[S]) -> crate::Result<()> {
+        crate::layer::normalization::adapt(Self::LAYERS, self.params_mut(), name, x)
+    }
 }

@@ -64,11 +64,23 @@ impl Summary {
         self.params - self.non_trainable_params()
     }
 
-    /// Parameters it does not (a BatchNormalization's moving statistics).
+    /// Parameters it does not (a BatchNormalization's moving statistics,
+    /// a Normalization's weights).
     pub fn non_trainable_params(&self) -> usize {
         self.layers
             .iter()
             .map(LayerInfo::non_trainable_params)
+            .sum()
+    }
+
+    /// The bytes of those, as Keras counts them: 4 per float32, 8 for a
+    /// scalar weight (Normalization's `count`, an int64 in Keras).
+    fn non_trainable_bytes(&self) -> usize {
+        self.layers
+            .iter()
+            .flat_map(LayerInfo::weights)
+            .filter(|w| !w.trainable)
+            .map(|w| if w.rank == 0 { 8 } else { 4 * w.len() })
             .sum()
     }
 }
@@ -229,7 +241,8 @@ impl Summary {
         let (trainable, frozen) = (self.trainable_params(), self.non_trainable_params());
         let (optimizer, optimizer_bytes) = self.optimizer.unwrap_or((0, 0));
         let total = self.params + optimizer;
-        let total_bytes = self.params * 4 + optimizer_bytes;
+        let frozen_bytes = self.non_trainable_bytes();
+        let total_bytes = trainable * 4 + frozen_bytes + optimizer_bytes;
         writeln!(
             f,
             " Total params: {} ({})",
@@ -246,7 +259,7 @@ impl Summary {
             f,
             " Non-trainable params: {} ({})",
             thousands(frozen),
-            readable_bytes(frozen * 4)
+            readable_bytes(frozen_bytes)
         )?;
         if self.optimizer.is_some() {
             writeln!(

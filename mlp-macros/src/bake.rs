@@ -268,18 +268,7 @@ fn layer_fields<'a>(
     let mut expected: Vec<(String, Vec<usize>)> = Vec::new();
     for layer in layers {
         let name = layer.field.to_string();
-        let shapes: Vec<(&str, Vec<usize>)> = match layer.kind {
-            LayerModelKind::Dense { inputs, units, .. } => {
-                vec![("kernel", vec![inputs, units]), ("bias", vec![units])]
-            }
-            LayerModelKind::BatchNormalization { units, .. } => {
-                ["gamma", "beta", "moving_mean", "moving_variance"]
-                    .map(|w| (w, vec![units]))
-                    .to_vec()
-            }
-            LayerModelKind::PReLU { units, .. } => vec![("alpha", vec![units])],
-            _ => Vec::new(),
-        };
+        let shapes = layer.weights();
         for (w, shape) in shapes {
             expected.push((format!("{name}/{w}"), shape));
         }
@@ -325,6 +314,21 @@ fn layer_fields<'a>(
                 };
                 let alpha = alpha.into_iter().map(Literal::f32_suffixed);
                 fields.push(quote!(#field: #p::PReLU::from_array([#(#alpha),*]),));
+            }
+            LayerModelKind::Normalization { .. } => {
+                let (Some(mean), Some(variance), Some(count)) =
+                    (values.next(), values.next(), values.next())
+                else {
+                    return Err(error(format!(
+                        "`{rel}`: a Normalization layer's weights are missing"
+                    )));
+                };
+                let mean = mean.into_iter().map(Literal::f32_suffixed);
+                let variance = variance.into_iter().map(Literal::f32_suffixed);
+                let count = Literal::f32_suffixed(count.first().copied().unwrap_or(0.0));
+                fields.push(quote!(#field: #p::Normalization::from_arrays(
+                    [#(#mean),*], [#(#variance),*], #count
+                ),));
             }
             LayerModelKind::Dense { inputs, units, .. } => {
                 let (Some(kernel), Some(bias)) = (values.next(), values.next()) else {

@@ -34,35 +34,11 @@ fn snake(class: &str) -> String {
     out
 }
 
-/// Python's spelling of a number option: `0.2`, `0.0`, `None`.
-fn python_number(value: Option<f64>) -> String {
-    match value {
-        None => "None".to_string(),
-        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.1}"),
-        Some(v) => format!("{v}"),
-    }
-}
-
-/// The numeric options of a layer of the config, named and ordered as the
-/// shared layer table gives them for its class (`None` is Keras's `None`;
-/// an option left out has Keras's default).
+/// The numeric options of a layer of the config (see
+/// [`mlp_spec::keras_options::settings`]).
 fn file_settings(entry: &Value) -> Vec<(&'static str, Option<f64>)> {
-    let cfg = &entry["config"];
     let class = entry["class_name"].as_str().unwrap_or("?");
-    mlp_spec::settings(class)
-        .iter()
-        .map(|&(name, default)| {
-            let value = match cfg.get(name) {
-                Some(Value::Null) => None,
-                Some(Value::Number(n)) => n.as_f64(),
-                _ => Some(default)
-                    .filter(|d| d.is_finite())
-                    // 0.3, not 0.30000001192092896: as Keras writes it.
-                    .map(|d| d.to_string().parse().unwrap_or(f64::from(d))),
-            };
-            (name, value)
-        })
-        .collect()
+    mlp_spec::keras_options::settings(class, &entry["config"])
 }
 
 /// The declared numeric options of a layer, in the shared table's order
@@ -90,56 +66,6 @@ fn same_settings(theirs: &[(&str, Option<f64>)], ours: &[f32]) -> bool {
         })
 }
 
-/// Options of a layer of the config that this library does not have, each
-/// with what it does instead (`center=False (...)`).
-fn unsupported(entry: &Value) -> Vec<String> {
-    let cfg = &entry["config"];
-    let json = |key: &str| serde_json::to_string(&cfg[key]).unwrap_or_default();
-    let mut out = Vec::new();
-    let mut refuse = |set: bool, written: String, instead: &str| {
-        if set {
-            out.push(format!("{written} ({instead})"));
-        }
-    };
-    match entry["class_name"].as_str().unwrap_or("?") {
-        "BatchNormalization" => {
-            refuse(
-                cfg["center"].as_bool() == Some(false),
-                "center=False".into(),
-                "a BatchNormalization here always has `beta`: center=True",
-            );
-            refuse(
-                cfg["scale"].as_bool() == Some(false),
-                "scale=False".into(),
-                "a BatchNormalization here always has `gamma`: scale=True",
-            );
-            refuse(
-                cfg.get("axis")
-                    .is_some_and(|a| !matches!(a.as_i64(), Some(-1 | 1))),
-                format!("axis={}", json("axis")),
-                "a BatchNormalization here normalises the last axis: axis=-1",
-            );
-            refuse(
-                cfg["renorm"].as_bool() == Some(true),
-                "renorm=True".into(),
-                "a BatchNormalization here has no batch renormalization: renorm=False",
-            );
-        }
-        "Dropout" => refuse(
-            !cfg["noise_shape"].is_null(),
-            format!("noise_shape={}", json("noise_shape")),
-            "a Dropout here drops each value on its own: noise_shape=None",
-        ),
-        "PReLU" => refuse(
-            !cfg["shared_axes"].is_null(),
-            format!("shared_axes={}", json("shared_axes")),
-            "a PReLU here has one slope per unit: shared_axes=None",
-        ),
-        _ => {}
-    }
-    out
-}
-
 /// How Keras would describe a layer of the config.
 fn keras_layer(entry: &Value) -> String {
     let cfg = &entry["config"];
@@ -162,7 +88,7 @@ fn keras_layer(entry: &Value) -> String {
         other => {
             let options: Vec<String> = file_settings(entry)
                 .iter()
-                .map(|(name, v)| format!("{name}={}", python_number(*v)))
+                .map(|(name, v)| format!("{name}={}", mlp_spec::keras_options::python_number(*v)))
                 .collect();
             format!("{other}({})", options.join(", "))
         }
@@ -287,7 +213,10 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
     }
     for (i, (entry, ours)) in layers.iter().zip(&model.layers).enumerate() {
         let cfg = &entry["config"];
-        let refused = unsupported(entry);
+        let refused = mlp_spec::keras_options::unsupported(
+            entry["class_name"].as_str().unwrap_or("?"),
+            &entry["config"],
+        );
         if !refused.is_empty() {
             return Err(format!(
                 "layer {i} of `{rel}` is `{}`: {}, with options this library does not have: {}",
@@ -320,7 +249,8 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
             }
             LayerModelKind::Dropout { .. }
             | LayerModelKind::BatchNormalization { .. }
-            | LayerModelKind::Activation { .. } => {
+            | LayerModelKind::Activation { .. }
+            | LayerModelKind::Normalization { .. } => {
                 entry["class_name"] == ours.class_name()
                     && same_settings(&file_settings(entry), &declared_settings(ours))
             }
@@ -342,21 +272,10 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
     // Keras numbers the groups of each kind apart: `dense`, `dense_1`, ...
     let mut counters = std::collections::HashMap::new();
     for ours in &model.layers {
-        let vars: Vec<(&str, Vec<usize>)> = match ours.kind {
-            LayerModelKind::Dense { inputs, units, .. } => {
-                vec![("kernel", vec![inputs, units]), ("bias", vec![units])]
-            }
-            // gamma, beta, moving_mean, moving_variance: the table's order.
-            LayerModelKind::BatchNormalization { units, .. } => {
-                mlp_spec::layer("BatchNormalization")
-                    .map_or(&[][..], |l| l.weights)
-                    .iter()
-                    .map(|w| (*w, vec![units]))
-                    .collect()
-            }
-            LayerModelKind::PReLU { units, .. } => vec![("alpha", vec![units])],
-            _ => continue,
-        };
+        let vars = ours.weights();
+        if vars.is_empty() {
+            continue;
+        }
         let prefix = mlp_spec::layer(ours.class_name()).map_or("", |l| l.default_name);
         let k = counters.entry(prefix).or_insert(0);
         let group = if *k == 0 {
@@ -382,9 +301,17 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
                     ours.field
                 ));
             }
-            let data = ds
-                .read_f32()
-                .map_err(|e| format!("`{path}` in `{rel}`: {e}"))?;
+            let fail = |e: hdf5_pure::Error| format!("`{path}` in `{rel}`: {e}");
+            // Normalization's `count` is Keras's one int64 weight.
+            let data: Vec<f32> = if ds.dtype().map_err(fail)? == hdf5_pure::DType::I64 {
+                ds.read_i64()
+                    .map_err(fail)?
+                    .into_iter()
+                    .map(|v| v as f32)
+                    .collect()
+            } else {
+                ds.read_f32().map_err(fail)?
+            };
             let bytes = data.iter().flat_map(|v| v.to_le_bytes()).collect();
             tensors.push((format!("{}/{what}", ours.field), shape, bytes));
         }

@@ -197,6 +197,12 @@ pub(crate) fn layer_parts(
                 format!("`{layer_name}`: PReLU, {units} slopes"),
             )
         }
+        LayerModelKind::Normalization { units } => (
+            quote!(#p::Normalization<#units>),
+            quote!(#p::LayerKind::Normalization { units: #units }),
+            quote!(let x = self.#field.forward_one(&x);),
+            format!("`{layer_name}`: Normalization, {units} features"),
+        ),
     }
 }
 

@@ -71,6 +71,16 @@ fn f32_layer(
                 quote!(let x = self.#field.forward_one(&x, #epsilon);),
             )
         }
+        LayerModelKind::Normalization { units } => {
+            let (m, v) = (array("mean"), array("variance"));
+            let count = floats(file, &format!("{field}/count"));
+            let c = Literal::f32_suffixed(count.first().copied().unwrap_or(0.0));
+            (
+                quote!(#p::Normalization<#units>),
+                quote!(#p::Normalization::from_arrays(#m, #v, #c)),
+                quote!(let x = self.#field.forward_one(&x);),
+            )
+        }
         LayerModelKind::PReLU { units, .. } => {
             let a = array("alpha");
             (
@@ -132,7 +142,8 @@ pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &st
             }
             LayerModelKind::Activation { .. }
             | LayerModelKind::BatchNormalization { .. }
-            | LayerModelKind::PReLU { .. } => {
+            | LayerModelKind::PReLU { .. }
+            | LayerModelKind::Normalization { .. } => {
                 let (ty, init, step) = f32_layer(&p, layer, file);
                 fields.push(quote!(#[doc = "As in the f32 network."] pub #field: #ty,));
                 inits.push(quote!(#field: #init,));

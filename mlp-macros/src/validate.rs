@@ -60,6 +60,9 @@ pub enum LayerModelKind {
         units: usize,
         alpha: Init,
     },
+    Normalization {
+        units: usize,
+    },
 }
 
 /// A function option (initializer, regularizer, constraint) and its
@@ -90,7 +93,8 @@ impl LayerModel {
             | LayerModelKind::Dropout { units, .. }
             | LayerModelKind::BatchNormalization { units, .. }
             | LayerModelKind::Activation { units, .. }
-            | LayerModelKind::PReLU { units, .. } => units,
+            | LayerModelKind::PReLU { units, .. }
+            | LayerModelKind::Normalization { units } => units,
         }
     }
 
@@ -102,7 +106,20 @@ impl LayerModel {
             LayerModelKind::Dense { inputs, units, .. } => inputs * units + units,
             LayerModelKind::BatchNormalization { units, .. } => 4 * units,
             LayerModelKind::PReLU { units, .. } => units,
+            LayerModelKind::Normalization { units } => 2 * units + 1,
         }
+    }
+
+    /// Its weights in Keras's order, with the shared table's names and
+    /// Keras's shapes (`count` of a Normalization is a scalar: `[]`).
+    pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
+        let names = mlp_spec::layer(self.class_name()).map_or(&[][..], |l| l.weights);
+        let shapes: Vec<Vec<usize>> = match self.kind {
+            LayerModelKind::Dense { inputs, units, .. } => vec![vec![inputs, units], vec![units]],
+            LayerModelKind::Normalization { units } => vec![vec![units], vec![units], vec![]],
+            _ => vec![vec![self.output_size()]; names.len()],
+        };
+        names.iter().copied().zip(shapes).collect()
     }
 
     /// Keras's class name.
@@ -114,6 +131,7 @@ impl LayerModel {
             LayerModelKind::BatchNormalization { .. } => "BatchNormalization",
             LayerModelKind::Activation { kind, .. } => kind,
             LayerModelKind::PReLU { .. } => "PReLU",
+            LayerModelKind::Normalization { .. } => "Normalization",
         }
     }
 }
@@ -855,6 +873,7 @@ pub(crate) fn other_layer(
                 .take()
                 .unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_PRELU_INITIALIZER)),
         },
+        "Normalization" => LayerModelKind::Normalization { units },
         _ => LayerModelKind::Activation {
             units,
             kind,
@@ -889,6 +908,12 @@ fn takes(spec: &LayerSpec) -> String {
     }
 }
 
+/// Why `Normalization` is declared without options (Keras's `mean`,
+/// `variance`, `axis`, `invert`).
+const NORMALIZATION: &str = "its mean and variance are weights learned from the training data, \
+     as with Keras's `adapt`: write `Normalization` and call \
+     `model.adapt_normalization(\"normalization\", &x_train)` before `fit`";
+
 /// The message for a number beyond a kind's settings: `Dropout<0.2, 0.5>`,
 /// `PReLU<0.25>`.
 fn too_many_numbers(spec: &LayerSpec, value: f32) -> String {
@@ -899,6 +924,7 @@ fn too_many_numbers(spec: &LayerSpec, value: f32) -> String {
              `alpha_initializer`; to start them at {value:?}, write \
              `{kind}<alpha_initializer = constant({value:?})>`"
         ),
+        [] if kind == "Normalization" => format!("`{kind}` takes no number: {NORMALIZATION}"),
         [] => format!("`{kind}` takes no number: write `{}`", example(spec)),
         [(name, _)] => format!(
             "`{kind}` takes one number, its `{name}`: write `{}`",
@@ -934,6 +960,9 @@ fn no_such_setting(spec: &LayerSpec, name: &str, value: Option<f32>) -> String {
             "`alpha` is Keras 2's name for the slope of `LeakyReLU`; Keras 3 calls it \
              `negative_slope`: write `LeakyReLU<negative_slope = {value}>`"
         );
+    }
+    if kind == "Normalization" {
+        return format!("`{kind}` has no option `{name}`: {NORMALIZATION}");
     }
     let own = if known().next().is_none() {
         format!("`{kind}` has no options")

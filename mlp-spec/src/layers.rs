@@ -29,6 +29,24 @@ pub struct LayerSpec {
     pub settings: &'static [(&'static str, f32)],
     /// Its weights, in Keras's order (`kernel`, `bias`).
     pub weights: &'static [&'static str],
+    /// Options of Keras's layer that this library does not have: a Keras
+    /// file that sets one is refused, naming it.
+    pub refused: &'static [Refused],
+}
+
+/// An option of a Keras layer that this library does not have: a layer of
+/// a Keras `config.json` whose `key` holds anything but one of `accepted`
+/// (JSON spellings; a key left out is accepted) is refused, with
+/// `instead`, what this library does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Refused {
+    /// The option's key in the layer's config: `"center"`.
+    pub key: &'static str,
+    /// The values read as this library works, as JSON: `["true"]`.
+    pub accepted: &'static [&'static str],
+    /// What this library does: "a BatchNormalization here always has
+    /// `beta`: center=True".
+    pub instead: &'static str,
 }
 
 /// Every layer kind.
@@ -40,6 +58,7 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[],
         weights: &[],
+        refused: &[],
     },
     LayerSpec {
         name: "Flatten",
@@ -48,6 +67,7 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[],
         weights: &[],
+        refused: &[],
     },
     LayerSpec {
         name: "Dense",
@@ -63,6 +83,7 @@ pub const LAYERS: &[LayerSpec] = &[
         ],
         settings: &[],
         weights: &["kernel", "bias"],
+        refused: &[],
     },
     LayerSpec {
         name: "Dropout",
@@ -71,6 +92,11 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[("rate", f32::NAN)],
         weights: &[],
+        refused: &[Refused {
+            key: "noise_shape",
+            accepted: &["null"],
+            instead: "a Dropout here drops each value on its own: noise_shape=None",
+        }],
     },
     LayerSpec {
         name: "BatchNormalization",
@@ -79,6 +105,28 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[("momentum", 0.99), ("epsilon", 1e-3)],
         weights: &["gamma", "beta", "moving_mean", "moving_variance"],
+        refused: &[
+            Refused {
+                key: "center",
+                accepted: &["true"],
+                instead: "a BatchNormalization here always has `beta`: center=True",
+            },
+            Refused {
+                key: "scale",
+                accepted: &["true"],
+                instead: "a BatchNormalization here always has `gamma`: scale=True",
+            },
+            Refused {
+                key: "axis",
+                accepted: &["-1", "1"],
+                instead: "a BatchNormalization here normalises the last axis: axis=-1",
+            },
+            Refused {
+                key: "renorm",
+                accepted: &["false"],
+                instead: "a BatchNormalization here has no batch renormalization: renorm=False",
+            },
+        ],
     },
     LayerSpec {
         name: "ReLU",
@@ -91,6 +139,7 @@ pub const LAYERS: &[LayerSpec] = &[
             ("threshold", 0.0),
         ],
         weights: &[],
+        refused: &[],
     },
     LayerSpec {
         name: "LeakyReLU",
@@ -99,6 +148,7 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[("negative_slope", 0.3)],
         weights: &[],
+        refused: &[],
     },
     LayerSpec {
         name: "ELU",
@@ -107,6 +157,7 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[("alpha", 1.0)],
         weights: &[],
+        refused: &[],
     },
     LayerSpec {
         name: "PReLU",
@@ -115,6 +166,43 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &["alpha_initializer"],
         settings: &[],
         weights: &["alpha"],
+        refused: &[Refused {
+            key: "shared_axes",
+            accepted: &["null"],
+            instead: "a PReLU here has one slope per unit: shared_axes=None",
+        }],
+    },
+    LayerSpec {
+        name: "Normalization",
+        default_name: "normalization",
+        role: LayerRole::Layer,
+        options: &[],
+        settings: &[],
+        weights: &["mean", "variance", "count"],
+        refused: &[
+            Refused {
+                key: "axis",
+                accepted: &["[-1]", "[1]", "-1", "1"],
+                instead: "a Normalization here normalises each feature of the last axis: axis=-1",
+            },
+            Refused {
+                key: "invert",
+                accepted: &["false"],
+                instead: "a Normalization here normalises, it does not invert: invert=False",
+            },
+            Refused {
+                key: "mean",
+                accepted: &["null"],
+                instead: "a Normalization here holds its mean as a weight, set by \
+                          `adapt_normalization` or read with the weights: mean=None",
+            },
+            Refused {
+                key: "variance",
+                accepted: &["null"],
+                instead: "a Normalization here holds its variance as a weight, set by \
+                          `adapt_normalization` or read with the weights: variance=None",
+            },
+        ],
     },
 ];
 

@@ -26,6 +26,8 @@ mod activations;
 #[cfg(feature = "safetensors")]
 pub mod arch;
 mod initializers;
+#[cfg(feature = "keras")]
+pub mod keras_options;
 mod layers;
 #[cfg(feature = "onnx")]
 pub mod onnx;
@@ -35,7 +37,7 @@ pub mod safetensors_check;
 #[cfg(feature = "safetensors")]
 pub mod torch;
 
-#[cfg(feature = "safetensors")]
+#[cfg(any(feature = "safetensors", feature = "keras"))]
 extern crate std;
 
 pub use activations::{ACTIVATIONS, ActivationSpec, activation};
@@ -43,7 +45,9 @@ pub use initializers::{
     DEFAULT_BIAS_INITIALIZER, DEFAULT_KERNEL_INITIALIZER, FunctionSpec, INITIALIZERS,
     InitializerSpec, initializer,
 };
-pub use layers::{DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, layer, settings};
+pub use layers::{
+    DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, Refused, layer, settings,
+};
 pub use regularizers::{CONSTRAINTS, REGULARIZERS, constraint, regularizer};
 
 /// The README's examples, run as doc tests.

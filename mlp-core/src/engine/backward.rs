@@ -2,7 +2,7 @@
 //! the threads, and optionally plain SGD folded into it (see [`super::fold`]).
 
 use super::fold::{later_steps_stay_finite, step_rows, step_stays_finite};
-use super::stage::{Mode, Stage};
+use super::stage::{BackwardPass, BatchLayer, Mode, Stage, each_stage};
 use super::{Shared, Workspace, parts_for};
 use crate::kernels;
 use crate::optim::SgdStep;
@@ -119,9 +119,17 @@ impl Workspace {
                 };
                 let dx = lower.last_mut().map(|d| &mut d[..n * stage.inputs()]);
                 let dropped = self.mode != Mode::Inference;
-                if !stage_backward(
-                    stage, params, input, &self.z[l], delta, dx, grads, n, dropped,
-                ) {
+                let pass = BackwardPass {
+                    params,
+                    input,
+                    scratch: &self.z[l],
+                    delta,
+                    dx,
+                    grads,
+                    n,
+                    dropped,
+                };
+                if !stage_backward(stage, pass) {
                     finite.store(false, Ordering::Relaxed);
                 }
                 if let Some(p) = prev_dense {
@@ -287,44 +295,9 @@ impl Workspace {
 }
 
 /// The backward pass of a stage that is not a Dense layer, on the calling
-/// thread: its parameters' gradients into `grads`, and dL/d(input) into
-/// `dx` unless it is the first stage. `dropped` says whether the last
-/// forward pass drew dropout masks. Returns whether the gradients are finite.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn stage_backward(
-    stage: Stage,
-    params: &[f32],
-    input: &[f32],
-    scratch: &[f32],
-    delta: &[f32],
-    dx: Option<&mut [f32]>,
-    grads: &mut [f32],
-    n: usize,
-    dropped: bool,
-) -> bool {
-    let len = delta.len();
-    match stage {
-        Stage::Dense(_) => unreachable!("Dense layers run on the threads"),
-        Stage::Dropout(d) => {
-            if let Some(dx) = dx {
-                if dropped && d.rate > 0.0 {
-                    d.backward(&scratch[..len], delta, dx);
-                } else {
-                    dx.copy_from_slice(delta);
-                }
-            }
-            true
-        }
-        Stage::BatchNorm(b) => {
-            let (x_hat, stats) = scratch.split_at(scratch.len() - b.stats_len());
-            b.backward(params, &x_hat[..len], stats, delta, dx, grads, n)
-        }
-        Stage::Activation { function, .. } => {
-            if let Some(dx) = dx {
-                function.backward(input, delta, dx);
-            }
-            true
-        }
-        Stage::PRelu(p) => p.backward(params, input, delta, dx, grads),
-    }
+/// thread (see [`BackwardPass`]). Returns whether the gradients are finite.
+pub(super) fn stage_backward(stage: Stage, pass: BackwardPass<'_>) -> bool {
+    each_stage!(stage, layer => layer.batch_backward(pass), _d => {
+        unreachable!("Dense layers run on the threads")
+    })
 }

@@ -1,7 +1,7 @@
 //! The forward pass of a batch: each Dense product split by units among the
 //! threads, the other layers on the calling thread.
 
-use super::stage::{Mode, Stage};
+use super::stage::{BatchLayer, ForwardPass, Mode, Stage, each_stage};
 use super::{Shared, Workspace, parts_for};
 use crate::pool::split;
 
@@ -63,14 +63,16 @@ impl Workspace {
                 }
                 _ => stage_forward(
                     stage,
-                    params,
-                    input,
-                    out,
-                    scratch,
-                    n,
-                    self.capacity,
-                    training,
-                    rng.as_mut(),
+                    ForwardPass {
+                        params,
+                        input,
+                        out,
+                        scratch,
+                        n,
+                        capacity: self.capacity,
+                        training,
+                        rng: rng.as_mut(),
+                    },
                 ),
             }
         }
@@ -80,38 +82,9 @@ impl Workspace {
 }
 
 /// The forward pass of a stage that is not a Dense layer, on the calling
-/// thread: `input` and `out` hold `n` packed rows, `scratch` is the stage's
-/// ([`Stage::scratch_len`] for `capacity` rows); `rng` draws the dropout
-/// masks when the mode drops, and `training` says whether BatchNormalization
-/// uses the batch's statistics.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn stage_forward(
-    stage: Stage,
-    params: &[f32],
-    input: &[f32],
-    out: &mut [f32],
-    scratch: &mut [f32],
-    n: usize,
-    capacity: usize,
-    training: bool,
-    rng: Option<&mut rand_chacha::ChaCha8Rng>,
-) {
-    let len = out.len();
-    match stage {
-        Stage::Dense(_) => unreachable!("Dense layers run on the threads"),
-        Stage::Dropout(d) => match rng {
-            Some(rng) if d.rate > 0.0 => d.forward_train(input, out, &mut scratch[..len], rng),
-            _ => out.copy_from_slice(input),
-        },
-        Stage::BatchNorm(b) if training => {
-            let (x_hat, stats) = scratch.split_at_mut(capacity * b.units);
-            b.forward_train(params, input, out, &mut x_hat[..len], stats, n);
-        }
-        Stage::BatchNorm(b) => {
-            let at = scratch.len() - b.stats_len();
-            b.forward_inference(params, input, out, &mut scratch[at..]);
-        }
-        Stage::Activation { function, .. } => function.forward(input, out),
-        Stage::PRelu(p) => p.forward(params, input, out),
-    }
+/// thread (see [`ForwardPass`]).
+pub(super) fn stage_forward(stage: Stage, pass: ForwardPass<'_>) {
+    each_stage!(stage, layer => layer.batch_forward(pass), _d => {
+        unreachable!("Dense layers run on the threads")
+    })
 }

@@ -46,7 +46,7 @@
 use super::backward::stage_backward;
 use super::forward::stage_forward;
 use super::graph_plan::{GraphPlan, Op, Slot};
-use super::stage::{Mode, Stage};
+use super::stage::{BackwardPass, ForwardPass, Mode, Stage};
 use super::{Shared, Workspace, parts_for};
 use crate::graph::Graph;
 use crate::layer::{DenseOptions, DenseShape, LayerKind};
@@ -216,14 +216,16 @@ impl Workspace {
                     };
                     stage_forward(
                         stage,
-                        params,
-                        input,
-                        &mut values_out[..n * node.size],
-                        &mut self.z[stage_ix],
-                        n,
-                        capacity,
-                        training,
-                        rng.as_mut(),
+                        ForwardPass {
+                            params,
+                            input,
+                            out: &mut values_out[..n * node.size],
+                            scratch: &mut self.z[stage_ix],
+                            n,
+                            capacity,
+                            training,
+                            rng: rng.as_mut(),
+                        },
                     );
                 }
                 Op::Concatenate { copies } => {
@@ -362,14 +364,16 @@ impl Workspace {
                         unsafe { core::slice::from_raw_parts_mut(param_grads.at(0), grads_len) };
                     finite &= stage_backward(
                         stage,
-                        params,
-                        input,
-                        &self.z[stage_ix],
-                        delta,
-                        src_grad.then(|| &mut dx[..n * width]),
-                        grads,
-                        n,
-                        dropped,
+                        BackwardPass {
+                            params,
+                            input,
+                            scratch: &self.z[stage_ix],
+                            delta,
+                            dx: src_grad.then(|| &mut dx[..n * width]),
+                            grads,
+                            n,
+                            dropped,
+                        },
                     );
                     if src_grad {
                         let to = &mut plan.grads[src_slot.buf];

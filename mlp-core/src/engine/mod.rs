@@ -54,7 +54,7 @@ mod workspace;
 
 pub use backward::Backward;
 pub use shared::Shared;
-pub use stage::Mode;
+pub use stage::{BackwardPass, BatchLayer, ForwardPass, Mode};
 pub use step::NotFinite;
 pub use update::{UPDATE_CHUNK, UpdateFn};
 pub use workspace::Workspace;

@@ -1,11 +1,84 @@
 //! One step of the batch path per layer (a Flatten has none): the Dense
 //! products, which the engine shares among its threads, and the layers that
 //! work value by value or feature by feature, which run on the calling
-//! thread (their cost is a small fraction of a Dense product's).
+//! thread (their cost is a small fraction of a Dense product's). Each of
+//! those implements [`BatchLayer`] in its own file under `layer/`; the
+//! engine reaches them through one dispatch, [`each_stage!`].
 
 use crate::layer::{
-    BatchNormShape, DenseShape, DropoutShape, Elementwise, LayerInfo, LayerKind, PReluShape,
+    ActivationShape, BatchNormShape, DenseShape, DropoutShape, LayerInfo, LayerKind,
+    NormalizationShape, PReluShape,
 };
+
+/// What a forward pass hands a layer other than Dense: `input` and `out`
+/// hold `n` packed rows, `scratch` is the layer's own
+/// ([`BatchLayer::scratch_len`] for `capacity` rows); `rng` draws the
+/// dropout masks when the mode drops, and `training` says whether this is
+/// a training step's pass (BatchNormalization then uses the batch's
+/// statistics).
+pub struct ForwardPass<'a> {
+    /// The network's flat parameters.
+    pub params: &'a [f32],
+    /// The layer's input rows.
+    pub input: &'a [f32],
+    /// Its output rows.
+    pub out: &'a mut [f32],
+    /// Its scratch values.
+    pub scratch: &'a mut [f32],
+    /// Rows in the batch.
+    pub n: usize,
+    /// Rows the scratch is sized for.
+    pub capacity: usize,
+    /// Whether a training step runs the pass.
+    pub training: bool,
+    /// The dropout masks' stream, when the mode drops.
+    pub rng: Option<&'a mut rand_chacha::ChaCha8Rng>,
+}
+
+/// What a backward pass hands a layer other than Dense: its input and
+/// scratch of the last forward pass, dL/d(output) in `delta`, where its
+/// parameters' gradients go (`grads`, laid out as the parameters) and
+/// dL/d(input) unless it is the first stage (`dx`); `dropped` says whether
+/// the last forward pass drew dropout masks.
+pub struct BackwardPass<'a> {
+    /// The network's flat parameters.
+    pub params: &'a [f32],
+    /// The layer's input rows in the forward pass.
+    pub input: &'a [f32],
+    /// Its scratch values after the forward pass.
+    pub scratch: &'a [f32],
+    /// dL/d(output).
+    pub delta: &'a [f32],
+    /// dL/d(input), unless it is the first stage.
+    pub dx: Option<&'a mut [f32]>,
+    /// The gradients, laid out as the parameters.
+    pub grads: &'a mut [f32],
+    /// Rows in the batch.
+    pub n: usize,
+    /// Whether the forward pass drew dropout masks.
+    pub dropped: bool,
+}
+
+/// A layer kind on the batch path other than Dense, on the calling thread:
+/// what the engine's forward and backward passes and a training step call.
+pub trait BatchLayer: Copy {
+    /// Values per sample after it (and before it).
+    fn units(&self) -> usize;
+    /// Scratch values it keeps for batches of `capacity` rows.
+    fn scratch_len(&self, _capacity: usize) -> usize {
+        0
+    }
+    /// The forward pass.
+    fn batch_forward(&self, pass: ForwardPass<'_>);
+    /// The backward pass; returns whether the gradients it wrote are finite.
+    fn batch_backward(&self, pass: BackwardPass<'_>) -> bool;
+    /// Before a training step's optimizer update, from the parameters before
+    /// it (BatchNormalization's next moving statistics).
+    fn before_step(&self, _params: &[f32], _scratch: &mut [f32]) {}
+    /// After a training step's optimizer update: the weights the optimizer
+    /// must not change (Keras's non-trainable weights) written back.
+    fn after_step(&self, _params: &mut [f32], _scratch: &[f32]) {}
+}
 
 /// What the engine runs for one layer.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -17,51 +90,61 @@ pub enum Stage {
     /// BatchNormalization.
     BatchNorm(BatchNormShape),
     /// ReLU, LeakyReLU or ELU as a layer.
-    Activation {
-        /// Values per sample.
-        units: usize,
-        /// The function.
-        function: Elementwise,
-    },
+    Activation(ActivationShape),
     /// PReLU.
     PRelu(PReluShape),
+    /// Normalization.
+    Normalization(NormalizationShape),
 }
+
+/// `each_stage!(stage, layer => expr, dense => expr)`: `expr` with `layer`
+/// bound to the [`BatchLayer`] of a stage other than Dense, or the second
+/// with `dense` bound to a Dense stage's shape. The one list of the
+/// engine's stage kinds besides the enum and [`Stage::of`].
+macro_rules! each_stage {
+    ($stage:expr, $layer:ident => $other:expr, $dense:ident => $on_dense:expr) => {
+        match $stage {
+            Stage::Dense($dense) => $on_dense,
+            Stage::Dropout($layer) => $other,
+            Stage::BatchNorm($layer) => $other,
+            Stage::Activation($layer) => $other,
+            Stage::PRelu($layer) => $other,
+            Stage::Normalization($layer) => $other,
+        }
+    };
+}
+pub(super) use each_stage;
 
 impl Stage {
     /// The stage of layer `info`; `None` for a Flatten, which the engine's
     /// input buffer already is.
     pub fn of(info: &LayerInfo) -> Option<Self> {
+        let (offset, units) = (info.offset, info.output_size());
         Some(match info.kind {
             LayerKind::Flatten { .. } => return None,
             LayerKind::Dense { .. } => Self::Dense(DenseShape::of(info)?),
-            LayerKind::Dropout { units, rate } => Self::Dropout(DropoutShape { units, rate }),
+            LayerKind::Dropout { rate, .. } => Self::Dropout(DropoutShape { units, rate }),
             LayerKind::BatchNormalization {
-                units,
-                momentum,
-                epsilon,
+                momentum, epsilon, ..
             } => Self::BatchNorm(BatchNormShape {
-                offset: info.offset,
+                offset,
                 units,
                 momentum,
                 epsilon,
             }),
-            LayerKind::Activation { units, function } => Self::Activation { units, function },
-            LayerKind::PReLU { units, .. } => Self::PRelu(PReluShape {
-                offset: info.offset,
-                units,
-            }),
+            LayerKind::Activation { function, .. } => {
+                Self::Activation(ActivationShape { units, function })
+            }
+            LayerKind::PReLU { .. } => Self::PRelu(PReluShape { offset, units }),
+            LayerKind::Normalization { .. } => {
+                Self::Normalization(NormalizationShape { offset, units })
+            }
         })
     }
 
     /// Values per sample after it.
     pub fn units(&self) -> usize {
-        match self {
-            Self::Dense(d) => d.units,
-            Self::Dropout(d) => d.units,
-            Self::BatchNorm(b) => b.units,
-            Self::Activation { units, .. } => *units,
-            Self::PRelu(p) => p.units,
-        }
+        each_stage!(self, layer => layer.units(), d => d.units)
     }
 
     /// Values per sample before it.
@@ -82,14 +165,10 @@ impl Stage {
 
     /// Scratch values it keeps per batch of `capacity` rows: a Dense
     /// layer's pre-activations, a Dropout's mask, a BatchNormalization's
-    /// normalised inputs and batch statistics.
+    /// normalised inputs and batch statistics, a Normalization's copy of
+    /// its weights.
     pub fn scratch_len(&self, capacity: usize) -> usize {
-        match self {
-            Self::Dense(d) => capacity * d.units,
-            Self::Dropout(d) => capacity * d.units,
-            Self::BatchNorm(b) => capacity * b.units + b.stats_len(),
-            Self::Activation { .. } | Self::PRelu(_) => 0,
-        }
+        each_stage!(self, layer => layer.scratch_len(capacity), d => capacity * d.units)
     }
 }
 

@@ -2,7 +2,7 @@
 //! the engine, not the trainer, chooses how the optimizer's update is
 //! applied.
 
-use super::stage::{Mode, Stage};
+use super::stage::{BatchLayer, Mode, Stage, each_stage};
 use super::{Backward, Workspace};
 use crate::kernels;
 use crate::optim::{Optimizer, SgdStep};
@@ -120,33 +120,29 @@ impl Workspace {
         }
     }
 
-    /// Before an optimizer step: turns each BatchNormalization layer's batch
-    /// statistics into its next moving statistics (from the values before
+    /// Before an optimizer step of a training batch: each layer's
+    /// [`BatchLayer::before_step`] (BatchNormalization turns its batch
+    /// statistics into its next moving statistics, from the values before
     /// the step).
     fn blend_moving(&mut self, params: &[f32]) {
         if !matches!(self.mode, Mode::Training { .. }) {
             return;
         }
         for (stage, scratch) in self.stages.iter().zip(&mut self.z) {
-            if let Stage::BatchNorm(b) = stage {
-                let at = scratch.len() - b.stats_len();
-                b.blend_moving(params, &mut scratch[at..]);
-            }
+            each_stage!(stage, layer => layer.before_step(params, scratch), _d => {});
         }
     }
 
     /// What follows an optimizer step: the BatchNormalization layers'
     /// moving statistics take the values [`Workspace::blend_moving`] made
-    /// (so the optimizer, its weight decay included, never changes them:
+    /// and the Normalization layers' weights those of the forward pass (so
+    /// the optimizer, its weight decay included, never changes them:
     /// Keras's non-trainable weights), and the constraints project their
     /// weights.
     fn after_step(&self, params: &mut [f32]) {
         if matches!(self.mode, Mode::Training { .. }) {
             for (stage, scratch) in self.stages.iter().zip(&self.z) {
-                if let Stage::BatchNorm(b) = stage {
-                    let stats = &scratch[scratch.len() - b.stats_len()..];
-                    b.set_moving(params, stats);
-                }
+                each_stage!(stage, layer => layer.after_step(params, scratch), _d => {});
             }
         }
         for (layer, options) in &self.dense_options {

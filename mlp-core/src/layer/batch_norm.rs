@@ -288,6 +288,64 @@ impl BatchNormShape {
     }
 }
 
+#[cfg(feature = "std")]
+impl crate::engine::BatchLayer for BatchNormShape {
+    fn units(&self) -> usize {
+        self.units
+    }
+
+    /// The normalised inputs, then the batch statistics.
+    fn scratch_len(&self, capacity: usize) -> usize {
+        capacity * self.units + self.stats_len()
+    }
+
+    /// The batch's statistics in training, the moving ones otherwise.
+    fn batch_forward(&self, pass: crate::engine::ForwardPass<'_>) {
+        let len = pass.out.len();
+        if pass.training {
+            let (x_hat, stats) = pass.scratch.split_at_mut(pass.capacity * self.units);
+            self.forward_train(
+                pass.params,
+                pass.input,
+                pass.out,
+                &mut x_hat[..len],
+                stats,
+                pass.n,
+            );
+        } else {
+            let at = pass.scratch.len() - self.stats_len();
+            self.forward_inference(pass.params, pass.input, pass.out, &mut pass.scratch[at..]);
+        }
+    }
+
+    fn batch_backward(&self, pass: crate::engine::BackwardPass<'_>) -> bool {
+        let (x_hat, stats) = pass.scratch.split_at(pass.scratch.len() - self.stats_len());
+        let len = pass.delta.len();
+        self.backward(
+            pass.params,
+            &x_hat[..len],
+            stats,
+            pass.delta,
+            pass.dx,
+            pass.grads,
+            pass.n,
+        )
+    }
+
+    /// The next moving statistics, from the batch's.
+    fn before_step(&self, params: &[f32], scratch: &mut [f32]) {
+        let at = scratch.len() - self.stats_len();
+        self.blend_moving(params, &mut scratch[at..]);
+    }
+
+    /// The moving statistics [`BatchLayer::before_step`] made.
+    ///
+    /// [`BatchLayer::before_step`]: crate::engine::BatchLayer::before_step
+    fn after_step(&self, params: &mut [f32], scratch: &[f32]) {
+        self.set_moving(params, &scratch[scratch.len() - self.stats_len()..]);
+    }
+}
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;

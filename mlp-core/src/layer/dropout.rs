@@ -68,6 +68,40 @@ impl DropoutShape {
     }
 }
 
+#[cfg(feature = "std")]
+impl crate::engine::BatchLayer for DropoutShape {
+    fn units(&self) -> usize {
+        self.units
+    }
+
+    /// The mask.
+    fn scratch_len(&self, capacity: usize) -> usize {
+        capacity * self.units
+    }
+
+    /// A mask in a mode that drops, the identity otherwise.
+    fn batch_forward(&self, pass: crate::engine::ForwardPass<'_>) {
+        let len = pass.out.len();
+        match pass.rng {
+            Some(rng) if self.rate > 0.0 => {
+                self.forward_train(pass.input, pass.out, &mut pass.scratch[..len], rng);
+            }
+            _ => pass.out.copy_from_slice(pass.input),
+        }
+    }
+
+    fn batch_backward(&self, pass: crate::engine::BackwardPass<'_>) -> bool {
+        if let Some(dx) = pass.dx {
+            if pass.dropped && self.rate > 0.0 {
+                self.backward(&pass.scratch[..pass.delta.len()], pass.delta, dx);
+            } else {
+                dx.copy_from_slice(pass.delta);
+            }
+        }
+        true
+    }
+}
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;

@@ -100,6 +100,34 @@ impl Elementwise {
     }
 }
 
+/// ReLU, LeakyReLU or ELU as a layer on the batch path.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ActivationShape {
+    /// Values per sample.
+    pub units: usize,
+    /// The function and its options.
+    pub function: Elementwise,
+}
+
+#[cfg(feature = "std")]
+impl crate::engine::BatchLayer for ActivationShape {
+    fn units(&self) -> usize {
+        self.units
+    }
+
+    fn batch_forward(&self, pass: crate::engine::ForwardPass<'_>) {
+        self.function.forward(pass.input, pass.out);
+    }
+
+    fn batch_backward(&self, pass: crate::engine::BackwardPass<'_>) -> bool {
+        if let Some(dx) = pass.dx {
+            self.function.backward(pass.input, pass.delta, dx);
+        }
+        true
+    }
+}
+
 /// An activation layer over `N` values: no parameters (a zero-sized type);
 /// its function and options live in the network's layer table.
 #[repr(C)]

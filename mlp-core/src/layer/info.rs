@@ -87,6 +87,12 @@ pub enum LayerKind {
         /// How the slopes are initialised (Keras: zeros).
         alpha_initializer: Initializer,
     },
+    /// `Normalization`: `mean`, `variance` and `count`, none trainable, set
+    /// by `adapt`.
+    Normalization {
+        /// Features.
+        units: usize,
+    },
 }
 
 /// One weight array of a layer, as Keras names and shapes it, and where it
@@ -96,7 +102,8 @@ pub struct WeightInfo {
     /// Keras's variable name within the layer: `"kernel"`, `"bias"`.
     pub name: &'static str,
     /// Keras's shape, `rank` dimensions of `dims`: `(inputs, units)` for a
-    /// kernel, `(units,)` for a bias.
+    /// kernel, `(units,)` for a bias, `()` for a scalar (Normalization's
+    /// `count`).
     pub dims: [usize; 2],
     /// How many of `dims` count.
     pub rank: usize,
@@ -123,10 +130,10 @@ impl WeightInfo {
 
     /// Number of values.
     pub const fn len(&self) -> usize {
-        if self.rank == 1 {
-            self.dims[0]
-        } else {
-            self.dims[0] * self.dims[1]
+        match self.rank {
+            0 => 1,
+            1 => self.dims[0],
+            _ => self.dims[0] * self.dims[1],
         }
     }
 
@@ -190,6 +197,7 @@ impl LayerInfo {
             LayerKind::BatchNormalization { .. } => "BatchNormalization",
             LayerKind::Activation { function, .. } => function.type_name(),
             LayerKind::PReLU { .. } => "PReLU",
+            LayerKind::Normalization { .. } => "Normalization",
         }
     }
 
@@ -201,7 +209,8 @@ impl LayerInfo {
             | LayerKind::Dropout { units, .. }
             | LayerKind::BatchNormalization { units, .. }
             | LayerKind::Activation { units, .. }
-            | LayerKind::PReLU { units, .. } => units,
+            | LayerKind::PReLU { units, .. }
+            | LayerKind::Normalization { units } => units,
         }
     }
 
@@ -222,14 +231,16 @@ impl LayerInfo {
             LayerKind::Dense { inputs, units, .. } => inputs * units + units,
             LayerKind::BatchNormalization { units, .. } => 4 * units,
             LayerKind::PReLU { units, .. } => units,
+            LayerKind::Normalization { units } => 2 * units + 1,
         }
     }
 
     /// Number of parameters the optimizer does not train (a
-    /// BatchNormalization's moving statistics).
+    /// BatchNormalization's moving statistics, a Normalization's weights).
     pub const fn non_trainable_params(&self) -> usize {
         match self.kind {
             LayerKind::BatchNormalization { units, .. } => 2 * units,
+            LayerKind::Normalization { units } => 2 * units + 1,
             _ => 0,
         }
     }
@@ -258,6 +269,9 @@ impl LayerInfo {
                 units,
                 alpha_initializer,
             } => crate::layer::prelu::weights(self.offset, units, alpha_initializer),
+            LayerKind::Normalization { units } => {
+                crate::layer::normalization::weights(self.offset, units)
+            }
             LayerKind::Flatten { .. }
             | LayerKind::Dropout { .. }
             | LayerKind::Activation { .. } => [None; 4],

@@ -1,5 +1,5 @@
 //! Layers: the typed [`Dense`], [`Flatten`], [`Dropout`],
-//! [`BatchNormalization`], [`PReLU`] and the activation layers, and the runtime table
+//! [`BatchNormalization`], [`PReLU`], [`Normalization`] and the activation layers, and the runtime table
 //! ([`LayerInfo`]) that the `network!` macro writes for every network.
 //!
 //! ```
@@ -20,6 +20,7 @@ mod dropout;
 mod elementwise;
 mod flatten;
 mod info;
+pub(crate) mod normalization;
 mod prelu;
 
 #[cfg(feature = "std")]
@@ -31,9 +32,14 @@ pub use dense::DenseShape;
 pub use dropout::Dropout;
 #[cfg(feature = "std")]
 pub use dropout::DropoutShape;
+#[cfg(feature = "std")]
+pub use elementwise::ActivationShape;
 pub use elementwise::{ActivationLayer, Elementwise};
 pub use flatten::Flatten;
 pub use info::{DenseOptions, LayerInfo, LayerKind, WeightInfo};
+pub use normalization::Normalization;
+#[cfg(feature = "std")]
+pub use normalization::NormalizationShape;
 pub use prelu::PReLU;
 #[cfg(feature = "std")]
 pub use prelu::PReluShape;

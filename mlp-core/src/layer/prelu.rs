@@ -124,6 +124,21 @@ impl PReluShape {
     }
 }
 
+#[cfg(feature = "std")]
+impl crate::engine::BatchLayer for PReluShape {
+    fn units(&self) -> usize {
+        self.units
+    }
+
+    fn batch_forward(&self, pass: crate::engine::ForwardPass<'_>) {
+        self.forward(pass.params, pass.input, pass.out);
+    }
+
+    fn batch_backward(&self, pass: crate::engine::BackwardPass<'_>) -> bool {
+        self.backward(pass.params, pass.input, pass.delta, pass.dx, pass.grads)
+    }
+}
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;

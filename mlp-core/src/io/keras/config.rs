@@ -39,15 +39,6 @@ pub struct KerasLayer {
     pub unsupported: Vec<String>,
 }
 
-/// Python's spelling of a number option: `0.2`, `0.0`, `None`.
-fn python_number(value: Option<f64>) -> String {
-    match value {
-        None => "None".to_string(),
-        Some(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.1}"),
-        Some(v) => format!("{v}"),
-    }
-}
-
 impl KerasLayer {
     /// How Keras would show the layer: `Dense(300, activation="relu")`.
     pub fn describe(&self) -> String {
@@ -68,7 +59,9 @@ impl KerasLayer {
                 let mut options: Vec<String> = self
                     .settings
                     .iter()
-                    .map(|(name, value)| format!("{name}={}", python_number(*value)))
+                    .map(|(name, value)| {
+                        format!("{name}={}", mlp_spec::keras_options::python_number(*value))
+                    })
                     .collect();
                 options.extend(
                     self.unsupported
@@ -109,76 +102,6 @@ fn dims(value: &Value) -> Option<Vec<usize>> {
         .skip(1)
         .map(|d| d.as_u64().map(|d| d as usize))
         .collect()
-}
-
-/// The numeric options of a layer of class `class` (see
-/// [`KerasLayer::settings`]).
-fn settings(class: &str, cfg: &Value) -> Vec<(&'static str, Option<f64>)> {
-    mlp_spec::settings(class)
-        .iter()
-        .map(|&(name, default)| {
-            let value = match &cfg[name] {
-                Value::Null if cfg.get(name).is_some() => None,
-                Value::Number(n) => n.as_f64(),
-                // Left out (or not a number): Keras's default; `INFINITY`
-                // is Keras's `None`, `NAN` "no default".
-                _ => Some(default)
-                    .filter(|d| d.is_finite())
-                    // 0.3, not 0.30000001192092896: as Keras writes it.
-                    .map(|d| d.to_string().parse().unwrap_or(f64::from(d))),
-            };
-            (name, value)
-        })
-        .collect()
-}
-
-/// The options of a layer of class `class` that this library does not
-/// have (see [`KerasLayer::unsupported`]).
-fn unsupported(class: &str, cfg: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut refuse = |set: bool, written: String, instead: &str| {
-        if set {
-            out.push(format!("{written} ({instead})"));
-        }
-    };
-    let json = |key: &str| serde_json::to_string(&cfg[key]).unwrap_or_default();
-    match class {
-        "BatchNormalization" => {
-            refuse(
-                cfg["center"].as_bool() == Some(false),
-                "center=False".into(),
-                "a BatchNormalization here always has `beta`: center=True",
-            );
-            refuse(
-                cfg["scale"].as_bool() == Some(false),
-                "scale=False".into(),
-                "a BatchNormalization here always has `gamma`: scale=True",
-            );
-            refuse(
-                cfg.get("axis")
-                    .is_some_and(|a| !matches!(a.as_i64(), Some(-1 | 1))),
-                format!("axis={}", json("axis")),
-                "a BatchNormalization here normalises the last axis: axis=-1",
-            );
-            refuse(
-                cfg["renorm"].as_bool() == Some(true),
-                "renorm=True".into(),
-                "a BatchNormalization here has no batch renormalization: renorm=False",
-            );
-        }
-        "Dropout" => refuse(
-            !cfg["noise_shape"].is_null(),
-            format!("noise_shape={}", json("noise_shape")),
-            "a Dropout here drops each value on its own: noise_shape=None",
-        ),
-        "PReLU" => refuse(
-            !cfg["shared_axes"].is_null(),
-            format!("shared_axes={}", json("shared_axes")),
-            "a PReLU here has one slope per unit: shared_axes=None",
-        ),
-        _ => {}
-    }
-    out
 }
 
 /// Parses `config.json` (`source_name` names it in errors).
@@ -244,8 +167,8 @@ pub fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
             use_bias: cfg["use_bias"].as_bool(),
             kernel_initializer: initializer("kernel_initializer"),
             input_shape: dims(&entry["build_config"]["input_shape"]),
-            settings: settings(layer_class, cfg),
-            unsupported: unsupported(layer_class, cfg),
+            settings: mlp_spec::keras_options::settings(layer_class, cfg),
+            unsupported: mlp_spec::keras_options::unsupported(layer_class, cfg),
         });
     }
     if inputs.is_empty() {
@@ -479,7 +402,8 @@ pub(crate) fn same_layer(keras: &KerasLayer, ours: &LayerInfo) -> bool {
         LayerKind::Dropout { .. }
         | LayerKind::BatchNormalization { .. }
         | LayerKind::Activation { .. }
-        | LayerKind::PReLU { .. } => {
+        | LayerKind::PReLU { .. }
+        | LayerKind::Normalization { .. } => {
             keras.class_name == ours.type_name()
                 && same_settings(&keras.settings, &settings_of(&ours.kind))
                 && keras

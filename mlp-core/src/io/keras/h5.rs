@@ -137,9 +137,10 @@ pub fn read_layers(bytes: &[u8], source_name: &str) -> Result<Vec<H5Layer>> {
                     }
                     let ds = file.dataset(&var_path).map_err(|e| h5(&var_path, e))?;
                     let dtype = ds.dtype().map_err(|e| h5(&var_path, e))?;
-                    if dtype != DType::F32 {
+                    if !matches!(dtype, DType::F32 | DType::I64) {
                         return Err(err(format!(
-                            "{var_path} holds {dtype} values; only float32 weights are read"
+                            "{var_path} holds {dtype} values; only float32 weights (and \
+                             Normalization's int64 `count`) are read"
                         )));
                     }
                     let shape: Vec<usize> = ds
@@ -158,7 +159,12 @@ pub fn read_layers(bytes: &[u8], source_name: &str) -> Result<Vec<H5Layer>> {
                                 crate::error::shape(&shape)
                             ))
                         })?;
-                    let data = ds.read_f32().map_err(|e| h5(&var_path, e))?;
+                    let data = if dtype == DType::I64 {
+                        let ints = ds.read_i64().map_err(|e| h5(&var_path, e))?;
+                        ints.into_iter().map(|v| v as f32).collect()
+                    } else {
+                        ds.read_f32().map_err(|e| h5(&var_path, e))?
+                    };
                     if data.len() != count {
                         return Err(err(format!(
                             "{var_path} holds {} values, its shape {} needs {count}",

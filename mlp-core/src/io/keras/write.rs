@@ -3,8 +3,8 @@
 //! `config.json` (a Sequential model: an `InputLayer`, then the network's
 //! layers as Keras 3.15 writes them: Dense with its activation,
 //! initializers, regularizers and constraints; Dropout, BatchNormalization,
-//! ReLU, LeakyReLU, ELU and PReLU with their options and Keras's defaults
-//! for the rest),
+//! ReLU, LeakyReLU, ELU, PReLU and Normalization with their options and
+//! Keras's defaults for the rest),
 //! `model.weights.h5` (HDF5 written by `hdf5-pure`, in Keras 3's layout
 //! `layers/<kind>[_<k>]/vars/<i>`) and `metadata.json`. The model is saved
 //! uncompiled (no optimizer), as `model.save` of an uncompiled model.
@@ -178,6 +178,13 @@ pub fn keras_config<N: Network>() -> Value {
                 "registered_name": null,
                 "build_config": {"input_shape": batch_shape(&input_shape)}
             }),
+            LayerKind::Normalization { .. } => json!({
+                "module": "keras.layers", "class_name": "Normalization",
+                "config": {"name": layer.name, "trainable": true, "dtype": dtype(), "axis": [-1],
+                           "invert": false, "mean": null, "variance": null},
+                "registered_name": null,
+                "build_config": {"input_shape": batch_shape(&input_shape)}
+            }),
             #[allow(unreachable_patterns)]
             _ => json!({"class_name": layer.type_name(), "config": {"name": layer.name}}),
         };
@@ -250,9 +257,14 @@ pub fn keras_weights_h5<N: Network>(model: &N) -> Result<Vec<u8>> {
                 message: format!("no weights left for `{}/{}`", layer.name, w.name),
             })?;
             let shape: Vec<u64> = array.shape.iter().map(|&d| d as u64).collect();
-            vars.create_dataset(&i.to_string())
-                .with_f32_data(&array.data)
-                .with_shape(&shape);
+            let dataset = vars.create_dataset(&i.to_string());
+            if w.rank == 0 {
+                // Keras's one scalar weight, Normalization's `count`, is an int64.
+                let count: Vec<i64> = array.data.iter().map(|&v| v as i64).collect();
+                dataset.with_i64_data(&count).with_shape(&shape);
+            } else {
+                dataset.with_f32_data(&array.data).with_shape(&shape);
+            }
         }
         group.add_group(vars.finish());
         layers.add_group(group.finish());
