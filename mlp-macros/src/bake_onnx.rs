@@ -48,6 +48,7 @@ fn op(layer: &LayerModel) -> Op {
             settings: settings.clone(),
         },
         LayerModelKind::PReLU { units, .. } => Op::PReLU { units: *units },
+        LayerModelKind::Normalization { units } => Op::Normalization { units: *units },
     }
 }
 

@@ -196,6 +196,22 @@ fn stages(
                     settings: settings.clone(),
                 });
             }
+            LayerModelKind::Normalization { .. } => {
+                // An affine map per feature, folded into the next Dense as a
+                // BatchNormalization without a Dense before it is.
+                let (mean, var) = (tensor("mean"), tensor("variance"));
+                let a: Vec<f64> = var.iter().map(|v| 1.0 / v.sqrt().max(1e-7)).collect();
+                let c: Vec<f64> = (0..a.len()).map(|i| -mean[i] * a[i]).collect();
+                match &mut pending {
+                    Some((a0, c0)) => {
+                        for i in 0..a.len() {
+                            a0[i] *= a[i];
+                            c0[i] = c0[i] * a[i] + c[i];
+                        }
+                    }
+                    None => pending = Some((a, c)),
+                }
+            }
             LayerModelKind::PReLU { .. } => {
                 return Err(error(format!(
                     "`calibrate`: `{field}` (PReLU) has no integer form yet; the integer-only \

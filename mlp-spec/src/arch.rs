@@ -75,6 +75,11 @@ pub enum Op {
         /// Values per sample.
         units: usize,
     },
+    /// `Normalization`: `(x - mean) / max(sqrt(variance), 1e-7)` per feature.
+    Normalization {
+        /// Features.
+        units: usize,
+    },
     /// `Concatenate(a, b, ...)`.
     Concatenate,
     /// `Add(a, b, ...)`.
@@ -148,6 +153,7 @@ impl Op {
                 }
             }
             Op::PReLU { .. } => "PReLU".into(),
+            Op::Normalization { .. } => "Normalization".into(),
             Op::Concatenate => "Concatenate".into(),
             Op::Add => "Add".into(),
             Op::Average => "Average".into(),
@@ -166,6 +172,11 @@ impl Op {
                     .to_vec()
             }
             Op::PReLU { units } => vec![("alpha", vec![units])],
+            Op::Normalization { units } => vec![
+                ("mean", vec![units]),
+                ("variance", vec![units]),
+                ("count", Vec::new()),
+            ],
             _ => Vec::new(),
         }
     }
@@ -191,7 +202,8 @@ impl Arch {
             | Op::Dropout { units, .. }
             | Op::BatchNormalization { units, .. }
             | Op::Activation { units, .. }
-            | Op::PReLU { units } => *units,
+            | Op::PReLU { units }
+            | Op::Normalization { units } => *units,
             Op::Concatenate => widths.sum(),
             Op::Add | Op::Average => widths.max().unwrap_or(0),
         };

@@ -41,6 +41,7 @@ fn op(layer: &LayerInfo) -> Op {
             },
         },
         LayerKind::PReLU { units, .. } => Op::PReLU { units },
+        LayerKind::Normalization { units } => Op::Normalization { units },
     }
 }
 

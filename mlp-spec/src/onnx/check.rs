@@ -604,6 +604,11 @@ fn match_node<'a>(
             let unary = ops::layer(kind, settings).map_err(|e| format!("{who}: {e}"))?;
             Ok((match_unary(file, &who, t, &unary)?, Vec::new()))
         }
+        Op::Normalization { .. } => Err(format!(
+            "{who}: reading a Normalization from an ONNX file is not supported (save_onnx writes \
+             it as Sub and Div by constants); declare the model without it and normalise the \
+             inputs, or load the statistics with `adapt`"
+        )),
         Op::PReLU { units } => {
             let p = file.find(t, "PRelu").ok_or_else(|| {
                 format!(

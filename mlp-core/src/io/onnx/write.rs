@@ -193,6 +193,23 @@ pub(crate) fn encode(arch: &Arch, arrays: &[NamedArray]) -> Result<Vec<u8>, Stri
                 let u = ops::layer(kind, settings).map_err(|e| format!("layer `{name}`: {e}"))?;
                 b.unary(&u, x, name)
             }
+            Op::Normalization { .. } => {
+                // `(x - mean) / max(sqrt(variance), 1e-7)`: Sub and Div by
+                // constants, the divisor computed here as Keras computes it.
+                let mut take = || {
+                    weights
+                        .next()
+                        .ok_or_else(|| format!("layer `{name}`: its weights are missing"))
+                };
+                let (mean, variance, _count) = (take()?, take()?, take()?);
+                let std: Vec<f32> = variance.data.iter().map(|v| v.sqrt().max(1e-7)).collect();
+                let mean = b.constant(&mean.name, &mean.shape, &mean.data);
+                let std = b.constant(&format!("{name}/std"), &variance.shape, &std);
+                let centered = format!("{name}/centered");
+                b.node("Sub", &[x, &mean], &centered, Vec::new());
+                b.node("Div", &[&centered, &std], name, Vec::new());
+                name.to_string()
+            }
             Op::PReLU { .. } => {
                 let alpha = next(&mut b)?;
                 b.node("PRelu", &[x, &alpha], name, Vec::new());
