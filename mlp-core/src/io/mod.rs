@@ -17,12 +17,10 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
-mod graph_weights_file;
 #[cfg(feature = "keras")]
 pub mod keras;
 mod weights_file;
 
-pub use graph_weights_file::{GraphWeightsFile, decode_graph_weights};
 #[cfg(feature = "keras")]
 pub use keras::{GraphKerasFile, KerasFile};
 pub use weights_file::{WeightsFile, decode_weights};
