@@ -29,7 +29,12 @@ use crate::sample::Sample;
 /// (its layer table, parameters, construction, `predict_one`, weights,
 /// summary) is [`Model`]'s.
 pub trait Network:
-    Model<Inputs = <Self as Network>::Input, Outputs = <Self as Network>::Output>
+    Model<
+        Inputs = <Self as Network>::Input,
+        Outputs = <Self as Network>::Output,
+        InputSamples = (<Self as Network>::Input,),
+        OutputSamples = (<Self as Network>::Output,),
+    >
 {
     /// One input sample: `SMatrix<f32, R, C>` after `Flatten[R, C]`,
     /// `SVector<f32, N>` after `Input[N]` (the model's

@@ -26,6 +26,7 @@
 use super::losses::OutputLoss;
 use crate::loss::{Loss, TargetFor, TargetRef};
 use crate::sample::Sample;
+use core::marker::PhantomData;
 use std::sync::Arc;
 use std::vec::Vec;
 
@@ -148,10 +149,25 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// The targets of one output, whatever their type.
+trait TargetSource: Send + Sync {
+    fn target(&self, i: usize) -> TargetRef<'_>;
+}
+
+/// Targets `Y` of loss `L` for an output `O`.
+struct Typed<'a, L, O, Y>(&'a [Y], PhantomData<fn() -> (L, O)>);
+
+impl<L: Loss, O, Y: TargetFor<L, O>> TargetSource for Typed<'_, L, O, Y> {
+    #[inline]
+    fn target(&self, i: usize) -> TargetRef<'_> {
+        self.0[i].target()
+    }
+}
+
 /// The targets of one output, as the trainer reads them.
 #[derive(Clone)]
 pub struct Targets<'a> {
-    target: Arc<dyn Fn(usize) -> TargetRef<'a> + Send + Sync + 'a>,
+    source: Arc<dyn TargetSource + 'a>,
     start: usize,
     len: usize,
     /// Whether the labels are of a signed type (shown signed in errors).
@@ -160,9 +176,9 @@ pub struct Targets<'a> {
 
 impl<'a> Targets<'a> {
     /// The targets `y` of loss `L` for an output `O`.
-    pub fn new<L: Loss, O, Y: TargetFor<L, O> + 'a>(y: &'a [Y]) -> Self {
+    pub fn new<L: Loss, O: 'a, Y: TargetFor<L, O> + 'a>(y: &'a [Y]) -> Self {
         Self {
-            target: Arc::new(move |i| y[i].target()),
+            source: Arc::new(Typed::<L, O, Y>(y, PhantomData)),
             start: 0,
             len: y.len(),
             signed: matches!(core::any::type_name::<Y>(), "i32" | "i64" | "isize"),
@@ -181,14 +197,14 @@ impl<'a> Targets<'a> {
 
     /// Sample `i`'s target.
     #[inline]
-    pub fn target(&self, i: usize) -> TargetRef<'a> {
-        (self.target)(self.start + i)
+    pub fn target(&self, i: usize) -> TargetRef<'_> {
+        self.source.target(self.start + i)
     }
 
     /// Samples `..at` and `at..` (`at` at most `len`).
     pub(crate) fn split_at(&self, at: usize) -> (Self, Self) {
         let part = |start, len| Self {
-            target: self.target.clone(),
+            source: self.source.clone(),
             start: self.start + start,
             len,
             signed: self.signed,
@@ -231,7 +247,7 @@ where
     }
 }
 
-impl<'a, L: OutputLoss<0>, O0, C: Column<'a>> TargetData<'a, L, (O0,)> for C
+impl<'a, L: OutputLoss<0>, O0: 'a, C: Column<'a>> TargetData<'a, L, (O0,)> for C
 where
     C::Item: TargetFor<L::Loss, O0>,
 {
@@ -251,7 +267,7 @@ macro_rules! tuple_data {
             }
         }
 
-        impl<'a, L: $(OutputLoss<$i> +)+, $($O,)+ $($C: Column<'a>),+> TargetData<'a, L, ($($O,)+)>
+        impl<'a, L: $(OutputLoss<$i> +)+, $($O: 'a,)+ $($C: Column<'a>),+> TargetData<'a, L, ($($O,)+)>
             for ($($C,)+)
         where
             $($C::Item: TargetFor<<L as OutputLoss<$i>>::Loss, $O>),+

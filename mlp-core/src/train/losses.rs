@@ -26,10 +26,12 @@
 //! let class: Vec<u8> = (0..32).map(|i| u8::from(i >= 16)).collect();
 //!
 //! let mut model = TwoHeads::new(1);
-//! let mut trainer = model.compile((MeanSquaredError, SparseCategoricalCrossentropy), Adam::new(0.01), [Metric::Accuracy]);
+//! let mut trainer = model
+//!     .compile((MeanSquaredError, SparseCategoricalCrossentropy), Adam::new(0.01), [])
+//!     .output_metrics([vec![Metric::MeanAbsoluteError], vec![Metric::Accuracy]]);
 //! let history = trainer.fit(&x, (&price, &class), Fit::epochs(3).verbose(0))?;
 //! let names: Vec<&str> = history.names().collect();
-//! assert_eq!(names, ["loss", "price_loss", "price_mean_squared_error", "class_loss", "class_accuracy"]);
+//! assert_eq!(names, ["loss", "price_loss", "price_mae", "class_loss", "class_accuracy"]);
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 

@@ -102,13 +102,13 @@ pub(crate) struct Trackers {
 }
 
 impl Trackers {
-    /// One tracker per output of `M`, each with the metrics named for its
-    /// loss's targets.
-    pub(crate) fn new<M: Model, L: Losses>(losses: &L, metrics: &[Metric]) -> Self {
+    /// One tracker per output of `M`, each with its metrics (`metrics[k]`,
+    /// checked to be one list per output) named for its loss's targets.
+    pub(crate) fn new<M: Model, L: Losses>(losses: &L, metrics: &[Vec<Metric>]) -> Self {
         Self {
             total: RunningMean::default(),
             outputs: (0..M::OUTPUTS.len())
-                .map(|k| Tracker::new(metrics, losses.target_kind(k)))
+                .map(|k| Tracker::new(&metrics[k], losses.target_kind(k)))
                 .collect(),
         }
     }

@@ -38,7 +38,9 @@ pub struct Trainer<'m, M: Model, L: Losses, O: Optimizer> {
     pub(crate) losses: L,
     pub(crate) loss_weights: Vec<f32>,
     pub(crate) optimizer: O,
-    pub(crate) metrics: Vec<Metric>,
+    /// The metrics of each output (the ones given to `compile` for every
+    /// output unless [`Trainer::output_metrics`] set them).
+    pub(crate) metrics: Vec<Vec<Metric>>,
     pub(crate) optimizer_state: Vec<f32>,
     pub(crate) grads: Vec<f32>,
     pub(crate) iterations: u64,
@@ -62,13 +64,14 @@ impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
         let count = losses.count().unwrap_or(outputs).min(outputs);
         let mut names: Vec<&str> = (0..count).map(|k| losses.name(k)).collect();
         names.dedup();
+        let metrics: Vec<Metric> = metrics.into_iter().collect();
         Self {
             model,
             losses,
             loss_weights: vec![1.0; outputs],
             optimizer_state: vec![0.0; optimizer.slots() * M::PARAMS],
             optimizer,
-            metrics: metrics.into_iter().collect(),
+            metrics: vec![metrics; outputs],
             grads: vec![0.0; M::PARAMS],
             iterations: 0,
             loss_name: names.join(", "),
@@ -81,6 +84,22 @@ impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
     /// outputs, each finite and at least 0.
     pub fn loss_weights(mut self, weights: impl IntoIterator<Item = f32>) -> Self {
         self.loss_weights = weights.into_iter().collect();
+        self
+    }
+
+    /// Metrics per output, in declaration order (Keras's
+    /// `metrics={"class": ["accuracy"], "price": ["mae"]}`), in place of the
+    /// ones given to `compile` for every output: `[vec![Metric::MeanAbsoluteError],
+    /// vec![Metric::Accuracy]]`. Checked by `fit` and `evaluate`: one list
+    /// per output.
+    pub fn output_metrics<I: IntoIterator<Item = Metric>>(
+        mut self,
+        metrics: impl IntoIterator<Item = I>,
+    ) -> Self {
+        self.metrics = metrics
+            .into_iter()
+            .map(|m| m.into_iter().collect())
+            .collect();
         self
     }
 
@@ -119,9 +138,10 @@ impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
         &mut self.optimizer
     }
 
-    /// The metrics, in the order given.
+    /// The metrics of the first output (every chain's only one), in the
+    /// order given.
     pub fn metrics(&self) -> &[Metric] {
-        &self.metrics
+        self.metrics.first().map_or(&[], Vec::as_slice)
     }
 
     /// The names `evaluate` returns for a model with one output, in order:
@@ -129,7 +149,7 @@ impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
     /// targets).
     pub fn metric_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         let kind = self.losses.target_kind(0);
-        core::iter::once("loss").chain(self.metrics.iter().map(move |m| m.name_for(kind)))
+        core::iter::once("loss").chain(self.metrics().iter().map(move |m| m.name_for(kind)))
     }
 
     /// Optimizer steps taken (Keras's `optimizer.iterations`).
@@ -149,6 +169,13 @@ impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
                 what: format!("losses (one per output of {})", M::NAME),
                 expected: outputs,
                 found: count,
+            });
+        }
+        if self.metrics.len() != outputs {
+            return Err(Error::Length {
+                what: format!("output_metrics (one list per output of {})", M::NAME),
+                expected: outputs,
+                found: self.metrics.len(),
             });
         }
         if self.loss_weights.len() != outputs {
@@ -192,7 +219,7 @@ impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
                 &self.losses,
                 k,
                 training.then_some(&self.optimizer as _),
-                &self.metrics,
+                &self.metrics[k],
             )?;
         }
         Ok(())
