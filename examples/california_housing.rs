@@ -92,7 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let results = trainer.evaluate(&x_test, &y_test)?;
     println!("test: {results}");
     println!("test MSE: {:.4}", results["loss"]);
-    for (p, y) in trainer.predict(&x_test[..3]).iter().zip(&y_test[..3]) {
+    for (p, y) in trainer.predict(&x_test[..3])?.iter().zip(&y_test[..3]) {
         println!("predicted {:.3}, actual {:.3} (x $100,000)", p[0], y);
     }
     Ok(())

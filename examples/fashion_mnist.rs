@@ -196,11 +196,11 @@ fn run<O: Optimizer>(
 
     // predict: the first three test images, probabilities rounded to 2 decimals.
     let x_new = &x_test[..3];
-    for (i, p) in trainer.predict(x_new).iter().enumerate() {
+    for (i, p) in trainer.predict(x_new)?.iter().enumerate() {
         let rounded: Vec<String> = p.iter().map(|v| format!("{v:.2}")).collect();
         println!("image {i}: [{}]", rounded.join(" "));
     }
-    let classes = trainer.predict_classes(x_new);
+    let classes = trainer.predict_classes(x_new)?;
     let names: Vec<&str> = classes.iter().map(|&c| CLASS_NAMES[c]).collect();
     println!(
         "predicted classes: {classes:?} = {names:?}; true: {:?}",

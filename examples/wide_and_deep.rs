@@ -87,8 +87,8 @@ fn split(x: &[Features]) -> (Vec<SVector<f32, 5>>, Vec<SVector<f32, 6>>) {
 
 /// The book's recipe: `args.epochs` epochs, batches of 32, shuffled from
 /// the seed.
-fn fit<'a, G, L>(args: &Args) -> GraphFit<'a, G, L> {
-    GraphFit::epochs(args.epochs)
+fn fit<'a, M: Model, L: mlp::train::Losses>(args: &Args) -> Fit<'a, M, L> {
+    Fit::epochs(args.epochs)
         .seed(args.seed)
         .verbose(args.verbose)
 }

@@ -57,11 +57,11 @@ fn main() -> mlp::Result<()> {
     println!(
         "probabilities: {:?}",
         trainer
-            .predict(&corners_x)
+            .predict(&corners_x)?
             .iter()
             .map(|p| [p[0], p[1]])
             .collect::<Vec<_>>()
     );
-    println!("classes: {:?}", trainer.predict_classes(&corners_x));
+    println!("classes: {:?}", trainer.predict_classes(&corners_x)?);
     Ok(())
 }

@@ -190,7 +190,7 @@
 //! option (`Dense<30, relu, name = hidden>`). The struct has one field per
 //! layer, as a chain's; beside it `network!` writes `NameInputs` and
 //! `NameOutputs`, with a field per input and per output, which
-//! [`Graph::predict_one`](crate::graph::Graph::predict_one) takes and
+//! [`Model::predict_one`](crate::Model::predict_one) takes and
 //! returns (no heap, `no_std`). Structs rather than tuples: fields named as
 //! declared cannot be swapped silently, even when two outputs have the same
 //! width. The book's Wide & Deep model with two inputs and an auxiliary
@@ -225,10 +225,14 @@
 //! (`Concatenate(input, hidden2)`); its second, the two inputs without the
 //! auxiliary output (all three are in `examples/wide_and_deep.rs`).
 //!
-//! A graph trains as in Keras: `compile` (through
-//! [`CompileGraph`](crate::train::CompileGraph), in the prelude) gives a
-//! [`GraphTrainer`](crate::train::GraphTrainer) whose `fit` takes one slice
-//! per input and one target slice per output, with `loss_weights`:
+//! A graph trains as a chain does, and as in Keras: a chain is a graph with
+//! one input, one output and a straight plan, and every model has the same
+//! [`Model`](crate::Model) contract, the same `compile`, the same
+//! [`Trainer`](crate::train::Trainer) and the same [`Fit`](crate::train::Fit)
+//! options (callbacks, weights, whole-state save and resume, MC Dropout,
+//! ...). `fit` takes one slice per input and one target slice per output
+//! (one slice alone for one input or output), with `loss_weights`, and a
+//! loss per output as a tuple (see [`train::Losses`](crate::train::Losses)):
 //!
 //! ```
 //! use mlp::loss::MeanSquaredError;
@@ -249,9 +253,10 @@
 //! let y: Vec<f32> = x.iter().map(|s| s.sum() / 8.0).collect();
 //! let mut model = WideAndDeep::new(42);
 //! let mut trainer = model.compile(MeanSquaredError, Sgd::new(1e-2), []);
-//! let history = trainer.fit(&x, &y, GraphFit::epochs(5).verbose(0).validation_data(&x, &y))?;
+//! let history = trainer.fit(&x, &y, Fit::epochs(5).verbose(0).validation_data(&x, &y))?;
 //! assert_eq!(history.names().collect::<Vec<_>>(), ["loss", "val_loss"]);
-//! assert!(trainer.evaluate(&x, &y)?["loss"] < history.get("loss").unwrap()[0]);
+//! let results = trainer.evaluate_with(&x, &y, mlp::train::Evaluate::new().verbose(0))?;
+//! assert!(results["loss"] < history.get("loss").unwrap()[0]);
 //! # Ok::<(), mlp::Error>(())
 //! ```
 //!

@@ -127,7 +127,7 @@ fn dropout_acts_in_fit_only_and_mc_dropout_averages_passes() {
     let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(0.05), []);
     trainer.fit(&x, &y, Fit::epochs(2).verbose(0)).unwrap();
     // predict and evaluate: the identity, so the batch path is predict_one.
-    let p = trainer.predict(&x);
+    let p = trainer.predict(&x).unwrap();
     for (p, x) in p.iter().zip(&x) {
         assert!((p - model.predict_one(x)).abs().max() < 1e-6);
     }

@@ -35,7 +35,7 @@ fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-fn options<'a>() -> Fit<'a, Regressor, SVector<f32, 1>> {
+fn options<'a>() -> Fit<'a, Regressor, MeanSquaredError> {
     Fit::epochs(EPOCHS)
         .batch_size(16)
         .seed(SEED)

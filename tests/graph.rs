@@ -4,7 +4,7 @@
 //! predicting what Keras predicted to 1e-5; merges checked against a hand
 //! computation; the layer and node tables.
 
-use mlp::graph::{Graph, NodeInfo, NodeKind};
+use mlp::graph::{NodeInfo, NodeKind};
 use mlp::prelude::*;
 use mlp::weights::NamedArray;
 use std::path::{Path, PathBuf};

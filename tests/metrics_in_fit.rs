@@ -108,7 +108,7 @@ fn sparse_targets_name_top_k_sparse_and_values_match_predictions() {
     );
 
     // The last epoch's validation metrics are those of the final model.
-    let p = trainer.predict(&vx);
+    let p = trainer.predict(&vx).unwrap();
     let (top5, acc) = by_hand(&p, &vy, 5);
     assert!(top5 > 0.0 && top5 < 1.0, "top-5 {top5} is not informative");
     let last = |name: &str| *history.get(name).unwrap().last().unwrap();
@@ -154,7 +154,7 @@ fn one_hot_targets_name_top_k_categorical() {
     let results = trainer
         .evaluate_with(&x, &y1, Evaluate::new().verbose(0))
         .unwrap();
-    let (top3, acc) = by_hand(&trainer.predict(&x), &y, 3);
+    let (top3, acc) = by_hand(&trainer.predict(&x).unwrap(), &y, 3);
     close(results["top_k_categorical_accuracy"], top3, "top-3");
     close(results["accuracy"], acc, "accuracy");
 }
@@ -240,7 +240,7 @@ fn rmse_is_the_root_of_the_mean_squared_error() {
     let results = trainer
         .evaluate_with(&vx, &vy, Evaluate::new().verbose(0))
         .unwrap();
-    let per_sample = per_sample_mse(&trainer.predict(&vx), &vy);
+    let per_sample = per_sample_mse(&trainer.predict(&vx).unwrap(), &vy);
     let mean = per_sample.iter().sum::<f64>() / per_sample.len() as f64;
     let mean_of_roots = per_sample.iter().map(|v| v.sqrt()).sum::<f64>() / per_sample.len() as f64;
     close(results["mse"], mean, "mse");

@@ -29,7 +29,7 @@ fn data() -> (Vec<SVector<f32, 8>>, Vec<SVector<f32, 1>>) {
     (x, y)
 }
 
-fn options<'a>(epochs: usize) -> Fit<'a, Regressor, SVector<f32, 1>> {
+fn options<'a>(epochs: usize) -> Fit<'a, Regressor, MeanSquaredError> {
     Fit::epochs(epochs)
         .batch_size(32)
         .seed(SEED)

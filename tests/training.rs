@@ -239,7 +239,7 @@ fn xor_is_learned_to_near_zero_loss() {
         .unwrap();
     assert!(results["loss"] < 0.01, "{results}");
     assert_eq!(results["accuracy"], 1.0);
-    assert_eq!(trainer.predict_classes(&x), [0, 1, 1, 0]);
+    assert_eq!(trainer.predict_classes(&x).unwrap(), [0, 1, 1, 0]);
 }
 
 /// Mean squared error, for the regression test (the real one lives in
@@ -370,8 +370,8 @@ fn the_books_architecture_reaches_99_percent_on_separable_data() {
         history.get("val_accuracy").unwrap()[4] >= 0.99,
         "{history:?}"
     );
-    let proba = trainer.predict(&x_test[..3]);
-    let classes = trainer.predict_classes(&x_test[..3]);
+    let proba = trainer.predict(&x_test[..3]).unwrap();
+    let classes = trainer.predict_classes(&x_test[..3]).unwrap();
     for ((p, c), t) in proba.iter().zip(&classes).zip(&y_test) {
         assert!((p.sum() - 1.0).abs() < 1e-5);
         assert_eq!(p.argmax().0, *c);
@@ -536,8 +536,8 @@ fn predict_matches_predict_one_and_classes_are_argmax() {
     let (x, _) = clusters(70, 8);
     let mut model = Small::new(4);
     let trainer = model.compile(SparseCategoricalCrossentropy, Sgd::default(), []);
-    let proba = trainer.predict(&x);
-    let classes = trainer.predict_classes(&x);
+    let proba = trainer.predict(&x).unwrap();
+    let classes = trainer.predict_classes(&x).unwrap();
     assert_eq!(proba.len(), 70);
     for ((x, p), c) in x.iter().zip(&proba).zip(&classes) {
         let one = trainer.model().predict_one(x);
@@ -546,15 +546,15 @@ fn predict_matches_predict_one_and_classes_are_argmax() {
     }
     // Blocks and threads change nothing: each output depends on its sample.
     for batch_size in [1, 7, 64, 1000] {
-        assert_eq!(trainer.predict_with_batch_size(&x, batch_size), proba);
+        assert_eq!(trainer.predict_with_batch_size(&x, batch_size).unwrap(), proba);
     }
 }
 
 /// The model's parameters before and after an erroring `fit` are equal.
-fn assert_fit_error<Y: TargetFor<SparseCategoricalCrossentropy, SVector<f32, 3>>>(
-    x: &[SVector<f32, 4>],
-    y: &[Y],
-    options: Fit<'_, Small, Y>,
+fn assert_fit_error<'a, Y: TargetFor<SparseCategoricalCrossentropy, SVector<f32, 3>>>(
+    x: &'a [SVector<f32, 4>],
+    y: &'a [Y],
+    options: Fit<'a, Small, SparseCategoricalCrossentropy>,
 ) -> Error {
     let mut model = Small::new(1);
     let before = model.params().to_vec();
@@ -572,7 +572,7 @@ fn assert_fit_error<Y: TargetFor<SparseCategoricalCrossentropy, SVector<f32, 3>>
 #[test]
 fn bad_inputs_are_errors_naming_the_thing_and_both_sizes() {
     let (x, y) = clusters(10, 9);
-    let quiet = || Fit::<Small, u8>::epochs(1).verbose(0);
+    let quiet = || Fit::<Small, SparseCategoricalCrossentropy>::epochs(1).verbose(0);
 
     let e = assert_fit_error(&x, &y[..9], quiet());
     assert!(

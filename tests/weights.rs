@@ -39,8 +39,8 @@ static TINY: BakedTiny = BakedTiny::WEIGHTS;
 
 // Compile-time budgets: a model that outgrows them does not build.
 const _: () = assert!(Small::WEIGHT_BYTES <= 64 * 1024);
-const _: () = assert!(<Sine as Network>::PARAMS == 16 + 16 + 16 * 16 + 16 + 16 + 1);
-const SMALL_BYTES: usize = <Small as Network>::WEIGHT_BYTES;
+const _: () = assert!(<Sine as Model>::PARAMS == 16 + 16 + 16 * 16 + 16 + 16 + 1);
+const SMALL_BYTES: usize = <Small as Model>::WEIGHT_BYTES;
 
 const TINY_FILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

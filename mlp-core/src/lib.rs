@@ -45,6 +45,7 @@ mod kernels;
 pub mod layer;
 pub mod loss;
 pub mod metrics;
+pub mod model;
 pub mod network;
 pub mod on_device;
 pub mod optim;
@@ -70,6 +71,7 @@ pub use engine::predict;
 pub use error::{Error, Result};
 pub use kernels::{Kernels, KernelsUnavailable, kernels, select_kernels};
 pub use layer::{Dense, Flatten, LayerInfo, LayerKind};
+pub use model::Model;
 pub use network::Network;
 pub use sample::Sample;
 
@@ -105,8 +107,6 @@ pub mod prelude {
     #[cfg(feature = "keras")]
     pub use crate::io::GraphKerasFile;
     #[cfg(feature = "std")]
-    pub use crate::io::GraphWeightsFile;
-    #[cfg(feature = "std")]
     #[cfg(feature = "keras")]
     pub use crate::io::KerasFile;
     #[cfg(feature = "std")]
@@ -115,11 +115,12 @@ pub mod prelude {
     pub use crate::io::{GraphOnnxFile, OnnxFile};
     #[cfg(feature = "std")]
     pub use crate::io::{GraphTorchFile, TorchFile};
+    pub use crate::model::Model;
     pub use crate::network;
     pub use crate::network::Network;
     pub use crate::sample::Sample;
     #[cfg(feature = "std")]
-    pub use crate::train::{Compile, CompileGraph, Fit, GraphFit};
+    pub use crate::train::{Compile, Fit};
     pub use nalgebra::{SMatrix, SVector};
 }
 
@@ -144,12 +145,13 @@ pub mod __internal {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::activation::{self, Activation, ActivationKind};
-    pub use crate::graph::{Graph, NodeInfo, NodeKind, PortInfo};
+    pub use crate::graph::Graph;
     pub use crate::initializer::Initializer;
     pub use crate::layer::{
         ActivationLayer, BatchNormalization, Dense, DenseOptions, Dropout, Elementwise, Flatten,
         LayerInfo, LayerKind, Normalization, PReLU,
     };
+    pub use crate::model::{Form, Model, NodeInfo, NodeKind, PortInfo};
     pub use crate::network::Network;
     pub use crate::quant::{DenseI8, DenseQ, LutQ, QuantParams, Requant, SoftmaxQ};
     pub use crate::regularizer::{Constraint, Regularizer};

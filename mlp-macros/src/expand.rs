@@ -1,4 +1,4 @@
-//! Writes the struct and its `Network` implementation. Every path goes through
+//! Writes the struct, its `Model` and its `Network` implementations. Every path goes through
 //! the runtime's hidden `__private` module, named by the path the wrapper
 //! macro passed in.
 
@@ -15,32 +15,136 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
         input_shape,
         layers,
     } = model;
-    let name = ident.to_string();
-
-    let mut offset = 0_usize;
-    let mut fields = Vec::new();
-    let mut table = Vec::new();
-    let mut steps = Vec::new();
-    for layer in layers {
-        let field = &layer.field;
-        let layer_name = field.to_string();
-        let (ty, kind, step, doc) = layer_parts(&p, layer);
-        fields.push(quote!(#[doc = #doc] pub #field: #ty,));
-        table.push(quote!(#p::LayerInfo { name: #layer_name, kind: #kind, offset: #offset },));
-        steps.push(step);
-        offset += layer.params();
-    }
-    let params = offset;
+    let parts = Parts::of(&p, layers);
     let out = layers.last().map_or(0, LayerModel::output_size);
     let input_size: usize = input_shape.iter().product();
     let input_ty = match input_shape.as_slice() {
         [rows, cols] => quote!(#p::SMatrix<f32, #rows, #cols>),
         _ => quote!(#p::SVector<f32, #input_size>),
     };
-    let field_names = layers.iter().map(|l| &l.field);
-    let field_strs = layers.iter().map(|l| l.field.to_string());
-    let check = format_ident!("_MLP_LAYOUT_OF_{}", name.to_uppercase());
+    // A chain is a graph with one input, one output and a straight plan.
+    let input = "input_layer";
+    let mut nodes = vec![quote!(#p::NodeInfo {
+        name: #input, kind: #p::NodeKind::Input, inputs: &[], size: #input_size,
+    },)];
+    let mut previous = input.to_string();
+    for (l, layer) in layers.iter().enumerate() {
+        let (name, size) = (layer.field.to_string(), layer.output_size());
+        nodes.push(quote!(#p::NodeInfo {
+            name: #name, kind: #p::NodeKind::Layer(#l), inputs: &[#previous], size: #size,
+        },));
+        previous = name;
+    }
+    let steps = &parts.steps;
+    let ports = Ports {
+        body: quote! {
+            type Inputs = #input_ty;
+            type Outputs = #p::SVector<f32, #out>;
+            type InputSamples = (#input_ty,);
+            type OutputSamples = (#p::SVector<f32, #out>,);
 
+            #[inline]
+            fn predict_one(&self, x: &Self::Inputs) -> Self::Outputs {
+                let x = *x;
+                #(#steps)*
+                x
+            }
+
+            fn outputs_from_rows(rows: &[&[f32]]) -> Self::Outputs {
+                #p::SVector::<f32, #out>::from_column_slice(rows[0])
+            }
+        },
+        form: quote!(Sequential),
+        inputs: vec![quote!(#p::PortInfo { name: #input, node: #input, size: #input_size },)],
+        outputs: vec![quote!(#p::PortInfo { name: #previous, node: #previous, size: #out },)],
+        nodes,
+    };
+    let model_impl = model_items(&p, (attrs, vis, ident), &parts, &ports);
+
+    quote! {
+        #model_impl
+
+        impl #p::Network for #ident {
+            type Input = #input_ty;
+            type Output = #p::SVector<f32, #out>;
+            const INPUT_SHAPE: &'static [usize] = &[#(#input_shape),*];
+            const INPUT_SIZE: usize = #input_size;
+            const OUTPUT_SIZE: usize = #out;
+        }
+    }
+}
+
+/// Each layer's field, row of the layer table and forward step, and the
+/// number of parameters: what a chain and a graph expand alike.
+pub(crate) struct Parts {
+    fields: Vec<TokenStream>,
+    table: Vec<TokenStream>,
+    pub(crate) steps: Vec<TokenStream>,
+    params: usize,
+    names: Vec<syn::Ident>,
+}
+
+impl Parts {
+    pub(crate) fn of(p: &TokenStream, layers: &[LayerModel]) -> Self {
+        let mut parts = Self {
+            fields: Vec::new(),
+            table: Vec::new(),
+            steps: Vec::new(),
+            params: 0,
+            names: Vec::new(),
+        };
+        for layer in layers {
+            let field = &layer.field;
+            let layer_name = field.to_string();
+            let (ty, kind, step, doc) = layer_parts(p, layer);
+            let offset = parts.params;
+            parts.fields.push(quote!(#[doc = #doc] pub #field: #ty,));
+            parts
+                .table
+                .push(quote!(#p::LayerInfo { name: #layer_name, kind: #kind, offset: #offset },));
+            parts.steps.push(step);
+            parts.names.push(field.clone());
+            parts.params += layer.params();
+        }
+        parts
+    }
+}
+
+/// A model's types and one-sample functions (`body`), form, ports and
+/// nodes, as `Model`'s items.
+pub(crate) struct Ports {
+    pub(crate) body: TokenStream,
+    pub(crate) form: TokenStream,
+    pub(crate) inputs: Vec<TokenStream>,
+    pub(crate) outputs: Vec<TokenStream>,
+    pub(crate) nodes: Vec<TokenStream>,
+}
+
+/// The struct, its layout check, its `Model` implementation and its
+/// `Debug`: the same for a chain and a graph.
+pub(crate) fn model_items(
+    p: &TokenStream,
+    (attrs, vis, ident): (&[syn::Attribute], &syn::Visibility, &syn::Ident),
+    parts: &Parts,
+    ports: &Ports,
+) -> TokenStream {
+    let name = ident.to_string();
+    let Parts {
+        fields,
+        table,
+        params,
+        names,
+        ..
+    } = parts;
+    let Ports {
+        body,
+        form,
+        inputs,
+        outputs,
+        nodes,
+    } = ports;
+    let field_strs = names.iter().map(ToString::to_string);
+    let check = format_ident!("_MLP_LAYOUT_OF_{}", name.to_uppercase());
     quote! {
         #(#attrs)*
         #[repr(C)]
@@ -51,7 +155,7 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
         const #check: () = {
-            // The `Network` contract: exactly PARAMS f32s, nothing else.
+            // The `Model` contract: exactly PARAMS f32s, nothing else.
             #p::core::assert!(#p::core::mem::size_of::<#ident>() == #params * 4);
             #p::core::assert!(#p::core::mem::align_of::<#ident>() <= #p::core::mem::align_of::<f32>());
         };
@@ -59,28 +163,22 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
         // SAFETY: #[repr(C)] of zero-sized layers and layers that are
         // #[repr(C)] f32 arrays: PARAMS f32s at the table's offsets, valid
         // when zeroed; the size is asserted above.
-        unsafe impl #p::Network for #ident {
-            type Input = #input_ty;
-            type Output = #p::SVector<f32, #out>;
+        unsafe impl #p::Model for #ident {
             const NAME: &'static str = #name;
-            const INPUT_SHAPE: &'static [usize] = &[#(#input_shape),*];
-            const INPUT_SIZE: usize = #input_size;
-            const OUTPUT_SIZE: usize = #out;
-            const PARAMS: usize = #params;
+            const FORM: #p::Form = #p::Form::#form;
+            const INPUTS: &'static [#p::PortInfo] = &[#(#inputs)*];
+            const OUTPUTS: &'static [#p::PortInfo] = &[#(#outputs)*];
+            const NODES: &'static [#p::NodeInfo] = &[#(#nodes)*];
             const LAYERS: &'static [#p::LayerInfo] = &[#(#table)*];
+            const PARAMS: usize = #params;
 
-            #[inline]
-            fn predict_one(&self, x: &Self::Input) -> Self::Output {
-                let x = *x;
-                #(#steps)*
-                x
-            }
+            #body
         }
 
         impl #p::core::fmt::Debug for #ident {
             fn fmt(&self, f: &mut #p::core::fmt::Formatter<'_>) -> #p::core::fmt::Result {
                 f.debug_struct(#name)
-                    #(.field(#field_strs, &self.#field_names))*
+                    #(.field(#field_strs, &self.#names))*
                     .finish()
             }
         }

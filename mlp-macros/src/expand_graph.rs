@@ -1,8 +1,8 @@
 //! Writes a graph's struct (one field per layer, as a chain's), its inputs
 //! and outputs structs (`<Name>Inputs`, `<Name>Outputs`, a field per
-//! declared input and output), and its `Graph` implementation.
+//! declared input and output), and its `Model` and `Graph` implementations.
 
-use crate::expand::layer_parts;
+use crate::expand::{Parts, Ports, model_items};
 use crate::validate_graph::{GraphModel, Merge, NodeModelKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -22,20 +22,8 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
     let outputs_ty = format_ident!("{}Outputs", ident);
     let local = |i: usize| format_ident!("__node_{}", i);
 
-    let mut offset = 0_usize;
-    let mut fields = Vec::new();
-    let mut table = Vec::new();
-    let mut steps = Vec::new();
-    for layer in layers {
-        let field = &layer.field;
-        let layer_name = field.to_string();
-        let (ty, kind, step, doc) = layer_parts(&p, layer);
-        fields.push(quote!(#[doc = #doc] pub #field: #ty,));
-        table.push(quote!(#p::LayerInfo { name: #layer_name, kind: #kind, offset: #offset },));
-        steps.push(step);
-        offset += layer.params();
-    }
-    let params = offset;
+    let parts = Parts::of(&p, layers);
+    let steps = &parts.steps;
 
     let mut input_fields = Vec::new();
     let mut input_ports = Vec::new();
@@ -108,18 +96,49 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
         let x = local(*n);
         quote!(#field: #x,)
     });
-    let field_names = layers.iter().map(|l| &l.field);
-    let field_strs = layers.iter().map(|l| l.field.to_string());
-    let check = format_ident!("_MLP_LAYOUT_OF_{}", name.to_uppercase());
     let inputs_doc = format!("One sample of every input of [`{name}`], by name.");
     let outputs_doc = format!("What [`{name}`] computes for one sample, by output name.");
+    let input_samples = nodes
+        .iter()
+        .filter(|n| matches!(n.kind, NodeModelKind::Input))
+        .map(|n| {
+            let w = n.width;
+            quote!(#p::SVector<f32, #w>,)
+        });
+    let output_samples = outputs.iter().map(|(_, n)| {
+        let w = nodes[*n].width;
+        quote!(#p::SVector<f32, #w>,)
+    });
+    let from_rows = outputs.iter().enumerate().map(|(k, (field, n))| {
+        let w = nodes[*n].width;
+        quote!(#field: #p::SVector::<f32, #w>::from_column_slice(rows[#k]),)
+    });
+    let ports = Ports {
+        body: quote! {
+            type Inputs = #inputs_ty;
+            type Outputs = #outputs_ty;
+            type InputSamples = (#(#input_samples)*);
+            type OutputSamples = (#(#output_samples)*);
+
+            #[inline]
+            fn predict_one(&self, x: &Self::Inputs) -> Self::Outputs {
+                #(#forward)*
+                #outputs_ty { #(#output_values)* }
+            }
+
+            fn outputs_from_rows(rows: &[&[f32]]) -> Self::Outputs {
+                #outputs_ty { #(#from_rows)* }
+            }
+        },
+        form: quote!(Functional),
+        inputs: input_ports,
+        outputs: output_ports.collect(),
+        nodes: node_table,
+    };
+    let model_impl = model_items(&p, (attrs, vis, ident), &parts, &ports);
 
     quote! {
-        #(#attrs)*
-        #[repr(C)]
-        #vis struct #ident {
-            #(#fields)*
-        }
+        #model_impl
 
         #[doc = #inputs_doc]
         #[derive(Clone, Copy, Debug, PartialEq)]
@@ -133,40 +152,6 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
             #(#output_fields)*
         }
 
-        #[doc(hidden)]
-        #[allow(non_upper_case_globals)]
-        const #check: () = {
-            // The `Graph` contract: exactly PARAMS f32s, nothing else.
-            #p::core::assert!(#p::core::mem::size_of::<#ident>() == #params * 4);
-            #p::core::assert!(#p::core::mem::align_of::<#ident>() <= #p::core::mem::align_of::<f32>());
-        };
-
-        // SAFETY: #[repr(C)] of zero-sized layers and layers that are
-        // #[repr(C)] f32 arrays: PARAMS f32s at the table's offsets, valid
-        // when zeroed; the size is asserted above.
-        unsafe impl #p::Graph for #ident {
-            type Inputs = #inputs_ty;
-            type Outputs = #outputs_ty;
-            const NAME: &'static str = #name;
-            const INPUTS: &'static [#p::PortInfo] = &[#(#input_ports)*];
-            const OUTPUTS: &'static [#p::PortInfo] = &[#(#output_ports)*];
-            const NODES: &'static [#p::NodeInfo] = &[#(#node_table)*];
-            const LAYERS: &'static [#p::LayerInfo] = &[#(#table)*];
-            const PARAMS: usize = #params;
-
-            #[inline]
-            fn predict_one(&self, x: &Self::Inputs) -> Self::Outputs {
-                #(#forward)*
-                #outputs_ty { #(#output_values)* }
-            }
-        }
-
-        impl #p::core::fmt::Debug for #ident {
-            fn fmt(&self, f: &mut #p::core::fmt::Formatter<'_>) -> #p::core::fmt::Result {
-                f.debug_struct(#name)
-                    #(.field(#field_strs, &self.#field_names))*
-                    .finish()
-            }
-        }
+        impl #p::Graph for #ident {}
     }
 }

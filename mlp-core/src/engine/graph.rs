@@ -48,8 +48,8 @@ use super::forward::stage_forward;
 use super::graph_plan::{GraphPlan, Op, Slot};
 use super::stage::{BackwardPass, ForwardPass, Mode, Stage};
 use super::{Shared, Workspace, parts_for};
-use crate::graph::Graph;
 use crate::layer::{DenseOptions, DenseShape, LayerKind};
+use crate::model::Model;
 use crate::pool::{Pool, split};
 use crate::{Error, Result};
 use std::vec;
@@ -58,7 +58,7 @@ use std::vec::Vec;
 impl Workspace {
     /// Buffers for graph `G` and batches of up to `capacity` samples, on
     /// `threads` threads (1 to [`MAX_THREADS`](crate::pool::MAX_THREADS)).
-    pub fn for_graph<G: Graph>(capacity: usize, threads: usize) -> Self {
+    pub fn for_graph<G: Model>(capacity: usize, threads: usize) -> Self {
         let stages: Vec<Stage> = G::LAYERS.iter().filter_map(Stage::of).collect();
         let dense_options: Vec<(DenseShape, DenseOptions)> = G::LAYERS
             .iter()
@@ -139,6 +139,14 @@ impl Workspace {
         let (slot, size) = (node.slot, node.size);
         let buf = &plan.values[slot.buf];
         (0..n).map(move |r| &buf[slot.at(r)..slot.at(r) + size])
+    }
+
+    /// Output `port`'s values for sample `r` of the last forward pass.
+    pub(super) fn graph_output_value(&self, port: usize, r: usize) -> &[f32] {
+        let plan = self.plan();
+        let node = &plan.nodes[plan.outputs[port]];
+        let (slot, size) = (node.slot, node.size);
+        &plan.values[slot.buf][slot.at(r)..slot.at(r) + size]
     }
 
     /// Output `port`'s rows for its loss: `(z, a, delta)` of sample `r`,

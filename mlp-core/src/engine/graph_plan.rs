@@ -6,8 +6,8 @@
 //! that run over this plan, and for when a value is copied instead).
 
 use super::stage::Stage;
-use crate::graph::{Graph, NodeKind};
 use crate::layer::DenseShape;
+use crate::model::{Model, NodeKind};
 use std::vec;
 use std::vec::Vec;
 
@@ -81,7 +81,7 @@ pub(crate) struct GraphPlan {
 impl GraphPlan {
     /// The wiring of `G` over `stages` (one per layer, in `G::LAYERS`'
     /// order), with buffers for `capacity` rows.
-    pub(super) fn new<G: Graph>(stages: &[Stage], capacity: usize) -> Self {
+    pub(super) fn new<G: Model>(stages: &[Stage], capacity: usize) -> Self {
         let infos = G::NODES;
         let index = |name: &str| {
             infos
@@ -259,7 +259,7 @@ mod tests {
         }
     }
 
-    fn plan<G: Graph>() -> GraphPlan {
+    fn plan<G: Model>() -> GraphPlan {
         let stages: Vec<Stage> = G::LAYERS.iter().filter_map(Stage::of).collect();
         GraphPlan::new::<G>(&stages, 4)
     }

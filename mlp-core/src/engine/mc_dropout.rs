@@ -15,10 +15,12 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
-use super::{Mode, Workspace};
+use super::Mode;
+use super::predict::{over_blocks, with_output_rows};
+use crate::model::Model;
 use crate::network::Network;
-use crate::pool::{Pool, split};
-use crate::sample::Sample;
+use crate::pool::Pool;
+use crate::train::Rows;
 use crate::{Error, Result};
 use std::vec::Vec;
 
@@ -39,59 +41,67 @@ pub fn predict_mc_dropout<N: Network>(
     samples: usize,
     seed: u64,
 ) -> Result<Vec<N::Output>> {
+    mc_dropout(
+        model,
+        &[Rows::new(x)],
+        samples,
+        seed,
+        Pool::default_threads(),
+    )
+}
+
+/// [`predict_mc_dropout`] for any model: one [`Rows`] per input, on at most
+/// `threads` threads.
+pub(crate) fn mc_dropout<M: Model>(
+    model: &M,
+    x: &[Rows<'_>],
+    samples: usize,
+    seed: u64,
+    threads: usize,
+) -> Result<Vec<M::Outputs>> {
     if samples == 0 {
         return Err(Error::InvalidArgument {
             name: "samples",
             message: "MC Dropout needs at least 1 forward pass, found 0".into(),
         });
     }
-    let run = |first_block: usize, x: &[N::Input]| {
-        let mut ws = Workspace::with_threads::<N>(BLOCK.min(x.len()).max(1), 1);
-        let mut out = Vec::with_capacity(x.len());
-        let mut sum = std::vec![0.0_f32; BLOCK * N::OUTPUT_SIZE];
-        for (b, chunk) in x.chunks(BLOCK).enumerate() {
-            ws.load_inputs::<N>(chunk);
-            let len = chunk.len() * N::OUTPUT_SIZE;
-            sum[..len].fill(0.0);
-            let block = (first_block + b) as u64;
+    let widths: Vec<usize> = M::OUTPUTS.iter().map(|p| p.size).collect();
+    let width: usize = widths.iter().sum();
+    Ok(over_blocks::<M, M::Outputs>(
+        x,
+        BLOCK,
+        threads,
+        |ws, range, out| {
+            let n = range.len();
+            let block = (range.start / BLOCK) as u64;
+            let idx: Vec<usize> = range.collect();
+            ws.load_batch(x, &idx, &[]);
+            let mut sum = std::vec![0.0_f32; n * width];
             for pass in 0..samples as u64 {
                 let mode = Mode::Sampling {
                     seed,
                     pass: (pass << 32) | block,
                 };
-                let y = ws.forward_mode(model.params(), chunk.len(), mode);
-                for (s, y) in sum.iter_mut().zip(y) {
-                    *s += y;
+                ws.forward_model(model.params(), n, mode);
+                for (r, sums) in sum.chunks_exact_mut(width).enumerate() {
+                    with_output_rows::<M, ()>(ws, r, |rows| {
+                        for (s, y) in sums.iter_mut().zip(rows.iter().flat_map(|row| row.iter())) {
+                            *s += y;
+                        }
+                    });
                 }
             }
             let scale = 1.0 / samples as f32;
-            out.extend(sum[..len].chunks_exact(N::OUTPUT_SIZE).map(|row| {
-                let mean: Vec<f32> = row.iter().map(|s| s * scale).collect();
-                N::Output::from_row_major(&mean)
-            }));
-        }
-        out
-    };
-    let threads = Pool::default_threads().min(x.len().div_ceil(BLOCK)).max(1);
-    if threads <= 1 {
-        return Ok(run(0, x));
-    }
-    Ok(std::thread::scope(|scope| {
-        let run = &run;
-        let parts: Vec<_> = (1..threads)
-            .map(|t| {
-                let range = split(x.len(), threads, BLOCK, t);
-                scope.spawn(move || run(range.start / BLOCK, &x[range]))
-            })
-            .collect();
-        let range = split(x.len(), threads, BLOCK, 0);
-        let mut out = run(range.start / BLOCK, &x[range]);
-        for part in parts {
-            match part.join() {
-                Ok(rows) => out.extend(rows),
-                Err(panic) => std::panic::resume_unwind(panic),
+            for sums in sum.chunks_exact(width) {
+                let mean: Vec<f32> = sums.iter().map(|s| s * scale).collect();
+                let mut rows = Vec::with_capacity(widths.len());
+                let mut at = 0;
+                for w in &widths {
+                    rows.push(&mean[at..at + w]);
+                    at += w;
+                }
+                out.push(M::outputs_from_rows(&rows));
             }
-        }
-        out
-    }))
+        },
+    ))
 }

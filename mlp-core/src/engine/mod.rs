@@ -17,6 +17,7 @@
 //! | `step.rs` | one training step: the engine picks how the optimizer's update is applied |
 //! | `predict.rs` | `predict`: samples shared among threads |
 //! | `mc_dropout.rs` | `predict_mc_dropout`: the mean of passes with Dropout active |
+//! | `model.rs` | any model's batch path (chain or graph): its workspace, a batch of its inputs, its forward pass, its outputs |
 //! | `shared.rs` | the pointer the threads write disjoint parts through |
 //!
 //! What each layer kind computes on the batch path lives with the layer
@@ -44,7 +45,8 @@ mod fold;
 mod forward;
 mod graph;
 mod graph_plan;
-mod mc_dropout;
+pub(crate) mod mc_dropout;
+mod model;
 pub mod predict;
 mod shared;
 mod stage;

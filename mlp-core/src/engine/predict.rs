@@ -13,11 +13,13 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
-use super::Workspace;
 pub use super::mc_dropout::predict_mc_dropout;
+use super::{Mode, Workspace};
+use crate::model::Model;
 use crate::network::Network;
 use crate::pool::{Pool, check_threads, split};
-use crate::sample::Sample;
+use crate::train::Rows;
+use core::ops::Range;
 use std::vec::Vec;
 
 /// Samples per block in [`predict`]: a block's activations stay in cache
@@ -33,7 +35,7 @@ const PREDICT_BLOCK: usize = 64;
 /// sample only, so the results are the same for any batch size and thread
 /// count.
 pub fn predict<N: Network>(model: &N, x: &[N::Input], batch_size: usize) -> Vec<N::Output> {
-    predict_rows(model, x, batch_size, N::Output::from_row_major)
+    predict_model(model, &[Rows::new(x)], batch_size, Pool::default_threads())
 }
 
 /// As [`predict`], on `threads` threads (the calling one included) rather
@@ -60,13 +62,7 @@ pub fn predict_with_threads<N: Network>(
     threads: usize,
 ) -> crate::Result<Vec<N::Output>> {
     let threads = check_threads("threads", threads)?;
-    Ok(predict_rows_on(
-        model,
-        x,
-        batch_size,
-        threads,
-        N::Output::from_row_major,
-    ))
+    Ok(predict_model(model, &[Rows::new(x)], batch_size, threads))
 }
 
 /// As [`predict`], mapping each sample's output row (`OUTPUT_SIZE` values)
@@ -77,41 +73,98 @@ pub fn predict_rows<N: Network, T: Send>(
     batch_size: usize,
     f: impl Fn(&[f32]) -> T + Sync,
 ) -> Vec<T> {
-    predict_rows_on(model, x, batch_size, Pool::default_threads(), f)
+    let x = [Rows::new(x)];
+    predict_map(model, &x, batch_size, Pool::default_threads(), |rows| {
+        f(rows[0])
+    })
 }
 
-/// [`predict_rows`] on at most `threads` threads.
-fn predict_rows_on<N: Network, T: Send>(
-    model: &N,
-    x: &[N::Input],
+/// Any model's outputs for every sample of `x` (one [`Rows`] per input, all
+/// of one length) in blocks of `batch_size` (at most 64) on `threads`
+/// threads.
+pub(crate) fn predict_model<M: Model>(
+    model: &M,
+    x: &[Rows<'_>],
     batch_size: usize,
     threads: usize,
-    f: impl Fn(&[f32]) -> T + Sync,
+) -> Vec<M::Outputs> {
+    predict_map(model, x, batch_size, threads, M::outputs_from_rows)
+}
+
+/// [`predict_model`], mapping each sample's outputs (one row per output)
+/// through `f` as they are computed.
+pub(crate) fn predict_map<M: Model, T: Send>(
+    model: &M,
+    x: &[Rows<'_>],
+    batch_size: usize,
+    threads: usize,
+    f: impl Fn(&[&[f32]]) -> T + Sync,
 ) -> Vec<T> {
     let block = batch_size.clamp(1, PREDICT_BLOCK);
-    let run = |x: &[N::Input]| {
-        let mut ws = Workspace::with_threads::<N>(block.min(x.len()).max(1), 1);
-        let mut out = Vec::with_capacity(x.len());
-        for chunk in x.chunks(block) {
-            ws.load_inputs::<N>(chunk);
-            let y = ws.forward(model.params(), chunk.len());
-            out.extend(y.chunks_exact(N::OUTPUT_SIZE).map(&f));
+    over_blocks::<M, T>(x, block, threads, |ws, range, out| {
+        let n = range.len();
+        let idx: Vec<usize> = range.collect();
+        ws.load_batch(x, &idx, &[]);
+        ws.forward_model(model.params(), n, Mode::Inference);
+        for r in 0..n {
+            with_output_rows::<M, ()>(ws, r, |rows| out.push(f(rows)));
+        }
+    })
+}
+
+/// Calls `f` with sample `r`'s row of every output of the last forward pass.
+pub(crate) fn with_output_rows<M: Model, T>(
+    ws: &Workspace,
+    r: usize,
+    f: impl FnOnce(&[&[f32]]) -> T,
+) -> T {
+    let outputs = M::OUTPUTS.len();
+    if outputs <= 4 {
+        let mut rows: [&[f32]; 4] = [&[]; 4];
+        for (k, row) in rows.iter_mut().enumerate().take(outputs) {
+            *row = ws.output_values(k, r);
+        }
+        f(&rows[..outputs])
+    } else {
+        let rows: Vec<&[f32]> = (0..outputs).map(|k| ws.output_values(k, r)).collect();
+        f(&rows)
+    }
+}
+
+/// Runs `f(ws, range, out)` over the samples of `x` in blocks of `block`,
+/// the blocks shared among at most `threads` threads, each with its own
+/// buffers for `M`, and joins the results in order.
+pub(crate) fn over_blocks<M: Model, T: Send>(
+    x: &[Rows<'_>],
+    block: usize,
+    threads: usize,
+    f: impl Fn(&mut Workspace, Range<usize>, &mut Vec<T>) + Sync,
+) -> Vec<T> {
+    let len = x.first().map_or(0, Rows::len);
+    let run = |range: Range<usize>| {
+        let mut ws = Workspace::for_model::<M>(block.min(range.len()).max(1), 1);
+        let mut out = Vec::with_capacity(range.len());
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + block).min(range.end);
+            f(&mut ws, start..end, &mut out);
+            start = end;
         }
         out
     };
-    let threads = threads.min(x.len().div_ceil(block));
+    let threads = threads.min(len.div_ceil(block));
     if threads <= 1 {
-        return run(x);
+        return run(0..len);
     }
     std::thread::scope(|scope| {
         let run = &run;
         let parts: Vec<_> = (1..threads)
             .map(|t| {
-                let part = &x[split(x.len(), threads, block, t)];
+                let part = split(len, threads, block, t);
                 scope.spawn(move || run(part))
             })
             .collect();
-        let mut out = run(&x[split(x.len(), threads, block, 0)]);
+        let mut out = run(split(len, threads, block, 0));
         for part in parts {
             match part.join() {
                 Ok(rows) => out.extend(rows),

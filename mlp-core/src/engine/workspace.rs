@@ -72,12 +72,23 @@ impl Workspace {
 
     /// As [`Workspace::new`], on `threads` threads.
     pub fn with_threads<N: Network>(capacity: usize, threads: usize) -> Self {
-        let stages: Vec<Stage> = N::LAYERS.iter().filter_map(Stage::of).collect();
+        Self::chain(N::LAYERS, N::INPUT_SIZE, capacity, threads)
+    }
+
+    /// A chain's buffers: the straight plan of `layers`, whose input has
+    /// `input_size` values per sample.
+    pub(super) fn chain(
+        layers: &[crate::layer::LayerInfo],
+        input_size: usize,
+        capacity: usize,
+        threads: usize,
+    ) -> Self {
+        let stages: Vec<Stage> = layers.iter().filter_map(Stage::of).collect();
         assert!(
             matches!(stages.last(), Some(Stage::Dense(_))),
             "the network's last layer is a Dense layer (the `network!` macro checks it)"
         );
-        let dense_options: Vec<(DenseShape, DenseOptions)> = N::LAYERS
+        let dense_options: Vec<(DenseShape, DenseOptions)> = layers
             .iter()
             .filter_map(|l| match l.kind {
                 LayerKind::Dense { options, .. } if options != DenseOptions::NONE => {
@@ -93,7 +104,7 @@ impl Workspace {
         let per_stage = |s: &Stage| vec![0.0; capacity * s.units()];
         Self {
             capacity,
-            input: vec![0.0; capacity * N::INPUT_SIZE],
+            input: vec![0.0; capacity * input_size],
             z: stages
                 .iter()
                 .map(|s| vec![0.0; s.scratch_len(capacity)])

@@ -18,7 +18,6 @@
 //! ```
 
 mod arch;
-mod graph_weights_file;
 #[cfg(feature = "keras")]
 pub mod keras;
 #[cfg(feature = "onnx")]
@@ -26,7 +25,6 @@ pub mod onnx;
 pub mod torch;
 mod weights_file;
 
-pub use graph_weights_file::{GraphWeightsFile, decode_graph_weights};
 #[cfg(feature = "keras")]
 pub use keras::{GraphKerasFile, KerasFile};
 #[cfg(feature = "onnx")]

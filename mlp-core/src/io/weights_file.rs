@@ -6,7 +6,7 @@
 
 use crate::error::shape;
 use crate::layer::LayerInfo;
-use crate::network::Network;
+use crate::model::Model;
 use crate::weights::NamedArray;
 use crate::{Error, Result};
 use mlp_spec::safetensors_check::{Problem, check_weights};
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// Keras's `model.save_weights(path)` and `model.load_weights(path)` for every
-/// network, in safetensors. In the prelude.
+/// model, chain or graph, in safetensors. In the prelude.
 ///
 /// ```
 /// use mlp_core::prelude::*;
@@ -33,9 +33,23 @@ use std::path::Path;
 /// network! { pub struct Wider { Input[2] -> Dense<4, relu> -> Dense<1> } }
 /// let err = Wider::new(1).load_weights_from_bytes(&bytes).unwrap_err();
 /// assert_eq!(err.to_string(), "safetensors bytes: tensor `dense/kernel`: expected shape (2, 4), found (2, 3)");
+///
+/// // A graph's file is the same format, its tensors named after its layers.
+/// network! {
+///     pub struct Two {
+///         a = Input[2];
+///         b = Input[3];
+///         j = Concatenate(a, b);
+///         output y = Dense<1>(j);
+///     }
+/// }
+/// let bytes = Two::new(7).weights_to_bytes()?;
+/// let mut copy = Two::new_zeroed();
+/// copy.load_weights_from_bytes(&bytes)?;
+/// assert_eq!(copy.get_layer("y")?.kernel().unwrap().shape(), (5, 1));
 /// # Ok::<(), mlp_core::Error>(())
 /// ```
-pub trait WeightsFile: Network {
+pub trait WeightsFile: Model {
     /// Writes every weight to `path` (Keras's `model.save_weights`). The file
     /// is written whole or not at all: a temporary file in the same folder,
     /// renamed over `path` once complete.
@@ -67,7 +81,7 @@ pub trait WeightsFile: Network {
     }
 }
 
-impl<N: Network> WeightsFile for N {}
+impl<M: Model> WeightsFile for M {}
 
 pub(crate) fn encode(network: &str, arrays: &[NamedArray]) -> Result<Vec<u8>> {
     let bytes: Vec<Vec<u8>> = arrays
@@ -90,20 +104,20 @@ pub(crate) fn encode(network: &str, arrays: &[NamedArray]) -> Result<Vec<u8>> {
 }
 
 /// Reads the safetensors bytes `bytes` (from `source_name`, used in error
-/// messages) as the weights of `N`: one array per name of
-/// [`Network::get_weights`], in that order and layout, ready for
-/// [`Network::set_weights`].
+/// messages) as the weights of `M`: one array per name of
+/// [`Model::get_weights`], in that order and layout, ready for
+/// [`Model::set_weights`].
 ///
 /// Errors name the source and the tensor: a file that is not safetensors
 /// (truncated, corrupt), a missing or an extra tensor, a dtype other than
 /// `F32`, a shape other than the network's, a NaN or infinite value
 /// ([`Error::NonFinite`], naming the tensor and the index).
-pub fn decode_weights<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedArray>> {
-    decode_arrays(N::NAME, N::LAYERS, bytes, source_name)
+pub fn decode_weights<M: Model>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedArray>> {
+    decode_arrays(M::NAME, M::LAYERS, bytes, source_name)
 }
 
-/// [`decode_weights`] for any model: `network` (its name, for messages)
-/// with the layer table `layers` (a `Network`'s or a `Graph`'s `LAYERS`).
+/// [`decode_weights`] by layer table: `network` (its name, for messages)
+/// with the layer table `layers`.
 pub(crate) fn decode_arrays(
     network: &str,
     layers: &[LayerInfo],
@@ -418,5 +432,36 @@ mod tests {
         }
         // Most single-byte changes in the header break it; none panics.
         assert!(refused > header_end * 2, "{refused} of {}", header_end * 4);
+    }
+
+    network! {
+        struct Branches {
+            x = Input[3];
+            h = Dense<4, relu>(x);
+            s = Add(h, h);
+            output y = Dense<2>(s);
+            output z = Dense<1, name = side>(h);
+        }
+    }
+
+    #[test]
+    fn round_trip_is_exact_and_a_missing_tensor_is_named() {
+        let model = Branches::new(3);
+        let bytes = model.weights_to_bytes().unwrap();
+        let mut copy = Branches::new(4);
+        assert_ne!(copy.params(), model.params());
+        copy.load_weights_from_bytes(&bytes).unwrap();
+        assert_eq!(copy.params(), model.params());
+
+        let mut arrays = model.get_weights();
+        arrays.retain(|a| a.name != "side/bias");
+        let short = encode("Branches", &arrays).unwrap();
+        let before = copy.params().to_vec();
+        let err = copy.load_weights_from_bytes(&short).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "safetensors bytes: missing tensor(s) `side/bias` (1,) that `Branches` needs"
+        );
+        assert_eq!(copy.params(), before.as_slice());
     }
 }

@@ -68,6 +68,7 @@ pub use mse::MeanSquaredError;
 #[cfg(feature = "alloc")]
 pub use reduction::reduce;
 pub use reduction::{Divisors, Reduction, batch_divisors};
+pub(crate) use reduction::masked_divisors;
 pub use sparse::SparseCategoricalCrossentropy;
 
 use nalgebra::SVector;

@@ -108,10 +108,25 @@ pub fn batch_divisors<'t, L: Loss>(
     n: usize,
     samples: impl Iterator<Item = (TargetRef<'t>, f32)>,
 ) -> Divisors {
-    let reduction = loss.batch_reduction();
-    let (kept, weights) = if loss.ignores_any() || reduction == Reduction::MeanWithSampleWeight {
+    masked_divisors(
+        loss.batch_reduction(),
+        n,
+        loss.ignores_any().then_some(|t| loss.ignored(t)),
+        samples,
+    )
+}
+
+/// The divisors of a batch of `n` samples under `reduction`, leaving out
+/// the samples that `ignored` (a loss's mask, if it has one) says to.
+pub(crate) fn masked_divisors<'t>(
+    reduction: Reduction,
+    n: usize,
+    ignored: Option<impl Fn(TargetRef<'t>) -> bool>,
+    samples: impl Iterator<Item = (TargetRef<'t>, f32)>,
+) -> Divisors {
+    let (kept, weights) = if ignored.is_some() || reduction == Reduction::MeanWithSampleWeight {
         samples
-            .filter(|(t, _)| !loss.ignored(*t))
+            .filter(|(t, _)| !ignored.as_ref().is_some_and(|f| f(*t)))
             .fold((0, 0.0), |(k, s), (_, w)| (k + 1, s + f64::from(w)))
     } else {
         (n, n as f64)

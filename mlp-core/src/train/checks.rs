@@ -1,9 +1,10 @@
 //! Checks of the data given to `fit` and `evaluate`, before any work: every
 //! problem is an `Err` naming the thing, the sample and both sizes.
 
-use crate::loss::{Loss, TargetFor, TargetRef};
-use crate::network::Network;
-use crate::sample::Sample;
+use super::data::{Columns, Rows};
+use super::losses::Losses;
+use crate::loss::TargetRef;
+use crate::model::{Form, Model, PortInfo};
 use crate::{Error, Result};
 
 /// `x` and `y` are non-empty and of the same length.
@@ -24,56 +25,143 @@ pub(crate) fn check_lengths(x_name: &str, x: usize, y_name: &str, y: usize) -> R
     Ok(())
 }
 
-/// Every value of every sample of `x` is finite.
-pub(crate) fn check_inputs<N: Network>(name: &str, x: &[N::Input]) -> Result<()> {
-    for (i, sample) in x.iter().enumerate() {
-        if sample.is_finite() {
-            continue;
+/// One slice per input and one per output of `M`, all of one length
+/// (returned), each of the declared width, finite, with targets that fit
+/// their losses. A chain's errors name `x` and `y`; a graph's name the
+/// input or output too.
+pub(crate) fn check_columns<M: Model, L: Losses>(
+    x_name: &str,
+    y_name: &str,
+    data: &Columns<'_>,
+    losses: &L,
+) -> Result<usize> {
+    let n = check_input_columns::<M>(x_name, &data.x)?;
+    if data.y.len() != M::OUTPUTS.len() {
+        return Err(Error::Length {
+            what: format!(
+                "{y_name}: target slices (one per output of {}: {})",
+                M::NAME,
+                names(M::OUTPUTS)
+            ),
+            expected: M::OUTPUTS.len(),
+            found: data.y.len(),
+        });
+    }
+    let sequential = M::FORM == Form::Sequential;
+    for (k, (port, targets)) in M::OUTPUTS.iter().zip(&data.y).enumerate() {
+        let name = if sequential {
+            check_lengths(x_name, n, y_name, targets.len())?;
+            y_name.to_string()
+        } else {
+            if targets.len() != n {
+                return Err(Error::Length {
+                    what: format!(
+                        "{y_name} for output `{}` (one target per sample of {x_name}, which has \
+                         {n} samples)",
+                        port.name
+                    ),
+                    expected: n,
+                    found: targets.len(),
+                });
+            }
+            format!("{y_name} for output `{}`", port.name)
+        };
+        for i in 0..n {
+            check_target(
+                &name,
+                i,
+                targets.target(i),
+                port.size,
+                (losses, k),
+                targets.signed,
+            )?;
         }
-        let mut row = vec![0.0; N::INPUT_SIZE];
-        sample.write_row_major(&mut row);
-        if let Some((j, &v)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                what: name.into(),
-                position: format!(
-                    "sample {i} (value {j} of {} in row-major order)",
-                    N::INPUT_SIZE
-                ),
-                value: v,
+    }
+    Ok(n)
+}
+
+/// One slice per input of `M`, of one length (returned, at least 1), each
+/// of the declared width and finite.
+pub(crate) fn check_input_columns<M: Model>(x_name: &str, x: &[Rows<'_>]) -> Result<usize> {
+    if x.len() != M::INPUTS.len() {
+        return Err(Error::Length {
+            what: format!(
+                "{x_name}: input slices (one per input of {}: {})",
+                M::NAME,
+                names(M::INPUTS)
+            ),
+            expected: M::INPUTS.len(),
+            found: x.len(),
+        });
+    }
+    let n = x[0].len();
+    if n == 0 {
+        return Err(Error::InvalidArgument {
+            name: "x",
+            message: format!("{x_name} is empty: at least one sample is needed"),
+        });
+    }
+    let sequential = M::FORM == Form::Sequential;
+    for (port, rows) in M::INPUTS.iter().zip(x) {
+        if rows.width() != port.size {
+            return Err(Error::Length {
+                what: format!("{x_name}: values per sample of input `{}`", port.name),
+                expected: port.size,
+                found: rows.width(),
             });
         }
+        if rows.len() != n {
+            return Err(Error::Length {
+                what: format!(
+                    "{x_name}: samples of input `{}` (as many as input `{}`)",
+                    port.name,
+                    M::INPUTS[0].name
+                ),
+                expected: n,
+                found: rows.len(),
+            });
+        }
+        let mut row = vec![0.0; port.size];
+        for i in (0..n).filter(|&i| !rows.is_finite(i)) {
+            rows.write_row(i, &mut row);
+            if let Some((j, &v)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                let (what, position) = if sequential {
+                    let position =
+                        format!("sample {i} (value {j} of {} in row-major order)", port.size);
+                    (x_name.to_string(), position)
+                } else {
+                    let what = format!("{x_name}: input `{}`", port.name);
+                    (what, format!("sample {i}, value {j}"))
+                };
+                return Err(Error::NonFinite {
+                    what,
+                    position,
+                    value: v,
+                });
+            }
+        }
     }
-    Ok(())
+    Ok(n)
 }
 
-/// Every class label is below the number of outputs (or is the loss's
-/// `ignore_class`); every target value is finite and there are as many as
-/// outputs.
-pub(crate) fn check_targets<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
-    name: &str,
-    y: &[Y],
-    loss: &L,
-) -> Result<()> {
-    // Negative labels (`i32`, `i64`) arrive wrapped: show them signed.
-    let signed = matches!(core::any::type_name::<Y>(), "i32" | "i64" | "isize");
-    for (i, t) in y.iter().enumerate() {
-        check_target(name, i, t.target(), N::OUTPUT_SIZE, loss, signed)?;
-    }
-    Ok(())
+/// `a, b, c`.
+fn names(ports: &[PortInfo]) -> String {
+    ports.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
 }
 
-/// [`check_targets`] of sample `i`'s target `t` for `outputs` outputs;
-/// `signed` shows a wrapped class label as negative.
-pub(crate) fn check_target<L: Loss>(
+/// Target `i` (named `name[i]`) fits an output of `outputs` values and the
+/// loss `k` of `losses`: a class below `outputs` (unless ignored), or
+/// `outputs` finite values.
+pub(crate) fn check_target<L: Losses>(
     name: &str,
     i: usize,
     t: TargetRef<'_>,
     outputs: usize,
-    loss: &L,
+    (losses, k): (&L, usize),
     signed: bool,
 ) -> Result<()> {
     match t {
-        TargetRef::Class(c) if c >= outputs && !loss.ignored(TargetRef::Class(c)) => {
+        TargetRef::Class(c) if c >= outputs && !losses.ignored(k, TargetRef::Class(c)) => {
             // An unsigned label (`u64::MAX`) shows as it is.
             let label = if signed && c > isize::MAX as usize {
                 (c as isize).to_string()
@@ -112,12 +200,13 @@ pub(crate) fn check_target<L: Loss>(
 
 /// The loss's, the optimizer's (if any) and every metric's hyperparameters
 /// (Keras raises `ValueError` for these in their constructors).
-pub(crate) fn check_hyperparameters<L: Loss>(
-    loss: &L,
+pub(crate) fn check_hyperparameters<L: Losses>(
+    losses: &L,
+    k: usize,
     optimizer: Option<&dyn crate::optim::Optimizer>,
     metrics: &[crate::metrics::Metric],
 ) -> Result<()> {
-    loss.validate()?;
+    losses.validate(k)?;
     if let Some(optimizer) = optimizer {
         optimizer.validate()?;
     }

@@ -1,14 +1,15 @@
-//! [`Compile`]: `model.compile(loss, optimizer, metrics)` on every network.
+//! [`Compile`]: `model.compile(loss, optimizer, metrics)` on every model.
 
 use super::Trainer;
-use crate::loss::Loss;
+use super::losses::Losses;
 use crate::metrics::Metric;
-use crate::network::Network;
+use crate::model::Model;
 use crate::optim::Optimizer;
 
-/// Keras's `model.compile`, on every [`Network`]: chooses the loss, the
-/// optimizer and the metrics, and returns the [`Trainer`] that fits,
-/// evaluates and predicts. In the prelude.
+/// Keras's `model.compile`, on every [`Model`], chain or graph: chooses the
+/// loss (one for every output, or a tuple of one per output), the optimizer
+/// and the metrics, and returns the [`Trainer`] that fits, evaluates and
+/// predicts. In the prelude.
 ///
 /// ```
 /// use mlp_core::prelude::*;
@@ -23,10 +24,10 @@ use crate::optim::Optimizer;
 /// assert_eq!(trainer.metric_names().collect::<Vec<_>>(), ["loss", "accuracy"]);
 /// # Ok::<(), mlp_core::Error>(())
 /// ```
-pub trait Compile: Network {
-    /// A trainer of `self` with this loss, optimizer and metrics (see
+pub trait Compile: Model {
+    /// A trainer of `self` with these losses, optimizer and metrics (see
     /// [`Trainer::new`]).
-    fn compile<L: Loss, O: Optimizer>(
+    fn compile<L: Losses, O: Optimizer>(
         &mut self,
         loss: L,
         optimizer: O,
@@ -36,4 +37,4 @@ pub trait Compile: Network {
     }
 }
 
-impl<N: Network> Compile for N {}
+impl<M: Model> Compile for M {}

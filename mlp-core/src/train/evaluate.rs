@@ -1,20 +1,18 @@
-//! `evaluate` and its options, and the pass it shares with validation.
+//! `evaluate`, `predict` and their options, and the pass `evaluate` shares
+//! with validation: one of each for every model.
 
-use super::Logs;
-use super::Trainer;
-use super::checks::{
-    check_batch_size, check_hyperparameters, check_inputs, check_lengths, check_targets,
-    check_verbose,
-};
+use super::checks::{check_batch_size, check_columns, check_verbose};
+use super::data::{Columns, InputData, TargetData};
+use super::losses::Losses;
 use super::progress::Progress;
-use super::tracker::Tracker;
+use super::tracker::Trackers;
 use super::weighting::check_sample_weight;
-use crate::Result;
-use crate::activation::ActivationKind;
-use crate::engine::Workspace;
-use crate::loss::{Loss, TargetFor, batch_divisors};
-use crate::network::Network;
+use super::{Logs, Trainer};
+use crate::engine::{Mode, Workspace};
+use crate::metrics::argmax;
+use crate::model::Model;
 use crate::optim::Optimizer;
+use crate::{Error, Result};
 
 /// Options of [`Trainer::evaluate_with`], with Keras's defaults: batches of
 /// 32, no sample weights, `verbose` 1 (a progress bar, or one line when
@@ -62,135 +60,104 @@ impl<'a> Evaluate<'a> {
     }
 }
 
-/// Samples, their targets and optional weights.
-pub(crate) struct Data<'d, X, Y> {
-    pub(crate) x: &'d [X],
-    pub(crate) y: &'d [Y],
-    pub(crate) sample_weight: Option<&'d [f32]>,
-}
-
-impl<X, Y> Clone for Data<'_, X, Y> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<X, Y> Copy for Data<'_, X, Y> {}
-
-/// Runs the model over `data` in batches and adds the loss and metrics to
-/// `tracker`, calling `after_batch(batches_done, tracker)` after each batch.
-/// Allocates nothing.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn evaluation_pass<N: Network, L: Loss, Y: TargetFor<L, N::Output>>(
+/// Runs the model over `data` in batches, adding each output's loss and
+/// metrics (weighted by the sample weights, if any) and the total loss
+/// `Σ_k loss_weights[k] · loss_k` plus the regularizers' penalties; calls
+/// `after_batch(batches done, trackers)` after each batch.
+pub(crate) fn evaluation_pass<L: Losses>(
     params: &[f32],
     ws: &mut Workspace,
-    loss: &L,
-    activation: ActivationKind,
-    data: Data<'_, N::Input, Y>,
+    (losses, loss_weights): (&L, &[f32]),
+    data: &Columns<'_>,
     batch_size: usize,
-    tracker: &mut Tracker,
-    mut after_batch: impl FnMut(usize, &Tracker),
+    tracker: &mut Trackers,
+    mut after_batch: impl FnMut(usize, &Trackers),
 ) {
-    let k = N::OUTPUT_SIZE;
-    for (b, start) in (0..data.x.len()).step_by(batch_size).enumerate() {
-        let end = (start + batch_size).min(data.x.len());
+    let len = data.len();
+    let mut idx = Vec::with_capacity(batch_size.min(len));
+    for (b, start) in (0..len).step_by(batch_size).enumerate() {
+        let end = (start + batch_size).min(len);
         let n = end - start;
-        ws.load_inputs::<N>(&data.x[start..end]);
-        ws.forward(params, n);
-        let (z, a) = (ws.output_logits(n), ws.output(n));
-        // The loss's reduction, over the samples its mask keeps.
-        let weight_of = |i: usize| data.sample_weight.map_or(1.0, |s| s[i]);
-        let divisors = batch_divisors(
-            loss,
-            n,
-            (start..end).map(|i| (data.y[i].target(), weight_of(i))),
-        );
-        let mut sum = 0.0;
-        for (r, (zr, ar)) in z.chunks_exact(k).zip(a.chunks_exact(k)).enumerate() {
-            let i = start + r;
-            let target = data.y[i].target();
-            let w = weight_of(i);
-            sum += f64::from(w) * f64::from(loss.loss(activation, zr, ar, target));
-            tracker.add_metrics(ar, target, w);
-        }
+        idx.clear();
+        idx.extend(start..end);
+        ws.load_batch(&data.x, &idx, &[]);
+        ws.forward_model(params, n, Mode::Inference);
         // Keras adds the regularizers' penalties to the loss in evaluation
         // too.
-        let penalty = f64::from(ws.regularization_loss(params));
-        tracker.add_batch_loss(sum / divisors.report + penalty, n);
+        let mut total = f64::from(ws.regularization_loss(params));
+        for (k, targets) in data.y.iter().enumerate() {
+            // The loss's reduction, over the samples its mask keeps.
+            let weight_of = |i: usize| data.sample_weight.map_or(1.0, |s| s[i]);
+            let divisors = losses.divisors(
+                k,
+                n,
+                (start..end).map(|i| (targets.target(i), weight_of(i))),
+            );
+            let mut sum = 0.0;
+            for r in 0..n {
+                let i = start + r;
+                let target = targets.target(i);
+                let w = weight_of(i);
+                let row = ws.output_row(k, r);
+                let l = losses.loss(k, row.activation, row.z, row.a, target);
+                sum += f64::from(w) * f64::from(l);
+                tracker.outputs[k].add_metrics(row.a, target, w);
+            }
+            let mean = sum / divisors.report;
+            tracker.outputs[k].add_batch_loss(mean, n);
+            total += f64::from(loss_weights[k]) * mean;
+        }
+        tracker.total.add(total, n as f64);
         after_batch(b + 1, tracker);
     }
 }
 
-impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
-    /// The loss and each metric over `x` and `y` (Keras's `model.evaluate`
-    /// with its defaults, printing a progress line): `results["loss"]`,
-    /// `results["accuracy"]`.
-    ///
-    /// The loss is Keras's `sum_over_batch_size` mean: the mean over samples
-    /// of the per-sample loss (times its weight, if any).
-    ///
-    /// ```
-    /// use mlp_core::prelude::*;
-    /// use mlp_core::loss::SparseCategoricalCrossentropy;
-    /// use mlp_core::metrics::Metric;
-    /// use mlp_core::optim::Sgd;
-    ///
-    /// network! { struct Net { Input[2] -> Dense<2, softmax> } }
-    ///
-    /// let x = [SVector::<f32, 2>::new(1.0, 0.0), SVector::<f32, 2>::new(0.0, 1.0)];
-    /// let mut model = Net::new(0);
-    /// let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::default(), [Metric::Accuracy]);
-    /// let results = trainer.evaluate(&x, &[0_u8, 1])?;
-    /// assert_eq!(results.names().collect::<Vec<_>>(), ["loss", "accuracy"]);
-    /// let p = trainer.predict(&x);
-    /// let by_hand = -(p[0][0].ln() + p[1][1].ln()) / 2.0;
-    /// assert!((results["loss"] - by_hand as f64).abs() < 1e-6);
-    /// # Ok::<(), mlp_core::Error>(())
-    /// ```
-    pub fn evaluate<Y: TargetFor<L, N::Output>>(
+impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
+    /// The loss and metrics of the model on `x` and `y` (Keras's
+    /// `model.evaluate`), with Keras's defaults (batches of 32, a progress
+    /// bar): `results["loss"]`, `results["accuracy"]`, ...; with several
+    /// outputs also `results["main_output_loss"]`, ... Same checks as
+    /// `fit`; the model is not changed.
+    pub fn evaluate<'d>(
         &mut self,
-        x: &[N::Input],
-        y: &[Y],
+        x: impl InputData<'d, M::InputSamples>,
+        y: impl TargetData<'d, L, M::OutputSamples>,
     ) -> Result<Logs> {
         self.evaluate_with(x, y, Evaluate::new())
     }
 
-    /// [`Trainer::evaluate`] with options (batch size, sample weights,
-    /// verbosity).
-    pub fn evaluate_with<Y: TargetFor<L, N::Output>>(
+    /// [`Trainer::evaluate`] with options: a batch size, sample weights,
+    /// verbosity.
+    pub fn evaluate_with<'d>(
         &mut self,
-        x: &[N::Input],
-        y: &[Y],
-        options: Evaluate<'_>,
+        x: impl InputData<'d, M::InputSamples>,
+        y: impl TargetData<'d, L, M::OutputSamples>,
+        options: Evaluate<'d>,
     ) -> Result<Logs> {
         check_batch_size(options.batch_size)?;
         check_verbose(options.verbose)?;
-        check_lengths("x", x.len(), "y", y.len())?;
-        if let Some(w) = options.sample_weight {
-            check_sample_weight("sample_weight", w, x.len(), "x")?;
-        }
-        check_inputs::<N>("x", x)?;
-        check_targets::<N, L, Y>("y", y, &self.loss)?;
-        check_hyperparameters(&self.loss, None, &self.metrics)?;
-
-        let batch_size = options.batch_size;
-        let steps = x.len().div_ceil(batch_size);
-        let mut ws = self.take_workspace(batch_size.min(x.len()));
-        let mut tracker = Tracker::new(&self.metrics, L::TARGET);
-        let mut logs = tracker.logs("");
-        let mut progress = Progress::new(options.verbose, steps, 1);
-        progress.epoch_begin(0);
-        let data = Data {
-            x,
-            y,
+        self.check_compiled(false)?;
+        let data = Columns {
+            x: x.columns(),
+            y: y.columns(),
             sample_weight: options.sample_weight,
         };
-        evaluation_pass::<N, L, Y>(
+        let n = check_columns::<M, L>("x", "y", &data, &self.losses)?;
+        if let Some(w) = options.sample_weight {
+            check_sample_weight("sample_weight", w, n, "x")?;
+        }
+        let batch_size = options.batch_size;
+        let steps = n.div_ceil(batch_size);
+        let mut ws = self.take_workspace(batch_size.min(n), None);
+        let mut tracker = Trackers::new::<M, L>(&self.losses, &self.metrics);
+        let mut logs = tracker.logs::<M>("");
+        let mut progress = Progress::new(options.verbose, steps, 1);
+        progress.epoch_begin(0);
+        evaluation_pass(
             self.model.params(),
             &mut ws,
-            &self.loss,
-            self.output_activation,
-            data,
+            (&self.losses, &self.loss_weights),
+            &data,
             batch_size,
             &mut tracker,
             |done, t| {
@@ -203,4 +170,158 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         self.put_workspace(ws);
         Ok(logs)
     }
+
+    /// The outputs for every sample of `x` (one slice per input), computed
+    /// in batches of 32 shared among the threads (Keras's `model.predict`;
+    /// prints nothing): a chain's output vectors, a graph's outputs structs
+    /// (`predictions[i].main_output`). A sample holding NaN or infinity gets
+    /// NaN outputs, as in Keras (see [`Model::predict_one`]); the other
+    /// samples are unaffected. An error if the inputs' slices differ in
+    /// length.
+    pub fn predict<'d>(&self, x: impl InputData<'d, M::InputSamples>) -> Result<Vec<M::Outputs>> {
+        self.predict_with_batch_size(x, 32)
+    }
+
+    /// [`Trainer::predict`] in batches of `batch_size` (0 counts as 1).
+    pub fn predict_with_batch_size<'d>(
+        &self,
+        x: impl InputData<'d, M::InputSamples>,
+        batch_size: usize,
+    ) -> Result<Vec<M::Outputs>> {
+        let x = checked_inputs::<M>(x)?;
+        let threads = crate::pool::Pool::default_threads();
+        Ok(crate::engine::predict::predict_model(
+            &*self.model,
+            &x,
+            batch_size,
+            threads,
+        ))
+    }
+
+    /// [`Trainer::predict`] in batches of `batch_size` (0 counts as 1) on
+    /// `threads` threads, the calling one included (see
+    /// [`predict_with_threads`](crate::predict::predict_with_threads)): an
+    /// error for 0 or more than [`MAX_THREADS`](super::MAX_THREADS).
+    pub fn predict_with_threads<'d>(
+        &self,
+        x: impl InputData<'d, M::InputSamples>,
+        batch_size: usize,
+        threads: usize,
+    ) -> Result<Vec<M::Outputs>> {
+        let threads = crate::pool::check_threads("threads", threads)?;
+        let x = checked_inputs::<M>(x)?;
+        Ok(crate::engine::predict::predict_model(
+            &*self.model,
+            &x,
+            batch_size,
+            threads,
+        ))
+    }
+
+    /// MC Dropout: the mean of `samples` predictions of each input with
+    /// every Dropout layer active, from `seed` (see
+    /// [`crate::predict::predict_mc_dropout`]).
+    pub fn predict_mc_dropout<'d>(
+        &self,
+        x: impl InputData<'d, M::InputSamples>,
+        samples: usize,
+        seed: u64,
+    ) -> Result<Vec<M::Outputs>> {
+        let x = checked_inputs::<M>(x)?;
+        let threads = crate::pool::Pool::default_threads();
+        crate::engine::mc_dropout::mc_dropout(&*self.model, &x, samples, seed, threads)
+    }
+
+    /// The most probable class of each sample: the argmax of its outputs
+    /// (the first on ties), or for a single output value, 1 if it is above
+    /// 0.5 (Keras's former `predict_classes`). For a model with one output
+    /// (every chain); a graph's other outputs: [`Trainer::predict_output_classes`].
+    pub fn predict_classes<'d>(
+        &self,
+        x: impl InputData<'d, M::InputSamples>,
+    ) -> Result<Vec<usize>> {
+        if M::OUTPUTS.len() != 1 {
+            return Err(Error::InvalidArgument {
+                name: "predict_classes",
+                message: format!(
+                    "{} has {} outputs ({}); name the one to classify with \
+                     `predict_output_classes`",
+                    M::NAME,
+                    M::OUTPUTS.len(),
+                    M::OUTPUTS
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        self.classes_of(x, 0)
+    }
+
+    /// [`Trainer::predict_classes`] of the output named `output`.
+    pub fn predict_output_classes<'d>(
+        &self,
+        x: impl InputData<'d, M::InputSamples>,
+        output: &str,
+    ) -> Result<Vec<usize>> {
+        let Some(k) = M::OUTPUTS.iter().position(|p| p.name == output) else {
+            return Err(Error::InvalidArgument {
+                name: "output",
+                message: format!(
+                    "{} has no output `{output}`; its outputs are {}",
+                    M::NAME,
+                    M::OUTPUTS
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        };
+        self.classes_of(x, k)
+    }
+
+    /// The classes of output `k`.
+    fn classes_of<'d>(
+        &self,
+        x: impl InputData<'d, M::InputSamples>,
+        k: usize,
+    ) -> Result<Vec<usize>> {
+        let x = checked_inputs::<M>(x)?;
+        let threads = crate::pool::Pool::default_threads();
+        Ok(crate::engine::predict::predict_map(
+            &*self.model,
+            &x,
+            32,
+            threads,
+            |rows| match rows[k] {
+                [p] => usize::from(*p > 0.5),
+                row => argmax(row),
+            },
+        ))
+    }
+}
+
+/// The inputs' slices, of one length (empty is allowed: no predictions;
+/// NaN is too: it propagates).
+fn checked_inputs<'d, M: Model>(
+    x: impl InputData<'d, M::InputSamples>,
+) -> Result<Vec<super::Rows<'d>>> {
+    let x = x.columns();
+    let n = x.first().map_or(0, super::Rows::len);
+    for (port, rows) in M::INPUTS.iter().zip(&x) {
+        if rows.len() != n {
+            return Err(Error::Length {
+                what: format!(
+                    "x: samples of input `{}` (as many as input `{}`)",
+                    port.name,
+                    M::INPUTS[0].name
+                ),
+                expected: n,
+                found: rows.len(),
+            });
+        }
+    }
+    Ok(x)
 }

@@ -1,19 +1,18 @@
 //! [`Fit`]: the options of `fit`, with Keras's defaults.
 
 use super::callbacks::Callback;
-use crate::network::Network;
+use super::data::{Columns, InputData, TargetData};
+use super::losses::Losses;
+use crate::model::Model;
 use core::fmt;
+use core::marker::PhantomData;
 
 /// Where validation data comes from.
-pub(crate) enum Validation<'a, X, Y> {
+pub(crate) enum Validation<'a> {
     /// No validation.
     None,
     /// Separate data (Keras's `validation_data=(x, y[, sample_weight])`).
-    Data {
-        x: &'a [X],
-        y: &'a [Y],
-        sample_weight: Option<&'a [f32]>,
-    },
+    Data(Columns<'a>),
     /// The last fraction of the training data (Keras's `validation_split`).
     Split(f64),
 }
@@ -22,9 +21,9 @@ pub(crate) enum Validation<'a, X, Y> {
 /// defaults: 1 epoch, batches of 32, shuffled every epoch, no validation, no
 /// weights, progress bar on (`verbose` 1).
 ///
-/// `N` is the network (callbacks see it) and `Y` the target type (validation
-/// targets have the same type as the training ones); both are inferred from
-/// the `fit` call.
+/// `M` is the model (callbacks see it) and `L` its losses (which type the
+/// validation targets); both are inferred from the `fit` call. A chain and a
+/// graph take the same options.
 ///
 /// Shuffling is seeded: the order of epoch `e` depends only on
 /// [`Fit::seed`] (default 0) and `e`, so the same seed gives the same run, and
@@ -49,21 +48,22 @@ pub(crate) enum Validation<'a, X, Y> {
 /// assert_eq!(history.get("val_loss").unwrap().len(), 3);
 /// # Ok::<(), mlp_core::Error>(())
 /// ```
-pub struct Fit<'a, N: Network, Y> {
+pub struct Fit<'a, M: Model, L> {
     pub(crate) epochs: usize,
     pub(crate) batch_size: usize,
     pub(crate) shuffle: bool,
     pub(crate) seed: u64,
-    pub(crate) validation: Validation<'a, N::Input, Y>,
+    pub(crate) validation: Validation<'a>,
     pub(crate) class_weight: Option<Vec<(usize, f32)>>,
     pub(crate) sample_weight: Option<&'a [f32]>,
     pub(crate) initial_epoch: usize,
     pub(crate) verbose: u8,
-    pub(crate) callbacks: Vec<Box<dyn Callback<N> + 'a>>,
+    pub(crate) callbacks: Vec<Box<dyn Callback<M> + 'a>>,
     pub(crate) threads: Option<usize>,
+    losses: PhantomData<fn() -> L>,
 }
 
-impl<N: Network, Y> Default for Fit<'_, N, Y> {
+impl<M: Model, L> Default for Fit<'_, M, L> {
     fn default() -> Self {
         Self {
             epochs: 1,
@@ -77,11 +77,12 @@ impl<N: Network, Y> Default for Fit<'_, N, Y> {
             verbose: 1,
             callbacks: Vec::new(),
             threads: None,
+            losses: PhantomData,
         }
     }
 }
 
-impl<'a, N: Network, Y> Fit<'a, N, Y> {
+impl<'a, M: Model, L: Losses> Fit<'a, M, L> {
     /// Keras's defaults (one epoch).
     pub fn new() -> Self {
         Self::default()
@@ -121,29 +122,35 @@ impl<'a, N: Network, Y> Fit<'a, N, Y> {
     }
 
     /// Validation data evaluated at the end of each epoch (`val_loss` and
-    /// `val_<metric>` in the history). Takes precedence over
+    /// `val_<metric>` in the history; for several outputs
+    /// `val_<output>_loss`, ... too): as `fit`'s, one slice per input and
+    /// one target slice per output. Takes precedence over
     /// [`Fit::validation_split`], as in Keras.
-    pub fn validation_data(mut self, x: &'a [N::Input], y: &'a [Y]) -> Self {
-        self.validation = Validation::Data {
-            x,
-            y,
+    pub fn validation_data(
+        mut self,
+        x: impl InputData<'a, M::InputSamples>,
+        y: impl TargetData<'a, L, M::OutputSamples>,
+    ) -> Self {
+        self.validation = Validation::Data(Columns {
+            x: x.columns(),
+            y: y.columns(),
             sample_weight: None,
-        };
+        });
         self
     }
 
     /// Validation data with a weight per validation sample.
     pub fn validation_data_weighted(
         mut self,
-        x: &'a [N::Input],
-        y: &'a [Y],
+        x: impl InputData<'a, M::InputSamples>,
+        y: impl TargetData<'a, L, M::OutputSamples>,
         sample_weight: &'a [f32],
     ) -> Self {
-        self.validation = Validation::Data {
-            x,
-            y,
+        self.validation = Validation::Data(Columns {
+            x: x.columns(),
+            y: y.columns(),
             sample_weight: Some(sample_weight),
-        };
+        });
         self
     }
 
@@ -153,7 +160,7 @@ impl<'a, N: Network, Y> Fit<'a, N, Y> {
     /// leave at least one sample on each side. Ignored if
     /// [`Fit::validation_data`] is given.
     pub fn validation_split(mut self, fraction: f64) -> Self {
-        if !matches!(self.validation, Validation::Data { .. }) {
+        if !matches!(self.validation, Validation::Data(_)) {
             self.validation = Validation::Split(fraction);
         }
         self
@@ -161,7 +168,8 @@ impl<'a, N: Network, Y> Fit<'a, N, Y> {
 
     /// Weights of the training loss per class: `(class index, weight)`.
     /// Classes not listed weigh 1 (Keras 3). A class that does not exist
-    /// (`>= OUTPUT_SIZE`) is an error. Only for class targets (class indices,
+    /// (at least the output's width) is an error, and so is a model with
+    /// several outputs (as in Keras 3: weigh samples instead). Only for class targets (class indices,
     /// or one-hot vectors, whose class is their argmax, as Keras); multiplied
     /// with [`Fit::sample_weight`] when both are given. Not applied to
     /// validation data.
@@ -170,7 +178,8 @@ impl<'a, N: Network, Y> Fit<'a, N, Y> {
         self
     }
 
-    /// A weight per training sample (finite, `>= 0`).
+    /// A weight per training sample (finite, `>= 0`), for every output's
+    /// loss and metrics.
     pub fn sample_weight(mut self, weights: &'a [f32]) -> Self {
         self.sample_weight = Some(weights);
         self
@@ -217,8 +226,8 @@ impl<'a, N: Network, Y> Fit<'a, N, Y> {
     }
 
     /// Adds a callback (anything implementing [`Callback`], including a
-    /// `Box<dyn Callback<N>>` or a `&mut` to a callback you keep).
-    pub fn callback(mut self, callback: impl Callback<N> + 'a) -> Self {
+    /// `Box<dyn Callback<M>>` or a `&mut` to a callback you keep).
+    pub fn callback(mut self, callback: impl Callback<M> + 'a) -> Self {
         self.callbacks.push(Box::new(callback));
         self
     }
@@ -227,26 +236,27 @@ impl<'a, N: Network, Y> Fit<'a, N, Y> {
     ///
     /// ```
     /// use mlp_core::prelude::*;
+    /// use mlp_core::loss::SparseCategoricalCrossentropy;
     /// use mlp_core::train::{EarlyStopping, Fit, TerminateOnNaN};
     ///
     /// network! { struct Net { Input[2] -> Dense<2, softmax> } }
     ///
-    /// let options: Fit<'_, Net, u8> = Fit::epochs(5)
+    /// let options: Fit<'_, Net, SparseCategoricalCrossentropy> = Fit::epochs(5)
     ///     .callbacks(vec![Box::new(EarlyStopping::new()), Box::new(TerminateOnNaN)]);
     /// assert!(format!("{options:?}").contains("callbacks: 2"));
     /// # Ok::<(), mlp_core::Error>(())
     /// ```
-    pub fn callbacks(mut self, callbacks: Vec<Box<dyn Callback<N> + 'a>>) -> Self {
+    pub fn callbacks(mut self, callbacks: Vec<Box<dyn Callback<M> + 'a>>) -> Self {
         self.callbacks.extend(callbacks);
         self
     }
 }
 
-impl<N: Network, Y> fmt::Debug for Fit<'_, N, Y> {
+impl<M: Model, L> fmt::Debug for Fit<'_, M, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let validation = match &self.validation {
             Validation::None => "none".to_string(),
-            Validation::Data { x, .. } => format!("{} samples", x.len()),
+            Validation::Data(data) => format!("{} samples", data.len()),
             Validation::Split(s) => format!("split {s}"),
         };
         f.debug_struct("Fit")

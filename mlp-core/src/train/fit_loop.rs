@@ -1,22 +1,20 @@
-//! `fit`: Keras's training loop.
+//! `fit`: Keras's training loop, one for every model: the epochs, each
+//! batch's step with a loss per output, validation, and the callbacks.
 
 use super::callbacks::{Callback, CallbackContext, Run};
-use super::checks::{
-    check_batch_size, check_hyperparameters, check_inputs, check_lengths, check_targets,
-    check_verbose, split_point,
-};
-use super::evaluate::{Data, evaluation_pass};
+use super::checks::{check_batch_size, check_columns, check_verbose, split_point};
+use super::data::{Columns, InputData, TargetData};
+use super::evaluate::evaluation_pass;
 use super::fit::{Fit, Validation};
+use super::losses::Losses;
 use super::progress::Progress;
-use super::tracker::Tracker;
+use super::tracker::Trackers;
 use super::weighting::{check_sample_weight, class_weight_table, sample_weight_of};
 use super::{Logs, Trainer};
 use crate::engine::{Mode, NotFinite, Workspace};
 use crate::history::{History, HistoryParams};
-use crate::loss::{Loss, TargetFor, batch_divisors};
-use crate::network::Network;
+use crate::model::Model;
 use crate::optim::Optimizer;
-use crate::sample::Sample;
 use crate::{Error, Result};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -29,15 +27,17 @@ pub(crate) struct Divergence {
 }
 
 /// Everything `fit` checked and resolved before its first step.
-struct Plan<'d, X, Y> {
-    train: Data<'d, X, Y>,
-    validation: Option<Data<'d, X, Y>>,
+struct Plan<'d> {
+    train: Columns<'d>,
+    validation: Option<Columns<'d>>,
     class_table: Option<Vec<f32>>,
 }
 
-impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
+impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
     /// Trains the model on `x` and `y` (Keras's `model.fit`) and returns the
-    /// [`History`] of the epochs run.
+    /// [`History`] of the epochs run. `x` is one slice per input and `y` one
+    /// target slice per output (see [`InputData`], [`TargetData`]): a chain
+    /// takes `(&x, &y)`, a graph `((&x_wide, &x_deep), (&y_main, &y_aux))`.
     ///
     /// Each epoch shuffles the samples (unless told not to), then for each
     /// batch of `batch_size` samples: forward pass, batch loss
@@ -45,7 +45,9 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
     /// reduction: the weighted sum divided by the number of samples in the
     /// batch, NOT by the sum of the weights; `w_i` is the sample weight
     /// times the class weight, 1 without them), backward pass of that loss,
-    /// one optimizer step. The logged `loss` is the mean of the batch losses
+    /// one optimizer step. With several outputs the batch loss is
+    /// `Σ_k loss_weights[k] · loss_k`, each output's loss computed so. The
+    /// logged `loss` is the mean of the batch losses
     /// weighted by batch length (Keras's loss tracker), each metric the mean
     /// of its per-sample values weighted by `w_i`; validation runs at the end
     /// of each epoch, unweighted unless validation weights are given.
@@ -84,82 +86,77 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
     /// assert!(history.get("accuracy").unwrap()[19] > 0.9);
     /// # Ok::<(), mlp_core::Error>(())
     /// ```
-    pub fn fit<Y: TargetFor<L, N::Output>>(
+    pub fn fit<'d>(
         &mut self,
-        x: &[N::Input],
-        y: &[Y],
-        options: Fit<'_, N, Y>,
+        x: impl InputData<'d, M::InputSamples>,
+        y: impl TargetData<'d, L, M::OutputSamples>,
+        options: Fit<'d, M, L>,
     ) -> Result<History> {
-        let plan = self.plan(x, y, &options)?;
-        let n = plan.train.x.len();
+        let data = Columns {
+            x: x.columns(),
+            y: y.columns(),
+            sample_weight: options.sample_weight,
+        };
+        let mut options = options;
+        let plan = self.plan(data, &mut options)?;
+        let n = plan.train.len();
         let capacity = options
             .batch_size
-            .min(n.max(plan.validation.map_or(0, |v| v.x.len())));
-        let mut ws = self.take_workspace_on(capacity, options.threads)?;
+            .min(n.max(plan.validation.as_ref().map_or(0, Columns::len)));
+        let threads = match options.threads {
+            Some(t) => crate::pool::check_threads("threads", t)?,
+            None => crate::pool::Pool::default_threads(),
+        };
+        let mut ws = self.take_workspace(capacity, Some(threads));
         let result = self.run(&mut ws, &plan, options);
         self.put_workspace(ws);
         result
     }
 
     /// Checks the data and options; resolves the split and the weights.
-    fn plan<'d, Y: TargetFor<L, N::Output>>(
-        &self,
-        x: &'d [N::Input],
-        y: &'d [Y],
-        options: &Fit<'d, N, Y>,
-    ) -> Result<Plan<'d, N::Input, Y>> {
-        check_hyperparameters(&self.loss, Some(&self.optimizer), &self.metrics)?;
+    fn plan<'d>(&self, data: Columns<'d>, options: &mut Fit<'d, M, L>) -> Result<Plan<'d>> {
+        self.check_compiled(true)?;
         check_batch_size(options.batch_size)?;
         check_verbose(options.verbose)?;
-        check_lengths("x", x.len(), "y", y.len())?;
-        let sample_weight = options.sample_weight;
-        if let Some(w) = sample_weight {
-            check_sample_weight("sample_weight", w, x.len(), "x")?;
+        let n = check_columns::<M, L>("x", "y", &data, &self.losses)?;
+        if let Some(w) = data.sample_weight {
+            check_sample_weight("sample_weight", w, n, "x")?;
         }
-        check_inputs::<N>("x", x)?;
-        check_targets::<N, L, Y>("y", y, &self.loss)?;
         let class_table = match &options.class_weight {
+            Some(_) if M::OUTPUTS.len() > 1 => {
+                return Err(Error::InvalidArgument {
+                    name: "class_weight",
+                    message: format!(
+                        "is only for a model with one output, as in Keras, and {} has {}; \
+                         weigh the samples instead (`sample_weight`)",
+                        M::NAME,
+                        M::OUTPUTS.len()
+                    ),
+                });
+            }
             Some(pairs) => Some(class_weight_table(
                 pairs,
-                L::TARGET,
-                N::OUTPUT_SIZE,
-                L::NAME,
+                self.losses.target_kind(0),
+                M::OUTPUTS[0].size,
+                self.losses.name(0),
             )?),
             None => None,
         };
-        let all = Data {
-            x,
-            y,
-            sample_weight,
-        };
-        let (train, validation) = match options.validation {
-            Validation::None => (all, None),
-            Validation::Data {
-                x: vx,
-                y: vy,
-                sample_weight: vw,
-            } => {
-                check_lengths("validation x", vx.len(), "validation y", vy.len())?;
-                if let Some(w) = vw {
-                    check_sample_weight("validation sample_weight", w, vx.len(), "validation x")?;
+        let validation = core::mem::replace(&mut options.validation, Validation::None);
+        let (train, validation) = match validation {
+            Validation::None => (data, None),
+            Validation::Data(valid) => {
+                let vn =
+                    check_columns::<M, L>("validation x", "validation y", &valid, &self.losses)?;
+                if let Some(w) = valid.sample_weight {
+                    check_sample_weight("validation sample_weight", w, vn, "validation x")?;
                 }
-                check_inputs::<N>("validation x", vx)?;
-                check_targets::<N, L, Y>("validation y", vy, &self.loss)?;
-                let validation = Data {
-                    x: vx,
-                    y: vy,
-                    sample_weight: vw,
-                };
-                (all, Some(validation))
+                (data, Some(valid))
             }
             Validation::Split(fraction) => {
-                let (at, len) = (split_point(fraction, x.len())?, x.len());
-                let part = |r: core::ops::Range<usize>| Data {
-                    x: &x[r.clone()],
-                    y: &y[r.clone()],
-                    sample_weight: sample_weight.map(|w| &w[r]),
-                };
-                (part(0..at), Some(part(at..len)))
+                // Keras: the last fraction, before shuffling.
+                let (train, valid) = data.split_at(split_point(fraction, n)?);
+                (train, Some(valid))
             }
         };
         Ok(Plan {
@@ -170,11 +167,11 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
     }
 
     /// The epochs.
-    fn run<Y: TargetFor<L, N::Output>>(
+    fn run(
         &mut self,
         ws: &mut Workspace,
-        plan: &Plan<'_, N::Input, Y>,
-        options: Fit<'_, N, Y>,
+        plan: &Plan<'_>,
+        options: Fit<'_, M, L>,
     ) -> Result<History> {
         let Fit {
             epochs,
@@ -186,8 +183,8 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             mut callbacks,
             ..
         } = options;
-        let train = plan.train;
-        let n = train.x.len();
+        let train = &plan.train;
+        let n = train.len();
         let steps = n.div_ceil(batch_size);
         let mut history = History::new(HistoryParams {
             epochs,
@@ -198,9 +195,9 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         });
         let params = history.params;
         let mut order: Vec<usize> = (0..n).collect();
-        let mut tracker = Tracker::new(&self.metrics, L::TARGET);
-        let mut val_tracker = Tracker::new(&self.metrics, L::TARGET);
-        let mut batch_logs = tracker.logs("");
+        let mut tracker = Trackers::new::<M, L>(&self.losses, &self.metrics);
+        let mut val_tracker = Trackers::new::<M, L>(&self.losses, &self.metrics);
+        let mut batch_logs = tracker.logs::<M>("");
         let mut last_logs = Logs::new();
         let mut progress = Progress::new(verbose, steps, epochs);
         let mut stop = false;
@@ -208,7 +205,8 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         // A callback may restore a saved state (BackupAndRestore): the run
         // then continues from its epoch, with its seed, after its History.
         let mut resume = None;
-        let run = Run::new(L::NAME, seed, &history).resuming(&mut resume);
+        let loss_name = self.loss_name.clone();
+        let run = Run::new(&loss_name, seed, &history).resuming(&mut resume);
         self.dispatch(&mut callbacks, &params, &mut stop, run, |cb, ctx| {
             cb.on_train_begin(ctx)
         })?;
@@ -223,7 +221,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 &mut callbacks,
                 &params,
                 &mut stop,
-                Run::new(L::NAME, seed, &history),
+                Run::new(&loss_name, seed, &history),
                 |cb, ctx| cb.on_epoch_begin(ctx, epoch),
             )?;
             progress.epoch_begin(epoch);
@@ -243,7 +241,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                     &mut callbacks,
                     &params,
                     &mut stop,
-                    Run::new(L::NAME, seed, &history),
+                    Run::new(&loss_name, seed, &history),
                     |cb, ctx| cb.on_batch_begin(ctx, batch),
                 )?;
                 let next = order.chunks(batch_size).nth(batch + 1).unwrap_or(&[]);
@@ -261,7 +259,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                     &mut callbacks,
                     &params,
                     &mut stop,
-                    Run::new(L::NAME, seed, &history),
+                    Run::new(&loss_name, seed, &history),
                     |cb, ctx| cb.on_batch_end(ctx, batch, &batch_logs),
                 )?;
                 if let Err(d) = step
@@ -282,19 +280,18 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 }
             }
             let mut epoch_logs = batch_logs.clone();
-            if let Some(validation) = plan.validation {
+            if let Some(validation) = &plan.validation {
                 val_tracker.reset();
-                evaluation_pass::<N, L, Y>(
+                evaluation_pass(
                     self.model.params(),
                     ws,
-                    &self.loss,
-                    self.output_activation,
+                    (&self.losses, &self.loss_weights),
                     validation,
                     batch_size,
                     &mut val_tracker,
                     |_, _| {},
                 );
-                val_tracker.append_to("val_", &mut epoch_logs);
+                val_tracker.append_to::<M>("val_", &mut epoch_logs);
             }
             // Keras 3's LearningRateScheduler and ReduceLROnPlateau add the
             // rate in effect to the epoch's logs (before reducing it).
@@ -308,7 +305,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 &mut callbacks,
                 &params,
                 &mut stop,
-                Run::new(L::NAME, seed, &history),
+                Run::new(&loss_name, seed, &history),
                 |cb, ctx| cb.on_epoch_end(ctx, epoch, &epoch_logs),
             )?;
             last_logs = epoch_logs;
@@ -320,7 +317,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         // `on_train_end`.
         crate::optim::finalize_variables(
             &self.optimizer,
-            N::LAYERS,
+            M::LAYERS,
             self.model.params_mut(),
             &self.optimizer_state,
         );
@@ -328,7 +325,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             &mut callbacks,
             &params,
             &mut stop,
-            Run::new(L::NAME, seed, &history),
+            Run::new(&loss_name, seed, &history),
             |cb, ctx| cb.on_train_end(ctx, &last_logs),
         )?;
         Ok(history)
@@ -336,79 +333,66 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
 
     /// One gradient step on the samples `idx` of `data`, asking the cache
     /// for the samples `next` of the next step meanwhile. Allocates nothing.
-    fn train_step<Y: TargetFor<L, N::Output>>(
+    fn train_step(
         &mut self,
         ws: &mut Workspace,
-        data: Data<'_, N::Input, Y>,
+        data: &Columns<'_>,
         (idx, next): (&[usize], &[usize]),
         class_table: Option<&[f32]>,
-        tracker: &mut Tracker,
+        tracker: &mut Trackers,
         seed: u64,
     ) -> core::result::Result<(), Divergence> {
         let n = idx.len();
-        let k = N::OUTPUT_SIZE;
-        let x = data.x;
-        ws.load_rows(n, &|rows, buffer| {
-            for (row, &i) in buffer
-                .chunks_exact_mut(N::INPUT_SIZE)
-                .zip(&idx[rows.clone()])
-            {
-                x[i].write_row_major(row);
-            }
-            // The shuffled samples are scattered over the data set: fetching
-            // the next batch's (the rows this thread will copy) while this
-            // one computes hides the memory latency.
-            for &i in &next[rows.start.min(next.len())..rows.end.min(next.len())] {
-                crate::kernels::prefetch(&x[i]);
-            }
-        });
+        ws.load_batch(&data.x, idx, next);
         // Dropout's masks depend on (seed, step) only, so a resumed run
         // draws the same ones.
         let mode = Mode::Training {
             seed,
             step: self.iterations,
         };
-        ws.forward_mode(self.model.params(), n, mode);
+        ws.forward_model(self.model.params(), n, mode);
         // Keras adds the regularizers' penalties to the loss it reports.
-        let penalty = f64::from(ws.regularization_loss(self.model.params()));
-        let (z, a, delta) = ws.output_and_delta(n);
-        // The loss's reduction, over the samples its mask keeps.
-        let weight_of = |i: usize, target| {
-            sample_weight_of(i, data.sample_weight, class_table, L::TARGET, target)
-        };
-        let divisors = batch_divisors(
-            &self.loss,
-            n,
-            idx.iter().map(|&i| {
-                let t = data.y[i].target();
-                (t, weight_of(i, t))
-            }),
-        );
-        let mut sum = 0.0;
-        let rows = z
-            .chunks_exact(k)
-            .zip(a.chunks_exact(k))
-            .zip(delta.chunks_exact_mut(k));
-        for (((zr, ar), dr), &i) in rows.zip(idx) {
-            let target = data.y[i].target();
-            let w = weight_of(i, target);
-            let l = self.loss.loss_and_delta(
-                self.output_activation,
-                zr,
-                ar,
-                target,
-                w / divisors.gradient as f32,
-                dr,
+        let mut total = f64::from(ws.regularization_loss(self.model.params()));
+        for (k, targets) in data.y.iter().enumerate() {
+            let (losses, weight) = (&self.losses, self.loss_weights[k]);
+            let kind = losses.target_kind(k);
+            // The loss's reduction, over the samples its mask keeps.
+            let weight_of =
+                |i: usize, target| sample_weight_of(i, data.sample_weight, class_table, kind, target);
+            let divisors = losses.divisors(
+                k,
+                n,
+                idx.iter().map(|&i| {
+                    let t = targets.target(i);
+                    (t, weight_of(i, t))
+                }),
             );
-            sum += f64::from(w) * f64::from(l);
-            tracker.add_metrics(ar, target, w);
+            let mut sum = 0.0;
+            for (r, &i) in idx.iter().enumerate() {
+                let target = targets.target(i);
+                let w = weight_of(i, target);
+                let row = ws.output_row(k, r);
+                let l = losses.loss_and_delta(
+                    k,
+                    row.activation,
+                    row.z,
+                    row.a,
+                    target,
+                    w * weight / divisors.gradient as f32,
+                    row.delta,
+                );
+                sum += f64::from(w) * f64::from(l);
+                tracker.outputs[k].add_metrics(row.a, target, w);
+            }
+            let mean = sum / divisors.report;
+            tracker.outputs[k].add_batch_loss(mean, n);
+            total += f64::from(weight) * mean;
         }
-        let batch_loss = sum / divisors.report + penalty;
-        tracker.add_batch_loss(batch_loss, n);
-        if !batch_loss.is_finite() {
+        tracker.total.add(total, n as f64);
+        if !total.is_finite() {
             return Err(Divergence {
                 quantity: "loss",
-                value: batch_loss,
+                value: total,
             });
         }
         // A schedule (such as a closure) may return a non-finite rate at run
@@ -417,7 +401,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         if !self.optimizer.learning_rate(self.iterations).is_finite() {
             return Err(Divergence {
                 quantity: "learning_rate",
-                value: batch_loss,
+                value: total,
             });
         }
         // The engine applies the optimizer's update as the optimizer
@@ -436,7 +420,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                     NotFinite::Gradient => "gradient",
                     NotFinite::Update => "update",
                 },
-                value: batch_loss,
+                value: total,
             });
         }
         self.iterations += 1;
@@ -446,11 +430,11 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
     /// Calls `f` on every callback with a context over the model.
     fn dispatch(
         &mut self,
-        callbacks: &mut [Box<dyn Callback<N> + '_>],
+        callbacks: &mut [Box<dyn Callback<M> + '_>],
         params: &HistoryParams,
         stop: &mut bool,
         run: Run<'_>,
-        mut f: impl FnMut(&mut dyn Callback<N>, &mut CallbackContext<'_, N>) -> Result<()>,
+        mut f: impl FnMut(&mut dyn Callback<M>, &mut CallbackContext<'_, M>) -> Result<()>,
     ) -> Result<()> {
         if callbacks.is_empty() {
             return Ok(());

@@ -24,7 +24,7 @@
 //! let results = trainer.evaluate(&x, &y)?;
 //! println!("{results}"); // loss: 0.0123 - accuracy: 1.0000
 //! assert_eq!(results["accuracy"], 1.0);
-//! assert_eq!(trainer.predict_classes(&x), [0, 1, 1, 0]);
+//! assert_eq!(trainer.predict_classes(&x)?, [0, 1, 1, 0]);
 //! assert!(history.len() > 10);
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
@@ -47,15 +47,12 @@
 mod callbacks;
 mod checks;
 mod compile;
+mod data;
 mod evaluate;
 mod fit;
 mod fit_loop;
-mod graph_data;
-mod graph_evaluate;
-mod graph_fit;
-mod graph_fit_loop;
-mod graph_trainer;
 mod logs;
+mod losses;
 mod progress;
 mod state;
 mod tracker;
@@ -68,11 +65,10 @@ pub use callbacks::{
     Mode, ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,
 };
 pub use compile::Compile;
+pub use data::{Column, InputData, Rows, TargetData, Targets};
 pub use evaluate::Evaluate;
 pub use fit::Fit;
-pub use graph_data::{GraphData, Rows, Targets};
-pub use graph_fit::GraphFit;
-pub use graph_trainer::{CompileGraph, GraphTrainer, OutputValues};
 pub use logs::Logs;
+pub use losses::{Losses, OutputLoss};
 pub use state::TrainingState;
 pub use trainer::Trainer;

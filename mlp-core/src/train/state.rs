@@ -44,8 +44,8 @@
 //!
 //! | tensor | dtype, shape | what |
 //! | --- | --- | --- |
-//! | `model/<layer>/kernel`, `model/<layer>/bias` | F32, Keras's shapes | the weights, as [`Network::get_weights`] |
-//! | `optimizer/slot_<i>` | F32, `(PARAMS,)` | the optimizer's `i`-th state buffer (Adam: 0 = `m`, 1 = `v`), one value per parameter in the order of [`Network::params`] |
+//! | `model/<layer>/kernel`, `model/<layer>/bias` | F32, Keras's shapes | the weights, as [`Model::get_weights`] |
+//! | `optimizer/slot_<i>` | F32, `(PARAMS,)` | the optimizer's `i`-th state buffer (Adam: 0 = `m`, 1 = `v`), one value per parameter in the order of [`Model::params`] |
 //! | `optimizer/iterations` | I64, `()` | optimizer steps taken (Keras's `optimizer.iterations`) |
 //! | `history/<name>` | F64, `(epochs,)` | each History series, bit for bit |
 //!
@@ -64,11 +64,11 @@
 //! setting and both descriptions.
 
 use super::Trainer;
+use super::losses::Losses;
 use crate::engine::UPDATE_CHUNK;
 use crate::history::{History, HistoryParams};
 use crate::layer::{LayerInfo, LayerKind};
-use crate::loss::Loss;
-use crate::network::Network;
+use crate::model::Model;
 use crate::optim::Optimizer;
 use crate::weights::NamedArray;
 use crate::{Error, Result};
@@ -194,7 +194,7 @@ impl OptimizerInfo {
 }
 
 /// The bytes of a training-state file (see the module docs).
-pub(crate) fn encode_state<N: Network>(
+pub(crate) fn encode_state<N: Model>(
     model: &N,
     loss: &str,
     optimizer: &OptimizerInfo,
@@ -279,12 +279,12 @@ pub(crate) fn encode_state<N: Network>(
     safetensors::serialize(views, Some(metadata)).map_err(fail)
 }
 
-impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
+impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
     /// The bytes of the training-state file (see the module docs).
     pub fn state_to_bytes(&self, state: &TrainingState) -> Result<Vec<u8>> {
         encode_state(
             &*self.model,
-            L::NAME,
+            &self.loss_name,
             &OptimizerInfo::of(&self.optimizer),
             &self.optimizer_state,
             self.iterations,
@@ -314,14 +314,20 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         bytes: &[u8],
         source_name: &str,
     ) -> Result<TrainingState> {
-        let decoded = decode_state(&*self.model, L::NAME, &self.optimizer, bytes, source_name)?;
+        let decoded = decode_state(
+            &*self.model,
+            &self.loss_name,
+            &self.optimizer,
+            bytes,
+            source_name,
+        )?;
         Ok(decoded.apply(self.model, &mut self.optimizer_state, &mut self.iterations))
     }
 }
 
 /// A training-state file, read and checked, not applied yet.
 pub(crate) struct Decoded {
-    /// The parameters, laid out as [`Network::params`].
+    /// The parameters, laid out as [`Model::params`].
     params: Vec<f32>,
     /// In the layout the trainer keeps it (see [`to_slots`]).
     optimizer_state: Vec<f32>,
@@ -333,7 +339,7 @@ impl Decoded {
     /// Applies the weights, the optimizer's state and step count (every
     /// one was checked by [`decode_state`], so nothing can fail half-way),
     /// and returns where the run stands.
-    pub(crate) fn apply<N: Network>(
+    pub(crate) fn apply<N: Model>(
         self,
         model: &mut N,
         optimizer_state: &mut [f32],
@@ -351,7 +357,7 @@ impl Decoded {
 /// gives), the loss named `loss` and `optimizer`: the architecture, the
 /// loss, the optimizer and its hyperparameters, every tensor's dtype and
 /// shape, and that every weight and state value is finite.
-pub(crate) fn decode_state<N: Network>(
+pub(crate) fn decode_state<N: Model>(
     model: &N,
     loss: &str,
     optimizer: &(impl Optimizer + ?Sized),

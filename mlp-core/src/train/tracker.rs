@@ -1,8 +1,10 @@
 //! Running means of the loss and metrics over an epoch or an evaluation.
 
 use super::Logs;
+use super::losses::Losses;
 use crate::loss::{TargetKind, TargetRef};
 use crate::metrics::{Metric, MetricState, RunningMean};
+use crate::model::Model;
 
 /// Keras's loss tracker (batch losses weighted by batch size) and metric
 /// states (per-sample values weighted by sample weight, or a metric's own
@@ -47,6 +49,7 @@ impl Tracker {
 
     /// New logs named `{prefix}loss`, `{prefix}<metric>`... with the current
     /// values.
+    #[cfg(test)]
     pub(crate) fn logs(&self, prefix: &str) -> Logs {
         let mut logs = Logs::new();
         self.append_to(prefix, &mut logs);
@@ -83,11 +86,73 @@ impl Tracker {
 
     /// Overwrites the first values of logs made by [`Tracker::logs`] (no
     /// allocation).
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn write(&self, logs: &mut Logs) {
         logs.set_value(0, self.loss.value());
         for (i, m) in self.metrics.iter().enumerate() {
             logs.set_value(i + 1, m.result());
+        }
+    }
+}
+
+/// Running means of the total loss and of each output's loss and metrics.
+pub(crate) struct Trackers {
+    pub(crate) total: RunningMean,
+    pub(crate) outputs: Vec<Tracker>,
+}
+
+impl Trackers {
+    /// One tracker per output of `M`, each with its metrics (`metrics[k]`,
+    /// checked to be one list per output) named for its loss's targets.
+    pub(crate) fn new<M: Model, L: Losses>(losses: &L, metrics: &[Vec<Metric>]) -> Self {
+        Self {
+            total: RunningMean::default(),
+            outputs: (0..M::OUTPUTS.len())
+                .map(|k| Tracker::new(&metrics[k], losses.target_kind(k)))
+                .collect(),
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.total.reset();
+        self.outputs.iter_mut().for_each(Tracker::reset);
+    }
+
+    /// Logs named as [`Trackers::append_to`] names them.
+    pub(crate) fn logs<M: Model>(&self, prefix: &str) -> Logs {
+        let mut logs = Logs::new();
+        self.append_to::<M>(prefix, &mut logs);
+        logs
+    }
+
+    /// `{prefix}loss`, then each output's `{prefix}{output}_loss` and
+    /// metrics (or, with one output, its metrics unprefixed).
+    pub(crate) fn append_to<M: Model>(&self, prefix: &str, logs: &mut Logs) {
+        logs.insert(format!("{prefix}loss"), self.total.value());
+        if let [single] = self.outputs.as_slice() {
+            let mut own = Logs::new();
+            single.append_to(prefix, &mut own);
+            for (name, value) in own.iter().skip(1) {
+                logs.insert(name, value);
+            }
+            return;
+        }
+        for (port, tracker) in M::OUTPUTS.iter().zip(&self.outputs) {
+            tracker.append_to(&format!("{prefix}{}_", port.name), logs);
+        }
+    }
+
+    /// Overwrites the values of logs made by `append_to("")` (no allocation).
+    #[inline]
+    pub(crate) fn write(&self, logs: &mut Logs) {
+        logs.set_value(0, self.total.value());
+        if let [single] = self.outputs.as_slice() {
+            single.write_metrics(logs, 1);
+            return;
+        }
+        let mut at = 1;
+        for tracker in &self.outputs {
+            at = tracker.write_at(logs, at);
         }
     }
 }

@@ -1,72 +1,119 @@
-//! [`Trainer`]: a compiled model, with its optimizer state and buffers.
+//! [`Trainer`]: a compiled model, chain or graph, with its losses, optimizer
+//! state and buffers.
 
-use crate::activation::ActivationKind;
+use super::checks::check_hyperparameters;
+use super::losses::Losses;
 use crate::engine::Workspace;
-use crate::layer::LayerInfo;
-use crate::loss::Loss;
-use crate::metrics::{Metric, argmax};
-use crate::network::Network;
+use crate::layer::LayerKind;
+use crate::metrics::Metric;
+use crate::model::{Model, NodeKind};
 use crate::optim::Optimizer;
+use crate::{Error, Result};
 use core::fmt;
 
 /// A compiled model (what Keras's `model.compile` prepares): the model,
-/// borrowed mutably for as long as the trainer lives, with a loss, an
-/// optimizer and its state, metrics, and the buffers of training.
+/// borrowed mutably for as long as the trainer lives, with a loss per
+/// output ([`Losses`]: one loss for every output, or a tuple of one per
+/// output) and a weight per output, an optimizer and its state, metrics
+/// (for every output), and the buffers of training.
 ///
 /// The trainer borrows rather than owns the model so that the model stays
-/// the caller's value (usually a `Box` from `Network::new`): drop the
+/// the caller's value (usually a `Box` from [`Model::new`]): drop the
 /// trainer and the trained model is there, with no conversion back; compile
 /// it again with another optimizer, as in Keras.
+///
+/// The loss `fit` minimises is `Σ_k loss_weights[k] · loss_k` (Keras's
+/// default weights are 1), plus the regularizers' penalties. The History
+/// names each output's loss `<output>_loss` and its metrics
+/// `<output>_<metric>` when the model has several outputs, as Keras 3 does
+/// (`loss`, `main_output_loss`, `aux_output_loss`, `val_loss`, ...); with
+/// one output (every chain), `loss` and `<metric>`.
 ///
 /// The optimizer state (`slots() * PARAMS` values) and the gradient buffer
 /// (`PARAMS`) are allocated once, here; the batch buffers once per `fit` or
 /// `evaluate` (and reused when large enough). No step allocates. The
 /// optimizer's state and step count carry over from one `fit` to the next.
-pub struct Trainer<'m, N: Network, L: Loss, O: Optimizer> {
-    pub(crate) model: &'m mut N,
-    pub(crate) loss: L,
+pub struct Trainer<'m, M: Model, L: Losses, O: Optimizer> {
+    pub(crate) model: &'m mut M,
+    pub(crate) losses: L,
+    pub(crate) loss_weights: Vec<f32>,
     pub(crate) optimizer: O,
-    pub(crate) metrics: Vec<Metric>,
-    pub(crate) output_activation: ActivationKind,
+    /// The metrics of each output (the ones given to `compile` for every
+    /// output unless [`Trainer::output_metrics`] set them).
+    pub(crate) metrics: Vec<Vec<Metric>>,
     pub(crate) optimizer_state: Vec<f32>,
     pub(crate) grads: Vec<f32>,
     pub(crate) iterations: u64,
+    /// The losses' names, as a training-state file records them.
+    pub(crate) loss_name: String,
     workspace: Option<Workspace>,
 }
 
-impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
-    /// Compiles `model` with a loss, an optimizer and metrics (same as
-    /// [`Compile::compile`](super::Compile::compile)).
+impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
+    /// Compiles `model` with `losses` (one [`Loss`](crate::loss::Loss) for
+    /// every output, or a tuple of one per output), an optimizer and
+    /// metrics (for every output); same as
+    /// [`Compile::compile`](super::Compile::compile).
     pub fn new(
-        model: &'m mut N,
-        loss: L,
+        model: &'m mut M,
+        losses: L,
         optimizer: O,
         metrics: impl IntoIterator<Item = Metric>,
     ) -> Self {
-        let output_activation = N::LAYERS
-            .iter()
-            .rev()
-            .find_map(LayerInfo::activation)
-            .unwrap_or(ActivationKind::Linear);
+        let outputs = M::OUTPUTS.len();
+        let count = losses.count().unwrap_or(outputs).min(outputs);
+        let mut names: Vec<&str> = (0..count).map(|k| losses.name(k)).collect();
+        names.dedup();
+        let metrics: Vec<Metric> = metrics.into_iter().collect();
         Self {
             model,
-            loss,
-            optimizer_state: vec![0.0; optimizer.slots() * N::PARAMS],
+            losses,
+            loss_weights: vec![1.0; outputs],
+            optimizer_state: vec![0.0; optimizer.slots() * M::PARAMS],
             optimizer,
-            metrics: metrics.into_iter().collect(),
-            output_activation,
-            grads: vec![0.0; N::PARAMS],
+            metrics: vec![metrics; outputs],
+            grads: vec![0.0; M::PARAMS],
             iterations: 0,
+            loss_name: names.join(", "),
             workspace: None,
         }
     }
 
+    /// Keras's `loss_weights`: one weight per output, in declaration order
+    /// (default 1 each). Checked by `fit` and `evaluate`: as many as
+    /// outputs, each finite and at least 0.
+    pub fn loss_weights(mut self, weights: impl IntoIterator<Item = f32>) -> Self {
+        self.loss_weights = weights.into_iter().collect();
+        self
+    }
+
+    /// Metrics per output, in declaration order (Keras's
+    /// `metrics={"class": ["accuracy"], "price": ["mae"]}`), in place of the
+    /// ones given to `compile` for every output: `[vec![Metric::MeanAbsoluteError],
+    /// vec![Metric::Accuracy]]`. Checked by `fit` and `evaluate`: one list
+    /// per output.
+    pub fn output_metrics<I: IntoIterator<Item = Metric>>(
+        mut self,
+        metrics: impl IntoIterator<Item = I>,
+    ) -> Self {
+        self.metrics = metrics
+            .into_iter()
+            .map(|m| m.into_iter().collect())
+            .collect();
+        self
+    }
+
     /// The model.
-    pub fn model(&self) -> &N {
+    pub fn model(&self) -> &M {
         self.model
     }
 
-    /// Keras's `model.summary()` of a compiled model: the network's table
+    /// The model, mutably (to set weights between two `fit` calls).
+    pub fn model_mut(&mut self) -> &mut M {
+        self.model
+    }
+
+    /// Keras's `model.summary()` of a compiled model: the model's table
     /// and the line "Optimizer params" (its step counter, its learning rate
     /// and `slots` values per trainable parameter, as Keras counts them).
     pub fn summary(&self) -> crate::summary::Summary {
@@ -75,14 +122,9 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
             .with_optimizer_slots(self.optimizer.slots())
     }
 
-    /// The model, mutably (to set weights between two `fit` calls).
-    pub fn model_mut(&mut self) -> &mut N {
-        self.model
-    }
-
-    /// The loss.
+    /// The losses.
     pub fn loss(&self) -> &L {
-        &self.loss
+        &self.losses
     }
 
     /// The optimizer.
@@ -96,15 +138,18 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
         &mut self.optimizer
     }
 
-    /// The metrics, in the order given.
+    /// The metrics of the first output (every chain's only one), in the
+    /// order given.
     pub fn metrics(&self) -> &[Metric] {
-        &self.metrics
+        self.metrics.first().map_or(&[], Vec::as_slice)
     }
 
-    /// The names `evaluate` returns, in order: `loss`, then each metric
-    /// (named by [`Metric::name_for`] the loss's targets).
+    /// The names `evaluate` returns for a model with one output, in order:
+    /// `loss`, then each metric (named by [`Metric::name_for`] the loss's
+    /// targets).
     pub fn metric_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        core::iter::once("loss").chain(self.metrics.iter().map(|m| m.name_for(L::TARGET)))
+        let kind = self.losses.target_kind(0);
+        core::iter::once("loss").chain(self.metrics().iter().map(move |m| m.name_for(kind)))
     }
 
     /// Optimizer steps taken (Keras's `optimizer.iterations`).
@@ -112,80 +157,89 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
         self.iterations
     }
 
-    /// The outputs for every sample of `x`, computed in batches of 32 shared
-    /// among the threads (Keras's `model.predict`; prints nothing). A sample
-    /// holding NaN or infinity gets NaN outputs, as in Keras (see
-    /// [`Network::predict_one`]); the other samples are unaffected.
-    pub fn predict(&self, x: &[N::Input]) -> Vec<N::Output> {
-        self.predict_with_batch_size(x, 32)
+    /// The losses and loss weights match the outputs, every output is a
+    /// Dense layer (its loss reads the layer's activation), and the
+    /// hyperparameters are valid.
+    pub(super) fn check_compiled(&self, training: bool) -> Result<()> {
+        let outputs = M::OUTPUTS.len();
+        if let Some(count) = self.losses.count()
+            && count != outputs
+        {
+            return Err(Error::Length {
+                what: format!("losses (one per output of {})", M::NAME),
+                expected: outputs,
+                found: count,
+            });
+        }
+        if self.metrics.len() != outputs {
+            return Err(Error::Length {
+                what: format!("output_metrics (one list per output of {})", M::NAME),
+                expected: outputs,
+                found: self.metrics.len(),
+            });
+        }
+        if self.loss_weights.len() != outputs {
+            return Err(Error::Length {
+                what: format!("loss_weights (one per output of {})", M::NAME),
+                expected: outputs,
+                found: self.loss_weights.len(),
+            });
+        }
+        for (port, w) in M::OUTPUTS.iter().zip(&self.loss_weights) {
+            if !(w.is_finite() && *w >= 0.0) {
+                return Err(Error::InvalidArgument {
+                    name: "loss_weights",
+                    message: format!(
+                        "the weight of output `{}` is {w}; it must be finite and at least 0",
+                        port.name
+                    ),
+                });
+            }
+        }
+        for port in M::OUTPUTS {
+            let node = M::NODES.iter().find(|n| n.name == port.node);
+            let dense = matches!(
+                node.map(|n| n.kind),
+                Some(NodeKind::Layer(l)) if matches!(M::LAYERS[l].kind, LayerKind::Dense { .. })
+            );
+            if !dense {
+                return Err(Error::InvalidArgument {
+                    name: "outputs",
+                    message: format!(
+                        "the output `{}` of {} is not a Dense layer; a loss reads a Dense \
+                         layer's activation, so each output to train must be one",
+                        port.name,
+                        M::NAME
+                    ),
+                });
+            }
+        }
+        for k in 0..outputs {
+            check_hyperparameters(
+                &self.losses,
+                k,
+                training.then_some(&self.optimizer as _),
+                &self.metrics[k],
+            )?;
+        }
+        Ok(())
     }
 
-    /// [`Trainer::predict`] in batches of `batch_size` (0 counts as 1) on
-    /// `threads` threads, the calling one included (see
-    /// [`predict_with_threads`](crate::predict::predict_with_threads)): an
-    /// error for 0 or more than [`MAX_THREADS`](super::MAX_THREADS).
-    pub fn predict_with_threads(
-        &self,
-        x: &[N::Input],
-        batch_size: usize,
-        threads: usize,
-    ) -> crate::Result<Vec<N::Output>> {
-        crate::predict::predict_with_threads(&*self.model, x, batch_size, threads)
-    }
-
-    /// [`Trainer::predict`] in batches of `batch_size` (0 counts as 1).
-    pub fn predict_with_batch_size(&self, x: &[N::Input], batch_size: usize) -> Vec<N::Output> {
-        crate::predict::predict(&*self.model, x, batch_size)
-    }
-
-    /// MC Dropout: the mean of `samples` predictions of each input with
-    /// every Dropout layer active, from `seed` (see
-    /// [`crate::predict::predict_mc_dropout`]).
-    pub fn predict_mc_dropout(
-        &self,
-        x: &[N::Input],
-        samples: usize,
-        seed: u64,
-    ) -> crate::Result<Vec<N::Output>> {
-        crate::predict::predict_mc_dropout(&*self.model, x, samples, seed)
-    }
-
-    /// The most probable class of each sample: the argmax of its outputs
-    /// (the first on ties), or for a single output, 1 if it is above 0.5
-    /// (Keras's former `predict_classes`).
-    pub fn predict_classes(&self, x: &[N::Input]) -> Vec<usize> {
-        crate::predict::predict_rows(&*self.model, x, 32, |row| match row {
-            [p] => usize::from(*p > 0.5),
-            _ => argmax(row),
-        })
-    }
-
-    /// The batch buffers, holding at least `capacity` samples (taken out of
-    /// the trainer; give them back with [`Trainer::put_workspace`]).
-    pub(crate) fn take_workspace(&mut self, capacity: usize) -> Workspace {
+    /// The batch buffers, holding at least `capacity` samples, on `threads`
+    /// threads (on any number if `None`; new ones on
+    /// [`Pool::default_threads`](crate::pool::Pool::default_threads)), taken
+    /// out of the trainer (give them back with [`Trainer::put_workspace`]).
+    pub(crate) fn take_workspace(&mut self, capacity: usize, threads: Option<usize>) -> Workspace {
         let capacity = capacity.max(1);
         match self.workspace.take() {
-            Some(ws) if ws.capacity() >= capacity => ws,
-            _ => Workspace::new::<N>(capacity),
+            Some(ws) if ws.capacity() >= capacity && threads.is_none_or(|t| ws.threads() == t) => {
+                ws
+            }
+            _ => Workspace::for_model::<M>(
+                capacity,
+                threads.unwrap_or_else(crate::pool::Pool::default_threads),
+            ),
         }
-    }
-
-    /// As [`Trainer::take_workspace`], on `threads` threads (checked), or
-    /// without them on [`Pool::default_threads`](crate::pool::Pool::default_threads).
-    pub(crate) fn take_workspace_on(
-        &mut self,
-        capacity: usize,
-        threads: Option<usize>,
-    ) -> crate::Result<Workspace> {
-        let threads = match threads {
-            Some(t) => crate::pool::check_threads("threads", t)?,
-            None => crate::pool::Pool::default_threads(),
-        };
-        let capacity = capacity.max(1);
-        Ok(match self.workspace.take() {
-            Some(ws) if ws.capacity() >= capacity && ws.threads() == threads => ws,
-            _ => Workspace::with_threads::<N>(capacity, threads),
-        })
     }
 
     /// Keeps the batch buffers for the next call.
@@ -194,11 +248,12 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
     }
 }
 
-impl<N: Network, L: Loss, O: Optimizer> fmt::Debug for Trainer<'_, N, L, O> {
+impl<M: Model, L: Losses, O: Optimizer> fmt::Debug for Trainer<'_, M, L, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Trainer")
-            .field("model", &N::NAME)
-            .field("loss", &self.loss)
+            .field("model", &M::NAME)
+            .field("loss", &self.losses)
+            .field("loss_weights", &self.loss_weights)
             .field("optimizer", &self.optimizer)
             .field("metrics", &self.metrics)
             .field("iterations", &self.iterations)

@@ -3,7 +3,7 @@
 //! again from its last backup and ends as if it had never stopped.
 
 use super::{Callback, CallbackContext};
-use crate::network::Network;
+use crate::model::Model;
 use crate::train::Logs;
 use crate::{Error, Result};
 use std::path::PathBuf;
@@ -80,7 +80,7 @@ impl BackupAndRestore {
     }
 }
 
-impl<N: Network> Callback<N> for BackupAndRestore {
+impl<N: Model> Callback<N> for BackupAndRestore {
     fn on_train_begin(&mut self, ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         std::fs::create_dir_all(&self.backup_dir).map_err(|source| Error::Io {
             path: self.backup_dir.clone(),

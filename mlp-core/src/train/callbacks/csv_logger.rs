@@ -81,7 +81,7 @@ impl CsvLogger {
     }
 }
 
-impl<N> Callback<N> for CsvLogger {
+impl<N: crate::model::Model> Callback<N> for CsvLogger {
     fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         self.keys = None;
         self.contents.clear();

@@ -187,7 +187,7 @@ impl EarlyStopping {
     }
 }
 
-impl<N> Callback<N> for EarlyStopping {
+impl<N: crate::model::Model> Callback<N> for EarlyStopping {
     fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         self.wait = 0;
         self.stopped_epoch = None;

@@ -66,7 +66,7 @@ impl<F> fmt::Debug for LearningRateScheduler<F> {
     }
 }
 
-impl<N, F: FnMut(usize, f32) -> f32> Callback<N> for LearningRateScheduler<F> {
+impl<N: crate::model::Model, F: FnMut(usize, f32) -> f32> Callback<N> for LearningRateScheduler<F> {
     fn on_epoch_begin(&mut self, ctx: &mut CallbackContext<'_, N>, epoch: usize) -> Result<()> {
         let rate = (self.schedule)(epoch, ctx.learning_rate());
         ctx.set_learning_rate(rate)?;

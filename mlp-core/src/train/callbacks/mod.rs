@@ -4,12 +4,8 @@
 //! [`TerminateOnNaN`], [`CsvLogger`], [`ModelCheckpoint`],
 //! [`LearningRateScheduler`], [`ReduceLrOnPlateau`].
 //!
-//! A callback is generic over the model it sees: `EarlyStopping`,
-//! `TerminateOnNaN`, `CsvLogger`, `LearningRateScheduler` and
-//! `ReduceLrOnPlateau` and `ModelCheckpoint` (weights only, for a graph)
-//! work on chains and graphs alike
-//! ([`GraphFit::callback`](super::GraphFit::callback)); `BackupAndRestore`,
-//! which restores a chain's whole training state, on chains.
+//! A callback is generic over the model it sees, and every one built in
+//! works on chains and graphs alike.
 //!
 //! ```
 //! use mlp_core::prelude::*;
@@ -22,7 +18,7 @@
 //! /// Stops once the training loss falls under a threshold.
 //! struct StopBelow(f64);
 //!
-//! impl<N: Network> Callback<N> for StopBelow {
+//! impl<N: Model> Callback<N> for StopBelow {
 //!     fn on_epoch_end(&mut self, ctx: &mut CallbackContext<'_, N>, _epoch: usize, logs: &Logs) -> mlp_core::Result<()> {
 //!         if logs["loss"] < self.0 {
 //!             ctx.stop_training();
@@ -60,7 +56,7 @@ pub use terminate_on_nan::TerminateOnNaN;
 use super::Logs;
 use super::state::{OptimizerInfo, TrainingState, decode_state, encode_state};
 use crate::history::{History, HistoryParams};
-use crate::network::Network;
+use crate::model::Model;
 use crate::optim::Optimizer;
 use crate::{Error, Result};
 use std::path::Path;
@@ -73,8 +69,6 @@ use std::path::Path;
 #[derive(Debug)]
 pub struct CallbackContext<'a, N> {
     model: &'a mut N,
-    /// What differs between a chain and a graph.
-    ops: ModelOps<N>,
     optimizer: &'a mut dyn Optimizer,
     params: &'a HistoryParams,
     stop: &'a mut bool,
@@ -83,57 +77,11 @@ pub struct CallbackContext<'a, N> {
     run: Run<'a>,
 }
 
-/// The bytes of a whole training-state file of the run, to resume at an
-/// epoch.
-type StateFn<N> = for<'x> fn(&CallbackContext<'x, N>, usize) -> Result<Vec<u8>>;
-
-/// How a context reaches a model of either form (a chain or a graph): its
-/// flat parameters, its weights file, and (a chain's only) its whole
-/// training state.
-pub(crate) struct ModelOps<N> {
-    pub(crate) weights: fn(&N) -> &[f32],
-    pub(crate) weights_mut: fn(&mut N) -> &mut [f32],
-    pub(crate) save_weights: fn(&N, &Path) -> Result<()>,
-    pub(crate) state: Option<StateFn<N>>,
-}
-
-impl<N: Network> ModelOps<N> {
-    /// A chain's.
-    fn chain() -> Self {
-        Self {
-            weights: N::params,
-            weights_mut: N::params_mut,
-            save_weights: |model, path| crate::io::WeightsFile::save_weights(model, path),
-            state: Some(|ctx, next_epoch| ctx.state_to_bytes(next_epoch)),
-        }
-    }
-}
-
-impl<G: crate::graph::Graph> ModelOps<G> {
-    /// A graph's.
-    pub(crate) fn graph() -> Self {
-        Self {
-            weights: G::params,
-            weights_mut: G::params_mut,
-            save_weights: |model, path| crate::io::GraphWeightsFile::save_weights(model, path),
-            state: None,
-        }
-    }
-}
-
-impl<N> core::fmt::Debug for ModelOps<N> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ModelOps")
-            .field("state", &self.state.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
 /// What `fit` shows callbacks of the run beside the trainer's state.
 #[derive(Debug)]
 pub(crate) struct Run<'a> {
-    /// The loss's Keras name.
-    pub(crate) loss: &'static str,
+    /// The losses' Keras names.
+    pub(crate) loss: &'a str,
     /// The shuffling seed in effect.
     pub(crate) seed: u64,
     /// The History so far (restored epochs included).
@@ -143,7 +91,7 @@ pub(crate) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    pub(crate) fn new(loss: &'static str, seed: u64, history: &'a History) -> Self {
+    pub(crate) fn new(loss: &'a str, seed: u64, history: &'a History) -> Self {
         Self {
             loss,
             seed,
@@ -159,24 +107,48 @@ impl<'a> Run<'a> {
     }
 }
 
-impl<'a, N: Network> CallbackContext<'a, N> {
+impl<'a, N: Model> CallbackContext<'a, N> {
+    /// A context over `model`, chain or graph.
     pub(crate) fn new(
         model: &'a mut N,
         optimizer: &'a mut dyn Optimizer,
         params: &'a HistoryParams,
         stop: &'a mut bool,
-        state: (&'a mut u64, &'a mut [f32]),
+        (iterations, optimizer_state): (&'a mut u64, &'a mut [f32]),
         run: Run<'a>,
     ) -> Self {
-        Self::with_ops(
+        Self {
             model,
-            ModelOps::chain(),
             optimizer,
             params,
             stop,
-            state,
+            iterations,
+            optimizer_state,
             run,
-        )
+        }
+    }
+
+    /// The model's parameters, all of them as one slice, layer after layer
+    /// (what [`EarlyStopping`] keeps and restores).
+    pub fn weights(&self) -> &[f32] {
+        self.model.params()
+    }
+
+    /// The model's parameters, mutably.
+    pub fn weights_mut(&mut self) -> &mut [f32] {
+        self.model.params_mut()
+    }
+
+    /// Writes the model's weights file to `path` (its `save_weights`:
+    /// safetensors, whole or not at all).
+    pub fn save_weights(&self, path: &Path) -> Result<()> {
+        crate::io::WeightsFile::save_weights(&*self.model, path)
+    }
+
+    /// The bytes of a whole training-state file to resume at `next_epoch`
+    /// (the same as [`CallbackContext::state_to_bytes`]).
+    pub fn training_state(&self, next_epoch: usize) -> Result<Vec<u8>> {
+        self.state_to_bytes(next_epoch)
     }
 
     /// The bytes of a training-state file (see [`TrainingState`]) of the
@@ -231,60 +203,6 @@ impl<'a, N: Network> CallbackContext<'a, N> {
 }
 
 impl<'a, N> CallbackContext<'a, N> {
-    /// A context over any model, reached through `ops`.
-    pub(crate) fn with_ops(
-        model: &'a mut N,
-        ops: ModelOps<N>,
-        optimizer: &'a mut dyn Optimizer,
-        params: &'a HistoryParams,
-        stop: &'a mut bool,
-        (iterations, optimizer_state): (&'a mut u64, &'a mut [f32]),
-        run: Run<'a>,
-    ) -> Self {
-        Self {
-            model,
-            ops,
-            optimizer,
-            params,
-            stop,
-            iterations,
-            optimizer_state,
-            run,
-        }
-    }
-
-    /// The model's parameters, all of them as one slice, layer after layer
-    /// (a chain's or a graph's: what [`EarlyStopping`] keeps and restores).
-    pub fn weights(&self) -> &[f32] {
-        (self.ops.weights)(self.model)
-    }
-
-    /// The model's parameters, mutably.
-    pub fn weights_mut(&mut self) -> &mut [f32] {
-        (self.ops.weights_mut)(self.model)
-    }
-
-    /// Writes the model's weights file to `path` (a chain's or a graph's
-    /// `save_weights`: safetensors, whole or not at all).
-    pub fn save_weights(&self, path: &Path) -> Result<()> {
-        (self.ops.save_weights)(self.model, path)
-    }
-
-    /// The bytes of a whole training-state file to resume at `next_epoch`
-    /// ([`CallbackContext::state_to_bytes`]); an error for a graph, whose
-    /// training state has no file format.
-    pub fn training_state(&self, next_epoch: usize) -> Result<Vec<u8>> {
-        match self.ops.state {
-            Some(state) => state(self, next_epoch),
-            None => Err(Error::InvalidArgument {
-                name: "save_weights_only",
-                message: "a graph's whole training state has no file format; save its \
-                          weights (`save_weights_only(true)`)"
-                    .into(),
-            }),
-        }
-    }
-
     /// The learning rate the optimizer's next step uses (Keras's
     /// `model.optimizer.learning_rate`: a schedule's value at the current
     /// step count).

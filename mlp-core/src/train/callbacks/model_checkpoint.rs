@@ -21,12 +21,12 @@ pub enum SaveFreq {
 /// Saves the model's weights during training (Keras's
 /// `ModelCheckpoint(filepath, monitor="val_loss", save_best_only=False,
 /// mode="auto", save_weights_only=True, save_freq="epoch")`), as a
-/// safetensors file through [`WeightsFile::save_weights`](crate::io::WeightsFile::save_weights)
-/// (a graph's: [`GraphWeightsFile::save_weights`](crate::io::GraphWeightsFile::save_weights)):
-/// written whole or not at all, loadable with `load_weights` (and by Keras).
+/// safetensors file through [`WeightsFile::save_weights`](crate::io::WeightsFile::save_weights),
+/// a chain's or a graph's: written whole or not at all, loadable with
+/// `load_weights` (and by Keras).
 ///
-/// With [`ModelCheckpoint::save_weights_only`]`(false)` it saves a chain's
-/// whole training state instead (an error for a graph), as [`Trainer::save_state`](crate::train::Trainer::save_state)
+/// With [`ModelCheckpoint::save_weights_only`]`(false)` it saves the
+/// model's whole training state instead, as [`Trainer::save_state`](crate::train::Trainer::save_state)
 /// writes it (weights, architecture, optimizer and its state, step count,
 /// next epoch, shuffling seed, History so far; see
 /// [`TrainingState`](crate::train::TrainingState)), so that
@@ -249,7 +249,7 @@ impl ModelCheckpoint {
         }
     }
 
-    fn save<N>(
+    fn save<N: crate::model::Model>(
         &mut self,
         ctx: &CallbackContext<'_, N>,
         epoch: usize,
@@ -319,7 +319,7 @@ impl ModelCheckpoint {
     }
 }
 
-impl<N> Callback<N> for ModelCheckpoint {
+impl<N: crate::model::Model> Callback<N> for ModelCheckpoint {
     fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         if self.save_freq == SaveFreq::Batches(0) {
             return Err(Error::InvalidArgument {

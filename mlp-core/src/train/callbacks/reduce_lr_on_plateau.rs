@@ -152,7 +152,7 @@ impl ReduceLrOnPlateau {
     }
 }
 
-impl<N> Callback<N> for ReduceLrOnPlateau {
+impl<N: crate::model::Model> Callback<N> for ReduceLrOnPlateau {
     fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         self.validate()?;
         self.best = None;

@@ -37,7 +37,7 @@ use crate::train::Logs;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TerminateOnNaN;
 
-impl<N> Callback<N> for TerminateOnNaN {
+impl<N: crate::model::Model> Callback<N> for TerminateOnNaN {
     fn on_batch_end(
         &mut self,
         ctx: &mut CallbackContext<'_, N>,
