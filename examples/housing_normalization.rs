@@ -25,7 +25,7 @@ use mlp::loss::MeanSquaredError;
 use mlp::metrics::Metric;
 use mlp::optim::Adam;
 use mlp::prelude::*;
-use mlp::train::{Fit, GraphFit};
+use mlp::train::Fit;
 
 network! {
     /// The book's housing regressor with its Normalization layer.
@@ -105,7 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     trainer.fit(
         &x_train,
         &y_train,
-        GraphFit::epochs(args.epochs)
+        Fit::epochs(args.epochs)
             .seed(args.seed)
             .validation_data(&x_valid, &y_valid),
     )?;

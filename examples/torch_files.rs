@@ -67,7 +67,7 @@ fn max_abs_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
 
 /// A model of either form, as this example drives it: predictions on
 /// row-major batches (one per input), one vector per output.
-trait Model {
+trait Checked {
     fn input_shapes() -> Vec<Vec<usize>>;
     fn predict(&self, inputs: &[Vec<f32>]) -> Vec<Vec<f32>>;
     fn load_torch_file(&mut self, path: &Path) -> mlp::Result<()>;
@@ -75,7 +75,7 @@ trait Model {
     fn onnx(&self) -> mlp::Result<Vec<u8>>;
 }
 
-impl<N: Network> Model for N {
+impl<N: Network> Checked for N {
     fn input_shapes() -> Vec<Vec<usize>> {
         vec![N::INPUT_SHAPE.to_vec()]
     }
@@ -101,9 +101,9 @@ impl<N: Network> Model for N {
 }
 
 /// The graph, by hand: its inputs and outputs are a struct's fields.
-struct Graph(Box<WideDeep>);
+struct TwoInputs(Box<WideDeep>);
 
-impl Model for Graph {
+impl Checked for TwoInputs {
     fn input_shapes() -> Vec<Vec<usize>> {
         vec![vec![5], vec![6]]
     }
@@ -132,7 +132,7 @@ impl Model for Graph {
 
 /// Our export of `model`, run by tract on `inputs`, against our predictions;
 /// with `out`, the export and its data written for onnxruntime.
-fn export<M: Model>(
+fn export<M: Checked>(
     name: &str,
     model: &M,
     inputs: &[Vec<f32>],
@@ -167,7 +167,7 @@ fn export<M: Model>(
 
 /// Loads the folder both ways, compares with PyTorch, exports; the worst
 /// difference seen.
-fn check<M: Model>(
+fn check<M: Checked>(
     dir: &Path,
     mut fresh: impl FnMut() -> M,
     out: Option<&Path>,
@@ -229,7 +229,7 @@ fn main() -> Result<(), Error> {
     )?);
     worst = worst.max(check(
         &fixtures.join("wide_deep_torch"),
-        || Graph(WideDeep::new(1)),
+        || TwoInputs(WideDeep::new(1)),
         out,
     )?);
 

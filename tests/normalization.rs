@@ -13,7 +13,7 @@ use mlp::io::KerasFile;
 use mlp::loss::MeanSquaredError;
 use mlp::optim::{Adam, AdamW};
 use mlp::prelude::*;
-use mlp::train::{Fit, GraphFit};
+use mlp::train::Fit;
 use std::path::{Path, PathBuf};
 
 mod common {
@@ -217,7 +217,7 @@ fn normalization_in_a_graph_adapts_trains_and_predicts() {
     assert!((stats[0].data[0] - 3.9).abs() < 0.5, "{:?}", stats[0].data);
     let mut trainer = model.compile(MeanSquaredError, Adam::new(1e-3), []);
     let history = trainer
-        .fit(x, y, GraphFit::epochs(3).batch_size(32).seed(5).verbose(0))
+        .fit(x, y, Fit::epochs(3).batch_size(32).seed(5).verbose(0))
         .unwrap();
     let losses = history.get("loss").unwrap();
     assert!(losses[2] < losses[0], "{losses:?}");
