@@ -306,7 +306,7 @@
 //!
 //! | Feature | Enables | Dependencies it adds |
 //! |---|---|---|
-//! | (none) | typed networks, `predict_one`, baked weights, [`on_device`](crate::on_device) training: `no_std`, no heap | nalgebra, libm, rand (no_std) |
+//! | (none) | typed networks, `predict_one`, baked weights, [`on_device`] training: `no_std`, no heap | nalgebra, libm, rand (no_std) |
 //! | `alloc` (`mlp-core` only) | `Error`, the untyped weights view, summaries, boxed constructors | none |
 //! | `std` | `compile`, `fit`, `evaluate`, `predict` on threads (the batch engine), callbacks, `History`, safetensors weights files | serde, serde_json, csv (`CsvLogger`), tempfile, safetensors |
 //! | `datasets` | the book's data sets from `$MLP_DATA_DIR`, the repository or the cache; `train_test_split`, `StandardScaler` | flate2, sha2, tar, dirs, rand_mt |

@@ -167,7 +167,7 @@ fn dead_url() -> String {
     url
 }
 
-fn data_error(r: mlp::Result<(fashion_mnist::Split, fashion_mnist::Split)>) -> (String, String) {
+fn data_error<T>(r: mlp::Result<T>) -> (String, String) {
     match r {
         Err(Error::Data {
             source_name,
@@ -659,17 +659,6 @@ fn isolated_housing(root: &Path, url: &str) -> CaliforniaHousing {
         .url(url)
 }
 
-fn housing_error(r: mlp::Result<california_housing::Dataset>) -> (String, String) {
-    match r {
-        Err(Error::Data {
-            source_name,
-            message,
-        }) => (source_name, message),
-        Err(other) => panic!("expected Error::Data, got {other:?}"),
-        Ok(_) => panic!("expected Error::Data, got data"),
-    }
-}
-
 /// The archive, converted as scikit-learn converts it, gives exactly the
 /// values of the CSV that scikit-learn wrote.
 #[test]
@@ -716,7 +705,7 @@ fn corrupt_california_archive_is_rejected() {
     let server = serve(HashMap::from([(name.to_string(), bytes.clone())]));
     let root = tempfile::tempdir().unwrap();
     let url = format!("{}{name}", server.url);
-    let (source, message) = housing_error(isolated_housing(root.path(), &url).load());
+    let (source, message) = data_error(isolated_housing(root.path(), &url).load());
     assert_eq!(source, url);
     assert!(
         message.contains(california_housing::ARCHIVE_SHA256)
@@ -729,7 +718,7 @@ fn corrupt_california_archive_is_rejected() {
     let data = root.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join(name), &bytes).unwrap();
-    let (source, message) = housing_error(isolated_housing(root.path(), &url).load());
+    let (source, message) = data_error(isolated_housing(root.path(), &url).load());
     assert_eq!(source, data.join(name).display().to_string());
     assert!(
         message.starts_with("SHA-256 is ")
@@ -742,7 +731,7 @@ fn corrupt_california_archive_is_rejected() {
 fn offline_california_says_which_file_to_put_where() {
     let root = tempfile::tempdir().unwrap();
     let url = dead_url();
-    let (source, message) = housing_error(isolated_housing(root.path(), &url).load());
+    let (source, message) = data_error(isolated_housing(root.path(), &url).load());
     assert_eq!(source, "California housing");
     assert!(
         message.starts_with(

@@ -12,7 +12,9 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use super::locate::{self, Place};
-use crate::{Error, Result};
+#[cfg(feature = "download")]
+use crate::Error;
+use crate::Result;
 
 /// The first copy of `file_name` in `searched`, else (when `allowed`) a
 /// verified download of `url` into `cache`.
