@@ -59,6 +59,7 @@ impl Default for Auc {
 
 /// Weighted true positives, false positives and false negatives at one
 /// threshold (Precision and Recall).
+#[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(super) struct Counts {
     tp: f64,
@@ -97,6 +98,7 @@ impl Counts {
 }
 
 /// `a / b`, 0 where `b` is 0 (Keras's `divide_no_nan`).
+#[cfg(feature = "alloc")]
 fn divide_no_nan(a: f64, b: f64) -> f64 {
     if b == 0.0 { 0.0 } else { a / b }
 }
