@@ -97,7 +97,11 @@ fn ema_and_accumulation_resume_bit_identically() {
     resumed_run_is_exact(Accumulate::new(Adam::new(0.01), 3));
     resumed_run_is_exact(Ema::new(Accumulate::new(Sgd::new(0.05).momentum(0.9), 2)));
     let decayed = Adam::new(0.01).weight_decay(0.05);
-    resumed_run_is_exact(ExcludeFromWeightDecay::new(decayed, Regressor::LAYERS, &["bias", "batch_normalization"]));
+    resumed_run_is_exact(ExcludeFromWeightDecay::new(
+        decayed,
+        Regressor::LAYERS,
+        &["bias", "batch_normalization"],
+    ));
 }
 
 // keras/src/optimizers/optimizer_test.py, OptimizerTest.test_ema_with_model_fit:

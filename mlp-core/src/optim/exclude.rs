@@ -157,7 +157,12 @@ mod tests {
     /// A Dense(2 -> 2) named `dense` and a Dense(2 -> 1) named `head`.
     fn layers() -> &'static [LayerInfo] {
         use crate::initializer::Initializer;
-        const fn dense(name: &'static str, inputs: usize, units: usize, offset: usize) -> LayerInfo {
+        const fn dense(
+            name: &'static str,
+            inputs: usize,
+            units: usize,
+            offset: usize,
+        ) -> LayerInfo {
             LayerInfo {
                 name,
                 kind: LayerKind::Dense {
@@ -211,7 +216,8 @@ mod tests {
     #[test]
     fn keras_adam_test_weight_decay() {
         for names in [&["bias"][..], &["head"][..]] {
-            let opt = ExcludeFromWeightDecay::new(Adam::new(1.0).weight_decay(0.004), layers(), names);
+            let opt =
+                ExcludeFromWeightDecay::new(Adam::new(1.0).weight_decay(0.004), layers(), names);
             let mut w = [2.0_f32; 9];
             let mut state = vec![0.0; opt.slots() * 9];
             opt.step(&mut w, &[0.0; 9], &mut state, 0);
@@ -225,7 +231,8 @@ mod tests {
 
     #[test]
     fn unknown_names_are_errors() {
-        let opt = ExcludeFromWeightDecay::new(Sgd::new(0.1).weight_decay(0.1), layers(), &["gamma"]);
+        let opt =
+            ExcludeFromWeightDecay::new(Sgd::new(0.1).weight_decay(0.1), layers(), &["gamma"]);
         let e = opt.validate().unwrap_err();
         assert!(e.to_string().contains("`gamma`, which is no layer"), "{e}");
         assert!(!opt.elementwise());
