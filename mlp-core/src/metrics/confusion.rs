@@ -62,6 +62,7 @@ impl Default for Auc {
 #[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(super) struct Counts {
+    threshold: f32,
     tp: f64,
     fp: f64,
     fn_: f64,
@@ -69,8 +70,17 @@ pub(super) struct Counts {
 
 #[cfg(feature = "alloc")]
 impl Counts {
+    /// No sample yet, at `threshold`.
+    pub(super) fn new(threshold: f32) -> Self {
+        Self {
+            threshold,
+            ..Self::default()
+        }
+    }
+
     /// Adds every output of one sample.
-    pub(super) fn update(&mut self, threshold: f32, y_pred: &[f32], target: TargetRef<'_>, w: f64) {
+    pub(super) fn update(&mut self, y_pred: &[f32], target: TargetRef<'_>, w: f64) {
+        let threshold = self.threshold;
         if !target.fits(y_pred.len()) {
             self.tp = f64::NAN;
             return;
@@ -84,6 +94,11 @@ impl Counts {
                 (false, false) => {}
             }
         }
+    }
+
+    /// The threshold.
+    pub(super) fn threshold(&self) -> f32 {
+        self.threshold
     }
 
     /// `tp / (tp + fp)`, 0 when nothing was predicted positive.
@@ -108,6 +123,7 @@ fn divide_no_nan(a: f64, b: f64) -> f64 {
 #[cfg(feature = "alloc")]
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct AucState {
+    auc: Auc,
     positives: Vec<f64>,
     negatives: Vec<f64>,
     not_finite: bool,
@@ -119,6 +135,7 @@ impl AucState {
     pub(super) fn new(auc: Auc) -> Self {
         let n = auc.num_thresholds.max(2);
         Self {
+            auc,
             positives: vec![0.0; n],
             negatives: vec![0.0; n],
             not_finite: false,
@@ -150,7 +167,8 @@ impl AucState {
     }
 
     /// The area under the curve.
-    pub(super) fn result(&self, auc: Auc) -> f64 {
+    pub(super) fn result(&self) -> f64 {
+        let auc = self.auc;
         if self.not_finite {
             return f64::NAN;
         }

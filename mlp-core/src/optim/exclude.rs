@@ -105,7 +105,7 @@ impl<O: Optimizer> Optimizer for ExcludeFromWeightDecay<O> {
         for r in self.excluded() {
             if r.end <= params.len() {
                 for (p, w) in params[r.clone()].iter_mut().zip(&kept[r]) {
-                    *p = w + *p;
+                    *p += w;
                 }
             }
         }
