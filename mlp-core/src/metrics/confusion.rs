@@ -158,7 +158,7 @@ impl AucState {
             }
             // Prediction p is above thresholds 0..=b: bucket ceil(p (n - 1)) - 1,
             // the first bucket for p <= 0 (the threshold just below 0).
-            let b = (f64::from(*p) * (n - 1) as f64).ceil() - 1.0;
+            let b = libm::ceil(f64::from(*p) * (n - 1) as f64) - 1.0;
             let b = b.clamp(0.0, (n - 1) as f64) as usize;
             let y = f64::from(target.value(i));
             self.positives[b] += y * w;
@@ -193,7 +193,7 @@ impl AucState {
                         1.0
                     };
                     divide_no_nan(
-                        slope * (dtp + intercept * ratio.ln()),
+                        slope * (dtp + intercept * libm::log(ratio)),
                         (tp[t + 1] + fn_(t + 1)).max(0.0),
                     )
                 })

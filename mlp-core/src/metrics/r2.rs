@@ -75,7 +75,8 @@ impl R2State {
             let y = f64::from(target.value(i));
             self.sum[i] += y * weight;
             self.squared_sum[i] += y * y * weight;
-            self.total_mse[i] += (y - f64::from(*p)).powi(2) * weight;
+            let e = y - f64::from(*p);
+            self.total_mse[i] += e * e * weight;
             self.count[i] += weight;
         }
         if weight != 0.0 {
