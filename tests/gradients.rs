@@ -33,7 +33,9 @@
 //! factor or missing term.
 //!
 //! Points are chosen away from kinks (relu-like at 0, relu6 at 0 and 6,
-//! hard_sigmoid at +-3), from the clipping thresholds of the
+//! hard_sigmoid and hard_silu at +-3, hard_tanh and the sparse ones at +-1,
+//! the shrinks at +-0.5, sparsemax where a value meets its row's
+//! threshold), from the clipping thresholds of the
 //! cross-entropies (outputs within `[1e-3, 1 - 1e-3]`), from MAE's kink at
 //! `a = y` and from Huber's at `|a - y| = delta`: there the derivative does
 //! not exist and a difference quotient straddling the kink says nothing.
@@ -316,11 +318,32 @@ fn kinks(kind: ActivationKind) -> &'static [f64] {
         ActivationKind::Relu
         | ActivationKind::LeakyRelu
         | ActivationKind::Elu
+        | ActivationKind::Celu
         | ActivationKind::Selu => &[0.0],
         ActivationKind::Relu6 => &[0.0, 6.0],
-        ActivationKind::HardSigmoid => &[-3.0, 3.0],
+        ActivationKind::HardSigmoid | ActivationKind::HardSilu => &[-3.0, 3.0],
+        ActivationKind::HardTanh | ActivationKind::SparsePlus | ActivationKind::SparseSigmoid => {
+            &[-1.0, 1.0]
+        }
+        ActivationKind::SoftShrink | ActivationKind::HardShrink => &[-0.5, 0.5],
+        // Relative to the row's threshold (see `pre_activations`).
+        ActivationKind::Sparsemax => &[0.0],
         _ => &[],
     }
+}
+
+/// The threshold of sparsemax over `z`: the outputs are `max(z - tau, 0)`.
+fn sparsemax_tau(z: &[f64]) -> f64 {
+    let mut sorted = z.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let (mut sum, mut tau) = (0.0, 0.0);
+    for (k, v) in sorted.iter().enumerate() {
+        sum += v;
+        if 1.0 + (k + 1) as f64 * v > sum {
+            tau = (sum - 1.0) / (k + 1) as f64;
+        }
+    }
+    tau
 }
 
 /// The pre-activations of every Dense layer for every sample, in f64 from
@@ -338,7 +361,14 @@ fn pre_activations(ws: &Workspace, params: &[f32], x: &[Vec<f32>]) -> Vec<(Activ
                         .map(|i| input[i] * params[layer.offset + j * layer.inputs + i] as f64)
                         .sum::<f64>();
             }
-            out.extend(z.iter().map(|z| (layer.activation, *z)));
+            // Sparsemax's kinks are where a value meets the row's threshold
+            // tau: its distance to them is `z - tau` (see `kinks`).
+            let tau = if layer.activation == ActivationKind::Sparsemax {
+                sparsemax_tau(&z)
+            } else {
+                0.0
+            };
+            out.extend(z.iter().map(|z| (layer.activation, *z - tau)));
             let mut a: Vec<f32> = z.iter().map(|z| *z as f32).collect();
             layer.activation.forward(&mut a);
             input = a.iter().map(|v| *v as f64).collect();
@@ -459,6 +489,20 @@ networks! {
     h_relu6: relu6 -> softmax<2>;
     h_hard_sigmoid: hard_sigmoid -> softmax<2>;
     h_gelu: gelu -> softmax<2>;
+    h_mish: mish -> softmax<2>;
+    h_hard_silu: hard_silu -> softmax<2>;
+    h_log_sigmoid: log_sigmoid -> softmax<2>;
+    h_celu: celu -> softmax<2>;
+    h_hard_tanh: hard_tanh -> softmax<2>;
+    h_sparse_plus: sparse_plus -> softmax<2>;
+    h_sparse_sigmoid: sparse_sigmoid -> softmax<2>;
+    h_squareplus: squareplus -> softmax<2>;
+    h_soft_shrink: soft_shrink -> softmax<2>;
+    h_hard_shrink: hard_shrink -> softmax<2>;
+    h_tanh_shrink: tanh_shrink -> softmax<2>;
+    h_log_softmax: log_softmax -> softmax<2>;
+    h_sparsemax: sparsemax -> softmax<2>;
+    h_gelu_approximate: gelu_approximate -> softmax<2>;
     head_categorical: tanh -> softmax<3>;
     head_binary: relu -> sigmoid<2>;
     head_mse: elu -> linear<2>;
@@ -528,6 +572,62 @@ fn networks_match_finite_differences() {
         (
             "gelu",
             check_network::<h_gelu::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "mish",
+            check_network::<h_mish::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "hard_silu",
+            check_network::<h_hard_silu::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "log_sigmoid",
+            check_network::<h_log_sigmoid::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "celu",
+            check_network::<h_celu::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "hard_tanh",
+            check_network::<h_hard_tanh::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "sparse_plus",
+            check_network::<h_sparse_plus::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "sparse_sigmoid",
+            check_network::<h_sparse_sigmoid::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "squareplus",
+            check_network::<h_squareplus::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "soft_shrink",
+            check_network::<h_soft_shrink::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "hard_shrink",
+            check_network::<h_hard_shrink::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "tanh_shrink",
+            check_network::<h_tanh_shrink::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "log_softmax",
+            check_network::<h_log_softmax::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "sparsemax",
+            check_network::<h_sparsemax::Net, _>(SparseCategoricalCrossentropy, &classes),
+        ),
+        (
+            "gelu_approximate",
+            check_network::<h_gelu_approximate::Net, _>(SparseCategoricalCrossentropy, &classes),
         ),
     ];
     // Every activation of the table above is covered.

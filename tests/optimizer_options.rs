@@ -1,12 +1,13 @@
 //! Keras's optimizer options kept in the optimizer's state (`use_ema` as
-//! [`Ema`], `gradient_accumulation_steps` as [`Accumulate`]): `fit` ends with
+//! [`Ema`], `gradient_accumulation_steps` as [`Accumulate`],
+//! `exclude_from_weight_decay` as [`ExcludeFromWeightDecay`]): `fit` ends with
 //! the EMA weights (Keras's `finalize_variable_values`), and a run
 //! interrupted and resumed from its `BackupAndRestore` backup ends with the
 //! same weights and History, bit for bit, as a run never interrupted (the
 //! averages and the accumulated gradients are in the training state).
 
 use mlp::loss::MeanSquaredError;
-use mlp::optim::{Accumulate, Adam, Ema, Optimizer, Sgd};
+use mlp::optim::{Accumulate, Adam, Ema, ExcludeFromWeightDecay, Optimizer, Sgd};
 use mlp::prelude::*;
 use mlp::train::{BackupAndRestore, Callback, CallbackContext, Fit, Logs};
 
@@ -95,6 +96,12 @@ fn ema_and_accumulation_resume_bit_identically() {
     );
     resumed_run_is_exact(Accumulate::new(Adam::new(0.01), 3));
     resumed_run_is_exact(Ema::new(Accumulate::new(Sgd::new(0.05).momentum(0.9), 2)));
+    let decayed = Adam::new(0.01).weight_decay(0.05);
+    resumed_run_is_exact(ExcludeFromWeightDecay::new(
+        decayed,
+        Regressor::LAYERS,
+        &["bias", "batch_normalization"],
+    ));
 }
 
 // keras/src/optimizers/optimizer_test.py, OptimizerTest.test_ema_with_model_fit:

@@ -12,8 +12,8 @@
 //! | [`SparseCategoricalCrossentropy`](struct@SparseCategoricalCrossentropy) | `sparse_categorical_crossentropy` | class indices | softmax |
 //! | [`CategoricalCrossentropy`](struct@CategoricalCrossentropy) | `categorical_crossentropy` | one-hot `SVector<f32, N>` | softmax |
 //! | [`BinaryCrossentropy`](struct@BinaryCrossentropy) | `binary_crossentropy` | 0/1 `SVector<f32, N>`, or `f32` | sigmoid |
-//! | [`MeanSquaredError`] | `mean_squared_error` | `SVector<f32, N>`, or `f32` | — |
-//! | [`MeanAbsoluteError`] | `mean_absolute_error` | `SVector<f32, N>`, or `f32` | — |
+//! | [`MeanSquaredError`](struct@MeanSquaredError) | `mean_squared_error` | `SVector<f32, N>`, or `f32` | — |
+//! | [`MeanAbsoluteError`](struct@MeanAbsoluteError) | `mean_absolute_error` | `SVector<f32, N>`, or `f32` | — |
 //! | [`Huber`] | `huber_loss` | `SVector<f32, N>`, or `f32` | — |
 //!
 //! The cross-entropies take Keras's options: `from_logits` (all three, with

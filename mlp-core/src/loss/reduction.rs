@@ -34,6 +34,7 @@
 //! ```
 
 use super::{Loss, TargetRef};
+#[cfg(feature = "alloc")]
 use crate::activation::ActivationKind;
 
 /// Keras 3's `reduction` argument of every loss.

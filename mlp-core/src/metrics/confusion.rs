@@ -59,8 +59,10 @@ impl Default for Auc {
 
 /// Weighted true positives, false positives and false negatives at one
 /// threshold (Precision and Recall).
+#[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(super) struct Counts {
+    threshold: f32,
     tp: f64,
     fp: f64,
     fn_: f64,
@@ -68,8 +70,17 @@ pub(super) struct Counts {
 
 #[cfg(feature = "alloc")]
 impl Counts {
+    /// No sample yet, at `threshold`.
+    pub(super) fn new(threshold: f32) -> Self {
+        Self {
+            threshold,
+            ..Self::default()
+        }
+    }
+
     /// Adds every output of one sample.
-    pub(super) fn update(&mut self, threshold: f32, y_pred: &[f32], target: TargetRef<'_>, w: f64) {
+    pub(super) fn update(&mut self, y_pred: &[f32], target: TargetRef<'_>, w: f64) {
+        let threshold = self.threshold;
         if !target.fits(y_pred.len()) {
             self.tp = f64::NAN;
             return;
@@ -85,6 +96,11 @@ impl Counts {
         }
     }
 
+    /// The threshold.
+    pub(super) fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
     /// `tp / (tp + fp)`, 0 when nothing was predicted positive.
     pub(super) fn precision(&self) -> f64 {
         divide_no_nan(self.tp, self.tp + self.fp)
@@ -97,6 +113,7 @@ impl Counts {
 }
 
 /// `a / b`, 0 where `b` is 0 (Keras's `divide_no_nan`).
+#[cfg(feature = "alloc")]
 fn divide_no_nan(a: f64, b: f64) -> f64 {
     if b == 0.0 { 0.0 } else { a / b }
 }
@@ -106,6 +123,7 @@ fn divide_no_nan(a: f64, b: f64) -> f64 {
 #[cfg(feature = "alloc")]
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct AucState {
+    auc: Auc,
     positives: Vec<f64>,
     negatives: Vec<f64>,
     not_finite: bool,
@@ -117,6 +135,7 @@ impl AucState {
     pub(super) fn new(auc: Auc) -> Self {
         let n = auc.num_thresholds.max(2);
         Self {
+            auc,
             positives: vec![0.0; n],
             negatives: vec![0.0; n],
             not_finite: false,
@@ -139,7 +158,7 @@ impl AucState {
             }
             // Prediction p is above thresholds 0..=b: bucket ceil(p (n - 1)) - 1,
             // the first bucket for p <= 0 (the threshold just below 0).
-            let b = (f64::from(*p) * (n - 1) as f64).ceil() - 1.0;
+            let b = libm::ceil(f64::from(*p) * (n - 1) as f64) - 1.0;
             let b = b.clamp(0.0, (n - 1) as f64) as usize;
             let y = f64::from(target.value(i));
             self.positives[b] += y * w;
@@ -148,7 +167,8 @@ impl AucState {
     }
 
     /// The area under the curve.
-    pub(super) fn result(&self, auc: Auc) -> f64 {
+    pub(super) fn result(&self) -> f64 {
+        let auc = self.auc;
         if self.not_finite {
             return f64::NAN;
         }
@@ -173,7 +193,7 @@ impl AucState {
                         1.0
                     };
                     divide_no_nan(
-                        slope * (dtp + intercept * ratio.ln()),
+                        slope * (dtp + intercept * libm::log(ratio)),
                         (tp[t + 1] + fn_(t + 1)).max(0.0),
                     )
                 })

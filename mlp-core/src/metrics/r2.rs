@@ -35,6 +35,7 @@ pub struct R2Score {
 #[cfg(feature = "alloc")]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct R2State {
+    options: R2Score,
     sum: Vec<f64>,
     squared_sum: Vec<f64>,
     total_mse: Vec<f64>,
@@ -44,6 +45,14 @@ pub(super) struct R2State {
 
 #[cfg(feature = "alloc")]
 impl R2State {
+    /// No sample yet.
+    pub(super) fn new(options: R2Score) -> Self {
+        Self {
+            options,
+            ..Self::default()
+        }
+    }
+
     /// Adds one sample with its weight (a target that does not fit, or a
     /// width other than the first sample's, makes the result NaN).
     pub(super) fn update(&mut self, y_pred: &[f32], target: TargetRef<'_>, weight: f64) {
@@ -66,7 +75,8 @@ impl R2State {
             let y = f64::from(target.value(i));
             self.sum[i] += y * weight;
             self.squared_sum[i] += y * y * weight;
-            self.total_mse[i] += (y - f64::from(*p)).powi(2) * weight;
+            let e = y - f64::from(*p);
+            self.total_mse[i] += e * e * weight;
             self.count[i] += weight;
         }
         if weight != 0.0 {
@@ -75,7 +85,8 @@ impl R2State {
     }
 
     /// Keras's `R2Score.result()`.
-    pub(super) fn result(&self, options: R2Score) -> f64 {
+    pub(super) fn result(&self) -> f64 {
+        let options = self.options;
         if self.num_samples.is_nan() {
             return f64::NAN;
         }

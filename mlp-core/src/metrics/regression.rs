@@ -44,14 +44,14 @@ pub(super) fn mape(p: f64, y: f64) -> f64 {
 
 /// `mean((log(max(p, eps) + 1) - log(max(y, eps) + 1))^2)`.
 pub(super) fn msle(p: f64, y: f64) -> f64 {
-    let d = (p.max(EPSILON) + 1.0).ln() - (y.max(EPSILON) + 1.0).ln();
+    let d = libm::log(p.max(EPSILON) + 1.0) - libm::log(y.max(EPSILON) + 1.0);
     d * d
 }
 
 /// `log(cosh(p - y))`, as Keras writes it: `x + softplus(-2x) - log 2`.
 pub(super) fn log_cosh(p: f64, y: f64) -> f64 {
     let x = p - y;
-    let softplus = |v: f64| v.max(0.0) + (-v.abs()).exp().ln_1p();
+    let softplus = |v: f64| v.max(0.0) + libm::log1p(libm::exp(-v.abs()));
     x + softplus(-2.0 * x) - core::f64::consts::LN_2
 }
 
@@ -68,5 +68,5 @@ pub(super) fn cosine_similarity(y_pred: &[f32], target: TargetRef<'_>) -> f64 {
         pp += p * p;
         yy += y * y;
     }
-    dot / (pp.max(1e-12).sqrt() * yy.max(1e-12).sqrt())
+    dot / (libm::sqrt(pp.max(1e-12)) * libm::sqrt(yy.max(1e-12)))
 }

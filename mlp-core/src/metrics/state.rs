@@ -42,9 +42,11 @@ impl MetricState {
     /// an `R2Score`'s sums at its first sample, whose width they take).
     pub fn new(metric: Metric) -> Self {
         let inner = match metric {
-            Metric::Precision { .. } | Metric::Recall { .. } => Inner::Counts(Counts::default()),
+            Metric::Precision { threshold } | Metric::Recall { threshold } => {
+                Inner::Counts(Counts::new(threshold))
+            }
             Metric::Auc(auc) => Inner::Auc(AucState::new(auc)),
-            Metric::R2Score(_) => Inner::R2(R2State::default()),
+            Metric::R2Score(options) => Inner::R2(R2State::new(options)),
             _ => Inner::Mean(RunningMean::default()),
         };
         Self { metric, inner }
@@ -60,26 +62,22 @@ impl MetricState {
     #[inline]
     pub fn update(&mut self, kind: TargetKind, y_pred: &[f32], target: TargetRef<'_>, weight: f32) {
         let w = f64::from(weight);
-        match (&mut self.inner, self.metric) {
-            (Inner::Mean(mean), m) => mean.add(m.value(kind, y_pred, target), w),
-            (Inner::Counts(c), Metric::Precision { threshold } | Metric::Recall { threshold }) => {
-                c.update(threshold, y_pred, target, w)
-            }
-            (Inner::Auc(a), _) => a.update(y_pred, target, w),
-            (Inner::R2(r), _) => r.update(y_pred, target, w),
-            (Inner::Counts(_), _) => unreachable!("counts belong to Precision and Recall"),
+        match &mut self.inner {
+            Inner::Mean(mean) => mean.add(self.metric.value(kind, y_pred, target), w),
+            Inner::Counts(c) => c.update(y_pred, target, w),
+            Inner::Auc(a) => a.update(y_pred, target, w),
+            Inner::R2(r) => r.update(y_pred, target, w),
         }
     }
 
     /// The metric over every sample added since the last reset.
     pub fn result(&self) -> f64 {
-        match (&self.inner, self.metric) {
-            (Inner::Mean(mean), m) => m.result(mean),
-            (Inner::Counts(c), Metric::Precision { .. }) => c.precision(),
-            (Inner::Counts(c), _) => c.recall(),
-            (Inner::Auc(a), Metric::Auc(auc)) => a.result(auc),
-            (Inner::R2(r), Metric::R2Score(options)) => r.result(options),
-            _ => unreachable!("the state is made for its metric"),
+        match &self.inner {
+            Inner::Mean(mean) => self.metric.result(mean),
+            Inner::Counts(c) if matches!(self.metric, Metric::Precision { .. }) => c.precision(),
+            Inner::Counts(c) => c.recall(),
+            Inner::Auc(a) => a.result(),
+            Inner::R2(r) => r.result(),
         }
     }
 
@@ -87,7 +85,7 @@ impl MetricState {
     pub fn reset(&mut self) {
         match &mut self.inner {
             Inner::Mean(mean) => mean.reset(),
-            Inner::Counts(c) => *c = Counts::default(),
+            Inner::Counts(c) => *c = Counts::new(c.threshold()),
             Inner::Auc(a) => a.reset(),
             Inner::R2(r) => r.reset(),
         }

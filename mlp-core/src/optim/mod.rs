@@ -24,7 +24,8 @@
 //! saves it and a resumed run is bit-identical): [`Ema`] (`use_ema`,
 //! `ema_momentum`, `ema_overwrite_frequency`; the weights take their
 //! average at the end of `fit`) and [`Accumulate`]
-//! (`gradient_accumulation_steps`).
+//! (`gradient_accumulation_steps`). [`ExcludeFromWeightDecay`] is Keras's
+//! `exclude_from_weight_decay`, by layer or weight name.
 //!
 //! Hyperparameters are checked by [`Optimizer::validate`], which `fit` calls
 //! before its first step (Keras raises `ValueError` in the constructor):
@@ -50,6 +51,7 @@ mod adamax;
 mod adamw;
 mod clip;
 mod ema;
+mod exclude;
 #[cfg(feature = "std")]
 mod finalize;
 mod nadam;
@@ -67,6 +69,7 @@ pub use adamax::Adamax;
 pub use adamw::AdamW;
 pub use clip::Clipping;
 pub use ema::Ema;
+pub use exclude::ExcludeFromWeightDecay;
 #[cfg(feature = "std")]
 pub(crate) use finalize::finalize_variables;
 pub use nadam::Nadam;
