@@ -19,7 +19,7 @@ static MASKS: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 
 /// A mask enabling the first `r` lanes (`r <= 8`).
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-pub(super) fn mask(r: usize) -> __m256i {
+fn mask(r: usize) -> __m256i {
     debug_assert!(r <= 8);
     // SAFETY: `8 - r + 8 <= 16` elements are in `MASKS`.
     unsafe { _mm256_loadu_si256(MASKS.as_ptr().add(8 - r).cast()) }
@@ -28,7 +28,7 @@ pub(super) fn mask(r: usize) -> __m256i {
 /// The sum of the eight lanes.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-pub(super) fn hsum(v: __m256) -> f32 {
+fn hsum(v: __m256) -> f32 {
     let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)))
@@ -37,7 +37,7 @@ pub(super) fn hsum(v: __m256) -> f32 {
 /// `c = alpha * acc + beta * c`, reading `c` only when `beta != 0`.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn store(c: *mut f32, acc: f32, alpha: f32, beta: f32) {
+unsafe fn store(c: *mut f32, acc: f32, alpha: f32, beta: f32) {
     // SAFETY: the caller vouches for `c`.
     unsafe {
         *c = if beta == 0.0 {
@@ -55,7 +55,7 @@ pub(super) unsafe fn store(c: *mut f32, acc: f32, alpha: f32, beta: f32) {
 /// `tile(block, i, q0, j, rows, cols)`: `block` is `p` with the depth and
 /// beta of this depth block.
 #[inline(always)]
-pub(super) fn for_each_tile(
+fn for_each_tile(
     p: Product,
     mr: usize,
     nr: usize,

@@ -229,14 +229,12 @@ pub unsafe fn gemm_nt(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
     let avx2: Kernel = avx2::gemm_nt;
     #[cfg(not(target_arch = "x86_64"))]
     let avx2: Kernel = portable::gemm_nt;
-    #[cfg(all(target_arch = "x86_64", feature = "std"))]
-    let avx512: Kernel = avx512::gemm_nt;
-    #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-    let avx512: Kernel = avx2;
+    // The AVX-512 family's forward products stay on the AVX2 tiles (see
+    // `avx512`'s module docs for the figures).
     let family = Family {
         portable: portable::gemm_nt,
         avx2,
-        avx512,
+        avx512: avx2,
     };
     // SAFETY: the caller's contract.
     unsafe { dispatch(p, a, b, c, ldc, family) }
@@ -508,7 +506,7 @@ mod tests {
             #[cfg(target_arch = "x86_64")]
             "avx2" => (avx2::gemm_nt, avx2::gemm_nn),
             #[cfg(target_arch = "x86_64")]
-            "avx512" => (avx512::gemm_nt, avx512::gemm_nn),
+            "avx512" => (avx2::gemm_nt, avx512::gemm_nn),
             _ => (portable::gemm_nt, portable::gemm_nn),
         }
     }
@@ -774,32 +772,6 @@ mod tests {
                         "folded m {m} n {n} k {k}"
                     );
                 }
-            }
-            // gemm_nt: `a` row-major (samples), `b` column-major (units).
-            let (lda, ldb) = (k + 3, k + 1);
-            let a_data = values(m * lda, 14);
-            let b_data = values(n * ldb, 15);
-            let a = Operand::row_major(&a_data, lda);
-            let b = Operand::col_major(&b_data, ldb);
-            for beta in [0.0, 1.0] {
-                let c0 = values(m * ldc, 16);
-                let (mut x, mut y) = (c0.clone(), c0);
-                let p = Product {
-                    m,
-                    n,
-                    k,
-                    alpha: 1.0,
-                    beta,
-                };
-                // SAFETY: as above.
-                unsafe {
-                    products("avx2").0(p, a, b, x.as_mut_ptr(), ldc);
-                    products("avx512").0(p, a, b, y.as_mut_ptr(), ldc);
-                }
-                assert!(
-                    x.iter().zip(&y).all(|(x, y)| x.to_bits() == y.to_bits()),
-                    "nt m {m} n {n} k {k} beta {beta}"
-                );
             }
         }
     }
