@@ -222,7 +222,12 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
             let int8 = crate::quantize_int::int8(krate, model, &file, &rel, sample, &sample_bytes)?;
             let sample_path = sample_path
                 .to_str()
-                .ok_or_else(|| error(format!("the path of `{}` is not valid UTF-8", sample.value())))?
+                .ok_or_else(|| {
+                    error(format!(
+                        "the path of `{}` is not valid UTF-8",
+                        sample.value()
+                    ))
+                })?
                 .to_string();
             // Rebuild when the sample changes.
             Some(quote! {

@@ -116,6 +116,7 @@ fn stages(
     let mut stages: Vec<Stage> = Vec::new();
     // An affine map (a, c) per feature, waiting for the next Dense's input.
     let mut pending: Option<(Vec<f64>, Vec<f64>)> = None;
+    let mut errors = Vec::new();
     for layer in &model.layers {
         let field = &layer.field;
         let tensor = |w: &str| floats(file, &format!("{field}/{w}"));
@@ -183,8 +184,8 @@ fn stages(
                 kind,
                 settings,
             } => {
-                if pending.is_some() {
-                    return Err(error(format!(
+                if pending.take().is_some() {
+                    errors.push(error(format!(
                         "`calibrate`: the BatchNormalization before `{field}` ({kind}) has no \
                          integer form: it folds into a linear Dense before it or a Dense after it"
                     )));
@@ -197,7 +198,7 @@ fn stages(
                 });
             }
             LayerModelKind::PReLU { .. } => {
-                return Err(error(format!(
+                errors.push(error(format!(
                     "`calibrate`: `{field}` (PReLU) has no integer form yet; the integer-only \
                      network takes Dense, BatchNormalization, Dropout, Flatten, ReLU, LeakyReLU \
                      and ELU layers"
@@ -206,13 +207,21 @@ fn stages(
         }
     }
     if pending.is_some() {
-        return Err(error(
+        errors.push(error(
             "`calibrate`: the last BatchNormalization has no integer form: it folds into a \
              linear Dense before it or a Dense after it"
                 .to_string(),
         ));
     }
-    Ok(stages)
+    // Every problem at once.
+    let mut errors = errors.into_iter();
+    match errors.next() {
+        None => Ok(stages),
+        Some(mut all) => {
+            errors.for_each(|e| all.combine(e));
+            Err(all)
+        }
+    }
 }
 
 /// The calibration sample: one F32 tensor of shape `(samples, input...)`

@@ -1,0 +1,80 @@
+use mlp::prelude::*;
+
+network! {
+    #[weights(
+        "../../../../tests/fixtures/weights/tiny.safetensors",
+        calibrate = "../../../../tests/fixtures/weights/tiny-calibration.safetensors"
+    )]
+    pub struct CalibrateWithoutQuantize {
+        Input[2] -> Dense<3, relu> -> Dense<1>
+    }
+}
+
+network! {
+    #[weights(
+        "../../../../tests/fixtures/weights/tiny.safetensors",
+        quantize = "int8",
+        calibrate = "../../../../tests/fixtures/weights/tiny.safetensors"
+    )]
+    pub struct NotASample {
+        Input[2] -> Dense<3, relu> -> Dense<1>
+    }
+}
+
+network! {
+    #[weights(
+        "../../../../tests/fixtures/weights/tiny.safetensors",
+        quantize = "int8",
+        calibrate = "../../../../tests/fixtures/weights/missing-calibration.safetensors"
+    )]
+    pub struct MissingSample {
+        Input[2] -> Dense<3, relu> -> Dense<1>
+    }
+}
+
+network! {
+    #[weights(
+        "../../../../tests/fixtures/weights/tiny.safetensors",
+        quantize = "int8",
+        calibrate = "../../../../tests/fixtures/weights/tiny-calibration.safetensors",
+        calibrate = "../../../../tests/fixtures/weights/tiny-calibration.safetensors"
+    )]
+    pub struct Twice {
+        Input[2] -> Dense<3, relu> -> Dense<1>
+    }
+}
+
+network! {
+    #[weights(
+        "../../../../tests/fixtures/weights/tiny.safetensors",
+        quantize = "int8",
+        calibrate = "../../../../tests/fixtures/weights/tiny-calibration-wrong.safetensors"
+    )]
+    pub struct WrongShape {
+        Input[2] -> Dense<3, relu> -> Dense<1>
+    }
+}
+
+network! {
+    #[weights(
+        "../../../../tests/fixtures/keras-files/layer_kinds/model.keras",
+        quantize = "int8",
+        calibrate = "../../../../tests/fixtures/weights/tiny-calibration.safetensors"
+    )]
+    pub struct NoIntegerForm {
+        Input[12]
+            -> Dense<16, relu, kernel_regularizer = l2(0.01)>
+            -> BatchNormalization<momentum = 0.9, epsilon = 0.01>
+            -> LeakyReLU<0.2>
+            -> Dropout<0.3>
+            -> Dense<10, kernel_initializer = he_normal>
+            -> PReLU
+            -> ELU<0.7>
+            -> Dense<8>
+            -> ReLU<max_value = 1.5, negative_slope = 0.1, threshold = 0.2>
+            -> BatchNormalization
+            -> Dense<3, softmax>
+    }
+}
+
+fn main() {}
