@@ -4,7 +4,9 @@
 //! with its BatchNormalization layers folded into the Dense layers, against
 //! Keras's own predictions.
 
-mod common;
+mod common {
+    pub mod npy;
+}
 
 use mlp::prelude::*;
 use std::path::Path;
@@ -102,7 +104,8 @@ network! {
 
 #[test]
 fn batch_normalization_folds_and_the_classes_are_keras_classes() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_batchnorm");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_batchnorm");
     let (_, x) = common::npy::read_f32(&dir.join("input_0.npy")).unwrap();
     let (_, keras) = common::npy::read_f32(&dir.join("output_0.npy")).unwrap();
     let model = BatchNormFashionInt8::WEIGHTS;
@@ -117,7 +120,9 @@ fn batch_normalization_folds_and_the_classes_are_keras_classes() {
             worst = worst.max((a - b).abs());
         }
     }
-    println!("chapter 11's classifier, integer-only: {same} of {n} classes as Keras's; largest probability difference {worst}");
+    println!(
+        "chapter 11's classifier, integer-only: {same} of {n} classes as Keras's; largest probability difference {worst}"
+    );
     assert!(same as f64 >= 0.96 * n as f64, "{same} of {n}");
     assert!(worst < 0.15, "{worst}");
     // No BatchNormalization field: each folded into a Dense.
