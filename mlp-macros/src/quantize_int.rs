@@ -95,15 +95,10 @@ impl Params {
 
 /// Reads a tensor whose dtype and shape `bake` has already checked, in f64.
 fn floats(file: &SafeTensors<'_>, name: &str) -> Vec<f64> {
-    file.tensor(name).map_or_else(
-        |_| Vec::new(),
-        |t| {
-            t.data()
-                .chunks_exact(4)
-                .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-                .collect()
-        },
-    )
+    crate::quantize::floats(file, name)
+        .into_iter()
+        .map(f64::from)
+        .collect()
 }
 
 /// The float network as stages: Dropout and Flatten dropped,
