@@ -166,9 +166,9 @@ fn stages(
                         }
                     }
                     (_, Some((a0, c0))) => {
-                        for i in 0..a.len() {
-                            a0[i] *= a[i];
-                            c0[i] = c0[i] * a[i] + c[i];
+                        for (((a0, c0), a), c) in a0.iter_mut().zip(c0).zip(&a).zip(&c) {
+                            *a0 *= a;
+                            *c0 = *c0 * a + c;
                         }
                     }
                     (_, None) => pending = Some((a, c)),
