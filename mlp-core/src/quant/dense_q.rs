@@ -157,7 +157,7 @@ mod tests {
         let requant = [0.01, 0.002, 0.5].map(Requant::from_real);
         let layer =
             DenseQ::<7, 3>::from_parts(kernel, bias, [0.0; 3], requant, -128, -5, -128, 127);
-        let x: [i8; 7] = core::array::from_fn(|i| (i as i8) * 30 - 90);
+        let x: [i8; 7] = core::array::from_fn(|i| (i as i32 * 30 - 90) as i8);
         let y = layer.forward(&x);
         for u in 0..3 {
             let acc: i64 = i64::from(bias[u])
