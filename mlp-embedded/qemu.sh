@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Builds the firmware in mlp-embedded/firmware/ for a RISC-V core
-# (riscv32imac-unknown-none-elf, soft float, QEMU's virt board) and a
-# Cortex-M4F (thumbv7em-none-eabihf, QEMU's mps2-an386) and runs it under
-# QEMU; any failed check inside the firmware ends QEMU with exit code 1, and
-# this script with it. Then prints the figures kept in mlp-embedded/README.md.
+# (riscv32imac-unknown-none-elf, soft float, QEMU's virt board), a
+# Cortex-M4F (thumbv7em-none-eabihf, QEMU's mps2-an386) and a Cortex-M0
+# without FPU (thumbv6m-none-eabi, QEMU's microbit: nRF51, 256 kB flash, 16 kB
+# RAM) and runs it under QEMU; any failed check inside the firmware ends QEMU
+# with exit code 1, and this script with it. On the Cortex-M0 it also checks
+# that the integer-only firmwares link no soft-float routine. Then prints the
+# figures kept in mlp-embedded/README.md, ending with one line per target and
+# model.
 #
 #   bash mlp-embedded/qemu.sh
 #
@@ -28,12 +32,23 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+host=$(mktemp)
 echo "::: host: the book's model gives Keras's classes; write the firmware's sample and expected classes"
-cargo test -q -p mlp-embedded --features fashion --test fashion_sample
+cargo test -q -p mlp-embedded --features fashion --test fashion_sample -- --nocapture | tee "$host"
+echo "::: host: the integer-only sine and housing models; write their expected outputs"
+cargo test -q -p mlp-embedded --test baked --test housing -- --nocapture | tee -a "$host"
+# The host's figures, for the models whose device outputs are checked equal
+# to the host's (the same integer code).
+sine_int8_error=$(grep -m1 'integer-only SineNetInt8' "$host" | sed 's/.*max |error| \([0-9.]*\).*/\1/')
+housing_rmse=$(grep -m1 'housing on [0-9]* test rows' "$host" | sed 's/.*integer-only int8 \([0-9.]*\);.*/\1/')
+housing_rmse_f32=$(grep -m1 'housing on [0-9]* test rows' "$host" | sed 's/.*test RMSE f32 \([0-9.]*\),.*/\1/')
+fashion_acc=$(grep -m1 'test accuracy: f32' "$host" | sed 's/.*f32 \([0-9.]*\),.*/\1/')
+fashion_acc8=$(grep -m1 'test accuracy: f32' "$host" | sed 's/.*int8 \([0-9.]*\) .*/\1/')
 
 fw="$root/mlp-embedded/firmware"
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$host"' EXIT
+summary=()
 
 # Flash: what the image loads into read-only memory (vector table, code,
 # read-only data, and the initial values of .data); static RAM: .data, .bss
@@ -48,17 +63,34 @@ sizes() {
 }
 stack_of() { grep -m1 "^$1: peak stack" "$log" | awk '{print $4}' || true; }
 insns_of() { grep -m1 "^$1: instructions per inference" "$log" | awk '{print $5}' || true; }
+sine_error() { grep -m1 "^sine: largest" "$log" | awk '{print $NF}' || true; }
 
-# target, QEMU command, size tool, what counts instructions
+# One summary line: target, firmware, model, precision, what the error is.
+line() {
+    local target=$1 name=$2 model=$3 precision=$4 value=$5 flash ram
+    read -r flash ram < <(sizes "$size" "$bin/$name")
+    summary+=("$target $model $precision: flash $flash B, static RAM $ram B, stack $(stack_of "$name") B, cycles $(insns_of "$name"), $value")
+}
+
+# No float instruction in an integer-only firmware: none of the soft-float
+# routines (compiler_builtins' float module: __aeabi_f*/__aeabi_d*, the
+# __addsf3 family, conversions) is linked into the ELF. The f32 sine firmware
+# is the check's own test: it must link them.
+soft_float() { arm-none-eabi-nm "$1" | grep -E '__aeabi_([fd]|[ul]*[il]2[fd])|__[a-z]+[sd]f[23]$|__(fix|float)[a-z]*[sd]i|compiler_builtins5float' || true; }
+
+# target, size tool, what counts instructions, the firmwares, QEMU command
 run_target() {
-    local target=$1 size=$2 counter=$3
-    shift 3
+    local target=$1 counter=$3 bins=$4
+    size=$2
+    shift 4
     echo "::: build the firmware for $target (Debian $(/usr/bin/rustc --version))"
+    local args=()
+    for name in $bins; do args+=(--bin "$name"); done
     (cd "$fw" && env -u RUSTUP_TOOLCHAIN -u CARGO -u CARGO_TARGET_DIR RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
-        /usr/bin/cargo build --release --quiet -Zbuild-std=core --target "$target")
-    local bin="$fw/target/$target/release"
+        /usr/bin/cargo build --release --quiet -Zbuild-std=core --target "$target" "${args[@]}")
+    bin="$fw/target/$target/release"
     : > "$log"
-    for name in sine fashion fashion_int8 train finetune; do
+    for name in $bins; do
         echo "::: $* -kernel $name"
         # -icount shift=0: virtual time advances 1 ns per instruction, which
         # the firmware's instruction counts rely on.
@@ -66,21 +98,49 @@ run_target() {
             -icount shift=0 -kernel "$bin/$name" | tee -a "$log"
     done
     echo "::: figures, $target (opt-level s, LTO, panic = abort; instructions: QEMU -icount, read through $counter)"
-    local name flash ram insns
-    for name in fashion fashion_int8 train finetune; do
+    local name flash ram
+    for name in $bins; do
+        case $name in fashion | train | finetune) ;; *) continue ;; esac
         read -r flash ram < <(sizes "$size" "$bin/$name")
-        insns=$(insns_of "$name")
-        echo "$name firmware: flash $flash B, static RAM $ram B, stack $(stack_of "$name") B${insns:+, $insns instructions per inference}"
+        echo "$name firmware: flash $flash B, static RAM $ram B, stack $(stack_of "$name") B"
     done
     grep -m1 "^finetune: RAM of" "$log" || true
-    grep -m1 "^finetune: instructions per sample per step" "$log" || true
-    read -r flash ram < <(sizes "$size" "$bin/sine")
-    echo "sine firmware: $(insns_of sine) instructions per inference"
-    echo "sine firmware: flash $flash B, static RAM $ram B, stack $(stack_of sine) B"
+    grep -m1 -E "^finetune(_sine)?: instructions per sample per step" "$log" || true
+    grep -m1 "^finetune_sine: RAM of the tuner" "$log" || true
+    line "$target" sine sine f32 "max error $(sine_error)"
+    line "$target" sine_int8 sine int8 "max error $sine_int8_error"
+    line "$target" housing_int8 housing int8 "test RMSE $housing_rmse (f32 $housing_rmse_f32)"
+    case " $bins " in *" fashion_int8 "*)
+        line "$target" fashion fashion f32 "accuracy $fashion_acc"
+        line "$target" fashion_int8 fashion int8 "accuracy $fashion_acc8 (f32 $fashion_acc)" ;;
+    esac
 }
 
-# RISC-V first, so that the last line printed is the Cortex-M4F sine figure.
-run_target riscv32imac-unknown-none-elf riscv64-unknown-elf-size "the instret CSR" \
+all="sine sine_int8 housing_int8 fashion fashion_int8 train finetune"
+run_target riscv32imac-unknown-none-elf riscv64-unknown-elf-size "the instret CSR" "$all" \
     qemu-system-riscv32 -machine virt -bios none
-run_target thumbv7em-none-eabihf arm-none-eabi-size "SysTick" \
+run_target thumbv7em-none-eabihf arm-none-eabi-size "SysTick" "$all" \
     qemu-system-arm -machine mps2-an386 -cpu cortex-m4
+# The book's Fashion-MNIST model (266 kB even in int8) does not fit the
+# nRF51's 256 kB of flash.
+run_target thumbv6m-none-eabi arm-none-eabi-size "SysTick" "sine sine_int8 housing_int8 finetune_sine" \
+    qemu-system-arm -machine microbit
+echo "::: Cortex-M0: no soft-float routine in the integer-only firmwares (arm-none-eabi-nm)"
+m0="$fw/target/thumbv6m-none-eabi/release"
+if [ -z "$(soft_float "$m0/sine")" ]; then
+    echo "FAIL the check finds no soft-float routine in the f32 sine firmware"
+    exit 1
+fi
+echo "the f32 sine firmware links $(soft_float "$m0/sine" | wc -l) soft-float symbols (the check sees them)"
+for name in sine_int8 housing_int8; do
+    found=$(soft_float "$m0/$name")
+    if [ -n "$found" ]; then
+        echo "FAIL $name links soft-float routines:"
+        echo "$found"
+        exit 1
+    fi
+    echo "PASS $name: no soft-float routine linked"
+done
+
+echo "::: one line per target and model (cycles: instructions per inference counted by QEMU -icount)"
+printf '%s\n' "${summary[@]}"

@@ -11,11 +11,16 @@
 //! [`calibrate_last_layer`] trains only the last layer ([`SineLastLayer`]),
 //! with the model left in flash.
 //!
+//! [`MODEL_INT8`] is the same model integer-only (`SineNetInt8`: int8
+//! weights and activations, int32 accumulators, fixed-point requantisation,
+//! calibrated at compile time on a sample): [`sine_q`] uses no float
+//! instruction. [`HOUSING_INT8`] is the book's housing regressor, integer-only.
+//!
 //! With the feature `fashion`, the book's Fashion-MNIST classifier
 //! (266,610 parameters, trained by Keras) is baked the same way:
-//! `FASHION` and `classify`, and with int8 weights (per-unit scales, as
-//! TensorFlow Lite quantises): `FASHION_INT8` and `classify_int8`; and
-//! `FashionLastLayer` fine-tunes its last layer in 17 kB of RAM.
+//! `FASHION` and `classify`, and integer-only: `FASHION_INT8` and
+//! `classify_int8`; and `FashionLastLayer` fine-tunes its last layer in
+//! 17 kB of RAM.
 //!
 //! Sizes (host build, see `measure-size.sh`): `MODEL` is 1,284 bytes of
 //! read-only data and `mlp_sine` 1,883 bytes of code.
@@ -166,7 +171,8 @@ pub fn housing_q(x: &[i8; 8]) -> i8 {
 network! {
     /// The book's Fashion-MNIST classifier, with the weights Keras trained
     /// (`tests/fixtures/keras-fashion-mlp/` of the workspace), baked in f32
-    /// and, as `FashionMlpInt8`, with int8 weights (one scale per unit).
+    /// and, as `FashionMlpInt8`, integer-only, calibrated on the first 256
+    /// training images.
     #[weights(
         "../tests/fixtures/keras-fashion-mlp/weights.safetensors",
         quantize = "int8",
@@ -201,8 +207,7 @@ pub fn classify(image: &SMatrix<f32, 28, 28>) -> usize {
     FASHION.predict_one(image).argmax().0
 }
 
-/// The book's classifier with int8 weights (269,480 bytes), in read-only
-/// memory.
+/// The book's classifier integer-only (273,308 bytes), in read-only memory.
 #[cfg(feature = "fashion")]
 pub static FASHION_INT8: FashionMlpInt8 = FashionMlpInt8::WEIGHTS;
 

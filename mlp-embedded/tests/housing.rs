@@ -10,8 +10,8 @@
 
 use mlp_core::SVector;
 use mlp_core::datasets::{StandardScaler, california_housing, train_test_split};
-use mlp_embedded::{HOUSING_INT8, HousingNet, HousingNetInt8, housing_q};
 use mlp_core::prelude::*;
+use mlp_embedded::{HOUSING_INT8, HousingNet, HousingNetInt8, housing_q};
 
 /// Test rows the firmware checks.
 const N: usize = 100;
@@ -28,7 +28,11 @@ fn data() -> (Rows, Rows, Vec<f32>) {
         train_test_split(&housing.x, &housing.y, 0.25, 42).unwrap();
     let ((x_train, _), _) = train_test_split(&x_full, &y_full, 0.25, 42).unwrap();
     let scaler = StandardScaler::fit(&x_train).unwrap();
-    (scaler.transform(&x_train), scaler.transform(&x_test), y_test)
+    (
+        scaler.transform(&x_train),
+        scaler.transform(&x_test),
+        y_test,
+    )
 }
 
 #[test]
@@ -93,7 +97,11 @@ fn integer_model_against_f32_on_the_test_set_and_the_firmware_data() {
         HousingNetInt8::OUTPUT.scale
     );
     assert!(rmse8 < rmse * 1.02, "int8 RMSE {rmse8} vs f32 {rmse}");
-    assert!(at(0.99) < 0.1, "99th percentile of |int8 - f32| {}", at(0.99));
+    assert!(
+        at(0.99) < 0.1,
+        "99th percentile of |int8 - f32| {}",
+        at(0.99)
+    );
 
     let mut bytes = Vec::new();
     let rows: Vec<[i8; 8]> = x_test[..N]
@@ -102,6 +110,9 @@ fn integer_model_against_f32_on_the_test_set_and_the_firmware_data() {
         .collect();
     bytes.extend(rows.iter().flatten().map(|q| *q as u8));
     bytes.extend(rows.iter().map(|r| housing_q(r) as u8));
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/firmware/data/housing-int8.bin");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/firmware/data/housing-int8.bin"
+    );
     std::fs::write(path, &bytes).unwrap();
 }

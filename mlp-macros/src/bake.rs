@@ -223,7 +223,12 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
             let int8 = crate::quantize_int::int8(krate, model, &file, &rel, sample, &sample_bytes)?;
             let sample_path = sample_path
                 .to_str()
-                .ok_or_else(|| error(format!("the path of `{}` is not valid UTF-8", sample.value())))?
+                .ok_or_else(|| {
+                    error(format!(
+                        "the path of `{}` is not valid UTF-8",
+                        sample.value()
+                    ))
+                })?
                 .to_string();
             // Rebuild when the sample changes.
             Some(quote! {
@@ -530,6 +535,100 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("const WEIGHTS : One = unsafe"), "{out}");
+    }
+
+    /// The bake of `tokens` as a string (errors included).
+    fn baked(tokens: TokenStream) -> String {
+        let (model, attr) = model(tokens);
+        bake(&quote!(::mlp_core), &model, &attr.unwrap()).to_string()
+    }
+
+    #[test]
+    fn calibrate_bakes_the_integer_network() {
+        let out = baked(quote! {
+            #[weights(
+                "../tests/fixtures/weights/tiny.safetensors",
+                quantize = "int8",
+                calibrate = "../tests/fixtures/weights/tiny-calibration.safetensors"
+            )]
+            pub struct Tiny { Input[2] -> Dense<3, relu> -> Dense<1> }
+        });
+        assert!(out.contains("pub struct TinyInt8"), "{out}");
+        assert!(out.contains("DenseQ :: from_parts"), "{out}");
+        assert!(out.contains("pub fn predict_q"), "{out}");
+        assert!(out.contains("Requant :: from_real"), "{out}");
+        assert!(!out.contains("DenseI8"), "{out}");
+        // The sample is tracked for rebuilds.
+        assert!(out.contains("tiny-calibration.safetensors"), "{out}");
+    }
+
+    #[test]
+    fn calibrate_errors_name_the_problem() {
+        let parse_error = |tokens: TokenStream| {
+            let mut input: MacroInput = syn::parse2(quote!((::mlp_core) #tokens)).unwrap();
+            take_attr(&mut input.network.attrs)
+                .err()
+                .unwrap()
+                .to_string()
+        };
+        let e = parse_error(quote! {
+            #[weights("../tests/fixtures/weights/tiny.safetensors", calibrate = "x.safetensors")]
+            struct T { Input[2] -> Dense<3, relu> -> Dense<1> }
+        });
+        assert!(e.contains("it needs `quantize = \"int8\"` too"), "{e}");
+        let e = parse_error(quote! {
+            #[weights("w.safetensors", quantize = "int8", calibrate = "a", calibrate = "b")]
+            struct T { Input[2] -> Dense<3, relu> -> Dense<1> }
+        });
+        assert!(e.contains("`calibrate` is given twice"), "{e}");
+
+        let sample = |file: &str| {
+            baked(syn::parse_str(&format!(
+                "#[weights(\"../tests/fixtures/weights/tiny.safetensors\", quantize = \"int8\", \
+                 calibrate = \"../tests/fixtures/weights/{file}\")] \
+                 struct T {{ Input[2] -> Dense<3, relu> -> Dense<1> }}"
+            ))
+            .unwrap())
+        };
+        let out = sample("tiny.safetensors");
+        assert!(out.contains("must hold one tensor"), "{out}");
+        let out = sample("tiny-calibration-wrong.safetensors");
+        assert!(out.contains("shape [9, 1]"), "{out}");
+        assert!(out.contains("(samples, 2)"), "{out}");
+        let out = sample("missing.safetensors");
+        assert!(out.contains("cannot read the calibration sample"), "{out}");
+    }
+
+    #[test]
+    fn layers_without_an_integer_form_are_all_reported() {
+        let out = baked(quote! {
+            #[weights(
+                "../tests/fixtures/keras-files/layer_kinds/model.keras",
+                quantize = "int8",
+                calibrate = "../tests/fixtures/weights/tiny-calibration.safetensors"
+            )]
+            pub struct LayerKinds {
+                Input[12]
+                    -> Dense<16, relu, kernel_regularizer = l2(0.01)>
+                    -> BatchNormalization<momentum = 0.9, epsilon = 0.01>
+                    -> LeakyReLU<0.2>
+                    -> Dropout<0.3>
+                    -> Dense<10, kernel_initializer = he_normal>
+                    -> PReLU
+                    -> ELU<0.7>
+                    -> Dense<8>
+                    -> ReLU<max_value = 1.5, negative_slope = 0.1, threshold = 0.2>
+                    -> BatchNormalization
+                    -> Dense<3, softmax>
+            }
+        });
+        assert!(
+            out.contains(
+                "the BatchNormalization before `leaky_re_lu` (LeakyReLU) has no integer form"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("(PReLU) has no integer form yet"), "{out}");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn quantize_unit(weights: &[f32]) -> (f32, Vec<i8>) {
 }
 
 /// Reads a tensor whose dtype and shape `bake` has already checked.
-fn floats(file: &SafeTensors<'_>, name: &str) -> Vec<f32> {
+pub fn floats(file: &SafeTensors<'_>, name: &str) -> Vec<f32> {
     file.tensor(name).map_or_else(
         |_| Vec::new(),
         |t| {

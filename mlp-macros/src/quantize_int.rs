@@ -95,15 +95,10 @@ impl Params {
 
 /// Reads a tensor whose dtype and shape `bake` has already checked, in f64.
 fn floats(file: &SafeTensors<'_>, name: &str) -> Vec<f64> {
-    file.tensor(name).map_or_else(
-        |_| Vec::new(),
-        |t| {
-            t.data()
-                .chunks_exact(4)
-                .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-                .collect()
-        },
-    )
+    crate::quantize::floats(file, name)
+        .into_iter()
+        .map(f64::from)
+        .collect()
 }
 
 /// The float network as stages: Dropout and Flatten dropped,
@@ -116,6 +111,7 @@ fn stages(
     let mut stages: Vec<Stage> = Vec::new();
     // An affine map (a, c) per feature, waiting for the next Dense's input.
     let mut pending: Option<(Vec<f64>, Vec<f64>)> = None;
+    let mut errors = Vec::new();
     for layer in &model.layers {
         let field = &layer.field;
         let tensor = |w: &str| floats(file, &format!("{field}/{w}"));
@@ -170,9 +166,9 @@ fn stages(
                         }
                     }
                     (_, Some((a0, c0))) => {
-                        for i in 0..a.len() {
-                            a0[i] *= a[i];
-                            c0[i] = c0[i] * a[i] + c[i];
+                        for (((a0, c0), a), c) in a0.iter_mut().zip(c0).zip(&a).zip(&c) {
+                            *a0 *= a;
+                            *c0 = *c0 * a + c;
                         }
                     }
                     (_, None) => pending = Some((a, c)),
@@ -183,8 +179,8 @@ fn stages(
                 kind,
                 settings,
             } => {
-                if pending.is_some() {
-                    return Err(error(format!(
+                if pending.take().is_some() {
+                    errors.push(error(format!(
                         "`calibrate`: the BatchNormalization before `{field}` ({kind}) has no \
                          integer form: it folds into a linear Dense before it or a Dense after it"
                     )));
@@ -213,7 +209,7 @@ fn stages(
                 }
             }
             LayerModelKind::PReLU { .. } => {
-                return Err(error(format!(
+                errors.push(error(format!(
                     "`calibrate`: `{field}` (PReLU) has no integer form yet; the integer-only \
                      network takes Dense, BatchNormalization, Dropout, Flatten, ReLU, LeakyReLU \
                      and ELU layers"
@@ -222,13 +218,21 @@ fn stages(
         }
     }
     if pending.is_some() {
-        return Err(error(
+        errors.push(error(
             "`calibrate`: the last BatchNormalization has no integer form: it folds into a \
              linear Dense before it or a Dense after it"
                 .to_string(),
         ));
     }
-    Ok(stages)
+    // Every problem at once.
+    let mut errors = errors.into_iter();
+    match errors.next() {
+        None => Ok(stages),
+        Some(mut all) => {
+            errors.for_each(|e| all.combine(e));
+            Err(all)
+        }
+    }
 }
 
 /// The calibration sample: one F32 tensor of shape `(samples, input...)`

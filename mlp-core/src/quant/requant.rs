@@ -66,9 +66,10 @@ impl Requant {
         }
     }
 
-    /// `round(acc * multiplier / 2^31 * 2^shift)`: TFLite's
-    /// `MultiplyByQuantizedMultiplier`, bit for bit (its rounding doubling
-    /// high multiply, then a rounding right shift, ties away from zero).
+    /// `acc * multiplier / 2^31 * 2^shift`, rounded: TFLite's
+    /// `MultiplyByQuantizedMultiplier`, bit for bit (gemmlowp's rounding
+    /// doubling high multiply, whose ties go up, then a rounding right shift,
+    /// whose ties go away from zero; within half a unit plus `2^shift / 2`).
     #[inline]
     pub fn apply(self, acc: i32) -> i32 {
         let left = self.shift.max(0);
@@ -141,16 +142,21 @@ mod tests {
 
     #[test]
     fn apply_rounds_to_nearest_with_ties_away_from_zero() {
+        // A factor of 0.5 is (2^30, 0): the high multiply alone rounds, and
+        // its ties (x odd) go up, as gemmlowp's nudge makes them.
         let half = Requant::from_real(0.5);
         assert_eq!(
             [-3, -2, -1, 0, 1, 2, 3].map(|x| half.apply(x)),
-            [-2, -1, -1, 0, 1, 1, 2]
+            [-1, -1, 0, 0, 1, 1, 2]
         );
+        // 0.3 is (0.6 * 2^31, -1): the shift rounds -1.5 away from zero.
+        assert_eq!(Requant::from_real(0.3).apply(-5), -2);
         let r = Requant::from_real(0.0123);
         for acc in (-200_000..200_000).step_by(7) {
             let exact = f64::from(acc) * 0.0123;
             assert!(
-                (f64::from(r.apply(acc)) - exact).abs() <= 0.5 + 1e-6,
+                // Two roundings: half a unit and half of 2^shift (1/64 here).
+                (f64::from(r.apply(acc)) - exact).abs() <= 0.5 + 1.0 / 128.0 + 1e-6,
                 "{acc}"
             );
         }
