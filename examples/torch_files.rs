@@ -13,8 +13,10 @@
 //! Run it with `cargo run --release --example torch_files`; it ends with
 //! `all matched` when everything is within 1e-5. With `--out DIR` it also
 //! writes each export with its inputs and our predictions (`.npy`) for
-//! `scripts/onnx_check.py`, which runs them in onnxruntime.
+//! `scripts/onnx_check.py`, which runs them in onnxruntime, and each chain
+//! as a `.keras` file for `scripts/check_keras_file.py` (Keras 3).
 
+use mlp::io::KerasFile;
 use mlp::loss::MeanSquaredError;
 use mlp::optim::Sgd;
 use mlp::prelude::*;
@@ -73,6 +75,9 @@ trait Checked {
     fn load_torch_file(&mut self, path: &Path) -> mlp::Result<()>;
     fn load_onnx_file(&mut self, path: &Path) -> mlp::Result<()>;
     fn onnx(&self) -> mlp::Result<Vec<u8>>;
+    /// Saves a `.keras` file, where `scripts/check_keras_file.py` can check
+    /// it (chains); `Ok(false)` where it is not written.
+    fn save_keras_file(&self, path: &Path) -> mlp::Result<bool>;
 }
 
 impl<N: Network> Checked for N {
@@ -97,6 +102,9 @@ impl<N: Network> Checked for N {
     }
     fn onnx(&self) -> mlp::Result<Vec<u8>> {
         OnnxFile::onnx_to_bytes(self)
+    }
+    fn save_keras_file(&self, path: &Path) -> mlp::Result<bool> {
+        self.save_keras(path).map(|()| true)
     }
 }
 
@@ -128,6 +136,9 @@ impl Checked for TwoInputs {
     fn onnx(&self) -> mlp::Result<Vec<u8>> {
         GraphOnnxFile::onnx_to_bytes(&*self.0)
     }
+    fn save_keras_file(&self, _: &Path) -> mlp::Result<bool> {
+        Ok(false)
+    }
 }
 
 /// Our export of `model`, run by tract on `inputs`, against our predictions;
@@ -157,9 +168,24 @@ fn export<M: Checked>(
             shape.extend(s);
             npy::write_f32(&dir.join(format!("input_{k}.npy")), &shape, x)?;
         }
+        let n = inputs[0].len() / shapes[0].iter().product::<usize>();
         for (k, y) in ours.iter().enumerate() {
-            let n = inputs[0].len() / shapes[0].iter().product::<usize>();
             npy::write_f32(&dir.join(format!("output_{k}.npy")), &[n, y.len() / n], y)?;
+        }
+        // The same model as a `.keras` file, for Keras 3 (PyTorch -> here -> Keras).
+        let keras = out.join(format!("{name}_keras"));
+        std::fs::create_dir_all(&keras)?;
+        if model.save_keras_file(&keras.join("model.keras"))? {
+            let mut shape = vec![n];
+            shape.extend(&shapes[0]);
+            npy::write_f32(&keras.join("input_0.npy"), &shape, &inputs[0])?;
+            npy::write_f32(
+                &keras.join("output_0.npy"),
+                &[n, ours[0].len() / n],
+                &ours[0],
+            )?;
+        } else {
+            std::fs::remove_dir(&keras)?;
         }
     }
     Ok(diff)

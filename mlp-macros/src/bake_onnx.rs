@@ -9,9 +9,7 @@
 
 use crate::validate::{LayerModel, LayerModelKind, Model};
 use crate::validate_graph::{GraphModel, Merge, NodeModelKind};
-use mlp_spec::arch::{Arch, Array, Op};
-use safetensors::tensor::TensorView;
-use safetensors::{Dtype, serialize};
+use mlp_spec::arch::{Arch, Op};
 
 /// The readers' description of one declared layer.
 fn op(layer: &LayerModel) -> Op {
@@ -102,19 +100,5 @@ pub fn to_keras_names(arch: &Arch, rel: &str, bytes: Vec<u8>) -> Result<Vec<u8>,
             .map(|p| format!("`{rel}` does not match `{}`: {p}", arch.name))
             .collect::<Vec<_>>()
     })?;
-    encode(&arrays).map_err(|e| vec![format!("`{rel}`: {e}")])
-}
-
-/// The arrays as a safetensors file.
-fn encode(arrays: &[Array]) -> Result<Vec<u8>, String> {
-    let data: Vec<Vec<u8>> = arrays
-        .iter()
-        .map(|a| a.data.iter().flat_map(|v| v.to_le_bytes()).collect())
-        .collect();
-    let mut views = Vec::new();
-    for (a, d) in arrays.iter().zip(&data) {
-        let view = TensorView::new(Dtype::F32, a.shape.clone(), d).map_err(|e| e.to_string())?;
-        views.push((a.name.as_str(), view));
-    }
-    serialize(views, None).map_err(|e| e.to_string())
+    mlp_spec::arch::to_safetensors(&arrays).map_err(|e| vec![format!("`{rel}`: {e}")])
 }

@@ -247,3 +247,19 @@ pub fn shape(dims: &[usize]) -> String {
         format!("({})", inner.join(", "))
     }
 }
+
+/// `arrays` as a safetensors file (`F32`, Keras's names), the form the
+/// `#[weights]` bake checks and generates from.
+pub fn to_safetensors(arrays: &[Array]) -> Result<Vec<u8>, String> {
+    use safetensors::{Dtype, tensor::TensorView};
+    let data: Vec<Vec<u8>> = arrays
+        .iter()
+        .map(|a| a.data.iter().flat_map(|v| v.to_le_bytes()).collect())
+        .collect();
+    let mut views = Vec::new();
+    for (a, d) in arrays.iter().zip(&data) {
+        let view = TensorView::new(Dtype::F32, a.shape.clone(), d).map_err(|e| format!("{e}"))?;
+        views.push((a.name.as_str(), view));
+    }
+    safetensors::serialize(views, None).map_err(|e| format!("{e}"))
+}

@@ -376,7 +376,7 @@ pub fn arrays(model: &ModelProto, arch: &Arch) -> Result<Vec<Array>, Vec<String>
         else {
             continue; // A source already failed.
         };
-        match match_node(&mut file, arch, node, &ins) {
+        match match_node(&mut file, node, &ins) {
             Ok((v, mut arrays)) => {
                 value[i] = Some(v);
                 out.append(&mut arrays);
@@ -431,7 +431,6 @@ pub fn arrays(model: &ModelProto, arch: &Arch) -> Result<Vec<Array>, Vec<String>
                 format!(", after layer `{}` ({}){hint}", d.name, d.op.describe())
             })
             .unwrap_or_default();
-        let _ = i;
         problems.push(format!(
             "node {} of the file is not in the declaration: it reads `{reads}`{after}",
             label(n)
@@ -448,7 +447,6 @@ pub fn arrays(model: &ModelProto, arch: &Arch) -> Result<Vec<Array>, Vec<String>
 /// value and its weights, or the difference.
 fn match_node<'a>(
     file: &mut File<'a>,
-    arch: &Arch,
     node: &Node,
     ins: &[&'a str],
 ) -> Result<(&'a str, Vec<Array>), String> {
@@ -460,7 +458,6 @@ fn match_node<'a>(
         shape,
         data,
     };
-    let _ = arch;
     match &node.op {
         Op::Input { .. } | Op::Flatten { .. } | Op::Dropout { .. } => Ok((t, Vec::new())),
         Op::Dense {

@@ -22,7 +22,7 @@
 //! // A file of another architecture is refused, naming the layer and both descriptions.
 //! network! { pub struct Logits { Input[4] -> Dense<8, relu> -> Dense<3> } }
 //! let err = Logits::new(1).load_onnx_from_bytes(&bytes).unwrap_err();
-//! assert!(err.to_string().contains("node `output/Softmax/Softmax` (Softmax) of the file is not in the declaration"), "{err}");
+//! assert!(err.to_string().contains("node `dense_1/Softmax` (Softmax) of the file is not in the declaration"), "{err}");
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 

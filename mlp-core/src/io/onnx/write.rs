@@ -4,8 +4,8 @@
 //! operator(s) (the table shared with the reader:
 //! `mlp_spec::onnx::ops`), BatchNormalization with its moving statistics
 //! and epsilon, Dropout left out (the identity at inference), merges as
-//! `Concat`, `Add`/`Sum` and `Mean`, each declared output an `Identity`
-//! named after it.
+//! `Concat`, `Add`/`Sum` and `Mean`, each declared output named after it
+//! (through an `Identity` where its node has another name).
 
 use crate::weights::NamedArray;
 use mlp_spec::arch::{Arch, Op};
@@ -236,7 +236,10 @@ pub(crate) fn encode(arch: &Arch, arrays: &[NamedArray]) -> Result<Vec<u8>, Stri
     }
     let mut outputs = Vec::new();
     for (port, node) in &arch.outputs {
-        b.node("Identity", &[&value[*node]], port, Vec::new());
+        // An output layer's value already has the port's name.
+        if value[*node] != *port {
+            b.node("Identity", &[&value[*node]], port, Vec::new());
+        }
         outputs.push(value_info(port, &[arch.nodes[*node].size]));
     }
     let model = ModelProto {
