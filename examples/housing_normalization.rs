@@ -100,7 +100,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let mut model = NormalizedWideDeep::new(args.seed);
-    model.adapt_normalization("normalized", &x_train)?;
+    model.adapt_normalization("normalization", &x_train)?;
     let mut trainer = model.compile(MeanSquaredError, Adam::new(args.learning_rate), []);
     trainer.fit(
         &x_train,

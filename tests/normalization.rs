@@ -212,8 +212,8 @@ fn normalization_in_a_graph_adapts_trains_and_predicts() {
     let data = housing();
     let (x, y) = (&data.x[..1_024], &data.y[..1_024]);
     let mut model = NormWideDeep::new(5);
-    model.adapt_normalization("normalized", x).unwrap();
-    let stats = model.get_layer("normalized").unwrap().get_weights();
+    model.adapt_normalization("normalization", x).unwrap();
+    let stats = model.get_layer("normalization").unwrap().get_weights();
     assert!((stats[0].data[0] - 3.9).abs() < 0.5, "{:?}", stats[0].data);
     let mut trainer = model.compile(MeanSquaredError, Adam::new(1e-3), []);
     let history = trainer
@@ -223,7 +223,7 @@ fn normalization_in_a_graph_adapts_trains_and_predicts() {
     assert!(losses[2] < losses[0], "{losses:?}");
     let predicted = trainer.predict(&x[..8]).unwrap();
     drop(trainer);
-    assert_eq!(model.get_layer("normalized").unwrap().get_weights(), stats);
+    assert_eq!(model.get_layer("normalization").unwrap().get_weights(), stats);
     for (p, x) in predicted[0].values.iter().zip(&x[..8]) {
         let one = model.predict_one(&NormWideDeepInputs { input: *x });
         assert!((p - one.output[0]).abs() <= 1e-5, "{p} {one:?}");

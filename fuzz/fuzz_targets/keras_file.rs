@@ -1,18 +1,23 @@
 //! Keras's files on arbitrary bytes: `.keras` archives (zip, `config.json`,
 //! HDF5 weights) through `load_keras_bytes`, and `.weights.h5` files through
-//! `load_keras_weights_bytes`. Never a panic; a refused file changes no
-//! weight; an accepted one holds only finite values.
+//! `load_keras_weights_bytes`, into the networks of the seeds (with and
+//! without a Normalization layer, whose `count` is an int64). Never a
+//! panic; a refused file changes no weight; an accepted one holds only
+//! finite values.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mlp_core::prelude::*;
 
-// The network of the seeds (tests/fixtures/keras-files/housing_sequential).
+// The networks of the seeds (tests/fixtures/keras-files/housing_sequential
+// and housing_normalization).
 network! { struct Housing { Input[8] -> Dense<30, relu> -> Dense<1> } }
+network! { struct NormHousing { Input[8] -> Normalization -> Dense<30, relu> -> Dense<1> } }
 
-fuzz_target!(|data: &[u8]| {
+/// Loads `data` both ways into a new `N`.
+fn load<N: KerasFile>(data: &[u8]) {
     for as_archive in [true, false] {
-        let mut model = Housing::new(1);
+        let mut model = N::new(1);
         let before = model.params().to_vec();
         let result = if as_archive {
             model.load_keras_bytes(data)
@@ -24,4 +29,9 @@ fuzz_target!(|data: &[u8]| {
             Err(_) => assert_eq!(model.params(), before.as_slice()),
         }
     }
+}
+
+fuzz_target!(|data: &[u8]| {
+    load::<Housing>(data);
+    load::<NormHousing>(data);
 });

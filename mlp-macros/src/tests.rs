@@ -313,7 +313,7 @@ fn far_off_names_list_the_known_ones() {
         layer,
         [
             "unknown layer `Banana`: expected one of `Dense`, `Dropout`, `BatchNormalization`, \
-          `ReLU`, `LeakyReLU`, `ELU` or `PReLU`"
+          `ReLU`, `LeakyReLU`, `ELU`, `PReLU` or `Normalization`"
         ]
     );
     let errors = errors(quote!(struct Net { Input[2] -> Dense<3, banana> }));

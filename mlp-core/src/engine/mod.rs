@@ -21,8 +21,8 @@
 //! | `shared.rs` | the pointer the threads write disjoint parts through |
 //!
 //! What each layer kind computes on the batch path lives with the layer
-//! (`layer/dense/batch.rs`); the engine splits the work and orders the
-//! phases.
+//! (`layer/dense/batch.rs`; every other kind implements [`BatchLayer`] in
+//! its own file); the engine splits the work and orders the phases.
 //!
 //! ```
 //! use mlp_core::prelude::*;

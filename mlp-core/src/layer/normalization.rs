@@ -419,7 +419,7 @@ mod tests {
             .adapt_normalization("normalization", &wide)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("[3]") && err.contains("[4]"), "{err}");
+        assert!(err.contains("(3,)") && err.contains("(4,)"), "{err}");
         let none: [SVector<f32, 3>; 0] = [];
         assert!(model.adapt_normalization("normalization", &none).is_err());
         let nan = rows(&[[1., f32::NAN, 3.]]);

@@ -46,7 +46,9 @@
 //! option it does not have, naming the option: a BatchNormalization with
 //! `center=False` or `scale=False` (no `beta` or no `gamma`), an axis other
 //! than the last, `renorm`; a PReLU with `shared_axes`; a Dropout with a
-//! `noise_shape`. Initializers and regularizers are not compared at run
+//! `noise_shape`; a Normalization with `invert=True`, an axis other than
+//! the last, or its `mean` and `variance` in the config (each kind's row
+//! of `mlp_spec::LAYERS` lists what it refuses). Initializers and regularizers are not compared at run
 //! time: the weights read replace whatever they drew.
 //!
 //! The weights file keys a layer's variables by its kind and place, not its
@@ -55,11 +57,12 @@
 //! the way Keras matches them: the `k`-th layer of a kind takes
 //! `layers/<kind>_k` (the first `layers/<kind>`), `<kind>` being Keras's
 //! snake-case class name (`dense`, `batch_normalization`, `dropout`,
-//! `re_lu`, `leaky_re_lu`, `elu`, `p_re_lu`), counted per kind. A Dense
+//! `re_lu`, `leaky_re_lu`, `elu`, `p_re_lu`, `normalization`), counted per kind. A Dense
 //! layer's variables are its kernel `(inputs, units)` (row-major, as in
 //! Keras) and bias; a BatchNormalization's `gamma`, `beta`, `moving_mean`,
-//! `moving_variance`, in that order; a PReLU's `alpha`; the others have
-//! none. Every count and shape is checked before any weight changes. A
+//! `moving_variance`, in that order; a PReLU's `alpha`; a Normalization's
+//! `mean`, `variance` and `count` (an int64 scalar in Keras's files, read
+//! and written as such); the others have none. Every count and shape is checked before any weight changes. A
 //! `.weights.h5` file alone has no architecture: kinds, counts and shapes
 //! are what is checked. The optimizer's variables in the file are not read.
 //!
