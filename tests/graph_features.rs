@@ -36,7 +36,12 @@ network! {
     }
 }
 
-type Data = (Vec<SVector<f32, 3>>, Vec<SVector<f32, 4>>, Vec<f32>, Vec<u8>);
+type Data = (
+    Vec<SVector<f32, 3>>,
+    Vec<SVector<f32, 4>>,
+    Vec<f32>,
+    Vec<u8>,
+);
 
 fn data(n: usize) -> Data {
     let wide = (0..n)
@@ -50,7 +55,10 @@ fn data(n: usize) -> Data {
         .zip(&deep)
         .map(|(w, d)| w[0] - 2.0 * d[1] + w[2] * d[3])
         .collect();
-    let class = deep.iter().map(|d| (((d[0] + 0.5) * 2.99) as u8).min(2)).collect();
+    let class = deep
+        .iter()
+        .map(|d| (((d[0] + 0.5) * 2.99) as u8).min(2))
+        .collect();
     (wide, deep, price, class)
 }
 
@@ -58,7 +66,9 @@ fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-fn quiet<'a>(epochs: usize) -> Fit<'a, TwoHeads, (MeanSquaredError, SparseCategoricalCrossentropy)> {
+fn quiet<'a>(
+    epochs: usize,
+) -> Fit<'a, TwoHeads, (MeanSquaredError, SparseCategoricalCrossentropy)> {
     Fit::epochs(epochs).batch_size(16).seed(3).verbose(0)
 }
 
@@ -87,7 +97,10 @@ fn a_regression_head_and_a_classification_head_train_together() {
             "class_accuracy"
         ]
     );
-    let (first, last) = (history.get("loss").unwrap()[0], history.get("loss").unwrap()[29]);
+    let (first, last) = (
+        history.get("loss").unwrap()[0],
+        history.get("loss").unwrap()[29],
+    );
     assert!(last < 0.5 * first, "{first} -> {last}");
     let results = trainer.evaluate((&wide, &deep), (&price, &class)).unwrap();
     let total = results["price_loss"] + 0.5 * results["class_loss"];
@@ -140,7 +153,11 @@ fn sample_weight_and_class_weight_weigh_a_graphs_loss() {
     let mut model = TwoHeads::new(1);
     let err = model
         .compile(LOSSES, Sgd::new(0.1), [])
-        .fit((&wide, &deep), (&price, &class), quiet(1).class_weight([(0, 2.0)]))
+        .fit(
+            (&wide, &deep),
+            (&price, &class),
+            quiet(1).class_weight([(0, 2.0)]),
+        )
         .unwrap_err();
     assert!(err.to_string().contains("one output"), "{err}");
 }
@@ -202,7 +219,11 @@ fn a_whole_state_checkpoint_of_a_graph_loads_and_resumes() {
         ModelCheckpoint::new(dir.path().join("state-{epoch:02}.mlpstate")).save_weights_only(false);
     let full = straight
         .compile(LOSSES, Adam::new(0.01), [])
-        .fit((&wide, &deep), (&price, &class), quiet(4).callback(checkpoint))
+        .fit(
+            (&wide, &deep),
+            (&price, &class),
+            quiet(4).callback(checkpoint),
+        )
         .unwrap();
     let mut resumed = TwoHeads::new_zeroed();
     let mut trainer = resumed.compile(LOSSES, Adam::new(0.01), []);
@@ -239,7 +260,9 @@ fn predict_with_threads_mc_dropout_and_predict_one_agree() {
     let one = trainer.predict_with_threads((&wide, &deep), 32, 1).unwrap();
     for threads in [2, 3] {
         assert_eq!(
-            trainer.predict_with_threads((&wide, &deep), 32, threads).unwrap(),
+            trainer
+                .predict_with_threads((&wide, &deep), 32, threads)
+                .unwrap(),
             one
         );
     }
@@ -255,8 +278,15 @@ fn predict_with_threads_mc_dropout_and_predict_one_agree() {
     // MC Dropout: the mean of passes with Dropout on, the same every call;
     // the class head does not read the Dropout layer, so it is unchanged.
     let mc = trainer.predict_mc_dropout((&wide, &deep), 20, 7).unwrap();
-    assert_eq!(mc, trainer.predict_mc_dropout((&wide, &deep), 20, 7).unwrap());
-    assert!(mc.iter().zip(&one).any(|(m, p)| (m.price[0] - p.price[0]).abs() > 1e-4));
+    assert_eq!(
+        mc,
+        trainer.predict_mc_dropout((&wide, &deep), 20, 7).unwrap()
+    );
+    assert!(
+        mc.iter()
+            .zip(&one)
+            .any(|(m, p)| (m.price[0] - p.price[0]).abs() > 1e-4)
+    );
     for (m, p) in mc.iter().zip(&one) {
         assert!((m.class - p.class).abs().max() < 1e-5);
     }
@@ -301,7 +331,12 @@ fn graph_backup_child() {
         .fit((&wide, &deep), (&price, &class), options)
         .unwrap();
     drop(trainer);
-    let losses: Vec<u64> = history.get("loss").unwrap().iter().map(|v| v.to_bits()).collect();
+    let losses: Vec<u64> = history
+        .get("loss")
+        .unwrap()
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
     std::fs::write(out, format!("{:?}\n{losses:?}\n", bits(model.params()))).unwrap();
 }
 
@@ -323,7 +358,12 @@ fn a_killed_graph_run_resumes_to_the_same_weights() {
     let straight_out = tmp.path().join("straight.txt");
     let straight_dir = tmp.path().join("straight");
     std::fs::create_dir_all(&straight_dir).unwrap();
-    assert!(child(&straight_dir, &straight_out).wait().unwrap().success());
+    assert!(
+        child(&straight_dir, &straight_out)
+            .wait()
+            .unwrap()
+            .success()
+    );
     let reference = std::fs::read_to_string(&straight_out).unwrap();
 
     let dir = tmp.path().join("killed");
@@ -334,8 +374,14 @@ fn a_killed_graph_run_resumes_to_the_same_weights() {
     // Killed once the backup of epoch 2 is written, in the middle of epoch 3.
     let latest = dir.join("backup/latest.mlpstate");
     while !latest.exists() || std::fs::metadata(&latest).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(120), "no backup appeared");
-        assert!(run.try_wait().unwrap().is_none(), "the run ended before it was killed");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no backup appeared"
+        );
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "the run ended before it was killed"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
     std::thread::sleep(Duration::from_millis(60));

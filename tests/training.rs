@@ -546,7 +546,10 @@ fn predict_matches_predict_one_and_classes_are_argmax() {
     }
     // Blocks and threads change nothing: each output depends on its sample.
     for batch_size in [1, 7, 64, 1000] {
-        assert_eq!(trainer.predict_with_batch_size(&x, batch_size).unwrap(), proba);
+        assert_eq!(
+            trainer.predict_with_batch_size(&x, batch_size).unwrap(),
+            proba
+        );
     }
 }
 

@@ -5,7 +5,7 @@
 //! weights from one seeded ChaCha stream, layer after layer: the same seed gives
 //! the same model on every machine.
 //!
-//! [`Network::initialize`]: crate::network::Network::initialize
+//! [`Network::initialize`]: crate::model::Model::initialize
 //!
 //! ```
 //! use mlp_core::initializer::Initializer;
@@ -53,7 +53,7 @@ mlp_spec::for_each_initializer!(initializers);
 
 /// Fills the parameters `params` of the layers `layers` from their
 /// initializers, weight after weight, from one ChaCha8 stream seeded with
-/// `seed` (what `Network::initialize` and `Graph::initialize` do).
+/// `seed` (what `Model::initialize` does).
 pub fn initialize(layers: &[crate::layer::LayerInfo], params: &mut [f32], seed: u64) {
     use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);

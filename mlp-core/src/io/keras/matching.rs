@@ -28,8 +28,8 @@ fn key(kind: &str, k: usize) -> String {
     }
 }
 
-/// The arrays of `N` (in [`Network::get_weights`] order, ready for
-/// [`Network::set_weights`]) from the layer groups of a Keras weights file.
+/// The arrays of `N` (in [`Model::get_weights`](crate::model::Model::get_weights) order, ready for
+/// [`Model::set_weights`](crate::model::Model::set_weights)) from the layer groups of a Keras weights file.
 ///
 /// Refused, with an error naming the source and the layer: a layer of a kind
 /// this library does not have (naming the kind), more than one input, a
