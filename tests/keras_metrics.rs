@@ -54,7 +54,7 @@ fn classification_metrics_as_keras_evaluates_them() {
     close("precision", logs["precision"], 0.481_481_492_519_378_66);
     close("recall", logs["recall"], 0.590_909_063_816_070_6);
     // AUC(curve="PR") on the same predictions.
-    let p = trainer.predict(&x);
+    let p = trainer.predict(&x).unwrap();
     let mut pr = MetricState::new(Metric::Auc(Auc {
         curve: AucCurve::Pr,
         ..Auc::default()

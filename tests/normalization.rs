@@ -224,8 +224,9 @@ fn normalization_in_a_graph_adapts_trains_and_predicts() {
     let predicted = trainer.predict(&x[..8]).unwrap();
     drop(trainer);
     assert_eq!(model.get_layer("normalization").unwrap().get_weights(), stats);
-    for (p, x) in predicted[0].values.iter().zip(&x[..8]) {
+    assert_eq!(predicted.len(), 8);
+    for (p, x) in predicted.iter().zip(&x[..8]) {
         let one = model.predict_one(&NormWideDeepInputs { input: *x });
-        assert!((p - one.output[0]).abs() <= 1e-5, "{p} {one:?}");
+        assert!((p.output[0] - one.output[0]).abs() <= 1e-5, "{p:?} {one:?}");
     }
 }
