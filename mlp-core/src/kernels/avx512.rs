@@ -56,10 +56,12 @@ pub unsafe fn gemm_nn(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
             // gemm's epilogue: `dst = old_factor · dst + alpha · sum`, with
             // `dst` left unread under status 0 and rounded as
             // `(old_factor · dst) + (alpha · sum)` under status 2.
-            let (old_factor, status) = match (q0, p.beta) {
-                (0, beta) if beta == 0.0 => (0.0, 0),
-                (0, beta) => (beta, 2),
-                _ => (1.0, 2),
+            let (old_factor, status) = if q0 > 0 {
+                (1.0, 2)
+            } else if p.beta == 0.0 {
+                (0.0, 0)
+            } else {
+                (p.beta, 2)
             };
             for j0 in (0..wide).step_by(MR) {
                 let rows = MR.min(wide - j0);

@@ -160,6 +160,7 @@ fn portable(kernel: &[i8], inputs: usize, x: &[u8], out: &mut [i32]) {
 }
 
 /// Units summed together: each input load serves four weight loads.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
 const UNITS: usize = 4;
 
 /// [`gemv_u8i8`] with AVX-512 VNNI: 64 inputs per `vpdpbusd`, four units at
