@@ -409,7 +409,7 @@ pub fn arrays(model: &ModelProto, arch: &Arch) -> Result<Vec<Array>, Vec<String>
         }
     }
     // Every operator belongs to a declared node.
-    for (i, n) in file
+    for (_, n) in file
         .nodes
         .iter()
         .enumerate()

@@ -52,7 +52,7 @@ pub fn floats(t: &TensorProto) -> Result<Vec<f32>, String> {
                 .chunks_exact(4)
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect();
-            let found = if raw.len() % 4 == 0 {
+            let found = if raw.len().is_multiple_of(4) {
                 v.len()
             } else {
                 usize::MAX
@@ -71,7 +71,7 @@ pub fn floats(t: &TensorProto) -> Result<Vec<f32>, String> {
                     f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32
                 })
                 .collect();
-            let found = if raw.len() % 8 == 0 {
+            let found = if raw.len().is_multiple_of(8) {
                 v.len()
             } else {
                 usize::MAX

@@ -1,6 +1,6 @@
-// The PyTorch model ends in logits (no Softmax in the file); a declaration
-// whose last Dense is `softmax` is refused, and one whose hidden layer is
-// `tanh` where the file has `Relu` too.
+// The file's first hidden layer ends in Relu, this one in tanh: the first
+// difference is the error (the nodes that read it, here every later one,
+// with `softmax` where the PyTorch file ends in logits, are not compared).
 use mlp::prelude::*;
 
 network! {
