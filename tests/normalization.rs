@@ -32,6 +32,13 @@ network! {
 }
 
 network! {
+    /// The same baked with int8 Dense weights (`NormHousingInt8`); the
+    /// Normalization layer stays in f32, as BatchNormalization does.
+    #[weights("tests/fixtures/keras-files/housing_normalization/model.keras", quantize = "int8")]
+    pub struct QuantNormHousing { Input[8] -> Normalization -> Dense<30, relu> -> Dense<1> }
+}
+
+network! {
     /// The book's first Wide & Deep model with its Normalization layer.
     pub struct NormWideDeep {
         input = Input[8];
@@ -138,6 +145,15 @@ fn keras_files_load_bake_and_predict_what_keras_predicted() {
 }
 
 #[test]
+fn the_int8_bake_keeps_the_normalization_in_f32() {
+    let int8 = QuantNormHousingInt8::WEIGHTS;
+    assert_eq!(int8.normalization, BakedNormHousing::WEIGHTS.normalization);
+    let diff = max_abs_diff(|x| int8.predict_one(x)[0]);
+    println!("int8: max abs diff from Keras's f32 predictions {diff}");
+    assert!(diff > 0.0 && diff < 0.05, "int8: max abs diff {diff}");
+}
+
+#[test]
 fn the_summary_matches_keras_line_by_line() {
     let keras = std::fs::read_to_string(folder().join("summary.txt")).unwrap();
     let mut model = NormHousing::new(42);
@@ -223,7 +239,10 @@ fn normalization_in_a_graph_adapts_trains_and_predicts() {
     assert!(losses[2] < losses[0], "{losses:?}");
     let predicted = trainer.predict(&x[..8]).unwrap();
     drop(trainer);
-    assert_eq!(model.get_layer("normalization").unwrap().get_weights(), stats);
+    assert_eq!(
+        model.get_layer("normalization").unwrap().get_weights(),
+        stats
+    );
     for (p, x) in predicted[0].values.iter().zip(&x[..8]) {
         let one = model.predict_one(&NormWideDeepInputs { input: *x });
         assert!((p - one.output[0]).abs() <= 1e-5, "{p} {one:?}");
