@@ -32,6 +32,13 @@ network! {
 }
 
 network! {
+    /// The same baked with int8 Dense weights (`NormHousingInt8`); the
+    /// Normalization layer stays in f32, as BatchNormalization does.
+    #[weights("tests/fixtures/keras-files/housing_normalization/model.keras", quantize = "int8")]
+    pub struct QuantNormHousing { Input[8] -> Normalization -> Dense<30, relu> -> Dense<1> }
+}
+
+network! {
     /// The book's first Wide & Deep model with its Normalization layer.
     pub struct NormWideDeep {
         input = Input[8];
@@ -135,6 +142,15 @@ fn keras_files_load_bake_and_predict_what_keras_predicted() {
     for (b, x) in batch.iter().zip(&x) {
         assert_eq!(b[0], model.predict_one(x)[0]);
     }
+}
+
+#[test]
+fn the_int8_bake_keeps_the_normalization_in_f32() {
+    let int8 = QuantNormHousingInt8::WEIGHTS;
+    assert_eq!(int8.normalization, BakedNormHousing::WEIGHTS.normalization);
+    let diff = max_abs_diff(|x| int8.predict_one(x)[0]);
+    println!("int8: max abs diff from Keras's f32 predictions {diff}");
+    assert!(diff > 0.0 && diff < 0.05, "int8: max abs diff {diff}");
 }
 
 #[test]
