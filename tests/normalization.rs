@@ -239,7 +239,10 @@ fn normalization_in_a_graph_adapts_trains_and_predicts() {
     assert!(losses[2] < losses[0], "{losses:?}");
     let predicted = trainer.predict(&x[..8]).unwrap();
     drop(trainer);
-    assert_eq!(model.get_layer("normalization").unwrap().get_weights(), stats);
+    assert_eq!(
+        model.get_layer("normalization").unwrap().get_weights(),
+        stats
+    );
     assert_eq!(predicted.len(), 8);
     for (p, x) in predicted.iter().zip(&x[..8]) {
         let one = model.predict_one(&NormWideDeepInputs { input: *x });

@@ -198,7 +198,11 @@ pub fn torch_arrays(bytes: &[u8], arch: &Arch) -> Result<Vec<Array>, Vec<String>
         }
     }
     kinds.sort_by(|a, b| natural(&a.0, &b.0));
-    for n in arch.nodes.iter().filter(|n| matches!(n.op, Op::Normalization { .. })) {
+    for n in arch
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.op, Op::Normalization { .. }))
+    {
         problems.push(format!(
             "layer `{}` (Normalization) has no PyTorch module: a state dict cannot hold it; \
              declare the model without it, or set its statistics with `adapt`",

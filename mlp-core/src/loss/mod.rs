@@ -65,10 +65,10 @@ pub use categorical::CategoricalCrossentropy;
 pub use huber::Huber;
 pub use mae::MeanAbsoluteError;
 pub use mse::MeanSquaredError;
+pub(crate) use reduction::masked_divisors;
 #[cfg(feature = "alloc")]
 pub use reduction::reduce;
 pub use reduction::{Divisors, Reduction, batch_divisors};
-pub(crate) use reduction::masked_divisors;
 pub use sparse::SparseCategoricalCrossentropy;
 
 use nalgebra::SVector;

@@ -357,8 +357,9 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
             let (losses, weight) = (&self.losses, self.loss_weights[k]);
             let kind = losses.target_kind(k);
             // The loss's reduction, over the samples its mask keeps.
-            let weight_of =
-                |i: usize, target| sample_weight_of(i, data.sample_weight, class_table, kind, target);
+            let weight_of = |i: usize, target| {
+                sample_weight_of(i, data.sample_weight, class_table, kind, target)
+            };
             let divisors = losses.divisors(
                 k,
                 n,
