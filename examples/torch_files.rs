@@ -16,6 +16,7 @@
 //! `scripts/onnx_check.py`, which runs them in onnxruntime, and each chain
 //! as a `.keras` file for `scripts/check_keras_file.py` (Keras 3).
 
+use mlp::graph::Graph as _;
 use mlp::io::KerasFile;
 use mlp::loss::MeanSquaredError;
 use mlp::optim::Sgd;
@@ -80,7 +81,7 @@ trait Model {
     fn save_keras_file(&self, path: &Path) -> mlp::Result<bool>;
 }
 
-impl<N: Network> Model for N {
+impl<N: Network> Model for Box<N> {
     fn input_shapes() -> Vec<Vec<usize>> {
         vec![N::INPUT_SHAPE.to_vec()]
     }
@@ -95,16 +96,16 @@ impl<N: Network> Model for N {
         vec![out]
     }
     fn load_torch_file(&mut self, path: &Path) -> mlp::Result<()> {
-        TorchFile::load_torch(self, path)
+        TorchFile::load_torch(&mut **self, path)
     }
     fn load_onnx_file(&mut self, path: &Path) -> mlp::Result<()> {
-        OnnxFile::load_onnx(self, path)
+        OnnxFile::load_onnx(&mut **self, path)
     }
     fn onnx(&self) -> mlp::Result<Vec<u8>> {
-        OnnxFile::onnx_to_bytes(self)
+        OnnxFile::onnx_to_bytes(&**self)
     }
     fn save_keras_file(&self, path: &Path) -> mlp::Result<bool> {
-        self.save_keras(path).map(|()| true)
+        (**self).save_keras(path).map(|()| true)
     }
 }
 
@@ -279,9 +280,9 @@ fn main() -> Result<(), Error> {
             .get("loss")
             .and_then(|l| l.last())
             .copied()
-            .unwrap_or(f32::NAN)
+            .unwrap_or(f64::NAN)
     );
-    worst = worst.max(export("housing_trained_here", &*model, &[x], out)?);
+    worst = worst.max(export("housing_trained_here", &model, &[x], out)?);
 
     if worst <= 1e-5 {
         println!("all matched");
