@@ -16,6 +16,7 @@
 //! `scripts/onnx_check.py`, which runs them in onnxruntime, and each chain
 //! as a `.keras` file for `scripts/check_keras_file.py` (Keras 3).
 
+use mlp::graph::Graph as _;
 use mlp::io::KerasFile;
 use mlp::loss::MeanSquaredError;
 use mlp::optim::Sgd;
@@ -104,7 +105,7 @@ impl<N: Network> Checked for Box<N> {
         OnnxFile::onnx_to_bytes(&**self)
     }
     fn save_keras_file(&self, path: &Path) -> mlp::Result<bool> {
-        self.save_keras(path).map(|()| true)
+        (**self).save_keras(path).map(|()| true)
     }
 }
 
