@@ -38,7 +38,7 @@
 //! assert!(history.get("val_accuracy").is_some());
 //! let results = trainer.evaluate(&x, &y)?;
 //! assert!(results["accuracy"] > 0.9, "{results}");
-//! let p: Vec<SVector<f32, 3>> = trainer.predict(&x[..3]);
+//! let p: Vec<SVector<f32, 3>> = trainer.predict(&x[..3])?;
 //! assert_eq!(p[1].imax(), 1);
 //!
 //! // Save the weights (safetensors, Keras's names and layout) and load them back.

@@ -403,14 +403,34 @@ fn every_activation_name_builds_and_computes_its_function() {
         softsign,
         relu6,
         hard_sigmoid,
+        mish,
+        hard_silu,
+        hard_swish,
+        log_sigmoid,
+        celu,
+        hard_tanh,
+        sparse_plus,
+        sparse_sigmoid,
+        squareplus,
+        soft_shrink,
+        hard_shrink,
+        tanh_shrink,
+        log_softmax,
+        sparsemax,
+        gelu_approximate,
         gelu,
     );
-    assert_eq!(nets.len(), 16);
+    assert_eq!(nets.len(), 31);
     let mut kinds = Vec::new();
     for (name, layers, y, mut z) in nets {
         let (_, _, kind) = layers[0].dense().expect("a Dense layer");
-        // `silu` is Keras's other name for `swish`.
-        let want = if name == "silu" { "swish" } else { name };
+        // `silu` is Keras's other name for `swish`, `hard_swish` for
+        // `hard_silu`.
+        let want = match name {
+            "silu" => "swish",
+            "hard_swish" => "hard_silu",
+            _ => name,
+        };
         assert_eq!(kind.name(), want);
         kind.forward(&mut z);
         // Relative: the model's pre-activations come from fused multiply-adds

@@ -29,7 +29,7 @@
 //! }
 //!
 //! assert_eq!(describe(&*Chain::new(1)), r#"Chain: 67 params, nodes ["input_layer", "hidden", "dense"], 4 weight arrays"#);
-//! assert_eq!(describe(&*Wired::new(1)), r#"Wired: 67 params, nodes ["x", "hidden", "dense"], 4 weight arrays"#);
+//! assert_eq!(describe(&*Wired::new(1)), r#"Wired: 67 params, nodes ["x", "dense", "y"], 4 weight arrays"#);
 //! assert_eq!(Chain::new(7).params(), Wired::new(7).params());
 //! # Ok::<(), mlp_core::Error>(())
 //! ```

@@ -131,9 +131,10 @@ fn expansion_has_the_consts_offsets_and_types() {
         ("dense_2", 235_500 + 30_100),
     ];
     for (name, offset) in offsets {
-        // The row `LayerInfo { name: "dense_1", kind: ..., offset: 235500usize }`.
+        // The row `LayerInfo { name: "dense_1", kind: ..., offset: 235500usize }`
+        // (not the node of the same name, `NodeInfo { name: "dense_1", .. }`).
         let row = &out[out
-            .find(&quote!(name: #name, kind:).to_string())
+            .find(&format!("LayerInfo {{ {}", quote!(name: #name, kind:)))
             .expect(name)..];
         let row_offset = &row[row.find("offset :").unwrap()..];
         let want = format!("{} }}", quote!(offset: #offset));
@@ -162,8 +163,9 @@ fn expansion_has_the_consts_offsets_and_types() {
 fn expansion_is_valid_rust() {
     let tokens = expand(&quote!(::mlp_core), &model(fashion()));
     let file: syn::File = syn::parse2(tokens).expect("the expansion parses as items");
-    // The struct, the layout check, the Network impl and the Debug impl.
-    assert_eq!(file.items.len(), 4);
+    // The struct, the layout check, the Model impl, the Network impl and the
+    // Debug impl.
+    assert_eq!(file.items.len(), 5);
 }
 
 #[test]

@@ -10,11 +10,11 @@
 //! // Two units of three inputs, int8 weights (each unit's contiguous).
 //! let kernel = [1_i8, -2, 3, 4, 5, -6];
 //! let mut q = [0_u8; 3];
-//! let (scale, zero) = quantize_u8(&[0.0, 0.5, 1.0], &mut q);
-//! assert_eq!((q, zero), ([0, 128, 255], 0));
+//! let (scale, zero) = quantize_u8(&[0.0, 0.25, 1.0], &mut q);
+//! assert_eq!((q, zero), ([0, 64, 255], 0));
 //! let mut sums = [0_i32; 2];
 //! gemv_u8i8(&kernel, 3, &q, &mut sums);
-//! assert_eq!(sums, [-2 * 128 + 3 * 255, 5 * 128 - 6 * 255]);
+//! assert_eq!(sums, [-2 * 64 + 3 * 255, 5 * 64 - 6 * 255]);
 //! assert!((scale * 255.0 - 1.0).abs() < 1e-6);
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```

@@ -8,7 +8,7 @@ network! {
 }
 
 const _: () = assert!(
-    <FashionMlp as Network>::WEIGHT_BYTES <= 64 * 1024,
+    <FashionMlp as Model>::WEIGHT_BYTES <= 64 * 1024,
     "the model must fit in 64 KiB of flash"
 );
 
