@@ -16,7 +16,6 @@
 //! `scripts/onnx_check.py`, which runs them in onnxruntime, and each chain
 //! as a `.keras` file for `scripts/check_keras_file.py` (Keras 3).
 
-use mlp::graph::Graph as _;
 use mlp::io::KerasFile;
 use mlp::loss::MeanSquaredError;
 use mlp::optim::Sgd;

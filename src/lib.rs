@@ -190,7 +190,7 @@
 //! option (`Dense<30, relu, name = hidden>`). The struct has one field per
 //! layer, as a chain's; beside it `network!` writes `NameInputs` and
 //! `NameOutputs`, with a field per input and per output, which
-//! [`Model::predict_one`](crate::Model::predict_one) takes and
+//! [`Model::predict_one`] takes and
 //! returns (no heap, `no_std`). Structs rather than tuples: fields named as
 //! declared cannot be swapped silently, even when two outputs have the same
 //! width. The book's Wide & Deep model with two inputs and an auxiliary
@@ -227,12 +227,12 @@
 //!
 //! A graph trains as a chain does, and as in Keras: a chain is a graph with
 //! one input, one output and a straight plan, and every model has the same
-//! [`Model`](crate::Model) contract, the same `compile`, the same
+//! [`Model`] contract, the same `compile`, the same
 //! [`Trainer`](crate::train::Trainer) and the same [`Fit`](crate::train::Fit)
 //! options (callbacks, weights, whole-state save and resume, MC Dropout,
 //! ...). `fit` takes one slice per input and one target slice per output
 //! (one slice alone for one input or output), with `loss_weights`, and a
-//! loss per output as a tuple (see [`train::Losses`](crate::train::Losses)):
+//! loss per output as a tuple (see [`train::Losses`]):
 //!
 //! ```
 //! use mlp::loss::MeanSquaredError;

@@ -77,8 +77,8 @@ fn merge_class(node: &NodeInfo) -> Option<&'static str> {
     }
 }
 
-/// The arrays of the graph `G` (in [`Graph::get_weights`] order, ready for
-/// [`Graph::set_weights`]) from the layer groups of a Keras weights file:
+/// The arrays of the graph `G` (in [`Model::get_weights`](crate::model::Model::get_weights) order, ready for
+/// [`Model::set_weights`](crate::model::Model::set_weights)) from the layer groups of a Keras weights file:
 /// see the module docs. Errors name the source and the layer.
 pub fn graph_arrays_for<G: Graph>(
     layers: &[H5Layer],
