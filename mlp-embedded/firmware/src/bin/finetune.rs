@@ -120,7 +120,7 @@ fn main() -> ! {
     print(" B, of all its layers ");
     print_u32(
         (DeviceTrainer::<FashionMlp, { scratch_len::<FashionMlp>() }>::RAM_BYTES
-            + <FashionMlp as mlp_core::Network>::WEIGHT_BYTES) as u32,
+            + <FashionMlp as mlp_core::Model>::WEIGHT_BYTES) as u32,
     );
     print(" B (trainer and the model's RAM copy)\n");
     print("finetune: peak stack ");

@@ -74,7 +74,7 @@ fn classifier_fine_tuning() {
         .iter()
         .zip(&labels)
         .filter(|(x, l)| {
-            use mlp_core::Network;
+            use mlp_core::Model;
             model.predict_one(x).argmax().0 == **l
         })
         .count();
