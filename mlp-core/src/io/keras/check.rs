@@ -732,8 +732,8 @@ mod tests {
     #[test]
     fn the_same_layers_wired_differently_are_refused() {
         // The auxiliary head reads the first hidden layer (`dense_2` in the
-        // file, `hidden1` here) instead of the second: same layers, same
-        // widths, other wiring.
+        // file; `hidden1`, Keras's name `dense`, here) instead of the
+        // second: same layers, same widths, other wiring.
         let text = wide_deep_config();
         let aux = text.find(r#""name": "aux_output", "inbound_nodes""#).unwrap();
         let rewired = format!(
@@ -745,8 +745,8 @@ mod tests {
         assert_eq!(
             check_wide_deep(&rewired).unwrap_err().to_string(),
             "wd.keras: the Keras model's layer `aux_output` (the graph's `aux_output`) reads \
-             [`dense_2`] ([`hidden1`] here), the graph `WideDeep` wires `aux_output` to \
-             [`hidden2`]"
+             [`dense_2`] ([`dense`] here), the graph `WideDeep` wires `aux_output` to \
+             [`dense_1`]"
         );
         // The merge's inputs in the other order.
         let swapped = text.replacen(
@@ -757,9 +757,9 @@ mod tests {
         assert_ne!(swapped, text);
         assert_eq!(
             check_wide_deep(&swapped).unwrap_err().to_string(),
-            "wd.keras: the Keras model's layer `concatenate` (the graph's `concat`) reads \
-             [`dense_3`, `wide_input`] ([`hidden2`, `wide_input`] here), the graph `WideDeep` \
-             wires `concat` to [`wide_input`, `hidden2`]"
+            "wd.keras: the Keras model's layer `concatenate` (the graph's `concatenate`) reads \
+             [`dense_3`, `wide_input`] ([`dense_1`, `wide_input`] here), the graph `WideDeep` \
+             wires `concatenate` to [`wide_input`, `dense_1`]"
         );
     }
 
