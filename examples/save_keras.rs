@@ -132,8 +132,16 @@ fn save_graph<M: Model>(
     }
     let mut back = M::new_zeroed();
     back.load_keras(dir.join("model.keras"))?;
-    assert_eq!(back.params(), model.params(), "the archive reads back to the same weights");
-    println!("{}: saved {} parameters and {n} predictions", dir.display(), M::PARAMS);
+    assert_eq!(
+        back.params(),
+        model.params(),
+        "the archive reads back to the same weights"
+    );
+    println!(
+        "{}: saved {} parameters and {n} predictions",
+        dir.display(),
+        M::PARAMS
+    );
     Ok(())
 }
 
@@ -251,13 +259,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             wide_input: SVector::from_row_slice(x[0]),
             deep_input: SVector::from_row_slice(x[1]),
         });
-        vec![y.main_output.as_slice().to_vec(), y.aux_output.as_slice().to_vec()]
+        vec![
+            y.main_output.as_slice().to_vec(),
+            y.aux_output.as_slice().to_vec(),
+        ]
     };
-    save_graph(&*wide_deep, &inputs, predict, &out.join("wide_deep_resaved"))?;
+    save_graph(
+        &*wide_deep,
+        &inputs,
+        predict,
+        &out.join("wide_deep_resaved"),
+    )?;
 
     // Every merge, initialised here, on housing's features.
     let merges = Merges::new(42);
-    let x: Vec<f32> = x_test[..100].iter().flat_map(|x| x.iter().copied()).collect();
+    let x: Vec<f32> = x_test[..100]
+        .iter()
+        .flat_map(|x| x.iter().copied())
+        .collect();
     let reversed: Vec<f32> = x_test[..100]
         .iter()
         .flat_map(|x| x.iter().rev().copied())
@@ -269,6 +288,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         vec![y.classes.as_slice().to_vec(), y.value.as_slice().to_vec()]
     };
-    save_graph(&*merges, &[x, reversed], predict, &out.join("merges_initialised"))?;
+    save_graph(
+        &*merges,
+        &[x, reversed],
+        predict,
+        &out.join("merges_initialised"),
+    )?;
     Ok(())
 }

@@ -224,8 +224,14 @@ fn a_graph_saved_as_keras_reads_back_and_keeps_its_connections() {
     assert!(worst <= 1e-5, "max abs diff {worst}");
     // The file's outputs are main then aux: a graph declaring them the
     // other way round is refused by name.
-    let err = Swapped::new_zeroed().load_keras(&path).unwrap_err().to_string();
-    assert!(err.contains("the graph `Swapped` wires `aux` to [`dense_1`]"), "{err}");
+    let err = Swapped::new_zeroed()
+        .load_keras(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the graph `Swapped` wires `aux` to [`dense_1`]"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -251,7 +251,10 @@ fn pytorch_gelu_reads_from_its_erf_operators() {
         .load_onnx(dir.join("model.onnx"))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("the activation `gelu_approximate` has no ONNX form"), "{err}");
+    assert!(
+        err.contains("the activation `gelu_approximate` has no ONNX form"),
+        "{err}"
+    );
 }
 
 #[test]

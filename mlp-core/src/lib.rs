@@ -106,12 +106,12 @@ pub mod prelude {
     #[cfg(feature = "std")]
     #[cfg(feature = "keras")]
     pub use crate::io::KerasFile;
-    #[cfg(feature = "std")]
-    pub use crate::io::WeightsFile;
     #[cfg(feature = "onnx")]
     pub use crate::io::OnnxFile;
     #[cfg(feature = "std")]
     pub use crate::io::TorchFile;
+    #[cfg(feature = "std")]
+    pub use crate::io::WeightsFile;
     pub use crate::model::Model;
     pub use crate::network;
     pub use crate::network::Network;

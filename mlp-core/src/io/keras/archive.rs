@@ -56,10 +56,6 @@ impl KerasArchive {
         // be there, as Keras requires, though nothing in it is read.
         text("metadata.json", member("metadata.json")?)?;
         let weights_h5 = member("model.weights.h5")?;
-        Ok(Self {
-            config,
-            weights_h5,
-        })
+        Ok(Self { config, weights_h5 })
     }
-
 }

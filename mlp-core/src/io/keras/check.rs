@@ -301,10 +301,10 @@ fn check_connections<M: Model>(
         )
         .collect();
     let ours_of = |theirs: &str| {
-        pairs
-            .iter()
-            .find(|(t, _)| *t == theirs)
-            .map_or_else(|| format!("`{theirs}` (not a layer of the file)"), |(_, o)| format!("`{o}`"))
+        pairs.iter().find(|(t, _)| *t == theirs).map_or_else(
+            || format!("`{theirs}` (not a layer of the file)"),
+            |(_, o)| format!("`{o}`"),
+        )
     };
     let list = |names: &[String]| format!("[{}]", names.join(", "));
     let quoted = |names: &[&str]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>();
@@ -385,8 +385,8 @@ pub(crate) fn same_layer(keras: &KerasLayer, ours: &LayerInfo) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::config::parse_config;
+    use super::*;
     use crate::prelude::*;
 
     network! { struct Housing { Input[8] -> Dense<30, relu> -> Dense<1> } }
@@ -688,7 +688,6 @@ mod tests {
         );
     }
 
-
     network! {
         /// The book's Wide & Deep model with an auxiliary output, as
         /// tests/fixtures/keras-files/wide_deep_two_outputs declares it.
@@ -735,7 +734,9 @@ mod tests {
         // file; `hidden1`, Keras's name `dense`, here) instead of the
         // second: same layers, same widths, other wiring.
         let text = wide_deep_config();
-        let aux = text.find(r#""name": "aux_output", "inbound_nodes""#).unwrap();
+        let aux = text
+            .find(r#""name": "aux_output", "inbound_nodes""#)
+            .unwrap();
         let rewired = format!(
             "{}{}",
             &text[..aux],

@@ -41,7 +41,10 @@ pub(crate) fn key(kind: &str, k: usize) -> String {
 /// graph's merges other than the file's, a layer of the model the file
 /// lacks or a layer of the file the model lacks, a variable count or a
 /// shape other than the model's.
-pub(crate) fn arrays_for<M: Model>(layers: &[H5Layer], source_name: &str) -> Result<Vec<NamedArray>> {
+pub(crate) fn arrays_for<M: Model>(
+    layers: &[H5Layer],
+    source_name: &str,
+) -> Result<Vec<NamedArray>> {
     let err = |message: String| Error::Data {
         source_name: source_name.to_string(),
         message,
@@ -259,8 +262,8 @@ fn arrays_for_layers(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::h5::H5Variable;
+    use super::*;
     use crate::prelude::*;
 
     network! {

@@ -11,7 +11,7 @@
 //! `layers/<kind>[_<k>]/vars/<i>`) and `metadata.json`. The model is saved
 //! uncompiled (no optimizer), as `model.save` of an uncompiled model.
 
-use super::matching::{key, keras_kind};
+use super::matching::{keras_kind, key};
 use super::{MERGES, keras_nodes, merge_class};
 use crate::initializer::Initializer;
 use crate::layer::{LayerInfo, LayerKind};
@@ -239,7 +239,12 @@ pub(crate) fn keras_config<M: Model>() -> Value {
             })
         }
         Form::Functional => {
-            let size = |name: &str| M::NODES.iter().find(|n| n.name == name).map_or(0, |n| n.size);
+            let size = |name: &str| {
+                M::NODES
+                    .iter()
+                    .find(|n| n.name == name)
+                    .map_or(0, |n| n.size)
+            };
             let mut layers = Vec::new();
             for node in keras_nodes::<M>() {
                 let shapes: Vec<Vec<usize>> = node.inputs.iter().map(|n| vec![size(n)]).collect();
@@ -256,8 +261,10 @@ pub(crate) fn keras_config<M: Model>() -> Value {
                     _ => Some(json!([args])),
                 };
                 entry["name"] = json!(node.name);
-                entry["inbound_nodes"] =
-                    json!(args.map(|args| vec![json!({"args": args, "kwargs": {}})]).unwrap_or_default());
+                entry["inbound_nodes"] = json!(
+                    args.map(|args| vec![json!({"args": args, "kwargs": {}})])
+                        .unwrap_or_default()
+                );
                 layers.push(entry);
             }
             let ports = |ports: &[PortInfo]| -> Vec<Value> {
@@ -337,7 +344,9 @@ fn keras_weights_h5<M: Model>(model: &M) -> Result<Vec<u8>> {
         let mut group = layers.create_group(&key(kind, k));
         let mut vars = group.create_group("vars");
         vars.set_attr("name", AttrValue::VarLenString(node.name.to_string()));
-        let variables = layer.into_iter().flat_map(|l| l.weights().map(move |w| (l, w)));
+        let variables = layer
+            .into_iter()
+            .flat_map(|l| l.weights().map(move |w| (l, w)));
         for (i, (layer, w)) in variables.enumerate() {
             let name = format!("{}/{}", layer.name, w.name);
             let array = weights
@@ -397,12 +406,12 @@ pub(crate) fn encode_keras<M: Model>(model: &M) -> Result<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::archive::KerasArchive;
     use super::super::check::check_architecture;
     use super::super::config::parse_config;
     use super::super::decode_keras;
     use super::super::h5::read_layers;
+    use super::*;
     use crate::prelude::*;
 
     network! {
@@ -600,7 +609,11 @@ mod tests {
                 })
                 .map(|t| t["config"]["keras_history"][0].as_str().unwrap())
                 .collect();
-            format!("{} {} {reads:?}", l["class_name"].as_str().unwrap(), l["name"].as_str().unwrap())
+            format!(
+                "{} {} {reads:?}",
+                l["class_name"].as_str().unwrap(),
+                l["name"].as_str().unwrap()
+            )
         };
         let rows: Vec<String> = layers.iter().map(row).collect();
         // Keras's `map_graph` order (by depth, then a walk from the outputs).
