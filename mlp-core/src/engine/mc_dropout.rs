@@ -72,26 +72,18 @@ pub fn predict_mc_dropout<N: Network>(
         }
         out
     };
-    let threads = Pool::default_threads().min(x.len().div_ceil(BLOCK)).max(1);
+    let threads = Pool::default_threads()?.min(x.len().div_ceil(BLOCK)).max(1);
     if threads <= 1 {
         return Ok(run(0, x));
     }
-    Ok(std::thread::scope(|scope| {
-        let run = &run;
-        let parts: Vec<_> = (1..threads)
-            .map(|t| {
-                let range = split(x.len(), threads, BLOCK, t);
-                scope.spawn(move || run(range.start / BLOCK, &x[range]))
-            })
-            .collect();
-        let range = split(x.len(), threads, BLOCK, 0);
-        let mut out = run(range.start / BLOCK, &x[range]);
-        for part in parts {
-            match part.join() {
-                Ok(rows) => out.extend(rows),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
-    }))
+    let part = |t: usize| {
+        let range = split(x.len(), threads, BLOCK, t);
+        run(range.start / BLOCK, &x[range])
+    };
+    Ok(
+        std::thread::scope(|scope| super::predict::run_parts_scoped(scope, threads, &part))
+            .into_iter()
+            .flatten()
+            .collect(),
+    )
 }

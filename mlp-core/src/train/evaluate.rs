@@ -177,7 +177,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
 
         let batch_size = options.batch_size;
         let steps = x.len().div_ceil(batch_size);
-        let mut ws = self.take_workspace(batch_size.min(x.len()));
+        let mut ws = self.take_workspace_on(batch_size.min(x.len()), None)?;
         let mut tracker = Tracker::new(&self.metrics, L::TARGET);
         let mut logs = tracker.logs("");
         let mut progress = Progress::new(options.verbose, steps, 1);

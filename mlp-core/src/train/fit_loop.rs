@@ -197,6 +197,8 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             verbose,
         });
         let params = history.params;
+        // What a whole-state save records of the loss (callbacks see it).
+        let loss = self.loss;
         let mut order: Vec<usize> = (0..n).collect();
         let mut tracker = Tracker::new(&self.metrics, L::TARGET);
         let mut val_tracker = Tracker::new(&self.metrics, L::TARGET);
@@ -208,7 +210,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
         // A callback may restore a saved state (BackupAndRestore): the run
         // then continues from its epoch, with its seed, after its History.
         let mut resume = None;
-        let run = Run::new(L::NAME, seed, &history).resuming(&mut resume);
+        let run = Run::new(&loss, seed, &history).resuming(&mut resume);
         self.dispatch(&mut callbacks, &params, &mut stop, run, |cb, ctx| {
             cb.on_train_begin(ctx)
         })?;
@@ -223,7 +225,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 &mut callbacks,
                 &params,
                 &mut stop,
-                Run::new(L::NAME, seed, &history),
+                Run::new(&loss, seed, &history),
                 |cb, ctx| cb.on_epoch_begin(ctx, epoch),
             )?;
             progress.epoch_begin(epoch);
@@ -243,7 +245,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                     &mut callbacks,
                     &params,
                     &mut stop,
-                    Run::new(L::NAME, seed, &history),
+                    Run::new(&loss, seed, &history),
                     |cb, ctx| cb.on_batch_begin(ctx, batch),
                 )?;
                 let next = order.chunks(batch_size).nth(batch + 1).unwrap_or(&[]);
@@ -261,7 +263,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                     &mut callbacks,
                     &params,
                     &mut stop,
-                    Run::new(L::NAME, seed, &history),
+                    Run::new(&loss, seed, &history),
                     |cb, ctx| cb.on_batch_end(ctx, batch, &batch_logs),
                 )?;
                 if let Err(d) = step
@@ -308,7 +310,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
                 &mut callbacks,
                 &params,
                 &mut stop,
-                Run::new(L::NAME, seed, &history),
+                Run::new(&loss, seed, &history),
                 |cb, ctx| cb.on_epoch_end(ctx, epoch, &epoch_logs),
             )?;
             last_logs = epoch_logs;
@@ -320,7 +322,7 @@ impl<N: Network, L: Loss, O: Optimizer> Trainer<'_, N, L, O> {
             &mut callbacks,
             &params,
             &mut stop,
-            Run::new(L::NAME, seed, &history),
+            Run::new(&loss, seed, &history),
             |cb, ctx| cb.on_train_end(ctx, &last_logs),
         )?;
         Ok(history)

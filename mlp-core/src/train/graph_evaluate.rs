@@ -106,7 +106,7 @@ impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
         let capacity = capacity.max(1);
         Ok(match self.workspace.take() {
             Some(ws) if ws.capacity() >= capacity => ws,
-            _ => Workspace::for_graph::<G>(capacity, crate::pool::Pool::default_threads()),
+            _ => Workspace::try_for_graph::<G>(capacity, crate::pool::Pool::default_threads()?)?,
         })
     }
 }

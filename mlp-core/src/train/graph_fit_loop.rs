@@ -105,13 +105,13 @@ impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
         }
         let threads = match options.threads {
             Some(t) => crate::pool::check_threads("threads", t)?,
-            None => crate::pool::Pool::default_threads(),
+            None => crate::pool::Pool::default_threads()?,
         };
         let vn = options.validation.as_ref().map_or(0, |(vx, _)| vx[0].len());
         let capacity = options.batch_size.min(n.max(vn)).max(1);
         let mut ws = match self.workspace.take() {
             Some(ws) if ws.capacity() >= capacity && ws.threads() == threads => ws,
-            _ => Workspace::for_graph::<G>(capacity, threads),
+            _ => Workspace::try_for_graph::<G>(capacity, threads)?,
         };
         let result = self.run(&mut ws, (&x, &y), options);
         self.workspace = Some(ws);
@@ -270,7 +270,7 @@ impl<G: Graph, L: Loss, O: Optimizer> GraphTrainer<'_, G, L, O> {
             params,
             stop,
             (&mut self.iterations, &mut self.optimizer_state),
-            Run::new(L::NAME, seed, history),
+            Run::new(&self.losses, seed, history),
         );
         for cb in callbacks {
             f(cb.as_mut(), &mut ctx)?;

@@ -57,6 +57,7 @@ mod graph_fit_loop;
 mod graph_trainer;
 mod logs;
 mod progress;
+mod settings;
 mod state;
 mod tracker;
 mod trainer;

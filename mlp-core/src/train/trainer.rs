@@ -160,18 +160,10 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
         })
     }
 
-    /// The batch buffers, holding at least `capacity` samples (taken out of
-    /// the trainer; give them back with [`Trainer::put_workspace`]).
-    pub(crate) fn take_workspace(&mut self, capacity: usize) -> Workspace {
-        let capacity = capacity.max(1);
-        match self.workspace.take() {
-            Some(ws) if ws.capacity() >= capacity => ws,
-            _ => Workspace::new::<N>(capacity),
-        }
-    }
-
-    /// As [`Trainer::take_workspace`], on `threads` threads (checked), or
-    /// without them on [`Pool::default_threads`](crate::pool::Pool::default_threads).
+    /// The batch buffers, holding at least `capacity` samples, on `threads`
+    /// threads (checked), or without them on
+    /// [`Pool::default_threads`](crate::pool::Pool::default_threads) (taken
+    /// out of the trainer; give them back with [`Trainer::put_workspace`]).
     pub(crate) fn take_workspace_on(
         &mut self,
         capacity: usize,
@@ -179,12 +171,12 @@ impl<'m, N: Network, L: Loss, O: Optimizer> Trainer<'m, N, L, O> {
     ) -> crate::Result<Workspace> {
         let threads = match threads {
             Some(t) => crate::pool::check_threads("threads", t)?,
-            None => crate::pool::Pool::default_threads(),
+            None => crate::pool::Pool::default_threads()?,
         };
         let capacity = capacity.max(1);
         Ok(match self.workspace.take() {
             Some(ws) if ws.capacity() >= capacity && ws.threads() == threads => ws,
-            _ => Workspace::with_threads::<N>(capacity, threads),
+            _ => Workspace::try_with_threads::<N>(capacity, threads)?,
         })
     }
 
@@ -239,6 +231,6 @@ mod tests {
         // Without the option: `MLP_NUM_THREADS` or every core.
         trainer.fit(&x, &y, Fit::epochs(1).verbose(0)).unwrap();
         let ws = trainer.workspace.as_ref().unwrap();
-        assert_eq!(ws.threads(), crate::pool::Pool::default_threads());
+        assert_eq!(ws.threads(), crate::pool::Pool::default_threads().unwrap());
     }
 }

@@ -58,6 +58,7 @@ pub use reduce_lr_on_plateau::ReduceLrOnPlateau;
 pub use terminate_on_nan::TerminateOnNaN;
 
 use super::Logs;
+use super::settings::describe;
 use super::state::{OptimizerInfo, TrainingState, decode_state, encode_state};
 use crate::history::{History, HistoryParams};
 use crate::network::Network;
@@ -132,8 +133,8 @@ impl<N> core::fmt::Debug for ModelOps<N> {
 /// What `fit` shows callbacks of the run beside the trainer's state.
 #[derive(Debug)]
 pub(crate) struct Run<'a> {
-    /// The loss's Keras name.
-    pub(crate) loss: &'static str,
+    /// The loss, with its settings (what a whole-state save records).
+    pub(crate) loss: &'a dyn core::fmt::Debug,
     /// The shuffling seed in effect.
     pub(crate) seed: u64,
     /// The History so far (restored epochs included).
@@ -143,7 +144,7 @@ pub(crate) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    pub(crate) fn new(loss: &'static str, seed: u64, history: &'a History) -> Self {
+    pub(crate) fn new(loss: &'a dyn core::fmt::Debug, seed: u64, history: &'a History) -> Self {
         Self {
             loss,
             seed,
@@ -188,7 +189,7 @@ impl<'a, N: Network> CallbackContext<'a, N> {
         let state = TrainingState::new(next_epoch, self.run.seed, self.run.history.clone());
         encode_state(
             &*self.model,
-            self.run.loss,
+            &describe(self.run.loss),
             &OptimizerInfo::of(&*self.optimizer),
             self.optimizer_state,
             *self.iterations,
@@ -219,7 +220,7 @@ impl<'a, N: Network> CallbackContext<'a, N> {
         };
         let decoded = decode_state(
             &*self.model,
-            self.run.loss,
+            &describe(self.run.loss),
             &*self.optimizer,
             bytes,
             source_name,
