@@ -129,3 +129,15 @@ fn hostile_hdf5_files_are_refused_within_a_small_multiple_of_the_file() {
     result.unwrap();
     assert!(peak < 8 * good.len() + (1 << 20), "peak {peak}");
 }
+
+/// Loads the `.weights.h5` file at `$MLP_H5_FILE` into the housing
+/// regressor and prints the outcome, for a peak-memory measurement by hand:
+/// `/usr/bin/time -v <this test binary> --ignored --exact load_file_named_by_env`
+/// (a 25 MB file of `scripts/sparse_h5.py --file-mb 25`).
+#[test]
+#[ignore = "a measurement run by hand"]
+fn load_file_named_by_env() {
+    let path = std::env::var("MLP_H5_FILE").unwrap();
+    let mut model = Housing::new(1);
+    println!("{path}: {:?}", model.load_keras_weights(&path));
+}

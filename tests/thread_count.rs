@@ -127,8 +127,8 @@ fn invalid_env_child() {
         .fit(&x, &y, Fit::epochs(1).verbose(0).threads(2))
         .unwrap();
 
-    let a: Vec<[f32; 2]> = x.iter().map(|v| [v[0], v[1]]).collect();
-    let b: Vec<[f32; 1]> = x.iter().map(|v| [v[0] * v[1]]).collect();
+    let a = x.clone();
+    let b: Vec<SVector<f32, 1>> = x.iter().map(|v| SVector::<f32, 1>::new(v[0] * v[1])).collect();
     let t: Vec<SVector<f32, 1>> = y.clone();
     let mut graph = TwoInputs::new(1);
     let mut trainer = graph.compile(MeanSquaredError, Sgd::new(0.01), []);
