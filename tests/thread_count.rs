@@ -113,7 +113,7 @@ fn invalid_env_child() {
     assert_eq!(err.to_string(), expected);
     assert_eq!(trainer.model().params(), before.as_slice());
     let err = trainer
-        .evaluate(&x, &y, Evaluate::new().verbose(0))
+        .evaluate_with(&x, &y, Evaluate::new().verbose(0))
         .unwrap_err();
     assert_eq!(err.to_string(), expected);
     let err = trainer.predict_mc_dropout(&x, 3, 1).unwrap_err();
@@ -128,7 +128,10 @@ fn invalid_env_child() {
         .unwrap();
 
     let a = x.clone();
-    let b: Vec<SVector<f32, 1>> = x.iter().map(|v| SVector::<f32, 1>::new(v[0] * v[1])).collect();
+    let b: Vec<SVector<f32, 1>> = x
+        .iter()
+        .map(|v| SVector::<f32, 1>::new(v[0] * v[1]))
+        .collect();
     let t: Vec<SVector<f32, 1>> = y.clone();
     let mut graph = TwoInputs::new(1);
     let mut trainer = graph.compile(MeanSquaredError, Sgd::new(0.01), []);
@@ -150,7 +153,7 @@ fn valid_env_child() {
     let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.01), []);
     trainer.fit(&x, &y, Fit::epochs(1).verbose(0)).unwrap();
     trainer
-        .evaluate(&x, &y, Evaluate::new().verbose(0))
+        .evaluate_with(&x, &y, Evaluate::new().verbose(0))
         .unwrap();
     trainer.predict_mc_dropout(&x, 3, 1).unwrap();
     assert_eq!(

@@ -527,7 +527,11 @@ mod tests {
         // message; 4,097 small ones stay under the byte limit.
         let many = |n: usize| {
             let layers: Vec<String> = (0..n)
-                .map(|i| format!(r#"{{"class_name": "Dropout", "config": {{"rate": 0.5, "name": "d{i}"}}}}"#))
+                .map(|i| {
+                    format!(
+                        r#"{{"class_name": "Dropout", "config": {{"rate": 0.5, "name": "d{i}"}}}}"#
+                    )
+                })
                 .collect();
             config(&layers.join(", "))
         };
