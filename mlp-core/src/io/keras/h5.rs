@@ -84,7 +84,7 @@ fn split_key(key: &str) -> (String, usize) {
 
 /// The variables a reader may read: for each group key of the network's
 /// layers (`dense_1`), the shapes of the variables it declares there, in
-/// order (see [`super::matching::wanted`]).
+/// order.
 pub type Wanted = [(String, Vec<Vec<usize>>)];
 
 /// At most this many variables in one layer's group (Keras's layers have
