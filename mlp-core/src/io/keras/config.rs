@@ -3,9 +3,10 @@
 //! the kind's numeric options, input shape), and checked against a
 //! network's [`LayerInfo`] table.
 
+use super::{MAX_CONFIG_BYTES, MAX_LAYERS};
+use crate::Result;
 use crate::layer::{Elementwise, LayerInfo, LayerKind};
 use crate::network::Network;
-use crate::{Error, Result};
 use serde_json::Value;
 
 /// One layer of a Keras model's configuration, as far as this library reads it.
@@ -106,10 +107,13 @@ fn dims(value: &Value) -> Option<Vec<usize>> {
 
 /// Parses `config.json` (`source_name` names it in errors).
 pub fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+    let err = |message: String| crate::error::data(source_name, message);
+    if text.len() > MAX_CONFIG_BYTES {
+        return Err(err(format!(
+            "config.json has {} bytes, more than the {MAX_CONFIG_BYTES} this library reads",
+            text.len()
+        )));
+    }
     let doc: Value = serde_json::from_str(text)
         .map_err(|e| err(format!("config.json is not valid JSON: {e}")))?;
     let class_name = doc["class_name"]
@@ -124,6 +128,13 @@ pub fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
              and Functional models are read"
         ))
     })?;
+    if list.len() > MAX_LAYERS {
+        return Err(err(format!(
+            "config.json: the {class_name} model `{name}` declares {} layers, more than the \
+             {MAX_LAYERS} this library reads",
+            list.len()
+        )));
+    }
     let mut inputs = Vec::new();
     let mut layers = Vec::new();
     for (i, entry) in list.iter().enumerate() {
@@ -273,10 +284,7 @@ pub(crate) fn is_known_kind(class: &str) -> bool {
 /// shape, one output, every layer a kind this library has, and each layer's
 /// kind, units, activation and bias as `N` declares them, in order.
 pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> Result<()> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+    let err = |message: String| crate::error::data(source_name, message);
     let unsupported: Vec<String> = model
         .layers
         .iter()
@@ -294,8 +302,8 @@ pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> 
         return Err(err(format!(
             "the Keras model `{}` has layers of a kind this library does not have ({}): {}",
             model.name,
-            kinds.join(", "),
-            unsupported.join(", ")
+            crate::error::short_list(&kinds),
+            crate::error::short_list(&unsupported)
         )));
     }
     let options: Vec<String> = model
@@ -337,7 +345,7 @@ pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> 
             "the Keras model `{}` has {} outputs ({}); a network here has one",
             model.name,
             model.outputs.len(),
-            model.outputs.join(", ")
+            crate::error::short_list(&model.outputs)
         )));
     }
     if let Some(shape) = model.inputs.first()
@@ -358,10 +366,10 @@ pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> 
             "the Keras model `{}` has {} layers [{}], the network `{}` declares {} [{}]",
             model.name,
             model.layers.len(),
-            theirs.join(", "),
+            crate::error::short_list(&theirs),
             N::NAME,
             N::LAYERS.len(),
-            ours.join(", ")
+            crate::error::short_list(&ours)
         )));
     }
     for (i, (keras, ours)) in model.layers.iter().zip(N::LAYERS).enumerate() {
@@ -435,6 +443,46 @@ mod tests {
             r#"{{"class_name": "Dense", "config": {{"name": "{name}", "units": {units}, "activation": "{activation}", "use_bias": true,
             "kernel_initializer": {{"class_name": "GlorotUniform", "config": {{}}}}}}}}"#
         )
+    }
+
+    #[test]
+    fn a_config_declaring_too_many_layers_is_refused_before_they_are_read() {
+        // 100,000 layers (about 17 MB of JSON) took 1.27 GB and gave a 3.3 MB
+        // message; 4,097 small ones stay under the byte limit.
+        let many = |n: usize| {
+            let layers: Vec<String> = (0..n)
+                .map(|i| {
+                    format!(
+                        r#"{{"class_name": "Dropout", "config": {{"rate": 0.5, "name": "d{i}"}}}}"#
+                    )
+                })
+                .collect();
+            config(&layers.join(", "))
+        };
+        let text = many(100_000);
+        let err = parse_config(&text, "m.keras").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "m.keras: config.json has {} bytes, more than the 4194304 this library reads",
+                text.len()
+            )
+        );
+        let err = parse_config(&many(4097), "m.keras")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "m.keras: config.json: the Sequential model `sequential` declares 4098 layers, more \
+             than the 4096 this library reads"
+        );
+        // Within the limits, a long refusal is cut short.
+        let model = parse_config(&many(4000), "m.keras").unwrap();
+        let err = check_architecture::<Housing>(&model, "m.keras")
+            .unwrap_err()
+            .to_string();
+        assert!(err.len() < 4200, "{} bytes: {err}", err.len());
+        assert!(err.contains("and 3990 more"), "{err}");
     }
 
     #[test]

@@ -47,11 +47,11 @@
 use super::archive::KerasArchive;
 use super::config::{KerasModel, declared, parse_config, same_layer, shape_text};
 use super::h5::{H5Layer, read_layers};
-use super::matching::arrays_for_layers;
+use super::matching::{arrays_for_layers, wanted};
+use crate::Result;
 use crate::graph::{Graph, NodeInfo, NodeKind};
 use crate::layer::LayerInfo;
 use crate::weights::NamedArray;
-use crate::{Error, Result};
 use std::path::Path;
 
 /// Keras's snake-case names of the merge layers, the stems of their groups.
@@ -65,6 +65,17 @@ const MERGES: [(&str, &str); 3] = [
 fn keras_nodes<G: Graph>() -> Vec<&'static NodeInfo> {
     let (order, _) = crate::summary::graph::keras_order(G::NODES, G::OUTPUTS);
     order.into_iter().map(|n| &G::NODES[n]).collect()
+}
+
+/// The graph's layers (not its inputs and merges) in Keras's order.
+fn keras_layers<G: Graph>() -> Vec<&'static LayerInfo> {
+    keras_nodes::<G>()
+        .into_iter()
+        .filter_map(|n| match n.kind {
+            NodeKind::Layer(i) => G::LAYERS.get(i),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Keras's class name of a merge node, `None` for an input or a layer.
@@ -84,10 +95,7 @@ pub fn graph_arrays_for<G: Graph>(
     layers: &[H5Layer],
     source_name: &str,
 ) -> Result<Vec<NamedArray>> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+    let err = |message: String| crate::error::data(source_name, message);
     let nodes = keras_nodes::<G>();
     let mut rest = Vec::with_capacity(layers.len());
     for layer in layers {
@@ -117,13 +125,7 @@ pub fn graph_arrays_for<G: Graph>(
             )));
         }
     }
-    let ours: Vec<&LayerInfo> = nodes
-        .iter()
-        .filter_map(|n| match n.kind {
-            NodeKind::Layer(i) => G::LAYERS.get(i),
-            _ => None,
-        })
-        .collect();
+    let ours = keras_layers::<G>();
     let arrays = arrays_for_layers(G::NAME, &ours, G::INPUTS.len(), &rest, source_name)?;
     // From Keras's order back to the declaration order of `get_weights`.
     let mut ordered = Vec::with_capacity(arrays.len());
@@ -141,10 +143,7 @@ pub fn graph_arrays_for<G: Graph>(
 /// Checks a `.keras` archive's model against the graph `G`: see the module
 /// docs.
 pub fn check_graph_architecture<G: Graph>(model: &KerasModel, source_name: &str) -> Result<()> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+    let err = |message: String| crate::error::data(source_name, message);
     if model.class_name != "Functional" {
         return Err(err(format!(
             "the Keras model `{}` is a {}; a graph reads a Functional model",
@@ -227,8 +226,7 @@ pub fn decode_graph_keras<G: Graph>(bytes: &[u8], source_name: &str) -> Result<V
     let model = parse_config(&archive.config, source_name)?;
     check_graph_architecture::<G>(&model, source_name)?;
     let h5_name = format!("{source_name}: model.weights.h5");
-    let layers = read_layers(&archive.weights_h5, &h5_name)?;
-    graph_arrays_for::<G>(&layers, &h5_name)
+    decode_graph_keras_weights::<G>(&archive.weights_h5, &h5_name)
 }
 
 /// Reads a Keras 3 `.weights.h5` file in memory as the weights of the
@@ -237,7 +235,7 @@ pub fn decode_graph_keras_weights<G: Graph>(
     bytes: &[u8],
     source_name: &str,
 ) -> Result<Vec<NamedArray>> {
-    let layers = read_layers(bytes, source_name)?;
+    let layers = read_layers(bytes, source_name, &wanted(&keras_layers::<G>()))?;
     graph_arrays_for::<G>(&layers, source_name)
 }
 

@@ -104,12 +104,22 @@ pub use graph::{
     GraphKerasFile, check_graph_architecture, decode_graph_keras, decode_graph_keras_weights,
     graph_arrays_for,
 };
-pub use h5::{H5Layer, H5Variable, read_layers};
+pub use h5::{H5Layer, H5Variable, Wanted, read_layers};
 pub use matching::arrays_for;
 pub use write::{KERAS_FORMAT_VERSION, encode_keras, keras_config, keras_weights_h5};
 
 use crate::Result;
 use crate::network::Network;
+
+/// At most this many layers in a `config.json`, and groups under `layers/`
+/// in a weights file: far more than any network declared here, few enough
+/// that reading them stays small.
+const MAX_LAYERS: usize = 4096;
+
+/// At most this many bytes of `config.json` (a Keras model of 4,096 Dense
+/// layers writes about 4 MB): its JSON tree is built in memory, about 15
+/// times the text.
+const MAX_CONFIG_BYTES: usize = 4 << 20;
 use crate::weights::NamedArray;
 use std::path::Path;
 
@@ -120,8 +130,7 @@ pub fn decode_keras<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec<N
     let model = parse_config(&archive.config, source_name)?;
     check_architecture::<N>(&model, source_name)?;
     let h5_name = format!("{source_name}: model.weights.h5");
-    let layers = read_layers(&archive.weights_h5, &h5_name)?;
-    arrays_for::<N>(&layers, &h5_name)
+    decode_keras_weights::<N>(&archive.weights_h5, &h5_name)
 }
 
 /// Reads a Keras 3 `.weights.h5` file in memory as the weights of `N`.
@@ -129,7 +138,8 @@ pub fn decode_keras_weights<N: Network>(
     bytes: &[u8],
     source_name: &str,
 ) -> Result<Vec<NamedArray>> {
-    let layers = read_layers(bytes, source_name)?;
+    let ours: Vec<&crate::layer::LayerInfo> = N::LAYERS.iter().collect();
+    let layers = read_layers(bytes, source_name, &matching::wanted(&ours))?;
     arrays_for::<N>(&layers, source_name)
 }
 

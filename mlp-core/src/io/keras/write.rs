@@ -440,7 +440,7 @@ mod tests {
         let model = model();
         let bytes = encode_keras(&*model).unwrap();
         let archive = KerasArchive::from_bytes(&bytes, "k.keras").unwrap();
-        let layers = crate::io::keras::read_layers(&archive.weights_h5, "w").unwrap();
+        let layers = crate::io::keras::read_layers(&archive.weights_h5, "w", &[]).unwrap();
         let keys: Vec<&str> = layers.iter().map(|l| l.key.as_str()).collect();
         assert_eq!(
             keys,

@@ -54,6 +54,7 @@ pub use reduce_lr_on_plateau::ReduceLrOnPlateau;
 pub use terminate_on_nan::TerminateOnNaN;
 
 use super::Logs;
+use super::settings::describe;
 use super::state::{OptimizerInfo, TrainingState, decode_state, encode_state};
 use crate::history::{History, HistoryParams};
 use crate::model::Model;
@@ -80,8 +81,8 @@ pub struct CallbackContext<'a, N> {
 /// What `fit` shows callbacks of the run beside the trainer's state.
 #[derive(Debug)]
 pub(crate) struct Run<'a> {
-    /// The losses' Keras names.
-    pub(crate) loss: &'a str,
+    /// The loss, with its settings (what a whole-state save records).
+    pub(crate) loss: &'a dyn core::fmt::Debug,
     /// The shuffling seed in effect.
     pub(crate) seed: u64,
     /// The History so far (restored epochs included).
@@ -91,7 +92,7 @@ pub(crate) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    pub(crate) fn new(loss: &'a str, seed: u64, history: &'a History) -> Self {
+    pub(crate) fn new(loss: &'a dyn core::fmt::Debug, seed: u64, history: &'a History) -> Self {
         Self {
             loss,
             seed,
@@ -160,7 +161,7 @@ impl<'a, N: Model> CallbackContext<'a, N> {
         let state = TrainingState::new(next_epoch, self.run.seed, self.run.history.clone());
         encode_state(
             &*self.model,
-            self.run.loss,
+            &describe(self.run.loss),
             &OptimizerInfo::of(&*self.optimizer),
             self.optimizer_state,
             *self.iterations,
@@ -191,7 +192,7 @@ impl<'a, N: Model> CallbackContext<'a, N> {
         };
         let decoded = decode_state(
             &*self.model,
-            self.run.loss,
+            &describe(self.run.loss),
             &*self.optimizer,
             bytes,
             source_name,
