@@ -230,8 +230,8 @@ fn a_loss_with_other_settings_is_refused_naming_the_setting_and_both_values() {
     );
     assert_eq!(
         load_error::<Net, _>(MeanSquaredError, &bytes),
-        "run.mlpstate: the loss is `Huber { delta: 1.0 }` in the saved run, `MeanSquaredError` \
-         in this trainer"
+        "run.mlpstate: the loss is `Huber { delta: 1.0, reduction: SumOverBatchSize }` in the saved \
+         run, `MeanSquaredError { reduction: SumOverBatchSize }` in this trainer"
     );
     let (x, y) = classes();
     let sparse = SparseCategoricalCrossentropy;

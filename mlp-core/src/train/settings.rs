@@ -418,8 +418,14 @@ mod tests {
     #[test]
     fn losses_differ_by_their_options() {
         let found = first_difference(
-            &describe(&Huber { delta: 1.0, ..Huber::default() }),
-            &describe(&Huber { delta: 5.0, ..Huber::default() }),
+            &describe(&Huber {
+                delta: 1.0,
+                ..Huber::default()
+            }),
+            &describe(&Huber {
+                delta: 5.0,
+                ..Huber::default()
+            }),
         )
         .unwrap();
         assert_eq!(
@@ -439,7 +445,10 @@ mod tests {
         assert!(saved.starts_with("(Huber {"), "{saved}");
         let found = first_difference(&saved, &ours).unwrap();
         assert_eq!(found.path, "1.from_logits");
-        assert_eq!((found.saved.as_str(), found.ours.as_str()), ("false", "true"));
+        assert_eq!(
+            (found.saved.as_str(), found.ours.as_str()),
+            ("false", "true")
+        );
     }
 
     #[test]
