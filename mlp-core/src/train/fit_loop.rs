@@ -200,6 +200,16 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
         let mut tracker = Trackers::new::<M, L>(&self.losses, &self.metrics);
         let mut val_tracker = Trackers::new::<M, L>(&self.losses, &self.metrics);
         let mut batch_logs = tracker.logs::<M>("");
+        let epoch_log_names = {
+            let mut logs = batch_logs.clone();
+            if plan.validation.is_some() {
+                val_tracker.append_to::<M>("val_", &mut logs);
+            }
+            if callbacks.iter().any(|c| c.logs_learning_rate()) {
+                logs.insert("learning_rate", 0.0);
+            }
+            logs.names().map(String::from).collect::<Vec<_>>()
+        };
         let mut last_logs = Logs::new();
         let mut progress = Progress::new(verbose, steps, epochs);
         let mut stop = false;
@@ -207,7 +217,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
         // A callback may restore a saved state (BackupAndRestore): the run
         // then continues from its epoch, with its seed, after its History.
         let mut resume = None;
-        let run = Run::new(&loss, seed, &history).resuming(&mut resume);
+        let run = Run::new(&loss, seed, &history, &epoch_log_names).resuming(&mut resume);
         self.dispatch(&mut callbacks, &params, &mut stop, run, |cb, ctx| {
             cb.on_train_begin(ctx)
         })?;
@@ -222,7 +232,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
                 &mut callbacks,
                 &params,
                 &mut stop,
-                Run::new(&loss, seed, &history),
+                Run::new(&loss, seed, &history, &epoch_log_names),
                 |cb, ctx| cb.on_epoch_begin(ctx, epoch),
             )?;
             progress.epoch_begin(epoch);
@@ -242,7 +252,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
                     &mut callbacks,
                     &params,
                     &mut stop,
-                    Run::new(&loss, seed, &history),
+                    Run::new(&loss, seed, &history, &epoch_log_names),
                     |cb, ctx| cb.on_batch_begin(ctx, batch),
                 )?;
                 let next = order.chunks(batch_size).nth(batch + 1).unwrap_or(&[]);
@@ -260,7 +270,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
                     &mut callbacks,
                     &params,
                     &mut stop,
-                    Run::new(&loss, seed, &history),
+                    Run::new(&loss, seed, &history, &epoch_log_names),
                     |cb, ctx| cb.on_batch_end(ctx, batch, &batch_logs),
                 )?;
                 if let Err(d) = step
@@ -306,7 +316,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
                 &mut callbacks,
                 &params,
                 &mut stop,
-                Run::new(&loss, seed, &history),
+                Run::new(&loss, seed, &history, &epoch_log_names),
                 |cb, ctx| cb.on_epoch_end(ctx, epoch, &epoch_logs),
             )?;
             last_logs = epoch_logs;
@@ -326,7 +336,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
             &mut callbacks,
             &params,
             &mut stop,
-            Run::new(&loss, seed, &history),
+            Run::new(&loss, seed, &history, &epoch_log_names),
             |cb, ctx| cb.on_train_end(ctx, &last_logs),
         )?;
         Ok(history)
