@@ -2,7 +2,7 @@
 //! `metadata.json` (Keras 3's `model.save("model.keras")`), read with the
 //! `zip` crate from bytes in memory.
 
-use crate::{Error, Result};
+use crate::Result;
 use std::io::{Cursor, Read};
 
 /// The three members of a `.keras` archive.
@@ -23,10 +23,7 @@ impl KerasArchive {
     /// A missing member, a corrupt or truncated zip, or a member whose
     /// checksum fails is an error naming the archive and the member.
     pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<Self> {
-        let err = |message: String| Error::Data {
-            source_name: source_name.to_string(),
-            message,
-        };
+        let err = |message: String| crate::error::data(source_name, message);
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| err(format!("not a valid .keras (zip) archive: {e}")))?;
         let mut member = |name: &str| -> Result<Vec<u8>> {

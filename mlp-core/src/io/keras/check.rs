@@ -10,9 +10,9 @@
 
 use super::config::{KerasLayer, KerasModel, shape_text};
 use super::{keras_nodes, merge_class};
+use crate::Result;
 use crate::layer::{Elementwise, LayerInfo, LayerKind};
 use crate::model::{Form, Model, NodeInfo, NodeKind};
-use crate::{Error, Result};
 
 /// What a model of this form is called in messages.
 fn what<M: Model>() -> &'static str {
@@ -99,10 +99,7 @@ fn is_known_kind<M: Model>(class: &str) -> bool {
 
 /// Checks `model` against `M`: see the module docs.
 pub(crate) fn check_architecture<M: Model>(model: &KerasModel, source_name: &str) -> Result<()> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+    let err = |message: String| crate::error::data(source_name, message);
     let unsupported: Vec<String> = model
         .layers
         .iter()
@@ -120,8 +117,8 @@ pub(crate) fn check_architecture<M: Model>(model: &KerasModel, source_name: &str
         return Err(err(format!(
             "the Keras model `{}` has layers of a kind this library does not have ({}): {}",
             model.name,
-            kinds.join(", "),
-            unsupported.join(", ")
+            crate::error::short_list(&kinds),
+            crate::error::short_list(&unsupported)
         )));
     }
     let options: Vec<String> = model
@@ -171,11 +168,11 @@ pub(crate) fn check_architecture<M: Model>(model: &KerasModel, source_name: &str
             "the Keras model `{}` has {} layers [{}], the {} `{}` declares {} [{}]",
             model.name,
             model.layers.len(),
-            theirs.join(", "),
+            crate::error::short_list(&theirs),
             what::<M>(),
             M::NAME,
             layers.len(),
-            ours.join(", ")
+            crate::error::short_list(&ours)
         )));
     }
     let order = match M::FORM {
@@ -219,7 +216,7 @@ fn check_chain_ports<M: Model>(model: &KerasModel) -> std::result::Result<(), St
             "the Keras model `{}` has {} outputs ({}); a network here has one",
             model.name,
             model.outputs.len(),
-            model.outputs.join(", ")
+            crate::error::short_list(&model.outputs)
         ));
     }
     let ours = crate::io::arch::input_shape::<M>(0);
@@ -306,7 +303,7 @@ fn check_connections<M: Model>(
             |(_, o)| format!("`{o}`"),
         )
     };
-    let list = |names: &[String]| format!("[{}]", names.join(", "));
+    let list = |names: &[String]| format!("[{}]", crate::error::short_list(names));
     let quoted = |names: &[&str]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>();
     for (keras, ours) in model.layers.iter().zip(layers) {
         let theirs: Vec<String> = keras.inbound.iter().map(|n| ours_of(n)).collect();
@@ -403,6 +400,46 @@ mod tests {
             r#"{{"class_name": "Dense", "config": {{"name": "{name}", "units": {units}, "activation": "{activation}", "use_bias": true,
             "kernel_initializer": {{"class_name": "GlorotUniform", "config": {{}}}}}}}}"#
         )
+    }
+
+    #[test]
+    fn a_config_declaring_too_many_layers_is_refused_before_they_are_read() {
+        // 100,000 layers (about 17 MB of JSON) took 1.27 GB and gave a 3.3 MB
+        // message; 4,097 small ones stay under the byte limit.
+        let many = |n: usize| {
+            let layers: Vec<String> = (0..n)
+                .map(|i| {
+                    format!(
+                        r#"{{"class_name": "Dropout", "config": {{"rate": 0.5, "name": "d{i}"}}}}"#
+                    )
+                })
+                .collect();
+            config(&layers.join(", "))
+        };
+        let text = many(100_000);
+        let err = parse_config(&text, "m.keras").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "m.keras: config.json has {} bytes, more than the 4194304 this library reads",
+                text.len()
+            )
+        );
+        let err = parse_config(&many(4097), "m.keras")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "m.keras: config.json: the Sequential model `sequential` declares 4098 layers, more \
+             than the 4096 this library reads"
+        );
+        // Within the limits, a long refusal is cut short.
+        let model = parse_config(&many(4000), "m.keras").unwrap();
+        let err = check_architecture::<Housing>(&model, "m.keras")
+            .unwrap_err()
+            .to_string();
+        assert!(err.len() < 4200, "{} bytes: {err}", err.len());
+        assert!(err.contains("and 3990 more"), "{err}");
     }
 
     #[test]

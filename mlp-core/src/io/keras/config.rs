@@ -3,7 +3,8 @@
 //! the kind's numeric options, input shapes, and in a Functional model
 //! which layer reads which). `check.rs` compares it with a model.
 
-use crate::{Error, Result};
+use super::{MAX_CONFIG_BYTES, MAX_LAYERS};
+use crate::Result;
 use serde_json::Value;
 
 /// One layer of a Keras model's configuration, as far as this library reads it.
@@ -110,10 +111,13 @@ fn dims(value: &Value) -> Option<Vec<usize>> {
 
 /// Parses `config.json` (`source_name` names it in errors).
 pub(crate) fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+    let err = |message: String| crate::error::data(source_name, message);
+    if text.len() > MAX_CONFIG_BYTES {
+        return Err(err(format!(
+            "config.json has {} bytes, more than the {MAX_CONFIG_BYTES} this library reads",
+            text.len()
+        )));
+    }
     let doc: Value = serde_json::from_str(text)
         .map_err(|e| err(format!("config.json is not valid JSON: {e}")))?;
     let class_name = doc["class_name"]
@@ -128,6 +132,13 @@ pub(crate) fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> 
              and Functional models are read"
         ))
     })?;
+    if list.len() > MAX_LAYERS {
+        return Err(err(format!(
+            "config.json: the {class_name} model `{name}` declares {} layers, more than the \
+             {MAX_LAYERS} this library reads",
+            list.len()
+        )));
+    }
     let mut inputs = Vec::new();
     let mut input_names = Vec::new();
     let mut layers = Vec::new();

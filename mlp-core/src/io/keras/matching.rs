@@ -33,6 +33,54 @@ pub(crate) fn key(kind: &str, k: usize) -> String {
     }
 }
 
+/// Keras's kind and index of each layer of `ours` (in the model's order):
+/// the `k`-th layer of a kind takes the group `<kind>_k` (see [`key`]);
+/// `None` for a layer of a kind Keras files are not read into.
+fn group_keys(ours: &[&LayerInfo]) -> Vec<Option<(&'static str, usize)>> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    ours.iter()
+        .map(|layer| {
+            let kind = keras_kind(layer.type_name())?;
+            let k = match counts.iter_mut().find(|(c, _)| *c == kind) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n - 1
+                }
+                None => {
+                    counts.push((kind, 1));
+                    0
+                }
+            };
+            Some((kind, k))
+        })
+        .collect()
+}
+
+/// The model's layers (not its inputs and merges) in Keras's order.
+pub(crate) fn keras_layers<M: Model>() -> Vec<&'static LayerInfo> {
+    keras_nodes::<M>()
+        .into_iter()
+        .filter_map(|n| match n.kind {
+            NodeKind::Layer(i) => M::LAYERS.get(i),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What a weights file's reader may read for the layers `ours` (in the
+/// model's order): each group key with the shapes of the variables the
+/// layer declares (see [`read_layers`](super::h5::read_layers)).
+pub(crate) fn wanted(ours: &[&LayerInfo]) -> Vec<(String, Vec<Vec<usize>>)> {
+    ours.iter()
+        .zip(group_keys(ours))
+        .filter_map(|(layer, key)| {
+            let (kind, k) = key?;
+            let shapes = layer.weights().map(|w| w.shape().to_vec()).collect();
+            Some((self::key(kind, k), shapes))
+        })
+        .collect()
+}
+
 /// The arrays of `M` (in [`Model::get_weights`] order, ready for
 /// [`Model::set_weights`]) from the layer groups of a Keras weights file.
 ///
@@ -45,10 +93,7 @@ pub(crate) fn arrays_for<M: Model>(
     layers: &[H5Layer],
     source_name: &str,
 ) -> Result<Vec<NamedArray>> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+    let err = |message: String| crate::error::data(source_name, message);
     let nodes = keras_nodes::<M>();
     let mut rest = Vec::with_capacity(layers.len());
     for layer in layers {
@@ -80,13 +125,7 @@ pub(crate) fn arrays_for<M: Model>(
             }
         }
     }
-    let ours: Vec<&LayerInfo> = nodes
-        .iter()
-        .filter_map(|n| match n.kind {
-            NodeKind::Layer(i) => M::LAYERS.get(i),
-            _ => None,
-        })
-        .collect();
+    let ours = keras_layers::<M>();
     let arrays = arrays_for_layers(M::NAME, &ours, M::INPUTS.len(), &rest, source_name)?;
     // From Keras's order back to the declaration order of `get_weights`.
     let mut ordered = Vec::with_capacity(arrays.len());
@@ -111,10 +150,7 @@ fn arrays_for_layers(
     layers: &[H5Layer],
     source_name: &str,
 ) -> Result<Vec<NamedArray>> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+    let err = |message: String| crate::error::data(source_name, message);
     let unknown: Vec<&H5Layer> = layers
         .iter()
         .filter(|l| {
@@ -134,8 +170,8 @@ fn arrays_for_layers(
             .collect();
         return Err(err(format!(
             "the weights file has layers of a kind this library does not have ({}): {}",
-            kinds.join(", "),
-            list.join(", ")
+            crate::error::short_list(&kinds),
+            crate::error::short_list(&list)
         )));
     }
     let expected_inputs = inputs;
@@ -168,26 +204,15 @@ fn arrays_for_layers(
     }
 
     let mut used = vec![false; layers.len()];
-    let mut counts: Vec<(&str, usize)> = Vec::new();
     let mut arrays = Vec::new();
-    for &ours in ours {
+    for (&ours, wanted) in ours.iter().zip(group_keys(ours)) {
         let class = ours.type_name();
-        let kind = keras_kind(class).ok_or_else(|| {
+        let (kind, k) = wanted.ok_or_else(|| {
             err(format!(
                 "the network's layer `{}` is a {class}, which Keras files are not read into yet",
                 ours.name
             ))
         })?;
-        let k = match counts.iter_mut().find(|(c, _)| *c == kind) {
-            Some((_, n)) => {
-                *n += 1;
-                *n - 1
-            }
-            None => {
-                counts.push((kind, 1));
-                0
-            }
-        };
         let wanted = key(kind, k);
         let found = layers.iter().position(|l| l.key == wanted);
         let declared = super::check::declared(ours);
@@ -254,7 +279,7 @@ fn arrays_for_layers(
         return Err(err(format!(
             "the weights file holds layer(s) that the network `{}` does not declare: {}",
             network,
-            extra.join(", ")
+            crate::error::short_list(&extra)
         )));
     }
     Ok(arrays)

@@ -141,6 +141,16 @@ use crate::weights::NamedArray;
 use archive::KerasArchive;
 use std::path::Path;
 
+/// At most this many layers in a `config.json`, and groups under `layers/`
+/// in a weights file: far more than any network declared here, few enough
+/// that reading them stays small.
+const MAX_LAYERS: usize = 4096;
+
+/// At most this many bytes of `config.json` (a Keras model of 4,096 Dense
+/// layers writes about 4 MB): its JSON tree is built in memory, about 15
+/// times the text.
+const MAX_CONFIG_BYTES: usize = 4 << 20;
+
 /// Keras's snake-case names of the merge layers (the stems of their groups
 /// in a weights file) and their classes.
 const MERGES: [(&str, &str); 3] = [
@@ -175,13 +185,13 @@ fn decode_keras<M: Model>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedAr
     let model = config::parse_config(&archive.config, source_name)?;
     check::check_architecture::<M>(&model, source_name)?;
     let h5_name = format!("{source_name}: model.weights.h5");
-    let layers = h5::read_layers(&archive.weights_h5, &h5_name)?;
-    matching::arrays_for::<M>(&layers, &h5_name)
+    decode_keras_weights::<M>(&archive.weights_h5, &h5_name)
 }
 
 /// Reads a Keras 3 `.weights.h5` file in memory as the weights of `M`.
 fn decode_keras_weights<M: Model>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedArray>> {
-    let layers = h5::read_layers(bytes, source_name)?;
+    let wanted = matching::wanted(&matching::keras_layers::<M>());
+    let layers = h5::read_layers(bytes, source_name, &wanted)?;
     matching::arrays_for::<M>(&layers, source_name)
 }
 
