@@ -59,7 +59,7 @@
 //! `metadata.json`. The architecture is checked against the declaration
 //! first: the model's layers, in Keras's order (a chain's declaration
 //! order; a graph's, that of Keras's `map_graph`, the order of
-//! [`Model::summary`](crate::model::Model::summary)'s rows), must be of the
+//! [`Model::summary`]'s rows), must be of the
 //! kinds the model declares (an `InputLayer` gives an input's shape), each
 //! with the same
 //! settings: a Dense layer's units, activation and bias; a Dropout's
