@@ -7,11 +7,9 @@ use std::io::{Cursor, Read};
 
 /// The three members of a `.keras` archive.
 #[derive(Clone, Debug, PartialEq)]
-pub struct KerasArchive {
+pub(crate) struct KerasArchive {
     /// `config.json`: the architecture, as text.
     pub config: String,
-    /// `metadata.json` (`{"keras_version": ..., "date_saved": ...}`), as text.
-    pub metadata: String,
     /// `model.weights.h5`: the weights, an HDF5 file.
     pub weights_h5: Vec<u8>,
 }
@@ -51,18 +49,10 @@ impl KerasArchive {
             String::from_utf8(data).map_err(|e| err(format!("`{name}` is not UTF-8: {e}")))
         };
         let config = text("config.json", member("config.json")?)?;
-        let metadata = text("metadata.json", member("metadata.json")?)?;
+        // `metadata.json` (`{"keras_version": ..., "date_saved": ...}`) must
+        // be there, as Keras requires, though nothing in it is read.
+        text("metadata.json", member("metadata.json")?)?;
         let weights_h5 = member("model.weights.h5")?;
-        Ok(Self {
-            config,
-            metadata,
-            weights_h5,
-        })
-    }
-
-    /// The Keras version that wrote the archive (`metadata.json`), if given.
-    pub fn keras_version(&self) -> Option<String> {
-        let doc: serde_json::Value = serde_json::from_str(&self.metadata).ok()?;
-        doc["keras_version"].as_str().map(str::to_string)
+        Ok(Self { config, weights_h5 })
     }
 }
