@@ -199,3 +199,62 @@ fn a_fit_with_the_folded_step_equals_one_without() {
     assert!(folded.params() == apart.params());
     assert!(folded.params() != BookMlp::new(11).params());
 }
+
+network! {
+    /// The book's model declared as a graph: its nodes form a straight line.
+    struct StraightGraph {
+        pixels = Input[784];
+        hidden1 = Dense<300, relu>(pixels);
+        hidden2 = Dense<100, relu>(hidden1);
+        output class = Dense<10, softmax>(hidden2);
+    }
+}
+
+network! {
+    /// The same as a chain.
+    struct FlatMlp {
+        Input[784] -> Dense<300, relu> -> Dense<100, relu> -> Dense<10, softmax>
+    }
+}
+
+/// The fold is a property of the plan: a graph whose nodes form a straight
+/// line runs on the chain's plan, folds plain SGD, and trains to the
+/// chain's weights bit for bit.
+#[test]
+fn a_straight_graph_folds_sgd_as_a_chain_does() {
+    let x: Vec<SVector<f32, 784>> = images(300, 9)
+        .iter()
+        .map(|m| SVector::from_iterator(m.transpose().iter().copied()))
+        .collect();
+    let y: Vec<u8> = (0..300).map(|i| ((i * 3) % 10) as u8).collect();
+
+    let mut graph = StraightGraph::new(4);
+    let mut ws = Workspace::for_model::<StraightGraph>(N, 2);
+    let idx: Vec<usize> = (0..N).collect();
+    ws.load_batch(&[mlp::train::Rows::new(&x)], &idx, &[]);
+    ws.forward(graph.params(), N);
+    set_cross_entropy_delta(&mut ws, N, 10);
+    let mut grads = vec![0.0; StraightGraph::PARAMS];
+    let outcome = ws.backward_sgd(graph.params_mut(), N, &mut grads, SgdStep { rate: 0.05 });
+    assert_eq!(outcome, Backward::Applied);
+
+    let mut chain = FlatMlp::new(4);
+    let mut graph = StraightGraph::new(4);
+    graph.params_mut().copy_from_slice(chain.params());
+    let options = || Fit::epochs(2).batch_size(N).verbose(0).seed(3);
+    let h1 = chain
+        .compile(SparseCategoricalCrossentropy, Sgd::new(0.05), [])
+        .fit(&x, &y, options())
+        .expect("fit");
+    let h2 = graph
+        .compile(SparseCategoricalCrossentropy, Sgd::new(0.05), [])
+        .fit(
+            x.as_slice(),
+            y.as_slice(),
+            Fit::epochs(2).batch_size(N).verbose(0).seed(3),
+        )
+        .expect("fit");
+    assert_eq!(h1.get("loss"), h2.get("loss"));
+    assert!(graph.params() == chain.params());
+    assert!(chain.params() != FlatMlp::new(4).params());
+}

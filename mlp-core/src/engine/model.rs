@@ -1,13 +1,15 @@
 //! The batch path of any model, chain or graph: its workspace, loading a
 //! batch of its inputs, its forward pass and its outputs, for the trainer
-//! and `predict` to use without knowing the model's form. A chain runs on
-//! the straight plan (its stages one after the other, plain SGD folded
-//! where the plan allows); a graph on its wired plan.
+//! and `predict` to use without knowing the model's form. A chain, and a
+//! graph whose nodes form a straight line, run on the straight plan (the
+//! stages one after the other, plain SGD folded where the plan allows);
+//! any other graph on its wired plan.
 
 use super::Workspace;
 use super::graph::OutputRow;
 use super::stage::{Mode, Stage};
-use crate::model::{Form, Model};
+use crate::layer::LayerKind;
+use crate::model::{Form, Model, NodeKind};
 use crate::train::Rows;
 
 impl Workspace {
@@ -25,9 +27,10 @@ impl Workspace {
     /// [`MAX_THREADS`](crate::pool::MAX_THREADS) or a thread the operating
     /// system refuses ([`Pool::try_new`](crate::pool::Pool::try_new)).
     pub fn try_for_model<M: Model>(capacity: usize, threads: usize) -> crate::Result<Self> {
-        match M::FORM {
-            Form::Sequential => Self::chain(M::LAYERS, M::INPUTS[0].size, capacity, threads),
-            Form::Functional => Self::try_for_graph::<M>(capacity, threads),
+        if M::FORM == Form::Sequential || straight::<M>() {
+            Self::chain(M::LAYERS, M::INPUTS[0].size, capacity, threads)
+        } else {
+            Self::try_for_graph::<M>(capacity, threads)
         }
     }
 
@@ -98,4 +101,31 @@ impl Workspace {
         let units = self.stages[last].units();
         &self.a[last][r * units..(r + 1) * units]
     }
+}
+
+/// Whether model `M`'s plan is straight: one input, then each layer reading
+/// the node before it, the last one a Dense layer and the one output. Such
+/// a graph runs on a chain's plan (and so gets what the plan allows, such
+/// as plain SGD folded into the backward pass): the fold is a property of
+/// the plan, not of the form the model was declared in.
+pub(crate) fn straight<M: Model>() -> bool {
+    let [input, layers @ ..] = M::NODES else {
+        return false;
+    };
+    M::INPUTS.len() == 1
+        && M::OUTPUTS.len() == 1
+        && input.kind == NodeKind::Input
+        && layers.len() == M::LAYERS.len()
+        && layers
+            .iter()
+            .zip(M::NODES)
+            .enumerate()
+            .all(|(i, (node, before))| {
+                node.kind == NodeKind::Layer(i) && node.inputs == [before.name]
+            })
+        && layers.last().is_some_and(|n| n.name == M::OUTPUTS[0].node)
+        && matches!(
+            M::LAYERS.last().map(|l| &l.kind),
+            Some(LayerKind::Dense { .. })
+        )
 }
