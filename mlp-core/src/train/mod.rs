@@ -64,6 +64,8 @@ pub use callbacks::{
     BackupAndRestore, Callback, CallbackContext, CsvLogger, EarlyStopping, LearningRateScheduler,
     Mode, ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,
 };
+#[cfg(feature = "tensorboard")]
+pub use callbacks::tensorboard::{TensorBoard, UpdateFreq};
 pub use compile::Compile;
 pub use data::{Column, InputData, Rows, TargetData, Targets};
 pub use evaluate::Evaluate;
