@@ -1,4 +1,4 @@
-//! Hyperparameter search (Keras Tuner): a space of [`HyperParameters`]
+//! Hyperparameter search (Keras Tuner): random search, Hyperband and Bayesian optimisation over a space of [`HyperParameters`]
 //! ([`Int`], [`Float`] linear or log, [`Choice`], [`Boolean`], conditional
 //! ones), a [`Tuner`] that runs trials, records them in a project folder
 //! (resumable after a kill) and reports the best, and [`declaration`], the
@@ -21,7 +21,9 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
+mod bayesian;
 mod declaration;
+mod hyperband;
 mod project;
 mod random;
 mod space;

@@ -34,6 +34,17 @@ pub struct TrialRecord {
     pub status: Status,
     /// Seconds the trial took.
     pub seconds: Option<f64>,
+    /// The epoch `fit` trains up to (Hyperband's budget; Keras Tuner's
+    /// `tuner/epochs`), if the tuner sets one.
+    #[serde(default)]
+    pub epochs: Option<usize>,
+    /// The epoch it starts from (Keras Tuner's `tuner/initial_epoch`).
+    #[serde(default)]
+    pub initial_epoch: Option<usize>,
+    /// The trial whose checkpoint it continues (a Hyperband promotion;
+    /// Keras Tuner's `tuner/trial_id`).
+    #[serde(default)]
+    pub resumed_from: Option<String>,
 }
 
 /// The search a project folder belongs to (`oracle.json`).

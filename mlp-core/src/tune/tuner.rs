@@ -1,12 +1,16 @@
 //! [`Tuner`]: Keras Tuner's search loop, project folder and results.
 
 use super::project::{OracleRecord, Project, Status, TrialRecord};
+use super::bayesian;
+use super::hyperband::{Hyperband, Plan};
 use super::random;
 use super::space::{HyperParameters, Param, active_values};
 use crate::history::History;
 use crate::io::WeightsFile;
 use crate::train::{Mode, ModelCheckpoint};
 use crate::{Error, Result};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,6 +23,9 @@ pub struct Trial<'a> {
     dir: PathBuf,
     hp: &'a HyperParameters,
     objective: &'a str,
+    epochs: Option<usize>,
+    initial_epoch: usize,
+    resume_from: Option<PathBuf>,
 }
 
 impl Trial<'_> {
@@ -35,6 +42,30 @@ impl Trial<'_> {
     /// The trial's hyperparameters.
     pub fn hyperparameters(&self) -> &HyperParameters {
         self.hp
+    }
+
+    /// The epochs `fit` trains up to: Hyperband's budget for this trial,
+    /// else `default` (pass it to [`Fit::epochs`](crate::train::Fit::epochs),
+    /// as Keras Tuner sets `fit`'s `epochs`).
+    pub fn epochs(&self, default: usize) -> usize {
+        self.epochs.unwrap_or(default)
+    }
+
+    /// The epoch `fit` starts at (Hyperband's promoted trials continue
+    /// where the trial they resume stopped; 0 otherwise): pass it to
+    /// [`Fit::initial_epoch`](crate::train::Fit::initial_epoch).
+    pub fn initial_epoch(&self) -> usize {
+        self.initial_epoch
+    }
+
+    /// For a trial that Hyperband promoted, loads the weights of the trial
+    /// it continues (that trial's checkpoint) into `model` and returns
+    /// true; otherwise leaves `model` as it is and returns false.
+    pub fn load_resumed_weights<M: WeightsFile>(&self, model: &mut M) -> Result<bool> {
+        match &self.resume_from {
+            Some(path) => model.load_weights(path).map(|()| true),
+            None => Ok(false),
+        }
     }
 
     /// Where the trial's best weights are saved (`checkpoint.safetensors`).
@@ -65,9 +96,21 @@ impl Trial<'_> {
 }
 
 /// Which algorithm proposes the trials.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Algorithm {
-    Random,
+    Random {
+        max_trials: usize,
+    },
+    Hyperband {
+        max_epochs: usize,
+        factor: usize,
+        iterations: usize,
+    },
+    Bayesian {
+        max_trials: usize,
+        alpha: f64,
+        beta: f64,
+    },
 }
 
 /// A hyperparameter search (Keras Tuner's `RandomSearch`), its project
@@ -115,7 +158,6 @@ pub struct Tuner {
     algorithm: Algorithm,
     objective: String,
     seed: u64,
-    max_trials: usize,
     directory: PathBuf,
     project_name: String,
     overwrite: bool,
@@ -131,16 +173,57 @@ impl Tuner {
     /// `acc`, minimised otherwise (as `EarlyStopping`'s `auto` mode).
     pub fn random_search(objective: &str, max_trials: usize, seed: u64) -> Self {
         Self {
-            algorithm: Algorithm::Random,
+            algorithm: Algorithm::Random { max_trials },
             objective: objective.into(),
             seed,
-            max_trials,
             directory: PathBuf::from("."),
             project_name: "untitled_project".into(),
             overwrite: false,
             verbose: true,
             space: Vec::new(),
             trials: Vec::new(),
+        }
+    }
+
+    /// Hyperband (Keras Tuner's `Hyperband(objective=..., max_epochs=...,
+    /// factor=..., hyperband_iterations=..., seed=...)`, Li et al. 2018):
+    /// brackets of random trials trained for a few epochs, the best of
+    /// each round promoted to `factor` times the epochs, continuing from
+    /// its checkpoint ([`Trial::epochs`], [`Trial::initial_epoch`],
+    /// [`Trial::load_resumed_weights`]); `hyperband_iterations` sweeps of
+    /// all brackets. The schedule is Keras Tuner 1.4.8's, trial for trial.
+    pub fn hyperband(
+        objective: &str,
+        max_epochs: usize,
+        factor: usize,
+        hyperband_iterations: usize,
+        seed: u64,
+    ) -> Self {
+        Self {
+            algorithm: Algorithm::Hyperband {
+                max_epochs,
+                factor,
+                iterations: hyperband_iterations,
+            },
+            ..Self::random_search(objective, 0, seed)
+        }
+    }
+
+    /// Bayesian optimisation (Keras Tuner's `BayesianOptimization(objective=...,
+    /// max_trials=..., alpha=..., beta=..., seed=...)`; Keras Tuner's
+    /// defaults are `alpha = 1e-4`, `beta = 2.6`): random trials until
+    /// `max(3 x parameters, 3)` have completed, then each trial at the
+    /// minimum of the upper confidence bound `mu - beta * sigma` of a
+    /// Gaussian process (Matérn 5/2, `alpha` on its diagonal) fitted to the
+    /// scores so far.
+    pub fn bayesian_optimization(objective: &str, max_trials: usize, alpha: f64, beta: f64, seed: u64) -> Self {
+        Self {
+            algorithm: Algorithm::Bayesian {
+                max_trials,
+                alpha,
+                beta,
+            },
+            ..Self::random_search(objective, 0, seed)
         }
     }
 
@@ -196,60 +279,132 @@ impl Tuner {
         };
         let (project, trials) = Project::open(&self.project_dir(), self.overwrite, &oracle)?;
         self.trials = trials;
-        for index in 0..self.max_trials {
-            let id = format!("{index:02}");
+        let maximize = self.mode() == Mode::Max;
+        let mut hyperband = match self.algorithm {
+            Algorithm::Hyperband {
+                max_epochs,
+                factor,
+                iterations,
+            } => {
+                if max_epochs < 1 || factor < 2 || iterations < 1 {
+                    return Err(Error::InvalidArgument {
+                        name: "hyperband",
+                        message: format!(
+                            "Hyperband needs max_epochs >= 1, factor >= 2 and hyperband_iterations \
+                             >= 1 (found {max_epochs}, {factor}, {iterations})"
+                        ),
+                    });
+                }
+                Some(Hyperband::new(max_epochs, factor, iterations))
+            }
+            Algorithm::Random { .. } | Algorithm::Bayesian { .. } => None,
+        };
+        for index in 0.. {
+            let id = match self.algorithm {
+                Algorithm::Hyperband { .. } => format!("{index:04}"),
+                _ => format!("{index:02}"),
+            };
+            // The trials before this one, as the first search saw them.
+            let earlier: Vec<TrialRecord> =
+                self.trials.iter().filter(|t| t.trial_id < id).cloned().collect();
+            let tried: Vec<_> = earlier.iter().map(|t| t.hyperparameters.clone()).collect();
+            let random = || {
+                random::trial_values(&self.space, self.seed, index, &tried)
+                    .map(|v| active_values(&self.space, &v))
+            };
+            let plan = match (&mut hyperband, self.algorithm) {
+                (Some(oracle), _) => oracle.next(&id, &earlier, maximize, random),
+                (None, Algorithm::Random { max_trials }) if index < max_trials => {
+                    random().map(|values| Plan {
+                        values,
+                        epochs: 0,
+                        initial_epoch: 0,
+                        resume_from: None,
+                    })
+                }
+                (None, Algorithm::Bayesian { max_trials, alpha, beta }) if index < max_trials => {
+                    let sign = if maximize { -1.0 } else { 1.0 };
+                    let done: Vec<_> = earlier
+                        .iter()
+                        .filter_map(|t| Some((t.hyperparameters.clone(), sign * t.score?)))
+                        .collect();
+                    let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+                    rng.set_stream(u64::MAX - index as u64);
+                    let proposed = (done.len() >= (3 * self.space.len()).max(3))
+                        .then(|| bayesian::propose(&self.space, &done, alpha, beta, &mut rng))
+                        .flatten()
+                        .map(|v| active_values(&self.space, &v));
+                    proposed.or_else(random).map(|values| Plan {
+                        values,
+                        epochs: 0,
+                        initial_epoch: 0,
+                        resume_from: None,
+                    })
+                }
+                (None, _) => None,
+            };
+            let Some(plan) = plan else { break };
             let known = self.trials.iter().position(|t| t.trial_id == id);
             if let Some(i) = known
                 && self.trials[i].status == Status::Completed
             {
                 continue;
             }
-            let values = match known {
-                Some(i) => self.trials[i].hyperparameters.clone(),
-                None => {
-                    let tried: Vec<_> = self.trials.iter().map(|t| t.hyperparameters.clone()).collect();
-                    match random::trial_values(&self.space, self.seed, index, &tried) {
-                        Some(values) => active_values(&self.space, &values),
-                        None => break,
-                    }
-                }
-            };
-            let mut record = TrialRecord {
-                trial_id: id.clone(),
-                hyperparameters: values.clone(),
-                score: None,
-                best_step: None,
-                status: Status::Running,
-                seconds: None,
-            };
-            project.save(&record)?;
+            let record = self.run_trial(&project, &id, plan, &space, &mut run)?;
             match known {
-                Some(i) => self.trials[i] = record.clone(),
-                None => self.trials.push(record.clone()),
+                Some(i) => self.trials[i] = record,
+                None => self.trials.push(record),
             }
-            let started = Instant::now();
-            let mut hp = HyperParameters::with_values(&self.space, values);
-            let input = space(&mut hp)?;
-            let mut trial = Trial {
-                id: &id,
-                dir: project.trial_dir(&id),
-                hp: &hp,
-                objective: &self.objective,
-            };
-            let history = run(&input, &mut trial)?;
-            let (best_step, score) = self.best_epoch(&history, &id)?;
-            record.score = Some(score);
-            record.best_step = Some(best_step);
-            record.status = Status::Completed;
-            record.seconds = Some(started.elapsed().as_secs_f64());
-            project.save(&record)?;
-            if self.verbose {
-                println!("{}", trial_line(&record, &self.objective));
-            }
-            let slot = self.trials.iter_mut().find(|t| t.trial_id == id);
-            *slot.expect("pushed above") = record;
         }
         Ok(())
+    }
+
+    fn run_trial<T>(
+        &self,
+        project: &Project,
+        id: &str,
+        plan: Plan,
+        space: &impl Fn(&mut HyperParameters) -> Result<T>,
+        run: &mut impl FnMut(&T, &mut Trial<'_>) -> Result<History>,
+    ) -> Result<TrialRecord> {
+        let hyperband = matches!(self.algorithm, Algorithm::Hyperband { .. });
+        let mut record = TrialRecord {
+            trial_id: id.to_owned(),
+            hyperparameters: plan.values.clone(),
+            score: None,
+            best_step: None,
+            status: Status::Running,
+            seconds: None,
+            epochs: hyperband.then_some(plan.epochs),
+            initial_epoch: hyperband.then_some(plan.initial_epoch),
+            resumed_from: plan.resume_from.clone(),
+        };
+        project.save(&record)?;
+        let started = Instant::now();
+        let mut hp = HyperParameters::with_values(&self.space, plan.values);
+        let input = space(&mut hp)?;
+        let mut trial = Trial {
+            id,
+            dir: project.trial_dir(id),
+            hp: &hp,
+            objective: &self.objective,
+            epochs: record.epochs,
+            initial_epoch: plan.initial_epoch,
+            resume_from: plan
+                .resume_from
+                .map(|past| project.trial_dir(&past).join("checkpoint.safetensors")),
+        };
+        let history = run(&input, &mut trial)?;
+        let (best_step, score) = self.best_epoch(&history, id)?;
+        record.score = Some(score);
+        record.best_step = Some(best_step + plan.initial_epoch);
+        record.status = Status::Completed;
+        record.seconds = Some(started.elapsed().as_secs_f64());
+        project.save(&record)?;
+        if self.verbose {
+            println!("{}", trial_line(&record, &self.objective));
+        }
+        Ok(record)
     }
 
     fn best_epoch(&self, history: &History, id: &str) -> Result<(usize, f64)> {
