@@ -147,14 +147,19 @@ fn read_dir(dir: &Path) -> BTreeMap<String, Vec<Point>> {
     assert_eq!(files.len(), 1, "one event file in {}", dir.display());
     let name = files[0].file_name().unwrap().to_str().unwrap().to_owned();
     assert!(name.starts_with("events.out.tfevents.") && name.ends_with(".v2"), "{name}");
-    let bytes = std::fs::read(&files[0]).unwrap();
-    let records = records(&bytes);
+    let file = std::fs::read(&files[0]).unwrap();
+    let records = records(&file);
     let first = fields(records[0]);
     assert_eq!(bytes(&first, 3), [b"brain.Event:2"], "the file_version record");
     let mut out: BTreeMap<String, Vec<Point>> = BTreeMap::new();
     for record in &records[1..] {
         let event = fields(record);
         let step = int(&event, 2) as i64;
+        let wall_time = event.iter().find_map(|(n, w)| match w {
+            Wire::Fixed64(bits) if *n == 1 => Some(f64::from_bits(*bits)),
+            _ => None,
+        });
+        assert!(wall_time.is_some_and(|t| t > 1.6e9), "a wall time in seconds since 1970");
         for summary in bytes(&event, 5) {
             for value in bytes(&fields(summary), 1) {
                 let value = fields(value);
