@@ -114,8 +114,9 @@ impl Hyperband {
                     .filter_map(|(_, tid)| trials.iter().find(|t| &t.trial_id == tid))
                     .filter(|t| t.score.is_some())
                     .collect();
+                // More ready than the round throws out: promote the best.
                 let (n, past_n) = (size(self, bracket, round), size(self, bracket, round - 1));
-                if candidates.len() + n + bracket.rounds[round].len() > past_n {
+                if candidates.len() + n > past_n {
                     candidates.sort_by(|a, b| {
                         let order = a.score.unwrap_or(f64::NAN).total_cmp(&b.score.unwrap_or(f64::NAN));
                         if maximize { order.reverse() } else { order }
