@@ -78,7 +78,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (y_valid, y_train) = (&y_train_full[..5000], &y_train_full[5000..]);
 
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-    let run_dir = args.logdir.join(args.run.clone().unwrap_or_else(|| run_name(now)));
+    let run_dir = args
+        .logdir
+        .join(args.run.clone().unwrap_or_else(|| run_name(now)));
     let update_freq = match args.update_freq {
         0 => UpdateFreq::Epoch,
         n => UpdateFreq::Batches(n),
@@ -88,7 +90,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .update_freq(update_freq);
 
     let mut model = FashionMlp::new(args.seed);
-    let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(0.01), [Metric::Accuracy]);
+    let mut trainer = model.compile(
+        SparseCategoricalCrossentropy,
+        Sgd::new(0.01),
+        [Metric::Accuracy],
+    );
     let history = trainer.fit(
         &x_train,
         y_train,

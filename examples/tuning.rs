@@ -79,7 +79,16 @@ macro_rules! width {
     };
 }
 
-width!(w32 = 32, w64 = 64, w96 = 96, w128 = 128, w160 = 160, w192 = 192, w224 = 224, w256 = 256);
+width!(
+    w32 = 32,
+    w64 = 64,
+    w96 = 96,
+    w128 = 128,
+    w160 = 160,
+    w192 = 192,
+    w224 = 224,
+    w256 = 256
+);
 
 /// The book's space on the typed grid: `n_hidden` 0 to 3 (default 2),
 /// `n_neurons` 32 to 256 in steps of 32, the learning rate from 1e-4 to
@@ -187,10 +196,15 @@ impl Visit for TrainTrial<'_, '_> {
 }
 
 impl TrainTrial<'_, '_> {
-    fn fit<M: Candidate, O: Optimizer>(self, model: &mut M, optimizer: O) -> mlp::Result<mlp::history::History> {
+    fn fit<M: Candidate, O: Optimizer>(
+        self,
+        model: &mut M,
+        optimizer: O,
+    ) -> mlp::Result<mlp::history::History> {
         // A Hyperband promotion continues from its trial's checkpoint.
         self.trial.load_resumed_weights(model)?;
-        let mut trainer = model.compile(SparseCategoricalCrossentropy, optimizer, [Metric::Accuracy]);
+        let mut trainer =
+            model.compile(SparseCategoricalCrossentropy, optimizer, [Metric::Accuracy]);
         let (x, y) = &self.data.train;
         let (x_valid, y_valid) = &self.data.valid;
         let scaled;
@@ -237,11 +251,17 @@ impl Visit for Winner<'_> {
         };
         model.save_weights(self.out.join("fashion_best.safetensors"))?;
         let text = declaration::<M>("FashionBest")?;
-        std::fs::write(self.out.join("fashion_best.rs"), &text).map_err(|source| mlp::Error::Io {
-            path: self.out.join("fashion_best.rs"),
-            source,
+        std::fs::write(self.out.join("fashion_best.rs"), &text).map_err(|source| {
+            mlp::Error::Io {
+                path: self.out.join("fashion_best.rs"),
+                source,
+            }
         })?;
-        let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::default(), [Metric::Accuracy]);
+        let mut trainer = model.compile(
+            SparseCategoricalCrossentropy,
+            Sgd::default(),
+            [Metric::Accuracy],
+        );
         let results = trainer.evaluate(x, y)?;
         Ok((results["accuracy"], text))
     }
@@ -253,17 +273,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let end = 5000 + args.samples.min(55_000);
     let train = fashion_mnist::scale(&x_full[5000..end]);
     let pixels = train.iter().flat_map(|img| img.iter().copied());
-    let (n, sum, sum2) = pixels.fold((0.0, 0.0, 0.0), |(n, s, s2), p| (n + 1.0, s + f64::from(p), s2 + f64::from(p * p)));
+    let (n, sum, sum2) = pixels.fold((0.0, 0.0, 0.0), |(n, s, s2), p| {
+        (n + 1.0, s + f64::from(p), s2 + f64::from(p * p))
+    });
     let mean = sum / n;
     let data = Data {
-        valid: (fashion_mnist::scale(&x_full[..5000]), y_full[..5000].to_vec()),
+        valid: (
+            fashion_mnist::scale(&x_full[..5000]),
+            y_full[..5000].to_vec(),
+        ),
         train: (train, y_full[5000..end].to_vec()),
         test: (fashion_mnist::scale(&x_test), y_test),
         scale: (mean as f32, (sum2 / n - mean * mean).sqrt() as f32),
     };
-    let (tuner, space): (Tuner, fn(&mut HyperParameters) -> mlp::Result<BookHp>) = match args.tuner {
+    let (tuner, space): (Tuner, fn(&mut HyperParameters) -> mlp::Result<BookHp>) = match args.tuner
+    {
         TunerChoice::Random => (
-            Tuner::random_search("val_accuracy", args.max_trials.unwrap_or(5), args.seed).project_name("my_rnd_search"),
+            Tuner::random_search("val_accuracy", args.max_trials.unwrap_or(5), args.seed)
+                .project_name("my_rnd_search"),
             book_space,
         ),
         TunerChoice::Hyperband => (
@@ -271,8 +298,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             hypermodel_space,
         ),
         TunerChoice::Bayesian => (
-            Tuner::bayesian_optimization("val_accuracy", args.max_trials.unwrap_or(10), 1e-4, 2.6, args.seed)
-                .project_name("bayesian_opt"),
+            Tuner::bayesian_optimization(
+                "val_accuracy",
+                args.max_trials.unwrap_or(10),
+                1e-4,
+                2.6,
+                args.seed,
+            )
+            .project_name("bayesian_opt"),
             hypermodel_space,
         ),
     };
@@ -305,8 +338,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         normalize: values.normalize,
     };
     let (test_accuracy, text) = visit(&values, winner)?;
-    let hp_text: Vec<String> = best.hyperparameters.iter().map(|(n, v)| format!("{n}={v}")).collect();
-    println!("search time: {seconds:.1} s ({} trials)", tuner.trials().len());
+    let hp_text: Vec<String> = best
+        .hyperparameters
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    println!(
+        "search time: {seconds:.1} s ({} trials)",
+        tuner.trials().len()
+    );
     println!(
         "best: {} val_accuracy {:.4} test_accuracy {test_accuracy:.4}",
         hp_text.join(" "),

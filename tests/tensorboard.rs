@@ -23,14 +23,18 @@ fn crc32c(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
 }
 
 fn masked(crc: u32) -> u32 {
-    ((crc >> 15) | (crc << 17)).wrapping_add(0xa282_ead8)
+    crc.rotate_right(15).wrapping_add(0xa282_ead8)
 }
 
 /// The records of a file, each CRC checked.
@@ -128,29 +132,51 @@ struct Point {
 
 impl Point {
     fn scalar(&self) -> f32 {
-        assert_eq!((self.dtype, self.shape.as_slice()), (1, &[][..]), "a DT_FLOAT scalar");
+        assert_eq!(
+            (self.dtype, self.shape.as_slice()),
+            (1, &[][..]),
+            "a DT_FLOAT scalar"
+        );
         f32::from_le_bytes(self.content[..].try_into().unwrap())
     }
 
     fn histogram(&self) -> Vec<[f64; 3]> {
-        assert_eq!((self.dtype, self.shape.as_slice()), (2, &[30, 3][..]), "DT_DOUBLE [30, 3]");
+        assert_eq!(
+            (self.dtype, self.shape.as_slice()),
+            (2, &[30, 3][..]),
+            "DT_DOUBLE [30, 3]"
+        );
         self.content
             .chunks(24)
-            .map(|row| std::array::from_fn(|i| f64::from_le_bytes(row[i * 8..i * 8 + 8].try_into().unwrap())))
+            .map(|row| {
+                std::array::from_fn(|i| {
+                    f64::from_le_bytes(row[i * 8..i * 8 + 8].try_into().unwrap())
+                })
+            })
             .collect()
     }
 }
 
 /// The one event file in `dir`: its values by tag, in order.
 fn read_dir(dir: &Path) -> BTreeMap<String, Vec<Point>> {
-    let files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1, "one event file in {}", dir.display());
     let name = files[0].file_name().unwrap().to_str().unwrap().to_owned();
-    assert!(name.starts_with("events.out.tfevents.") && name.ends_with(".v2"), "{name}");
+    assert!(
+        name.starts_with("events.out.tfevents.") && name.ends_with(".v2"),
+        "{name}"
+    );
     let file = std::fs::read(&files[0]).unwrap();
     let records = records(&file);
     let first = fields(records[0]);
-    assert_eq!(bytes(&first, 3), [b"brain.Event:2"], "the file_version record");
+    assert_eq!(
+        bytes(&first, 3),
+        [b"brain.Event:2"],
+        "the file_version record"
+    );
     let mut out: BTreeMap<String, Vec<Point>> = BTreeMap::new();
     for record in &records[1..] {
         let event = fields(record);
@@ -159,7 +185,10 @@ fn read_dir(dir: &Path) -> BTreeMap<String, Vec<Point>> {
             Wire::Fixed64(bits) if *n == 1 => Some(f64::from_bits(*bits)),
             _ => None,
         });
-        assert!(wall_time.is_some_and(|t| t > 1.6e9), "a wall time in seconds since 1970");
+        assert!(
+            wall_time.is_some_and(|t| t > 1.6e9),
+            "a wall time in seconds since 1970"
+        );
         for summary in bytes(&event, 5) {
             for value in bytes(&fields(summary), 1) {
                 let value = fields(value);
@@ -167,7 +196,12 @@ fn read_dir(dir: &Path) -> BTreeMap<String, Vec<Point>> {
                 let tensor = fields(bytes(&value, 8)[0]);
                 let shape = bytes(&tensor, 2)
                     .first()
-                    .map(|s| bytes(&fields(s), 2).iter().map(|d| int(&fields(d), 1) as i64).collect())
+                    .map(|s| {
+                        bytes(&fields(s), 2)
+                            .iter()
+                            .map(|d| int(&fields(d), 1) as i64)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let plugin = bytes(&value, 9).first().map(|m| {
                     let plugin_data = fields(bytes(&fields(m), 1)[0]);
@@ -177,7 +211,10 @@ fn read_dir(dir: &Path) -> BTreeMap<String, Vec<Point>> {
                     step,
                     dtype: int(&tensor, 1),
                     shape,
-                    content: bytes(&tensor, 4).first().map(|c| c.to_vec()).unwrap_or_default(),
+                    content: bytes(&tensor, 4)
+                        .first()
+                        .map(|c| c.to_vec())
+                        .unwrap_or_default(),
                     plugin,
                 });
             }
@@ -185,8 +222,14 @@ fn read_dir(dir: &Path) -> BTreeMap<String, Vec<Point>> {
     }
     // Metadata on a tag's first value only, as TensorFlow writes it.
     for (tag, points) in &out {
-        assert!(points[0].plugin.is_some(), "{tag}: metadata on the first value");
-        assert!(points[1..].iter().all(|p| p.plugin.is_none()), "{tag}: metadata once");
+        assert!(
+            points[0].plugin.is_some(),
+            "{tag}: metadata on the first value"
+        );
+        assert!(
+            points[1..].iter().all(|p| p.plugin.is_none()),
+            "{tag}: metadata once"
+        );
     }
     out
 }
@@ -212,7 +255,11 @@ fn event_files_hold_every_scalar_and_histogram() -> mlp::Result<()> {
     let (x, y) = data(40);
     let (x_val, y_val) = data(13);
     let mut model = Tiny::new(3);
-    let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(0.05), [Metric::Accuracy]);
+    let mut trainer = model.compile(
+        SparseCategoricalCrossentropy,
+        Sgd::new(0.05),
+        [Metric::Accuracy],
+    );
     let mut tensorboard = TensorBoard::new(logs.path())
         .histogram_freq(2)
         .update_freq(UpdateFreq::Batches(2));
@@ -229,22 +276,56 @@ fn event_files_hold_every_scalar_and_histogram() -> mlp::Result<()> {
     let train = read_dir(&logs.path().join("train"));
     let validation = read_dir(&logs.path().join("validation"));
 
-    for (name, points) in [("loss", &train["epoch_loss"]), ("accuracy", &train["epoch_accuracy"])] {
+    for (name, points) in [
+        ("loss", &train["epoch_loss"]),
+        ("accuracy", &train["epoch_accuracy"]),
+    ] {
         assert_eq!(steps(points), [0, 1, 2]);
-        let expected: Vec<f32> = history.get(name).unwrap().iter().map(|&v| v as f32).collect();
-        assert_eq!(points.iter().map(Point::scalar).collect::<Vec<_>>(), expected, "epoch_{name}");
+        let expected: Vec<f32> = history
+            .get(name)
+            .unwrap()
+            .iter()
+            .map(|&v| v as f32)
+            .collect();
+        assert_eq!(
+            points.iter().map(Point::scalar).collect::<Vec<_>>(),
+            expected,
+            "epoch_{name}"
+        );
         assert_eq!(points[0].plugin.as_deref(), Some("scalars"));
     }
-    for (name, tag) in [("val_loss", "epoch_loss"), ("val_accuracy", "epoch_accuracy")] {
-        let expected: Vec<f32> = history.get(name).unwrap().iter().map(|&v| v as f32).collect();
+    for (name, tag) in [
+        ("val_loss", "epoch_loss"),
+        ("val_accuracy", "epoch_accuracy"),
+    ] {
+        let expected: Vec<f32> = history
+            .get(name)
+            .unwrap()
+            .iter()
+            .map(|&v| v as f32)
+            .collect();
         let points = &validation[tag];
         assert_eq!(steps(points), [0, 1, 2]);
-        assert_eq!(points.iter().map(Point::scalar).collect::<Vec<_>>(), expected, "{tag}");
+        assert_eq!(
+            points.iter().map(Point::scalar).collect::<Vec<_>>(),
+            expected,
+            "{tag}"
+        );
         let per_step = &validation[&format!("evaluation_{}_vs_iterations", &name[4..])];
-        assert_eq!(steps(per_step), [5, 10, 15], "at the optimizer's step count");
-        assert_eq!(per_step.iter().map(Point::scalar).collect::<Vec<_>>(), expected);
+        assert_eq!(
+            steps(per_step),
+            [5, 10, 15],
+            "at the optimizer's step count"
+        );
+        assert_eq!(
+            per_step.iter().map(Point::scalar).collect::<Vec<_>>(),
+            expected
+        );
     }
-    let rates: Vec<f32> = train["epoch_learning_rate"].iter().map(Point::scalar).collect();
+    let rates: Vec<f32> = train["epoch_learning_rate"]
+        .iter()
+        .map(Point::scalar)
+        .collect();
     assert_eq!(rates, [0.05; 3]);
 
     // Every second batch of the run, counted from 1.
@@ -272,7 +353,11 @@ fn event_files_hold_every_scalar_and_histogram() -> mlp::Result<()> {
         let min = array.data.iter().copied().fold(f32::INFINITY, f32::min);
         let max = array.data.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         assert_eq!((last[0][0], last[29][1]), (f64::from(min), f64::from(max)));
-        let in_first = array.data.iter().filter(|&&v| f64::from(v) < last[0][1]).count();
+        let in_first = array
+            .data
+            .iter()
+            .filter(|&&v| f64::from(v) < last[0][1])
+            .count();
         assert_eq!(last[0][2], in_first as f64);
     }
     assert_eq!(tensorboard.event_files().len(), 2);
@@ -288,11 +373,19 @@ fn epoch_only_by_default_and_a_new_file_per_fit() -> mlp::Result<()> {
     let mut tensorboard = TensorBoard::new(logs.path());
     trainer.fit(&x, &y, Fit::epochs(2).verbose(0).callback(&mut tensorboard))?;
     let train = read_dir(&logs.path().join("train"));
-    assert_eq!(train.keys().collect::<Vec<_>>(), ["epoch_learning_rate", "epoch_loss"]);
+    assert_eq!(
+        train.keys().collect::<Vec<_>>(),
+        ["epoch_learning_rate", "epoch_loss"]
+    );
     assert!(!logs.path().join("validation").exists());
     trainer.fit(&x, &y, Fit::epochs(1).verbose(0).callback(&mut tensorboard))?;
     assert_eq!(tensorboard.event_files().len(), 2);
-    assert_eq!(std::fs::read_dir(logs.path().join("train")).unwrap().count(), 2);
+    assert_eq!(
+        std::fs::read_dir(logs.path().join("train"))
+            .unwrap()
+            .count(),
+        2
+    );
     Ok(())
 }
 
@@ -304,8 +397,14 @@ fn bad_settings_and_folders_are_errors() {
     let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::default(), []);
     let options = Fit::epochs(1).verbose(0);
     let zero = TensorBoard::new(logs.path()).update_freq(UpdateFreq::Batches(0));
-    let message = trainer.fit(&x, &y, options.callback(zero)).unwrap_err().to_string();
-    assert!(message.contains("update_freq") && message.contains("found 0"), "{message}");
+    let message = trainer
+        .fit(&x, &y, options.callback(zero))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("update_freq") && message.contains("found 0"),
+        "{message}"
+    );
 
     // A file where the folder should be: the error names the path.
     let file = logs.path().join("taken");

@@ -60,12 +60,12 @@ mod trainer;
 mod weighting;
 
 pub use crate::pool::MAX_THREADS;
+#[cfg(feature = "tensorboard")]
+pub use callbacks::tensorboard::{TensorBoard, UpdateFreq};
 pub use callbacks::{
     BackupAndRestore, Callback, CallbackContext, CsvLogger, EarlyStopping, LearningRateScheduler,
     Mode, ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,
 };
-#[cfg(feature = "tensorboard")]
-pub use callbacks::tensorboard::{TensorBoard, UpdateFreq};
 pub use compile::Compile;
 pub use data::{Column, InputData, Rows, TargetData, Targets};
 pub use evaluate::Evaluate;

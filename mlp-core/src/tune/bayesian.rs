@@ -61,7 +61,13 @@ pub(crate) fn from_unit(param: &Param, p: f64) -> Value {
 
 /// The Matérn 5/2 kernel of two points (length scale 1).
 fn matern(a: &[f64], b: &[f64]) -> f64 {
-    let d = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt() * 5f64.sqrt();
+    let d = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+        * 5f64.sqrt();
     (1.0 + d + d * d / 3.0) * (-d).exp()
 }
 
@@ -123,7 +129,10 @@ pub(crate) fn propose(
             .collect()
     };
     let x: Vec<Vec<f64>> = done.iter().map(|(v, _)| vector(v)).collect();
-    let y: Vec<f64> = done.iter().map(|(_, s)| if s.is_finite() { *s } else { 0.0 }).collect();
+    let y: Vec<f64> = done
+        .iter()
+        .map(|(_, s)| if s.is_finite() { *s } else { 0.0 })
+        .collect();
     let gp = Gp::fit(x, &y, alpha)?;
     let bound = |p: &[f64]| {
         let (mu, sigma) = gp.predict(p);
@@ -176,12 +185,20 @@ mod tests {
         hp.get(Float::log("lr", 1e-4, 1e-2)).unwrap();
         hp.get(Choice::new("opt", ["sgd", "adam"])).unwrap();
         hp.get(Boolean::new("b")).unwrap();
-        let [n, lr, opt, b] = hp.space() else { panic!() };
+        let [n, lr, opt, b] = hp.space() else {
+            panic!()
+        };
         assert_eq!(to_unit(n, &Value::Int(32)), 0.5 / 8.0);
         assert_eq!(from_unit(n, 0.99), Value::Int(256));
         assert!((to_unit(lr, &Value::Float(1e-3)) - 0.5).abs() < 1e-12);
-        assert_eq!(from_unit(opt, to_unit(opt, &"adam".into())), Value::from("adam"));
-        assert_eq!(from_unit(b, to_unit(b, &Value::Bool(true))), Value::Bool(true));
+        assert_eq!(
+            from_unit(opt, to_unit(opt, &"adam".into())),
+            Value::from("adam")
+        );
+        assert_eq!(
+            from_unit(b, to_unit(b, &Value::Bool(true))),
+            Value::Bool(true)
+        );
     }
 
     #[test]

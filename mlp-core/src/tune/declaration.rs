@@ -32,7 +32,10 @@ pub fn declaration<M: Model>(name: &str) -> Result<String> {
         return Err(unsupported("it is a graph".into()));
     }
     let mut parts = Vec::new();
-    if !matches!(M::LAYERS.first().map(|l| l.kind), Some(LayerKind::Flatten { .. })) {
+    if !matches!(
+        M::LAYERS.first().map(|l| l.kind),
+        Some(LayerKind::Flatten { .. })
+    ) {
         parts.push(format!("Input[{}]", M::INPUTS[0].size));
     }
     for layer in M::LAYERS {
@@ -42,7 +45,13 @@ pub fn declaration<M: Model>(name: &str) -> Result<String> {
                 units, activation, ..
             } => format!("Dense<{units}, {}>", activation.name()),
             LayerKind::Dropout { rate, .. } => format!("Dropout<{rate}>"),
-            _ => return Err(unsupported(format!("layer `{}` is a {}", layer.name, layer.type_name()))),
+            _ => {
+                return Err(unsupported(format!(
+                    "layer `{}` is a {}",
+                    layer.name,
+                    layer.type_name()
+                )));
+            }
         });
     }
     Ok(format!(

@@ -72,7 +72,8 @@ impl Hyperband {
 
     /// Epochs of round `round` of bracket `bracket` (`_get_epochs`).
     pub(crate) fn epochs(&self, bracket: usize, round: usize) -> usize {
-        (self.max_epochs as f64 / (self.factor as f64).powi(bracket as i32 - round as i32)).ceil() as usize
+        (self.max_epochs as f64 / (self.factor as f64).powi(bracket as i32 - round as i32)).ceil()
+            as usize
     }
 
     fn start_bracket(&mut self) {
@@ -118,7 +119,10 @@ impl Hyperband {
                 let (n, past_n) = (size(self, bracket, round), size(self, bracket, round - 1));
                 if candidates.len() + n > past_n {
                     candidates.sort_by(|a, b| {
-                        let order = a.score.unwrap_or(f64::NAN).total_cmp(&b.score.unwrap_or(f64::NAN));
+                        let order = a
+                            .score
+                            .unwrap_or(f64::NAN)
+                            .total_cmp(&b.score.unwrap_or(f64::NAN));
                         if maximize { order.reverse() } else { order }
                     });
                     let best = candidates[0];
@@ -206,7 +210,10 @@ mod tests {
             let id = format!("{:04}", trials.len());
             trials.push(TrialRecord {
                 trial_id: id,
-                score: Some(match plan.values["n"] { Value::Int(v) => v as f64, _ => 0.0 }),
+                score: Some(match plan.values["n"] {
+                    Value::Int(v) => v as f64,
+                    _ => 0.0,
+                }),
                 hyperparameters: plan.values.clone(),
                 best_step: Some(0),
                 status: Status::Completed,

@@ -31,5 +31,7 @@ mod tuner;
 
 pub use declaration::declaration;
 pub use project::{Status, TrialRecord};
-pub use space::{Boolean, Choice, Declare, Float, HyperParameters, Int, Kind, Param, Sampling, Value};
+pub use space::{
+    Boolean, Choice, Declare, Float, HyperParameters, Int, Kind, Param, Sampling, Value,
+};
 pub use tuner::{Trial, Tuner};

@@ -88,7 +88,11 @@ impl Project {
     /// Opens the folder: emptied first with `overwrite`; otherwise its
     /// `oracle.json` must describe `oracle` (the same search), and its
     /// trials are read back, in id order.
-    pub fn open(dir: &Path, overwrite: bool, oracle: &OracleRecord) -> Result<(Self, Vec<TrialRecord>)> {
+    pub fn open(
+        dir: &Path,
+        overwrite: bool,
+        oracle: &OracleRecord,
+    ) -> Result<(Self, Vec<TrialRecord>)> {
         let io = |source| Error::Io {
             path: dir.to_path_buf(),
             source,

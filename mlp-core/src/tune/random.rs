@@ -23,7 +23,9 @@ pub(crate) fn draw(param: &Param, rng: &mut impl Rng) -> Value {
             let u: f64 = rng.random();
             Value::Float(match sampling {
                 Sampling::Linear => min + u * (max - min),
-                Sampling::Log => (min.ln() + u * (max.ln() - min.ln())).exp().clamp(*min, *max),
+                Sampling::Log => (min.ln() + u * (max.ln() - min.ln()))
+                    .exp()
+                    .clamp(*min, *max),
             })
         }
         Kind::Choice { values } => values[rng.random_range(0..values.len())].clone(),
@@ -81,7 +83,13 @@ mod tests {
         let space = book_space();
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let draws: Vec<_> = (0..4000).map(|_| draw_all(&space, &mut rng)).collect();
-        let ints: Vec<i64> = draws.iter().map(|d| match d["n_hidden"] { Value::Int(i) => i, _ => -1 }).collect();
+        let ints: Vec<i64> = draws
+            .iter()
+            .map(|d| match d["n_hidden"] {
+                Value::Int(i) => i,
+                _ => -1,
+            })
+            .collect();
         assert_eq!((ints.iter().min(), ints.iter().max()), (Some(&0), Some(&8)));
         // Log sampling: as many draws under 1e-3 as above it (each a decade).
         let below = draws
@@ -89,7 +97,11 @@ mod tests {
             .filter(|d| matches!(d["learning_rate"], Value::Float(x) if x < 1e-3))
             .count();
         assert!((1800..2200).contains(&below), "{below}");
-        assert!(draws.iter().all(|d| space.iter().all(|p| p.admits(&d[&p.name]))));
+        assert!(
+            draws
+                .iter()
+                .all(|d| space.iter().all(|p| p.admits(&d[&p.name])))
+        );
     }
 
     #[test]
@@ -97,14 +109,20 @@ mod tests {
         let space = book_space();
         let first = trial_values(&space, 42, 0, &[]).unwrap();
         assert_eq!(trial_values(&space, 42, 0, &[]), Some(first.clone()));
-        assert_ne!(trial_values(&space, 42, 0, &[first.clone()]), Some(first.clone()));
+        assert_ne!(
+            trial_values(&space, 42, 0, std::slice::from_ref(&first)),
+            Some(first.clone())
+        );
         assert_ne!(trial_values(&space, 43, 0, &[]), Some(first));
         let tiny = {
             let mut hp = HyperParameters::new();
             hp.get(Int::new("k", 0, 1)).unwrap();
             hp.space().to_vec()
         };
-        let all = [trial_values(&tiny, 1, 0, &[]).unwrap(), trial_values(&tiny, 1, 0, &[]).unwrap()];
+        let all = [
+            trial_values(&tiny, 1, 0, &[]).unwrap(),
+            trial_values(&tiny, 1, 0, &[]).unwrap(),
+        ];
         let other = trial_values(&tiny, 1, 1, &all[..1]).unwrap();
         assert_eq!(trial_values(&tiny, 1, 2, &[all[0].clone(), other]), None);
     }

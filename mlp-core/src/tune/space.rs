@@ -298,7 +298,10 @@ impl Declare for Choice {
     type Output = String;
     fn param(self) -> Result<Param> {
         let Some(first) = self.values.first() else {
-            return Err(invalid(&self.name, "Choice needs at least one value".into()));
+            return Err(invalid(
+                &self.name,
+                "Choice needs at least one value".into(),
+            ));
         };
         let param = Param {
             default: Value::Str(self.default.clone().unwrap_or_else(|| first.clone())),
@@ -524,9 +527,15 @@ mod tests {
         assert!(e.contains("`n`") && e.contains("min 5, max 1"), "{e}");
         let e = hp.get(Float::log("lr", 0.0, 1.0)).unwrap_err().to_string();
         assert!(e.contains("min > 0"), "{e}");
-        let e = hp.get(Choice::new("opt", Vec::<&str>::new())).unwrap_err().to_string();
+        let e = hp
+            .get(Choice::new("opt", Vec::<&str>::new()))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("at least one"), "{e}");
-        let e = hp.get(Int::new("k", 0, 8).step(3).default(4)).unwrap_err().to_string();
+        let e = hp
+            .get(Int::new("k", 0, 8).step(3).default(4))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("default 4"), "{e}");
         hp.get(Int::new("m", 0, 3)).unwrap();
         assert!(hp.get(Int::new("m", 0, 4)).is_err());
@@ -537,11 +546,16 @@ mod tests {
     fn conditional_values_follow_their_parent() {
         let declare = |hp: &mut HyperParameters| -> Result<Option<f64>> {
             hp.get(Choice::new("optimizer", ["sgd", "adam"]))?;
-            hp.conditional("optimizer", ["sgd"], |hp| hp.get(Float::new("momentum", 0.0, 0.9)))
+            hp.conditional("optimizer", ["sgd"], |hp| {
+                hp.get(Float::new("momentum", 0.0, 0.9))
+            })
         };
         let mut space = HyperParameters::declaring();
         declare(&mut space).unwrap();
-        assert_eq!(space.space()[1].condition, Some(("optimizer".into(), vec!["sgd".into()])));
+        assert_eq!(
+            space.space()[1].condition,
+            Some(("optimizer".into(), vec!["sgd".into()]))
+        );
         let chosen = BTreeMap::from([
             ("optimizer".to_string(), Value::from("adam")),
             ("momentum".to_string(), Value::Float(0.5)),

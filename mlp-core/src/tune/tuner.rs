@@ -1,8 +1,8 @@
 //! [`Tuner`]: Keras Tuner's search loop, project folder and results.
 
-use super::project::{OracleRecord, Project, Status, TrialRecord};
 use super::bayesian;
 use super::hyperband::{Hyperband, Plan};
+use super::project::{OracleRecord, Project, Status, TrialRecord};
 use super::random;
 use super::space::{HyperParameters, Param, active_values};
 use crate::history::History;
@@ -216,7 +216,13 @@ impl Tuner {
     /// minimum of the upper confidence bound `mu - beta * sigma` of a
     /// Gaussian process (Matérn 5/2, `alpha` on its diagonal) fitted to the
     /// scores so far.
-    pub fn bayesian_optimization(objective: &str, max_trials: usize, alpha: f64, beta: f64, seed: u64) -> Self {
+    pub fn bayesian_optimization(
+        objective: &str,
+        max_trials: usize,
+        alpha: f64,
+        beta: f64,
+        seed: u64,
+    ) -> Self {
         Self {
             algorithm: Algorithm::Bayesian {
                 max_trials,
@@ -305,8 +311,12 @@ impl Tuner {
                 _ => format!("{index:02}"),
             };
             // The trials before this one, as the first search saw them.
-            let earlier: Vec<TrialRecord> =
-                self.trials.iter().filter(|t| t.trial_id < id).cloned().collect();
+            let earlier: Vec<TrialRecord> = self
+                .trials
+                .iter()
+                .filter(|t| t.trial_id < id)
+                .cloned()
+                .collect();
             let tried: Vec<_> = earlier.iter().map(|t| t.hyperparameters.clone()).collect();
             let random = || {
                 random::trial_values(&self.space, self.seed, index, &tried)
@@ -322,7 +332,14 @@ impl Tuner {
                         resume_from: None,
                     })
                 }
-                (None, Algorithm::Bayesian { max_trials, alpha, beta }) if index < max_trials => {
+                (
+                    None,
+                    Algorithm::Bayesian {
+                        max_trials,
+                        alpha,
+                        beta,
+                    },
+                ) if index < max_trials => {
                     let sign = if maximize { -1.0 } else { 1.0 };
                     let done: Vec<_> = earlier
                         .iter()
@@ -440,7 +457,8 @@ impl Tuner {
     /// The `n` best completed trials, best first (Keras Tuner's
     /// `oracle.get_best_trials`).
     pub fn get_best_trials(&self, n: usize) -> Vec<&TrialRecord> {
-        let mut done: Vec<&TrialRecord> = self.trials.iter().filter(|t| t.score.is_some()).collect();
+        let mut done: Vec<&TrialRecord> =
+            self.trials.iter().filter(|t| t.score.is_some()).collect();
         let max = self.mode() == Mode::Max;
         done.sort_by(|a, b| {
             let (a, b) = (a.score.unwrap_or(f64::NAN), b.score.unwrap_or(f64::NAN));
@@ -487,11 +505,19 @@ impl Tuner {
     /// hyperparameters and score.
     pub fn results_summary(&self, num_trials: usize) -> String {
         let mut s = String::new();
-        let direction = if self.mode() == Mode::Max { "max" } else { "min" };
+        let direction = if self.mode() == Mode::Max {
+            "max"
+        } else {
+            "min"
+        };
         let _ = writeln!(s, "Results summary");
         let _ = writeln!(s, "Results in {}", self.project_dir().display());
         let _ = writeln!(s, "Showing {num_trials} best trials");
-        let _ = writeln!(s, "Objective(name=\"{}\", direction=\"{direction}\")", self.objective);
+        let _ = writeln!(
+            s,
+            "Objective(name=\"{}\", direction=\"{direction}\")",
+            self.objective
+        );
         for t in self.get_best_trials(num_trials) {
             let _ = writeln!(s, "\nTrial {} summary", t.trial_id);
             let _ = writeln!(s, "Hyperparameters:");
@@ -508,7 +534,11 @@ impl Tuner {
 
 /// `trial 03: n_hidden=2 n_neurons=75 ... val_accuracy 0.8642 (epoch 7) 41.2 s`.
 pub(crate) fn trial_line(t: &TrialRecord, objective: &str) -> String {
-    let hp: Vec<String> = t.hyperparameters.iter().map(|(n, v)| format!("{n}={v}")).collect();
+    let hp: Vec<String> = t
+        .hyperparameters
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
     format!(
         "trial {}: {} {objective} {:.4} (epoch {}) {:.1} s",
         t.trial_id,

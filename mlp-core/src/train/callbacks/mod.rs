@@ -43,9 +43,9 @@ mod early_stopping;
 mod learning_rate_scheduler;
 mod model_checkpoint;
 mod reduce_lr_on_plateau;
-mod terminate_on_nan;
 #[cfg(feature = "tensorboard")]
 pub(crate) mod tensorboard;
+mod terminate_on_nan;
 
 pub use backup_and_restore::BackupAndRestore;
 pub use csv_logger::CsvLogger;

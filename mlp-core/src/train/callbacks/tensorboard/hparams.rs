@@ -91,7 +91,10 @@ pub(crate) fn session_start(
     start_time_secs: f64,
 ) -> Value {
     let info = SessionStartInfo {
-        hparams: values.iter().map(|(k, v)| (k.clone(), proto_value(v))).collect(),
+        hparams: values
+            .iter()
+            .map(|(k, v)| (k.clone(), proto_value(v)))
+            .collect(),
         group_name: group_name.into(),
         start_time_secs,
     };

@@ -109,7 +109,11 @@ impl TensorBoard {
     /// file in `log_dir` itself: the `hparams` plugin's session start
     /// (with `group_name`, the trial's id) when training begins and its
     /// session end when it ends, as Keras Tuner's trials do.
-    pub fn hparams(mut self, values: BTreeMap<String, crate::tune::Value>, group_name: &str) -> Self {
+    pub fn hparams(
+        mut self,
+        values: BTreeMap<String, crate::tune::Value>,
+        group_name: &str,
+    ) -> Self {
         self.hparams = Some((values, group_name.to_owned()));
         self
     }
@@ -173,7 +177,10 @@ impl TensorBoard {
     }
 
     fn flush(&mut self) -> Result<()> {
-        for writer in [&mut self.train, &mut self.validation].into_iter().flatten() {
+        for writer in [&mut self.train, &mut self.validation]
+            .into_iter()
+            .flatten()
+        {
             writer.flush()?;
         }
         Ok(())
@@ -224,7 +231,7 @@ impl<N: Model> Callback<N> for TensorBoard {
         let UpdateFreq::Batches(n) = self.update_freq else {
             return Ok(());
         };
-        if self.global_batch % n != 0 {
+        if !self.global_batch.is_multiple_of(n) {
             return Ok(());
         }
         for (name, value) in logs.iter() {

@@ -148,7 +148,12 @@ pub(crate) fn histogram(tag: &str, data: &[f32], first: bool) -> Value {
         tensor: Some(TensorProto {
             dtype: DT_DOUBLE,
             tensor_shape: Some(TensorShapeProto {
-                dim: vec![Dim { size: rows.len() as i64 }, Dim { size: 3 }],
+                dim: vec![
+                    Dim {
+                        size: rows.len() as i64,
+                    },
+                    Dim { size: 3 },
+                ],
             }),
             tensor_content,
         }),
@@ -166,14 +171,14 @@ pub(crate) fn buckets(data: &[f32], count: usize) -> Vec<[f64; 3]> {
     if data.is_empty() || count == 0 {
         return rows;
     }
-    let (min, max) = data.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-        (lo.min(f64::from(v)), hi.max(f64::from(v)))
-    });
+    let (min, max) = data
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(f64::from(v)), hi.max(f64::from(v)))
+        });
     let range = max - min;
     if range == 0.0 {
-        for row in &mut rows {
-            *row = [min, min, 0.0];
-        }
+        rows.fill([min, min, 0.0]);
         rows[count - 1][2] = data.len() as f64;
         return rows;
     }
@@ -205,16 +210,25 @@ mod tests {
     fn buckets_match_tensorboard() {
         // numpy: the edges of np.linspace(0, 3, 4); 3.0 falls in the last.
         let rows = buckets(&[0.0, 1.0, 1.5, 3.0, 2.9], 3);
-        assert_eq!(rows, vec![[0.0, 1.0, 1.0], [1.0, 2.0, 2.0], [2.0, 3.0, 2.0]]);
+        assert_eq!(
+            rows,
+            vec![[0.0, 1.0, 1.0], [1.0, 2.0, 2.0], [2.0, 3.0, 2.0]]
+        );
         let rows = buckets(&[2.5; 4], 3);
-        assert_eq!(rows, vec![[2.5, 2.5, 0.0], [2.5, 2.5, 0.0], [2.5, 2.5, 4.0]]);
+        assert_eq!(
+            rows,
+            vec![[2.5, 2.5, 0.0], [2.5, 2.5, 0.0], [2.5, 2.5, 4.0]]
+        );
         assert_eq!(buckets(&[], 2), vec![[0.0; 3]; 2]);
     }
 
     #[test]
     fn scalar_metadata_only_first() {
         let first = scalar("epoch_loss", 0.5, true);
-        assert_eq!(first.metadata.unwrap().plugin_data.unwrap().plugin_name, "scalars");
+        assert_eq!(
+            first.metadata.unwrap().plugin_data.unwrap().plugin_name,
+            "scalars"
+        );
         assert_eq!(first.tensor.unwrap().tensor_content, 0.5_f32.to_le_bytes());
         assert!(scalar("epoch_loss", 0.5, false).metadata.is_none());
     }
