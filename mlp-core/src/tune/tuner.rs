@@ -278,7 +278,18 @@ impl Tuner {
         space(&mut declared)?;
         self.space = declared.space().to_vec();
         let oracle = OracleRecord {
-            tuner: format!("{:?}", self.algorithm),
+            // `max_trials` may grow between runs, as in Keras Tuner.
+            tuner: match self.algorithm {
+                Algorithm::Random { .. } => "RandomSearch".into(),
+                Algorithm::Hyperband {
+                    max_epochs,
+                    factor,
+                    iterations,
+                } => format!("Hyperband({max_epochs}, {factor}, {iterations})"),
+                Algorithm::Bayesian { alpha, beta, .. } => {
+                    format!("BayesianOptimization({alpha}, {beta})")
+                }
+            },
             objective: self.objective.clone(),
             seed: self.seed,
             space: self.space.clone(),
