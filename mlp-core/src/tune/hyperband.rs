@@ -17,6 +17,18 @@ pub(crate) struct Plan {
     pub resume_from: Option<String>,
 }
 
+impl Plan {
+    /// A new trial of `values` for the epochs `fit` is given.
+    pub(crate) fn new(values: BTreeMap<String, Value>) -> Self {
+        Self {
+            values,
+            epochs: 0,
+            initial_epoch: 0,
+            resume_from: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Bracket {
     num: usize,

@@ -336,12 +336,7 @@ impl Tuner {
             let plan = match (&mut hyperband, self.algorithm) {
                 (Some(oracle), _) => oracle.next(&id, &earlier, maximize, random),
                 (None, Algorithm::Random { max_trials }) if index < max_trials => {
-                    random().map(|values| Plan {
-                        values,
-                        epochs: 0,
-                        initial_epoch: 0,
-                        resume_from: None,
-                    })
+                    random().map(Plan::new)
                 }
                 (
                     None,
@@ -362,12 +357,7 @@ impl Tuner {
                         .then(|| bayesian::propose(&self.space, &done, alpha, beta, &mut rng))
                         .flatten()
                         .map(|v| active_values(&self.space, &v));
-                    proposed.or_else(random).map(|values| Plan {
-                        values,
-                        epochs: 0,
-                        initial_epoch: 0,
-                        resume_from: None,
-                    })
+                    proposed.or_else(random).map(Plan::new)
                 }
                 (None, _) => None,
             };
