@@ -313,6 +313,7 @@
 //! | `download` | a missing data set downloaded once into the cache from its official address, SHA-256 checked | ureq (with rustls) |
 //! | `progress` | Keras's live progress bar in a terminal (without it, `verbose = 1` prints a line per epoch) | indicatif |
 //! | `plot` | learning-curve plots (PNG, SVG) of a `History`, with an embedded font | plotters, png |
+//! | `tensorboard` | the `TensorBoard` callback's event files | prost, crc32c |
 //! | `keras` | Keras's own files: `.keras` archives and `.weights.h5`, read and written | hdf5-pure, zip |
 //!
 //! Every feature is checked alone in CI (`cargo hack --each-feature check`).

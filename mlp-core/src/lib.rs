@@ -61,6 +61,8 @@ pub mod summary;
 pub mod target;
 #[cfg(feature = "std")]
 pub mod train;
+#[cfg(feature = "std")]
+pub mod tune;
 pub mod utils;
 #[cfg(feature = "alloc")]
 pub mod weights;

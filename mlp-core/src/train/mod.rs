@@ -61,6 +61,8 @@ mod trainer;
 mod weighting;
 
 pub use crate::pool::MAX_THREADS;
+#[cfg(feature = "tensorboard")]
+pub use callbacks::tensorboard::{TensorBoard, UpdateFreq};
 pub use callbacks::{
     BackupAndRestore, Callback, CallbackContext, CsvLogger, EarlyStopping, LearningRateScheduler,
     Mode, ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,

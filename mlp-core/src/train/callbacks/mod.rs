@@ -43,6 +43,8 @@ mod early_stopping;
 mod learning_rate_scheduler;
 mod model_checkpoint;
 mod reduce_lr_on_plateau;
+#[cfg(feature = "tensorboard")]
+pub(crate) mod tensorboard;
 mod terminate_on_nan;
 
 pub use backup_and_restore::BackupAndRestore;

@@ -1,0 +1,551 @@
+//! [`Tuner`]: Keras Tuner's search loop, project folder and results.
+
+use super::bayesian;
+use super::hyperband::{Hyperband, Plan};
+use super::project::{OracleRecord, Project, Status, TrialRecord};
+use super::random;
+use super::space::{HyperParameters, Param, active_values};
+use crate::history::History;
+use crate::io::WeightsFile;
+use crate::train::{Mode, ModelCheckpoint};
+use crate::{Error, Result};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// One trial as the code that trains it sees it: its id, folder and
+/// hyperparameters, and the callbacks that record it for the tuner.
+#[derive(Debug)]
+pub struct Trial<'a> {
+    id: &'a str,
+    dir: PathBuf,
+    hp: &'a HyperParameters,
+    objective: &'a str,
+    epochs: Option<usize>,
+    initial_epoch: usize,
+    resume_from: Option<PathBuf>,
+}
+
+impl Trial<'_> {
+    /// `00`, `01`, ...
+    pub fn id(&self) -> &str {
+        self.id
+    }
+
+    /// The trial's folder in the project (`trial_<id>`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The trial's hyperparameters.
+    pub fn hyperparameters(&self) -> &HyperParameters {
+        self.hp
+    }
+
+    /// The epochs `fit` trains up to: Hyperband's budget for this trial,
+    /// else `default` (pass it to [`Fit::epochs`](crate::train::Fit::epochs),
+    /// as Keras Tuner sets `fit`'s `epochs`).
+    pub fn epochs(&self, default: usize) -> usize {
+        self.epochs.unwrap_or(default)
+    }
+
+    /// The epoch `fit` starts at (Hyperband's promoted trials continue
+    /// where the trial they resume stopped; 0 otherwise): pass it to
+    /// [`Fit::initial_epoch`](crate::train::Fit::initial_epoch).
+    pub fn initial_epoch(&self) -> usize {
+        self.initial_epoch
+    }
+
+    /// For a trial that Hyperband promoted, loads the weights of the trial
+    /// it continues (that trial's checkpoint) into `model` and returns
+    /// true; otherwise leaves `model` as it is and returns false.
+    pub fn load_resumed_weights<M: WeightsFile>(&self, model: &mut M) -> Result<bool> {
+        match &self.resume_from {
+            Some(path) => model.load_weights(path).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// Where the trial's best weights are saved (`checkpoint.safetensors`).
+    pub fn checkpoint_path(&self) -> PathBuf {
+        self.dir.join("checkpoint.safetensors")
+    }
+
+    /// The callback that saves the weights of the trial's best epoch by the
+    /// objective to [`Trial::checkpoint_path`] (Keras Tuner's
+    /// `SaveBestEpoch`): pass it to `fit` so that
+    /// [`Tuner::get_best_model`] can load the winner.
+    pub fn save_best_epoch(&self) -> ModelCheckpoint {
+        ModelCheckpoint::new(self.checkpoint_path())
+            .monitor(self.objective)
+            .save_best_only(true)
+    }
+
+    /// A [`TensorBoard`](crate::train::TensorBoard) callback writing this
+    /// trial's run to `<root>/<trial id>/execution0` (as Keras Tuner moves a
+    /// TensorBoard callback's folder), so that `tensorboard --logdir
+    /// <root>` compares the trials; with the trial's hyperparameters for
+    /// the HParams dashboard.
+    #[cfg(feature = "tensorboard")]
+    pub fn tensorboard(&self, root: impl AsRef<Path>) -> crate::train::TensorBoard {
+        crate::train::TensorBoard::new(root.as_ref().join(self.id).join("execution0"))
+            .hparams(self.hp.values(), self.id)
+    }
+}
+
+/// Which algorithm proposes the trials.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Algorithm {
+    Random {
+        max_trials: usize,
+    },
+    Hyperband {
+        max_epochs: usize,
+        factor: usize,
+        iterations: usize,
+    },
+    Bayesian {
+        max_trials: usize,
+        alpha: f64,
+        beta: f64,
+    },
+}
+
+/// A hyperparameter search (Keras Tuner's `RandomSearch`), its project
+/// folder and its results.
+///
+/// `search` takes two functions: `space` declares the hyperparameters
+/// (with [`HyperParameters::get`]) and turns a trial's values into what the
+/// second one needs; `run` builds the trial's model, a `network!` type
+/// chosen from the values, and returns `fit`'s History, from which the
+/// tuner reads the objective (its best epoch). Each trial's
+/// hyperparameters, score and checkpoint are saved in
+/// `<directory>/<project_name>/trial_<id>/`; a search started again on the
+/// folder (without `overwrite`) skips the completed trials and runs the
+/// others, with the values the first search would have drawn.
+///
+/// ```
+/// use mlp_core::prelude::*;
+/// use mlp_core::loss::SparseCategoricalCrossentropy;
+/// use mlp_core::metrics::Metric;
+/// use mlp_core::optim::Sgd;
+/// use mlp_core::train::Fit;
+/// use mlp_core::tune::{Float, Tuner};
+///
+/// network! { struct Net { Input[1] -> Dense<2, softmax> } }
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let x = [SVector::<f32, 1>::new(-1.0), SVector::<f32, 1>::new(1.0)];
+/// let y = [0_u8, 1];
+/// let mut tuner = Tuner::random_search("accuracy", 3, 42).directory(dir.path()).project_name("demo").verbose(false);
+/// tuner.search(
+///     |hp| hp.get(Float::log("learning_rate", 1e-3, 1.0)),
+///     |&learning_rate, trial| {
+///         let mut model = Net::new(0);
+///         let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(learning_rate as f32), [Metric::Accuracy]);
+///         trainer.fit(&x, &y, Fit::epochs(5).verbose(0).callback(trial.save_best_epoch()))
+///     },
+/// )?;
+/// assert_eq!(tuner.trials().len(), 3);
+/// let best: Box<Net> = tuner.get_best_model(0)?;
+/// println!("{}", tuner.results_summary(1));
+/// # Ok::<(), mlp_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Tuner {
+    algorithm: Algorithm,
+    objective: String,
+    seed: u64,
+    directory: PathBuf,
+    project_name: String,
+    overwrite: bool,
+    verbose: bool,
+    space: Vec<Param>,
+    trials: Vec<TrialRecord>,
+}
+
+impl Tuner {
+    /// Random search (Keras Tuner's `RandomSearch(objective=...,
+    /// max_trials=..., seed=...)`): `max_trials` trials, each with values
+    /// drawn at random. The objective is maximised if its name contains
+    /// `acc`, minimised otherwise (as `EarlyStopping`'s `auto` mode).
+    pub fn random_search(objective: &str, max_trials: usize, seed: u64) -> Self {
+        Self {
+            algorithm: Algorithm::Random { max_trials },
+            objective: objective.into(),
+            seed,
+            directory: PathBuf::from("."),
+            project_name: "untitled_project".into(),
+            overwrite: false,
+            verbose: true,
+            space: Vec::new(),
+            trials: Vec::new(),
+        }
+    }
+
+    /// Hyperband (Keras Tuner's `Hyperband(objective=..., max_epochs=...,
+    /// factor=..., hyperband_iterations=..., seed=...)`, Li et al. 2018):
+    /// brackets of random trials trained for a few epochs, the best of
+    /// each round promoted to `factor` times the epochs, continuing from
+    /// its checkpoint ([`Trial::epochs`], [`Trial::initial_epoch`],
+    /// [`Trial::load_resumed_weights`]); `hyperband_iterations` sweeps of
+    /// all brackets. The schedule is Keras Tuner 1.4.8's, trial for trial.
+    pub fn hyperband(
+        objective: &str,
+        max_epochs: usize,
+        factor: usize,
+        hyperband_iterations: usize,
+        seed: u64,
+    ) -> Self {
+        Self {
+            algorithm: Algorithm::Hyperband {
+                max_epochs,
+                factor,
+                iterations: hyperband_iterations,
+            },
+            ..Self::random_search(objective, 0, seed)
+        }
+    }
+
+    /// Bayesian optimisation (Keras Tuner's `BayesianOptimization(objective=...,
+    /// max_trials=..., alpha=..., beta=..., seed=...)`; Keras Tuner's
+    /// defaults are `alpha = 1e-4`, `beta = 2.6`): random trials until
+    /// `max(3 x parameters, 3)` have completed, then each trial at the
+    /// minimum of the upper confidence bound `mu - beta * sigma` of a
+    /// Gaussian process (Matérn 5/2, `alpha` on its diagonal) fitted to the
+    /// scores so far.
+    pub fn bayesian_optimization(
+        objective: &str,
+        max_trials: usize,
+        alpha: f64,
+        beta: f64,
+        seed: u64,
+    ) -> Self {
+        Self {
+            algorithm: Algorithm::Bayesian {
+                max_trials,
+                alpha,
+                beta,
+            },
+            ..Self::random_search(objective, 0, seed)
+        }
+    }
+
+    /// The folder holding the project (Keras Tuner's `directory`; default
+    /// the current folder).
+    pub fn directory(mut self, directory: impl Into<PathBuf>) -> Self {
+        self.directory = directory.into();
+        self
+    }
+
+    /// The project's folder name (default `untitled_project`).
+    pub fn project_name(mut self, name: &str) -> Self {
+        self.project_name = name.into();
+        self
+    }
+
+    /// Empties the project folder before searching (Keras Tuner's
+    /// `overwrite`; default false: a search resumes).
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+
+    /// Prints a line per trial (default true).
+    pub fn verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
+        self
+    }
+
+    /// `<directory>/<project_name>`.
+    pub fn project_dir(&self) -> PathBuf {
+        self.directory.join(&self.project_name)
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Auto.resolve(&self.objective)
+    }
+
+    /// Runs the search; see [`Tuner`].
+    pub fn search<T>(
+        &mut self,
+        space: impl Fn(&mut HyperParameters) -> Result<T>,
+        mut run: impl FnMut(&T, &mut Trial<'_>) -> Result<History>,
+    ) -> Result<()> {
+        let mut declared = HyperParameters::declaring();
+        space(&mut declared)?;
+        self.space = declared.space().to_vec();
+        let oracle = OracleRecord {
+            // `max_trials` may grow between runs, as in Keras Tuner.
+            tuner: match self.algorithm {
+                Algorithm::Random { .. } => "RandomSearch".into(),
+                Algorithm::Hyperband {
+                    max_epochs,
+                    factor,
+                    iterations,
+                } => format!("Hyperband({max_epochs}, {factor}, {iterations})"),
+                Algorithm::Bayesian { alpha, beta, .. } => {
+                    format!("BayesianOptimization({alpha}, {beta})")
+                }
+            },
+            objective: self.objective.clone(),
+            seed: self.seed,
+            space: self.space.clone(),
+        };
+        let (project, trials) = Project::open(&self.project_dir(), self.overwrite, &oracle)?;
+        self.trials = trials;
+        let maximize = self.mode() == Mode::Max;
+        let mut hyperband = match self.algorithm {
+            Algorithm::Hyperband {
+                max_epochs,
+                factor,
+                iterations,
+            } => {
+                if max_epochs < 1 || factor < 2 || iterations < 1 {
+                    return Err(Error::InvalidArgument {
+                        name: "hyperband",
+                        message: format!(
+                            "Hyperband needs max_epochs >= 1, factor >= 2 and hyperband_iterations \
+                             >= 1 (found {max_epochs}, {factor}, {iterations})"
+                        ),
+                    });
+                }
+                Some(Hyperband::new(max_epochs, factor, iterations))
+            }
+            Algorithm::Random { .. } | Algorithm::Bayesian { .. } => None,
+        };
+        for index in 0.. {
+            let id = match self.algorithm {
+                Algorithm::Hyperband { .. } => format!("{index:04}"),
+                _ => format!("{index:02}"),
+            };
+            // The trials before this one, as the first search saw them.
+            let earlier: Vec<TrialRecord> = self
+                .trials
+                .iter()
+                .filter(|t| t.trial_id < id)
+                .cloned()
+                .collect();
+            let tried: Vec<_> = earlier.iter().map(|t| t.hyperparameters.clone()).collect();
+            let random = || {
+                random::trial_values(&self.space, self.seed, index, &tried)
+                    .map(|v| active_values(&self.space, &v))
+            };
+            let plan = match (&mut hyperband, self.algorithm) {
+                (Some(oracle), _) => oracle.next(&id, &earlier, maximize, random),
+                (None, Algorithm::Random { max_trials }) if index < max_trials => {
+                    random().map(Plan::new)
+                }
+                (
+                    None,
+                    Algorithm::Bayesian {
+                        max_trials,
+                        alpha,
+                        beta,
+                    },
+                ) if index < max_trials => {
+                    let sign = if maximize { -1.0 } else { 1.0 };
+                    let done: Vec<_> = earlier
+                        .iter()
+                        .filter_map(|t| Some((t.hyperparameters.clone(), sign * t.score?)))
+                        .collect();
+                    let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+                    rng.set_stream(u64::MAX - index as u64);
+                    let proposed = (done.len() >= (3 * self.space.len()).max(3))
+                        .then(|| bayesian::propose(&self.space, &done, alpha, beta, &mut rng))
+                        .flatten()
+                        .map(|v| active_values(&self.space, &v));
+                    proposed.or_else(random).map(Plan::new)
+                }
+                (None, _) => None,
+            };
+            let Some(plan) = plan else { break };
+            let known = self.trials.iter().position(|t| t.trial_id == id);
+            if let Some(i) = known
+                && self.trials[i].status == Status::Completed
+            {
+                continue;
+            }
+            let record = self.run_trial(&project, &id, plan, &space, &mut run)?;
+            match known {
+                Some(i) => self.trials[i] = record,
+                None => self.trials.push(record),
+            }
+        }
+        Ok(())
+    }
+
+    fn run_trial<T>(
+        &self,
+        project: &Project,
+        id: &str,
+        plan: Plan,
+        space: &impl Fn(&mut HyperParameters) -> Result<T>,
+        run: &mut impl FnMut(&T, &mut Trial<'_>) -> Result<History>,
+    ) -> Result<TrialRecord> {
+        let hyperband = matches!(self.algorithm, Algorithm::Hyperband { .. });
+        let mut record = TrialRecord {
+            trial_id: id.to_owned(),
+            hyperparameters: plan.values.clone(),
+            score: None,
+            best_step: None,
+            status: Status::Running,
+            seconds: None,
+            epochs: hyperband.then_some(plan.epochs),
+            initial_epoch: hyperband.then_some(plan.initial_epoch),
+            resumed_from: plan.resume_from.clone(),
+        };
+        project.save(&record)?;
+        let started = Instant::now();
+        let mut hp = HyperParameters::with_values(&self.space, plan.values);
+        let input = space(&mut hp)?;
+        let mut trial = Trial {
+            id,
+            dir: project.trial_dir(id),
+            hp: &hp,
+            objective: &self.objective,
+            epochs: record.epochs,
+            initial_epoch: plan.initial_epoch,
+            resume_from: plan
+                .resume_from
+                .map(|past| project.trial_dir(&past).join("checkpoint.safetensors")),
+        };
+        let history = run(&input, &mut trial)?;
+        let (best_step, score) = self.best_epoch(&history, id)?;
+        record.score = Some(score);
+        record.best_step = Some(best_step + plan.initial_epoch);
+        record.status = Status::Completed;
+        record.seconds = Some(started.elapsed().as_secs_f64());
+        project.save(&record)?;
+        if self.verbose {
+            println!("{}", trial_line(&record, &self.objective));
+        }
+        Ok(record)
+    }
+
+    fn best_epoch(&self, history: &History, id: &str) -> Result<(usize, f64)> {
+        let Some(values) = history.get(&self.objective) else {
+            let names: Vec<&str> = history.names().collect();
+            return Err(Error::InvalidArgument {
+                name: "objective",
+                message: format!(
+                    "trial {id}'s History has no `{}`; it holds: {}",
+                    self.objective,
+                    names.join(", ")
+                ),
+            });
+        };
+        let mode = self.mode();
+        let mut best: Option<(usize, f64)> = None;
+        for (i, &v) in values.iter().enumerate() {
+            if mode.improves(v, best.map(|b| b.1), 0.0) {
+                best = Some((i, v));
+            }
+        }
+        best.ok_or_else(|| Error::InvalidArgument {
+            name: "objective",
+            message: format!("trial {id}: no finite `{}` in its History", self.objective),
+        })
+    }
+
+    /// Every trial, in id order (completed ones with their score).
+    pub fn trials(&self) -> &[TrialRecord] {
+        &self.trials
+    }
+
+    /// The `n` best completed trials, best first (Keras Tuner's
+    /// `oracle.get_best_trials`).
+    pub fn get_best_trials(&self, n: usize) -> Vec<&TrialRecord> {
+        let mut done: Vec<&TrialRecord> =
+            self.trials.iter().filter(|t| t.score.is_some()).collect();
+        let max = self.mode() == Mode::Max;
+        done.sort_by(|a, b| {
+            let (a, b) = (a.score.unwrap_or(f64::NAN), b.score.unwrap_or(f64::NAN));
+            let order = a.total_cmp(&b);
+            if max { order.reverse() } else { order }
+        });
+        done.truncate(n);
+        done
+    }
+
+    /// The hyperparameters of the `n` best trials, best first (Keras
+    /// Tuner's `get_best_hyperparameters`): pass one to the `space`
+    /// function to rebuild the winner.
+    pub fn get_best_hyperparameters(&self, n: usize) -> Vec<HyperParameters> {
+        self.get_best_trials(n)
+            .into_iter()
+            .map(|t| HyperParameters::with_values(&self.space, t.hyperparameters.clone()))
+            .collect()
+    }
+
+    /// The model of the `rank`-th best trial (0: the best), its weights read
+    /// from the trial's checkpoint (Keras Tuner's `get_best_models()[rank]`).
+    /// `M` is the `network!` type of that trial's hyperparameters: a
+    /// different architecture is an error naming the layer and both shapes.
+    pub fn get_best_model<M: WeightsFile>(&self, rank: usize) -> Result<Box<M>> {
+        let best = self.get_best_trials(rank + 1);
+        let Some(trial) = best.get(rank) else {
+            return Err(Error::InvalidArgument {
+                name: "rank",
+                message: format!("there are {} completed trials, no rank {rank}", best.len()),
+            });
+        };
+        let path = self
+            .project_dir()
+            .join(format!("trial_{}", trial.trial_id))
+            .join("checkpoint.safetensors");
+        let mut model = M::new_zeroed();
+        model.load_weights(&path)?;
+        Ok(model)
+    }
+
+    /// Keras Tuner's `results_summary(num_trials)`: the folder, the
+    /// objective, then the `num_trials` best trials with their
+    /// hyperparameters and score.
+    pub fn results_summary(&self, num_trials: usize) -> String {
+        let mut s = String::new();
+        let direction = if self.mode() == Mode::Max {
+            "max"
+        } else {
+            "min"
+        };
+        let _ = writeln!(s, "Results summary");
+        let _ = writeln!(s, "Results in {}", self.project_dir().display());
+        let _ = writeln!(s, "Showing {num_trials} best trials");
+        let _ = writeln!(
+            s,
+            "Objective(name=\"{}\", direction=\"{direction}\")",
+            self.objective
+        );
+        for t in self.get_best_trials(num_trials) {
+            let _ = writeln!(s, "\nTrial {} summary", t.trial_id);
+            let _ = writeln!(s, "Hyperparameters:");
+            for (name, value) in &t.hyperparameters {
+                let _ = writeln!(s, "{name}: {value}");
+            }
+            if let Some(score) = t.score {
+                let _ = writeln!(s, "Score: {score}");
+            }
+        }
+        s
+    }
+}
+
+/// `trial 03: n_hidden=2 n_neurons=75 ... val_accuracy 0.8642 (epoch 7) 41.2 s`.
+pub(crate) fn trial_line(t: &TrialRecord, objective: &str) -> String {
+    let hp: Vec<String> = t
+        .hyperparameters
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    format!(
+        "trial {}: {} {objective} {:.4} (epoch {}) {:.1} s",
+        t.trial_id,
+        hp.join(" "),
+        t.score.unwrap_or(f64::NAN),
+        t.best_step.map_or(0, |e| e + 1),
+        t.seconds.unwrap_or(0.0)
+    )
+}
