@@ -14,11 +14,10 @@
 //! `all matched` when every supported model is within 1e-5 of Keras.
 
 use mlp::io::KerasFile;
+use mlp::datasets::npy;
 use mlp::prelude::*;
 use std::path::Path;
 
-#[path = "../tests/common/npy.rs"]
-mod npy;
 
 network! {
     /// The book's California housing regressor.
@@ -78,8 +77,8 @@ const TOLERANCE: f32 = 1e-5;
 fn max_abs_diff<N: Network>(folder: &Path) -> Result<f32, Box<dyn std::error::Error>> {
     let mut model = N::new_zeroed();
     model.load_keras(folder.join("model.keras"))?;
-    let (shape, x) = npy::read_f32(&folder.join("input_0.npy"))?;
-    let (_, y) = npy::read_f32(&folder.join("output_0.npy"))?;
+    let npy::Npy { shape, data: x } = npy::read(&folder.join("input_0.npy"))?;
+    let y = npy::read(&folder.join("output_0.npy"))?.data;
     let samples = shape[0];
     let mut worst = 0.0_f32;
     for (i, (row, expected)) in x

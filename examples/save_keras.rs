@@ -18,12 +18,11 @@ use mlp::datasets::{StandardScaler, train_test_split};
 use mlp::io::KerasFile;
 use mlp::loss::MeanSquaredError;
 use mlp::optim::Sgd;
+use mlp::datasets::npy;
 use mlp::prelude::*;
 use mlp::train::Fit;
 use std::path::{Path, PathBuf};
 
-#[path = "../tests/common/npy.rs"]
-mod npy;
 
 network! {
     /// The book's California housing regressor.
@@ -87,8 +86,8 @@ fn save<N: Network>(
     }
     let mut shape = vec![x.len()];
     shape.extend(N::INPUT_SHAPE);
-    npy::write_f32(&dir.join("input_0.npy"), &shape, &inputs)?;
-    npy::write_f32(
+    npy::write(&dir.join("input_0.npy"), &shape, &inputs)?;
+    npy::write(
         &dir.join("output_0.npy"),
         &[x.len(), N::OUTPUT_SIZE],
         &outputs,
@@ -147,7 +146,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_sequential");
     let mut fashion = FashionMlp::new_zeroed();
     fashion.load_keras(fixture.join("model.keras"))?;
-    let (_, pixels) = npy::read_f32(&fixture.join("input_0.npy"))?;
+    let pixels = npy::read(&fixture.join("input_0.npy"))?.data;
     let images: Vec<SMatrix<f32, 28, 28>> = pixels
         .chunks_exact(784)
         .map(SMatrix::from_row_slice)

@@ -351,30 +351,13 @@ pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> 
             shape_text(N::INPUT_SHAPE)
         )));
     }
-    if model.layers.len() != N::LAYERS.len() {
-        let theirs: Vec<String> = model.layers.iter().map(KerasLayer::describe).collect();
-        let ours: Vec<String> = N::LAYERS.iter().map(declared).collect();
-        return Err(err(format!(
-            "the Keras model `{}` has {} layers [{}], the network `{}` declares {} [{}]",
-            model.name,
-            model.layers.len(),
-            theirs.join(", "),
-            N::NAME,
-            N::LAYERS.len(),
-            ours.join(", ")
-        )));
-    }
-    for (i, (keras, ours)) in model.layers.iter().zip(N::LAYERS).enumerate() {
-        let same = same_layer(keras, ours);
-        if !same {
-            return Err(err(format!(
-                "layer {i}: the Keras model has `{}`: {}, the network `{}` declares {}",
-                keras.name,
-                keras.describe(),
-                N::NAME,
-                declared(ours)
-            )));
-        }
+    let ours: Vec<String> = N::LAYERS.iter().map(declared).collect();
+    let same = |i: usize, j: usize| same_layer(&model.layers[i], &N::LAYERS[j]);
+    let network = format!("the network `{}`", N::NAME);
+    if let Some(difference) =
+        super::difference::first_difference(&model.name, &model.layers, &network, &ours, same, "")
+    {
+        return Err(err(difference));
     }
     Ok(())
 }
@@ -464,7 +447,7 @@ mod tests {
         let err = check_architecture::<Housing>(&model, "m.keras").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "m.keras: layer 0: the Keras model has `dense`: Dense(30, activation=\"tanh\"), \
+            "m.keras: layer 0 (counting from 0, InputLayers not counted): the Keras model `sequential` has `dense`: Dense(30, activation=\"tanh\"), \
              the network `Housing` declares `dense`: Dense<30, relu>"
         );
         let text = config(&format!(
@@ -583,13 +566,13 @@ mod tests {
                     ELU,
                     RELU,
                 ),
-                "layer 1: the Keras model has `batch_normalization`: BatchNormalization(momentum=0.99, \
+                "layer 1 (counting from 0, InputLayers not counted): the Keras model `sequential` has `batch_normalization`: BatchNormalization(momentum=0.99, \
                  epsilon=0.01), the network `Kinds` declares `batch_normalization`: \
                  BatchNormalization<momentum = 0.9, epsilon = 0.01>",
             ),
             (
                 kinds(BN, r#""rate": 0.5"#, LEAKY, PRELU, ELU, RELU),
-                "layer 2: the Keras model has `dropout`: Dropout(rate=0.5), the network `Kinds` \
+                "layer 2 (counting from 0, InputLayers not counted): the Keras model `sequential` has `dropout`: Dropout(rate=0.5), the network `Kinds` \
                  declares `dropout`: Dropout<rate = 0.25>",
             ),
             (
@@ -644,7 +627,7 @@ mod tests {
         let err = check_kinds(&text).unwrap_err().to_string();
         assert!(
             err.ends_with(
-                "layer 5: the Keras model has `elu`: LeakyReLU(negative_slope=0.3), the network \
+                "layer 5 (counting from 0, InputLayers not counted): the Keras model `sequential` has `elu`: LeakyReLU(negative_slope=0.3), the network \
                  `Kinds` declares `elu`: ELU<alpha = 0.5>"
             ),
             "{err}"
@@ -702,8 +685,9 @@ mod tests {
             check_architecture::<Housing>(&parse_config(&text, "m").unwrap(), "m").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "m: the Keras model `sequential` has 1 layers [Dense(30, activation=\"relu\")], the \
-             network `Housing` declares 2 [`dense`: Dense<30, relu>, `dense_1`: Dense<1, linear>]"
+            "m: layer 1 (counting from 0, InputLayers not counted): the network `Housing` \
+             declares `dense_1`: Dense<1, linear>, after the last layer of the Keras model \
+             `sequential`; the Keras model has 1 layers, the network `Housing` declares 2"
         );
         let text = config(&format!(
             "{}, {}",
@@ -717,6 +701,60 @@ mod tests {
             err.to_string()
                 .contains("shape (9,), the network `Housing` of shape (8,)"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_first_difference_is_named_not_two_lists() {
+        // The file has a layer the network lacks.
+        let bn = r#"{"class_name": "BatchNormalization", "config": {"name": "batch_normalization"}}"#;
+        let text = config(&format!(
+            "{}, {bn}, {}",
+            dense("dense", 30, "relu"),
+            dense("dense_1", 1, "linear")
+        ));
+        let err =
+            check_architecture::<Housing>(&parse_config(&text, "m").unwrap(), "m").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m: layer 1 (counting from 0, InputLayers not counted): the Keras model `sequential` \
+             has `batch_normalization`: BatchNormalization(momentum=0.99, epsilon=0.001), which \
+             the network `Housing` does not declare: its layer 1, `dense_1`: Dense<1, linear>, is \
+             the file's layer 2; the Keras model has 3 layers, the network `Housing` declares 2"
+        );
+        // The network has a layer the file lacks.
+        network! {
+            struct WithDropout { Input[8] -> Dense<30, relu> -> Dropout<0.5> -> Dense<1> }
+        }
+        let text = config(&format!(
+            "{}, {}",
+            dense("dense", 30, "relu"),
+            dense("dense_1", 1, "linear")
+        ));
+        let err = check_architecture::<WithDropout>(&parse_config(&text, "m").unwrap(), "m")
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m: layer 1 (counting from 0, InputLayers not counted): the network `WithDropout` \
+             declares `dropout`: Dropout<rate = 0.5>, which the Keras model `sequential` does not \
+             have: its layer 1, `dense_1`: Dense(1, activation=\"linear\"), is the network's \
+             layer 2; the Keras model has 2 layers, the network `WithDropout` declares 3"
+        );
+        // The file goes on after the network's last layer.
+        let text = config(&format!(
+            "{}, {}, {}",
+            dense("dense", 30, "relu"),
+            dense("dense_1", 1, "linear"),
+            dense("dense_2", 1, "sigmoid")
+        ));
+        let err =
+            check_architecture::<Housing>(&parse_config(&text, "m").unwrap(), "m").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m: layer 2 (counting from 0, InputLayers not counted): the Keras model `sequential` \
+             has `dense_2`: Dense(1, activation=\"sigmoid\"), after the last layer that the \
+             network `Housing` declares; the Keras model has 3 layers, the network `Housing` \
+             declares 2"
         );
     }
 

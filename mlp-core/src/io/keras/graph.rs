@@ -95,7 +95,7 @@ pub fn graph_arrays_for<G: Graph>(
         if MERGES.iter().any(|(stem, _)| *stem == kind) {
             if !layer.vars.is_empty() {
                 return Err(err(format!(
-                    "{} holds {} variable(s); a merge layer holds none",
+                    "the file's group {} holds {} variable(s); a merge layer holds none",
                     layer.describe(),
                     layer.vars.len()
                 )));
@@ -188,34 +188,24 @@ pub fn check_graph_architecture<G: Graph>(model: &KerasModel, source_name: &str)
         (_, Some(class)) => format!("`{}`: {class}", n.name),
         _ => String::new(),
     };
-    if model.layers.len() != layers.len() {
-        let theirs: Vec<String> = model.layers.iter().map(|l| l.describe()).collect();
-        let ours: Vec<String> = layers.iter().map(|n| describe(n)).collect();
-        return Err(err(format!(
-            "the Keras model `{}` has {} layers [{}], the graph `{}` declares {} [{}]",
-            model.name,
-            model.layers.len(),
-            theirs.join(", "),
-            G::NAME,
-            layers.len(),
-            ours.join(", ")
-        )));
-    }
-    for (i, (keras, ours)) in model.layers.iter().zip(&layers).enumerate() {
-        let same = match (ours.kind, merge_class(ours)) {
+    let ours: Vec<String> = layers.iter().map(|n| describe(n)).collect();
+    let same = |i: usize, j: usize| {
+        let keras = &model.layers[i];
+        match (layers[j].kind, merge_class(layers[j])) {
             (NodeKind::Layer(l), _) => G::LAYERS.get(l).is_some_and(|l| same_layer(keras, l)),
             (_, Some(class)) => keras.class_name == class,
             _ => false,
-        };
-        if !same {
-            return Err(err(format!(
-                "layer {i}: the Keras model has `{}`: {}, the graph `{}` declares {} (layers in Keras's order)",
-                keras.name,
-                keras.describe(),
-                G::NAME,
-                describe(ours)
-            )));
         }
+    };
+    if let Some(difference) = super::difference::first_difference(
+        &model.name,
+        &model.layers,
+        &format!("the graph `{}`", G::NAME),
+        &ours,
+        same,
+        ", in Keras's order",
+    ) {
+        return Err(err(difference));
     }
     Ok(())
 }

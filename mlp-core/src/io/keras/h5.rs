@@ -57,11 +57,15 @@ impl H5Layer {
             .collect()
     }
 
-    /// `dense_1` (`dense_8` in Keras), for error messages.
+    /// The group's path in the file, and Keras's name of the layer when it
+    /// differs (`` `layers/dense_1` (Keras's layer `dense_8`) ``), for error
+    /// messages: a path in the file, never one of the network's layer names.
     pub fn describe(&self) -> String {
         match &self.name {
-            Some(name) if *name != self.key => format!("layers/{} (`{name}`)", self.key),
-            _ => format!("layers/{}", self.key),
+            Some(name) if *name != self.key => {
+                format!("`layers/{}` (Keras's layer `{name}`)", self.key)
+            }
+            _ => format!("`layers/{}`", self.key),
         }
     }
 }

@@ -93,6 +93,8 @@
 
 mod archive;
 mod config;
+mod declaration;
+mod difference;
 mod graph;
 mod h5;
 mod matching;
@@ -118,6 +120,7 @@ use std::path::Path;
 pub fn decode_keras<N: Network>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedArray>> {
     let archive = KerasArchive::from_bytes(bytes, source_name)?;
     let model = parse_config(&archive.config, source_name)?;
+    declaration::refuse_functional_in_chain(&model, &archive.config, N::NAME, source_name)?;
     check_architecture::<N>(&model, source_name)?;
     let h5_name = format!("{source_name}: model.weights.h5");
     let layers = read_layers(&archive.weights_h5, &h5_name)?;
