@@ -57,7 +57,7 @@ pub fn read_bytes(bytes: &[u8], source_name: &str) -> Result<Npy> {
         return Err(bad("no `\\x93NUMPY` magic".into()));
     }
     let (header_len, start) = match bytes[6] {
-        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
+        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10_usize),
         2 | 3 if bytes.len() >= 12 => (
             u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
             12,

@@ -53,6 +53,7 @@ pub trait Compile: Model {
     /// [`Compile::compile`] returns (`model.compile(loss, optimizer,
     /// metrics).fit(&x, &y, Fit::epochs(10))`). Calling `fit` on the model
     /// itself is a compile error that says so.
+    #[allow(unreachable_code)] // `never` returns no value.
     fn fit<X, Y, F>(&mut self, _x: X, _y: Y, _options: F) -> crate::Result<crate::history::History>
     where
         Self: Compiled,
@@ -63,6 +64,7 @@ pub trait Compile: Model {
     /// Not callable: a model is evaluated by the [`Trainer`] that
     /// [`Compile::compile`] returns. Calling `evaluate` on the model itself
     /// is a compile error that says so.
+    #[allow(unreachable_code)] // `never` returns no value.
     fn evaluate<X, Y>(&mut self, _x: X, _y: Y) -> crate::Result<super::Logs>
     where
         Self: Compiled,

@@ -211,3 +211,62 @@ fn graph_declaration(doc: &Value, layers: &[KerasLayer], network: &str) -> Optio
         body.join("\n")
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::keras::parse_config;
+
+    fn functional(layers: &str, inputs: &str, outputs: &str) -> String {
+        format!(
+            r#"{{"class_name": "Functional", "config": {{"name": "functional", "layers": [{layers}],
+            "input_layers": {inputs}, "output_layers": {outputs}}}}}"#
+        )
+    }
+
+    const INPUT: &str = r#"{"class_name": "InputLayer", "config": {"name": "x", "batch_shape": [null, 4]}, "inbound_nodes": []}"#;
+
+    fn dense(name: &str, units: usize, from: &str) -> String {
+        format!(
+            r#"{{"class_name": "Dense", "config": {{"name": "{name}", "units": {units}, "activation": "relu"}},
+            "inbound_nodes": [{{"args": [{{"class_name": "__keras_tensor__", "config": {{"keras_history": ["{from}", 0, 0]}}}}], "kwargs": {{}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_straight_functional_model_is_left_to_the_chain_check() {
+        let text = functional(&format!("{INPUT}, {}", dense("d", 2, "x")), r#"[["x", 0, 0]]"#, r#"[["d", 0, 0]]"#);
+        let model = parse_config(&text, "f").unwrap();
+        refuse_functional_in_chain(&model, &text, "Net", "f").unwrap();
+    }
+
+    #[test]
+    fn two_outputs_show_the_declaration_with_both() {
+        let text = functional(
+            &format!("{INPUT}, {}, {}", dense("a", 2, "x"), dense("b", 3, "x")),
+            r#"[["x", 0, 0]]"#,
+            r#"[["a", 0, 0], ["b", 0, 0]]"#,
+        );
+        let model = parse_config(&text, "f").unwrap();
+        let err = refuse_functional_in_chain(&model, &text, "Net", "f").unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "network! {\n    pub struct Net {\n        x = Input[4];\n        \
+                 output a = Dense<2, relu>(x);\n        output b = Dense<3, relu>(x);\n    }\n}"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("is a Functional model (1 input(s), 2 output(s))"), "{err}");
+    }
+
+    #[test]
+    fn keras_2_inbound_nodes_are_read_too() {
+        let entry: Value = serde_json::from_str(
+            r#"{"inbound_nodes": [[["wide", 0, 0, {}], ["hidden2", 0, 0, {}]]]}"#,
+        )
+        .unwrap();
+        assert_eq!(sources(&entry), ["wide", "hidden2"]);
+        assert_eq!(ident("dense-1"), "dense_1");
+        assert_eq!(ident("1st"), "_1st");
+    }
+}

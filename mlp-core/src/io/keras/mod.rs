@@ -40,9 +40,13 @@
 //! `rate`; a BatchNormalization's `momentum` and `epsilon`; the `ReLU`,
 //! `LeakyReLU` and `ELU` layers' options (`max_value`, `negative_slope`,
 //! `threshold`, `alpha`); one input of the declared shape, one output. A
-//! difference is an error naming the layer and both descriptions. A layer
-//! of a kind this library does not have (`Concatenate`,
-//! `LayerNormalization`, ...) is refused, naming the kind, and so is an
+//! difference is an error naming the first layer that differs (counted
+//! from 0, the `InputLayer` not counted) and both descriptions. A
+//! Functional model that a chain cannot hold (several inputs or outputs, a
+//! `Concatenate`, `Add` or `Average`) is refused with the graph declaration
+//! that reads it, written from the file's `config.json`. A layer of a kind
+//! this library does not have (`LayerNormalization`, ...) is refused,
+//! naming the kind, and so is an
 //! option it does not have, naming the option: a BatchNormalization with
 //! `center=False` or `scale=False` (no `beta` or no `gamma`), an axis other
 //! than the last, `renorm`; a PReLU with `shared_axes`; a Dropout with a
