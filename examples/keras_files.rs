@@ -13,11 +13,10 @@
 //! Run it with `cargo run --release --example keras_files`; it ends with
 //! `all matched` when every supported model is within 1e-5 of Keras.
 
-use mlp::io::KerasFile;
 use mlp::datasets::npy;
+use mlp::io::KerasFile;
 use mlp::prelude::*;
 use std::path::Path;
-
 
 network! {
     /// The book's California housing regressor.

@@ -14,15 +14,14 @@
 //! (default: a folder in the system's temporary directory).
 
 use mlp::datasets::california_housing;
+use mlp::datasets::npy;
 use mlp::datasets::{StandardScaler, train_test_split};
 use mlp::io::KerasFile;
 use mlp::loss::MeanSquaredError;
 use mlp::optim::Sgd;
-use mlp::datasets::npy;
 use mlp::prelude::*;
 use mlp::train::Fit;
 use std::path::{Path, PathBuf};
-
 
 network! {
     /// The book's California housing regressor.

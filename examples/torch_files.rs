@@ -16,10 +16,10 @@
 //! `scripts/onnx_check.py`, which runs them in onnxruntime, and each chain
 //! as a `.keras` file for `scripts/check_keras_file.py` (Keras 3).
 
+use mlp::datasets::npy;
 use mlp::io::KerasFile;
 use mlp::loss::MeanSquaredError;
 use mlp::optim::Sgd;
-use mlp::datasets::npy;
 use mlp::prelude::*;
 use std::path::{Path, PathBuf};
 

@@ -102,8 +102,12 @@ network! {
 fn batch_normalization_folds_and_the_classes_are_keras_classes() {
     let dir =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_batchnorm");
-    let x = mlp::datasets::npy::read(&dir.join("input_0.npy")).unwrap().data;
-    let keras = mlp::datasets::npy::read(&dir.join("output_0.npy")).unwrap().data;
+    let x = mlp::datasets::npy::read(&dir.join("input_0.npy"))
+        .unwrap()
+        .data;
+    let keras = mlp::datasets::npy::read(&dir.join("output_0.npy"))
+        .unwrap()
+        .data;
     let model = BatchNormFashionInt8::WEIGHTS;
     let (mut same, mut worst) = (0, 0.0_f32);
     let n = keras.len() / 10;

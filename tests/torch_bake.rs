@@ -64,7 +64,9 @@ fn fixture(folder: &str, file: &str) -> std::path::PathBuf {
 }
 
 fn npy(folder: &str, file: &str) -> Vec<f32> {
-    mlp::datasets::npy::read(&fixture(folder, file)).unwrap().data
+    mlp::datasets::npy::read(&fixture(folder, file))
+        .unwrap()
+        .data
 }
 
 #[test]

@@ -1,4 +1,6 @@
-// Three outputs, a tuple of two losses: the third output has none.
+// Three outputs, a tuple of two losses: the third output has none. The
+// message is still the compiler's own ("`(..)`: Loss is not satisfied"):
+// pinned here until it says "a loss per output" in our words.
 use mlp::loss::{MeanSquaredError, SparseCategoricalCrossentropy};
 use mlp::optim::Adam;
 use mlp::prelude::*;

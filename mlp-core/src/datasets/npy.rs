@@ -57,7 +57,10 @@ pub fn read_bytes(bytes: &[u8], source_name: &str) -> Result<Npy> {
         return Err(bad("no `\\x93NUMPY` magic".into()));
     }
     let (header_len, start) = match bytes[6] {
-        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10_usize),
+        1 => (
+            usize::from(u16::from_le_bytes([bytes[8], bytes[9]])),
+            10_usize,
+        ),
         2 | 3 if bytes.len() >= 12 => (
             u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
             12,
@@ -141,7 +144,11 @@ pub fn read_samples<S: Sample>(path: &Path) -> Result<Vec<S>> {
             ),
         });
     }
-    Ok(array.data.chunks_exact(row).map(S::from_row_major).collect())
+    Ok(array
+        .data
+        .chunks_exact(row)
+        .map(S::from_row_major)
+        .collect())
 }
 
 /// The bytes of a `float32` `.npy` file of `shape` holding `data`
@@ -190,7 +197,13 @@ mod tests {
         for shape in [vec![6], vec![2, 3], vec![1, 2, 3]] {
             let bytes = to_bytes(&shape, &data).unwrap();
             assert_eq!(bytes.len() % 64, 24, "header padded to 64 bytes");
-            assert_eq!(read_bytes(&bytes, "t").unwrap(), Npy { shape, data: data.clone() });
+            assert_eq!(
+                read_bytes(&bytes, "t").unwrap(),
+                Npy {
+                    shape,
+                    data: data.clone()
+                }
+            );
         }
         assert!(to_bytes(&[2, 2], &data).is_err());
     }
@@ -214,10 +227,24 @@ mod tests {
 
     #[test]
     fn every_dtype_it_reads_gives_the_values() {
-        let f8: Vec<u8> = [1.0f64, 2.0, 3.0, 4.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let i8: Vec<u8> = [1i64, 2, 3, 4].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let i4: Vec<u8> = [1i32, 2, 3, 4].iter().flat_map(|v| v.to_le_bytes()).collect();
-        for (descr, values) in [("<f8", f8), ("<i8", i8), ("<i4", i4), ("|u1", vec![1, 2, 3, 4])] {
+        let f8: Vec<u8> = [1.0f64, 2.0, 3.0, 4.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let i8: Vec<u8> = [1i64, 2, 3, 4]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let i4: Vec<u8> = [1i32, 2, 3, 4]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        for (descr, values) in [
+            ("<f8", f8),
+            ("<i8", i8),
+            ("<i4", i4),
+            ("|u1", vec![1, 2, 3, 4]),
+        ] {
             let array = read_bytes(&numpy(descr, false, &values), "t").unwrap();
             assert_eq!(array.data, [1.0, 2.0, 3.0, 4.0], "{descr}");
         }
@@ -228,7 +255,10 @@ mod tests {
         let cases: [(Vec<u8>, &str); 4] = [
             (b"PK\x03\x04 not npy".to_vec(), "no `\\x93NUMPY` magic"),
             (numpy(">f4", false, &[0; 16]), "dtype \">f4\""),
-            (numpy("<f4", false, &[0; 12]), "12 bytes of values for shape (2, 2) of <f4, which takes 16"),
+            (
+                numpy("<f4", false, &[0; 12]),
+                "12 bytes of values for shape (2, 2) of <f4, which takes 16",
+            ),
             (numpy("<f4", true, &[0; 16]), "not C order"),
         ];
         for (bytes, message) in cases {

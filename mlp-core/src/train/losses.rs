@@ -40,12 +40,6 @@ use crate::loss::{Divisors, Loss, Reduction, TargetKind, TargetRef};
 
 /// The loss of output `K`: the one loss given for every output, or the
 /// `K`-th of a tuple. What types each output's targets.
-#[diagnostic::on_unimplemented(
-    message = "the losses `{Self}` have no loss for output {K} (counting from 0)",
-    label = "one loss per declared output, in order",
-    note = "`compile` takes one loss for every output (`MeanSquaredError`), or a tuple of one loss \
-            per declared output, in order (`(MeanSquaredError, SparseCategoricalCrossentropy)`)"
-)]
 pub trait OutputLoss<const K: usize> {
     /// The loss of output `K`.
     type Loss: Loss;

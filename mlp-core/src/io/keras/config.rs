@@ -707,7 +707,8 @@ mod tests {
     #[test]
     fn the_first_difference_is_named_not_two_lists() {
         // The file has a layer the network lacks.
-        let bn = r#"{"class_name": "BatchNormalization", "config": {"name": "batch_normalization"}}"#;
+        let bn =
+            r#"{"class_name": "BatchNormalization", "config": {"name": "batch_normalization"}}"#;
         let text = config(&format!(
             "{}, {bn}, {}",
             dense("dense", 30, "relu"),
@@ -731,8 +732,8 @@ mod tests {
             dense("dense", 30, "relu"),
             dense("dense_1", 1, "linear")
         ));
-        let err = check_architecture::<WithDropout>(&parse_config(&text, "m").unwrap(), "m")
-            .unwrap_err();
+        let err =
+            check_architecture::<WithDropout>(&parse_config(&text, "m").unwrap(), "m").unwrap_err();
         assert_eq!(
             err.to_string(),
             "m: layer 1 (counting from 0, InputLayers not counted): the network `WithDropout` \

@@ -24,7 +24,10 @@ pub(crate) fn refuse_functional_in_chain(
         return Ok(());
     }
     let doc: Value = serde_json::from_str(config).unwrap_or(Value::Null);
-    let entries = doc["config"]["layers"].as_array().cloned().unwrap_or_default();
+    let entries = doc["config"]["layers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let many_sources = entries.iter().any(|e| sources(e).len() > 1);
     let merges: Vec<&str> = model
         .layers
@@ -141,7 +144,12 @@ fn layer_text(layer: &KerasLayer) -> String {
         .settings
         .iter()
         .filter_map(|(name, value)| {
-            value.map(|v| format!("{name} = {}", mlp_spec::keras_options::python_number(Some(v))))
+            value.map(|v| {
+                format!(
+                    "{name} = {}",
+                    mlp_spec::keras_options::python_number(Some(v))
+                )
+            })
         })
         .collect();
     if options.is_empty() {
@@ -235,7 +243,11 @@ mod tests {
 
     #[test]
     fn a_straight_functional_model_is_left_to_the_chain_check() {
-        let text = functional(&format!("{INPUT}, {}", dense("d", 2, "x")), r#"[["x", 0, 0]]"#, r#"[["d", 0, 0]]"#);
+        let text = functional(
+            &format!("{INPUT}, {}", dense("d", 2, "x")),
+            r#"[["x", 0, 0]]"#,
+            r#"[["d", 0, 0]]"#,
+        );
         let model = parse_config(&text, "f").unwrap();
         refuse_functional_in_chain(&model, &text, "Net", "f").unwrap();
     }
@@ -248,7 +260,9 @@ mod tests {
             r#"[["a", 0, 0], ["b", 0, 0]]"#,
         );
         let model = parse_config(&text, "f").unwrap();
-        let err = refuse_functional_in_chain(&model, &text, "Net", "f").unwrap_err().to_string();
+        let err = refuse_functional_in_chain(&model, &text, "Net", "f")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.ends_with(
                 "network! {\n    pub struct Net {\n        x = Input[4];\n        \
@@ -256,7 +270,10 @@ mod tests {
             ),
             "{err}"
         );
-        assert!(err.contains("is a Functional model (1 input(s), 2 output(s))"), "{err}");
+        assert!(
+            err.contains("is a Functional model (1 input(s), 2 output(s))"),
+            "{err}"
+        );
     }
 
     #[test]
