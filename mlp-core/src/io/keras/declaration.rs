@@ -48,7 +48,7 @@ pub(crate) fn refuse_functional_in_chain(
     let unknown: Vec<String> = model
         .layers
         .iter()
-        .filter(|l| !is_known_kind(&l.class_name))
+        .filter(|l| !is_known_kind(&l.class_name) && !MERGES.contains(&l.class_name.as_str()))
         .map(|l| format!("`{}` is a {}", l.name, l.class_name))
         .collect();
     let message = format!(
