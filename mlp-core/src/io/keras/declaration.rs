@@ -3,7 +3,7 @@
 //! reads it, written from the file's `config.json` (its inputs, each
 //! layer's kind, settings and inbound nodes, its outputs).
 
-use super::config::{KerasLayer, KerasModel, is_known_kind};
+use super::config::{KerasLayer, KerasModel};
 use crate::{Error, Result};
 use serde_json::Value;
 
@@ -48,7 +48,9 @@ pub(crate) fn refuse_functional_in_chain(
     let unknown: Vec<String> = model
         .layers
         .iter()
-        .filter(|l| !is_known_kind(&l.class_name) && !MERGES.contains(&l.class_name.as_str()))
+        .filter(|l| {
+            mlp_spec::layer(&l.class_name).is_none() && !MERGES.contains(&l.class_name.as_str())
+        })
         .map(|l| format!("`{}` is a {}", l.name, l.class_name))
         .collect();
     let message = format!(
@@ -222,8 +224,8 @@ fn graph_declaration(doc: &Value, layers: &[KerasLayer], network: &str) -> Optio
 
 #[cfg(test)]
 mod tests {
+    use super::super::config::parse_config;
     use super::*;
-    use crate::io::keras::parse_config;
 
     fn functional(layers: &str, inputs: &str, outputs: &str) -> String {
         format!(
