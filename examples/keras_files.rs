@@ -14,12 +14,10 @@
 //! Run it with `cargo run --release --example keras_files`; it ends with
 //! `all matched` when every supported model is within 1e-5 of Keras.
 
+use mlp::datasets::npy;
 use mlp::io::KerasFile;
 use mlp::prelude::*;
 use std::path::Path;
-
-#[path = "../tests/common/npy.rs"]
-mod npy;
 
 network! {
     /// The book's California housing regressor.
@@ -87,8 +85,8 @@ const TOLERANCE: f32 = 1e-5;
 fn max_abs_diff<N: Network>(folder: &Path) -> Result<f32, Box<dyn std::error::Error>> {
     let mut model = N::new_zeroed();
     model.load_keras(folder.join("model.keras"))?;
-    let (shape, x) = npy::read_f32(&folder.join("input_0.npy"))?;
-    let (_, y) = npy::read_f32(&folder.join("output_0.npy"))?;
+    let npy::Npy { shape, data: x } = npy::read(&folder.join("input_0.npy"))?;
+    let y = npy::read(&folder.join("output_0.npy"))?.data;
     let samples = shape[0];
     let mut worst = 0.0_f32;
     for (i, (row, expected)) in x
@@ -112,7 +110,7 @@ fn max_abs_diff<N: Network>(folder: &Path) -> Result<f32, Box<dyn std::error::Er
 fn wide_deep_diff(folder: &Path) -> Result<f32, Box<dyn std::error::Error>> {
     let mut model = WideDeep::new_zeroed();
     model.load_keras(folder.join("model.keras"))?;
-    let read = |name: &str| npy::read_f32(&folder.join(name)).map(|(_, v)| v);
+    let read = |name: &str| npy::read(&folder.join(name)).map(|a| a.data);
     let (wide, deep) = (read("input_0.npy")?, read("input_1.npy")?);
     let (main, aux) = (read("output_0.npy")?, read("output_1.npy")?);
     let mut worst = 0.0_f32;

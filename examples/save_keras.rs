@@ -19,6 +19,7 @@
 //! (default: a folder in the system's temporary directory).
 
 use mlp::datasets::california_housing;
+use mlp::datasets::npy;
 use mlp::datasets::{StandardScaler, train_test_split};
 use mlp::io::KerasFile;
 use mlp::loss::MeanSquaredError;
@@ -26,9 +27,6 @@ use mlp::optim::Sgd;
 use mlp::prelude::*;
 use mlp::train::Fit;
 use std::path::{Path, PathBuf};
-
-#[path = "../tests/common/npy.rs"]
-mod npy;
 
 network! {
     /// The book's California housing regressor.
@@ -125,10 +123,10 @@ fn save_graph<M: Model>(
         }
     }
     for (k, (x, port)) in inputs.iter().zip(M::INPUTS).enumerate() {
-        npy::write_f32(&dir.join(format!("input_{k}.npy")), &[n, port.size], x)?;
+        npy::write(&dir.join(format!("input_{k}.npy")), &[n, port.size], x)?;
     }
     for (k, (y, port)) in outputs.iter().zip(M::OUTPUTS).enumerate() {
-        npy::write_f32(&dir.join(format!("output_{k}.npy")), &[n, port.size], y)?;
+        npy::write(&dir.join(format!("output_{k}.npy")), &[n, port.size], y)?;
     }
     let mut back = M::new_zeroed();
     back.load_keras(dir.join("model.keras"))?;
@@ -166,8 +164,8 @@ fn save<N: Network>(
     }
     let mut shape = vec![x.len()];
     shape.extend(N::INPUT_SHAPE);
-    npy::write_f32(&dir.join("input_0.npy"), &shape, &inputs)?;
-    npy::write_f32(
+    npy::write(&dir.join("input_0.npy"), &shape, &inputs)?;
+    npy::write(
         &dir.join("output_0.npy"),
         &[x.len(), N::OUTPUT_SIZE],
         &outputs,
@@ -226,7 +224,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_sequential");
     let mut fashion = FashionMlp::new_zeroed();
     fashion.load_keras(fixture.join("model.keras"))?;
-    let (_, pixels) = npy::read_f32(&fixture.join("input_0.npy"))?;
+    let pixels = npy::read(&fixture.join("input_0.npy"))?.data;
     let images: Vec<SMatrix<f32, 28, 28>> = pixels
         .chunks_exact(784)
         .map(SMatrix::from_row_slice)
@@ -251,8 +249,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut wide_deep = WideDeep::new_zeroed();
     wide_deep.load_keras(fixture.join("model.keras"))?;
     let inputs = [
-        npy::read_f32(&fixture.join("input_0.npy"))?.1,
-        npy::read_f32(&fixture.join("input_1.npy"))?.1,
+        npy::read(&fixture.join("input_0.npy"))?.data,
+        npy::read(&fixture.join("input_1.npy"))?.data,
     ];
     let predict = |x: &[&[f32]]| {
         let y = wide_deep.predict_one(&WideDeepInputs {

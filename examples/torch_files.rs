@@ -16,14 +16,13 @@
 //! `scripts/onnx_check.py`, which runs them in onnxruntime, and each model
 //! as a `.keras` file for `scripts/check_keras_file.py` (Keras 3).
 
+use mlp::datasets::npy;
 use mlp::io::KerasFile;
 use mlp::loss::MeanSquaredError;
 use mlp::optim::Sgd;
 use mlp::prelude::*;
 use std::path::{Path, PathBuf};
 
-#[path = "../tests/common/npy.rs"]
-mod npy;
 #[path = "../tests/common/tract.rs"]
 mod tract;
 
@@ -166,11 +165,11 @@ fn export<M: Checked>(
         for (k, (x, s)) in inputs.iter().zip(&shapes).enumerate() {
             let mut shape = vec![x.len() / s.iter().product::<usize>()];
             shape.extend(s);
-            npy::write_f32(&dir.join(format!("input_{k}.npy")), &shape, x)?;
+            npy::write(&dir.join(format!("input_{k}.npy")), &shape, x)?;
         }
         let n = inputs[0].len() / shapes[0].iter().product::<usize>();
         for (k, y) in ours.iter().enumerate() {
-            npy::write_f32(&dir.join(format!("output_{k}.npy")), &[n, y.len() / n], y)?;
+            npy::write(&dir.join(format!("output_{k}.npy")), &[n, y.len() / n], y)?;
         }
         // The same model as a `.keras` file, for Keras 3 (PyTorch -> here ->
         // Keras), with the same inputs and outputs.
@@ -197,7 +196,7 @@ fn check<M: Checked>(
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("?");
     let n_inputs = M::input_shapes().len();
     let inputs: Vec<Vec<f32>> = (0..n_inputs)
-        .map(|k| npy::read_f32(&dir.join(format!("input_{k}.npy"))).map(|(_, v)| v))
+        .map(|k| npy::read(&dir.join(format!("input_{k}.npy"))).map(|a| a.data))
         .collect::<Result<_, _>>()?;
     let mut expected = Vec::new();
     for k in 0.. {
@@ -205,7 +204,7 @@ fn check<M: Checked>(
         if !path.exists() {
             break;
         }
-        expected.push(npy::read_f32(&path)?.1);
+        expected.push(npy::read(&path)?.data);
     }
     let mut worst = 0.0_f32;
     let mut last = None;
@@ -258,7 +257,7 @@ fn main() -> Result<(), Error> {
     // A model trained here (from PyTorch's weights, on the fixture's inputs
     // and a target of our own), then exported.
     let dir = fixtures.join("housing_torch_bn");
-    let (_, x) = npy::read_f32(&dir.join("input_0.npy"))?;
+    let x = npy::read(&dir.join("input_0.npy"))?.data;
     let samples: Vec<SVector<f32, 8>> = x.chunks_exact(8).map(SVector::from_row_slice).collect();
     let targets: Vec<SVector<f32, 1>> = samples
         .iter()

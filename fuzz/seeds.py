@@ -9,6 +9,8 @@ Run from fuzz/: python3 seeds.py. Every seed is cut from, or is, a real file:
 - set_weights: tiny.safetensors' four arrays in the target's encoding;
 - weights_check: tiny.safetensors, and the book's Fashion-MNIST classifier's
   weights as Keras wrote them (tests/fixtures/keras-fashion-mlp/weights.safetensors);
+- npy: the housing fixture's input_0.npy and output_0.npy (Keras 3.15.1's
+  float32 arrays, tests/fixtures/keras-files/housing_sequential/) as they are;
 - onnx_file: the PyTorch fixtures' model.onnx and model.safetensors of
   housing_torch_bn and wide_deep_torch (tests/fixtures/torch-files/) as they are.
 The seeds of state_file are training-state files the library itself writes:
@@ -40,6 +42,9 @@ out("idx", "t10k-labels-first50.gz", gz(labels[:4] + struct.pack(">I", 50) + lab
 with open(os.path.join(ROOT, "data", "california-housing", "california_housing.csv"), "rb") as f:
     lines = f.read().splitlines(keepends=True)
 out("csv", "first20.csv", b"".join(lines[:21]))
+
+for name in ["input_0.npy", "output_0.npy"]:
+    out("npy", name, open(os.path.join(ROOT, "tests", "fixtures", "keras-files", "housing_sequential", name), "rb").read())
 
 tiny = open(os.path.join(ROOT, "tests", "fixtures", "weights", "tiny.safetensors"), "rb").read()
 out("weights_file", "tiny.safetensors", tiny)

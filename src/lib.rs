@@ -263,18 +263,25 @@
 //! ### Baked weights: `#[weights("file.safetensors")]`
 //!
 //! The attribute `#[weights("path")]` (the macro's own: it is not put on the
-//! struct) reads a safetensors weights file at compile time, as
-//! [`save_weights`](crate::io::WeightsFile::save_weights) or Keras writes it,
-//! and gives the struct a constant `Name::WEIGHTS` holding those weights:
-//! `static MODEL: Name = Name::WEIGHTS;` keeps the model in read-only memory,
-//! with no file, no parsing and no heap at run time (for `#![no_std]`
-//! targets). The path is relative to the folder of the crate that invokes
-//! the macro (its `CARGO_MANIFEST_DIR`); the crate is rebuilt when the file
-//! changes. The file must hold exactly the tensors `<layer>/kernel`
-//! (inputs x units, row-major, as Keras and numpy) and `<layer>/bias` of
-//! every Dense layer, in `F32`: a missing file, a file that is not
-//! safetensors, a missing or extra tensor, another dtype or another shape is
-//! a compile error pointing at the path.
+//! struct) reads a weights file at compile time and gives the struct a
+//! constant `Name::WEIGHTS` holding those weights: `static MODEL: Name =
+//! Name::WEIGHTS;` keeps the model in read-only memory, with no file, no
+//! parsing and no heap at run time (for `#![no_std]` targets). The path is
+//! relative to the folder of the crate that invokes the macro (its
+//! `CARGO_MANIFEST_DIR`); the crate is rebuilt when the file changes.
+//!
+//! The file is a safetensors file, as
+//! [`save_weights`](crate::io::WeightsFile::save_weights) writes it, a
+//! Keras `.keras` archive (a chain's; its architecture is checked against
+//! the declaration), a PyTorch state dict or an ONNX model. A safetensors
+//! file must hold exactly the weights of every layer that has some, named
+//! `<layer>/<weight>` as [`get_weights`](crate::Model::get_weights) names
+//! them, in `F32`: a Dense layer's `kernel` (inputs x units, row-major, as
+//! Keras and numpy) and `bias`; a BatchNormalization's `gamma`, `beta`,
+//! `moving_mean` and `moving_variance`; a PReLU's `alpha`; a
+//! Normalization's `mean`, `variance` and `count`. A missing file, a file
+//! that is not of these formats, a missing or extra tensor, another dtype
+//! or another shape is a compile error pointing at the path.
 //!
 //! ```
 //! use mlp::prelude::*;
@@ -293,7 +300,43 @@
 //! assert_eq!(MODEL.params(), loaded.params());
 //! let y = MODEL.predict_one(&SVector::<f32, 2>::new(0.5, -1.0));
 //! assert!(y[0].is_finite());
+//!
+//! // BatchNormalization's four arrays and PReLU's slopes are baked too,
+//! // here from a Keras archive.
+//! network! {
+//!     #[weights("tests/fixtures/keras-files/layer_kinds/model.keras")]
+//!     pub struct Kinds {
+//!         Input[12]
+//!             -> Dense<16, relu, kernel_regularizer = l2(0.01)>
+//!             -> BatchNormalization<momentum = 0.9, epsilon = 0.01>
+//!             -> LeakyReLU<0.2>
+//!             -> Dropout<0.3>
+//!             -> Dense<10, kernel_initializer = he_normal>
+//!             -> PReLU
+//!             -> ELU<0.7>
+//!             -> Dense<8>
+//!             -> ReLU<max_value = 1.5, negative_slope = 0.1, threshold = 0.2>
+//!             -> BatchNormalization
+//!             -> Dense<3, softmax>
+//!     }
+//! }
+//! static KINDS: Kinds = Kinds::WEIGHTS;
+//! let names: Vec<String> = KINDS.get_weights().into_iter().map(|a| a.name).collect();
+//! assert!(names.contains(&"batch_normalization/moving_variance".to_string()));
+//! assert!(names.contains(&"p_re_lu/alpha".to_string()));
 //! # Ok::<(), mlp::Error>(())
+//! ```
+//!
+//! A safetensors file that lacks a declared layer's weights does not
+//! compile (`tiny.safetensors` has no BatchNormalization arrays):
+//!
+//! ```compile_fail
+//! use mlp::prelude::*;
+//!
+//! network! {
+//!     #[weights("tests/fixtures/weights/tiny.safetensors")]
+//!     pub struct TinyBn { Input[2] -> Dense<3, relu> -> BatchNormalization -> Dense<1> }
+//! }
 //! ```
 //!
 //! ## Features

@@ -9,10 +9,6 @@ use mlp::prelude::*;
 use mlp::weights::NamedArray;
 use std::path::{Path, PathBuf};
 
-mod common {
-    pub mod npy;
-}
-
 network! {
     /// The book's Wide & Deep model with an auxiliary output, its layers
     /// named as in the Keras session that saved the fixture.
@@ -61,7 +57,7 @@ fn folder(name: &str) -> PathBuf {
 }
 
 fn npy(path: &Path) -> Vec<f32> {
-    common::npy::read_f32(path).unwrap().1
+    mlp::datasets::npy::read(path).unwrap().data
 }
 
 #[test]

@@ -7,10 +7,6 @@
 use mlp::prelude::*;
 use std::path::Path;
 
-mod common {
-    pub mod npy;
-}
-
 network! {
     /// The fixture's model, its weights baked in.
     #[weights("tests/fixtures/weights/wide_deep.safetensors")]
@@ -31,7 +27,7 @@ static MODEL: WideDeep = WideDeep::WEIGHTS;
 fn npy(name: &str) -> Vec<f32> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/keras-files/wide_deep_two_outputs");
-    common::npy::read_f32(&dir.join(name)).unwrap().1
+    mlp::datasets::npy::read(&dir.join(name)).unwrap().data
 }
 
 #[test]

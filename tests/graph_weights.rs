@@ -8,10 +8,6 @@
 use mlp::prelude::*;
 use std::path::{Path, PathBuf};
 
-mod common {
-    pub mod npy;
-}
-
 network! {
     /// The fixture's model, its layers named as Keras named them there.
     pub struct WideDeep {
@@ -73,7 +69,7 @@ fn folder() -> PathBuf {
 }
 
 fn npy(name: &str) -> Vec<f32> {
-    common::npy::read_f32(&folder().join(name)).unwrap().1
+    mlp::datasets::npy::read(&folder().join(name)).unwrap().data
 }
 
 /// The largest difference from Keras's predictions over the 50 saved rows,
@@ -137,7 +133,13 @@ fn keras_archive_checks_the_architecture_and_loads_the_same_weights() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("layer 0: the Keras model has `dense_2`: Dense(30, activation=\"relu\"), the graph `Wider` declares `dense`: Dense<31, relu>"),
+        err.contains(
+            "layer 0 (counting from 0, InputLayers not counted, in Keras's order): the Keras \
+             model `"
+        ) && err.contains(
+            "` has `dense_2`: Dense(30, activation=\"relu\"), the graph `Wider` declares \
+             `dense`: Dense<31, relu>"
+        ),
         "{err}"
     );
     let err = wider

@@ -4,10 +4,6 @@
 //! with its BatchNormalization layers folded into the Dense layers, against
 //! Keras's own predictions.
 
-mod common {
-    pub mod npy;
-}
-
 use mlp::prelude::*;
 use std::path::Path;
 
@@ -106,8 +102,12 @@ network! {
 fn batch_normalization_folds_and_the_classes_are_keras_classes() {
     let dir =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_batchnorm");
-    let (_, x) = common::npy::read_f32(&dir.join("input_0.npy")).unwrap();
-    let (_, keras) = common::npy::read_f32(&dir.join("output_0.npy")).unwrap();
+    let x = mlp::datasets::npy::read(&dir.join("input_0.npy"))
+        .unwrap()
+        .data;
+    let keras = mlp::datasets::npy::read(&dir.join("output_0.npy"))
+        .unwrap()
+        .data;
     let model = BatchNormFashionInt8::WEIGHTS;
     let (mut same, mut worst) = (0, 0.0_f32);
     let n = keras.len() / 10;

@@ -4,18 +4,14 @@
 //! every activation layer, Dropout and PReLU) load and predict what Keras
 //! predicted to 1e-5, from the `.keras` archive and from the `.weights.h5`
 //! file alike, and at compile time through `#[weights("model.keras")]`; the
-//! Wide & Deep model (Functional; a graph reads it, tests/graph.rs) is
-//! refused by a chain with an error naming the layer kind a chain does not
-//! have, as are layer options this library does not have; cut and
+//! Wide & Deep model given to a chain is refused with an error that shows
+//! the graph declaration reading it (which loads it); layer kinds and
+//! options this library does not have are refused by name; cut and
 //! bit-flipped copies of the files are errors, never panics.
 
 use mlp::io::KerasFile;
 use mlp::prelude::*;
 use std::path::{Path, PathBuf};
-
-mod common {
-    pub mod npy;
-}
 
 network! {
     /// The book's California housing regressor.
@@ -132,7 +128,7 @@ fn folder(name: &str) -> PathBuf {
 }
 
 fn npy(path: &Path) -> Vec<f32> {
-    common::npy::read_f32(path).unwrap().1
+    mlp::datasets::npy::read(path).unwrap().data
 }
 
 /// The largest difference between the model's predictions on `input_0.npy`
@@ -261,12 +257,10 @@ fn batchnorm_model_without_its_batchnorm_layers_is_refused_naming_them() {
         .to_string();
     assert!(
         err.ends_with(
-            "the Keras model `sequential_1` has 7 layers [Flatten() of (28, 28), \
-             BatchNormalization(momentum=0.99, epsilon=0.001), Dense(300, activation=\"elu\"), \
-             BatchNormalization(momentum=0.99, epsilon=0.001), Dense(100, activation=\"elu\"), \
-             BatchNormalization(momentum=0.99, epsilon=0.001), Dense(10, activation=\"softmax\")], \
-             the network `FashionElu` declares 4 [`flatten`: Flatten[28, 28], `dense`: Dense<300, \
-             elu>, `dense_1`: Dense<100, elu>, `dense_2`: Dense<10, softmax>]"
+            "layer 1 (counting from 0, InputLayers not counted): the Keras model `sequential_1` \
+             has `batch_normalization`: BatchNormalization(momentum=0.99, epsilon=0.001), which \
+             the network `FashionElu` does not declare: its layer 1, `dense`: Dense<300, elu>, is \
+             the file's layer 2; the Keras model has 7 layers, the network `FashionElu` declares 4"
         ),
         "{err}"
     );
@@ -276,8 +270,9 @@ fn batchnorm_model_without_its_batchnorm_layers_is_refused_naming_them() {
         .to_string();
     assert!(
         err.ends_with(
-            "the weights file holds layer(s) that the network `FashionElu` does not declare: \
-             layers/batch_normalization, layers/batch_normalization_1, layers/batch_normalization_2"
+            "the weights file holds group(s) of layers that the network `FashionElu` does not \
+             declare: `layers/batch_normalization`, `layers/batch_normalization_1`, \
+             `layers/batch_normalization_2`"
         ),
         "{err}"
     );
@@ -337,29 +332,67 @@ fn layer_options_this_library_does_not_have_are_refused_by_name() {
     );
 }
 
+/// The graph declaration that the error of `wide_and_deep_in_a_chain_...`
+/// shows, pasted as a user would (named as the chain was).
+mod shown {
+    use mlp::prelude::*;
+
+    network! {
+        pub struct DeepPath {
+            wide_input = Input[5];
+            deep_input = Input[6];
+            dense_2 = Dense<30, relu>(deep_input);
+            dense_3 = Dense<30, relu>(dense_2);
+            concatenate = Concatenate(wide_input, dense_3);
+            output main_output = Dense<1>(concatenate);
+            output aux_output = Dense<1>(dense_3);
+        }
+    }
+}
+
 #[test]
-fn wide_and_deep_is_refused_naming_the_kind() {
+fn wide_and_deep_in_a_chain_is_refused_with_its_graph_declaration() {
     let dir = folder("wide_deep_two_outputs");
     let mut model = DeepPath::new(3);
     let err = model
         .load_keras(dir.join("model.keras"))
         .unwrap_err()
         .to_string();
+    let declaration = "network! {
+    pub struct DeepPath {
+        wide_input = Input[5];
+        deep_input = Input[6];
+        dense_2 = Dense<30, relu>(deep_input);
+        dense_3 = Dense<30, relu>(dense_2);
+        concatenate = Concatenate(wide_input, dense_3);
+        output main_output = Dense<1>(concatenate);
+        output aux_output = Dense<1>(dense_3);
+    }
+}";
     assert!(
-        err.ends_with(
-            "the Keras model `functional_1` has layers of a kind this library does not have \
-             (Concatenate): `concatenate` is a Concatenate"
-        ),
+        err.ends_with(&format!(
+            "the Keras model `functional_1` is a Functional model (2 input(s), 2 output(s), a \
+             Concatenate layer), which a chain (`Input[..] -> ...`) cannot hold: declare \
+             `DeepPath` as a graph, with named nodes. The file's config.json describes this one, \
+             which loads it with the same `load_keras`:\n{declaration}"
+        )),
         "{err}"
     );
+    // The declaration shown loads the file.
+    let mut graph = shown::DeepPath::new_zeroed();
+    graph.load_keras(dir.join("model.keras")).unwrap();
+    assert!(graph.params().iter().any(|&w| w != 0.0));
+
     let err = model
         .load_keras_weights(dir.join("model.weights.h5"))
         .unwrap_err()
         .to_string();
     assert!(
         err.ends_with(
-            "the weights file has layers of a kind this library does not have (Concatenate): \
-             layers/concatenate is a Concatenate"
+            "the weights file is a Functional model's: it holds the group(s) \
+             `layers/concatenate` of a Concatenate, merge layers, which a chain (`Input[..] -> \
+             ...`) cannot hold; declare `DeepPath` as a graph, with named nodes and \
+             `Concatenate(a, b)` (its `.keras` file's error shows the declaration)"
         ),
         "{err}"
     );
@@ -374,8 +407,9 @@ fn another_architecture_is_refused_naming_the_layer() {
         .to_string();
     assert!(
         err.ends_with(
-            "layer 0: the Keras model has `dense`: Dense(30, activation=\"relu\"), the network \
-             `HousingTanh` declares `dense`: Dense<30, tanh>"
+            "layer 0 (counting from 0, InputLayers not counted): the Keras model `sequential` \
+             has `dense`: Dense(30, activation=\"relu\"), the network `HousingTanh` declares \
+             `dense`: Dense<30, tanh>"
         ),
         "{err}"
     );

@@ -96,8 +96,8 @@ fn hostile_hdf5_files_are_refused_within_a_small_multiple_of_the_file() {
     let (peak, result) = peak_of(|| model.load_keras_weights_bytes(&bytes));
     assert_eq!(
         result.unwrap_err().to_string(),
-        ".weights.h5 bytes: layers/dense (kernel of the network's `dense`: Dense<30, relu>): \
-         expected shape (8, 30), found (4194304, 30)"
+        ".weights.h5 bytes: the file's group `layers/dense`, its `kernel` (for the network's \
+         layer `dense`: Dense<30, relu>): expected shape (8, 30), found (4194304, 30)"
     );
     // The file's copy for the reader, its metadata: a few times the file.
     assert!(

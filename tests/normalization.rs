@@ -16,10 +16,6 @@ use mlp::prelude::*;
 use mlp::train::Fit;
 use std::path::{Path, PathBuf};
 
-mod common {
-    pub mod npy;
-}
-
 network! {
     /// The fixture's model: Keras's `[Normalization(), Dense(30, "relu"), Dense(1)]`.
     pub struct NormHousing { Input[8] -> Normalization -> Dense<30, relu> -> Dense<1> }
@@ -55,7 +51,7 @@ fn folder() -> PathBuf {
 }
 
 fn npy(name: &str) -> Vec<f32> {
-    common::npy::read_f32(&folder().join(name)).unwrap().1
+    mlp::datasets::npy::read(&folder().join(name)).unwrap().data
 }
 
 fn info() -> serde_json::Value {

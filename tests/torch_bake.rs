@@ -7,10 +7,6 @@
 use mlp::prelude::*;
 use std::path::Path;
 
-mod common {
-    pub mod npy;
-}
-
 network! {
     /// The housing model, from its ONNX export.
     #[weights("tests/fixtures/torch-files/housing_torch_bn/model.onnx")]
@@ -68,7 +64,9 @@ fn fixture(folder: &str, file: &str) -> std::path::PathBuf {
 }
 
 fn npy(folder: &str, file: &str) -> Vec<f32> {
-    common::npy::read_f32(&fixture(folder, file)).unwrap().1
+    mlp::datasets::npy::read(&fixture(folder, file))
+        .unwrap()
+        .data
 }
 
 #[test]

@@ -10,7 +10,6 @@ use mlp::prelude::*;
 use std::path::{Path, PathBuf};
 
 mod common {
-    pub mod npy;
     pub mod tract;
 }
 
@@ -48,7 +47,7 @@ fn folder(name: &str) -> PathBuf {
 }
 
 fn npy(path: &Path) -> Vec<f32> {
-    common::npy::read_f32(path).unwrap().1
+    mlp::datasets::npy::read(path).unwrap().data
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {

@@ -144,6 +144,11 @@ pub unsafe trait Model: Sized + Send + Sync + 'static {
     /// propagates, as in Keras, so the outputs it reaches are NaN (every
     /// activation keeps a NaN a NaN), never a plausible finite answer. Check
     /// the input first where inputs may be bad.
+    ///
+    /// A `Flatten[28, 28]` model takes an `SMatrix<f32, 28, 28>`, not the
+    /// 784 values of a flattened image: `Sample::from_row_major(&pixels)`
+    /// (in the prelude) builds the image from them, row by row as numpy and
+    /// Keras store it.
     fn predict_one(&self, x: &Self::Inputs) -> Self::Outputs;
 
     /// One sample's [`Model::Outputs`] from each output's values (one slice

@@ -3,13 +3,18 @@
 //! `static MODEL: Net = Net::WEIGHTS;` sits in read-only memory with no
 //! parsing and no heap at run time.
 //!
-//! The path is relative to the invoking crate's `CARGO_MANIFEST_DIR`. The file
-//! must hold exactly the tensors `<layer>/kernel` (inputs x units, row-major,
-//! as Keras and numpy hold them) and `<layer>/bias` of every Dense layer, in
-//! `F32`; anything else is a compile error spanned on the path.
+//! The path is relative to the invoking crate's `CARGO_MANIFEST_DIR`. A
+//! `.keras` archive, an ONNX model or a PyTorch state dict is first turned
+//! into safetensors under Keras's names (`bake_keras.rs`, `bake_onnx.rs`).
+//! The safetensors must hold exactly the weights of every layer that has
+//! some, `<layer>/<weight>` in `F32`: a Dense layer's `kernel` (inputs x
+//! units, row-major, as Keras and numpy hold them) and `bias`; a
+//! BatchNormalization's `gamma`, `beta`, `moving_mean`, `moving_variance`; a
+//! PReLU's `alpha`; a Normalization's `mean`, `variance`, `count`. Anything
+//! else is a compile error spanned on the path.
 //!
 //! A graph bakes the same way (its struct is a chain's: one field per
-//! layer), from a safetensors file only: a `.keras` or `.h5` file and
+//! layer), from safetensors, ONNX or PyTorch: a `.keras` or `.h5` file and
 //! `quantize = "int8"` are compile errors for a graph.
 
 use crate::validate::{LayerModel, LayerModelKind, Model};

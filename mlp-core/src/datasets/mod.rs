@@ -8,7 +8,9 @@
 //!   places, or StatLib's archive downloaded once and checked);
 //! - [`train_test_split`] (seeded, the rows scikit-learn's gives for the same
 //!   `random_state`) and [`StandardScaler`], as in scikit-learn;
-//! - [`idx`]: the reader of the IDX files MNIST-like data sets ship in.
+//! - [`idx`]: the reader of the IDX files MNIST-like data sets ship in;
+//! - [`npy`]: numpy's `.npy` files (`np.save`), read as a model's samples,
+//!   and written.
 //!
 //! The regression workflow of the book, up to the model:
 //!
@@ -46,6 +48,7 @@ mod download;
 pub mod fashion_mnist;
 pub mod idx;
 mod locate;
+pub mod npy;
 pub mod scaler;
 pub mod split;
 

@@ -221,7 +221,10 @@ impl<'a> Targets<'a> {
     label = "not one slice per input of `{S}`",
     note = "give a model with one input one slice (`&x`), a graph a tuple of one slice per \
             declared input, in order (`(&x_wide, &x_deep)`); each slice is a `&[T]`, \
-            `&Vec<T>` or `&[T; N]` of the input's sample type"
+            `&Vec<T>` or `&[T; N]` of the input's sample type",
+    note = "an image input (`Flatten[28, 28]`) takes `SMatrix<f32, 28, 28>` samples: \
+            `Sample::from_row_major(&pixels)` (the `Sample` trait is in the prelude) builds one from \
+            784 pixels in row-major order, as numpy and Keras store them"
 )]
 pub trait InputData<'a, S> {
     /// One [`Rows`] per input.
@@ -233,19 +236,32 @@ pub trait InputData<'a, S> {
 /// output, as a tuple (`(&y_main, &y_aux)`), or one slice alone for a model
 /// with one output (every chain). Each slice's targets are typed by its
 /// output's loss and width ([`TargetFor`]).
+#[diagnostic::on_unimplemented(
+    message = "these are not the model's targets: it takes one slice of targets per output, for the loss `{L}`",
+    label = "not one slice of targets per output",
+    note = "give a model with one output one slice (`&y`), a graph with several outputs a tuple of \
+            one slice per declared output, in order (`(&y_price, &y_class)`); each slice is a \
+            `&[T]`, `&Vec<T>` or `&[T; N]` of targets its output's loss takes"
+)]
 pub trait TargetData<'a, L, O> {
     /// One [`Targets`] per output.
     fn columns(self) -> Vec<Targets<'a>>;
 }
 
-impl<'a, C: Column<'a>> InputData<'a, (C::Item,)> for C
-where
-    C::Item: Sample,
-{
-    fn columns(self) -> Vec<Rows<'a>> {
-        vec![Rows::new(self.samples())]
-    }
+// One impl per kind of slice, not one over `Column`: a slice of samples of
+// another type then matches no impl, and the message above is shown (with
+// `Column::Item` in the impl, the compiler reports a bare type mismatch).
+macro_rules! one_input {
+    ($(<$($n:ident),*> $slice:ty),+) => {$(
+        impl<'a, S: Sample, $(const $n: usize)*> InputData<'a, (S,)> for $slice {
+            fn columns(self) -> Vec<Rows<'a>> {
+                vec![Rows::new(self.samples())]
+            }
+        }
+    )+};
 }
+
+one_input!(<> &'a [S], <> &'a Vec<S>, <N> &'a [S; N]);
 
 impl<'a, L: OutputLoss<0>, O0: 'a, C: Column<'a>> TargetData<'a, L, (O0,)> for C
 where

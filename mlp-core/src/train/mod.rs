@@ -67,7 +67,7 @@ pub use callbacks::{
     BackupAndRestore, Callback, CallbackContext, CsvLogger, EarlyStopping, LearningRateScheduler,
     Mode, ModelCheckpoint, ReduceLrOnPlateau, SaveFreq, TerminateOnNaN,
 };
-pub use compile::Compile;
+pub use compile::{Compile, Compiled};
 pub use data::{Column, InputData, Rows, TargetData, Targets};
 pub use evaluate::Evaluate;
 pub use fit::Fit;

@@ -161,40 +161,29 @@ pub(crate) fn check_architecture<M: Model>(model: &KerasModel, source_name: &str
         (_, Some(class)) => format!("`{}`: {class}", n.name),
         _ => String::new(),
     };
-    if model.layers.len() != layers.len() {
-        let theirs: Vec<String> = model.layers.iter().map(KerasLayer::describe).collect();
-        let ours: Vec<String> = layers.iter().map(|n| describe(n)).collect();
-        return Err(err(format!(
-            "the Keras model `{}` has {} layers [{}], the {} `{}` declares {} [{}]",
-            model.name,
-            model.layers.len(),
-            crate::error::short_list(&theirs),
-            what::<M>(),
-            M::NAME,
-            layers.len(),
-            crate::error::short_list(&ours)
-        )));
-    }
-    let order = match M::FORM {
-        Form::Sequential => "",
-        Form::Functional => " (layers in Keras's order)",
-    };
-    for (i, (keras, ours)) in model.layers.iter().zip(&layers).enumerate() {
-        let same = match (ours.kind, merge_class(ours)) {
+    let ours: Vec<String> = layers.iter().map(|n| describe(n)).collect();
+    let same = |i: usize, j: usize| {
+        let keras = &model.layers[i];
+        match (layers[j].kind, merge_class(layers[j])) {
             (NodeKind::Layer(l), _) => M::LAYERS.get(l).is_some_and(|l| same_layer(keras, l)),
             (_, Some(class)) => keras.class_name == class,
             _ => false,
-        };
-        if !same {
-            return Err(err(format!(
-                "layer {i}: the Keras model has `{}`: {}, the {} `{}` declares {}{order}",
-                keras.name,
-                keras.describe(),
-                what::<M>(),
-                M::NAME,
-                describe(ours)
-            )));
         }
+    };
+    let order = match M::FORM {
+        Form::Sequential => "",
+        Form::Functional => ", in Keras's order",
+    };
+    let network = format!("the {} `{}`", what::<M>(), M::NAME);
+    if let Some(difference) = super::difference::first_difference(
+        &model.name,
+        &model.layers,
+        &network,
+        &ours,
+        same,
+        order,
+    ) {
+        return Err(err(difference));
     }
     if model.class_name == "Functional" {
         check_connections::<M>(model, &layers).map_err(err)?;
@@ -433,13 +422,16 @@ mod tests {
             "m.keras: config.json: the Sequential model `sequential` declares 4098 layers, more \
              than the 4096 this library reads"
         );
-        // Within the limits, a long refusal is cut short.
+        // Within the limits, a refusal names the first difference only.
         let model = parse_config(&many(4000), "m.keras").unwrap();
         let err = check_architecture::<Housing>(&model, "m.keras")
             .unwrap_err()
             .to_string();
         assert!(err.len() < 4200, "{} bytes: {err}", err.len());
-        assert!(err.contains("and 3990 more"), "{err}");
+        assert!(
+            err.ends_with("the Keras model has 4000 layers, the network `Housing` declares 2"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -469,7 +461,7 @@ mod tests {
         let err = check_architecture::<Housing>(&model, "m.keras").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "m.keras: layer 0: the Keras model has `dense`: Dense(30, activation=\"tanh\"), \
+            "m.keras: layer 0 (counting from 0, InputLayers not counted): the Keras model `sequential` has `dense`: Dense(30, activation=\"tanh\"), \
              the network `Housing` declares `dense`: Dense<30, relu>"
         );
         let text = config(&format!(
@@ -588,13 +580,13 @@ mod tests {
                     ELU,
                     RELU,
                 ),
-                "layer 1: the Keras model has `batch_normalization`: BatchNormalization(momentum=0.99, \
+                "layer 1 (counting from 0, InputLayers not counted): the Keras model `sequential` has `batch_normalization`: BatchNormalization(momentum=0.99, \
                  epsilon=0.01), the network `Kinds` declares `batch_normalization`: \
                  BatchNormalization<momentum = 0.9, epsilon = 0.01>",
             ),
             (
                 kinds(BN, r#""rate": 0.5"#, LEAKY, PRELU, ELU, RELU),
-                "layer 2: the Keras model has `dropout`: Dropout(rate=0.5), the network `Kinds` \
+                "layer 2 (counting from 0, InputLayers not counted): the Keras model `sequential` has `dropout`: Dropout(rate=0.5), the network `Kinds` \
                  declares `dropout`: Dropout<rate = 0.25>",
             ),
             (
@@ -649,7 +641,7 @@ mod tests {
         let err = check_kinds(&text).unwrap_err().to_string();
         assert!(
             err.ends_with(
-                "layer 5: the Keras model has `elu`: LeakyReLU(negative_slope=0.3), the network \
+                "layer 5 (counting from 0, InputLayers not counted): the Keras model `sequential` has `elu`: LeakyReLU(negative_slope=0.3), the network \
                  `Kinds` declares `elu`: ELU<alpha = 0.5>"
             ),
             "{err}"
@@ -701,14 +693,70 @@ mod tests {
     }
 
     #[test]
+    fn the_first_difference_is_named_not_two_lists() {
+        // The file has a layer the network lacks.
+        let bn =
+            r#"{"class_name": "BatchNormalization", "config": {"name": "batch_normalization"}}"#;
+        let text = config(&format!(
+            "{}, {bn}, {}",
+            dense("dense", 30, "relu"),
+            dense("dense_1", 1, "linear")
+        ));
+        let err =
+            check_architecture::<Housing>(&parse_config(&text, "m").unwrap(), "m").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m: layer 1 (counting from 0, InputLayers not counted): the Keras model `sequential` \
+             has `batch_normalization`: BatchNormalization(momentum=0.99, epsilon=0.001), which \
+             the network `Housing` does not declare: its layer 1, `dense_1`: Dense<1, linear>, is \
+             the file's layer 2; the Keras model has 3 layers, the network `Housing` declares 2"
+        );
+        // The network has a layer the file lacks.
+        network! {
+            struct WithDropout { Input[8] -> Dense<30, relu> -> Dropout<0.5> -> Dense<1> }
+        }
+        let text = config(&format!(
+            "{}, {}",
+            dense("dense", 30, "relu"),
+            dense("dense_1", 1, "linear")
+        ));
+        let err =
+            check_architecture::<WithDropout>(&parse_config(&text, "m").unwrap(), "m").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m: layer 1 (counting from 0, InputLayers not counted): the network `WithDropout` \
+             declares `dropout`: Dropout<rate = 0.5>, which the Keras model `sequential` does not \
+             have: its layer 1, `dense_1`: Dense(1, activation=\"linear\"), is the network's \
+             layer 2; the Keras model has 2 layers, the network `WithDropout` declares 3"
+        );
+        // The file goes on after the network's last layer.
+        let text = config(&format!(
+            "{}, {}, {}",
+            dense("dense", 30, "relu"),
+            dense("dense_1", 1, "linear"),
+            dense("dense_2", 1, "sigmoid")
+        ));
+        let err =
+            check_architecture::<Housing>(&parse_config(&text, "m").unwrap(), "m").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m: layer 2 (counting from 0, InputLayers not counted): the Keras model `sequential` \
+             has `dense_2`: Dense(1, activation=\"sigmoid\"), after the last layer that the \
+             network `Housing` declares; the Keras model has 3 layers, the network `Housing` \
+             declares 2"
+        );
+    }
+
+    #[test]
     fn wrong_input_shape_and_layer_count() {
         let text = config(&dense("dense", 30, "relu"));
         let err =
             check_architecture::<Housing>(&parse_config(&text, "m").unwrap(), "m").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "m: the Keras model `sequential` has 1 layers [Dense(30, activation=\"relu\")], the \
-             network `Housing` declares 2 [`dense`: Dense<30, relu>, `dense_1`: Dense<1, linear>]"
+            "m: layer 1 (counting from 0, InputLayers not counted): the network `Housing` \
+             declares `dense_1`: Dense<1, linear>, after the last layer of the Keras model \
+             `sequential`; the Keras model has 1 layers, the network `Housing` declares 2"
         );
         let text = config(&format!(
             "{}, {}",

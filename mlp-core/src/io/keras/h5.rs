@@ -58,13 +58,17 @@ impl H5Layer {
             .collect()
     }
 
-    /// `dense_1` (`dense_8` in Keras), for error messages.
+    /// The group's path in the file, and Keras's name of the layer when it
+    /// differs (`` `layers/dense_1` (Keras's layer `dense_8`) ``), for error
+    /// messages: a path in the file, never one of the network's layer names.
     pub fn describe(&self) -> String {
         match &self.name {
-            Some(name) if *name != self.key => {
-                format!("layers/{} (`{}`)", short_name(&self.key), short_name(name))
-            }
-            _ => format!("layers/{}", short_name(&self.key)),
+            Some(name) if *name != self.key => format!(
+                "`layers/{}` (Keras's layer `{}`)",
+                short_name(&self.key),
+                short_name(name)
+            ),
+            _ => format!("`layers/{}`", short_name(&self.key)),
         }
     }
 }

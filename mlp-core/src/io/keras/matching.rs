@@ -101,7 +101,7 @@ pub(crate) fn arrays_for<M: Model>(
         if M::FORM == Form::Functional && MERGES.iter().any(|(stem, _)| *stem == kind) {
             if !layer.vars.is_empty() {
                 return Err(err(format!(
-                    "{} holds {} variable(s); a merge layer holds none",
+                    "the file's group {} holds {} variable(s); a merge layer holds none",
                     layer.describe(),
                     layer.vars.len()
                 )));
@@ -151,6 +151,21 @@ fn arrays_for_layers(
     source_name: &str,
 ) -> Result<Vec<NamedArray>> {
     let err = |message: String| crate::error::data(source_name, message);
+    // A graph's loader takes the merge groups out before calling this: any
+    // left are a Functional model's, given to a chain.
+    let merges: Vec<String> = layers
+        .iter()
+        .filter(|l| ["concatenate", "add", "average"].contains(&l.kind_and_index.0.as_str()))
+        .map(|l| format!("{} of a {}", l.describe(), l.class_name()))
+        .collect();
+    if !merges.is_empty() {
+        return Err(err(format!(
+            "the weights file is a Functional model's: it holds the group(s) {}, merge layers, \
+             which a chain (`Input[..] -> ...`) cannot hold; declare `{network}` as a graph, with \
+             named nodes and `Concatenate(a, b)` (its `.keras` file's error shows the declaration)",
+            merges.join(", ")
+        )));
+    }
     let unknown: Vec<&H5Layer> = layers
         .iter()
         .filter(|l| {
@@ -166,7 +181,7 @@ fn arrays_for_layers(
         kinds.dedup();
         let list: Vec<String> = unknown
             .iter()
-            .map(|l| format!("{} is a {}", l.describe(), l.class_name()))
+            .map(|l| format!("the group {} is a {}", l.describe(), l.class_name()))
             .collect();
         return Err(err(format!(
             "the weights file has layers of a kind this library does not have ({}): {}",
@@ -197,7 +212,7 @@ fn arrays_for_layers(
     }
     if let Some(input) = inputs.iter().find(|l| !l.vars.is_empty()) {
         return Err(err(format!(
-            "{} holds {} variable(s); an InputLayer holds none",
+            "the file's group {} holds {} variable(s); an InputLayer holds none",
             input.describe(),
             input.vars.len()
         )));
@@ -225,10 +240,9 @@ fn arrays_for_layers(
             }
             let in_file = layers.iter().filter(|l| l.kind_and_index.0 == kind).count();
             return Err(err(format!(
-                "the network `{}` declares {declared}, its {class} layer number {}, but the \
-                 weights file holds {in_file} {class} layer(s) (no layers/{wanted})",
-                network,
-                k + 1
+                "the network `{network}`'s layer {declared} is its {class} layer {k} (counting \
+                 from 0), whose weights are the file's group `layers/{wanted}`; the weights file \
+                 holds {in_file} {class} group(s), and no `layers/{wanted}`"
             )));
         };
         used[i] = true;
@@ -244,7 +258,7 @@ fn arrays_for_layers(
                 format!("{} ({})", expected.len(), list.join(", "))
             };
             return Err(err(format!(
-                "{} holds {} variable(s); the network's {declared} has {has}",
+                "the file's group {} holds {} variable(s); the network's layer {declared} has {has}",
                 layer.describe(),
                 layer.vars.len(),
             )));
@@ -254,7 +268,8 @@ fn arrays_for_layers(
             if var.shape != shape {
                 return Err(Error::Shape {
                     what: format!(
-                        "{source_name}: {} ({} of the network's {declared})",
+                        "{source_name}: the file's group {}, its `{}` (for the network's layer \
+                         {declared})",
                         layer.describe(),
                         w.name
                     ),
@@ -277,7 +292,7 @@ fn arrays_for_layers(
         .collect();
     if !extra.is_empty() {
         return Err(err(format!(
-            "the weights file holds layer(s) that the network `{}` does not declare: {}",
+            "the weights file holds group(s) of layers that the network `{}` does not declare: {}",
             network,
             crate::error::short_list(&extra)
         )));
@@ -387,9 +402,11 @@ mod tests {
             .to_string();
         assert_eq!(
             err,
-            "w.h5: the network `Kinds` declares `batch_normalization_1`: BatchNormalization<momentum \
-             = 0.99, epsilon = 0.001>, its BatchNormalization layer number 2, but the weights file \
-             holds 1 BatchNormalization layer(s) (no layers/batch_normalization_1)"
+            "w.h5: the network `Kinds`'s layer `batch_normalization_1`: \
+             BatchNormalization<momentum = 0.99, epsilon = 0.001> is its BatchNormalization layer 1 \
+             (counting from 0), whose weights are the file's group \
+             `layers/batch_normalization_1`; the weights file holds 1 BatchNormalization group(s), \
+             and no `layers/batch_normalization_1`"
         );
         let mut layers = file();
         layers[0].vars.pop();
@@ -398,9 +415,9 @@ mod tests {
             .to_string();
         assert_eq!(
             err,
-            "w.h5: layers/batch_normalization holds 3 variable(s); the network's \
-             `batch_normalization`: BatchNormalization<momentum = 0.99, epsilon = 0.001> has 4 \
-             (gamma (2,), beta (2,), moving_mean (2,), moving_variance (2,))"
+            "w.h5: the file's group `layers/batch_normalization` holds 3 variable(s); the \
+             network's layer `batch_normalization`: BatchNormalization<momentum = 0.99, epsilon = \
+             0.001> has 4 (gamma (2,), beta (2,), moving_mean (2,), moving_variance (2,))"
         );
         let mut layers = file();
         layers[7].vars[0] = var(&[3], 0.0);
@@ -408,7 +425,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("layers/p_re_lu (alpha of the network's `p_re_lu`: PReLU)"),
+            err.contains(
+                "the file's group `layers/p_re_lu`, its `alpha` (for the network's layer \
+                 `p_re_lu`: PReLU)"
+            ),
             "{err}"
         );
         // A group the network does not declare.
@@ -418,7 +438,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.ends_with("that the network `Kinds` does not declare: layers/leaky_re_lu"),
+            err.ends_with("that the network `Kinds` does not declare: `layers/leaky_re_lu`"),
             "{err}"
         );
     }

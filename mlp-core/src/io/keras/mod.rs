@@ -129,6 +129,8 @@
 mod archive;
 mod check;
 mod config;
+mod declaration;
+mod difference;
 mod h5;
 mod matching;
 mod write;
@@ -183,6 +185,9 @@ fn keras_nodes<M: Model>() -> Vec<&'static NodeInfo> {
 fn decode_keras<M: Model>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedArray>> {
     let archive = KerasArchive::from_bytes(bytes, source_name)?;
     let model = config::parse_config(&archive.config, source_name)?;
+    if M::FORM == crate::model::Form::Sequential {
+        declaration::refuse_functional_in_chain(&model, &archive.config, M::NAME, source_name)?;
+    }
     check::check_architecture::<M>(&model, source_name)?;
     let h5_name = format!("{source_name}: model.weights.h5");
     decode_keras_weights::<M>(&archive.weights_h5, &h5_name)
