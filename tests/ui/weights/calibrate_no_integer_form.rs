@@ -1,8 +1,8 @@
 use mlp::prelude::*;
 
-// Every layer without an integer form is reported, each on its own: a
-// BatchNormalization that no Dense precedes-and-follows cannot fold, and
-// PReLU has no integer form yet.
+// Every layer without an integer form is reported at once: a
+// BatchNormalization between a non-linear Dense and an activation layer
+// cannot fold, and PReLU has no integer form yet.
 network! {
     #[weights(
         "../../../../tests/fixtures/keras-files/layer_kinds/model.keras",
