@@ -25,6 +25,7 @@ TORCH_ARGS=${TORCH_ARGS:---runs 3 --modes eager}
 OURS_ARGS=${OURS_ARGS:---runs 5}
 OUT=${OUT:-$ROOT/target/compare}
 export FASHION_MNIST_DIR=${FASHION_MNIST_DIR:-$ROOT/data/fashion-mnist}
+export MLP_DATA_DIR=${MLP_DATA_DIR:-$ROOT/data}
 mkdir -p "$OUT"
 
 . benches/quiet.sh

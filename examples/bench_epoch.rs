@@ -154,7 +154,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // other thread reads the environment meanwhile.
         unsafe { std::env::set_var("MLP_NUM_THREADS", args.threads.to_string()) };
     }
-    let threads = Pool::default_threads();
+    let threads = Pool::default_threads()?;
     if let Some(name) = &args.kernels {
         let kernels = mlp::Kernels::from_name(name).ok_or_else(|| {
             format!("--kernels {name}: choose auto, reproducible, portable, avx2 or avx512")
@@ -393,7 +393,7 @@ fn bench<N: Network<Input = Image>, O: Optimizer + Clone>(
         "SCALING hidden={} batch={} threads={} samples={n} epoch_s={epoch_s:.4} best_s={best:.4} samples_per_s={:.0} gemm_gflop={:.3} gflops={:.2} best_gflops={:.2}",
         args.hidden,
         args.batch_size,
-        Pool::default_threads(),
+        Pool::default_threads()?,
         n as f64 / epoch_s,
         gemm_flops / 1e9,
         gemm_flops / epoch_s / 1e9,

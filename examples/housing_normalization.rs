@@ -95,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "sequential: test MSE {:.4}, RMSE {:.4}",
         results["loss"], results["root_mean_squared_error"]
     );
-    for (p, y) in trainer.predict(&x_test[..3]).iter().zip(&y_test[..3]) {
+    for (p, y) in trainer.predict(&x_test[..3])?.iter().zip(&y_test[..3]) {
         println!("predicted {:.3}, actual {:.3} (x $100,000)", p[0], y);
     }
 

@@ -1,14 +1,15 @@
 //! What this example teaches: Keras's own files load at run time into a
-//! network declared here. Each folder of `tests/fixtures/keras-files` holds a
+//! model declared here, chain or graph. Each folder of `tests/fixtures/keras-files` holds a
 //! model that real Keras 3.15.1 saved (`model.keras`), the inputs it was
 //! given and what it predicted. Each `.keras` archive is read (its
 //! architecture checked against the declaration, its HDF5 weights matched
 //! to our layers as Keras matches them), the network predicts the same
 //! inputs, and the line printed is the largest difference from Keras's
-//! predictions, or why the file was refused: the Wide & Deep model has a
-//! layer (Concatenate, two inputs) this library does not have; chapter 11's
-//! BatchNormalization classifier and a model with every activation layer,
-//! Dropout and PReLU load.
+//! predictions (over every output), or why the file was refused. The book's
+//! chains, chapter 11's BatchNormalization classifier, a model with every
+//! activation layer, Dropout and PReLU, and the two-input, two-output Wide &
+//! Deep model (a Functional model: a graph here, its connections checked)
+//! load.
 //!
 //! Run it with `cargo run --release --example keras_files`; it ends with
 //! `all matched` when every supported model is within 1e-5 of Keras.
@@ -65,9 +66,17 @@ network! {
 }
 
 network! {
-    /// The deep path of the book's Wide & Deep model, the nearest one-input
-    /// chain: the file (two inputs, a Concatenate layer) is refused.
-    pub struct DeepPath { Input[6] -> Dense<30, relu> -> Dense<30, relu> -> Dense<1> }
+    /// The book's Wide & Deep model with an auxiliary output (Keras's
+    /// Functional API).
+    pub struct WideDeep {
+        wide_input = Input[5];
+        deep_input = Input[6];
+        hidden1 = Dense<30, relu>(deep_input);
+        hidden2 = Dense<30, relu>(hidden1);
+        concat = Concatenate(wide_input, hidden2);
+        output main_output = Dense<1>(concat);
+        output aux_output = Dense<1>(hidden2);
+    }
 }
 
 /// Within this of Keras's predictions counts as a match.
@@ -98,6 +107,27 @@ fn max_abs_diff<N: Network>(folder: &Path) -> Result<f32, Box<dyn std::error::Er
     Ok(worst)
 }
 
+/// [`max_abs_diff`] for the Wide & Deep graph: its two inputs
+/// (`input_0.npy`, `input_1.npy`) and two outputs.
+fn wide_deep_diff(folder: &Path) -> Result<f32, Box<dyn std::error::Error>> {
+    let mut model = WideDeep::new_zeroed();
+    model.load_keras(folder.join("model.keras"))?;
+    let read = |name: &str| npy::read_f32(&folder.join(name)).map(|(_, v)| v);
+    let (wide, deep) = (read("input_0.npy")?, read("input_1.npy")?);
+    let (main, aux) = (read("output_0.npy")?, read("output_1.npy")?);
+    let mut worst = 0.0_f32;
+    for (i, (w, d)) in wide.chunks_exact(5).zip(deep.chunks_exact(6)).enumerate() {
+        let y = model.predict_one(&WideDeepInputs {
+            wide_input: SVector::from_row_slice(w),
+            deep_input: SVector::from_row_slice(d),
+        });
+        worst = worst
+            .max((y.main_output[0] - main[i]).abs())
+            .max((y.aux_output[0] - aux[i]).abs());
+    }
+    Ok(worst)
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files");
     type Check = fn(&Path) -> Result<f32, Box<dyn std::error::Error>>;
@@ -106,7 +136,7 @@ fn main() {
         ("fashion_sequential", max_abs_diff::<FashionMlp>),
         ("fashion_batchnorm", max_abs_diff::<FashionBatchNorm>),
         ("layer_kinds", max_abs_diff::<LayerKinds>),
-        ("wide_deep_two_outputs", max_abs_diff::<DeepPath>),
+        ("wide_deep_two_outputs", wide_deep_diff),
     ];
     let mut all_matched = true;
     for (folder, check) in folders {

@@ -1,13 +1,18 @@
 //! What this example teaches: a model trained here is saved as a `.keras`
 //! file that Keras 3 itself loads (`keras.models.load_model`) and that
-//! predicts what this library predicts. It trains the book's California
+//! predicts what this library predicts; a chain as a Sequential model, a
+//! graph as a Functional one. It trains the book's California
 //! housing regressor for a few epochs, and a regressor with every layer kind
 //! (BatchNormalization, Dropout, LeakyReLU, PReLU, ELU, ReLU with options),
 //! and re-saves the Fashion-MNIST classifiers that Keras trained (chapter
 //! 10's, and chapter 11's with BatchNormalization;
 //! tests/fixtures/keras-files), each into a
 //! folder with `model.keras`, the inputs (`input_0.npy`) and this library's
-//! predictions (`output_0.npy`). `scripts/check_keras_file.py` loads each
+//! predictions (`output_0.npy`). Two graphs go the same way: the book's
+//! Wide & Deep model that Keras trained (two inputs, two outputs), and one
+//! with every merge (`Add`, `Average`, `Concatenate`) and a
+//! BatchNormalization, initialised here (`input_k.npy`, `output_k.npy`, one
+//! per input and output). `scripts/check_keras_file.py` loads each
 //! folder with Keras and compares.
 //!
 //! Run it with `cargo run --release --example save_keras -- --out DIR`
@@ -64,6 +69,80 @@ network! {
             -> BatchNormalization
             -> Dense<10, softmax>
     }
+}
+
+network! {
+    /// The book's Wide & Deep model with an auxiliary output (Keras's
+    /// Functional API).
+    pub struct WideDeep {
+        wide_input = Input[5];
+        deep_input = Input[6];
+        hidden1 = Dense<30, relu>(deep_input);
+        hidden2 = Dense<30, relu>(hidden1);
+        concat = Concatenate(wide_input, hidden2);
+        output main_output = Dense<1>(concat);
+        output aux_output = Dense<1>(hidden2);
+    }
+}
+
+network! {
+    /// Every merge, and a BatchNormalization after one.
+    pub struct Merges {
+        a = Input[8];
+        b = Input[8];
+        hidden = Dense<8, tanh>(b);
+        sum = Add(a, hidden);
+        mean = Average(a, hidden);
+        joined = Concatenate(sum, mean, b);
+        norm = BatchNormalization(joined);
+        output classes = Dense<3, softmax>(norm);
+        output value = Dense<1>(mean);
+    }
+}
+
+/// Saves the graph `model` into `dir` with its inputs (one row-major
+/// `(samples, width)` batch per input) and the predictions `predict` gives
+/// for each sample (one row per output), then checks that the archive
+/// loads back here to the same weights.
+fn save_graph<M: Model>(
+    model: &M,
+    inputs: &[Vec<f32>],
+    predict: impl Fn(&[&[f32]]) -> Vec<Vec<f32>>,
+    dir: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    model.save_keras(dir.join("model.keras"))?;
+    let n = inputs[0].len() / M::INPUTS[0].size;
+    let mut outputs = vec![Vec::new(); M::OUTPUTS.len()];
+    for i in 0..n {
+        let rows: Vec<&[f32]> = inputs
+            .iter()
+            .zip(M::INPUTS)
+            .map(|(x, port)| &x[i * port.size..(i + 1) * port.size])
+            .collect();
+        for (out, y) in outputs.iter_mut().zip(predict(&rows)) {
+            out.extend(y);
+        }
+    }
+    for (k, (x, port)) in inputs.iter().zip(M::INPUTS).enumerate() {
+        npy::write_f32(&dir.join(format!("input_{k}.npy")), &[n, port.size], x)?;
+    }
+    for (k, (y, port)) in outputs.iter().zip(M::OUTPUTS).enumerate() {
+        npy::write_f32(&dir.join(format!("output_{k}.npy")), &[n, port.size], y)?;
+    }
+    let mut back = M::new_zeroed();
+    back.load_keras(dir.join("model.keras"))?;
+    assert_eq!(
+        back.params(),
+        model.params(),
+        "the archive reads back to the same weights"
+    );
+    println!(
+        "{}: saved {} parameters and {n} predictions",
+        dir.display(),
+        M::PARAMS
+    );
+    Ok(())
 }
 
 /// Saves `model` and its predictions for `x` into `dir`, then checks that
@@ -163,6 +242,57 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &*batch_norm,
         &images,
         &out.join("fashion_batchnorm_resaved"),
+    )?;
+
+    // The Wide & Deep graph Keras trained, read and written again as a
+    // Functional model.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keras-files/wide_deep_two_outputs");
+    let mut wide_deep = WideDeep::new_zeroed();
+    wide_deep.load_keras(fixture.join("model.keras"))?;
+    let inputs = [
+        npy::read_f32(&fixture.join("input_0.npy"))?.1,
+        npy::read_f32(&fixture.join("input_1.npy"))?.1,
+    ];
+    let predict = |x: &[&[f32]]| {
+        let y = wide_deep.predict_one(&WideDeepInputs {
+            wide_input: SVector::from_row_slice(x[0]),
+            deep_input: SVector::from_row_slice(x[1]),
+        });
+        vec![
+            y.main_output.as_slice().to_vec(),
+            y.aux_output.as_slice().to_vec(),
+        ]
+    };
+    save_graph(
+        &*wide_deep,
+        &inputs,
+        predict,
+        &out.join("wide_deep_resaved"),
+    )?;
+
+    // Every merge, initialised here, on housing's features.
+    let merges = Merges::new(42);
+    let x: Vec<f32> = x_test[..100]
+        .iter()
+        .flat_map(|x| x.iter().copied())
+        .collect();
+    let reversed: Vec<f32> = x_test[..100]
+        .iter()
+        .flat_map(|x| x.iter().rev().copied())
+        .collect();
+    let predict = |x: &[&[f32]]| {
+        let y = merges.predict_one(&MergesInputs {
+            a: SVector::from_row_slice(x[0]),
+            b: SVector::from_row_slice(x[1]),
+        });
+        vec![y.classes.as_slice().to_vec(), y.value.as_slice().to_vec()]
+    };
+    save_graph(
+        &*merges,
+        &[x, reversed],
+        predict,
+        &out.join("merges_initialised"),
     )?;
     Ok(())
 }

@@ -13,7 +13,7 @@
 //! Run it with `cargo run --release --example torch_files`; it ends with
 //! `all matched` when everything is within 1e-5. With `--out DIR` it also
 //! writes each export with its inputs and our predictions (`.npy`) for
-//! `scripts/onnx_check.py`, which runs them in onnxruntime, and each chain
+//! `scripts/onnx_check.py`, which runs them in onnxruntime, and each model
 //! as a `.keras` file for `scripts/check_keras_file.py` (Keras 3).
 
 use mlp::io::KerasFile;
@@ -75,9 +75,9 @@ trait Checked {
     fn load_torch_file(&mut self, path: &Path) -> mlp::Result<()>;
     fn load_onnx_file(&mut self, path: &Path) -> mlp::Result<()>;
     fn onnx(&self) -> mlp::Result<Vec<u8>>;
-    /// Saves a `.keras` file, where `scripts/check_keras_file.py` can check
-    /// it (chains); `Ok(false)` where it is not written.
-    fn save_keras_file(&self, path: &Path) -> mlp::Result<bool>;
+    /// Saves a `.keras` file (a chain as a Sequential model, a graph as a
+    /// Functional one), for `scripts/check_keras_file.py`.
+    fn save_keras_file(&self, path: &Path) -> mlp::Result<()>;
 }
 
 impl<N: Network> Checked for Box<N> {
@@ -103,8 +103,8 @@ impl<N: Network> Checked for Box<N> {
     fn onnx(&self) -> mlp::Result<Vec<u8>> {
         OnnxFile::onnx_to_bytes(&**self)
     }
-    fn save_keras_file(&self, path: &Path) -> mlp::Result<bool> {
-        (**self).save_keras(path).map(|()| true)
+    fn save_keras_file(&self, path: &Path) -> mlp::Result<()> {
+        (**self).save_keras(path)
     }
 }
 
@@ -128,16 +128,16 @@ impl Checked for TwoInputs {
         out
     }
     fn load_torch_file(&mut self, path: &Path) -> mlp::Result<()> {
-        GraphTorchFile::load_torch(&mut *self.0, path)
+        TorchFile::load_torch(&mut *self.0, path)
     }
     fn load_onnx_file(&mut self, path: &Path) -> mlp::Result<()> {
-        GraphOnnxFile::load_onnx(&mut *self.0, path)
+        OnnxFile::load_onnx(&mut *self.0, path)
     }
     fn onnx(&self) -> mlp::Result<Vec<u8>> {
-        GraphOnnxFile::onnx_to_bytes(&*self.0)
+        OnnxFile::onnx_to_bytes(&*self.0)
     }
-    fn save_keras_file(&self, _: &Path) -> mlp::Result<bool> {
-        Ok(false)
+    fn save_keras_file(&self, path: &Path) -> mlp::Result<()> {
+        self.0.save_keras(path)
     }
 }
 
@@ -172,20 +172,16 @@ fn export<M: Checked>(
         for (k, y) in ours.iter().enumerate() {
             npy::write_f32(&dir.join(format!("output_{k}.npy")), &[n, y.len() / n], y)?;
         }
-        // The same model as a `.keras` file, for Keras 3 (PyTorch -> here -> Keras).
+        // The same model as a `.keras` file, for Keras 3 (PyTorch -> here ->
+        // Keras), with the same inputs and outputs.
         let keras = out.join(format!("{name}_keras"));
         std::fs::create_dir_all(&keras)?;
-        if model.save_keras_file(&keras.join("model.keras"))? {
-            let mut shape = vec![n];
-            shape.extend(&shapes[0]);
-            npy::write_f32(&keras.join("input_0.npy"), &shape, &inputs[0])?;
-            npy::write_f32(
-                &keras.join("output_0.npy"),
-                &[n, ours[0].len() / n],
-                &ours[0],
-            )?;
-        } else {
-            std::fs::remove_dir(&keras)?;
+        model.save_keras_file(&keras.join("model.keras"))?;
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "npy") {
+                std::fs::copy(&path, keras.join(path.file_name().unwrap_or_default()))?;
+            }
         }
     }
     Ok(diff)

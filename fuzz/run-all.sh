@@ -6,10 +6,10 @@ set -uo pipefail
 cd "$(dirname "$0")"
 secs=${1:-600}
 mkdir -p logs
-for t in idx csv weights_file set_weights keras_file state_file weights_check; do
+for t in idx csv weights_file set_weights keras_file state_file weights_check keras_h5 backup_restore; do
     mkdir -p corpus/$t
     echo "::: $t for ${secs}s"
-    cargo +nightly fuzz run "$t" corpus/$t seeds/$t -- -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 >logs/$t.log 2>&1
+    cargo +nightly fuzz run "$t" corpus/$t seeds/$t -- -max_total_time="$secs" -rss_limit_mb="$(./rss-limit.sh "$t")" -timeout=10 >logs/$t.log 2>&1
     echo "$t exit $?"
     grep -E "^#[0-9]+ *DONE|Done [0-9]+ runs|ERROR|panicked" logs/$t.log | tail -n 3
 done

@@ -9,7 +9,7 @@ for t in "$@"; do
     mkdir -p corpus/$t
     echo "::: $t for ${secs}s"
     target/x86_64-unknown-linux-gnu/release/$t -artifact_prefix=artifacts/$t/ -max_total_time="$secs" \
-        -rss_limit_mb=2048 -timeout=10 corpus/$t seeds/$t >logs/$t.log 2>&1
+        -rss_limit_mb="$(./rss-limit.sh "$t")" -timeout=10 corpus/$t seeds/$t >logs/$t.log 2>&1
     echo "$t exit $?"
     grep -E "DONE|Done [0-9]+ runs|ERROR|panicked" logs/$t.log | tail -n 3
 done

@@ -194,11 +194,12 @@ network! {
     struct Tiny { Input[2] -> Dense<3, relu> -> Dense<1> }
 }
 
-/// Writes the seeds of the `state_file` fuzz target: real training-state
-/// files of `Tiny`, after 2 epochs with Adam and with SGD and momentum
+/// Writes the seeds of the `state_file` and `backup_restore` fuzz targets:
+/// real training-state files of `Tiny`, after 2 epochs with Adam and with
+/// SGD and momentum
 /// (`cargo test --test checkpoint_state -- --ignored write_fuzz_seeds`).
 #[test]
-#[ignore = "writes fuzz/seeds/state_file; run by hand"]
+#[ignore = "writes fuzz/seeds/state_file and fuzz/seeds/backup_restore; run by hand"]
 fn write_fuzz_seeds() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/state_file");
     std::fs::create_dir_all(&dir).unwrap();
@@ -228,4 +229,9 @@ fn write_fuzz_seeds() {
             &TrainingState::new(2, 3, history),
         )
         .unwrap();
+    let backup = dir.with_file_name("backup_restore");
+    std::fs::create_dir_all(&backup).unwrap();
+    for name in ["tiny-adam.mlpstate", "tiny-sgd-momentum.mlpstate"] {
+        std::fs::copy(dir.join(name), backup.join(name)).unwrap();
+    }
 }

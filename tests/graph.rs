@@ -68,7 +68,7 @@ fn npy(path: &Path) -> Vec<f32> {
 fn keras_wide_and_deep_predicts_as_keras() {
     let dir = folder("wide_deep_two_outputs");
     let mut model = WideDeep::new_zeroed();
-    // Read by the library (mlp::io::keras::graph_arrays_for; see tests/graph_weights.rs).
+    // Read by the library (`KerasFile::load_keras_weights`; see tests/graph_weights.rs).
     model
         .load_keras_weights(dir.join("model.weights.h5"))
         .unwrap();

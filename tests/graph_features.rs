@@ -393,3 +393,56 @@ fn a_killed_graph_run_resumes_to_the_same_weights() {
     assert!(child(&dir, &out).wait().unwrap().success());
     assert_eq!(std::fs::read_to_string(&out).unwrap(), reference);
 }
+
+/// The smaller cases a graph once handled apart from a chain: an `i32`
+/// label of -1 is named as -1, a `predict` on no samples returns no
+/// predictions, and a callback that monitors a `val_` value without
+/// validation data is refused before the first step.
+#[test]
+fn a_graph_meets_bad_input_as_a_chain_does() {
+    let (_, deep, _, class) = data(24);
+    let mut model = Classifier::new(4);
+    let before = model.params().to_vec();
+    let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(0.05), []);
+
+    let mut labels: Vec<i32> = class.iter().map(|&c| i32::from(c)).collect();
+    labels[5] = -1;
+    let err = trainer
+        .fit(
+            deep.as_slice(),
+            labels.as_slice(),
+            Fit::epochs(1).verbose(0),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("-1"), "{err}");
+    assert!(!err.contains("18446744073709551615"), "{err}");
+
+    let none: &[SVector<f32, 4>] = &[];
+    assert!(trainer.predict(none).unwrap().is_empty());
+
+    for callback in [
+        Box::new(mlp::train::EarlyStopping::new()) as Box<dyn Callback<Classifier>>,
+        Box::new(
+            ModelCheckpoint::new(std::env::temp_dir().join("never.weights.h5"))
+                .save_best_only(true),
+        ),
+    ] {
+        let err = trainer
+            .fit(
+                deep.as_slice(),
+                class.as_slice(),
+                Fit::epochs(2).verbose(0).callbacks(vec![callback]),
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("monitors `val_loss`, which is not in the logs (a `val_` value needs validation data"),
+            "{err}"
+        );
+        assert!(err.ends_with("they hold: loss"), "{err}");
+    }
+    // Every refusal came before a step.
+    assert_eq!(trainer.iterations(), 0);
+    assert_eq!(trainer.model().params(), before.as_slice());
+}

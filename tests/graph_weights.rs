@@ -186,13 +186,50 @@ fn layers_are_matched_by_keras_order_not_declaration_or_name() {
         .load_keras(folder().join("model.keras"))
         .unwrap_err()
         .to_string();
-    // The archive's layer list has the same kinds in that order (the check
-    // does not compare connections): the shapes refuse it.
+    // The archive's layer list has the same kinds in that order, but not
+    // the same connections: the file's main head (reading the Concatenate)
+    // sits where the auxiliary head (reading `hidden2`) is declared.
     assert!(
-        err.contains(
-            "layers/dense_2 (`main_output`) (kernel of the network's `aux`: Dense<1, linear>): \
-             expected shape (30, 1), found (35, 1)"
+        err.ends_with(
+            "the Keras model's layer `main_output` (the graph's `aux`) reads [`concatenate`] \
+             ([`concatenate`] here), the graph `Swapped` wires `aux` to [`dense_1`]"
         ),
+        "{err}"
+    );
+    assert_eq!(swapped.params(), Swapped::new_zeroed().params());
+}
+
+#[test]
+fn a_graph_saved_as_keras_reads_back_and_keeps_its_connections() {
+    // Keras's weights, written back as a Functional `.keras` archive.
+    let mut model = WideDeep::new_zeroed();
+    model.load_keras(folder().join("model.keras")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide_deep.keras");
+    model.save_keras(&path).unwrap();
+    let mut back = Reordered::new(4);
+    back.load_keras(&path).unwrap();
+    assert!(wide_deep_difference(&model) <= 1e-5);
+    let config: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
+    assert_eq!(config["class_name"], "Functional");
+    // The same weights, whatever the names: Reordered's predictions are
+    // the fixture's.
+    let worst = worst_difference(|w, d| {
+        let y = back.predict_one(&ReorderedInputs {
+            wide: SVector::from_column_slice(w),
+            deep: SVector::from_column_slice(d),
+        });
+        (y.main[0], y.aux[0])
+    });
+    assert!(worst <= 1e-5, "max abs diff {worst}");
+    // The file's outputs are main then aux: a graph declaring them the
+    // other way round is refused by name.
+    let err = Swapped::new_zeroed()
+        .load_keras(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the graph `Swapped` wires `aux` to [`dense_1`]"),
         "{err}"
     );
 }

@@ -4,8 +4,9 @@
 //! every activation layer, Dropout and PReLU) load and predict what Keras
 //! predicted to 1e-5, from the `.keras` archive and from the `.weights.h5`
 //! file alike, and at compile time through `#[weights("model.keras")]`; the
-//! Wide & Deep model is refused with an error naming the layer kind this
-//! library does not have, as are layer options it does not have; cut and
+//! Wide & Deep model (Functional; a graph reads it, tests/graph.rs) is
+//! refused by a chain with an error naming the layer kind a chain does not
+//! have, as are layer options this library does not have; cut and
 //! bit-flipped copies of the files are errors, never panics.
 
 use mlp::io::KerasFile;

@@ -94,7 +94,7 @@ fn resume_is_exact<O: Optimizer + Clone>(optimizer: O) -> f64 {
 #[ignore = "run by resume_is_exact_on_one_and_two_threads in a child process"]
 fn resume_child() {
     let threads: usize = std::env::var("MLP_NUM_THREADS").unwrap().parse().unwrap();
-    assert_eq!(mlp::__internal::Pool::default_threads(), threads);
+    assert_eq!(mlp::__internal::Pool::default_threads().unwrap(), threads);
     let sgd = resume_is_exact(Sgd::new(0.01).momentum(0.9));
     let adam = resume_is_exact(Adam::new(0.001));
     println!("threads {threads}: final loss SGD+momentum {sgd}, Adam {adam}");

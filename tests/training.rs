@@ -946,6 +946,7 @@ fn early_stopping_stops_and_restores_the_best_weights() {
 fn early_stopping_on_a_missing_value_is_an_error() {
     let (x, y) = clusters(12, 12);
     let mut model = Small::new(6);
+    let before = model.params().to_vec();
     let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::default(), []);
     let e = trainer
         .fit(
@@ -954,11 +955,14 @@ fn early_stopping_on_a_missing_value_is_an_error() {
             Fit::epochs(3).verbose(0).callback(EarlyStopping::new()),
         )
         .unwrap_err();
-    assert!(
-        e.to_string()
-            .contains("`val_loss`, which is not in the logs; they hold: loss"),
-        "{e}"
+    assert_eq!(
+        e.to_string(),
+        "invalid argument `monitor`: EarlyStopping monitors `val_loss`, which is not in the logs (a `val_` \
+         value needs validation data: `Fit::validation_data` or `validation_split`); they hold: loss"
     );
+    // Refused before the first step: nothing trained.
+    assert_eq!(trainer.model().params(), before.as_slice());
+    assert_eq!(trainer.iterations(), 0);
 }
 
 #[test]

@@ -89,6 +89,22 @@ pub enum Error {
         /// The history of the epochs completed before.
         history: Box<crate::history::History>,
     },
+    /// The operating system refused to start a thread the engine asked for
+    /// (too many threads or processes, no memory for its stack).
+    #[cfg(feature = "std")]
+    #[error(
+        "cannot start {requested} threads: the operating system refused thread {} ({source})",
+        started + 1
+    )]
+    Threads {
+        /// The threads asked for, the calling one included.
+        requested: usize,
+        /// The threads running when the next one was refused, the calling
+        /// one included (all of them are stopped again).
+        started: usize,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// An I/O error on a named path.
     #[cfg(feature = "std")]
     #[error("{path}: {source}")]
@@ -115,6 +131,49 @@ pub(crate) fn shape(dims: &[usize]) -> String {
     }
     s.push(')');
     s
+}
+
+/// At most this many bytes of a message about a file: what a file holds
+/// (names, lists of layers) never makes an error message long.
+const MAX_MESSAGE: usize = 4000;
+
+/// [`Error::Data`] about `source_name`, its message cut to 4,000 bytes
+/// (at a character boundary, saying how much was cut).
+pub(crate) fn data(source_name: &str, message: String) -> Error {
+    let message = if message.len() > MAX_MESSAGE {
+        let mut at = MAX_MESSAGE;
+        while !message.is_char_boundary(at) {
+            at -= 1;
+        }
+        alloc::format!(
+            "{} ... ({} more bytes cut)",
+            &message[..at],
+            message.len() - at
+        )
+    } else {
+        message
+    };
+    Error::Data {
+        source_name: source_name.into(),
+        message,
+    }
+}
+
+/// The first 10 of `items` joined by `, `, then how many more: messages
+/// stay short whatever a file declares.
+pub(crate) fn short_list<S: AsRef<str>>(items: &[S]) -> String {
+    const SHOWN: usize = 10;
+    let mut list = String::new();
+    for (i, item) in items.iter().take(SHOWN).enumerate() {
+        if i > 0 {
+            list.push_str(", ");
+        }
+        list.push_str(item.as_ref());
+    }
+    if items.len() > SHOWN {
+        list.push_str(&alloc::format!(" and {} more", items.len() - SHOWN));
+    }
+    list
 }
 
 /// `Result` with this crate's [`Error`].

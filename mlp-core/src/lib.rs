@@ -107,16 +107,13 @@ pub mod prelude {
     pub use crate::graph::Graph;
     #[cfg(feature = "std")]
     #[cfg(feature = "keras")]
-    pub use crate::io::GraphKerasFile;
-    #[cfg(feature = "std")]
-    #[cfg(feature = "keras")]
     pub use crate::io::KerasFile;
+    #[cfg(feature = "onnx")]
+    pub use crate::io::OnnxFile;
+    #[cfg(feature = "std")]
+    pub use crate::io::TorchFile;
     #[cfg(feature = "std")]
     pub use crate::io::WeightsFile;
-    #[cfg(feature = "onnx")]
-    pub use crate::io::{GraphOnnxFile, OnnxFile};
-    #[cfg(feature = "std")]
-    pub use crate::io::{GraphTorchFile, TorchFile};
     pub use crate::loss::{
         BinaryCrossentropy, CategoricalCrossentropy, Huber, MeanAbsoluteError, MeanSquaredError,
         SparseCategoricalCrossentropy,

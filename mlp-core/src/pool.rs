@@ -137,11 +137,14 @@ impl std::fmt::Debug for Pool {
 }
 
 impl Pool {
-    /// A pool of `threads` (at least 1; the calling thread is one of them).
-    /// Returns once every worker is running, so that what a new thread
-    /// allocates as it starts is allocated here, not during later work.
-    pub fn new(threads: usize) -> Self {
-        let threads = threads.clamp(1, PART_MASK as usize);
+    /// A pool of `threads` (1 to [`MAX_THREADS`]; the calling thread is one
+    /// of them). Returns once every worker is running, so that what a new
+    /// thread allocates as it starts is allocated here, not during later
+    /// work. An error for a count outside 1 to [`MAX_THREADS`], and
+    /// [`Error::Threads`](crate::Error::Threads) if the operating system
+    /// refuses a thread (the workers already started are stopped again).
+    pub fn try_new(threads: usize) -> crate::Result<Self> {
+        let threads = check_threads("threads", threads)?;
         let shared = Arc::new(Shared {
             phase: AtomicU64::new(0),
             done: AtomicUsize::new(0),
@@ -154,35 +157,70 @@ impl Pool {
             lock: Mutex::new(()),
             wake: Condvar::new(),
         });
-        let workers = (1..threads)
-            .map(|index| {
-                let shared = Arc::clone(&shared);
-                std::thread::Builder::new()
-                    .name(format!("mlp-worker-{index}"))
-                    .spawn(move || worker(&shared))
-                    .expect("spawning a worker thread")
-            })
-            .collect();
+        let mut pool = Self {
+            shared: Arc::clone(&shared),
+            workers: Vec::with_capacity(threads - 1),
+            threads,
+        };
+        for index in 1..threads {
+            let shared = Arc::clone(&shared);
+            let spawned = std::thread::Builder::new()
+                .name(format!("mlp-worker-{index}"))
+                .spawn(move || worker(&shared));
+            match spawned {
+                Ok(handle) => pool.workers.push(handle),
+                // Dropping the pool stops and joins the workers started.
+                Err(source) => {
+                    return Err(crate::Error::Threads {
+                        requested: threads,
+                        started: index,
+                        source,
+                    });
+                }
+            }
+        }
         // Whatever a new thread allocates as it starts (the standard library's
         // own set-up) happens now, not later inside a training step.
         while shared.started.load(Ordering::SeqCst) + 1 < threads {
             std::thread::yield_now();
         }
-        Self {
-            shared,
-            workers,
-            threads,
-        }
+        Ok(pool)
     }
 
-    /// The number of threads from `MLP_NUM_THREADS`, else the machine's
-    /// available parallelism.
-    pub fn default_threads() -> usize {
-        std::env::var("MLP_NUM_THREADS")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    /// [`Pool::try_new`] for the crate's own benches and tests.
+    ///
+    /// # Panics
+    ///
+    /// Where [`Pool::try_new`] returns an error.
+    pub fn new(threads: usize) -> Self {
+        Self::try_new(threads).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The number of threads `MLP_NUM_THREADS` asks for, checked by the
+    /// rules of every thread count (a whole number from 1 to
+    /// [`MAX_THREADS`]; an error naming `MLP_NUM_THREADS` and its value
+    /// otherwise), or without it (or set empty) the machine's available
+    /// parallelism, at most [`MAX_THREADS`].
+    pub fn default_threads() -> crate::Result<usize> {
+        let value = match std::env::var("MLP_NUM_THREADS") {
+            Ok(v) if !v.trim().is_empty() => v,
+            Err(std::env::VarError::NotUnicode(v)) => {
+                return Err(threads_error(ENV, &format!("`{}`", v.to_string_lossy())));
+            }
+            _ => {
+                return Ok(std::thread::available_parallelism()
+                    .map_or(1, |n| n.get())
+                    .min(MAX_THREADS));
+            }
+        };
+        match value.trim().parse::<usize>() {
+            Ok(n) => check_threads(ENV, n),
+            // Too large for a usize is out of range too.
+            Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+                Err(threads_error(ENV, value.trim()))
+            }
+            Err(_) => Err(threads_error(ENV, &format!("`{value}`"))),
+        }
     }
 
     /// Threads in the pool, the caller included.
@@ -298,19 +336,29 @@ impl Drop for Pool {
 /// [`predict_with_threads`](crate::predict::predict_with_threads) accept.
 pub const MAX_THREADS: usize = 1024;
 
+/// The environment variable that sets the engine's default thread count.
+const ENV: &str = "MLP_NUM_THREADS";
+
 /// `threads` if it is a thread count the engine can run on (1 to
-/// [`MAX_THREADS`]), else an error naming `name` and the value.
+/// [`MAX_THREADS`]), else an error naming `name` and the value. Every way
+/// to set a thread count (`Fit::threads`, `predict_with_threads`,
+/// `MLP_NUM_THREADS`, [`Pool::try_new`]) is checked here.
 pub(crate) fn check_threads(name: &'static str, threads: usize) -> crate::Result<usize> {
     if (1..=MAX_THREADS).contains(&threads) {
         Ok(threads)
     } else {
-        Err(crate::Error::InvalidArgument {
-            name,
-            message: format!(
-                "is {threads}; it must lie between 1 (the calling thread alone) and \
-                 {MAX_THREADS}"
-            ),
-        })
+        Err(threads_error(name, &threads.to_string()))
+    }
+}
+
+/// The error for a thread count `value` (as written) outside 1 to
+/// [`MAX_THREADS`].
+fn threads_error(name: &'static str, value: &str) -> crate::Error {
+    crate::Error::InvalidArgument {
+        name,
+        message: format!(
+            "is {value}; it must lie between 1 (the calling thread alone) and {MAX_THREADS}"
+        ),
     }
 }
 

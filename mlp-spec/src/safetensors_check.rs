@@ -153,8 +153,10 @@ pub fn check_weights(
 }
 
 /// The first name that the JSON header of `bytes` (a safetensors file that
-/// `SafeTensors::deserialize` accepted) holds twice, if any.
-fn duplicate_key(bytes: &[u8]) -> Option<String> {
+/// `SafeTensors::deserialize` accepted) holds twice, if any: a tensor's
+/// name, which the safetensors crate would let the last entry win, and
+/// would write twice again if the file were saved back.
+pub fn duplicate_key(bytes: &[u8]) -> Option<String> {
     use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
     struct FirstDuplicate;
     impl<'de> Visitor<'de> for FirstDuplicate {

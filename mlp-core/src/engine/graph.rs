@@ -58,7 +58,19 @@ use std::vec::Vec;
 impl Workspace {
     /// Buffers for graph `G` and batches of up to `capacity` samples, on
     /// `threads` threads (1 to [`MAX_THREADS`](crate::pool::MAX_THREADS)).
+    ///
+    /// # Panics
+    ///
+    /// Where [`Workspace::try_for_graph`] returns an error.
     pub fn for_graph<G: Model>(capacity: usize, threads: usize) -> Self {
+        Self::try_for_graph::<G>(capacity, threads).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// As [`Workspace::for_graph`]: an error for a thread count outside 1 to
+    /// [`MAX_THREADS`](crate::pool::MAX_THREADS) or a thread the operating
+    /// system refuses ([`Pool::try_new`]).
+    pub fn try_for_graph<G: Model>(capacity: usize, threads: usize) -> Result<Self> {
+        let pool = Pool::try_new(threads)?;
         let stages: Vec<Stage> = G::LAYERS.iter().filter_map(Stage::of).collect();
         let dense_options: Vec<(DenseShape, DenseOptions)> = G::LAYERS
             .iter()
@@ -70,7 +82,7 @@ impl Workspace {
             })
             .collect();
         let plan = GraphPlan::new::<G>(&stages, capacity);
-        Self {
+        Ok(Self {
             capacity,
             input: Vec::new(),
             z: stages
@@ -86,8 +98,8 @@ impl Workspace {
             input_max: None,
             rollback: Vec::new(),
             graph: Some(Box::new(plan)),
-            pool: Pool::new(threads),
-        }
+            pool,
+        })
     }
 
     fn plan(&self) -> &GraphPlan {

@@ -46,7 +46,7 @@ pub fn predict_mc_dropout<N: Network>(
         &[Rows::new(x)],
         samples,
         seed,
-        Pool::default_threads(),
+        Pool::default_threads()?,
     )
 }
 

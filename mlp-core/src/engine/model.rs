@@ -13,10 +13,21 @@ use crate::train::Rows;
 impl Workspace {
     /// Buffers for model `M` and batches of up to `capacity` samples, on
     /// `threads` threads.
+    ///
+    /// # Panics
+    ///
+    /// Where [`Workspace::try_for_model`] returns an error.
     pub fn for_model<M: Model>(capacity: usize, threads: usize) -> Self {
+        Self::try_for_model::<M>(capacity, threads).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// As [`Workspace::for_model`]: an error for a thread count outside 1 to
+    /// [`MAX_THREADS`](crate::pool::MAX_THREADS) or a thread the operating
+    /// system refuses ([`Pool::try_new`](crate::pool::Pool::try_new)).
+    pub fn try_for_model<M: Model>(capacity: usize, threads: usize) -> crate::Result<Self> {
         match M::FORM {
             Form::Sequential => Self::chain(M::LAYERS, M::INPUTS[0].size, capacity, threads),
-            Form::Functional => Self::for_graph::<M>(capacity, threads),
+            Form::Functional => Self::try_for_graph::<M>(capacity, threads),
         }
     }
 

@@ -33,9 +33,13 @@ const PREDICT_BLOCK: usize = 64;
 /// running whole blocks of at most `batch_size` (and at most 64) samples
 /// through every layer on its own buffers. Each output depends on its own
 /// sample only, so the results are the same for any batch size and thread
-/// count.
+/// count. This function cannot return an error: with an invalid
+/// `MLP_NUM_THREADS` it says so once on standard error and runs on every
+/// core (as OpenMP does with a bad `OMP_NUM_THREADS`; `fit` and `evaluate`
+/// return the error), and a part whose thread the operating system refuses
+/// runs on the calling thread.
 pub fn predict<N: Network>(model: &N, x: &[N::Input], batch_size: usize) -> Vec<N::Output> {
-    predict_model(model, &[Rows::new(x)], batch_size, Pool::default_threads())
+    predict_model(model, &[Rows::new(x)], batch_size, threads_or_every_core())
 }
 
 /// As [`predict`], on `threads` threads (the calling one included) rather
@@ -74,9 +78,48 @@ pub fn predict_rows<N: Network, T: Send>(
     f: impl Fn(&[f32]) -> T + Sync,
 ) -> Vec<T> {
     let x = [Rows::new(x)];
-    predict_map(model, &x, batch_size, Pool::default_threads(), |rows| {
+    predict_map(model, &x, batch_size, threads_or_every_core(), |rows| {
         f(rows[0])
     })
+}
+
+/// [`Pool::default_threads`], or where `MLP_NUM_THREADS` is invalid, every
+/// core, after saying so on standard error (once per process).
+pub(crate) fn threads_or_every_core() -> usize {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    Pool::default_threads().unwrap_or_else(|e| {
+        WARNED.call_once(|| eprintln!("mlp: {e}; predicting on every core"));
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(crate::pool::MAX_THREADS))
+    })
+}
+
+/// Runs `run(part)` for each of `parts` parts, part 0 on the calling thread
+/// and the others on threads of `scope` (a part whose thread the operating
+/// system refuses runs on the calling thread), and returns the results in
+/// part order. A panic in a part goes on in the calling thread.
+pub(crate) fn run_parts_scoped<'s, T: Send + 's>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    parts: usize,
+    run: &'s (impl Fn(usize) -> T + Sync),
+) -> Vec<T> {
+    let spawned: Vec<_> = (1..parts)
+        .map(|t| {
+            std::thread::Builder::new()
+                .spawn_scoped(scope, move || run(t))
+                .map_err(|_| t)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(parts);
+    out.push(run(0));
+    for part in spawned {
+        out.push(match part {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(t) => run(t),
+        });
+    }
+    out
 }
 
 /// Any model's outputs for every sample of `x` (one [`Rows`] per input, all
@@ -156,21 +199,9 @@ pub(crate) fn over_blocks<M: Model, T: Send>(
     if threads <= 1 {
         return run(0..len);
     }
-    std::thread::scope(|scope| {
-        let run = &run;
-        let parts: Vec<_> = (1..threads)
-            .map(|t| {
-                let part = split(len, threads, block, t);
-                scope.spawn(move || run(part))
-            })
-            .collect();
-        let mut out = run(split(len, threads, block, 0));
-        for part in parts {
-            match part.join() {
-                Ok(rows) => out.extend(rows),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
-    })
+    let part = |t: usize| run(split(len, threads, block, t));
+    std::thread::scope(|scope| run_parts_scoped(scope, threads, &part))
+        .into_iter()
+        .flatten()
+        .collect()
 }

@@ -66,23 +66,46 @@ pub struct Workspace {
 impl Workspace {
     /// Buffers for network `N` and batches of up to `capacity` samples, on
     /// [`Pool::default_threads`] threads (`MLP_NUM_THREADS`, else every core).
+    ///
+    /// # Panics
+    ///
+    /// Where [`Workspace::try_new`] returns an error.
     pub fn new<N: Network>(capacity: usize) -> Self {
-        Self::with_threads::<N>(capacity, Pool::default_threads())
+        Self::try_new::<N>(capacity).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// As [`Workspace::new`]: an error for an invalid `MLP_NUM_THREADS` or
+    /// a thread the operating system refuses.
+    pub fn try_new<N: Network>(capacity: usize) -> crate::Result<Self> {
+        Self::try_with_threads::<N>(capacity, Pool::default_threads()?)
     }
 
     /// As [`Workspace::new`], on `threads` threads.
+    ///
+    /// # Panics
+    ///
+    /// Where [`Workspace::try_with_threads`] returns an error.
     pub fn with_threads<N: Network>(capacity: usize, threads: usize) -> Self {
+        Self::try_with_threads::<N>(capacity, threads).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// As [`Workspace::with_threads`]: an error for a thread count outside 1
+    /// to [`MAX_THREADS`](crate::pool::MAX_THREADS) or a thread the
+    /// operating system refuses ([`Pool::try_new`]).
+    pub fn try_with_threads<N: Network>(capacity: usize, threads: usize) -> crate::Result<Self> {
         Self::chain(N::LAYERS, N::INPUT_SIZE, capacity, threads)
     }
 
     /// A chain's buffers: the straight plan of `layers`, whose input has
-    /// `input_size` values per sample.
+    /// `input_size` values per sample; an error where [`Pool::try_new`]
+    /// refuses `threads`.
     pub(super) fn chain(
         layers: &[crate::layer::LayerInfo],
         input_size: usize,
         capacity: usize,
         threads: usize,
-    ) -> Self {
+    ) -> crate::Result<Self> {
+        let pool = Pool::try_new(threads)?;
         let stages: Vec<Stage> = layers.iter().filter_map(Stage::of).collect();
         assert!(
             matches!(stages.last(), Some(Stage::Dense(_))),
@@ -102,7 +125,7 @@ impl Workspace {
             .any(|(_, o)| o.kernel_regularizer.is_some() || o.bias_regularizer.is_some());
         let foldable = !regularized && stages.iter().all(|s| s.dense().is_some());
         let per_stage = |s: &Stage| vec![0.0; capacity * s.units()];
-        Self {
+        Ok(Self {
             capacity,
             input: vec![0.0; capacity * input_size],
             z: stages
@@ -118,8 +141,8 @@ impl Workspace {
             input_max: None,
             rollback: Vec::new(),
             graph: None,
-            pool: Pool::new(threads),
-        }
+            pool,
+        })
     }
 
     /// The largest batch these buffers hold.

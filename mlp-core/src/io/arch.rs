@@ -1,10 +1,9 @@
-//! A chain's or a graph's declaration as [`mlp_spec::arch::Arch`], the plain
+//! A model's declaration, chain or graph, as [`mlp_spec::arch::Arch`], the plain
 //! description the PyTorch and ONNX readers (shared with the `#[weights]`
 //! bake) check files against; and their problems as one [`Error`].
 
-use crate::graph::{Graph, NodeKind};
 use crate::layer::{Elementwise, LayerInfo, LayerKind};
-use crate::network::Network;
+use crate::model::{Form, Model, NodeKind};
 use crate::weights::NamedArray;
 use crate::{Error, Result};
 use mlp_spec::arch::{Arch, Array, Op};
@@ -45,44 +44,51 @@ fn op(layer: &LayerInfo) -> Op {
     }
 }
 
-/// A chain: its input (`input`), each layer reading the one before, one
-/// output (`output`).
-pub(crate) fn chain<N: Network>() -> Arch {
-    let mut arch = Arch::new(N::NAME);
-    let shape = N::INPUT_SHAPE.to_vec();
-    let mut last = arch.push("input", Op::Input { shape }, &[]);
-    for layer in N::LAYERS {
-        last = arch.push(layer.name, op(layer), &[last]);
+/// The shape of one sample of `M`'s `i`-th input: a chain that opens with
+/// `Flatten[rows, cols]` takes `(rows, cols)` matrices, every other input
+/// is a vector of its size.
+pub(crate) fn input_shape<M: Model>(i: usize) -> Vec<usize> {
+    match (M::FORM, M::LAYERS.first().map(|l| l.kind)) {
+        (Form::Sequential, Some(LayerKind::Flatten { rows, cols })) => vec![rows, cols],
+        _ => vec![M::INPUTS.get(i).map_or(0, |p| p.size)],
     }
-    arch.outputs.push(("output".into(), last));
-    arch
 }
 
-/// A graph: its nodes in declaration order, its declared outputs.
-pub(crate) fn graph<G: Graph>() -> Arch {
-    let mut arch = Arch::new(G::NAME);
-    let index = |arch: &Arch, name: &str| arch.nodes.iter().position(|n| n.name == name);
-    for node in G::NODES {
-        let inputs: Vec<usize> = node
-            .inputs
-            .iter()
-            .filter_map(|name| index(&arch, name))
-            .collect();
+/// Any model: its nodes in declaration order, its outputs. A chain's one
+/// input is named `input` and its one output `output` (the names the
+/// files it exports use); a graph's are its declared names.
+pub(crate) fn arch<M: Model>() -> Arch {
+    let mut arch = Arch::new(M::NAME);
+    // The arch's nodes are `M::NODES`, in order.
+    let index = |name: &str| M::NODES.iter().position(|n| n.name == name);
+    let chain = M::FORM == Form::Sequential;
+    let mut inputs_seen = 0;
+    for node in M::NODES {
+        let inputs: Vec<usize> = node.inputs.iter().filter_map(|name| index(name)).collect();
         let op = match node.kind {
-            NodeKind::Layer(i) => op(&G::LAYERS[i]),
+            NodeKind::Layer(i) => op(&M::LAYERS[i]),
             NodeKind::Concatenate => Op::Concatenate,
             NodeKind::Add => Op::Add,
             NodeKind::Average => Op::Average,
             // `NodeKind::Input`, and any kind added later, read as an input.
-            _ => Op::Input {
-                shape: vec![node.size],
-            },
+            _ => {
+                inputs_seen += 1;
+                Op::Input {
+                    shape: input_shape::<M>(inputs_seen - 1),
+                }
+            }
         };
-        arch.push(node.name, op, &inputs);
+        let name = if chain && node.kind == NodeKind::Input {
+            "input"
+        } else {
+            node.name
+        };
+        arch.push(name, op, &inputs);
     }
-    for port in G::OUTPUTS {
-        if let Some(i) = index(&arch, port.node) {
-            arch.outputs.push((port.name.into(), i));
+    for port in M::OUTPUTS {
+        if let Some(i) = index(port.node) {
+            let name = if chain { "output" } else { port.name };
+            arch.outputs.push((name.into(), i));
         }
     }
     arch

@@ -26,8 +26,8 @@ pub mod torch;
 mod weights_file;
 
 #[cfg(feature = "keras")]
-pub use keras::{GraphKerasFile, KerasFile};
+pub use keras::KerasFile;
 #[cfg(feature = "onnx")]
-pub use onnx::{GraphOnnxFile, OnnxFile};
-pub use torch::{GraphTorchFile, TorchFile};
+pub use onnx::OnnxFile;
+pub use torch::TorchFile;
 pub use weights_file::{WeightsFile, decode_weights};

@@ -28,10 +28,9 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
-use super::arch::{chain, graph, named};
+use super::arch::{arch, named};
 use crate::Result;
-use crate::graph::Graph;
-use crate::network::Network;
+use crate::model::Model;
 use crate::weights::NamedArray;
 use mlp_spec::arch::Arch;
 use mlp_spec::torch::torch_arrays;
@@ -42,8 +41,8 @@ fn decode(arch: &Arch, bytes: &[u8], source: &str) -> Result<Vec<NamedArray>> {
     named(torch_arrays(bytes, arch), source)
 }
 
-/// PyTorch's state dicts for every chain. In the prelude.
-pub trait TorchFile: Network {
+/// PyTorch's state dicts for every model, chain or graph. In the prelude.
+pub trait TorchFile: Model {
     /// Replaces every weight from the PyTorch state dict saved as
     /// safetensors at `path`. Everything is checked first: on error, naming
     /// the file, the tensor or module and both shapes, no weight has
@@ -51,34 +50,15 @@ pub trait TorchFile: Network {
     fn load_torch(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let bytes = crate::fs::read(path)?;
-        let arrays = decode(&chain::<Self>(), &bytes, &path.display().to_string())?;
+        let arrays = decode(&arch::<Self>(), &bytes, &path.display().to_string())?;
         self.set_weights(&arrays)
     }
 
     /// [`TorchFile::load_torch`] from bytes already in memory.
     fn load_torch_from_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        let arrays = decode(&chain::<Self>(), bytes, "state dict bytes")?;
+        let arrays = decode(&arch::<Self>(), bytes, "state dict bytes")?;
         self.set_weights(&arrays)
     }
 }
 
-impl<N: Network> TorchFile for N {}
-
-/// PyTorch's state dicts for every graph. In the prelude.
-pub trait GraphTorchFile: Graph {
-    /// [`TorchFile::load_torch`] for a graph.
-    fn load_torch(&mut self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let bytes = crate::fs::read(path)?;
-        let arrays = decode(&graph::<Self>(), &bytes, &path.display().to_string())?;
-        self.set_weights(&arrays)
-    }
-
-    /// [`GraphTorchFile::load_torch`] from bytes already in memory.
-    fn load_torch_from_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        let arrays = decode(&graph::<Self>(), bytes, "state dict bytes")?;
-        self.set_weights(&arrays)
-    }
-}
-
-impl<G: Graph> GraphTorchFile for G {}
+impl<M: Model> TorchFile for M {}

@@ -148,7 +148,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
         }
         let batch_size = options.batch_size;
         let steps = n.div_ceil(batch_size);
-        let mut ws = self.take_workspace(batch_size.min(n), None);
+        let mut ws = self.take_workspace(batch_size.min(n), None)?;
         let mut tracker = Trackers::new::<M, L>(&self.losses, &self.metrics);
         let mut logs = tracker.logs::<M>("");
         let mut progress = Progress::new(options.verbose, steps, 1);
@@ -189,7 +189,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
         batch_size: usize,
     ) -> Result<Vec<M::Outputs>> {
         let x = checked_inputs::<M>(x)?;
-        let threads = crate::pool::Pool::default_threads();
+        let threads = crate::engine::predict::threads_or_every_core();
         Ok(crate::engine::predict::predict_model(
             &*self.model,
             &x,
@@ -228,7 +228,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
         seed: u64,
     ) -> Result<Vec<M::Outputs>> {
         let x = checked_inputs::<M>(x)?;
-        let threads = crate::pool::Pool::default_threads();
+        let threads = crate::pool::Pool::default_threads()?;
         crate::engine::mc_dropout::mc_dropout(&*self.model, &x, samples, seed, threads)
     }
 
@@ -289,7 +289,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
         k: usize,
     ) -> Result<Vec<usize>> {
         let x = checked_inputs::<M>(x)?;
-        let threads = crate::pool::Pool::default_threads();
+        let threads = crate::engine::predict::threads_or_every_core();
         Ok(crate::engine::predict::predict_map(
             &*self.model,
             &x,

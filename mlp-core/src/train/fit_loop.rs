@@ -105,9 +105,9 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
             .min(n.max(plan.validation.as_ref().map_or(0, Columns::len)));
         let threads = match options.threads {
             Some(t) => crate::pool::check_threads("threads", t)?,
-            None => crate::pool::Pool::default_threads(),
+            None => crate::pool::Pool::default_threads()?,
         };
-        let mut ws = self.take_workspace(capacity, Some(threads));
+        let mut ws = self.take_workspace(capacity, Some(threads))?;
         let result = self.run(&mut ws, &plan, options);
         self.put_workspace(ws);
         result
@@ -194,10 +194,22 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
             verbose,
         });
         let params = history.params;
+        // What a whole-state save records of the loss (callbacks see it).
+        let loss = self.losses;
         let mut order: Vec<usize> = (0..n).collect();
         let mut tracker = Trackers::new::<M, L>(&self.losses, &self.metrics);
         let mut val_tracker = Trackers::new::<M, L>(&self.losses, &self.metrics);
         let mut batch_logs = tracker.logs::<M>("");
+        let epoch_log_names = {
+            let mut logs = batch_logs.clone();
+            if plan.validation.is_some() {
+                val_tracker.append_to::<M>("val_", &mut logs);
+            }
+            if callbacks.iter().any(|c| c.logs_learning_rate()) {
+                logs.insert("learning_rate", 0.0);
+            }
+            logs.names().map(String::from).collect::<Vec<_>>()
+        };
         let mut last_logs = Logs::new();
         let mut progress = Progress::new(verbose, steps, epochs);
         let mut stop = false;
@@ -205,8 +217,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
         // A callback may restore a saved state (BackupAndRestore): the run
         // then continues from its epoch, with its seed, after its History.
         let mut resume = None;
-        let loss_name = self.loss_name.clone();
-        let run = Run::new(&loss_name, seed, &history).resuming(&mut resume);
+        let run = Run::new(&loss, seed, &history, &epoch_log_names).resuming(&mut resume);
         self.dispatch(&mut callbacks, &params, &mut stop, run, |cb, ctx| {
             cb.on_train_begin(ctx)
         })?;
@@ -221,7 +232,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
                 &mut callbacks,
                 &params,
                 &mut stop,
-                Run::new(&loss_name, seed, &history),
+                Run::new(&loss, seed, &history, &epoch_log_names),
                 |cb, ctx| cb.on_epoch_begin(ctx, epoch),
             )?;
             progress.epoch_begin(epoch);
@@ -241,7 +252,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
                     &mut callbacks,
                     &params,
                     &mut stop,
-                    Run::new(&loss_name, seed, &history),
+                    Run::new(&loss, seed, &history, &epoch_log_names),
                     |cb, ctx| cb.on_batch_begin(ctx, batch),
                 )?;
                 let next = order.chunks(batch_size).nth(batch + 1).unwrap_or(&[]);
@@ -259,7 +270,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
                     &mut callbacks,
                     &params,
                     &mut stop,
-                    Run::new(&loss_name, seed, &history),
+                    Run::new(&loss, seed, &history, &epoch_log_names),
                     |cb, ctx| cb.on_batch_end(ctx, batch, &batch_logs),
                 )?;
                 if let Err(d) = step
@@ -305,7 +316,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
                 &mut callbacks,
                 &params,
                 &mut stop,
-                Run::new(&loss_name, seed, &history),
+                Run::new(&loss, seed, &history, &epoch_log_names),
                 |cb, ctx| cb.on_epoch_end(ctx, epoch, &epoch_logs),
             )?;
             last_logs = epoch_logs;
@@ -325,7 +336,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
             &mut callbacks,
             &params,
             &mut stop,
-            Run::new(&loss_name, seed, &history),
+            Run::new(&loss, seed, &history, &epoch_log_names),
             |cb, ctx| cb.on_train_end(ctx, &last_logs),
         )?;
         Ok(history)

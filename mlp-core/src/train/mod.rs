@@ -54,6 +54,7 @@ mod fit_loop;
 mod logs;
 mod losses;
 mod progress;
+mod settings;
 mod state;
 mod tracker;
 mod trainer;

@@ -50,24 +50,36 @@
 //! | `history/<name>` | F64, `(epochs,)` | each History series, bit for bit |
 //!
 //! and whose metadata (string to string) holds `format` (`mlp-training-state`),
-//! `version` (`1`), `network` (the struct's name), `architecture` (one line
-//! per layer: `dense: Dense<30, relu>`), `loss`, `optimizer` (Keras's name),
-//! `optimizer_config` (the optimizer's hyperparameters, as its `Debug`),
+//! `version` (`2`), `network` (the struct's name), `architecture` (one line
+//! per layer, its name and every setting of its row of the layer table but
+//! the initializers: `dense: Dense { inputs: 8, units: 30, activation:
+//! Relu, options: DenseOptions { kernel_regularizer: Some(L2 { l2: 0.01 }),
+//! .. } }`), `loss` (the loss with its settings: `Huber { delta: 1.0 }`),
+//! `optimizer` (Keras's name), `optimizer_config` (the optimizer's
+//! hyperparameters, as its `Debug`),
 //! `epoch` (the next epoch to run), `seed` (the shuffling seed: epoch `e`'s
 //! order is a function of the seed and `e` only, so the seed is the whole
 //! RNG state of shuffling), and `history_params`, `history_epoch`,
 //! `history_names` (JSON).
 //!
-//! Loading checks the architecture, the loss and the optimizer (name and
+//! Loading checks the architecture (every layer's kind, size and settings
+//! that change the computation: a Dropout's rate, a LeakyReLU's slope,
+//! BatchNormalization's momentum and epsilon, a Dense layer's activation,
+//! regularizers and constraints, ...), the loss and its settings (a Huber
+//! `delta`, `from_logits`, `ignore_class`, ...) and the optimizer (name and
 //! hyperparameters) against the trainer's, every tensor's dtype and shape,
-//! and changes nothing unless all of it agrees; an error names the layer or
-//! setting and both descriptions.
+//! and changes nothing unless all of it agrees; an error names the layer,
+//! the setting and both values. Initializers are not compared: they only
+//! decide the first weights, which the file replaces. A header that names
+//! a tensor twice and a History that lists a series twice are refused, so
+//! that an accepted file can always be saved again.
 
 use super::Trainer;
 use super::losses::Losses;
+use super::settings::{describe, first_difference};
 use crate::engine::UPDATE_CHUNK;
 use crate::history::{History, HistoryParams};
-use crate::layer::{LayerInfo, LayerKind};
+use crate::layer::LayerInfo;
 use crate::model::Model;
 use crate::optim::Optimizer;
 use crate::weights::NamedArray;
@@ -117,21 +129,44 @@ impl TrainingState {
 }
 
 const FORMAT: &str = "mlp-training-state";
-const VERSION: &str = "1";
+const VERSION: &str = "2";
 
-/// One line per layer: `dense: Dense<30, relu>`.
+/// One line per layer: its name and its settings (see [`describe`]).
 fn architecture(layers: &[LayerInfo]) -> Vec<String> {
     layers
         .iter()
-        .map(|l| match l.kind {
-            LayerKind::Dense {
-                units, activation, ..
-            } => format!("{}: Dense<{units}, {}>", l.name, activation.name()),
-            LayerKind::Flatten { rows, cols } => format!("{}: Flatten[{rows}, {cols}]", l.name),
-            #[allow(unreachable_patterns)]
-            _ => format!("{}: {}", l.name, l.type_name()),
-        })
+        .map(|l| format!("{}: {}", l.name, describe(&l.kind)))
         .collect()
+}
+
+/// The first difference between the saved architecture `theirs` and ours
+/// (lines of [`architecture`]), as a message naming the layer (counted from
+/// 0), the setting and both values.
+fn architecture_difference(theirs: &[&str], ours: &[String], network: &str) -> Option<String> {
+    let names = |lines: &mut dyn Iterator<Item = &str>| -> String {
+        let names: Vec<&str> = lines.map(|l| l.split(": ").next().unwrap_or(l)).collect();
+        crate::error::short_list(&names)
+    };
+    if theirs.len() != ours.len() {
+        return Some(format!(
+            "the saved network has {} layers ({}), `{network}` declares {} ({})",
+            theirs.len(),
+            names(&mut theirs.iter().copied()),
+            ours.len(),
+            names(&mut ours.iter().map(String::as_str))
+        ));
+    }
+    theirs.iter().zip(ours).enumerate().find_map(|(i, (t, o))| {
+        let (t_name, t_settings) = t.split_once(": ").unwrap_or((t, ""));
+        let (o_name, o_settings) = o.split_once(": ").unwrap_or((o, ""));
+        if t_name != o_name {
+            return Some(format!(
+                "layer {i} is `{t_name}` in the saved run, `{o_name}` in `{network}`"
+            ));
+        }
+        first_difference(t_settings, o_settings)
+            .map(|d| d.describe(&format!("layer {i} (`{o_name}`)"), &format!("`{network}`")))
+    })
 }
 
 /// The trainer's state buffers in slot order (`slots` buffers of `len`
@@ -169,6 +204,12 @@ fn from_slots(slotted: &[f32], slots: usize, len: usize, chunked: bool) -> Vec<f
     out
 }
 
+/// The first name `names` yields twice, if any.
+fn first_duplicate<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    names.into_iter().find(|name| !seen.insert(*name))
+}
+
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
@@ -186,14 +227,15 @@ impl OptimizerInfo {
     pub(crate) fn of<O: Optimizer + ?Sized>(optimizer: &O) -> Self {
         Self {
             name: optimizer.name(),
-            config: format!("{optimizer:?}"),
+            config: describe(optimizer),
             slots: optimizer.slots(),
             elementwise: optimizer.elementwise(),
         }
     }
 }
 
-/// The bytes of a training-state file (see the module docs).
+/// The bytes of a training-state file (see the module docs); `loss` is the
+/// loss's [`describe`] line.
 pub(crate) fn encode_state<N: Model>(
     model: &N,
     loss: &str,
@@ -206,6 +248,14 @@ pub(crate) fn encode_state<N: Model>(
         source_name: format!("training state of `{}`", N::NAME),
         message: format!("cannot encode as safetensors: {e}"),
     };
+    // Two series of one name would be two tensors of one name, which the
+    // safetensors crate cannot write.
+    if let Some(name) = first_duplicate(state.history.names()) {
+        return Err(Error::Data {
+            source_name: format!("training state of `{}`", N::NAME),
+            message: format!("the History holds the series `{name}` twice"),
+        });
+    }
     let le32 = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
     let mut tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
     for a in model.get_weights() {
@@ -284,7 +334,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
     pub fn state_to_bytes(&self, state: &TrainingState) -> Result<Vec<u8>> {
         encode_state(
             &*self.model,
-            &self.loss_name,
+            &describe(&self.losses),
             &OptimizerInfo::of(&self.optimizer),
             &self.optimizer_state,
             self.iterations,
@@ -316,7 +366,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
     ) -> Result<TrainingState> {
         let decoded = decode_state(
             &*self.model,
-            &self.loss_name,
+            &describe(&self.losses),
             &self.optimizer,
             bytes,
             source_name,
@@ -354,9 +404,10 @@ impl Decoded {
 
 /// Reads and checks the training-state file `bytes` (named `source_name` in
 /// errors) against the network `N` (whose weights' names and shapes `model`
-/// gives), the loss named `loss` and `optimizer`: the architecture, the
-/// loss, the optimizer and its hyperparameters, every tensor's dtype and
-/// shape, and that every weight and state value is finite.
+/// gives), the loss described by `loss` (its [`describe`] line) and
+/// `optimizer`: the architecture, the loss, the optimizer and its
+/// hyperparameters, every tensor's dtype and shape, and that every weight
+/// and state value is finite.
 pub(crate) fn decode_state<N: Model>(
     model: &N,
     loss: &str,
@@ -364,14 +415,17 @@ pub(crate) fn decode_state<N: Model>(
     bytes: &[u8],
     source_name: &str,
 ) -> Result<Decoded> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+    let err = |message: String| crate::error::data(source_name, message);
     let (_, header) = SafeTensors::read_metadata(bytes)
         .map_err(|e| err(format!("not a training-state file: {e}")))?;
     let file = SafeTensors::deserialize(bytes)
         .map_err(|e| err(format!("not a training-state file: {e}")))?;
+    // The safetensors crate keeps the last of two entries with one name.
+    if let Some(name) = mlp_spec::safetensors_check::duplicate_key(bytes) {
+        return Err(err(format!(
+            "not a training-state file: its header names tensor `{name}` twice"
+        )));
+    }
     let meta = header.metadata().clone().unwrap_or_default();
     let get = |key: &str| {
         meta.get(key)
@@ -389,35 +443,22 @@ pub(crate) fn decode_state<N: Model>(
     }
     let theirs = get("architecture")?;
     let theirs: Vec<&str> = theirs.lines().collect();
-    let ours = architecture(N::LAYERS);
-    if theirs.len() != ours.len() {
+    if let Some(message) = architecture_difference(&theirs, &architecture(N::LAYERS), N::NAME) {
+        return Err(err(message));
+    }
+    let (saved_optimizer, ours_optimizer) = (get("optimizer")?, optimizer.name());
+    if saved_optimizer != ours_optimizer {
         return Err(err(format!(
-            "the saved network has {} layers [{}], `{}` declares {} [{}]",
-            theirs.len(),
-            theirs.join(", "),
-            N::NAME,
-            ours.len(),
-            ours.join(", ")
+            "the run was saved with optimizer `{saved_optimizer}`, this trainer has \
+             `{ours_optimizer}`"
         )));
     }
-    for (i, (t, o)) in theirs.iter().zip(&ours).enumerate() {
-        if t != o {
-            return Err(err(format!(
-                "layer {i}: the saved network has `{t}`, `{}` declares `{o}`",
-                N::NAME
-            )));
-        }
-    }
-    for (key, mine) in [
-        ("loss", loss.to_string()),
-        ("optimizer", optimizer.name().to_string()),
-        ("optimizer_config", format!("{optimizer:?}")),
+    for (key, what, mine) in [
+        ("loss", "the loss", loss.to_string()),
+        ("optimizer_config", "the optimizer", describe(optimizer)),
     ] {
-        let saved = get(key)?;
-        if saved != mine {
-            return Err(err(format!(
-                "the run was saved with {key} `{saved}`, this trainer has `{mine}`"
-            )));
+        if let Some(d) = first_difference(&get(key)?, &mine) {
+            return Err(err(d.describe(what, "this trainer")));
         }
     }
     let tensor = |name: &str, dtype: Dtype, shape: &[usize]| -> Result<Vec<u8>> {
@@ -486,6 +527,11 @@ pub(crate) fn decode_state<N: Model>(
         .map_err(|e| err(format!("`history_epoch`: {e}")))?;
     let names: Vec<String> = serde_json::from_value(from_json("history_names")?)
         .map_err(|e| err(format!("`history_names`: {e}")))?;
+    // A name listed twice would read one tensor into two series, which the
+    // next save could not write.
+    if let Some(name) = first_duplicate(names.iter().map(String::as_str)) {
+        return Err(err(format!("`history_names` lists `{name}` twice")));
+    }
     let mut history = History::new(params);
     history.epoch = epochs;
     for name in names {

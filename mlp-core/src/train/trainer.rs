@@ -44,8 +44,6 @@ pub struct Trainer<'m, M: Model, L: Losses, O: Optimizer> {
     pub(crate) optimizer_state: Vec<f32>,
     pub(crate) grads: Vec<f32>,
     pub(crate) iterations: u64,
-    /// The losses' names, as a training-state file records them.
-    pub(crate) loss_name: String,
     workspace: Option<Workspace>,
 }
 
@@ -61,9 +59,6 @@ impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
         metrics: impl IntoIterator<Item = Metric>,
     ) -> Self {
         let outputs = M::OUTPUTS.len();
-        let count = losses.count().unwrap_or(outputs).min(outputs);
-        let mut names: Vec<&str> = (0..count).map(|k| losses.name(k)).collect();
-        names.dedup();
         let metrics: Vec<Metric> = metrics.into_iter().collect();
         Self {
             model,
@@ -74,7 +69,6 @@ impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
             metrics: vec![metrics; outputs],
             grads: vec![0.0; M::PARAMS],
             iterations: 0,
-            loss_name: names.join(", "),
             workspace: None,
         }
     }
@@ -227,19 +221,27 @@ impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
 
     /// The batch buffers, holding at least `capacity` samples, on `threads`
     /// threads (on any number if `None`; new ones on
-    /// [`Pool::default_threads`](crate::pool::Pool::default_threads)), taken
-    /// out of the trainer (give them back with [`Trainer::put_workspace`]).
-    pub(crate) fn take_workspace(&mut self, capacity: usize, threads: Option<usize>) -> Workspace {
+    /// [`Pool::default_threads`](crate::pool::Pool::default_threads), an
+    /// error where `MLP_NUM_THREADS` is invalid), taken out of the trainer
+    /// (give them back with [`Trainer::put_workspace`]).
+    pub(crate) fn take_workspace(
+        &mut self,
+        capacity: usize,
+        threads: Option<usize>,
+    ) -> Result<Workspace> {
         let capacity = capacity.max(1);
-        match self.workspace.take() {
+        Ok(match self.workspace.take() {
             Some(ws) if ws.capacity() >= capacity && threads.is_none_or(|t| ws.threads() == t) => {
                 ws
             }
-            _ => Workspace::for_model::<M>(
-                capacity,
-                threads.unwrap_or_else(crate::pool::Pool::default_threads),
-            ),
-        }
+            _ => {
+                let threads = match threads {
+                    Some(t) => t,
+                    None => crate::pool::Pool::default_threads()?,
+                };
+                Workspace::try_for_model::<M>(capacity, threads)?
+            }
+        })
     }
 
     /// Keeps the batch buffers for the next call.
@@ -294,6 +296,6 @@ mod tests {
         // Without the option: `MLP_NUM_THREADS` or every core.
         trainer.fit(&x, &y, Fit::epochs(1).verbose(0)).unwrap();
         let ws = trainer.workspace.as_ref().unwrap();
-        assert_eq!(ws.threads(), crate::pool::Pool::default_threads());
+        assert_eq!(ws.threads(), crate::pool::Pool::default_threads().unwrap());
     }
 }

@@ -39,6 +39,9 @@ pub const SUPPORTED: &[&str] = &[
     "HardSigmoid",
     "Clip",
     "Mul",
+    "Div",
+    "Erf",
+    "Gelu",
     "BatchNormalization",
     "Flatten",
     "Reshape",
@@ -217,6 +220,29 @@ impl<'a> File<'a> {
             };
             !self.used[i] && n.op_type() == op && same
         })
+    }
+
+    /// The unused operator `op` reading `t` and a one-value constant equal
+    /// to `value` (`t` first when `ordered`, as `Div` needs; either way
+    /// round otherwise).
+    fn find_scalar(&self, t: &str, op: &str, value: f32, ordered: bool) -> Option<usize> {
+        self.readers.get(t)?.iter().copied().find(|&i| {
+            let n = &self.nodes[i];
+            let is_value = |k: usize| {
+                self.constant(n, k)
+                    .is_ok_and(|(_, v)| v.len() == 1 && ops::same(v[0], value))
+            };
+            let is_t = |k: usize| n.input.get(k).is_some_and(|x| self.canon(x) == t);
+            !self.used[i]
+                && n.op_type() == op
+                && n.input.len() == 2
+                && ((is_t(0) && is_value(1)) || (!ordered && is_t(1) && is_value(0)))
+        })
+    }
+
+    /// The output value of operator `i` (not marking it used).
+    fn output(&self, i: usize) -> &'a str {
+        self.nodes[i].output.first().map_or("", |o| self.canon(o))
     }
 
     /// What reads `t`, for messages.
@@ -772,8 +798,49 @@ fn match_unary<'a>(
             file.used[s] = true;
             Ok(file.take(m))
         }
-        Unary::Gelu => Err(format!(
-            "{who}: reading gelu back from ONNX operators is not supported"
-        )),
+        Unary::Gelu => {
+            // ONNX's own `Gelu` (opset 20), exact form.
+            if let Some(i) = file.find(t, "Gelu") {
+                let n = &file.nodes[i];
+                let approximate = attribute(n, "approximate")
+                    .and_then(|a| a.s.as_deref())
+                    .map_or("none".into(), String::from_utf8_lossy);
+                if approximate != "none" {
+                    return Err(format!(
+                        "{who} ends in gelu (exact, erf); the file's node {} is Gelu(approximate=\"{approximate}\")",
+                        label(n)
+                    ));
+                }
+                return Ok(file.take(i));
+            }
+            // `0.5 * x * (1 + Erf(x / sqrt(2)))`, as PyTorch's exporter (and
+            // ours) writes it: Div, Erf, Add 1, then the two Muls in either
+            // order (`x * (1 + erf) * 0.5` or `x * 0.5 * (1 + erf)`).
+            let d = file
+                .find_scalar(t, "Div", core::f32::consts::SQRT_2, true)
+                .ok_or_else(|| missing(file))?;
+            let e = file
+                .find(file.output(d), "Erf")
+                .ok_or_else(|| missing(file))?;
+            let a = file
+                .find_scalar(file.output(e), "Add", 1.0, false)
+                .ok_or_else(|| missing(file))?;
+            let add = file.output(a);
+            let (m1, m2) = if let Some(m1) = file.find_merge(&[t, add], "Mul", false) {
+                let m2 = file.find_scalar(file.output(m1), "Mul", 0.5, false);
+                (m1, m2)
+            } else {
+                let m1 = file
+                    .find_scalar(t, "Mul", 0.5, false)
+                    .ok_or_else(|| missing(file))?;
+                let m2 = file.find_merge(&[file.output(m1), add], "Mul", false);
+                (m1, m2)
+            };
+            let m2 = m2.ok_or_else(|| missing(file))?;
+            for i in [d, e, a, m1] {
+                file.used[i] = true;
+            }
+            Ok(file.take(m2))
+        }
     }
 }

@@ -2,16 +2,14 @@
 //! `metadata.json` (Keras 3's `model.save("model.keras")`), read with the
 //! `zip` crate from bytes in memory.
 
-use crate::{Error, Result};
+use crate::Result;
 use std::io::{Cursor, Read};
 
 /// The three members of a `.keras` archive.
 #[derive(Clone, Debug, PartialEq)]
-pub struct KerasArchive {
+pub(crate) struct KerasArchive {
     /// `config.json`: the architecture, as text.
     pub config: String,
-    /// `metadata.json` (`{"keras_version": ..., "date_saved": ...}`), as text.
-    pub metadata: String,
     /// `model.weights.h5`: the weights, an HDF5 file.
     pub weights_h5: Vec<u8>,
 }
@@ -25,10 +23,7 @@ impl KerasArchive {
     /// A missing member, a corrupt or truncated zip, or a member whose
     /// checksum fails is an error naming the archive and the member.
     pub fn from_bytes(bytes: &[u8], source_name: &str) -> Result<Self> {
-        let err = |message: String| Error::Data {
-            source_name: source_name.to_string(),
-            message,
-        };
+        let err = |message: String| crate::error::data(source_name, message);
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| err(format!("not a valid .keras (zip) archive: {e}")))?;
         let mut member = |name: &str| -> Result<Vec<u8>> {
@@ -54,18 +49,10 @@ impl KerasArchive {
             String::from_utf8(data).map_err(|e| err(format!("`{name}` is not UTF-8: {e}")))
         };
         let config = text("config.json", member("config.json")?)?;
-        let metadata = text("metadata.json", member("metadata.json")?)?;
+        // `metadata.json` (`{"keras_version": ..., "date_saved": ...}`) must
+        // be there, as Keras requires, though nothing in it is read.
+        text("metadata.json", member("metadata.json")?)?;
         let weights_h5 = member("model.weights.h5")?;
-        Ok(Self {
-            config,
-            metadata,
-            weights_h5,
-        })
-    }
-
-    /// The Keras version that wrote the archive (`metadata.json`), if given.
-    pub fn keras_version(&self) -> Option<String> {
-        let doc: serde_json::Value = serde_json::from_str(&self.metadata).ok()?;
-        doc["keras_version"].as_str().map(str::to_string)
+        Ok(Self { config, weights_h5 })
     }
 }

@@ -1,16 +1,15 @@
 //! `config.json` of a `.keras` archive: the architecture Keras saved,
-//! reduced to what a network here declares (layer kind, units, activation,
-//! the kind's numeric options, input shape), and checked against a
-//! network's [`LayerInfo`] table.
+//! reduced to what a model here declares (layer kind, units, activation,
+//! the kind's numeric options, input shapes, and in a Functional model
+//! which layer reads which). `check.rs` compares it with a model.
 
-use crate::layer::{Elementwise, LayerInfo, LayerKind};
-use crate::network::Network;
-use crate::{Error, Result};
+use super::{MAX_CONFIG_BYTES, MAX_LAYERS};
+use crate::Result;
 use serde_json::Value;
 
 /// One layer of a Keras model's configuration, as far as this library reads it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct KerasLayer {
+pub(crate) struct KerasLayer {
     /// Keras's class name: `Dense`, `Flatten`, `BatchNormalization`, ...
     pub class_name: String,
     /// The layer's name in Keras (`dense_7`).
@@ -37,11 +36,14 @@ pub struct KerasLayer {
     /// Keras writes it with what this library does instead
     /// (`center=False (...)`): a layer with any is refused.
     pub unsupported: Vec<String>,
+    /// The names of the layers it reads, in order (a Functional model's
+    /// `inbound_nodes`; empty in a Sequential model).
+    pub inbound: Vec<String>,
 }
 
 impl KerasLayer {
     /// How Keras would show the layer: `Dense(300, activation="relu")`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match (self.class_name.as_str(), self.units, &self.activation) {
             ("Dense", Some(units), Some(activation)) => {
                 let bias = if self.use_bias == Some(false) {
@@ -77,13 +79,16 @@ impl KerasLayer {
 /// A Keras model's configuration: its class (`Sequential`, `Functional`),
 /// name, input shapes and layers (without the `InputLayer`s).
 #[derive(Clone, Debug, PartialEq)]
-pub struct KerasModel {
+pub(crate) struct KerasModel {
     /// `Sequential` or `Functional` (or another model class, refused).
     pub class_name: String,
     /// The model's name (`sequential_2`).
     pub name: String,
     /// One shape per model input (without the batch axis), when known.
     pub inputs: Vec<Vec<usize>>,
+    /// The names of the `InputLayer`s, in the order of `inputs` (none for a
+    /// Sequential model built without one).
+    pub input_names: Vec<String>,
     /// Names of the model's outputs (Functional models), in order.
     pub outputs: Vec<String>,
     /// The layers that are not `InputLayer`, in the model's order.
@@ -105,11 +110,14 @@ fn dims(value: &Value) -> Option<Vec<usize>> {
 }
 
 /// Parses `config.json` (`source_name` names it in errors).
-pub fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+pub(crate) fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
+    let err = |message: String| crate::error::data(source_name, message);
+    if text.len() > MAX_CONFIG_BYTES {
+        return Err(err(format!(
+            "config.json has {} bytes, more than the {MAX_CONFIG_BYTES} this library reads",
+            text.len()
+        )));
+    }
     let doc: Value = serde_json::from_str(text)
         .map_err(|e| err(format!("config.json is not valid JSON: {e}")))?;
     let class_name = doc["class_name"]
@@ -124,7 +132,15 @@ pub fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
              and Functional models are read"
         ))
     })?;
+    if list.len() > MAX_LAYERS {
+        return Err(err(format!(
+            "config.json: the {class_name} model `{name}` declares {} layers, more than the \
+             {MAX_LAYERS} this library reads",
+            list.len()
+        )));
+    }
     let mut inputs = Vec::new();
+    let mut input_names = Vec::new();
     let mut layers = Vec::new();
     for (i, entry) in list.iter().enumerate() {
         let layer_class = entry["class_name"]
@@ -139,6 +155,7 @@ pub fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
                 ))
             })?;
             inputs.push(shape);
+            input_names.push(layer_name);
             continue;
         }
         let initializer = |key: &str| {
@@ -169,6 +186,7 @@ pub fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
             input_shape: dims(&entry["build_config"]["input_shape"]),
             settings: mlp_spec::keras_options::settings(layer_class, cfg),
             unsupported: mlp_spec::keras_options::unsupported(layer_class, cfg),
+            inbound: inbound(&entry["inbound_nodes"]),
         });
     }
     if inputs.is_empty() {
@@ -191,534 +209,39 @@ pub fn parse_config(text: &str, source_name: &str) -> Result<KerasModel> {
         class_name,
         name,
         inputs,
+        input_names,
         outputs,
         layers,
     })
 }
 
-/// How a layer of the network is declared: `dense_1: Dense<300, relu>`.
-pub(crate) fn declared(layer: &LayerInfo) -> String {
-    match layer.kind {
-        LayerKind::Dense {
-            units, activation, ..
-        } => format!("`{}`: Dense<{units}, {}>", layer.name, activation.name()),
-        LayerKind::Flatten { rows, cols } => format!("`{}`: Flatten[{rows}, {cols}]", layer.name),
-        _ => {
-            let options: Vec<String> = settings_of(&layer.kind)
-                .iter()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(name, v)| format!("{name} = {v}"))
-                .collect();
-            if options.is_empty() {
-                format!("`{}`: {}", layer.name, layer.type_name())
-            } else {
-                format!(
-                    "`{}`: {}<{}>",
-                    layer.name,
-                    layer.type_name(),
-                    options.join(", ")
-                )
-            }
-        }
-    }
-}
-
-/// The numeric options of a layer declared here, named as in the shared
-/// layer table (`f32::INFINITY` is Keras's `None`).
-pub(crate) fn settings_of(kind: &LayerKind) -> Vec<(&'static str, f32)> {
-    match *kind {
-        LayerKind::Dropout { rate, .. } => vec![("rate", rate)],
-        LayerKind::BatchNormalization {
-            momentum, epsilon, ..
-        } => vec![("momentum", momentum), ("epsilon", epsilon)],
-        LayerKind::Activation { function, .. } => match function {
-            Elementwise::ReLU {
-                max_value,
-                negative_slope,
-                threshold,
-            } => vec![
-                ("max_value", max_value),
-                ("negative_slope", negative_slope),
-                ("threshold", threshold),
-            ],
-            Elementwise::LeakyReLU { negative_slope } => vec![("negative_slope", negative_slope)],
-            Elementwise::ELU { alpha } => vec![("alpha", alpha)],
-        },
-        _ => Vec::new(),
-    }
-}
-
-/// Whether the file's options `theirs` are the declared `ours` (same
-/// names; values equal as `f32`, Keras's `None` as `f32::INFINITY`).
-fn same_settings(theirs: &[(&str, Option<f64>)], ours: &[(&str, f32)]) -> bool {
-    theirs.len() == ours.len()
-        && theirs.iter().zip(ours).all(|((a, x), (b, y))| {
-            a == b
-                && match x {
-                    None => y.is_infinite(),
-                    Some(x) => {
-                        let x = *x as f32;
-                        x == *y || (y.is_finite() && (x - y).abs() <= 1e-6 * y.abs())
-                    }
+/// The names of the layers a Functional model's layer reads: the
+/// `keras_history` of every `__keras_tensor__` in its `inbound_nodes`
+/// (a merge's tensors come as one list), in order.
+fn inbound(nodes: &Value) -> Vec<String> {
+    fn walk(value: &Value, names: &mut Vec<String>) {
+        match value {
+            Value::Array(items) => items.iter().for_each(|v| walk(v, names)),
+            Value::Object(_) if value["class_name"] == "__keras_tensor__" => {
+                if let Some(name) = value["config"]["keras_history"][0].as_str() {
+                    names.push(name.to_string());
                 }
-        })
-}
-
-/// Whether a Keras class name is a layer kind this library has.
-pub(crate) fn is_known_kind(class: &str) -> bool {
-    class != "Input" && mlp_spec::layer(class).is_some()
-}
-
-/// Checks `model` against the network `N`: model class, one input of `N`'s
-/// shape, one output, every layer a kind this library has, and each layer's
-/// kind, units, activation and bias as `N` declares them, in order.
-pub fn check_architecture<N: Network>(model: &KerasModel, source_name: &str) -> Result<()> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
-    let unsupported: Vec<String> = model
-        .layers
-        .iter()
-        .filter(|l| !is_known_kind(&l.class_name))
-        .map(|l| format!("`{}` is a {}", l.name, l.class_name))
-        .collect();
-    if !unsupported.is_empty() {
-        let mut kinds: Vec<&str> = model
-            .layers
-            .iter()
-            .map(|l| l.class_name.as_str())
-            .filter(|c| !is_known_kind(c))
-            .collect();
-        kinds.dedup();
-        return Err(err(format!(
-            "the Keras model `{}` has layers of a kind this library does not have ({}): {}",
-            model.name,
-            kinds.join(", "),
-            unsupported.join(", ")
-        )));
-    }
-    let options: Vec<String> = model
-        .layers
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| !l.unsupported.is_empty())
-        .map(|(i, l)| {
-            format!(
-                "layer {i} `{}` ({}) has {}",
-                l.name,
-                l.class_name,
-                l.unsupported.join(", ")
-            )
-        })
-        .collect();
-    if !options.is_empty() {
-        return Err(err(format!(
-            "the Keras model `{}` has layer options this library does not have: {}",
-            model.name,
-            options.join("; ")
-        )));
-    }
-    if !matches!(model.class_name.as_str(), "Sequential" | "Functional") {
-        return Err(err(format!(
-            "the Keras model `{}` is a {}; only Sequential and Functional models are read",
-            model.name, model.class_name
-        )));
-    }
-    if model.inputs.len() > 1 {
-        return Err(err(format!(
-            "the Keras model `{}` has {} inputs; a network here has one",
-            model.name,
-            model.inputs.len()
-        )));
-    }
-    if model.outputs.len() > 1 {
-        return Err(err(format!(
-            "the Keras model `{}` has {} outputs ({}); a network here has one",
-            model.name,
-            model.outputs.len(),
-            model.outputs.join(", ")
-        )));
-    }
-    if let Some(shape) = model.inputs.first()
-        && shape.as_slice() != N::INPUT_SHAPE
-    {
-        return Err(err(format!(
-            "the Keras model `{}` takes inputs of shape {}, the network `{}` of shape {}",
-            model.name,
-            shape_text(shape),
-            N::NAME,
-            shape_text(N::INPUT_SHAPE)
-        )));
-    }
-    if model.layers.len() != N::LAYERS.len() {
-        let theirs: Vec<String> = model.layers.iter().map(KerasLayer::describe).collect();
-        let ours: Vec<String> = N::LAYERS.iter().map(declared).collect();
-        return Err(err(format!(
-            "the Keras model `{}` has {} layers [{}], the network `{}` declares {} [{}]",
-            model.name,
-            model.layers.len(),
-            theirs.join(", "),
-            N::NAME,
-            N::LAYERS.len(),
-            ours.join(", ")
-        )));
-    }
-    for (i, (keras, ours)) in model.layers.iter().zip(N::LAYERS).enumerate() {
-        let same = same_layer(keras, ours);
-        if !same {
-            return Err(err(format!(
-                "layer {i}: the Keras model has `{}`: {}, the network `{}` declares {}",
-                keras.name,
-                keras.describe(),
-                N::NAME,
-                declared(ours)
-            )));
+            }
+            _ => {}
         }
     }
-    Ok(())
-}
-
-/// Whether the file's layer `keras` is the layer `ours` declared here: its
-/// kind, and a Dense layer's units, activation and bias, another kind's
-/// options and size.
-pub(crate) fn same_layer(keras: &KerasLayer, ours: &LayerInfo) -> bool {
-    match ours.kind {
-        LayerKind::Dense {
-            units, activation, ..
-        } => {
-            keras.class_name == "Dense"
-                && keras.units == Some(units)
-                && keras.activation.as_deref() == Some(activation.name())
-                && keras.use_bias != Some(false)
+    let mut names = Vec::new();
+    if let Some(nodes) = nodes.as_array() {
+        for node in nodes {
+            walk(&node["args"], &mut names);
         }
-        LayerKind::Flatten { rows, cols } => {
-            keras.class_name == "Flatten"
-                && keras
-                    .input_shape
-                    .as_ref()
-                    .is_none_or(|s| s.iter().product::<usize>() == rows * cols)
-        }
-        LayerKind::Dropout { .. }
-        | LayerKind::BatchNormalization { .. }
-        | LayerKind::Activation { .. }
-        | LayerKind::PReLU { .. }
-        | LayerKind::Normalization { .. } => {
-            keras.class_name == ours.type_name()
-                && same_settings(&keras.settings, &settings_of(&ours.kind))
-                && keras
-                    .input_shape
-                    .as_ref()
-                    .is_none_or(|s| s.iter().product::<usize>() == ours.output_size())
-        }
-        #[allow(unreachable_patterns)]
-        _ => false,
     }
+    names
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
-
-    network! { struct Housing { Input[8] -> Dense<30, relu> -> Dense<1> } }
-
-    fn config(layers: &str) -> String {
-        format!(
-            r#"{{"class_name": "Sequential", "config": {{"name": "sequential", "layers": [
-            {{"class_name": "InputLayer", "config": {{"batch_shape": [null, 8], "name": "input_layer"}}}}, {layers}]}}}}"#
-        )
-    }
-
-    fn dense(name: &str, units: usize, activation: &str) -> String {
-        format!(
-            r#"{{"class_name": "Dense", "config": {{"name": "{name}", "units": {units}, "activation": "{activation}", "use_bias": true,
-            "kernel_initializer": {{"class_name": "GlorotUniform", "config": {{}}}}}}}}"#
-        )
-    }
-
-    #[test]
-    fn the_same_architecture_passes() {
-        let text = config(&format!(
-            "{}, {}",
-            dense("dense", 30, "relu"),
-            dense("dense_1", 1, "linear")
-        ));
-        let model = parse_config(&text, "m.keras").unwrap();
-        assert_eq!(model.inputs, [vec![8]]);
-        assert_eq!(
-            model.layers[0].kernel_initializer.as_deref(),
-            Some("GlorotUniform")
-        );
-        check_architecture::<Housing>(&model, "m.keras").unwrap();
-    }
-
-    #[test]
-    fn a_different_layer_is_named_with_both_descriptions() {
-        let text = config(&format!(
-            "{}, {}",
-            dense("dense", 30, "tanh"),
-            dense("dense_1", 1, "linear")
-        ));
-        let model = parse_config(&text, "m.keras").unwrap();
-        let err = check_architecture::<Housing>(&model, "m.keras").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "m.keras: layer 0: the Keras model has `dense`: Dense(30, activation=\"tanh\"), \
-             the network `Housing` declares `dense`: Dense<30, relu>"
-        );
-        let text = config(&format!(
-            "{}, {}",
-            dense("dense", 30, "relu"),
-            dense("dense_1", 2, "linear")
-        ));
-        let err =
-            check_architecture::<Housing>(&parse_config(&text, "m.keras").unwrap(), "m.keras")
-                .unwrap_err();
-        assert!(
-            err.to_string().contains("Dense(2, activation=\"linear\")"),
-            "{err}"
-        );
-        assert!(
-            err.to_string().contains("`dense_1`: Dense<1, linear>"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn an_unknown_kind_is_refused_by_name() {
-        let cat = r#"{"class_name": "Concatenate", "config": {"name": "concatenate"}}"#;
-        let text = config(&format!(
-            "{cat}, {}, {}",
-            dense("dense", 30, "relu"),
-            dense("dense_1", 1, "linear")
-        ));
-        let err =
-            check_architecture::<Housing>(&parse_config(&text, "m.keras").unwrap(), "m.keras")
-                .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "m.keras: the Keras model `sequential` has layers of a kind this library does not have \
-             (Concatenate): `concatenate` is a Concatenate"
-        );
-    }
-
-    network! {
-        struct Kinds {
-            Input[8]
-                -> Dense<4, relu>
-                -> BatchNormalization<momentum = 0.9, epsilon = 0.01>
-                -> Dropout<0.25>
-                -> LeakyReLU<0.2>
-                -> PReLU
-                -> ELU<0.5>
-                -> ReLU<max_value = 6.0, negative_slope = 0.1, threshold = 0.5>
-                -> Dense<1>
-        }
-    }
-
-    /// The layers of `Kinds` as Keras 3.15 writes them (copied from a
-    /// `config.json` it wrote), with `bn`, `drop`, ... spliced in.
-    fn kinds(bn: &str, drop: &str, leaky: &str, prelu: &str, elu: &str, relu: &str) -> String {
-        config(&format!(
-            r#"{}, {{"class_name": "BatchNormalization", "config": {{"name": "batch_normalization", "axis": -1, {bn},
-                "center": true, "scale": true, "renorm": false, "synchronized": false}}, "build_config": {{"input_shape": [null, 4]}}}},
-            {{"class_name": "Dropout", "config": {{"name": "dropout", {drop}, "seed": null, "noise_shape": null}}}},
-            {{"class_name": "LeakyReLU", "config": {{"name": "leaky_re_lu", {leaky}}}}},
-            {{"class_name": "PReLU", "config": {{"name": "p_re_lu", {prelu}}}, "build_config": {{"input_shape": [null, 4]}}}},
-            {{"class_name": "ELU", "config": {{"name": "elu", {elu}}}}},
-            {{"class_name": "ReLU", "config": {{"name": "re_lu", {relu}}}}}, {}"#,
-            dense("dense", 4, "relu"),
-            dense("dense_1", 1, "linear")
-        ))
-    }
-
-    const BN: &str = r#""momentum": 0.9, "epsilon": 0.01"#;
-    const DROP: &str = r#""rate": 0.25"#;
-    const LEAKY: &str = r#""negative_slope": 0.2"#;
-    const PRELU: &str = r#""shared_axes": null"#;
-    const ELU: &str = r#""alpha": 0.5"#;
-    const RELU: &str = r#""max_value": 6.0, "negative_slope": 0.1, "threshold": 0.5"#;
-
-    fn check_kinds(text: &str) -> Result<()> {
-        check_architecture::<Kinds>(&parse_config(text, "k.keras")?, "k.keras")
-    }
-
-    #[test]
-    fn every_layer_kind_is_read_with_its_options() {
-        let text = kinds(BN, DROP, LEAKY, PRELU, ELU, RELU);
-        let model = parse_config(&text, "k.keras").unwrap();
-        assert_eq!(
-            model.layers[1].settings,
-            [("momentum", Some(0.9)), ("epsilon", Some(0.01))]
-        );
-        assert_eq!(model.layers[6].settings[0], ("max_value", Some(6.0)));
-        assert_eq!(
-            model.layers[6].describe(),
-            "ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5)"
-        );
-        check_kinds(&text).unwrap();
-        // Left-out options take Keras's defaults: ReLU's `max_value` is None.
-        let relu = r#""negative_slope": 0.0"#;
-        let model = parse_config(&kinds(BN, DROP, LEAKY, PRELU, ELU, relu), "k").unwrap();
-        assert_eq!(
-            model.layers[6].settings,
-            [
-                ("max_value", None),
-                ("negative_slope", Some(0.0)),
-                ("threshold", Some(0.0))
-            ]
-        );
-    }
-
-    #[test]
-    fn a_different_option_is_named_with_both_descriptions() {
-        let cases = [
-            (
-                kinds(
-                    r#""momentum": 0.99, "epsilon": 0.01"#,
-                    DROP,
-                    LEAKY,
-                    PRELU,
-                    ELU,
-                    RELU,
-                ),
-                "layer 1: the Keras model has `batch_normalization`: BatchNormalization(momentum=0.99, \
-                 epsilon=0.01), the network `Kinds` declares `batch_normalization`: \
-                 BatchNormalization<momentum = 0.9, epsilon = 0.01>",
-            ),
-            (
-                kinds(BN, r#""rate": 0.5"#, LEAKY, PRELU, ELU, RELU),
-                "layer 2: the Keras model has `dropout`: Dropout(rate=0.5), the network `Kinds` \
-                 declares `dropout`: Dropout<rate = 0.25>",
-            ),
-            (
-                kinds(BN, DROP, r#""negative_slope": 0.3"#, PRELU, ELU, RELU),
-                "LeakyReLU(negative_slope=0.3), the network `Kinds` declares `leaky_re_lu`: \
-                 LeakyReLU<negative_slope = 0.2>",
-            ),
-            (
-                kinds(BN, DROP, LEAKY, PRELU, r#""alpha": 1.0"#, RELU),
-                "ELU(alpha=1.0), the network `Kinds` declares `elu`: ELU<alpha = 0.5>",
-            ),
-            (
-                kinds(
-                    BN,
-                    DROP,
-                    LEAKY,
-                    PRELU,
-                    ELU,
-                    r#""max_value": null, "negative_slope": 0.1, "threshold": 0.5"#,
-                ),
-                "ReLU(max_value=None, negative_slope=0.1, threshold=0.5), the network `Kinds` \
-                 declares `re_lu`: ReLU<max_value = 6, negative_slope = 0.1, threshold = 0.5>",
-            ),
-        ];
-        for (text, message) in cases {
-            let err = check_kinds(&text).unwrap_err().to_string();
-            assert!(err.ends_with(message), "{err}\nwanted: {message}");
-        }
-        // A cap in the file where the network declares none (f32::INFINITY).
-        network! {
-            struct Uncapped { Input[8] -> Dense<4, relu> -> ReLU -> Dense<1> }
-        }
-        let text = config(&format!(
-            r#"{}, {{"class_name": "ReLU", "config": {{"name": "re_lu", {RELU}}}}}, {}"#,
-            dense("dense", 4, "relu"),
-            dense("dense_1", 1, "linear")
-        ));
-        let model = parse_config(&text, "u").unwrap();
-        let err = check_architecture::<Uncapped>(&model, "u")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.ends_with(
-                "ReLU(max_value=6.0, negative_slope=0.1, threshold=0.5), the network `Uncapped` \
-                 declares `re_lu`: ReLU<negative_slope = 0, threshold = 0>"
-            ),
-            "{err}"
-        );
-        // Another kind in a layer's place.
-        let text = kinds(BN, DROP, LEAKY, PRELU, ELU, RELU)
-            .replace(r#""class_name": "ELU""#, r#""class_name": "LeakyReLU""#);
-        let err = check_kinds(&text).unwrap_err().to_string();
-        assert!(
-            err.ends_with(
-                "layer 5: the Keras model has `elu`: LeakyReLU(negative_slope=0.3), the network \
-                 `Kinds` declares `elu`: ELU<alpha = 0.5>"
-            ),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn options_this_library_does_not_have_are_refused_by_name() {
-        let text = kinds(BN, DROP, LEAKY, PRELU, ELU, RELU)
-            .replace(r#""center": true"#, r#""center": false"#);
-        assert_eq!(
-            check_kinds(&text).unwrap_err().to_string(),
-            "k.keras: the Keras model `sequential` has layer options this library does not have: \
-             layer 1 `batch_normalization` (BatchNormalization) has center=False (a \
-             BatchNormalization here always has `beta`: center=True)"
-        );
-        let text = kinds(BN, DROP, LEAKY, PRELU, ELU, RELU)
-            .replace(r#""scale": true"#, r#""scale": false"#);
-        let err = check_kinds(&text).unwrap_err().to_string();
-        assert!(
-            err.ends_with(
-                "has scale=False (a BatchNormalization here always has `gamma`: scale=True)"
-            ),
-            "{err}"
-        );
-        let text = kinds(BN, DROP, LEAKY, r#""shared_axes": [1]"#, ELU, RELU);
-        let err = check_kinds(&text).unwrap_err().to_string();
-        assert!(
-            err.ends_with(
-                "layer 4 `p_re_lu` (PReLU) has shared_axes=[1] (a PReLU here has one slope per \
-                 unit: shared_axes=None)"
-            ),
-            "{err}"
-        );
-        let text = kinds(
-            r#""momentum": 0.9, "epsilon": 0.01, "axis": 0"#,
-            DROP,
-            LEAKY,
-            PRELU,
-            ELU,
-            RELU,
-        )
-        .replace(r#""axis": -1, "#, "");
-        let err = check_kinds(&text).unwrap_err().to_string();
-        assert!(
-            err.contains("has axis=0 (a BatchNormalization here normalises the last axis"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn wrong_input_shape_and_layer_count() {
-        let text = config(&dense("dense", 30, "relu"));
-        let err =
-            check_architecture::<Housing>(&parse_config(&text, "m").unwrap(), "m").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "m: the Keras model `sequential` has 1 layers [Dense(30, activation=\"relu\")], the \
-             network `Housing` declares 2 [`dense`: Dense<30, relu>, `dense_1`: Dense<1, linear>]"
-        );
-        let text = config(&format!(
-            "{}, {}",
-            dense("dense", 30, "relu"),
-            dense("dense_1", 1, "linear")
-        ))
-        .replace("[null, 8]", "[null, 9]");
-        let err =
-            check_architecture::<Housing>(&parse_config(&text, "m").unwrap(), "m").unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("shape (9,), the network `Housing` of shape (8,)"),
-            "{err}"
-        );
-    }
 
     #[test]
     fn garbage_is_an_error() {

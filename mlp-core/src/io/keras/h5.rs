@@ -8,8 +8,9 @@
 //! attribute gives the layer's own name (`dense_8`). `optimizer/vars` holds
 //! the optimizer's variables, `vars` the model's own.
 
-use crate::{Error, Result};
-use hdf5_pure::{AttrValue, DType};
+use super::MAX_LAYERS;
+use crate::Result;
+use hdf5_pure::{AttrValue, DType, Layout};
 
 /// One variable: its shape (Keras's: `(inputs, units)` for a kernel) and
 /// its values, row-major.
@@ -60,8 +61,10 @@ impl H5Layer {
     /// `dense_1` (`dense_8` in Keras), for error messages.
     pub fn describe(&self) -> String {
         match &self.name {
-            Some(name) if *name != self.key => format!("layers/{} (`{name}`)", self.key),
-            _ => format!("layers/{}", self.key),
+            Some(name) if *name != self.key => {
+                format!("layers/{} (`{}`)", short_name(&self.key), short_name(name))
+            }
+            _ => format!("layers/{}", short_name(&self.key)),
         }
     }
 }
@@ -79,15 +82,38 @@ fn split_key(key: &str) -> (String, usize) {
     (key.to_string(), 0)
 }
 
-/// Reads every group under `layers/` of the HDF5 file in `bytes`, each with
-/// its variables, ordered by kind and then by index (so `dense_2` comes
-/// before `dense_10`). Errors name `source_name` and the object at fault;
-/// a corrupt or truncated file is an error, never a panic.
-pub fn read_layers(bytes: &[u8], source_name: &str) -> Result<Vec<H5Layer>> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+/// The variables a reader may read: for each group key of the network's
+/// layers (`dense_1`), the shapes of the variables it declares there, in
+/// order.
+pub type Wanted = [(String, Vec<Vec<usize>>)];
+
+/// At most this many variables in one layer's group (Keras's layers have
+/// at most four).
+const MAX_VARIABLES: usize = 64;
+
+/// `name` cut to 64 characters, for messages that stay short whatever a
+/// file holds.
+pub(crate) fn short_name(name: &str) -> String {
+    const SHOWN: usize = 64;
+    match name.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}...", &name[..at]),
+        None => name.to_string(),
+    }
+}
+
+/// Reads the groups under `layers/` of the HDF5 file in `bytes`, each with
+/// its variables' shapes, ordered by kind and then by index (so `dense_2`
+/// comes before `dense_10`). Only the variables that `wanted` lists, with
+/// the shapes it gives, are read; the others keep their shape and no values
+/// (an empty `data`), for the caller's check to refuse: a shape the network
+/// does not declare allocates nothing. A variable that is read is first
+/// checked against what the file stores (contiguous bytes within the file,
+/// or every chunk of a chunked dataset: chunks never written take no space
+/// in the file but would read as zeros), so memory stays within the
+/// network's size plus the file's. Errors name `source_name` and the object
+/// at fault; a corrupt or truncated file is an error, never a panic.
+pub fn read_layers(bytes: &[u8], source_name: &str, wanted: &Wanted) -> Result<Vec<H5Layer>> {
+    let err = |message: String| crate::error::data(source_name, message);
     let h5 = |what: &str, e: hdf5_pure::Error| err(format!("{what}: {e}"));
     if bytes.len() < 8 || &bytes[..8] != b"\x89HDF\r\n\x1a\n" {
         return Err(err(
@@ -114,28 +140,46 @@ pub fn read_layers(bytes: &[u8], source_name: &str) -> Result<Vec<H5Layer>> {
                 .group("layers")
                 .map_err(|e| h5("no `layers` group (not a Keras 3 weights file)", e))?;
             let mut keys = layers.groups().map_err(|e| h5("layers", e))?;
+            if keys.len() > MAX_LAYERS {
+                return Err(err(format!(
+                    "the file holds {} layer groups, more than the {MAX_LAYERS} this library reads",
+                    keys.len()
+                )));
+            }
             keys.sort_by_key(|k| split_key(k));
             let mut out = Vec::with_capacity(keys.len());
             for key in keys {
-                let path = format!("layers/{key}/vars");
-                let vars = file.group(&path).map_err(|e| h5(&path, e))?;
+                let path = format!("layers/{}/vars", short_name(&key));
+                let vars = file
+                    .group(&format!("layers/{key}/vars"))
+                    .map_err(|e| h5(&path, e))?;
                 let name = vars.attrs().ok().and_then(|attrs| match attrs.get("name") {
                     Some(AttrValue::String(s) | AttrValue::AsciiString(s)) => Some(s.clone()),
                     Some(AttrValue::VarLenString(s)) => Some(s.clone()),
                     _ => None,
                 });
                 let mut names = vars.datasets().map_err(|e| h5(&path, e))?;
+                if names.len() > MAX_VARIABLES {
+                    return Err(err(format!(
+                        "{path} holds {} variables, more than the {MAX_VARIABLES} a layer may have",
+                        names.len()
+                    )));
+                }
                 // Variables are numbered 0, 1, ...; anything else is not Keras's.
                 names.sort_by_key(|n| n.parse::<usize>().unwrap_or(usize::MAX));
+                let declared = wanted.iter().find(|(k, _)| *k == key).map(|(_, s)| s);
                 let mut list = Vec::with_capacity(names.len());
                 for (i, n) in names.iter().enumerate() {
-                    let var_path = format!("{path}/{n}");
                     if n.parse::<usize>() != Ok(i) {
                         return Err(err(format!(
-                            "{path} holds `{n}` where variable `{i}` was expected"
+                            "{path} holds `{}` where variable `{i}` was expected",
+                            short_name(n)
                         )));
                     }
-                    let ds = file.dataset(&var_path).map_err(|e| h5(&var_path, e))?;
+                    let var_path = format!("{path}/{n}");
+                    let ds = file
+                        .dataset(&format!("layers/{key}/vars/{n}"))
+                        .map_err(|e| h5(&var_path, e))?;
                     let dtype = ds.dtype().map_err(|e| h5(&var_path, e))?;
                     if !matches!(dtype, DType::F32 | DType::I64) {
                         return Err(err(format!(
@@ -149,16 +193,18 @@ pub fn read_layers(bytes: &[u8], source_name: &str) -> Result<Vec<H5Layer>> {
                         .into_iter()
                         .map(|d| usize::try_from(d).unwrap_or(usize::MAX))
                         .collect();
-                    let count = shape
-                        .iter()
-                        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-                        .filter(|&c| c <= bytes.len().saturating_mul(64))
-                        .ok_or_else(|| {
-                            err(format!(
-                                "{var_path} claims shape {}, more values than the file holds",
-                                crate::error::shape(&shape)
-                            ))
-                        })?;
+                    if declared.and_then(|d| d.get(i)) != Some(&shape) {
+                        // Not the network's: refused by the caller, unread.
+                        list.push(H5Variable {
+                            shape,
+                            data: Vec::new(),
+                        });
+                        continue;
+                    }
+                    let count = shape.iter().product::<usize>();
+                    let value_bytes = if dtype == DType::I64 { 8 } else { 4 };
+                    stored(&ds, &shape, value_bytes, bytes.len())
+                        .map_err(|m| err(format!("{var_path} {m}")))?;
                     let data = if dtype == DType::I64 {
                         let ints = ds.read_i64().map_err(|e| h5(&var_path, e))?;
                         ints.into_iter().map(|v| v as f32).collect()
@@ -188,6 +234,87 @@ pub fn read_layers(bytes: &[u8], source_name: &str) -> Result<Vec<H5Layer>> {
         Ok(result) => result,
         Err(_) => Err(err(
             "the HDF5 reader could not make sense of the file (corrupt or truncated)".into(),
+        )),
+    }
+}
+
+/// Checks that the file stores every value of the dataset `ds` of `shape`,
+/// with values of `value_bytes` bytes each, in a file of `file_len` bytes: compact bytes of that length,
+/// contiguous bytes of that length within the file, or every chunk of a
+/// chunked dataset, each within the file. The error completes
+/// "`<dataset>` ...".
+fn stored(
+    ds: &hdf5_pure::Dataset,
+    shape: &[usize],
+    value_bytes: u64,
+    file_len: usize,
+) -> core::result::Result<(), String> {
+    let bytes = shape.iter().product::<usize>() as u64 * value_bytes;
+    let within = |address: u64, size: u64| {
+        address
+            .checked_add(size)
+            .is_some_and(|end| end <= file_len as u64)
+    };
+    match ds.layout().map_err(|e| e.to_string())? {
+        Layout::Compact { size } if size == bytes => Ok(()),
+        Layout::Contiguous { address: None, .. } if bytes == 0 => Ok(()),
+        Layout::Contiguous { address: None, .. } => {
+            Err("was never written: the file stores none of its values".into())
+        }
+        Layout::Contiguous {
+            address: Some(address),
+            size,
+        } if size == bytes => {
+            if within(address, size) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "lies past the end of the file: {size} bytes at offset {address}, in a file \
+                     of {file_len} bytes"
+                ))
+            }
+        }
+        Layout::Compact { size } | Layout::Contiguous { size, .. } => Err(format!(
+            "stores {size} bytes; its shape {} needs {bytes}",
+            crate::error::shape(shape)
+        )),
+        Layout::Chunked { chunk_shape, .. } => {
+            if chunk_shape.len() != shape.len()
+                || chunk_shape
+                    .iter()
+                    .zip(shape)
+                    .any(|(&c, &d)| c == 0 || c > (d as u64).max(1))
+            {
+                return Err(format!(
+                    "has chunks of shape {:?}, which do not tile its shape {}",
+                    chunk_shape,
+                    crate::error::shape(shape)
+                ));
+            }
+            let grid: u128 = chunk_shape
+                .iter()
+                .zip(shape)
+                .map(|(&c, &d)| u128::from((d as u64).div_ceil(c)))
+                .product();
+            let chunks = ds.chunks().map_err(|e| e.to_string())?;
+            if chunks.len() as u128 != grid {
+                return Err(format!(
+                    "stores {} of its {grid} chunks (a chunk never written takes no space in the \
+                     file and would read as zeros)",
+                    chunks.len()
+                ));
+            }
+            match chunks.iter().find(|c| !within(c.address, c.storage_size)) {
+                Some(c) => Err(format!(
+                    "has a chunk past the end of the file: {} bytes at offset {}, in a file of \
+                     {file_len} bytes",
+                    c.storage_size, c.address
+                )),
+                None => Ok(()),
+            }
+        }
+        other => Err(format!(
+            "is stored as {other:?}; only compact, contiguous and chunked datasets are read"
         )),
     }
 }
@@ -241,7 +368,7 @@ mod tests {
     #[test]
     fn not_hdf5_is_an_error() {
         for bytes in [&b""[..], b"PK\x03\x04", b"\x89HDF\r\n\x1a\n"] {
-            let err = read_layers(bytes, "w.h5").unwrap_err();
+            let err = read_layers(bytes, "w.h5", &[]).unwrap_err();
             assert!(err.to_string().starts_with("w.h5: not"), "{err}");
         }
     }

@@ -1,12 +1,17 @@
-//! Matching a Keras weights file's layers to a network's, as Keras does:
-//! by kind and order (the `k`-th Dense layer of the network takes the
-//! variables of `layers/dense_k`, the `k`-th BatchNormalization those of
-//! `layers/batch_normalization_k`: `gamma`, `beta`, `moving_mean`,
-//! `moving_variance`), checking every count and shape.
+//! Matching a Keras weights file's layers to a model's, as Keras does:
+//! by kind and place in Keras's order of the model's layers (a chain's
+//! declaration order, a graph's `map_graph` order): the `k`-th Dense layer
+//! takes the variables of `layers/dense_k`, the `k`-th BatchNormalization
+//! those of `layers/batch_normalization_k` (`gamma`, `beta`, `moving_mean`,
+//! `moving_variance`), whatever names the file's session gave its layers.
+//! The `InputLayer`s and a graph's merge layers (`layers/concatenate`,
+//! `layers/add`, `layers/average`) hold no variables: a graph's merges must
+//! be as many as the file's. Every count and shape is checked.
 
 use super::h5::H5Layer;
+use super::{MERGES, keras_nodes, merge_class};
 use crate::layer::{LayerInfo, WeightInfo};
-use crate::network::Network;
+use crate::model::{Form, Model, NodeKind};
 use crate::weights::NamedArray;
 use crate::{Error, Result};
 
@@ -20,7 +25,7 @@ pub(crate) fn keras_kind(class: &str) -> Option<&'static str> {
 }
 
 /// Keras's group key of the `k`-th layer of a kind: `dense`, `dense_1`, ...
-fn key(kind: &str, k: usize) -> String {
+pub(crate) fn key(kind: &str, k: usize) -> String {
     if k == 0 {
         kind.to_string()
     } else {
@@ -28,34 +33,124 @@ fn key(kind: &str, k: usize) -> String {
     }
 }
 
-/// The arrays of `N` (in [`Model::get_weights`](crate::model::Model::get_weights) order, ready for
-/// [`Model::set_weights`](crate::model::Model::set_weights)) from the layer groups of a Keras weights file.
-///
-/// Refused, with an error naming the source and the layer: a layer of a kind
-/// this library does not have (naming the kind), more than one input, a
-/// layer of the network the file lacks or a layer of the file the network
-/// lacks, a variable count or a shape other than the network's.
-pub fn arrays_for<N: Network>(layers: &[H5Layer], source_name: &str) -> Result<Vec<NamedArray>> {
-    let ours: Vec<&LayerInfo> = N::LAYERS.iter().collect();
-    arrays_for_layers(N::NAME, &ours, 1, layers, source_name)
+/// Keras's kind and index of each layer of `ours` (in the model's order):
+/// the `k`-th layer of a kind takes the group `<kind>_k` (see [`key`]);
+/// `None` for a layer of a kind Keras files are not read into.
+fn group_keys(ours: &[&LayerInfo]) -> Vec<Option<(&'static str, usize)>> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    ours.iter()
+        .map(|layer| {
+            let kind = keras_kind(layer.type_name())?;
+            let k = match counts.iter_mut().find(|(c, _)| *c == kind) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n - 1
+                }
+                None => {
+                    counts.push((kind, 1));
+                    0
+                }
+            };
+            Some((kind, k))
+        })
+        .collect()
 }
 
-/// [`arrays_for`] for any model: `network` (its name, for messages) with
-/// the layers `ours` in Keras's order of the model's layers (the order that
-/// numbers the file's groups; a chain's declaration order, a graph's
-/// `map_graph` order) and `inputs` inputs. The arrays come in the order of
-/// `ours`.
-pub(crate) fn arrays_for_layers(
+/// The model's layers (not its inputs and merges) in Keras's order.
+pub(crate) fn keras_layers<M: Model>() -> Vec<&'static LayerInfo> {
+    keras_nodes::<M>()
+        .into_iter()
+        .filter_map(|n| match n.kind {
+            NodeKind::Layer(i) => M::LAYERS.get(i),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What a weights file's reader may read for the layers `ours` (in the
+/// model's order): each group key with the shapes of the variables the
+/// layer declares (see [`read_layers`](super::h5::read_layers)).
+pub(crate) fn wanted(ours: &[&LayerInfo]) -> Vec<(String, Vec<Vec<usize>>)> {
+    ours.iter()
+        .zip(group_keys(ours))
+        .filter_map(|(layer, key)| {
+            let (kind, k) = key?;
+            let shapes = layer.weights().map(|w| w.shape().to_vec()).collect();
+            Some((self::key(kind, k), shapes))
+        })
+        .collect()
+}
+
+/// The arrays of `M` (in [`Model::get_weights`] order, ready for
+/// [`Model::set_weights`]) from the layer groups of a Keras weights file.
+///
+/// Refused, with an error naming the source and the layer: a layer of a kind
+/// this library does not have (naming the kind), more inputs than `M`'s, a
+/// graph's merges other than the file's, a layer of the model the file
+/// lacks or a layer of the file the model lacks, a variable count or a
+/// shape other than the model's.
+pub(crate) fn arrays_for<M: Model>(
+    layers: &[H5Layer],
+    source_name: &str,
+) -> Result<Vec<NamedArray>> {
+    let err = |message: String| crate::error::data(source_name, message);
+    let nodes = keras_nodes::<M>();
+    let mut rest = Vec::with_capacity(layers.len());
+    for layer in layers {
+        let kind = layer.kind_and_index.0.as_str();
+        if M::FORM == Form::Functional && MERGES.iter().any(|(stem, _)| *stem == kind) {
+            if !layer.vars.is_empty() {
+                return Err(err(format!(
+                    "{} holds {} variable(s); a merge layer holds none",
+                    layer.describe(),
+                    layer.vars.len()
+                )));
+            }
+        } else {
+            rest.push(layer.clone());
+        }
+    }
+    if M::FORM == Form::Functional {
+        for (stem, class) in MERGES {
+            let theirs = layers.iter().filter(|l| l.kind_and_index.0 == stem).count();
+            let ours = nodes
+                .iter()
+                .filter(|n| merge_class(n) == Some(class))
+                .count();
+            if theirs != ours {
+                return Err(err(format!(
+                    "the weights file holds {theirs} {class} layer(s), the graph `{}` declares {ours}",
+                    M::NAME
+                )));
+            }
+        }
+    }
+    let ours = keras_layers::<M>();
+    let arrays = arrays_for_layers(M::NAME, &ours, M::INPUTS.len(), &rest, source_name)?;
+    // From Keras's order back to the declaration order of `get_weights`.
+    let mut ordered = Vec::with_capacity(arrays.len());
+    for layer in M::LAYERS {
+        ordered.extend(
+            arrays
+                .iter()
+                .filter(|a| a.name.rsplit_once('/').map(|(l, _)| l) == Some(layer.name))
+                .cloned(),
+        );
+    }
+    Ok(ordered)
+}
+
+/// [`arrays_for`]'s matching of layers: `network` (its name, for
+/// messages) with the layers `ours` in Keras's order and `inputs` inputs.
+/// The arrays come in the order of `ours`.
+fn arrays_for_layers(
     network: &str,
     ours: &[&LayerInfo],
     inputs: usize,
     layers: &[H5Layer],
     source_name: &str,
 ) -> Result<Vec<NamedArray>> {
-    let err = |message: String| Error::Data {
-        source_name: source_name.to_string(),
-        message,
-    };
+    let err = |message: String| crate::error::data(source_name, message);
     let unknown: Vec<&H5Layer> = layers
         .iter()
         .filter(|l| {
@@ -75,8 +170,8 @@ pub(crate) fn arrays_for_layers(
             .collect();
         return Err(err(format!(
             "the weights file has layers of a kind this library does not have ({}): {}",
-            kinds.join(", "),
-            list.join(", ")
+            crate::error::short_list(&kinds),
+            crate::error::short_list(&list)
         )));
     }
     let expected_inputs = inputs;
@@ -109,29 +204,18 @@ pub(crate) fn arrays_for_layers(
     }
 
     let mut used = vec![false; layers.len()];
-    let mut counts: Vec<(&str, usize)> = Vec::new();
     let mut arrays = Vec::new();
-    for &ours in ours {
+    for (&ours, wanted) in ours.iter().zip(group_keys(ours)) {
         let class = ours.type_name();
-        let kind = keras_kind(class).ok_or_else(|| {
+        let (kind, k) = wanted.ok_or_else(|| {
             err(format!(
                 "the network's layer `{}` is a {class}, which Keras files are not read into yet",
                 ours.name
             ))
         })?;
-        let k = match counts.iter_mut().find(|(c, _)| *c == kind) {
-            Some((_, n)) => {
-                *n += 1;
-                *n - 1
-            }
-            None => {
-                counts.push((kind, 1));
-                0
-            }
-        };
         let wanted = key(kind, k);
         let found = layers.iter().position(|l| l.key == wanted);
-        let declared = super::config::declared(ours);
+        let declared = super::check::declared(ours);
         let expected: Vec<WeightInfo> = ours.weights().collect();
         let Some(i) = found else {
             if expected.is_empty() {
@@ -195,7 +279,7 @@ pub(crate) fn arrays_for_layers(
         return Err(err(format!(
             "the weights file holds layer(s) that the network `{}` does not declare: {}",
             network,
-            extra.join(", ")
+            crate::error::short_list(&extra)
         )));
     }
     Ok(arrays)
@@ -203,8 +287,8 @@ pub(crate) fn arrays_for_layers(
 
 #[cfg(test)]
 mod tests {
+    use super::super::h5::H5Variable;
     use super::*;
-    use crate::io::keras::H5Variable;
     use crate::prelude::*;
 
     network! {

@@ -1,6 +1,6 @@
 //! ONNX models, in and out: [`OnnxFile::load_onnx`] reads a model exported
-//! by PyTorch (`torch.onnx.export`) or any other tool into a declared chain
-//! (or graph, [`GraphOnnxFile`]) after checking its operators, their order
+//! by PyTorch (`torch.onnx.export`) or any other tool into a declared
+//! model, chain or graph, after checking its operators, their order
 //! and connections, the widths, the activations (a file that ends in
 //! logits matches a last `Dense` that is linear, and only a file with the
 //! `Softmax` matches `softmax`) and BatchNormalization's epsilon against the
@@ -28,9 +28,8 @@
 
 mod write;
 
-use super::arch::{chain, graph, named};
-use crate::graph::Graph;
-use crate::network::Network;
+use super::arch::{arch, named};
+use crate::model::Model;
 use crate::weights::NamedArray;
 use crate::{Error, Result};
 use mlp_spec::arch::Arch;
@@ -49,8 +48,11 @@ fn encode(arch: &Arch, arrays: &[NamedArray]) -> Result<Vec<u8>> {
     })
 }
 
-/// ONNX files for every chain. In the prelude.
-pub trait OnnxFile: Network {
+/// ONNX files for every model, chain or graph. A chain's file has one
+/// input `input` of shape `(batch, ...)` and one output `output`; a
+/// graph's has its declared inputs and outputs, by name and in order. In
+/// the prelude.
+pub trait OnnxFile: Model {
     /// Replaces every weight from the ONNX model at `path`, once its graph
     /// matches the declaration. Everything is checked first: on error,
     /// naming the file, the declared layer and the file's operator with
@@ -58,57 +60,26 @@ pub trait OnnxFile: Network {
     fn load_onnx(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let bytes = crate::fs::read(path)?;
-        let arrays = decode(&chain::<Self>(), &bytes, &path.display().to_string())?;
+        let arrays = decode(&arch::<Self>(), &bytes, &path.display().to_string())?;
         self.set_weights(&arrays)
     }
 
     /// [`OnnxFile::load_onnx`] from bytes already in memory.
     fn load_onnx_from_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        let arrays = decode(&chain::<Self>(), bytes, "ONNX bytes")?;
+        let arrays = decode(&arch::<Self>(), bytes, "ONNX bytes")?;
         self.set_weights(&arrays)
     }
 
-    /// Writes the model to `path` as ONNX (opset 17, input `input` of shape
-    /// `(batch, ...)`, output `output`), whole or not at all.
+    /// Writes the model to `path` as ONNX (opset 17, dynamic batch axis),
+    /// whole or not at all.
     fn save_onnx(&self, path: impl AsRef<Path>) -> Result<()> {
         crate::fs::write_atomic(path, &self.onnx_to_bytes()?)
     }
 
     /// The bytes [`OnnxFile::save_onnx`] writes.
     fn onnx_to_bytes(&self) -> Result<Vec<u8>> {
-        encode(&chain::<Self>(), &self.get_weights())
+        encode(&arch::<Self>(), &self.get_weights())
     }
 }
 
-impl<N: Network> OnnxFile for N {}
-
-/// ONNX files for every graph: its declared inputs and outputs are the
-/// file's, by name and in order. In the prelude.
-pub trait GraphOnnxFile: Graph {
-    /// [`OnnxFile::load_onnx`] for a graph: the file's inputs and outputs
-    /// are the declared ones, in order.
-    fn load_onnx(&mut self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let bytes = crate::fs::read(path)?;
-        let arrays = decode(&graph::<Self>(), &bytes, &path.display().to_string())?;
-        self.set_weights(&arrays)
-    }
-
-    /// [`GraphOnnxFile::load_onnx`] from bytes already in memory.
-    fn load_onnx_from_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        let arrays = decode(&graph::<Self>(), bytes, "ONNX bytes")?;
-        self.set_weights(&arrays)
-    }
-
-    /// Writes the graph to `path` as ONNX, whole or not at all.
-    fn save_onnx(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::fs::write_atomic(path, &self.onnx_to_bytes()?)
-    }
-
-    /// The bytes [`GraphOnnxFile::save_onnx`] writes.
-    fn onnx_to_bytes(&self) -> Result<Vec<u8>> {
-        encode(&graph::<Self>(), &self.get_weights())
-    }
-}
-
-impl<G: Graph> GraphOnnxFile for G {}
+impl<M: Model> OnnxFile for M {}

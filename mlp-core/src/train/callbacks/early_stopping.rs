@@ -1,8 +1,8 @@
 //! [`EarlyStopping`].
 
 use super::{Callback, CallbackContext};
+use crate::Result;
 use crate::train::Logs;
-use crate::{Error, Result};
 
 /// Whether the monitored quantity should go down or up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -55,7 +55,8 @@ impl Mode {
 /// training stopped early).
 ///
 /// Monitoring a value that is not in the logs (say `val_loss` without
-/// validation data) is an error, where Keras only warns.
+/// validation data) is an error at the start of `fit`, before the first
+/// step, where Keras only warns.
 ///
 /// ```
 /// use mlp_core::train::{EarlyStopping, Mode};
@@ -188,7 +189,8 @@ impl EarlyStopping {
 }
 
 impl<N: crate::model::Model> Callback<N> for EarlyStopping {
-    fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
+    fn on_train_begin(&mut self, ctx: &mut CallbackContext<'_, N>) -> Result<()> {
+        ctx.check_monitor("EarlyStopping", &self.monitor)?;
         self.wait = 0;
         self.stopped_epoch = None;
         self.best = None;
@@ -203,16 +205,7 @@ impl<N: crate::model::Model> Callback<N> for EarlyStopping {
         epoch: usize,
         logs: &Logs,
     ) -> Result<()> {
-        let Some(current) = logs.get(&self.monitor) else {
-            return Err(Error::InvalidArgument {
-                name: "monitor",
-                message: format!(
-                    "EarlyStopping monitors `{}`, which is not in the logs; they hold: {}",
-                    self.monitor,
-                    logs.names().collect::<Vec<_>>().join(", ")
-                ),
-            });
-        };
+        let current = super::monitored("EarlyStopping", &self.monitor, logs)?;
         if epoch < self.start_from_epoch {
             return Ok(());
         }

@@ -54,6 +54,7 @@ pub use reduce_lr_on_plateau::ReduceLrOnPlateau;
 pub use terminate_on_nan::TerminateOnNaN;
 
 use super::Logs;
+use super::settings::describe;
 use super::state::{OptimizerInfo, TrainingState, decode_state, encode_state};
 use crate::history::{History, HistoryParams};
 use crate::model::Model;
@@ -80,23 +81,31 @@ pub struct CallbackContext<'a, N> {
 /// What `fit` shows callbacks of the run beside the trainer's state.
 #[derive(Debug)]
 pub(crate) struct Run<'a> {
-    /// The losses' Keras names.
-    pub(crate) loss: &'a str,
+    /// The loss, with its settings (what a whole-state save records).
+    pub(crate) loss: &'a dyn core::fmt::Debug,
     /// The shuffling seed in effect.
     pub(crate) seed: u64,
     /// The History so far (restored epochs included).
     pub(crate) history: &'a History,
     /// Where a restored state goes (only in `on_train_begin`).
     pub(crate) resume: Option<&'a mut Option<TrainingState>>,
+    /// The names the logs at each epoch's end will hold.
+    pub(crate) epoch_log_names: &'a [String],
 }
 
 impl<'a> Run<'a> {
-    pub(crate) fn new(loss: &'a str, seed: u64, history: &'a History) -> Self {
+    pub(crate) fn new(
+        loss: &'a dyn core::fmt::Debug,
+        seed: u64,
+        history: &'a History,
+        epoch_log_names: &'a [String],
+    ) -> Self {
         Self {
             loss,
             seed,
             history,
             resume: None,
+            epoch_log_names,
         }
     }
 
@@ -160,7 +169,7 @@ impl<'a, N: Model> CallbackContext<'a, N> {
         let state = TrainingState::new(next_epoch, self.run.seed, self.run.history.clone());
         encode_state(
             &*self.model,
-            self.run.loss,
+            &describe(self.run.loss),
             &OptimizerInfo::of(&*self.optimizer),
             self.optimizer_state,
             *self.iterations,
@@ -191,7 +200,7 @@ impl<'a, N: Model> CallbackContext<'a, N> {
         };
         let decoded = decode_state(
             &*self.model,
-            self.run.loss,
+            &describe(self.run.loss),
             &*self.optimizer,
             bytes,
             source_name,
@@ -268,6 +277,25 @@ impl<'a, N> CallbackContext<'a, N> {
     /// How the run was set up (Keras's `callback.params`).
     pub fn params(&self) -> &HistoryParams {
         self.params
+    }
+
+    /// The names the logs at each epoch's end will hold: `loss` and the
+    /// metrics, the same with `val_` where `fit` has validation data, and
+    /// `learning_rate` where a callback adds it. Known from
+    /// `on_train_begin` on, so that a callback can refuse a name it
+    /// monitors before the first step rather than after an epoch.
+    pub fn epoch_log_names(&self) -> &[String] {
+        self.run.epoch_log_names
+    }
+
+    /// An error unless the epoch's logs will hold `monitor` (for the
+    /// callback `who`): see [`monitored`].
+    pub(crate) fn check_monitor(&self, who: &str, monitor: &str) -> Result<()> {
+        let names = self.epoch_log_names().iter().map(String::as_str);
+        if names.clone().any(|n| n == monitor) {
+            return Ok(());
+        }
+        Err(missing_monitor(who, monitor, names))
     }
 
     /// Optimizer steps taken so far (Keras's `optimizer.iterations`).
@@ -384,3 +412,31 @@ macro_rules! forward_callback {
 }
 
 forward_callback!(&mut C, Box<C>);
+
+/// The error for a callback `who` that monitors `monitor`, which logs
+/// holding `names` lack.
+pub(crate) fn missing_monitor<'n>(
+    who: &str,
+    monitor: &str,
+    names: impl Iterator<Item = &'n str>,
+) -> Error {
+    let names: Vec<&str> = names.collect();
+    let hint = if monitor.starts_with("val_") && !names.iter().any(|n| n.starts_with("val_")) {
+        " (a `val_` value needs validation data: `Fit::validation_data` or `validation_split`)"
+    } else {
+        ""
+    };
+    Error::InvalidArgument {
+        name: "monitor",
+        message: format!(
+            "{who} monitors `{monitor}`, which is not in the logs{hint}; they hold: {}",
+            names.join(", ")
+        ),
+    }
+}
+
+/// The monitored value in `logs`, or [`missing_monitor`]'s error.
+pub(crate) fn monitored(who: &str, monitor: &str, logs: &Logs) -> Result<f64> {
+    logs.get(monitor)
+        .ok_or_else(|| missing_monitor(who, monitor, logs.names()))
+}

@@ -62,8 +62,8 @@ pub enum SaveFreq {
 /// decides what "better" is: [`Mode::Auto`] (default) maximises names that
 /// contain `acc` (such as `val_accuracy`) and minimises the others. A
 /// monitored value missing from the logs (say `val_loss` without validation
-/// data) is an error naming it and listing the names the logs hold, where
-/// Keras only warns. Without `save_best_only` the monitor is not read.
+/// data) is an error at the start of `fit`, before the first step, naming
+/// it and listing the names the logs will hold, where Keras only warns. Without `save_best_only` the monitor is not read.
 ///
 /// As Keras 3, missing parent folders are created, and the best value is
 /// kept from one `fit` call to the next (use a new checkpoint to start
@@ -258,16 +258,7 @@ impl ModelCheckpoint {
     ) -> Result<()> {
         let path = fill(&self.template, &self.filepath, epoch, batch, logs)?;
         if self.save_best_only {
-            let Some(current) = logs.get(&self.monitor) else {
-                return Err(Error::InvalidArgument {
-                    name: "monitor",
-                    message: format!(
-                        "ModelCheckpoint monitors `{}`, which is not in the logs; they hold: {}",
-                        self.monitor,
-                        logs.names().collect::<Vec<_>>().join(", ")
-                    ),
-                });
-            };
+            let current = super::monitored("ModelCheckpoint", &self.monitor, logs)?;
             if !self.improves(current) {
                 if self.verbose {
                     let best = self.best.or(self.initial_value_threshold);
@@ -320,7 +311,10 @@ impl ModelCheckpoint {
 }
 
 impl<N: crate::model::Model> Callback<N> for ModelCheckpoint {
-    fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
+    fn on_train_begin(&mut self, ctx: &mut CallbackContext<'_, N>) -> Result<()> {
+        if self.save_best_only {
+            ctx.check_monitor("ModelCheckpoint", &self.monitor)?;
+        }
         if self.save_freq == SaveFreq::Batches(0) {
             return Err(Error::InvalidArgument {
                 name: "save_freq",

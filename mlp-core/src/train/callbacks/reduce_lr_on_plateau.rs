@@ -153,8 +153,9 @@ impl ReduceLrOnPlateau {
 }
 
 impl<N: crate::model::Model> Callback<N> for ReduceLrOnPlateau {
-    fn on_train_begin(&mut self, _ctx: &mut CallbackContext<'_, N>) -> Result<()> {
+    fn on_train_begin(&mut self, ctx: &mut CallbackContext<'_, N>) -> Result<()> {
         self.validate()?;
+        ctx.check_monitor("ReduceLROnPlateau", &self.monitor)?;
         self.best = None;
         self.wait = 0;
         self.cooldown_counter = 0;
@@ -167,16 +168,7 @@ impl<N: crate::model::Model> Callback<N> for ReduceLrOnPlateau {
         epoch: usize,
         logs: &Logs,
     ) -> Result<()> {
-        let Some(current) = logs.get(&self.monitor) else {
-            return Err(Error::InvalidArgument {
-                name: "monitor",
-                message: format!(
-                    "ReduceLROnPlateau monitors `{}`, which is not in the logs; they hold: {}",
-                    self.monitor,
-                    logs.names().collect::<Vec<_>>().join(", ")
-                ),
-            });
-        };
+        let current = super::monitored("ReduceLROnPlateau", &self.monitor, logs)?;
         if self.cooldown_counter > 0 {
             self.cooldown_counter -= 1;
             self.wait = 0;
