@@ -1,15 +1,15 @@
 //! Trains the sine regressor of the MicroFlow / TensorFlow Lite Micro
 //! benchmark (`Input[1] -> Dense<16, relu> -> Dense<16, relu> -> Dense<1>`,
-//! y = sin x on [0, 2π]) with the batch engine and SGD with momentum, and
-//! saves its weights for `mlp-embedded`, which bakes them into its binary.
+//! y = sin x on [0, 2π]) with `compile` and `fit` (mean squared error, SGD
+//! with momentum), and saves its weights for `mlp-embedded`, which bakes them
+//! into its binary: what a model for a microcontroller goes through on the
+//! desktop first.
 //!
 //! ```text
 //! cargo run --release --example train_sine -- --out mlp-embedded/weights/sine.safetensors
 //! ```
 
 use clap::Parser;
-use mlp::__internal::Workspace;
-use mlp::optim::{Optimizer, Sgd};
 use mlp::prelude::*;
 use std::f32::consts::TAU;
 
@@ -48,7 +48,7 @@ struct Args {
     seed: u64,
 }
 
-/// A small deterministic generator (xorshift64*), enough for data and shuffling.
+/// A small deterministic generator (xorshift64*), enough for the data.
 struct Rng(u64);
 
 impl Rng {
@@ -86,51 +86,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let y: Vec<f32> = x.iter().map(|x| x[0].sin()).collect();
 
     let mut model = SineNet::new(args.seed);
-    let mut ws = Workspace::new::<SineNet>(args.batch_size);
-    let mut grads = vec![0.0_f32; SineNet::PARAMS];
     let optimizer = Sgd::new(args.learning_rate).momentum(args.momentum);
-    let mut velocity = vec![0.0_f32; optimizer.slots() * SineNet::PARAMS];
-    let mut iteration = 0;
-    let mut order: Vec<usize> = (0..args.samples).collect();
-    let mut batch_x = Vec::with_capacity(args.batch_size);
-    for epoch in 1..=args.epochs {
-        // Fisher-Yates shuffle.
-        for i in (1..order.len()).rev() {
-            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
-        }
-        let mut loss = 0.0;
-        for chunk in order.chunks(args.batch_size) {
-            batch_x.clear();
-            batch_x.extend(chunk.iter().map(|&i| x[i]));
-            ws.load_inputs::<SineNet>(&batch_x);
-            ws.forward(model.params(), chunk.len());
-            let (_, out, delta) = ws.output_and_delta(chunk.len());
-            // Mean squared error over the batch: dL/dz = 2 (a - y) / n (linear output).
-            for ((d, a), &i) in delta.iter_mut().zip(out).zip(chunk) {
-                let e = a - y[i];
-                loss += e * e;
-                *d = 2.0 * e / chunk.len() as f32;
-            }
-            // Keras's SGD with momentum (v = m v - lr g; w += v), applied by
-            // the engine as `fit` applies it.
-            let stepped = ws.train_step(
-                model.params_mut(),
-                chunk.len(),
-                &mut grads,
-                &optimizer,
-                &mut velocity,
-                iteration,
-            );
-            if stepped.is_err() {
-                return Err(format!("a gradient of epoch {epoch} is not finite").into());
-            }
-            iteration += 1;
-        }
-        if epoch % (args.epochs / 10).max(1) == 0 || epoch == 1 {
-            println!(
-                "epoch {epoch:>5}: training mse {:.6}",
-                loss / args.samples as f32
-            );
+    let mut trainer = model.compile(MeanSquaredError, optimizer, []);
+    let options = Fit::epochs(args.epochs)
+        .batch_size(args.batch_size)
+        .seed(args.seed)
+        .verbose(0);
+    let history = trainer.fit(&x, &y, options)?;
+    let losses = history.get("loss").unwrap_or_default();
+    let every = (args.epochs / 10).max(1);
+    for (epoch, loss) in losses.iter().enumerate().map(|(i, l)| (i + 1, l)) {
+        if epoch % every == 0 || epoch == 1 {
+            println!("epoch {epoch:>5}: training mse {loss:.6}");
         }
     }
     let (mse, max) = grid_error(&model, 1001);

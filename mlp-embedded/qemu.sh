@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # Builds the firmware in mlp-embedded/firmware/ for a RISC-V core
 # (riscv32imac-unknown-none-elf, soft float, QEMU's virt board), a
-# Cortex-M4F (thumbv7em-none-eabihf, QEMU's mps2-an386) and a Cortex-M0
+# Cortex-M4F (thumbv7em-none-eabihf, QEMU's mps2-an386), a Cortex-M0
 # without FPU (thumbv6m-none-eabi, QEMU's microbit: nRF51, 256 kB flash, 16 kB
-# RAM) and runs it under QEMU; any failed check inside the firmware ends QEMU
-# with exit code 1, and this script with it. On the Cortex-M0 it also checks
-# that the integer-only firmwares link no soft-float routine. Then prints the
-# figures kept in mlp-embedded/README.md, ending with one line per target and
-# model.
+# RAM) and an 8-bit AVR (avr-none for the ATmega328P of QEMU's uno board: 32 kB
+# flash, 2 kB RAM; the integer-only sine model) and runs it under QEMU; any
+# failed check inside the firmware ends QEMU with exit code 1, and this script
+# with it. On the Cortex-M0 and the AVR it also checks that the integer-only
+# firmwares link no soft-float routine. Then prints the figures kept in
+# mlp-embedded/README.md, ending with one line per target and model.
 #
 #   bash mlp-embedded/qemu.sh
 #
 # The cross build uses Debian's Rust (rustc-web, cargo-web, rust-web-src:
 # /usr/bin/rustc and /usr/bin/cargo with the standard library's sources, for
-# -Zbuild-std=core), never the rustup toolchain pinned for the workspace.
+# -Zbuild-std=core), never the rustup toolchain pinned for the workspace;
+# AVR links with Debian's avr-gcc and avr-libc.
 # Missing Debian packages are installed with apt-get (as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 packages=(rustc-web cargo-web rust-web-src binutils-arm-none-eabi qemu-system-arm
-    binutils-riscv64-unknown-elf qemu-system-misc)
+    binutils-riscv64-unknown-elf qemu-system-misc gcc-avr avr-libc binutils-avr)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -69,14 +71,14 @@ sine_error() { grep -m1 "^sine: largest" "$log" | awk '{print $NF}' || true; }
 line() {
     local target=$1 name=$2 model=$3 precision=$4 value=$5 flash ram
     read -r flash ram < <(sizes "$size" "$bin/$name")
-    summary+=("$target $model $precision: flash $flash B, static RAM $ram B, stack $(stack_of "$name") B, cycles $(insns_of "$name"), $value")
+    summary+=("$target $model $precision: flash $flash B, static RAM $ram B, stack $(stack_of "${name%.elf}") B, cycles $(insns_of "${name%.elf}"), $value")
 }
 
 # No float instruction in an integer-only firmware: none of the soft-float
 # routines (compiler_builtins' float module: __aeabi_f*/__aeabi_d*, the
 # __addsf3 family, conversions) is linked into the ELF. The f32 sine firmware
 # is the check's own test: it must link them.
-soft_float() { arm-none-eabi-nm "$1" | grep -E '__aeabi_([fd]|[ul]*[il]2[fd])|__[a-z]+[sd]f[23]$|__(fix|float)[a-z]*[sd]i|compiler_builtins5float' || true; }
+soft_float() { "${2:-arm-none-eabi-nm}" "$1" | grep -E '__aeabi_([fd]|[ul]*[il]2[fd])|__[a-z]+[sd]f[23]$|__(fix|float)[a-z]*[sd]i|compiler_builtins5float' || true; }
 
 # target, size tool, what counts instructions, the firmwares, QEMU command
 run_target() {
@@ -142,5 +144,71 @@ for name in sine_int8 housing_int8; do
     echo "PASS $name: no soft-float routine linked"
 done
 
-echo "::: one line per target and model (cycles: instructions per inference counted by QEMU -icount)"
+
+# AVR: no semihosting, so the firmware prints over USART0 (QEMU's serial
+# port, into a file here) and ends with `exit 0` or `exit 1`; this waits for
+# that line (at most 5 minutes), then stops that QEMU. QEMU 7.2 cannot read an
+# AVR timer under -icount ("Bad icount read"), so the instructions are
+# counted from QEMU's trace of every instruction (-singlestep -d
+# nochain,exec), read as it is written (about 14 million lines, never
+# stored): the firmware calls `mlp_firmware_mark` before and after each timed
+# inference, and the count is the mean number of trace lines between the two.
+echo "::: build the firmware for avr-none (ATmega328P; Debian $(/usr/bin/rustc --version), $(avr-gcc --version | head -1))"
+(cd "$fw" && env -u RUSTUP_TOOLCHAIN -u CARGO -u CARGO_TARGET_DIR RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+    CARGO_TARGET_AVR_NONE_RUSTFLAGS="-C target-cpu=atmega328p" \
+    /usr/bin/cargo build --release --quiet -Zbuild-std=core --target avr-none --bin sine_int8)
+bin="$fw/target/avr-none/release"
+avr_tmp=$(mktemp -d)
+trap 'rm -rf "$log" "$host" "$avr_tmp"' EXIT
+mkfifo "$avr_tmp/trace"
+# A trace line: `Trace 0: <host> [<cs_base>/<pc>/<flags>/<cflags>]`, the pc in
+# bytes, as avr-nm prints the symbol (8 hex digits).
+mark=$(avr-nm "$bin/sine_int8.elf" | awk '$3 == "mlp_firmware_mark" { print $1 }')
+if [ -z "$mark" ]; then
+    echo "FAIL sine_int8 (avr-none) has no mlp_firmware_mark"
+    exit 1
+fi
+awk -v mark="[00000000/$mark/" '/^Trace/ { n++; if (index($0, mark)) print n }' < "$avr_tmp/trace" > "$avr_tmp/marks" &
+counter=$!
+: > "$log"
+echo "::: qemu-system-avr -machine uno -bios sine_int8.elf (serial port to a file, instruction trace counted)"
+qemu-system-avr -machine uno -display none -monitor none -serial "file:$avr_tmp/serial" \
+    -singlestep -d nochain,exec -D "$avr_tmp/trace" -bios "$bin/sine_int8.elf" 2>"$avr_tmp/stderr" &
+qemu=$!
+for _ in $(seq 1 1200); do
+    grep -q '^exit [01]' "$avr_tmp/serial" 2>/dev/null && break
+    kill -0 "$qemu" 2>/dev/null || break
+    sleep 0.25
+done
+kill "$qemu" 2>/dev/null || true
+wait "$qemu" 2>/dev/null || true
+wait "$counter"
+tr -d '\r' < "$avr_tmp/serial" | tee -a "$log"
+if ! grep -q '^exit 0$' "$log"; then
+    echo "FAIL sine_int8 on avr-none did not end with exit 0"
+    cat "$avr_tmp/stderr"
+    exit 1
+fi
+# Marks: two from the (empty) calibration, then a start and an end per call.
+awk 'NR > 2 && NR % 2 == 1 { start = $1 } NR > 2 && NR % 2 == 0 { sum += $1 - start; calls++ }
+    END { if (calls) printf "sine_int8: instructions per inference %d (QEMU trace, %d calls)\n", sum / calls + 0.5, calls }' \
+    "$avr_tmp/marks" | tee -a "$log"
+size=avr-size
+line avr-none sine_int8.elf sine int8 "max error $sine_int8_error"
+read -r flash ram < <(sizes avr-size "$bin/sine_int8.elf")
+stack=$(stack_of sine_int8)
+echo "::: ATmega328P: flash $flash B of 32768; static RAM $ram B + stack $stack B of 2048"
+if [ "$flash" -gt 32768 ] || [ $((ram + stack)) -gt 2048 ]; then
+    echo "FAIL sine_int8 does not fit the ATmega328P"
+    exit 1
+fi
+found=$(soft_float "$bin/sine_int8.elf" avr-nm)
+if [ -n "$found" ]; then
+    echo "FAIL sine_int8 (avr-none) links soft-float routines:"
+    echo "$found"
+    exit 1
+fi
+echo "PASS sine_int8 (avr-none): no soft-float routine linked"
+
+echo "::: one line per target and model (cycles: instructions per inference counted by QEMU: -icount; on AVR its instruction trace)"
 printf '%s\n' "${summary[@]}"

@@ -10,11 +10,7 @@
 //! predict, save.
 //!
 //! ```
-//! use mlp::loss::SparseCategoricalCrossentropy;
-//! use mlp::metrics::Metric;
-//! use mlp::optim::Sgd;
 //! use mlp::prelude::*;
-//! use mlp::train::Fit;
 //!
 //! // Declare: the shapes are types, so a wrong one does not compile.
 //! network! {
@@ -349,15 +345,17 @@
 //!
 //! | Feature | Enables | Dependencies it adds |
 //! |---|---|---|
-//! | (none) | typed networks, `predict_one`, baked weights, [`on_device`] training: `no_std`, no heap | nalgebra, libm, rand (no_std) |
+//! | (none) | typed networks, `predict_one`, baked weights, integer-only int8 inference, [`on_device`] training: `no_std`, no heap, builds for 16-bit AVR | nalgebra, libm |
+//! | `rand` | random initialisation from a seed (`Model::new`, `Model::initialize`), `no_std` | rand, rand_chacha, rand_distr (no_std) |
 //! | `alloc` (`mlp-core` only) | `Error`, the untyped weights view, summaries, boxed constructors | none |
-//! | `std` | `compile`, `fit`, `evaluate`, `predict` on threads (the batch engine), callbacks, `History`, safetensors weights files | serde, serde_json, csv (`CsvLogger`), tempfile, safetensors |
+//! | `std` (with `rand`, `alloc`) | `compile`, `fit`, `evaluate`, `predict` on threads (the batch engine), callbacks, `History`, safetensors weights files | serde, serde_json, csv (`CsvLogger`), tempfile, safetensors |
 //! | `datasets` | the book's data sets from `$MLP_DATA_DIR`, the repository or the cache; `train_test_split`, `StandardScaler` | flate2, sha2, tar, dirs, rand_mt |
 //! | `download` | a missing data set downloaded once into the cache from its official address, SHA-256 checked | ureq (with rustls) |
 //! | `progress` | Keras's live progress bar in a terminal (without it, `verbose = 1` prints a line per epoch) | indicatif |
 //! | `plot` | learning-curve plots (PNG, SVG) of a `History`, with an embedded font | plotters, png |
 //! | `tensorboard` | the `TensorBoard` callback's event files | prost, crc32c |
 //! | `keras` | Keras's own files: `.keras` archives and `.weights.h5`, read and written | hdf5-pure, zip |
+//! | `onnx` | ONNX models, read (checked against the declaration) and written | prost |
 //!
 //! Every feature is checked alone in CI (`cargo hack --each-feature check`).
 #![warn(missing_docs)]

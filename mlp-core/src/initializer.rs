@@ -20,11 +20,14 @@
 //! ```
 
 use core::fmt;
+#[cfg(feature = "rand")]
 use rand::Rng;
+#[cfg(feature = "rand")]
 use rand_distr::{Distribution, StandardNormal};
 
 /// Keras's correction so that a normal truncated at two standard deviations
 /// has the wanted variance (`VarianceScaling`, "truncated_normal").
+#[cfg(feature = "rand")]
 const TRUNCATED_STDDEV_CORRECTION: f32 = 0.879_625_7;
 
 macro_rules! initializers {
@@ -54,6 +57,7 @@ mlp_spec::for_each_initializer!(initializers);
 /// Fills the parameters `params` of the layers `layers` from their
 /// initializers, weight after weight, from one ChaCha8 stream seeded with
 /// `seed` (what `Model::initialize` does).
+#[cfg(feature = "rand")]
 pub fn initialize(layers: &[crate::layer::LayerInfo], params: &mut [f32], seed: u64) {
     use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
@@ -87,7 +91,10 @@ impl Initializer {
         mean: 0.0,
         stddev: 0.05,
     };
+}
 
+#[cfg(feature = "rand")]
+impl Initializer {
     /// Fills `out` for a layer with `fan_in` inputs and `fan_out` units.
     pub fn fill<R: Rng + ?Sized>(
         &self,
@@ -125,20 +132,24 @@ impl fmt::Display for Initializer {
     }
 }
 
+#[cfg(feature = "rand")]
 fn normal<R: Rng + ?Sized>(rng: &mut R) -> f32 {
     StandardNormal.sample(rng)
 }
 
+#[cfg(feature = "rand")]
 fn uniform<R: Rng + ?Sized>(out: &mut [f32], lo: f32, hi: f32, rng: &mut R) {
     for w in out {
         *w = lo + (hi - lo) * rng.random::<f32>();
     }
 }
 
+#[cfg(feature = "rand")]
 fn symmetric<R: Rng + ?Sized>(out: &mut [f32], limit: f32, rng: &mut R) {
     uniform(out, -limit, limit, rng)
 }
 
+#[cfg(feature = "rand")]
 fn truncated<R: Rng + ?Sized>(out: &mut [f32], mean: f32, stddev: f32, rng: &mut R) {
     for w in out {
         let x = loop {
@@ -151,6 +162,7 @@ fn truncated<R: Rng + ?Sized>(out: &mut [f32], mean: f32, stddev: f32, rng: &mut
     }
 }
 
+#[cfg(feature = "rand")]
 fn scaled_truncated<R: Rng + ?Sized>(out: &mut [f32], variance: f32, rng: &mut R) {
     truncated(
         out,

@@ -101,7 +101,9 @@ macro_rules! network {
     };
 }
 
-/// What most programs need: `use mlp_core::prelude::*;`.
+/// What most programs need: `use mlp_core::prelude::*;` brings the macro,
+/// the model traits, and what every training program writes (the losses,
+/// the optimizers, `Metric`, `Fit` and the callbacks).
 pub mod prelude {
     pub use crate::activation::Activation;
     pub use crate::graph::Graph;
@@ -114,10 +116,21 @@ pub mod prelude {
     pub use crate::io::TorchFile;
     #[cfg(feature = "std")]
     pub use crate::io::WeightsFile;
+    pub use crate::loss::{
+        BinaryCrossentropy, CategoricalCrossentropy, Huber, MeanAbsoluteError, MeanSquaredError,
+        SparseCategoricalCrossentropy,
+    };
+    pub use crate::metrics::Metric;
     pub use crate::model::Model;
     pub use crate::network;
     pub use crate::network::Network;
+    pub use crate::optim::{Adagrad, Adam, AdamW, Adamax, Nadam, RmsProp, Sgd};
     pub use crate::sample::Sample;
+    #[cfg(feature = "std")]
+    pub use crate::train::{
+        BackupAndRestore, Callback, CsvLogger, EarlyStopping, LearningRateScheduler,
+        ModelCheckpoint, ReduceLrOnPlateau, TerminateOnNaN,
+    };
     #[cfg(feature = "std")]
     pub use crate::train::{Compile, Fit};
     pub use nalgebra::{SMatrix, SVector};

@@ -177,15 +177,18 @@ pub unsafe trait Model: Sized + Send + Sync + 'static {
     }
 
     /// Fills every parameter from its layer's initializers, from one ChaCha8
-    /// stream seeded with `seed`, layer after layer.
+    /// stream seeded with `seed`, layer after layer (feature `rand`, which
+    /// `std` turns on).
+    #[cfg(feature = "rand")]
     fn initialize(&mut self, seed: u64) {
         crate::initializer::initialize(Self::LAYERS, self.params_mut(), seed);
     }
 
     /// A new model built in place on the heap, initialised from `seed`. It
     /// is boxed so that its weights (a megabyte for the book's Fashion-MNIST
-    /// model) never pass through the stack, whatever their size.
-    #[cfg(feature = "alloc")]
+    /// model) never pass through the stack, whatever their size (features
+    /// `alloc` and `rand`).
+    #[cfg(all(feature = "alloc", feature = "rand"))]
     fn new(seed: u64) -> alloc::boxed::Box<Self> {
         let mut model = Self::new_zeroed();
         model.initialize(seed);

@@ -23,14 +23,14 @@
 //!
 //! ```
 //! use mlp_core::prelude::*;
-//! use mlp_core::on_device::{DeviceTrainer, Sgd, scratch_len};
+//! use mlp_core::on_device::{DeviceTrainer, DeviceSgd, scratch_len};
 //!
 //! network! { pub struct Net { Input[2] -> Dense<8, tanh> -> Dense<1> } }
 //! type Trainer = DeviceTrainer<Net, { scratch_len::<Net>() }>;
 //!
 //! let mut model = Net::zeroed();
 //! model.initialize(1);
-//! let mut trainer = Trainer::new(Sgd { learning_rate: 0.05, momentum: 0.9 });
+//! let mut trainer = Trainer::new(DeviceSgd { learning_rate: 0.05, momentum: 0.9 });
 //! let x = [SVector::<f32, 2>::new(0.5, -1.0), SVector::<f32, 2>::new(1.0, 0.25)];
 //! let y = [SVector::<f32, 1>::new(0.3), SVector::<f32, 1>::new(-0.2)];
 //! let first = trainer.step(&mut model, &x, &y);
@@ -130,14 +130,14 @@ const fn span_len<N: Network>(first: usize) -> usize {
 /// Keras's SGD: `v = momentum * v - learning_rate * g; w += v`
 /// (`momentum = 0` is plain gradient descent, `w -= learning_rate * g`).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Sgd {
+pub struct DeviceSgd {
     /// Step size.
     pub learning_rate: f32,
     /// Fraction of the previous update carried over, in `[0, 1)`.
     pub momentum: f32,
 }
 
-impl Sgd {
+impl DeviceSgd {
     /// The update of weights `w` with velocities `v` from gradients `g`, as
     /// [`crate::optim::Sgd::step`] does it (no clipping, no weight decay, no
     /// Nesterov): [`SgdStep`] without momentum, [`SgdMomentumStep`] with it.
@@ -169,7 +169,7 @@ impl Sgd {
 /// large network, use [`LastLayers`].
 pub struct DeviceTrainer<N: Network, const SCRATCH: usize> {
     /// The optimizer's settings; may change between steps.
-    pub sgd: Sgd,
+    pub sgd: DeviceSgd,
     grads: N,
     velocity: N,
     scratch: [f32; SCRATCH],
@@ -183,7 +183,7 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
 
     /// A trainer with zero velocity. A `const fn`, so that a trainer can be a
     /// `static` (in RAM) on a target whose stack is too small for it.
-    pub const fn new(sgd: Sgd) -> Self {
+    pub const fn new(sgd: DeviceSgd) -> Self {
         const {
             assert!(
                 SCRATCH >= scratch_len::<N>(),
@@ -555,7 +555,7 @@ mod tests {
     fn gradients_match_the_batch_engine() {
         let model = Net::new(3);
         let (x, y) = batch();
-        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(Sgd {
+        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(DeviceSgd {
             learning_rate: 0.0,
             momentum: 0.0,
         });
@@ -580,7 +580,7 @@ mod tests {
             0.1, 0.2, 0.3, -0.4, 0.5, 0.6,
         ])];
         let y = [SVector::<f32, 3>::from([0.0, 1.0, 0.0])];
-        let mut trainer = DeviceTrainer::<Image, { scratch_len::<Image>() }>::new(Sgd {
+        let mut trainer = DeviceTrainer::<Image, { scratch_len::<Image>() }>::new(DeviceSgd {
             learning_rate: 0.0,
             momentum: 0.0,
         });
@@ -595,7 +595,7 @@ mod tests {
         let (x, y) = batch();
         let mut model = Net::new(4);
         let start = model.params().to_vec();
-        let sgd = Sgd {
+        let sgd = DeviceSgd {
             learning_rate: 0.1,
             momentum: 0.5,
         };
@@ -618,7 +618,7 @@ mod tests {
     fn loss_falls_one_sample_at_a_time() {
         let (x, y) = batch();
         let mut model = Net::new(5);
-        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(Sgd {
+        let mut trainer = DeviceTrainer::<Net, { scratch_len::<Net>() }>::new(DeviceSgd {
             learning_rate: 0.1,
             momentum: 0.9,
         });
@@ -642,7 +642,7 @@ mod tests {
         x: &[N::Input; B],
         labels: &[usize; B],
     ) {
-        let mut trainer = DeviceTrainer::<N, S>::new(Sgd {
+        let mut trainer = DeviceTrainer::<N, S>::new(DeviceSgd {
             learning_rate: 0.0,
             momentum: 0.0,
         });
@@ -698,10 +698,11 @@ mod tests {
         let model = Classifier::new(13);
         let x = three();
         let labels = [1, 0, 3];
-        let mut trainer = DeviceTrainer::<Classifier, { scratch_len::<Classifier>() }>::new(Sgd {
-            learning_rate: 0.0,
-            momentum: 0.0,
-        });
+        let mut trainer =
+            DeviceTrainer::<Classifier, { scratch_len::<Classifier>() }>::new(DeviceSgd {
+                learning_rate: 0.0,
+                momentum: 0.0,
+            });
         let expected = x
             .iter()
             .zip(labels)
@@ -717,10 +718,11 @@ mod tests {
         let x = three();
         let labels = [2, 0, 1];
         let mut model = Classifier::new(14);
-        let mut trainer = DeviceTrainer::<Classifier, { scratch_len::<Classifier>() }>::new(Sgd {
-            learning_rate: 0.1,
-            momentum: 0.9,
-        });
+        let mut trainer =
+            DeviceTrainer::<Classifier, { scratch_len::<Classifier>() }>::new(DeviceSgd {
+                learning_rate: 0.1,
+                momentum: 0.9,
+            });
         let before = trainer.loss_sparse(&*model, &x, &labels);
         for _ in 0..100 {
             trainer.step_sparse(&mut *model, &x, &labels);
@@ -736,10 +738,11 @@ mod tests {
     fn a_label_out_of_range_gives_nan_and_no_step() {
         let mut model = Classifier::new(15);
         let start = model.params().to_vec();
-        let mut trainer = DeviceTrainer::<Classifier, { scratch_len::<Classifier>() }>::new(Sgd {
-            learning_rate: 0.1,
-            momentum: 0.0,
-        });
+        let mut trainer =
+            DeviceTrainer::<Classifier, { scratch_len::<Classifier>() }>::new(DeviceSgd {
+                learning_rate: 0.1,
+                momentum: 0.0,
+            });
         let loss = trainer.step_sparse(&mut *model, &[three()[0]], &[4]);
         assert!(loss.is_nan());
         assert_eq!(model.params(), &start[..]);

@@ -3,6 +3,10 @@ use std::{env, fs, path::PathBuf};
 
 fn main() {
     let target = env::var("TARGET").unwrap_or_default();
+    // AVR links through avr-gcc with avr-libc's own linker script.
+    if target.starts_with("avr") {
+        return;
+    }
     let file = if target.starts_with("riscv32") {
         "memory-riscv32.x"
     } else if target.starts_with("thumbv6m") {

@@ -32,7 +32,7 @@
 #![no_std]
 
 use mlp_core::on_device::{
-    DeviceTrainer, LastLayers, Sgd, last_layers_params, last_layers_scratch_len, scratch_len,
+    DeviceSgd, DeviceTrainer, LastLayers, last_layers_params, last_layers_scratch_len, scratch_len,
 };
 use mlp_core::prelude::*;
 
@@ -82,7 +82,7 @@ pub type SineTrainer = DeviceTrainer<SineNet, { scratch_len::<SineNet>() }>;
 /// A trainer with the settings [`calibrate`] is tested with: SGD, learning
 /// rate 0.01, momentum 0.9.
 pub fn trainer() -> SineTrainer {
-    SineTrainer::new(Sgd {
+    SineTrainer::new(DeviceSgd {
         learning_rate: 0.01,
         momentum: 0.9,
     })

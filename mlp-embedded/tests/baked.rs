@@ -187,12 +187,12 @@ fn fine_tuning_on_the_device_lowers_the_loss_without_allocating() {
 
 #[test]
 fn trainer_and_tuned_copy_can_be_statics() {
-    use mlp_core::on_device::Sgd;
+    use mlp_core::on_device::DeviceSgd;
     use std::sync::Mutex;
     // On a device: RAM statics built at compile time, no heap, no stack copy.
     static TUNED: Mutex<SineNet> = Mutex::new(SineNet::WEIGHTS);
     static TRAINER: Mutex<mlp_embedded::SineTrainer> =
-        Mutex::new(mlp_embedded::SineTrainer::new(Sgd {
+        Mutex::new(mlp_embedded::SineTrainer::new(DeviceSgd {
             learning_rate: 0.01,
             momentum: 0.9,
         }));
@@ -205,7 +205,7 @@ fn trainer_and_tuned_copy_can_be_statics() {
 
 #[test]
 fn last_layer_calibration_leaves_the_static_and_allocates_nothing() {
-    use mlp_core::on_device::Sgd;
+    use mlp_core::on_device::DeviceSgd;
     use mlp_embedded::{SineLastLayer, calibrate_last_layer};
     // The same sensor (y = 1.1 sin x + 0.3): a gain and an offset, which the
     // last (linear) layer alone can take up.
@@ -218,7 +218,7 @@ fn last_layer_calibration_leaves_the_static_and_allocates_nothing() {
     let n = allocations_in(|| {
         let mut tuner = SineLastLayer::new(
             &MODEL,
-            Sgd {
+            DeviceSgd {
                 learning_rate: 0.01,
                 momentum: 0.9,
             },

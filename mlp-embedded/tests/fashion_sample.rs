@@ -179,7 +179,7 @@ fn the_calibration_sample_is_the_first_256_training_images() {
 /// 0.9); then the test accuracy on all 10,000 images before and after.
 #[test]
 fn last_layer_fine_tuning_as_the_firmware_does_it() {
-    use mlp_core::on_device::Sgd;
+    use mlp_core::on_device::DeviceSgd;
     use mlp_embedded::{FashionLastLayer, scale};
     const B: usize = 8;
     let (_, (x_test, y_test)) = fashion_mnist::load_data().unwrap();
@@ -194,7 +194,7 @@ fn last_layer_fine_tuning_as_the_firmware_does_it() {
     );
     let image = |i: usize| scale(&pixels(&x_test[wrong[i]]));
     let sample = |i: usize| (image(i), usize::from(y_test[wrong[i]]));
-    let mut tuner = Box::new(FashionLastLayer::zeroed(Sgd {
+    let mut tuner = Box::new(FashionLastLayer::zeroed(DeviceSgd {
         learning_rate: 0.05,
         momentum: 0.9,
     }));

@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use mlp_core::prelude::*;
-//! use mlp_core::on_device::{LastLayers, Sgd, last_layers_params, last_layers_scratch_len};
+//! use mlp_core::on_device::{LastLayers, DeviceSgd, last_layers_params, last_layers_scratch_len};
 //!
 //! network! { pub struct Net { Input[2] -> Dense<16, tanh> -> Dense<8, tanh> -> Dense<3, softmax> } }
 //! // The last Dense layer (8 x 3 + 3 = 27 parameters) is trained in RAM.
@@ -14,7 +14,7 @@
 //! let mut model = Net::zeroed(); // on a device: `static MODEL: Net = Net::WEIGHTS;`
 //! model.initialize(1);
 //! let model = model; // the tuner never changes it
-//! let mut tuner = Tuner::new(&model, Sgd { learning_rate: 0.5, momentum: 0.9 });
+//! let mut tuner = Tuner::new(&model, DeviceSgd { learning_rate: 0.5, momentum: 0.9 });
 //! let x = [SVector::<f32, 2>::new(0.5, -1.0), SVector::<f32, 2>::new(-1.0, 0.25)];
 //! let labels = [2, 0];
 //! let first = tuner.step_sparse(&model, &x, &labels);
@@ -31,14 +31,16 @@
 //!
 //! ```compile_fail
 //! use mlp_core::prelude::*;
-//! use mlp_core::on_device::{LastLayers, Sgd, last_layers_scratch_len};
+//! use mlp_core::on_device::{LastLayers, DeviceSgd, last_layers_scratch_len};
 //!
 //! network! { pub struct Net { Input[2] -> Dense<16, tanh> -> Dense<3, softmax> } }
-//! let sgd = Sgd { learning_rate: 0.1, momentum: 0.0 };
+//! let sgd = DeviceSgd { learning_rate: 0.1, momentum: 0.0 };
 //! let _ = LastLayers::<Net, 1, 50, { last_layers_scratch_len::<Net>(1) }>::zeroed(sgd);
 //! ```
 
-use super::{Sgd, Target, accumulate, forward, known_layers, span_acts_len, span_base, span_len};
+use super::{
+    DeviceSgd, Target, accumulate, forward, known_layers, span_acts_len, span_base, span_len,
+};
 use super::{sparse_loss, squared_error};
 use crate::network::Network;
 use crate::sample::Sample;
@@ -139,7 +141,7 @@ pub const fn last_layers_scratch_len<N: Network>(k: usize) -> usize {
 /// updates undone (the unit tests compare them step by step, bit for bit).
 pub struct LastLayers<N: Network, const K: usize, const P: usize, const S: usize> {
     /// The optimizer's settings; may change between steps.
-    pub sgd: Sgd,
+    pub sgd: DeviceSgd,
     weights: [f32; P],
     grads: [f32; P],
     velocity: [f32; P],
@@ -166,7 +168,7 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
     /// `tuner.sgd` at run time) it is all zero bytes and goes to `.bss`,
     /// which takes RAM but no flash (a non-zero `sgd` puts the whole tuner
     /// in `.data`, whose initial values take as much flash).
-    pub const fn zeroed(sgd: Sgd) -> Self {
+    pub const fn zeroed(sgd: DeviceSgd) -> Self {
         const {
             assert!(K >= 1, "LastLayers trains at least one layer (K >= 1)");
             assert!(
@@ -200,7 +202,7 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
     /// it), with zero velocity. Built on the stack: for a tuner too large
     /// for it, use a `static` of [`LastLayers::zeroed`] and
     /// [`LastLayers::load`].
-    pub fn new(model: &N, sgd: Sgd) -> Self {
+    pub fn new(model: &N, sgd: DeviceSgd) -> Self {
         let mut tuner = Self::zeroed(sgd);
         tuner.load(model);
         tuner
@@ -507,8 +509,8 @@ mod tests {
         { last_layers_scratch_len::<FashionMlp>(1) },
     >;
 
-    fn sgd(learning_rate: f32, momentum: f32) -> Sgd {
-        Sgd {
+    fn sgd(learning_rate: f32, momentum: f32) -> DeviceSgd {
+        DeviceSgd {
             learning_rate,
             momentum,
         }

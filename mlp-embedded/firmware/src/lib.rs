@@ -1,9 +1,12 @@
 //! What the test firmwares share: output through semihosting (no
 //! `core::fmt`, which would weigh more than the sine model), checks that end
 //! the run with a failing exit code, an instruction counter and stack
-//! painting. One implementation per architecture: Cortex-M (`arm`) and
-//! RISC-V (`riscv32`).
+//! painting. One implementation per architecture: Cortex-M (`arm`), RISC-V
+//! (`riscv32`) and AVR (`avr`: the ATmega328P of QEMU's `uno` board, whose
+//! output goes through its serial port, USART0, since it has no
+//! semihosting).
 #![no_std]
+#![cfg_attr(target_arch = "avr", feature(asm_experimental_arch))]
 
 #[cfg(target_arch = "arm")]
 use cortex_m_semihosting::{debug, hio};
@@ -11,10 +14,44 @@ use cortex_m_semihosting::{debug, hio};
 use riscv_semihosting::{debug, hio};
 
 /// Writes `s` to the host's standard output.
+#[cfg(not(target_arch = "avr"))]
 pub fn print(s: &str) {
     if let Ok(mut out) = hio::hstdout() {
         let _ = out.write_all(s.as_bytes());
     }
+}
+
+/// Writes `s` to USART0 (transmitter on, each byte written once the data
+/// register is empty); QEMU's `-serial` shows it on the host.
+#[cfg(target_arch = "avr")]
+pub fn print(s: &str) {
+    const UCSR0A: *mut u8 = 0xC0 as *mut u8;
+    const UCSR0B: *mut u8 = 0xC1 as *mut u8;
+    const UDR0: *mut u8 = 0xC6 as *mut u8;
+    const UDRE0: u8 = 1 << 5;
+    const TXEN0: u8 = 1 << 3;
+    for &b in s.as_bytes() {
+        // SAFETY: USART0's memory-mapped registers on the ATmega328P.
+        unsafe {
+            core::ptr::write_volatile(UCSR0B, core::ptr::read_volatile(UCSR0B) | TXEN0);
+            while core::ptr::read_volatile(UCSR0A) & UDRE0 == 0 {}
+            core::ptr::write_volatile(UDR0, b);
+        }
+    }
+}
+
+/// Declares C's `main`, which avr-libc's start-up code calls (after
+/// copying `.data` and clearing `.bss`), to run the firmware's `$main`; on
+/// the other architectures the runtime crate's `entry` attribute does this.
+#[macro_export]
+macro_rules! avr_entry {
+    ($main:path) => {
+        #[cfg(target_arch = "avr")]
+        #[unsafe(export_name = "main")]
+        extern "C" fn avr_main() -> ! {
+            $main()
+        }
+    };
 }
 
 /// Writes `n` in decimal.
@@ -56,6 +93,7 @@ pub fn print_f32(x: f32) {
 }
 
 /// Ends the run: QEMU exits with 0 if `ok`, else 1.
+#[cfg(not(target_arch = "avr"))]
 pub fn exit(ok: bool) -> ! {
     debug::exit(if ok {
         debug::EXIT_SUCCESS
@@ -64,6 +102,18 @@ pub fn exit(ok: bool) -> ! {
     });
     #[allow(clippy::empty_loop)]
     loop {}
+}
+
+/// Ends the run on AVR, where QEMU has no semihosting to exit through:
+/// prints `exit 0` if `ok`, else `exit 1` (which `qemu.sh` waits for, then
+/// stops QEMU and takes as the exit code), and sleeps with interrupts off.
+#[cfg(target_arch = "avr")]
+pub fn exit(ok: bool) -> ! {
+    print(if ok { "exit 0\n" } else { "exit 1\n" });
+    loop {
+        // SAFETY: interrupts off, then sleep: nothing runs again.
+        unsafe { core::arch::asm!("cli", "sleep") };
+    }
 }
 
 /// Prints `PASS what` or `FAIL what` and, on a failure, ends the run with a
@@ -93,9 +143,32 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 /// instructions. [`ticks_per_instruction`] measures the ratio instead of
 /// trusting it. RISC-V: the `instret` CSR, which QEMU derives from the
 /// instruction count under `-icount`.
+///
+/// AVR: QEMU 7.2 stops with "Bad icount read" when an AVR program reads a
+/// timer under `-icount` (its I/O registers bypass the path that makes a
+/// device read exact), so the count is taken outside: [`now`] and [`since`]
+/// call [`mark`], an empty function, and `qemu.sh` runs QEMU with a trace of
+/// every instruction and counts those between two calls. [`COUNTS`] is
+/// false there: the firmware prints no count of its own.
 pub mod counter {
     #[cfg(target_arch = "arm")]
     const SYST: usize = 0xE000_E010;
+
+    /// Whether [`since`] returns counts (false on AVR, counted by the trace).
+    pub const COUNTS: bool = cfg!(not(target_arch = "avr"));
+
+    /// Does nothing, in a function of its own whose address `qemu.sh` looks
+    /// up (`avr-nm`) and whose every execution the trace shows.
+    #[cfg(target_arch = "avr")]
+    #[unsafe(no_mangle)]
+    #[inline(never)]
+    pub extern "C" fn mlp_firmware_mark() {
+        // SAFETY: no instruction; keeps the function from being merged.
+        unsafe { core::arch::asm!("", options(nomem, nostack)) };
+    }
+
+    #[cfg(target_arch = "avr")]
+    pub use mlp_firmware_mark as mark;
 
     /// Starts the counter (SysTick: free-running from 2^24 - 1, processor
     /// clock, no interrupt).
@@ -110,9 +183,14 @@ pub mod counter {
     }
 
     /// The counter now; differences of two readings count up, modulo the
-    /// counter's width (2^24 on Cortex-M, 2^32 on RISC-V).
+    /// counter's width (2^24 on Cortex-M, 2^32 on RISC-V; AVR: a mark, 0).
     #[inline(always)]
     pub fn now() -> u32 {
+        #[cfg(target_arch = "avr")]
+        {
+            mark();
+            0
+        }
         #[cfg(target_arch = "arm")]
         {
             // SysTick counts down.
@@ -137,6 +215,10 @@ pub mod counter {
         {
             now().wrapping_sub(start)
         }
+        #[cfg(target_arch = "avr")]
+        {
+            now().wrapping_sub(start)
+        }
     }
 
     /// Instructions per call from `spent` ticks over `calls` calls, given
@@ -148,11 +230,12 @@ pub mod counter {
     }
 
     /// Counter ticks per retired instruction, measured on a loop of a known
-    /// instruction count: `(ticks, instructions)`.
+    /// instruction count: `(ticks, instructions)` (no loop on AVR).
     pub fn ticks_per_instruction() -> (u32, u32) {
         const ITERATIONS: u32 = 1 << 20;
         let t = now();
         // SAFETY: a register-only countdown loop of 2 instructions per turn.
+        #[cfg(not(target_arch = "avr"))]
         unsafe {
             #[cfg(target_arch = "arm")]
             core::arch::asm!(
@@ -174,18 +257,45 @@ pub mod counter {
 /// Stack painting: fill the free stack with a pattern, run, then find how
 /// far down the pattern was overwritten.
 pub mod stack {
-    const PAINT: u32 = 0xC0DE_C0DE;
+    /// The unit painted and read back: a word, a byte on the 8-bit AVR
+    /// (whose stack and statics are byte-aligned).
+    #[cfg(not(target_arch = "avr"))]
+    type Word = u32;
+    #[cfg(target_arch = "avr")]
+    type Word = u8;
+    #[cfg(not(target_arch = "avr"))]
+    const PAINT: Word = 0xC0DE_C0DE;
+    #[cfg(target_arch = "avr")]
+    const PAINT: Word = 0xC5;
+    const STEP: usize = core::mem::size_of::<Word>();
 
+    // cortex-m-rt and riscv-rt: the top of the stack and the end of the
+    // statics; avr-libc: RAMEND (the stack's first byte; the stack pointer
+    // points below the last byte pushed) and the end of the statics.
+    #[cfg(not(target_arch = "avr"))]
     unsafe extern "C" {
         static _stack_start: u32;
         static __sheap: u32;
     }
+    #[cfg(target_arch = "avr")]
+    unsafe extern "C" {
+        static __stack: u8;
+        static __heap_start: u8;
+    }
 
     /// The lowest stack address and the top of the stack.
+    #[cfg(not(target_arch = "avr"))]
     fn bounds() -> (usize, usize) {
         (
             core::ptr::addr_of!(__sheap) as usize,
             core::ptr::addr_of!(_stack_start) as usize,
+        )
+    }
+    #[cfg(target_arch = "avr")]
+    fn bounds() -> (usize, usize) {
+        (
+            core::ptr::addr_of!(__heap_start) as usize,
+            core::ptr::addr_of!(__stack) as usize + 1,
         )
     }
 
@@ -201,13 +311,21 @@ pub mod stack {
             core::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack));
             #[cfg(target_arch = "riscv32")]
             core::arch::asm!("mv {}, sp", out(reg) sp, options(nomem, nostack));
+            // SPL and SPH, in data space.
+            #[cfg(target_arch = "avr")]
+            {
+                sp = usize::from(u16::from_le_bytes([
+                    core::ptr::read_volatile(0x5D as *const u8),
+                    core::ptr::read_volatile(0x5E as *const u8),
+                ]));
+            }
         }
         let (mut p, _) = bounds();
-        let end = (sp - 16) & !3;
+        let end = (sp - 16) & !(STEP - 1);
         while p < end {
             // SAFETY: free stack between the statics and the live frames.
-            unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
-            p += 4;
+            unsafe { core::ptr::write_volatile(p as *mut Word, PAINT) };
+            p += STEP;
         }
     }
 
@@ -216,8 +334,8 @@ pub mod stack {
     pub fn peak() -> u32 {
         let (mut p, top) = bounds();
         // SAFETY: reads of the stack region.
-        while p < top && unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
-            p += 4;
+        while p < top && unsafe { core::ptr::read_volatile(p as *const Word) } == PAINT {
+            p += STEP;
         }
         (top - p) as u32
     }
@@ -228,6 +346,8 @@ pub mod stack {
 /// the f32 classes, the int8 classes, one byte per image); prints the
 /// agreement, the instructions per inference and the peak stack, as
 /// `<what>: ...`. `column` picks the expected classes: 1 for f32, 2 for int8.
+/// Not on AVR, whose 16-bit address space cannot hold the sample.
+#[cfg(not(target_arch = "avr"))]
 pub fn check_fashion(what: &str, classify: fn(&[u8; 784]) -> usize, column: usize) -> ! {
     const SAMPLE: &[u8] = include_bytes!("../data/fashion-sample.bin");
     const EXPECTED: &[u8] = include_bytes!("../data/fashion-expected.bin");
@@ -283,7 +403,7 @@ pub fn sine_last_layer(what: &str, tuner: &mut mlp_embedded::SineLastLayer) -> u
     let x = x.map(SVector::<f32, 1>::new);
     let model = &mlp_embedded::MODEL;
     tuner.load(model);
-    tuner.sgd = mlp_core::on_device::Sgd {
+    tuner.sgd = mlp_core::on_device::DeviceSgd {
         learning_rate: 0.01,
         momentum: 0.9,
     };

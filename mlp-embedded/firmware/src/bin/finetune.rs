@@ -7,7 +7,7 @@
 #![no_std]
 #![no_main]
 
-use mlp_core::on_device::{DeviceTrainer, Sgd, scratch_len};
+use mlp_core::on_device::{DeviceTrainer, DeviceSgd, scratch_len};
 use mlp_embedded::{FASHION, FashionLastLayer, FashionMlp, SineLastLayer};
 use mlp_firmware::{check, counter, exit, print, print_f32, print_u32, stack};
 
@@ -18,7 +18,7 @@ const B: usize = 8;
 /// Fine-tuning steps on them.
 const STEPS: usize = 10;
 
-const NO_SGD: Sgd = Sgd {
+const NO_SGD: DeviceSgd = DeviceSgd {
     learning_rate: 0.0,
     momentum: 0.0,
 };
@@ -56,7 +56,7 @@ fn fashion_last_layer() {
     // SAFETY: the only reference to this static, in a single thread.
     let tuner = unsafe { &mut *(&raw mut FASHION_TUNER) };
     tuner.load(&FASHION);
-    tuner.sgd = Sgd {
+    tuner.sgd = DeviceSgd {
         learning_rate: 0.05,
         momentum: 0.9,
     };

@@ -6,12 +6,12 @@
 #![no_std]
 #![no_main]
 
-use mlp_core::on_device::Sgd;
+use mlp_core::on_device::DeviceSgd;
 use mlp_embedded::SineLastLayer;
 use mlp_firmware::{counter, exit, print, print_u32, stack};
 
 /// All zeros at reset (`.bss`, no flash), loaded from the model at run time.
-static mut TUNER: SineLastLayer = SineLastLayer::zeroed(Sgd {
+static mut TUNER: SineLastLayer = SineLastLayer::zeroed(DeviceSgd {
     learning_rate: 0.0,
     momentum: 0.0,
 });

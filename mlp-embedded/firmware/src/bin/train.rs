@@ -4,7 +4,7 @@
 #![no_std]
 #![no_main]
 
-use mlp_core::on_device::{DeviceTrainer, Sgd, scratch_len};
+use mlp_core::on_device::{DeviceTrainer, DeviceSgd, scratch_len};
 use mlp_embedded::FashionMlp;
 use mlp_firmware::{check, exit, print, print_f32, stack};
 
@@ -20,7 +20,7 @@ type FashionTrainer = DeviceTrainer<FashionMlp, { scratch_len::<FashionMlp>() }>
 /// trainer is all zeros, so it lives in `.bss` and takes no flash; its
 /// settings are set at run time.
 static mut TUNED: FashionMlp = FashionMlp::WEIGHTS;
-static mut TRAINER: FashionTrainer = FashionTrainer::new(Sgd {
+static mut TRAINER: FashionTrainer = FashionTrainer::new(DeviceSgd {
     learning_rate: 0.0,
     momentum: 0.0,
 });
@@ -61,7 +61,7 @@ fn classifier_fine_tuning() {
     let labels = picked.map(|i| usize::from(EXPECTED[i]));
     // SAFETY: the only references to these statics, in a single thread.
     let (model, trainer) = unsafe { (&mut *(&raw mut TUNED), &mut *(&raw mut TRAINER)) };
-    trainer.sgd = Sgd {
+    trainer.sgd = DeviceSgd {
         learning_rate: 0.01,
         momentum: 0.9,
     };

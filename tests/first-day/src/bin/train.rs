@@ -3,11 +3,7 @@
 //! them.
 
 use mlp::datasets::fashion_mnist;
-use mlp::loss::SparseCategoricalCrossentropy;
-use mlp::metrics::Metric;
-use mlp::optim::Sgd;
 use mlp::prelude::*;
-use mlp::train::Fit;
 
 network! {
     /// The book's Fashion-MNIST classifier (chapter 10).
