@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     trainer.fit(&x_train, y_train, options)?;
     let results = trainer.evaluate(&x_test, &y_test)?;
     println!("test: {results}");
-    let probabilities = trainer.predict(&x_test[..1]);
+    let probabilities = trainer.predict(&x_test[..1])?;
 
     std::fs::create_dir_all("weights")?;
     model.save_weights(path)?;
