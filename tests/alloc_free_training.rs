@@ -252,7 +252,7 @@ network! {
 }
 
 fn graph_on_two_threads() {
-    use mlp::__internal::{Mode, Workspace};
+    use mlp::__internal::{Phase, Workspace};
     use mlp::loss::{Loss, MeanSquaredError, TargetRef};
     use mlp::optim::{Adam, Optimizer};
     let (n, steps) = (512, 12);
@@ -273,7 +273,7 @@ fn graph_on_two_threads() {
             .unwrap();
         ws.load_graph_input(1, n, &|r, row| row.copy_from_slice(&deep[r]))
             .unwrap();
-        let mode = Mode::Training {
+        let mode = Phase::Training {
             seed: 1,
             step: iteration,
         };

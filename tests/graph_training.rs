@@ -10,7 +10,7 @@
 //! What every model shares with a chain (weights, state, callbacks, MC
 //! Dropout, ...) is tested on a graph in `tests/graph_features.rs`.
 
-use mlp::__internal::{Mode, Workspace};
+use mlp::__internal::{Phase, Workspace};
 use mlp::loss::{Loss, MeanSquaredError, TargetRef};
 use mlp::optim::Sgd;
 use mlp::prelude::*;
@@ -43,7 +43,7 @@ network! {
 
 const H: f64 = 1.0 / 128.0;
 const TOL: f64 = 3e-4;
-const MODE: Mode = Mode::Training { seed: 7, step: 3 };
+const MODE: Phase = Phase::Training { seed: 7, step: 3 };
 const WEIGHTS: [f32; 3] = [0.6, 0.3, 0.1];
 const N: usize = 5;
 
@@ -159,7 +159,7 @@ fn batch_forward_matches_predict_one() {
     for threads in [1, 2] {
         let mut ws = Workspace::for_graph::<Tangle>(N, threads);
         load(&mut ws);
-        ws.graph_forward(model.params(), N, Mode::Inference);
+        ws.graph_forward(model.params(), N, Phase::Inference);
         for r in 0..N {
             let one = model.predict_one(&TangleInputs {
                 a: SVector::from(a[r]),

@@ -13,7 +13,7 @@
 //! feature takes the values -1.5, -0.5, 0.5 and 1.5 (shifted and scaled),
 //! which BatchNormalization maps to about ±1.34 and ±0.45.
 
-use mlp::__internal::{Mode, Workspace};
+use mlp::__internal::{Phase, Workspace};
 use mlp::activation::ActivationKind;
 use mlp::loss::{Loss, SparseCategoricalCrossentropy, TargetRef};
 use mlp::prelude::*;
@@ -32,7 +32,7 @@ network! {
 
 const H: f64 = 1.0 / 128.0;
 const TOL: f64 = 3e-4;
-const MODE: Mode = Mode::Training { seed: 7, step: 3 };
+const MODE: Phase = Phase::Training { seed: 7, step: 3 };
 
 fn inputs() -> Vec<SVector<f32, 4>> {
     let base = [
@@ -170,7 +170,7 @@ fn dropout_masks_depend_on_the_seed_and_step_only() {
     ws2.load_inputs::<Net>(&x);
     assert_eq!(ws2.forward_mode(model.params(), 4, MODE), first.as_slice());
     let other = ws2
-        .forward_mode(model.params(), 4, Mode::Training { seed: 7, step: 4 })
+        .forward_mode(model.params(), 4, Phase::Training { seed: 7, step: 4 })
         .to_vec();
     assert_ne!(other, first, "another step draws other masks");
     // At inference, Dropout is the identity and BN uses the moving statistics:

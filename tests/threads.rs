@@ -90,7 +90,7 @@ fn one_training_pass(threads: usize) -> (Vec<f32>, Vec<f32>) {
     let model = Chapter11::new(9);
     let mut ws = Workspace::with_threads::<Chapter11>(n, threads);
     ws.load_inputs::<Chapter11>(&x);
-    let mode = mlp::__internal::Mode::Training { seed: 1, step: 0 };
+    let mode = mlp::__internal::Phase::Training { seed: 1, step: 0 };
     let out = ws.forward_mode(model.params(), n, mode).to_vec();
     let (_, a, delta) = ws.output_and_delta(n);
     for (r, (d, a)) in delta

@@ -2,7 +2,7 @@
 //! the threads, and optionally plain SGD folded into it (see [`super::fold`]).
 
 use super::fold::{later_steps_stay_finite, step_rows, step_stays_finite};
-use super::stage::{BackwardPass, BatchLayer, Mode, Stage, each_stage};
+use super::stage::{BackwardPass, BatchLayer, Phase, Stage, each_stage};
 use super::{Shared, Workspace, parts_for};
 use crate::kernels;
 use crate::optim::SgdStep;
@@ -118,7 +118,7 @@ impl Workspace {
                     )
                 };
                 let dx = lower.last_mut().map(|d| &mut d[..n * stage.inputs()]);
-                let dropped = self.mode != Mode::Inference;
+                let dropped = self.mode != Phase::Inference;
                 let pass = BackwardPass {
                     params,
                     input,

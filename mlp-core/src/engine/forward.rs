@@ -1,7 +1,7 @@
 //! The forward pass of a batch: each Dense product split by units among the
 //! threads, the other layers on the calling thread.
 
-use super::stage::{BatchLayer, ForwardPass, Mode, Stage, each_stage};
+use super::stage::{BatchLayer, ForwardPass, Phase, Stage, each_stage};
 use super::{Shared, Workspace, parts_for};
 use crate::pool::split;
 
@@ -9,19 +9,19 @@ impl Workspace {
     /// Runs the inference forward pass of the first `n` loaded samples;
     /// returns the output activations (`n x OUTPUT_SIZE`, row-major).
     pub fn forward(&mut self, params: &[f32], n: usize) -> &[f32] {
-        self.forward_mode(params, n, Mode::Inference)
+        self.forward_mode(params, n, Phase::Inference)
     }
 
     /// As [`Workspace::forward`], with Dropout and BatchNormalization in
-    /// `mode` (a training step's forward pass is [`Mode::Training`]).
-    pub fn forward_mode(&mut self, params: &[f32], n: usize, mode: Mode) -> &[f32] {
+    /// `mode` (a training step's forward pass is [`Phase::Training`]).
+    pub fn forward_mode(&mut self, params: &[f32], n: usize, mode: Phase) -> &[f32] {
         assert!(
             n <= self.capacity,
             "batch of {n} exceeds the workspace capacity {}",
             self.capacity
         );
         let mut rng = mode.dropout_rng();
-        let training = matches!(mode, Mode::Training { .. });
+        let training = matches!(mode, Phase::Training { .. });
         for l in 0..self.stages.len() {
             let stage = self.stages[l];
             let (prev, rest) = self.a.split_at_mut(l);

@@ -36,17 +36,17 @@
 //! let mut ws = Workspace::for_graph::<Wide>(2, 1);
 //! let samples = [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]];
 //! ws.load_graph_input(0, 2, &|r, row| row.copy_from_slice(&samples[r]))?;
-//! ws.graph_forward(model.params(), 2, Mode::Inference);
+//! ws.graph_forward(model.params(), 2, Phase::Inference);
 //! let y = model.predict_one(&WideInputs { x: SVector::from(samples[1]) });
 //! assert!((ws.graph_output(0, 2).nth(1).unwrap()[0] - y.y[0]).abs() < 1e-6);
-//! # use mlp_core::__internal::Mode;
+//! # use mlp_core::__internal::Phase;
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
 use super::backward::stage_backward;
 use super::forward::stage_forward;
 use super::graph_plan::{GraphPlan, Op, Slot};
-use super::stage::{BackwardPass, ForwardPass, Mode, Stage};
+use super::stage::{BackwardPass, ForwardPass, Phase, Stage};
 use super::{Shared, Workspace, parts_for};
 use crate::layer::{DenseOptions, DenseShape, LayerKind};
 use crate::model::Model;
@@ -93,7 +93,7 @@ impl Workspace {
             delta: Vec::new(),
             stages,
             foldable: false,
-            mode: Mode::Inference,
+            mode: Phase::Inference,
             dense_options,
             input_max: None,
             rollback: Vec::new(),
@@ -182,10 +182,10 @@ impl Workspace {
     }
 
     /// The forward pass of the first `n` loaded samples in `mode`.
-    pub fn graph_forward(&mut self, params: &[f32], n: usize, mode: Mode) {
+    pub fn graph_forward(&mut self, params: &[f32], n: usize, mode: Phase) {
         assert!(n <= self.capacity, "batch of {n} exceeds the capacity");
         let mut rng = mode.dropout_rng();
-        let training = matches!(mode, Mode::Training { .. });
+        let training = matches!(mode, Phase::Training { .. });
         let capacity = self.capacity;
         let plan = self.graph.as_deref_mut().expect("a graph's workspace");
         for i in 0..plan.nodes.len() {
@@ -281,7 +281,7 @@ impl Workspace {
     pub(super) fn graph_backward(&mut self, params: &[f32], n: usize, grads: &mut [f32]) -> bool {
         let mut finite = true;
         let threads = self.pool.threads();
-        let dropped = self.mode != Mode::Inference;
+        let dropped = self.mode != Phase::Inference;
         let plan = self.graph.as_deref_mut().expect("a graph's workspace");
         for (buf, values) in plan.grads.iter_mut().zip(&plan.values) {
             // Rows are as wide in both.

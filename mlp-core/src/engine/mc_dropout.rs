@@ -15,7 +15,7 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
-use super::Mode;
+use super::Phase;
 use super::predict::{over_blocks, with_output_rows};
 use crate::model::Model;
 use crate::network::Network;
@@ -78,7 +78,7 @@ pub(crate) fn mc_dropout<M: Model>(
             ws.load_batch(x, &idx, &[]);
             let mut sum = std::vec![0.0_f32; n * width];
             for pass in 0..samples as u64 {
-                let mode = Mode::Sampling {
+                let mode = Phase::Sampling {
                     seed,
                     pass: (pass << 32) | block,
                 };

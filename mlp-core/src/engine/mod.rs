@@ -7,7 +7,7 @@
 //! | file | what |
 //! | --- | --- |
 //! | `workspace.rs` | the buffers and the threads; loading a batch |
-//! | `stage.rs` | one stage per layer, and the forward pass's [`Mode`] |
+//! | `stage.rs` | one stage per layer, and the forward pass's [`Phase`] |
 //! | `forward.rs` | the forward pass |
 //! | `backward.rs` | the backward pass (gradients, or gradients with plain SGD folded in) |
 //! | `graph.rs` | a graph's passes (Keras's Functional API): forward, backward, its inputs and outputs |
@@ -56,7 +56,7 @@ mod workspace;
 
 pub use backward::Backward;
 pub use shared::Shared;
-pub use stage::{BackwardPass, BatchLayer, ForwardPass, Mode};
+pub use stage::{BackwardPass, BatchLayer, ForwardPass, Phase};
 pub use step::NotFinite;
 pub use update::{UPDATE_CHUNK, UpdateFn};
 pub use workspace::Workspace;

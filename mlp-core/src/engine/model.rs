@@ -7,7 +7,7 @@
 
 use super::Workspace;
 use super::graph::OutputRow;
-use super::stage::{Mode, Stage};
+use super::stage::{Phase, Stage};
 use crate::layer::LayerKind;
 use crate::model::{Form, Model, NodeKind};
 use crate::train::Rows;
@@ -61,7 +61,7 @@ impl Workspace {
     }
 
     /// The forward pass of the first `n` loaded samples in `mode`.
-    pub fn forward_model(&mut self, params: &[f32], n: usize, mode: Mode) {
+    pub fn forward_model(&mut self, params: &[f32], n: usize, mode: Phase) {
         if self.graph.is_some() {
             self.graph_forward(params, n, mode);
         } else {

@@ -14,7 +14,7 @@
 //! ```
 
 pub use super::mc_dropout::predict_mc_dropout;
-use super::{Mode, Workspace};
+use super::{Phase, Workspace};
 use crate::model::Model;
 use crate::network::Network;
 use crate::pool::{Pool, check_threads, split};
@@ -148,7 +148,7 @@ pub(crate) fn predict_map<M: Model, T: Send>(
         let n = range.len();
         let idx: Vec<usize> = range.collect();
         ws.load_batch(x, &idx, &[]);
-        ws.forward_model(model.params(), n, Mode::Inference);
+        ws.forward_model(model.params(), n, Phase::Inference);
         for r in 0..n {
             with_output_rows::<M, ()>(ws, r, |rows| out.push(f(rows)));
         }

@@ -173,9 +173,9 @@ impl Stage {
 }
 
 /// Which behaviour the layers that differ between training and inference
-/// take in a forward pass.
+/// take in a forward pass (Keras's learning phase, its `training=` argument).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub enum Phase {
     /// `predict` and `evaluate`: Dropout is the identity, BatchNormalization
     /// uses its moving statistics.
     Inference,
@@ -197,7 +197,7 @@ pub enum Mode {
     },
 }
 
-impl Mode {
+impl Phase {
     /// The random stream of the dropout masks, if this mode drops.
     pub fn dropout_rng(self) -> Option<rand_chacha::ChaCha8Rng> {
         use rand::SeedableRng;

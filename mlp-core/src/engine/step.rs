@@ -2,7 +2,7 @@
 //! the engine, not the trainer, chooses how the optimizer's update is
 //! applied.
 
-use super::stage::{BatchLayer, Mode, Stage, each_stage};
+use super::stage::{BatchLayer, Phase, Stage, each_stage};
 use super::{Backward, Workspace};
 use crate::kernels;
 use crate::optim::{Optimizer, SgdStep};
@@ -125,7 +125,7 @@ impl Workspace {
     /// statistics into its next moving statistics, from the values before
     /// the step).
     fn blend_moving(&mut self, params: &[f32]) {
-        if !matches!(self.mode, Mode::Training { .. }) {
+        if !matches!(self.mode, Phase::Training { .. }) {
             return;
         }
         for (stage, scratch) in self.stages.iter().zip(&mut self.z) {
@@ -140,7 +140,7 @@ impl Workspace {
     /// Keras's non-trainable weights), and the constraints project their
     /// weights.
     fn after_step(&self, params: &mut [f32]) {
-        if matches!(self.mode, Mode::Training { .. }) {
+        if matches!(self.mode, Phase::Training { .. }) {
             for (stage, scratch) in self.stages.iter().zip(&self.z) {
                 each_stage!(stage, layer => layer.after_step(params, scratch), _d => {});
             }

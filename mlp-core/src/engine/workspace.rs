@@ -4,7 +4,7 @@
 //! product.
 
 use super::Shared;
-use super::stage::{Mode, Stage};
+use super::stage::{Phase, Stage};
 use crate::kernels;
 use crate::layer::{DenseOptions, DenseShape, LayerKind};
 use crate::network::Network;
@@ -45,7 +45,7 @@ pub struct Workspace {
     /// place (the last one is written by the loss, as dL/dz).
     pub(super) delta: Vec<Vec<f32>>,
     /// The mode of the last forward pass.
-    pub(super) mode: Mode,
+    pub(super) mode: Phase,
     /// The Dense layers with a regularizer or a constraint.
     pub(super) dense_options: Vec<(DenseShape, DenseOptions)>,
     /// The largest magnitude among the first `.0` input rows, as
@@ -136,7 +136,7 @@ impl Workspace {
             delta: stages.iter().map(per_stage).collect(),
             stages,
             foldable,
-            mode: Mode::Inference,
+            mode: Phase::Inference,
             dense_options,
             input_max: None,
             rollback: Vec::new(),

@@ -8,7 +8,7 @@ use super::progress::Progress;
 use super::tracker::Trackers;
 use super::weighting::check_sample_weight;
 use super::{Logs, Trainer};
-use crate::engine::{Mode, Workspace};
+use crate::engine::{Phase, Workspace};
 use crate::metrics::argmax;
 use crate::model::Model;
 use crate::optim::Optimizer;
@@ -81,7 +81,7 @@ pub(crate) fn evaluation_pass<L: Losses>(
         idx.clear();
         idx.extend(start..end);
         ws.load_batch(&data.x, &idx, &[]);
-        ws.forward_model(params, n, Mode::Inference);
+        ws.forward_model(params, n, Phase::Inference);
         // Keras adds the regularizers' penalties to the loss in evaluation
         // too.
         let mut total = f64::from(ws.regularization_loss(params));

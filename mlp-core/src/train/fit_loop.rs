@@ -11,7 +11,7 @@ use super::progress::Progress;
 use super::tracker::Trackers;
 use super::weighting::{check_sample_weight, class_weight_table, sample_weight_of};
 use super::{Logs, Trainer};
-use crate::engine::{Mode, NotFinite, Workspace};
+use crate::engine::{NotFinite, Phase, Workspace};
 use crate::history::{History, HistoryParams};
 use crate::model::Model;
 use crate::optim::Optimizer;
@@ -357,7 +357,7 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
         ws.load_batch(&data.x, idx, next);
         // Dropout's masks depend on (seed, step) only, so a resumed run
         // draws the same ones.
-        let mode = Mode::Training {
+        let mode = Phase::Training {
             seed,
             step: self.iterations,
         };
