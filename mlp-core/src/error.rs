@@ -135,10 +135,12 @@ pub(crate) fn shape(dims: &[usize]) -> String {
 
 /// At most this many bytes of a message about a file: what a file holds
 /// (names, lists of layers) never makes an error message long.
+#[cfg(feature = "std")]
 const MAX_MESSAGE: usize = 4000;
 
 /// [`Error::Data`] about `source_name`, its message cut to 4,000 bytes
 /// (at a character boundary, saying how much was cut).
+#[cfg(feature = "std")]
 pub(crate) fn data(source_name: &str, message: String) -> Error {
     let message = if message.len() > MAX_MESSAGE {
         let mut at = MAX_MESSAGE;
@@ -161,6 +163,7 @@ pub(crate) fn data(source_name: &str, message: String) -> Error {
 
 /// The first 10 of `items` joined by `, `, then how many more: messages
 /// stay short whatever a file declares.
+#[cfg(feature = "std")]
 pub(crate) fn short_list<S: AsRef<str>>(items: &[S]) -> String {
     const SHOWN: usize = 10;
     let mut list = String::new();

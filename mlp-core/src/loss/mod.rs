@@ -65,6 +65,7 @@ pub use categorical::CategoricalCrossentropy;
 pub use huber::Huber;
 pub use mae::MeanAbsoluteError;
 pub use mse::MeanSquaredError;
+#[cfg(feature = "std")]
 pub(crate) use reduction::masked_divisors;
 #[cfg(feature = "alloc")]
 pub use reduction::reduce;

@@ -171,6 +171,55 @@ impl Metric {
         )
     }
 
+    /// Whether a larger value is better (Keras 3's `_direction = "up"`): the
+    /// accuracies, cosine similarity, R², precision, recall and AUC.
+    pub const fn higher_is_better(&self) -> bool {
+        matches!(
+            self,
+            Self::Accuracy
+                | Self::TopKCategoricalAccuracy(_)
+                | Self::CosineSimilarity
+                | Self::R2Score(_)
+                | Self::Precision { .. }
+                | Self::Recall { .. }
+                | Self::Auc(_)
+        )
+    }
+
+    /// Whether the log named `name` (`accuracy`, `val_auc`,
+    /// `class_precision`, ...: a metric's name, after `val_` and an
+    /// output's prefix) is of a metric whose larger values are better
+    /// ([`Metric::higher_is_better`]), as Keras 3's callbacks decide their
+    /// `auto` mode. `loss` and unknown names are not.
+    pub fn higher_is_better_named(name: &str) -> bool {
+        let every = [
+            Self::Accuracy,
+            Self::MeanSquaredError,
+            Self::MeanAbsoluteError,
+            Self::top_k_categorical_accuracy(),
+            Self::RootMeanSquaredError,
+            Self::MeanAbsolutePercentageError,
+            Self::MeanSquaredLogarithmicError,
+            Self::CosineSimilarity,
+            Self::LogCoshError,
+            Self::r2_score(),
+            Self::precision(),
+            Self::recall(),
+            Self::auc(),
+        ];
+        every.iter().filter(|m| m.higher_is_better()).any(|m| {
+            [TargetKind::Sparse, TargetKind::Categorical]
+                .iter()
+                .any(|&kind| {
+                    let metric = m.name_for(kind);
+                    name == metric
+                        || name
+                            .strip_suffix(metric)
+                            .is_some_and(|prefix| prefix.ends_with('_'))
+                })
+        })
+    }
+
     /// The name in `History` and in the progress line. Top-k accuracy with
     /// class-index targets is named differently: see [`Metric::name_for`].
     pub fn name(&self) -> &'static str {

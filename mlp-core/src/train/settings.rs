@@ -7,8 +7,8 @@
 //! added to any of them is recorded and compared with no list to extend.
 //! Fields named `*_initializer` are left out: they only decide the first
 //! weights, which a resumed run replaces.
-//! `Huber { delta: 1.0, ..Huber::default() }` saved and `Huber { delta: 5.0, ..Huber::default() }` here differ at
-//! `delta`, 1.0 against 5.0; `Dense { .., options: DenseOptions {
+//! `Huber { delta: 1.0, .. }` saved and `Huber { delta: 5.0, .. }` here
+//! differ at `delta`, 1.0 against 5.0; `Dense { .., options: DenseOptions {
 //! kernel_regularizer: None, .. } }` and one with `Some(L2 { l2: 0.01 })`
 //! at `options.kernel_regularizer`.
 //!
@@ -417,17 +417,8 @@ mod tests {
 
     #[test]
     fn losses_differ_by_their_options() {
-        let found = first_difference(
-            &describe(&Huber {
-                delta: 1.0,
-                ..Huber::default()
-            }),
-            &describe(&Huber {
-                delta: 5.0,
-                ..Huber::default()
-            }),
-        )
-        .unwrap();
+        let found =
+            first_difference(&describe(&Huber::new(1.0)), &describe(&Huber::new(5.0))).unwrap();
         assert_eq!(
             found.describe("the loss", "this trainer"),
             "the loss: `delta` is 1.0 in the saved run, 5.0 in this trainer"

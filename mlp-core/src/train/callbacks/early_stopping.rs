@@ -18,10 +18,19 @@ pub enum Mode {
 
 impl Mode {
     /// [`Mode::Min`] or [`Mode::Max`] for the quantity named `monitor`:
-    /// [`Mode::Auto`] becomes `Max` if the name contains `acc`, else `Min`.
+    /// [`Mode::Auto`] becomes `Max` for a metric whose larger values are
+    /// better ([`Metric::higher_is_better_named`]: `val_accuracy`, `auc`,
+    /// `class_precision`, ...) or a name containing `acc`, else `Min`.
+    ///
+    /// [`Metric::higher_is_better_named`]: crate::metrics::Metric::higher_is_better_named
     pub fn resolve(self, monitor: &str) -> Mode {
         match self {
-            Mode::Auto if monitor.contains("acc") => Mode::Max,
+            Mode::Auto
+                if monitor.contains("acc")
+                    || crate::metrics::Metric::higher_is_better_named(monitor) =>
+            {
+                Mode::Max
+            }
             Mode::Auto => Mode::Min,
             m => m,
         }
@@ -270,6 +279,13 @@ mod tests {
             ("val_accuracy", Mode::Max),
             ("val_sparse_top_k_categorical_accuracy", Mode::Max),
             ("val_mse", Mode::Min),
+            ("val_auc", Mode::Max),
+            ("precision", Mode::Max),
+            ("val_class_recall", Mode::Max),
+            ("r2_score", Mode::Max),
+            ("cosine_similarity", Mode::Max),
+            ("val_root_mean_squared_error", Mode::Min),
+            ("price_mae", Mode::Min),
         ] {
             assert_eq!(
                 EarlyStopping::new().monitor(name).resolved_mode(),
