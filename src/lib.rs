@@ -323,6 +323,40 @@
 //! # Ok::<(), mlp::Error>(())
 //! ```
 //!
+//! `#[weights("file", quantize = "int8")]` also bakes `<Name>Int8`: its
+//! Dense layers hold int8 weights with one scale per unit (TensorFlow
+//! Lite's per-channel scheme), the other layers and the activations stay
+//! f32, and it has its own `WEIGHTS` and `predict_one`. A graph's is wired
+//! as the graph, from `<Name>Inputs` to `<Name>Outputs`; `calibrate =
+//! "sample.safetensors"` (an integer-only network, see [`quant`]) is for
+//! chains only.
+//!
+//! ```
+//! use mlp::prelude::*;
+//!
+//! network! {
+//!     /// The book's Wide & Deep model, Keras-trained, baked in int8.
+//!     #[weights("tests/fixtures/weights/wide_deep.safetensors", quantize = "int8")]
+//!     pub struct WideDeep {
+//!         wide_input = Input[5];
+//!         deep_input = Input[6];
+//!         hidden1 = Dense<30, relu, name = dense_2>(deep_input);
+//!         hidden2 = Dense<30, relu, name = dense_3>(hidden1);
+//!         concat = Concatenate(wide_input, hidden2);
+//!         output main_output = Dense<1>(concat);
+//!         output aux_output = Dense<1>(hidden2);
+//!     }
+//! }
+//! static MODEL: WideDeep = WideDeep::WEIGHTS;
+//! static MODEL_INT8: WideDeepInt8 = WideDeepInt8::WEIGHTS;
+//!
+//! let x = WideDeepInputs { wide_input: SVector::repeat(0.5), deep_input: SVector::repeat(-0.5) };
+//! let (y, q) = (MODEL.predict_one(&x), MODEL_INT8.predict_one(&x));
+//! assert!((q.main_output[0] - y.main_output[0]).abs() < 0.05);
+//! assert!((q.aux_output[0] - y.aux_output[0]).abs() < 0.05);
+//! assert!(size_of::<WideDeepInt8>() < size_of::<WideDeep>() / 2);
+//! ```
+//!
 //! A safetensors file that lacks a declared layer's weights does not
 //! compile (`tiny.safetensors` has no BatchNormalization arrays):
 //!

@@ -2,14 +2,19 @@
 //! weights (tests/fixtures/weights/wide_deep.safetensors, converted from
 //! tests/fixtures/keras-files/wide_deep_two_outputs/model.weights.h5 by
 //! scripts/keras_h5_to_safetensors.py) baked into a `const` at compile time,
-//! in a `static`, predicting what Keras predicted to 1e-5.
+//! in a `static`, predicting what Keras predicted to 1e-5 and what the
+//! loaded model predicts bit for bit; and with `quantize = "int8"` its
+//! `WideDeepInt8` (int8 weights, one scale per unit, wired as the graph),
+//! predicting what the runtime's own quantisation of the loaded layers
+//! predicts bit for bit, and Keras's predictions within the chains' int8
+//! tolerance (0.05).
 
 use mlp::prelude::*;
 use std::path::Path;
 
 network! {
-    /// The fixture's model, its weights baked in.
-    #[weights("tests/fixtures/weights/wide_deep.safetensors")]
+    /// The fixture's model, its weights baked in, in f32 and in int8.
+    #[weights("tests/fixtures/weights/wide_deep.safetensors", quantize = "int8")]
     pub struct WideDeep {
         wide_input = Input[5];
         deep_input = Input[6];
@@ -23,6 +28,7 @@ network! {
 
 /// In read-only memory: no parsing, no heap.
 static MODEL: WideDeep = WideDeep::WEIGHTS;
+static MODEL_INT8: WideDeepInt8 = WideDeepInt8::WEIGHTS;
 
 fn npy(name: &str) -> Vec<f32> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,9 +36,8 @@ fn npy(name: &str) -> Vec<f32> {
     mlp::datasets::npy::read(&dir.join(name)).unwrap().data
 }
 
-#[test]
-fn baked_graph_is_the_keras_file_and_predicts_as_keras() {
-    // The same values as the Keras file read at run time.
+/// The Keras file read at run time.
+fn loaded() -> Box<WideDeep> {
     let mut loaded = WideDeep::new_zeroed();
     loaded
         .load_keras_weights(
@@ -40,21 +45,80 @@ fn baked_graph_is_the_keras_file_and_predicts_as_keras() {
                 .join("tests/fixtures/keras-files/wide_deep_two_outputs/model.weights.h5"),
         )
         .unwrap();
-    assert_eq!(MODEL.params(), loaded.params());
-    assert!(MODEL.params().iter().filter(|&&v| v != 0.0).count() > WideDeep::PARAMS / 2);
+    loaded
+}
 
+/// The fixture's 50 samples and Keras's predictions (main, aux) for them.
+fn samples() -> Vec<(WideDeepInputs, [f32; 2])> {
     let (wide, deep) = (npy("input_0.npy"), npy("input_1.npy"));
     let (main, aux) = (npy("output_0.npy"), npy("output_1.npy"));
     assert_eq!((wide.len(), deep.len()), (50 * 5, 50 * 6));
-    let mut worst = 0.0_f32;
-    for (i, (w, d)) in wide.chunks_exact(5).zip(deep.chunks_exact(6)).enumerate() {
-        let y = MODEL.predict_one(&WideDeepInputs {
-            wide_input: SVector::from_column_slice(w),
-            deep_input: SVector::from_column_slice(d),
-        });
-        worst = worst
-            .max((y.main_output[0] - main[i]).abs())
-            .max((y.aux_output[0] - aux[i]).abs());
+    wide.chunks_exact(5)
+        .zip(deep.chunks_exact(6))
+        .enumerate()
+        .map(|(i, (w, d))| {
+            let x = WideDeepInputs {
+                wide_input: SVector::from_column_slice(w),
+                deep_input: SVector::from_column_slice(d),
+            };
+            (x, [main[i], aux[i]])
+        })
+        .collect()
+}
+
+/// The largest difference between `predict`'s outputs and Keras's.
+fn worst_from_keras(predict: impl Fn(&WideDeepInputs) -> WideDeepOutputs) -> f32 {
+    samples().iter().fold(0.0_f32, |worst, (x, [main, aux])| {
+        let y = predict(x);
+        worst
+            .max((y.main_output[0] - main).abs())
+            .max((y.aux_output[0] - aux).abs())
+    })
+}
+
+#[test]
+fn baked_graph_is_the_keras_file_and_predicts_as_keras() {
+    // The same values as the Keras file read at run time.
+    let loaded = loaded();
+    assert_eq!(MODEL.params(), loaded.params());
+    assert!(MODEL.params().iter().filter(|&&v| v != 0.0).count() > WideDeep::PARAMS / 2);
+    // And the same predictions, bit for bit.
+    for (x, _) in samples() {
+        assert_eq!(MODEL.predict_one(&x), loaded.predict_one(&x));
     }
+    let worst = worst_from_keras(|x| MODEL.predict_one(x));
     assert!(worst <= 1e-5, "max abs diff {worst}");
+}
+
+#[test]
+fn baked_int8_graph_is_the_loaded_graph_quantised() {
+    use mlp::quant::DenseI8;
+    let loaded = loaded();
+    // The runtime's quantisation of each loaded layer, wired by hand as
+    // the declaration wires them.
+    let (hidden1, hidden2) = (
+        DenseI8::quantize(&loaded.dense_2),
+        DenseI8::quantize(&loaded.dense_3),
+    );
+    let (main, aux) = (
+        DenseI8::quantize(&loaded.main_output),
+        DenseI8::quantize(&loaded.aux_output),
+    );
+    assert_eq!(MODEL_INT8.dense_2.kernel(), hidden1.kernel());
+    assert_eq!(MODEL_INT8.main_output.scales(), main.scales());
+    for (x, _) in samples() {
+        let h2 = hidden2.forward_one(&hidden1.forward_one(&x.deep_input));
+        let mut concat = SVector::<f32, 35>::zeros();
+        concat.as_mut_slice()[..5].copy_from_slice(x.wide_input.as_slice());
+        concat.as_mut_slice()[5..].copy_from_slice(h2.as_slice());
+        let y = MODEL_INT8.predict_one(&x);
+        assert_eq!(y.main_output, main.forward_one(&concat));
+        assert_eq!(y.aux_output, aux.forward_one(&h2));
+    }
+    // Close to Keras's f32 predictions, as the chains' int8 bakes are.
+    let worst = worst_from_keras(|x| MODEL_INT8.predict_one(x));
+    println!("int8 Wide & Deep: max abs diff from Keras's f32 predictions {worst}");
+    assert!(worst > 0.0 && worst < 0.05, "int8: max abs diff {worst}");
+    // A quarter of the f32 weights' bytes, plus the scales.
+    assert!(std::mem::size_of::<WideDeepInt8>() < std::mem::size_of::<WideDeep>() / 2);
 }

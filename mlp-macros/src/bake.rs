@@ -14,8 +14,9 @@
 //! else is a compile error spanned on the path.
 //!
 //! A graph bakes the same way (its struct is a chain's: one field per
-//! layer), from safetensors, ONNX or PyTorch: a `.keras` or `.h5` file and
-//! `quantize = "int8"` are compile errors for a graph.
+//! layer), from safetensors, ONNX or PyTorch, and `quantize = "int8"` bakes
+//! its `<Name>Int8` wired as the graph; a `.keras` or `.h5` file and
+//! `calibrate` (the integer-only network) are compile errors for a graph.
 
 use crate::validate::{LayerModel, LayerModelKind, Model};
 use crate::validate_graph::GraphModel;
@@ -132,20 +133,30 @@ pub fn take_attr(attrs: &mut Vec<Attribute>) -> syn::Result<Option<WeightsAttr>>
     }
 }
 
+/// What `#[weights]` is on: a chain or a graph.
+#[derive(Clone, Copy)]
+pub enum Declared<'a> {
+    Chain(&'a Model),
+    Graph(&'a GraphModel),
+}
+
+impl<'a> Declared<'a> {
+    /// Its name, visibility and layers.
+    fn parts(self) -> (&'a Ident, &'a Visibility, &'a [LayerModel]) {
+        match self {
+            Declared::Chain(m) => (&m.ident, &m.vis, &m.layers),
+            Declared::Graph(m) => (&m.ident, &m.vis, &m.layers),
+        }
+    }
+}
+
 /// `impl Name { pub const WEIGHTS: Name = Name { ... }; }`, and an
 /// `include_bytes!` of the file so that the crate is rebuilt when it changes.
 /// On error: the errors, and a `WEIGHTS` of zeros so that code using it
 /// reports nothing more.
-pub fn bake(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> TokenStream {
-    bake_file(krate, model, attr)
-        .unwrap_or_else(|errors| placeholder(krate, &model.ident, &model.vis, errors))
-}
-
-/// [`bake`] for a graph (a `Graph`'s struct of layers, as a chain's): from a
-/// safetensors file only.
-pub fn bake_graph(krate: &TokenStream, model: &GraphModel, attr: &WeightsAttr) -> TokenStream {
-    bake_graph_file(krate, model, attr)
-        .unwrap_or_else(|errors| placeholder(krate, &model.ident, &model.vis, errors))
+pub fn bake(krate: &TokenStream, model: Declared<'_>, attr: &WeightsAttr) -> TokenStream {
+    let (ident, vis, _) = model.parts();
+    bake_file(krate, model, attr).unwrap_or_else(|errors| placeholder(krate, ident, vis, errors))
 }
 
 /// The errors, and a `WEIGHTS` of zeros.
@@ -181,51 +192,47 @@ fn read_file(lit: &LitStr, what: &str) -> syn::Result<(PathBuf, String, Vec<u8>)
     Ok((full, rel, bytes))
 }
 
-fn bake_graph_file(
+fn bake_file(
     krate: &TokenStream,
-    model: &GraphModel,
+    model: Declared<'_>,
     attr: &WeightsAttr,
 ) -> syn::Result<TokenStream> {
     let lit = &attr.path;
     let error = |message: String| syn::Error::new(lit.span(), message);
-    if let Some(quantize) = &attr.quantize {
+    let (ident, vis, layers) = model.parts();
+    if let (Declared::Graph(_), Some(sample)) = (model, &attr.calibrate) {
         return Err(syn::Error::new_spanned(
-            quantize,
-            "`quantize = \"int8\"` is not available for graphs yet: bake the float weights \
-             (`#[weights(\"file.safetensors\")]`)",
+            sample,
+            "`calibrate` (an integer-only int8 network) is available for chains only: \
+             `quantize = \"int8\"` alone bakes a graph with int8 weights and f32 activations",
         ));
     }
-    let rel = lit.value();
-    if rel.ends_with(".keras") || rel.ends_with(".h5") {
-        return Err(error(format!(
-            "`{rel}`: a graph's `#[weights]` reads a safetensors file; Keras files are not baked \
-             into graphs yet: load it at run time (`load_keras`, `load_keras_weights`) and save \
-             it with `save_weights` as safetensors"
-        )));
-    }
-    let (full, rel, bytes) = read_file(&attr.path, "weights file")?;
-    let bytes = foreign(&crate::bake_onnx::graph(model), &rel, bytes, &error)?;
-    let (fields, _) = layer_fields(krate, &model.ident, &model.layers, &bytes, &rel, &error)?;
-    weights_const(&model.ident, &model.vis, &fields, &full, &rel, &error, None)
-}
-
-fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Result<TokenStream> {
-    let lit = &attr.path;
-    let error = |message: String| syn::Error::new(lit.span(), message);
     let (full, rel, bytes) = read_file(&attr.path, "weights file")?;
     // A Keras archive: its architecture checked, its weights as safetensors.
-    let bytes = if rel.ends_with(".keras") {
-        crate::bake_keras::to_safetensors(model, &rel, &bytes).map_err(error)?
-    } else {
-        foreign(&crate::bake_onnx::chain(model), &rel, bytes, &error)?
+    let bytes = match model {
+        Declared::Chain(m) if rel.ends_with(".keras") => {
+            crate::bake_keras::to_safetensors(m, &rel, &bytes).map_err(error)?
+        }
+        Declared::Graph(_) if rel.ends_with(".keras") || rel.ends_with(".h5") => {
+            return Err(error(format!(
+                "`{rel}`: a graph's `#[weights]` reads a safetensors file; Keras files are not baked \
+                 into graphs yet: load it at run time (`load_keras`, `load_keras_weights`) and save \
+                 it with `save_weights` as safetensors"
+            )));
+        }
+        Declared::Chain(m) => foreign(&crate::bake_onnx::chain(m), &rel, bytes, &error)?,
+        Declared::Graph(m) => foreign(&crate::bake_onnx::graph(m), &rel, bytes, &error)?,
     };
-    let (fields, file) = layer_fields(krate, &model.ident, &model.layers, &bytes, &rel, &error)?;
-    let int8 = match (&attr.quantize, &attr.calibrate) {
-        (None, _) => None,
-        (Some(_), None) => Some(crate::quantize::int8(krate, model, &file, &rel)),
-        (Some(_), Some(sample)) => {
+    let (fields, file) = layer_fields(krate, ident, layers, &bytes, &rel, &error)?;
+    let int8 = match (model, &attr.quantize, &attr.calibrate) {
+        (_, None, _) => None,
+        (Declared::Graph(m), Some(_), _) => {
+            Some(crate::quantize::int8_graph(krate, m, &file, &rel))
+        }
+        (Declared::Chain(m), Some(_), None) => Some(crate::quantize::int8(krate, m, &file, &rel)),
+        (Declared::Chain(m), Some(_), Some(sample)) => {
             let (sample_path, _, sample_bytes) = read_file(sample, "calibration sample")?;
-            let int8 = crate::quantize_int::int8(krate, model, &file, &rel, sample, &sample_bytes)?;
+            let int8 = crate::quantize_int::int8(krate, m, &file, &rel, sample, &sample_bytes)?;
             let sample_path = sample_path
                 .to_str()
                 .ok_or_else(|| {
@@ -242,7 +249,7 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
             })
         }
     };
-    weights_const(&model.ident, &model.vis, &fields, &full, &rel, &error, int8)
+    weights_const(ident, vis, &fields, &full, &rel, &error, int8)
 }
 
 /// An ONNX model or a PyTorch state dict as a safetensors file with
@@ -488,7 +495,7 @@ mod tests {
             #[weights("../tests/fixtures/weights/tiny.safetensors")]
             pub struct Tiny { Input[2] -> Dense<3, relu> -> Dense<1> }
         });
-        let out = bake(&quote!(::mlp_core), &model, &attr.unwrap()).to_string();
+        let out = bake(&quote!(::mlp_core), Declared::Chain(&model), &attr.unwrap()).to_string();
         // The file's dense/kernel is [[1, 2, 3], [4, 5, 6]] (inputs x units).
         let dense = "dense : :: mlp_core :: __private :: Dense :: from_arrays \
                      ([[1f32 , 4f32] , [2f32 , 5f32] , [3f32 , 6f32]] , [0.5f32 , - 0.5f32 , 0.25f32]) ,";
@@ -504,7 +511,7 @@ mod tests {
             #[weights("../tests/fixtures/weights/tiny.safetensors")]
             struct Wide { Input[2] -> Dense<4, relu> -> Dense<1> }
         });
-        let out = bake(&quote!(::mlp_core), &model, &attr.unwrap()).to_string();
+        let out = bake(&quote!(::mlp_core), Declared::Chain(&model), &attr.unwrap()).to_string();
         assert!(
             out.contains("has shape (2, 3), but the network declares (2, 4)"),
             "{out}"
@@ -533,7 +540,7 @@ mod tests {
             quantize: None,
             calibrate: None,
         };
-        let out = bake(&quote!(::mlp_core), &model, &attr).to_string();
+        let out = bake(&quote!(::mlp_core), Declared::Chain(&model), &attr).to_string();
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(
             out.contains("its header names tensor `dense/bias` twice"),
@@ -545,7 +552,7 @@ mod tests {
     /// The bake of `tokens` as a string (errors included).
     fn baked(tokens: TokenStream) -> String {
         let (model, attr) = model(tokens);
-        bake(&quote!(::mlp_core), &model, &attr.unwrap()).to_string()
+        bake(&quote!(::mlp_core), Declared::Chain(&model), &attr.unwrap()).to_string()
     }
 
     #[test]
@@ -644,7 +651,7 @@ mod tests {
         });
         let attr = attr.unwrap();
         assert_eq!(attr.quantize.as_ref().unwrap().value(), "int8");
-        let out = bake(&quote!(::mlp_core), &model, &attr).to_string();
+        let out = bake(&quote!(::mlp_core), Declared::Chain(&model), &attr).to_string();
         assert!(out.contains("pub const WEIGHTS : Tiny = Tiny {"), "{out}");
         assert!(out.contains("pub struct TinyInt8"), "{out}");
         assert!(

@@ -1,5 +1,6 @@
 //! `#[weights("model.keras")]`: a Keras 3 `.keras` archive read at compile
-//! time. Its `config.json` is checked against the declaration (layer kinds,
+//! time. Its `config.json`, read by the parse the runtime's `load_keras`
+//! shares (`mlp_spec::keras_config`), is checked against the declaration (layer kinds,
 //! units, activations, kernel initializers, the input shape): a difference
 //! is a compile error naming the layer and both descriptions. Its
 //! `model.weights.h5` (HDF5, read by the pure-Rust `hdf5-pure`) gives the
@@ -13,9 +14,9 @@
 //! and generate the same way.
 
 use crate::validate::{LayerModelKind, Model};
+use mlp_spec::keras_config::{KerasLayer, parse_config};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, serialize};
-use serde_json::Value;
 use std::io::{Cursor, Read};
 
 /// `GlorotUniform` -> `glorot_uniform`.
@@ -32,13 +33,6 @@ fn snake(class: &str) -> String {
         }
     }
     out
-}
-
-/// The numeric options of a layer of the config (see
-/// [`mlp_spec::keras_options::settings`]).
-fn file_settings(entry: &Value) -> Vec<(&'static str, Option<f64>)> {
-    let class = entry["class_name"].as_str().unwrap_or("?");
-    mlp_spec::keras_options::settings(class, &entry["config"])
 }
 
 /// The declared numeric options of a layer, in the shared table's order
@@ -67,26 +61,22 @@ fn same_settings(theirs: &[(&str, Option<f64>)], ours: &[f32]) -> bool {
 }
 
 /// How Keras would describe a layer of the config.
-fn keras_layer(entry: &Value) -> String {
-    let cfg = &entry["config"];
-    let class = entry["class_name"].as_str().unwrap_or("?");
-    match class {
+fn keras_layer(layer: &KerasLayer) -> String {
+    let initializer = |name: &Option<String>| name.as_deref().map_or_else(|| "?".into(), snake);
+    match layer.class_name.as_str() {
         "Dense" => format!(
             "Dense({}, activation=\"{}\", kernel_initializer={})",
-            cfg["units"],
-            cfg["activation"].as_str().unwrap_or("?"),
-            cfg["kernel_initializer"]["class_name"]
-                .as_str()
-                .map_or_else(|| "?".to_string(), snake)
+            layer.units.map_or_else(|| "null".into(), |u| u.to_string()),
+            layer.activation.as_deref().unwrap_or("?"),
+            initializer(&layer.kernel_initializer)
         ),
         "PReLU" => format!(
             "PReLU(alpha_initializer={})",
-            cfg["alpha_initializer"]["class_name"]
-                .as_str()
-                .map_or_else(|| "?".to_string(), snake)
+            initializer(&layer.alpha_initializer)
         ),
         other => {
-            let options: Vec<String> = file_settings(entry)
+            let options: Vec<String> = layer
+                .settings
                 .iter()
                 .map(|(name, v)| format!("{name}={}", mlp_spec::keras_options::python_number(*v)))
                 .collect();
@@ -153,45 +143,31 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
         .map_err(|e| format!("`{rel}` is not a valid .keras (zip) archive: {e}"))?;
     let config = member(&mut zip, rel, "config.json")?;
     let h5 = member(&mut zip, rel, "model.weights.h5")?;
-    let config: Value = serde_json::from_slice(&config)
-        .map_err(|e| format!("config.json in `{rel}` is not valid JSON: {e}"))?;
+    let config = std::str::from_utf8(&config)
+        .map_err(|e| format!("config.json in `{rel}` is not UTF-8 text: {e}"))?;
+    let keras = parse_config(config).map_err(|e| format!("`{rel}`: {e}"))?;
     let ident = &model.ident;
 
     // The architecture, layer by layer (InputLayers give the input shape).
-    let entries = config["config"]["layers"]
-        .as_array()
-        .ok_or_else(|| format!("config.json in `{rel}` has no `layers` list"))?;
-    let mut layers = Vec::new();
-    for entry in entries {
-        let class = entry["class_name"].as_str().unwrap_or("?");
-        if class == "InputLayer" {
-            let shape: Vec<usize> = entry["config"]["batch_shape"]
-                .as_array()
-                .map(|d| {
-                    d.iter()
-                        .skip(1)
-                        .filter_map(|v| v.as_u64())
-                        .map(|v| v as usize)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if shape != model.input_shape {
-                return Err(format!(
-                    "`{rel}` takes inputs of shape {shape:?}, `{ident}` declares {:?}",
-                    model.input_shape
-                ));
-            }
-            continue;
+    for shape in &keras.inputs {
+        if *shape != model.input_shape {
+            return Err(format!(
+                "`{rel}` takes inputs of shape {shape:?}, `{ident}` declares {:?}",
+                model.input_shape
+            ));
         }
+    }
+    let layers = &keras.layers;
+    for layer in layers {
+        let class = layer.class_name.as_str();
         if mlp_spec::layer(class)
             .is_none_or(|l| l.role != mlp_spec::LayerRole::Layer && class != "Flatten")
         {
             return Err(format!(
                 "`{rel}` has layer `{}`, a {class}: a layer kind this library does not have",
-                entry["config"]["name"].as_str().unwrap_or("?")
+                layer.name
             ));
         }
-        layers.push(entry);
     }
     if layers.len() != model.layers.len() {
         return Err(format!(
@@ -199,7 +175,7 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
             layers.len(),
             layers
                 .iter()
-                .map(|e| keras_layer(e))
+                .map(keras_layer)
                 .collect::<Vec<_>>()
                 .join(", "),
             model.layers.len(),
@@ -211,20 +187,16 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
                 .join(", ")
         ));
     }
-    for (i, (entry, ours)) in layers.iter().zip(&model.layers).enumerate() {
-        let cfg = &entry["config"];
-        let refused = mlp_spec::keras_options::unsupported(
-            entry["class_name"].as_str().unwrap_or("?"),
-            &entry["config"],
-        );
-        if !refused.is_empty() {
+    for (i, (layer, ours)) in layers.iter().zip(&model.layers).enumerate() {
+        let (class, name) = (layer.class_name.as_str(), &layer.name);
+        if !layer.unsupported.is_empty() {
             return Err(format!(
-                "layer {i} of `{rel}` is `{}`: {}, with options this library does not have: {}",
-                cfg["name"].as_str().unwrap_or("?"),
-                entry["class_name"].as_str().unwrap_or("?"),
-                refused.join(", ")
+                "layer {i} of `{rel}` is `{name}`: {class}, with options this library does not have: {}",
+                layer.unsupported.join(", ")
             ));
         }
+        let initializer_is =
+            |file: &Option<String>, ours: &str| file.as_deref().is_none_or(|k| snake(k) == ours);
         let same = match &ours.kind {
             LayerModelKind::Dense {
                 units,
@@ -232,34 +204,28 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
                 kernel,
                 ..
             } => {
-                entry["class_name"] == "Dense"
-                    && cfg["units"].as_u64() == Some(*units as u64)
-                    && cfg["activation"].as_str() == Some(activation.name)
-                    && cfg["use_bias"].as_bool() != Some(false)
-                    && cfg["kernel_initializer"]["class_name"]
-                        .as_str()
-                        .is_none_or(|k| snake(k) == kernel.spec.name)
+                class == "Dense"
+                    && layer.units == Some(*units)
+                    && layer.activation.as_deref() == Some(activation.name)
+                    && layer.use_bias != Some(false)
+                    && initializer_is(&layer.kernel_initializer, kernel.spec.name)
             }
-            LayerModelKind::Flatten { .. } => entry["class_name"] == "Flatten",
+            LayerModelKind::Flatten { .. } => class == "Flatten",
             LayerModelKind::PReLU { alpha, .. } => {
-                entry["class_name"] == "PReLU"
-                    && cfg["alpha_initializer"]["class_name"]
-                        .as_str()
-                        .is_none_or(|k| snake(k) == alpha.spec.name)
+                class == "PReLU" && initializer_is(&layer.alpha_initializer, alpha.spec.name)
             }
             LayerModelKind::Dropout { .. }
             | LayerModelKind::BatchNormalization { .. }
             | LayerModelKind::Activation { .. }
             | LayerModelKind::Normalization { .. } => {
-                entry["class_name"] == ours.class_name()
-                    && same_settings(&file_settings(entry), &declared_settings(ours))
+                class == ours.class_name()
+                    && same_settings(&layer.settings, &declared_settings(ours))
             }
         };
         if !same {
             return Err(format!(
-                "layer {i} of `{rel}` is `{}`: {}, but `{ident}` declares {}",
-                cfg["name"].as_str().unwrap_or("?"),
-                keras_layer(entry),
+                "layer {i} of `{rel}` is `{name}`: {}, but `{ident}` declares {}",
+                keras_layer(layer),
                 declared(ours)
             ));
         }

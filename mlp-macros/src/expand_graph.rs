@@ -4,7 +4,7 @@
 
 use crate::expand::{Parts, Ports, model_items};
 use crate::validate_graph::{GraphModel, Merge, NodeModelKind};
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
@@ -20,7 +20,6 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
     let name = ident.to_string();
     let inputs_ty = format_ident!("{}Inputs", ident);
     let outputs_ty = format_ident!("{}Outputs", ident);
-    let local = |i: usize| format_ident!("__node_{}", i);
 
     let parts = Parts::of(&p, layers);
     let steps = &parts.steps;
@@ -28,11 +27,8 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
     let mut input_fields = Vec::new();
     let mut input_ports = Vec::new();
     let mut node_table = Vec::new();
-    let mut forward = Vec::new();
-    for (i, node) in nodes.iter().enumerate() {
-        let x = local(i);
+    for node in nodes {
         let (width, node_name) = (node.width, &node.name);
-        let sources: Vec<_> = node.sources.iter().map(|&s| local(s)).collect();
         let source_names = node.sources.iter().map(|&s| nodes[s].name.as_str());
         let kind = match &node.kind {
             NodeModelKind::Input => {
@@ -42,36 +38,10 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
                 input_ports.push(
                     quote!(#p::PortInfo { name: #node_name, node: #node_name, size: #width },),
                 );
-                forward.push(quote!(let #x = x.#field;));
                 quote!(#p::NodeKind::Input)
             }
-            NodeModelKind::Layer(l) => {
-                let step = &steps[*l];
-                let source = &sources[0];
-                forward.push(quote!(let #x = { let x = #source; #step x };));
-                quote!(#p::NodeKind::Layer(#l))
-            }
+            NodeModelKind::Layer(l) => quote!(#p::NodeKind::Layer(#l)),
             NodeModelKind::Merge(merge) => {
-                let n = sources.len() as f32;
-                let value = match merge {
-                    Merge::Concatenate => {
-                        let mut at = 0_usize;
-                        let copies = node.sources.iter().zip(&sources).map(|(&s, src)| {
-                            let (start, end) = (at, at + nodes[s].width);
-                            at = end;
-                            quote!(out.as_mut_slice()[#start..#end].copy_from_slice(#src.as_slice());)
-                        });
-                        let copies: Vec<_> = copies.collect();
-                        quote!({
-                            let mut out = #p::SVector::<f32, #width>::zeros();
-                            #(#copies)*
-                            out
-                        })
-                    }
-                    Merge::Add => quote!(#(#sources)+*),
-                    Merge::Average => quote!((#(#sources)+*) / #n),
-                };
-                forward.push(quote!(let #x = #value;));
                 let variant = format_ident!("{}", merge.class_name());
                 quote!(#p::NodeKind::#variant)
             }
@@ -92,10 +62,6 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
         let (field, node, size) = (field.to_string(), &nodes[*n].name, nodes[*n].width);
         quote!(#p::PortInfo { name: #field, node: #node, size: #size },)
     });
-    let output_values = outputs.iter().map(|(field, n)| {
-        let x = local(*n);
-        quote!(#field: #x,)
-    });
     let inputs_doc = format!("One sample of every input of [`{name}`], by name.");
     let outputs_doc = format!("What [`{name}`] computes for one sample, by output name.");
     let input_samples = nodes
@@ -113,6 +79,7 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
         let w = nodes[*n].width;
         quote!(#field: #p::SVector::<f32, #w>::from_column_slice(rows[#k]),)
     });
+    let forward = forward(&p, model, steps, &outputs_ty);
     let ports = Ports {
         body: quote! {
             type Inputs = #inputs_ty;
@@ -122,8 +89,7 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
 
             #[inline]
             fn predict_one(&self, x: &Self::Inputs) -> Self::Outputs {
-                #(#forward)*
-                #outputs_ty { #(#output_values)* }
+                #forward
             }
 
             fn outputs_from_rows(rows: &[&[f32]]) -> Self::Outputs {
@@ -153,5 +119,68 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
         }
 
         impl #p::Graph for #ident {}
+    }
+}
+
+/// The body of a graph's `predict_one(&self, x: &Inputs) -> Outputs`: one
+/// local per node, each layer's node running `steps[layer]` (a step turns
+/// `x` into the layer's output, reading `self.<field>`), merges written out,
+/// and the outputs struct `outputs_ty` built from the output nodes. The
+/// float graph and its int8 bake (`quantize.rs`) share it.
+pub fn forward(
+    p: &TokenStream,
+    model: &GraphModel,
+    steps: &[TokenStream],
+    outputs_ty: &Ident,
+) -> TokenStream {
+    let nodes = &model.nodes;
+    let local = |i: usize| format_ident!("__node_{}", i);
+    let mut forward = Vec::new();
+    for (i, node) in nodes.iter().enumerate() {
+        let x = local(i);
+        let width = node.width;
+        let sources: Vec<_> = node.sources.iter().map(|&s| local(s)).collect();
+        let value = match &node.kind {
+            NodeModelKind::Input => {
+                let field = &node.binding;
+                quote!(x.#field)
+            }
+            NodeModelKind::Layer(l) => {
+                let (step, source) = (&steps[*l], &sources[0]);
+                quote!({ let x = #source; #step x })
+            }
+            NodeModelKind::Merge(Merge::Concatenate) => {
+                let mut at = 0_usize;
+                let copies: Vec<_> = node
+                    .sources
+                    .iter()
+                    .zip(&sources)
+                    .map(|(&s, src)| {
+                        let (start, end) = (at, at + nodes[s].width);
+                        at = end;
+                        quote!(out.as_mut_slice()[#start..#end].copy_from_slice(#src.as_slice());)
+                    })
+                    .collect();
+                quote!({
+                    let mut out = #p::SVector::<f32, #width>::zeros();
+                    #(#copies)*
+                    out
+                })
+            }
+            NodeModelKind::Merge(Merge::Add) => quote!(#(#sources)+*),
+            NodeModelKind::Merge(Merge::Average) => {
+                let n = sources.len() as f32;
+                quote!((#(#sources)+*) / #n)
+            }
+        };
+        forward.push(quote!(let #x = #value;));
+    }
+    let output_values = model.outputs.iter().map(|(field, n)| {
+        let x = local(*n);
+        quote!(#field: #x,)
+    });
+    quote! {
+        #(#forward)*
+        #outputs_ty { #(#output_values)* }
     }
 }

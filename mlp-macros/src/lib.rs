@@ -48,7 +48,11 @@ pub fn network_impl(input: TokenStream) -> TokenStream {
         (Ok(model), Ok(weights)) => {
             let mut output = expand::expand(&input.krate, &model);
             if let Some(weights) = weights {
-                output.extend(bake::bake(&input.krate, &model, &weights));
+                output.extend(bake::bake(
+                    &input.krate,
+                    bake::Declared::Chain(&model),
+                    &weights,
+                ));
             }
             Ok(output)
         }
@@ -70,7 +74,11 @@ fn graph(input: TokenStream) -> TokenStream {
         (Ok(model), Ok(weights)) => {
             let mut output = expand_graph::expand(&input.krate, &model);
             if let Some(weights) = weights {
-                output.extend(bake::bake_graph(&input.krate, &model, &weights));
+                output.extend(bake::bake(
+                    &input.krate,
+                    bake::Declared::Graph(&model),
+                    &weights,
+                ));
             }
             Ok(output)
         }

@@ -4,12 +4,16 @@
 //! `scale = max |w| / 127`, `q = round(w / scale)`, half away from zero),
 //! f32 biases, and its own `WEIGHTS` and `predict_one` (the runtime is
 //! `mlp_core::quant`). The quantised kernels are written as one byte string
-//! per layer, which compiles far faster than a literal per weight.
+//! per layer, which compiles far faster than a literal per weight. A
+//! graph's `<Name>Int8` is wired as the graph: `predict_one` takes
+//! `<Name>Inputs` and returns `<Name>Outputs`.
 
 use crate::validate::{LayerModelKind, Model};
-use proc_macro2::{Literal, TokenStream};
+use crate::validate_graph::GraphModel;
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 use safetensors::SafeTensors;
+use syn::Visibility;
 
 /// One unit's weights quantised: the scale and the int8 values. Must agree
 /// with `mlp_core::quant::quantize_unit` (a test of `mlp-embedded` compares
@@ -116,73 +120,88 @@ fn f32_layer(
     }
 }
 
-/// The `<Name>Int8` type, its `WEIGHTS` and `predict_one`.
-pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &str) -> TokenStream {
-    let p = quote!(#krate::__private);
-    let (name, vis) = (&model.ident, &model.vis);
-    let ident = format_ident!("{}Int8", name);
-    let (mut fields, mut inits, mut steps) = (Vec::new(), Vec::new(), Vec::new());
-    let mut bytes_total = 0_usize;
-    for layer in &model.layers {
-        let field = &layer.field;
-        match layer.kind {
-            LayerModelKind::Flatten { rows, cols } => {
-                let n = rows * cols;
-                fields.push(quote!(#[doc = "Flatten."] pub #field: #p::Flatten<#rows, #cols>,));
-                inits.push(quote!(#field: #p::Flatten,));
-                steps.push(quote!(let x = self.#field.forward_one::<#n>(&x);));
+/// One layer of `<Name>Int8`: its field, its value, its forward step (as
+/// the float network's: it turns `x` into the layer's output) and the
+/// bytes of its int8 weights, scales and biases.
+struct Int8Layer {
+    field: TokenStream,
+    init: TokenStream,
+    step: TokenStream,
+    bytes: usize,
+}
+
+/// `layer` in the int8 network, its weights from `file`.
+fn int8_layer(
+    p: &TokenStream,
+    layer: &crate::validate::LayerModel,
+    file: &SafeTensors<'_>,
+) -> Int8Layer {
+    let field = &layer.field;
+    let kept = |doc: &str, ty: TokenStream, init: TokenStream, step: TokenStream| Int8Layer {
+        field: quote!(#[doc = #doc] pub #field: #ty,),
+        init: quote!(#field: #init,),
+        step,
+        bytes: 0,
+    };
+    match layer.kind {
+        LayerModelKind::Flatten { rows, cols } => {
+            let n = rows * cols;
+            kept(
+                "Flatten.",
+                quote!(#p::Flatten<#rows, #cols>),
+                quote!(#p::Flatten),
+                quote!(let x = self.#field.forward_one::<#n>(&x);),
+            )
+        }
+        // The other kinds keep their f32 form.
+        LayerModelKind::Dropout { units, .. } => kept(
+            "Dropout (the identity).",
+            quote!(#p::Dropout<#units>),
+            quote!(#p::Dropout),
+            quote!(let x = self.#field.forward_one(&x);),
+        ),
+        LayerModelKind::Activation { .. }
+        | LayerModelKind::BatchNormalization { .. }
+        | LayerModelKind::PReLU { .. }
+        | LayerModelKind::Normalization { .. } => {
+            let (ty, init, step) = f32_layer(p, layer, file);
+            kept("As in the f32 network.", ty, init, step)
+        }
+        LayerModelKind::Dense {
+            inputs,
+            units,
+            activation,
+            ..
+        } => {
+            let kernel = floats(file, &format!("{field}/kernel"));
+            let bias = floats(file, &format!("{field}/bias"));
+            let mut q = Vec::with_capacity(inputs * units);
+            let mut scales = Vec::with_capacity(units);
+            for u in 0..units {
+                // The file is row-major (inputs, units): unit u's weights
+                // are column u.
+                let column: Vec<f32> = (0..inputs)
+                    .map(|i| kernel.get(i * units + u).copied().unwrap_or(0.0))
+                    .collect();
+                let (scale, qs) = quantize_unit(&column);
+                scales.push(Literal::f32_suffixed(scale));
+                q.extend(qs.iter().map(|&v| v as u8));
             }
-            // The other kinds keep their f32 form.
-            LayerModelKind::Dropout { units, .. } => {
-                fields.push(
-                    quote!(#[doc = "Dropout (the identity)."] pub #field: #p::Dropout<#units>,),
-                );
-                inits.push(quote!(#field: #p::Dropout,));
-                steps.push(quote!(let x = self.#field.forward_one(&x);));
-            }
-            LayerModelKind::Activation { .. }
-            | LayerModelKind::BatchNormalization { .. }
-            | LayerModelKind::PReLU { .. }
-            | LayerModelKind::Normalization { .. } => {
-                let (ty, init, step) = f32_layer(&p, layer, file);
-                fields.push(quote!(#[doc = "As in the f32 network."] pub #field: #ty,));
-                inits.push(quote!(#field: #init,));
-                steps.push(step);
-            }
-            LayerModelKind::Dense {
-                inputs,
-                units,
-                activation,
-                ..
-            } => {
-                let kernel = floats(file, &format!("{field}/kernel"));
-                let bias = floats(file, &format!("{field}/bias"));
-                let mut q = Vec::with_capacity(inputs * units);
-                let mut scales = Vec::with_capacity(units);
-                for u in 0..units {
-                    // The file is row-major (inputs, units): unit u's weights
-                    // are column u.
-                    let column: Vec<f32> = (0..inputs)
-                        .map(|i| kernel.get(i * units + u).copied().unwrap_or(0.0))
-                        .collect();
-                    let (scale, qs) = quantize_unit(&column);
-                    scales.push(Literal::f32_suffixed(scale));
-                    q.extend(qs.iter().map(|&v| v as u8));
-                }
-                bytes_total += q.len() + 8 * units;
-                let n = q.len();
-                let q = Literal::byte_string(&q);
-                let bias = bias.iter().map(|b| Literal::f32_suffixed(*b));
-                let act = format_ident!("{}", activation.variant);
-                let doc = format!(
-                    "Dense, {inputs} -> {units}, {}: int8 weights.",
-                    activation.name
-                );
-                fields.push(quote!(
+            let n = q.len();
+            let bytes = n + 8 * units;
+            let q = Literal::byte_string(&q);
+            let bias = bias.iter().map(|b| Literal::f32_suffixed(*b));
+            let act = format_ident!("{}", activation.variant);
+            let doc = format!(
+                "Dense, {inputs} -> {units}, {}: int8 weights.",
+                activation.name
+            );
+            Int8Layer {
+                field: quote!(
                     #[doc = #doc]
                     pub #field: #p::DenseI8<#inputs, #units, #p::activation::#act>,
-                ));
-                inits.push(quote!(
+                ),
+                init: quote!(
                     #field: #p::DenseI8::from_parts(
                         // SAFETY: `[u8; IN * OUT]` and `[[i8; IN]; OUT]` have
                         // the same size and alignment, and every byte is a valid i8.
@@ -190,11 +209,76 @@ pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &st
                         [#(#scales),*],
                         [#(#bias),*],
                     ),
-                ));
-                steps.push(quote!(let x = self.#field.forward_one(&x);));
+                ),
+                step: quote!(let x = self.#field.forward_one(&x);),
+                bytes,
             }
         }
     }
+}
+
+/// A chain's `<Name>Int8` type, its `WEIGHTS` and `predict_one`.
+pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &str) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let name = &model.ident;
+    let layers: Vec<Int8Layer> = model
+        .layers
+        .iter()
+        .map(|l| int8_layer(&p, l, file))
+        .collect();
+    let steps = layers.iter().map(|l| &l.step);
+    let predict = quote! {
+        (&self, x: &<#name as #p::Network>::Input) -> <#name as #p::Network>::Output {
+            let x = *x;
+            #(#steps)*
+            x
+        }
+    };
+    int8_type((name, &model.vis), &layers, &predict, rel)
+}
+
+/// A graph's `<Name>Int8`: its layers as a chain's, wired as the graph
+/// (the float graph's `predict_one`, `expand_graph::forward`, with the int8
+/// layers' steps), from `<Name>Inputs` to `<Name>Outputs`.
+pub fn int8_graph(
+    krate: &TokenStream,
+    model: &GraphModel,
+    file: &SafeTensors<'_>,
+    rel: &str,
+) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let name = &model.ident;
+    let layers: Vec<Int8Layer> = model
+        .layers
+        .iter()
+        .map(|l| int8_layer(&p, l, file))
+        .collect();
+    let steps: Vec<TokenStream> = layers.iter().map(|l| l.step.clone()).collect();
+    let (inputs_ty, outputs_ty) = (
+        format_ident!("{}Inputs", name),
+        format_ident!("{}Outputs", name),
+    );
+    let forward = crate::expand_graph::forward(&p, model, &steps, &outputs_ty);
+    let predict = quote! {
+        (&self, x: &#inputs_ty) -> #outputs_ty {
+            #forward
+        }
+    };
+    int8_type((name, &model.vis), &layers, &predict, rel)
+}
+
+/// The `<Name>Int8` struct of `layers`, its `WEIGHTS`, and `predict_one`
+/// with the signature and body `predict`.
+fn int8_type(
+    (name, vis): (&Ident, &Visibility),
+    layers: &[Int8Layer],
+    predict: &TokenStream,
+    rel: &str,
+) -> TokenStream {
+    let ident = format_ident!("{}Int8", name);
+    let fields = layers.iter().map(|l| &l.field);
+    let inits = layers.iter().map(|l| &l.init);
+    let bytes_total: usize = layers.iter().map(|l| l.bytes).sum();
     let doc = format!(
         "`{name}` with the int8 weights of `{rel}`, one scale per unit (TensorFlow Lite's \
          per-channel scheme), f32 biases and activations: {bytes_total} bytes. Baked by \
@@ -216,14 +300,7 @@ pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &st
             #vis const WEIGHTS: #ident = #ident { #(#inits)* };
 
             #[doc = #doc_predict]
-            #vis fn predict_one(
-                &self,
-                x: &<#name as #p::Network>::Input,
-            ) -> <#name as #p::Network>::Output {
-                let x = *x;
-                #(#steps)*
-                x
-            }
+            #vis fn predict_one #predict
         }
     }
 }

@@ -27,6 +27,8 @@ mod activations;
 pub mod arch;
 mod initializers;
 #[cfg(feature = "keras")]
+pub mod keras_config;
+#[cfg(feature = "keras")]
 pub mod keras_options;
 mod layers;
 #[cfg(feature = "onnx")]

@@ -143,15 +143,9 @@ use crate::weights::NamedArray;
 use archive::KerasArchive;
 use std::path::Path;
 
-/// At most this many layers in a `config.json`, and groups under `layers/`
-/// in a weights file: far more than any network declared here, few enough
-/// that reading them stays small.
-const MAX_LAYERS: usize = 4096;
-
-/// At most this many bytes of `config.json` (a Keras model of 4,096 Dense
-/// layers writes about 4 MB): its JSON tree is built in memory, about 15
-/// times the text.
-const MAX_CONFIG_BYTES: usize = 4 << 20;
+// At most this many groups under `layers/` in a weights file, as layers in
+// a `config.json` (the shared parse's bound).
+use mlp_spec::keras_config::MAX_LAYERS;
 
 /// Keras's snake-case names of the merge layers (the stems of their groups
 /// in a weights file) and their classes.

@@ -1,8 +1,13 @@
-// `quantize = "int8"` exists for chains only.
+// A graph bakes int8 weights (`quantize = "int8"`), but the integer-only
+// network of `calibrate` exists for chains only.
 use mlp::prelude::*;
 
 network! {
-    #[weights("../../../../tests/fixtures/weights/wide_deep.safetensors", quantize = "int8")]
+    #[weights(
+        "../../../../tests/fixtures/weights/wide_deep.safetensors",
+        quantize = "int8",
+        calibrate = "../../../../tests/fixtures/weights/tiny-calibration.safetensors"
+    )]
     pub struct WideDeep {
         wide_input = Input[5];
         deep_input = Input[6];
