@@ -40,6 +40,12 @@ use crate::loss::{Divisors, Loss, Reduction, TargetKind, TargetRef};
 
 /// The loss of output `K`: the one loss given for every output, or the
 /// `K`-th of a tuple. What types each output's targets.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no loss for output {K}",
+    label = "no loss for output {K}",
+    note = "`compile` takes one loss for every output, or a tuple with one loss per output, \
+            in the order the outputs are declared: as many losses as outputs"
+)]
 pub trait OutputLoss<const K: usize> {
     /// The loss of output `K`.
     type Loss: Loss;
@@ -166,7 +172,7 @@ macro_rules! at {
     };
 }
 
-/// `OutputLoss<i>` of the tuple of `all` for each `i L`, one after another.
+/// `NthLoss<i>` of the tuple of `all` for each `i L`, one after another.
 macro_rules! output_losses {
     ($all:tt;) => {};
     ($all:tt; $i:tt $L:ident $(, $ri:tt $rl:ident)*) => {
@@ -175,9 +181,18 @@ macro_rules! output_losses {
     };
 }
 
+/// The `K`-th loss of a tuple of losses: what [`OutputLoss`] reads for a
+/// tuple. Implemented for tuples of up to eight losses, for each of their
+/// indices; an index past the end has no implementation, so too few losses
+/// for a model's outputs is a compile error that says which output has none.
+pub trait NthLoss<const K: usize> {
+    /// The `K`-th loss.
+    type Loss: Loss;
+}
+
 macro_rules! output_loss {
     ([$($All:ident)+] $i:tt $L:ident) => {
-        impl<$($All: Loss),+> OutputLoss<$i> for ($($All,)+) {
+        impl<$($All: Loss),+> NthLoss<$i> for ($($All,)+) {
             type Loss = $L;
         }
     };
@@ -186,6 +201,13 @@ macro_rules! output_loss {
 macro_rules! tuple_losses {
     ($n:expr; $($i:tt $L:ident),+) => {
         output_losses!([$($L)+]; $($i $L),+);
+
+        impl<$($L: Loss,)+ const K: usize> OutputLoss<K> for ($($L,)+)
+        where
+            ($($L,)+): NthLoss<K>,
+        {
+            type Loss = <($($L,)+) as NthLoss<K>>::Loss;
+        }
 
         impl<$($L: Loss),+> Losses for ($($L,)+) {
             fn count(&self) -> Option<usize> {
