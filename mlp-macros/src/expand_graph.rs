@@ -88,7 +88,7 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
             type OutputSamples = (#(#output_samples)*);
 
             #[inline]
-            fn predict_one(&self, x: &Self::Inputs) -> Self::Outputs {
+            fn forward_one(&self, x: &Self::Inputs) -> Self::Outputs {
                 #forward
             }
 
@@ -122,7 +122,7 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
     }
 }
 
-/// The body of a graph's `predict_one(&self, x: &Inputs) -> Outputs`: one
+/// The body of a graph's `forward_one(&self, x: &Inputs) -> Outputs`: one
 /// local per node, each layer's node running `steps[layer]` (a step turns
 /// `x` into the layer's output, reading `self.<field>`), merges written out,
 /// and the outputs struct `outputs_ty` built from the output nodes. The

@@ -238,7 +238,7 @@ pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &st
 }
 
 /// A graph's `<Name>Int8`: its layers as a chain's, wired as the graph
-/// (the float graph's `predict_one`, `expand_graph::forward`, with the int8
+/// (the float graph's `forward_one`, `expand_graph::forward`, with the int8
 /// layers' steps), from `<Name>Inputs` to `<Name>Outputs`.
 pub fn int8_graph(
     krate: &TokenStream,
