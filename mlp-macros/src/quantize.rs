@@ -8,7 +8,7 @@
 //! graph's `<Name>Int8` is wired as the graph: `predict_one` takes
 //! `<Name>Inputs` and returns `<Name>Outputs`.
 
-use crate::validate::{LayerModelKind, Model};
+use crate::validate::{LayerModel, LayerModelKind, Model};
 use crate::validate_graph::GraphModel;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -131,11 +131,7 @@ struct Int8Layer {
 }
 
 /// `layer` in the int8 network, its weights from `file`.
-fn int8_layer(
-    p: &TokenStream,
-    layer: &crate::validate::LayerModel,
-    file: &SafeTensors<'_>,
-) -> Int8Layer {
+fn int8_layer(p: &TokenStream, layer: &LayerModel, file: &SafeTensors<'_>) -> Int8Layer {
     let field = &layer.field;
     let kept = |doc: &str, ty: TokenStream, init: TokenStream, step: TokenStream| Int8Layer {
         field: quote!(#[doc = #doc] pub #field: #ty,),
@@ -219,22 +215,17 @@ fn int8_layer(
 
 /// A chain's `<Name>Int8` type, its `WEIGHTS` and `predict_one`.
 pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &str) -> TokenStream {
-    let p = quote!(#krate::__private);
     let name = &model.ident;
-    let layers: Vec<Int8Layer> = model
-        .layers
-        .iter()
-        .map(|l| int8_layer(&p, l, file))
-        .collect();
-    let steps = layers.iter().map(|l| &l.step);
-    let predict = quote! {
-        (&self, x: &<#name as #p::Network>::Input) -> <#name as #p::Network>::Output {
-            let x = *x;
-            #(#steps)*
-            x
+    let declared = (name, &model.vis, model.layers.as_slice());
+    int8_type(krate, declared, file, rel, |p, steps| {
+        quote! {
+            (&self, x: &<#name as #p::Network>::Input) -> <#name as #p::Network>::Output {
+                let x = *x;
+                #(#steps)*
+                x
+            }
         }
-    };
-    int8_type((name, &model.vis), &layers, &predict, rel)
+    })
 }
 
 /// A graph's `<Name>Int8`: its layers as a chain's, wired as the graph
@@ -246,35 +237,36 @@ pub fn int8_graph(
     file: &SafeTensors<'_>,
     rel: &str,
 ) -> TokenStream {
-    let p = quote!(#krate::__private);
     let name = &model.ident;
-    let layers: Vec<Int8Layer> = model
-        .layers
-        .iter()
-        .map(|l| int8_layer(&p, l, file))
-        .collect();
-    let steps: Vec<TokenStream> = layers.iter().map(|l| l.step.clone()).collect();
-    let (inputs_ty, outputs_ty) = (
-        format_ident!("{}Inputs", name),
-        format_ident!("{}Outputs", name),
-    );
-    let forward = crate::expand_graph::forward(&p, model, &steps, &outputs_ty);
-    let predict = quote! {
-        (&self, x: &#inputs_ty) -> #outputs_ty {
-            #forward
+    let declared = (name, &model.vis, model.layers.as_slice());
+    int8_type(krate, declared, file, rel, |p, steps| {
+        let (inputs_ty, outputs_ty) = (
+            format_ident!("{}Inputs", name),
+            format_ident!("{}Outputs", name),
+        );
+        let forward = crate::expand_graph::forward(p, model, steps, &outputs_ty);
+        quote! {
+            (&self, x: &#inputs_ty) -> #outputs_ty {
+                #forward
+            }
         }
-    };
-    int8_type((name, &model.vis), &layers, &predict, rel)
+    })
 }
 
-/// The `<Name>Int8` struct of `layers`, its `WEIGHTS`, and `predict_one`
-/// with the signature and body `predict`.
+/// The `<Name>Int8` struct of the declared layers with their weights from
+/// `file`, its `WEIGHTS`, and `predict_one` with the signature and body
+/// `predict` writes from the layers' steps.
 fn int8_type(
-    (name, vis): (&Ident, &Visibility),
-    layers: &[Int8Layer],
-    predict: &TokenStream,
+    krate: &TokenStream,
+    (name, vis, declared): (&Ident, &Visibility, &[LayerModel]),
+    file: &SafeTensors<'_>,
     rel: &str,
+    predict: impl FnOnce(&TokenStream, &[TokenStream]) -> TokenStream,
 ) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let layers: Vec<Int8Layer> = declared.iter().map(|l| int8_layer(&p, l, file)).collect();
+    let steps: Vec<TokenStream> = layers.iter().map(|l| l.step.clone()).collect();
+    let predict = predict(&p, &steps);
     let ident = format_ident!("{}Int8", name);
     let fields = layers.iter().map(|l| &l.field);
     let inits = layers.iter().map(|l| &l.init);
