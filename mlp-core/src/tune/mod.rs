@@ -24,8 +24,10 @@
 mod bayesian;
 mod declaration;
 mod hyperband;
+mod oracle;
 mod project;
 mod random;
+mod schedule;
 mod space;
 mod tuner;
 
