@@ -115,6 +115,11 @@ impl Trial<'_> {
 /// folder (without `overwrite`) skips the completed trials and runs the
 /// others, with the values the first search would have drawn.
 ///
+/// Trials run side by side, one per thread by default
+/// ([`Tuner::parallel_trials`]): pass [`Trial::threads`] to
+/// [`Fit::threads`](crate::train::Fit::threads) so that each trains on its
+/// share (without it, every trial would start a thread per core).
+///
 /// ```
 /// use mlp_core::prelude::*;
 /// use mlp_core::loss::SparseCategoricalCrossentropy;
@@ -134,7 +139,8 @@ impl Trial<'_> {
 ///     |&learning_rate, trial| {
 ///         let mut model = Net::new(0);
 ///         let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(learning_rate as f32), [Metric::Accuracy]);
-///         trainer.fit(&x, &y, Fit::epochs(5).verbose(0).callback(trial.save_best_epoch()))
+///         let options = Fit::epochs(5).threads(trial.threads()).verbose(0);
+///         trainer.fit(&x, &y, options.callback(trial.save_best_epoch()))
 ///     },
 /// )?;
 /// assert_eq!(tuner.trials().len(), 3);
@@ -251,12 +257,15 @@ impl Tuner {
     }
 
     /// How many trials run at once (Keras Tuner's distributed workers, on
-    /// one machine); default: PLACEHOLDER. The search's threads
+    /// one machine); default: one per thread, each trial on one thread.
+    /// The search's threads
     /// (`MLP_NUM_THREADS`, else every core) are shared among the trials
     /// running ([`Trial::threads`]). The trials, their scores and the winner
     /// are the same for any number: a trial that depends on others' scores
     /// (a Hyperband promotion, a Bayesian proposal) waits for them. 0 is an
-    /// error when the search starts.
+    /// error when the search starts. At the book's sizes two trials side by
+    /// side were as fast as or faster than one trial on two threads
+    /// (`docs/tuning.md` has the figures), so that is the default.
     pub fn parallel_trials(mut self, trials: usize) -> Self {
         self.parallel_trials = Some(trials);
         self
