@@ -4,12 +4,13 @@
 //! another search on the folder is refused, Hyperband promotes trials from
 //! their checkpoint, and the best model loads from its checkpoint.
 
+use mlp::history::History;
 use mlp::loss::SparseCategoricalCrossentropy;
 use mlp::metrics::Metric;
 use mlp::optim::Sgd;
 use mlp::prelude::*;
 use mlp::train::Fit;
-use mlp::tune::{Float, HyperParameters, Int, Status, TrialRecord, Tuner, declaration};
+use mlp::tune::{Float, HyperParameters, Int, Status, Trial, TrialRecord, Tuner, declaration};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -48,6 +49,33 @@ fn search(dir: &Path, trials: usize, overwrite: bool) -> mlp::Result<(Tuner, Vec
     run(tuner, None)
 }
 
+/// Trains [`Small`] for a trial (`epochs`, or Hyperband's budget), on the
+/// trial's threads, from the checkpoint it continues, saving its own.
+fn train(
+    &(learning_rate, seed): &(f64, i64),
+    trial: &mut Trial<'_>,
+    epochs: usize,
+) -> mlp::Result<History> {
+    let (x, y) = data();
+    let mut model = Small::new(seed as u64);
+    trial.load_resumed_weights(&mut *model)?;
+    let mut trainer = model.compile(
+        SparseCategoricalCrossentropy,
+        Sgd::new(learning_rate as f32),
+        [Metric::Accuracy],
+    );
+    trainer.fit(
+        &x,
+        &y,
+        Fit::epochs(trial.epochs(epochs))
+            .initial_epoch(trial.initial_epoch())
+            .threads(trial.threads())
+            .verbose(0)
+            .validation_data(&x, &y)
+            .callback(trial.save_best_epoch()),
+    )
+}
+
 /// Runs `tuner`'s search on [`Small`], returning the ids run, in id order;
 /// the trial `fail` returns an error instead of training.
 fn run(tuner: Tuner, fail: Option<&str>) -> mlp::Result<(Tuner, Vec<String>)> {
@@ -57,9 +85,8 @@ fn run(tuner: Tuner, fail: Option<&str>) -> mlp::Result<(Tuner, Vec<String>)> {
 
 /// [`run`], with the threads each trial was given.
 fn run_threads(mut tuner: Tuner, fail: Option<&str>) -> mlp::Result<(Tuner, Vec<(String, usize)>)> {
-    let (x, y) = data();
     let ran = Mutex::new(Vec::new());
-    tuner.search(space, |&(learning_rate, seed), trial| {
+    tuner.search(space, |values, trial| {
         ran.lock()
             .unwrap()
             .push((trial.id().to_owned(), trial.threads()));
@@ -69,23 +96,7 @@ fn run_threads(mut tuner: Tuner, fail: Option<&str>) -> mlp::Result<(Tuner, Vec<
                 message: format!("trial {} fails", trial.id()),
             });
         }
-        let mut model = Small::new(seed as u64);
-        trial.load_resumed_weights(&mut *model)?;
-        let mut trainer = model.compile(
-            SparseCategoricalCrossentropy,
-            Sgd::new(learning_rate as f32),
-            [Metric::Accuracy],
-        );
-        trainer.fit(
-            &x,
-            &y,
-            Fit::epochs(trial.epochs(3))
-                .initial_epoch(trial.initial_epoch())
-                .threads(trial.threads())
-                .verbose(0)
-                .validation_data(&x, &y)
-                .callback(trial.save_best_epoch()),
-        )
+        train(values, trial, 3)
     })?;
     let mut ran = ran.into_inner().unwrap();
     ran.sort_by_key(|(id, _)| (id.len(), id.clone()));
@@ -295,8 +306,7 @@ fn trials_run_side_by_side_on_a_share_of_the_threads() -> mlp::Result<()> {
         .directory(dir.path())
         .parallel_trials(2)
         .verbose(false);
-    let (x, y) = data();
-    tuner.search(space, |&(learning_rate, seed), trial| {
+    tuner.search(space, |values, trial| {
         let (list, changed) = &started;
         list.lock()
             .unwrap()
@@ -312,20 +322,7 @@ fn trials_run_side_by_side_on_a_share_of_the_threads() -> mlp::Result<()> {
                 .0;
             assert!(list.iter().any(|(id, _)| id == "01"), "01 did not start");
         }
-        let mut model = Small::new(seed as u64);
-        let mut trainer = model.compile(
-            SparseCategoricalCrossentropy,
-            Sgd::new(learning_rate as f32),
-            [Metric::Accuracy],
-        );
-        trainer.fit(
-            &x,
-            &y,
-            Fit::epochs(2)
-                .threads(trial.threads())
-                .verbose(0)
-                .validation_data(&x, &y),
-        )
+        train(values, trial, 2)
     })?;
     let mut list = started.0.into_inner().unwrap();
     list.sort();
@@ -377,29 +374,15 @@ fn a_parallel_search_stopped_by_an_error_resumes() -> mlp::Result<()> {
 #[test]
 fn a_panicking_trial_panics_the_search_once_the_others_end() {
     let dir = tempfile::tempdir().unwrap();
-    let (x, y) = data();
     let mut tuner = Tuner::random_search("val_accuracy", 4, 7)
         .directory(dir.path())
         .project_name("p")
         .parallel_trials(2)
         .verbose(false);
     let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        tuner.search(space, |&(learning_rate, seed), trial| {
+        tuner.search(space, |values, trial| {
             assert_ne!(trial.id(), "01", "trial 01 panics");
-            let mut model = Small::new(seed as u64);
-            let mut trainer = model.compile(
-                SparseCategoricalCrossentropy,
-                Sgd::new(learning_rate as f32),
-                [Metric::Accuracy],
-            );
-            trainer.fit(
-                &x,
-                &y,
-                Fit::epochs(3)
-                    .threads(trial.threads())
-                    .verbose(0)
-                    .validation_data(&x, &y),
-            )
+            train(values, trial, 3)
         })
     }))
     .unwrap_err();
