@@ -257,15 +257,15 @@ impl Tuner {
     }
 
     /// How many trials run at once (Keras Tuner's distributed workers, on
-    /// one machine); default: one per thread, each trial on one thread.
-    /// The search's threads
-    /// (`MLP_NUM_THREADS`, else every core) are shared among the trials
-    /// running ([`Trial::threads`]). The trials, their scores and the winner
-    /// are the same for any number: a trial that depends on others' scores
-    /// (a Hyperband promotion, a Bayesian proposal) waits for them. 0 is an
-    /// error when the search starts. At the book's sizes two trials side by
-    /// side were as fast as or faster than one trial on two threads
-    /// (`docs/tuning.md` has the figures), so that is the default.
+    /// one machine); default: one per thread, each trial on one thread. The
+    /// search's threads (`MLP_NUM_THREADS`, else every core) are shared
+    /// among the trials running ([`Trial::threads`]). The trials, their
+    /// scores and the winner are the same for any number: a trial that
+    /// depends on others' scores (a Hyperband promotion, a Bayesian
+    /// proposal) waits for them. 0 is an error when the search starts. On
+    /// the book's search, two trials on one thread each took a median 1/1.05
+    /// of the time of one trial at a time on two threads (12 pairs on a
+    /// loaded 2-core Xeon, 0.80-1.23x; `docs/tuning.md`), hence the default.
     pub fn parallel_trials(mut self, trials: usize) -> Self {
         self.parallel_trials = Some(trials);
         self
