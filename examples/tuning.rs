@@ -12,6 +12,8 @@
 //!
 //! `cargo run --release --example tuning -- --tuner random --seed 42` runs the
 //! book's search (5 trials of 10 epochs); `--help` lists the flags.
+//! `--parallel-trials N` runs N trials at once, each on its share of the
+//! threads (the trials and the winner do not change, only the time).
 
 use clap::{Parser, ValueEnum};
 use mlp::datasets::fashion_mnist;
@@ -157,6 +159,10 @@ struct Args {
     /// Start again instead of resuming the project folder.
     #[arg(long)]
     overwrite: bool,
+    /// Trials run at once, sharing the threads (`MLP_NUM_THREADS`, else
+    /// every core); default: the tuner's (one per thread).
+    #[arg(long)]
+    parallel_trials: Option<usize>,
 }
 
 struct Data {
@@ -217,6 +223,7 @@ impl TrainTrial<'_, '_> {
         let mut options = Fit::epochs(self.trial.epochs(self.args.epochs))
             .initial_epoch(self.trial.initial_epoch())
             .seed(self.args.seed)
+            .threads(self.trial.threads())
             .verbose(0)
             .validation_data(x_valid, y_valid)
             .callback(self.trial.save_best_epoch())
@@ -310,6 +317,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     };
     let mut tuner = tuner.directory(&args.dir).overwrite(args.overwrite);
+    if let Some(n) = args.parallel_trials {
+        tuner = tuner.parallel_trials(n);
+    }
     let tensorboard = tuner.project_dir().join("tensorboard");
     let started = Instant::now();
     tuner.search(space, |hp, trial| {

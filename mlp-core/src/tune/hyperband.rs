@@ -3,7 +3,8 @@
 //! round's best trials promoted to the next round with `factor` times the
 //! epochs, resumed from their checkpoint; `hyperband_iterations` sweeps.
 
-use super::project::TrialRecord;
+use super::oracle::Next;
+use super::project::{Status, TrialRecord};
 use super::space::Value;
 use std::collections::BTreeMap;
 
@@ -36,8 +37,8 @@ struct Bracket {
     rounds: Vec<Vec<(Option<String>, String)>>,
 }
 
-/// Keras Tuner's Hyperband oracle, for one worker (trials complete in
-/// order).
+/// Keras Tuner's Hyperband oracle (its schedule for one worker, whatever
+/// the number of trials running at once).
 #[derive(Clone, Debug)]
 pub(crate) struct Hyperband {
     max_epochs: usize,
@@ -95,16 +96,19 @@ impl Hyperband {
         });
     }
 
-    /// The next trial, `id`, given the completed ones (`trials`, by id) and
-    /// a source of new random values; `None` when the search is over.
+    /// The next trial, `id`, given the trials before it (`trials`: completed
+    /// ones with their score, running ones without) and a source of new
+    /// random values. A promotion waits until the whole previous round of
+    /// its bracket has completed, so the schedule is the same whether
+    /// trials run one at a time or side by side; on [`Next::Wait`] the
+    /// oracle is unchanged.
     pub(crate) fn next(
         &mut self,
         id: &str,
         trials: &[TrialRecord],
         maximize: bool,
         mut random: impl FnMut() -> Option<BTreeMap<String, Value>>,
-    ) -> Option<Plan> {
-        let size = |o: &Self, b: &Bracket, r: usize| o.size(b.num, r);
+    ) -> Next {
         let mut brackets = std::mem::take(&mut self.brackets);
         brackets.retain(|b| {
             let last = b.rounds.len() - 1;
@@ -113,45 +117,58 @@ impl Hyperband {
         self.brackets = brackets;
         for bi in 0..self.brackets.len() {
             let bracket = &self.brackets[bi];
-            if bracket.rounds[0].len() < size(self, bracket, 0) {
+            if bracket.rounds[0].len() < self.size(bracket.num, 0) {
                 return self.random_trial(bi, id, &mut random);
             }
             for round in 1..bracket.rounds.len() {
+                if bracket.rounds[round].len() >= self.size(bracket.num, round) {
+                    continue;
+                }
+                // Keras Tuner promotes once `candidates + size > past size`;
+                // with every trial of the past round completed, that is
+                // while the round is not full.
                 let selected: Vec<&String> = bracket.rounds[round]
                     .iter()
                     .filter_map(|(past, _)| past.as_ref())
                     .collect();
-                let mut candidates: Vec<&TrialRecord> = bracket.rounds[round - 1]
+                let past: Option<Vec<&TrialRecord>> = bracket.rounds[round - 1]
                     .iter()
-                    .filter(|(_, tid)| !selected.contains(&tid))
-                    .filter_map(|(_, tid)| trials.iter().find(|t| &t.trial_id == tid))
-                    .filter(|t| t.score.is_some())
+                    .map(|(_, tid)| {
+                        trials
+                            .iter()
+                            .find(|t| &t.trial_id == tid && t.status == Status::Completed)
+                    })
                     .collect();
-                // More ready than the round throws out: promote the best.
-                let (n, past_n) = (size(self, bracket, round), size(self, bracket, round - 1));
-                if candidates.len() + n > past_n {
-                    candidates.sort_by(|a, b| {
-                        let order = a
-                            .score
-                            .unwrap_or(f64::NAN)
-                            .total_cmp(&b.score.unwrap_or(f64::NAN));
-                        if maximize { order.reverse() } else { order }
-                    });
-                    let best = candidates[0];
-                    let plan = Plan {
-                        values: best.hyperparameters.clone(),
-                        epochs: self.epochs(bracket.num, round),
-                        initial_epoch: self.epochs(bracket.num, round - 1),
-                        resume_from: Some(best.trial_id.clone()),
-                    };
-                    let past = Some(best.trial_id.clone());
-                    self.brackets[bi].rounds[round].push((past, id.to_owned()));
-                    return Some(plan);
-                }
+                let Some(past) = past else {
+                    return Next::Wait;
+                };
+                let mut candidates: Vec<&TrialRecord> = past
+                    .into_iter()
+                    .filter(|t| !selected.contains(&&t.trial_id) && t.score.is_some())
+                    .collect();
+                candidates.sort_by(|a, b| {
+                    let order = a
+                        .score
+                        .unwrap_or(f64::NAN)
+                        .total_cmp(&b.score.unwrap_or(f64::NAN));
+                    if maximize { order.reverse() } else { order }
+                });
+                let Some(best) = candidates.first() else {
+                    return Next::Done;
+                };
+                let plan = Plan {
+                    values: best.hyperparameters.clone(),
+                    epochs: self.epochs(bracket.num, round),
+                    initial_epoch: self.epochs(bracket.num, round - 1),
+                    resume_from: Some(best.trial_id.clone()),
+                };
+                let past = Some(best.trial_id.clone());
+                self.brackets[bi].rounds[round].push((past, id.to_owned()));
+                return Next::Run(plan);
             }
         }
         if self.current_bracket == 0 && self.current_iteration + 1 == self.iterations {
-            return None;
+            return Next::Done;
         }
         if self.current_bracket == 0 {
             self.current_bracket = self.num_brackets() - 1;
@@ -169,11 +186,13 @@ impl Hyperband {
         bi: usize,
         id: &str,
         random: &mut impl FnMut() -> Option<BTreeMap<String, Value>>,
-    ) -> Option<Plan> {
-        let values = random()?;
+    ) -> Next {
+        let Some(values) = random() else {
+            return Next::Done;
+        };
         let num = self.brackets[bi].num;
         self.brackets[bi].rounds[0].push((None, id.to_owned()));
-        Some(Plan {
+        Next::Run(Plan {
             values,
             epochs: self.epochs(num, 0),
             initial_epoch: 0,
@@ -184,7 +203,6 @@ impl Hyperband {
 
 #[cfg(test)]
 mod tests {
-    use super::super::project::Status;
     use super::*;
 
     /// The schedule of the book's search (max_epochs 10, factor 3), as
@@ -210,33 +228,119 @@ mod tests {
 
     /// `(epochs, initial_epoch)` of every trial, and how many are new.
     fn schedule(iterations: usize) -> (Vec<(usize, usize)>, usize) {
+        let plans = run(iterations, 1);
+        let news = plans.iter().filter(|p| p.resume_from.is_none()).count();
+        (
+            plans.iter().map(|p| (p.epochs, p.initial_epoch)).collect(),
+            news,
+        )
+    }
+
+    /// Every plan of a search with `workers` trials at most running at
+    /// once, the last launched completing first; a trial's score is a
+    /// function of its random values that does not grow with the id.
+    fn run(iterations: usize, workers: usize) -> Vec<Plan> {
         let mut oracle = Hyperband::new(10, 3, iterations);
         assert_eq!(oracle.num_brackets(), 3);
         let mut trials: Vec<TrialRecord> = Vec::new();
         let mut plans = Vec::new();
+        let mut running: Vec<usize> = Vec::new();
         let mut n = 0;
-        while let Some(plan) = oracle.next(&format!("{:04}", trials.len()), &trials, true, || {
-            n += 1;
-            Some(BTreeMap::from([("n".to_string(), Value::Int(n))]))
-        }) {
-            let id = format!("{:04}", trials.len());
+        let mut done = false;
+        while !done || !running.is_empty() {
+            while !done && running.len() < workers {
+                let id = format!("{:04}", trials.len());
+                let next = oracle.next(&id, &trials, true, || {
+                    n += 1;
+                    Some(BTreeMap::from([("n".to_string(), Value::Int(n))]))
+                });
+                let plan = match next {
+                    Next::Run(plan) => plan,
+                    Next::Wait => {
+                        assert!(!running.is_empty(), "waits with nothing running");
+                        break;
+                    }
+                    Next::Done => {
+                        done = true;
+                        break;
+                    }
+                };
+                running.push(trials.len());
+                trials.push(TrialRecord {
+                    trial_id: id,
+                    score: None,
+                    hyperparameters: plan.values.clone(),
+                    best_step: None,
+                    status: Status::Running,
+                    seconds: None,
+                    epochs: Some(plan.epochs),
+                    initial_epoch: Some(plan.initial_epoch),
+                    resumed_from: plan.resume_from.clone(),
+                });
+                plans.push(plan);
+            }
+            if let Some(i) = running.pop() {
+                let t = &mut trials[i];
+                let Value::Int(v) = t.hyperparameters["n"] else {
+                    unreachable!()
+                };
+                t.score = Some(((v * 7) % 11) as f64 + t.epochs.unwrap_or(0) as f64);
+                t.status = Status::Completed;
+            }
+        }
+        plans
+    }
+
+    /// With 2, 3 or 13 trials running at once, every trial (its values, its
+    /// epochs, the trial it continues) is the one a single worker runs.
+    #[test]
+    fn the_schedule_does_not_depend_on_the_workers() {
+        for iterations in [1, 2] {
+            let one = run(iterations, 1);
+            assert_eq!(one.len(), 30 * iterations);
+            assert!(one.iter().any(|p| p.resume_from.is_some()));
+            for workers in [2, 3, 13] {
+                assert_eq!(run(iterations, workers), one, "{workers} workers");
+            }
+        }
+    }
+
+    /// A promotion waits for the whole round, and waiting leaves the oracle
+    /// as it was.
+    #[test]
+    fn a_promotion_waits_for_its_round() {
+        let mut oracle = Hyperband::new(10, 3, 1);
+        let mut trials = Vec::new();
+        for i in 0..12 {
+            let id = format!("{i:04}");
+            let Next::Run(plan) = oracle.next(&id, &trials, true, || {
+                Some(BTreeMap::from([("n".to_string(), Value::Int(i))]))
+            }) else {
+                panic!("trial {i} of the first round is ready");
+            };
             trials.push(TrialRecord {
                 trial_id: id,
-                score: Some(match plan.values["n"] {
-                    Value::Int(v) => v as f64,
-                    _ => 0.0,
-                }),
-                hyperparameters: plan.values.clone(),
+                score: Some(i as f64),
+                hyperparameters: plan.values,
                 best_step: Some(0),
                 status: Status::Completed,
                 seconds: None,
                 epochs: Some(plan.epochs),
-                initial_epoch: Some(plan.initial_epoch),
-                resumed_from: plan.resume_from.clone(),
+                initial_epoch: Some(0),
+                resumed_from: None,
             });
-            plans.push((plan.epochs, plan.initial_epoch, plan.resume_from.is_some()));
         }
-        let news = plans.iter().filter(|p| !p.2).count();
-        (plans.iter().map(|p| (p.0, p.1)).collect(), news)
+        trials[5].status = Status::Running;
+        trials[5].score = None;
+        let mut fresh = || Some(BTreeMap::new());
+        assert_eq!(oracle.next("0012", &trials, true, &mut fresh), Next::Wait);
+        assert_eq!(oracle.next("0012", &trials, true, &mut fresh), Next::Wait);
+        trials[5].status = Status::Completed;
+        trials[5].score = Some(5.0);
+        let Next::Run(plan) = oracle.next("0012", &trials, true, &mut fresh) else {
+            panic!("the round completed");
+        };
+        assert_eq!(plan.resume_from.as_deref(), Some("0011"));
+        assert_eq!((plan.epochs, plan.initial_epoch), (4, 2));
     }
 }

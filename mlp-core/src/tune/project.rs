@@ -3,6 +3,7 @@
 //! trial runs, and `oracle.json` with the space and the seed. A search
 //! started again on the folder reads them back and resumes.
 
+use super::oracle::id_key;
 use super::space::{Param, Value};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -135,7 +136,7 @@ impl Project {
                 trials.push(read_json::<TrialRecord>(&path)?);
             }
         }
-        trials.sort_by(|a, b| a.trial_id.cmp(&b.trial_id));
+        trials.sort_by(|a, b| id_key(&a.trial_id).cmp(&id_key(&b.trial_id)));
         Ok((project, trials))
     }
 

@@ -1,31 +1,28 @@
 //! [`Tuner`]: Keras Tuner's search loop, project folder and results.
 
-use super::bayesian;
-use super::hyperband::{Hyperband, Plan};
-use super::project::{OracleRecord, Project, Status, TrialRecord};
-use super::random;
-use super::space::{HyperParameters, Param, active_values};
+use super::oracle::{Algorithm, Oracle};
+use super::project::{OracleRecord, Project, TrialRecord};
+use super::schedule::{Schedule, TrialContext, default_parallel_trials};
+use super::space::{HyperParameters, Param};
 use crate::history::History;
 use crate::io::WeightsFile;
 use crate::train::{Mode, ModelCheckpoint};
 use crate::{Error, Result};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// One trial as the code that trains it sees it: its id, folder and
 /// hyperparameters, and the callbacks that record it for the tuner.
 #[derive(Debug)]
 pub struct Trial<'a> {
-    id: &'a str,
-    dir: PathBuf,
-    hp: &'a HyperParameters,
-    objective: &'a str,
-    epochs: Option<usize>,
-    initial_epoch: usize,
-    resume_from: Option<PathBuf>,
+    pub(super) id: &'a str,
+    pub(super) dir: PathBuf,
+    pub(super) hp: &'a HyperParameters,
+    pub(super) objective: &'a str,
+    pub(super) epochs: Option<usize>,
+    pub(super) initial_epoch: usize,
+    pub(super) resume_from: Option<PathBuf>,
+    pub(super) threads: usize,
 }
 
 impl Trial<'_> {
@@ -68,6 +65,16 @@ impl Trial<'_> {
         }
     }
 
+    /// The threads this trial may train on: pass it to
+    /// [`Fit::threads`](crate::train::Fit::threads). A trial that runs
+    /// beside others gets its share of the search's threads
+    /// ([`Tuner::parallel_trials`]); one that runs alone gets them all. A
+    /// trial's results do not depend on it (training is bit for bit the same
+    /// on any number of threads), only its time does.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
     /// Where the trial's best weights are saved (`checkpoint.safetensors`).
     pub fn checkpoint_path(&self) -> PathBuf {
         self.dir.join("checkpoint.safetensors")
@@ -95,24 +102,6 @@ impl Trial<'_> {
     }
 }
 
-/// Which algorithm proposes the trials.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Algorithm {
-    Random {
-        max_trials: usize,
-    },
-    Hyperband {
-        max_epochs: usize,
-        factor: usize,
-        iterations: usize,
-    },
-    Bayesian {
-        max_trials: usize,
-        alpha: f64,
-        beta: f64,
-    },
-}
-
 /// A hyperparameter search (Keras Tuner's `RandomSearch`), its project
 /// folder and its results.
 ///
@@ -125,6 +114,11 @@ enum Algorithm {
 /// `<directory>/<project_name>/trial_<id>/`; a search started again on the
 /// folder (without `overwrite`) skips the completed trials and runs the
 /// others, with the values the first search would have drawn.
+///
+/// Trials run side by side, one per thread by default
+/// ([`Tuner::parallel_trials`]): pass [`Trial::threads`] to
+/// [`Fit::threads`](crate::train::Fit::threads) so that each trains on its
+/// share (without it, every trial would start a thread per core).
 ///
 /// ```
 /// use mlp_core::prelude::*;
@@ -145,7 +139,8 @@ enum Algorithm {
 ///     |&learning_rate, trial| {
 ///         let mut model = Net::new(0);
 ///         let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(learning_rate as f32), [Metric::Accuracy]);
-///         trainer.fit(&x, &y, Fit::epochs(5).verbose(0).callback(trial.save_best_epoch()))
+///         let options = Fit::epochs(5).threads(trial.threads()).verbose(0);
+///         trainer.fit(&x, &y, options.callback(trial.save_best_epoch()))
 ///     },
 /// )?;
 /// assert_eq!(tuner.trials().len(), 3);
@@ -162,6 +157,7 @@ pub struct Tuner {
     project_name: String,
     overwrite: bool,
     verbose: bool,
+    parallel_trials: Option<usize>,
     space: Vec<Param>,
     trials: Vec<TrialRecord>,
 }
@@ -180,6 +176,7 @@ impl Tuner {
             project_name: "untitled_project".into(),
             overwrite: false,
             verbose: true,
+            parallel_trials: None,
             space: Vec::new(),
             trials: Vec::new(),
         }
@@ -259,6 +256,21 @@ impl Tuner {
         self
     }
 
+    /// How many trials run at once (Keras Tuner's distributed workers, on
+    /// one machine); default: one per thread, each trial on one thread. The
+    /// search's threads (`MLP_NUM_THREADS`, else every core) are shared
+    /// among the trials running ([`Trial::threads`]). The trials, their
+    /// scores and the winner are the same for any number: a trial that
+    /// depends on others' scores (a Hyperband promotion, a Bayesian
+    /// proposal) waits for them. 0 is an error when the search starts. On
+    /// the book's search, two trials on one thread each took a median 1/1.05
+    /// of the time of one trial at a time on two threads (12 pairs on a
+    /// loaded 2-core Xeon, 0.80-1.23x; `docs/tuning.md`), hence the default.
+    pub fn parallel_trials(mut self, trials: usize) -> Self {
+        self.parallel_trials = Some(trials);
+        self
+    }
+
     /// `<directory>/<project_name>`.
     pub fn project_dir(&self) -> PathBuf {
         self.directory.join(&self.project_name)
@@ -268,186 +280,58 @@ impl Tuner {
         Mode::Auto.resolve(&self.objective)
     }
 
-    /// Runs the search; see [`Tuner`].
+    /// Runs the search; see [`Tuner`]. Up to
+    /// [`parallel_trials`](Tuner::parallel_trials) trials run at once, each
+    /// on its own thread, so `space` and `run` are called from several
+    /// threads (hence `Sync`).
     pub fn search<T>(
         &mut self,
-        space: impl Fn(&mut HyperParameters) -> Result<T>,
-        mut run: impl FnMut(&T, &mut Trial<'_>) -> Result<History>,
+        space: impl Fn(&mut HyperParameters) -> Result<T> + Sync,
+        run: impl Fn(&T, &mut Trial<'_>) -> Result<History> + Sync,
     ) -> Result<()> {
         let mut declared = HyperParameters::declaring();
         space(&mut declared)?;
         self.space = declared.space().to_vec();
+        let threads = crate::pool::Pool::default_threads()?;
+        let workers = match self.parallel_trials {
+            Some(0) => {
+                return Err(Error::InvalidArgument {
+                    name: "parallel_trials",
+                    message: "is 0; at least one trial must run at a time".into(),
+                });
+            }
+            Some(n) => n,
+            None => default_parallel_trials(threads),
+        };
         let oracle = OracleRecord {
-            // `max_trials` may grow between runs, as in Keras Tuner.
-            tuner: match self.algorithm {
-                Algorithm::Random { .. } => "RandomSearch".into(),
-                Algorithm::Hyperband {
-                    max_epochs,
-                    factor,
-                    iterations,
-                } => format!("Hyperband({max_epochs}, {factor}, {iterations})"),
-                Algorithm::Bayesian { alpha, beta, .. } => {
-                    format!("BayesianOptimization({alpha}, {beta})")
-                }
-            },
+            tuner: self.algorithm.name(),
             objective: self.objective.clone(),
             seed: self.seed,
             space: self.space.clone(),
         };
         let (project, trials) = Project::open(&self.project_dir(), self.overwrite, &oracle)?;
         self.trials = trials;
-        let maximize = self.mode() == Mode::Max;
-        let mut hyperband = match self.algorithm {
-            Algorithm::Hyperband {
-                max_epochs,
-                factor,
-                iterations,
-            } => {
-                if max_epochs < 1 || factor < 2 || iterations < 1 {
-                    return Err(Error::InvalidArgument {
-                        name: "hyperband",
-                        message: format!(
-                            "Hyperband needs max_epochs >= 1, factor >= 2 and hyperband_iterations \
-                             >= 1 (found {max_epochs}, {factor}, {iterations})"
-                        ),
-                    });
-                }
-                Some(Hyperband::new(max_epochs, factor, iterations))
-            }
-            Algorithm::Random { .. } | Algorithm::Bayesian { .. } => None,
-        };
-        for index in 0.. {
-            let id = match self.algorithm {
-                Algorithm::Hyperband { .. } => format!("{index:04}"),
-                _ => format!("{index:02}"),
-            };
-            // The trials before this one, as the first search saw them.
-            let earlier: Vec<TrialRecord> = self
-                .trials
-                .iter()
-                .filter(|t| t.trial_id < id)
-                .cloned()
-                .collect();
-            let tried: Vec<_> = earlier.iter().map(|t| t.hyperparameters.clone()).collect();
-            let random = || {
-                random::trial_values(&self.space, self.seed, index, &tried)
-                    .map(|v| active_values(&self.space, &v))
-            };
-            let plan = match (&mut hyperband, self.algorithm) {
-                (Some(oracle), _) => oracle.next(&id, &earlier, maximize, random),
-                (None, Algorithm::Random { max_trials }) if index < max_trials => {
-                    random().map(Plan::new)
-                }
-                (
-                    None,
-                    Algorithm::Bayesian {
-                        max_trials,
-                        alpha,
-                        beta,
-                    },
-                ) if index < max_trials => {
-                    let sign = if maximize { -1.0 } else { 1.0 };
-                    let done: Vec<_> = earlier
-                        .iter()
-                        .filter_map(|t| Some((t.hyperparameters.clone(), sign * t.score?)))
-                        .collect();
-                    let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-                    rng.set_stream(u64::MAX - index as u64);
-                    let proposed = (done.len() >= (3 * self.space.len()).max(3))
-                        .then(|| bayesian::propose(&self.space, &done, alpha, beta, &mut rng))
-                        .flatten()
-                        .map(|v| active_values(&self.space, &v));
-                    proposed.or_else(random).map(Plan::new)
-                }
-                (None, _) => None,
-            };
-            let Some(plan) = plan else { break };
-            let known = self.trials.iter().position(|t| t.trial_id == id);
-            if let Some(i) = known
-                && self.trials[i].status == Status::Completed
-            {
-                continue;
-            }
-            let record = self.run_trial(&project, &id, plan, &space, &mut run)?;
-            match known {
-                Some(i) => self.trials[i] = record,
-                None => self.trials.push(record),
-            }
-        }
-        Ok(())
-    }
-
-    fn run_trial<T>(
-        &self,
-        project: &Project,
-        id: &str,
-        plan: Plan,
-        space: &impl Fn(&mut HyperParameters) -> Result<T>,
-        run: &mut impl FnMut(&T, &mut Trial<'_>) -> Result<History>,
-    ) -> Result<TrialRecord> {
-        let hyperband = matches!(self.algorithm, Algorithm::Hyperband { .. });
-        let mut record = TrialRecord {
-            trial_id: id.to_owned(),
-            hyperparameters: plan.values.clone(),
-            score: None,
-            best_step: None,
-            status: Status::Running,
-            seconds: None,
-            epochs: hyperband.then_some(plan.epochs),
-            initial_epoch: hyperband.then_some(plan.initial_epoch),
-            resumed_from: plan.resume_from.clone(),
-        };
-        project.save(&record)?;
-        let started = Instant::now();
-        let mut hp = HyperParameters::with_values(&self.space, plan.values);
-        let input = space(&mut hp)?;
-        let mut trial = Trial {
-            id,
-            dir: project.trial_dir(id),
-            hp: &hp,
+        let context = TrialContext {
+            project: &project,
+            space: &self.space,
             objective: &self.objective,
-            epochs: record.epochs,
-            initial_epoch: plan.initial_epoch,
-            resume_from: plan
-                .resume_from
-                .map(|past| project.trial_dir(&past).join("checkpoint.safetensors")),
+            mode: self.mode(),
+            hyperband: matches!(self.algorithm, Algorithm::Hyperband { .. }),
         };
-        let history = run(&input, &mut trial)?;
-        let (best_step, score) = self.best_epoch(&history, id)?;
-        record.score = Some(score);
-        record.best_step = Some(best_step + plan.initial_epoch);
-        record.status = Status::Completed;
-        record.seconds = Some(started.elapsed().as_secs_f64());
-        project.save(&record)?;
-        if self.verbose {
-            println!("{}", trial_line(&record, &self.objective));
-        }
-        Ok(record)
-    }
-
-    fn best_epoch(&self, history: &History, id: &str) -> Result<(usize, f64)> {
-        let Some(values) = history.get(&self.objective) else {
-            let names: Vec<&str> = history.names().collect();
-            return Err(Error::InvalidArgument {
-                name: "objective",
-                message: format!(
-                    "trial {id}'s History has no `{}`; it holds: {}",
-                    self.objective,
-                    names.join(", ")
-                ),
-            });
+        let oracle = Oracle::new(
+            self.algorithm,
+            &self.space,
+            self.seed,
+            context.mode == Mode::Max,
+        )?;
+        let schedule = Schedule {
+            algorithm: self.algorithm,
+            oracle,
+            workers,
+            threads,
+            verbose: self.verbose,
         };
-        let mode = self.mode();
-        let mut best: Option<(usize, f64)> = None;
-        for (i, &v) in values.iter().enumerate() {
-            if mode.improves(v, best.map(|b| b.1), 0.0) {
-                best = Some((i, v));
-            }
-        }
-        best.ok_or_else(|| Error::InvalidArgument {
-            name: "objective",
-            message: format!("trial {id}: no finite `{}` in its History", self.objective),
-        })
+        schedule.run(&context, &mut self.trials, &space, &run)
     }
 
     /// Every trial, in id order (completed ones with their score).
