@@ -75,7 +75,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(n as u64));
     group.sample_size(10);
     group.bench_function("predict_10000", |b| {
-        b.iter(|| black_box(mlp::predict::predict(&*model, &x, n)))
+        b.iter(|| black_box(model.predict_with_batch_size(&x, n).unwrap()))
     });
     group.finish();
 

@@ -12,7 +12,7 @@
 //!   thread, and on 2 (or `--threads`) threads by splitting the product's
 //!   columns across scoped threads; the FLOP bound of an epoch is its GEMM
 //!   FLOPs divided by that peak, and we report our fraction of it;
-//! - inference: `mlp::predict::predict` on 10,000 images in one call (and in
+//! - inference: `model.predict_with_batch_size` on 10,000 images in one call (and in
 //!   batches of 32), and the latency of one `predict_one` call;
 //! - allocations: a counting global allocator shows what a step allocates;
 //! - memory: the bandwidth of summing a 256 MiB array (RAM) and a
@@ -413,11 +413,11 @@ fn bench<N: Network<Input = Image>, O: Optimizer + Clone>(
         let forward =
             count as f64 * 2.0 * layers.iter().map(|l| l.inputs * l.units).sum::<usize>() as f64;
         for batch in [count, 32] {
-            black_box(mlp::predict::predict(&*model, xs, batch));
+            black_box(model.predict_with_batch_size(xs, batch).unwrap());
             let mut ts = Vec::new();
             for _ in 0..5 {
                 let start = Instant::now();
-                black_box(mlp::predict::predict(&*model, black_box(xs), batch));
+                black_box(model.predict_with_batch_size(black_box(xs), batch).unwrap());
                 ts.push(start.elapsed().as_secs_f64());
             }
             let m = median(&ts);

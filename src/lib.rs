@@ -43,6 +43,8 @@
 //! let mut reloaded = Classifier::new_zeroed();
 //! reloaded.load_weights(&path)?;
 //! assert_eq!(reloaded.params(), model.params());
+//! // A model predicts without a trainer too, as a Keras model does without `compile`.
+//! assert_eq!(reloaded.predict(&x[..3])?, p);
 //! # std::fs::remove_file(&path)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -8,10 +8,13 @@
 use mlp::loss::MeanSquaredError;
 use mlp::optim::Adam;
 use mlp::prelude::*;
-use mlp::train::{BackupAndRestore, Callback, CallbackContext, Fit, Logs};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use mlp::train::{BackupAndRestore, Fit};
+use std::path::Path;
+
+mod common {
+    pub mod sigkill;
+}
+use common::sigkill::{Pace, child_paths, kill, killed_and_resumed, uninterrupted, wait_until};
 
 network! {
     struct Regressor { Input[8] -> Dense<64, relu> -> Dense<32, relu> -> Dense<1> }
@@ -19,31 +22,13 @@ network! {
 
 const EPOCHS: usize = 8;
 
-/// Slows each batch down, so that an epoch lasts long enough to be killed
-/// in the middle, and records the epoch and batch reached in `progress`.
-struct Pace(PathBuf);
-
-impl<N: Network> Callback<N> for Pace {
-    fn on_batch_end(
-        &mut self,
-        _ctx: &mut CallbackContext<'_, N>,
-        batch: usize,
-        _logs: &Logs,
-    ) -> mlp::Result<()> {
-        std::thread::sleep(Duration::from_millis(15));
-        let _ = std::fs::write(&self.0, format!("batch {batch}"));
-        Ok(())
-    }
-}
-
 /// The training run: 8 epochs of 20 batches with Adam, backed up into
 /// `$MLP_BACKUP_DIR`; the final weights and the History go to
 /// `$MLP_BACKUP_OUT`.
 #[test]
 #[ignore = "run by killed_run_resumes_to_the_same_weights in a child process"]
 fn backup_child() {
-    let dir = PathBuf::from(std::env::var("MLP_BACKUP_DIR").unwrap());
-    let out = PathBuf::from(std::env::var("MLP_BACKUP_OUT").unwrap());
+    let (dir, out) = child_paths();
     let x: Vec<SVector<f32, 8>> = (0..640)
         .map(|i| SVector::<f32, 8>::from_fn(|j, _| (((i * 5 + j * 11) % 23) as f32 / 23.0) - 0.5))
         .collect();
@@ -60,7 +45,7 @@ fn backup_child() {
         .seed(5)
         .verbose(0)
         .callback(backup.clone())
-        .callback(Pace(dir.join("progress")));
+        .callback(Pace(Some(dir.join("progress"))));
     let history = trainer.fit(&x, &y, options).unwrap();
     assert!(!backup.path().exists());
     let bits: Vec<String> = model
@@ -86,18 +71,6 @@ fn backup_child() {
     .unwrap();
 }
 
-fn child(dir: &Path, out: &Path) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "backup_child", "--nocapture"])
-        .env("MLP_BACKUP_DIR", dir)
-        .env("MLP_BACKUP_OUT", out)
-        .env("MLP_NUM_THREADS", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
 /// The next epoch recorded in the backup file, if there is one.
 fn backed_up_epoch(dir: &Path) -> Option<usize> {
     let bytes = std::fs::read(dir.join("backup/latest.mlpstate")).ok()?;
@@ -109,58 +82,28 @@ fn backed_up_epoch(dir: &Path) -> Option<usize> {
 fn killed_run_resumes_to_the_same_weights() {
     let tmp = tempfile::tempdir().unwrap();
     // The reference: one run, never interrupted.
-    let straight_dir = tmp.path().join("straight");
-    std::fs::create_dir_all(&straight_dir).unwrap();
-    let straight_out = tmp.path().join("straight.txt");
-    assert!(
-        child(&straight_dir, &straight_out)
-            .wait()
-            .unwrap()
-            .success()
-    );
-    let reference = std::fs::read_to_string(&straight_out).unwrap();
-
-    // The same run, killed with SIGKILL in the middle of its fourth epoch.
-    let dir = tmp.path().join("killed");
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = tmp.path().join("killed.txt");
-    let mut run = child(&dir, &out);
-    let start = Instant::now();
-    while backed_up_epoch(&dir) != Some(3) {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "no backup of epoch 3 appeared"
+    let reference = uninterrupted("backup_child", tmp.path());
+    // The same run, killed with SIGKILL some batches into its fourth epoch
+    // (epoch 3, 0-based), then started again: it restores epoch 3's start
+    // and finishes.
+    let resumed = killed_and_resumed("backup_child", tmp.path(), |dir, run, out| {
+        let progress = dir.join("progress");
+        wait_until(run, "a backup of epoch 3", || {
+            backed_up_epoch(dir) == Some(3)
+        });
+        let _ = std::fs::remove_file(&progress);
+        wait_until(
+            run,
+            "batch 5 of the fourth epoch",
+            || matches!(std::fs::read_to_string(&progress).as_deref(), Ok(p) if p.starts_with("batch 5")),
         );
-        assert!(
-            run.try_wait().unwrap().is_none(),
-            "the run ended before it was killed"
+        kill(run, out);
+        assert_eq!(
+            backed_up_epoch(dir),
+            Some(3),
+            "the backup is the end of epoch 2"
         );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    // Some batches into the fourth epoch (epoch 3, 0-based).
-    let progress = dir.join("progress");
-    let _ = std::fs::remove_file(&progress);
-    while !matches!(std::fs::read_to_string(&progress).as_deref(), Ok(p) if p.starts_with("batch 5"))
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the fourth epoch did not progress"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    run.kill().unwrap(); // SIGKILL on Unix.
-    let status = run.wait().unwrap();
-    assert!(!status.success(), "killed: {status:?}");
-    assert!(!out.exists(), "the killed run did not finish");
-    assert_eq!(
-        backed_up_epoch(&dir),
-        Some(3),
-        "the backup is the end of epoch 2"
-    );
-
-    // Started again: restores epoch 3's start and finishes.
-    assert!(child(&dir, &out).wait().unwrap().success());
-    let resumed = std::fs::read_to_string(&out).unwrap();
+    });
     assert!(
         resumed == reference,
         "weights or history differ after the restart"

@@ -109,7 +109,7 @@ fn batchnorm_weights_from_a_safetensors_file_predict_as_keras_computes() {
     assert!(worst <= 1e-5, "max abs diff {worst}");
     // The batch path gives the same.
     let xs: Vec<SVector<f32, 3>> = inputs.iter().map(|&x| SVector::from(x)).collect();
-    let batch = mlp::predict::predict(&*model, &xs, 32);
+    let batch = model.predict_with_batch_size(&xs, 32).unwrap();
     for (x, y) in xs.iter().zip(&batch) {
         assert!((model.predict_one(x) - y).abs().max() <= 1e-6);
     }

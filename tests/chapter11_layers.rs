@@ -131,8 +131,8 @@ fn dropout_acts_in_fit_only_and_mc_dropout_averages_passes() {
     for (p, x) in p.iter().zip(&x) {
         assert!((p - model.predict_one(x)).abs().max() < 1e-6);
     }
-    let mc = mlp::predict::predict_mc_dropout(&*model, &x, 200, 7).unwrap();
-    let again = mlp::predict::predict_mc_dropout(&*model, &x, 200, 7).unwrap();
+    let mc = model.predict_mc_dropout(&x, 200, 7).unwrap();
+    let again = model.predict_mc_dropout(&x, 200, 7).unwrap();
     assert_eq!(mc, again, "the same seed gives the same mean");
     for (m, x) in mc.iter().zip(&x) {
         assert!((m.sum() - 1.0).abs() < 1e-4);
@@ -141,7 +141,7 @@ fn dropout_acts_in_fit_only_and_mc_dropout_averages_passes() {
         assert!((m - plain).abs().max() < 0.5);
     }
     assert!(mc.iter().zip(&x).any(|(m, x)| *m != model.predict_one(x)));
-    assert!(mlp::predict::predict_mc_dropout(&*model, &x, 0, 7).is_err());
+    assert!(model.predict_mc_dropout(&x, 0, 7).is_err());
 }
 
 #[test]

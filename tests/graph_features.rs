@@ -9,10 +9,12 @@ use mlp::loss::{MeanSquaredError, SparseCategoricalCrossentropy};
 use mlp::metrics::Metric;
 use mlp::optim::{Adam, Sgd};
 use mlp::prelude::*;
-use mlp::train::{BackupAndRestore, Callback, CallbackContext, Fit, Logs, ModelCheckpoint};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use mlp::train::{BackupAndRestore, Callback, Fit, ModelCheckpoint};
+
+mod common {
+    pub mod sigkill;
+}
+use common::sigkill::{Pace, child_paths, kill, killed_and_resumed, uninterrupted, wait_until};
 
 network! {
     /// A price head and a class head on a wide and a deep input.
@@ -298,35 +300,18 @@ fn predict_with_threads_mc_dropout_and_predict_one_agree() {
 
 const EPOCHS: usize = 6;
 
-/// Slows each batch down, so that an epoch lasts long enough to be killed
-/// in the middle.
-struct Pace;
-
-impl<M: Model> Callback<M> for Pace {
-    fn on_batch_end(
-        &mut self,
-        _ctx: &mut CallbackContext<'_, M>,
-        _batch: usize,
-        _logs: &Logs,
-    ) -> mlp::Result<()> {
-        std::thread::sleep(Duration::from_millis(15));
-        Ok(())
-    }
-}
-
 /// The training run: a graph, backed up into `$MLP_BACKUP_DIR`; the final
 /// weights and the History go to `$MLP_BACKUP_OUT`.
 #[test]
 #[ignore = "run by a_killed_graph_run_resumes_to_the_same_weights in a child process"]
 fn graph_backup_child() {
-    let dir = PathBuf::from(std::env::var("MLP_BACKUP_DIR").unwrap());
-    let out = PathBuf::from(std::env::var("MLP_BACKUP_OUT").unwrap());
+    let (dir, out) = child_paths();
     let (wide, deep, price, class) = data(320);
     let mut model = TwoHeads::new(11);
     let mut trainer = model.compile(LOSSES, Adam::new(0.003), []);
     let options = quiet(EPOCHS)
         .callback(BackupAndRestore::new(dir.join("backup")))
-        .callback(Pace);
+        .callback(Pace(None));
     let history = trainer
         .fit((&wide, &deep), (&price, &class), options)
         .unwrap();
@@ -340,58 +325,20 @@ fn graph_backup_child() {
     std::fs::write(out, format!("{:?}\n{losses:?}\n", bits(model.params()))).unwrap();
 }
 
-fn child(dir: &Path, out: &Path) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "graph_backup_child", "--nocapture"])
-        .env("MLP_BACKUP_DIR", dir)
-        .env("MLP_BACKUP_OUT", out)
-        .env("MLP_NUM_THREADS", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
 #[test]
 fn a_killed_graph_run_resumes_to_the_same_weights() {
     let tmp = tempfile::tempdir().unwrap();
-    let straight_out = tmp.path().join("straight.txt");
-    let straight_dir = tmp.path().join("straight");
-    std::fs::create_dir_all(&straight_dir).unwrap();
-    assert!(
-        child(&straight_dir, &straight_out)
-            .wait()
-            .unwrap()
-            .success()
-    );
-    let reference = std::fs::read_to_string(&straight_out).unwrap();
-
-    let dir = tmp.path().join("killed");
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = tmp.path().join("killed.txt");
-    let mut run = child(&dir, &out);
-    let start = Instant::now();
-    // Killed once the backup of epoch 2 is written, in the middle of epoch 3.
-    let latest = dir.join("backup/latest.mlpstate");
-    while !latest.exists() || std::fs::metadata(&latest).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "no backup appeared"
-        );
-        assert!(
-            run.try_wait().unwrap().is_none(),
-            "the run ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    std::thread::sleep(Duration::from_millis(60));
-    run.kill().unwrap();
-    run.wait().unwrap();
-    assert!(!out.exists(), "the run finished before it was killed");
-    // Started again with the same folder: it resumes and ends as the
-    // uninterrupted run did.
-    assert!(child(&dir, &out).wait().unwrap().success());
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), reference);
+    let reference = uninterrupted("graph_backup_child", tmp.path());
+    // Killed once the first backup is written, some batches later; started
+    // again with the same folder, it resumes and ends as the uninterrupted
+    // run did.
+    let resumed = killed_and_resumed("graph_backup_child", tmp.path(), |dir, run, out| {
+        let latest = dir.join("backup/latest.mlpstate");
+        wait_until(run, "a backup", || latest.exists());
+        std::thread::sleep(std::time::Duration::from_millis(60));
+        kill(run, out);
+    });
+    assert_eq!(resumed, reference);
 }
 
 /// The smaller cases a graph once handled apart from a chain: an `i32`

@@ -7,33 +7,10 @@
 use mlp::prelude::*;
 use std::path::Path;
 
-network! {
-    /// The Wide & Deep model of the fixture, its layers named as Keras
-    /// named them in that session.
-    pub struct WideDeep {
-        wide_input = Input[5];
-        deep_input = Input[6];
-        hidden1 = Dense<30, relu, name = dense_2>(deep_input);
-        hidden2 = Dense<30, relu, name = dense_3>(hidden1);
-        concat = Concatenate(wide_input, hidden2);
-        output main_output = Dense<1>(concat);
-        output aux_output = Dense<1>(hidden2);
-    }
+mod common {
+    pub mod graphs;
 }
-
-network! {
-    /// Every merge, a named layer, and an existing node as an output.
-    pub struct Merges {
-        a = Input[2];
-        b = Input[2];
-        sum = Add(a, b);
-        mean = Average(a, b);
-        joined = Concatenate(sum, mean, a);
-        output y = Dense<1>(joined);
-        hidden = Dense<2, relu, name = hidden_layer>(b);
-        output hidden;
-    }
-}
+use common::graphs::{Merges, WideDeep};
 
 network! {
     /// The book's first Wide & Deep model.

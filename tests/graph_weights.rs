@@ -8,18 +8,10 @@
 use mlp::prelude::*;
 use std::path::{Path, PathBuf};
 
-network! {
-    /// The fixture's model, its layers named as Keras named them there.
-    pub struct WideDeep {
-        wide_input = Input[5];
-        deep_input = Input[6];
-        hidden1 = Dense<30, relu, name = dense_2>(deep_input);
-        hidden2 = Dense<30, relu, name = dense_3>(hidden1);
-        concat = Concatenate(wide_input, hidden2);
-        output main_output = Dense<1>(concat);
-        output aux_output = Dense<1>(hidden2);
-    }
+mod common {
+    pub mod graphs;
 }
+use common::graphs::{WideDeep, WideDeepInputs};
 
 network! {
     /// The same model with Keras's default names, the auxiliary head

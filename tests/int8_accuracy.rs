@@ -42,7 +42,7 @@ fn int8_one_sample_path_stays_within_0_2_points_of_f32() {
     let l2 = Box::new(DenseI8::quantize(&model.dense_1));
     let l3 = Box::new(DenseI8::quantize(&model.dense_2));
 
-    let f32_out = mlp::predict::predict(&*model, &x_test, 256);
+    let f32_out = model.predict_with_batch_size(&x_test, 256).unwrap();
     let (mut right_f32, mut right_u8, mut right_w8) = (0, 0, 0);
     for ((x, y), out) in x_test.iter().zip(&y_test).zip(&f32_out) {
         let mut flat = SVector::<f32, 784>::zeros();

@@ -213,14 +213,14 @@ fn batchnorm_model_matches_keras() {
         .map(SMatrix::from_row_slice)
         .collect();
     let expected = npy(&dir.join("output_0.npy"));
-    let batch = mlp::predict::predict(&*model, &images, 32);
+    let batch = model.predict_with_batch_size(&images, 32).unwrap();
     let worst = batch
         .iter()
         .flat_map(|y| y.iter().copied())
         .zip(&expected)
         .map(|(g, e)| (g - e).abs())
         .fold(0.0_f32, f32::max);
-    assert!(worst <= 1e-5, "predict::predict: max abs diff {worst}");
+    assert!(worst <= 1e-5, "predict: max abs diff {worst}");
 }
 
 #[test]

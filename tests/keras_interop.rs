@@ -123,17 +123,17 @@ fn keras_weights_predict_what_keras_predicts() {
     );
 
     let one: Vec<_> = images.iter().map(|x| model.predict_one(x)).collect();
-    let batch = mlp::predict::predict(&*model, &images, 32);
+    let batch = model.predict_with_batch_size(&images, 32).unwrap();
     let diff_one = compare(&one, &keras, &classes);
     let diff_batch = compare(&batch, &keras, &classes);
-    println!("max |ours - Keras|: predict_one {diff_one:.3e}, predict::predict {diff_batch:.3e}");
+    println!("max |ours - Keras|: predict_one {diff_one:.3e}, predict {diff_batch:.3e}");
     assert!(
         diff_one <= TOLERANCE,
         "predict_one differs from Keras by {diff_one}"
     );
     assert!(
         diff_batch <= TOLERANCE,
-        "predict::predict differs from Keras by {diff_batch}"
+        "predict differs from Keras by {diff_batch}"
     );
 }
 

@@ -348,7 +348,7 @@ proptest! {
         let model = FashionMlp::new(seed);
         let images: Vec<SMatrix<f32, 28, 28>> =
             pixels.iter().map(|p| SMatrix::from_row_slice(p)).collect();
-        let batch = mlp::predict::predict(&*model, &images, batch_size);
+        let batch = model.predict_with_batch_size(&images, batch_size).unwrap();
         prop_assert_eq!(batch.len(), images.len());
         for (image, b) in images.iter().zip(&batch) {
             let one = model.predict_one(image);

@@ -134,7 +134,7 @@ fn keras_files_load_bake_and_predict_what_keras_predicted() {
 
     // The batch path predicts the same as the one-sample path.
     let x = inputs();
-    let batch = mlp::predict::predict(&*model, &x, 16);
+    let batch = model.predict_with_batch_size(&x, 16).unwrap();
     for (b, x) in batch.iter().zip(&x) {
         assert_eq!(b[0], model.predict_one(x)[0]);
     }

@@ -49,7 +49,7 @@ fn a_128_mib_network_on_a_256_kib_stack() {
         // A 16 KiB input, by value inside the thread.
         let x = SVector::<f32, 4096>::from_fn(|i, _| ((i % 13) as f32 - 6.0) / 6.0);
         let one = model.predict_one(&x);
-        let batch = mlp::predict::predict(&*model, &[x], 1);
+        let batch = model.predict_with_batch_size(&[x], 1).unwrap();
         let weights_len: usize = model.get_weights().iter().map(|w| w.data.len()).sum();
         (nonzero, one, batch, weights_len)
     });

@@ -168,13 +168,13 @@ fn fit_threads_and_predict_with_threads_give_identical_results_on_1_2_and_3() {
 fn predict_with_threads_matches_predict_and_refuses_zero() {
     let (x, _) = book_data(200);
     let model = BookMlp::new(5);
-    let reference = mlp::predict::predict(&*model, &x, 32);
+    let reference = model.predict_with_batch_size(&x, 32).unwrap();
     for threads in [1, 2, 3, 7] {
-        let out = mlp::predict::predict_with_threads(&*model, &x, 32, threads).unwrap();
+        let out = model.predict_with_threads(&x, 32, threads).unwrap();
         assert!(out == reference, "{threads} threads");
     }
     for bad in [0, mlp::train::MAX_THREADS + 1] {
-        let err = mlp::predict::predict_with_threads(&*model, &x, 32, bad).unwrap_err();
+        let err = model.predict_with_threads(&x, 32, bad).unwrap_err();
         assert!(
             err.to_string().contains(&format!("`threads`: is {bad}")),
             "{err}"

@@ -53,6 +53,8 @@ pub mod optim;
 pub mod plot;
 #[cfg(feature = "std")]
 mod pool;
+#[cfg(feature = "std")]
+pub mod predict;
 pub mod quant;
 pub mod regularizer;
 pub mod sample;
@@ -67,8 +69,6 @@ pub mod utils;
 #[cfg(feature = "alloc")]
 pub mod weights;
 
-#[cfg(feature = "std")]
-pub use engine::predict;
 #[cfg(feature = "alloc")]
 pub use error::{Error, Result};
 pub use kernels::{Kernels, KernelsUnavailable, kernels, select_kernels};
@@ -125,6 +125,8 @@ pub mod prelude {
     pub use crate::network;
     pub use crate::network::Network;
     pub use crate::optim::{Adagrad, Adam, AdamW, Adamax, Nadam, RmsProp, Sgd};
+    #[cfg(feature = "std")]
+    pub use crate::predict::Predict;
     pub use crate::sample::Sample;
     #[cfg(feature = "std")]
     pub use crate::train::{

@@ -148,8 +148,16 @@ pub unsafe trait Model: Sized + Send + Sync + 'static {
     /// A `Flatten[28, 28]` model takes an `SMatrix<f32, 28, 28>`, not the
     /// 784 values of a flattened image: `Sample::from_row_major(&pixels)`
     /// (in the prelude) builds the image from them, row by row as numpy and
-    /// Keras store it.
-    fn predict_one(&self, x: &Self::Inputs) -> Self::Outputs;
+    /// Keras store it. Anything else is a compile error that says so (see
+    /// [`InputOf`]).
+    fn predict_one<X: InputOf<Self::Inputs> + ?Sized>(&self, x: &X) -> Self::Outputs {
+        self.forward_one(x.as_input())
+    }
+
+    /// The forward pass of one sample, as `network!` writes it for each
+    /// model; call [`Model::predict_one`], which takes the same input and
+    /// explains a wrong one.
+    fn forward_one(&self, x: &Self::Inputs) -> Self::Outputs;
 
     /// One sample's [`Model::Outputs`] from each output's values (one slice
     /// per declared output, in order, each of the output's width), as the
@@ -258,5 +266,40 @@ pub unsafe trait Model: Sized + Send + Sync + 'static {
     #[cfg(feature = "alloc")]
     fn adapt_normalization<S: crate::Sample>(&mut self, name: &str, x: &[S]) -> crate::Result<()> {
         crate::layer::normalization::adapt(Self::LAYERS, self.params_mut(), name, x)
+    }
+}
+
+/// What [`Model::predict_one`] takes as a model's input `I`: `I` itself, and
+/// nothing else. It exists for its compile error: a wrong input (the 784
+/// values of a flattened image for a `Flatten[28, 28]` model, bytes for
+/// floats) says what the model takes and how to build it, rather than only
+/// "expected `28`, found `784`".
+#[diagnostic::on_unimplemented(
+    message = "this is not the model's input: it takes `{I}`",
+    label = "not the model's input",
+    note = "an image input (`Flatten[28, 28]`) takes an `SMatrix<f32, 28, 28>`: \
+            `Sample::from_row_major(&pixels)` (in the prelude) builds one from 784 values in \
+            row-major order, as numpy and Keras store them, and `image.map(|p| p as f32 / 255.0)` \
+            turns bytes into floats; an `Input[N]` takes an `SVector<f32, N>`; a graph, its \
+            `<Name>Inputs` struct"
+)]
+pub trait InputOf<I> {
+    /// The input itself.
+    fn as_input(&self) -> &I;
+}
+
+impl<I> InputOf<I> for I {
+    #[inline]
+    fn as_input(&self) -> &I {
+        self
+    }
+}
+
+/// A reference to the input, as `model.predict_one(x)` gets it in
+/// `xs.iter().map(|x| ...)`.
+impl<I> InputOf<I> for &I {
+    #[inline]
+    fn as_input(&self) -> &I {
+        self
     }
 }

@@ -333,7 +333,7 @@ impl Drop for Pool {
 }
 
 /// The most threads [`Fit::threads`](crate::train::Fit::threads) and
-/// [`predict_with_threads`](crate::predict::predict_with_threads) accept.
+/// [`predict_with_threads`](crate::predict::Predict::predict_with_threads) accept.
 pub const MAX_THREADS: usize = 1024;
 
 /// The environment variable that sets the engine's default thread count.

@@ -44,7 +44,7 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
             type OutputSamples = (#p::SVector<f32, #out>,);
 
             #[inline]
-            fn predict_one(&self, x: &Self::Inputs) -> Self::Outputs {
+            fn forward_one(&self, x: &Self::Inputs) -> Self::Outputs {
                 let x = *x;
                 #(#steps)*
                 x

@@ -121,7 +121,7 @@ pub fn expand(krate: &TokenStream, model: &GraphModel) -> TokenStream {
             type OutputSamples = (#(#output_samples)*);
 
             #[inline]
-            fn predict_one(&self, x: &Self::Inputs) -> Self::Outputs {
+            fn forward_one(&self, x: &Self::Inputs) -> Self::Outputs {
                 #(#forward)*
                 #outputs_ty { #(#output_values)* }
             }

@@ -10,5 +10,5 @@ network! {
 fn main() {
     let model = FashionMlp::new(42);
     let images = vec![SVector::<f32, 784>::zeros(); 4];
-    let _ = mlp::predict::predict(&*model, &images, 32);
+    let _ = model.predict(&images);
 }

@@ -7,8 +7,8 @@
 //! network! { struct Net { Input[2] -> Dense<8, relu> -> Dropout<0.5> -> Dense<2, softmax> } }
 //!
 //! let model = Net::new(1);
-//! let x = [SVector::<f32, 2>::new(1.0, 2.0), SVector::<f32, 2>::new(-1.0, 0.5)];
-//! let mean = mlp_core::predict::predict_mc_dropout(&*model, &x, 100, 42)?;
+//! let x = vec![SVector::<f32, 2>::new(1.0, 2.0), SVector::<f32, 2>::new(-1.0, 0.5)];
+//! let mean = model.predict_mc_dropout(&x, 100, 42)?;
 //! assert!((mean[0].sum() - 1.0).abs() < 1e-5);
 //! // One pass at inference (no dropout) differs from the mean of dropped passes.
 //! assert_ne!(mean[0], model.predict_one(&x[0]));
@@ -18,8 +18,6 @@
 use super::Phase;
 use super::predict::{over_blocks, with_output_rows};
 use crate::model::Model;
-use crate::network::Network;
-use crate::pool::Pool;
 use crate::train::Rows;
 use crate::{Error, Result};
 use std::vec::Vec;
@@ -27,31 +25,8 @@ use std::vec::Vec;
 /// Samples per block: each block draws its own masks.
 const BLOCK: usize = 64;
 
-/// The mean over `samples` forward passes of each input with every Dropout
-/// layer active (BatchNormalization keeps its moving statistics), as the
-/// book's `np.stack([model(X, training=True) for _ in range(100)]).mean(0)`
-/// for a model whose only training-time layers are Dropout.
-///
-/// The masks depend on `seed`, the pass and the block of 64 samples only,
-/// so the result is the same on any number of threads. `samples` of 0 is an
-/// error.
-pub fn predict_mc_dropout<N: Network>(
-    model: &N,
-    x: &[N::Input],
-    samples: usize,
-    seed: u64,
-) -> Result<Vec<N::Output>> {
-    mc_dropout(
-        model,
-        &[Rows::new(x)],
-        samples,
-        seed,
-        Pool::default_threads()?,
-    )
-}
-
-/// [`predict_mc_dropout`] for any model: one [`Rows`] per input, on at most
-/// `threads` threads.
+/// [`Predict::predict_mc_dropout`](crate::predict::Predict::predict_mc_dropout)
+/// for any model: one [`Rows`] per input, on at most `threads` threads.
 pub(crate) fn mc_dropout<M: Model>(
     model: &M,
     x: &[Rows<'_>],

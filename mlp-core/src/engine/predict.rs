@@ -1,87 +1,16 @@
-//! `predict`: a network over many samples, the samples shared among threads
-//! (Keras's `model.predict`).
-//!
-//! ```
-//! use mlp_core::prelude::*;
-//!
-//! network! { struct Net { Input[2] -> Dense<3, relu> -> Dense<2, softmax> } }
-//!
-//! let model = Net::new(3);
-//! let x = [SVector::<f32, 2>::new(1.0, 2.0), SVector::<f32, 2>::new(-1.0, 0.5)];
-//! let out = mlp_core::predict::predict(&*model, &x, 32);
-//! assert_eq!(out[1], model.predict_one(&x[1]));
-//! # Ok::<(), core::convert::Infallible>(())
-//! ```
+//! The batch path of [`Predict`](crate::predict::Predict): a model over
+//! many samples in blocks, the blocks shared among threads.
 
-pub use super::mc_dropout::predict_mc_dropout;
 use super::{Phase, Workspace};
 use crate::model::Model;
-use crate::network::Network;
-use crate::pool::{Pool, check_threads, split};
+use crate::pool::{Pool, split};
 use crate::train::Rows;
 use core::ops::Range;
 use std::vec::Vec;
 
-/// Samples per block in [`predict`]: a block's activations stay in cache
+/// Samples per block in [`predict_model`]: a block's activations stay in cache
 /// while the weights stream past them.
 const PREDICT_BLOCK: usize = 64;
-
-/// Runs `N` over many samples in batches of `batch_size` and returns one output
-/// per sample (Keras's `model.predict`).
-///
-/// The samples are shared among [`Pool::default_threads`] threads, each
-/// running whole blocks of at most `batch_size` (and at most 64) samples
-/// through every layer on its own buffers. Each output depends on its own
-/// sample only, so the results are the same for any batch size and thread
-/// count. This function cannot return an error: with an invalid
-/// `MLP_NUM_THREADS` it says so once on standard error and runs on every
-/// core (as OpenMP does with a bad `OMP_NUM_THREADS`; `fit` and `evaluate`
-/// return the error), and a part whose thread the operating system refuses
-/// runs on the calling thread.
-pub fn predict<N: Network>(model: &N, x: &[N::Input], batch_size: usize) -> Vec<N::Output> {
-    predict_model(model, &[Rows::new(x)], batch_size, threads_or_every_core())
-}
-
-/// As [`predict`], on `threads` threads (the calling one included) rather
-/// than `MLP_NUM_THREADS` or every core; the outputs are the same on any
-/// number of threads. An error for 0 or more than
-/// [`MAX_THREADS`](crate::train::MAX_THREADS) threads.
-///
-/// ```
-/// use mlp_core::prelude::*;
-///
-/// network! { struct Net { Input[2] -> Dense<3, relu> -> Dense<2, softmax> } }
-///
-/// let model = Net::new(3);
-/// let x = vec![SVector::<f32, 2>::new(1.0, 2.0); 100];
-/// let out = mlp_core::predict::predict_with_threads(&*model, &x, 32, 2)?;
-/// assert_eq!(out, mlp_core::predict::predict_with_threads(&*model, &x, 32, 1)?);
-/// assert!(mlp_core::predict::predict_with_threads(&*model, &x, 32, 0).is_err());
-/// # Ok::<(), mlp_core::Error>(())
-/// ```
-pub fn predict_with_threads<N: Network>(
-    model: &N,
-    x: &[N::Input],
-    batch_size: usize,
-    threads: usize,
-) -> crate::Result<Vec<N::Output>> {
-    let threads = check_threads("threads", threads)?;
-    Ok(predict_model(model, &[Rows::new(x)], batch_size, threads))
-}
-
-/// As [`predict`], mapping each sample's output row (`OUTPUT_SIZE` values)
-/// through `f` as it is computed.
-pub fn predict_rows<N: Network, T: Send>(
-    model: &N,
-    x: &[N::Input],
-    batch_size: usize,
-    f: impl Fn(&[f32]) -> T + Sync,
-) -> Vec<T> {
-    let x = [Rows::new(x)];
-    predict_map(model, &x, batch_size, threads_or_every_core(), |rows| {
-        f(rows[0])
-    })
-}
 
 /// [`Pool::default_threads`], or where `MLP_NUM_THREADS` is invalid, every
 /// core, after saying so on standard error (once per process).

@@ -8,11 +8,11 @@ use super::progress::Progress;
 use super::tracker::Trackers;
 use super::weighting::check_sample_weight;
 use super::{Logs, Trainer};
+use crate::Result;
 use crate::engine::{Phase, Workspace};
-use crate::metrics::argmax;
 use crate::model::Model;
 use crate::optim::Optimizer;
-use crate::{Error, Result};
+use crate::predict::Predict;
 
 /// Options of [`Trainer::evaluate_with`], with Keras's defaults: batches of
 /// 32, no sample weights, `verbose` 1 (a progress bar, or one line when
@@ -171,157 +171,56 @@ impl<M: Model, L: Losses, O: Optimizer> Trainer<'_, M, L, O> {
         Ok(logs)
     }
 
-    /// The outputs for every sample of `x` (one slice per input), computed
-    /// in batches of 32 shared among the threads (Keras's `model.predict`;
-    /// prints nothing): a chain's output vectors, a graph's outputs structs
-    /// (`predictions[i].main_output`). A sample holding NaN or infinity gets
-    /// NaN outputs, as in Keras (see [`Model::predict_one`]); the other
-    /// samples are unaffected. An error if the inputs' slices differ in
-    /// length.
+    /// [`Predict::predict`] of the model: the outputs for every sample of
+    /// `x` (one slice per input) in batches of 32 shared among the threads
+    /// (Keras's `model.predict`; prints nothing).
     pub fn predict<'d>(&self, x: impl InputData<'d, M::InputSamples>) -> Result<Vec<M::Outputs>> {
-        self.predict_with_batch_size(x, 32)
+        self.model.predict(x)
     }
 
-    /// [`Trainer::predict`] in batches of `batch_size` (0 counts as 1).
+    /// [`Predict::predict_with_batch_size`] of the model.
     pub fn predict_with_batch_size<'d>(
         &self,
         x: impl InputData<'d, M::InputSamples>,
         batch_size: usize,
     ) -> Result<Vec<M::Outputs>> {
-        let x = checked_inputs::<M>(x)?;
-        let threads = crate::engine::predict::threads_or_every_core();
-        Ok(crate::engine::predict::predict_model(
-            &*self.model,
-            &x,
-            batch_size,
-            threads,
-        ))
+        self.model.predict_with_batch_size(x, batch_size)
     }
 
-    /// [`Trainer::predict`] in batches of `batch_size` (0 counts as 1) on
-    /// `threads` threads, the calling one included (see
-    /// [`predict_with_threads`](crate::predict::predict_with_threads)): an
-    /// error for 0 or more than [`MAX_THREADS`](super::MAX_THREADS).
+    /// [`Predict::predict_with_threads`] of the model.
     pub fn predict_with_threads<'d>(
         &self,
         x: impl InputData<'d, M::InputSamples>,
         batch_size: usize,
         threads: usize,
     ) -> Result<Vec<M::Outputs>> {
-        let threads = crate::pool::check_threads("threads", threads)?;
-        let x = checked_inputs::<M>(x)?;
-        Ok(crate::engine::predict::predict_model(
-            &*self.model,
-            &x,
-            batch_size,
-            threads,
-        ))
+        self.model.predict_with_threads(x, batch_size, threads)
     }
 
-    /// MC Dropout: the mean of `samples` predictions of each input with
-    /// every Dropout layer active, from `seed` (see
-    /// [`crate::predict::predict_mc_dropout`]).
+    /// [`Predict::predict_mc_dropout`] of the model (MC Dropout).
     pub fn predict_mc_dropout<'d>(
         &self,
         x: impl InputData<'d, M::InputSamples>,
         samples: usize,
         seed: u64,
     ) -> Result<Vec<M::Outputs>> {
-        let x = checked_inputs::<M>(x)?;
-        let threads = crate::pool::Pool::default_threads()?;
-        crate::engine::mc_dropout::mc_dropout(&*self.model, &x, samples, seed, threads)
+        self.model.predict_mc_dropout(x, samples, seed)
     }
 
-    /// The most probable class of each sample: the argmax of its outputs
-    /// (the first on ties), or for a single output value, 1 if it is above
-    /// 0.5 (Keras's former `predict_classes`). For a model with one output
-    /// (every chain); a graph's other outputs: [`Trainer::predict_output_classes`].
+    /// [`Predict::predict_classes`] of the model.
     pub fn predict_classes<'d>(
         &self,
         x: impl InputData<'d, M::InputSamples>,
     ) -> Result<Vec<usize>> {
-        if M::OUTPUTS.len() != 1 {
-            return Err(Error::InvalidArgument {
-                name: "predict_classes",
-                message: format!(
-                    "{} has {} outputs ({}); name the one to classify with \
-                     `predict_output_classes`",
-                    M::NAME,
-                    M::OUTPUTS.len(),
-                    M::OUTPUTS
-                        .iter()
-                        .map(|p| p.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
-        }
-        self.classes_of(x, 0)
+        self.model.predict_classes(x)
     }
 
-    /// [`Trainer::predict_classes`] of the output named `output`.
+    /// [`Predict::predict_output_classes`] of the model.
     pub fn predict_output_classes<'d>(
         &self,
         x: impl InputData<'d, M::InputSamples>,
         output: &str,
     ) -> Result<Vec<usize>> {
-        let Some(k) = M::OUTPUTS.iter().position(|p| p.name == output) else {
-            return Err(Error::InvalidArgument {
-                name: "output",
-                message: format!(
-                    "{} has no output `{output}`; its outputs are {}",
-                    M::NAME,
-                    M::OUTPUTS
-                        .iter()
-                        .map(|p| p.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
-        };
-        self.classes_of(x, k)
+        self.model.predict_output_classes(x, output)
     }
-
-    /// The classes of output `k`.
-    fn classes_of<'d>(
-        &self,
-        x: impl InputData<'d, M::InputSamples>,
-        k: usize,
-    ) -> Result<Vec<usize>> {
-        let x = checked_inputs::<M>(x)?;
-        let threads = crate::engine::predict::threads_or_every_core();
-        Ok(crate::engine::predict::predict_map(
-            &*self.model,
-            &x,
-            32,
-            threads,
-            |rows| match rows[k] {
-                [p] => usize::from(*p > 0.5),
-                row => argmax(row),
-            },
-        ))
-    }
-}
-
-/// The inputs' slices, of one length (empty is allowed: no predictions;
-/// NaN is too: it propagates).
-fn checked_inputs<'d, M: Model>(
-    x: impl InputData<'d, M::InputSamples>,
-) -> Result<Vec<super::Rows<'d>>> {
-    let x = x.columns();
-    let n = x.first().map_or(0, super::Rows::len);
-    for (port, rows) in M::INPUTS.iter().zip(&x) {
-        if rows.len() != n {
-            return Err(Error::Length {
-                what: format!(
-                    "x: samples of input `{}` (as many as input `{}`)",
-                    port.name,
-                    M::INPUTS[0].name
-                ),
-                expected: n,
-                found: rows.len(),
-            });
-        }
-    }
-    Ok(x)
 }

@@ -40,6 +40,12 @@ use crate::loss::{Divisors, Loss, Reduction, TargetKind, TargetRef};
 
 /// The loss of output `K`: the one loss given for every output, or the
 /// `K`-th of a tuple. What types each output's targets.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no loss for output {K}",
+    label = "no loss for output {K}",
+    note = "`compile` takes one loss for every output, or a tuple with one loss per output, \
+            in the order the outputs are declared: as many losses as outputs"
+)]
 pub trait OutputLoss<const K: usize> {
     /// The loss of output `K`.
     type Loss: Loss;
@@ -107,57 +113,14 @@ pub trait Losses: Copy + Send + Sync + core::fmt::Debug + 'static {
     }
 }
 
-impl<L: Loss> Losses for L {
-    fn count(&self) -> Option<usize> {
-        None
-    }
-    fn name(&self, _: usize) -> &'static str {
-        L::NAME
-    }
-    fn target_kind(&self, _: usize) -> TargetKind {
-        L::TARGET
-    }
-    #[inline]
-    fn loss_and_delta(
-        &self,
-        _: usize,
-        activation: ActivationKind,
-        z: &[f32],
-        a: &[f32],
-        target: TargetRef<'_>,
-        scale: f32,
-        delta: &mut [f32],
-    ) -> f32 {
-        Loss::loss_and_delta(self, activation, z, a, target, scale, delta)
-    }
-    #[inline]
-    fn loss(
-        &self,
-        _: usize,
-        activation: ActivationKind,
-        z: &[f32],
-        a: &[f32],
-        target: TargetRef<'_>,
-    ) -> f32 {
-        Loss::loss(self, activation, z, a, target)
-    }
-    fn validate(&self, _: usize) -> crate::Result<()> {
-        Loss::validate(self)
-    }
-    #[inline]
-    fn ignored(&self, _: usize, target: TargetRef<'_>) -> bool {
-        Loss::ignored(self, target)
-    }
-    fn ignores_any(&self, _: usize) -> bool {
-        Loss::ignores_any(self)
-    }
-    fn reduction(&self, _: usize) -> Reduction {
-        Loss::batch_reduction(self)
-    }
-}
-
-/// `$e` applied to the `k`-th loss of the tuple.
+/// `$e` applied to the `k`-th loss: of the tuple, or (`@one`) the one loss
+/// given for every output.
 macro_rules! at {
+    ($self:ident, $k:expr, |$l:ident| $e:expr, @one) => {{
+        let _ = $k;
+        let $l = $self;
+        $e
+    }};
     ($self:ident, $k:expr, |$l:ident| $e:expr, $($i:tt)+) => {
         match $k {
             $($i => { let $l = &$self.$i; $e })+
@@ -166,7 +129,64 @@ macro_rules! at {
     };
 }
 
-/// `OutputLoss<i>` of the tuple of `all` for each `i L`, one after another.
+/// [`Losses`]'s methods but `count`, each calling output `k`'s loss, for a
+/// tuple (its indices) or one loss for every output (`@one`).
+macro_rules! losses_methods {
+    ($($i:tt)+) => {
+        fn name(&self, k: usize) -> &'static str {
+            at!(self, k, |l| name_of(l), $($i)+)
+        }
+        fn target_kind(&self, k: usize) -> TargetKind {
+            at!(self, k, |l| kind_of(l), $($i)+)
+        }
+        #[inline]
+        fn loss_and_delta(
+            &self,
+            k: usize,
+            activation: ActivationKind,
+            z: &[f32],
+            a: &[f32],
+            target: TargetRef<'_>,
+            scale: f32,
+            delta: &mut [f32],
+        ) -> f32 {
+            at!(self, k, |l| Loss::loss_and_delta(l, activation, z, a, target, scale, delta), $($i)+)
+        }
+        #[inline]
+        fn loss(
+            &self,
+            k: usize,
+            activation: ActivationKind,
+            z: &[f32],
+            a: &[f32],
+            target: TargetRef<'_>,
+        ) -> f32 {
+            at!(self, k, |l| Loss::loss(l, activation, z, a, target), $($i)+)
+        }
+        fn validate(&self, k: usize) -> crate::Result<()> {
+            at!(self, k, |l| Loss::validate(l), $($i)+)
+        }
+        #[inline]
+        fn ignored(&self, k: usize, target: TargetRef<'_>) -> bool {
+            at!(self, k, |l| Loss::ignored(l, target), $($i)+)
+        }
+        fn ignores_any(&self, k: usize) -> bool {
+            at!(self, k, |l| Loss::ignores_any(l), $($i)+)
+        }
+        fn reduction(&self, k: usize) -> Reduction {
+            at!(self, k, |l| Loss::batch_reduction(l), $($i)+)
+        }
+    };
+}
+
+impl<L: Loss> Losses for L {
+    fn count(&self) -> Option<usize> {
+        None
+    }
+    losses_methods!(@one);
+}
+
+/// `NthLoss<i>` of the tuple of `all` for each `i L`, one after another.
 macro_rules! output_losses {
     ($all:tt;) => {};
     ($all:tt; $i:tt $L:ident $(, $ri:tt $rl:ident)*) => {
@@ -175,9 +195,18 @@ macro_rules! output_losses {
     };
 }
 
+/// The `K`-th loss of a tuple of losses: what [`OutputLoss`] reads for a
+/// tuple. Implemented for tuples of up to eight losses, for each of their
+/// indices; an index past the end has no implementation, so too few losses
+/// for a model's outputs is a compile error that says which output has none.
+pub trait NthLoss<const K: usize> {
+    /// The `K`-th loss.
+    type Loss: Loss;
+}
+
 macro_rules! output_loss {
     ([$($All:ident)+] $i:tt $L:ident) => {
-        impl<$($All: Loss),+> OutputLoss<$i> for ($($All,)+) {
+        impl<$($All: Loss),+> NthLoss<$i> for ($($All,)+) {
             type Loss = $L;
         }
     };
@@ -187,53 +216,18 @@ macro_rules! tuple_losses {
     ($n:expr; $($i:tt $L:ident),+) => {
         output_losses!([$($L)+]; $($i $L),+);
 
+        impl<$($L: Loss,)+ const K: usize> OutputLoss<K> for ($($L,)+)
+        where
+            ($($L,)+): NthLoss<K>,
+        {
+            type Loss = <($($L,)+) as NthLoss<K>>::Loss;
+        }
+
         impl<$($L: Loss),+> Losses for ($($L,)+) {
             fn count(&self) -> Option<usize> {
                 Some($n)
             }
-            fn name(&self, k: usize) -> &'static str {
-                at!(self, k, |l| name_of(l), $($i)+)
-            }
-            fn target_kind(&self, k: usize) -> TargetKind {
-                at!(self, k, |l| kind_of(l), $($i)+)
-            }
-            #[inline]
-            fn loss_and_delta(
-                &self,
-                k: usize,
-                activation: ActivationKind,
-                z: &[f32],
-                a: &[f32],
-                target: TargetRef<'_>,
-                scale: f32,
-                delta: &mut [f32],
-            ) -> f32 {
-                at!(self, k, |l| l.loss_and_delta(activation, z, a, target, scale, delta), $($i)+)
-            }
-            #[inline]
-            fn loss(
-                &self,
-                k: usize,
-                activation: ActivationKind,
-                z: &[f32],
-                a: &[f32],
-                target: TargetRef<'_>,
-            ) -> f32 {
-                at!(self, k, |l| l.loss(activation, z, a, target), $($i)+)
-            }
-            fn validate(&self, k: usize) -> crate::Result<()> {
-                at!(self, k, |l| l.validate(), $($i)+)
-            }
-            #[inline]
-            fn ignored(&self, k: usize, target: TargetRef<'_>) -> bool {
-                at!(self, k, |l| l.ignored(target), $($i)+)
-            }
-            fn ignores_any(&self, k: usize) -> bool {
-                at!(self, k, |l| l.ignores_any(), $($i)+)
-            }
-            fn reduction(&self, k: usize) -> Reduction {
-                at!(self, k, |l| l.batch_reduction(), $($i)+)
-            }
+            losses_methods!($($i)+);
         }
     };
 }

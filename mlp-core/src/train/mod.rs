@@ -72,6 +72,6 @@ pub use data::{Column, InputData, Rows, TargetData, Targets};
 pub use evaluate::Evaluate;
 pub use fit::Fit;
 pub use logs::Logs;
-pub use losses::{Losses, OutputLoss};
+pub use losses::{Losses, NthLoss, OutputLoss};
 pub use state::TrainingState;
 pub use trainer::Trainer;
