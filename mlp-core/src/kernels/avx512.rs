@@ -294,21 +294,21 @@ unsafe fn nt_tile<const NR: usize>(
     ldc: usize,
 ) {
     let g_len = groups(p.k);
-    let mut chains = [[[_mm512_setzero_ps(); NR]; 2]; CHAINS];
+    let mut chains = [[[_mm512_setzero_ps(); 2]; NR]; CHAINS];
     // SAFETY (whole body): pass `l` reads the panel's chain `l` (within
     // what `pack` wrote) and weights `q < p.k` of units `j < NR`.
     unsafe {
         for (l, chain) in chains.iter_mut().enumerate() {
-            let mut acc = [[_mm512_setzero_ps(); NR]; 2];
+            let mut acc = [[_mm512_setzero_ps(); 2]; NR];
             let mut from = panel.add(l * g_len * PANEL);
             let mut q = l;
             while q < p.k {
                 let x0 = _mm512_loadu_ps(from);
                 let x1 = _mm512_loadu_ps(from.add(LANES));
-                for j in 0..NR {
+                for (j, unit) in acc.iter_mut().enumerate() {
                     let w = _mm512_set1_ps(*b.ptr.add(j * b.cs + q));
-                    acc[0][j] = _mm512_fmadd_ps(x0, w, acc[0][j]);
-                    acc[1][j] = _mm512_fmadd_ps(x1, w, acc[1][j]);
+                    unit[0] = _mm512_fmadd_ps(x0, w, unit[0]);
+                    unit[1] = _mm512_fmadd_ps(x1, w, unit[1]);
                 }
                 from = from.add(PANEL);
                 q += CHAINS;
@@ -321,11 +321,11 @@ unsafe fn nt_tile<const NR: usize>(
         // ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)), as `avx2::hsum`.
         let mut sums = [[0.0_f32; PANEL]; NR];
         for (j, sum) in sums.iter_mut().enumerate() {
-            for h in 0..2 {
-                let v = |l: usize| chains[l][h][j];
+            for (h, half) in sum.chunks_exact_mut(LANES).enumerate() {
+                let v = |l: usize| chains[l][j][h];
                 let even = _mm512_add_ps(_mm512_add_ps(v(0), v(4)), _mm512_add_ps(v(2), v(6)));
                 let odd = _mm512_add_ps(_mm512_add_ps(v(1), v(5)), _mm512_add_ps(v(3), v(7)));
-                _mm512_storeu_ps(sum.as_mut_ptr().add(h * LANES), _mm512_add_ps(even, odd));
+                _mm512_storeu_ps(half.as_mut_ptr(), _mm512_add_ps(even, odd));
             }
         }
         for i in 0..p.m {
