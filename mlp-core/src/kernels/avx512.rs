@@ -155,10 +155,22 @@ type Packed = [MaybeUninit<f32>; PANEL * KC];
 /// As [`super::gemm_nt`], and the processor has AVX-512F, AVX2 and FMA.
 #[target_feature(enable = "avx512f,avx2,fma")]
 pub unsafe fn gemm_nt(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
+    // SAFETY (both): the caller's contract.
     if p.m < NT_MIN_ROWS {
-        // SAFETY: the caller's contract.
-        return unsafe { avx2::gemm_nt(p, a, b, c, ldc) };
+        unsafe { avx2::gemm_nt(p, a, b, c, ldc) }
+    } else {
+        unsafe { nt_panels(p, a, b, c, ldc) }
     }
+}
+
+/// [`gemm_nt`] from [`NT_MIN_ROWS`] samples up: apart, so that one sample's
+/// product does not pay for the packed panel's stack frame (its probes).
+///
+/// # Safety
+/// As [`gemm_nt`].
+#[inline(never)]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn nt_panels(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usize) {
     let mut packed: Packed = [MaybeUninit::uninit(); PANEL * KC];
     // SAFETY (whole body): every panel, depth block and tile lies within
     // the caller's matrices; `pack` writes every element a tile reads.
