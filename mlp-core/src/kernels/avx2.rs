@@ -19,7 +19,7 @@ static MASKS: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 
 /// A mask enabling the first `r` lanes (`r <= 8`).
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn mask(r: usize) -> __m256i {
+pub(super) fn mask(r: usize) -> __m256i {
     debug_assert!(r <= 8);
     // SAFETY: `8 - r + 8 <= 16` elements are in `MASKS`.
     unsafe { _mm256_loadu_si256(MASKS.as_ptr().add(8 - r).cast()) }
@@ -37,7 +37,7 @@ fn hsum(v: __m256) -> f32 {
 /// `c = alpha * acc + beta * c`, reading `c` only when `beta != 0`.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn store(c: *mut f32, acc: f32, alpha: f32, beta: f32) {
+pub(super) unsafe fn store(c: *mut f32, acc: f32, alpha: f32, beta: f32) {
     // SAFETY: the caller vouches for `c`.
     unsafe {
         *c = if beta == 0.0 {

@@ -20,7 +20,9 @@
 //! processor has them (no `-C target-cpu` needed); without `std`, when the
 //! build targets them. Where the processor has AVX-512F, [`gemm_nn`] (the
 //! products of the backward pass) runs on gemm 0.19's AVX-512 register
-//! kernels ([`avx512`]), in the same order of summation as the AVX2 tiles.
+//! kernels and [`gemm_nt`] (the forward pass, from 16 samples up) on
+//! sixteen-lane tiles of this crate ([`avx512`]), both in the same order of
+//! summation as the AVX2 tiles.
 //! [`select_kernels`] (or `MLP_KERNELS`) forces one family ([`select`]).
 //! Which elements each sum adds, and in which order, never depends on how a
 //! product is split into tiles or among threads.
@@ -71,7 +73,7 @@ fn avx2_fma() -> bool {
 /// print it beside their figures.
 pub fn kernel_name() -> &'static str {
     match kernels() {
-        Kernels::Avx512 => "avx512 (gemm 0.19 kernels) + avx2+fma",
+        Kernels::Avx512 => "avx512 (mlp forward tiles, gemm 0.19 backward kernels) + avx2+fma",
         Kernels::Avx2 => "avx2+fma",
         _ => "portable",
     }
@@ -229,12 +231,14 @@ pub unsafe fn gemm_nt(p: Product, a: Operand, b: Operand, c: *mut f32, ldc: usiz
     let avx2: Kernel = avx2::gemm_nt;
     #[cfg(not(target_arch = "x86_64"))]
     let avx2: Kernel = portable::gemm_nt;
-    // The AVX-512 family's forward products stay on the AVX2 tiles (see
-    // `avx512`'s module docs for the figures).
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    let avx512: Kernel = avx512::gemm_nt;
+    #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+    let avx512: Kernel = avx2;
     let family = Family {
         portable: portable::gemm_nt,
         avx2,
-        avx512: avx2,
+        avx512,
     };
     // SAFETY: the caller's contract.
     unsafe { dispatch(p, a, b, c, ldc, family) }
@@ -506,7 +510,7 @@ mod tests {
             #[cfg(target_arch = "x86_64")]
             "avx2" => (avx2::gemm_nt, avx2::gemm_nn),
             #[cfg(target_arch = "x86_64")]
-            "avx512" => (avx2::gemm_nt, avx512::gemm_nn),
+            "avx512" => (avx512::gemm_nt, avx512::gemm_nn),
             _ => (portable::gemm_nt, portable::gemm_nn),
         }
     }
@@ -772,6 +776,60 @@ mod tests {
                         "folded m {m} n {n} k {k}"
                     );
                 }
+            }
+        }
+    }
+
+    /// The AVX-512 family's `gemm_nt` (the forward pass) leaves every
+    /// output bit for bit as the AVX2 tiles do: panels of 32 samples with a
+    /// tail, tiles of 12 units with a tail, depths with a tail of the eight
+    /// chains and past one block (1024), with and without the old `c`.
+    #[test]
+    fn the_avx512_forward_sums_as_the_avx2_tiles() {
+        if !Kernels::Avx512.available() {
+            return;
+        }
+        let (avx2_nt, _) = products("avx2");
+        let (avx512_nt, _) = products("avx512");
+        let shapes = [
+            (16, 1, 1),
+            (16, 12, 8),
+            (17, 13, 9),
+            (32, 300, 784),
+            (33, 100, 300),
+            (64, 10, 100),
+            (70, 25, 5),
+            (40, 7, 1030),
+            (20, 30, 2100),
+        ];
+        for (m, n, k) in shapes {
+            let (lda, ldb, ldc) = (k + 3, k + 1, n + 2);
+            let a_data = values(m * lda, 14);
+            let b_data = values(n * ldb, 15);
+            let a = Operand::row_major(&a_data, lda);
+            let b = Operand::col_major(&b_data, ldb);
+            for (alpha, beta) in [(1.0, 1.0), (1.0, 0.0), (0.5, 0.0), (-0.25, 1.0)] {
+                let c0 = values(m * ldc, 16);
+                let (mut x, mut y) = (c0.clone(), c0);
+                let p = Product {
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    beta,
+                };
+                // SAFETY: the buffers are sized for their strides, and the
+                // processor has AVX-512F, AVX2 and FMA.
+                unsafe {
+                    avx2_nt(p, a, b, x.as_mut_ptr(), ldc);
+                    avx512_nt(p, a, b, y.as_mut_ptr(), ldc);
+                }
+                let differ = x
+                    .iter()
+                    .zip(&y)
+                    .filter(|(x, y)| x.to_bits() != y.to_bits())
+                    .count();
+                assert_eq!(differ, 0, "m {m} n {n} k {k} alpha {alpha} beta {beta}");
             }
         }
     }

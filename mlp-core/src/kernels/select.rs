@@ -40,8 +40,10 @@ pub enum Kernels {
     Portable,
     /// The crate's AVX2+FMA register tiles (x86-64).
     Avx2,
-    /// gemm 0.19's AVX-512 register kernels for the products of gradients,
-    /// the AVX2+FMA tiles for the rest (x86-64 with `std`).
+    /// AVX-512F: gemm 0.19's register kernels for the products of
+    /// gradients, the crate's sixteen-lane tiles for the forward products
+    /// of 16 samples or more, the AVX2+FMA tiles for the rest (x86-64 with
+    /// `std`); every output bit for bit as [`Kernels::Avx2`] leaves it.
     Avx512,
 }
 
