@@ -274,6 +274,7 @@ fn features<const N: usize>(n: usize, shift: usize) -> Vec<SVector<f32, N>> {
 }
 
 #[test]
+#[rustfmt::skip] // the README's layout, checked verbatim
 fn chapter_10_compile_and_fit() -> Result<(), Error> {
     let (x_train, y_train) = images(20);
     let (x_valid, y_valid) = images(10);
@@ -281,16 +282,8 @@ fn chapter_10_compile_and_fit() -> Result<(), Error> {
     let kernel: &SMatrix<f32, 784, 300> = model.dense.kernel();
     assert_eq!(kernel.shape(), (784, 300));
     // README begin
-    let mut trainer = model.compile(
-        SparseCategoricalCrossentropy,
-        Sgd::new(0.01),
-        [Metric::Accuracy],
-    );
-    let history = trainer.fit(
-        &x_train,
-        &y_train,
-        Fit::epochs(30).validation_data(&x_valid, &y_valid),
-    )?;
+    let mut trainer = model.compile(SparseCategoricalCrossentropy, Sgd::new(0.01), [Metric::Accuracy]);
+    let history = trainer.fit(&x_train, &y_train, Fit::epochs(30).validation_data(&x_valid, &y_valid))?;
     // README end
     for key in ["loss", "accuracy", "val_loss", "val_accuracy"] {
         assert_eq!(history.get(key).map(<[f64]>::len), Some(30), "{key}");
@@ -309,6 +302,7 @@ network! {
 }
 
 #[test]
+#[rustfmt::skip] // the README's layout, checked verbatim
 fn chapter_11_options() -> Result<(), Error> {
     let x = features::<4>(30, 0);
     let y: Vec<u8> = (0..30).map(|i| (i % 3) as u8).collect();
@@ -330,9 +324,7 @@ fn chapter_11_options() -> Result<(), Error> {
 
     // README begin
     let optimizer = Ema::new(Accumulate::new(Adam::new(1e-3), 4)).momentum(0.99);
-    let loss = SparseCategoricalCrossentropy
-        .output_logits(true)
-        .reduction(Reduction::Sum);
+    let loss = SparseCategoricalCrossentropy.output_logits(true).reduction(Reduction::Sum);
     let metrics = [Metric::Accuracy, Metric::auc(), Metric::precision()];
     // README end
     let mut model = Probabilities::new(1);
@@ -344,6 +336,7 @@ fn chapter_11_options() -> Result<(), Error> {
 }
 
 #[test]
+#[rustfmt::skip] // the README's layout, checked verbatim
 fn normalization_layer() -> Result<(), Error> {
     let x_train = features::<8>(40, 0)
         .iter()
@@ -358,11 +351,7 @@ fn normalization_layer() -> Result<(), Error> {
     }
     let mut model = NormalizedHousing::new(42);
     model.adapt_normalization("normalization", &x_train)?; // the raw, unscaled features
-    let mut trainer = model.compile(
-        MeanSquaredError,
-        Adam::new(1e-3),
-        [Metric::RootMeanSquaredError],
-    );
+    let mut trainer = model.compile(MeanSquaredError, Adam::new(1e-3), [Metric::RootMeanSquaredError]);
     // README end
     let history = trainer.fit(&x_train, &y_train, Fit::epochs(1).verbose(0))?;
     assert!(
@@ -374,6 +363,7 @@ fn normalization_layer() -> Result<(), Error> {
 }
 
 #[test]
+#[rustfmt::skip] // the README's layout, checked verbatim
 fn wide_and_deep_with_two_outputs() -> Result<(), Error> {
     let model = WideAndDeep::new(1);
     let one = model.predict_one(&WideAndDeepInputs {
@@ -406,8 +396,8 @@ fn wide_and_deep_with_two_outputs() -> Result<(), Error> {
         .compile(MeanSquaredError, Sgd::default(), [])
         .loss_weights([0.9, 0.1]);
     let history = trainer.fit(
-        (&train_wide, &train_deep), // one slice per input
-        (&y_train, &y_train),       // one target slice per output
+        (&train_wide, &train_deep),          // one slice per input
+        (&y_train, &y_train),                // one target slice per output
         Fit::epochs(20).validation_data((&valid_wide, &valid_deep), (&y_valid, &y_valid)),
     )?;
     // history keys: loss, main_output_loss, aux_output_loss, val_loss, val_main_output_loss, ...
@@ -433,6 +423,7 @@ fn wide_and_deep_with_two_outputs() -> Result<(), Error> {
 /// (The only test here that changes the working directory; the others use
 /// absolute paths.)
 #[test]
+#[rustfmt::skip] // the README's layout, checked verbatim
 fn files_in_and_out() -> Result<(), Error> {
     let folder = tempfile::tempdir()?;
     let fixtures = root().join("tests/fixtures");
@@ -459,16 +450,16 @@ fn files_in_and_out() -> Result<(), Error> {
 
     // README begin
     let mut model = FashionMlp::new_zeroed();
-    model.load_weights("weights.safetensors")?; // every name, shape and dtype checked first
+    model.load_weights("weights.safetensors")?;   // every name, shape and dtype checked first
     let p = model.predict_one(&image);
-    model.save_weights("copy.safetensors")?; // a temporary file, then a rename: never half-written
+    model.save_weights("copy.safetensors")?;      // a temporary file, then a rename: never half-written
     // README end
     assert_eq!(p, FashionMlp::new(7).predict_one(&image));
 
     // README begin
     let mut model = Housing::new_zeroed();
-    model.load_keras("model.keras")?; // or load_keras_weights("model.weights.h5")
-    model.save_keras("copy.keras")?; // Keras 3's keras.models.load_model reads it
+    model.load_keras("model.keras")?;          // or load_keras_weights("model.weights.h5")
+    model.save_keras("copy.keras")?;           // Keras 3's keras.models.load_model reads it
     // README end
     assert_ne!(
         model.params(),
@@ -477,9 +468,9 @@ fn files_in_and_out() -> Result<(), Error> {
     );
 
     // README begin
-    let mut model = WideDeep::new_zeroed(); // wide_input, deep_input -> main_output, aux_output
-    model.load_keras("wide_deep.keras")?; // Keras's Functional model, checked node by node
-    model.save_keras("copy.keras")?; // written back as a Functional model
+    let mut model = WideDeep::new_zeroed();      // wide_input, deep_input -> main_output, aux_output
+    model.load_keras("wide_deep.keras")?;        // Keras's Functional model, checked node by node
+    model.save_keras("copy.keras")?;             // written back as a Functional model
     // README end
     let mut copy = WideDeep::new_zeroed();
     copy.load_keras("copy.keras")?;
@@ -493,9 +484,9 @@ fn files_in_and_out() -> Result<(), Error> {
     }
 
     let mut model = FashionLogits::new_zeroed();
-    model.load_torch("model.safetensors")?; // `1.weight` [300, 784] transposed into dense/kernel (784, 300)
-    model.load_onnx("model.onnx")?; // the graph checked against the declaration first
-    model.save_onnx("ours.onnx")?; // opset 17, dynamic batch axis, inference graph
+    model.load_torch("model.safetensors")?;   // `1.weight` [300, 784] transposed into dense/kernel (784, 300)
+    model.load_onnx("model.onnx")?;           // the graph checked against the declaration first
+    model.save_onnx("ours.onnx")?;            // opset 17, dynamic batch axis, inference graph
     // README end
     let mut from_torch = FashionLogits::new_zeroed();
     from_torch.load_torch("model.safetensors")?;
@@ -661,62 +652,59 @@ fn readme_summaries_are_ours() {
 // the body of `main`, with the model in a `Box` instead of baked from the
 // reader's `model.safetensors`, and the sensor read from a pattern.
 
-// README begin
-use mlp_core::on_device::{DeviceSgd, LastLayers, last_layers_params, last_layers_scratch_len};
-// README end
+/// The firmware, in a module of its own: rustfmt leaves it as the README
+/// writes it.
+#[rustfmt::skip]
+mod firmware {
+    use super::*;
 
-network! {
-    /// The firmware's network, without its `#[weights("model.safetensors")]`.
-    pub struct Net { Input[8] -> Dense<32, relu> -> Dense<16, relu> -> Dense<4, softmax> }
-}
-
-// README begin
-type Tuner =
-    LastLayers<Net, 1, { last_layers_params::<Net>(1) }, { last_layers_scratch_len::<Net>(1) }>;
-const _: () = assert!(
-    Tuner::RAM_BYTES <= 4 * 1024,
-    "RAM budget, checked at compile time"
-);
-// In RAM; all zeros, so in .bss (zeroed at reset, no flash; settings at run time).
-static mut TUNER: Tuner = Tuner::zeroed(DeviceSgd {
-    learning_rate: 0.0,
-    momentum: 0.0,
-});
-// README end
-
-fn read_sensor() -> SVector<f32, 8> {
-    SVector::from_fn(|i, _| i as f32 / 8.0)
-}
-
-fn collect_labelled_samples() -> ([SVector<f32, 8>; 4], [usize; 4]) {
-    let x = features::<8>(4, 1);
-    ([x[0], x[1], x[2], x[3]], [0, 1, 2, 3])
-}
-
-#[test]
-#[allow(non_snake_case)] // `MODEL`, the firmware's `static`
-fn firmware_main_on_the_host() {
-    let model = Net::new(3);
-    let MODEL: &Net = &model;
     // README begin
-    let class = MODEL.predict_one(&read_sensor()).argmax().0; // the baked model
-    // SAFETY: the only reference to TUNER (no interrupt uses it).
-    let tuner = unsafe { &mut *(&raw mut TUNER) };
-    tuner.load(&MODEL); // copies the last layer's weights from flash
-    tuner.sgd = DeviceSgd {
-        learning_rate: 0.05,
-        momentum: 0.9,
-    };
-    let (x, labels): ([SVector<f32, 8>; 4], [usize; 4]) = collect_labelled_samples();
-    for _ in 0..10 {
-        tuner.step_sparse(&MODEL, &x, &labels); // or tuner.step(&MODEL, &x, &y) for MSE
-    }
-    let tuned = tuner.predict(&MODEL, &read_sensor()).argmax().0; // frozen layers from flash
+    use mlp_core::on_device::{LastLayers, DeviceSgd, last_layers_params, last_layers_scratch_len};
     // README end
-    assert!(class < 4 && tuned < 4);
-    assert_eq!(
-        tuner.weights().len(),
-        16 * 4 + 4,
-        "the last layer's 16 x 4 + 4 parameters"
-    );
+
+    network! {
+        /// The firmware's network, without its `#[weights("model.safetensors")]`.
+        pub struct Net { Input[8] -> Dense<32, relu> -> Dense<16, relu> -> Dense<4, softmax> }
+    }
+
+    // README begin
+    type Tuner = LastLayers<Net, 1, { last_layers_params::<Net>(1) }, { last_layers_scratch_len::<Net>(1) }>;
+    const _: () = assert!(Tuner::RAM_BYTES <= 4 * 1024, "RAM budget, checked at compile time");
+    // In RAM; all zeros, so in .bss (zeroed at reset, no flash; settings at run time).
+    static mut TUNER: Tuner = Tuner::zeroed(DeviceSgd { learning_rate: 0.0, momentum: 0.0 });
+    // README end
+
+    fn read_sensor() -> SVector<f32, 8> {
+        SVector::from_fn(|i, _| i as f32 / 8.0)
+    }
+
+    fn collect_labelled_samples() -> ([SVector<f32, 8>; 4], [usize; 4]) {
+        let x = features::<8>(4, 1);
+        ([x[0], x[1], x[2], x[3]], [0, 1, 2, 3])
+    }
+
+    #[test]
+    #[allow(non_snake_case)] // `MODEL`, the firmware's `static`
+    fn firmware_main_on_the_host() {
+        let model = Net::new(3);
+        let MODEL: &Net = &model;
+        // README begin
+        let class = MODEL.predict_one(&read_sensor()).argmax().0;   // the baked model
+        // SAFETY: the only reference to TUNER (no interrupt uses it).
+        let tuner = unsafe { &mut *(&raw mut TUNER) };
+        tuner.load(&MODEL);                  // copies the last layer's weights from flash
+        tuner.sgd = DeviceSgd { learning_rate: 0.05, momentum: 0.9 };
+        let (x, labels): ([SVector<f32, 8>; 4], [usize; 4]) = collect_labelled_samples();
+        for _ in 0..10 {
+            tuner.step_sparse(&MODEL, &x, &labels);   // or tuner.step(&MODEL, &x, &y) for MSE
+        }
+        let tuned = tuner.predict(&MODEL, &read_sensor()).argmax().0;   // frozen layers from flash
+        // README end
+        assert!(class < 4 && tuned < 4);
+        assert_eq!(
+            tuner.weights().len(),
+            16 * 4 + 4,
+            "the last layer's 16 x 4 + 4 parameters"
+        );
+    }
 }
