@@ -708,3 +708,135 @@ mod firmware {
         );
     }
 }
+
+/// The README's table of examples names every file of `examples/`, and only those.
+#[test]
+fn examples_table_lists_every_example() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let mut listed: Vec<String> = readme
+        .lines()
+        .filter_map(|line| line.strip_prefix("| ["))
+        .filter_map(|rest| rest.split_once("](examples/"))
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let mut files: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .expect("examples/")
+        .filter_map(|entry| {
+            entry
+                .ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".rs")
+                .map(str::to_string)
+        })
+        .collect();
+    listed.sort();
+    files.sort();
+    assert_eq!(
+        listed, files,
+        "the README's Examples table against examples/*.rs"
+    );
+}
+
+/// Every Cargo feature of `mlp` is named in the README's list and in the
+/// features table of the crate docs (src/lib.rs).
+#[test]
+fn every_feature_is_documented() {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
+    let section = manifest
+        .split("\n[features]\n")
+        .nth(1)
+        .expect("a [features] section");
+    let section = section.split("\n[").next().unwrap_or_default();
+    let features: Vec<&str> = section
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(" = "))
+        .map(|(name, _)| name.trim())
+        .filter(|name| *name != "default")
+        .collect();
+    assert!(features.len() >= 8, "{features:?}");
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let paragraph = readme
+        .split("Cargo features:")
+        .nth(1)
+        .expect("the README's features paragraph");
+    let paragraph = paragraph.split("\n\n").next().unwrap_or_default();
+    let lib = std::fs::read_to_string(root().join("src/lib.rs")).expect("src/lib.rs");
+    for feature in features {
+        let quoted = format!("`{feature}`");
+        assert!(
+            paragraph.contains(&quoted),
+            "README.md's features paragraph does not name {quoted}"
+        );
+        assert!(
+            lib.contains(&format!("//! | {quoted} |")),
+            "src/lib.rs's features table has no row {quoted}"
+        );
+    }
+}
+
+/// Every Rust file under the folders of the workspace's sources, as paths
+/// relative to the root.
+fn source_files() -> Vec<String> {
+    fn walk(folder: &Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(
+                    path.strip_prefix(root())
+                        .expect("under the root")
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for folder in [
+        "src",
+        "mlp-core/src",
+        "mlp-macros/src",
+        "mlp-spec/src",
+        "mlp-embedded/src",
+        "tests",
+        "examples",
+        "benches",
+        "fuzz",
+    ] {
+        walk(&root().join(folder), &mut found);
+    }
+    found
+}
+
+/// docs/architecture.md's tables name files by their path inside a crate's
+/// `src/` or within a folder of its row (`engine/`'s `stage.rs`): each named
+/// `.rs` file is the end of the path of a file that exists.
+#[test]
+fn architecture_names_existing_files() {
+    let text =
+        std::fs::read_to_string(root().join("docs/architecture.md")).expect("docs/architecture.md");
+    let files = source_files();
+    let mut named = 0;
+    let mut missing = Vec::new();
+    for (index, piece) in text.split('`').enumerate() {
+        if index % 2 == 0 || !piece.ends_with(".rs") || piece.contains(['<', ' ']) {
+            continue;
+        }
+        named += 1;
+        let tail = format!("/{piece}");
+        if !files
+            .iter()
+            .any(|file| file.ends_with(&tail) || file == piece)
+        {
+            missing.push(piece.to_string());
+        }
+    }
+    assert!(named >= 40, "only {named} file names found");
+    assert!(
+        missing.is_empty(),
+        "docs/architecture.md names files that do not exist: {missing:?}"
+    );
+}
