@@ -840,3 +840,73 @@ fn architecture_names_existing_files() {
         "docs/architecture.md names files that do not exist: {missing:?}"
     );
 }
+
+/// docs/reliability.md names every fuzz target, and says how many there are.
+#[test]
+fn reliability_names_every_fuzz_target() {
+    let text =
+        std::fs::read_to_string(root().join("docs/reliability.md")).expect("docs/reliability.md");
+    let targets: Vec<String> = std::fs::read_dir(root().join("fuzz/fuzz_targets"))
+        .expect("fuzz/fuzz_targets/")
+        .filter_map(|entry| {
+            entry
+                .ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".rs")
+                .map(str::to_string)
+        })
+        .collect();
+    const COUNTS: [&str; 16] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen",
+    ];
+    let count = COUNTS.get(targets.len()).expect("fewer than 16 targets");
+    assert!(
+        text.contains(&format!("with {count} targets")),
+        "docs/reliability.md should say `with {count} targets`"
+    );
+    for target in &targets {
+        assert!(
+            text.contains(&format!("`{target}`")),
+            "docs/reliability.md does not name the fuzz target `{target}`"
+        );
+    }
+}
+
+/// The unit tests docs/reliability.md names by path (`weights::tests::name`)
+/// are functions of that module of mlp-core.
+#[test]
+fn reliability_names_existing_unit_tests() {
+    let text =
+        std::fs::read_to_string(root().join("docs/reliability.md")).expect("docs/reliability.md");
+    let mut named = 0;
+    for (index, piece) in text.split('`').enumerate() {
+        let Some((module, test)) = piece.split_once("::tests::") else {
+            continue;
+        };
+        if index % 2 == 0 || test == "*" {
+            continue;
+        }
+        named += 1;
+        let module = module.replace("::", "/");
+        let file = ["rs", "mod.rs"]
+            .iter()
+            .map(|end| {
+                root().join(format!(
+                    "mlp-core/src/{module}{}{end}",
+                    if *end == "rs" { "." } else { "/" }
+                ))
+            })
+            .find(|path| path.exists())
+            .unwrap_or_else(|| panic!("no file for the module of `{piece}`"));
+        let source = std::fs::read_to_string(&file).expect("a readable source file");
+        let test = test.split(['(', ' ']).next().unwrap_or_default();
+        assert!(
+            source.contains(&format!("fn {test}(")),
+            "{} has no test `{test}`",
+            file.display()
+        );
+    }
+    assert!(named >= 8, "only {named} unit tests named");
+}
