@@ -1,11 +1,19 @@
-//! The README's and docs' claims that a test can hold: every relative link and
-//! every repository path they quote names a file that exists, and the README's
-//! Rust examples compile, as they are written there.
+//! The README's and docs' claims that a test can hold:
 //!
-//! The examples live in this file between `// README begin` and `// README end`
-//! markers, inside functions that give them the variables the README's text
-//! leaves to the reader; `readme_examples_are_the_compiled_code` checks that each
-//! marked block appears in README.md verbatim, so neither can change alone.
+//! - every relative link of README.md, CHANGELOG.md, the crates' READMEs and
+//!   docs/*.md names a file that exists, and so does every repository path
+//!   README.md and docs/ quote; docs/architecture.md's file names exist;
+//! - the README's Rust examples compile and run as written: they live here
+//!   (and the baked sine model in mlp-embedded/tests/readme_sine.rs) between
+//!   `// README begin` and `// README end` markers, inside functions that give
+//!   them the variables and files the README leaves to the reader, and
+//!   `readme_examples_are_the_compiled_code` checks that each marked block is
+//!   in README.md verbatim, so neither can change alone;
+//! - the compile error, the two summaries and the two refusals the README
+//!   quotes are the real ones;
+//! - the Examples table lists examples/, the features paragraph and the crate
+//!   docs' table name every Cargo feature, docs/reliability.md names every
+//!   fuzz target and existing unit tests.
 
 use std::path::{Path, PathBuf};
 
