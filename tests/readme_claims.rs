@@ -538,7 +538,7 @@ fn files_in_and_out() -> Result<(), Error> {
         ),
         (
             onnx,
-            "layer `dense_2` (Dense<10, softmax>) ends in Softmax, but in the file `logits` is read by no other operator",
+            "layer `dense_2` (Dense<10, softmax>) ends in Softmax, but in the file `logits` is read by no other operator; a PyTorch model that ends in logits (its softmax in the loss) is declared with a linear last layer",
         ),
     ] {
         assert!(error.contains(quote), "the error is now:\n{error}");
