@@ -704,7 +704,10 @@ mod firmware {
     }
 
     #[test]
-    #[allow(non_snake_case)] // `MODEL`, the firmware's `static`
+    // `MODEL` is the firmware's `static`, here a reference: `&MODEL` borrows it
+    // as the firmware does; `&mut *(&raw mut TUNER)` is the 2024 edition's way
+    // to a `static mut` without `static_mut_refs`.
+    #[allow(non_snake_case, clippy::needless_borrow, clippy::deref_addrof)]
     fn firmware_main_on_the_host() {
         let model = Net::new(3);
         let MODEL: &Net = &model;
