@@ -384,7 +384,7 @@
 //! | (none) | typed networks, `predict_one`, baked weights, integer-only int8 inference, [`on_device`] training: `no_std`, no heap, builds for 16-bit AVR | nalgebra, libm |
 //! | `rand` | random initialisation from a seed (`Model::new`, `Model::initialize`), `no_std` | rand, rand_chacha, rand_distr (no_std) |
 //! | `alloc` (`mlp-core` only) | `Error`, the untyped weights view, summaries, boxed constructors | none |
-//! | `std` (with `rand`, `alloc`) | `compile`, `fit`, `evaluate`, `predict` on threads (the batch engine), callbacks, `History`, safetensors weights files | serde, serde_json, csv (`CsvLogger`), tempfile, safetensors |
+//! | `std` (with `rand`, `alloc`) | `compile`, `fit`, `evaluate`, `predict` on threads (the batch engine), callbacks, `History`, safetensors weights files | serde, serde_json, csv (`CsvLogger`), tempfile, safetensors, gemm-f32 (the batch products' register kernels) |
 //! | `datasets` | the book's data sets from `$MLP_DATA_DIR`, the repository or the cache; `train_test_split`, `StandardScaler` | flate2, sha2, tar, dirs, rand_mt |
 //! | `download` | a missing data set downloaded once into the cache from its official address, SHA-256 checked | ureq (with rustls) |
 //! | `progress` | Keras's live progress bar in a terminal (without it, `verbose = 1` prints a line per epoch) | indicatif |
