@@ -160,7 +160,7 @@ struct Args {
     #[arg(long)]
     overwrite: bool,
     /// Trials run at once, sharing the threads (`MLP_NUM_THREADS`, else
-    /// every core); default: the tuner's (one per thread).
+    /// every core); default: the tuner's (one at a time, on every thread).
     #[arg(long)]
     parallel_trials: Option<usize>,
 }

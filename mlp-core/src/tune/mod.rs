@@ -11,14 +11,13 @@
 //! the winner is already what `#[weights]` bakes. The price is paid at
 //! compile time, per candidate type.
 //!
-//! Trials run side by side, one per thread by default
-//! ([`Tuner::parallel_trials`]), each training on its share of the threads
-//! ([`Trial::threads`], to pass to `Fit::threads`); the trials and their
-//! scores are the same for any number at once (a Hyperband promotion waits
-//! for its round, a Bayesian proposal for every earlier trial). On the
-//! book's search (4 trials x 2 epochs, 2-core Xeon under load 8-15), two
-//! trials on one thread each took 0.80-1.23x, median 1/1.05, the time of one
-//! trial at a time on two threads: `docs/tuning.md`.
+//! Trials can run side by side ([`Tuner::parallel_trials`]), each training
+//! on its share of the threads ([`Trial::threads`], to pass to
+//! `Fit::threads`); the trials and their scores are the same for any number
+//! at once (a Hyperband promotion waits for its round, a Bayesian proposal
+//! for every earlier trial). The default is one at a time on every thread:
+//! on the book's search (4 trials x 2 epochs, a quiet 2-core Xeon) it was
+//! 1.47x faster than two trials on one thread each (`docs/tuning.md`).
 //!
 //! ```
 //! use mlp_core::tune::{Choice, HyperParameters, Int};

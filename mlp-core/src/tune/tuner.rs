@@ -2,7 +2,7 @@
 
 use super::oracle::{Algorithm, Oracle};
 use super::project::{OracleRecord, Project, TrialRecord};
-use super::schedule::{Schedule, TrialContext, default_parallel_trials};
+use super::schedule::{DEFAULT_PARALLEL_TRIALS, Schedule, TrialContext};
 use super::space::{HyperParameters, Param};
 use crate::history::History;
 use crate::io::WeightsFile;
@@ -115,8 +115,8 @@ impl Trial<'_> {
 /// folder (without `overwrite`) skips the completed trials and runs the
 /// others, with the values the first search would have drawn.
 ///
-/// Trials run side by side, one per thread by default
-/// ([`Tuner::parallel_trials`]): pass [`Trial::threads`] to
+/// Trials can run side by side ([`Tuner::parallel_trials`]; default one
+/// at a time): pass [`Trial::threads`] to
 /// [`Fit::threads`](crate::train::Fit::threads) so that each trains on its
 /// share (without it, every trial would start a thread per core).
 ///
@@ -257,15 +257,15 @@ impl Tuner {
     }
 
     /// How many trials run at once (Keras Tuner's distributed workers, on
-    /// one machine); default: one per thread, each trial on one thread. The
-    /// search's threads (`MLP_NUM_THREADS`, else every core) are shared
-    /// among the trials running ([`Trial::threads`]). The trials, their
-    /// scores and the winner are the same for any number: a trial that
-    /// depends on others' scores (a Hyperband promotion, a Bayesian
-    /// proposal) waits for them. 0 is an error when the search starts. On
-    /// the book's search, two trials on one thread each took a median 1/1.05
-    /// of the time of one trial at a time on two threads (12 pairs on a
-    /// loaded 2-core Xeon, 0.80-1.23x; `docs/tuning.md`), hence the default.
+    /// one machine); default: one at a time, on every thread. The search's
+    /// threads (`MLP_NUM_THREADS`, else every core) are shared among the
+    /// trials running ([`Trial::threads`]). The trials, their scores and
+    /// the winner are the same for any number: a trial that depends on
+    /// others' scores (a Hyperband promotion, a Bayesian proposal) waits for
+    /// them. 0 is an error when the search starts. On the book's search on
+    /// a quiet 2-core Xeon, one trial at a time on two threads was 1.47x
+    /// faster than two at a time on one thread each (`docs/tuning.md`),
+    /// hence the default; trials of even sizes on more cores may gain.
     pub fn parallel_trials(mut self, trials: usize) -> Self {
         self.parallel_trials = Some(trials);
         self
@@ -301,7 +301,7 @@ impl Tuner {
                 });
             }
             Some(n) => n,
-            None => default_parallel_trials(threads),
+            None => DEFAULT_PARALLEL_TRIALS,
         };
         let oracle = OracleRecord {
             tuner: self.algorithm.name(),
