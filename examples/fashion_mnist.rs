@@ -8,7 +8,8 @@
 //!
 //! `cargo run --release --example fashion_mnist` runs the book's recipe
 //! (SGD, learning rate 0.01, batch 32, 30 epochs); `--help` lists the flags,
-//! including a better recipe (`--optimizer nadam --learning-rate 1e-3`, ...).
+//! including a better recipe (`--optimizer nadam --learning-rate 0.0005 --epochs 40
+//! --patience 10`: test accuracy 0.8906 at seed 42, as the README says).
 
 use clap::{Parser, ValueEnum};
 use mlp::datasets::fashion_mnist::{self, CLASS_NAMES};

@@ -7,7 +7,8 @@ wall time.
 
     python scripts/keras_tuner_search.py --tuner random|hyperband|bayesian --seed 42 [--dir DIR]
 
-Needs tensorflow-cpu and keras-tuner in the interpreter's environment;
+Needs tensorflow-cpu and keras-tuner (with scikit-learn for `--tuner bayesian`:
+`keras-tuner[bayesian]`) in the interpreter's environment;
 reads data/fashion-mnist/ (or $FASHION_MNIST_DIR).
 """
 
