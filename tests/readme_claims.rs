@@ -52,6 +52,23 @@ fn documents() -> Vec<PathBuf> {
     files
 }
 
+/// Checks that a scan of the documents found at least `at_least` of
+/// `what` (so a broken parser cannot pass by finding nothing) and that none
+/// of them failed.
+fn assert_all_found(
+    checked: usize,
+    at_least: usize,
+    what: &str,
+    failed_as: &str,
+    failed: &[String],
+) {
+    assert!(
+        checked >= at_least,
+        "only {checked} {what} found: is the parser right?"
+    );
+    assert!(failed.is_empty(), "{failed_as}:\n{}", failed.join("\n"));
+}
+
 /// Every `[text](target)` and `![alt](target)` of a Markdown text, with its line.
 fn links(text: &str) -> Vec<(usize, String)> {
     let mut found = Vec::new();
@@ -97,14 +114,12 @@ fn every_relative_link_names_an_existing_file() {
             }
         }
     }
-    assert!(
-        checked >= 20,
-        "only {checked} relative links found: is the link parser right?"
-    );
-    assert!(
-        broken.is_empty(),
-        "links to files that do not exist:\n{}",
-        broken.join("\n")
+    assert_all_found(
+        checked,
+        20,
+        "relative links",
+        "links to files that do not exist",
+        &broken,
     );
 }
 
@@ -192,14 +207,12 @@ fn every_quoted_repository_path_exists() {
             }
         }
     }
-    assert!(
-        checked >= 30,
-        "only {checked} quoted paths found: is the parser right?"
-    );
-    assert!(
-        missing.is_empty(),
-        "quoted paths that do not exist:\n{}",
-        missing.join("\n")
+    assert_all_found(
+        checked,
+        30,
+        "quoted paths",
+        "quoted paths that do not exist",
+        &missing,
     );
 }
 

@@ -705,6 +705,38 @@ mod tests {
         check_sub(61, 20, 32, 2, 1.5);
     }
 
+    /// Runs `p` through both kernels from the same `c0` and checks that every
+    /// output is the same, bit for bit.
+    fn assert_same_bits(
+        kernels: [Kernel; 2],
+        p: Product,
+        a: Operand,
+        b: Operand,
+        c0: &[f32],
+        ldc: usize,
+    ) {
+        let [mut x, mut y] = [c0.to_vec(), c0.to_vec()];
+        // SAFETY: the callers size the buffers for their strides and run
+        // only where the processor has AVX-512F, AVX2 and FMA.
+        unsafe {
+            kernels[0](p, a, b, x.as_mut_ptr(), ldc);
+            kernels[1](p, a, b, y.as_mut_ptr(), ldc);
+        }
+        let differ = x
+            .iter()
+            .zip(&y)
+            .filter(|(x, y)| x.to_bits() != y.to_bits())
+            .count();
+        let Product {
+            m,
+            n,
+            k,
+            alpha,
+            beta,
+        } = p;
+        assert_eq!(differ, 0, "m {m} n {n} k {k} alpha {alpha} beta {beta}");
+    }
+
     /// The AVX-512 family's `gemm_nn` and `gemm_nn_sub` leave every output
     /// bit for bit as the AVX2 family's, for the factors the engine uses:
     /// results do not depend on which of the two the processor runs.
@@ -743,7 +775,6 @@ mod tests {
             let b = Operand::row_major(&b_data, ldb);
             for (alpha, beta) in [(1.0, 0.0), (1.0, 1.0), (-0.25, 1.0), (0.5, 0.0)] {
                 let c0 = values(m * ldc, 13);
-                let (mut x, mut y) = (c0.clone(), c0.clone());
                 let p = Product {
                     m,
                     n,
@@ -751,18 +782,7 @@ mod tests {
                     alpha,
                     beta,
                 };
-                // SAFETY: the buffers are sized for their strides, and the
-                // processor has AVX-512F, AVX2 and FMA.
-                unsafe {
-                    avx2_nn(p, a, b, x.as_mut_ptr(), ldc);
-                    avx512_nn(p, a, b, y.as_mut_ptr(), ldc);
-                }
-                let differ = x
-                    .iter()
-                    .zip(&y)
-                    .filter(|(x, y)| x.to_bits() != y.to_bits())
-                    .count();
-                assert_eq!(differ, 0, "m {m} n {n} k {k} alpha {alpha} beta {beta}");
+                assert_same_bits([avx2_nn, avx512_nn], p, a, b, &c0, ldc);
                 if k <= ONE_PASS_DEPTH {
                     let (mut x, mut y) = (c0.clone(), c0);
                     let step = SgdStep { rate: 0.01 };
@@ -810,7 +830,6 @@ mod tests {
             let b = Operand::col_major(&b_data, ldb);
             for (alpha, beta) in [(1.0, 1.0), (1.0, 0.0), (0.5, 0.0), (-0.25, 1.0)] {
                 let c0 = values(m * ldc, 16);
-                let (mut x, mut y) = (c0.clone(), c0);
                 let p = Product {
                     m,
                     n,
@@ -818,18 +837,7 @@ mod tests {
                     alpha,
                     beta,
                 };
-                // SAFETY: the buffers are sized for their strides, and the
-                // processor has AVX-512F, AVX2 and FMA.
-                unsafe {
-                    avx2_nt(p, a, b, x.as_mut_ptr(), ldc);
-                    avx512_nt(p, a, b, y.as_mut_ptr(), ldc);
-                }
-                let differ = x
-                    .iter()
-                    .zip(&y)
-                    .filter(|(x, y)| x.to_bits() != y.to_bits())
-                    .count();
-                assert_eq!(differ, 0, "m {m} n {n} k {k} alpha {alpha} beta {beta}");
+                assert_same_bits([avx2_nt, avx512_nt], p, a, b, &c0, ldc);
             }
         }
     }
