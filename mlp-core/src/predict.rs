@@ -159,23 +159,8 @@ fn classes_of<'d, M: Model>(
 
 /// The inputs' slices, of one length (empty is allowed: no predictions;
 /// NaN is too: it propagates).
-pub(crate) fn checked_inputs<'d, M: Model>(
-    x: impl InputData<'d, M::InputSamples>,
-) -> Result<Vec<Rows<'d>>> {
+fn checked_inputs<'d, M: Model>(x: impl InputData<'d, M::InputSamples>) -> Result<Vec<Rows<'d>>> {
     let x = x.columns();
-    let n = x.first().map_or(0, Rows::len);
-    for (port, rows) in M::INPUTS.iter().zip(&x) {
-        if rows.len() != n {
-            return Err(Error::Length {
-                what: format!(
-                    "x: samples of input `{}` (as many as input `{}`)",
-                    port.name,
-                    M::INPUTS[0].name
-                ),
-                expected: n,
-                found: rows.len(),
-            });
-        }
-    }
+    crate::train::samples_per_input::<M>("x", &x)?;
     Ok(x)
 }

@@ -94,7 +94,7 @@ pub(crate) fn check_input_columns<M: Model>(x_name: &str, x: &[Rows<'_>]) -> Res
             found: x.len(),
         });
     }
-    let n = x[0].len();
+    let n = samples_per_input::<M>(x_name, x)?;
     if n == 0 {
         return Err(Error::InvalidArgument {
             name: "x",
@@ -108,17 +108,6 @@ pub(crate) fn check_input_columns<M: Model>(x_name: &str, x: &[Rows<'_>]) -> Res
                 what: format!("{x_name}: values per sample of input `{}`", port.name),
                 expected: port.size,
                 found: rows.width(),
-            });
-        }
-        if rows.len() != n {
-            return Err(Error::Length {
-                what: format!(
-                    "{x_name}: samples of input `{}` (as many as input `{}`)",
-                    port.name,
-                    M::INPUTS[0].name
-                ),
-                expected: n,
-                found: rows.len(),
             });
         }
         let mut row = vec![0.0; port.size];
@@ -139,6 +128,26 @@ pub(crate) fn check_input_columns<M: Model>(x_name: &str, x: &[Rows<'_>]) -> Res
                     value: v,
                 });
             }
+        }
+    }
+    Ok(n)
+}
+
+/// The number of samples of `x` (one [`Rows`] per input of `M`): an error
+/// naming both inputs if one holds more or fewer than the first.
+pub(crate) fn samples_per_input<M: Model>(x_name: &str, x: &[Rows<'_>]) -> Result<usize> {
+    let n = x.first().map_or(0, Rows::len);
+    for (port, rows) in M::INPUTS.iter().zip(x) {
+        if rows.len() != n {
+            return Err(Error::Length {
+                what: format!(
+                    "{x_name}: samples of input `{}` (as many as input `{}`)",
+                    port.name,
+                    M::INPUTS[0].name
+                ),
+                expected: n,
+                found: rows.len(),
+            });
         }
     }
     Ok(n)

@@ -46,6 +46,7 @@
 
 mod callbacks;
 mod checks;
+pub(crate) use checks::samples_per_input;
 mod compile;
 mod data;
 mod evaluate;
