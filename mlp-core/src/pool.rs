@@ -1,6 +1,6 @@
 //! A tiny fork-join pool for the batch path: `threads - 1` workers that spin
 //! briefly between phases and then sleep, and a job split into parts that
-//! whichever thread is running claims.
+//! whichever thread is running claims, each thread its own part first.
 //!
 //! A training step at batch 32 is a handful of products of a few hundred
 //! microseconds each, so the cost of handing a phase to another thread decides
@@ -9,6 +9,15 @@
 //! within a fraction of a microsecond. Workers spin briefly after each phase,
 //! then yield their core for a while (so an oversubscribed machine still makes
 //! progress), then park on a condition variable, so an idle pool costs nothing.
+//!
+//! Part `t` of every phase is thread `t`'s to claim first (the calling thread
+//! is thread 0), and a thread takes the others' parts only once its own is
+//! done or taken. The engine splits each product by units, the same way in
+//! every step, so thread `t` works on the same weights, the ones already in
+//! its core's cache, phase after phase (a part that went to whichever thread
+//! claimed first moved a layer's weights from one core's cache to the other's
+//! whenever the race went the other way). Which thread runs a part never
+//! changes what it computes.
 //!
 //! ```
 //! use mlp_core::__internal::Pool;
@@ -28,10 +37,11 @@ use std::thread::JoinHandle;
 
 type Job = dyn Fn(usize) + Sync;
 
-/// The phase word: generation (high 32 bits), parts (16 bits), next unclaimed
-/// part (low 16 bits), so that a claim can never mix two phases.
+/// The phase word: generation (high 32 bits) and parts (the next 16 bits).
 const PART_BITS: u32 = 16;
 const PART_MASK: u64 = (1 << PART_BITS) - 1;
+/// Set in a part's slot (see `Shared::slots`) once a thread claimed it.
+const CLAIMED: u64 = 1 << 63;
 
 fn generation_of(word: u64) -> u64 {
     word >> (2 * PART_BITS)
@@ -40,6 +50,11 @@ fn generation_of(word: u64) -> u64 {
 struct Shared {
     /// See `PART_BITS`.
     phase: AtomicU64,
+    /// One slot per part: the generation of the phase that opened it, with
+    /// `CLAIMED` set once a thread took it. A claim is a compare-exchange from
+    /// the open value of the claimer's phase, so a claim can never mix two
+    /// phases (a thread that slept through a phase expects another value).
+    slots: Box<[AtomicU64]>,
     /// Parts of the current phase finished so far.
     done: AtomicUsize,
     sleeping: AtomicUsize,
@@ -58,38 +73,58 @@ struct Shared {
     wake: Condvar,
 }
 
-// SAFETY: `job` is written only by the thread in `run_parts`, before the
-// SeqCst store that publishes the phase, and read by a worker only after it
-// claimed a part of that phase with a compare-exchange on `phase` (which
-// fails for any other phase); `run_parts` does not return, and so neither
-// overwrites `job` nor lets the job die, before every claimed part is done.
+// SAFETY: `job` is written only by the thread in `run_parts`, before it
+// opens the parts' slots and publishes the phase, and read by a worker only
+// after it claimed a part of that phase with a compare-exchange on the
+// part's slot (which fails for any other phase); `run_parts` does not
+// return, and so neither overwrites `job` nor lets the job die, before every
+// part is done.
 unsafe impl Sync for Shared {}
 unsafe impl Send for Shared {}
 
 impl Shared {
-    /// Claims the next part of phase `generation`, if any is left.
-    fn claim(&self, generation: u64) -> Option<usize> {
-        let mut word = self.phase.load(Ordering::SeqCst);
-        loop {
-            let (parts, next) = ((word >> PART_BITS) & PART_MASK, word & PART_MASK);
-            if generation_of(word) != generation || next >= parts {
-                return None;
-            }
-            match self.phase.compare_exchange_weak(
-                word,
-                word + 1,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
-                Ok(_) => return Some(next as usize),
-                Err(now) => word = now,
-            }
+    /// The state of a pool of `threads`, before any phase.
+    fn new(threads: usize) -> Self {
+        Self {
+            phase: AtomicU64::new(0),
+            // Generation 0 is never published, so no slot starts open.
+            slots: (0..threads).map(|_| AtomicU64::new(CLAIMED)).collect(),
+            done: AtomicUsize::new(0),
+            sleeping: AtomicUsize::new(0),
+            started: AtomicUsize::new(0),
+            panicked: AtomicBool::new(false),
+            payload: Mutex::new(None),
+            shutdown: AtomicBool::new(false),
+            job: UnsafeCell::new(None),
+            lock: Mutex::new(()),
+            wake: Condvar::new(),
         }
     }
 
-    /// Claims and runs parts of phase `generation` until none is left.
-    fn work(&self, generation: u64) {
-        while let Some(part) = self.claim(generation) {
+    /// Claims part `part` of phase `generation`, if it is still open.
+    fn claim(&self, generation: u64, part: usize) -> bool {
+        self.slots[part]
+            .compare_exchange(
+                generation,
+                generation | CLAIMED,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            )
+            .is_ok()
+    }
+
+    /// Claims and runs parts of phase `generation` as thread `me`: its own
+    /// part first, then any other still open.
+    fn work(&self, generation: u64, me: usize) {
+        let word = self.phase.load(Ordering::SeqCst);
+        if generation_of(word) != generation {
+            return;
+        }
+        let parts = ((word >> PART_BITS) & PART_MASK) as usize;
+        for part in (0..parts).map(|i| (me + i) % parts) {
+            if !self.claim(generation, part) {
+                continue;
+            }
             // SAFETY: see `Shared`: the claim succeeded, so `job` is this
             // phase's and stays alive until this part is counted done.
             let job =
@@ -145,18 +180,7 @@ impl Pool {
     /// refuses a thread (the workers already started are stopped again).
     pub fn try_new(threads: usize) -> crate::Result<Self> {
         let threads = check_threads("threads", threads)?;
-        let shared = Arc::new(Shared {
-            phase: AtomicU64::new(0),
-            done: AtomicUsize::new(0),
-            sleeping: AtomicUsize::new(0),
-            started: AtomicUsize::new(0),
-            panicked: AtomicBool::new(false),
-            payload: Mutex::new(None),
-            shutdown: AtomicBool::new(false),
-            job: UnsafeCell::new(None),
-            lock: Mutex::new(()),
-            wake: Condvar::new(),
-        });
+        let shared = Arc::new(Shared::new(threads));
         let mut pool = Self {
             shared: Arc::clone(&shared),
             workers: Vec::with_capacity(threads - 1),
@@ -166,7 +190,7 @@ impl Pool {
             let shared = Arc::clone(&shared);
             let spawned = std::thread::Builder::new()
                 .name(format!("mlp-worker-{index}"))
-                .spawn(move || worker(&shared));
+                .spawn(move || worker(&shared, index));
             match spawned {
                 Ok(handle) => pool.workers.push(handle),
                 // Dropping the pool stops and joins the workers started.
@@ -248,7 +272,9 @@ impl Pool {
             return;
         }
         let shared = &*self.shared;
-        let generation = generation_of(shared.phase.load(Ordering::SeqCst)) + 1;
+        // 1 to 2³² - 1 (the phase word's 32 bits), never 0, which no slot opens.
+        let generation =
+            generation_of(shared.phase.load(Ordering::SeqCst)) % u64::from(u32::MAX) + 1;
         // SAFETY: see `Shared`: every claimed part of the previous phase is
         // done (the previous call waited for them), and no claim of the new
         // phase can succeed before the store below. The lifetime is erased;
@@ -258,6 +284,10 @@ impl Pool {
             *shared.job.get() = Some(ptr);
         }
         shared.done.store(0, Ordering::SeqCst);
+        // Every part of the previous phase is done, so no slot is in use.
+        for slot in &shared.slots[..parts] {
+            slot.store(generation, Ordering::SeqCst);
+        }
         shared.phase.store(
             (generation << (2 * PART_BITS)) | ((parts as u64) << PART_BITS),
             Ordering::SeqCst,
@@ -266,7 +296,7 @@ impl Pool {
             let _guard = shared.lock.lock().unwrap_or_else(|e| e.into_inner());
             shared.wake.notify_all();
         }
-        shared.work(generation);
+        shared.work(generation, 0);
         let mut round = 0;
         while shared.done.load(Ordering::Acquire) != parts {
             backoff(round);
@@ -286,7 +316,8 @@ impl Pool {
     }
 }
 
-fn worker(shared: &Shared) {
+/// Worker `me` (1 to `threads - 1`; the calling thread is 0).
+fn worker(shared: &Shared, me: usize) {
     shared.started.fetch_add(1, Ordering::SeqCst);
     let mut seen = 0;
     loop {
@@ -315,7 +346,7 @@ fn worker(shared: &Shared) {
         if shared.shutdown.load(Ordering::SeqCst) {
             return;
         }
-        shared.work(seen);
+        shared.work(seen, me);
     }
 }
 
@@ -418,6 +449,53 @@ mod tests {
             sum.fetch_add(t + 1, Ordering::Relaxed);
         });
         assert_eq!(sum.into_inner(), 3);
+    }
+
+    #[test]
+    fn a_claim_is_of_its_own_phase_only() {
+        let pool = Pool::new(3);
+        let shared = &*pool.shared;
+        for parts in [3, 2, 3] {
+            pool.run_parts(parts, &|_| {});
+        }
+        let generation = generation_of(shared.phase.load(Ordering::SeqCst));
+        // Every part of the last phase was claimed, and no thread that slept
+        // through phases can claim any part of an earlier or later one.
+        for part in 0..3 {
+            assert_eq!(
+                shared.slots[part].load(Ordering::SeqCst),
+                generation | CLAIMED
+            );
+            for stale in [generation - 2, generation - 1, generation, generation + 1] {
+                assert!(!shared.claim(stale, part), "part {part}, phase {stale}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_thread_takes_its_own_part_first_then_the_others() {
+        // Three parts and no worker: thread 2 runs its own part, then every
+        // part left over, in turn.
+        let shared = Shared::new(3);
+        let order = Mutex::new(Vec::new());
+        let job: &(dyn Fn(usize) + Sync) = &|part| order.lock().unwrap().push(part);
+        // SAFETY: `job` outlives the phase, which only this thread runs.
+        unsafe {
+            *shared.job.get() =
+                Some(std::mem::transmute::<&(dyn Fn(usize) + Sync), &'static Job>(job))
+        };
+        for slot in &shared.slots[..] {
+            slot.store(1, Ordering::SeqCst);
+        }
+        shared
+            .phase
+            .store((1 << (2 * PART_BITS)) | (3 << PART_BITS), Ordering::SeqCst);
+        shared.work(1, 2);
+        assert_eq!(*order.lock().unwrap(), [2, 0, 1]);
+        assert_eq!(shared.done.load(Ordering::SeqCst), 3);
+        // Nothing is left to claim.
+        shared.work(1, 0);
+        assert_eq!(order.lock().unwrap().len(), 3);
     }
 
     #[test]
