@@ -85,12 +85,12 @@ impl Workspace {
         grads: &mut [f32],
         step: Option<SgdStep>,
     ) -> Backward {
+        // Plain SGD is folded only into a plan that allows it.
+        let step = step.filter(|_| self.foldable);
         if self.graph.is_some() {
             // SAFETY: the caller's contract.
             return unsafe { self.graph_backward(params, n, grads, step) };
         }
-        // Plain SGD is folded only into a plan of Dense layers.
-        let step = step.filter(|_| self.foldable);
         let len = grads.len();
         let grads = Shared::new(grads);
         let finite = AtomicBool::new(true);

@@ -1,6 +1,7 @@
 //! A graph on the batch path (Keras's Functional API): the same stages,
 //! threads, optimizer step and rollback as a chain, with the nodes wired by
-//! name instead of one after the other.
+//! name instead of one after the other, and plain SGD folded into the
+//! backward pass where the plan allows it (see [`Workspace::backward_sgd`]).
 //!
 //! Every node's values live in a *slot*: columns `col..col + size` of a
 //! buffer whose rows are `ld` values wide. A `Concatenate` owns a buffer as
@@ -274,9 +275,9 @@ impl Workspace {
 
     /// The backward pass of a graph from the dL/dz its outputs' losses
     /// wrote ([`Workspace::graph_output_row`]): every parameter's gradient
-    /// into `grads`. With a `step`, plain SGD is folded in as in a chain
-    /// ([`Workspace::backward_sgd`]) where the plan allows it
-    /// (`GraphPlan::fold_node`): in the phase that runs last, once every
+    /// into `grads`. With a `step` (given only where the plan allows it:
+    /// `GraphPlan::fold_node`), plain SGD is folded in as in a chain
+    /// ([`Workspace::backward_sgd`]): in the phase that runs last, once every
     /// other gradient is complete and finite, that node's kernel takes its
     /// step inside the product of its gradient and each thread steps the
     /// other parameters whose gradients it wrote.
@@ -291,7 +292,6 @@ impl Workspace {
         grads: &mut [f32],
         step: Option<SgdStep>,
     ) -> Backward {
-        let step = step.filter(|_| self.foldable);
         let mut finite = true;
         let mut folded = false;
         let threads = self.pool.threads();
