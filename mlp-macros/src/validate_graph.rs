@@ -1,92 +1,27 @@
 //! Checks a graph (Keras's Functional API) and turns it into a
-//! [`GraphModel`]: every node's sources defined above it (so there is no
+//! [`Model`]: every node's sources defined above it (so there is no
 //! cycle), widths of merges, names unique, every input and node reaching an
 //! output. Each layer applied to a node is checked by the chain form's own
 //! rules (`validate::dense`, `validate::other_layer`). Every error is spanned
 //! on the token at fault, and all of them are reported together.
 
+use crate::model::{LayerModel, LayerModelKind, Merge, Model, NodeModel, NodeModelKind};
 use crate::names;
+use crate::parse::Network;
 use crate::parse::{LayerBody, Spans};
-use crate::parse_graph::{GraphNetwork, Statement};
-use crate::validate::{Errors, LayerModel, LayerModelKind, dense, other_layer};
+use crate::parse_graph::Statement;
+use crate::validate::{Errors, dense, other_layer};
 use std::collections::{HashMap, HashSet};
-use syn::{Attribute, Ident, Visibility};
-
-/// A checked graph, ready to expand.
-pub struct GraphModel {
-    pub attrs: Vec<Attribute>,
-    pub vis: Visibility,
-    pub ident: Ident,
-    /// Every node in declaration order (an order of computation).
-    pub nodes: Vec<NodeModel>,
-    /// The layers with a field in the struct, in declaration order.
-    pub layers: Vec<LayerModel>,
-    /// The declared outputs: the field name and the node.
-    pub outputs: Vec<(Ident, usize)>,
-}
-
-/// One node.
-pub struct NodeModel {
-    /// The name it has in the declaration (a local of `predict_one`).
-    pub binding: Ident,
-    /// Keras's layer name (the input's name for an input).
-    pub name: String,
-    pub kind: NodeModelKind,
-    /// The nodes it reads, as indices into `GraphModel::nodes`.
-    pub sources: Vec<usize>,
-    /// Values per sample after it.
-    pub width: usize,
-}
-
-pub enum NodeModelKind {
-    Input,
-    /// The layer at this index of `GraphModel::layers`.
-    Layer(usize),
-    Merge(Merge),
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Merge {
-    Concatenate,
-    Add,
-    Average,
-}
-
-impl Merge {
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "Concatenate" => Some(Self::Concatenate),
-            "Add" => Some(Self::Add),
-            "Average" => Some(Self::Average),
-            _ => None,
-        }
-    }
-
-    pub fn class_name(self) -> &'static str {
-        match self {
-            Self::Concatenate => "Concatenate",
-            Self::Add => "Add",
-            Self::Average => "Average",
-        }
-    }
-
-    fn default_name(self) -> &'static str {
-        match self {
-            Self::Concatenate => "concatenate",
-            Self::Add => "add",
-            Self::Average => "average",
-        }
-    }
-}
+use syn::Ident;
 
 const MERGES: [&str; 3] = ["Concatenate", "Add", "Average"];
 
-pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
+pub fn validate(graph: &Network, statements: &[Statement]) -> syn::Result<Model> {
     let mut errors = Errors::default();
     // Where each binding is defined (the first definition), to tell a node
     // used before its definition from an unknown one.
     let mut defined_at: HashMap<String, usize> = HashMap::new();
-    for (i, st) in graph.statements.iter().enumerate() {
+    for (i, st) in statements.iter().enumerate() {
         if st.def.is_none() {
             continue;
         }
@@ -117,7 +52,7 @@ pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
     let mut marks: Vec<&Statement> = Vec::new();
     let mut ok = true;
 
-    for (index, st) in graph.statements.iter().enumerate() {
+    for (index, st) in statements.iter().enumerate() {
         let Some(def) = &st.def else {
             marks.push(st);
             continue;
@@ -417,8 +352,7 @@ pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
         ok = false;
     }
     if outputs.is_empty() && ok {
-        let at = graph
-            .statements
+        let at = statements
             .last()
             .map_or(graph.brace_span, |st| st.binding.span());
         errors.push(
@@ -457,10 +391,11 @@ pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
     }
     match errors.0 {
         Some(e) => Err(e),
-        None => Ok(GraphModel {
+        None => Ok(Model {
             attrs: graph.attrs.clone(),
             vis: graph.vis.clone(),
             ident: graph.ident.clone(),
+            chain_input: None,
             nodes,
             layers,
             outputs,
