@@ -402,8 +402,9 @@ fn peek_number(input: ParseStream) -> bool {
     input.peek(syn::LitFloat) || (input.peek(Token![-]) && !input.peek(Token![->]))
 }
 
-/// `-`? then a float or integer literal.
-fn number(input: ParseStream) -> syn::Result<(f32, Spans)> {
+/// `-`? then a float or integer literal; else an error saying `what` was
+/// expected.
+fn number(input: ParseStream, what: &str) -> syn::Result<(f32, Spans)> {
     let neg: Option<Token![-]> = input.parse()?;
     let (value, span) = if input.peek(syn::LitFloat) {
         let lit: syn::LitFloat = input.parse()?;
@@ -412,7 +413,7 @@ fn number(input: ParseStream) -> syn::Result<(f32, Spans)> {
         let lit: LitInt = input.parse()?;
         (lit.base10_parse::<f32>()?, lit.span())
     } else {
-        return Err(expected(input, "a number such as `0.2`"));
+        return Err(expected(input, what));
     };
     let start = neg.map_or(span, |n| n.span);
     Ok((
@@ -426,7 +427,7 @@ impl Parse for Arg {
         if input.peek(LitInt) {
             Ok(Self::Int(input.parse()?))
         } else if peek_number(input) {
-            let (value, span) = number(input)?;
+            let (value, span) = number(input, "a number such as `0.2`")?;
             Ok(Self::Number { value, span })
         } else if input.peek(Ident) {
             let ident: Ident = input.parse()?;
@@ -447,7 +448,7 @@ impl Parse for Arg {
                     ));
                 }
                 if peek_number(input) || input.peek(LitInt) {
-                    let (value, end) = number(input)?;
+                    let (value, end) = number(input, "a number such as `0.2`")?;
                     return Ok(Self::Setting {
                         span: Spans::new(ident.span(), end.end),
                         key: ident,
@@ -534,25 +535,12 @@ impl Parse for InitArg {
         } else {
             None
         };
-        let neg: Option<Token![-]> = input.parse()?;
-        let (value, lit_span) = if input.peek(syn::LitFloat) {
-            let lit: syn::LitFloat = input.parse()?;
-            (lit.base10_parse::<f32>()?, lit.span())
-        } else if input.peek(LitInt) {
-            let lit: LitInt = input.parse()?;
-            (lit.base10_parse::<f32>()?, lit.span())
-        } else {
-            return Err(expected(input, "a number such as `0.05`"));
-        };
-        let start = key
-            .as_ref()
-            .map(|k| k.span())
-            .or(neg.map(|n| n.span))
-            .unwrap_or(lit_span);
+        let (value, span) = number(input, "a number such as `0.05`")?;
+        let start = key.as_ref().map_or(span.start, Ident::span);
         Ok(Self {
             key,
-            value: if neg.is_some() { -value } else { value },
-            span: Spans::new(start, lit_span),
+            value,
+            span: Spans::new(start, span.end),
         })
     }
 }

@@ -96,18 +96,7 @@ fn f32_layer(
             kind,
             settings,
         } => {
-            let variant = format_ident!("{}", kind);
-            let names = mlp_spec::settings(kind)
-                .iter()
-                .map(|(n, _)| format_ident!("{}", n));
-            let values = settings.iter().map(|v| {
-                if v.is_infinite() {
-                    quote!(#p::core::f32::INFINITY)
-                } else {
-                    quote!(#v)
-                }
-            });
-            let f = quote!(#p::Elementwise::#variant { #(#names: #values),* });
+            let f = crate::expand::elementwise(p, kind, settings);
             (
                 quote!(#p::ActivationLayer<#units>),
                 quote!(#p::ActivationLayer),

@@ -37,8 +37,7 @@ fn validate_chain(network: &Network, chain: &[Layer]) -> syn::Result<Model> {
     let mut input_shape = Vec::new();
     let mut layers = Vec::new();
     let mut width = 0_usize;
-    let mut counters: HashMap<&str, usize> = HashMap::new();
-    let mut seen: HashMap<String, Named> = HashMap::new();
+    let mut taken = Names::default();
     let first = first_layer(chain);
 
     for (index, layer) in chain.iter().enumerate() {
@@ -82,7 +81,7 @@ fn validate_chain(network: &Network, chain: &[Layer]) -> syn::Result<Model> {
                     }
                     continue;
                 }
-                let field = layer_name(&mut errors, &mut seen, &mut counters, layer, "flatten");
+                let field = layer_name(&mut errors, &mut taken, layer, "flatten");
                 layers.push(LayerModel {
                     field,
                     kind: LayerModelKind::Flatten {
@@ -101,7 +100,7 @@ fn validate_chain(network: &Network, chain: &[Layer]) -> syn::Result<Model> {
                 ),
             ),
             "Dense" => {
-                let field = layer_name(&mut errors, &mut seen, &mut counters, layer, "dense");
+                let field = layer_name(&mut errors, &mut taken, layer, "dense");
                 if let Some(kind) = dense(&mut errors, layer, width) {
                     if let LayerModelKind::Dense { units, .. } = kind {
                         width = units;
@@ -113,13 +112,7 @@ fn validate_chain(network: &Network, chain: &[Layer]) -> syn::Result<Model> {
                 let Some(spec) = mlp_spec::layer(other) else {
                     continue;
                 };
-                let field = layer_name(
-                    &mut errors,
-                    &mut seen,
-                    &mut counters,
-                    layer,
-                    spec.default_name,
-                );
+                let field = layer_name(&mut errors, &mut taken, layer, spec.default_name);
                 if let Some(kind) = other_layer(&mut errors, layer, spec, width) {
                     layers.push(LayerModel { field, kind });
                 }
@@ -194,9 +187,40 @@ fn validate_chain(network: &Network, chain: &[Layer]) -> syn::Result<Model> {
 
 /// A layer name seen so far: where, and whether the user wrote it.
 #[derive(Clone, Copy)]
-struct Named {
-    span: Span,
-    explicit: bool,
+pub(crate) struct Named {
+    pub(crate) span: Span,
+    pub(crate) explicit: bool,
+}
+
+/// A model's layer names so far and Keras's default-name counters, shared
+/// by the chain's and the graph's rules.
+#[derive(Default)]
+pub(crate) struct Names {
+    seen: HashMap<String, Named>,
+    counters: HashMap<&'static str, usize>,
+}
+
+impl Names {
+    /// Keras's next default name for `prefix`: `dense`, `dense_1`, ...
+    pub(crate) fn default_name(&mut self, prefix: &'static str) -> String {
+        let n = self.counters.entry(prefix).or_insert(0);
+        let name = if *n == 0 {
+            prefix.to_string()
+        } else {
+            format!("{prefix}_{n}")
+        };
+        *n += 1;
+        name
+    }
+
+    /// Records `name` (`keep_first`: a later layer of the same name does
+    /// not replace the earlier one); the earlier layer of that name, if any.
+    pub(crate) fn insert(&mut self, name: &str, this: Named, keep_first: bool) -> Option<Named> {
+        match self.seen.get(name).copied() {
+            Some(earlier) if keep_first => Some(earlier),
+            _ => self.seen.insert(name.to_string(), this),
+        }
+    }
 }
 
 /// The first layer as written, if it declares an input (`Input[784]`).
@@ -316,30 +340,20 @@ fn positive(errors: &mut Errors, lit: &LitInt, message: &str) -> Option<usize> {
 /// The field name: the one given, or Keras's default (`dense`, `dense_1`, ...).
 fn layer_name(
     errors: &mut Errors,
-    seen: &mut HashMap<String, Named>,
-    counters: &mut HashMap<&str, usize>,
+    taken: &mut Names,
     layer: &Layer,
     prefix: &'static str,
 ) -> Ident {
     let ident = match &layer.name {
         Some(name) => name.clone(),
-        None => {
-            let n = counters.entry(prefix).or_insert(0);
-            let name = if *n == 0 {
-                prefix.to_string()
-            } else {
-                format!("{prefix}_{n}")
-            };
-            *n += 1;
-            Ident::new(&name, layer.kind.span())
-        }
+        None => Ident::new(&taken.default_name(prefix), layer.kind.span()),
     };
     let name = ident.to_string();
     let this = Named {
         span: ident.span(),
         explicit: layer.name.is_some(),
     };
-    let Some(earlier) = seen.insert(name.clone(), this) else {
+    let Some(earlier) = taken.insert(&name, this, false) else {
         return ident;
     };
     let defaults = format!(

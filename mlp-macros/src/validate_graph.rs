@@ -10,7 +10,7 @@ use crate::names;
 use crate::parse::Network;
 use crate::parse::{LayerBody, Spans};
 use crate::parse_graph::Statement;
-use crate::validate::{Errors, dense, other_layer};
+use crate::validate::{Errors, Named, Names, dense, other_layer};
 use std::collections::{HashMap, HashSet};
 use syn::Ident;
 
@@ -44,9 +44,7 @@ pub fn validate(graph: &Network, statements: &[Statement]) -> syn::Result<Model>
     let mut layers: Vec<LayerModel> = Vec::new();
     // Binding -> node index, for the nodes defined so far.
     let mut node_of: HashMap<String, usize> = HashMap::new();
-    // Layer names -> where named, and default-name counters.
-    let mut names_seen: HashMap<String, (proc_macro2::Span, bool)> = HashMap::new();
-    let mut counters: HashMap<&'static str, usize> = HashMap::new();
+    let mut taken = Names::default();
     let mut outputs: Vec<(Ident, usize)> = Vec::new();
     // Statements that mark an existing node as an output, resolved at the end.
     let mut marks: Vec<&Statement> = Vec::new();
@@ -213,7 +211,7 @@ pub fn validate(graph: &Network, statements: &[Statement]) -> syn::Result<Model>
                     first
                 }
             };
-            let name = layer_name(st, def.name.as_ref(), merge.default_name(), &mut counters);
+            let name = layer_name(st, def.name.as_ref(), merge.default_name(), &mut taken);
             (NodeModelKind::Merge(merge), width.max(1), name)
         } else if let Some(spec) =
             mlp_spec::layer(&kind).filter(|s| s.role == mlp_spec::LayerRole::Layer)
@@ -239,7 +237,7 @@ pub fn validate(graph: &Network, statements: &[Statement]) -> syn::Result<Model>
             } else {
                 other_layer(&mut errors, layer, spec, inputs)
             };
-            let name = layer_name(st, def.name.as_ref(), spec.default_name, &mut counters);
+            let name = layer_name(st, def.name.as_ref(), spec.default_name, &mut taken);
             match model {
                 Some(model) => {
                     let width = match &model {
@@ -280,8 +278,8 @@ pub fn validate(graph: &Network, statements: &[Statement]) -> syn::Result<Model>
         };
         // One name per layer, as Keras requires.
         let (name, span, explicit) = name;
-        if let Some((_, earlier_explicit)) = names_seen.get(&name).copied() {
-            let message = if explicit && earlier_explicit {
+        if let Some(earlier) = taken.insert(&name, Named { span, explicit }, true) {
+            let message = if explicit && earlier.explicit {
                 format!("two layers are named `{name}`: give each its own name")
             } else {
                 format!(
@@ -291,8 +289,6 @@ pub fn validate(graph: &Network, statements: &[Statement]) -> syn::Result<Model>
             };
             errors.push(span, message);
             ok = false;
-        } else {
-            names_seen.insert(name.clone(), (span, explicit));
         }
         if !node_of.contains_key(&binding) {
             node_of.insert(binding.clone(), nodes.len());
@@ -410,7 +406,7 @@ fn layer_name(
     st: &Statement,
     name: Option<&Ident>,
     prefix: &'static str,
-    counters: &mut HashMap<&'static str, usize>,
+    taken: &mut Names,
 ) -> (String, proc_macro2::Span, bool) {
     if let Some(name) = name {
         return (name.to_string(), name.span(), true);
@@ -418,12 +414,6 @@ fn layer_name(
     if st.output.is_some() {
         return (st.binding.to_string(), st.binding.span(), true);
     }
-    let n = counters.entry(prefix).or_insert(0);
-    let name = if *n == 0 {
-        prefix.to_string()
-    } else {
-        format!("{prefix}_{n}")
-    };
-    *n += 1;
+    let name = taken.default_name(prefix);
     (name, st.binding.span(), false)
 }
