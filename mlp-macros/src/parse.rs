@@ -203,20 +203,20 @@ fn chain(content: ParseStream, brace: Span) -> syn::Result<Vec<Layer>> {
     let mut chain = vec![content.parse::<Layer>()?];
     while !content.is_empty() {
         if content.peek(Token![;]) || content.peek(Token![,]) {
-            let found = found(&content);
+            let found = found(content);
             return Err(content.error(format!(
                 "unexpected {found}: layers are joined with `->` and the chain ends at `}}`; remove the {found}"
             )));
         }
         if content.peek(Ident) {
-            let found = found(&content);
+            let found = found(content);
             return Err(content.error(format!(
                 "expected `->` between layers, found {found}: write `->` before {found}"
             )));
         }
         if !content.peek(Token![->]) {
             return Err(expected(
-                &content,
+                content,
                 "`->` between layers, or the end of the network",
             ));
         }
