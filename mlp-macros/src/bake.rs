@@ -18,8 +18,7 @@
 //! its `<Name>Int8` wired as the graph; a `.keras` or `.h5` file and
 //! `calibrate` (the integer-only network) are compile errors for a graph.
 
-use crate::validate::{LayerModel, LayerModelKind, Model};
-use crate::validate_graph::GraphModel;
+use crate::model::{LayerModel, LayerModelKind, Model};
 use mlp_spec::safetensors_check::{Problem, check_weights};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -133,30 +132,13 @@ pub fn take_attr(attrs: &mut Vec<Attribute>) -> syn::Result<Option<WeightsAttr>>
     }
 }
 
-/// What `#[weights]` is on: a chain or a graph.
-#[derive(Clone, Copy)]
-pub enum Declared<'a> {
-    Chain(&'a Model),
-    Graph(&'a GraphModel),
-}
-
-impl<'a> Declared<'a> {
-    /// Its name, visibility and layers.
-    fn parts(self) -> (&'a Ident, &'a Visibility, &'a [LayerModel]) {
-        match self {
-            Declared::Chain(m) => (&m.ident, &m.vis, &m.layers),
-            Declared::Graph(m) => (&m.ident, &m.vis, &m.layers),
-        }
-    }
-}
-
 /// `impl Name { pub const WEIGHTS: Name = Name { ... }; }`, and an
 /// `include_bytes!` of the file so that the crate is rebuilt when it changes.
 /// On error: the errors, and a `WEIGHTS` of zeros so that code using it
 /// reports nothing more.
-pub fn bake(krate: &TokenStream, model: Declared<'_>, attr: &WeightsAttr) -> TokenStream {
-    let (ident, vis, _) = model.parts();
-    bake_file(krate, model, attr).unwrap_or_else(|errors| placeholder(krate, ident, vis, errors))
+pub fn bake(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> TokenStream {
+    bake_file(krate, model, attr)
+        .unwrap_or_else(|errors| placeholder(krate, &model.ident, &model.vis, errors))
 }
 
 /// The errors, and a `WEIGHTS` of zeros.
@@ -192,15 +174,12 @@ fn read_file(lit: &LitStr, what: &str) -> syn::Result<(PathBuf, String, Vec<u8>)
     Ok((full, rel, bytes))
 }
 
-fn bake_file(
-    krate: &TokenStream,
-    model: Declared<'_>,
-    attr: &WeightsAttr,
-) -> syn::Result<TokenStream> {
+fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Result<TokenStream> {
     let lit = &attr.path;
     let error = |message: String| syn::Error::new(lit.span(), message);
-    let (ident, vis, layers) = model.parts();
-    if let (Declared::Graph(_), Some(sample)) = (model, &attr.calibrate) {
+    let (ident, vis, layers) = (&model.ident, &model.vis, &model.layers);
+    let chain = model.chain_input.is_some();
+    if let (false, Some(sample)) = (chain, &attr.calibrate) {
         return Err(syn::Error::new_spanned(
             sample,
             "`calibrate` (an integer-only int8 network) is available for chains only: \
@@ -209,30 +188,26 @@ fn bake_file(
     }
     let (full, rel, bytes) = read_file(&attr.path, "weights file")?;
     // A Keras archive: its architecture checked, its weights as safetensors.
-    let bytes = match model {
-        Declared::Chain(m) if rel.ends_with(".keras") => {
-            crate::bake_keras::to_safetensors(m, &rel, &bytes).map_err(error)?
+    let bytes = match chain {
+        true if rel.ends_with(".keras") => {
+            crate::bake_keras::to_safetensors(model, &rel, &bytes).map_err(error)?
         }
-        Declared::Graph(_) if rel.ends_with(".keras") || rel.ends_with(".h5") => {
+        false if rel.ends_with(".keras") || rel.ends_with(".h5") => {
             return Err(error(format!(
                 "`{rel}`: a graph's `#[weights]` reads a safetensors file; Keras files are not baked \
                  into graphs yet: load it at run time (`load_keras`, `load_keras_weights`) and save \
                  it with `save_weights` as safetensors"
             )));
         }
-        Declared::Chain(m) => foreign(&crate::bake_onnx::chain(m), &rel, bytes, &error)?,
-        Declared::Graph(m) => foreign(&crate::bake_onnx::graph(m), &rel, bytes, &error)?,
+        _ => foreign(&crate::bake_onnx::arch(model), &rel, bytes, &error)?,
     };
     let (fields, file) = layer_fields(krate, ident, layers, &bytes, &rel, &error)?;
-    let int8 = match (model, &attr.quantize, &attr.calibrate) {
-        (_, None, _) => None,
-        (Declared::Graph(m), Some(_), _) => {
-            Some(crate::quantize::int8_graph(krate, m, &file, &rel))
-        }
-        (Declared::Chain(m), Some(_), None) => Some(crate::quantize::int8(krate, m, &file, &rel)),
-        (Declared::Chain(m), Some(_), Some(sample)) => {
+    let int8 = match (&attr.quantize, &attr.calibrate) {
+        (None, _) => None,
+        (Some(_), None) => Some(crate::quantize::int8(krate, model, &file, &rel)),
+        (Some(_), Some(sample)) => {
             let (sample_path, _, sample_bytes) = read_file(sample, "calibration sample")?;
-            let int8 = crate::quantize_int::int8(krate, m, &file, &rel, sample, &sample_bytes)?;
+            let int8 = crate::quantize_int::int8(krate, model, &file, &rel, sample, &sample_bytes)?;
             let sample_path = sample_path
                 .to_str()
                 .ok_or_else(|| {
@@ -495,7 +470,7 @@ mod tests {
             #[weights("../tests/fixtures/weights/tiny.safetensors")]
             pub struct Tiny { Input[2] -> Dense<3, relu> -> Dense<1> }
         });
-        let out = bake(&quote!(::mlp_core), Declared::Chain(&model), &attr.unwrap()).to_string();
+        let out = bake(&quote!(::mlp_core), &model, &attr.unwrap()).to_string();
         // The file's dense/kernel is [[1, 2, 3], [4, 5, 6]] (inputs x units).
         let dense = "dense : :: mlp_core :: __private :: Dense :: from_arrays \
                      ([[1f32 , 4f32] , [2f32 , 5f32] , [3f32 , 6f32]] , [0.5f32 , - 0.5f32 , 0.25f32]) ,";
@@ -511,7 +486,7 @@ mod tests {
             #[weights("../tests/fixtures/weights/tiny.safetensors")]
             struct Wide { Input[2] -> Dense<4, relu> -> Dense<1> }
         });
-        let out = bake(&quote!(::mlp_core), Declared::Chain(&model), &attr.unwrap()).to_string();
+        let out = bake(&quote!(::mlp_core), &model, &attr.unwrap()).to_string();
         assert!(
             out.contains("has shape (2, 3), but the network declares (2, 4)"),
             "{out}"
@@ -540,7 +515,7 @@ mod tests {
             quantize: None,
             calibrate: None,
         };
-        let out = bake(&quote!(::mlp_core), Declared::Chain(&model), &attr).to_string();
+        let out = bake(&quote!(::mlp_core), &model, &attr).to_string();
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(
             out.contains("its header names tensor `dense/bias` twice"),
@@ -552,7 +527,7 @@ mod tests {
     /// The bake of `tokens` as a string (errors included).
     fn baked(tokens: TokenStream) -> String {
         let (model, attr) = model(tokens);
-        bake(&quote!(::mlp_core), Declared::Chain(&model), &attr.unwrap()).to_string()
+        bake(&quote!(::mlp_core), &model, &attr.unwrap()).to_string()
     }
 
     #[test]
@@ -651,7 +626,7 @@ mod tests {
         });
         let attr = attr.unwrap();
         assert_eq!(attr.quantize.as_ref().unwrap().value(), "int8");
-        let out = bake(&quote!(::mlp_core), Declared::Chain(&model), &attr).to_string();
+        let out = bake(&quote!(::mlp_core), &model, &attr).to_string();
         assert!(out.contains("pub const WEIGHTS : Tiny = Tiny {"), "{out}");
         assert!(out.contains("pub struct TinyInt8"), "{out}");
         assert!(

@@ -150,10 +150,10 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
 
     // The architecture, layer by layer (InputLayers give the input shape).
     for shape in &keras.inputs {
-        if *shape != model.input_shape {
+        if *shape != model.input_shape() {
             return Err(format!(
                 "`{rel}` takes inputs of shape {shape:?}, `{ident}` declares {:?}",
-                model.input_shape
+                model.input_shape()
             ));
         }
     }

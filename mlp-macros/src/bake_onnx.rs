@@ -7,8 +7,7 @@
 //! [`crate::bake`] as an in-memory file, so every path checks and
 //! generates the same way.
 
-use crate::validate::{LayerModel, LayerModelKind, Model};
-use crate::validate_graph::{GraphModel, Merge, NodeModelKind};
+use crate::model::{LayerModel, LayerModelKind, Merge, Model, NodeModelKind};
 use mlp_spec::arch::{Arch, Op};
 
 /// The readers' description of one declared layer.
@@ -50,35 +49,33 @@ fn op(layer: &LayerModel) -> Op {
     }
 }
 
-/// A chain's declaration: `input`, its layers in order, `output`.
-pub fn chain(model: &Model) -> Arch {
-    let mut arch = Arch::new(&model.ident.to_string());
-    let shape = model.input_shape.clone();
-    let mut last = arch.push("input", Op::Input { shape }, &[]);
-    for layer in &model.layers {
-        last = arch.push(&layer.field.to_string(), op(layer), &[last]);
-    }
-    arch.outputs.push(("output".into(), last));
-    arch
-}
-
-/// A graph's declaration: its nodes, its outputs.
-pub fn graph(model: &GraphModel) -> Arch {
+/// The declaration as the readers see it: its nodes, its outputs. A chain's
+/// one input is named `input`, of its declared shape (`[28, 28]` before a
+/// `Flatten`), and its one output `output`, as the runtime's `io::arch`
+/// names them; a graph's are its declared names.
+pub fn arch(model: &Model) -> Arch {
     let mut arch = Arch::new(&model.ident.to_string());
     for node in &model.nodes {
+        let input = matches!(node.kind, NodeModelKind::Input);
+        let chain_input = model.chain_input.as_ref().filter(|_| input);
         let op = match &node.kind {
             NodeModelKind::Input => Op::Input {
-                shape: vec![node.width],
+                shape: chain_input.cloned().unwrap_or_else(|| vec![node.width]),
             },
             NodeModelKind::Layer(i) => op(&model.layers[*i]),
             NodeModelKind::Merge(Merge::Concatenate) => Op::Concatenate,
             NodeModelKind::Merge(Merge::Add) => Op::Add,
             NodeModelKind::Merge(Merge::Average) => Op::Average,
         };
-        arch.push(&node.name, op, &node.sources);
+        let name = chain_input.map_or(node.name.as_str(), |_| "input");
+        arch.push(name, op, &node.sources);
     }
     for (ident, node) in &model.outputs {
-        arch.outputs.push((ident.to_string(), *node));
+        let name = match model.chain_input {
+            Some(_) => "output".to_string(),
+            None => ident.to_string(),
+        };
+        arch.outputs.push((name, *node));
     }
     arch
 }

@@ -1,8 +1,14 @@
-//! Writes the struct, its `Model` and its `Network` implementations. Every path goes through
-//! the runtime's hidden `__private` module, named by the path the wrapper
-//! macro passed in.
+//! Writes the struct, its `Model` implementation and what its form adds: a
+//! chain's `Network` implementation, or a graph's inputs and outputs
+//! structs (`<Name>Inputs`, `<Name>Outputs`, a field per declared input and
+//! output) and `Graph` implementation. A chain is expanded as the graph it
+//! is lowered to (`model.rs`); only its input and output types differ: its
+//! one input's (`SMatrix` after `Flatten[28, 28]`, else `SVector`) and its
+//! one output's, in place of the structs. Every path goes through the
+//! runtime's hidden `__private` module, named by the path the wrapper macro
+//! passed in.
 
-use crate::validate::{Init, LayerModel, LayerModelKind, Model};
+use crate::model::{Init, LayerModel, LayerModelKind, Merge, Model, NodeModelKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -12,139 +18,133 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
         attrs,
         vis,
         ident,
-        input_shape,
-        layers,
-    } = model;
-    let parts = Parts::of(&p, layers);
-    let out = layers.last().map_or(0, LayerModel::output_size);
-    let input_size: usize = input_shape.iter().product();
-    let input_ty = match input_shape.as_slice() {
-        [rows, cols] => quote!(#p::SMatrix<f32, #rows, #cols>),
-        _ => quote!(#p::SVector<f32, #input_size>),
-    };
-    // A chain is a graph with one input, one output and a straight plan.
-    let input = "input_layer";
-    let mut nodes = vec![quote!(#p::NodeInfo {
-        name: #input, kind: #p::NodeKind::Input, inputs: &[], size: #input_size,
-    },)];
-    let mut previous = input.to_string();
-    for (l, layer) in layers.iter().enumerate() {
-        let (name, size) = (layer.field.to_string(), layer.output_size());
-        nodes.push(quote!(#p::NodeInfo {
-            name: #name, kind: #p::NodeKind::Layer(#l), inputs: &[#previous], size: #size,
-        },));
-        previous = name;
-    }
-    let steps = &parts.steps;
-    let ports = Ports {
-        body: quote! {
-            type Inputs = #input_ty;
-            type Outputs = #p::SVector<f32, #out>;
-            type InputSamples = (#input_ty,);
-            type OutputSamples = (#p::SVector<f32, #out>,);
-
-            #[inline]
-            fn forward_one(&self, x: &Self::Inputs) -> Self::Outputs {
-                let x = *x;
-                #(#steps)*
-                x
-            }
-
-            fn outputs_from_rows(rows: &[&[f32]]) -> Self::Outputs {
-                #p::SVector::<f32, #out>::from_column_slice(rows[0])
-            }
-        },
-        form: quote!(Sequential),
-        inputs: vec![quote!(#p::PortInfo { name: #input, node: #input, size: #input_size },)],
-        outputs: vec![quote!(#p::PortInfo { name: #previous, node: #previous, size: #out },)],
+        chain_input,
         nodes,
-    };
-    let model_impl = model_items(&p, (attrs, vis, ident), &parts, &ports);
-
-    quote! {
-        #model_impl
-
-        impl #p::Network for #ident {
-            type Input = #input_ty;
-            type Output = #p::SVector<f32, #out>;
-            const INPUT_SHAPE: &'static [usize] = &[#(#input_shape),*];
-            const INPUT_SIZE: usize = #input_size;
-            const OUTPUT_SIZE: usize = #out;
-        }
-    }
-}
-
-/// Each layer's field, row of the layer table and forward step, and the
-/// number of parameters: what a chain and a graph expand alike.
-pub(crate) struct Parts {
-    fields: Vec<TokenStream>,
-    table: Vec<TokenStream>,
-    pub(crate) steps: Vec<TokenStream>,
-    params: usize,
-    names: Vec<syn::Ident>,
-}
-
-impl Parts {
-    pub(crate) fn of(p: &TokenStream, layers: &[LayerModel]) -> Self {
-        let mut parts = Self {
-            fields: Vec::new(),
-            table: Vec::new(),
-            steps: Vec::new(),
-            params: 0,
-            names: Vec::new(),
-        };
-        for layer in layers {
-            let field = &layer.field;
-            let layer_name = field.to_string();
-            let (ty, kind, step, doc) = layer_parts(p, layer);
-            let offset = parts.params;
-            parts.fields.push(quote!(#[doc = #doc] pub #field: #ty,));
-            parts
-                .table
-                .push(quote!(#p::LayerInfo { name: #layer_name, kind: #kind, offset: #offset },));
-            parts.steps.push(step);
-            parts.names.push(field.clone());
-            parts.params += layer.params();
-        }
-        parts
-    }
-}
-
-/// A model's types and one-sample functions (`body`), form, ports and
-/// nodes, as `Model`'s items.
-pub(crate) struct Ports {
-    pub(crate) body: TokenStream,
-    pub(crate) form: TokenStream,
-    pub(crate) inputs: Vec<TokenStream>,
-    pub(crate) outputs: Vec<TokenStream>,
-    pub(crate) nodes: Vec<TokenStream>,
-}
-
-/// The struct, its layout check, its `Model` implementation and its
-/// `Debug`: the same for a chain and a graph.
-pub(crate) fn model_items(
-    p: &TokenStream,
-    (attrs, vis, ident): (&[syn::Attribute], &syn::Visibility, &syn::Ident),
-    parts: &Parts,
-    ports: &Ports,
-) -> TokenStream {
+        layers,
+        outputs,
+    } = model;
     let name = ident.to_string();
     let Parts {
         fields,
         table,
+        steps,
         params,
         names,
-        ..
-    } = parts;
-    let Ports {
-        body,
-        form,
-        inputs,
-        outputs,
-        nodes,
-    } = ports;
+    } = Parts::of(&p, layers);
     let field_strs = names.iter().map(ToString::to_string);
     let check = format_ident!("_MLP_LAYOUT_OF_{}", name.to_uppercase());
+    let (inputs_ty, outputs_ty) = (
+        format_ident!("{}Inputs", ident),
+        format_ident!("{}Outputs", ident),
+    );
+
+    let mut input_fields = Vec::new();
+    let mut input_ports = Vec::new();
+    let mut input_types = Vec::new();
+    let mut node_table = Vec::new();
+    for node in nodes {
+        let (width, node_name) = (node.width, &node.name);
+        let source_names = node.sources.iter().map(|&s| nodes[s].name.as_str());
+        let kind = match &node.kind {
+            NodeModelKind::Input => {
+                let field = &node.binding;
+                let ty = match chain_input.as_deref() {
+                    Some([rows, cols]) => quote!(#p::SMatrix<f32, #rows, #cols>),
+                    _ => quote!(#p::SVector<f32, #width>),
+                };
+                let doc = format!("The input `{field}`: {width} features.");
+                input_fields.push(quote!(#[doc = #doc] pub #field: #ty,));
+                input_ports.push(
+                    quote!(#p::PortInfo { name: #node_name, node: #node_name, size: #width },),
+                );
+                input_types.push(ty);
+                quote!(#p::NodeKind::Input)
+            }
+            NodeModelKind::Layer(l) => quote!(#p::NodeKind::Layer(#l)),
+            NodeModelKind::Merge(merge) => {
+                let variant = format_ident!("{}", merge.class_name());
+                quote!(#p::NodeKind::#variant)
+            }
+        };
+        node_table.push(quote!(#p::NodeInfo {
+            name: #node_name,
+            kind: #kind,
+            inputs: &[#(#source_names),*],
+            size: #width,
+        },));
+    }
+    let output_types: Vec<TokenStream> = outputs
+        .iter()
+        .map(|(_, n)| {
+            let width = nodes[*n].width;
+            quote!(#p::SVector<f32, #width>)
+        })
+        .collect();
+    let output_ports = outputs.iter().map(|(field, n)| {
+        let (field, node, size) = (field.to_string(), &nodes[*n].name, nodes[*n].width);
+        quote!(#p::PortInfo { name: #field, node: #node, size: #size },)
+    });
+    let from_rows = outputs.iter().enumerate().map(|(k, (_, n))| {
+        let w = nodes[*n].width;
+        quote!(#p::SVector::<f32, #w>::from_column_slice(rows[#k]))
+    });
+    let from_rows = outputs_value(model, from_rows.collect());
+    let forward = forward(&p, model, &steps);
+
+    // What the form adds: a chain's typed input and output and `Network`;
+    // a graph's structs of named inputs and outputs and `Graph`.
+    let (inputs, outputs_one, form, items) = match chain_input {
+        Some(input_shape) => {
+            let (input_ty, output_ty) = (&input_types[0], &output_types[0]);
+            let (input_size, out) = (nodes[0].width, nodes[outputs[0].1].width);
+            let items = quote! {
+                impl #p::Network for #ident {
+                    type Input = #input_ty;
+                    type Output = #output_ty;
+                    const INPUT_SHAPE: &'static [usize] = &[#(#input_shape),*];
+                    const INPUT_SIZE: usize = #input_size;
+                    const OUTPUT_SIZE: usize = #out;
+                }
+            };
+            (
+                input_ty.clone(),
+                output_ty.clone(),
+                quote!(Sequential),
+                items,
+            )
+        }
+        None => {
+            let output_fields = outputs.iter().zip(&output_types).map(|((field, n), ty)| {
+                let width = nodes[*n].width;
+                let doc = format!("The output `{field}`: {width} values.");
+                quote!(#[doc = #doc] pub #field: #ty,)
+            });
+            let inputs_doc = format!("One sample of every input of [`{name}`], by name.");
+            let outputs_doc = format!("What [`{name}`] computes for one sample, by output name.");
+            let items = quote! {
+                #[doc = #inputs_doc]
+                #[derive(Clone, Copy, Debug, PartialEq)]
+                #vis struct #inputs_ty {
+                    #(#input_fields)*
+                }
+
+                #[doc = #outputs_doc]
+                #[derive(Clone, Copy, Debug, PartialEq)]
+                #vis struct #outputs_ty {
+                    #(#output_fields)*
+                }
+
+                impl #p::Graph for #ident {}
+            };
+            (
+                quote!(#inputs_ty),
+                quote!(#outputs_ty),
+                quote!(Functional),
+                items,
+            )
+        }
+    };
+
     quote! {
         #(#attrs)*
         #[repr(C)]
@@ -166,13 +166,25 @@ pub(crate) fn model_items(
         unsafe impl #p::Model for #ident {
             const NAME: &'static str = #name;
             const FORM: #p::Form = #p::Form::#form;
-            const INPUTS: &'static [#p::PortInfo] = &[#(#inputs)*];
-            const OUTPUTS: &'static [#p::PortInfo] = &[#(#outputs)*];
-            const NODES: &'static [#p::NodeInfo] = &[#(#nodes)*];
+            const INPUTS: &'static [#p::PortInfo] = &[#(#input_ports)*];
+            const OUTPUTS: &'static [#p::PortInfo] = &[#(#output_ports)*];
+            const NODES: &'static [#p::NodeInfo] = &[#(#node_table)*];
             const LAYERS: &'static [#p::LayerInfo] = &[#(#table)*];
             const PARAMS: usize = #params;
 
-            #body
+            type Inputs = #inputs;
+            type Outputs = #outputs_one;
+            type InputSamples = (#(#input_types,)*);
+            type OutputSamples = (#(#output_types,)*);
+
+            #[inline]
+            fn forward_one(&self, x: &Self::Inputs) -> Self::Outputs {
+                #forward
+            }
+
+            fn outputs_from_rows(rows: &[&[f32]]) -> Self::Outputs {
+                #from_rows
+            }
         }
 
         impl #p::core::fmt::Debug for #ident {
@@ -182,6 +194,122 @@ pub(crate) fn model_items(
                     .finish()
             }
         }
+
+        #items
+    }
+}
+
+/// What a model returns, from one value per declared output: a chain's one
+/// value, or a graph's `<Name>Outputs` with a field per output.
+fn outputs_value(model: &Model, values: Vec<TokenStream>) -> TokenStream {
+    if model.chain_input.is_some() {
+        return quote!(#(#values)*);
+    }
+    let outputs_ty = format_ident!("{}Outputs", model.ident);
+    let fields = model.outputs.iter().map(|(field, _)| field);
+    quote!(#outputs_ty { #(#fields: #values,)* })
+}
+
+/// The body of `forward_one(&self, x: &Inputs) -> Outputs`: one local per
+/// node, each layer's node running `steps[layer]` (a step turns `x` into
+/// the layer's output, reading `self.<field>`), merges written out, and the
+/// outputs (`outputs_value`) from the output nodes. A chain's input is `x`
+/// itself, a graph's a field of `x`. The float model and its int8 bake
+/// (`quantize.rs`) share it.
+pub fn forward(p: &TokenStream, model: &Model, steps: &[TokenStream]) -> TokenStream {
+    let nodes = &model.nodes;
+    let local = |i: usize| format_ident!("__node_{}", i);
+    let mut forward = Vec::new();
+    for (i, node) in nodes.iter().enumerate() {
+        let x = local(i);
+        let width = node.width;
+        let sources: Vec<_> = node.sources.iter().map(|&s| local(s)).collect();
+        let value = match &node.kind {
+            NodeModelKind::Input if model.chain_input.is_some() => quote!(*x),
+            NodeModelKind::Input => {
+                let field = &node.binding;
+                quote!(x.#field)
+            }
+            NodeModelKind::Layer(l) => {
+                let (step, source) = (&steps[*l], &sources[0]);
+                quote!({ let x = #source; #step x })
+            }
+            NodeModelKind::Merge(Merge::Concatenate) => {
+                let mut at = 0_usize;
+                let copies: Vec<_> = node
+                    .sources
+                    .iter()
+                    .zip(&sources)
+                    .map(|(&s, src)| {
+                        let (start, end) = (at, at + nodes[s].width);
+                        at = end;
+                        quote!(out.as_mut_slice()[#start..#end].copy_from_slice(#src.as_slice());)
+                    })
+                    .collect();
+                quote!({
+                    let mut out = #p::SVector::<f32, #width>::zeros();
+                    #(#copies)*
+                    out
+                })
+            }
+            NodeModelKind::Merge(Merge::Add) => quote!(#(#sources)+*),
+            NodeModelKind::Merge(Merge::Average) => {
+                let n = sources.len() as f32;
+                quote!((#(#sources)+*) / #n)
+            }
+        };
+        forward.push(quote!(let #x = #value;));
+    }
+    let outputs = outputs_value(
+        model,
+        model
+            .outputs
+            .iter()
+            .map(|(_, n)| {
+                let x = local(*n);
+                quote!(#x)
+            })
+            .collect(),
+    );
+    quote! {
+        #(#forward)*
+        #outputs
+    }
+}
+
+/// Each layer's field, row of the layer table and forward step, and the
+/// number of parameters.
+struct Parts {
+    fields: Vec<TokenStream>,
+    table: Vec<TokenStream>,
+    steps: Vec<TokenStream>,
+    params: usize,
+    names: Vec<syn::Ident>,
+}
+
+impl Parts {
+    fn of(p: &TokenStream, layers: &[LayerModel]) -> Self {
+        let mut parts = Self {
+            fields: Vec::new(),
+            table: Vec::new(),
+            steps: Vec::new(),
+            params: 0,
+            names: Vec::new(),
+        };
+        for layer in layers {
+            let field = &layer.field;
+            let layer_name = field.to_string();
+            let (ty, kind, step, doc) = layer_parts(p, layer);
+            let offset = parts.params;
+            parts.fields.push(quote!(#[doc = #doc] pub #field: #ty,));
+            parts
+                .table
+                .push(quote!(#p::LayerInfo { name: #layer_name, kind: #kind, offset: #offset },));
+            parts.steps.push(step);
+            parts.names.push(field.clone());
+            parts.params += layer.params();
+        }
+        parts
     }
 }
 

@@ -3,15 +3,16 @@
 //! crate, so the expansion works from either crate and in `#![no_std]` crates.
 //!
 //! The work is split as in serde_derive: `parse` turns tokens into one struct
-//! per syntax node, `validate` checks every rule and collects every error
-//! (each spanned on the token at fault), `expand` writes the struct and its
-//! `Network` implementation through absolute paths into the runtime's hidden
-//! `__private` module. `bake` writes the weights of `#[weights("file")]`
-//! into a `const` at compile time.
-//!
-//! The graph form (Keras's Functional API: named nodes, several inputs and
-//! outputs) has its own `parse_graph`, `validate_graph` and `expand_graph`,
-//! reusing the chain form's layer rules and layer expansion.
+//! per syntax node (a chain's `Layer -> Layer` or, in `parse_graph`, a
+//! graph's `name = Layer(sources);` statements, Keras's Functional API),
+//! `validate` checks every rule and collects every error (each spanned on the
+//! token at fault) and turns either form into one `model::Model`, a chain
+//! being a graph with one input, one output and a straight plan
+//! (`validate_graph` holds the graph's own rules: sources, merges, outputs);
+//! `expand` writes the struct and its `Model` implementation, with a chain's
+//! `Network` or a graph's `<Name>Inputs`/`<Name>Outputs`, through absolute
+//! paths into the runtime's hidden `__private` module. `bake` writes the
+//! weights of `#[weights("file")]` into a `const` at compile time.
 
 #![warn(missing_docs)]
 
@@ -20,7 +21,7 @@ mod bake;
 mod bake_keras;
 mod bake_onnx;
 mod expand;
-mod expand_graph;
+mod model;
 mod names;
 mod parse;
 mod parse_graph;
@@ -38,9 +39,6 @@ use proc_macro::TokenStream;
 #[doc(hidden)]
 #[proc_macro]
 pub fn network_impl(input: TokenStream) -> TokenStream {
-    if parse_graph::is_graph(&input.clone().into()) {
-        return graph(input);
-    }
     let mut input = syn::parse_macro_input!(input as parse::MacroInput);
     // `#[weights("file.safetensors")]` is the macro's own attribute.
     let weights = bake::take_attr(&mut input.network.attrs);
@@ -48,37 +46,7 @@ pub fn network_impl(input: TokenStream) -> TokenStream {
         (Ok(model), Ok(weights)) => {
             let mut output = expand::expand(&input.krate, &model);
             if let Some(weights) = weights {
-                output.extend(bake::bake(
-                    &input.krate,
-                    bake::Declared::Chain(&model),
-                    &weights,
-                ));
-            }
-            Ok(output)
-        }
-        (Err(mut e), Err(more)) => {
-            e.combine(more);
-            Err(e)
-        }
-        (Err(e), _) | (_, Err(e)) => Err(e),
-    };
-    output.unwrap_or_else(syn::Error::into_compile_error).into()
-}
-
-/// The graph form: `name = Layer(sources);` statements.
-fn graph(input: TokenStream) -> TokenStream {
-    let mut input = syn::parse_macro_input!(input as parse_graph::GraphInput);
-    // `#[weights("file.safetensors")]`, as for a chain.
-    let weights = bake::take_attr(&mut input.graph.attrs);
-    let output = match (validate_graph::validate(&input.graph), weights) {
-        (Ok(model), Ok(weights)) => {
-            let mut output = expand_graph::expand(&input.krate, &model);
-            if let Some(weights) = weights {
-                output.extend(bake::bake(
-                    &input.krate,
-                    bake::Declared::Graph(&model),
-                    &weights,
-                ));
+                output.extend(bake::bake(&input.krate, &model, &weights));
             }
             Ok(output)
         }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! MacroInput := "(" runtime-path ")" Network
-//! Network    := Attribute* Visibility "struct" Ident "{" Chain "}"
+//! Network    := Attribute* Visibility "struct" Ident "{" (Chain | Graph) "}"
 //! Chain      := Layer ("->" Layer)*
 //! Layer      := (Ident ":")? Ident (Shape | Args)?
 //! Shape      := "[" LitInt ("," LitInt)* ","? "]"
@@ -43,6 +43,7 @@
 //! A syntax error stops parsing (syn reports the first one); each says what
 //! was expected and what was found, on the token at fault.
 
+use crate::parse_graph::Statement;
 use proc_macro2::{Delimiter, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{ToTokens, TokenStreamExt};
 use syn::parse::{Parse, ParseStream};
@@ -98,7 +99,7 @@ pub fn found(input: ParseStream) -> String {
 
 /// An error on the next token (or, at the end of a group, on its closing
 /// delimiter): "expected ..., found ...".
-fn expected(input: ParseStream, what: &str) -> syn::Error {
+pub fn expected(input: ParseStream, what: &str) -> syn::Error {
     if input.is_empty() {
         // syn says "unexpected end of input, " first.
         return input.error(format!("expected {what}"));
@@ -127,13 +128,20 @@ impl Parse for MacroInput {
     }
 }
 
-/// `#[attrs] pub struct Name { chain }`
+/// `#[attrs] pub struct Name { body }`
 pub struct Network {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub ident: Ident,
-    pub chain: Vec<Layer>,
+    pub body: Body,
     pub brace_span: Span,
+}
+
+/// What is between the braces: a chain or a graph's statements
+/// (`parse_graph.rs`).
+pub enum Body {
+    Chain(Vec<Layer>),
+    Graph(Vec<Statement>),
 }
 
 impl Parse for Network {
@@ -159,48 +167,15 @@ impl Parse for Network {
         }
         let content;
         let brace = braced!(content in input);
-        if content.is_empty() {
-            return Err(syn::Error::new(
-                brace.span.join(),
-                "a network needs layers: write `Flatten[28, 28] -> Dense<10, softmax>` or `Input[8] -> Dense<1>`",
-            ));
-        }
-        let mut chain = vec![content.parse::<Layer>()?];
-        while !content.is_empty() {
-            if content.peek(Token![;]) || content.peek(Token![,]) {
-                let found = found(&content);
-                return Err(content.error(format!(
-                    "unexpected {found}: layers are joined with `->` and the chain ends at `}}`; remove the {found}"
-                )));
+        let body = if crate::parse_graph::is_graph(&content.fork().parse()?) {
+            let mut statements = Vec::new();
+            while !content.is_empty() {
+                statements.push(content.parse()?);
             }
-            if content.peek(Ident) {
-                let found = found(&content);
-                return Err(content.error(format!(
-                    "expected `->` between layers, found {found}: write `->` before {found}"
-                )));
-            }
-            if !content.peek(Token![->]) {
-                return Err(expected(
-                    &content,
-                    "`->` between layers, or the end of the network",
-                ));
-            }
-            let arrow: Token![->] = content.parse()?;
-            if content.is_empty() {
-                return Err(syn::Error::new_spanned(
-                    arrow,
-                    "expected a layer after `->`, found the end of the network: remove the trailing `->`",
-                ));
-            }
-            if content.peek(Token![->]) {
-                let second: Token![->] = content.parse()?;
-                return Err(syn::Error::new_spanned(
-                    second,
-                    "expected a layer after `->`, found another `->`: remove one of them",
-                ));
-            }
-            chain.push(content.parse()?);
-        }
+            Body::Graph(statements)
+        } else {
+            Body::Chain(chain(&content, brace.span.join())?)
+        };
         if !input.is_empty() {
             return Err(input.error(
                 "unexpected tokens after the network's braces: declare one network per `network!`",
@@ -210,10 +185,58 @@ impl Parse for Network {
             attrs,
             vis,
             ident,
-            chain,
+            body,
             brace_span: brace.span.join(),
         })
     }
+}
+
+/// `Layer ("->" Layer)*`, the braces' `content` of a chain (`brace` their
+/// span).
+fn chain(content: ParseStream, brace: Span) -> syn::Result<Vec<Layer>> {
+    if content.is_empty() {
+        return Err(syn::Error::new(
+            brace,
+            "a network needs layers: write `Flatten[28, 28] -> Dense<10, softmax>` or `Input[8] -> Dense<1>`",
+        ));
+    }
+    let mut chain = vec![content.parse::<Layer>()?];
+    while !content.is_empty() {
+        if content.peek(Token![;]) || content.peek(Token![,]) {
+            let found = found(content);
+            return Err(content.error(format!(
+                "unexpected {found}: layers are joined with `->` and the chain ends at `}}`; remove the {found}"
+            )));
+        }
+        if content.peek(Ident) {
+            let found = found(content);
+            return Err(content.error(format!(
+                "expected `->` between layers, found {found}: write `->` before {found}"
+            )));
+        }
+        if !content.peek(Token![->]) {
+            return Err(expected(
+                content,
+                "`->` between layers, or the end of the network",
+            ));
+        }
+        let arrow: Token![->] = content.parse()?;
+        if content.is_empty() {
+            return Err(syn::Error::new_spanned(
+                arrow,
+                "expected a layer after `->`, found the end of the network: remove the trailing `->`",
+            ));
+        }
+        if content.peek(Token![->]) {
+            let second: Token![->] = content.parse()?;
+            return Err(syn::Error::new_spanned(
+                second,
+                "expected a layer after `->`, found another `->`: remove one of them",
+            ));
+        }
+        chain.push(content.parse()?);
+    }
+    Ok(chain)
 }
 
 /// `name: Kind[...]` or `Kind<...>`.
@@ -379,8 +402,9 @@ fn peek_number(input: ParseStream) -> bool {
     input.peek(syn::LitFloat) || (input.peek(Token![-]) && !input.peek(Token![->]))
 }
 
-/// `-`? then a float or integer literal.
-fn number(input: ParseStream) -> syn::Result<(f32, Spans)> {
+/// `-`? then a float or integer literal; else an error saying `what` was
+/// expected.
+fn number(input: ParseStream, what: &str) -> syn::Result<(f32, Spans)> {
     let neg: Option<Token![-]> = input.parse()?;
     let (value, span) = if input.peek(syn::LitFloat) {
         let lit: syn::LitFloat = input.parse()?;
@@ -389,7 +413,7 @@ fn number(input: ParseStream) -> syn::Result<(f32, Spans)> {
         let lit: LitInt = input.parse()?;
         (lit.base10_parse::<f32>()?, lit.span())
     } else {
-        return Err(expected(input, "a number such as `0.2`"));
+        return Err(expected(input, what));
     };
     let start = neg.map_or(span, |n| n.span);
     Ok((
@@ -403,7 +427,7 @@ impl Parse for Arg {
         if input.peek(LitInt) {
             Ok(Self::Int(input.parse()?))
         } else if peek_number(input) {
-            let (value, span) = number(input)?;
+            let (value, span) = number(input, "a number such as `0.2`")?;
             Ok(Self::Number { value, span })
         } else if input.peek(Ident) {
             let ident: Ident = input.parse()?;
@@ -424,7 +448,7 @@ impl Parse for Arg {
                     ));
                 }
                 if peek_number(input) || input.peek(LitInt) {
-                    let (value, end) = number(input)?;
+                    let (value, end) = number(input, "a number such as `0.2`")?;
                     return Ok(Self::Setting {
                         span: Spans::new(ident.span(), end.end),
                         key: ident,
@@ -511,25 +535,12 @@ impl Parse for InitArg {
         } else {
             None
         };
-        let neg: Option<Token![-]> = input.parse()?;
-        let (value, lit_span) = if input.peek(syn::LitFloat) {
-            let lit: syn::LitFloat = input.parse()?;
-            (lit.base10_parse::<f32>()?, lit.span())
-        } else if input.peek(LitInt) {
-            let lit: LitInt = input.parse()?;
-            (lit.base10_parse::<f32>()?, lit.span())
-        } else {
-            return Err(expected(input, "a number such as `0.05`"));
-        };
-        let start = key
-            .as_ref()
-            .map(|k| k.span())
-            .or(neg.map(|n| n.span))
-            .unwrap_or(lit_span);
+        let (value, span) = number(input, "a number such as `0.05`")?;
+        let start = key.as_ref().map_or(span.start, Ident::span);
         Ok(Self {
             key,
-            value: if neg.is_some() { -value } else { value },
-            span: Spans::new(start, lit_span),
+            value,
+            span: Spans::new(start, span.end),
         })
     }
 }

@@ -1,8 +1,8 @@
-//! Syntax of the graph form (Keras's Functional API), beside the chain form
-//! of `parse`:
+//! Syntax of the graph form (Keras's Functional API), the other body of
+//! `parse`'s `Network`:
 //!
 //! ```text
-//! Graph     := Attribute* Visibility "struct" Ident "{" Statement+ "}"
+//! Graph     := Statement+
 //! Statement := "output"? Ident "=" Layer Sources? ";"   // a node
 //!            | "output" Ident ";"                        // an existing node as an output
 //! Sources   := "(" Ident ("," Ident)* ","? ")"
@@ -13,80 +13,19 @@
 //! A body is in the graph form when its first statement starts with
 //! `output` or with `name =`, which a chain never does.
 
-use crate::parse::{Arg, Layer, LayerBody, found};
+use crate::parse::{Arg, Layer, LayerBody, expected};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, Ident, Token, Visibility, braced, parenthesized};
+use syn::{Ident, Token, parenthesized};
 
-/// Whether the macro's input (`(runtime) attrs vis struct Name { body }`)
-/// has a body in the graph form.
-pub fn is_graph(input: &TokenStream) -> bool {
-    let Some(body) = input.clone().into_iter().find_map(|tt| match tt {
-        TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace => Some(g.stream()),
-        _ => None,
-    }) else {
-        return false;
-    };
-    let mut tokens = body.into_iter();
+/// Whether a network's body (what is between its braces) is in the graph
+/// form.
+pub fn is_graph(body: &TokenStream) -> bool {
+    let mut tokens = body.clone().into_iter();
     match (tokens.next(), tokens.next()) {
         (Some(TokenTree::Ident(first)), _) if first == "output" => true,
         (Some(TokenTree::Ident(_)), Some(TokenTree::Punct(p))) => p.as_char() == '=',
         _ => false,
-    }
-}
-
-/// What the `network!` wrappers pass: the runtime's path, then the graph.
-pub struct GraphInput {
-    /// `$crate` of `mlp-core`, re-emitted verbatim.
-    pub krate: TokenStream,
-    /// The user's declaration.
-    pub graph: GraphNetwork,
-}
-
-impl Parse for GraphInput {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let content;
-        parenthesized!(content in input);
-        Ok(Self {
-            krate: content.parse()?,
-            graph: input.parse()?,
-        })
-    }
-}
-
-/// `#[attrs] pub struct Name { statements }`
-pub struct GraphNetwork {
-    pub attrs: Vec<Attribute>,
-    pub vis: Visibility,
-    pub ident: Ident,
-    pub statements: Vec<Statement>,
-    pub brace_span: Span,
-}
-
-impl Parse for GraphNetwork {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
-        let vis = input.parse()?;
-        input.parse::<Token![struct]>()?;
-        let ident = input.parse()?;
-        let content;
-        let brace = braced!(content in input);
-        let mut statements = Vec::new();
-        while !content.is_empty() {
-            statements.push(content.parse()?);
-        }
-        if !input.is_empty() {
-            return Err(input.error(
-                "unexpected tokens after the network's braces: declare one network per `network!`",
-            ));
-        }
-        Ok(Self {
-            attrs,
-            vis,
-            ident,
-            statements,
-            brace_span: brace.span.join(),
-        })
     }
 }
 
@@ -110,15 +49,6 @@ pub struct Def {
     pub sources: Vec<Ident>,
     /// The parentheses around the sources, if written.
     pub paren: Option<Span>,
-}
-
-/// An error on the next token: "expected ..., found ...".
-fn expected(input: ParseStream, what: &str) -> syn::Error {
-    if input.is_empty() {
-        return input.error(format!("expected {what}"));
-    }
-    let found = found(input);
-    input.error(format!("expected {what}, found {found}"))
 }
 
 impl Parse for Statement {
@@ -219,17 +149,11 @@ mod tests {
 
     #[test]
     fn tells_graphs_from_chains() {
-        assert!(is_graph(
-            &quote!((krate) pub struct N { x = Input[2]; output y = Dense<1>(x); })
-        ));
-        assert!(is_graph(&quote!((krate) struct N { output y; })));
-        assert!(!is_graph(
-            &quote!((krate) pub struct N { Input[2] -> Dense<1> })
-        ));
-        assert!(!is_graph(
-            &quote!((krate) pub struct N { input: Flatten[2, 2] -> Dense<1> })
-        ));
-        assert!(!is_graph(&quote!((krate) pub struct N {})));
+        assert!(is_graph(&quote!(x = Input[2]; output y = Dense<1>(x);)));
+        assert!(is_graph(&quote!(output y;)));
+        assert!(!is_graph(&quote!(Input[2] -> Dense<1>)));
+        assert!(!is_graph(&quote!(input: Flatten[2, 2] -> Dense<1>)));
+        assert!(!is_graph(&quote!()));
     }
 
     #[test]

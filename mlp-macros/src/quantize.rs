@@ -8,12 +8,10 @@
 //! graph's `<Name>Int8` is wired as the graph: `predict_one` takes
 //! `<Name>Inputs` and returns `<Name>Outputs`.
 
-use crate::validate::{LayerModel, LayerModelKind, Model};
-use crate::validate_graph::GraphModel;
-use proc_macro2::{Ident, Literal, TokenStream};
+use crate::model::{LayerModel, LayerModelKind, Model};
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use safetensors::SafeTensors;
-use syn::Visibility;
 
 /// One unit's weights quantised: the scale and the int8 values. Must agree
 /// with `mlp_core::quant::quantize_unit` (a test of `mlp-embedded` compares
@@ -51,7 +49,7 @@ pub fn floats(file: &SafeTensors<'_>, name: &str) -> Vec<f32> {
 /// `file` and its forward step.
 fn f32_layer(
     p: &TokenStream,
-    layer: &crate::validate::LayerModel,
+    layer: &LayerModel,
     file: &SafeTensors<'_>,
 ) -> (TokenStream, TokenStream, TokenStream) {
     let field = &layer.field;
@@ -98,18 +96,7 @@ fn f32_layer(
             kind,
             settings,
         } => {
-            let variant = format_ident!("{}", kind);
-            let names = mlp_spec::settings(kind)
-                .iter()
-                .map(|(n, _)| format_ident!("{}", n));
-            let values = settings.iter().map(|v| {
-                if v.is_infinite() {
-                    quote!(#p::core::f32::INFINITY)
-                } else {
-                    quote!(#v)
-                }
-            });
-            let f = quote!(#p::Elementwise::#variant { #(#names: #values),* });
+            let f = crate::expand::elementwise(p, kind, settings);
             (
                 quote!(#p::ActivationLayer<#units>),
                 quote!(#p::ActivationLayer),
@@ -213,60 +200,20 @@ fn int8_layer(p: &TokenStream, layer: &LayerModel, file: &SafeTensors<'_>) -> In
     }
 }
 
-/// A chain's `<Name>Int8` type, its `WEIGHTS` and `predict_one`.
+/// The `<Name>Int8` struct of the model's layers with their weights from
+/// `file`, its `WEIGHTS`, and `predict_one`, wired as the float model (the
+/// same `expand::forward`, with the int8 layers' steps): from the chain's
+/// input to its output, or from `<Name>Inputs` to `<Name>Outputs`.
 pub fn int8(krate: &TokenStream, model: &Model, file: &SafeTensors<'_>, rel: &str) -> TokenStream {
-    let name = &model.ident;
-    let declared = (name, &model.vis, model.layers.as_slice());
-    int8_type(krate, declared, file, rel, |p, steps| {
-        quote! {
-            (&self, x: &<#name as #p::Network>::Input) -> <#name as #p::Network>::Output {
-                let x = *x;
-                #(#steps)*
-                x
-            }
-        }
-    })
-}
-
-/// A graph's `<Name>Int8`: its layers as a chain's, wired as the graph
-/// (the float graph's `forward_one`, `expand_graph::forward`, with the int8
-/// layers' steps), from `<Name>Inputs` to `<Name>Outputs`.
-pub fn int8_graph(
-    krate: &TokenStream,
-    model: &GraphModel,
-    file: &SafeTensors<'_>,
-    rel: &str,
-) -> TokenStream {
-    let name = &model.ident;
-    let declared = (name, &model.vis, model.layers.as_slice());
-    int8_type(krate, declared, file, rel, |p, steps| {
-        let (inputs_ty, outputs_ty) = (
-            format_ident!("{}Inputs", name),
-            format_ident!("{}Outputs", name),
-        );
-        let forward = crate::expand_graph::forward(p, model, steps, &outputs_ty);
-        quote! {
-            (&self, x: &#inputs_ty) -> #outputs_ty {
-                #forward
-            }
-        }
-    })
-}
-
-/// The `<Name>Int8` struct of the declared layers with their weights from
-/// `file`, its `WEIGHTS`, and `predict_one` with the signature and body
-/// `predict` writes from the layers' steps.
-fn int8_type(
-    krate: &TokenStream,
-    (name, vis, declared): (&Ident, &Visibility, &[LayerModel]),
-    file: &SafeTensors<'_>,
-    rel: &str,
-    predict: impl FnOnce(&TokenStream, &[TokenStream]) -> TokenStream,
-) -> TokenStream {
     let p = quote!(#krate::__private);
-    let layers: Vec<Int8Layer> = declared.iter().map(|l| int8_layer(&p, l, file)).collect();
+    let (name, vis) = (&model.ident, &model.vis);
+    let layers: Vec<Int8Layer> = model
+        .layers
+        .iter()
+        .map(|l| int8_layer(&p, l, file))
+        .collect();
     let steps: Vec<TokenStream> = layers.iter().map(|l| l.step.clone()).collect();
-    let predict = predict(&p, &steps);
+    let forward = crate::expand::forward(&p, model, &steps);
     let ident = format_ident!("{}Int8", name);
     let fields = layers.iter().map(|l| &l.field);
     let inits = layers.iter().map(|l| &l.init);
@@ -292,7 +239,12 @@ fn int8_type(
             #vis const WEIGHTS: #ident = #ident { #(#inits)* };
 
             #[doc = #doc_predict]
-            #vis fn predict_one #predict
+            #vis fn predict_one(
+                &self,
+                x: &<#name as #p::Model>::Inputs,
+            ) -> <#name as #p::Model>::Outputs {
+                #forward
+            }
         }
     }
 }

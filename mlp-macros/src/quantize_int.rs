@@ -15,8 +15,8 @@
 //!    clamp, `softmax` a `SoftmaxQ` and every other activation a `LutQ`.
 
 use crate::activation_f64;
+use crate::model::{LayerModelKind, Model};
 use crate::quantize::quantize_unit;
-use crate::validate::{LayerModelKind, Model};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 use safetensors::{Dtype, SafeTensors};
@@ -451,7 +451,7 @@ pub fn int8(
     let p = quote!(#krate::__private);
     let (name, vis) = (&model.ident, &model.vis);
     let ident = format_ident!("{}Int8", name);
-    let input_len: usize = model.input_shape.iter().product();
+    let input_len: usize = model.input_shape().iter().product();
     let stages = stages(model, file, &error)?;
     let cal_rel = calibrate.value();
     let samples = sample(sample_bytes, &cal_rel, input_len, &error)?;
@@ -495,7 +495,7 @@ pub fn int8(
         };
     }
     let (in_params, out_params) = (input.tokens(&p), params.tokens(&p));
-    let read = if let [_, cols] = model.input_shape[..] {
+    let read = if let [_, cols] = model.input_shape()[..] {
         quote!(x[(i / #cols, i % #cols)])
     } else {
         quote!(x[i])

@@ -60,7 +60,7 @@ fn default_names_are_keras_names() {
     let model = model(fashion());
     assert_eq!(fields(&model), ["flatten", "dense", "dense_1", "dense_2"]);
     assert_eq!(model.ident, "FashionMlp");
-    assert_eq!(model.input_shape, [28, 28]);
+    assert_eq!(model.input_shape(), [28, 28]);
 }
 
 #[test]
@@ -486,11 +486,14 @@ fn other_kinds(model: &Model) -> Vec<&LayerModelKind> {
 
 #[test]
 fn numbers_and_settings_parse_with_their_sign_and_span() {
-    use crate::parse::{Arg, LayerBody};
+    use crate::parse::{Arg, Body, LayerBody};
     let network = network(quote!(struct Net {
         Input[2] -> ReLU<-1.5, 6, negative_slope = 2, threshold = -0.25> -> Dense<1>
     }));
-    let LayerBody::Args { args, .. } = &network.chain[1].body else {
+    let Body::Chain(chain) = &network.body else {
+        panic!("a chain");
+    };
+    let LayerBody::Args { args, .. } = &chain[1].body else {
         panic!("ReLU<...> has arguments");
     };
     let parsed: Vec<String> = args

@@ -2,139 +2,13 @@
 //! Every error is spanned on the token at fault, and all of them are reported
 //! together.
 
+pub use crate::model::{Init, LayerModel, LayerModelKind, Model};
 use crate::names;
-use crate::parse::{Arg, InitArg, InitExpr, Layer, LayerBody, Network, Spans};
+use crate::parse::{Arg, Body, InitArg, InitExpr, Layer, LayerBody, Network, Spans};
 use mlp_spec::{ActivationSpec, FunctionSpec, LayerSpec};
 use proc_macro2::Span;
 use std::collections::HashMap;
-use syn::{Attribute, Ident, LitInt, Visibility};
-
-/// A checked network, ready to expand.
-pub struct Model {
-    pub attrs: Vec<Attribute>,
-    pub vis: Visibility,
-    pub ident: Ident,
-    /// The declared input shape: `[28, 28]` or `[8]`.
-    pub input_shape: Vec<usize>,
-    pub layers: Vec<LayerModel>,
-}
-
-/// One layer with a field in the struct.
-pub struct LayerModel {
-    pub field: Ident,
-    pub kind: LayerModelKind,
-}
-
-pub enum LayerModelKind {
-    Flatten {
-        rows: usize,
-        cols: usize,
-    },
-    Dense {
-        inputs: usize,
-        units: usize,
-        activation: &'static ActivationSpec,
-        kernel: Init,
-        bias: Init,
-        /// `kernel_regularizer`, `bias_regularizer`, `kernel_constraint`,
-        /// `bias_constraint`.
-        extras: [Option<Init>; 4],
-    },
-    Dropout {
-        units: usize,
-        rate: f32,
-    },
-    BatchNormalization {
-        units: usize,
-        momentum: f32,
-        epsilon: f32,
-    },
-    /// `ReLU`, `LeakyReLU`, `ELU`: the kind's name and its settings in the
-    /// shared table's order.
-    Activation {
-        units: usize,
-        kind: &'static str,
-        settings: Vec<f32>,
-    },
-    PReLU {
-        units: usize,
-        alpha: Init,
-    },
-    Normalization {
-        units: usize,
-    },
-}
-
-/// A function option (initializer, regularizer, constraint) and its
-/// arguments, resolved.
-#[derive(Clone, PartialEq, Debug)]
-pub struct Init {
-    pub spec: &'static FunctionSpec,
-    /// One value per parameter of `spec`, in its order.
-    pub args: Vec<f32>,
-}
-
-impl Init {
-    /// A default initializer, by Keras's name.
-    fn default_for(name: &str) -> Self {
-        let spec = mlp_spec::initializer(name).expect("the default initializers are in the table");
-        Self {
-            spec,
-            args: spec.params.iter().map(|(_, v)| *v).collect(),
-        }
-    }
-}
-
-impl LayerModel {
-    pub fn output_size(&self) -> usize {
-        match self.kind {
-            LayerModelKind::Flatten { rows, cols } => rows * cols,
-            LayerModelKind::Dense { units, .. }
-            | LayerModelKind::Dropout { units, .. }
-            | LayerModelKind::BatchNormalization { units, .. }
-            | LayerModelKind::Activation { units, .. }
-            | LayerModelKind::PReLU { units, .. }
-            | LayerModelKind::Normalization { units } => units,
-        }
-    }
-
-    pub fn params(&self) -> usize {
-        match self.kind {
-            LayerModelKind::Flatten { .. }
-            | LayerModelKind::Dropout { .. }
-            | LayerModelKind::Activation { .. } => 0,
-            LayerModelKind::Dense { inputs, units, .. } => inputs * units + units,
-            LayerModelKind::BatchNormalization { units, .. } => 4 * units,
-            LayerModelKind::PReLU { units, .. } => units,
-            LayerModelKind::Normalization { units } => 2 * units + 1,
-        }
-    }
-
-    /// Its weights in Keras's order, with the shared table's names and
-    /// Keras's shapes (`count` of a Normalization is a scalar: `[]`).
-    pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
-        let names = mlp_spec::layer(self.class_name()).map_or(&[][..], |l| l.weights);
-        let shapes: Vec<Vec<usize>> = match self.kind {
-            LayerModelKind::Dense { inputs, units, .. } => vec![vec![inputs, units], vec![units]],
-            LayerModelKind::Normalization { units } => vec![vec![units], vec![units], vec![]],
-            _ => vec![vec![self.output_size()]; names.len()],
-        };
-        names.iter().copied().zip(shapes).collect()
-    }
-
-    /// Keras's class name.
-    pub fn class_name(&self) -> &'static str {
-        match &self.kind {
-            LayerModelKind::Flatten { .. } => "Flatten",
-            LayerModelKind::Dense { .. } => "Dense",
-            LayerModelKind::Dropout { .. } => "Dropout",
-            LayerModelKind::BatchNormalization { .. } => "BatchNormalization",
-            LayerModelKind::Activation { kind, .. } => kind,
-            LayerModelKind::PReLU { .. } => "PReLU",
-            LayerModelKind::Normalization { .. } => "Normalization",
-        }
-    }
-}
+use syn::{Ident, LitInt};
 
 /// Collects errors so that all of them are reported at once.
 #[derive(Default)]
@@ -150,16 +24,23 @@ impl Errors {
     }
 }
 
+/// The checked model of a chain or a graph (`validate_graph.rs`).
 pub fn validate(network: &Network) -> syn::Result<Model> {
+    match &network.body {
+        Body::Chain(chain) => validate_chain(network, chain),
+        Body::Graph(statements) => crate::validate_graph::validate(network, statements),
+    }
+}
+
+fn validate_chain(network: &Network, chain: &[Layer]) -> syn::Result<Model> {
     let mut errors = Errors::default();
     let mut input_shape = Vec::new();
     let mut layers = Vec::new();
     let mut width = 0_usize;
-    let mut counters: HashMap<&str, usize> = HashMap::new();
-    let mut seen: HashMap<String, Named> = HashMap::new();
-    let first = first_layer(network);
+    let mut taken = Names::default();
+    let first = first_layer(chain);
 
-    for (index, layer) in network.chain.iter().enumerate() {
+    for (index, layer) in chain.iter().enumerate() {
         let kind = layer.kind.to_string();
         match kind.as_str() {
             "Flatten" | "Input" if index > 0 => {
@@ -200,7 +81,7 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                     }
                     continue;
                 }
-                let field = layer_name(&mut errors, &mut seen, &mut counters, layer, "flatten");
+                let field = layer_name(&mut errors, &mut taken, layer, "flatten");
                 layers.push(LayerModel {
                     field,
                     kind: LayerModelKind::Flatten {
@@ -219,7 +100,7 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                 ),
             ),
             "Dense" => {
-                let field = layer_name(&mut errors, &mut seen, &mut counters, layer, "dense");
+                let field = layer_name(&mut errors, &mut taken, layer, "dense");
                 if let Some(kind) = dense(&mut errors, layer, width) {
                     if let LayerModelKind::Dense { units, .. } = kind {
                         width = units;
@@ -231,13 +112,7 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
                 let Some(spec) = mlp_spec::layer(other) else {
                     continue;
                 };
-                let field = layer_name(
-                    &mut errors,
-                    &mut seen,
-                    &mut counters,
-                    layer,
-                    spec.default_name,
-                );
+                let field = layer_name(&mut errors, &mut taken, layer, spec.default_name);
                 if let Some(kind) = other_layer(&mut errors, layer, spec, width) {
                     layers.push(LayerModel { field, kind });
                 }
@@ -267,7 +142,7 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
             .iter()
             .any(|l| matches!(l.kind, LayerModelKind::Dense { .. }))
     {
-        let (span, message) = match network.chain.last() {
+        let (span, message) = match chain.last() {
             Some(last) => {
                 let last_text = describe(last);
                 (
@@ -284,7 +159,7 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
         };
         errors.push(span, message);
     }
-    if let (None, Some(last), Some(written)) = (&errors.0, layers.last(), network.chain.last())
+    if let (None, Some(last), Some(written)) = (&errors.0, layers.last(), chain.last())
         && !matches!(last.kind, LayerModelKind::Dense { .. })
     {
         errors.push(
@@ -298,26 +173,59 @@ pub fn validate(network: &Network) -> syn::Result<Model> {
     }
     match errors.0 {
         Some(e) => Err(e),
-        None => Ok(Model {
-            attrs: network.attrs.clone(),
-            vis: network.vis.clone(),
-            ident: network.ident.clone(),
+        None => Ok(Model::chain(
+            (
+                network.attrs.clone(),
+                network.vis.clone(),
+                network.ident.clone(),
+            ),
             input_shape,
             layers,
-        }),
+        )),
     }
 }
 
 /// A layer name seen so far: where, and whether the user wrote it.
 #[derive(Clone, Copy)]
-struct Named {
-    span: Span,
-    explicit: bool,
+pub(crate) struct Named {
+    pub(crate) span: Span,
+    pub(crate) explicit: bool,
+}
+
+/// A model's layer names so far and Keras's default-name counters, shared
+/// by the chain's and the graph's rules.
+#[derive(Default)]
+pub(crate) struct Names {
+    seen: HashMap<String, Named>,
+    counters: HashMap<&'static str, usize>,
+}
+
+impl Names {
+    /// Keras's next default name for `prefix`: `dense`, `dense_1`, ...
+    pub(crate) fn default_name(&mut self, prefix: &'static str) -> String {
+        let n = self.counters.entry(prefix).or_insert(0);
+        let name = if *n == 0 {
+            prefix.to_string()
+        } else {
+            format!("{prefix}_{n}")
+        };
+        *n += 1;
+        name
+    }
+
+    /// Records `name` (`keep_first`: a later layer of the same name does
+    /// not replace the earlier one); the earlier layer of that name, if any.
+    pub(crate) fn insert(&mut self, name: &str, this: Named, keep_first: bool) -> Option<Named> {
+        match self.seen.get(name).copied() {
+            Some(earlier) if keep_first => Some(earlier),
+            _ => self.seen.insert(name.to_string(), this),
+        }
+    }
 }
 
 /// The first layer as written, if it declares an input (`Input[784]`).
-fn first_layer(network: &Network) -> Option<String> {
-    let first = network.chain.first()?;
+fn first_layer(chain: &[Layer]) -> Option<String> {
+    let first = chain.first()?;
     let declares_input = first.kind == "Input" || first.kind == "Flatten";
     (declares_input && matches!(first.body, LayerBody::Shape { .. })).then(|| describe(first))
 }
@@ -432,30 +340,20 @@ fn positive(errors: &mut Errors, lit: &LitInt, message: &str) -> Option<usize> {
 /// The field name: the one given, or Keras's default (`dense`, `dense_1`, ...).
 fn layer_name(
     errors: &mut Errors,
-    seen: &mut HashMap<String, Named>,
-    counters: &mut HashMap<&str, usize>,
+    taken: &mut Names,
     layer: &Layer,
     prefix: &'static str,
 ) -> Ident {
     let ident = match &layer.name {
         Some(name) => name.clone(),
-        None => {
-            let n = counters.entry(prefix).or_insert(0);
-            let name = if *n == 0 {
-                prefix.to_string()
-            } else {
-                format!("{prefix}_{n}")
-            };
-            *n += 1;
-            Ident::new(&name, layer.kind.span())
-        }
+        None => Ident::new(&taken.default_name(prefix), layer.kind.span()),
     };
     let name = ident.to_string();
     let this = Named {
         span: ident.span(),
         explicit: layer.name.is_some(),
     };
-    let Some(earlier) = seen.insert(name.clone(), this) else {
+    let Some(earlier) = taken.insert(&name, this, false) else {
         return ident;
     };
     let defaults = format!(

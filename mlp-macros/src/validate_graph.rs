@@ -1,92 +1,27 @@
 //! Checks a graph (Keras's Functional API) and turns it into a
-//! [`GraphModel`]: every node's sources defined above it (so there is no
+//! [`Model`]: every node's sources defined above it (so there is no
 //! cycle), widths of merges, names unique, every input and node reaching an
 //! output. Each layer applied to a node is checked by the chain form's own
 //! rules (`validate::dense`, `validate::other_layer`). Every error is spanned
 //! on the token at fault, and all of them are reported together.
 
+use crate::model::{LayerModel, LayerModelKind, Merge, Model, NodeModel, NodeModelKind};
 use crate::names;
+use crate::parse::Network;
 use crate::parse::{LayerBody, Spans};
-use crate::parse_graph::{GraphNetwork, Statement};
-use crate::validate::{Errors, LayerModel, LayerModelKind, dense, other_layer};
+use crate::parse_graph::Statement;
+use crate::validate::{Errors, Named, Names, dense, other_layer};
 use std::collections::{HashMap, HashSet};
-use syn::{Attribute, Ident, Visibility};
-
-/// A checked graph, ready to expand.
-pub struct GraphModel {
-    pub attrs: Vec<Attribute>,
-    pub vis: Visibility,
-    pub ident: Ident,
-    /// Every node in declaration order (an order of computation).
-    pub nodes: Vec<NodeModel>,
-    /// The layers with a field in the struct, in declaration order.
-    pub layers: Vec<LayerModel>,
-    /// The declared outputs: the field name and the node.
-    pub outputs: Vec<(Ident, usize)>,
-}
-
-/// One node.
-pub struct NodeModel {
-    /// The name it has in the declaration (a local of `predict_one`).
-    pub binding: Ident,
-    /// Keras's layer name (the input's name for an input).
-    pub name: String,
-    pub kind: NodeModelKind,
-    /// The nodes it reads, as indices into `GraphModel::nodes`.
-    pub sources: Vec<usize>,
-    /// Values per sample after it.
-    pub width: usize,
-}
-
-pub enum NodeModelKind {
-    Input,
-    /// The layer at this index of `GraphModel::layers`.
-    Layer(usize),
-    Merge(Merge),
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Merge {
-    Concatenate,
-    Add,
-    Average,
-}
-
-impl Merge {
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "Concatenate" => Some(Self::Concatenate),
-            "Add" => Some(Self::Add),
-            "Average" => Some(Self::Average),
-            _ => None,
-        }
-    }
-
-    pub fn class_name(self) -> &'static str {
-        match self {
-            Self::Concatenate => "Concatenate",
-            Self::Add => "Add",
-            Self::Average => "Average",
-        }
-    }
-
-    fn default_name(self) -> &'static str {
-        match self {
-            Self::Concatenate => "concatenate",
-            Self::Add => "add",
-            Self::Average => "average",
-        }
-    }
-}
+use syn::Ident;
 
 const MERGES: [&str; 3] = ["Concatenate", "Add", "Average"];
 
-pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
+pub fn validate(graph: &Network, statements: &[Statement]) -> syn::Result<Model> {
     let mut errors = Errors::default();
     // Where each binding is defined (the first definition), to tell a node
     // used before its definition from an unknown one.
     let mut defined_at: HashMap<String, usize> = HashMap::new();
-    for (i, st) in graph.statements.iter().enumerate() {
+    for (i, st) in statements.iter().enumerate() {
         if st.def.is_none() {
             continue;
         }
@@ -109,15 +44,13 @@ pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
     let mut layers: Vec<LayerModel> = Vec::new();
     // Binding -> node index, for the nodes defined so far.
     let mut node_of: HashMap<String, usize> = HashMap::new();
-    // Layer names -> where named, and default-name counters.
-    let mut names_seen: HashMap<String, (proc_macro2::Span, bool)> = HashMap::new();
-    let mut counters: HashMap<&'static str, usize> = HashMap::new();
+    let mut taken = Names::default();
     let mut outputs: Vec<(Ident, usize)> = Vec::new();
     // Statements that mark an existing node as an output, resolved at the end.
     let mut marks: Vec<&Statement> = Vec::new();
     let mut ok = true;
 
-    for (index, st) in graph.statements.iter().enumerate() {
+    for (index, st) in statements.iter().enumerate() {
         let Some(def) = &st.def else {
             marks.push(st);
             continue;
@@ -278,7 +211,7 @@ pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
                     first
                 }
             };
-            let name = layer_name(st, def.name.as_ref(), merge.default_name(), &mut counters);
+            let name = layer_name(st, def.name.as_ref(), merge.default_name(), &mut taken);
             (NodeModelKind::Merge(merge), width.max(1), name)
         } else if let Some(spec) =
             mlp_spec::layer(&kind).filter(|s| s.role == mlp_spec::LayerRole::Layer)
@@ -304,7 +237,7 @@ pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
             } else {
                 other_layer(&mut errors, layer, spec, inputs)
             };
-            let name = layer_name(st, def.name.as_ref(), spec.default_name, &mut counters);
+            let name = layer_name(st, def.name.as_ref(), spec.default_name, &mut taken);
             match model {
                 Some(model) => {
                     let width = match &model {
@@ -345,8 +278,8 @@ pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
         };
         // One name per layer, as Keras requires.
         let (name, span, explicit) = name;
-        if let Some((_, earlier_explicit)) = names_seen.get(&name).copied() {
-            let message = if explicit && earlier_explicit {
+        if let Some(earlier) = taken.insert(&name, Named { span, explicit }, true) {
+            let message = if explicit && earlier.explicit {
                 format!("two layers are named `{name}`: give each its own name")
             } else {
                 format!(
@@ -356,8 +289,6 @@ pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
             };
             errors.push(span, message);
             ok = false;
-        } else {
-            names_seen.insert(name.clone(), (span, explicit));
         }
         if !node_of.contains_key(&binding) {
             node_of.insert(binding.clone(), nodes.len());
@@ -417,8 +348,7 @@ pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
         ok = false;
     }
     if outputs.is_empty() && ok {
-        let at = graph
-            .statements
+        let at = statements
             .last()
             .map_or(graph.brace_span, |st| st.binding.span());
         errors.push(
@@ -457,10 +387,11 @@ pub fn validate(graph: &GraphNetwork) -> syn::Result<GraphModel> {
     }
     match errors.0 {
         Some(e) => Err(e),
-        None => Ok(GraphModel {
+        None => Ok(Model {
             attrs: graph.attrs.clone(),
             vis: graph.vis.clone(),
             ident: graph.ident.clone(),
+            chain_input: None,
             nodes,
             layers,
             outputs,
@@ -475,7 +406,7 @@ fn layer_name(
     st: &Statement,
     name: Option<&Ident>,
     prefix: &'static str,
-    counters: &mut HashMap<&'static str, usize>,
+    taken: &mut Names,
 ) -> (String, proc_macro2::Span, bool) {
     if let Some(name) = name {
         return (name.to_string(), name.span(), true);
@@ -483,12 +414,6 @@ fn layer_name(
     if st.output.is_some() {
         return (st.binding.to_string(), st.binding.span(), true);
     }
-    let n = counters.entry(prefix).or_insert(0);
-    let name = if *n == 0 {
-        prefix.to_string()
-    } else {
-        format!("{prefix}_{n}")
-    };
-    *n += 1;
+    let name = taken.default_name(prefix);
     (name, st.binding.span(), false)
 }

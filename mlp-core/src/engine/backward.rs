@@ -16,9 +16,11 @@ pub enum Backward {
     NotFinite,
     /// Every gradient is finite and in `grads`; nothing was applied.
     Computed,
-    /// Every gradient is finite and the whole step was applied: the first
-    /// Dense layer's kernel inside the product of its gradient (which was
-    /// not written to `grads`), every other parameter from `grads`.
+    /// Every gradient is finite and the whole step was applied: the kernel
+    /// of the Dense layer whose phase runs last (a chain's first layer, a
+    /// graph's first declared one) inside the product of its gradient
+    /// (which was not written to `grads`), every other parameter from
+    /// `grads`.
     Applied,
 }
 
@@ -49,6 +51,12 @@ impl Workspace {
     /// and then the step would leave them. Nothing is written to `params`
     /// unless every gradient is finite; see [`Backward`] for what is left to
     /// do. Batches deeper than [`kernels::ONE_PASS_DEPTH`] are not folded.
+    ///
+    /// A plan folds the step when every layer is a Dense layer without a
+    /// regularizer. A graph's (wired) plan folds it into its first declared
+    /// Dense layer, whose phase runs last, when every other gradient is
+    /// complete (a node read by several layers has summed all of them) and
+    /// no phase reads a kernel again; its other layers step in that phase.
     pub fn backward_sgd(
         &mut self,
         params: &mut [f32],
@@ -77,17 +85,12 @@ impl Workspace {
         grads: &mut [f32],
         step: Option<SgdStep>,
     ) -> Backward {
+        // Plain SGD is folded only into a plan that allows it.
+        let step = step.filter(|_| self.foldable);
         if self.graph.is_some() {
             // SAFETY: the caller's contract.
-            let params = unsafe { core::slice::from_raw_parts(params.at(0), grads.len()) };
-            return if self.graph_backward(params, n, grads) {
-                Backward::Computed
-            } else {
-                Backward::NotFinite
-            };
+            return unsafe { self.graph_backward(params, n, grads, step) };
         }
-        // Plain SGD is folded only into a chain of Dense layers.
-        let step = step.filter(|_| self.foldable);
         let len = grads.len();
         let grads = Shared::new(grads);
         let finite = AtomicBool::new(true);

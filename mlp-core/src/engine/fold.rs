@@ -1,11 +1,14 @@
 //! Plain SGD folded into the backward pass: the proof that a folded step
 //! stays finite, and each thread's share of the step of the later layers.
 //!
-//! The first Dense layer's kernel (most of a model's parameters) takes its
-//! step inside the product of its gradient (`kernels::gemm_nn_sub`), so that
-//! gradient is never written, read back and checked; every other parameter
-//! takes the same [`SgdStep`] from its gradient, by the thread that wrote
-//! it, while it is in that thread's cache.
+//! The kernel of the Dense layer whose backward phase runs last (a chain's
+//! first layer, most of its parameters; a graph's first declared Dense
+//! layer) takes its step inside the product of its gradient
+//! (`kernels::gemm_nn_sub`), so that gradient is never written, read back
+//! and checked; every other parameter takes the same [`SgdStep`] from its
+//! gradient, by the thread that wrote it, while it is in that thread's
+//! cache. A graph's other layers may sit before or after it in the
+//! parameters; their gradients are all complete by that phase.
 
 use super::Shared;
 use crate::layer::DenseShape;

@@ -1,6 +1,7 @@
 //! A graph on the batch path (Keras's Functional API): the same stages,
 //! threads, optimizer step and rollback as a chain, with the nodes wired by
-//! name instead of one after the other.
+//! name instead of one after the other, and plain SGD folded into the
+//! backward pass where the plan allows it (see [`Workspace::backward_sgd`]).
 //!
 //! Every node's values live in a *slot*: columns `col..col + size` of a
 //! buffer whose rows are `ld` values wide. A `Concatenate` owns a buffer as
@@ -44,12 +45,16 @@
 //! ```
 
 use super::backward::stage_backward;
+use super::fold::{later_steps_stay_finite, step_rows, step_stays_finite};
 use super::forward::stage_forward;
 use super::graph_plan::{GraphPlan, Op, Slot};
 use super::stage::{BackwardPass, ForwardPass, Phase, Stage};
-use super::{Shared, Workspace, parts_for};
-use crate::layer::{DenseOptions, DenseShape, LayerKind};
+use super::workspace::{dense_options, foldable};
+use super::{Backward, Shared, Workspace, parts_for};
+use crate::kernels;
+use crate::layer::DenseShape;
 use crate::model::Model;
+use crate::optim::SgdStep;
 use crate::pool::{Pool, split};
 use crate::{Error, Result};
 use std::vec;
@@ -72,16 +77,9 @@ impl Workspace {
     pub fn try_for_graph<G: Model>(capacity: usize, threads: usize) -> Result<Self> {
         let pool = Pool::try_new(threads)?;
         let stages: Vec<Stage> = G::LAYERS.iter().filter_map(Stage::of).collect();
-        let dense_options: Vec<(DenseShape, DenseOptions)> = G::LAYERS
-            .iter()
-            .filter_map(|l| match l.kind {
-                LayerKind::Dense { options, .. } if options != DenseOptions::NONE => {
-                    Some((DenseShape::of(l)?, options))
-                }
-                _ => None,
-            })
-            .collect();
+        let dense_options = dense_options(G::LAYERS);
         let plan = GraphPlan::new::<G>(&stages, capacity);
+        let foldable = foldable(&stages, &dense_options) && plan.fold_node.is_some();
         Ok(Self {
             capacity,
             input: Vec::new(),
@@ -92,7 +90,7 @@ impl Workspace {
             a: Vec::new(),
             delta: Vec::new(),
             stages,
-            foldable: false,
+            foldable,
             mode: Phase::Inference,
             dense_options,
             input_max: None,
@@ -277,11 +275,28 @@ impl Workspace {
 
     /// The backward pass of a graph from the dL/dz its outputs' losses
     /// wrote ([`Workspace::graph_output_row`]): every parameter's gradient
-    /// into `grads`. Returns whether every gradient is finite.
-    pub(super) fn graph_backward(&mut self, params: &[f32], n: usize, grads: &mut [f32]) -> bool {
+    /// into `grads`. With a `step` (given only where the plan allows it:
+    /// `GraphPlan::fold_node`), plain SGD is folded in as in a chain
+    /// ([`Workspace::backward_sgd`]): in the phase that runs last, once every
+    /// other gradient is complete and finite, that node's kernel takes its
+    /// step inside the product of its gradient and each thread steps the
+    /// other parameters whose gradients it wrote.
+    ///
+    /// # Safety
+    /// `params` points at the model's parameters (as many as `grads` holds),
+    /// and, with a `step`, may be written through for the whole call.
+    pub(super) unsafe fn graph_backward(
+        &mut self,
+        params: Shared,
+        n: usize,
+        grads: &mut [f32],
+        step: Option<SgdStep>,
+    ) -> Backward {
         let mut finite = true;
+        let mut folded = false;
         let threads = self.pool.threads();
         let dropped = self.mode != Phase::Inference;
+        let stages = &self.stages;
         let plan = self.graph.as_deref_mut().expect("a graph's workspace");
         for (buf, values) in plan.grads.iter_mut().zip(&plan.values) {
             // Rows are as wide in both.
@@ -323,14 +338,50 @@ impl Workspace {
                         }
                     }
                     let src = &plan.nodes[node.sources[0]];
-                    let (src_slot, src_grad) = (src.slot, src.needs_grad);
+                    let (src_slot, width, src_grad) = (src.slot, src.size, src.needs_grad);
                     let delta: &[f32] = &plan.dz[i][..n * units];
                     let input = &plan.values[src_slot.buf][src_slot.col..];
+                    let fold = match step {
+                        Some(step) if plan.fold_node == Some(i) => {
+                            if !finite {
+                                // Nothing has been written to the parameters yet.
+                                return Backward::NotFinite;
+                            }
+                            // SAFETY: within the gradients; no thread writes
+                            // them now.
+                            let grads = unsafe {
+                                core::slice::from_raw_parts(param_grads.at(0), grads_len)
+                            };
+                            let others_finite = others(stages, layer).all(|l| {
+                                later_steps_stay_finite(
+                                    step,
+                                    &grads[l.offset..l.bias_offset() + l.units],
+                                )
+                            });
+                            let x_max = rows_max(input, src_slot.ld, width, n);
+                            (n <= kernels::ONE_PASS_DEPTH
+                                && step_stays_finite(step, n, kernels::max_abs(delta), x_max)
+                                && others_finite)
+                                .then_some(step)
+                        }
+                        _ => None,
+                    };
                     let dx = Shared::new(&mut plan.grads[src_slot.buf][src_slot.col..]);
-                    // SAFETY: the caller's `params` outlive the phase; only
-                    // read through this pointer.
-                    let weights = Shared::read_only(params);
-                    let kernel = layer.kernel(params);
+                    // The kernel is read only for the source's gradient,
+                    // which the node a step is folded into never has.
+                    let kernel: &[f32] = if src_grad {
+                        // SAFETY: the layer's kernel lies within the
+                        // parameters, and only the fold node's is written
+                        // during a phase.
+                        unsafe {
+                            core::slice::from_raw_parts(
+                                params.at(layer.offset),
+                                layer.inputs * units,
+                            )
+                        }
+                    } else {
+                        &[]
+                    };
                     let parts = parts_for(threads, layer.macs(n));
                     let ok = core::sync::atomic::AtomicBool::new(true);
                     self.pool.run_parts(parts, &|t| {
@@ -338,21 +389,43 @@ impl Workspace {
                             return;
                         }
                         let rows = split(units, parts, 8, t);
-                        // SAFETY: this thread owns its units' gradients.
-                        if !rows.is_empty()
-                            && !unsafe {
+                        if !rows.is_empty() {
+                            // SAFETY: this thread owns its units' gradients,
+                            // and with a folded step their kernel columns.
+                            let finite = unsafe {
                                 layer.param_grads(
-                                    rows,
+                                    rows.clone(),
                                     n,
                                     delta,
                                     (input, src_slot.ld),
-                                    weights,
+                                    params,
                                     param_grads,
-                                    None,
+                                    fold,
                                 )
+                            };
+                            if let Some(step) = fold {
+                                // Finite by the bound that allowed the fold.
+                                // SAFETY: as above.
+                                unsafe { step_rows(params, param_grads, layer, rows, step, false) };
+                            } else if !finite {
+                                ok.store(false, core::sync::atomic::Ordering::Relaxed);
                             }
-                        {
-                            ok.store(false, core::sync::atomic::Ordering::Relaxed);
+                        }
+                        if let Some(step) = fold {
+                            // This thread's share of every other layer's
+                            // step: the units whose gradients it wrote.
+                            for other in others(stages, layer) {
+                                let other_parts = parts_for(threads, other.macs(n));
+                                for p in (t..other_parts).step_by(parts) {
+                                    let rows = split(other.units, other_parts, 8, p);
+                                    // SAFETY: part `p` of that layer is this
+                                    // thread's alone, and its gradients are
+                                    // complete.
+                                    unsafe {
+                                        step_rows(params, param_grads, other, rows, step, true)
+                                    };
+                                }
+                            }
                         }
                         let cols = split(layer.inputs, parts, 8, t);
                         if src_grad && !cols.is_empty() {
@@ -364,6 +437,7 @@ impl Workspace {
                         }
                     });
                     finite &= ok.into_inner();
+                    folded |= fold.is_some();
                 }
                 Op::Other { stage } => {
                     let (stage_ix, size) = (*stage, node.size);
@@ -379,9 +453,15 @@ impl Workspace {
                     };
                     let delta = &plan.grads[out.buf][..n * size];
                     let dx = &mut plan.dx[i];
-                    // SAFETY: no thread runs; `grads` is the caller's.
-                    let grads =
-                        unsafe { core::slice::from_raw_parts_mut(param_grads.at(0), grads_len) };
+                    // SAFETY: no thread runs; `grads` is the caller's, and
+                    // nothing is written through `params` (no step is folded
+                    // into a graph with a layer other than Dense).
+                    let (grads, params) = unsafe {
+                        (
+                            core::slice::from_raw_parts_mut(param_grads.at(0), grads_len),
+                            core::slice::from_raw_parts(params.at(0), grads_len),
+                        )
+                    };
                     finite &= stage_backward(
                         stage,
                         BackwardPass {
@@ -433,8 +513,31 @@ impl Workspace {
                 }
             }
         }
-        finite
+        if folded {
+            Backward::Applied
+        } else if finite {
+            Backward::Computed
+        } else {
+            Backward::NotFinite
+        }
     }
+}
+
+/// The Dense layers of `stages` other than `layer`.
+fn others(stages: &[Stage], layer: DenseShape) -> impl Iterator<Item = DenseShape> + '_ {
+    stages
+        .iter()
+        .filter_map(Stage::dense)
+        .filter(move |l| l.offset != layer.offset)
+}
+
+/// The largest magnitude among `n` rows of `width` values, `ld` apart, or
+/// NaN if any is NaN (as [`kernels::max_abs`]).
+fn rows_max(values: &[f32], ld: usize, width: usize, n: usize) -> f32 {
+    let bits = (0..n)
+        .map(|r| kernels::max_abs(&values[r * ld..r * ld + width]).to_bits())
+        .fold(0, u32::max);
+    f32::from_bits(bits)
 }
 
 /// One output's row, as its loss reads and writes it.

@@ -76,6 +76,8 @@ pub(crate) struct GraphPlan {
     pub(super) outputs: Vec<usize>,
     /// Whether each output's dz was written by the loss for this batch.
     pub(super) seeded: Vec<bool>,
+    /// The node plain SGD may be folded into (see [`fold_node`]).
+    pub(super) fold_node: Option<usize>,
 }
 
 impl GraphPlan {
@@ -174,8 +176,18 @@ impl GraphPlan {
                 })
             })
             .collect();
-        // Every node but an input needs its gradient.
-        let needs_grad: Vec<bool> = ops.iter().map(|o| !matches!(o, Op::Input)).collect();
+        // A layer needs its gradient (for its parameters, or its input's);
+        // a merge only where one of its sources does (a merge of inputs
+        // does not: nothing reads its gradient).
+        let mut needs_grad: Vec<bool> = Vec::with_capacity(ops.len());
+        for (op, sources) in ops.iter().zip(&sources) {
+            needs_grad.push(match op {
+                Op::Input => false,
+                Op::Dense { .. } | Op::Other { .. } => true,
+                Op::Concatenate { .. } | Op::Sum { .. } => sources.iter().any(|&s| needs_grad[s]),
+            });
+        }
+        let fold_node = fold_node(&ops, &sources, &needs_grad);
         let packed = |i: usize| {
             let s = slots[sources[i][0]];
             s.col == 0 && s.ld == infos[sources[i][0]].size
@@ -226,8 +238,23 @@ impl GraphPlan {
             inputs: G::INPUTS.iter().map(|p| node_of(p.node)).collect(),
             outputs: G::OUTPUTS.iter().map(|p| node_of(p.node)).collect(),
             seeded: vec![false; G::OUTPUTS.len()],
+            fold_node,
         }
     }
+}
+
+/// The node whose backward phase runs last, if plain SGD may be folded into
+/// it: the first declared node with a gradient to compute, a Dense layer
+/// whose input needs no gradient. When its phase runs every other gradient
+/// is complete and no other phase reads a parameter again (a Dense layer
+/// reads its kernel only for its input's gradient, and this one has none to
+/// compute), so the step of every parameter can be taken in that phase.
+fn fold_node(ops: &[Op], sources: &[Vec<usize>], needs_grad: &[bool]) -> Option<usize> {
+    let first = ops
+        .iter()
+        .zip(needs_grad)
+        .position(|(op, &grad)| grad || matches!(op, Op::Dense { .. } | Op::Other { .. }))?;
+    (matches!(ops[first], Op::Dense { .. }) && !needs_grad[sources[first][0]]).then_some(first)
 }
 
 #[cfg(test)]

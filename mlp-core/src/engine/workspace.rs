@@ -32,8 +32,8 @@ pub struct Workspace {
     pub(super) capacity: usize,
     /// One stage per layer that is not a Flatten; the last is a Dense.
     pub(super) stages: Vec<Stage>,
-    /// Whether plain SGD may be folded into the backward pass: every stage
-    /// is a Dense layer without regularizers.
+    /// Whether plain SGD may be folded into the backward pass ([`foldable`],
+    /// and for a graph a node to fold it into: see `GraphPlan::fold_node`).
     pub(super) foldable: bool,
     pub(super) input: Vec<f32>,
     /// Each stage's scratch values ([`Stage::scratch_len`]): a Dense
@@ -61,6 +61,29 @@ pub struct Workspace {
     /// chain, whose stages read one another in order.
     pub(super) graph: Option<Box<super::graph_plan::GraphPlan>>,
     pub(super) pool: Pool,
+}
+
+/// The Dense layers of `layers` with a regularizer or a constraint.
+pub(super) fn dense_options(layers: &[crate::layer::LayerInfo]) -> Vec<(DenseShape, DenseOptions)> {
+    layers
+        .iter()
+        .filter_map(|l| match l.kind {
+            LayerKind::Dense { options, .. } if options != DenseOptions::NONE => {
+                Some((DenseShape::of(l)?, options))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether plain SGD may be folded into the backward pass of `stages`: every
+/// stage is a Dense layer and none has a regularizer (whose gradient is
+/// added after the pass).
+pub(super) fn foldable(stages: &[Stage], dense_options: &[(DenseShape, DenseOptions)]) -> bool {
+    let regularized = dense_options
+        .iter()
+        .any(|(_, o)| o.kernel_regularizer.is_some() || o.bias_regularizer.is_some());
+    !regularized && stages.iter().all(|s| s.dense().is_some())
 }
 
 impl Workspace {
@@ -111,19 +134,8 @@ impl Workspace {
             matches!(stages.last(), Some(Stage::Dense(_))),
             "the network's last layer is a Dense layer (the `network!` macro checks it)"
         );
-        let dense_options: Vec<(DenseShape, DenseOptions)> = layers
-            .iter()
-            .filter_map(|l| match l.kind {
-                LayerKind::Dense { options, .. } if options != DenseOptions::NONE => {
-                    Some((DenseShape::of(l)?, options))
-                }
-                _ => None,
-            })
-            .collect();
-        let regularized = dense_options
-            .iter()
-            .any(|(_, o)| o.kernel_regularizer.is_some() || o.bias_regularizer.is_some());
-        let foldable = !regularized && stages.iter().all(|s| s.dense().is_some());
+        let dense_options = dense_options(layers);
+        let foldable = foldable(&stages, &dense_options);
         let per_stage = |s: &Stage| vec![0.0; capacity * s.units()];
         Ok(Self {
             capacity,

@@ -1,0 +1,168 @@
+//! What does folding plain SGD into a graph's backward pass save? This
+//! example teaches how to measure one engine path against another in the
+//! same process: the book's two-output Wide & Deep graph trained on the real
+//! California housing data with `Sgd` (the step folded into the backward
+//! pass) and with the very same step applied apart (an optimizer that does
+//! not call itself plain, so the engine writes every gradient, backs the
+//! parameters up and updates them in a second pass), the two interleaved run
+//! after run, each run a fresh model of the same seed; the two give the same
+//! weights bit for bit (checked here, and in `tests/folded_sgd.rs`).
+//!
+//! It prints, per side, the median and every run of the wall time and of
+//! the process's CPU time of one `fit` (CPU time counts only this process,
+//! so it holds up on a loaded machine), and the ratio of the medians.
+//!
+//! ```text
+//! cargo run --release --example bench_graph_fold -- --runs 7 --epochs 5
+//! ```
+
+use clap::Parser;
+use mlp::datasets::california_housing;
+use mlp::datasets::{StandardScaler, train_test_split};
+use mlp::loss::MeanSquaredError;
+use mlp::optim::{Optimizer, Sgd};
+use mlp::prelude::*;
+use std::time::Instant;
+
+network! {
+    /// The book's Wide & Deep model with an auxiliary output.
+    pub struct WideDeep {
+        wide_input = Input[5];
+        deep_input = Input[6];
+        hidden1 = Dense<30, relu>(deep_input);
+        hidden2 = Dense<30, relu>(hidden1);
+        concat = Concatenate(wide_input, hidden2);
+        output main_output = Dense<1>(concat);
+        output aux_output = Dense<1>(hidden2);
+    }
+}
+
+/// Interleaved timings of `fit` with the folded and the separate step.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Runs per side (the median is reported).
+    #[arg(long, default_value_t = 7)]
+    runs: usize,
+    /// Epochs per `fit`.
+    #[arg(long, default_value_t = 5)]
+    epochs: usize,
+    /// Threads of the trainer.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+}
+
+/// `Sgd`'s step, applied apart from the backward pass: the engine folds
+/// only an optimizer that reports a plain rate, and this one does not.
+#[derive(Debug)]
+struct Apart(Sgd);
+
+impl Optimizer for Apart {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn slots(&self) -> usize {
+        self.0.slots()
+    }
+    fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
+        self.0.step(params, grads, state, iteration)
+    }
+    fn learning_rate(&self, iteration: u64) -> f32 {
+        self.0.learning_rate(iteration)
+    }
+}
+
+/// This process's CPU time in seconds (every thread).
+fn cpu_seconds() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec to write.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s[s.len() / 2]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let housing = california_housing::load()?;
+    let ((x, y), _) = train_test_split(&housing.x, &housing.y, 0.25, 42)?;
+    let x = StandardScaler::fit(&x)?.transform(&x);
+    let wide: Vec<SVector<f32, 5>> = x.iter().map(|s| s.fixed_rows::<5>(0).into()).collect();
+    let deep: Vec<SVector<f32, 6>> = x.iter().map(|s| s.fixed_rows::<6>(2).into()).collect();
+    let options = || {
+        Fit::epochs(args.epochs)
+            .batch_size(32)
+            .seed(42)
+            .verbose(0)
+            .threads(args.threads)
+    };
+    // (wall, cpu) per run, folded then apart.
+    let mut times = [(Vec::new(), Vec::new()), (Vec::new(), Vec::new())];
+    let mut weights: [Vec<f32>; 2] = [Vec::new(), Vec::new()];
+    for run in 0..args.runs {
+        // Alternate which side goes first.
+        for side in [run % 2, 1 - run % 2] {
+            let mut model = WideDeep::new(42);
+            let (wall, cpu) = (Instant::now(), cpu_seconds());
+            if side == 0 {
+                model
+                    .compile((MeanSquaredError, MeanSquaredError), Sgd::new(0.01), [])
+                    .loss_weights([0.9, 0.1])
+                    .fit((&wide, &deep), (&y, &y), options())?;
+            } else {
+                model
+                    .compile(
+                        (MeanSquaredError, MeanSquaredError),
+                        Apart(Sgd::new(0.01)),
+                        [],
+                    )
+                    .loss_weights([0.9, 0.1])
+                    .fit((&wide, &deep), (&y, &y), options())?;
+            }
+            times[side].0.push(wall.elapsed().as_secs_f64());
+            times[side].1.push(cpu_seconds() - cpu);
+            weights[side] = model.params().to_vec();
+        }
+    }
+    assert!(
+        weights[0] == weights[1],
+        "the folded step gives the weights of the step apart"
+    );
+    let samples = wide.len() * args.epochs;
+    println!(
+        "Wide & Deep (2 inputs, 2 outputs), {} samples x {} epochs, batches of 32, {} thread(s), {} runs per side",
+        wide.len(),
+        args.epochs,
+        args.threads,
+        args.runs
+    );
+    for (name, (wall, cpu)) in ["folded", "apart"].iter().zip(&times) {
+        let list = |v: &[f64]| {
+            v.iter()
+                .map(|t| format!("{t:.3}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        println!(
+            "{name:>6}: wall median {:.3} s ({:.2} us/sample) [{}]; cpu median {:.3} s [{}]",
+            median(wall),
+            median(wall) * 1e6 / samples as f64,
+            list(wall),
+            median(cpu),
+            list(cpu)
+        );
+    }
+    println!(
+        "apart / folded: wall {:.3}, cpu {:.3}",
+        median(&times[1].0) / median(&times[0].0),
+        median(&times[1].1) / median(&times[0].1)
+    );
+    Ok(())
+}
