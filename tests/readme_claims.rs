@@ -745,6 +745,21 @@ mod firmware {
     }
 }
 
+/// The names, without `.rs`, of the Rust files in the repository folder `dir`.
+fn rust_file_stems(dir: &str) -> Vec<String> {
+    std::fs::read_dir(root().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}/: {e}"))
+        .filter_map(|entry| {
+            entry
+                .ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".rs")
+                .map(str::to_string)
+        })
+        .collect()
+}
+
 /// The README's table of examples names every file of `examples/`, and only those.
 #[test]
 fn examples_table_lists_every_example() {
@@ -755,17 +770,7 @@ fn examples_table_lists_every_example() {
         .filter_map(|rest| rest.split_once("](examples/"))
         .map(|(name, _)| name.to_string())
         .collect();
-    let mut files: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .expect("examples/")
-        .filter_map(|entry| {
-            entry
-                .ok()?
-                .file_name()
-                .to_str()?
-                .strip_suffix(".rs")
-                .map(str::to_string)
-        })
-        .collect();
+    let mut files = rust_file_stems("examples");
     listed.sort();
     files.sort();
     assert_eq!(
@@ -882,17 +887,7 @@ fn architecture_names_existing_files() {
 fn reliability_names_every_fuzz_target() {
     let text =
         std::fs::read_to_string(root().join("docs/reliability.md")).expect("docs/reliability.md");
-    let targets: Vec<String> = std::fs::read_dir(root().join("fuzz/fuzz_targets"))
-        .expect("fuzz/fuzz_targets/")
-        .filter_map(|entry| {
-            entry
-                .ok()?
-                .file_name()
-                .to_str()?
-                .strip_suffix(".rs")
-                .map(str::to_string)
-        })
-        .collect();
+    let targets = rust_file_stems("fuzz/fuzz_targets");
     const COUNTS: [&str; 16] = [
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
         "eleven", "twelve", "thirteen", "fourteen", "fifteen",
