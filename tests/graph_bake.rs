@@ -7,7 +7,10 @@
 //! `WideDeepInt8` (int8 weights, one scale per unit, wired as the graph),
 //! predicting what the runtime's own quantisation of the loaded layers
 //! predicts bit for bit, and Keras's predictions within the chains' int8
-//! tolerance (0.05).
+//! tolerance (0.05). The same graph baked straight from Keras's own files
+//! (`#[weights("model.keras")]`, its architecture and wiring checked at
+//! compile time, and `#[weights("model.weights.h5")]`) predicts what the
+//! same files loaded at run time predict, bit for bit.
 
 use mlp::prelude::*;
 use std::path::Path;
@@ -20,6 +23,35 @@ network! {
         deep_input = Input[6];
         hidden1 = Dense<30, relu, name = dense_2>(deep_input);
         hidden2 = Dense<30, relu, name = dense_3>(hidden1);
+        concat = Concatenate(wide_input, hidden2);
+        output main_output = Dense<1>(concat);
+        output aux_output = Dense<1>(hidden2);
+    }
+}
+
+network! {
+    /// The fixture's model as the runtime's `load_keras` docs declare it
+    /// (Keras's default names), baked from the `.keras` archive.
+    #[weights("tests/fixtures/keras-files/wide_deep_two_outputs/model.keras")]
+    pub struct WideDeepKeras {
+        wide_input = Input[5];
+        deep_input = Input[6];
+        hidden1 = Dense<30, relu>(deep_input);
+        hidden2 = Dense<30, relu>(hidden1);
+        concat = Concatenate(wide_input, hidden2);
+        output main_output = Dense<1>(concat);
+        output aux_output = Dense<1>(hidden2);
+    }
+}
+
+network! {
+    /// The same, baked from the archive's weights file alone.
+    #[weights("tests/fixtures/keras-files/wide_deep_two_outputs/model.weights.h5")]
+    pub struct WideDeepH5 {
+        wide_input = Input[5];
+        deep_input = Input[6];
+        hidden1 = Dense<30, relu>(deep_input);
+        hidden2 = Dense<30, relu>(hidden1);
         concat = Concatenate(wide_input, hidden2);
         output main_output = Dense<1>(concat);
         output aux_output = Dense<1>(hidden2);
@@ -121,4 +153,34 @@ fn baked_int8_graph_is_the_loaded_graph_quantised() {
     assert!(worst > 0.0 && worst < 0.05, "int8: max abs diff {worst}");
     // A quarter of the f32 weights' bytes, plus the scales.
     assert!(std::mem::size_of::<WideDeepInt8>() < std::mem::size_of::<WideDeep>() / 2);
+}
+
+#[test]
+fn graphs_baked_from_keras_files_are_the_files_loaded_at_run_time() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keras-files/wide_deep_two_outputs");
+    let mut from_archive = WideDeepKeras::new_zeroed();
+    from_archive.load_keras(dir.join("model.keras")).unwrap();
+    let mut from_h5 = WideDeepH5::new_zeroed();
+    from_h5.load_keras_weights(dir.join("model.weights.h5")).unwrap();
+    let (archive, h5) = (WideDeepKeras::WEIGHTS, WideDeepH5::WEIGHTS);
+    assert_eq!(archive.params(), from_archive.params());
+    assert_eq!(h5.params(), from_h5.params());
+    // The safetensors bake's values, in the same order of fields.
+    assert_eq!(archive.params(), MODEL.params());
+    for (x, [main, aux]) in samples() {
+        let x = WideDeepKerasInputs {
+            wide_input: x.wide_input,
+            deep_input: x.deep_input,
+        };
+        let y = archive.predict_one(&x);
+        assert_eq!(y, from_archive.predict_one(&x));
+        assert!((y.main_output[0] - main).abs() <= 1e-5, "{y:?} {main}");
+        assert!((y.aux_output[0] - aux).abs() <= 1e-5, "{y:?} {aux}");
+        let x = WideDeepH5Inputs {
+            wide_input: x.wide_input,
+            deep_input: x.deep_input,
+        };
+        assert_eq!(h5.predict_one(&x), from_h5.predict_one(&x));
+    }
 }

@@ -4,8 +4,9 @@
 //! parsing and no heap at run time.
 //!
 //! The path is relative to the invoking crate's `CARGO_MANIFEST_DIR`. A
-//! `.keras` archive, an ONNX model or a PyTorch state dict is first turned
-//! into safetensors under Keras's names (`bake_keras.rs`, `bake_onnx.rs`).
+//! `.keras` archive, a Keras `.weights.h5` file, an ONNX model or a PyTorch
+//! state dict is first turned into safetensors under Keras's names
+//! (`bake_keras.rs`, `bake_onnx.rs`).
 //! The safetensors must hold exactly the weights of every layer that has
 //! some, `<layer>/<weight>` in `F32`: a Dense layer's `kernel` (inputs x
 //! units, row-major, as Keras and numpy hold them) and `bias`; a
@@ -14,9 +15,10 @@
 //! else is a compile error spanned on the path.
 //!
 //! A graph bakes the same way (its struct is a chain's: one field per
-//! layer), from safetensors, ONNX or PyTorch, and `quantize = "int8"` bakes
-//! its `<Name>Int8` wired as the graph; a `.keras` or `.h5` file and
-//! `calibrate` (the integer-only network) are compile errors for a graph.
+//! layer), from safetensors, Keras (`.keras`, `.weights.h5`), ONNX or
+//! PyTorch, and `quantize = "int8"` bakes its `<Name>Int8` wired as the
+//! graph; `calibrate` (the integer-only network) is a compile error for a
+//! graph.
 
 use crate::model::{LayerModel, LayerModelKind, Model};
 use mlp_spec::safetensors_check::{Problem, check_weights};
@@ -187,19 +189,15 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
         ));
     }
     let (full, rel, bytes) = read_file(&attr.path, "weights file")?;
-    // A Keras archive: its architecture checked, its weights as safetensors.
-    let bytes = match chain {
-        true if rel.ends_with(".keras") => {
-            crate::bake_keras::to_safetensors(model, &rel, &bytes).map_err(error)?
-        }
-        false if rel.ends_with(".keras") || rel.ends_with(".h5") => {
-            return Err(error(format!(
-                "`{rel}`: a graph's `#[weights]` reads a safetensors file; Keras files are not baked \
-                 into graphs yet: load it at run time (`load_keras`, `load_keras_weights`) and save \
-                 it with `save_weights` as safetensors"
-            )));
-        }
-        _ => foreign(&crate::bake_onnx::arch(model), &rel, bytes, &error)?,
+    // A Keras archive: its architecture checked, its weights as safetensors;
+    // a Keras weights file: its weights.
+    let bytes = if rel.ends_with(".keras") {
+        crate::bake_keras::archive_to_safetensors(model, &rel, &bytes).map_err(error)?
+    } else if rel.ends_with(".h5") {
+        crate::bake_keras::weights_to_safetensors(model, &format!("`{rel}`"), bytes)
+            .map_err(error)?
+    } else {
+        foreign(&crate::bake_onnx::arch(model), &rel, bytes, &error)?
     };
     let (fields, file) = layer_fields(krate, ident, layers, &bytes, &rel, &error)?;
     let int8 = match (&attr.quantize, &attr.calibrate) {

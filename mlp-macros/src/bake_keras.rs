@@ -1,24 +1,30 @@
-//! `#[weights("model.keras")]`: a Keras 3 `.keras` archive read at compile
-//! time. Its `config.json`, read by the parse the runtime's `load_keras`
-//! shares (`mlp_spec::keras_config`), is checked against the declaration (layer kinds,
-//! units, activations, kernel initializers, the input shape): a difference
-//! is a compile error naming the layer and both descriptions. Its
-//! `model.weights.h5` (HDF5, read by the pure-Rust `hdf5-pure`) gives the
-//! weights: the `k`-th layer of a kind takes `layers/<kind>_k/vars/<i>`
-//! (`dense_1`, `batch_normalization_2`: Keras's snake-case class name,
-//! counted per kind), as Keras matches them. Dropout, BatchNormalization,
-//! ReLU, LeakyReLU and ELU are compared by their numeric options, PReLU by
-//! its `alpha_initializer`; options this library does not have
-//! (`center=False`, `shared_axes`, ...) are refused by name. The arrays are handed to the safetensors path of
-//! [`crate::bake`] as an in-memory safetensors file, so both paths check
-//! and generate the same way.
+//! `#[weights("model.keras")]` and `#[weights("model.weights.h5")]`: Keras 3's
+//! own files read at compile time, into a chain or a graph. A `.keras`
+//! archive's `config.json`, read by the parse the runtime's `load_keras`
+//! shares (`mlp_spec::keras_config`), is checked against the declaration by
+//! the check the runtime shares (`mlp_spec::keras_check`): the layers in
+//! Keras's order (a graph's in `map_graph`'s, `mlp_spec::keras_order`), each
+//! of the declared kind with the declared units, activation and options,
+//! and here also the declared kernel and PReLU initializers; a graph's
+//! inputs, outputs and connections (which layer reads which, the outputs in
+//! order). A difference is a compile error naming the layer and both
+//! descriptions. Options this library does not have (`center=False`,
+//! `shared_axes`, ...) are refused by name. The weights (`model.weights.h5`
+//! in the archive, or a `.weights.h5` file alone, HDF5 read by the
+//! pure-Rust `hdf5-pure`) are matched as Keras's `model.load_weights`
+//! matches them: the `k`-th layer of a kind, in Keras's order, takes
+//! `layers/<kind>_k/vars/<i>` (`dense_1`, `batch_normalization_2`: Keras's
+//! snake-case class name, counted per kind). The arrays are handed to the
+//! safetensors path of [`crate::bake`] as an in-memory safetensors file, so
+//! every path checks and generates the same way.
 
-use crate::validate::{LayerModelKind, Model};
+use crate::model::{LayerModelKind, Model, NodeModelKind};
+use mlp_spec::arch::Arch;
+use mlp_spec::keras_check::{check_connections, check_graph_ports, group_keys, keras_layers};
 use mlp_spec::keras_config::{KerasLayer, parse_config};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, serialize};
 use std::io::{Cursor, Read};
-
 /// `GlorotUniform` -> `glorot_uniform`.
 fn snake(class: &str) -> String {
     let mut out = String::new();
@@ -33,31 +39,6 @@ fn snake(class: &str) -> String {
         }
     }
     out
-}
-
-/// The declared numeric options of a layer, in the shared table's order
-/// (`f32::INFINITY` is Keras's `None`).
-fn declared_settings(layer: &crate::validate::LayerModel) -> Vec<f32> {
-    match &layer.kind {
-        LayerModelKind::Dropout { rate, .. } => vec![*rate],
-        LayerModelKind::BatchNormalization {
-            momentum, epsilon, ..
-        } => vec![*momentum, *epsilon],
-        LayerModelKind::Activation { settings, .. } => settings.clone(),
-        _ => Vec::new(),
-    }
-}
-
-/// Whether the file's options are the declared ones (equal as `f32`).
-fn same_settings(theirs: &[(&str, Option<f64>)], ours: &[f32]) -> bool {
-    theirs.len() == ours.len()
-        && theirs.iter().zip(ours).all(|((_, x), y)| match x {
-            None => y.is_infinite(),
-            Some(x) => {
-                let x = *x as f32;
-                x == *y || (y.is_finite() && (x - y).abs() <= 1e-6 * y.abs())
-            }
-        })
 }
 
 /// How Keras would describe a layer of the config.
@@ -86,7 +67,7 @@ fn keras_layer(layer: &KerasLayer) -> String {
 }
 
 /// How the declaration reads: `Dense<300, relu, kernel_initializer = glorot_uniform>`.
-fn declared(layer: &crate::validate::LayerModel) -> String {
+fn declared(layer: &crate::model::LayerModel) -> String {
     match &layer.kind {
         LayerModelKind::Dense {
             units,
@@ -106,11 +87,11 @@ fn declared(layer: &crate::validate::LayerModel) -> String {
         ),
         _ => {
             let class = layer.class_name();
-            let options: Vec<String> = mlp_spec::settings(class)
-                .iter()
-                .zip(declared_settings(layer))
+            let options: Vec<String> = crate::bake_onnx::op(layer)
+                .settings()
+                .into_iter()
                 .filter(|(_, v)| v.is_finite())
-                .map(|((name, _), v)| format!("{name} = {v}"))
+                .map(|(name, v)| format!("{name} = {v}"))
                 .collect();
             if options.is_empty() {
                 format!("`{}`: {class}", layer.field)
@@ -136,32 +117,55 @@ fn member(
     Ok(out)
 }
 
+/// How the declaration reads node `n` of `arch` (a layer or a merge).
+fn declared_node(model: &Model, arch: &Arch, n: usize) -> String {
+    match model.nodes[n].kind {
+        NodeModelKind::Layer(l) => declared(&model.layers[l]),
+        _ => format!("`{}`: {}", arch.nodes[n].name, arch.nodes[n].op.class_name()),
+    }
+}
+
 /// Checks the archive in `bytes` against `model` and returns its weights
 /// as the bytes of a safetensors file with this crate's tensor names.
-pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub fn archive_to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| format!("`{rel}` is not a valid .keras (zip) archive: {e}"))?;
     let config = member(&mut zip, rel, "config.json")?;
     let h5 = member(&mut zip, rel, "model.weights.h5")?;
     let config = std::str::from_utf8(&config)
         .map_err(|e| format!("config.json in `{rel}` is not UTF-8 text: {e}"))?;
+    check_config(model, rel, config)?;
+    weights_to_safetensors(model, &format!("model.weights.h5 in `{rel}`"), h5)
+}
+
+/// Checks a `config.json` (of the archive `rel`) against `model`.
+fn check_config(model: &Model, rel: &str, config: &str) -> Result<(), String> {
     let keras = parse_config(config).map_err(|e| format!("`{rel}`: {e}"))?;
     let ident = &model.ident;
+    let arch = crate::bake_onnx::arch(model);
+    let graph = model.chain_input.is_none();
 
-    // The architecture, layer by layer (InputLayers give the input shape).
-    for shape in &keras.inputs {
-        if *shape != model.input_shape() {
-            return Err(format!(
-                "`{rel}` takes inputs of shape {shape:?}, `{ident}` declares {:?}",
-                model.input_shape()
-            ));
+    // The ports: a chain's input shape (InputLayers give it), a graph's
+    // inputs and outputs.
+    if graph {
+        check_graph_ports(&keras, &arch).map_err(|e| format!("`{rel}`: {e}"))?;
+    } else {
+        for shape in &keras.inputs {
+            if *shape != model.input_shape() {
+                return Err(format!(
+                    "`{rel}` takes inputs of shape {shape:?}, `{ident}` declares {:?}",
+                    model.input_shape()
+                ));
+            }
         }
     }
     let layers = &keras.layers;
     for layer in layers {
         let class = layer.class_name.as_str();
-        if mlp_spec::layer(class)
-            .is_none_or(|l| l.role != mlp_spec::LayerRole::Layer && class != "Flatten")
+        let merge = graph && matches!(class, "Concatenate" | "Add" | "Average");
+        if !merge
+            && mlp_spec::layer(class)
+                .is_none_or(|l| l.role != mlp_spec::LayerRole::Layer && class != "Flatten")
         {
             return Err(format!(
                 "`{rel}` has layer `{}`, a {class}: a layer kind this library does not have",
@@ -169,7 +173,9 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
             ));
         }
     }
-    if layers.len() != model.layers.len() {
+    // The declared layers and merges, in Keras's order.
+    let ours = keras_layers(&arch);
+    if layers.len() != ours.len() {
         return Err(format!(
             "`{rel}` has {} layers [{}], `{ident}` declares {} [{}]",
             layers.len(),
@@ -178,16 +184,14 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
                 .map(keras_layer)
                 .collect::<Vec<_>>()
                 .join(", "),
-            model.layers.len(),
-            model
-                .layers
-                .iter()
-                .map(declared)
+            ours.len(),
+            ours.iter()
+                .map(|&n| declared_node(model, &arch, n))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
     }
-    for (i, (layer, ours)) in layers.iter().zip(&model.layers).enumerate() {
+    for (i, (layer, &n)) in layers.iter().zip(&ours).enumerate() {
         let (class, name) = (layer.class_name.as_str(), &layer.name);
         if !layer.unsupported.is_empty() {
             return Err(format!(
@@ -195,79 +199,85 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
                 layer.unsupported.join(", ")
             ));
         }
-        let initializer_is =
-            |file: &Option<String>, ours: &str| file.as_deref().is_none_or(|k| snake(k) == ours);
-        let same = match &ours.kind {
-            LayerModelKind::Dense {
-                units,
-                activation,
-                kernel,
-                ..
-            } => {
-                class == "Dense"
-                    && layer.units == Some(*units)
-                    && layer.activation.as_deref() == Some(activation.name)
-                    && layer.use_bias != Some(false)
-                    && initializer_is(&layer.kernel_initializer, kernel.spec.name)
-            }
-            LayerModelKind::Flatten { .. } => class == "Flatten",
-            LayerModelKind::PReLU { alpha, .. } => {
-                class == "PReLU" && initializer_is(&layer.alpha_initializer, alpha.spec.name)
-            }
-            LayerModelKind::Dropout { .. }
-            | LayerModelKind::BatchNormalization { .. }
-            | LayerModelKind::Activation { .. }
-            | LayerModelKind::Normalization { .. } => {
-                class == ours.class_name()
-                    && same_settings(&layer.settings, &declared_settings(ours))
-            }
-        };
-        if !same {
+        if !same_layer(layer, model, &arch, n) {
             return Err(format!(
                 "layer {i} of `{rel}` is `{name}`: {}, but `{ident}` declares {}",
                 keras_layer(layer),
-                declared(ours)
+                declared_node(model, &arch, n)
             ));
         }
     }
+    if keras.class_name == "Functional" {
+        let what = if graph { "graph" } else { "network" };
+        check_connections(&keras, &arch, what).map_err(|e| format!("`{rel}`: {e}"))?;
+    }
+    Ok(())
+}
 
-    // The weights, matched by kind and order.
-    let file = hdf5_pure::File::from_bytes(h5)
-        .map_err(|e| format!("model.weights.h5 in `{rel}` is not a readable HDF5 file: {e}"))?;
-    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-    // Keras numbers the groups of each kind apart: `dense`, `dense_1`, ...
-    let mut counters = std::collections::HashMap::new();
-    for ours in &model.layers {
-        let vars = ours.weights();
-        if vars.is_empty() {
-            continue;
+/// Whether the file's `layer` is node `n` of `arch`: the shared check
+/// ([`mlp_spec::keras_check::same_layer`]), and the declared kernel and
+/// PReLU initializers, which the runtime does not compare.
+fn same_layer(layer: &KerasLayer, model: &Model, arch: &Arch, n: usize) -> bool {
+    let initializer_is =
+        |file: &Option<String>, ours: &str| file.as_deref().is_none_or(|k| snake(k) == ours);
+    mlp_spec::keras_check::same_layer(layer, &arch.nodes[n].op)
+        && match model.nodes[n].kind {
+            NodeModelKind::Layer(l) => match &model.layers[l].kind {
+                LayerModelKind::Dense { kernel, .. } => {
+                    initializer_is(&layer.kernel_initializer, kernel.spec.name)
+                }
+                LayerModelKind::PReLU { alpha, .. } => {
+                    initializer_is(&layer.alpha_initializer, alpha.spec.name)
+                }
+                _ => true,
+            },
+            _ => true,
         }
-        let prefix = mlp_spec::layer(ours.class_name()).map_or("", |l| l.default_name);
-        let k = counters.entry(prefix).or_insert(0);
-        let group = if *k == 0 {
-            prefix.to_string()
-        } else {
-            format!("{prefix}_{k}")
+}
+
+/// The weights of `model` from a Keras weights file (`h5`, named `source`
+/// in messages: `` `model.weights.h5` `` or "model.weights.h5 in
+/// `model.keras`"), as the bytes of a safetensors file with this crate's
+/// tensor names.
+pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Result<Vec<u8>, String> {
+    let file = hdf5_pure::File::from_bytes(h5)
+        .map_err(|e| format!("{source} is not a readable HDF5 file: {e}"))?;
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    // The layers in Keras's order; Keras numbers the groups of each kind
+    // apart: `dense`, `dense_1`, ...
+    let arch = crate::bake_onnx::arch(model);
+    let layers: Vec<&crate::model::LayerModel> = keras_layers(&arch)
+        .into_iter()
+        .filter_map(|n| match model.nodes[n].kind {
+            NodeModelKind::Layer(l) => Some(&model.layers[l]),
+            _ => None,
+        })
+        .collect();
+    let groups = group_keys(layers.iter().map(|l| l.class_name()));
+    for (ours, group) in layers.into_iter().zip(groups) {
+        let vars = ours.weights();
+        let Some((kind, k)) = group.filter(|_| !vars.is_empty()) else {
+            continue;
         };
-        *k += 1;
+        let group = mlp_spec::keras_check::group_key(kind, k);
         for (var, (what, shape)) in vars.into_iter().enumerate() {
             let path = format!("layers/{group}/vars/{var}");
             let ds = file
                 .dataset(&path)
-                .map_err(|e| format!("model.weights.h5 in `{rel}` has no `{path}` ({e})"))?;
+                .map_err(|e| format!("{source} has no `{path}` ({e})"))?;
             let found: Vec<usize> = ds
                 .shape()
-                .map_err(|e| format!("`{path}` in `{rel}`: {e}"))?
+                .map_err(|e| format!("`{path}` in {source}: {e}"))?
                 .into_iter()
                 .map(|d| d as usize)
                 .collect();
             if found != shape {
                 return Err(format!(
-                    "`{path}` in `{rel}` has shape {found:?}, but `{}`'s {what} is {shape:?}",
+                    "`{path}` in {source} has shape {found:?}, but `{}`'s {what} is {shape:?}",
                     ours.field
                 ));
             }
-            let fail = |e: hdf5_pure::Error| format!("`{path}` in `{rel}`: {e}");
+            let fail = |e: hdf5_pure::Error| format!("`{path}` in {source}: {e}");
             // Normalization's `count` is Keras's one int64 weight.
             let data: Vec<f32> = if ds.dtype().map_err(fail)? == hdf5_pure::DType::I64 {
                 ds.read_i64()
@@ -285,8 +295,8 @@ pub fn to_safetensors(model: &Model, rel: &str, bytes: &[u8]) -> Result<Vec<u8>,
     let mut views = Vec::new();
     for (name, shape, data) in &tensors {
         let view = TensorView::new(Dtype::F32, shape.clone(), data)
-            .map_err(|e| format!("`{rel}`: {e}"))?;
+            .map_err(|e| format!("{source}: {e}"))?;
         views.push((name.as_str(), view));
     }
-    serialize(views, None).map_err(|e| format!("`{rel}`: {e}"))
+    serialize(views, None).map_err(|e| format!("{source}: {e}"))
 }

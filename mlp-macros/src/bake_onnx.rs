@@ -11,7 +11,7 @@ use crate::model::{LayerModel, LayerModelKind, Merge, Model, NodeModelKind};
 use mlp_spec::arch::{Arch, Op};
 
 /// The readers' description of one declared layer.
-fn op(layer: &LayerModel) -> Op {
+pub(crate) fn op(layer: &LayerModel) -> Op {
     match &layer.kind {
         LayerModelKind::Flatten { rows, cols } => Op::Flatten {
             rows: *rows,
@@ -31,8 +31,13 @@ fn op(layer: &LayerModel) -> Op {
             units: *units,
             rate: *rate,
         },
-        LayerModelKind::BatchNormalization { units, epsilon, .. } => Op::BatchNormalization {
+        LayerModelKind::BatchNormalization {
+            units,
+            momentum,
+            epsilon,
+        } => Op::BatchNormalization {
             units: *units,
+            momentum: *momentum,
             epsilon: *epsilon,
         },
         LayerModelKind::Activation {

@@ -53,10 +53,12 @@ pub enum Op {
         /// The rate.
         rate: f32,
     },
-    /// `BatchNormalization` with its epsilon.
+    /// `BatchNormalization` with its momentum and epsilon.
     BatchNormalization {
         /// Features.
         units: usize,
+        /// The moving statistics' momentum (Keras's `momentum`).
+        momentum: f32,
         /// Added to the variance.
         epsilon: f32,
     },
@@ -160,6 +162,57 @@ impl Op {
         }
     }
 
+    /// Its width, for a layer (`None` for an input or a merge, whose width
+    /// follows from what they read).
+    pub fn units(&self) -> Option<usize> {
+        match self {
+            Op::Flatten { rows, cols } => Some(rows * cols),
+            Op::Dense { units, .. }
+            | Op::Dropout { units, .. }
+            | Op::BatchNormalization { units, .. }
+            | Op::Activation { units, .. }
+            | Op::PReLU { units }
+            | Op::Normalization { units } => Some(*units),
+            Op::Input { .. } | Op::Concatenate | Op::Add | Op::Average => None,
+        }
+    }
+
+    /// Keras's class name: `Dense`, `ReLU`, `Concatenate`, `InputLayer`.
+    pub fn class_name(&self) -> &str {
+        match self {
+            Op::Input { .. } => "InputLayer",
+            Op::Flatten { .. } => "Flatten",
+            Op::Dense { .. } => "Dense",
+            Op::Dropout { .. } => "Dropout",
+            Op::BatchNormalization { .. } => "BatchNormalization",
+            Op::Activation { kind, .. } => kind,
+            Op::PReLU { .. } => "PReLU",
+            Op::Normalization { .. } => "Normalization",
+            Op::Concatenate => "Concatenate",
+            Op::Add => "Add",
+            Op::Average => "Average",
+        }
+    }
+
+    /// Its numeric options, named and ordered as in the shared layer table
+    /// ([`crate::settings`]; `f32::INFINITY` is Keras's `None`): Dropout's
+    /// `rate`, BatchNormalization's `momentum` and `epsilon`, an activation
+    /// layer's options; none for the others.
+    pub fn settings(&self) -> Vec<(&'static str, f32)> {
+        match self {
+            Op::Dropout { rate, .. } => vec![("rate", *rate)],
+            Op::BatchNormalization {
+                momentum, epsilon, ..
+            } => vec![("momentum", *momentum), ("epsilon", *epsilon)],
+            Op::Activation { kind, settings, .. } => crate::settings(kind)
+                .iter()
+                .zip(settings)
+                .map(|((name, _), v)| (*name, *v))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Its weights in Keras's order, named within the layer, with shapes.
     pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
         match *self {
@@ -197,15 +250,9 @@ impl Arch {
         let widths = inputs.iter().map(|&i| self.nodes[i].size);
         let size = match &op {
             Op::Input { shape } => shape.iter().product(),
-            Op::Flatten { rows, cols } => rows * cols,
-            Op::Dense { units, .. }
-            | Op::Dropout { units, .. }
-            | Op::BatchNormalization { units, .. }
-            | Op::Activation { units, .. }
-            | Op::PReLU { units }
-            | Op::Normalization { units } => *units,
             Op::Concatenate => widths.sum(),
             Op::Add | Op::Average => widths.max().unwrap_or(0),
+            layer => layer.units().unwrap_or(0),
         };
         self.nodes.push(Node {
             name: name.into(),
@@ -222,6 +269,14 @@ impl Arch {
             .iter()
             .enumerate()
             .filter(|(_, n)| matches!(n.op, Op::Input { .. }))
+    }
+
+    /// The nodes in Keras's order ([`crate::keras_order`]): a chain's in
+    /// declaration order, a graph's in `map_graph`'s.
+    pub fn keras_order(&self) -> Vec<usize> {
+        let inputs: Vec<Vec<usize>> = self.nodes.iter().map(|n| n.inputs.clone()).collect();
+        let outputs: Vec<usize> = self.outputs.iter().map(|(_, n)| *n).collect();
+        crate::keras_order(&inputs, &outputs).0
     }
 
     /// Every weight array the model needs, in declaration order, with

@@ -27,9 +27,12 @@ mod activations;
 pub mod arch;
 mod initializers;
 #[cfg(feature = "keras")]
+pub mod keras_check;
+#[cfg(feature = "keras")]
 pub mod keras_config;
 #[cfg(feature = "keras")]
 pub mod keras_options;
+mod keras_order;
 mod layers;
 #[cfg(feature = "onnx")]
 pub mod onnx;
@@ -39,6 +42,7 @@ pub mod safetensors_check;
 #[cfg(feature = "safetensors")]
 pub mod torch;
 
+extern crate alloc;
 #[cfg(any(feature = "safetensors", feature = "keras"))]
 extern crate std;
 
@@ -47,6 +51,7 @@ pub use initializers::{
     DEFAULT_BIAS_INITIALIZER, DEFAULT_KERNEL_INITIALIZER, FunctionSpec, INITIALIZERS,
     InitializerSpec, initializer,
 };
+pub use keras_order::keras_order;
 pub use layers::{
     DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, Refused, layer, settings,
 };

@@ -8,8 +8,8 @@ use crate::weights::NamedArray;
 use crate::{Error, Result};
 use mlp_spec::arch::{Arch, Array, Op};
 
-/// The reader's description of one layer.
-fn op(layer: &LayerInfo) -> Op {
+/// The readers' description of one layer.
+pub(crate) fn op(layer: &LayerInfo) -> Op {
     match layer.kind {
         LayerKind::Flatten { rows, cols } => Op::Flatten { rows, cols },
         LayerKind::Dense {
@@ -23,9 +23,16 @@ fn op(layer: &LayerInfo) -> Op {
             activation: activation.name().into(),
         },
         LayerKind::Dropout { units, rate } => Op::Dropout { units, rate },
-        LayerKind::BatchNormalization { units, epsilon, .. } => {
-            Op::BatchNormalization { units, epsilon }
-        }
+        LayerKind::BatchNormalization {
+            units,
+            momentum,
+            epsilon,
+            ..
+        } => Op::BatchNormalization {
+            units,
+            momentum,
+            epsilon,
+        },
         LayerKind::Activation { units, function } => Op::Activation {
             units,
             kind: function.type_name().into(),

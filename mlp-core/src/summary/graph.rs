@@ -24,9 +24,7 @@
 //! ```
 //!
 //! Keras orders the rows as `keras.src.ops.function.map_graph` orders a
-//! functional model's operations: by depth (the longest path to an output)
-//! from the deepest, and within one depth by the order in which a
-//! depth-first walk from the outputs, in order, first reaches them. A graph
+//! functional model's operations ([`mlp_spec::keras_order`]). A graph
 //! that is a chain (one node per depth, none with two inputs) prints the
 //! Sequential table, as Keras does.
 
@@ -68,61 +66,16 @@ impl Summary {
 }
 
 /// The indices of `nodes` in the order Keras's `map_graph` gives a
-/// functional model's operations: by decreasing depth, then by first
-/// visit of a depth-first walk from `outputs` (in order, each node's inputs
-/// in order). Nodes that reach no output are left out, as Keras leaves them.
-/// Returns the order and each node's depth.
+/// functional model's operations, and each node's depth
+/// ([`mlp_spec::keras_order`], which the `.keras` bake shares).
 pub(crate) fn keras_order(nodes: &[NodeInfo], outputs: &[PortInfo]) -> (Vec<usize>, Vec<usize>) {
     let index = |name: &str| nodes.iter().position(|n| n.name == name);
-    // `_build_map`: first-visit (pre-order) indices and the post-order.
-    let mut visited: Vec<Option<usize>> = vec![None; nodes.len()];
-    let mut finished = vec![false; nodes.len()];
-    let mut post = Vec::with_capacity(nodes.len());
-    let mut count = 0;
-    for output in outputs {
-        let Some(start) = index(output.node) else {
-            continue;
-        };
-        // An explicit stack: (node, next input to walk).
-        let mut stack = vec![(start, 0)];
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            if *next == 0 {
-                if finished[node] {
-                    stack.pop();
-                    continue;
-                }
-                visited[node] = Some(count);
-                count += 1;
-            }
-            let inputs = nodes[node].inputs;
-            if let Some(name) = inputs.get(*next) {
-                *next += 1;
-                // A node seen before is finished, or on the stack (a cycle,
-                // which `network!` rejects): not walked again.
-                if let Some(parent) = index(name)
-                    && visited[parent].is_none()
-                {
-                    stack.push((parent, 0));
-                }
-            } else {
-                finished[node] = true;
-                post.push(node);
-                stack.pop();
-            }
-        }
-    }
-    // `map_graph`: a node's depth is one more than its deepest reader's.
-    let mut depth = vec![0usize; nodes.len()];
-    for &node in post.iter().rev() {
-        for name in nodes[node].inputs {
-            if let Some(parent) = index(name) {
-                depth[parent] = depth[parent].max(depth[node] + 1);
-            }
-        }
-    }
-    let mut order: Vec<usize> = (0..nodes.len()).filter(|&n| finished[n]).collect();
-    order.sort_by_key(|&n| (core::cmp::Reverse(depth[n]), visited[n]));
-    (order, depth)
+    let inputs: Vec<Vec<usize>> = nodes
+        .iter()
+        .map(|n| n.inputs.iter().filter_map(|name| index(name)).collect())
+        .collect();
+    let outputs: Vec<usize> = outputs.iter().filter_map(|o| index(o.node)).collect();
+    mlp_spec::keras_order(&inputs, &outputs)
 }
 
 /// Keras's test for printing a functional model as a chain: one node per

@@ -591,7 +591,7 @@ fn match_node<'a>(
                 ],
             ))
         }
-        Op::BatchNormalization { units, epsilon } => {
+        Op::BatchNormalization { units, epsilon, .. } => {
             let units = *units;
             let b = file.find(t, "BatchNormalization").ok_or_else(|| {
                 format!(

@@ -8,11 +8,13 @@
 //! outputs, in order. A difference is an error naming the layer and both
 //! descriptions.
 
-use super::config::{KerasLayer, KerasModel, shape_text};
+use super::config::{KerasModel, shape_text};
 use super::{keras_nodes, merge_class};
 use crate::Result;
-use crate::layer::{Elementwise, LayerInfo, LayerKind};
+use crate::layer::{LayerInfo, LayerKind};
 use crate::model::{Form, Model, NodeInfo, NodeKind};
+use mlp_spec::arch::Arch;
+use mlp_spec::keras_check::{check_connections, check_graph_ports, same_layer};
 
 /// What a model of this form is called in messages.
 fn what<M: Model>() -> &'static str {
@@ -30,7 +32,7 @@ pub(crate) fn declared(layer: &LayerInfo) -> String {
         } => format!("`{}`: Dense<{units}, {}>", layer.name, activation.name()),
         LayerKind::Flatten { rows, cols } => format!("`{}`: Flatten[{rows}, {cols}]", layer.name),
         _ => {
-            let options: Vec<String> = settings_of(&layer.kind)
+            let options: Vec<String> = settings_of(layer)
                 .iter()
                 .filter(|(_, v)| v.is_finite())
                 .map(|(name, v)| format!("{name} = {v}"))
@@ -51,43 +53,8 @@ pub(crate) fn declared(layer: &LayerInfo) -> String {
 
 /// The numeric options of a layer declared here, named as in the shared
 /// layer table (`f32::INFINITY` is Keras's `None`).
-pub(crate) fn settings_of(kind: &LayerKind) -> Vec<(&'static str, f32)> {
-    match *kind {
-        LayerKind::Dropout { rate, .. } => vec![("rate", rate)],
-        LayerKind::BatchNormalization {
-            momentum, epsilon, ..
-        } => vec![("momentum", momentum), ("epsilon", epsilon)],
-        LayerKind::Activation { function, .. } => match function {
-            Elementwise::ReLU {
-                max_value,
-                negative_slope,
-                threshold,
-            } => vec![
-                ("max_value", max_value),
-                ("negative_slope", negative_slope),
-                ("threshold", threshold),
-            ],
-            Elementwise::LeakyReLU { negative_slope } => vec![("negative_slope", negative_slope)],
-            Elementwise::ELU { alpha } => vec![("alpha", alpha)],
-        },
-        _ => Vec::new(),
-    }
-}
-
-/// Whether the file's options `theirs` are the declared `ours` (same
-/// names; values equal as `f32`, Keras's `None` as `f32::INFINITY`).
-fn same_settings(theirs: &[(&str, Option<f64>)], ours: &[(&str, f32)]) -> bool {
-    theirs.len() == ours.len()
-        && theirs.iter().zip(ours).all(|((a, x), (b, y))| {
-            a == b
-                && match x {
-                    None => y.is_infinite(),
-                    Some(x) => {
-                        let x = *x as f32;
-                        x == *y || (y.is_finite() && (x - y).abs() <= 1e-6 * y.abs())
-                    }
-                }
-        })
+pub(crate) fn settings_of(layer: &LayerInfo) -> Vec<(&'static str, f32)> {
+    crate::io::arch::op(layer).settings()
 }
 
 /// Whether a Keras class name is a layer kind this library has (a merge
@@ -150,7 +117,7 @@ pub(crate) fn check_architecture<M: Model>(model: &KerasModel, source_name: &str
     }
     match M::FORM {
         Form::Sequential => check_chain_ports::<M>(model).map_err(err)?,
-        Form::Functional => check_graph_ports::<M>(model).map_err(err)?,
+        Form::Functional => check_graph_ports(model, &keras_arch::<M>()).map_err(err)?,
     }
     let layers: Vec<&NodeInfo> = keras_nodes::<M>()
         .into_iter()
@@ -165,7 +132,9 @@ pub(crate) fn check_architecture<M: Model>(model: &KerasModel, source_name: &str
     let same = |i: usize, j: usize| {
         let keras = &model.layers[i];
         match (layers[j].kind, merge_class(layers[j])) {
-            (NodeKind::Layer(l), _) => M::LAYERS.get(l).is_some_and(|l| same_layer(keras, l)),
+            (NodeKind::Layer(l), _) => M::LAYERS
+                .get(l)
+                .is_some_and(|l| same_layer(keras, &crate::io::arch::op(l))),
             (_, Some(class)) => keras.class_name == class,
             _ => false,
         }
@@ -186,9 +155,19 @@ pub(crate) fn check_architecture<M: Model>(model: &KerasModel, source_name: &str
         return Err(err(difference));
     }
     if model.class_name == "Functional" {
-        check_connections::<M>(model, &layers).map_err(err)?;
+        check_connections(model, &keras_arch::<M>(), what::<M>()).map_err(err)?;
     }
     Ok(())
+}
+
+/// `M` as the shared check sees it, its nodes named as `M` names them (a
+/// chain's input too).
+fn keras_arch<M: Model>() -> Arch {
+    let mut arch = crate::io::arch::arch::<M>();
+    for (node, info) in arch.nodes.iter_mut().zip(M::NODES) {
+        node.name = info.name.into();
+    }
+    arch
 }
 
 /// A chain's ports: one input of its shape, one output.
@@ -221,152 +200,6 @@ fn check_chain_ports<M: Model>(model: &KerasModel) -> std::result::Result<(), St
         ));
     }
     Ok(())
-}
-
-/// A graph's ports: a Functional model with the graph's inputs (their
-/// sizes, in Keras's order) and its number of outputs.
-fn check_graph_ports<M: Model>(model: &KerasModel) -> std::result::Result<(), String> {
-    if model.class_name != "Functional" {
-        return Err(format!(
-            "the Keras model `{}` is a {}; a graph reads a Functional model",
-            model.name, model.class_name
-        ));
-    }
-    let theirs: Vec<String> = model.inputs.iter().map(|s| shape_text(s)).collect();
-    let ours: Vec<String> = keras_nodes::<M>()
-        .into_iter()
-        .filter(|n| n.kind == NodeKind::Input)
-        .map(|n| shape_text(&[n.size]))
-        .collect();
-    if theirs != ours {
-        return Err(format!(
-            "the Keras model `{}` takes inputs of shapes [{}], the graph `{}` [{}] (in Keras's order)",
-            model.name,
-            theirs.join(", "),
-            M::NAME,
-            ours.join(", ")
-        ));
-    }
-    if model.outputs.len() != M::OUTPUTS.len() {
-        return Err(format!(
-            "the Keras model `{}` has {} outputs ({}), the graph `{}` {}",
-            model.name,
-            model.outputs.len(),
-            model.outputs.join(", "),
-            M::NAME,
-            M::OUTPUTS.len()
-        ));
-    }
-    Ok(())
-}
-
-/// A Functional file's wiring against `M`'s, once its layers are known to
-/// pair with `layers` (`M`'s non-input nodes in Keras's order): each layer
-/// reads the layers it reads here, in order, and the outputs are `M`'s, in
-/// order. The file's names are mapped to `M`'s through that pairing (the
-/// file's `dense_3` may be `hidden2` here); a difference names the layer and
-/// both lists of inputs.
-fn check_connections<M: Model>(
-    model: &KerasModel,
-    layers: &[&NodeInfo],
-) -> std::result::Result<(), String> {
-    let inputs = keras_nodes::<M>()
-        .into_iter()
-        .filter(|n| n.kind == NodeKind::Input);
-    let pairs: Vec<(&str, &str)> = model
-        .input_names
-        .iter()
-        .map(String::as_str)
-        .zip(inputs.map(|n| n.name))
-        .chain(
-            model
-                .layers
-                .iter()
-                .map(|l| l.name.as_str())
-                .zip(layers.iter().map(|n| n.name)),
-        )
-        .collect();
-    let ours_of = |theirs: &str| {
-        pairs.iter().find(|(t, _)| *t == theirs).map_or_else(
-            || format!("`{theirs}` (not a layer of the file)"),
-            |(_, o)| format!("`{o}`"),
-        )
-    };
-    let list = |names: &[String]| format!("[{}]", crate::error::short_list(names));
-    let quoted = |names: &[&str]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>();
-    for (keras, ours) in model.layers.iter().zip(layers) {
-        let theirs: Vec<String> = keras.inbound.iter().map(|n| ours_of(n)).collect();
-        let wired = quoted(ours.inputs);
-        if theirs != wired {
-            let file: Vec<&str> = keras.inbound.iter().map(String::as_str).collect();
-            return Err(format!(
-                "the Keras model's layer `{}` (the {}'s `{}`) reads {} ({} here), the {} `{}` \
-                 wires `{}` to {}",
-                keras.name,
-                what::<M>(),
-                ours.name,
-                list(&quoted(&file)),
-                list(&theirs),
-                what::<M>(),
-                M::NAME,
-                ours.name,
-                list(&wired)
-            ));
-        }
-    }
-    let theirs: Vec<String> = model.outputs.iter().map(|n| ours_of(n)).collect();
-    let declared: Vec<&str> = M::OUTPUTS.iter().map(|p| p.node).collect();
-    let declared = quoted(&declared);
-    if theirs != declared {
-        let file: Vec<&str> = model.outputs.iter().map(String::as_str).collect();
-        return Err(format!(
-            "the Keras model `{}` has the outputs {} ({} here), the {} `{}` declares the outputs {}",
-            model.name,
-            list(&quoted(&file)),
-            list(&theirs),
-            what::<M>(),
-            M::NAME,
-            list(&declared)
-        ));
-    }
-    Ok(())
-}
-
-/// Whether the file's layer `keras` is the layer `ours` declared here: its
-/// kind, and a Dense layer's units, activation and bias, another kind's
-/// options and size.
-pub(crate) fn same_layer(keras: &KerasLayer, ours: &LayerInfo) -> bool {
-    match ours.kind {
-        LayerKind::Dense {
-            units, activation, ..
-        } => {
-            keras.class_name == "Dense"
-                && keras.units == Some(units)
-                && keras.activation.as_deref() == Some(activation.name())
-                && keras.use_bias != Some(false)
-        }
-        LayerKind::Flatten { rows, cols } => {
-            keras.class_name == "Flatten"
-                && keras
-                    .input_shape
-                    .as_ref()
-                    .is_none_or(|s| s.iter().product::<usize>() == rows * cols)
-        }
-        LayerKind::Dropout { .. }
-        | LayerKind::BatchNormalization { .. }
-        | LayerKind::Activation { .. }
-        | LayerKind::PReLU { .. }
-        | LayerKind::Normalization { .. } => {
-            keras.class_name == ours.type_name()
-                && same_settings(&keras.settings, &settings_of(&ours.kind))
-                && keras
-                    .input_shape
-                    .as_ref()
-                    .is_none_or(|s| s.iter().product::<usize>() == ours.output_size())
-        }
-        #[allow(unreachable_patterns)]
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -15,45 +15,13 @@ use crate::model::{Form, Model, NodeKind};
 use crate::weights::NamedArray;
 use crate::{Error, Result};
 
-/// Keras's snake-case name of a layer class, the stem of its groups in a
-/// weights file (`BatchNormalization` -> `batch_normalization`, `PReLU` ->
-/// `p_re_lu`), for the classes of the shared layer table.
-pub(crate) fn keras_kind(class: &str) -> Option<&'static str> {
-    mlp_spec::layer(class)
-        .map(|l| l.default_name)
-        .filter(|n| !n.is_empty())
-}
-
-/// Keras's group key of the `k`-th layer of a kind: `dense`, `dense_1`, ...
-pub(crate) fn key(kind: &str, k: usize) -> String {
-    if k == 0 {
-        kind.to_string()
-    } else {
-        format!("{kind}_{k}")
-    }
-}
+pub(crate) use mlp_spec::keras_check::{group_key as key, keras_kind};
 
 /// Keras's kind and index of each layer of `ours` (in the model's order):
-/// the `k`-th layer of a kind takes the group `<kind>_k` (see [`key`]);
-/// `None` for a layer of a kind Keras files are not read into.
+/// the `k`-th layer of a kind takes the group `<kind>_k` (the shared
+/// [`mlp_spec::keras_check::group_keys`]).
 fn group_keys(ours: &[&LayerInfo]) -> Vec<Option<(&'static str, usize)>> {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    ours.iter()
-        .map(|layer| {
-            let kind = keras_kind(layer.type_name())?;
-            let k = match counts.iter_mut().find(|(c, _)| *c == kind) {
-                Some((_, n)) => {
-                    *n += 1;
-                    *n - 1
-                }
-                None => {
-                    counts.push((kind, 1));
-                    0
-                }
-            };
-            Some((kind, k))
-        })
-        .collect()
+    mlp_spec::keras_check::group_keys(ours.iter().map(|l| l.type_name()))
 }
 
 /// The model's layers (not its inputs and merges) in Keras's order.

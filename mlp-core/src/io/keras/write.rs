@@ -153,7 +153,7 @@ fn layer_entry(layer: &LayerInfo, input_shape: &[usize]) -> Value {
         }),
         LayerKind::Activation { function, .. } => {
             let mut config = json!({"name": layer.name, "trainable": true, "dtype": dtype()});
-            for (name, value) in super::check::settings_of(&layer.kind) {
+            for (name, value) in super::check::settings_of(layer) {
                 // Keras's `None` (no cap) is `f32::INFINITY` here.
                 let value = if value.is_finite() {
                     num(value)

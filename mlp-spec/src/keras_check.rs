@@ -1,0 +1,256 @@
+//! A Keras `config.json` (read by [`crate::keras_config`]) checked against a
+//! declared model ([`Arch`]), one check for the two readers of Keras files:
+//! the runtime's `load_keras` (`mlp-core`) and the compile-time
+//! `#[weights("model.keras")]` bake (`mlp-macros`). Each reader words its
+//! own message about a layer that differs; what is the same layer, which
+//! ports a graph has and how a Functional file's layers are wired are
+//! decided here, and so is which group of a weights file each layer reads.
+//! Behind the `keras` feature.
+//!
+//! ```
+//! use mlp_spec::arch::{Arch, Op};
+//! use mlp_spec::keras_check::{check_connections, check_graph_ports, keras_layers, same_layer};
+//! use mlp_spec::keras_config::parse_config;
+//!
+//! let mut arch = Arch::new("Net");
+//! let x = arch.push("x", Op::Input { shape: vec![8] }, &[]);
+//! let h = arch.push("dense", Op::Dense { inputs: 8, units: 30, activation: "relu".into() }, &[x]);
+//! arch.outputs.push(("dense".into(), h));
+//! let file = parse_config(r#"{"class_name": "Functional", "config": {"name": "f", "layers": [
+//!     {"class_name": "InputLayer", "name": "in", "config": {"name": "in", "batch_shape": [null, 8]}},
+//!     {"class_name": "Dense", "config": {"name": "d", "units": 30, "activation": "relu"},
+//!      "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__",
+//!                                   "config": {"keras_history": ["in", 0, 0]}}]}]}],
+//!     "output_layers": [["d", 0, 0]]}}"#)?;
+//! check_graph_ports(&file, &arch)?;
+//! let layers = keras_layers(&arch);
+//! assert!(same_layer(&file.layers[0], &arch.nodes[layers[0]].op));
+//! check_connections(&file, &arch, "graph")?;
+//! # Ok::<(), String>(())
+//! ```
+
+use crate::arch::{Arch, Op, shape};
+use crate::keras_config::{KerasLayer, KerasModel};
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+/// `items` joined by commas, the first ten only (`and 5 more`).
+pub fn short_list<S: AsRef<str>>(items: &[S]) -> String {
+    const SHOWN: usize = 10;
+    let shown: Vec<&str> = items.iter().take(SHOWN).map(AsRef::as_ref).collect();
+    let mut list = shown.join(", ");
+    if items.len() > SHOWN {
+        list.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    list
+}
+
+/// Whether the file's options `theirs` are the declared `ours` (same
+/// names; values equal as `f32`, Keras's `None` as `f32::INFINITY`).
+pub fn same_settings(theirs: &[(&str, Option<f64>)], ours: &[(&str, f32)]) -> bool {
+    theirs.len() == ours.len()
+        && theirs.iter().zip(ours).all(|((a, x), (b, y))| {
+            a == b
+                && match x {
+                    None => y.is_infinite(),
+                    Some(x) => {
+                        let x = *x as f32;
+                        x == *y || (y.is_finite() && (x - y).abs() <= 1e-6 * y.abs())
+                    }
+                }
+        })
+}
+
+/// Whether the file's layer `keras` is the declared node `op`: its kind; a
+/// Dense layer's units, activation and bias; another kind's options
+/// ([`Op::settings`]) and, where the file says, its size. A merge is its
+/// kind. Initializers are not compared (the bake compares them besides).
+pub fn same_layer(keras: &KerasLayer, op: &Op) -> bool {
+    let size_is = |units: usize| {
+        keras
+            .input_shape
+            .as_ref()
+            .is_none_or(|s| s.iter().product::<usize>() == units)
+    };
+    match op {
+        Op::Input { .. } => false,
+        Op::Dense {
+            units, activation, ..
+        } => {
+            keras.class_name == "Dense"
+                && keras.units == Some(*units)
+                && keras.activation.as_deref() == Some(activation.as_str())
+                && keras.use_bias != Some(false)
+        }
+        Op::Concatenate | Op::Add | Op::Average => keras.class_name == op.class_name(),
+        Op::Flatten { rows, cols } => keras.class_name == "Flatten" && size_is(rows * cols),
+        layer => {
+            keras.class_name == layer.class_name()
+                && same_settings(&keras.settings, &layer.settings())
+                && size_is(layer.units().unwrap_or(0))
+        }
+    }
+}
+
+/// The nodes of `arch` that a Keras model lists as layers (every node but
+/// the inputs), in Keras's order ([`Arch::keras_order`]).
+pub fn keras_layers(arch: &Arch) -> Vec<usize> {
+    keras_nodes(arch, false)
+}
+
+/// The inputs (`want_inputs`) or the other nodes of `arch`, in Keras's order.
+fn keras_nodes(arch: &Arch, want_inputs: bool) -> Vec<usize> {
+    arch.keras_order()
+        .into_iter()
+        .filter(|&n| matches!(arch.nodes[n].op, Op::Input { .. }) == want_inputs)
+        .collect()
+}
+
+/// A graph's ports: `keras` is a Functional model with the graph's inputs
+/// (their sizes, in Keras's order) and its number of outputs.
+pub fn check_graph_ports(keras: &KerasModel, arch: &Arch) -> Result<(), String> {
+    if keras.class_name != "Functional" {
+        return Err(format!(
+            "the Keras model `{}` is a {}; a graph reads a Functional model",
+            keras.name, keras.class_name
+        ));
+    }
+    let theirs: Vec<String> = keras.inputs.iter().map(|s| shape(s)).collect();
+    let ours: Vec<String> = keras_nodes(arch, true)
+        .into_iter()
+        .map(|n| shape(&[arch.nodes[n].size]))
+        .collect();
+    if theirs != ours {
+        return Err(format!(
+            "the Keras model `{}` takes inputs of shapes [{}], the graph `{}` [{}] (in Keras's order)",
+            keras.name,
+            theirs.join(", "),
+            arch.name,
+            ours.join(", ")
+        ));
+    }
+    if keras.outputs.len() != arch.outputs.len() {
+        return Err(format!(
+            "the Keras model `{}` has {} outputs ({}), the graph `{}` {}",
+            keras.name,
+            keras.outputs.len(),
+            keras.outputs.join(", "),
+            arch.name,
+            arch.outputs.len()
+        ));
+    }
+    Ok(())
+}
+
+/// A Functional file's wiring against `arch`'s, once its layers are known
+/// to pair with [`keras_layers`]: each layer reads the nodes it reads here,
+/// in order, and the outputs are `arch`'s, in order. The file's names are
+/// mapped to `arch`'s through that pairing (the file's `dense_3` may be
+/// `dense_1` here); a difference names the layer and both lists of inputs.
+/// `what` is the model's form in messages: `"graph"`, `"network"`.
+pub fn check_connections(keras: &KerasModel, arch: &Arch, what: &str) -> Result<(), String> {
+    let name = |n: usize| arch.nodes[n].name.as_str();
+    let layers = keras_layers(arch);
+    let pairs: Vec<(&str, &str)> = keras
+        .input_names
+        .iter()
+        .map(String::as_str)
+        .zip(keras_nodes(arch, true).into_iter().map(name))
+        .chain(
+            keras
+                .layers
+                .iter()
+                .map(|l| l.name.as_str())
+                .zip(layers.iter().map(|&n| name(n))),
+        )
+        .collect();
+    let ours_of = |theirs: &str| {
+        pairs.iter().find(|(t, _)| *t == theirs).map_or_else(
+            || format!("`{theirs}` (not a layer of the file)"),
+            |(_, o)| format!("`{o}`"),
+        )
+    };
+    let list = |names: &[String]| format!("[{}]", short_list(names));
+    for (layer, &ours) in keras.layers.iter().zip(&layers) {
+        let theirs: Vec<String> = layer.inbound.iter().map(|n| ours_of(n)).collect();
+        let wired = quoted(arch.nodes[ours].inputs.iter().map(|&i| name(i)));
+        if theirs != wired {
+            return Err(format!(
+                "the Keras model's layer `{}` (the {what}'s `{}`) reads {} ({} here), the {what} \
+                 `{}` wires `{}` to {}",
+                layer.name,
+                name(ours),
+                list(&quoted(layer.inbound.iter().map(String::as_str))),
+                list(&theirs),
+                arch.name,
+                name(ours),
+                list(&wired)
+            ));
+        }
+    }
+    let theirs: Vec<String> = keras.outputs.iter().map(|n| ours_of(n)).collect();
+    let declared = quoted(arch.outputs.iter().map(|(_, n)| name(*n)));
+    if theirs != declared {
+        return Err(format!(
+            "the Keras model `{}` has the outputs {} ({} here), the {what} `{}` declares the \
+             outputs {}",
+            keras.name,
+            list(&quoted(keras.outputs.iter().map(String::as_str))),
+            list(&theirs),
+            arch.name,
+            list(&declared)
+        ));
+    }
+    Ok(())
+}
+
+/// Each name in backquotes.
+fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    names.map(|n| format!("`{n}`")).collect()
+}
+
+/// Keras's snake-case name of a layer class, the stem of its groups in a
+/// weights file (`BatchNormalization` -> `batch_normalization`, `PReLU` ->
+/// `p_re_lu`), for the classes of the shared layer table.
+pub fn keras_kind(class: &str) -> Option<&'static str> {
+    crate::layer(class)
+        .map(|l| l.default_name)
+        .filter(|n| !n.is_empty())
+}
+
+/// Keras's group key of the `k`-th layer of a kind: `dense`, `dense_1`, ...
+pub fn group_key(kind: &str, k: usize) -> String {
+    if k == 0 {
+        kind.to_string()
+    } else {
+        format!("{kind}_{k}")
+    }
+}
+
+/// The weights file's group of each layer of `classes` (Keras's class
+/// names, in Keras's order), as Keras's `model.load_weights` matches them:
+/// the `k`-th layer of a kind takes `layers/<kind>_k` (see [`group_key`]),
+/// as its kind and `k`; `None` for a class outside the shared layer table.
+pub fn group_keys<'a>(
+    classes: impl IntoIterator<Item = &'a str>,
+) -> Vec<Option<(&'static str, usize)>> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    classes
+        .into_iter()
+        .map(|class| {
+            let kind = keras_kind(class)?;
+            let k = match counts.iter_mut().find(|(c, _)| *c == kind) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n - 1
+                }
+                None => {
+                    counts.push((kind, 1));
+                    0
+                }
+            };
+            Some((kind, k))
+        })
+        .collect()
+}
