@@ -162,7 +162,9 @@ fn graphs_baked_from_keras_files_are_the_files_loaded_at_run_time() {
     let mut from_archive = WideDeepKeras::new_zeroed();
     from_archive.load_keras(dir.join("model.keras")).unwrap();
     let mut from_h5 = WideDeepH5::new_zeroed();
-    from_h5.load_keras_weights(dir.join("model.weights.h5")).unwrap();
+    from_h5
+        .load_keras_weights(dir.join("model.weights.h5"))
+        .unwrap();
     let (archive, h5) = (WideDeepKeras::WEIGHTS, WideDeepH5::WEIGHTS);
     assert_eq!(archive.params(), from_archive.params());
     assert_eq!(h5.params(), from_h5.params());

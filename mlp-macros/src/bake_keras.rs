@@ -121,7 +121,11 @@ fn member(
 fn declared_node(model: &Model, arch: &Arch, n: usize) -> String {
     match model.nodes[n].kind {
         NodeModelKind::Layer(l) => declared(&model.layers[l]),
-        _ => format!("`{}`: {}", arch.nodes[n].name, arch.nodes[n].op.class_name()),
+        _ => format!(
+            "`{}`: {}",
+            arch.nodes[n].name,
+            arch.nodes[n].op.class_name()
+        ),
     }
 }
 
