@@ -254,3 +254,154 @@ pub fn group_keys<'a>(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keras_config::parse_config;
+    use std::vec;
+
+    /// Two inputs `a` (3) and `b` (2); `h` = Dense<4, relu>(b);
+    /// `c` = Concatenate(a, h); outputs `y` = Dense<1>(c), `z` = Dense<1>(h).
+    fn graph() -> Arch {
+        let mut arch = Arch::new("G");
+        let a = arch.push("a", Op::Input { shape: vec![3] }, &[]);
+        let b = arch.push("b", Op::Input { shape: vec![2] }, &[]);
+        let dense = |inputs, units| Op::Dense {
+            inputs,
+            units,
+            activation: if units == 4 { "relu" } else { "linear" }.into(),
+        };
+        let h = arch.push("dense", dense(2, 4), &[b]);
+        let c = arch.push("concatenate", Op::Concatenate, &[a, h]);
+        let y = arch.push("y", dense(7, 1), &[c]);
+        let z = arch.push("z", dense(4, 1), &[h]);
+        arch.outputs = vec![("y".into(), y), ("z".into(), z)];
+        arch
+    }
+
+    /// The graph as Keras writes it, with the file's own layer names.
+    fn file(outputs: &str, concat: &str) -> KerasModel {
+        let tensor = |from: &str| {
+            format!(
+                r#"{{"class_name": "__keras_tensor__", "config": {{"keras_history": ["{from}", 0, 0]}}}}"#
+            )
+        };
+        let layer = |class: &str, name: &str, options: &str, reads: &[&str]| {
+            let reads: Vec<String> = reads.iter().map(|r| tensor(r)).collect();
+            format!(
+                r#"{{"class_name": "{class}", "config": {{"name": "{name}"{options}}},
+                   "inbound_nodes": [{{"args": [[{}]]}}]}}"#,
+                reads.join(", ")
+            )
+        };
+        let relu = r#", "units": 4, "activation": "relu""#;
+        let linear = r#", "units": 1, "activation": "linear""#;
+        let layers = [
+            r#"{"class_name": "InputLayer", "config": {"name": "in_b", "batch_shape": [null, 2]}}"#
+                .to_string(),
+            layer("Dense", "d7", relu, &["in_b"]),
+            r#"{"class_name": "InputLayer", "config": {"name": "in_a", "batch_shape": [null, 3]}}"#
+                .to_string(),
+            layer(
+                "Concatenate",
+                "cat",
+                "",
+                &concat.split(',').collect::<Vec<_>>(),
+            ),
+            layer("Dense", "y", linear, &["cat"]),
+            layer("Dense", "z", linear, &["d7"]),
+        ];
+        parse_config(&format!(
+            r#"{{"class_name": "Functional", "config": {{"name": "f", "layers": [{}],
+               "output_layers": [{outputs}]}}}}"#,
+            layers.join(", ")
+        ))
+        .unwrap()
+    }
+
+    const OUTPUTS: &str = r#"["y", 0, 0], ["z", 0, 0]"#;
+
+    #[test]
+    fn the_file_s_layers_pair_with_the_graph_s_in_keras_order() {
+        let (arch, keras) = (graph(), file(OUTPUTS, "in_a,d7"));
+        let names: Vec<&str> = keras_layers(&arch)
+            .into_iter()
+            .map(|n| arch.nodes[n].name.as_str())
+            .collect();
+        assert_eq!(names, ["dense", "concatenate", "y", "z"]);
+        for (layer, n) in keras.layers.iter().zip(keras_layers(&arch)) {
+            assert!(same_layer(layer, &arch.nodes[n].op), "{}", layer.name);
+        }
+        check_graph_ports(&keras, &arch).unwrap();
+        check_connections(&keras, &arch, "graph").unwrap();
+    }
+
+    #[test]
+    fn another_wiring_or_other_outputs_are_named() {
+        let arch = graph();
+        let err = check_connections(&file(OUTPUTS, "d7,in_a"), &arch, "graph").unwrap_err();
+        assert_eq!(
+            err,
+            "the Keras model's layer `cat` (the graph's `concatenate`) reads [`d7`, `in_a`] \
+             ([`dense`, `a`] here), the graph `G` wires `concatenate` to [`a`, `dense`]"
+        );
+        let swapped = file(r#"["z", 0, 0], ["y", 0, 0]"#, "in_a,d7");
+        let err = check_connections(&swapped, &arch, "graph").unwrap_err();
+        assert_eq!(
+            err,
+            "the Keras model `f` has the outputs [`z`, `y`] ([`z`, `y`] here), the graph `G` \
+             declares the outputs [`y`, `z`]"
+        );
+        let one_output = file(r#"["y", 0, 0]"#, "in_a,d7");
+        let err = check_graph_ports(&one_output, &arch).unwrap_err();
+        assert_eq!(
+            err,
+            "the Keras model `f` has 1 outputs (y), the graph `G` 2"
+        );
+    }
+
+    #[test]
+    fn options_and_groups_follow_the_shared_table() {
+        let bn = Op::BatchNormalization {
+            units: 4,
+            momentum: 0.99,
+            epsilon: 1e-3,
+        };
+        assert_eq!(bn.settings(), [("momentum", 0.99), ("epsilon", 1e-3)]);
+        assert!(same_settings(
+            &[("momentum", Some(0.99)), ("epsilon", Some(0.001))],
+            &bn.settings()
+        ));
+        assert!(!same_settings(
+            &[("momentum", Some(0.9)), ("epsilon", Some(0.001))],
+            &bn.settings()
+        ));
+        assert!(same_settings(
+            &[("max_value", None)],
+            &[("max_value", f32::INFINITY)]
+        ));
+        let keys = group_keys([
+            "Dense",
+            "BatchNormalization",
+            "Dense",
+            "Concatenate",
+            "PReLU",
+        ]);
+        assert_eq!(
+            keys,
+            [
+                Some(("dense", 0)),
+                Some(("batch_normalization", 0)),
+                Some(("dense", 1)),
+                None,
+                Some(("p_re_lu", 0))
+            ]
+        );
+        assert_eq!(group_key("dense", 1), "dense_1");
+        assert_eq!(
+            short_list(&["a"; 12]),
+            "a, a, a, a, a, a, a, a, a, a and 2 more"
+        );
+    }
+}
