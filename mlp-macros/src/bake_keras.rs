@@ -10,8 +10,8 @@
 //! order). A difference is a compile error naming the layer and both
 //! descriptions. Options this library does not have (`center=False`,
 //! `shared_axes`, ...) are refused by name. The weights (`model.weights.h5`
-//! in the archive, or a `.weights.h5` file alone, HDF5 read by the
-//! pure-Rust `hdf5-pure`) are matched as Keras's `model.load_weights`
+//! in the archive, or a `.weights.h5` file alone, read by the runtime's
+//! HDF5 reader, `mlp_spec::keras_h5`) are matched as Keras's `model.load_weights`
 //! matches them: the `k`-th layer of a kind, in Keras's order, takes
 //! `layers/<kind>_k/vars/<i>` (`dense_1`, `batch_normalization_2`: Keras's
 //! snake-case class name, counted per kind). The arrays are handed to the
@@ -20,8 +20,11 @@
 
 use crate::model::{LayerModelKind, Model, NodeModelKind};
 use mlp_spec::arch::Arch;
-use mlp_spec::keras_check::{check_connections, check_graph_ports, group_keys, keras_layers};
+use mlp_spec::keras_check::{
+    check_connections, check_graph_ports, group_key, group_keys, keras_layers,
+};
 use mlp_spec::keras_config::{KerasLayer, parse_config};
+use mlp_spec::keras_h5::read_layers;
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, serialize};
 use std::io::{Cursor, Read};
@@ -244,11 +247,8 @@ fn same_layer(layer: &KerasLayer, model: &Model, arch: &Arch, n: usize) -> bool 
 /// `model.keras`"), as the bytes of a safetensors file with this crate's
 /// tensor names.
 pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Result<Vec<u8>, String> {
-    let file = hdf5_pure::File::from_bytes(h5)
-        .map_err(|e| format!("{source} is not a readable HDF5 file: {e}"))?;
-    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-    // The layers in Keras's order; Keras numbers the groups of each kind
-    // apart: `dense`, `dense_1`, ...
+    // The layers with weights in Keras's order, each with its group: Keras
+    // numbers the groups of each kind apart (`dense`, `dense_1`, ...).
     let arch = crate::bake_onnx::arch(model);
     let layers: Vec<&crate::model::LayerModel> = keras_layers(&arch)
         .into_iter()
@@ -258,42 +258,47 @@ pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Resul
         })
         .collect();
     let groups = group_keys(layers.iter().map(|l| l.class_name()));
-    for (ours, group) in layers.into_iter().zip(groups) {
-        let vars = ours.weights();
-        let Some((kind, k)) = group.filter(|_| !vars.is_empty()) else {
-            continue;
-        };
-        let group = mlp_spec::keras_check::group_key(kind, k);
-        for (var, (what, shape)) in vars.into_iter().enumerate() {
-            let path = format!("layers/{group}/vars/{var}");
-            let ds = file
-                .dataset(&path)
-                .map_err(|e| format!("{source} has no `{path}` ({e})"))?;
-            let found: Vec<usize> = ds
-                .shape()
-                .map_err(|e| format!("`{path}` in {source}: {e}"))?
-                .into_iter()
-                .map(|d| d as usize)
-                .collect();
-            if found != shape {
+    let ours: Vec<(String, &crate::model::LayerModel)> = layers
+        .into_iter()
+        .zip(groups)
+        .filter(|(l, _)| !l.weights().is_empty())
+        .filter_map(|(l, g)| Some((group_key(g?.0, g?.1), l)))
+        .collect();
+    let wanted: Vec<(String, Vec<Vec<usize>>)> = ours
+        .iter()
+        .map(|(key, l)| {
+            (
+                key.clone(),
+                l.weights().into_iter().map(|(_, s)| s).collect(),
+            )
+        })
+        .collect();
+    // The runtime's reader: only the declared shapes are read.
+    let file = read_layers(&h5, &wanted).map_err(|e| format!("{source}: {e}"))?;
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    for (key, layer) in ours {
+        let vars = layer.weights();
+        let group = file
+            .iter()
+            .find(|g| g.key == key)
+            .ok_or_else(|| format!("{source} has no `layers/{key}` for `{}`", layer.field))?;
+        if group.vars.len() != vars.len() {
+            return Err(format!(
+                "`layers/{key}` in {source} holds {} variable(s), `{}` has {}",
+                group.vars.len(),
+                layer.field,
+                vars.len()
+            ));
+        }
+        for (i, (var, (what, shape))) in group.vars.iter().zip(vars).enumerate() {
+            if var.shape != shape {
                 return Err(format!(
-                    "`{path}` in {source} has shape {found:?}, but `{}`'s {what} is {shape:?}",
-                    ours.field
+                    "`layers/{key}/vars/{i}` in {source} has shape {:?}, but `{}`'s {what} is {shape:?}",
+                    var.shape, layer.field
                 ));
             }
-            let fail = |e: hdf5_pure::Error| format!("`{path}` in {source}: {e}");
-            // Normalization's `count` is Keras's one int64 weight.
-            let data: Vec<f32> = if ds.dtype().map_err(fail)? == hdf5_pure::DType::I64 {
-                ds.read_i64()
-                    .map_err(fail)?
-                    .into_iter()
-                    .map(|v| v as f32)
-                    .collect()
-            } else {
-                ds.read_f32().map_err(fail)?
-            };
-            let bytes = data.iter().flat_map(|v| v.to_le_bytes()).collect();
-            tensors.push((format!("{}/{what}", ours.field), shape, bytes));
+            let bytes = var.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+            tensors.push((format!("{}/{what}", layer.field), shape, bytes));
         }
     }
     let mut views = Vec::new();

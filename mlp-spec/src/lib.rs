@@ -31,6 +31,8 @@ pub mod keras_check;
 #[cfg(feature = "keras")]
 pub mod keras_config;
 #[cfg(feature = "keras")]
+pub mod keras_h5;
+#[cfg(feature = "keras")]
 pub mod keras_options;
 mod keras_order;
 mod layers;

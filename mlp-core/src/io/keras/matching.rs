@@ -8,12 +8,12 @@
 //! `layers/add`, `layers/average`) hold no variables: a graph's merges must
 //! be as many as the file's. Every count and shape is checked.
 
-use super::h5::H5Layer;
 use super::{MERGES, keras_nodes, merge_class};
 use crate::layer::{LayerInfo, WeightInfo};
 use crate::model::{Form, Model, NodeKind};
 use crate::weights::NamedArray;
 use crate::{Error, Result};
+use mlp_spec::keras_h5::H5Layer;
 
 pub(crate) use mlp_spec::keras_check::{group_key as key, keras_kind};
 
@@ -37,7 +37,7 @@ pub(crate) fn keras_layers<M: Model>() -> Vec<&'static LayerInfo> {
 
 /// What a weights file's reader may read for the layers `ours` (in the
 /// model's order): each group key with the shapes of the variables the
-/// layer declares (see [`read_layers`](super::h5::read_layers)).
+/// layer declares (see [`mlp_spec::keras_h5::read_layers`]).
 pub(crate) fn wanted(ours: &[&LayerInfo]) -> Vec<(String, Vec<Vec<usize>>)> {
     ours.iter()
         .zip(group_keys(ours))
@@ -270,9 +270,9 @@ fn arrays_for_layers(
 
 #[cfg(test)]
 mod tests {
-    use super::super::h5::H5Variable;
     use super::*;
     use crate::prelude::*;
+    use mlp_spec::keras_h5::H5Variable;
 
     network! {
         struct Kinds {

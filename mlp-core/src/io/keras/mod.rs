@@ -131,7 +131,6 @@ mod check;
 mod config;
 mod declaration;
 mod difference;
-mod h5;
 mod matching;
 mod write;
 
@@ -190,7 +189,8 @@ fn decode_keras<M: Model>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedAr
 /// Reads a Keras 3 `.weights.h5` file in memory as the weights of `M`.
 fn decode_keras_weights<M: Model>(bytes: &[u8], source_name: &str) -> Result<Vec<NamedArray>> {
     let wanted = matching::wanted(&matching::keras_layers::<M>());
-    let layers = h5::read_layers(bytes, source_name, &wanted)?;
+    let layers = mlp_spec::keras_h5::read_layers(bytes, &wanted)
+        .map_err(|message| crate::error::data(source_name, message))?;
     matching::arrays_for::<M>(&layers, source_name)
 }
 

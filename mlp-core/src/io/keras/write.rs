@@ -410,9 +410,9 @@ mod tests {
     use super::super::check::check_architecture;
     use super::super::config::parse_config;
     use super::super::decode_keras;
-    use super::super::h5::read_layers;
     use super::*;
     use crate::prelude::*;
+    use mlp_spec::keras_h5::read_layers;
 
     network! {
         struct Kinds {
@@ -542,7 +542,7 @@ mod tests {
         let model = model();
         let bytes = encode_keras(&*model).unwrap();
         let archive = KerasArchive::from_bytes(&bytes, "k.keras").unwrap();
-        let layers = read_layers(&archive.weights_h5, "w", &[]).unwrap();
+        let layers = read_layers(&archive.weights_h5, &[]).unwrap();
         let keys: Vec<&str> = layers.iter().map(|l| l.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -658,7 +658,7 @@ mod tests {
         model.set_weights(&arrays).unwrap();
         let bytes = encode_keras(&*model).unwrap();
         let archive = KerasArchive::from_bytes(&bytes, "m.keras").unwrap();
-        let groups = read_layers(&archive.weights_h5, "w", &[]).unwrap();
+        let groups = read_layers(&archive.weights_h5, &[]).unwrap();
         let keys: Vec<(&str, Option<&str>)> = groups
             .iter()
             .map(|l| (l.key.as_str(), l.name.as_deref()))

@@ -7,10 +7,22 @@
 //! is the kernel of the model's second Dense layer), and the group's `name`
 //! attribute gives the layer's own name (`dense_8`). `optimizer/vars` holds
 //! the optimizer's variables, `vars` the model's own.
+//!
+//! One reader for the runtime's `load_keras`/`load_keras_weights`
+//! (`mlp-core`) and the `#[weights("model.keras")]` bake (`mlp-macros`).
+//! Behind the `keras` feature.
+//!
+//! ```
+//! let err = mlp_spec::keras_h5::read_layers(b"PK\x03\x04", &[]).unwrap_err();
+//! assert!(err.starts_with("not an HDF5 file"));
+//! # Ok::<(), String>(())
+//! ```
 
-use super::MAX_LAYERS;
-use crate::Result;
+use crate::keras_config::MAX_LAYERS;
 use hdf5_pure::{AttrValue, DType, Layout};
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
 
 /// One variable: its shape (Keras's: `(inputs, units)` for a kernel) and
 /// its values, row-major.
@@ -42,7 +54,7 @@ impl H5Layer {
     /// (the shared layer table's kinds by their names; others camel-cased).
     pub fn class_name(&self) -> String {
         let kind = self.kind_and_index.0.as_str();
-        if let Some(spec) = mlp_spec::LAYERS
+        if let Some(spec) = crate::LAYERS
             .iter()
             .find(|l| !l.default_name.is_empty() && l.default_name == kind)
         {
@@ -97,7 +109,7 @@ const MAX_VARIABLES: usize = 64;
 
 /// `name` cut to 64 characters, for messages that stay short whatever a
 /// file holds.
-pub(crate) fn short_name(name: &str) -> String {
+pub fn short_name(name: &str) -> String {
     const SHOWN: usize = 64;
     match name.char_indices().nth(SHOWN) {
         Some((at, _)) => format!("{}...", &name[..at]),
@@ -114,10 +126,10 @@ pub(crate) fn short_name(name: &str) -> String {
 /// checked against what the file stores (contiguous bytes within the file,
 /// or every chunk of a chunked dataset: chunks never written take no space
 /// in the file but would read as zeros), so memory stays within the
-/// network's size plus the file's. Errors name `source_name` and the object
-/// at fault; a corrupt or truncated file is an error, never a panic.
-pub fn read_layers(bytes: &[u8], source_name: &str, wanted: &Wanted) -> Result<Vec<H5Layer>> {
-    let err = |message: String| crate::error::data(source_name, message);
+/// network's size plus the file's. Errors name the object at fault; a
+/// corrupt or truncated file is an error, never a panic.
+pub fn read_layers(bytes: &[u8], wanted: &Wanted) -> Result<Vec<H5Layer>, String> {
+    let err = |message: String| message;
     let h5 = |what: &str, e: hdf5_pure::Error| err(format!("{what}: {e}"));
     if bytes.len() < 8 || &bytes[..8] != b"\x89HDF\r\n\x1a\n" {
         return Err(err(
@@ -128,7 +140,7 @@ pub fn read_layers(bytes: &[u8], source_name: &str, wanted: &Wanted) -> Result<V
     // panic inside the crate on a corrupt file, turning it into an error.
     let owned = bytes.to_vec();
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-        move || -> Result<Vec<H5Layer>> {
+        move || -> Result<Vec<H5Layer>, String> {
             let file = hdf5_pure::File::from_bytes(owned)
                 .map_err(|e| h5("not a readable HDF5 file", e))?;
             // HDF5 records the file's length: a shorter file was cut short,
@@ -219,7 +231,7 @@ pub fn read_layers(bytes: &[u8], source_name: &str, wanted: &Wanted) -> Result<V
                         return Err(err(format!(
                             "{var_path} holds {} values, its shape {} needs {count}",
                             data.len(),
-                            crate::error::shape(&shape)
+                            crate::arch::shape(&shape)
                         )));
                     }
                     list.push(H5Variable { shape, data });
@@ -280,7 +292,7 @@ fn stored(
         }
         Layout::Compact { size } | Layout::Contiguous { size, .. } => Err(format!(
             "stores {size} bytes; its shape {} needs {bytes}",
-            crate::error::shape(shape)
+            crate::arch::shape(shape)
         )),
         Layout::Chunked { chunk_shape, .. } => {
             if chunk_shape.len() != shape.len()
@@ -292,7 +304,7 @@ fn stored(
                 return Err(format!(
                     "has chunks of shape {:?}, which do not tile its shape {}",
                     chunk_shape,
-                    crate::error::shape(shape)
+                    crate::arch::shape(shape)
                 ));
             }
             let grid: u128 = chunk_shape
@@ -326,6 +338,7 @@ fn stored(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::vec;
 
     #[test]
     fn keys_order_by_kind_then_index() {
@@ -372,8 +385,8 @@ mod tests {
     #[test]
     fn not_hdf5_is_an_error() {
         for bytes in [&b""[..], b"PK\x03\x04", b"\x89HDF\r\n\x1a\n"] {
-            let err = read_layers(bytes, "w.h5", &[]).unwrap_err();
-            assert!(err.to_string().starts_with("w.h5: not"), "{err}");
+            let err = read_layers(bytes, &[]).unwrap_err();
+            assert!(err.starts_with("not"), "{err}");
         }
     }
 }
