@@ -106,6 +106,8 @@
 //!
 //! # The HDF5 reader
 //!
+//! The reader is `mlp_spec::keras_h5`, shared with the `#[weights("model.keras")]` bake.
+//!
 //! HDF5 is read by [`hdf5-pure`](https://crates.io/crates/hdf5-pure), pure
 //! Rust (no libhdf5, no C), chosen among the pure-Rust HDF5 crates on
 //! crates.io after running each on the four model files Keras 3.15.1 saved
@@ -141,10 +143,6 @@ use crate::model::{Model, NodeInfo, NodeKind};
 use crate::weights::NamedArray;
 use archive::KerasArchive;
 use std::path::Path;
-
-// At most this many groups under `layers/` in a weights file, as layers in
-// a `config.json` (the shared parse's bound).
-use mlp_spec::keras_config::MAX_LAYERS;
 
 /// Keras's snake-case names of the merge layers (the stems of their groups
 /// in a weights file) and their classes.
