@@ -60,14 +60,7 @@ impl H5Layer {
         {
             return spec.name.to_string();
         }
-        kind.split('_')
-            .map(|w| {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                    .unwrap_or_default()
-            })
-            .collect()
+        camel(kind)
     }
 
     /// The group's path in the file, and Keras's name of the layer when it
@@ -83,6 +76,20 @@ impl H5Layer {
             _ => format!("`layers/{}`", short_name(&self.key)),
         }
     }
+}
+
+/// Keras's class name of a snake-case name: `glorot_uniform` ->
+/// `GlorotUniform`, `concatenate` -> `Concatenate`.
+pub fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// `dense_12` -> (`dense`, 12); `dense` -> (`dense`, 0); `input_layer_1`

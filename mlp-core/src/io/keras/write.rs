@@ -19,6 +19,7 @@ use crate::model::{Form, Model, NodeKind, PortInfo};
 use crate::regularizer::{Constraint, Regularizer};
 use crate::{Error, Result};
 use hdf5_pure::{AttrValue, FileBuilder};
+use mlp_spec::keras_h5::camel;
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -35,19 +36,6 @@ fn num(v: f32) -> Value {
 
 fn dtype() -> Value {
     json!({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null})
-}
-
-/// `glorot_uniform` -> `GlorotUniform`.
-fn camel(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }
 
 fn initializer(init: &Initializer) -> Value {
