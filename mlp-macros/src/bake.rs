@@ -529,6 +529,28 @@ mod tests {
     }
 
     #[test]
+    fn a_weights_file_with_more_layers_than_declared_is_refused() {
+        let h5 = "../tests/fixtures/keras-files/housing_sequential/model.weights.h5";
+        let out = baked(
+            syn::parse_str(&format!(
+                "#[weights(\"{h5}\")] struct Short {{ Input[8] -> Dense<30, relu> }}"
+            ))
+            .unwrap(),
+        );
+        assert!(
+            out.contains("holds layers that `Short` does not declare: `layers/dense_1`"),
+            "{out}"
+        );
+        let out = baked(
+            syn::parse_str(&format!(
+                "#[weights(\"{h5}\")] struct Housing {{ Input[8] -> Dense<30, relu> -> Dense<1> }}"
+            ))
+            .unwrap(),
+        );
+        assert!(out.contains("const WEIGHTS : Housing = Housing {"), "{out}");
+    }
+
+    #[test]
     fn calibrate_bakes_the_integer_network() {
         let out = baked(quote! {
             #[weights(

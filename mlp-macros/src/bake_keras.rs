@@ -257,12 +257,15 @@ pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Resul
             _ => None,
         })
         .collect();
-    let groups = group_keys(layers.iter().map(|l| l.class_name()));
+    let groups: Vec<Option<String>> = group_keys(layers.iter().map(|l| l.class_name()))
+        .into_iter()
+        .map(|g| g.map(|(kind, k)| group_key(kind, k)))
+        .collect();
     let ours: Vec<(String, &crate::model::LayerModel)> = layers
         .into_iter()
-        .zip(groups)
+        .zip(groups.iter().cloned())
         .filter(|(l, _)| !l.weights().is_empty())
-        .filter_map(|(l, g)| Some((group_key(g?.0, g?.1), l)))
+        .filter_map(|(l, key)| Some((key?, l)))
         .collect();
     let wanted: Vec<(String, Vec<Vec<usize>>)> = ours
         .iter()
@@ -275,6 +278,23 @@ pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Resul
         .collect();
     // The runtime's reader: only the declared shapes are read.
     let file = read_layers(&h5, &wanted).map_err(|e| format!("{source}: {e}"))?;
+    // As at run time, a group of a layer the declaration lacks is refused
+    // (a `.weights.h5` file alone has no architecture to check first).
+    let extra: Vec<String> = file
+        .iter()
+        .filter(|g| {
+            !["input_layer", "concatenate", "add", "average"].contains(&g.kind_and_index.0.as_str())
+                && !groups.iter().flatten().any(|k| *k == g.key)
+        })
+        .map(|g| format!("`layers/{}`", mlp_spec::keras_h5::short_name(&g.key)))
+        .collect();
+    if !extra.is_empty() {
+        return Err(format!(
+            "{source} holds layers that `{}` does not declare: {}",
+            model.ident,
+            mlp_spec::keras_check::short_list(&extra)
+        ));
+    }
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for (key, layer) in ours {
         let vars = layer.weights();
