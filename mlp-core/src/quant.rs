@@ -42,14 +42,22 @@ use crate::layer::Dense;
 use core::marker::PhantomData;
 use nalgebra::SVector;
 
+#[cfg(feature = "std")]
+mod batch;
 mod dense_q;
 mod lut;
+#[cfg(feature = "alloc")]
+mod packed;
 mod params;
 mod requant;
 mod softmax_q;
 
+#[cfg(feature = "std")]
+pub use batch::Int8Batch;
 pub use dense_q::DenseQ;
 pub use lut::LutQ;
+#[cfg(feature = "alloc")]
+pub use packed::PackedDenseI8;
 pub use params::QuantParams;
 pub use requant::Requant;
 pub use softmax_q::SoftmaxQ;
