@@ -200,9 +200,11 @@ impl PackedI8 {
     /// As [`Self::run`], for any sample.
     pub(crate) fn run_many(&self, path: Int8Path, x: &[u8], out: &mut [i32]) {
         let (inputs, units) = (self.inputs.max(1), self.units);
-        let mut done = 0;
+        // Samples summed in whole tiles, where the path has a tile kernel.
+        #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+        let done = 0;
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        if path == Int8Path::Avx512Vnni && self.inputs > 0 && units > 0 {
+        let done = if path == Int8Path::Avx512Vnni && self.inputs > 0 && units > 0 {
             let tiles = x.len() / (TILE * inputs);
             assert!(out.len() >= tiles * TILE * units && available(path));
             for t in 0..tiles {
@@ -216,8 +218,10 @@ impl PackedI8 {
                     );
                 }
             }
-            done = tiles * TILE;
-        }
+            tiles * TILE
+        } else {
+            0
+        };
         if self.inputs == 0 {
             out[done * units..].fill(0);
             return;

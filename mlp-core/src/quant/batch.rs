@@ -84,3 +84,55 @@ impl Int8Batch {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::{Relu, Softmax};
+    use crate::quant::DenseI8;
+
+    #[test]
+    fn every_thread_count_gives_the_one_sample_outputs_bit_for_bit() {
+        let kernel: [[i8; 37]; 21] = core::array::from_fn(|u| {
+            core::array::from_fn(|i| (((i * 31 + u * 17) % 255) as i32 - 127) as i8)
+        });
+        let scale = core::array::from_fn(|u| 0.002 * (u % 4 + 1) as f32);
+        let hidden = DenseI8::<37, 21, Relu>::from_parts(kernel, scale, [0.1; 21]).pack();
+        let output = DenseI8::<21, 3, Softmax>::from_parts(
+            [[9; 21], [-9; 21], [1; 21]],
+            [0.01; 3],
+            [0.0; 3],
+        )
+        .pack();
+        for threads in [1, 2, 3] {
+            let batch = Int8Batch::with_threads(threads).unwrap();
+            assert_eq!(batch.threads(), threads);
+            for samples in [0, 1, 4, 5, 9, 23] {
+                let x: Vec<f32> = (0..samples * 37)
+                    .map(|i| ((i * 7) % 19) as f32 / 5.0 - 1.0)
+                    .collect();
+                let (mut h, mut y) = (vec![f32::NAN; samples * 21], vec![f32::NAN; samples * 3]);
+                batch.forward(&hidden, &x, &mut h).unwrap();
+                batch.forward(&output, &h, &mut y).unwrap();
+                for ((x, h), y) in x.chunks(37).zip(h.chunks(21)).zip(y.chunks(3)) {
+                    let (mut h1, mut y1) = ([0.0; 21], [0.0; 3]);
+                    hidden.forward_u8_into(x, &mut h1);
+                    output.forward_u8_into(&h1, &mut y1);
+                    assert_eq!(
+                        (h, y),
+                        (&h1[..], &y1[..]),
+                        "{threads} threads, {samples} samples"
+                    );
+                }
+            }
+            let err = batch
+                .forward(&hidden, &[0.0; 38], &mut [0.0; 21])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("holds 38 values") && err.contains("37 x 21"),
+                "{err}"
+            );
+        }
+    }
+}
