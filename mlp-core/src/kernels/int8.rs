@@ -387,25 +387,31 @@ unsafe fn vnni256(kernel: &[i8], inputs: usize, x: &[u8], out: &mut [i32]) {
 }
 
 #[cfg(all(test, feature = "std"))]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// Int8 weights of `units` units by `inputs` inputs covering the int8
+    /// range, `u8` inputs, and the exact sums.
+    pub(in crate::kernels) fn case(inputs: usize, units: usize) -> (Vec<i8>, Vec<u8>, Vec<i32>) {
+        let kernel: Vec<i8> = (0..inputs * units)
+            .map(|i| (((i * 7919) % 255) as i32 - 127) as i8)
+            .collect();
+        let x: Vec<u8> = (0..inputs).map(|i| ((i * 31 + 7) % 256) as u8).collect();
+        let sums = (0..units)
+            .map(|u| {
+                (0..inputs)
+                    .map(|i| i32::from(kernel[u * inputs + i]) * i32::from(x[i]))
+                    .sum()
+            })
+            .collect();
+        (kernel, x, sums)
+    }
 
     #[test]
     fn every_path_sums_exactly() {
         for inputs in [0, 1, 31, 32, 33, 63, 64, 65, 100, 784] {
             for units in [1, 3, 4, 5, 9] {
-                let kernel: Vec<i8> = (0..inputs * units)
-                    .map(|i| ((i * 7919) % 255) as i32 - 127)
-                    .map(|v| v as i8)
-                    .collect();
-                let x: Vec<u8> = (0..inputs).map(|i| ((i * 31) % 256) as u8).collect();
-                let want: Vec<i32> = (0..units)
-                    .map(|u| {
-                        (0..inputs)
-                            .map(|i| i32::from(kernel[u * inputs + i]) * i32::from(x[i]))
-                            .sum()
-                    })
-                    .collect();
+                let (kernel, x, want) = case(inputs, units);
                 for path in int8_paths() {
                     let mut out = vec![i32::MIN; units];
                     gemv_u8i8_on(path, &kernel, inputs, &x, &mut out);

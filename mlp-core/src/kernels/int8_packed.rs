@@ -288,6 +288,30 @@ fn word(x: &[u8], g: usize) -> i32 {
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 const PASS: usize = 4;
 
+/// Runs `$pass::<N>(w, first_block, x, out)` over all of `w`'s blocks,
+/// [`PASS`] at a time (`N` is the blocks of that pass).
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+macro_rules! each_pass {
+    ($pass:ident, $w:expr, $x:expr, $out:expr) => {{
+        let blocks = $w.units.div_ceil(BLOCK);
+        let mut b = 0;
+        while b < blocks {
+            let n = (blocks - b).min(PASS);
+            // SAFETY: blocks `b .. b + n` exist; sizes and processor
+            // features as the calling function's.
+            unsafe {
+                match n {
+                    4 => $pass::<4>($w, b, $x, $out),
+                    3 => $pass::<3>($w, b, $x, $out),
+                    2 => $pass::<2>($w, b, $x, $out),
+                    _ => $pass::<1>($w, b, $x, $out),
+                }
+            }
+            b += n;
+        }
+    }};
+}
+
 /// [`PackedI8::gemv`] with AVX-512 VNNI: [`PASS`] blocks of sixteen units
 /// at a time, each in two registers (even and odd input groups, so that
 /// twice as many `vpdpbusd` chains run at once), stored whole (a masked
@@ -299,21 +323,7 @@ const PASS: usize = 4;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 unsafe fn vnni512(w: &PackedI8, x: &[u8], out: &mut [i32]) {
-    let blocks = w.units.div_ceil(BLOCK);
-    let mut b = 0;
-    while b < blocks {
-        let n = (blocks - b).min(PASS);
-        // SAFETY: blocks `b .. b + n` exist; sizes as this function's.
-        unsafe {
-            match n {
-                4 => pass512::<4>(w, b, x, out),
-                3 => pass512::<3>(w, b, x, out),
-                2 => pass512::<2>(w, b, x, out),
-                _ => pass512::<1>(w, b, x, out),
-            }
-        }
-        b += n;
-    }
+    each_pass!(pass512, w, x, out);
 }
 
 /// Blocks `first .. first + N` of [`vnni512`].
@@ -386,21 +396,7 @@ const TILE: usize = 4;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 unsafe fn tile512(w: &PackedI8, x: &[u8], out: &mut [i32]) {
-    let blocks = w.units.div_ceil(BLOCK);
-    let mut b = 0;
-    while b < blocks {
-        let n = (blocks - b).min(PASS);
-        // SAFETY: blocks `b .. b + n` exist; sizes as this function's.
-        unsafe {
-            match n {
-                4 => tile_pass512::<4>(w, b, x, out),
-                3 => tile_pass512::<3>(w, b, x, out),
-                2 => tile_pass512::<2>(w, b, x, out),
-                _ => tile_pass512::<1>(w, b, x, out),
-            }
-        }
-        b += n;
-    }
+    each_pass!(tile_pass512, w, x, out);
 }
 
 /// Blocks `first .. first + N` of [`tile512`].
@@ -474,21 +470,7 @@ unsafe fn tile_pass512<const N: usize>(w: &PackedI8, first: usize, x: &[u8], out
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 #[target_feature(enable = "avx2,avxvnni")]
 unsafe fn vnni256(w: &PackedI8, x: &[u8], out: &mut [i32]) {
-    let blocks = w.units.div_ceil(BLOCK);
-    let mut b = 0;
-    while b < blocks {
-        let n = (blocks - b).min(PASS);
-        // SAFETY: blocks `b .. b + n` exist; sizes as this function's.
-        unsafe {
-            match n {
-                4 => pass256::<4>(w, b, x, out),
-                3 => pass256::<3>(w, b, x, out),
-                2 => pass256::<2>(w, b, x, out),
-                _ => pass256::<1>(w, b, x, out),
-            }
-        }
-        b += n;
-    }
+    each_pass!(pass256, w, x, out);
 }
 
 /// Blocks `first .. first + N` of [`vnni256`].
@@ -541,6 +523,7 @@ unsafe fn pass256<const N: usize>(w: &PackedI8, first: usize, x: &[u8], out: &mu
 mod tests {
     use super::*;
     use crate::kernels::int8::int8_paths;
+    use crate::kernels::int8::tests::case;
 
     #[test]
     fn every_path_of_the_packed_layout_sums_exactly() {
@@ -548,17 +531,7 @@ mod tests {
         // the blocks of 16 and the passes of 4 blocks.
         for inputs in [0, 1, 3, 4, 5, 7, 8, 9, 31, 33, 64, 100, 301, 784] {
             for units in [0, 1, 10, 15, 16, 17, 33, 64, 65, 100, 300] {
-                let kernel: Vec<i8> = (0..inputs * units)
-                    .map(|i| (((i * 7919) % 255) as i32 - 127) as i8)
-                    .collect();
-                let x: Vec<u8> = (0..inputs).map(|i| ((i * 31 + 7) % 256) as u8).collect();
-                let want: Vec<i32> = (0..units)
-                    .map(|u| {
-                        (0..inputs)
-                            .map(|i| i32::from(kernel[u * inputs + i]) * i32::from(x[i]))
-                            .sum()
-                    })
-                    .collect();
+                let (kernel, x, want) = case(inputs, units);
                 let packed = PackedI8::new(&kernel, inputs, units).unwrap();
                 assert_eq!((packed.inputs(), packed.units()), (inputs, units));
                 for path in int8_paths() {
