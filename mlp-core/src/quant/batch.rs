@@ -17,7 +17,7 @@
 //! batch.forward(&hidden, &x, &mut h)?;
 //! batch.forward(&output, &h, &mut y)?;
 //! let mut one = [0.0; 2];
-//! output.forward_u8_into(&h[..2], &mut one);
+//! output.forward_u8_into(&h[..2], &mut one)?;
 //! assert_eq!(&y[..2], &one);
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
@@ -116,8 +116,8 @@ mod tests {
                 batch.forward(&output, &h, &mut y).unwrap();
                 for ((x, h), y) in x.chunks(37).zip(h.chunks(21)).zip(y.chunks(3)) {
                     let (mut h1, mut y1) = ([0.0; 21], [0.0; 3]);
-                    hidden.forward_u8_into(x, &mut h1);
-                    output.forward_u8_into(&h1, &mut y1);
+                    hidden.forward_u8_into(x, &mut h1).unwrap();
+                    output.forward_u8_into(&h1, &mut y1).unwrap();
                     assert_eq!(
                         (h, y),
                         (&h1[..], &y1[..]),

@@ -60,21 +60,31 @@ impl<const IN: usize, const OUT: usize, A: Activation> PackedDenseI8<IN, OUT, A>
     /// `A(bias + scale · x_scale · (Σ q · x − zero · Σ q))`).
     pub fn forward_one_u8(&self, x: &SVector<f32, IN>) -> SVector<f32, OUT> {
         let mut z = SVector::<f32, OUT>::zeros();
-        self.forward_u8_into(x.as_slice(), z.as_mut_slice());
+        self.one(x.as_slice(), z.as_mut_slice());
         z
     }
 
-    /// [`Self::forward_one_u8`] on slices, into `out` (no allocation).
-    ///
-    /// # Panics
-    /// If `x` does not hold `IN` values or `out` `OUT`.
-    pub fn forward_u8_into(&self, x: &[f32], out: &mut [f32]) {
-        assert!(
-            x.len() == IN && out.len() == OUT,
-            "PackedDenseI8::forward_u8_into: {} inputs and {} outputs for a {IN} x {OUT} layer",
-            x.len(),
-            out.len()
-        );
+    /// [`Self::forward_one_u8`] on slices, into `out` (no allocation). An
+    /// error naming both sizes if `x` does not hold `IN` values or `out`
+    /// `OUT`.
+    pub fn forward_u8_into(&self, x: &[f32], out: &mut [f32]) -> crate::Result<()> {
+        if x.len() != IN || out.len() != OUT {
+            return Err(crate::Error::InvalidArgument {
+                name: "x",
+                message: alloc::format!(
+                    "holds {} values and out {}; one sample of a {IN} x {OUT} layer takes {IN} and gives {OUT}",
+                    x.len(),
+                    out.len()
+                ),
+            });
+        }
+        self.one(x, out);
+        Ok(())
+    }
+
+    /// One sample, `x` of `IN` values into `out` of `OUT`.
+    #[inline]
+    fn one(&self, x: &[f32], out: &mut [f32]) {
         let mut xq = [0_u8; IN];
         let params = quantize_u8(x, &mut xq);
         let mut sums = [0_i32; OUT];
@@ -198,7 +208,7 @@ mod tests {
             packed.forward_u8_batch_into(&x, &mut out).unwrap();
             for (x, out) in x.chunks(IN).zip(out.chunks(OUT)) {
                 let mut one = [0.0; OUT];
-                packed.forward_u8_into(x, &mut one);
+                packed.forward_u8_into(x, &mut one).unwrap();
                 let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(out), bits(&one), "{IN} x {OUT}, {samples} samples");
             }
