@@ -48,16 +48,11 @@ impl<O: Optimizer> Ema<O> {
         }
     }
 
-    /// Sets `ema_momentum`.
-    pub fn momentum(mut self, momentum: f32) -> Self {
-        self.momentum = momentum;
-        self
-    }
-
-    /// Sets `ema_overwrite_frequency`.
-    pub fn overwrite_frequency(mut self, steps: u64) -> Self {
-        self.overwrite_frequency = Some(steps);
-        self
+    setters! {
+        /// Sets `ema_momentum`.
+        momentum: f32,
+        /// Sets `ema_overwrite_frequency`.
+        overwrite_frequency: u64 => Some,
     }
 }
 
