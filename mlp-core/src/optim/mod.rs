@@ -99,6 +99,26 @@ macro_rules! optimizer_methods {
     };
 }
 
+/// Writes the [`Optimizer`] methods that a wrapper of the optimizer in its
+/// field `inner`, with one state slot of its own after the inner one's,
+/// writes alike: `name` and `learning_rate_mut` are the inner optimizer's,
+/// and `slots` is one more.
+macro_rules! wrapper_methods {
+    () => {
+        fn name(&self) -> &'static str {
+            self.inner.name()
+        }
+
+        fn slots(&self) -> usize {
+            self.inner.slots() + 1
+        }
+
+        fn learning_rate_mut(&mut self) -> Option<&mut f32> {
+            self.inner.learning_rate_mut()
+        }
+    };
+}
+
 mod accumulate;
 mod adagrad;
 mod adam;
