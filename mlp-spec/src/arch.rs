@@ -18,7 +18,6 @@
 
 use std::format;
 use std::string::String;
-use std::vec;
 use std::vec::Vec;
 
 /// What a node computes.

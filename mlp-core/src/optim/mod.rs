@@ -72,8 +72,9 @@ macro_rules! optimizer_options {
 /// hyperparameters writes alike (inside its `impl Optimizer`): `elementwise`
 /// (from its clipping), `learning_rate` and `learning_rate_mut` (from its
 /// schedule), and `validate`, which checks, in this order, the learning rate,
-/// each field listed with the rule of [`validate`] named beside it, the
-/// clipping and the weight decay, as Keras's `ValueError`s name `owner`.
+/// each field listed with the rule (a function of the `validate` module)
+/// named beside it, the clipping and the weight decay; its errors name
+/// `owner`, as Keras's `ValueError`s do.
 macro_rules! optimizer_methods {
     ($owner:literal $(, $rule:ident($field:ident))* $(,)?) => {
         fn elementwise(&self) -> bool {
