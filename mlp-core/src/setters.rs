@@ -1,4 +1,4 @@
-//! [`setters!`]: the builder setters of the crate's option types, written once.
+//! `setters!`: the builder setters of the crate's option types, written once.
 
 /// Writes builder setters inside an `impl` block: each `name: Type` becomes
 /// `pub fn name(mut self, name: Type) -> Self`, which sets the field of that
