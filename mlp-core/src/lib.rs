@@ -26,6 +26,9 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+#[macro_use]
+mod setters;
+
 pub mod activation;
 #[cfg(feature = "datasets")]
 pub mod datasets;

@@ -48,7 +48,7 @@ pub use initializers::{
     InitializerSpec, initializer,
 };
 pub use layers::{
-    DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, Refused, layer, settings,
+    DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, Refused, WeightShape, layer, settings,
 };
 pub use regularizers::{CONSTRAINTS, REGULARIZERS, constraint, regularizer};
 
