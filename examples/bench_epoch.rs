@@ -195,7 +195,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }?;
 
     if !args.no_inference && args.hidden == 300 {
-        int8_latency(&ours.params, &x_train[..10_000.min(n)]);
+        int8_latency(&ours.params, &x_train[..10_000.min(n)], threads);
     }
     if !args.no_machine {
         machine(&args, threads, &ours);
@@ -203,44 +203,93 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The opt-in int8 path for one sample (`DenseI8::forward_one_u8` through
-/// the three layers, quantised per unit from the trained weights), timed as
-/// `predict_one` is, and how often its class agrees with f32's.
-fn int8_latency(params: &[f32], xs: &[Image]) {
+/// The opt-in int8 path for one sample (`forward_one_u8` through the three
+/// layers, quantised per unit from the trained weights), timed as
+/// `predict_one` is, and how often its class agrees with f32's: the layers'
+/// weights packed for VNNI (`DenseI8::pack`, `OURS_INT8_LATENCY`) and as
+/// baked (`OURS_INT8_UNPACKED_LATENCY`, one horizontal sum per unit), which
+/// give the same outputs bit for bit.
+///
+/// Then the int8 batch path (`Int8Batch::forward` through the three packed
+/// layers, `threads` threads) on the same samples, in one call, as
+/// `OURS_INT8_PREDICT`.
+fn int8_latency(params: &[f32], xs: &[Image], threads: usize) {
     use mlp::quant::DenseI8;
     let mut model = Hidden300::new(0);
     model.params_mut().copy_from_slice(params);
     let l1 = Box::new(DenseI8::quantize(&model.dense));
     let l2 = Box::new(DenseI8::quantize(&model.dense_1));
     let l3 = Box::new(DenseI8::quantize(&model.dense_2));
+    let (p1, p2, p3) = (l1.pack(), l2.pack(), l3.pack());
     let flat = |x: &Image| {
         let mut v = SVector::<f32, 784>::zeros();
         mlp::Flatten::<28, 28>::flatten_into(x, v.as_mut_slice());
         v
     };
-    let forward =
+    let unpacked =
         |x: &SVector<f32, 784>| l3.forward_one_u8(&l2.forward_one_u8(&l1.forward_one_u8(x)));
+    let packed =
+        |x: &SVector<f32, 784>| p3.forward_one_u8(&p2.forward_one_u8(&p1.forward_one_u8(x)));
     let inputs: Vec<SVector<f32, 784>> = xs.iter().map(flat).collect();
     let same = inputs
         .iter()
         .zip(xs)
-        .filter(|(q, x)| forward(q).argmax().0 == model.predict_one(x).argmax().0)
+        .filter(|(q, x)| packed(q).argmax().0 == model.predict_one(x).argmax().0)
         .count();
+    let identical = inputs.iter().all(|x| packed(x) == unpacked(x));
     let calls = 20_000;
-    for i in 0..1000 {
-        black_box(forward(black_box(&inputs[i % inputs.len()])));
-    }
-    let mut per = Vec::with_capacity(calls);
-    for i in 0..calls {
-        let start = Instant::now();
-        black_box(forward(black_box(&inputs[i % inputs.len()])));
-        per.push(start.elapsed().as_secs_f64());
-    }
+    let median_us = |forward: &dyn Fn(&SVector<f32, 784>) -> SVector<f32, 10>| {
+        for i in 0..1000 {
+            black_box(forward(black_box(&inputs[i % inputs.len()])));
+        }
+        let mut per = Vec::with_capacity(calls);
+        for i in 0..calls {
+            let start = Instant::now();
+            black_box(forward(black_box(&inputs[i % inputs.len()])));
+            per.push(start.elapsed().as_secs_f64());
+        }
+        median(&per) * 1e6
+    };
+    let path = mlp::__internal::int8_path();
     println!(
-        "OURS_INT8_LATENCY forward_one_u8 (int8 weights, u8 inputs, {:?}), 1 sample: median {:.2} us over {calls} calls; same class as f32 on {same} of {} samples",
-        mlp::__internal::int8_path(),
-        median(&per) * 1e6,
+        "OURS_INT8_UNPACKED_LATENCY forward_one_u8 (int8 weights as baked, u8 inputs, {path:?}), 1 sample: median {:.2} us over {calls} calls",
+        median_us(&unpacked)
+    );
+    println!(
+        "OURS_INT8_LATENCY forward_one_u8 (int8 weights packed for VNNI, u8 inputs, {path:?}), 1 sample: median {:.2} us over {calls} calls; same class as f32 on {same} of {} samples; same outputs as unpacked: {identical}",
+        median_us(&packed),
         inputs.len()
+    );
+
+    let batch = mlp::quant::Int8Batch::with_threads(threads).expect("the int8 batch's threads");
+    let n = inputs.len();
+    let flat: Vec<f32> = inputs.iter().flat_map(|x| x.iter().copied()).collect();
+    let (mut h1, mut h2, mut out) = (vec![0.0; n * 300], vec![0.0; n * 100], vec![0.0; n * 10]);
+    let mut run = || {
+        batch.forward(&p1, &flat, &mut h1).expect("sizes");
+        batch.forward(&p2, &h1, &mut h2).expect("sizes");
+        batch.forward(&p3, &h2, &mut out).expect("sizes");
+    };
+    run();
+    let runs: Vec<f64> = (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    let identical = inputs
+        .iter()
+        .zip(out.chunks(10))
+        .all(|(x, o)| packed(x).as_slice() == o);
+    let t = median(&runs);
+    println!(
+        "OURS_INT8_PREDICT {n} samples in one call (Int8Batch, {threads} threads, {path:?}): median {:.2} ms, {:.0} samples/s  runs {:?} ms; same outputs as one by one: {identical}",
+        t * 1e3,
+        n as f64 / t,
+        runs.iter()
+            .map(|r| (r * 1e5).round() / 100.0)
+            .collect::<Vec<_>>()
     );
 }
 

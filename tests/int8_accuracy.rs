@@ -3,7 +3,8 @@
 //! it) keeps the book's model's test accuracy within 0.2 points of f32, on
 //! all 10,000 Fashion-MNIST test images, with the int8 weights the embedded
 //! bake produces (`DenseI8::quantize`, one scale per unit, as
-//! `quant::quantize_unit` quantises a baked file).
+//! `quant::quantize_unit` quantises a baked file), and with those weights
+//! packed for VNNI (`DenseI8::pack`) gives the same outputs bit for bit.
 
 use mlp::datasets::fashion_mnist;
 use mlp::loss::SparseCategoricalCrossentropy;
@@ -41,6 +42,7 @@ fn int8_one_sample_path_stays_within_0_2_points_of_f32() {
     let l1 = Box::new(DenseI8::quantize(&model.dense));
     let l2 = Box::new(DenseI8::quantize(&model.dense_1));
     let l3 = Box::new(DenseI8::quantize(&model.dense_2));
+    let (p1, p2, p3) = (l1.pack(), l2.pack(), l3.pack());
 
     let f32_out = model.predict_with_batch_size(&x_test, 256).unwrap();
     let (mut right_f32, mut right_u8, mut right_w8) = (0, 0, 0);
@@ -49,6 +51,9 @@ fn int8_one_sample_path_stays_within_0_2_points_of_f32() {
         mlp::Flatten::<28, 28>::flatten_into(x, flat.as_mut_slice());
         let x = flat;
         let u8_path = l3.forward_one_u8(&l2.forward_one_u8(&l1.forward_one_u8(&x)));
+        // The weights packed for VNNI: the same outputs, bit for bit.
+        let packed = p3.forward_one_u8(&p2.forward_one_u8(&p1.forward_one_u8(&x)));
+        assert_eq!(packed, u8_path);
         let weights_only = l3.forward_one(&l2.forward_one(&l1.forward_one(&x)));
         let y = usize::from(*y);
         right_f32 += usize::from(argmax(out.as_slice()) == y);

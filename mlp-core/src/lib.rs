@@ -26,6 +26,9 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+#[macro_use]
+mod setters;
+
 pub mod activation;
 #[cfg(feature = "datasets")]
 pub mod datasets;
@@ -144,10 +147,12 @@ pub mod prelude {
 pub mod __internal {
     #[cfg(feature = "std")]
     pub use crate::engine::{Backward, NotFinite, Phase, UPDATE_CHUNK, UpdateFn, Workspace};
+    #[cfg(feature = "alloc")]
+    pub use crate::kernels::PackedI8;
     pub use crate::kernels::{
         Int8Path, ONE_PASS_DEPTH, Operand, Product, all_finite, gemm_nn, gemm_nn_sub, gemm_nt,
         gemv_t, gemv_u8i8, gemv_u8i8_on, int8_path, int8_paths, kernel_name, max_abs, prefetch,
-        quantize_u8,
+        quantize_u8, quantize_u8_on,
     };
     #[cfg(feature = "std")]
     pub use crate::layer::DenseShape;

@@ -649,16 +649,25 @@ mod tests {
         let loss = trainer.step_sparse(model, x, labels);
         assert!((loss - trainer.loss_sparse(model, x, labels)).abs() < 1e-6);
         let grads = trainer.gradients().params().to_vec();
+        assert_central_differences(&grads, |i, d| {
+            let w = model.params()[i];
+            model.params_mut()[i] = w + d;
+            let l = trainer.loss_sparse(model, x, labels);
+            model.params_mut()[i] = w;
+            l
+        });
+    }
+
+    /// Checks each of `grads` against the central difference of
+    /// `loss_with(i, d)`, the loss with `d` added to parameter `i`.
+    pub(super) fn assert_central_differences(
+        grads: &[f32],
+        mut loss_with: impl FnMut(usize, f32) -> f32,
+    ) {
         let eps = 1e-2_f32;
         let mut largest = 0.0_f32;
         for (i, &g) in grads.iter().enumerate() {
-            let w = model.params()[i];
-            model.params_mut()[i] = w + eps;
-            let up = trainer.loss_sparse(model, x, labels);
-            model.params_mut()[i] = w - eps;
-            let down = trainer.loss_sparse(model, x, labels);
-            model.params_mut()[i] = w;
-            let fd = (up - down) / (2.0 * eps);
+            let fd = (loss_with(i, eps) - loss_with(i, -eps)) / (2.0 * eps);
             assert!(
                 (g - fd).abs() <= 2e-3 + 1e-2 * fd.abs(),
                 "parameter {i}: gradient {g} vs finite difference {fd}"

@@ -18,6 +18,13 @@
 //! ([`LutQ`], [`SoftmaxQ`]), and the activations' scales and zero points
 //! ([`QuantParams`]) calibrated at bake time on the sample.
 //!
+//! For speed, the weight-only layers also run in integers, opt-in:
+//! [`DenseI8::forward_one_u8`] quantises each sample's inputs to `u8` and
+//! sums exactly in `i32` (VNNI where the processor has it);
+//! `DenseI8::pack` re-lays the weights out once for VNNI (`PackedDenseI8`,
+//! the same outputs, faster, and a batch path), and `Int8Batch` runs a
+//! packed layer over many samples on threads.
+//!
 //! ```
 //! use mlp_core::activation::Relu;
 //! use mlp_core::quant::{DenseI8, quantize_unit};
@@ -42,14 +49,22 @@ use crate::layer::Dense;
 use core::marker::PhantomData;
 use nalgebra::SVector;
 
+#[cfg(feature = "std")]
+mod batch;
 mod dense_q;
 mod lut;
+#[cfg(feature = "alloc")]
+mod packed;
 mod params;
 mod requant;
 mod softmax_q;
 
+#[cfg(feature = "std")]
+pub use batch::Int8Batch;
 pub use dense_q::DenseQ;
 pub use lut::LutQ;
+#[cfg(feature = "alloc")]
+pub use packed::PackedDenseI8;
 pub use params::QuantParams;
 pub use requant::Requant;
 pub use softmax_q::SoftmaxQ;
@@ -151,6 +166,8 @@ impl<const IN: usize, const OUT: usize, A: Activation> DenseI8<IN, OUT, A> {
     /// `i32` (VNNI's `vpdpbusd` where the processor has it), then
     /// `A(bias + scale · x_scale · (Σ q · x − zero · Σ q))`. It differs from
     /// [`DenseI8::forward_one`] by the rounding of the input to 256 levels.
+    /// [`DenseI8::pack`] gives the same outputs faster, from weights
+    /// re-laid out once for VNNI ([`PackedDenseI8`]).
     pub fn forward_one_u8(&self, x: &SVector<f32, IN>) -> SVector<f32, OUT> {
         let mut xq = [0_u8; IN];
         let (x_scale, zero) = crate::kernels::quantize_u8(x.as_slice(), &mut xq);

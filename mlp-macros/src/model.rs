@@ -151,28 +151,29 @@ impl LayerModel {
         }
     }
 
-    pub fn params(&self) -> usize {
+    /// Values per sample before it.
+    pub fn input_size(&self) -> usize {
         match self.kind {
-            LayerModelKind::Flatten { .. }
-            | LayerModelKind::Dropout { .. }
-            | LayerModelKind::Activation { .. } => 0,
-            LayerModelKind::Dense { inputs, units, .. } => inputs * units + units,
-            LayerModelKind::BatchNormalization { units, .. } => 4 * units,
-            LayerModelKind::PReLU { units, .. } => units,
-            LayerModelKind::Normalization { units } => 2 * units + 1,
+            LayerModelKind::Dense { inputs, .. } => inputs,
+            _ => self.output_size(),
         }
+    }
+
+    /// Its number of parameters, from the sizes of its weights in its
+    /// kind's row of the shared table.
+    pub fn params(&self) -> usize {
+        mlp_spec::layer(self.class_name())
+            .map_or(0, |row| row.params(self.input_size(), self.output_size()))
     }
 
     /// Its weights in Keras's order, with the shared table's names and
     /// Keras's shapes (`count` of a Normalization is a scalar: `[]`).
     pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
-        let names = mlp_spec::layer(self.class_name()).map_or(&[][..], |l| l.weights);
-        let shapes: Vec<Vec<usize>> = match self.kind {
-            LayerModelKind::Dense { inputs, units, .. } => vec![vec![inputs, units], vec![units]],
-            LayerModelKind::Normalization { units } => vec![vec![units], vec![units], vec![]],
-            _ => vec![vec![self.output_size()]; names.len()],
-        };
-        names.iter().copied().zip(shapes).collect()
+        mlp_spec::layer(self.class_name()).map_or_else(Vec::new, |row| {
+            row.weight_shapes(self.input_size(), self.output_size())
+                .map(|(name, dims, rank)| (name, dims[..rank].to_vec()))
+                .collect()
+        })
     }
 
     /// Keras's class name.

@@ -213,25 +213,21 @@ impl Op {
         }
     }
 
-    /// Its weights in Keras's order, named within the layer, with shapes.
+    /// Its weights in Keras's order, named within the layer, with shapes
+    /// (from the kind's row of the shared layer table).
     pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
-        match *self {
-            Op::Dense { inputs, units, .. } => {
-                vec![("kernel", vec![inputs, units]), ("bias", vec![units])]
-            }
-            Op::BatchNormalization { units, .. } => {
-                ["gamma", "beta", "moving_mean", "moving_variance"]
-                    .map(|w| (w, vec![units]))
-                    .to_vec()
-            }
-            Op::PReLU { units } => vec![("alpha", vec![units])],
-            Op::Normalization { units } => vec![
-                ("mean", vec![units]),
-                ("variance", vec![units]),
-                ("count", Vec::new()),
-            ],
-            _ => Vec::new(),
-        }
+        let (kind, inputs, units) = match *self {
+            Op::Dense { inputs, units, .. } => ("Dense", inputs, units),
+            Op::BatchNormalization { units, .. } => ("BatchNormalization", units, units),
+            Op::PReLU { units } => ("PReLU", units, units),
+            Op::Normalization { units } => ("Normalization", units, units),
+            _ => return Vec::new(),
+        };
+        crate::layer(kind).map_or_else(Vec::new, |row| {
+            row.weight_shapes(inputs, units)
+                .map(|(name, dims, rank)| (name, dims[..rank].to_vec()))
+                .collect()
+        })
     }
 }
 

@@ -29,9 +29,86 @@ pub struct LayerSpec {
     pub settings: &'static [(&'static str, f32)],
     /// Its weights, in Keras's order (`kernel`, `bias`).
     pub weights: &'static [&'static str],
+    /// The shape of each of `weights`, in its order.
+    pub shapes: &'static [WeightShape],
+    /// How many of `weights`, the first ones, the optimizer trains: Keras
+    /// lists a layer's trainable weights before the others (a
+    /// BatchNormalization's `gamma`, `beta`, then its moving statistics).
+    pub trainable: usize,
     /// Options of Keras's layer that this library does not have: a Keras
     /// file that sets one is refused, naming it.
     pub refused: &'static [Refused],
+}
+
+/// The shape of one weight of a kind, from the layer's inputs and units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightShape {
+    /// `(inputs, units)`: a Dense kernel.
+    Kernel,
+    /// `(units,)`: one value per unit.
+    Units,
+    /// `()`: one value (a Normalization's `count`).
+    Scalar,
+}
+
+impl WeightShape {
+    /// Keras's shape for a layer of `inputs` inputs and `units` units: the
+    /// first `rank` of `dims`, as `(dims, rank)`.
+    pub const fn dims(self, inputs: usize, units: usize) -> ([usize; 2], usize) {
+        match self {
+            Self::Kernel => ([inputs, units], 2),
+            Self::Units => ([units, 0], 1),
+            Self::Scalar => ([0, 0], 0),
+        }
+    }
+
+    /// Its number of values.
+    pub const fn len(self, inputs: usize, units: usize) -> usize {
+        match self {
+            Self::Kernel => inputs * units,
+            Self::Units => units,
+            Self::Scalar => 1,
+        }
+    }
+}
+
+impl LayerSpec {
+    /// Number of values of its weights (Keras's "Param #"), for a layer of
+    /// `inputs` inputs and `units` units.
+    pub const fn params(&self, inputs: usize, units: usize) -> usize {
+        sum(self.shapes, 0, inputs, units)
+    }
+
+    /// Its weights for a layer of `inputs` inputs and `units` units, in
+    /// Keras's order: each name with Keras's shape, the first `rank` of
+    /// `dims`, as `(name, dims, rank)`.
+    pub fn weight_shapes(
+        &self,
+        inputs: usize,
+        units: usize,
+    ) -> impl Iterator<Item = (&'static str, [usize; 2], usize)> {
+        let (names, shapes) = (self.weights, self.shapes);
+        names.iter().zip(shapes).map(move |(name, shape)| {
+            let (dims, rank) = shape.dims(inputs, units);
+            (*name, dims, rank)
+        })
+    }
+
+    /// Number of them the optimizer does not train.
+    pub const fn non_trainable_params(&self, inputs: usize, units: usize) -> usize {
+        sum(self.shapes, self.trainable, inputs, units)
+    }
+}
+
+/// The values of `shapes[from..]`.
+const fn sum(shapes: &[WeightShape], from: usize, inputs: usize, units: usize) -> usize {
+    let mut total = 0;
+    let mut i = from;
+    while i < shapes.len() {
+        total += shapes[i].len(inputs, units);
+        i += 1;
+    }
+    total
 }
 
 /// An option of a Keras layer that this library does not have: a layer of
@@ -58,6 +135,8 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[],
         weights: &[],
+        shapes: &[],
+        trainable: 0,
         refused: &[],
     },
     LayerSpec {
@@ -67,6 +146,8 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[],
         weights: &[],
+        shapes: &[],
+        trainable: 0,
         refused: &[],
     },
     LayerSpec {
@@ -83,6 +164,8 @@ pub const LAYERS: &[LayerSpec] = &[
         ],
         settings: &[],
         weights: &["kernel", "bias"],
+        shapes: &[WeightShape::Kernel, WeightShape::Units],
+        trainable: 2,
         refused: &[],
     },
     LayerSpec {
@@ -92,6 +175,8 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[("rate", f32::NAN)],
         weights: &[],
+        shapes: &[],
+        trainable: 0,
         refused: &[Refused {
             key: "noise_shape",
             accepted: &["null"],
@@ -105,6 +190,8 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[("momentum", 0.99), ("epsilon", 1e-3)],
         weights: &["gamma", "beta", "moving_mean", "moving_variance"],
+        shapes: &[WeightShape::Units; 4],
+        trainable: 2,
         refused: &[
             Refused {
                 key: "center",
@@ -139,6 +226,8 @@ pub const LAYERS: &[LayerSpec] = &[
             ("threshold", 0.0),
         ],
         weights: &[],
+        shapes: &[],
+        trainable: 0,
         refused: &[],
     },
     LayerSpec {
@@ -148,6 +237,8 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[("negative_slope", 0.3)],
         weights: &[],
+        shapes: &[],
+        trainable: 0,
         refused: &[],
     },
     LayerSpec {
@@ -157,6 +248,8 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[("alpha", 1.0)],
         weights: &[],
+        shapes: &[],
+        trainable: 0,
         refused: &[],
     },
     LayerSpec {
@@ -166,6 +259,8 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &["alpha_initializer"],
         settings: &[],
         weights: &["alpha"],
+        shapes: &[WeightShape::Units],
+        trainable: 1,
         refused: &[Refused {
             key: "shared_axes",
             accepted: &["null"],
@@ -179,6 +274,8 @@ pub const LAYERS: &[LayerSpec] = &[
         options: &[],
         settings: &[],
         weights: &["mean", "variance", "count"],
+        shapes: &[WeightShape::Units, WeightShape::Units, WeightShape::Scalar],
+        trainable: 0,
         refused: &[
             Refused {
                 key: "axis",
@@ -215,7 +312,29 @@ pub fn settings(kind: &str) -> &'static [(&'static str, f32)] {
     layer(kind).map_or(&[], |l| l.settings)
 }
 
-/// The layer kind named `name` (`"Dense"`).
-pub fn layer(name: &str) -> Option<&'static LayerSpec> {
-    LAYERS.iter().find(|l| l.name == name)
+/// The layer kind named `name` (`"Dense"`); a `const fn`, so that the
+/// runtime's layer tables read the kind's row at compile time.
+pub const fn layer(name: &str) -> Option<&'static LayerSpec> {
+    let mut i = 0;
+    while i < LAYERS.len() {
+        if same(LAYERS[i].name.as_bytes(), name.as_bytes()) {
+            return Some(&LAYERS[i]);
+        }
+        i += 1;
+    }
+    None
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }

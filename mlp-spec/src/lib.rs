@@ -55,7 +55,7 @@ pub use initializers::{
 };
 pub use keras_order::keras_order;
 pub use layers::{
-    DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, Refused, layer, settings,
+    DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, Refused, WeightShape, layer, settings,
 };
 pub use regularizers::{CONSTRAINTS, REGULARIZERS, constraint, regularizer};
 

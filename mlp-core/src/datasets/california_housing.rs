@@ -150,17 +150,12 @@ impl CaliforniaHousing {
         self
     }
 
-    /// Downloads [`ARCHIVE_NAME`] from `url` instead of [`ARCHIVE_URL`] (a
-    /// mirror); its SHA-256 must still be [`ARCHIVE_SHA256`].
-    pub fn url(mut self, url: impl Into<String>) -> Self {
-        self.url = url.into();
-        self
-    }
-
-    /// Whether a missing archive may be downloaded (default `true`).
-    pub fn download(mut self, allowed: bool) -> Self {
-        self.download = allowed;
-        self
+    setters! {
+        /// Downloads [`ARCHIVE_NAME`] from `url` instead of [`ARCHIVE_URL`] (a
+        /// mirror); its SHA-256 must still be [`ARCHIVE_SHA256`].
+        url: impl Into<String> => Into::into,
+        /// Whether a missing archive may be downloaded (default `true`).
+        download: bool,
     }
 
     /// Loads the CSV if one is found, else the archive (found or downloaded).

@@ -205,10 +205,9 @@ impl FashionMnist {
         self
     }
 
-    /// Whether a missing file may be downloaded (default `true`).
-    pub fn download(mut self, allowed: bool) -> Self {
-        self.download = allowed;
-        self
+    setters! {
+        /// Whether a missing file may be downloaded (default `true`).
+        download: bool,
     }
 
     /// Expects this SHA-256 (64 hexadecimal digits) for a downloaded `part`

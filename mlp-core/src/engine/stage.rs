@@ -6,8 +6,8 @@
 //! engine reaches them through one dispatch, [`each_stage!`].
 
 use crate::layer::{
-    ActivationShape, BatchNormShape, DenseShape, DropoutShape, LayerInfo, LayerKind,
-    NormalizationShape, PReluShape,
+    ActivationShape, BatchNormShape, DenseShape, DropoutShape, LayerInfo, NormalizationShape,
+    PReluShape,
 };
 
 /// What a forward pass hands a layer other than Dense: `input` and `out`
@@ -62,6 +62,9 @@ pub struct BackwardPass<'a> {
 /// A layer kind on the batch path other than Dense, on the calling thread:
 /// what the engine's forward and backward passes and a training step call.
 pub trait BatchLayer: Copy {
+    /// The stage of layer `info`, if it is of this kind (built in the
+    /// kind's own file, from its `LayerKind`).
+    fn of(info: &LayerInfo) -> Option<Self>;
     /// Values per sample after it (and before it).
     fn units(&self) -> usize;
     /// Scratch values it keeps for batches of `capacity` rows.
@@ -80,68 +83,87 @@ pub trait BatchLayer: Copy {
     fn after_step(&self, _params: &mut [f32], _scratch: &[f32]) {}
 }
 
-/// What the engine runs for one layer.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Stage {
-    /// A Dense layer: its products are shared among the threads.
-    Dense(DenseShape),
-    /// Dropout: a mask in training, the identity otherwise.
-    Dropout(DropoutShape),
-    /// BatchNormalization.
-    BatchNorm(BatchNormShape),
-    /// ReLU, LeakyReLU or ELU as a layer.
-    Activation(ActivationShape),
-    /// PReLU.
-    PRelu(PReluShape),
-    /// Normalization.
-    Normalization(NormalizationShape),
-}
-
-/// `each_stage!(stage, layer => expr, dense => expr)`: `expr` with `layer`
-/// bound to the [`BatchLayer`] of a stage other than Dense, or the second
-/// with `dense` bound to a Dense stage's shape. The one list of the
-/// engine's stage kinds besides the enum and [`Stage::of`].
-macro_rules! each_stage {
-    ($stage:expr, $layer:ident => $other:expr, $dense:ident => $on_dense:expr) => {
-        match $stage {
-            Stage::Dense($dense) => $on_dense,
-            Stage::Dropout($layer) => $other,
-            Stage::BatchNorm($layer) => $other,
-            Stage::Activation($layer) => $other,
-            Stage::PRelu($layer) => $other,
-            Stage::Normalization($layer) => $other,
+/// The engine's stage kinds other than Dense, written once:
+/// `for_each_stage!(path::to::callback!(args))` calls the callback with the
+/// list `[Variant(Shape), ...]` and then `args`. The enum [`Stage`],
+/// [`Stage::of`] and [`each_stage!`] are written from it; each shape builds
+/// itself from its layer ([`BatchLayer::of`], in the kind's file).
+macro_rules! for_each_stage {
+    ($($callback:ident)::+ ! ($($args:tt)*)) => {
+        $($callback)::+! {
+            [
+                Dropout(DropoutShape),
+                BatchNorm(BatchNormShape),
+                Activation(ActivationShape),
+                PRelu(PReluShape),
+                Normalization(NormalizationShape)
+            ]
+            $($args)*
         }
     };
 }
-pub(super) use each_stage;
+
+/// Writes [`Stage`] and [`Stage::of`] from the list of [`for_each_stage!`].
+macro_rules! stage_enum {
+    ([$($variant:ident($shape:ident)),*]) => {
+        /// What the engine runs for one layer.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub enum Stage {
+            /// A Dense layer: its products are shared among the threads.
+            Dense(DenseShape),
+            $(
+                #[doc = concat!("A layer whose batch shape is [`", stringify!($shape), "`].")]
+                $variant($shape),
+            )*
+        }
+
+        impl Stage {
+            /// The stage of layer `info`; `None` for a Flatten, which the
+            /// engine's input buffer already is.
+            pub fn of(info: &LayerInfo) -> Option<Self> {
+                if let Some(dense) = DenseShape::of(info) {
+                    return Some(Self::Dense(dense));
+                }
+                $(
+                    if let Some(layer) = <$shape as BatchLayer>::of(info) {
+                        return Some(Self::$variant(layer));
+                    }
+                )*
+                None
+            }
+        }
+    };
+}
+
+for_each_stage!(stage_enum!());
+
+/// `each_stage!(stage, layer => expr, dense => expr)`: `expr` with `layer`
+/// bound to the [`BatchLayer`] of a stage other than Dense, or the second
+/// with `dense` bound to a Dense stage's shape: the engine's one dispatch,
+/// written from the list of [`for_each_stage!`].
+macro_rules! each_stage {
+    ($stage:expr, $layer:ident => $other:expr, $dense:ident => $on_dense:expr) => {
+        $crate::engine::stage::for_each_stage!($crate::engine::stage::each_stage_match!((
+            $stage, $layer, $other, $dense, $on_dense
+        )))
+    };
+}
+
+/// The `match` of [`each_stage!`].
+macro_rules! each_stage_match {
+    (
+        [$($variant:ident($shape:ident)),*]
+        ($stage:expr, $layer:ident, $other:expr, $dense:ident, $on_dense:expr)
+    ) => {
+        match $stage {
+            Stage::Dense($dense) => $on_dense,
+            $(Stage::$variant($layer) => $other,)*
+        }
+    };
+}
+pub(crate) use {each_stage, each_stage_match, for_each_stage};
 
 impl Stage {
-    /// The stage of layer `info`; `None` for a Flatten, which the engine's
-    /// input buffer already is.
-    pub fn of(info: &LayerInfo) -> Option<Self> {
-        let (offset, units) = (info.offset, info.output_size());
-        Some(match info.kind {
-            LayerKind::Flatten { .. } => return None,
-            LayerKind::Dense { .. } => Self::Dense(DenseShape::of(info)?),
-            LayerKind::Dropout { rate, .. } => Self::Dropout(DropoutShape { units, rate }),
-            LayerKind::BatchNormalization {
-                momentum, epsilon, ..
-            } => Self::BatchNorm(BatchNormShape {
-                offset,
-                units,
-                momentum,
-                epsilon,
-            }),
-            LayerKind::Activation { function, .. } => {
-                Self::Activation(ActivationShape { units, function })
-            }
-            LayerKind::PReLU { .. } => Self::PRelu(PReluShape { offset, units }),
-            LayerKind::Normalization { .. } => {
-                Self::Normalization(NormalizationShape { offset, units })
-            }
-        })
-    }
-
     /// Values per sample after it.
     pub fn units(&self) -> usize {
         each_stage!(self, layer => layer.units(), d => d.units)

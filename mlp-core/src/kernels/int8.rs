@@ -22,7 +22,9 @@
 /// Quantises one sample to `u8`: `x[i] ≈ scale · (q[i] − zero)`, over the
 /// range of `x` widened to hold 0 (so that 0 is exact, and inputs that are
 /// never negative, such as pixels or ReLU outputs, get zero point 0).
-/// Returns `(scale, zero)`; a sample of zeros gets scale 0.
+/// Returns `(scale, zero)`; a sample of zeros gets scale 0. Sixteen values
+/// at a time with AVX-512 where [`int8_path`] is AVX-512 VNNI (the same
+/// bytes as the plain Rust code).
 ///
 /// # Panics
 /// If `q` and `x` differ in length.
@@ -34,20 +36,127 @@ pub fn quantize_u8(x: &[f32], q: &mut [u8]) -> (f32, i32) {
         x.len(),
         q.len()
     );
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if int8_path() == Int8Path::Avx512Vnni {
+        // SAFETY: that path's processor has AVX-512F and BW; sizes checked.
+        return unsafe { quantize512(x, q) };
+    }
+    quantize_portable(x, q)
+}
+
+/// [`quantize_u8`] on the given path's code (AVX-512 for
+/// [`Int8Path::Avx512Vnni`], plain Rust otherwise), for tests.
+///
+/// # Panics
+/// If the processor lacks `path`, or the sizes differ.
+pub fn quantize_u8_on(path: Int8Path, x: &[f32], q: &mut [u8]) -> (f32, i32) {
+    assert!(
+        available(path) && x.len() == q.len(),
+        "quantize_u8_on: {path:?}, {} inputs, {} outputs",
+        x.len(),
+        q.len()
+    );
+    match path {
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        // SAFETY: checked just above.
+        Int8Path::Avx512Vnni => unsafe { quantize512(x, q) },
+        _ => quantize_portable(x, q),
+    }
+}
+
+/// The scale and the zero point of a sample whose range, widened to hold 0,
+/// is `lo ..= hi` (`None` for a sample of zeros, or one not finite).
+#[inline]
+fn scale_of(lo: f32, hi: f32) -> Option<(f32, f32)> {
+    let scale = (hi - lo) / 255.0;
+    if scale <= 0.0 || !scale.is_finite() {
+        return None;
+    }
+    Some((scale, libm::roundf(-lo / scale).clamp(0.0, 255.0)))
+}
+
+/// [`quantize_u8`] in plain Rust.
+fn quantize_portable(x: &[f32], q: &mut [u8]) -> (f32, i32) {
     let (lo, hi) = x
         .iter()
         .fold((0.0_f32, 0.0_f32), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-    let scale = (hi - lo) / 255.0;
-    if scale <= 0.0 || !scale.is_finite() {
+    let Some((scale, zero)) = scale_of(lo, hi) else {
         q.fill(0);
         return (0.0, 0);
-    }
-    let zero = libm::roundf(-lo / scale).clamp(0.0, 255.0);
+    };
     let inv = 1.0 / scale;
     for (q, v) in q.iter_mut().zip(x) {
         *q = libm::roundf(v * inv + zero).clamp(0.0, 255.0) as u8;
     }
     (scale, zero as i32)
+}
+
+/// [`quantize_u8`] with AVX-512: sixteen inputs a step, the same
+/// arithmetic as [`quantize_portable`] (a product, then a sum, each rounded;
+/// ties rounded away from zero; NaN to 0), so the same bytes.
+///
+/// # Safety
+/// The processor has AVX-512F and AVX-512BW; `x` and `q` have one length.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn quantize512(x: &[f32], q: &mut [u8]) -> (f32, i32) {
+    use core::arch::x86_64::*;
+    let n = x.len();
+    let mask = |i: usize| -> __mmask16 {
+        let left = n - i;
+        if left >= 16 {
+            u16::MAX
+        } else {
+            (1 << left) - 1
+        }
+    };
+    // SAFETY (whole body): every load and store is masked to `i .. n`.
+    unsafe {
+        // `min(v, acc)` returns `acc` where `v` is NaN, as `f32::min`
+        // ignores NaN; masked-off lanes load 0, which the range holds anyway.
+        let (mut lo, mut hi) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+        let mut i = 0;
+        while i < n {
+            let v = _mm512_maskz_loadu_ps(mask(i), x.as_ptr().add(i));
+            lo = _mm512_min_ps(v, lo);
+            hi = _mm512_max_ps(v, hi);
+            i += 16;
+        }
+        let Some((scale, zero)) = scale_of(_mm512_reduce_min_ps(lo), _mm512_reduce_max_ps(hi))
+        else {
+            q.fill(0);
+            return (0.0, 0);
+        };
+        let (inv, zv) = (_mm512_set1_ps(1.0 / scale), _mm512_set1_ps(zero));
+        let (half, one) = (_mm512_set1_ps(0.5), _mm512_set1_ps(1.0));
+        let (top, sign) = (_mm512_set1_ps(255.0), _mm512_set1_epi32(i32::MIN));
+        let mut i = 0;
+        while i < n {
+            let m = mask(i);
+            let y = _mm512_add_ps(
+                _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x.as_ptr().add(i)), inv),
+                zv,
+            );
+            // Half away from zero, exactly: the fraction `y - trunc(y)` is
+            // exact; where its size is at least one half, step away by 1.
+            let t = _mm512_roundscale_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(y);
+            let away = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(_mm512_abs_ps(_mm512_sub_ps(y, t)), half);
+            let step = _mm512_castsi512_ps(_mm512_or_si512(
+                _mm512_and_si512(_mm512_castps_si512(y), sign),
+                _mm512_castps_si512(one),
+            ));
+            let r = _mm512_mask_add_ps(t, away, t, step);
+            // `max(r, 0)` is 0 where `r` is NaN, as `NaN as u8` is.
+            let r = _mm512_min_ps(_mm512_max_ps(r, _mm512_setzero_ps()), top);
+            _mm512_mask_cvtepi32_storeu_epi8(
+                q.as_mut_ptr().add(i).cast(),
+                m,
+                _mm512_cvttps_epi32(r),
+            );
+            i += 16;
+        }
+        (scale, zero as i32)
+    }
 }
 
 /// `out[u] = Σ_i kernel[u · inputs + i] · x[i]` in exact `i32` arithmetic,
@@ -108,7 +217,7 @@ pub fn int8_paths() -> impl Iterator<Item = Int8Path> {
 }
 
 /// Whether the processor runs `path`.
-fn available(path: Int8Path) -> bool {
+pub(super) fn available(path: Int8Path) -> bool {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     {
         use std::is_x86_feature_detected as has;
@@ -280,25 +389,31 @@ unsafe fn vnni256(kernel: &[i8], inputs: usize, x: &[u8], out: &mut [i32]) {
 }
 
 #[cfg(all(test, feature = "std"))]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// Int8 weights of `units` units by `inputs` inputs covering the int8
+    /// range, `u8` inputs, and the exact sums.
+    pub(in crate::kernels) fn case(inputs: usize, units: usize) -> (Vec<i8>, Vec<u8>, Vec<i32>) {
+        let kernel: Vec<i8> = (0..inputs * units)
+            .map(|i| (((i * 7919) % 255) as i32 - 127) as i8)
+            .collect();
+        let x: Vec<u8> = (0..inputs).map(|i| ((i * 31 + 7) % 256) as u8).collect();
+        let sums = (0..units)
+            .map(|u| {
+                (0..inputs)
+                    .map(|i| i32::from(kernel[u * inputs + i]) * i32::from(x[i]))
+                    .sum()
+            })
+            .collect();
+        (kernel, x, sums)
+    }
 
     #[test]
     fn every_path_sums_exactly() {
         for inputs in [0, 1, 31, 32, 33, 63, 64, 65, 100, 784] {
             for units in [1, 3, 4, 5, 9] {
-                let kernel: Vec<i8> = (0..inputs * units)
-                    .map(|i| ((i * 7919) % 255) as i32 - 127)
-                    .map(|v| v as i8)
-                    .collect();
-                let x: Vec<u8> = (0..inputs).map(|i| ((i * 31) % 256) as u8).collect();
-                let want: Vec<i32> = (0..units)
-                    .map(|u| {
-                        (0..inputs)
-                            .map(|i| i32::from(kernel[u * inputs + i]) * i32::from(x[i]))
-                            .sum()
-                    })
-                    .collect();
+                let (kernel, x, want) = case(inputs, units);
                 for path in int8_paths() {
                     let mut out = vec![i32::MIN; units];
                     gemv_u8i8_on(path, &kernel, inputs, &x, &mut out);
@@ -315,6 +430,45 @@ mod tests {
             let mut out = [0];
             gemv_u8i8_on(path, &kernel, 784, &x, &mut out);
             assert_eq!(out[0], -127 * 255 * 784, "{path:?}");
+        }
+    }
+
+    #[test]
+    fn every_quantisation_path_gives_the_same_bytes() {
+        // Lengths around the 16-lane steps; ranges with and without
+        // negatives; values that land on ties (k + 0.5 after scaling, which
+        // round away from zero), just below them, NaN, and zeros of both signs.
+        let mut samples: Vec<Vec<f32>> = Vec::new();
+        for n in [0, 1, 15, 16, 17, 33, 100, 300, 784] {
+            samples.push((0..n).map(|i| ((i * 7919) % 97) as f32 / 31.0).collect());
+            samples.push(
+                (0..n)
+                    .map(|i| ((i * 31) % 53) as f32 / 13.0 - 1.7)
+                    .collect(),
+            );
+            samples.push((0..n).map(|i| -(((i * 17) % 41) as f32)).collect());
+        }
+        // Range [0, 255]: scale 1, so k + 0.5 is a tie and its neighbours not.
+        let ties: Vec<f32> = (0..255)
+            .flat_map(|k| {
+                let t = k as f32 + 0.5;
+                [t, f32::from_bits(t.to_bits() - 1), k as f32, 0.49999997]
+            })
+            .chain([255.0, -0.0, f32::NAN, 0.0])
+            .collect();
+        samples.push(ties);
+        samples.push(vec![0.0; 20]);
+        samples.push(vec![f32::NAN; 5]);
+        samples.push(vec![-0.0, 3.0, f32::NAN, -2.5, 1e-30]);
+        for x in &samples {
+            let mut want = vec![0_u8; x.len()];
+            let params = quantize_portable(x, &mut want);
+            for path in int8_paths() {
+                let mut q = vec![7_u8; x.len()];
+                let got = quantize_u8_on(path, x, &mut q);
+                assert_eq!(got.0.to_bits(), params.0.to_bits(), "{path:?} scale, {x:?}");
+                assert_eq!((got.1, &q), (params.1, &want), "{path:?}, {x:?}");
+            }
         }
     }
 

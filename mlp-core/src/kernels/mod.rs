@@ -45,10 +45,16 @@ mod avx2;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 mod avx512;
 mod int8;
+#[cfg(feature = "alloc")]
+mod int8_packed;
 mod portable;
 mod select;
 
-pub use int8::{Int8Path, gemv_u8i8, gemv_u8i8_on, int8_path, int8_paths, quantize_u8};
+pub use int8::{
+    Int8Path, gemv_u8i8, gemv_u8i8_on, int8_path, int8_paths, quantize_u8, quantize_u8_on,
+};
+#[cfg(feature = "alloc")]
+pub use int8_packed::PackedI8;
 pub use select::{Kernels, KernelsUnavailable, kernels, select_kernels};
 
 /// Whether the AVX2/FMA kernels can run here.

@@ -290,6 +290,22 @@ impl BatchNormShape {
 
 #[cfg(feature = "std")]
 impl crate::engine::BatchLayer for BatchNormShape {
+    fn of(info: &crate::layer::LayerInfo) -> Option<Self> {
+        match info.kind {
+            crate::layer::LayerKind::BatchNormalization {
+                units,
+                momentum,
+                epsilon,
+            } => Some(Self {
+                offset: info.offset,
+                units,
+                momentum,
+                epsilon,
+            }),
+            _ => None,
+        }
+    }
+
     fn units(&self) -> usize {
         self.units
     }

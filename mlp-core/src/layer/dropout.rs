@@ -70,6 +70,13 @@ impl DropoutShape {
 
 #[cfg(feature = "std")]
 impl crate::engine::BatchLayer for DropoutShape {
+    fn of(info: &crate::layer::LayerInfo) -> Option<Self> {
+        match info.kind {
+            crate::layer::LayerKind::Dropout { units, rate } => Some(Self { units, rate }),
+            _ => None,
+        }
+    }
+
     fn units(&self) -> usize {
         self.units
     }

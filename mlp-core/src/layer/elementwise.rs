@@ -112,6 +112,15 @@ pub struct ActivationShape {
 
 #[cfg(feature = "std")]
 impl crate::engine::BatchLayer for ActivationShape {
+    fn of(info: &crate::layer::LayerInfo) -> Option<Self> {
+        match info.kind {
+            crate::layer::LayerKind::Activation { units, function } => {
+                Some(Self { units, function })
+            }
+            _ => None,
+        }
+    }
+
     fn units(&self) -> usize {
         self.units
     }

@@ -162,29 +162,10 @@ pub struct LayerInfo {
 /// Keras's names of the weights of layer kind `kind`, from the shared
 /// table (empty for an unknown kind).
 pub(crate) const fn weight_names(kind: &str) -> &'static [&'static str] {
-    let layers = mlp_spec::LAYERS;
-    let mut i = 0;
-    while i < layers.len() {
-        if eq(layers[i].name.as_bytes(), kind.as_bytes()) {
-            return layers[i].weights;
-        }
-        i += 1;
+    match mlp_spec::layer(kind) {
+        Some(row) => row.weights,
+        None => &[],
     }
-    &[]
-}
-
-const fn eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 impl LayerInfo {
@@ -222,26 +203,21 @@ impl LayerInfo {
         }
     }
 
-    /// Number of parameters, trainable or not (Keras's "Param #").
+    /// Number of parameters, trainable or not (Keras's "Param #"), from
+    /// the sizes of its weights in its kind's row of the shared table.
     pub const fn params(&self) -> usize {
-        match self.kind {
-            LayerKind::Flatten { .. }
-            | LayerKind::Dropout { .. }
-            | LayerKind::Activation { .. } => 0,
-            LayerKind::Dense { inputs, units, .. } => inputs * units + units,
-            LayerKind::BatchNormalization { units, .. } => 4 * units,
-            LayerKind::PReLU { units, .. } => units,
-            LayerKind::Normalization { units } => 2 * units + 1,
+        match mlp_spec::layer(self.type_name()) {
+            Some(row) => row.params(self.input_size(), self.output_size()),
+            None => 0,
         }
     }
 
     /// Number of parameters the optimizer does not train (a
     /// BatchNormalization's moving statistics, a Normalization's weights).
     pub const fn non_trainable_params(&self) -> usize {
-        match self.kind {
-            LayerKind::BatchNormalization { units, .. } => 2 * units,
-            LayerKind::Normalization { units } => 2 * units + 1,
-            _ => 0,
+        match mlp_spec::layer(self.type_name()) {
+            Some(row) => row.non_trainable_params(self.input_size(), self.output_size()),
+            None => 0,
         }
     }
 

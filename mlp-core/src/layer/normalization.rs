@@ -212,6 +212,16 @@ impl NormalizationShape {
 
 #[cfg(feature = "std")]
 impl crate::engine::BatchLayer for NormalizationShape {
+    fn of(info: &crate::layer::LayerInfo) -> Option<Self> {
+        match info.kind {
+            crate::layer::LayerKind::Normalization { units } => Some(Self {
+                offset: info.offset,
+                units,
+            }),
+            _ => None,
+        }
+    }
+
     fn units(&self) -> usize {
         self.units
     }

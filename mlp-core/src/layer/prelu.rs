@@ -126,6 +126,16 @@ impl PReluShape {
 
 #[cfg(feature = "std")]
 impl crate::engine::BatchLayer for PReluShape {
+    fn of(info: &crate::layer::LayerInfo) -> Option<Self> {
+        match info.kind {
+            crate::layer::LayerKind::PReLU { units, .. } => Some(Self {
+                offset: info.offset,
+                units,
+            }),
+            _ => None,
+        }
+    }
+
     fn units(&self) -> usize {
         self.units
     }

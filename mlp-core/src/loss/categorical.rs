@@ -46,15 +46,7 @@ pub struct CategoricalCrossentropy {
     pub output_logits: bool,
 }
 
-/// Keras's `CategoricalCrossentropy()`: the loss with its defaults.
-#[allow(non_upper_case_globals)]
-pub const CategoricalCrossentropy: CategoricalCrossentropy = CategoricalCrossentropy::new();
-
-impl Default for CategoricalCrossentropy {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+loss_options!(CategoricalCrossentropy: from_logits, label_smoothing, output_logits, reduction);
 
 impl CategoricalCrossentropy {
     /// The loss with Keras's defaults (probabilities, no smoothing).
@@ -65,33 +57,6 @@ impl CategoricalCrossentropy {
             reduction: Reduction::SumOverBatchSize,
             output_logits: false,
         }
-    }
-
-    /// Sets `from_logits`.
-    pub const fn from_logits(mut self, from_logits: bool) -> Self {
-        self.from_logits = from_logits;
-        self
-    }
-
-    /// Sets Keras's `reduction`.
-    pub const fn reduction(mut self, reduction: Reduction) -> Self {
-        self.reduction = reduction;
-        self
-    }
-
-    /// Sets `output_logits`: with a softmax output (sigmoid for the binary
-    /// loss), the loss comes from the output layer's logits as Keras's
-    /// TensorFlow backend computes it (`log_sum_exp(z) - z[y]`, no clipping:
-    /// a probability below 1e-7 gives its true loss, not 16.1).
-    pub const fn output_logits(mut self, output_logits: bool) -> Self {
-        self.output_logits = output_logits;
-        self
-    }
-
-    /// Sets `label_smoothing`.
-    pub const fn label_smoothing(mut self, label_smoothing: f32) -> Self {
-        self.label_smoothing = label_smoothing;
-        self
     }
 
     /// The (smoothed) target of output `i` of `k`.

@@ -1,6 +1,6 @@
 //! `huber_loss`.
 
-use super::{Loss, Reduction, TargetKind, TargetRef, elementwise, elementwise_loss};
+use super::{Loss, Reduction, TargetKind, TargetRef};
 use crate::activation::ActivationKind;
 
 /// Keras's `Huber`: with `e = a - y`, `0.5 * e^2` where `|e| <= delta`, else
@@ -20,18 +20,14 @@ impl Default for Huber {
 }
 
 impl Huber {
+    loss_options!(@setter reduction);
+
     /// Huber loss with the given `delta`.
     pub const fn new(delta: f32) -> Self {
         Self {
             delta,
             reduction: Reduction::SumOverBatchSize,
         }
-    }
-
-    /// Sets Keras's `reduction`.
-    pub const fn reduction(mut self, reduction: Reduction) -> Self {
-        self.reduction = reduction;
-        self
     }
 
     fn value(&self, e: f32) -> f32 {
@@ -51,38 +47,9 @@ impl Huber {
     }
 }
 
-impl Loss for Huber {
-    const NAME: &'static str = "huber_loss";
-    const TARGET: TargetKind = TargetKind::Regression;
-
-    fn batch_reduction(&self) -> Reduction {
-        self.reduction
-    }
-
-    fn loss_and_delta(
-        &self,
-        activation: ActivationKind,
-        z: &[f32],
-        a: &[f32],
-        target: TargetRef<'_>,
-        scale: f32,
-        delta: &mut [f32],
-    ) -> f32 {
-        elementwise(activation, z, a, target, scale, delta, |a, y| {
-            (self.value(a - y), self.derivative(a - y))
-        })
-    }
-
-    fn loss(
-        &self,
-        _activation: ActivationKind,
-        _z: &[f32],
-        a: &[f32],
-        target: TargetRef<'_>,
-    ) -> f32 {
-        elementwise_loss(a, target, |a, y| self.value(a - y))
-    }
-
+pointwise_loss!(
+    Huber,
+    "huber_loss",
     /// `delta` must be finite and `> 0`.
     #[cfg(feature = "alloc")]
     fn validate(&self) -> crate::Result<()> {
@@ -98,7 +65,7 @@ impl Loss for Huber {
             })
         }
     }
-}
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,19 +1,17 @@
 //! `mean_absolute_error`.
 
-use super::{Loss, Reduction, TargetKind, TargetRef, elementwise, elementwise_loss};
+use super::{Loss, Reduction, TargetKind, TargetRef};
 use crate::activation::ActivationKind;
 
 /// Mean over outputs of `|y - a|` (Keras's `mean_absolute_error`). Its
 /// gradient at `a == y` is taken as 0.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MeanAbsoluteError {
     /// How a batch's losses are reduced (Keras's `reduction`).
     pub reduction: Reduction,
 }
 
-/// Keras's `MeanAbsoluteError()`: the loss with its defaults.
-#[allow(non_upper_case_globals)]
-pub const MeanAbsoluteError: MeanAbsoluteError = MeanAbsoluteError::new();
+loss_options!(MeanAbsoluteError: reduction);
 
 impl MeanAbsoluteError {
     /// The loss with Keras's defaults.
@@ -23,55 +21,23 @@ impl MeanAbsoluteError {
         }
     }
 
-    /// Sets Keras's `reduction`.
-    pub const fn reduction(mut self, reduction: Reduction) -> Self {
-        self.reduction = reduction;
-        self
+    fn value(&self, e: f32) -> f32 {
+        e.abs()
+    }
+
+    /// The sign of `e` (0 at 0).
+    fn derivative(&self, e: f32) -> f32 {
+        if e > 0.0 {
+            1.0
+        } else if e < 0.0 {
+            -1.0
+        } else {
+            0.0
+        }
     }
 }
 
-fn sign(e: f32) -> f32 {
-    if e > 0.0 {
-        1.0
-    } else if e < 0.0 {
-        -1.0
-    } else {
-        0.0
-    }
-}
-
-impl Loss for MeanAbsoluteError {
-    const NAME: &'static str = "mean_absolute_error";
-    const TARGET: TargetKind = TargetKind::Regression;
-
-    fn batch_reduction(&self) -> Reduction {
-        self.reduction
-    }
-
-    fn loss_and_delta(
-        &self,
-        activation: ActivationKind,
-        z: &[f32],
-        a: &[f32],
-        target: TargetRef<'_>,
-        scale: f32,
-        delta: &mut [f32],
-    ) -> f32 {
-        elementwise(activation, z, a, target, scale, delta, |a, y| {
-            ((a - y).abs(), sign(a - y))
-        })
-    }
-
-    fn loss(
-        &self,
-        _activation: ActivationKind,
-        _z: &[f32],
-        a: &[f32],
-        target: TargetRef<'_>,
-    ) -> f32 {
-        elementwise_loss(a, target, |a, y| (a - y).abs())
-    }
-}
+pointwise_loss!(MeanAbsoluteError, "mean_absolute_error");
 
 #[cfg(test)]
 mod tests {

@@ -51,6 +51,98 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
+/// Writes what every loss whose type name is also its default value writes
+/// alike: the constant (Keras's `Name()`), `Default` (its `new()`), and the
+/// builder setters of the options listed (`from_logits`, `label_smoothing`,
+/// `output_logits`, `reduction`), each a `const fn` with its doc comment.
+macro_rules! loss_options {
+    ($loss:ident: $($option:ident),*) => {
+        #[doc = concat!("Keras's `", stringify!($loss), "()`: the loss with its defaults.")]
+        #[allow(non_upper_case_globals)]
+        pub const $loss: $loss = $loss::new();
+
+        impl Default for $loss {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl $loss {
+            $(loss_options!(@setter $option);)*
+        }
+    };
+    (@setter from_logits) => {
+        setters!(const
+            /// Sets `from_logits`.
+            from_logits: bool
+        );
+    };
+    (@setter label_smoothing) => {
+        setters!(const
+            /// Sets `label_smoothing`.
+            label_smoothing: f32
+        );
+    };
+    (@setter output_logits) => {
+        setters!(const
+            /// Sets `output_logits`: with a softmax output (sigmoid for the binary
+            /// loss), the loss comes from the output layer's logits as Keras's
+            /// TensorFlow backend computes it (`log_sum_exp(z) - z[y]`, no clipping:
+            /// a probability below 1e-7 gives its true loss, not 16.1).
+            output_logits: bool
+        );
+    };
+    (@setter reduction) => {
+        setters!(const
+            /// Sets Keras's `reduction`.
+            reduction: Reduction
+        );
+    };
+}
+
+/// Writes the [`Loss`] of a regression loss of `e = a - y` alone, output by
+/// output, averaged over the outputs: the type's own `value(e)` and
+/// `derivative(e)` (through the output activation's backward pass), Keras's
+/// `name`, and any further trait items given after it (a `validate`).
+macro_rules! pointwise_loss {
+    ($loss:ty, $name:literal $(, $($rest:tt)*)?) => {
+        impl Loss for $loss {
+            const NAME: &'static str = $name;
+            const TARGET: TargetKind = TargetKind::Regression;
+
+            fn batch_reduction(&self) -> Reduction {
+                self.reduction
+            }
+
+            fn loss_and_delta(
+                &self,
+                activation: ActivationKind,
+                z: &[f32],
+                a: &[f32],
+                target: TargetRef<'_>,
+                scale: f32,
+                delta: &mut [f32],
+            ) -> f32 {
+                super::elementwise(activation, z, a, target, scale, delta, |a, y| {
+                    (self.value(a - y), self.derivative(a - y))
+                })
+            }
+
+            fn loss(
+                &self,
+                _activation: ActivationKind,
+                _z: &[f32],
+                a: &[f32],
+                target: TargetRef<'_>,
+            ) -> f32 {
+                super::elementwise_loss(a, target, |a, y| self.value(a - y))
+            }
+
+            $($($rest)*)?
+        }
+    };
+}
+
 mod binary;
 mod categorical;
 mod huber;

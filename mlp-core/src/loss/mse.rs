@@ -1,18 +1,16 @@
 //! `mean_squared_error`.
 
-use super::{Loss, Reduction, TargetKind, TargetRef, elementwise, elementwise_loss};
+use super::{Loss, Reduction, TargetKind, TargetRef};
 use crate::activation::ActivationKind;
 
 /// Mean over outputs of `(y - a)^2` (Keras's `mean_squared_error`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MeanSquaredError {
     /// How a batch's losses are reduced (Keras's `reduction`).
     pub reduction: Reduction,
 }
 
-/// Keras's `MeanSquaredError()`: the loss with its defaults.
-#[allow(non_upper_case_globals)]
-pub const MeanSquaredError: MeanSquaredError = MeanSquaredError::new();
+loss_options!(MeanSquaredError: reduction);
 
 impl MeanSquaredError {
     /// The loss with Keras's defaults.
@@ -22,46 +20,16 @@ impl MeanSquaredError {
         }
     }
 
-    /// Sets Keras's `reduction`.
-    pub const fn reduction(mut self, reduction: Reduction) -> Self {
-        self.reduction = reduction;
-        self
+    fn value(&self, e: f32) -> f32 {
+        e * e
+    }
+
+    fn derivative(&self, e: f32) -> f32 {
+        2.0 * e
     }
 }
 
-impl Loss for MeanSquaredError {
-    const NAME: &'static str = "mean_squared_error";
-    const TARGET: TargetKind = TargetKind::Regression;
-
-    fn batch_reduction(&self) -> Reduction {
-        self.reduction
-    }
-
-    fn loss_and_delta(
-        &self,
-        activation: ActivationKind,
-        z: &[f32],
-        a: &[f32],
-        target: TargetRef<'_>,
-        scale: f32,
-        delta: &mut [f32],
-    ) -> f32 {
-        elementwise(activation, z, a, target, scale, delta, |a, y| {
-            let e = a - y;
-            (e * e, 2.0 * e)
-        })
-    }
-
-    fn loss(
-        &self,
-        _activation: ActivationKind,
-        _z: &[f32],
-        a: &[f32],
-        target: TargetRef<'_>,
-    ) -> f32 {
-        elementwise_loss(a, target, |a, y| (a - y) * (a - y))
-    }
-}
+pointwise_loss!(MeanSquaredError, "mean_squared_error");
 
 #[cfg(test)]
 mod tests {

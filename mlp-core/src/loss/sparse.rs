@@ -53,16 +53,7 @@ pub struct SparseCategoricalCrossentropy {
     pub output_logits: bool,
 }
 
-/// Keras's `SparseCategoricalCrossentropy()`: the loss with its defaults.
-#[allow(non_upper_case_globals)]
-pub const SparseCategoricalCrossentropy: SparseCategoricalCrossentropy =
-    SparseCategoricalCrossentropy::new();
-
-impl Default for SparseCategoricalCrossentropy {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+loss_options!(SparseCategoricalCrossentropy: from_logits, output_logits, reduction);
 
 impl SparseCategoricalCrossentropy {
     /// The loss with Keras's defaults (probabilities, no ignored class).
@@ -73,27 +64,6 @@ impl SparseCategoricalCrossentropy {
             reduction: Reduction::SumOverBatchSize,
             output_logits: false,
         }
-    }
-
-    /// Sets `from_logits`.
-    pub const fn from_logits(mut self, from_logits: bool) -> Self {
-        self.from_logits = from_logits;
-        self
-    }
-
-    /// Sets Keras's `reduction`.
-    pub const fn reduction(mut self, reduction: Reduction) -> Self {
-        self.reduction = reduction;
-        self
-    }
-
-    /// Sets `output_logits`: with a softmax output (sigmoid for the binary
-    /// loss), the loss comes from the output layer's logits as Keras's
-    /// TensorFlow backend computes it (`log_sum_exp(z) - z[y]`, no clipping:
-    /// a probability below 1e-7 gives its true loss, not 16.1).
-    pub const fn output_logits(mut self, output_logits: bool) -> Self {
-        self.output_logits = output_logits;
-        self
     }
 
     /// Sets `ignore_class` (a label of any integer type, read as the trainer

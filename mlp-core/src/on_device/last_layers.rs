@@ -472,42 +472,19 @@ mod tests {
         }
     }
 
-    type Deep1 = LastLayers<
-        Deep,
-        1,
-        { last_layers_params::<Deep>(1) },
-        { last_layers_scratch_len::<Deep>(1) },
-    >;
-    type Deep2 = LastLayers<
-        Deep,
-        2,
-        { last_layers_params::<Deep>(2) },
-        { last_layers_scratch_len::<Deep>(2) },
-    >;
-    type Deep4 = LastLayers<
-        Deep,
-        4,
-        { last_layers_params::<Deep>(4) },
-        { last_layers_scratch_len::<Deep>(4) },
-    >;
-    type Image1 = LastLayers<
-        Image,
-        1,
-        { last_layers_params::<Image>(1) },
-        { last_layers_scratch_len::<Image>(1) },
-    >;
-    type Image2 = LastLayers<
-        Image,
-        2,
-        { last_layers_params::<Image>(2) },
-        { last_layers_scratch_len::<Image>(2) },
-    >;
-    type Fashion1 = LastLayers<
-        FashionMlp,
-        1,
-        { last_layers_params::<FashionMlp>(1) },
-        { last_layers_scratch_len::<FashionMlp>(1) },
-    >;
+    /// `LastLayers` of model `$n` training its last `$k` layers.
+    macro_rules! last_layers {
+        ($n:ty, $k:literal) => {
+            LastLayers<$n, $k, { last_layers_params::<$n>($k) }, { last_layers_scratch_len::<$n>($k) }>
+        };
+    }
+
+    type Deep1 = last_layers!(Deep, 1);
+    type Deep2 = last_layers!(Deep, 2);
+    type Deep4 = last_layers!(Deep, 4);
+    type Image1 = last_layers!(Image, 1);
+    type Image2 = last_layers!(Image, 2);
+    type Fashion1 = last_layers!(FashionMlp, 1);
 
     fn sgd(learning_rate: f32, momentum: f32) -> DeviceSgd {
         DeviceSgd {
@@ -653,23 +630,13 @@ mod tests {
         let (stepped, evaluated) = loss(&mut tuner);
         assert!((stepped - evaluated).abs() < 1e-6);
         let grads = *tuner.gradients();
-        let eps = 1e-2_f32;
-        let mut largest = 0.0_f32;
-        for (i, &g) in grads.iter().enumerate() {
+        crate::on_device::tests::assert_central_differences(&grads, |i, d| {
             let w = tuner.weights()[i];
-            tuner.weights_mut()[i] = w + eps;
-            let up = loss(&mut tuner).1;
-            tuner.weights_mut()[i] = w - eps;
-            let down = loss(&mut tuner).1;
+            tuner.weights_mut()[i] = w + d;
+            let l = loss(&mut tuner).1;
             tuner.weights_mut()[i] = w;
-            let fd = (up - down) / (2.0 * eps);
-            assert!(
-                (g - fd).abs() <= 2e-3 + 1e-2 * fd.abs(),
-                "parameter {i}: gradient {g} vs finite difference {fd}"
-            );
-            largest = largest.max(fd.abs());
-        }
-        assert!(largest > 1e-2, "the check saw no gradient at all");
+            l
+        });
     }
 
     #[test]

@@ -43,13 +43,7 @@ impl<O: Optimizer> Accumulate<O> {
 }
 
 impl<O: Optimizer> Optimizer for Accumulate<O> {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-
-    fn slots(&self) -> usize {
-        self.inner.slots() + 1
-    }
+    wrapper_methods!();
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
         let steps = self.steps.max(1);
@@ -79,20 +73,7 @@ impl<O: Optimizer> Optimizer for Accumulate<O> {
     #[cfg(feature = "alloc")]
     fn validate(&self) -> crate::Result<()> {
         self.inner.validate()?;
-        if self.steps == 0 {
-            return Err(crate::Error::InvalidArgument {
-                name: "gradient_accumulation_steps",
-                message: alloc::format!(
-                    "{}'s gradient_accumulation_steps is 0; it must be at least 1",
-                    self.inner.name()
-                ),
-            });
-        }
-        Ok(())
-    }
-
-    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
-        self.inner.learning_rate_mut()
+        super::validate::steps(self.inner.name(), "gradient_accumulation_steps", self.steps)
     }
 
     fn finalize(&self, params: &mut [f32], state: &[f32]) {

@@ -42,11 +42,12 @@ pub struct Adagrad<S = f32> {
     pub weight_decay: Option<f32>,
 }
 
-impl Default for Adagrad {
-    fn default() -> Self {
-        Self::new(0.001)
-    }
-}
+optimizer_options!(Adagrad(0.001) {
+    /// Sets `initial_accumulator_value`.
+    initial_accumulator_value: f32,
+    /// Sets `epsilon`.
+    epsilon: f32,
+});
 
 impl<S: LearningRateSchedule> Adagrad<S> {
     /// Adagrad with Keras's defaults and the given learning rate (or schedule).
@@ -59,43 +60,21 @@ impl<S: LearningRateSchedule> Adagrad<S> {
             weight_decay: None,
         }
     }
-
-    /// Sets `initial_accumulator_value`.
-    pub fn initial_accumulator_value(mut self, value: f32) -> Self {
-        self.initial_accumulator_value = value;
-        self
-    }
-
-    /// Sets `epsilon`.
-    pub fn epsilon(mut self, epsilon: f32) -> Self {
-        self.epsilon = epsilon;
-        self
-    }
-
-    /// Sets gradient clipping.
-    pub fn clipping(mut self, clipping: Clipping) -> Self {
-        self.clipping = clipping;
-        self
-    }
-
-    /// Sets Keras 3's decoupled `weight_decay`.
-    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = Some(weight_decay);
-        self
-    }
 }
 
 impl<S: LearningRateSchedule> Optimizer for Adagrad<S> {
+    optimizer_methods!(
+        "Adagrad",
+        non_negative(initial_accumulator_value),
+        positive(epsilon),
+    );
+
     fn name(&self) -> &'static str {
         "adagrad"
     }
 
     fn slots(&self) -> usize {
         1
-    }
-
-    fn elementwise(&self) -> bool {
-        self.clipping.elementwise()
     }
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
@@ -111,29 +90,6 @@ impl<S: LearningRateSchedule> Optimizer for Adagrad<S> {
                 *p -= lr * g / libm::sqrtf(*sum + initial + eps);
             }
         })
-    }
-
-    fn learning_rate(&self, iteration: u64) -> f32 {
-        self.learning_rate.rate(iteration)
-    }
-
-    #[cfg(feature = "alloc")]
-    fn validate(&self) -> crate::Result<()> {
-        use super::validate as check;
-        let owner = "Adagrad";
-        check::learning_rate(owner, &self.learning_rate)?;
-        check::non_negative(
-            owner,
-            "initial_accumulator_value",
-            self.initial_accumulator_value,
-        )?;
-        check::positive(owner, "epsilon", self.epsilon)?;
-        self.clipping.validate(owner)?;
-        check::weight_decay(owner, self.weight_decay)
-    }
-
-    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
-        self.learning_rate.as_constant_mut()
     }
 }
 

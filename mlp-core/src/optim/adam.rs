@@ -47,11 +47,16 @@ pub struct Adam<S = f32> {
     pub weight_decay: Option<f32>,
 }
 
-impl Default for Adam {
-    fn default() -> Self {
-        Self::new(0.001)
-    }
-}
+optimizer_options!(Adam(0.001) {
+    /// Sets `beta_1`.
+    beta_1: f32,
+    /// Sets `beta_2`.
+    beta_2: f32,
+    /// Sets `epsilon`.
+    epsilon: f32,
+    /// Turns AMSGrad on or off.
+    amsgrad: bool,
+});
 
 impl<S: LearningRateSchedule> Adam<S> {
     /// Adam with Keras's defaults and the given learning rate (or schedule).
@@ -66,55 +71,22 @@ impl<S: LearningRateSchedule> Adam<S> {
             weight_decay: None,
         }
     }
-
-    /// Sets Keras 3's decoupled `weight_decay`.
-    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = Some(weight_decay);
-        self
-    }
-
-    /// Sets `beta_1`.
-    pub fn beta_1(mut self, beta_1: f32) -> Self {
-        self.beta_1 = beta_1;
-        self
-    }
-
-    /// Sets `beta_2`.
-    pub fn beta_2(mut self, beta_2: f32) -> Self {
-        self.beta_2 = beta_2;
-        self
-    }
-
-    /// Sets `epsilon`.
-    pub fn epsilon(mut self, epsilon: f32) -> Self {
-        self.epsilon = epsilon;
-        self
-    }
-
-    /// Turns AMSGrad on or off.
-    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
-        self.amsgrad = amsgrad;
-        self
-    }
-
-    /// Sets gradient clipping.
-    pub fn clipping(mut self, clipping: Clipping) -> Self {
-        self.clipping = clipping;
-        self
-    }
 }
 
 impl<S: LearningRateSchedule> Optimizer for Adam<S> {
+    optimizer_methods!(
+        "Adam",
+        unit_open(beta_1),
+        unit_open(beta_2),
+        positive(epsilon)
+    );
+
     fn name(&self) -> &'static str {
         "adam"
     }
 
     fn slots(&self) -> usize {
         if self.amsgrad { 3 } else { 2 }
-    }
-
-    fn elementwise(&self) -> bool {
-        self.clipping.elementwise()
     }
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
@@ -152,26 +124,6 @@ impl<S: LearningRateSchedule> Optimizer for Adam<S> {
                 *p -= *m * alpha / (libm::sqrtf(denom) + eps);
             }
         })
-    }
-
-    fn learning_rate(&self, iteration: u64) -> f32 {
-        self.learning_rate.rate(iteration)
-    }
-
-    #[cfg(feature = "alloc")]
-    fn validate(&self) -> crate::Result<()> {
-        use super::validate as check;
-        let owner = "Adam";
-        check::learning_rate(owner, &self.learning_rate)?;
-        check::unit_open(owner, "beta_1", self.beta_1)?;
-        check::unit_open(owner, "beta_2", self.beta_2)?;
-        check::positive(owner, "epsilon", self.epsilon)?;
-        self.clipping.validate(owner)?;
-        check::weight_decay(owner, self.weight_decay)
-    }
-
-    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
-        self.learning_rate.as_constant_mut()
     }
 }
 

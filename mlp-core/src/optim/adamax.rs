@@ -44,11 +44,14 @@ pub struct Adamax<S = f32> {
     pub weight_decay: Option<f32>,
 }
 
-impl Default for Adamax {
-    fn default() -> Self {
-        Self::new(0.001)
-    }
-}
+optimizer_options!(Adamax(0.001) {
+    /// Sets `beta_1`.
+    beta_1: f32,
+    /// Sets `beta_2`.
+    beta_2: f32,
+    /// Sets `epsilon`.
+    epsilon: f32,
+});
 
 impl<S: LearningRateSchedule> Adamax<S> {
     /// Adamax with Keras's defaults and the given learning rate (or schedule).
@@ -62,49 +65,22 @@ impl<S: LearningRateSchedule> Adamax<S> {
             weight_decay: None,
         }
     }
-
-    /// Sets `beta_1`.
-    pub fn beta_1(mut self, beta_1: f32) -> Self {
-        self.beta_1 = beta_1;
-        self
-    }
-
-    /// Sets `beta_2`.
-    pub fn beta_2(mut self, beta_2: f32) -> Self {
-        self.beta_2 = beta_2;
-        self
-    }
-
-    /// Sets `epsilon`.
-    pub fn epsilon(mut self, epsilon: f32) -> Self {
-        self.epsilon = epsilon;
-        self
-    }
-
-    /// Sets gradient clipping.
-    pub fn clipping(mut self, clipping: Clipping) -> Self {
-        self.clipping = clipping;
-        self
-    }
-
-    /// Sets Keras 3's decoupled `weight_decay`.
-    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = Some(weight_decay);
-        self
-    }
 }
 
 impl<S: LearningRateSchedule> Optimizer for Adamax<S> {
+    optimizer_methods!(
+        "Adamax",
+        unit_open(beta_1),
+        unit_open(beta_2),
+        positive(epsilon)
+    );
+
     fn name(&self) -> &'static str {
         "adamax"
     }
 
     fn slots(&self) -> usize {
         2
-    }
-
-    fn elementwise(&self) -> bool {
-        self.clipping.elementwise()
     }
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
@@ -128,26 +104,6 @@ impl<S: LearningRateSchedule> Optimizer for Adamax<S> {
                 *p -= lr * *m / (correction * (*u + eps));
             }
         })
-    }
-
-    fn learning_rate(&self, iteration: u64) -> f32 {
-        self.learning_rate.rate(iteration)
-    }
-
-    #[cfg(feature = "alloc")]
-    fn validate(&self) -> crate::Result<()> {
-        use super::validate as check;
-        let owner = "Adamax";
-        check::learning_rate(owner, &self.learning_rate)?;
-        check::unit_open(owner, "beta_1", self.beta_1)?;
-        check::unit_open(owner, "beta_2", self.beta_2)?;
-        check::positive(owner, "epsilon", self.epsilon)?;
-        self.clipping.validate(owner)?;
-        check::weight_decay(owner, self.weight_decay)
-    }
-
-    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
-        self.learning_rate.as_constant_mut()
     }
 }
 

@@ -24,6 +24,16 @@ use super::{Adam, Clipping, LearningRateSchedule, Optimizer};
 #[derive(Clone, Debug)]
 pub struct AdamW<S = f32>(pub Adam<S>);
 
+/// Writes each setter as Adam's, on the wrapped Adam.
+macro_rules! adam_setters {
+    ($($(#[doc = $doc:literal])* $name:ident: $t:ty),* $(,)?) => {$(
+        $(#[doc = $doc])*
+        pub fn $name(self, $name: $t) -> Self {
+            Self(self.0.$name($name))
+        }
+    )*};
+}
+
 impl Default for AdamW {
     fn default() -> Self {
         Self::new(0.001)
@@ -37,34 +47,19 @@ impl<S: LearningRateSchedule> AdamW<S> {
         Self(Adam::new(learning_rate).weight_decay(0.004))
     }
 
-    /// Sets `weight_decay`.
-    pub fn weight_decay(self, weight_decay: f32) -> Self {
-        Self(self.0.weight_decay(weight_decay))
-    }
-
-    /// Sets `beta_1`.
-    pub fn beta_1(self, beta_1: f32) -> Self {
-        Self(self.0.beta_1(beta_1))
-    }
-
-    /// Sets `beta_2`.
-    pub fn beta_2(self, beta_2: f32) -> Self {
-        Self(self.0.beta_2(beta_2))
-    }
-
-    /// Sets `epsilon`.
-    pub fn epsilon(self, epsilon: f32) -> Self {
-        Self(self.0.epsilon(epsilon))
-    }
-
-    /// Turns AMSGrad on or off.
-    pub fn amsgrad(self, amsgrad: bool) -> Self {
-        Self(self.0.amsgrad(amsgrad))
-    }
-
-    /// Sets gradient clipping.
-    pub fn clipping(self, clipping: Clipping) -> Self {
-        Self(self.0.clipping(clipping))
+    adam_setters! {
+        /// Sets `weight_decay`.
+        weight_decay: f32,
+        /// Sets `beta_1`.
+        beta_1: f32,
+        /// Sets `beta_2`.
+        beta_2: f32,
+        /// Sets `epsilon`.
+        epsilon: f32,
+        /// Turns AMSGrad on or off.
+        amsgrad: bool,
+        /// Sets gradient clipping.
+        clipping: Clipping,
     }
 }
 

@@ -48,27 +48,16 @@ impl<O: Optimizer> Ema<O> {
         }
     }
 
-    /// Sets `ema_momentum`.
-    pub fn momentum(mut self, momentum: f32) -> Self {
-        self.momentum = momentum;
-        self
-    }
-
-    /// Sets `ema_overwrite_frequency`.
-    pub fn overwrite_frequency(mut self, steps: u64) -> Self {
-        self.overwrite_frequency = Some(steps);
-        self
+    setters! {
+        /// Sets `ema_momentum`.
+        momentum: f32,
+        /// Sets `ema_overwrite_frequency`.
+        overwrite_frequency: u64 => Some,
     }
 }
 
 impl<O: Optimizer> Optimizer for Ema<O> {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-
-    fn slots(&self) -> usize {
-        self.inner.slots() + 1
-    }
+    wrapper_methods!();
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
         let (inner, average) = state.split_at_mut(self.inner.slots() * params.len());
@@ -97,21 +86,7 @@ impl<O: Optimizer> Optimizer for Ema<O> {
     #[cfg(feature = "alloc")]
     fn validate(&self) -> crate::Result<()> {
         self.inner.validate()?;
-        if !(0.0..=1.0).contains(&self.momentum) {
-            return Err(crate::Error::InvalidArgument {
-                name: "ema_momentum",
-                message: alloc::format!(
-                    "{}'s ema_momentum is {}; it must be in [0, 1]",
-                    self.inner.name(),
-                    self.momentum
-                ),
-            });
-        }
-        Ok(())
-    }
-
-    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
-        self.inner.learning_rate_mut()
+        super::validate::unit_closed(self.inner.name(), "ema_momentum", self.momentum)
     }
 
     fn finalize(&self, params: &mut [f32], state: &[f32]) {

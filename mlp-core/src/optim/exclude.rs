@@ -85,13 +85,7 @@ fn designates(name: &str, layer: &LayerInfo, w: &WeightInfo) -> bool {
 }
 
 impl<O: Optimizer> Optimizer for ExcludeFromWeightDecay<O> {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-
-    fn slots(&self) -> usize {
-        self.inner.slots() + 1
-    }
+    wrapper_methods!();
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
         let (inner, kept) = state.split_at_mut(self.inner.slots() * params.len());
@@ -136,10 +130,6 @@ impl<O: Optimizer> Optimizer for ExcludeFromWeightDecay<O> {
             }
         }
         Ok(())
-    }
-
-    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
-        self.inner.learning_rate_mut()
     }
 
     fn finalize(&self, params: &mut [f32], state: &[f32]) {

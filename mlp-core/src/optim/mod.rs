@@ -44,6 +44,82 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
+/// Writes what every optimizer with its own hyperparameters writes alike:
+/// `Default` (Keras's default learning rate), the builder setters of the
+/// hyperparameters listed (each with its doc comment), and those of gradient
+/// clipping and Keras 3's decoupled weight decay.
+macro_rules! optimizer_options {
+    ($opt:ident($default_rate:literal) { $($options:tt)* }) => {
+        impl Default for $opt {
+            fn default() -> Self {
+                Self::new($default_rate)
+            }
+        }
+
+        impl<S: LearningRateSchedule> $opt<S> {
+            setters! {
+                $($options)*
+                /// Sets gradient clipping.
+                clipping: Clipping,
+                /// Sets Keras 3's decoupled `weight_decay`.
+                weight_decay: f32 => Some,
+            }
+        }
+    };
+}
+
+/// Writes the [`Optimizer`] methods that every optimizer with its own
+/// hyperparameters writes alike (inside its `impl Optimizer`): `elementwise`
+/// (from its clipping), `learning_rate` and `learning_rate_mut` (from its
+/// schedule), and `validate`, which checks, in this order, the learning rate,
+/// each field listed with the rule (a function of the `validate` module)
+/// named beside it, the clipping and the weight decay; its errors name
+/// `owner`, as Keras's `ValueError`s do.
+macro_rules! optimizer_methods {
+    ($owner:literal $(, $rule:ident($field:ident))* $(,)?) => {
+        fn elementwise(&self) -> bool {
+            self.clipping.elementwise()
+        }
+
+        fn learning_rate(&self, iteration: u64) -> f32 {
+            self.learning_rate.rate(iteration)
+        }
+
+        fn learning_rate_mut(&mut self) -> Option<&mut f32> {
+            self.learning_rate.as_constant_mut()
+        }
+
+        #[cfg(feature = "alloc")]
+        fn validate(&self) -> crate::Result<()> {
+            use super::validate as check;
+            check::learning_rate($owner, &self.learning_rate)?;
+            $(check::$rule($owner, stringify!($field), self.$field)?;)*
+            self.clipping.validate($owner)?;
+            check::weight_decay($owner, self.weight_decay)
+        }
+    };
+}
+
+/// Writes the [`Optimizer`] methods that a wrapper of the optimizer in its
+/// field `inner`, with one state slot of its own after the inner one's,
+/// writes alike: `name` and `learning_rate_mut` are the inner optimizer's,
+/// and `slots` is one more.
+macro_rules! wrapper_methods {
+    () => {
+        fn name(&self) -> &'static str {
+            self.inner.name()
+        }
+
+        fn slots(&self) -> usize {
+            self.inner.slots() + 1
+        }
+
+        fn learning_rate_mut(&mut self) -> Option<&mut f32> {
+            self.inner.learning_rate_mut()
+        }
+    };
+}
+
 mod accumulate;
 mod adagrad;
 mod adam;

@@ -46,11 +46,16 @@ pub struct RmsProp<S = f32> {
     pub weight_decay: Option<f32>,
 }
 
-impl Default for RmsProp {
-    fn default() -> Self {
-        Self::new(0.001)
-    }
-}
+optimizer_options!(RmsProp(0.001) {
+    /// Sets `rho`.
+    rho: f32,
+    /// Sets the momentum.
+    momentum: f32,
+    /// Sets `epsilon`.
+    epsilon: f32,
+    /// Turns the centered variant on or off.
+    centered: bool,
+});
 
 impl<S: LearningRateSchedule> RmsProp<S> {
     /// RMSprop with Keras's defaults and the given learning rate (or schedule).
@@ -65,55 +70,22 @@ impl<S: LearningRateSchedule> RmsProp<S> {
             weight_decay: None,
         }
     }
-
-    /// Sets Keras 3's decoupled `weight_decay`.
-    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = Some(weight_decay);
-        self
-    }
-
-    /// Sets `rho`.
-    pub fn rho(mut self, rho: f32) -> Self {
-        self.rho = rho;
-        self
-    }
-
-    /// Sets the momentum.
-    pub fn momentum(mut self, momentum: f32) -> Self {
-        self.momentum = momentum;
-        self
-    }
-
-    /// Sets `epsilon`.
-    pub fn epsilon(mut self, epsilon: f32) -> Self {
-        self.epsilon = epsilon;
-        self
-    }
-
-    /// Turns the centered variant on or off.
-    pub fn centered(mut self, centered: bool) -> Self {
-        self.centered = centered;
-        self
-    }
-
-    /// Sets gradient clipping.
-    pub fn clipping(mut self, clipping: Clipping) -> Self {
-        self.clipping = clipping;
-        self
-    }
 }
 
 impl<S: LearningRateSchedule> Optimizer for RmsProp<S> {
+    optimizer_methods!(
+        "RMSprop",
+        unit_open(rho),
+        unit_closed(momentum),
+        positive(epsilon)
+    );
+
     fn name(&self) -> &'static str {
         "rm_sprop"
     }
 
     fn slots(&self) -> usize {
         1 + usize::from(self.momentum > 0.0) + usize::from(self.centered)
-    }
-
-    fn elementwise(&self) -> bool {
-        self.clipping.elementwise()
     }
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
@@ -151,26 +123,6 @@ impl<S: LearningRateSchedule> Optimizer for RmsProp<S> {
                 }
             }
         })
-    }
-
-    fn learning_rate(&self, iteration: u64) -> f32 {
-        self.learning_rate.rate(iteration)
-    }
-
-    #[cfg(feature = "alloc")]
-    fn validate(&self) -> crate::Result<()> {
-        use super::validate as check;
-        let owner = "RMSprop";
-        check::learning_rate(owner, &self.learning_rate)?;
-        check::unit_open(owner, "rho", self.rho)?;
-        check::unit_closed(owner, "momentum", self.momentum)?;
-        check::positive(owner, "epsilon", self.epsilon)?;
-        self.clipping.validate(owner)?;
-        check::weight_decay(owner, self.weight_decay)
-    }
-
-    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
-        self.learning_rate.as_constant_mut()
     }
 }
 

@@ -98,10 +98,9 @@ impl ExponentialDecay {
         }
     }
 
-    /// Sets `staircase`.
-    pub fn staircase(mut self, staircase: bool) -> Self {
-        self.staircase = staircase;
-        self
+    setters! {
+        /// Sets `staircase`.
+        staircase: bool,
     }
 }
 
@@ -147,10 +146,9 @@ impl InverseTimeDecay {
         }
     }
 
-    /// Sets `staircase`.
-    pub fn staircase(mut self, staircase: bool) -> Self {
-        self.staircase = staircase;
-        self
+    setters! {
+        /// Sets `staircase`.
+        staircase: bool,
     }
 }
 
@@ -259,10 +257,9 @@ impl CosineDecay {
         }
     }
 
-    /// Sets `alpha`.
-    pub fn alpha(mut self, alpha: f32) -> Self {
-        self.alpha = alpha;
-        self
+    setters! {
+        /// Sets `alpha`.
+        alpha: f32,
     }
 
     /// Adds a linear warmup to `target` over `steps` steps.

@@ -122,11 +122,12 @@ impl SgdMomentumStep {
     }
 }
 
-impl Default for Sgd {
-    fn default() -> Self {
-        Self::new(0.01)
-    }
-}
+optimizer_options!(Sgd(0.01) {
+    /// Sets the momentum (Keras's `momentum`).
+    momentum: f32,
+    /// Turns Nesterov momentum on or off (Keras's `nesterov`).
+    nesterov: bool,
+});
 
 impl<S: LearningRateSchedule> Sgd<S> {
     /// SGD with the given learning rate (or schedule).
@@ -139,43 +140,17 @@ impl<S: LearningRateSchedule> Sgd<S> {
             weight_decay: None,
         }
     }
-
-    /// Sets Keras 3's decoupled `weight_decay`.
-    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = Some(weight_decay);
-        self
-    }
-
-    /// Sets the momentum (Keras's `momentum`).
-    pub fn momentum(mut self, momentum: f32) -> Self {
-        self.momentum = momentum;
-        self
-    }
-
-    /// Turns Nesterov momentum on or off (Keras's `nesterov`).
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
-    }
-
-    /// Sets gradient clipping.
-    pub fn clipping(mut self, clipping: Clipping) -> Self {
-        self.clipping = clipping;
-        self
-    }
 }
 
 impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
+    optimizer_methods!("SGD", unit_closed(momentum));
+
     fn name(&self) -> &'static str {
         "sgd"
     }
 
     fn slots(&self) -> usize {
         usize::from(self.momentum != 0.0)
-    }
-
-    fn elementwise(&self) -> bool {
-        self.clipping.elementwise()
     }
 
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
@@ -202,26 +177,9 @@ impl<S: LearningRateSchedule> Optimizer for Sgd<S> {
         })
     }
 
-    fn learning_rate(&self, iteration: u64) -> f32 {
-        self.learning_rate.rate(iteration)
-    }
-
     fn plain_rate(&self, iteration: u64) -> Option<f32> {
         (self.momentum == 0.0 && self.clipping.is_off() && weight_decay::is_off(self.weight_decay))
             .then(|| self.learning_rate.rate(iteration))
-    }
-
-    #[cfg(feature = "alloc")]
-    fn validate(&self) -> crate::Result<()> {
-        use super::validate as check;
-        check::learning_rate("SGD", &self.learning_rate)?;
-        check::unit_closed("SGD", "momentum", self.momentum)?;
-        self.clipping.validate("SGD")?;
-        check::weight_decay("SGD", self.weight_decay)
-    }
-
-    fn learning_rate_mut(&mut self) -> Option<&mut f32> {
-        self.learning_rate.as_constant_mut()
     }
 }
 

@@ -158,18 +158,13 @@ impl<'a> LearningCurves<'a> {
         self
     }
 
-    /// Moves the training curves half an epoch to the left (the book's tip:
-    /// Keras's training metrics are running means over each epoch, while
-    /// validation metrics are measured at its end).
-    pub fn shift_training(mut self, shift: bool) -> Self {
-        self.shift_training = shift;
-        self
-    }
-
-    /// Where the legend goes ([`LegendPosition::Best`] by default).
-    pub fn legend(mut self, position: LegendPosition) -> Self {
-        self.legend = position;
-        self
+    setters! {
+        /// Moves the training curves half an epoch to the left (the book's tip:
+        /// Keras's training metrics are running means over each epoch, while
+        /// validation metrics are measured at its end).
+        shift_training: bool,
+        /// Where the legend goes ([`LegendPosition::Best`] by default).
+        legend: LegendPosition,
     }
 
     /// The points that are drawn, one [`Curve`] per series, in the history's

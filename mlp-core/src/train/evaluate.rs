@@ -40,23 +40,14 @@ impl<'a> Evaluate<'a> {
         Self::default()
     }
 
-    /// Samples per batch (default 32; does not change the results).
-    pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-
-    /// A weight per sample (finite, `>= 0`): the loss is
-    /// `sum(w_i * l_i) / len`, the metrics are weighted means.
-    pub fn sample_weight(mut self, weights: &'a [f32]) -> Self {
-        self.sample_weight = Some(weights);
-        self
-    }
-
-    /// 0: silent; 1 (default): a progress bar; 2: one line.
-    pub fn verbose(mut self, verbose: u8) -> Self {
-        self.verbose = verbose;
-        self
+    setters! {
+        /// Samples per batch (default 32; does not change the results).
+        batch_size: usize,
+        /// A weight per sample (finite, `>= 0`): the loss is
+        /// `sum(w_i * l_i) / len`, the metrics are weighted means.
+        sample_weight: &'a [f32] => Some,
+        /// 0: silent; 1 (default): a progress bar; 2: one line.
+        verbose: u8,
     }
 }
 

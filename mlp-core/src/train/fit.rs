@@ -101,24 +101,15 @@ impl<'a, M: Model, L: Losses> Fit<'a, M, L> {
         self
     }
 
-    /// Samples per gradient step (default 32; the last batch of an epoch
-    /// may be smaller). Also the batch size of validation.
-    pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-
-    /// Shuffles the training samples before each epoch (default `true`).
-    pub fn shuffle(mut self, shuffle: bool) -> Self {
-        self.shuffle = shuffle;
-        self
-    }
-
-    /// The seed of the shuffling (default 0): epoch `e`'s order is a function
-    /// of `(seed, e)` only.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
+    setters! {
+        /// Samples per gradient step (default 32; the last batch of an epoch
+        /// may be smaller). Also the batch size of validation.
+        batch_size: usize,
+        /// Shuffles the training samples before each epoch (default `true`).
+        shuffle: bool,
+        /// The seed of the shuffling (default 0): epoch `e`'s order is a function
+        /// of `(seed, e)` only.
+        seed: u64,
     }
 
     /// Validation data evaluated at the end of each epoch (`val_loss` and
@@ -178,51 +169,38 @@ impl<'a, M: Model, L: Losses> Fit<'a, M, L> {
         self
     }
 
-    /// A weight per training sample (finite, `>= 0`), for every output's
-    /// loss and metrics.
-    pub fn sample_weight(mut self, weights: &'a [f32]) -> Self {
-        self.sample_weight = Some(weights);
-        self
-    }
-
-    /// The epoch to start at (default 0), to resume a run: see
-    /// [`Fit::with_epochs`].
-    pub fn initial_epoch(mut self, epoch: usize) -> Self {
-        self.initial_epoch = epoch;
-        self
-    }
-
-    /// 0: silent; 1 (default): a progress bar per epoch (one line per epoch
-    /// when stdout is not a terminal); 2: one line per epoch.
-    pub fn verbose(mut self, verbose: u8) -> Self {
-        self.verbose = verbose;
-        self
-    }
-
-    /// Threads that share each product of training and validation, the
-    /// calling thread included (default: `MLP_NUM_THREADS`, else every core
-    /// the process may use). The results are bit for bit the same on any
-    /// number of threads. `fit` returns [`Error::InvalidArgument`](crate::Error::InvalidArgument)
-    /// for 0 or more than [`MAX_THREADS`](crate::train::MAX_THREADS).
-    ///
-    /// ```
-    /// use mlp_core::prelude::*;
-    /// use mlp_core::loss::MeanSquaredError;
-    /// use mlp_core::optim::Sgd;
-    ///
-    /// network! { struct Net { Input[1] -> Dense<1> } }
-    ///
-    /// let x = [SVector::<f32, 1>::new(1.0)];
-    /// let y = [SVector::<f32, 1>::new(2.0)];
-    /// let mut model = Net::new(0);
-    /// let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.1), []);
-    /// trainer.fit(&x, &y, Fit::epochs(2).verbose(0).threads(1))?;
-    /// assert!(trainer.fit(&x, &y, Fit::epochs(1).verbose(0).threads(0)).is_err());
-    /// # Ok::<(), mlp_core::Error>(())
-    /// ```
-    pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = Some(threads);
-        self
+    setters! {
+        /// A weight per training sample (finite, `>= 0`), for every output's
+        /// loss and metrics.
+        sample_weight: &'a [f32] => Some,
+        /// The epoch to start at (default 0), to resume a run: see
+        /// [`Fit::with_epochs`].
+        initial_epoch: usize,
+        /// 0: silent; 1 (default): a progress bar per epoch (one line per epoch
+        /// when stdout is not a terminal); 2: one line per epoch.
+        verbose: u8,
+        /// Threads that share each product of training and validation, the
+        /// calling thread included (default: `MLP_NUM_THREADS`, else every core
+        /// the process may use). The results are bit for bit the same on any
+        /// number of threads. `fit` returns [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+        /// for 0 or more than [`MAX_THREADS`](crate::train::MAX_THREADS).
+        ///
+        /// ```
+        /// use mlp_core::prelude::*;
+        /// use mlp_core::loss::MeanSquaredError;
+        /// use mlp_core::optim::Sgd;
+        ///
+        /// network! { struct Net { Input[1] -> Dense<1> } }
+        ///
+        /// let x = [SVector::<f32, 1>::new(1.0)];
+        /// let y = [SVector::<f32, 1>::new(2.0)];
+        /// let mut model = Net::new(0);
+        /// let mut trainer = model.compile(MeanSquaredError, Sgd::new(0.1), []);
+        /// trainer.fit(&x, &y, Fit::epochs(2).verbose(0).threads(1))?;
+        /// assert!(trainer.fit(&x, &y, Fit::epochs(1).verbose(0).threads(0)).is_err());
+        /// # Ok::<(), mlp_core::Error>(())
+        /// ```
+        threads: usize => Some,
     }
 
     /// Adds a callback (anything implementing [`Callback`], including a

@@ -152,16 +152,11 @@ impl Int {
         }
     }
 
-    /// The step between values (default 1).
-    pub fn step(mut self, step: i64) -> Self {
-        self.step = step;
-        self
-    }
-
-    /// The default (default `min`).
-    pub fn default(mut self, value: i64) -> Self {
-        self.default = Some(value);
-        self
+    setters! {
+        /// The step between values (default 1).
+        step: i64,
+        /// The default (default `min`).
+        default: i64 => Some,
     }
 }
 
@@ -228,10 +223,9 @@ impl Float {
         }
     }
 
-    /// The default (default `min`).
-    pub fn default(mut self, value: f64) -> Self {
-        self.default = Some(value);
-        self
+    setters! {
+        /// The default (default `min`).
+        default: f64 => Some,
     }
 }
 
@@ -337,10 +331,9 @@ impl Boolean {
         }
     }
 
-    /// The default.
-    pub fn default(mut self, value: bool) -> Self {
-        self.default = value;
-        self
+    setters! {
+        /// The default.
+        default: bool,
     }
 }
 

@@ -230,45 +230,28 @@ impl Tuner {
         }
     }
 
-    /// The folder holding the project (Keras Tuner's `directory`; default
-    /// the current folder).
-    pub fn directory(mut self, directory: impl Into<PathBuf>) -> Self {
-        self.directory = directory.into();
-        self
-    }
-
-    /// The project's folder name (default `untitled_project`).
-    pub fn project_name(mut self, name: &str) -> Self {
-        self.project_name = name.into();
-        self
-    }
-
-    /// Empties the project folder before searching (Keras Tuner's
-    /// `overwrite`; default false: a search resumes).
-    pub fn overwrite(mut self, overwrite: bool) -> Self {
-        self.overwrite = overwrite;
-        self
-    }
-
-    /// Prints a line per trial (default true).
-    pub fn verbose(mut self, verbose: bool) -> Self {
-        self.verbose = verbose;
-        self
-    }
-
-    /// How many trials run at once (Keras Tuner's distributed workers, on
-    /// one machine); default: one at a time, on every thread. The search's
-    /// threads (`MLP_NUM_THREADS`, else every core) are shared among the
-    /// trials running ([`Trial::threads`]). The trials, their scores and
-    /// the winner are the same for any number: a trial that depends on
-    /// others' scores (a Hyperband promotion, a Bayesian proposal) waits for
-    /// them. 0 is an error when the search starts. On the book's search on
-    /// a quiet 2-core Xeon, one trial at a time on two threads was 1.47x
-    /// faster than two at a time on one thread each (`docs/tuning.md`),
-    /// hence the default; trials of even sizes on more cores may gain.
-    pub fn parallel_trials(mut self, trials: usize) -> Self {
-        self.parallel_trials = Some(trials);
-        self
+    setters! {
+        /// The folder holding the project (Keras Tuner's `directory`; default
+        /// the current folder).
+        directory: impl Into<PathBuf> => Into::into,
+        /// The project's folder name (default `untitled_project`).
+        project_name: &str => Into::into,
+        /// Empties the project folder before searching (Keras Tuner's
+        /// `overwrite`; default false: a search resumes).
+        overwrite: bool,
+        /// Prints a line per trial (default true).
+        verbose: bool,
+        /// How many trials run at once (Keras Tuner's distributed workers, on
+        /// one machine); default: one at a time, on every thread. The search's
+        /// threads (`MLP_NUM_THREADS`, else every core) are shared among the
+        /// trials running ([`Trial::threads`]). The trials, their scores and
+        /// the winner are the same for any number: a trial that depends on
+        /// others' scores (a Hyperband promotion, a Bayesian proposal) waits for
+        /// them. 0 is an error when the search starts. On the book's search on
+        /// a quiet 2-core Xeon, one trial at a time on two threads was 1.47x
+        /// faster than two at a time on one thread each (`docs/tuning.md`),
+        /// hence the default; trials of even sizes on more cores may gain.
+        parallel_trials: usize => Some,
     }
 
     /// `<directory>/<project_name>`.

@@ -67,11 +67,10 @@ impl BackupAndRestore {
         }
     }
 
-    /// Whether the backup is deleted when training ends normally (default
-    /// true, as Keras).
-    pub fn delete_checkpoint(mut self, delete: bool) -> Self {
-        self.delete_checkpoint = delete;
-        self
+    setters! {
+        /// Whether the backup is deleted when training ends normally (default
+        /// true, as Keras).
+        delete_checkpoint: bool,
     }
 
     /// The backup file: `backup_dir/latest.mlpstate`.

@@ -56,16 +56,11 @@ impl CsvLogger {
         }
     }
 
-    /// The field separator (default `,`).
-    pub fn separator(mut self, separator: u8) -> Self {
-        self.separator = separator;
-        self
-    }
-
-    /// Keeps the rows of an existing file (default false).
-    pub fn append(mut self, append: bool) -> Self {
-        self.append = append;
-        self
+    setters! {
+        /// The field separator (default `,`).
+        separator: u8,
+        /// Keeps the rows of an existing file (default false).
+        append: bool,
     }
 
     /// The file written.

@@ -127,53 +127,24 @@ impl EarlyStopping {
         Self::default()
     }
 
-    /// Sets the monitored value.
-    pub fn monitor(mut self, name: impl Into<String>) -> Self {
-        self.monitor = name.into();
-        self
-    }
-
-    /// Sets the minimum change that counts as an improvement (its sign is
-    /// ignored, as Keras).
-    pub fn min_delta(mut self, min_delta: f64) -> Self {
-        self.min_delta = min_delta.abs();
-        self
-    }
-
-    /// Sets the patience.
-    pub fn patience(mut self, patience: usize) -> Self {
-        self.patience = patience;
-        self
-    }
-
-    /// Sets the mode.
-    pub fn mode(mut self, mode: Mode) -> Self {
-        self.mode = mode;
-        self
-    }
-
-    /// Sets the baseline.
-    pub fn baseline(mut self, baseline: f64) -> Self {
-        self.baseline = Some(baseline);
-        self
-    }
-
-    /// Restores the best epoch's parameters at the end of training.
-    pub fn restore_best_weights(mut self, restore: bool) -> Self {
-        self.restore_best_weights = restore;
-        self
-    }
-
-    /// Sets the epoch to start watching at.
-    pub fn start_from_epoch(mut self, epoch: usize) -> Self {
-        self.start_from_epoch = epoch;
-        self
-    }
-
-    /// Prints when stopping and restoring.
-    pub fn verbose(mut self, verbose: bool) -> Self {
-        self.verbose = verbose;
-        self
+    setters! {
+        /// Sets the monitored value.
+        monitor: impl Into<String> => Into::into,
+        /// Sets the minimum change that counts as an improvement (its sign is
+        /// ignored, as Keras).
+        min_delta: f64 => f64::abs,
+        /// Sets the patience.
+        patience: usize,
+        /// Sets the mode.
+        mode: Mode,
+        /// Sets the baseline.
+        baseline: f64 => Some,
+        /// Restores the best epoch's parameters at the end of training.
+        restore_best_weights: bool,
+        /// Sets the epoch to start watching at.
+        start_from_epoch: usize,
+        /// Prints when stopping and restoring.
+        verbose: bool,
     }
 
     /// [`Mode::Min`] or [`Mode::Max`], resolving [`Mode::Auto`] by the name.

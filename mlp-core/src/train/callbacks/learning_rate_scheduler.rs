@@ -51,10 +51,9 @@ impl<F: FnMut(usize, f32) -> f32> LearningRateScheduler<F> {
         }
     }
 
-    /// Sets `verbose` (0 or 1).
-    pub fn verbose(mut self, verbose: u8) -> Self {
-        self.verbose = verbose;
-        self
+    setters! {
+        /// Sets `verbose` (0 or 1).
+        verbose: u8,
     }
 }
 

@@ -146,47 +146,22 @@ impl ModelCheckpoint {
         }
     }
 
-    /// Sets the monitored value.
-    pub fn monitor(mut self, name: impl Into<String>) -> Self {
-        self.monitor = name.into();
-        self
-    }
-
-    /// Saves only when the monitored value improves.
-    pub fn save_best_only(mut self, save_best_only: bool) -> Self {
-        self.save_best_only = save_best_only;
-        self
-    }
-
-    /// Sets the mode.
-    pub fn mode(mut self, mode: Mode) -> Self {
-        self.mode = mode;
-        self
-    }
-
-    /// Sets when to save.
-    pub fn save_freq(mut self, save_freq: SaveFreq) -> Self {
-        self.save_freq = save_freq;
-        self
-    }
-
-    /// Sets the value to beat before the first save (with `save_best_only`).
-    pub fn initial_value_threshold(mut self, threshold: f64) -> Self {
-        self.initial_value_threshold = Some(threshold);
-        self
-    }
-
-    /// Prints a line at each save or non-improvement.
-    pub fn verbose(mut self, verbose: bool) -> Self {
-        self.verbose = verbose;
-        self
-    }
-
-    /// Saves only the weights (true, the default) or the whole training
-    /// state (false; see the type's docs).
-    pub fn save_weights_only(mut self, save_weights_only: bool) -> Self {
-        self.save_weights_only = save_weights_only;
-        self
+    setters! {
+        /// Sets the monitored value.
+        monitor: impl Into<String> => Into::into,
+        /// Saves only when the monitored value improves.
+        save_best_only: bool,
+        /// Sets the mode.
+        mode: Mode,
+        /// Sets when to save.
+        save_freq: SaveFreq,
+        /// Sets the value to beat before the first save (with `save_best_only`).
+        initial_value_threshold: f64 => Some,
+        /// Prints a line at each save or non-improvement.
+        verbose: bool,
+        /// Saves only the weights (true, the default) or the whole training
+        /// state (false; see the type's docs).
+        save_weights_only: bool,
     }
 
     /// The file path as given, placeholders included.

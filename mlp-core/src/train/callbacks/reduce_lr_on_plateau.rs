@@ -80,52 +80,23 @@ impl ReduceLrOnPlateau {
         Self::default()
     }
 
-    /// Sets the monitored value.
-    pub fn monitor(mut self, monitor: impl Into<String>) -> Self {
-        self.monitor = monitor.into();
-        self
-    }
-
-    /// Sets `factor`.
-    pub fn factor(mut self, factor: f64) -> Self {
-        self.factor = factor;
-        self
-    }
-
-    /// Sets `patience`.
-    pub fn patience(mut self, patience: usize) -> Self {
-        self.patience = patience;
-        self
-    }
-
-    /// Sets `verbose`.
-    pub fn verbose(mut self, verbose: u8) -> Self {
-        self.verbose = verbose;
-        self
-    }
-
-    /// Sets `mode`.
-    pub fn mode(mut self, mode: Mode) -> Self {
-        self.mode = mode;
-        self
-    }
-
-    /// Sets `min_delta` (its absolute value, as Keras).
-    pub fn min_delta(mut self, min_delta: f64) -> Self {
-        self.min_delta = min_delta.abs();
-        self
-    }
-
-    /// Sets `cooldown`.
-    pub fn cooldown(mut self, cooldown: usize) -> Self {
-        self.cooldown = cooldown;
-        self
-    }
-
-    /// Sets `min_lr`.
-    pub fn min_lr(mut self, min_lr: f64) -> Self {
-        self.min_lr = min_lr;
-        self
+    setters! {
+        /// Sets the monitored value.
+        monitor: impl Into<String> => Into::into,
+        /// Sets `factor`.
+        factor: f64,
+        /// Sets `patience`.
+        patience: usize,
+        /// Sets `verbose`.
+        verbose: u8,
+        /// Sets `mode`.
+        mode: Mode,
+        /// Sets `min_delta` (its absolute value, as Keras).
+        min_delta: f64 => f64::abs,
+        /// Sets `cooldown`.
+        cooldown: usize,
+        /// Sets `min_lr`.
+        min_lr: f64,
     }
 
     fn improves(&self, value: f64) -> bool {

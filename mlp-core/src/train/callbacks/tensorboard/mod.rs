@@ -118,18 +118,13 @@ impl TensorBoard {
         self
     }
 
-    /// Weight histograms every `epochs` epochs (Keras's `histogram_freq`;
-    /// 0, the default, writes none).
-    pub fn histogram_freq(mut self, epochs: usize) -> Self {
-        self.histogram_freq = epochs;
-        self
-    }
-
-    /// How often batch scalars are written (default [`UpdateFreq::Epoch`]:
-    /// never).
-    pub fn update_freq(mut self, freq: UpdateFreq) -> Self {
-        self.update_freq = freq;
-        self
+    setters! {
+        /// Weight histograms every `epochs` epochs (Keras's `histogram_freq`;
+        /// 0, the default, writes none).
+        histogram_freq: usize,
+        /// How often batch scalars are written (default [`UpdateFreq::Epoch`]:
+        /// never).
+        update_freq: UpdateFreq,
     }
 
     /// The folder holding `train/` and `validation/`.
