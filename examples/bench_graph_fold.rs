@@ -26,6 +26,7 @@ use mlp::datasets::{StandardScaler, california_housing, fashion_mnist, train_tes
 use mlp::loss::{MeanSquaredError, SparseCategoricalCrossentropy};
 use mlp::optim::{Optimizer, Sgd};
 use mlp::prelude::*;
+use mlp::train::Losses;
 use std::time::Instant;
 
 network! {
@@ -70,24 +71,52 @@ struct Args {
     model: String,
 }
 
-/// `Sgd`'s step, applied apart from the backward pass: the engine folds
-/// only an optimizer that reports a plain rate, and this one does not.
+/// `Sgd`, folded into the backward pass or with its step applied apart
+/// (`apart`): the engine folds only an optimizer that reports a plain rate,
+/// and with `apart` this one does not.
 #[derive(Debug)]
-struct Apart(Sgd);
+struct Side {
+    sgd: Sgd,
+    apart: bool,
+}
 
-impl Optimizer for Apart {
+impl Side {
+    /// SGD at the book's learning rate, folded unless `folded` is false.
+    fn new(folded: bool) -> Self {
+        Self {
+            sgd: Sgd::new(0.01),
+            apart: !folded,
+        }
+    }
+}
+
+impl Optimizer for Side {
     fn name(&self) -> &'static str {
-        self.0.name()
+        self.sgd.name()
     }
     fn slots(&self) -> usize {
-        self.0.slots()
+        self.sgd.slots()
     }
     fn step(&self, params: &mut [f32], grads: &[f32], state: &mut [f32], iteration: u64) {
-        self.0.step(params, grads, state, iteration)
+        self.sgd.step(params, grads, state, iteration)
     }
     fn learning_rate(&self, iteration: u64) -> f32 {
-        self.0.learning_rate(iteration)
+        self.sgd.learning_rate(iteration)
     }
+    fn plain_rate(&self, iteration: u64) -> Option<f32> {
+        (!self.apart)
+            .then(|| self.sgd.plain_rate(iteration))
+            .flatten()
+    }
+}
+
+/// The options of every `fit`.
+fn options<M: Model, L: Losses>(args: &Args) -> Fit<'static, M, L> {
+    Fit::epochs(args.epochs)
+        .batch_size(32)
+        .seed(42)
+        .verbose(0)
+        .threads(args.threads)
 }
 
 /// This process's CPU time in seconds (every thread).
@@ -146,34 +175,10 @@ fn wide_deep(args: &Args) -> Result<(usize, Timings), Box<dyn std::error::Error>
     let deep: Vec<SVector<f32, 6>> = x.iter().map(|s| s.fixed_rows::<6>(2).into()).collect();
     let timings = interleave(args.runs, |folded| {
         let mut model = WideDeep::new(42);
-        let losses = (MeanSquaredError, MeanSquaredError);
-        if folded {
-            model
-                .compile(losses, Sgd::new(0.01), [])
-                .loss_weights([0.9, 0.1])
-                .fit(
-                    (&wide, &deep),
-                    (&y, &y),
-                    Fit::epochs(args.epochs)
-                        .batch_size(32)
-                        .seed(42)
-                        .verbose(0)
-                        .threads(args.threads),
-                )?;
-        } else {
-            model
-                .compile(losses, Apart(Sgd::new(0.01)), [])
-                .loss_weights([0.9, 0.1])
-                .fit(
-                    (&wide, &deep),
-                    (&y, &y),
-                    Fit::epochs(args.epochs)
-                        .batch_size(32)
-                        .seed(42)
-                        .verbose(0)
-                        .threads(args.threads),
-                )?;
-        }
+        model
+            .compile((MeanSquaredError, MeanSquaredError), Side::new(folded), [])
+            .loss_weights([0.9, 0.1])
+            .fit((&wide, &deep), (&y, &y), options(args))?;
         Ok(model.params().to_vec())
     })?;
     Ok((wide.len(), timings))
@@ -191,31 +196,9 @@ fn skip(args: &Args) -> Result<(usize, Timings), Box<dyn std::error::Error>> {
     let y = &y_full[5000..];
     let timings = interleave(args.runs, |folded| {
         let mut model = Skip::new(42);
-        if folded {
-            model
-                .compile(SparseCategoricalCrossentropy, Sgd::new(0.01), [])
-                .fit(
-                    &x,
-                    y,
-                    Fit::epochs(args.epochs)
-                        .batch_size(32)
-                        .seed(42)
-                        .verbose(0)
-                        .threads(args.threads),
-                )?;
-        } else {
-            model
-                .compile(SparseCategoricalCrossentropy, Apart(Sgd::new(0.01)), [])
-                .fit(
-                    &x,
-                    y,
-                    Fit::epochs(args.epochs)
-                        .batch_size(32)
-                        .seed(42)
-                        .verbose(0)
-                        .threads(args.threads),
-                )?;
-        }
+        model
+            .compile(SparseCategoricalCrossentropy, Side::new(folded), [])
+            .fit(&x, y, options(args))?;
         Ok(model.params().to_vec())
     })?;
     Ok((x.len(), timings))
