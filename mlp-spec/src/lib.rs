@@ -34,6 +34,7 @@ pub mod keras_config;
 pub mod keras_h5;
 #[cfg(feature = "keras")]
 pub mod keras_options;
+#[cfg(feature = "alloc")]
 mod keras_order;
 mod layers;
 #[cfg(feature = "onnx")]
@@ -44,6 +45,7 @@ pub mod safetensors_check;
 #[cfg(feature = "safetensors")]
 pub mod torch;
 
+#[cfg(feature = "alloc")]
 extern crate alloc;
 #[cfg(any(feature = "safetensors", feature = "keras"))]
 extern crate std;
@@ -53,6 +55,7 @@ pub use initializers::{
     DEFAULT_BIAS_INITIALIZER, DEFAULT_KERNEL_INITIALIZER, FunctionSpec, INITIALIZERS,
     InitializerSpec, initializer,
 };
+#[cfg(feature = "alloc")]
 pub use keras_order::keras_order;
 pub use layers::{
     DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, Refused, WeightShape, layer, settings,
