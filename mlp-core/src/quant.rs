@@ -174,17 +174,38 @@ impl<const IN: usize, const OUT: usize, A: Activation> DenseI8<IN, OUT, A> {
         let mut sums = [0_i32; OUT];
         crate::kernels::gemv_u8i8(self.kernel.as_flattened(), IN, &xq, &mut sums);
         let mut z = SVector::<f32, OUT>::zeros();
-        for (u, z) in z.iter_mut().enumerate() {
-            let offset = if zero == 0 {
-                0
-            } else {
-                zero * self.kernel[u].iter().map(|q| i32::from(*q)).sum::<i32>()
-            };
-            *z = self.bias[u] + self.scale[u] * (x_scale * (sums[u] - offset) as f32);
-        }
-        A::forward(z.as_mut_slice());
+        dequantize::<A>(
+            &sums,
+            |u| self.kernel[u].iter().map(|q| i32::from(*q)).sum(),
+            &self.scale,
+            &self.bias,
+            (x_scale, zero),
+            z.as_mut_slice(),
+        );
         z
     }
+}
+
+/// The f32 outputs of the integer path from each unit's exact sum
+/// `Σ q · x_q`, the sum of its weights (`row_sum(u)`, read only where the
+/// input's zero point is not 0) and the input's `(scale, zero point)`:
+/// `A(bias + scale · x_scale · (sum − zero · Σ q))`. The one description
+/// of it that [`DenseI8::forward_one_u8`] and [`PackedDenseI8`] share, so
+/// that the two give the same outputs bit for bit.
+#[inline]
+pub(crate) fn dequantize<A: Activation>(
+    sums: &[i32],
+    row_sum: impl Fn(usize) -> i32,
+    scale: &[f32],
+    bias: &[f32],
+    (x_scale, zero): (f32, i32),
+    out: &mut [f32],
+) {
+    for (u, (((z, s), scale), bias)) in out.iter_mut().zip(sums).zip(scale).zip(bias).enumerate() {
+        let offset = if zero == 0 { 0 } else { zero * row_sum(u) };
+        *z = bias + scale * (x_scale * (s - offset) as f32);
+    }
+    A::forward(out);
 }
 
 /// `Σ q[i] · x[i]` with eight independent sums (which the compiler

@@ -142,18 +142,15 @@ impl<const IN: usize, const OUT: usize, A: Activation> PackedDenseI8<IN, OUT, A>
     /// One sample's outputs from its exact sums and its input's `(scale,
     /// zero point)`: `A(bias + scale · x_scale · (sum − zero · Σ q))`.
     #[inline]
-    fn finish(&self, sums: &[i32], (x_scale, zero): (f32, i32), out: &mut [f32]) {
-        for ((((z, s), r), scale), bias) in out
-            .iter_mut()
-            .zip(sums)
-            .zip(&self.row_sums)
-            .zip(&self.scale)
-            .zip(&self.bias)
-        {
-            let offset = if zero == 0 { 0 } else { zero * r };
-            *z = bias + scale * (x_scale * (s - offset) as f32);
-        }
-        A::forward(out);
+    fn finish(&self, sums: &[i32], params: (f32, i32), out: &mut [f32]) {
+        super::dequantize::<A>(
+            sums,
+            |u| self.row_sums[u],
+            &self.scale,
+            &self.bias,
+            params,
+            out,
+        );
     }
 }
 
