@@ -3,62 +3,36 @@
 use super::clip::with_clip;
 use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
 
-/// Keras's `Adagrad` (learning rate 0.001, initial_accumulator_value 0.1,
-/// epsilon 1e-7). With the accumulator `acc` starting at
-/// `initial_accumulator_value`:
-///
-/// ```text
-/// acc += g^2
-/// w -= lr * g / sqrt(acc + epsilon)
-/// ```
-///
-/// One state slot. State starts at zero (see [`Optimizer::step`]), so the
-/// slot holds `acc - initial_accumulator_value`, the sum of the squared
-/// gradients, and the initial value is added back when dividing.
-///
-/// ```
-/// use mlp_core::optim::{Adagrad, Optimizer};
-///
-/// let adagrad = Adagrad::new(0.5);
-/// let mut w = [1.0_f32];
-/// let mut state = vec![0.0; adagrad.slots()];
-/// adagrad.step(&mut w, &[1.0], &mut state, 0);
-/// // acc = 0.1 + 1; w = 1 - 0.5 / sqrt(1.1)
-/// assert!((w[0] - (1.0 - 0.5 / 1.1_f32.sqrt())).abs() < 1e-6);
-/// # Ok::<(), core::convert::Infallible>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Adagrad<S = f32> {
-    /// The learning rate or its schedule.
-    pub learning_rate: S,
-    /// The accumulator's starting value.
-    pub initial_accumulator_value: f32,
-    /// Added under the square root.
-    pub epsilon: f32,
-    /// Gradient clipping.
-    pub clipping: Clipping,
-    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
-    /// before each update); `None` by default.
-    pub weight_decay: Option<f32>,
-}
-
-optimizer_options!(Adagrad(0.001) {
-    /// Sets `initial_accumulator_value`.
-    initial_accumulator_value: f32,
-    /// Sets `epsilon`.
-    epsilon: f32,
-});
-
-impl<S: LearningRateSchedule> Adagrad<S> {
-    /// Adagrad with Keras's defaults and the given learning rate (or schedule).
-    pub fn new(learning_rate: S) -> Self {
-        Self {
-            learning_rate,
-            initial_accumulator_value: 0.1,
-            epsilon: 1e-7,
-            clipping: Clipping::default(),
-            weight_decay: None,
-        }
+optimizer! {
+    /// Keras's `Adagrad` (learning rate 0.001, initial_accumulator_value 0.1,
+    /// epsilon 1e-7). With the accumulator `acc` starting at
+    /// `initial_accumulator_value`:
+    ///
+    /// ```text
+    /// acc += g^2
+    /// w -= lr * g / sqrt(acc + epsilon)
+    /// ```
+    ///
+    /// One state slot. State starts at zero (see [`Optimizer::step`]), so the
+    /// slot holds `acc - initial_accumulator_value`, the sum of the squared
+    /// gradients, and the initial value is added back when dividing.
+    ///
+    /// ```
+    /// use mlp_core::optim::{Adagrad, Optimizer};
+    ///
+    /// let adagrad = Adagrad::new(0.5);
+    /// let mut w = [1.0_f32];
+    /// let mut state = vec![0.0; adagrad.slots()];
+    /// adagrad.step(&mut w, &[1.0], &mut state, 0);
+    /// // acc = 0.1 + 1; w = 1 - 0.5 / sqrt(1.1)
+    /// assert!((w[0] - (1.0 - 0.5 / 1.1_f32.sqrt())).abs() < 1e-6);
+    /// # Ok::<(), core::convert::Infallible>(())
+    /// ```
+    Adagrad(0.001, "Adagrad with Keras's defaults and the given learning rate (or schedule).") {
+        /// The accumulator's starting value.
+        initial_accumulator_value: f32 = 0.1,
+        /// Added under the square root.
+        epsilon: f32 = 1e-7,
     }
 }
 
@@ -95,7 +69,7 @@ impl<S: LearningRateSchedule> Optimizer for Adagrad<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::reference::{GRADS, check};
+    use super::super::reference::{GRADS, check, golden, single_step};
     use super::*;
 
     // keras.optimizers.Adagrad(0.1), Adagrad() and Adagrad(0.1, weight_decay=0.1)
@@ -152,46 +126,32 @@ mod tests {
     // keras/src/optimizers/adagrad_test.py `test_single_step`.
     #[test]
     fn keras_single_step() {
-        let opt = Adagrad::new(0.5);
-        let mut w = [1.0_f32, 2.0, 3.0, 4.0];
-        let mut state = [0.0; 4];
-        opt.step(&mut w, &[1.0, 6.0, 7.0, 2.0], &mut state, 0);
-        for (got, want) in w.iter().zip([0.5233, 1.5007, 2.5005, 3.5061]) {
-            assert!((got - want).abs() < 1e-4, "{w:?}");
-        }
+        single_step(Adagrad::new(0.5), [0.5233, 1.5007, 2.5005, 3.5061]);
     }
 
     // keras/src/optimizers/adagrad_test.py `test_correctness_with_golden`.
     #[test]
     fn keras_golden() {
-        let opt = Adagrad::new(0.2)
-            .initial_accumulator_value(0.3)
-            .epsilon(1e-6);
-        let mut x = [1.0_f32; 10];
-        let mut state = [0.0; 10];
-        let grads: [f32; 10] = core::array::from_fn(|i| 0.1 * (i + 1) as f32);
-        let golden = [
-            [0.9963; 10],
-            [
-                0.9604, 0.9278, 0.9003, 0.8784, 0.8615, 0.8487, 0.8388, 0.8313, 0.8255, 0.8209,
+        golden(
+            Adagrad::new(0.2)
+                .initial_accumulator_value(0.3)
+                .epsilon(1e-6),
+            &[
+                [0.9963; 10],
+                [
+                    0.9604, 0.9278, 0.9003, 0.8784, 0.8615, 0.8487, 0.8388, 0.8313, 0.8255, 0.8209,
+                ],
+                [
+                    0.9251, 0.8629, 0.8137, 0.7768, 0.7497, 0.7298, 0.7151, 0.704, 0.6956, 0.6891,
+                ],
+                [
+                    0.8903, 0.8012, 0.7342, 0.6862, 0.6521, 0.6277, 0.6099, 0.5967, 0.5867, 0.579,
+                ],
+                [
+                    0.856, 0.7422, 0.6604, 0.6037, 0.5644, 0.5367, 0.5168, 0.5021, 0.491, 0.4825,
+                ],
             ],
-            [
-                0.9251, 0.8629, 0.8137, 0.7768, 0.7497, 0.7298, 0.7151, 0.704, 0.6956, 0.6891,
-            ],
-            [
-                0.8903, 0.8012, 0.7342, 0.6862, 0.6521, 0.6277, 0.6099, 0.5967, 0.5867, 0.579,
-            ],
-            [
-                0.856, 0.7422, 0.6604, 0.6037, 0.5644, 0.5367, 0.5168, 0.5021, 0.491, 0.4825,
-            ],
-        ];
-        opt.step(&mut x, &[0.01; 10], &mut state, 0);
-        for (t, row) in golden.iter().enumerate() {
-            for (got, want) in x.iter().zip(row) {
-                assert!((got - want).abs() <= 5e-4 + 5e-4 * want.abs(), "{t}: {x:?}");
-            }
-            opt.step(&mut x, &grads, &mut state, t as u64 + 1);
-        }
+        );
     }
 
     #[test]

@@ -3,73 +3,41 @@
 use super::clip::with_clip;
 use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
 
-/// Keras's `Adam` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
-/// 1e-7, no AMSGrad), in Keras's bias-correction form. At step `t` (1-based):
-///
-/// ```text
-/// alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
-/// m += (g - m) * (1 - beta_1)
-/// v += (g^2 - v) * (1 - beta_2)
-/// v_hat = max(v_hat, v)          (AMSGrad only; else v_hat = v)
-/// w -= m * alpha / (sqrt(v_hat) + epsilon)
-/// ```
-///
-/// State slots: `m`, `v`, then `v_hat` with AMSGrad. The step's scalars (`alpha`) are computed in `f64`, the
-/// per-parameter arithmetic in `f32`.
-///
-/// ```
-/// use mlp_core::optim::{Adam, Optimizer};
-///
-/// let mut adam = Adam::new(0.1);
-/// let mut w = [1.0_f32];
-/// let mut state = vec![0.0; adam.slots()];
-/// adam.step(&mut w, &[0.5], &mut state, 0);
-/// // The first Adam step moves each weight by about lr, whatever the gradient's size.
-/// assert!((w[0] - 0.9).abs() < 1e-5);
-/// # Ok::<(), core::convert::Infallible>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Adam<S = f32> {
-    /// The learning rate or its schedule.
-    pub learning_rate: S,
-    /// Decay of the first-moment estimate.
-    pub beta_1: f32,
-    /// Decay of the second-moment estimate.
-    pub beta_2: f32,
-    /// Added to the denominator for stability.
-    pub epsilon: f32,
-    /// The AMSGrad variant (a third slot: the running maximum of `v`).
-    pub amsgrad: bool,
-    /// Gradient clipping.
-    pub clipping: Clipping,
-    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
-    /// before each update); `None` by default.
-    pub weight_decay: Option<f32>,
-}
-
-optimizer_options!(Adam(0.001) {
-    /// Sets `beta_1`.
-    beta_1: f32,
-    /// Sets `beta_2`.
-    beta_2: f32,
-    /// Sets `epsilon`.
-    epsilon: f32,
-    /// Turns AMSGrad on or off.
-    amsgrad: bool,
-});
-
-impl<S: LearningRateSchedule> Adam<S> {
-    /// Adam with Keras's defaults and the given learning rate (or schedule).
-    pub fn new(learning_rate: S) -> Self {
-        Self {
-            learning_rate,
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-7,
-            amsgrad: false,
-            clipping: Clipping::default(),
-            weight_decay: None,
-        }
+optimizer! {
+    /// Keras's `Adam` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
+    /// 1e-7, no AMSGrad), in Keras's bias-correction form. At step `t` (1-based):
+    ///
+    /// ```text
+    /// alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
+    /// m += (g - m) * (1 - beta_1)
+    /// v += (g^2 - v) * (1 - beta_2)
+    /// v_hat = max(v_hat, v)          (AMSGrad only; else v_hat = v)
+    /// w -= m * alpha / (sqrt(v_hat) + epsilon)
+    /// ```
+    ///
+    /// State slots: `m`, `v`, then `v_hat` with AMSGrad. The step's scalars (`alpha`) are computed in `f64`, the
+    /// per-parameter arithmetic in `f32`.
+    ///
+    /// ```
+    /// use mlp_core::optim::{Adam, Optimizer};
+    ///
+    /// let mut adam = Adam::new(0.1);
+    /// let mut w = [1.0_f32];
+    /// let mut state = vec![0.0; adam.slots()];
+    /// adam.step(&mut w, &[0.5], &mut state, 0);
+    /// // The first Adam step moves each weight by about lr, whatever the gradient's size.
+    /// assert!((w[0] - 0.9).abs() < 1e-5);
+    /// # Ok::<(), core::convert::Infallible>(())
+    /// ```
+    Adam(0.001, "Adam with Keras's defaults and the given learning rate (or schedule).") {
+        /// Decay of the first-moment estimate.
+        beta_1: f32 = 0.9,
+        /// Decay of the second-moment estimate.
+        beta_2: f32 = 0.999,
+        /// Added to the denominator for stability.
+        epsilon: f32 = 1e-7,
+        /// The AMSGrad variant (a third slot: the running maximum of `v`).
+        amsgrad: bool = false,
     }
 }
 

@@ -4,66 +4,37 @@ use super::adam::one_minus_power;
 use super::clip::with_clip;
 use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
 
-/// Keras's `Adamax` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
-/// 1e-7). At step `t` (1-based):
-///
-/// ```text
-/// m += (g - m) * (1 - beta_1)
-/// u = max(beta_2 * u, |g|)
-/// w -= lr * m / ((1 - beta_1^t) * (u + epsilon))
-/// ```
-///
-/// State slots: `m`, `u`. The bias correction `1 - beta_1^t` is computed in
-/// `f64` (rounded once to `f32`), the per-parameter arithmetic in `f32`.
-///
-/// ```
-/// use mlp_core::optim::{Adamax, Optimizer};
-///
-/// let adamax = Adamax::new(0.5);
-/// let mut w = [1.0_f32, 2.0];
-/// let mut state = vec![0.0; adamax.slots() * w.len()];
-/// adamax.step(&mut w, &[1.0, 6.0], &mut state, 0);
-/// // The first step moves each weight by lr * g / (|g| + epsilon), about lr.
-/// assert!((w[0] - 0.5).abs() < 1e-5 && (w[1] - 1.5).abs() < 1e-5);
-/// # Ok::<(), core::convert::Infallible>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Adamax<S = f32> {
-    /// The learning rate or its schedule.
-    pub learning_rate: S,
-    /// Decay of the first-moment estimate.
-    pub beta_1: f32,
-    /// Decay of the infinity norm.
-    pub beta_2: f32,
-    /// Added to the norm for stability.
-    pub epsilon: f32,
-    /// Gradient clipping.
-    pub clipping: Clipping,
-    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
-    /// before each update); `None` by default.
-    pub weight_decay: Option<f32>,
-}
-
-optimizer_options!(Adamax(0.001) {
-    /// Sets `beta_1`.
-    beta_1: f32,
-    /// Sets `beta_2`.
-    beta_2: f32,
-    /// Sets `epsilon`.
-    epsilon: f32,
-});
-
-impl<S: LearningRateSchedule> Adamax<S> {
-    /// Adamax with Keras's defaults and the given learning rate (or schedule).
-    pub fn new(learning_rate: S) -> Self {
-        Self {
-            learning_rate,
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-7,
-            clipping: Clipping::default(),
-            weight_decay: None,
-        }
+optimizer! {
+    /// Keras's `Adamax` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
+    /// 1e-7). At step `t` (1-based):
+    ///
+    /// ```text
+    /// m += (g - m) * (1 - beta_1)
+    /// u = max(beta_2 * u, |g|)
+    /// w -= lr * m / ((1 - beta_1^t) * (u + epsilon))
+    /// ```
+    ///
+    /// State slots: `m`, `u`. The bias correction `1 - beta_1^t` is computed in
+    /// `f64` (rounded once to `f32`), the per-parameter arithmetic in `f32`.
+    ///
+    /// ```
+    /// use mlp_core::optim::{Adamax, Optimizer};
+    ///
+    /// let adamax = Adamax::new(0.5);
+    /// let mut w = [1.0_f32, 2.0];
+    /// let mut state = vec![0.0; adamax.slots() * w.len()];
+    /// adamax.step(&mut w, &[1.0, 6.0], &mut state, 0);
+    /// // The first step moves each weight by lr * g / (|g| + epsilon), about lr.
+    /// assert!((w[0] - 0.5).abs() < 1e-5 && (w[1] - 1.5).abs() < 1e-5);
+    /// # Ok::<(), core::convert::Infallible>(())
+    /// ```
+    Adamax(0.001, "Adamax with Keras's defaults and the given learning rate (or schedule).") {
+        /// Decay of the first-moment estimate.
+        beta_1: f32 = 0.9,
+        /// Decay of the infinity norm.
+        beta_2: f32 = 0.999,
+        /// Added to the norm for stability.
+        epsilon: f32 = 1e-7,
     }
 }
 
@@ -109,7 +80,7 @@ impl<S: LearningRateSchedule> Optimizer for Adamax<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::reference::{GRADS, check};
+    use super::super::reference::{GRADS, check, golden, single_step};
     use super::*;
 
     // keras.optimizers.Adamax(0.1), Adamax() and Adamax(0.1, weight_decay=0.1)
@@ -166,44 +137,30 @@ mod tests {
     // keras/src/optimizers/adamax_test.py `test_single_step`.
     #[test]
     fn keras_single_step() {
-        let opt = Adamax::new(0.5);
-        let mut w = [1.0_f32, 2.0, 3.0, 4.0];
-        let mut state = [0.0; 8];
-        opt.step(&mut w, &[1.0, 6.0, 7.0, 2.0], &mut state, 0);
-        for (got, want) in w.iter().zip([0.5, 1.5, 2.5, 3.5]) {
-            assert!((got - want).abs() < 1e-4, "{w:?}");
-        }
+        single_step(Adamax::new(0.5), [0.5, 1.5, 2.5, 3.5]);
     }
 
     // keras/src/optimizers/adamax_test.py `test_correctness_with_golden`.
     #[test]
     fn keras_golden() {
-        let opt = Adamax::new(0.2).beta_1(0.85).beta_2(0.95).epsilon(1e-6);
-        let mut x = [1.0_f32; 10];
-        let mut state = [0.0; 20];
-        let grads: [f32; 10] = core::array::from_fn(|i| 0.1 * (i + 1) as f32);
-        let golden = [
-            [0.8; 10],
-            [
-                0.6827, 0.6873, 0.6888, 0.6896, 0.6901, 0.6904, 0.6906, 0.6908, 0.6909, 0.691,
+        golden(
+            Adamax::new(0.2).beta_1(0.85).beta_2(0.95).epsilon(1e-6),
+            &[
+                [0.8; 10],
+                [
+                    0.6827, 0.6873, 0.6888, 0.6896, 0.6901, 0.6904, 0.6906, 0.6908, 0.6909, 0.691,
+                ],
+                [
+                    0.5333, 0.5407, 0.5431, 0.5444, 0.5451, 0.5456, 0.546, 0.5462, 0.5464, 0.5466,
+                ],
+                [
+                    0.368, 0.3773, 0.3804, 0.382, 0.3829, 0.3835, 0.384, 0.3843, 0.3846, 0.3848,
+                ],
+                [
+                    0.1933, 0.204, 0.2076, 0.2094, 0.2105, 0.2112, 0.2117, 0.2121, 0.2124, 0.2126,
+                ],
             ],
-            [
-                0.5333, 0.5407, 0.5431, 0.5444, 0.5451, 0.5456, 0.546, 0.5462, 0.5464, 0.5466,
-            ],
-            [
-                0.368, 0.3773, 0.3804, 0.382, 0.3829, 0.3835, 0.384, 0.3843, 0.3846, 0.3848,
-            ],
-            [
-                0.1933, 0.204, 0.2076, 0.2094, 0.2105, 0.2112, 0.2117, 0.2121, 0.2124, 0.2126,
-            ],
-        ];
-        opt.step(&mut x, &[0.01; 10], &mut state, 0);
-        for (t, row) in golden.iter().enumerate() {
-            for (got, want) in x.iter().zip(row) {
-                assert!((got - want).abs() <= 5e-4 + 5e-4 * want.abs(), "{t}: {x:?}");
-            }
-            opt.step(&mut x, &grads, &mut state, t as u64 + 1);
-        }
+        );
     }
 
     #[test]

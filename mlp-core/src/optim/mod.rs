@@ -44,12 +44,32 @@
 //! # Ok::<(), core::convert::Infallible>(())
 //! ```
 
-/// Writes what every optimizer with its own hyperparameters writes alike:
-/// `Default` (Keras's default learning rate), the builder setters of the
-/// hyperparameters listed (each with its doc comment), and those of gradient
-/// clipping and Keras 3's decoupled weight decay.
-macro_rules! optimizer_options {
-    ($opt:ident($default_rate:literal) { $($options:tt)* }) => {
+/// Writes what every optimizer with its own hyperparameters writes alike: the
+/// struct (with the doc comments given, its learning rate or schedule `S`
+/// first, the hyperparameters listed, then gradient clipping and Keras 3's
+/// decoupled weight decay), `new(learning_rate)` with the defaults listed,
+/// `Default` (Keras's default learning rate), and a builder setter for each
+/// hyperparameter, the clipping and the weight decay.
+macro_rules! optimizer {
+    (
+        $(#[doc = $doc:literal])*
+        $opt:ident($default_rate:literal, $new_doc:literal) {
+            $($(#[doc = $field_doc:literal])* $field:ident: $t:ty = $default:expr),* $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Clone, Debug)]
+        pub struct $opt<S = f32> {
+            /// The learning rate or its schedule.
+            pub learning_rate: S,
+            $($(#[doc = $field_doc])* pub $field: $t,)*
+            /// Gradient clipping.
+            pub clipping: Clipping,
+            /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
+            /// before each update); `None` by default.
+            pub weight_decay: Option<f32>,
+        }
+
         impl Default for $opt {
             fn default() -> Self {
                 Self::new($default_rate)
@@ -57,8 +77,25 @@ macro_rules! optimizer_options {
         }
 
         impl<S: LearningRateSchedule> $opt<S> {
+            #[doc = $new_doc]
+            pub fn new(learning_rate: S) -> Self {
+                Self {
+                    learning_rate,
+                    $($field: $default,)*
+                    clipping: Clipping::default(),
+                    weight_decay: None,
+                }
+            }
+
+            $(
+                #[doc = concat!("Sets `", stringify!($field), "`.")]
+                pub fn $field(mut self, $field: $t) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+
             setters! {
-                $($options)*
                 /// Sets gradient clipping.
                 clipping: Clipping,
                 /// Sets Keras 3's decoupled `weight_decay`.
@@ -259,6 +296,34 @@ pub(crate) mod reference {
                     keras[t][i]
                 );
             }
+        }
+    }
+
+    /// keras `test_single_step`: one step from `w = [1, 2, 3, 4]` with the
+    /// gradients `[1, 6, 7, 2]`, checked to 1e-4.
+    pub fn single_step<O: Optimizer>(opt: O, want: [f32; 4]) {
+        let mut w = [1.0_f32, 2.0, 3.0, 4.0];
+        let mut state = vec![0.0; opt.slots() * 4];
+        opt.step(&mut w, &[1.0, 6.0, 7.0, 2.0], &mut state, 0);
+        for (got, want) in w.iter().zip(want) {
+            assert!((got - want).abs() < 1e-4, "{w:?}");
+        }
+    }
+
+    /// keras `test_correctness_with_golden`: from ten ones, a step with
+    /// gradients 0.01, then steps with gradients `0.1 * (i + 1)`, the weights
+    /// before each of those checked against `golden` to 5e-4 (relative and
+    /// absolute).
+    pub fn golden<O: Optimizer>(opt: O, golden: &[[f32; 10]; 5]) {
+        let mut x = [1.0_f32; 10];
+        let mut state = vec![0.0; opt.slots() * 10];
+        let grads: [f32; 10] = core::array::from_fn(|i| 0.1 * (i + 1) as f32);
+        opt.step(&mut x, &[0.01; 10], &mut state, 0);
+        for (t, row) in golden.iter().enumerate() {
+            for (got, want) in x.iter().zip(row) {
+                assert!((got - want).abs() <= 5e-4 + 5e-4 * want.abs(), "{t}: {x:?}");
+            }
+            opt.step(&mut x, &grads, &mut state, t as u64 + 1);
         }
     }
 }

@@ -4,74 +4,47 @@ use super::adam::one_minus_power;
 use super::clip::with_clip;
 use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
 
-/// Keras's `Nadam` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
-/// 1e-7), with Keras 3's momentum-cache schedule. At step `t` (1-based):
-///
-/// ```text
-/// u_t = beta_1 * (1 - 0.5 * 0.96^t),   u_{t+1} likewise
-/// P_t = u_1 * u_2 * ... * u_t            (Keras's `_u_product`)
-/// m += (g - m) * (1 - beta_1)
-/// v += (g^2 - v) * (1 - beta_2)
-/// m_hat = u_{t+1} * m / (1 - P_t * u_{t+1}) + (1 - u_t) * g / (1 - P_t)
-/// v_hat = v / (1 - beta_2^t)
-/// w -= lr * m_hat / (sqrt(v_hat) + epsilon)
-/// ```
-///
-/// (Keras 2 and the Nadam paper used `0.96^(0.004 t)`; Keras 3 uses
-/// `0.96^t`, and so does this type.) `P_t` is recomputed from `t` at each
-/// step (no hidden state: any `iteration` may be passed). The step's
-/// scalars are computed in `f64`, the per-parameter arithmetic in `f32`.
-/// State slots: `m`, `v`.
-///
-/// ```
-/// use mlp_core::optim::{Nadam, Optimizer};
-///
-/// let mut nadam = Nadam::new(0.1);
-/// let mut w = [1.0_f32];
-/// let mut state = vec![0.0; nadam.slots()];
-/// nadam.step(&mut w, &[0.5], &mut state, 0);
-/// assert!(w[0] < 1.0 && w[0] > 0.8);
-/// # Ok::<(), core::convert::Infallible>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Nadam<S = f32> {
-    /// The learning rate or its schedule.
-    pub learning_rate: S,
-    /// Decay of the first-moment estimate.
-    pub beta_1: f32,
-    /// Decay of the second-moment estimate.
-    pub beta_2: f32,
-    /// Added to the denominator for stability.
-    pub epsilon: f32,
-    /// Gradient clipping.
-    pub clipping: Clipping,
-    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
-    /// before each update); `None` by default.
-    pub weight_decay: Option<f32>,
+optimizer! {
+    /// Keras's `Nadam` (learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon
+    /// 1e-7), with Keras 3's momentum-cache schedule. At step `t` (1-based):
+    ///
+    /// ```text
+    /// u_t = beta_1 * (1 - 0.5 * 0.96^t),   u_{t+1} likewise
+    /// P_t = u_1 * u_2 * ... * u_t            (Keras's `_u_product`)
+    /// m += (g - m) * (1 - beta_1)
+    /// v += (g^2 - v) * (1 - beta_2)
+    /// m_hat = u_{t+1} * m / (1 - P_t * u_{t+1}) + (1 - u_t) * g / (1 - P_t)
+    /// v_hat = v / (1 - beta_2^t)
+    /// w -= lr * m_hat / (sqrt(v_hat) + epsilon)
+    /// ```
+    ///
+    /// (Keras 2 and the Nadam paper used `0.96^(0.004 t)`; Keras 3 uses
+    /// `0.96^t`, and so does this type.) `P_t` is recomputed from `t` at each
+    /// step (no hidden state: any `iteration` may be passed). The step's
+    /// scalars are computed in `f64`, the per-parameter arithmetic in `f32`.
+    /// State slots: `m`, `v`.
+    ///
+    /// ```
+    /// use mlp_core::optim::{Nadam, Optimizer};
+    ///
+    /// let mut nadam = Nadam::new(0.1);
+    /// let mut w = [1.0_f32];
+    /// let mut state = vec![0.0; nadam.slots()];
+    /// nadam.step(&mut w, &[0.5], &mut state, 0);
+    /// assert!(w[0] < 1.0 && w[0] > 0.8);
+    /// # Ok::<(), core::convert::Infallible>(())
+    /// ```
+    Nadam(0.001, "Nadam with Keras's defaults and the given learning rate (or schedule).") {
+        /// Decay of the first-moment estimate.
+        beta_1: f32 = 0.9,
+        /// Decay of the second-moment estimate.
+        beta_2: f32 = 0.999,
+        /// Added to the denominator for stability.
+        epsilon: f32 = 1e-7,
+    }
 }
 
-optimizer_options!(Nadam(0.001) {
-    /// Sets `beta_1`.
-    beta_1: f32,
-    /// Sets `beta_2`.
-    beta_2: f32,
-    /// Sets `epsilon`.
-    epsilon: f32,
-});
-
 impl<S: LearningRateSchedule> Nadam<S> {
-    /// Nadam with Keras's defaults and the given learning rate (or schedule).
-    pub fn new(learning_rate: S) -> Self {
-        Self {
-            learning_rate,
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-7,
-            clipping: Clipping::default(),
-            weight_decay: None,
-        }
-    }
-
     /// `u_t = beta_1 * (1 - 0.5 * 0.96^t)`.
     fn momentum_cache(&self, t: u64) -> f64 {
         self.beta_1 as f64 * (1.0 - 0.5 * libm::pow(0.96, t as f64))

@@ -3,72 +3,40 @@
 use super::clip::with_clip;
 use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
 
-/// Keras's `RMSprop` (learning rate 0.001, rho 0.9, momentum 0, epsilon
-/// 1e-7, not centered). Note that Keras 3 adds epsilon *inside* the root:
-///
-/// ```text
-/// v = rho * v + (1 - rho) * g^2
-/// mg = rho * mg + (1 - rho) * g                 (centered only)
-/// inc = lr * g / sqrt(v + epsilon)              (sqrt(v - mg^2 + epsilon) if centered)
-/// w -= inc, or with momentum: mom = momentum * mom + inc; w -= mom
-/// ```
-///
-/// State slots: `v`, then the momentum (if `momentum > 0`), then the mean
-/// gradient `mg` (if centered).
-///
-/// ```
-/// use mlp_core::optim::{Optimizer, RmsProp};
-///
-/// let mut rms = RmsProp::new(0.01);
-/// let mut w = [1.0_f32];
-/// let mut state = vec![0.0; rms.slots()];
-/// rms.step(&mut w, &[2.0], &mut state, 0);
-/// // v = 0.1 * 4 = 0.4; w -= 0.01 * 2 / sqrt(0.4)
-/// assert!((w[0] - (1.0 - 0.02 / 0.4_f32.sqrt())).abs() < 1e-6);
-/// # Ok::<(), core::convert::Infallible>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct RmsProp<S = f32> {
-    /// The learning rate or its schedule.
-    pub learning_rate: S,
-    /// Decay of the mean square.
-    pub rho: f32,
-    /// Momentum factor; 0 turns it off (one slot fewer).
-    pub momentum: f32,
-    /// Added under the square root.
-    pub epsilon: f32,
-    /// Normalise by the variance instead of the mean square (one more slot).
-    pub centered: bool,
-    /// Gradient clipping.
-    pub clipping: Clipping,
-    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
-    /// before each update); `None` by default.
-    pub weight_decay: Option<f32>,
-}
-
-optimizer_options!(RmsProp(0.001) {
-    /// Sets `rho`.
-    rho: f32,
-    /// Sets the momentum.
-    momentum: f32,
-    /// Sets `epsilon`.
-    epsilon: f32,
-    /// Turns the centered variant on or off.
-    centered: bool,
-});
-
-impl<S: LearningRateSchedule> RmsProp<S> {
-    /// RMSprop with Keras's defaults and the given learning rate (or schedule).
-    pub fn new(learning_rate: S) -> Self {
-        Self {
-            learning_rate,
-            rho: 0.9,
-            momentum: 0.0,
-            epsilon: 1e-7,
-            centered: false,
-            clipping: Clipping::default(),
-            weight_decay: None,
-        }
+optimizer! {
+    /// Keras's `RMSprop` (learning rate 0.001, rho 0.9, momentum 0, epsilon
+    /// 1e-7, not centered). Note that Keras 3 adds epsilon *inside* the root:
+    ///
+    /// ```text
+    /// v = rho * v + (1 - rho) * g^2
+    /// mg = rho * mg + (1 - rho) * g                 (centered only)
+    /// inc = lr * g / sqrt(v + epsilon)              (sqrt(v - mg^2 + epsilon) if centered)
+    /// w -= inc, or with momentum: mom = momentum * mom + inc; w -= mom
+    /// ```
+    ///
+    /// State slots: `v`, then the momentum (if `momentum > 0`), then the mean
+    /// gradient `mg` (if centered).
+    ///
+    /// ```
+    /// use mlp_core::optim::{Optimizer, RmsProp};
+    ///
+    /// let mut rms = RmsProp::new(0.01);
+    /// let mut w = [1.0_f32];
+    /// let mut state = vec![0.0; rms.slots()];
+    /// rms.step(&mut w, &[2.0], &mut state, 0);
+    /// // v = 0.1 * 4 = 0.4; w -= 0.01 * 2 / sqrt(0.4)
+    /// assert!((w[0] - (1.0 - 0.02 / 0.4_f32.sqrt())).abs() < 1e-6);
+    /// # Ok::<(), core::convert::Infallible>(())
+    /// ```
+    RmsProp(0.001, "RMSprop with Keras's defaults and the given learning rate (or schedule).") {
+        /// Decay of the mean square.
+        rho: f32 = 0.9,
+        /// Momentum factor; 0 turns it off (one slot fewer).
+        momentum: f32 = 0.0,
+        /// Added under the square root.
+        epsilon: f32 = 1e-7,
+        /// Normalise by the variance instead of the mean square (one more slot).
+        centered: bool = false,
     }
 }
 

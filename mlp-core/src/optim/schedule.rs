@@ -72,101 +72,92 @@ fn progress(step: u64, decay_steps: u64, staircase: bool) -> f64 {
     if staircase { libm::floor(p) } else { p }
 }
 
-/// Keras's `ExponentialDecay`:
-/// `initial_learning_rate * decay_rate ^ (step / decay_steps)`, with the
-/// exponent floored when `staircase`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ExponentialDecay {
-    /// The rate at step 0.
-    pub initial_learning_rate: f32,
-    /// Steps over which the rate is multiplied by `decay_rate` once.
-    pub decay_steps: u64,
-    /// The factor per `decay_steps`.
-    pub decay_rate: f32,
-    /// Decay in whole periods (a staircase) rather than continuously.
-    pub staircase: bool,
-}
-
-impl ExponentialDecay {
-    /// A continuous exponential decay.
-    pub fn new(initial_learning_rate: f32, decay_steps: u64, decay_rate: f32) -> Self {
-        Self {
-            initial_learning_rate,
-            decay_steps,
-            decay_rate,
-            staircase: false,
+/// Writes a schedule of Keras's form `f(initial_learning_rate, decay_rate,
+/// p)` with `p = step / decay_steps` (floored when `staircase`): the struct
+/// with the doc comments given (those of the type, `decay_steps`,
+/// `decay_rate`, `staircase`), `new` (continuous), the `staircase` setter,
+/// and the [`LearningRateSchedule`] with the formula in `f64` and Keras's
+/// checks.
+macro_rules! decay_schedule {
+    (
+        $(#[doc = $doc:literal])*
+        $name:ident($new_doc:literal, $steps_doc:literal, $rate_doc:literal, $stair_doc:literal),
+        |$initial:ident, $rate:ident, $p:ident| $formula:expr
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub struct $name {
+            /// The rate at step 0.
+            pub initial_learning_rate: f32,
+            #[doc = $steps_doc]
+            pub decay_steps: u64,
+            #[doc = $rate_doc]
+            pub decay_rate: f32,
+            #[doc = $stair_doc]
+            pub staircase: bool,
         }
-    }
 
-    setters! {
-        /// Sets `staircase`.
-        staircase: bool,
-    }
-}
+        impl $name {
+            #[doc = $new_doc]
+            pub fn new(initial_learning_rate: f32, decay_steps: u64, decay_rate: f32) -> Self {
+                Self {
+                    initial_learning_rate,
+                    decay_steps,
+                    decay_rate,
+                    staircase: false,
+                }
+            }
 
-impl LearningRateSchedule for ExponentialDecay {
-    fn rate(&self, step: u64) -> f32 {
-        let p = progress(step, self.decay_steps, self.staircase);
-        (self.initial_learning_rate as f64 * libm::pow(self.decay_rate as f64, p)) as f32
-    }
-
-    #[cfg(feature = "alloc")]
-    fn validate(&self) -> crate::Result<()> {
-        use super::validate as check;
-        let owner = "ExponentialDecay";
-        check::non_negative(owner, "initial_learning_rate", self.initial_learning_rate)?;
-        check::steps(owner, "decay_steps", self.decay_steps)?;
-        check::non_negative(owner, "decay_rate", self.decay_rate)
-    }
-}
-
-/// Keras's `InverseTimeDecay`:
-/// `initial_learning_rate / (1 + decay_rate * step / decay_steps)`, with
-/// `step / decay_steps` floored when `staircase`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct InverseTimeDecay {
-    /// The rate at step 0.
-    pub initial_learning_rate: f32,
-    /// The unit of steps.
-    pub decay_steps: u64,
-    /// How fast the rate falls.
-    pub decay_rate: f32,
-    /// Decay in whole periods rather than continuously.
-    pub staircase: bool,
-}
-
-impl InverseTimeDecay {
-    /// A continuous inverse-time decay.
-    pub fn new(initial_learning_rate: f32, decay_steps: u64, decay_rate: f32) -> Self {
-        Self {
-            initial_learning_rate,
-            decay_steps,
-            decay_rate,
-            staircase: false,
+            setters! {
+                /// Sets `staircase`.
+                staircase: bool,
+            }
         }
-    }
 
-    setters! {
-        /// Sets `staircase`.
-        staircase: bool,
-    }
+        impl LearningRateSchedule for $name {
+            fn rate(&self, step: u64) -> f32 {
+                let $p = progress(step, self.decay_steps, self.staircase);
+                let ($initial, $rate) = (self.initial_learning_rate as f64, self.decay_rate as f64);
+                $formula as f32
+            }
+
+            #[cfg(feature = "alloc")]
+            fn validate(&self) -> crate::Result<()> {
+                use super::validate as check;
+                let owner = stringify!($name);
+                check::non_negative(owner, "initial_learning_rate", self.initial_learning_rate)?;
+                check::steps(owner, "decay_steps", self.decay_steps)?;
+                check::non_negative(owner, "decay_rate", self.decay_rate)
+            }
+        }
+    };
 }
 
-impl LearningRateSchedule for InverseTimeDecay {
-    fn rate(&self, step: u64) -> f32 {
-        let p = progress(step, self.decay_steps, self.staircase);
-        (self.initial_learning_rate as f64 / (1.0 + self.decay_rate as f64 * p)) as f32
-    }
+decay_schedule!(
+    /// Keras's `ExponentialDecay`:
+    /// `initial_learning_rate * decay_rate ^ (step / decay_steps)`, with the
+    /// exponent floored when `staircase`.
+    ExponentialDecay(
+        "A continuous exponential decay.",
+        "Steps over which the rate is multiplied by `decay_rate` once.",
+        "The factor per `decay_steps`.",
+        "Decay in whole periods (a staircase) rather than continuously."
+    ),
+    |initial, rate, p| (initial * libm::pow(rate, p))
+);
 
-    #[cfg(feature = "alloc")]
-    fn validate(&self) -> crate::Result<()> {
-        use super::validate as check;
-        let owner = "InverseTimeDecay";
-        check::non_negative(owner, "initial_learning_rate", self.initial_learning_rate)?;
-        check::steps(owner, "decay_steps", self.decay_steps)?;
-        check::non_negative(owner, "decay_rate", self.decay_rate)
-    }
-}
+decay_schedule!(
+    /// Keras's `InverseTimeDecay`:
+    /// `initial_learning_rate / (1 + decay_rate * step / decay_steps)`, with
+    /// `step / decay_steps` floored when `staircase`.
+    InverseTimeDecay(
+        "A continuous inverse-time decay.",
+        "The unit of steps.",
+        "How fast the rate falls.",
+        "Decay in whole periods rather than continuously."
+    ),
+    |initial, rate, p| (initial / (1.0 + rate * p))
+);
 
 /// Keras's `PiecewiseConstantDecay`: `values[0]` while `step <= boundaries[0]`,
 /// `values[i]` while `boundaries[i - 1] < step <= boundaries[i]`, and the last

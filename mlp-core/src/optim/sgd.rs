@@ -3,36 +3,30 @@
 use super::clip::with_clip;
 use super::{Clipping, LearningRateSchedule, Optimizer, weight_decay};
 
-/// Keras's `SGD` (learning rate 0.01, momentum 0, no Nesterov by default).
-///
-/// Without momentum: `w -= lr * g`. With momentum (one state slot, the
-/// velocity `v`): `v = momentum * v - lr * g`, then `w += v`, or with
-/// Nesterov `w += momentum * v - lr * g` (the new `v`).
-///
-/// ```
-/// use mlp_core::optim::{Optimizer, Sgd};
-///
-/// let mut sgd = Sgd::new(0.1).momentum(0.9).nesterov(true);
-/// let mut w = [1.0_f32];
-/// let mut state = vec![0.0; sgd.slots() * w.len()];
-/// sgd.step(&mut w, &[1.0], &mut state, 0);
-/// // v = -0.1, w += 0.9 * -0.1 - 0.1
-/// assert!((w[0] - 0.81).abs() < 1e-6);
-/// # Ok::<(), core::convert::Infallible>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Sgd<S = f32> {
-    /// The learning rate or its schedule.
-    pub learning_rate: S,
-    /// Momentum factor in `[0, 1)`; 0 turns momentum off (no state).
-    pub momentum: f32,
-    /// Nesterov momentum (only with a non-zero `momentum`).
-    pub nesterov: bool,
-    /// Gradient clipping.
-    pub clipping: Clipping,
-    /// Keras 3's decoupled weight decay (`w -= w * weight_decay * lr`
-    /// before each update); `None` by default.
-    pub weight_decay: Option<f32>,
+optimizer! {
+    /// Keras's `SGD` (learning rate 0.01, momentum 0, no Nesterov by default).
+    ///
+    /// Without momentum: `w -= lr * g`. With momentum (one state slot, the
+    /// velocity `v`): `v = momentum * v - lr * g`, then `w += v`, or with
+    /// Nesterov `w += momentum * v - lr * g` (the new `v`).
+    ///
+    /// ```
+    /// use mlp_core::optim::{Optimizer, Sgd};
+    ///
+    /// let mut sgd = Sgd::new(0.1).momentum(0.9).nesterov(true);
+    /// let mut w = [1.0_f32];
+    /// let mut state = vec![0.0; sgd.slots() * w.len()];
+    /// sgd.step(&mut w, &[1.0], &mut state, 0);
+    /// // v = -0.1, w += 0.9 * -0.1 - 0.1
+    /// assert!((w[0] - 0.81).abs() < 1e-6);
+    /// # Ok::<(), core::convert::Infallible>(())
+    /// ```
+    Sgd(0.01, "SGD with the given learning rate (or schedule).") {
+        /// Momentum factor in `[0, 1)`; 0 turns momentum off (no state).
+        momentum: f32 = 0.0,
+        /// Nesterov momentum (only with a non-zero `momentum`).
+        nesterov: bool = false,
+    }
 }
 
 /// Plain SGD's update, `w -= g · rate`, as a value: the one description of
@@ -118,26 +112,6 @@ impl SgdMomentumStep {
     pub fn apply(self, w: &mut [f32], v: &mut [f32], g: &[f32]) {
         for ((w, v), g) in w.iter_mut().zip(v).zip(g) {
             self.apply_one(w, v, *g);
-        }
-    }
-}
-
-optimizer_options!(Sgd(0.01) {
-    /// Sets the momentum (Keras's `momentum`).
-    momentum: f32,
-    /// Turns Nesterov momentum on or off (Keras's `nesterov`).
-    nesterov: bool,
-});
-
-impl<S: LearningRateSchedule> Sgd<S> {
-    /// SGD with the given learning rate (or schedule).
-    pub fn new(learning_rate: S) -> Self {
-        Self {
-            learning_rate,
-            momentum: 0.0,
-            nesterov: false,
-            clipping: Clipping::default(),
-            weight_decay: None,
         }
     }
 }
