@@ -217,22 +217,7 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
         x: &[N::Input; B],
         y: &[N::Output; B],
     ) -> f32 {
-        const { assert!(B > 0, "a batch holds at least one sample") };
-        self.grads.params_mut().fill(0.0);
-        let mut loss = 0.0;
-        for (x, y) in x.iter().zip(y) {
-            x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
-            loss += accumulate::<N>(
-                0,
-                model.params(),
-                Target::Values(y),
-                B,
-                &mut self.scratch,
-                self.grads.params_mut(),
-            );
-        }
-        self.update(model);
-        loss / B as f32
+        self.train(model, x, |i| Target::Values(&y[i]))
     }
 
     /// One SGD step on a batch of `B` samples of a classifier: gradients of
@@ -250,22 +235,7 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
         x: &[N::Input; B],
         labels: &[usize; B],
     ) -> f32 {
-        const { assert!(B > 0, "a batch holds at least one sample") };
-        self.grads.params_mut().fill(0.0);
-        let mut loss = 0.0;
-        for (x, &label) in x.iter().zip(labels) {
-            x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
-            loss += accumulate::<N>(
-                0,
-                model.params(),
-                Target::Class(label),
-                B,
-                &mut self.scratch,
-                self.grads.params_mut(),
-            );
-        }
-        self.update(model);
-        loss / B as f32
+        self.train(model, x, |i| Target::Class(labels[i]))
     }
 
     /// The sparse categorical cross-entropy of a batch (mean over the
@@ -276,22 +246,53 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
         x: &[N::Input; B],
         labels: &[usize; B],
     ) -> f32 {
-        let mut loss = 0.0;
-        for (x, &label) in x.iter().zip(labels) {
-            x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
-            forward::<N>(0, model.params(), &mut self.scratch);
-            loss += sparse_loss::<N>(0, &self.scratch, label);
-        }
-        loss / B.max(1) as f32
+        self.mean_loss(model, x, |i| Target::Class(labels[i]))
     }
 
-    /// The SGD update from the gradients in `self.grads`.
-    fn update(&mut self, model: &mut N) {
+    /// One SGD step on the batch `x` with the targets `y(i)`: the gradients
+    /// averaged over the batch, then the update; the batch's loss before it.
+    fn train<'y, const B: usize>(
+        &mut self,
+        model: &mut N,
+        x: &[N::Input; B],
+        y: impl Fn(usize) -> Target<'y, N::Output>,
+    ) -> f32
+    where
+        N::Output: 'y,
+    {
+        const { assert!(B > 0, "a batch holds at least one sample") };
+        self.grads.params_mut().fill(0.0);
+        let mut loss = 0.0;
+        for (i, x) in x.iter().enumerate() {
+            x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
+            let grads = self.grads.params_mut();
+            loss += accumulate::<N>(0, model.params(), y(i), B, &mut self.scratch, grads);
+        }
         self.sgd.apply(
             model.params_mut(),
             self.velocity.params_mut(),
             self.grads.params(),
         );
+        loss / B as f32
+    }
+
+    /// The mean loss of the batch `x` against the targets `y(i)`.
+    fn mean_loss<'y, const B: usize>(
+        &mut self,
+        model: &N,
+        x: &[N::Input; B],
+        y: impl Fn(usize) -> Target<'y, N::Output>,
+    ) -> f32
+    where
+        N::Output: 'y,
+    {
+        let mut loss = 0.0;
+        for (i, x) in x.iter().enumerate() {
+            x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
+            forward::<N>(0, model.params(), &mut self.scratch);
+            loss += target_loss::<N>(0, &mut self.scratch, y(i));
+        }
+        loss / B.max(1) as f32
     }
 
     /// [`DeviceTrainer::step`] on one sample.
@@ -306,13 +307,7 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
         x: &[N::Input; B],
         y: &[N::Output; B],
     ) -> f32 {
-        let mut loss = 0.0;
-        for (x, y) in x.iter().zip(y) {
-            x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
-            forward::<N>(0, model.params(), &mut self.scratch);
-            loss += squared_error::<N>(0, &mut self.scratch, y);
-        }
-        loss / B.max(1) as f32
+        self.mean_loss(model, x, |i| Target::Values(&y[i]))
     }
 
     /// The gradients of the last step, laid out as the network's parameters.
@@ -385,6 +380,15 @@ fn output_activation<N: Network>() -> ActivationKind {
         .rev()
         .find_map(|l| l.dense())
         .map_or(ActivationKind::Linear, |d| d.2)
+}
+
+/// The loss of the span's last [`forward`] against `y`: the mean squared
+/// error of values, the sparse categorical cross-entropy of a class.
+fn target_loss<N: Network>(first: usize, scratch: &mut [f32], y: Target<'_, N::Output>) -> f32 {
+    match y {
+        Target::Values(y) => squared_error::<N>(first, scratch, y),
+        Target::Class(label) => sparse_loss::<N>(first, scratch, label),
+    }
 }
 
 /// What one sample is trained towards.

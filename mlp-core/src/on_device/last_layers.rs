@@ -38,10 +38,10 @@
 //! let _ = LastLayers::<Net, 1, 50, { last_layers_scratch_len::<Net>(1) }>::zeroed(sgd);
 //! ```
 
+use super::target_loss;
 use super::{
     DeviceSgd, Target, accumulate, forward, known_layers, span_acts_len, span_base, span_len,
 };
-use super::{sparse_loss, squared_error};
 use crate::network::Network;
 use crate::sample::Sample;
 use core::marker::PhantomData;
@@ -262,13 +262,9 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
         y: &[N::Output; B],
     ) -> f32 {
         const { assert!(B > 0, "a batch holds at least one sample") };
-        self.grads.fill(0.0);
-        let mut loss = 0.0;
-        for (x, y) in x.iter().zip(y) {
-            loss += self.accumulate(model, x, Target::Values(y), B);
-        }
-        self.update();
-        loss / B as f32
+        self.train(B, |s, i| {
+            s.accumulate(model, &x[i], Target::Values(&y[i]), B)
+        })
     }
 
     /// [`LastLayers::step`] on one sample.
@@ -290,13 +286,9 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
         labels: &[usize; B],
     ) -> f32 {
         const { assert!(B > 0, "a batch holds at least one sample") };
-        self.grads.fill(0.0);
-        let mut loss = 0.0;
-        for (x, &label) in x.iter().zip(labels) {
-            loss += self.accumulate(model, x, Target::Class(label), B);
-        }
-        self.update();
-        loss / B as f32
+        self.train(B, |s, i| {
+            s.accumulate(model, &x[i], Target::Class(labels[i]), B)
+        })
     }
 
     /// The mean squared error of a batch, without changing anything.
@@ -306,13 +298,9 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
         x: &[N::Input; B],
         y: &[N::Output; B],
     ) -> f32 {
-        let mut loss = 0.0;
-        for (x, y) in x.iter().zip(y) {
-            let span = frozen_forward::<N>(Self::FIRST_LAYER, model, x, &mut self.scratch);
-            forward::<N>(Self::FIRST_LAYER, &self.weights, span);
-            loss += squared_error::<N>(Self::FIRST_LAYER, span, y);
-        }
-        loss / B.max(1) as f32
+        (0..B).fold(0.0, |l, i| {
+            l + self.sample_loss(model, &x[i], Target::Values(&y[i]))
+        }) / B.max(1) as f32
     }
 
     /// The sparse categorical cross-entropy of a batch (mean over the
@@ -323,13 +311,9 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
         x: &[N::Input; B],
         labels: &[usize; B],
     ) -> f32 {
-        let mut loss = 0.0;
-        for (x, &label) in x.iter().zip(labels) {
-            let span = frozen_forward::<N>(Self::FIRST_LAYER, model, x, &mut self.scratch);
-            forward::<N>(Self::FIRST_LAYER, &self.weights, span);
-            loss += sparse_loss::<N>(Self::FIRST_LAYER, span, label);
-        }
-        loss / B.max(1) as f32
+        (0..B).fold(0.0, |l, i| {
+            l + self.sample_loss(model, &x[i], Target::Class(labels[i]))
+        }) / B.max(1) as f32
     }
 
     /// [`LastLayers::step`] on `n` samples given one at a time by
@@ -345,14 +329,10 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
         if n == 0 {
             return f32::NAN;
         }
-        self.grads.fill(0.0);
-        let mut loss = 0.0;
-        for i in 0..n {
+        self.train(n, |s, i| {
             let (x, y) = sample(i);
-            loss += self.accumulate(model, &x, Target::Values(&y), n);
-        }
-        self.update();
-        loss / n as f32
+            s.accumulate(model, &x, Target::Values(&y), n)
+        })
     }
 
     /// [`LastLayers::step_sparse`] on `n` samples given one at a time by
@@ -367,14 +347,10 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
         if n == 0 {
             return f32::NAN;
         }
-        self.grads.fill(0.0);
-        let mut loss = 0.0;
-        for i in 0..n {
+        self.train(n, |s, i| {
             let (x, label) = sample(i);
-            loss += self.accumulate(model, &x, Target::Class(label), n);
-        }
-        self.update();
-        loss / n as f32
+            s.accumulate(model, &x, Target::Class(label), n)
+        })
     }
 
     /// [`LastLayers::loss_sparse`] of `n` samples given one at a time by
@@ -388,9 +364,7 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
         let mut loss = 0.0;
         for i in 0..n {
             let (x, label) = sample(i);
-            let span = frozen_forward::<N>(Self::FIRST_LAYER, model, &x, &mut self.scratch);
-            forward::<N>(Self::FIRST_LAYER, &self.weights, span);
-            loss += sparse_loss::<N>(Self::FIRST_LAYER, span, label);
+            loss += self.sample_loss(model, &x, Target::Class(label));
         }
         loss / n as f32
     }
@@ -414,10 +388,24 @@ impl<N: Network, const K: usize, const P: usize, const S: usize> LastLayers<N, K
         )
     }
 
-    /// The SGD update of the trainable layers from `self.grads`.
-    fn update(&mut self) {
+    /// One SGD step of the trainable layers on `n` samples, `each(self, i)`
+    /// adding sample `i`'s gradients: the update, and the mean loss before it.
+    fn train(&mut self, n: usize, mut each: impl FnMut(&mut Self, usize) -> f32) -> f32 {
+        self.grads.fill(0.0);
+        let mut loss = 0.0;
+        for i in 0..n {
+            loss += each(self, i);
+        }
         self.sgd
             .apply(&mut self.weights, &mut self.velocity, &self.grads);
+        loss / n as f32
+    }
+
+    /// One sample's loss, without changing anything.
+    fn sample_loss(&mut self, model: &N, x: &N::Input, y: Target<'_, N::Output>) -> f32 {
+        let span = frozen_forward::<N>(Self::FIRST_LAYER, model, x, &mut self.scratch);
+        forward::<N>(Self::FIRST_LAYER, &self.weights, span);
+        target_loss::<N>(Self::FIRST_LAYER, span, y)
     }
 }
 
