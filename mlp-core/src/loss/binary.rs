@@ -7,43 +7,32 @@ use super::{
 };
 use crate::activation::ActivationKind;
 
-/// Binary cross-entropy, Keras's formula: `p` clipped to `[eps, 1 - eps]`,
-/// then `-mean over outputs of (y log p + (1 - y) log(1 - p))`.
-///
-/// Options, as Keras's `BinaryCrossentropy`:
-/// - `from_logits` (default `false`): the outputs are logits `x`, and each
-///   term is `-(y log_sigmoid(x) + (1 - y) log_sigmoid(-x))` (stable for any
-///   `x`), with the gradient `sigmoid(x) - y`;
-/// - `label_smoothing` in `[0, 1]` (default 0): targets are squeezed towards
-///   0.5, `y * (1 - label_smoothing) + 0.5 * label_smoothing`.
-///
-/// With a sigmoid output (and not `from_logits`) the gradient is the fused,
-/// stable `delta = scale * (p - y) / N` over the `N` outputs.
-///
-/// ```
-/// use mlp_core::loss::BinaryCrossentropy;
-///
-/// let loss = BinaryCrossentropy.from_logits(true).label_smoothing(0.2);
-/// assert!(loss.from_logits && loss.label_smoothing == 0.2);
-/// # Ok::<(), core::convert::Infallible>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BinaryCrossentropy {
-    /// Whether the outputs are logits rather than probabilities.
-    pub from_logits: bool,
-    /// Keras's `label_smoothing`, in `[0, 1]`.
-    pub label_smoothing: f32,
-    /// How a batch's losses are reduced (Keras's `reduction`).
-    pub reduction: Reduction,
-    /// With a softmax output (sigmoid for the binary loss) and not
-    /// `from_logits`: compute the loss from the output layer's logits, as
-    /// Keras's TensorFlow backend does, instead of `-log(clip(p))` (Keras's
-    /// formula on every other backend, and the default here). The gradient
-    /// is the same either way.
-    pub output_logits: bool,
-}
-
-loss_options!(BinaryCrossentropy: from_logits, label_smoothing, output_logits, reduction);
+loss!(
+    /// Binary cross-entropy, Keras's formula: `p` clipped to `[eps, 1 - eps]`,
+    /// then `-mean over outputs of (y log p + (1 - y) log(1 - p))`.
+    ///
+    /// Options, as Keras's `BinaryCrossentropy`:
+    /// - `from_logits` (default `false`): the outputs are logits `x`, and each
+    ///   term is `-(y log_sigmoid(x) + (1 - y) log_sigmoid(-x))` (stable for any
+    ///   `x`), with the gradient `sigmoid(x) - y`;
+    /// - `label_smoothing` in `[0, 1]` (default 0): targets are squeezed towards
+    ///   0.5, `y * (1 - label_smoothing) + 0.5 * label_smoothing`.
+    ///
+    /// With a sigmoid output (and not `from_logits`) the gradient is the fused,
+    /// stable `delta = scale * (p - y) / N` over the `N` outputs.
+    ///
+    /// ```
+    /// use mlp_core::loss::BinaryCrossentropy;
+    ///
+    /// let loss = BinaryCrossentropy.from_logits(true).label_smoothing(0.2);
+    /// assert!(loss.from_logits && loss.label_smoothing == 0.2);
+    /// # Ok::<(), core::convert::Infallible>(())
+    /// ```
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    BinaryCrossentropy(
+        "The loss with Keras's defaults (probabilities, no smoothing)."
+    ): from_logits, label_smoothing, reduction, output_logits
+);
 
 fn bce(p: f32, y: f32) -> f32 {
     let p = clip(p);
@@ -55,16 +44,6 @@ fn bce_logits(x: f32, y: f32) -> f32 {
 }
 
 impl BinaryCrossentropy {
-    /// The loss with Keras's defaults (probabilities, no smoothing).
-    pub const fn new() -> Self {
-        Self {
-            from_logits: false,
-            label_smoothing: 0.0,
-            reduction: Reduction::SumOverBatchSize,
-            output_logits: false,
-        }
-    }
-
     /// The smoothed target.
     #[inline]
     fn smooth(&self, y: f32) -> f32 {

@@ -4,61 +4,40 @@ use super::logits::{log_sum_exp, softmax_into};
 use super::{Loss, Reduction, TargetKind, TargetRef, clip, mismatch, unclipped};
 use crate::activation::ActivationKind;
 
-/// Cross-entropy with one-hot (or probability) targets, Keras's formula:
-/// `p = a / sum(a)`, clipped to `[eps, 1 - eps]`, then `-sum(y * log p)`.
-///
-/// Options, as Keras's `CategoricalCrossentropy`:
-/// - `from_logits` (default `false`): the outputs are logits, and the loss
-///   is `-sum(y * log_softmax(a))`, with a stable log-sum-exp;
-/// - `label_smoothing` in `[0, 1]` (default 0): the targets become
-///   `y * (1 - label_smoothing) + label_smoothing / K` over `K` outputs.
-///
-/// With a softmax output (and not `from_logits`) the gradient is the fused,
-/// stable `delta = scale * (p * sum(y) - y)` (exact for any targets, one-hot
-/// or not). With another output activation the derivative of the
-/// normalised, clipped formula (or of the log-softmax of the logits) goes
-/// through the activation's backward pass.
-///
-/// The type's name is also a constant of the default loss, so that
-/// `CategoricalCrossentropy` reads as Keras's `CategoricalCrossentropy()`:
-///
-/// ```
-/// use mlp_core::loss::CategoricalCrossentropy;
-///
-/// let loss = CategoricalCrossentropy.from_logits(true).label_smoothing(0.1);
-/// assert!(loss.from_logits && loss.label_smoothing == 0.1);
-/// assert_eq!(CategoricalCrossentropy, CategoricalCrossentropy::default());
-/// # Ok::<(), core::convert::Infallible>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CategoricalCrossentropy {
-    /// Whether the outputs are logits rather than probabilities.
-    pub from_logits: bool,
-    /// Keras's `label_smoothing`, in `[0, 1]`.
-    pub label_smoothing: f32,
-    /// How a batch's losses are reduced (Keras's `reduction`).
-    pub reduction: Reduction,
-    /// With a softmax output (sigmoid for the binary loss) and not
-    /// `from_logits`: compute the loss from the output layer's logits, as
-    /// Keras's TensorFlow backend does, instead of `-log(clip(p))` (Keras's
-    /// formula on every other backend, and the default here). The gradient
-    /// is the same either way.
-    pub output_logits: bool,
-}
-
-loss_options!(CategoricalCrossentropy: from_logits, label_smoothing, output_logits, reduction);
+loss!(
+    /// Cross-entropy with one-hot (or probability) targets, Keras's formula:
+    /// `p = a / sum(a)`, clipped to `[eps, 1 - eps]`, then `-sum(y * log p)`.
+    ///
+    /// Options, as Keras's `CategoricalCrossentropy`:
+    /// - `from_logits` (default `false`): the outputs are logits, and the loss
+    ///   is `-sum(y * log_softmax(a))`, with a stable log-sum-exp;
+    /// - `label_smoothing` in `[0, 1]` (default 0): the targets become
+    ///   `y * (1 - label_smoothing) + label_smoothing / K` over `K` outputs.
+    ///
+    /// With a softmax output (and not `from_logits`) the gradient is the fused,
+    /// stable `delta = scale * (p * sum(y) - y)` (exact for any targets, one-hot
+    /// or not). With another output activation the derivative of the
+    /// normalised, clipped formula (or of the log-softmax of the logits) goes
+    /// through the activation's backward pass.
+    ///
+    /// The type's name is also a constant of the default loss, so that
+    /// `CategoricalCrossentropy` reads as Keras's `CategoricalCrossentropy()`:
+    ///
+    /// ```
+    /// use mlp_core::loss::CategoricalCrossentropy;
+    ///
+    /// let loss = CategoricalCrossentropy.from_logits(true).label_smoothing(0.1);
+    /// assert!(loss.from_logits && loss.label_smoothing == 0.1);
+    /// assert_eq!(CategoricalCrossentropy, CategoricalCrossentropy::default());
+    /// # Ok::<(), core::convert::Infallible>(())
+    /// ```
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    CategoricalCrossentropy(
+        "The loss with Keras's defaults (probabilities, no smoothing)."
+    ): from_logits, label_smoothing, reduction, output_logits
+);
 
 impl CategoricalCrossentropy {
-    /// The loss with Keras's defaults (probabilities, no smoothing).
-    pub const fn new() -> Self {
-        Self {
-            from_logits: false,
-            label_smoothing: 0.0,
-            reduction: Reduction::SumOverBatchSize,
-            output_logits: false,
-        }
-    }
-
     /// The (smoothed) target of output `i` of `k`.
     #[inline]
     fn y(&self, target: TargetRef<'_>, i: usize, k: usize) -> f32 {

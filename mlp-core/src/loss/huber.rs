@@ -20,7 +20,10 @@ impl Default for Huber {
 }
 
 impl Huber {
-    loss_options!(@setter reduction);
+    setters!(const
+        /// Sets Keras's `reduction`.
+        reduction: Reduction
+    );
 
     /// Huber loss with the given `delta`.
     pub const fn new(delta: f32) -> Self {

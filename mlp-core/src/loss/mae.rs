@@ -3,24 +3,14 @@
 use super::{Loss, Reduction, TargetKind, TargetRef};
 use crate::activation::ActivationKind;
 
-/// Mean over outputs of `|y - a|` (Keras's `mean_absolute_error`). Its
-/// gradient at `a == y` is taken as 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct MeanAbsoluteError {
-    /// How a batch's losses are reduced (Keras's `reduction`).
-    pub reduction: Reduction,
-}
-
-loss_options!(MeanAbsoluteError: reduction);
+loss!(
+    /// Mean over outputs of `|y - a|` (Keras's `mean_absolute_error`). Its
+    /// gradient at `a == y` is taken as 0.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    MeanAbsoluteError("The loss with Keras's defaults."): reduction
+);
 
 impl MeanAbsoluteError {
-    /// The loss with Keras's defaults.
-    pub const fn new() -> Self {
-        Self {
-            reduction: Reduction::SumOverBatchSize,
-        }
-    }
-
     fn value(&self, e: f32) -> f32 {
         e.abs()
     }

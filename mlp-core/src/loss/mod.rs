@@ -52,11 +52,71 @@
 //! ```
 
 /// Writes what every loss whose type name is also its default value writes
-/// alike: the constant (Keras's `Name()`), `Default` (its `new()`), and the
-/// builder setters of the options listed (`from_logits`, `label_smoothing`,
-/// `output_logits`, `reduction`), each a `const fn` with its doc comment.
-macro_rules! loss_options {
-    ($loss:ident: $($option:ident),*) => {
+/// alike: the struct (with the attributes given) whose fields are the
+/// options listed, in that order, each with its doc comment (`from_logits`,
+/// `label_smoothing`, `ignore_class`, `reduction`, `output_logits`); the
+/// const fn `new()` with Keras's defaults; the constant of the type's name
+/// (Keras's `Name()`); `Default`; and a builder `const fn` setter of each
+/// option but `ignore_class` (whose setter takes a label of any sign).
+macro_rules! loss {
+    ($(#[$meta:meta])* $loss:ident($new_doc:literal): $($option:ident),* $(,)?) => {
+        loss!(@fields [$(#[$meta])* $loss $new_doc] [] [] [] $($option)*);
+    };
+    (@fields $head:tt [$($field:tt)*] [$($init:tt)*] [$($setter:tt)*] from_logits $($rest:ident)*) => {
+        loss!(@fields $head [$($field)*
+            /// Whether the outputs are logits rather than probabilities.
+            pub from_logits: bool,
+        ] [$($init)* from_logits: false,] [$($setter)*
+            /// Sets `from_logits`.
+            from_logits: bool,
+        ] $($rest)*);
+    };
+    (@fields $head:tt [$($field:tt)*] [$($init:tt)*] [$($setter:tt)*] label_smoothing $($rest:ident)*) => {
+        loss!(@fields $head [$($field)*
+            /// Keras's `label_smoothing`, in `[0, 1]`.
+            pub label_smoothing: f32,
+        ] [$($init)* label_smoothing: 0.0,] [$($setter)*
+            /// Sets `label_smoothing`.
+            label_smoothing: f32,
+        ] $($rest)*);
+    };
+    (@fields $head:tt [$($field:tt)*] [$($init:tt)*] [$($setter:tt)*] ignore_class $($rest:ident)*) => {
+        loss!(@fields $head [$($field)*
+            /// The label whose samples are ignored, as `label as usize`.
+            pub ignore_class: Option<usize>,
+        ] [$($init)* ignore_class: None,] [$($setter)*] $($rest)*);
+    };
+    (@fields $head:tt [$($field:tt)*] [$($init:tt)*] [$($setter:tt)*] reduction $($rest:ident)*) => {
+        loss!(@fields $head [$($field)*
+            /// How a batch's losses are reduced (Keras's `reduction`).
+            pub reduction: Reduction,
+        ] [$($init)* reduction: Reduction::SumOverBatchSize,] [$($setter)*
+            /// Sets Keras's `reduction`.
+            reduction: Reduction,
+        ] $($rest)*);
+    };
+    (@fields $head:tt [$($field:tt)*] [$($init:tt)*] [$($setter:tt)*] output_logits $($rest:ident)*) => {
+        loss!(@fields $head [$($field)*
+            /// With a softmax output (sigmoid for the binary loss) and not
+            /// `from_logits`: compute the loss from the output layer's logits, as
+            /// Keras's TensorFlow backend does, instead of `-log(clip(p))` (Keras's
+            /// formula on every other backend, and the default here). The gradient
+            /// is the same either way.
+            pub output_logits: bool,
+        ] [$($init)* output_logits: false,] [$($setter)*
+            /// Sets `output_logits`: with a softmax output (sigmoid for the binary
+            /// loss), the loss comes from the output layer's logits as Keras's
+            /// TensorFlow backend computes it (`log_sum_exp(z) - z[y]`, no clipping:
+            /// a probability below 1e-7 gives its true loss, not 16.1).
+            output_logits: bool,
+        ] $($rest)*);
+    };
+    (@fields [$(#[$meta:meta])* $loss:ident $new_doc:literal] [$($field:tt)*] [$($init:tt)*] [$($setter:tt)*]) => {
+        $(#[$meta])*
+        pub struct $loss {
+            $($field)*
+        }
+
         #[doc = concat!("Keras's `", stringify!($loss), "()`: the loss with its defaults.")]
         #[allow(non_upper_case_globals)]
         pub const $loss: $loss = $loss::new();
@@ -68,35 +128,13 @@ macro_rules! loss_options {
         }
 
         impl $loss {
-            $(loss_options!(@setter $option);)*
+            #[doc = $new_doc]
+            pub const fn new() -> Self {
+                Self { $($init)* }
+            }
+
+            setters!(const $($setter)*);
         }
-    };
-    (@setter from_logits) => {
-        setters!(const
-            /// Sets `from_logits`.
-            from_logits: bool
-        );
-    };
-    (@setter label_smoothing) => {
-        setters!(const
-            /// Sets `label_smoothing`.
-            label_smoothing: f32
-        );
-    };
-    (@setter output_logits) => {
-        setters!(const
-            /// Sets `output_logits`: with a softmax output (sigmoid for the binary
-            /// loss), the loss comes from the output layer's logits as Keras's
-            /// TensorFlow backend computes it (`log_sum_exp(z) - z[y]`, no clipping:
-            /// a probability below 1e-7 gives its true loss, not 16.1).
-            output_logits: bool
-        );
-    };
-    (@setter reduction) => {
-        setters!(const
-            /// Sets Keras's `reduction`.
-            reduction: Reduction
-        );
     };
 }
 

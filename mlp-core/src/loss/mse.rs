@@ -3,23 +3,13 @@
 use super::{Loss, Reduction, TargetKind, TargetRef};
 use crate::activation::ActivationKind;
 
-/// Mean over outputs of `(y - a)^2` (Keras's `mean_squared_error`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct MeanSquaredError {
-    /// How a batch's losses are reduced (Keras's `reduction`).
-    pub reduction: Reduction,
-}
-
-loss_options!(MeanSquaredError: reduction);
+loss!(
+    /// Mean over outputs of `(y - a)^2` (Keras's `mean_squared_error`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    MeanSquaredError("The loss with Keras's defaults."): reduction
+);
 
 impl MeanSquaredError {
-    /// The loss with Keras's defaults.
-    pub const fn new() -> Self {
-        Self {
-            reduction: Reduction::SumOverBatchSize,
-        }
-    }
-
     fn value(&self, e: f32) -> f32 {
         e * e
     }

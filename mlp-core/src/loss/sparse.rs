@@ -4,68 +4,47 @@ use super::logits::{log_sum_exp, softmax_into};
 use super::{CategoricalCrossentropy, Loss, Reduction, TargetKind, TargetRef, clip, mismatch};
 use crate::activation::ActivationKind;
 
-/// Cross-entropy with class-index targets, Keras's formula: the outputs
-/// divided by their sum, clipped to `[eps, 1 - eps]`, then `-log p[y]`.
-///
-/// Options, as Keras's `SparseCategoricalCrossentropy`:
-/// - `from_logits` (default `false`): the outputs are logits, and the loss
-///   is `log_sum_exp(a) - a[y]` (stable);
-/// - `ignore_class` (default none): samples of that class contribute a zero
-///   loss and gradient, and the batch's loss is divided by the number of the
-///   other samples (Keras's mask under `sum_over_batch_size`; 0 when every
-///   sample is ignored). The class may lie outside the outputs (Keras's
-///   examples use `-1` or `255`); it is compared with each label as the
-///   trainer reads labels (`label as usize`, so `-1` matches `-1_i32`).
-///   Metrics still count ignored samples, as Keras's do.
-///
-/// With a softmax output (and not `from_logits`) the gradient is the fused,
-/// stable `p - onehot(y)`, and the loss is `-log clip(p[y])`: the rows of a
-/// softmax sum to 1, so dividing by the sum changes nothing but rounding, and
-/// this path stays as it was (bit for bit). With any other output the
-/// division is made, as Keras makes it, and its derivative goes through the
-/// activation's backward pass.
-///
-/// Given a [`TargetRef::Values`] (which [`TargetFor`](super::TargetFor)
-/// never produces for it), it computes the categorical cross-entropy of those
-/// values; a class index `>= a.len()` (other than `ignore_class`) gives a NaN
-/// loss and a zero gradient.
-///
-/// ```
-/// use mlp_core::loss::SparseCategoricalCrossentropy;
-///
-/// let loss = SparseCategoricalCrossentropy.from_logits(true).ignore_class(-1);
-/// assert_eq!(loss.ignore_class, Some(usize::MAX));
-/// # Ok::<(), core::convert::Infallible>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct SparseCategoricalCrossentropy {
-    /// Whether the outputs are logits rather than probabilities.
-    pub from_logits: bool,
-    /// The label whose samples are ignored, as `label as usize`.
-    pub ignore_class: Option<usize>,
-    /// How a batch's losses are reduced (Keras's `reduction`).
-    pub reduction: Reduction,
-    /// With a softmax output (sigmoid for the binary loss) and not
-    /// `from_logits`: compute the loss from the output layer's logits, as
-    /// Keras's TensorFlow backend does, instead of `-log(clip(p))` (Keras's
-    /// formula on every other backend, and the default here). The gradient
-    /// is the same either way.
-    pub output_logits: bool,
-}
-
-loss_options!(SparseCategoricalCrossentropy: from_logits, output_logits, reduction);
+loss!(
+    /// Cross-entropy with class-index targets, Keras's formula: the outputs
+    /// divided by their sum, clipped to `[eps, 1 - eps]`, then `-log p[y]`.
+    ///
+    /// Options, as Keras's `SparseCategoricalCrossentropy`:
+    /// - `from_logits` (default `false`): the outputs are logits, and the loss
+    ///   is `log_sum_exp(a) - a[y]` (stable);
+    /// - `ignore_class` (default none): samples of that class contribute a zero
+    ///   loss and gradient, and the batch's loss is divided by the number of the
+    ///   other samples (Keras's mask under `sum_over_batch_size`; 0 when every
+    ///   sample is ignored). The class may lie outside the outputs (Keras's
+    ///   examples use `-1` or `255`); it is compared with each label as the
+    ///   trainer reads labels (`label as usize`, so `-1` matches `-1_i32`).
+    ///   Metrics still count ignored samples, as Keras's do.
+    ///
+    /// With a softmax output (and not `from_logits`) the gradient is the fused,
+    /// stable `p - onehot(y)`, and the loss is `-log clip(p[y])`: the rows of a
+    /// softmax sum to 1, so dividing by the sum changes nothing but rounding, and
+    /// this path stays as it was (bit for bit). With any other output the
+    /// division is made, as Keras makes it, and its derivative goes through the
+    /// activation's backward pass.
+    ///
+    /// Given a [`TargetRef::Values`] (which [`TargetFor`](super::TargetFor)
+    /// never produces for it), it computes the categorical cross-entropy of those
+    /// values; a class index `>= a.len()` (other than `ignore_class`) gives a NaN
+    /// loss and a zero gradient.
+    ///
+    /// ```
+    /// use mlp_core::loss::SparseCategoricalCrossentropy;
+    ///
+    /// let loss = SparseCategoricalCrossentropy.from_logits(true).ignore_class(-1);
+    /// assert_eq!(loss.ignore_class, Some(usize::MAX));
+    /// # Ok::<(), core::convert::Infallible>(())
+    /// ```
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    SparseCategoricalCrossentropy(
+        "The loss with Keras's defaults (probabilities, no ignored class)."
+    ): from_logits, ignore_class, reduction, output_logits
+);
 
 impl SparseCategoricalCrossentropy {
-    /// The loss with Keras's defaults (probabilities, no ignored class).
-    pub const fn new() -> Self {
-        Self {
-            from_logits: false,
-            ignore_class: None,
-            reduction: Reduction::SumOverBatchSize,
-            output_logits: false,
-        }
-    }
-
     /// Sets `ignore_class` (a label of any integer type, read as the trainer
     /// reads labels: `-1` becomes `usize::MAX`).
     pub const fn ignore_class(mut self, class: i64) -> Self {
