@@ -409,23 +409,15 @@ mod tests {
         assert_eq!(in_top_k(&p, 0, 2), 0.0);
         assert_eq!(in_top_k(&p, 0, 3), 1.0);
         assert_eq!(in_top_k(&p, 9, 3), 0.0);
-        let top1 = Metric::TopKCategoricalAccuracy(1);
-        assert_eq!(
-            top1.value(
+        let top1 = |y: &[f32]| {
+            Metric::TopKCategoricalAccuracy(1).value(
                 TargetKind::Categorical,
                 &p,
-                TargetRef::Values(&[0.0, 1.0, 0.0, 0.0])
-            ),
-            1.0
-        );
-        assert_eq!(
-            top1.value(
-                TargetKind::Categorical,
-                &p,
-                TargetRef::Values(&[0.0, 0.0, 0.0, 1.0])
-            ),
-            0.0
-        );
+                TargetRef::Values(y),
+            )
+        };
+        assert_eq!(top1(&[0.0, 1.0, 0.0, 0.0]), 1.0);
+        assert_eq!(top1(&[0.0, 0.0, 0.0, 1.0]), 0.0);
         assert_eq!(
             Metric::top_k_categorical_accuracy(),
             Metric::TopKCategoricalAccuracy(5)
@@ -434,33 +426,25 @@ mod tests {
 
     #[test]
     fn regression_metrics_and_weighting() {
-        let mut mse = RunningMean::default();
-        let mut rmse = RunningMean::default();
-        let mut mae = RunningMean::default();
         // Sample 1: errors (1, -3): mse 5, mae 2. Sample 2: errors (0, 2): mse 2, mae 1.
         let samples: [([f32; 2], [f32; 2], f64); 2] =
             [([1.0, 0.0], [0.0, 3.0], 1.0), ([2.0, 2.0], [2.0, 0.0], 3.0)];
-        for (p, y, w) in samples {
-            let t = TargetRef::Values(&y);
-            mse.add(
-                Metric::MeanSquaredError.value(TargetKind::Regression, &p, t),
-                w,
-            );
-            rmse.add(
-                Metric::RootMeanSquaredError.value(TargetKind::Regression, &p, t),
-                w,
-            );
-            mae.add(
-                Metric::MeanAbsoluteError.value(TargetKind::Regression, &p, t),
-                w,
-            );
+        let cases = [
+            (Metric::MeanSquaredError, (5.0 + 3.0 * 2.0) / 4.0),
+            (Metric::RootMeanSquaredError, (11.0_f64 / 4.0).sqrt()),
+            (Metric::MeanAbsoluteError, (2.0 + 3.0 * 1.0) / 4.0),
+        ];
+        for (metric, want) in cases {
+            let mut mean = RunningMean::default();
+            for (p, y, w) in samples {
+                mean.add(
+                    metric.value(TargetKind::Regression, &p, TargetRef::Values(&y)),
+                    w,
+                );
+            }
+            assert!((metric.result(&mean) - want).abs() < 1e-12, "{metric:?}");
+            assert_eq!(mean.weight(), 4.0);
         }
-        assert!((Metric::MeanSquaredError.result(&mse) - (5.0 + 3.0 * 2.0) / 4.0).abs() < 1e-12);
-        assert!(
-            (Metric::RootMeanSquaredError.result(&rmse) - (11.0_f64 / 4.0).sqrt()).abs() < 1e-12
-        );
-        assert!((Metric::MeanAbsoluteError.result(&mae) - (2.0 + 3.0 * 1.0) / 4.0).abs() < 1e-12);
-        assert_eq!(mse.weight(), 4.0);
     }
 
     #[test]
@@ -605,40 +589,26 @@ mod keras_tests {
     fn mape_msle_mse_mae() {
         let (p, y) = (rows(&Y_PRED_01), rows(&Y_TRUE_01));
         let reg = TargetKind::Regression;
-        // MeanAbsolutePercentageErrorTest.test_unweighted / test_weighted
-        close(
-            run(Metric::MeanAbsolutePercentageError, reg, &p, &y, &[]),
-            35e7,
-            1e-5 * 35e7,
-        );
-        close(
-            run(Metric::MeanAbsolutePercentageError, reg, &p, &y, &W_01),
-            40e7,
-            1e-5 * 40e7,
-        );
-        // MeanSquaredLogarithmicErrorTest.test_unweighted / test_weighted
-        close(
-            run(Metric::MeanSquaredLogarithmicError, reg, &p, &y, &[]),
-            0.24022,
-            1e-5,
-        );
-        close(
-            run(Metric::MeanSquaredLogarithmicError, reg, &p, &y, &W_01),
-            0.26082,
-            1e-5,
-        );
-        // MeanSquaredErrorTest, MeanAbsoluteErrorTest: 0.5 and 0.54285
-        close(run(Metric::MeanSquaredError, reg, &p, &y, &[]), 0.5, 1e-5);
-        close(
-            run(Metric::MeanSquaredError, reg, &p, &y, &W_01),
-            0.54285,
-            1e-5,
-        );
-        close(
-            run(Metric::MeanAbsoluteError, reg, &p, &y, &W_01),
-            0.54285,
-            1e-5,
-        );
+        let cases: [(Metric, &[f32], f64, f64); 7] = [
+            // MeanAbsolutePercentageErrorTest.test_unweighted / test_weighted
+            (Metric::MeanAbsolutePercentageError, &[], 35e7, 1e-5 * 35e7),
+            (
+                Metric::MeanAbsolutePercentageError,
+                &W_01,
+                40e7,
+                1e-5 * 40e7,
+            ),
+            // MeanSquaredLogarithmicErrorTest.test_unweighted / test_weighted
+            (Metric::MeanSquaredLogarithmicError, &[], 0.24022, 1e-5),
+            (Metric::MeanSquaredLogarithmicError, &W_01, 0.26082, 1e-5),
+            // MeanSquaredErrorTest, MeanAbsoluteErrorTest: 0.5 and 0.54285
+            (Metric::MeanSquaredError, &[], 0.5, 1e-5),
+            (Metric::MeanSquaredError, &W_01, 0.54285, 1e-5),
+            (Metric::MeanAbsoluteError, &W_01, 0.54285, 1e-5),
+        ];
+        for (metric, w, want, tol) in cases {
+            close(run(metric, reg, &p, &y, w), want, tol);
+        }
         // RootMeanSquaredErrorTest.test_weighted: sqrt(13)
         let p = [[1.0_f32], [3.0], [2.0], [3.0]];
         let y = [[2.0_f32], [4.0], [6.0], [8.0]];
@@ -709,44 +679,23 @@ mod keras_tests {
         // R2ScoreTest.test_r2_sklearn_comparison (uniform and variance-weighted, 0 regressors: -0.12)
         let y_pred = [[0.4_f32, 0.5, 0.6], [0.1, 0.2, 0.3], [0.5, 0.8, 0.2]];
         let (p, y) = (rows(&y_pred), rows(&y_true));
-        close(
-            run(r2(R2Aggregation::UniformAverage, 0), reg, &p, &y, &[]),
-            -0.12,
-            1e-6,
-        );
-        close(
-            run(
-                r2(R2Aggregation::VarianceWeightedAverage, 0),
-                reg,
-                &p,
-                &y,
-                &[],
-            ),
-            -0.12,
-            1e-6,
-        );
+        for aggregation in [
+            R2Aggregation::UniformAverage,
+            R2Aggregation::VarianceWeightedAverage,
+        ] {
+            close(run(r2(aggregation, 0), reg, &p, &y, &[]), -0.12, 1e-6);
+        }
         // R2ScoreTest.test_r2_tfa_comparison, weights [0.8, 0.1, 0.4]
         let y_pred = [[0.4_f32, 0.9, 1.6], [0.1, 1.2, 0.6], [1.5, 0.8, 0.6]];
         let (p, w) = (rows(&y_pred), [0.8, 0.1, 0.4]);
+        use R2Aggregation::VarianceWeightedAverage as VarianceWeighted;
         let cases = [
             (R2Aggregation::UniformAverage, 0, -3.061_536_788_940_429_7),
             (R2Aggregation::UniformAverage, 1, -7.123_073_577_880_859),
             (R2Aggregation::UniformAverage, 2, -3.061_536_788_940_429_7),
-            (
-                R2Aggregation::VarianceWeightedAverage,
-                0,
-                -1.371_022_462_844_848_6,
-            ),
-            (
-                R2Aggregation::VarianceWeightedAverage,
-                1,
-                -3.742_044_448_852_539,
-            ),
-            (
-                R2Aggregation::VarianceWeightedAverage,
-                2,
-                -1.371_022_462_844_848_6,
-            ),
+            (VarianceWeighted, 0, -1.371_022_462_844_848_6),
+            (VarianceWeighted, 1, -3.742_044_448_852_539),
+            (VarianceWeighted, 2, -1.371_022_462_844_848_6),
         ];
         for (aggregation, regressors, want) in cases {
             close(
@@ -781,18 +730,14 @@ mod keras_tests {
         // test_unweighted_with_threshold: thresholds [0.5, 0.7] give [0.5, 0]
         // for precision and [0.5, 0] for recall.
         let (p, y) = ([1.0, 0.0, 0.6, 0.0], [0.0, 1.0, 1.0, 0.0]);
-        close(run_elements(precision, &p, &y, &[]), 0.5, 1e-7);
-        close(
-            run_elements(Metric::Precision { threshold: 0.7 }, &p, &y, &[]),
-            0.0,
-            1e-7,
-        );
-        close(run_elements(recall, &p, &y, &[]), 0.5, 1e-7);
-        close(
-            run_elements(Metric::Recall { threshold: 0.7 }, &p, &y, &[]),
-            0.0,
-            1e-7,
-        );
+        for (metric, want) in [
+            (precision, 0.5),
+            (Metric::Precision { threshold: 0.7 }, 0.0),
+            (recall, 0.5),
+            (Metric::Recall { threshold: 0.7 }, 0.0),
+        ] {
+            close(run_elements(metric, &p, &y, &[]), want, 1e-7);
+        }
         // PrecisionTest.test_weighted_with_threshold, thresholds [0.5, 1.0]:
         // y [[0, 1], [1, 0]], p [[1, 0], [0.6, 0]], weights [[4, 0], [3, 1]].
         let (p, y) = ([1.0, 0.0, 0.6, 0.0], [0.0, 1.0, 1.0, 0.0]);
@@ -834,36 +779,21 @@ mod keras_tests {
         use AucSummation::{Interpolation, Majoring, Minoring};
         // test_unweighted_all_correct
         assert_eq!(run_elements(Metric::auc(), &y, &y, &[]), 1.0);
-        // test_unweighted: 0.75
-        close(
-            run_elements(auc(Roc, Interpolation), &p, &y, &[]),
-            0.75,
-            1e-3,
-        );
-        // test_weighted_roc_interpolation, _majoring, _minoring
-        close(
-            run_elements(auc(Roc, Interpolation), &p, &y, &w),
-            0.7855,
-            1e-3,
-        );
-        close(run_elements(auc(Roc, Majoring), &p, &y, &w), 1.0, 1e-3);
-        close(run_elements(auc(Roc, Minoring), &p, &y, &w), 0.571, 1e-3);
-        // test_weighted_pr_majoring, _minoring, _interpolation
-        close(
-            run_elements(auc(Pr, Majoring), &p, &y, &w),
-            0.429 + 0.571,
-            1e-3,
-        );
-        close(
-            run_elements(auc(Pr, Minoring), &p, &y, &w),
-            0.7 * 0.429,
-            1e-3,
-        );
-        close(
-            run_elements(auc(Pr, Interpolation), &p, &y, &w),
-            (2.416 + 4.0) / 7.0,
-            1e-3,
-        );
+        let cases: [(Metric, &[f32], f64); 7] = [
+            // test_unweighted: 0.75
+            (auc(Roc, Interpolation), &[], 0.75),
+            // test_weighted_roc_interpolation, _majoring, _minoring
+            (auc(Roc, Interpolation), &w, 0.7855),
+            (auc(Roc, Majoring), &w, 1.0),
+            (auc(Roc, Minoring), &w, 0.571),
+            // test_weighted_pr_majoring, _minoring, _interpolation
+            (auc(Pr, Majoring), &w, 0.429 + 0.571),
+            (auc(Pr, Minoring), &w, 0.7 * 0.429),
+            (auc(Pr, Interpolation), &w, (2.416 + 4.0) / 7.0),
+        ];
+        for (metric, w, want) in cases {
+            close(run_elements(metric, &p, &y, w), want, 1e-3);
+        }
     }
 
     #[test]
