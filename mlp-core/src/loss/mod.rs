@@ -466,128 +466,77 @@ mod keras_reference {
         }
     }
 
+    /// [`each`] on a list of cases `loss, outputs, targets => Keras's values;`
+    /// (the losses are of different types).
+    macro_rules! each {
+        ($($loss:expr, $a:expr, $t:expr => $want:expr;)+) => {
+            $(each($loss, $a, $t, &$want);)+
+        };
+    }
+
     const P: [[f32; 3]; 2] = [[0.1, 0.7, 0.2], [0.05, 0.15, 0.8]];
+    /// Rows that are not probabilities: Keras divides by the row sum.
+    const Q: [[f32; 3]; 2] = [[0.2, 0.6, 0.4], [0.5, 0.3, 0.9]];
+    /// Logits.
+    const Z: [[f32; 3]; 2] = [[2.0, -1.0, 0.5], [-30.0, 40.0, 1.0]];
+    /// Binary outputs, with 0 and 1 (clipped) in the second row.
+    const PB: [[f32; 3]; 2] = [[0.9, 0.2, 0.6], [0.0, 1.0, 0.3]];
 
     #[test]
     fn cross_entropies() {
-        // keras.losses.sparse_categorical_crossentropy([1, 0], P)
-        let sparse = [TargetRef::Class(1), TargetRef::Class(0)];
-        each(
-            SparseCategoricalCrossentropy,
-            &P,
-            &sparse,
-            &[0.356_674_969_2, 2.995_732_307_4],
-        );
-        // keras.losses.categorical_crossentropy([[0, 1, 0], [0.2, 0.3, 0.5]], P)
         let y = [
             TargetRef::Values(&[0.0, 1.0, 0.0]),
             TargetRef::Values(&[0.2, 0.3, 0.5]),
         ];
-        each(
-            CategoricalCrossentropy,
-            &P,
-            &y,
-            &[0.356_674_969_2, 1.279_854_297_6],
-        );
-        // Not normalised: categorical_crossentropy([[0, 1, 0]], [[0.2, 0.6, 0.4]]) = ln 2.
-        let y = [TargetRef::Values(&[0.0, 1.0, 0.0])];
-        each(
-            CategoricalCrossentropy,
-            &[[0.2, 0.6, 0.4]],
-            &y,
-            &[0.693_147_182_5],
-        );
-        // keras.losses.binary_crossentropy(yb, pb), with 0 and 1 clipped in the second row.
-        let pb = [[0.9, 0.2, 0.6], [0.0, 1.0, 0.3]];
         let yb = [
             TargetRef::Values(&[1.0, 0.0, 1.0]),
             TargetRef::Values(&[0.0, 0.0, 0.5]),
         ];
-        each(
-            BinaryCrossentropy,
-            &pb,
-            &yb,
-            &[0.279_776_573_2, 5.574_235_916_1],
-        );
+        each! {
+            // keras.losses.sparse_categorical_crossentropy([1, 0], P)
+            SparseCategoricalCrossentropy, &P, &[TargetRef::Class(1), TargetRef::Class(0)]
+                => [0.356_674_969_2, 2.995_732_307_4];
+            // keras.losses.categorical_crossentropy([[0, 1, 0], [0.2, 0.3, 0.5]], P)
+            CategoricalCrossentropy, &P, &y => [0.356_674_969_2, 1.279_854_297_6];
+            // Not normalised: categorical_crossentropy([[0, 1, 0]], [[0.2, 0.6, 0.4]]) = ln 2.
+            CategoricalCrossentropy, &[[0.2, 0.6, 0.4]], &y[..1] => [0.693_147_182_5];
+            // keras.losses.binary_crossentropy(yb, PB)
+            BinaryCrossentropy, &PB, &yb => [0.279_776_573_2, 5.574_235_916_1];
+        }
     }
 
     // Keras 3.15.1's loss functions with the options (JAX backend).
     #[test]
     fn cross_entropy_options() {
-        // Rows that are not probabilities: Keras divides by the row sum.
-        // sparse_categorical_crossentropy([1, 2], Q)
-        const Q: [[f32; 3]; 2] = [[0.2, 0.6, 0.4], [0.5, 0.3, 0.9]];
-        let sparse = [TargetRef::Class(1), TargetRef::Class(2)];
-        each(
-            SparseCategoricalCrossentropy,
-            &Q,
-            &sparse,
-            &[0.693_147_182_5, 0.635_988_831_5],
-        );
-        const Z: [[f32; 3]; 2] = [[2.0, -1.0, 0.5], [-30.0, 40.0, 1.0]];
-        // sparse_categorical_crossentropy([0, 2], Z, from_logits=True)
-        each(
-            SparseCategoricalCrossentropy.from_logits(true),
-            &Z,
-            &[TargetRef::Class(0), TargetRef::Class(2)],
-            &[0.241_311_326_6, 39.0],
-        );
         let y = [
             TargetRef::Values(&[0.0, 1.0, 0.0]),
             TargetRef::Values(&[0.2, 0.3, 0.5]),
         ];
-        // categorical_crossentropy(Y, P, label_smoothing=0.1), (Y, Q, 0.2)
-        each(
-            CategoricalCrossentropy.label_smoothing(0.1),
-            &P,
-            &y,
-            &[0.463_297_426_7, 1.322_402_000_4],
-        );
-        each(
-            CategoricalCrossentropy.label_smoothing(0.2),
-            &Q,
-            &y,
-            &[0.793_419_003_5, 1.106_128_215_8],
-        );
-        // categorical_crossentropy(Y, Z, from_logits=True[, label_smoothing=0.1])
-        each(
-            CategoricalCrossentropy.from_logits(true),
-            &Z,
-            &y,
-            &[3.241_311_311_7, 33.5],
-        );
-        each(
-            CategoricalCrossentropy
-                .from_logits(true)
-                .label_smoothing(0.1),
-            &Z,
-            &y,
-            &[3.091_311_454_8, 33.783_332_824_7],
-        );
-        let pb = [[0.9, 0.2, 0.6], [0.0, 1.0, 0.3]];
         let yb = [
             TargetRef::Values(&[1.0, 0.0, 1.0]),
             TargetRef::Values(&[0.0, 0.0, 0.5]),
         ];
-        // binary_crossentropy(yb, pb, label_smoothing=0.2), (yb, Z, from_logits=True[, 0.1])
-        each(
-            BinaryCrossentropy.label_smoothing(0.2),
-            &pb,
-            &yb,
-            &[0.412_742_614_7, 5.580_092_907],
-        );
-        each(
-            BinaryCrossentropy.from_logits(true),
-            &Z,
-            &yb,
-            &[0.304_755_568_5, 13.604_421_615_6],
-        );
-        each(
-            BinaryCrossentropy.from_logits(true).label_smoothing(0.1),
-            &Z,
-            &yb,
-            &[0.363_088_905_8, 13.437_754_631],
-        );
+        use TargetRef::Class;
+        each! {
+            // sparse_categorical_crossentropy([1, 2], Q)
+            SparseCategoricalCrossentropy, &Q, &[Class(1), Class(2)]
+                => [0.693_147_182_5, 0.635_988_831_5];
+            // sparse_categorical_crossentropy([0, 2], Z, from_logits=True)
+            SparseCategoricalCrossentropy.from_logits(true), &Z, &[Class(0), Class(2)]
+                => [0.241_311_326_6, 39.0];
+            // categorical_crossentropy(Y, P, label_smoothing=0.1), (Y, Q, 0.2)
+            CategoricalCrossentropy.label_smoothing(0.1), &P, &y => [0.463_297_426_7, 1.322_402_000_4];
+            CategoricalCrossentropy.label_smoothing(0.2), &Q, &y => [0.793_419_003_5, 1.106_128_215_8];
+            // categorical_crossentropy(Y, Z, from_logits=True[, label_smoothing=0.1])
+            CategoricalCrossentropy.from_logits(true), &Z, &y => [3.241_311_311_7, 33.5];
+            CategoricalCrossentropy.from_logits(true).label_smoothing(0.1), &Z, &y
+                => [3.091_311_454_8, 33.783_332_824_7];
+            // binary_crossentropy(yb, PB, label_smoothing=0.2), (yb, Z, from_logits=True[, 0.1])
+            BinaryCrossentropy.label_smoothing(0.2), &PB, &yb => [0.412_742_614_7, 5.580_092_907];
+            BinaryCrossentropy.from_logits(true), &Z, &yb => [0.304_755_568_5, 13.604_421_615_6];
+            BinaryCrossentropy.from_logits(true).label_smoothing(0.1), &Z, &yb
+                => [0.363_088_905_8, 13.437_754_631];
+        }
     }
 
     // keras/src/losses/losses_test.py: the from_logits and label_smoothing cases.
@@ -687,25 +636,12 @@ mod keras_reference {
             TargetRef::Values(&[1.0, 0.4, 0.0]),
             TargetRef::Values(&[0.1, -1.0, 0.5]),
         ];
-        each(
-            MeanSquaredError,
-            &a,
-            &t,
-            &[3.203_333_377_8, 3.480_000_257_5],
-        );
-        each(
-            MeanAbsoluteError,
-            &a,
-            &t,
-            &[1.366_666_674_6, 1.399_999_976_2],
-        );
-        each(
-            Huber::default(),
-            &a,
-            &t,
-            &[0.935_000_061_9, 1.066_666_722_3],
-        );
-        each(Huber::new(2.0), &a, &t, &[1.434_999_942_8, 1.573_333_501_8]);
+        each! {
+            MeanSquaredError, &a, &t => [3.203_333_377_8, 3.480_000_257_5];
+            MeanAbsoluteError, &a, &t => [1.366_666_674_6, 1.399_999_976_2];
+            Huber::default(), &a, &t => [0.935_000_061_9, 1.066_666_722_3];
+            Huber::new(2.0), &a, &t => [1.434_999_942_8, 1.573_333_501_8];
+        }
     }
 
     #[test]
