@@ -320,6 +320,12 @@ mod tests {
         }
     }
 
+    /// The message of reading `bytes`, written as `name` in `dir`, as 28 x 28 images.
+    fn images_message(dir: &Path, name: &str, bytes: &[u8]) -> String {
+        let p = write(dir, name, bytes);
+        data_message(read_images::<28, 28>(&p), &p)
+    }
+
     #[test]
     fn images_are_row_major_and_oriented() {
         let dir = tempfile::tempdir().unwrap();
@@ -364,14 +370,12 @@ mod tests {
 
         let mut raw = images_raw();
         raw[0] = 0x1f;
-        let p = write(dir.path(), "bad.gz", &gzip(&raw));
-        let msg = data_message(read_images::<28, 28>(&p), &p);
+        let msg = images_message(dir.path(), "bad.gz", &gzip(&raw));
         assert!(msg.contains("found 0x1f000803 (not an IDX file"), "{msg}");
 
         let mut raw = images_raw();
         raw[2] = 0x0D;
-        let p = write(dir.path(), "float.gz", &gzip(&raw));
-        let msg = data_message(read_images::<28, 28>(&p), &p);
+        let msg = images_message(dir.path(), "float.gz", &gzip(&raw));
         assert!(
             msg.contains("found 0x00000d03 (32-bit floats, 3 dimensions)"),
             "{msg}"
@@ -401,8 +405,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut raw = images_raw();
         raw.truncate(raw.len() - 100);
-        let p = write(dir.path(), "short.gz", &gzip(&raw));
-        let msg = data_message(read_images::<28, 28>(&p), &p);
+        let msg = images_message(dir.path(), "short.gz", &gzip(&raw));
         assert!(
             msg.starts_with(
                 "truncated: the header announces 3 x 28 x 28 = 2352 payload bytes, found 2252"
@@ -410,8 +413,7 @@ mod tests {
             "{msg}"
         );
 
-        let p = write(dir.path(), "header.gz", &gzip(&images_raw()[..10]));
-        let msg = data_message(read_images::<28, 28>(&p), &p);
+        let msg = images_message(dir.path(), "header.gz", &gzip(&images_raw()[..10]));
         assert!(
             msg.contains("ends inside the IDX header, at dimension 2 of 3"),
             "{msg}"
@@ -423,8 +425,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let gz = gzip(&images_raw());
         for cut in [gz.len() / 2, gz.len() - 4] {
-            let p = write(dir.path(), "cut.gz", &gz[..cut]);
-            let msg = data_message(read_images::<28, 28>(&p), &p);
+            let msg = images_message(dir.path(), "cut.gz", &gz[..cut]);
             assert!(
                 msg.contains("truncated"),
                 "cut at {cut} of {}: {msg}",
@@ -436,16 +437,14 @@ mod tests {
     #[test]
     fn corrupt_and_not_gzip() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(dir.path(), "plain.gz", &images_raw());
-        let msg = data_message(read_images::<28, 28>(&p), &p);
+        let msg = images_message(dir.path(), "plain.gz", &images_raw());
         assert!(msg.contains("not a readable gzip file"), "{msg}");
 
         // A flipped byte in the CRC trailer.
         let mut gz = gzip(&images_raw());
         let n = gz.len();
         gz[n - 6] ^= 0xff;
-        let p = write(dir.path(), "crc.gz", &gz);
-        let msg = data_message(read_images::<28, 28>(&p), &p);
+        let msg = images_message(dir.path(), "crc.gz", &gz);
         assert!(msg.contains("corrupt gzip stream"), "{msg}");
     }
 
@@ -454,8 +453,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut raw = images_raw();
         raw.push(0);
-        let p = write(dir.path(), "long.gz", &gzip(&raw));
-        let msg = data_message(read_images::<28, 28>(&p), &p);
+        let msg = images_message(dir.path(), "long.gz", &gzip(&raw));
         assert!(msg.contains("expected 2368 bytes"), "{msg}");
     }
 
@@ -463,8 +461,7 @@ mod tests {
     fn huge_header_does_not_allocate_it() {
         let dir = tempfile::tempdir().unwrap();
         let gz = gzip(&header(IMAGES_MAGIC, &[u32::MAX, 28, 28]));
-        let p = write(dir.path(), "huge.gz", &gz);
-        let msg = data_message(read_images::<28, 28>(&p), &p);
+        let msg = images_message(dir.path(), "huge.gz", &gz);
         assert_eq!(
             msg,
             format!(

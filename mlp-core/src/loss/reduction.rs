@@ -207,61 +207,55 @@ mod tests {
     const Y_TRUE: [[f32; 3]; 2] = [[1.0, 9.0, 2.0], [-5.0, -2.0, 6.0]];
     const Y_PRED: [[f32; 3]; 2] = [[4.0, 8.0, 12.0], [8.0, 1.0, 3.0]];
 
+    /// `loss` under each reduction with each weighting against Keras's values.
+    fn keras_cases<L: Loss>(loss: impl Fn(Reduction) -> L, cases: &[Case<'_>]) {
+        for &(reduction, w, want) in cases {
+            close(&call(loss(reduction), &Y_TRUE, &Y_PRED, w), want);
+        }
+    }
+
+    type Case<'a> = (Reduction, Option<&'a [f32]>, &'a [f32]);
+    use Reduction as R;
+
     // keras/src/losses/losses_test.py, MeanSquaredErrorTest
     #[test]
     fn keras_mean_squared_error() {
-        let mse = MeanSquaredError;
-        // test_unweighted: 49.5; test_scalar_weighted (2.3): 113.85
-        close(&call(mse, &Y_TRUE, &Y_PRED, None), &[49.5]);
-        close(&call(mse, &Y_TRUE, &Y_PRED, Some(&[2.3, 2.3])), &[113.85]);
-        // test_sample_weighted ([1.2, 3.4]): 767.8 / 6
-        close(
-            &call(mse, &Y_TRUE, &Y_PRED, Some(&[1.2, 3.4])),
-            &[767.8 / 6.0],
-        );
-        // test_zero_weighted: 0
-        close(&call(mse, &Y_TRUE, &Y_PRED, Some(&[0.0, 0.0])), &[0.0]);
-        // test_no_reduction (2.3): [84.3333, 143.3666]
-        let none = mse.reduction(Reduction::None);
-        close(
-            &call(none, &Y_TRUE, &Y_PRED, Some(&[2.3, 2.3])),
-            &[84.3333, 143.3666],
-        );
-        // test_sum_reduction (2.3): 227.69998
-        let sum = mse.reduction(Reduction::Sum);
-        close(
-            &call(sum, &Y_TRUE, &Y_PRED, Some(&[2.3, 2.3])),
-            &[227.69998],
-        );
-        // test_mean_with_sample_weight_reduction ([1.2, 3.4]): 767.8 / 6 * 2 / 4.6
-        let mwsw = mse.reduction(Reduction::MeanWithSampleWeight);
-        let want = (110.0 / 3.0 * 1.2 + 187.0 / 3.0 * 3.4) / 4.6;
-        close(&call(mwsw, &Y_TRUE, &Y_PRED, Some(&[1.2, 3.4])), &[want]);
-        // "mean" is "sum_over_batch_size" in Keras 3.
-        let mean = mse.reduction(Reduction::Mean);
-        close(
-            &call(mean, &Y_TRUE, &Y_PRED, Some(&[1.2, 3.4])),
-            &[767.8 / 6.0],
+        let mwsw = (110.0 / 3.0 * 1.2 + 187.0 / 3.0 * 3.4) / 4.6;
+        keras_cases(
+            |r| MeanSquaredError.reduction(r),
+            &[
+                // test_unweighted: 49.5; test_scalar_weighted (2.3): 113.85
+                (R::SumOverBatchSize, None, &[49.5]),
+                (R::SumOverBatchSize, Some(&[2.3, 2.3]), &[113.85]),
+                // test_sample_weighted ([1.2, 3.4]): 767.8 / 6
+                (R::SumOverBatchSize, Some(&[1.2, 3.4]), &[767.8 / 6.0]),
+                // test_zero_weighted: 0
+                (R::SumOverBatchSize, Some(&[0.0, 0.0]), &[0.0]),
+                // test_no_reduction (2.3): [84.3333, 143.3666]
+                (R::None, Some(&[2.3, 2.3]), &[84.3333, 143.3666]),
+                // test_sum_reduction (2.3): 227.69998
+                (R::Sum, Some(&[2.3, 2.3]), &[227.69998]),
+                // test_mean_with_sample_weight_reduction ([1.2, 3.4]): 767.8 / 6 * 2 / 4.6
+                (R::MeanWithSampleWeight, Some(&[1.2, 3.4]), &[mwsw]),
+                // "mean" is "sum_over_batch_size" in Keras 3.
+                (R::Mean, Some(&[1.2, 3.4]), &[767.8 / 6.0]),
+            ],
         );
     }
 
     // MeanAbsoluteErrorTest
     #[test]
     fn keras_mean_absolute_error() {
-        let mae = MeanAbsoluteError;
-        close(&call(mae, &Y_TRUE, &Y_PRED, None), &[5.5]);
-        close(&call(mae, &Y_TRUE, &Y_PRED, Some(&[2.3, 2.3])), &[12.65]);
-        close(
-            &call(mae, &Y_TRUE, &Y_PRED, Some(&[1.2, 3.4])),
-            &[81.4 / 6.0],
+        keras_cases(
+            |r| MeanAbsoluteError.reduction(r),
+            &[
+                (R::SumOverBatchSize, None, &[5.5]),
+                (R::SumOverBatchSize, Some(&[2.3, 2.3]), &[12.65]),
+                (R::SumOverBatchSize, Some(&[1.2, 3.4]), &[81.4 / 6.0]),
+                (R::None, Some(&[2.3, 2.3]), &[10.7333, 14.5666]),
+                (R::Sum, Some(&[2.3, 2.3]), &[25.29999]),
+            ],
         );
-        let none = mae.reduction(Reduction::None);
-        close(
-            &call(none, &Y_TRUE, &Y_PRED, Some(&[2.3, 2.3])),
-            &[10.7333, 14.5666],
-        );
-        let sum = mae.reduction(Reduction::Sum);
-        close(&call(sum, &Y_TRUE, &Y_PRED, Some(&[2.3, 2.3])), &[25.29999]);
     }
 
     #[test]
