@@ -489,6 +489,14 @@ mod tests {
         ]
     }
 
+    fn deep_y() -> [SVector<f32, 3>; 3] {
+        [
+            SVector::from([0.2, 0.9, 0.1]),
+            SVector::from([0.7, 0.1, 0.3]),
+            SVector::from([0.5, 0.5, 0.0]),
+        ]
+    }
+
     fn image_x() -> [SMatrix<f32, 2, 3>; 2] {
         [
             SMatrix::from_row_slice(&[0.1, 0.2, 0.3, -0.4, 0.5, 0.6]),
@@ -533,11 +541,7 @@ mod tests {
         let model = Deep::new(21);
         let x = deep_x();
         let labels = [2, 0, 1];
-        let y = [
-            SVector::from([0.2, 0.9, 0.1]),
-            SVector::from([0.7, 0.1, 0.3]),
-            SVector::from([0.5, 0.5, 0.0]),
-        ];
+        let y = deep_y();
         let mut full = DeviceTrainer::<Deep, { scratch_len::<Deep>() }>::new(sgd(0.0, 0.0));
         let mut copy = Deep::new(21);
         let mut one = Deep1::new(&model, sgd(0.0, 0.0));
@@ -691,11 +695,7 @@ mod tests {
         let model = Deep::new(28);
         let x = deep_x();
         let labels = [0, 2, 1];
-        let y = [
-            SVector::from([0.2, 0.9, 0.1]),
-            SVector::from([0.7, 0.1, 0.3]),
-            SVector::from([0.5, 0.5, 0.0]),
-        ];
+        let y = deep_y();
         let mut batch = Deep2::new(&model, sgd(0.1, 0.9));
         let mut streamed = Deep2::new(&model, sgd(0.1, 0.9));
         for _ in 0..3 {

@@ -197,14 +197,11 @@ impl ModelCheckpoint {
         fill(&template, &self.filepath, epoch, batch, logs)
     }
 
+    /// Keras's `monitor_op` against the best so far (or the initial
+    /// threshold), with no margin.
     fn improves(&self, value: f64) -> bool {
-        let Some(reference) = self.best.or(self.initial_value_threshold) else {
-            return !value.is_nan();
-        };
-        match self.resolved_mode() {
-            Mode::Max => value > reference,
-            _ => value < reference,
-        }
+        let reference = self.best.or(self.initial_value_threshold);
+        self.resolved_mode().improves(value, reference, 0.0)
     }
 
     /// Keras's `_should_save_on_batch`: counts the batches since the last
