@@ -256,10 +256,7 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
         model: &mut N,
         x: &[N::Input; B],
         y: impl Fn(usize) -> Target<'y, N::Output>,
-    ) -> f32
-    where
-        N::Output: 'y,
-    {
+    ) -> f32 {
         const { assert!(B > 0, "a batch holds at least one sample") };
         self.grads.params_mut().fill(0.0);
         let mut loss = 0.0;
@@ -282,10 +279,7 @@ impl<N: Network, const SCRATCH: usize> DeviceTrainer<N, SCRATCH> {
         model: &N,
         x: &[N::Input; B],
         y: impl Fn(usize) -> Target<'y, N::Output>,
-    ) -> f32
-    where
-        N::Output: 'y,
-    {
+    ) -> f32 {
         let mut loss = 0.0;
         for (i, x) in x.iter().enumerate() {
             x.write_row_major(&mut self.scratch[..N::INPUT_SIZE]);
