@@ -161,31 +161,21 @@ mod tests {
     #[test]
     fn keras_relu_options() {
         let none = f32::INFINITY;
-        // test_relu_negative_slope, test_relu_to_trigger_leaky
-        all_close(
-            &X.map(|x| relu(x, 0.5, none, 0.0)),
-            &[-5.0, -2.5, 0.0, 5.0, 10.0],
-        );
-        // test_relu_max_value
-        all_close(
-            &X.map(|x| relu(x, 0.0, 5.0, 0.0)),
-            &[0.0, 0.0, 0.0, 5.0, 5.0],
-        );
-        // test_relu_threshold
-        all_close(
-            &X.map(|x| relu(x, 0.0, none, 5.0)),
-            &[-0.0, -0.0, 0.0, 0.0, 10.0],
-        );
-        // test_relu_combined_threshold_and_max_value
-        all_close(
-            &X.map(|x| relu(x, 0.0, 5.0, 5.0)),
-            &[0.0, 0.0, 0.0, 0.0, 5.0],
-        );
-        // test_relu_combined_all_parameters
-        all_close(
-            &X.map(|x| relu(x, 0.5, 5.0, 5.0)),
-            &[-7.5, -5.0, -2.5, 0.0, 5.0],
-        );
+        // (negative_slope, max_value, threshold) and Keras's outputs on X.
+        for (slope, max, threshold, want) in [
+            // test_relu_negative_slope, test_relu_to_trigger_leaky
+            (0.5, none, 0.0, [-5.0, -2.5, 0.0, 5.0, 10.0]),
+            // test_relu_max_value
+            (0.0, 5.0, 0.0, [0.0, 0.0, 0.0, 5.0, 5.0]),
+            // test_relu_threshold
+            (0.0, none, 5.0, [-0.0, -0.0, 0.0, 0.0, 10.0]),
+            // test_relu_combined_threshold_and_max_value
+            (0.0, 5.0, 5.0, [0.0, 0.0, 0.0, 0.0, 5.0]),
+            // test_relu_combined_all_parameters
+            (0.5, 5.0, 5.0, [-7.5, -5.0, -2.5, 0.0, 5.0]),
+        ] {
+            all_close(&X.map(|x| relu(x, slope, max, threshold)), &want);
+        }
         // test_relu_to_trigger_relu6
         let x6 = [-10.0, -5.0, 0.0, 5.0, 10.0, 12.0];
         all_close(
