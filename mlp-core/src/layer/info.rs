@@ -30,70 +30,26 @@ impl DenseOptions {
     };
 }
 
-/// What a layer is, with what the batch path and `summary` need to know.
+/// The runtime's payload of a layer kind: typed activations, initializers,
+/// options and activation functions.
 #[derive(Clone, Copy, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum LayerKind {
-    /// `Flatten[rows, cols]`: no parameters.
-    Flatten {
-        /// Rows of the input.
-        rows: usize,
-        /// Columns of the input.
-        cols: usize,
-    },
-    /// `Dense<units, activation>`.
-    Dense {
-        /// Inputs (the previous layer's output size).
-        inputs: usize,
-        /// Units.
-        units: usize,
-        /// The activation.
-        activation: ActivationKind,
-        /// How the kernel is initialised.
-        kernel_initializer: Initializer,
-        /// How the bias is initialised.
-        bias_initializer: Initializer,
-        /// Regularizers and constraints.
-        options: DenseOptions,
-    },
-    /// `Dropout<rate>`: no parameters; active in training only.
-    Dropout {
-        /// Values per sample.
-        units: usize,
-        /// The fraction dropped, in `[0, 1)`.
-        rate: f32,
-    },
-    /// `BatchNormalization`: `gamma`, `beta` (trainable), `moving_mean`,
-    /// `moving_variance` (not).
-    BatchNormalization {
-        /// Features.
-        units: usize,
-        /// The moving averages' momentum (Keras: 0.99).
-        momentum: f32,
-        /// Added to the variance (Keras: 1e-3).
-        epsilon: f32,
-    },
-    /// `ReLU`, `LeakyReLU` or `ELU` as a layer: no parameters.
-    Activation {
-        /// Values per sample.
-        units: usize,
-        /// The function and its options.
-        function: Elementwise,
-    },
-    /// `PReLU`: one trainable slope per unit.
-    PReLU {
-        /// Values per sample.
-        units: usize,
-        /// How the slopes are initialised (Keras: zeros).
-        alpha_initializer: Initializer,
-    },
-    /// `Normalization`: `mean`, `variance` and `count`, none trainable, set
-    /// by `adapt`.
-    Normalization {
-        /// Features.
-        units: usize,
-    },
+pub struct TypedPayload;
+
+impl mlp_spec::Payload for TypedPayload {
+    type Activation = ActivationKind;
+    type Init = Initializer;
+    type DenseOptions = DenseOptions;
+    type Function = Elementwise;
+
+    fn function_name(function: &Elementwise) -> &str {
+        function.type_name()
+    }
 }
+
+/// What a layer is, with what the batch path and `summary` need to know:
+/// the shared list of kinds ([`mlp_spec::LayerOp`]) with the runtime's
+/// typed payload.
+pub type LayerKind = mlp_spec::LayerOp<TypedPayload>;
 
 /// One weight array of a layer, as Keras names and shapes it, and where it
 /// lives in the network's flat parameters.
@@ -172,53 +128,31 @@ impl LayerInfo {
     /// Keras's class name: `"Flatten"`, `"Dense"`, `"BatchNormalization"`...
     pub const fn type_name(&self) -> &'static str {
         match self.kind {
-            LayerKind::Flatten { .. } => "Flatten",
-            LayerKind::Dense { .. } => "Dense",
-            LayerKind::Dropout { .. } => "Dropout",
-            LayerKind::BatchNormalization { .. } => "BatchNormalization",
             LayerKind::Activation { function, .. } => function.type_name(),
-            LayerKind::PReLU { .. } => "PReLU",
-            LayerKind::Normalization { .. } => "Normalization",
+            _ => self.kind.kind_name(),
         }
     }
 
     /// Number of values one sample has after this layer (Keras: `(None, n)`).
     pub const fn output_size(&self) -> usize {
-        match self.kind {
-            LayerKind::Flatten { rows, cols } => rows * cols,
-            LayerKind::Dense { units, .. }
-            | LayerKind::Dropout { units, .. }
-            | LayerKind::BatchNormalization { units, .. }
-            | LayerKind::Activation { units, .. }
-            | LayerKind::PReLU { units, .. }
-            | LayerKind::Normalization { units } => units,
-        }
+        self.kind.units()
     }
 
     /// Number of values one sample has before this layer.
     pub const fn input_size(&self) -> usize {
-        match self.kind {
-            LayerKind::Dense { inputs, .. } => inputs,
-            _ => self.output_size(),
-        }
+        self.kind.inputs()
     }
 
     /// Number of parameters, trainable or not (Keras's "Param #"), from
     /// the sizes of its weights in its kind's row of the shared table.
     pub const fn params(&self) -> usize {
-        match mlp_spec::layer(self.type_name()) {
-            Some(row) => row.params(self.input_size(), self.output_size()),
-            None => 0,
-        }
+        self.kind.params()
     }
 
     /// Number of parameters the optimizer does not train (a
     /// BatchNormalization's moving statistics, a Normalization's weights).
     pub const fn non_trainable_params(&self) -> usize {
-        match mlp_spec::layer(self.type_name()) {
-            Some(row) => row.non_trainable_params(self.input_size(), self.output_size()),
-            None => 0,
-        }
+        self.kind.non_trainable_params()
     }
 
     /// Its weight arrays in Keras's order (`kernel`, then `bias`), with

@@ -36,7 +36,7 @@ pub use dropout::DropoutShape;
 pub use elementwise::ActivationShape;
 pub use elementwise::{ActivationLayer, Elementwise};
 pub use flatten::Flatten;
-pub use info::{DenseOptions, LayerInfo, LayerKind, WeightInfo};
+pub use info::{DenseOptions, LayerInfo, LayerKind, TypedPayload, WeightInfo};
 pub use normalization::Normalization;
 #[cfg(feature = "std")]
 pub use normalization::NormalizationShape;
