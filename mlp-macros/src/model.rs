@@ -52,7 +52,7 @@ impl Model {
                 name: layer.field.to_string(),
                 kind: NodeModelKind::Layer(l),
                 sources: vec![l],
-                width: layer.output_size(),
+                width: layer.kind.units(),
             });
         }
         let outputs = layers
@@ -120,11 +120,6 @@ impl Init {
 }
 
 impl LayerModel {
-    /// Values per sample after it.
-    pub fn output_size(&self) -> usize {
-        self.kind.units()
-    }
-
     /// Its weights in Keras's order, with the shared table's names and
     /// Keras's shapes (`count` of a Normalization is a scalar: `[]`).
     pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
@@ -163,28 +158,22 @@ pub enum Merge {
 }
 
 impl Merge {
+    /// Each merge with Keras's class name and default layer name.
+    const NAMES: [(Self, &'static str, &'static str); 3] = [
+        (Self::Concatenate, "Concatenate", "concatenate"),
+        (Self::Add, "Add", "add"),
+        (Self::Average, "Average", "average"),
+    ];
+
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "Concatenate" => Some(Self::Concatenate),
-            "Add" => Some(Self::Add),
-            "Average" => Some(Self::Average),
-            _ => None,
-        }
+        Self::NAMES.iter().find(|m| m.1 == name).map(|m| m.0)
     }
 
     pub fn class_name(self) -> &'static str {
-        match self {
-            Self::Concatenate => "Concatenate",
-            Self::Add => "Add",
-            Self::Average => "Average",
-        }
+        Self::NAMES[self as usize].1
     }
 
     pub fn default_name(self) -> &'static str {
-        match self {
-            Self::Concatenate => "concatenate",
-            Self::Add => "add",
-            Self::Average => "average",
-        }
+        Self::NAMES[self as usize].2
     }
 }

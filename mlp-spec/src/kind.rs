@@ -9,29 +9,20 @@
 //! ```
 //! use mlp_spec::{LayerOp, Payload};
 //!
-//! /// Names for everything.
+//! /// A payload of names only.
 //! #[derive(Clone, Copy, Debug, PartialEq)]
 //! struct Names;
 //! impl Payload for Names {
 //!     type Activation = &'static str;
-//!     type Init = &'static str;
+//!     type Init = ();
 //!     type DenseOptions = ();
 //!     type Function = &'static str;
-//!     fn function_name(function: &&'static str) -> &str {
-//!         function
-//!     }
+//!     fn function_name(function: &&'static str) -> &str { function }
 //! }
 //!
-//! let dense = LayerOp::<Names>::Dense {
-//!     inputs: 784,
-//!     units: 300,
-//!     activation: "relu",
-//!     kernel_initializer: "glorot_uniform",
-//!     bias_initializer: "zeros",
-//!     options: (),
-//! };
-//! assert_eq!(dense.class_name(), "Dense");
-//! assert_eq!((dense.inputs(), dense.units()), (784, 300));
+//! let (kernel_initializer, bias_initializer, options) = ((), (), ());
+//! let dense = LayerOp::<Names>::Dense { inputs: 784, units: 300, activation: "relu", kernel_initializer, bias_initializer, options };
+//! assert_eq!((dense.class_name(), dense.inputs(), dense.units()), ("Dense", 784, 300));
 //! assert_eq!(dense.params(), 784 * 300 + 300);
 //! let relu = LayerOp::<Names>::Activation { units: 4, function: "ReLU" };
 //! assert_eq!((relu.class_name(), relu.params()), ("ReLU", 0));
