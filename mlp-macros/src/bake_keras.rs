@@ -269,7 +269,7 @@ pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Resul
     let ours: Vec<(String, &crate::model::LayerModel)> = layers
         .into_iter()
         .zip(groups.iter().cloned())
-        .filter(|(l, _)| !l.weights().is_empty())
+        .filter(|(l, _)| !l.kind.weights().is_empty())
         .filter_map(|(l, key)| Some((key?, l)))
         .collect();
     let wanted: Vec<(String, Vec<Vec<usize>>)> = ours
@@ -277,7 +277,7 @@ pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Resul
         .map(|(key, l)| {
             (
                 key.clone(),
-                l.weights().into_iter().map(|(_, s)| s).collect(),
+                l.kind.weights().into_iter().map(|(_, s)| s).collect(),
             )
         })
         .collect();
@@ -302,7 +302,7 @@ pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Resul
     }
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for (key, layer) in ours {
-        let vars = layer.weights();
+        let vars = layer.kind.weights();
         let group = file
             .iter()
             .find(|g| g.key == key)

@@ -119,17 +119,6 @@ impl Init {
     }
 }
 
-impl LayerModel {
-    /// Its weights in Keras's order, with the shared table's names and
-    /// Keras's shapes (`count` of a Normalization is a scalar: `[]`).
-    pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
-        self.kind
-            .weight_shapes()
-            .map(|(name, dims, rank)| (name, dims[..rank].to_vec()))
-            .collect()
-    }
-}
-
 /// One node.
 pub struct NodeModel {
     /// The name it has in the declaration (a local of `predict_one`).

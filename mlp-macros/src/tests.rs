@@ -33,6 +33,19 @@ fn errors(tokens: TokenStream) -> Vec<String> {
     }
 }
 
+/// Each declaration has one error, which starts with its message.
+fn one_error_each<const N: usize>(cases: [(TokenStream, &str); N]) {
+    for (tokens, want) in cases {
+        let errors = errors(tokens);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with(want),
+            "want `{want}`, got `{}`",
+            errors[0]
+        );
+    }
+}
+
 /// The expansion of a valid declaration, as the runtime crate `::mlp_core` sees it.
 fn expansion(tokens: TokenStream) -> String {
     expand(&quote!(::mlp_core), &model(tokens)).to_string()
@@ -383,15 +396,7 @@ fn syntax_errors_say_what_was_found() {
             "expected a dimension (a whole number such as `28`), found `a`",
         ),
     ];
-    for (tokens, want) in cases {
-        let errors = errors(tokens);
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(
-            errors[0].starts_with(want),
-            "want `{want}`, got `{}`",
-            errors[0]
-        );
-    }
+    one_error_each(cases);
 }
 
 #[test]
@@ -462,15 +467,7 @@ fn structural_rules() {
             "`stddev` of `random_normal` is given twice",
         ),
     ];
-    for (tokens, want) in cases {
-        let errors = errors(tokens);
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(
-            errors[0].starts_with(want),
-            "want `{want}`, got `{}`",
-            errors[0]
-        );
-    }
+    one_error_each(cases);
 }
 
 /// The kinds of `model`'s layers other than Dense and Flatten, in order.
@@ -838,15 +835,7 @@ fn new_layer_rules() {
             "`epsilon` of `BatchNormalization` must be positive, found 0.0: Keras's default is `epsilon = 0.001`",
         ),
     ];
-    for (tokens, want) in cases {
-        let errors = errors(tokens);
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(
-            errors[0].starts_with(want),
-            "want `{want}`, got `{}`",
-            errors[0]
-        );
-    }
+    one_error_each(cases);
 }
 
 #[test]

@@ -251,10 +251,7 @@ impl Op {
     /// (from the kind's row of the shared layer table).
     pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
         match self {
-            Op::Layer(layer) => layer
-                .weight_shapes()
-                .map(|(name, dims, rank)| (name, dims[..rank].to_vec()))
-                .collect(),
+            Op::Layer(layer) => layer.weights(),
             _ => Vec::new(),
         }
     }

@@ -188,4 +188,14 @@ impl<P: Payload> LayerOp<P> {
             .into_iter()
             .flat_map(move |row| row.weight_shapes(inputs, units))
     }
+
+    /// Its weights in Keras's order, named within the layer, with Keras's
+    /// shapes (`count` of a Normalization is a scalar: `[]`).
+    #[cfg(feature = "alloc")]
+    pub fn weights(&self) -> alloc::vec::Vec<(&'static str, alloc::vec::Vec<usize>)> {
+        let shapes = self.weight_shapes();
+        shapes
+            .map(|(name, dims, rank)| (name, dims[..rank].to_vec()))
+            .collect()
+    }
 }

@@ -99,9 +99,6 @@ impl WeightInfo {
     }
 }
 
-/// The weight arrays of one layer, in Keras's order (at most four).
-pub type Weights = [Option<WeightInfo>; 4];
-
 /// One row of a network's layer table (`Network::LAYERS`): what
 /// `layers()`, `summary()` and the batch path read.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -113,15 +110,6 @@ pub struct LayerInfo {
     /// Where the layer's parameters start in the network's flat parameter
     /// array (kernel first, column-major `inputs x units`, then the bias).
     pub offset: usize,
-}
-
-/// Keras's names of the weights of layer kind `kind`, from the shared
-/// table (empty for an unknown kind).
-pub(crate) const fn weight_names(kind: &str) -> &'static [&'static str] {
-    match mlp_spec::layer(kind) {
-        Some(row) => row.weights,
-        None => &[],
-    }
 }
 
 impl LayerInfo {
@@ -155,38 +143,48 @@ impl LayerInfo {
         self.kind.non_trainable_params()
     }
 
-    /// Its weight arrays in Keras's order (`kernel`, then `bias`), with
-    /// their shapes and places in the flat parameters.
+    /// Its weight arrays in Keras's order (`kernel`, then `bias`): their
+    /// names and shapes from its kind's row of the shared table, Keras's
+    /// initializers, and their places in the flat parameters, one after the
+    /// other (a 2-D array stored transposed: each unit's weights contiguous).
     pub fn weights(&self) -> impl Iterator<Item = WeightInfo> + use<> {
-        let weights: Weights = match self.kind {
+        use Initializer::{Ones, Zeros};
+        let initializers = match self.kind {
             LayerKind::Dense {
-                inputs,
-                units,
-                kernel_initializer,
-                bias_initializer,
+                kernel_initializer: k,
+                bias_initializer: b,
                 ..
-            } => crate::layer::dense::weights(
-                self.offset,
-                inputs,
-                units,
-                kernel_initializer,
-                bias_initializer,
-            ),
-            LayerKind::BatchNormalization { units, .. } => {
-                crate::layer::batch_norm::weights(self.offset, units)
-            }
+            } => [k, b, Zeros, Zeros],
+            // gamma, beta, moving_mean, moving_variance.
+            LayerKind::BatchNormalization { .. } => [Ones, Zeros, Zeros, Ones],
             LayerKind::PReLU {
-                units,
-                alpha_initializer,
-            } => crate::layer::prelu::weights(self.offset, units, alpha_initializer),
-            LayerKind::Normalization { units } => {
-                crate::layer::normalization::weights(self.offset, units)
-            }
-            LayerKind::Flatten { .. }
-            | LayerKind::Dropout { .. }
-            | LayerKind::Activation { .. } => [None; 4],
+                alpha_initializer, ..
+            } => [alpha_initializer; 4],
+            // mean, variance, count.
+            LayerKind::Normalization { .. } => [Zeros, Ones, Zeros, Zeros],
+            _ => [Zeros; 4],
         };
-        weights.into_iter().flatten()
+        let (inputs, units, mut offset) = (self.input_size(), self.output_size(), self.offset);
+        let row = self.kind.row();
+        let trainable = row.map_or(0, |row| row.trainable);
+        let shapes = row
+            .into_iter()
+            .flat_map(move |row| row.weight_shapes(inputs, units));
+        let weights = shapes.zip(initializers).enumerate();
+        weights.map(move |(i, ((name, dims, rank), initializer))| {
+            let weight = WeightInfo {
+                name,
+                dims,
+                rank,
+                offset,
+                transposed: rank == 2,
+                initializer,
+                fans: (inputs, units),
+                trainable: i < trainable,
+            };
+            offset += weight.len();
+            weight
+        })
     }
 
     /// The activation applied to its output, if it is a Dense layer.
