@@ -17,7 +17,7 @@
 //!     type Init = ();
 //!     type DenseOptions = ();
 //!     type Function = &'static str;
-//!     fn function_name(function: &&'static str) -> &str { function }
+//!     fn function_name(function: &Self::Function) -> &str { function }
 //! }
 //!
 //! let (kernel_initializer, bias_initializer, options) = ((), (), ());
