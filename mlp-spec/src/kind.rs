@@ -4,7 +4,7 @@
 //! counts from it). Each crate gives the variants its own payload through
 //! [`Payload`]: typed activations and initializers in the runtime
 //! (`mlp_core::layer::LayerKind`), resolved tokens in the macro, plain
-//! names in [`crate::arch`].
+//! names in `mlp_spec::arch`.
 //!
 //! ```
 //! use mlp_spec::{LayerOp, Payload};
