@@ -161,24 +161,6 @@ pub(crate) fn data(source_name: &str, message: String) -> Error {
     }
 }
 
-/// The first 10 of `items` joined by `, `, then how many more: messages
-/// stay short whatever a file declares.
-#[cfg(feature = "std")]
-pub(crate) fn short_list<S: AsRef<str>>(items: &[S]) -> String {
-    const SHOWN: usize = 10;
-    let mut list = String::new();
-    for (i, item) in items.iter().take(SHOWN).enumerate() {
-        if i > 0 {
-            list.push_str(", ");
-        }
-        list.push_str(item.as_ref());
-    }
-    if items.len() > SHOWN {
-        list.push_str(&alloc::format!(" and {} more", items.len() - SHOWN));
-    }
-    list
-}
-
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 

@@ -258,7 +258,7 @@ fn layer_fields<'a>(
     let mut expected: Vec<(String, Vec<usize>)> = Vec::new();
     for layer in layers {
         let name = layer.field.to_string();
-        let shapes = layer.weights();
+        let shapes = layer.kind.weights();
         for (w, shape) in shapes {
             expected.push((format!("{name}/{w}"), shape));
         }

@@ -75,7 +75,7 @@ fn declared(layer: &crate::model::LayerModel) -> String {
         LayerModelKind::Dense {
             units,
             activation,
-            kernel,
+            kernel_initializer: kernel,
             ..
         } => format!(
             "`{}`: Dense<{units}, {}, kernel_initializer = {}>",
@@ -84,12 +84,15 @@ fn declared(layer: &crate::model::LayerModel) -> String {
         LayerModelKind::Flatten { rows, cols } => {
             format!("`{}`: Flatten[{rows}, {cols}]", layer.field)
         }
-        LayerModelKind::PReLU { alpha, .. } => format!(
+        LayerModelKind::PReLU {
+            alpha_initializer: alpha,
+            ..
+        } => format!(
             "`{}`: PReLU<alpha_initializer = {}>",
             layer.field, alpha.spec.name
         ),
         _ => {
-            let class = layer.class_name();
+            let class = layer.kind.class_name();
             let options: Vec<String> = crate::bake_onnx::op(layer)
                 .settings()
                 .into_iter()
@@ -230,12 +233,14 @@ fn same_layer(layer: &KerasLayer, model: &Model, arch: &Arch, n: usize) -> bool 
     mlp_spec::keras_check::same_layer(layer, &arch.nodes[n].op)
         && match model.nodes[n].kind {
             NodeModelKind::Layer(l) => match &model.layers[l].kind {
-                LayerModelKind::Dense { kernel, .. } => {
-                    initializer_is(&layer.kernel_initializer, kernel.spec.name)
-                }
-                LayerModelKind::PReLU { alpha, .. } => {
-                    initializer_is(&layer.alpha_initializer, alpha.spec.name)
-                }
+                LayerModelKind::Dense {
+                    kernel_initializer: kernel,
+                    ..
+                } => initializer_is(&layer.kernel_initializer, kernel.spec.name),
+                LayerModelKind::PReLU {
+                    alpha_initializer: alpha,
+                    ..
+                } => initializer_is(&layer.alpha_initializer, alpha.spec.name),
                 _ => true,
             },
             _ => true,
@@ -257,14 +262,14 @@ pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Resul
             _ => None,
         })
         .collect();
-    let groups: Vec<Option<String>> = group_keys(layers.iter().map(|l| l.class_name()))
+    let groups: Vec<Option<String>> = group_keys(layers.iter().map(|l| l.kind.class_name()))
         .into_iter()
         .map(|g| g.map(|(kind, k)| group_key(kind, k)))
         .collect();
     let ours: Vec<(String, &crate::model::LayerModel)> = layers
         .into_iter()
         .zip(groups.iter().cloned())
-        .filter(|(l, _)| !l.weights().is_empty())
+        .filter(|(l, _)| !l.kind.weights().is_empty())
         .filter_map(|(l, key)| Some((key?, l)))
         .collect();
     let wanted: Vec<(String, Vec<Vec<usize>>)> = ours
@@ -272,7 +277,7 @@ pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Resul
         .map(|(key, l)| {
             (
                 key.clone(),
-                l.weights().into_iter().map(|(_, s)| s).collect(),
+                l.kind.weights().into_iter().map(|(_, s)| s).collect(),
             )
         })
         .collect();
@@ -292,12 +297,12 @@ pub fn weights_to_safetensors(model: &Model, source: &str, h5: Vec<u8>) -> Resul
         return Err(format!(
             "{source} holds layers that `{}` does not declare: {}",
             model.ident,
-            mlp_spec::keras_check::short_list(&extra)
+            mlp_spec::short_list(&extra)
         ));
     }
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for (key, layer) in ours {
-        let vars = layer.weights();
+        let vars = layer.kind.weights();
         let group = file
             .iter()
             .find(|g| g.key == key)

@@ -7,51 +7,22 @@
 //! [`crate::bake`] as an in-memory file, so every path checks and
 //! generates the same way.
 
-use crate::model::{LayerModel, LayerModelKind, Merge, Model, NodeModelKind};
-use mlp_spec::arch::{Arch, Op};
+use crate::model::{LayerModel, Merge, Model, NodeModelKind, Resolved};
+use mlp_spec::arch::{Arch, Op, ToPlain};
+
+impl ToPlain for Resolved {
+    fn activation_name(activation: &Self::Activation) -> &str {
+        activation.name
+    }
+
+    fn function_settings(function: &Self::Function) -> Vec<f32> {
+        function.1.clone()
+    }
+}
 
 /// The readers' description of one declared layer.
 pub(crate) fn op(layer: &LayerModel) -> Op {
-    match &layer.kind {
-        LayerModelKind::Flatten { rows, cols } => Op::Flatten {
-            rows: *rows,
-            cols: *cols,
-        },
-        LayerModelKind::Dense {
-            inputs,
-            units,
-            activation,
-            ..
-        } => Op::Dense {
-            inputs: *inputs,
-            units: *units,
-            activation: activation.name.into(),
-        },
-        LayerModelKind::Dropout { units, rate } => Op::Dropout {
-            units: *units,
-            rate: *rate,
-        },
-        LayerModelKind::BatchNormalization {
-            units,
-            momentum,
-            epsilon,
-        } => Op::BatchNormalization {
-            units: *units,
-            momentum: *momentum,
-            epsilon: *epsilon,
-        },
-        LayerModelKind::Activation {
-            units,
-            kind,
-            settings,
-        } => Op::Activation {
-            units: *units,
-            kind: (*kind).into(),
-            settings: settings.clone(),
-        },
-        LayerModelKind::PReLU { units, .. } => Op::PReLU { units: *units },
-        LayerModelKind::Normalization { units } => Op::Normalization { units: *units },
-    }
+    Op::Layer(layer.kind.to_plain())
 }
 
 /// The declaration as the readers see it: its nodes, its outputs. A chain's

@@ -307,7 +307,7 @@ impl Parts {
                 .push(quote!(#p::LayerInfo { name: #layer_name, kind: #kind, offset: #offset },));
             parts.steps.push(step);
             parts.names.push(field.clone());
-            parts.params += layer.params();
+            parts.params += layer.kind.params();
         }
         parts
     }
@@ -336,9 +336,9 @@ pub(crate) fn layer_parts(
             inputs,
             units,
             activation,
-            kernel,
-            bias,
-            extras,
+            kernel_initializer: kernel,
+            bias_initializer: bias,
+            options: extras,
         } => {
             let act_ty = format_ident!("{}", activation.variant);
             let act_kind = act_ty.clone();
@@ -403,8 +403,7 @@ pub(crate) fn layer_parts(
         }
         LayerModelKind::Activation {
             units,
-            kind,
-            settings,
+            function: (kind, settings),
         } => {
             let function = elementwise(p, kind, settings);
             (
@@ -414,7 +413,10 @@ pub(crate) fn layer_parts(
                 format!("`{layer_name}`: {kind}"),
             )
         }
-        LayerModelKind::PReLU { units, alpha } => {
+        LayerModelKind::PReLU {
+            units,
+            alpha_initializer: alpha,
+        } => {
             let a = function(p, quote!(Initializer), alpha);
             (
                 quote!(#p::PReLU<#units>),

@@ -52,7 +52,7 @@ impl Model {
                 name: layer.field.to_string(),
                 kind: NodeModelKind::Layer(l),
                 sources: vec![l],
-                width: layer.output_size(),
+                width: layer.kind.units(),
             });
         }
         let outputs = layers
@@ -78,44 +78,25 @@ pub struct LayerModel {
     pub kind: LayerModelKind,
 }
 
-pub enum LayerModelKind {
-    Flatten {
-        rows: usize,
-        cols: usize,
-    },
-    Dense {
-        inputs: usize,
-        units: usize,
-        activation: &'static ActivationSpec,
-        kernel: Init,
-        bias: Init,
-        /// `kernel_regularizer`, `bias_regularizer`, `kernel_constraint`,
-        /// `bias_constraint`.
-        extras: [Option<Init>; 4],
-    },
-    Dropout {
-        units: usize,
-        rate: f32,
-    },
-    BatchNormalization {
-        units: usize,
-        momentum: f32,
-        epsilon: f32,
-    },
-    /// `ReLU`, `LeakyReLU`, `ELU`: the kind's name and its settings in the
-    /// shared table's order.
-    Activation {
-        units: usize,
-        kind: &'static str,
-        settings: Vec<f32>,
-    },
-    PReLU {
-        units: usize,
-        alpha: Init,
-    },
-    Normalization {
-        units: usize,
-    },
+/// A layer's kind with the macro's payload: resolved tokens.
+pub type LayerModelKind = mlp_spec::LayerOp<Resolved>;
+
+/// The macro's payload of a layer kind: the activation's row, initializers,
+/// regularizers and constraints resolved with their arguments (a Dense
+/// layer's `options` are `kernel_regularizer`, `bias_regularizer`,
+/// `kernel_constraint`, `bias_constraint`), an activation layer's kind and
+/// its settings in the shared table's order.
+pub struct Resolved;
+
+impl mlp_spec::Payload for Resolved {
+    type Activation = &'static ActivationSpec;
+    type Init = Init;
+    type DenseOptions = [Option<Init>; 4];
+    type Function = (&'static str, Vec<f32>);
+
+    fn function_name(function: &Self::Function) -> &str {
+        function.0
+    }
 }
 
 /// A function option (initializer, regularizer, constraint) and its
@@ -134,58 +115,6 @@ impl Init {
         Self {
             spec,
             args: spec.params.iter().map(|(_, v)| *v).collect(),
-        }
-    }
-}
-
-impl LayerModel {
-    pub fn output_size(&self) -> usize {
-        match self.kind {
-            LayerModelKind::Flatten { rows, cols } => rows * cols,
-            LayerModelKind::Dense { units, .. }
-            | LayerModelKind::Dropout { units, .. }
-            | LayerModelKind::BatchNormalization { units, .. }
-            | LayerModelKind::Activation { units, .. }
-            | LayerModelKind::PReLU { units, .. }
-            | LayerModelKind::Normalization { units } => units,
-        }
-    }
-
-    /// Values per sample before it.
-    pub fn input_size(&self) -> usize {
-        match self.kind {
-            LayerModelKind::Dense { inputs, .. } => inputs,
-            _ => self.output_size(),
-        }
-    }
-
-    /// Its number of parameters, from the sizes of its weights in its
-    /// kind's row of the shared table.
-    pub fn params(&self) -> usize {
-        mlp_spec::layer(self.class_name())
-            .map_or(0, |row| row.params(self.input_size(), self.output_size()))
-    }
-
-    /// Its weights in Keras's order, with the shared table's names and
-    /// Keras's shapes (`count` of a Normalization is a scalar: `[]`).
-    pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
-        mlp_spec::layer(self.class_name()).map_or_else(Vec::new, |row| {
-            row.weight_shapes(self.input_size(), self.output_size())
-                .map(|(name, dims, rank)| (name, dims[..rank].to_vec()))
-                .collect()
-        })
-    }
-
-    /// Keras's class name.
-    pub fn class_name(&self) -> &'static str {
-        match &self.kind {
-            LayerModelKind::Flatten { .. } => "Flatten",
-            LayerModelKind::Dense { .. } => "Dense",
-            LayerModelKind::Dropout { .. } => "Dropout",
-            LayerModelKind::BatchNormalization { .. } => "BatchNormalization",
-            LayerModelKind::Activation { kind, .. } => kind,
-            LayerModelKind::PReLU { .. } => "PReLU",
-            LayerModelKind::Normalization { .. } => "Normalization",
         }
     }
 }
@@ -218,28 +147,22 @@ pub enum Merge {
 }
 
 impl Merge {
+    /// Each merge with Keras's class name and default layer name.
+    const NAMES: [(Self, &'static str, &'static str); 3] = [
+        (Self::Concatenate, "Concatenate", "concatenate"),
+        (Self::Add, "Add", "add"),
+        (Self::Average, "Average", "average"),
+    ];
+
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "Concatenate" => Some(Self::Concatenate),
-            "Add" => Some(Self::Add),
-            "Average" => Some(Self::Average),
-            _ => None,
-        }
+        Self::NAMES.iter().find(|m| m.1 == name).map(|m| m.0)
     }
 
     pub fn class_name(self) -> &'static str {
-        match self {
-            Self::Concatenate => "Concatenate",
-            Self::Add => "Add",
-            Self::Average => "Average",
-        }
+        Self::NAMES[self as usize].1
     }
 
     pub fn default_name(self) -> &'static str {
-        match self {
-            Self::Concatenate => "concatenate",
-            Self::Add => "add",
-            Self::Average => "average",
-        }
+        Self::NAMES[self as usize].2
     }
 }

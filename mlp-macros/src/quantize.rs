@@ -93,8 +93,7 @@ fn f32_layer(
         }
         LayerModelKind::Activation {
             units,
-            kind,
-            settings,
+            function: (kind, settings),
         } => {
             let f = crate::expand::elementwise(p, kind, settings);
             (

@@ -176,8 +176,7 @@ fn stages(
             }
             LayerModelKind::Activation {
                 units,
-                kind,
-                settings,
+                function: (kind, settings),
             } => {
                 if pending.take().is_some() {
                     errors.push(error(format!(

@@ -33,6 +33,19 @@ fn errors(tokens: TokenStream) -> Vec<String> {
     }
 }
 
+/// Each declaration has one error, which starts with its message.
+fn one_error_each<const N: usize>(cases: [(TokenStream, &str); N]) {
+    for (tokens, want) in cases {
+        let errors = errors(tokens);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with(want),
+            "want `{want}`, got `{}`",
+            errors[0]
+        );
+    }
+}
+
 /// The expansion of a valid declaration, as the runtime crate `::mlp_core` sees it.
 fn expansion(tokens: TokenStream) -> String {
     expand(&quote!(::mlp_core), &model(tokens)).to_string()
@@ -83,7 +96,7 @@ fn widths_flow_through_the_chain() {
         dense,
         [(784, 300, "relu"), (300, 100, "relu"), (100, 10, "softmax")]
     );
-    let params: usize = model.layers.iter().map(|l| l.params()).sum();
+    let params: usize = model.layers.iter().map(|l| l.kind.params()).sum();
     assert_eq!(params, 784 * 300 + 300 + 300 * 100 + 100 + 100 * 10 + 10);
 }
 
@@ -224,7 +237,11 @@ fn initializers_with_arguments_expand_to_their_variant() {
         .layers
         .iter()
         .filter_map(|l| match &l.kind {
-            LayerModelKind::Dense { kernel, bias, .. } => Some((kernel.clone(), bias.clone())),
+            LayerModelKind::Dense {
+                kernel_initializer,
+                bias_initializer,
+                ..
+            } => Some((kernel_initializer.clone(), bias_initializer.clone())),
             _ => None,
         })
         .collect();
@@ -379,15 +396,7 @@ fn syntax_errors_say_what_was_found() {
             "expected a dimension (a whole number such as `28`), found `a`",
         ),
     ];
-    for (tokens, want) in cases {
-        let errors = errors(tokens);
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(
-            errors[0].starts_with(want),
-            "want `{want}`, got `{}`",
-            errors[0]
-        );
-    }
+    one_error_each(cases);
 }
 
 #[test]
@@ -458,15 +467,7 @@ fn structural_rules() {
             "`stddev` of `random_normal` is given twice",
         ),
     ];
-    for (tokens, want) in cases {
-        let errors = errors(tokens);
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(
-            errors[0].starts_with(want),
-            "want `{want}`, got `{}`",
-            errors[0]
-        );
-    }
+    one_error_each(cases);
 }
 
 /// The kinds of `model`'s layers other than Dense and Flatten, in order.
@@ -546,7 +547,10 @@ fn new_layer_kinds_take_keras_defaults_and_names() {
     );
     assert!(matches!(kinds[1], LayerModelKind::Dropout { units: 300, rate } if *rate == 0.2));
     let settings = |k: &LayerModelKind| match k {
-        LayerModelKind::Activation { kind, settings, .. } => (kind.to_string(), settings.clone()),
+        LayerModelKind::Activation {
+            function: (kind, settings),
+            ..
+        } => (kind.to_string(), settings.clone()),
         _ => panic!("an activation layer"),
     };
     assert_eq!(
@@ -555,7 +559,11 @@ fn new_layer_kinds_take_keras_defaults_and_names() {
     );
     assert_eq!(settings(kinds[3]), ("LeakyReLU".into(), vec![0.3]));
     assert_eq!(settings(kinds[4]), ("ELU".into(), vec![1.0]));
-    let LayerModelKind::PReLU { units, alpha } = kinds[5] else {
+    let LayerModelKind::PReLU {
+        units,
+        alpha_initializer: alpha,
+    } = kinds[5]
+    else {
         panic!("PReLU");
     };
     assert_eq!(
@@ -563,7 +571,7 @@ fn new_layer_kinds_take_keras_defaults_and_names() {
         (300, "zeros", 0)
     );
     // BatchNormalization holds gamma, beta, moving mean and variance; PReLU one slope per unit.
-    let params: Vec<usize> = model.layers.iter().map(|l| l.params()).collect();
+    let params: Vec<usize> = model.layers.iter().map(|l| l.kind.params()).collect();
     assert_eq!(params, [0, 4 * 784, 784 * 300 + 300, 0, 0, 0, 0, 300, 3010]);
 }
 
@@ -586,8 +594,14 @@ fn numbers_fill_settings_in_order_and_names_anywhere() {
             LayerModelKind::BatchNormalization {
                 momentum, epsilon, ..
             } => format!("BatchNormalization {momentum:?} {epsilon:?}"),
-            LayerModelKind::Activation { kind, settings, .. } => format!("{kind} {settings:?}"),
-            LayerModelKind::PReLU { alpha, .. } => {
+            LayerModelKind::Activation {
+                function: (kind, settings),
+                ..
+            } => format!("{kind} {settings:?}"),
+            LayerModelKind::PReLU {
+                alpha_initializer: alpha,
+                ..
+            } => {
                 format!("PReLU {} {:?}", alpha.spec.name, alpha.args)
             }
             _ => unreachable!("filtered out"),
@@ -630,7 +644,7 @@ fn dense_regularizers_and_constraints_with_keras_defaults() {
         .layers
         .iter()
         .map(|l| match &l.kind {
-            LayerModelKind::Dense { extras, .. } => extras
+            LayerModelKind::Dense { options, .. } => options
                 .iter()
                 .map(|e| {
                     e.as_ref()
@@ -821,15 +835,7 @@ fn new_layer_rules() {
             "`epsilon` of `BatchNormalization` must be positive, found 0.0: Keras's default is `epsilon = 0.001`",
         ),
     ];
-    for (tokens, want) in cases {
-        let errors = errors(tokens);
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(
-            errors[0].starts_with(want),
-            "want `{want}`, got `{}`",
-            errors[0]
-        );
-    }
+    one_error_each(cases);
 }
 
 #[test]

@@ -506,9 +506,11 @@ pub(crate) fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option
         inputs,
         units: units.unwrap_or(1),
         activation: activation.unwrap_or(&mlp_spec::ACTIVATIONS[0]),
-        kernel: kernel.unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_KERNEL_INITIALIZER)),
-        bias: bias.unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_BIAS_INITIALIZER)),
-        extras,
+        kernel_initializer: kernel
+            .unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_KERNEL_INITIALIZER)),
+        bias_initializer: bias
+            .unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_BIAS_INITIALIZER)),
+        options: extras,
     })
 }
 
@@ -767,15 +769,14 @@ pub(crate) fn other_layer(
         },
         "PReLU" => LayerModelKind::PReLU {
             units,
-            alpha: functions[0]
+            alpha_initializer: functions[0]
                 .take()
                 .unwrap_or_else(|| Init::default_for(mlp_spec::DEFAULT_PRELU_INITIALIZER)),
         },
         "Normalization" => LayerModelKind::Normalization { units },
         _ => LayerModelKind::Activation {
             units,
-            kind,
-            settings: values,
+            function: (kind, values),
         },
     })
 }

@@ -10,12 +10,13 @@
 //!
 //! let mut arch = Arch::new("Net");
 //! let x = arch.push("input", Op::Input { shape: vec![4] }, &[]);
-//! let h = arch.push("dense", Op::Dense { inputs: 4, units: 3, activation: "relu".into() }, &[x]);
+//! let h = arch.push("dense", Op::dense(4, 3, "relu"), &[x]);
 //! arch.outputs.push(("output".into(), h));
 //! assert_eq!(arch.nodes[h].size, 3);
 //! assert_eq!(arch.weights()[0], ("dense/kernel".to_string(), vec![4, 3]));
 //! ```
 
+use crate::{LayerOp, Payload};
 use std::format;
 use std::string::String;
 use std::vec;
@@ -30,64 +31,91 @@ pub enum Op {
         /// The shape of one sample.
         shape: Vec<usize>,
     },
-    /// `Flatten[rows, cols]`.
-    Flatten {
-        /// Rows.
-        rows: usize,
-        /// Columns.
-        cols: usize,
-    },
-    /// `Dense<units, activation>`.
-    Dense {
-        /// Values read.
-        inputs: usize,
-        /// Units.
-        units: usize,
-        /// Keras's name of the activation: `"relu"`, `"linear"`.
-        activation: String,
-    },
-    /// `Dropout<rate>`: the identity at inference.
-    Dropout {
-        /// Values per sample.
-        units: usize,
-        /// The rate.
-        rate: f32,
-    },
-    /// `BatchNormalization` with its momentum and epsilon.
-    BatchNormalization {
-        /// Features.
-        units: usize,
-        /// The moving statistics' momentum (Keras's `momentum`).
-        momentum: f32,
-        /// Added to the variance.
-        epsilon: f32,
-    },
-    /// `ReLU`, `LeakyReLU` or `ELU` as a layer, with its numeric options in
-    /// the shared layer table's order (`f32::INFINITY` for `None`).
-    Activation {
-        /// Values per sample.
-        units: usize,
-        /// `"ReLU"`, `"LeakyReLU"`, `"ELU"`.
-        kind: String,
-        /// Its options.
-        settings: Vec<f32>,
-    },
-    /// `PReLU`: one slope per unit.
-    PReLU {
-        /// Values per sample.
-        units: usize,
-    },
-    /// `Normalization`: `(x - mean) / max(sqrt(variance), 1e-7)` per feature.
-    Normalization {
-        /// Features.
-        units: usize,
-    },
+    /// A layer.
+    Layer(Layer),
     /// `Concatenate(a, b, ...)`.
     Concatenate,
     /// `Add(a, b, ...)`.
     Add,
     /// `Average(a, b, ...)`.
     Average,
+}
+
+/// A layer as plain data: a Dense layer's activation by Keras's name
+/// (`"relu"`), an activation layer's class name (`"ReLU"`) and numeric
+/// options in the shared layer table's order (`f32::INFINITY` for `None`);
+/// initializers and a Dense layer's options left out (`()`).
+pub type Layer = LayerOp<Plain>;
+
+/// The payload of a [`Layer`]: names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plain;
+
+impl Payload for Plain {
+    type Activation = String;
+    type Init = ();
+    type DenseOptions = ();
+    type Function = (String, Vec<f32>);
+
+    fn function_name(function: &Self::Function) -> &str {
+        &function.0
+    }
+}
+
+/// A payload that a layer can be read as plain data from.
+pub trait ToPlain: Payload {
+    /// Keras's name of a Dense layer's activation: `"relu"`.
+    fn activation_name(activation: &Self::Activation) -> &str;
+    /// An activation layer's numeric options, in the shared layer table's
+    /// order.
+    fn function_settings(function: &Self::Function) -> Vec<f32>;
+}
+
+impl<P: ToPlain> LayerOp<P> {
+    /// The layer as plain data, for the readers.
+    pub fn to_plain(&self) -> Layer {
+        match *self {
+            Self::Flatten { rows, cols } => Layer::Flatten { rows, cols },
+            Self::Dense {
+                inputs,
+                units,
+                ref activation,
+                ..
+            } => Layer::Dense {
+                inputs,
+                units,
+                activation: P::activation_name(activation).into(),
+                kernel_initializer: (),
+                bias_initializer: (),
+                options: (),
+            },
+            Self::Dropout { units, rate } => Layer::Dropout { units, rate },
+            Self::BatchNormalization {
+                units,
+                momentum,
+                epsilon,
+            } => Layer::BatchNormalization {
+                units,
+                momentum,
+                epsilon,
+            },
+            Self::Activation {
+                units,
+                ref function,
+            } => Layer::Activation {
+                units,
+                function: (
+                    P::function_name(function).into(),
+                    P::function_settings(function),
+                ),
+            },
+            Self::PReLU { units, .. } => Layer::PReLU {
+                units,
+                alpha_initializer: (),
+            },
+            Self::Normalization { units } => Layer::Normalization { units },
+        }
+    }
 }
 
 /// One node: its Keras name, what it computes, what it reads, its width.
@@ -128,19 +156,38 @@ pub struct Array {
 }
 
 impl Op {
+    /// `Dense<units, activation>` reading `inputs` values.
+    pub fn dense(inputs: usize, units: usize, activation: &str) -> Self {
+        Op::Layer(Layer::Dense {
+            inputs,
+            units,
+            activation: activation.into(),
+            kernel_initializer: (),
+            bias_initializer: (),
+            options: (),
+        })
+    }
+
     /// Keras's class name, as messages show it.
     pub fn describe(&self) -> String {
-        match self {
-            Op::Input { shape } => format!("Input{shape:?}"),
-            Op::Flatten { rows, cols } => format!("Flatten[{rows}, {cols}]"),
-            Op::Dense {
+        let layer = match self {
+            Op::Input { shape } => return format!("Input{shape:?}"),
+            Op::Layer(layer) => layer,
+            merge => return merge.class_name().into(),
+        };
+        match layer {
+            Layer::Flatten { rows, cols } => format!("Flatten[{rows}, {cols}]"),
+            Layer::Dense {
                 units, activation, ..
             } => format!("Dense<{units}, {activation}>"),
-            Op::Dropout { rate, .. } => format!("Dropout<{rate}>"),
-            Op::BatchNormalization { epsilon, .. } => {
+            Layer::Dropout { rate, .. } => format!("Dropout<{rate}>"),
+            Layer::BatchNormalization { epsilon, .. } => {
                 format!("BatchNormalization<epsilon = {epsilon:e}>")
             }
-            Op::Activation { kind, settings, .. } => {
+            Layer::Activation {
+                function: (kind, settings),
+                ..
+            } => {
                 let names = crate::settings(kind);
                 let set: Vec<String> = names
                     .iter()
@@ -154,11 +201,7 @@ impl Op {
                     format!("{kind}<{}>", set.join(", "))
                 }
             }
-            Op::PReLU { .. } => "PReLU".into(),
-            Op::Normalization { .. } => "Normalization".into(),
-            Op::Concatenate => "Concatenate".into(),
-            Op::Add => "Add".into(),
-            Op::Average => "Average".into(),
+            other => other.class_name().into(),
         }
     }
 
@@ -166,14 +209,8 @@ impl Op {
     /// follows from what they read).
     pub fn units(&self) -> Option<usize> {
         match self {
-            Op::Flatten { rows, cols } => Some(rows * cols),
-            Op::Dense { units, .. }
-            | Op::Dropout { units, .. }
-            | Op::BatchNormalization { units, .. }
-            | Op::Activation { units, .. }
-            | Op::PReLU { units }
-            | Op::Normalization { units } => Some(*units),
-            Op::Input { .. } | Op::Concatenate | Op::Add | Op::Average => None,
+            Op::Layer(layer) => Some(layer.units()),
+            _ => None,
         }
     }
 
@@ -181,13 +218,7 @@ impl Op {
     pub fn class_name(&self) -> &str {
         match self {
             Op::Input { .. } => "InputLayer",
-            Op::Flatten { .. } => "Flatten",
-            Op::Dense { .. } => "Dense",
-            Op::Dropout { .. } => "Dropout",
-            Op::BatchNormalization { .. } => "BatchNormalization",
-            Op::Activation { kind, .. } => kind,
-            Op::PReLU { .. } => "PReLU",
-            Op::Normalization { .. } => "Normalization",
+            Op::Layer(layer) => layer.class_name(),
             Op::Concatenate => "Concatenate",
             Op::Add => "Add",
             Op::Average => "Average",
@@ -200,11 +231,14 @@ impl Op {
     /// layer's options; none for the others.
     pub fn settings(&self) -> Vec<(&'static str, f32)> {
         match self {
-            Op::Dropout { rate, .. } => vec![("rate", *rate)],
-            Op::BatchNormalization {
+            Op::Layer(Layer::Dropout { rate, .. }) => vec![("rate", *rate)],
+            Op::Layer(Layer::BatchNormalization {
                 momentum, epsilon, ..
-            } => vec![("momentum", *momentum), ("epsilon", *epsilon)],
-            Op::Activation { kind, settings, .. } => crate::settings(kind)
+            }) => vec![("momentum", *momentum), ("epsilon", *epsilon)],
+            Op::Layer(Layer::Activation {
+                function: (kind, settings),
+                ..
+            }) => crate::settings(kind)
                 .iter()
                 .zip(settings)
                 .map(|((name, _), v)| (*name, *v))
@@ -216,18 +250,10 @@ impl Op {
     /// Its weights in Keras's order, named within the layer, with shapes
     /// (from the kind's row of the shared layer table).
     pub fn weights(&self) -> Vec<(&'static str, Vec<usize>)> {
-        let (kind, inputs, units) = match *self {
-            Op::Dense { inputs, units, .. } => ("Dense", inputs, units),
-            Op::BatchNormalization { units, .. } => ("BatchNormalization", units, units),
-            Op::PReLU { units } => ("PReLU", units, units),
-            Op::Normalization { units } => ("Normalization", units, units),
-            _ => return Vec::new(),
-        };
-        crate::layer(kind).map_or_else(Vec::new, |row| {
-            row.weight_shapes(inputs, units)
-                .map(|(name, dims, rank)| (name, dims[..rank].to_vec()))
-                .collect()
-        })
+        match self {
+            Op::Layer(layer) => layer.weights(),
+            _ => Vec::new(),
+        }
     }
 }
 

@@ -14,7 +14,7 @@
 //!
 //! let mut arch = Arch::new("Net");
 //! let x = arch.push("x", Op::Input { shape: vec![8] }, &[]);
-//! let h = arch.push("dense", Op::Dense { inputs: 8, units: 30, activation: "relu".into() }, &[x]);
+//! let h = arch.push("dense", Op::dense(8, 30, "relu"), &[x]);
 //! arch.outputs.push(("dense".into(), h));
 //! let file = parse_config(r#"{"class_name": "Functional", "config": {"name": "f", "layers": [
 //!     {"class_name": "InputLayer", "name": "in", "config": {"name": "in", "batch_shape": [null, 8]}},
@@ -29,22 +29,12 @@
 //! # Ok::<(), String>(())
 //! ```
 
-use crate::arch::{Arch, Op, shape};
+use crate::arch::{Arch, Layer, Op, shape};
 use crate::keras_config::{KerasLayer, KerasModel};
+use crate::short_list;
 use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
-
-/// `items` joined by commas, the first ten only (`and 5 more`).
-pub fn short_list<S: AsRef<str>>(items: &[S]) -> String {
-    const SHOWN: usize = 10;
-    let shown: Vec<&str> = items.iter().take(SHOWN).map(AsRef::as_ref).collect();
-    let mut list = shown.join(", ");
-    if items.len() > SHOWN {
-        list.push_str(&format!(" and {} more", items.len() - SHOWN));
-    }
-    list
-}
 
 /// Whether the file's options `theirs` are the declared `ours` (same
 /// names; values equal as `f32`, Keras's `None` as `f32::INFINITY`).
@@ -75,16 +65,18 @@ pub fn same_layer(keras: &KerasLayer, op: &Op) -> bool {
     };
     match op {
         Op::Input { .. } => false,
-        Op::Dense {
+        Op::Layer(Layer::Dense {
             units, activation, ..
-        } => {
+        }) => {
             keras.class_name == "Dense"
                 && keras.units == Some(*units)
                 && keras.activation.as_deref() == Some(activation.as_str())
                 && keras.use_bias != Some(false)
         }
         Op::Concatenate | Op::Add | Op::Average => keras.class_name == op.class_name(),
-        Op::Flatten { rows, cols } => keras.class_name == "Flatten" && size_is(rows * cols),
+        Op::Layer(Layer::Flatten { rows, cols }) => {
+            keras.class_name == "Flatten" && size_is(rows * cols)
+        }
         layer => {
             keras.class_name == layer.class_name()
                 && same_settings(&keras.settings, &layer.settings())
@@ -267,11 +259,8 @@ mod tests {
         let mut arch = Arch::new("G");
         let a = arch.push("a", Op::Input { shape: vec![3] }, &[]);
         let b = arch.push("b", Op::Input { shape: vec![2] }, &[]);
-        let dense = |inputs, units| Op::Dense {
-            inputs,
-            units,
-            activation: if units == 4 { "relu" } else { "linear" }.into(),
-        };
+        let dense =
+            |inputs, units| Op::dense(inputs, units, if units == 4 { "relu" } else { "linear" });
         let h = arch.push("dense", dense(2, 4), &[b]);
         let c = arch.push("concatenate", Op::Concatenate, &[a, h]);
         let y = arch.push("y", dense(7, 1), &[c]);
@@ -363,11 +352,11 @@ mod tests {
 
     #[test]
     fn options_and_groups_follow_the_shared_table() {
-        let bn = Op::BatchNormalization {
+        let bn = Op::Layer(Layer::BatchNormalization {
             units: 4,
             momentum: 0.99,
             epsilon: 1e-3,
-        };
+        });
         assert_eq!(bn.settings(), [("momentum", 0.99), ("epsilon", 1e-3)]);
         assert!(same_settings(
             &[("momentum", Some(0.99)), ("epsilon", Some(0.001))],
@@ -399,9 +388,5 @@ mod tests {
             ]
         );
         assert_eq!(group_key("dense", 1), "dense_1");
-        assert_eq!(
-            short_list(&["a"; 12]),
-            "a, a, a, a, a, a, a, a, a, a and 2 more"
-        );
     }
 }

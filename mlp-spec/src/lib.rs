@@ -36,12 +36,15 @@ pub mod keras_h5;
 pub mod keras_options;
 #[cfg(feature = "alloc")]
 mod keras_order;
+mod kind;
 mod layers;
 #[cfg(feature = "onnx")]
 pub mod onnx;
 mod regularizers;
 #[cfg(feature = "safetensors")]
 pub mod safetensors_check;
+#[cfg(feature = "alloc")]
+mod text;
 #[cfg(feature = "safetensors")]
 pub mod torch;
 
@@ -57,10 +60,13 @@ pub use initializers::{
 };
 #[cfg(feature = "alloc")]
 pub use keras_order::keras_order;
+pub use kind::{LayerOp, Payload};
 pub use layers::{
     DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, Refused, WeightShape, layer, settings,
 };
 pub use regularizers::{CONSTRAINTS, REGULARIZERS, constraint, regularizer};
+#[cfg(feature = "alloc")]
+pub use text::short_list;
 
 /// The README's examples, run as doc tests.
 #[cfg(doctest)]

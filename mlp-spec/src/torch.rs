@@ -19,7 +19,7 @@
 //!
 //! let mut arch = Arch::new("Net");
 //! let x = arch.push("input", Op::Input { shape: vec![2] }, &[]);
-//! arch.push("dense", Op::Dense { inputs: 2, units: 1, activation: "linear".into() }, &[x]);
+//! arch.push("dense", Op::dense(2, 1, "linear"), &[x]);
 //! let w: Vec<u8> = [1.0_f32, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
 //! let b: Vec<u8> = 0.5_f32.to_le_bytes().to_vec();
 //! let bytes = safetensors::serialize(
@@ -34,7 +34,7 @@
 //! # Ok::<(), String>(())
 //! ```
 
-use crate::arch::{Arch, Array, Op, shape};
+use crate::arch::{Arch, Array, Layer, Op, shape};
 use safetensors::{Dtype, SafeTensors};
 use std::borrow::ToOwned;
 use std::collections::BTreeMap;
@@ -63,9 +63,9 @@ impl Module {
     /// The module a declared layer is in PyTorch.
     fn of(op: &Op) -> Option<Self> {
         match op {
-            Op::Dense { .. } => Some(Module::Linear),
-            Op::BatchNormalization { .. } => Some(Module::BatchNorm),
-            Op::PReLU { .. } => Some(Module::PReLU),
+            Op::Layer(Layer::Dense { .. }) => Some(Module::Linear),
+            Op::Layer(Layer::BatchNormalization { .. }) => Some(Module::BatchNorm),
+            Op::Layer(Layer::PReLU { .. }) => Some(Module::PReLU),
             _ => None,
         }
     }
@@ -201,7 +201,7 @@ pub fn torch_arrays(bytes: &[u8], arch: &Arch) -> Result<Vec<Array>, Vec<String>
     for n in arch
         .nodes
         .iter()
-        .filter(|n| matches!(n.op, Op::Normalization { .. }))
+        .filter(|n| matches!(n.op, Op::Layer(Layer::Normalization { .. })))
     {
         problems.push(format!(
             "layer `{}` (Normalization) has no PyTorch module: a state dict cannot hold it; \
@@ -292,7 +292,7 @@ fn convert(
         data,
     };
     match layer.op {
-        Op::Dense { inputs, units, .. } => {
+        Op::Layer(Layer::Dense { inputs, units, .. }) => {
             let weight = &tensors["weight"];
             check(weight, &[units, inputs])?;
             let bias = match tensors.get("bias") {
@@ -314,7 +314,7 @@ fn convert(
                 array("bias", vec![units], bias),
             ])
         }
-        Op::BatchNormalization { units, .. } => {
+        Op::Layer(Layer::BatchNormalization { units, .. }) => {
             let mut out = Vec::new();
             for (theirs, ours) in [
                 ("weight", "gamma"),
@@ -328,7 +328,7 @@ fn convert(
             }
             Ok(out)
         }
-        Op::PReLU { units } => {
+        Op::Layer(Layer::PReLU { units, .. }) => {
             let t = &tensors["weight"];
             // `nn.PReLU()` has one slope for every unit.
             let data = if t.shape == [1] {

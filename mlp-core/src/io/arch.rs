@@ -2,53 +2,34 @@
 //! description the PyTorch and ONNX readers (shared with the `#[weights]`
 //! bake) check files against; and their problems as one [`Error`].
 
-use crate::layer::{Elementwise, LayerInfo, LayerKind};
+use crate::activation::ActivationKind;
+use crate::layer::{Elementwise, LayerInfo, LayerKind, TypedPayload};
 use crate::model::{Form, Model, NodeKind};
 use crate::weights::NamedArray;
 use crate::{Error, Result};
-use mlp_spec::arch::{Arch, Array, Op};
+use mlp_spec::arch::{Arch, Array, Op, ToPlain};
+
+impl ToPlain for TypedPayload {
+    fn activation_name(activation: &ActivationKind) -> &str {
+        activation.name()
+    }
+
+    fn function_settings(function: &Elementwise) -> Vec<f32> {
+        match *function {
+            Elementwise::ReLU {
+                max_value,
+                negative_slope,
+                threshold,
+            } => vec![max_value, negative_slope, threshold],
+            Elementwise::LeakyReLU { negative_slope } => vec![negative_slope],
+            Elementwise::ELU { alpha } => vec![alpha],
+        }
+    }
+}
 
 /// The readers' description of one layer.
 pub(crate) fn op(layer: &LayerInfo) -> Op {
-    match layer.kind {
-        LayerKind::Flatten { rows, cols } => Op::Flatten { rows, cols },
-        LayerKind::Dense {
-            inputs,
-            units,
-            activation,
-            ..
-        } => Op::Dense {
-            inputs,
-            units,
-            activation: activation.name().into(),
-        },
-        LayerKind::Dropout { units, rate } => Op::Dropout { units, rate },
-        LayerKind::BatchNormalization {
-            units,
-            momentum,
-            epsilon,
-            ..
-        } => Op::BatchNormalization {
-            units,
-            momentum,
-            epsilon,
-        },
-        LayerKind::Activation { units, function } => Op::Activation {
-            units,
-            kind: function.type_name().into(),
-            settings: match function {
-                Elementwise::ReLU {
-                    max_value,
-                    negative_slope,
-                    threshold,
-                } => vec![max_value, negative_slope, threshold],
-                Elementwise::LeakyReLU { negative_slope } => vec![negative_slope],
-                Elementwise::ELU { alpha } => vec![alpha],
-            },
-        },
-        LayerKind::PReLU { units, .. } => Op::PReLU { units },
-        LayerKind::Normalization { units } => Op::Normalization { units },
-    }
+    Op::Layer(layer.kind.to_plain())
 }
 
 /// The shape of one sample of `M`'s `i`-th input: a chain that opens with

@@ -5,8 +5,6 @@
 //! `gamma` and `beta` are trainable; `moving_mean` and `moving_variance` are
 //! not (Keras's "non-trainable params").
 
-use crate::initializer::Initializer;
-use crate::layer::info::{WeightInfo, Weights};
 use nalgebra::SVector;
 
 /// A batch normalization layer over `N` features: `gamma`, `beta`,
@@ -84,43 +82,6 @@ impl<const N: usize> Default for BatchNormalization<N> {
         Self::new()
     }
 }
-
-/// The weights of a BatchNormalization layer of `units` features whose
-/// values start at `offset`.
-pub(crate) const fn weights(offset: usize, units: usize) -> Weights {
-    [
-        vector(offset, units, 0, Initializer::Ones, true),
-        vector(offset, units, 1, Initializer::Zeros, true),
-        vector(offset, units, 2, Initializer::Zeros, false),
-        vector(offset, units, 3, Initializer::Ones, false),
-    ]
-}
-
-/// Array `i` of the four, each `units` long.
-const fn vector(
-    offset: usize,
-    units: usize,
-    i: usize,
-    initializer: Initializer,
-    trainable: bool,
-) -> Option<WeightInfo> {
-    Some(WeightInfo {
-        name: WEIGHT_NAMES[i],
-        dims: [units, 0],
-        rank: 1,
-        offset: offset + i * units,
-        transposed: false,
-        initializer,
-        fans: (units, units),
-        trainable,
-    })
-}
-
-/// Keras's names of the four arrays, from the shared table.
-const WEIGHT_NAMES: [&str; 4] = match crate::layer::info::weight_names("BatchNormalization") {
-    &[g, b, m, v] => [g, b, m, v],
-    _ => panic!("the shared table gives BatchNormalization four weights"),
-};
 
 /// BatchNormalization on the batch path.
 #[cfg(feature = "std")]

@@ -30,70 +30,26 @@ impl DenseOptions {
     };
 }
 
-/// What a layer is, with what the batch path and `summary` need to know.
+/// The runtime's payload of a layer kind: typed activations, initializers,
+/// options and activation functions.
 #[derive(Clone, Copy, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum LayerKind {
-    /// `Flatten[rows, cols]`: no parameters.
-    Flatten {
-        /// Rows of the input.
-        rows: usize,
-        /// Columns of the input.
-        cols: usize,
-    },
-    /// `Dense<units, activation>`.
-    Dense {
-        /// Inputs (the previous layer's output size).
-        inputs: usize,
-        /// Units.
-        units: usize,
-        /// The activation.
-        activation: ActivationKind,
-        /// How the kernel is initialised.
-        kernel_initializer: Initializer,
-        /// How the bias is initialised.
-        bias_initializer: Initializer,
-        /// Regularizers and constraints.
-        options: DenseOptions,
-    },
-    /// `Dropout<rate>`: no parameters; active in training only.
-    Dropout {
-        /// Values per sample.
-        units: usize,
-        /// The fraction dropped, in `[0, 1)`.
-        rate: f32,
-    },
-    /// `BatchNormalization`: `gamma`, `beta` (trainable), `moving_mean`,
-    /// `moving_variance` (not).
-    BatchNormalization {
-        /// Features.
-        units: usize,
-        /// The moving averages' momentum (Keras: 0.99).
-        momentum: f32,
-        /// Added to the variance (Keras: 1e-3).
-        epsilon: f32,
-    },
-    /// `ReLU`, `LeakyReLU` or `ELU` as a layer: no parameters.
-    Activation {
-        /// Values per sample.
-        units: usize,
-        /// The function and its options.
-        function: Elementwise,
-    },
-    /// `PReLU`: one trainable slope per unit.
-    PReLU {
-        /// Values per sample.
-        units: usize,
-        /// How the slopes are initialised (Keras: zeros).
-        alpha_initializer: Initializer,
-    },
-    /// `Normalization`: `mean`, `variance` and `count`, none trainable, set
-    /// by `adapt`.
-    Normalization {
-        /// Features.
-        units: usize,
-    },
+pub struct TypedPayload;
+
+impl mlp_spec::Payload for TypedPayload {
+    type Activation = ActivationKind;
+    type Init = Initializer;
+    type DenseOptions = DenseOptions;
+    type Function = Elementwise;
+
+    fn function_name(function: &Elementwise) -> &str {
+        function.type_name()
+    }
 }
+
+/// What a layer is, with what the batch path and `summary` need to know:
+/// the shared list of kinds ([`mlp_spec::LayerOp`]) with the runtime's
+/// typed payload.
+pub type LayerKind = mlp_spec::LayerOp<TypedPayload>;
 
 /// One weight array of a layer, as Keras names and shapes it, and where it
 /// lives in the network's flat parameters.
@@ -143,9 +99,6 @@ impl WeightInfo {
     }
 }
 
-/// The weight arrays of one layer, in Keras's order (at most four).
-pub type Weights = [Option<WeightInfo>; 4];
-
 /// One row of a network's layer table (`Network::LAYERS`): what
 /// `layers()`, `summary()` and the batch path read.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -159,100 +112,79 @@ pub struct LayerInfo {
     pub offset: usize,
 }
 
-/// Keras's names of the weights of layer kind `kind`, from the shared
-/// table (empty for an unknown kind).
-pub(crate) const fn weight_names(kind: &str) -> &'static [&'static str] {
-    match mlp_spec::layer(kind) {
-        Some(row) => row.weights,
-        None => &[],
-    }
-}
-
 impl LayerInfo {
     /// Keras's class name: `"Flatten"`, `"Dense"`, `"BatchNormalization"`...
     pub const fn type_name(&self) -> &'static str {
         match self.kind {
-            LayerKind::Flatten { .. } => "Flatten",
-            LayerKind::Dense { .. } => "Dense",
-            LayerKind::Dropout { .. } => "Dropout",
-            LayerKind::BatchNormalization { .. } => "BatchNormalization",
             LayerKind::Activation { function, .. } => function.type_name(),
-            LayerKind::PReLU { .. } => "PReLU",
-            LayerKind::Normalization { .. } => "Normalization",
+            _ => self.kind.kind_name(),
         }
     }
 
     /// Number of values one sample has after this layer (Keras: `(None, n)`).
     pub const fn output_size(&self) -> usize {
-        match self.kind {
-            LayerKind::Flatten { rows, cols } => rows * cols,
-            LayerKind::Dense { units, .. }
-            | LayerKind::Dropout { units, .. }
-            | LayerKind::BatchNormalization { units, .. }
-            | LayerKind::Activation { units, .. }
-            | LayerKind::PReLU { units, .. }
-            | LayerKind::Normalization { units } => units,
-        }
+        self.kind.units()
     }
 
     /// Number of values one sample has before this layer.
     pub const fn input_size(&self) -> usize {
-        match self.kind {
-            LayerKind::Dense { inputs, .. } => inputs,
-            _ => self.output_size(),
-        }
+        self.kind.inputs()
     }
 
     /// Number of parameters, trainable or not (Keras's "Param #"), from
     /// the sizes of its weights in its kind's row of the shared table.
     pub const fn params(&self) -> usize {
-        match mlp_spec::layer(self.type_name()) {
-            Some(row) => row.params(self.input_size(), self.output_size()),
-            None => 0,
-        }
+        self.kind.params()
     }
 
     /// Number of parameters the optimizer does not train (a
     /// BatchNormalization's moving statistics, a Normalization's weights).
     pub const fn non_trainable_params(&self) -> usize {
-        match mlp_spec::layer(self.type_name()) {
-            Some(row) => row.non_trainable_params(self.input_size(), self.output_size()),
-            None => 0,
-        }
+        self.kind.non_trainable_params()
     }
 
-    /// Its weight arrays in Keras's order (`kernel`, then `bias`), with
-    /// their shapes and places in the flat parameters.
+    /// Its weight arrays in Keras's order (`kernel`, then `bias`): their
+    /// names and shapes from its kind's row of the shared table, Keras's
+    /// initializers, and their places in the flat parameters, one after the
+    /// other (a 2-D array stored transposed: each unit's weights contiguous).
     pub fn weights(&self) -> impl Iterator<Item = WeightInfo> + use<> {
-        let weights: Weights = match self.kind {
+        use Initializer::{Ones, Zeros};
+        let initializers = match self.kind {
             LayerKind::Dense {
-                inputs,
-                units,
-                kernel_initializer,
-                bias_initializer,
+                kernel_initializer: k,
+                bias_initializer: b,
                 ..
-            } => crate::layer::dense::weights(
-                self.offset,
-                inputs,
-                units,
-                kernel_initializer,
-                bias_initializer,
-            ),
-            LayerKind::BatchNormalization { units, .. } => {
-                crate::layer::batch_norm::weights(self.offset, units)
-            }
+            } => [k, b, Zeros, Zeros],
+            // gamma, beta, moving_mean, moving_variance.
+            LayerKind::BatchNormalization { .. } => [Ones, Zeros, Zeros, Ones],
             LayerKind::PReLU {
-                units,
-                alpha_initializer,
-            } => crate::layer::prelu::weights(self.offset, units, alpha_initializer),
-            LayerKind::Normalization { units } => {
-                crate::layer::normalization::weights(self.offset, units)
-            }
-            LayerKind::Flatten { .. }
-            | LayerKind::Dropout { .. }
-            | LayerKind::Activation { .. } => [None; 4],
+                alpha_initializer, ..
+            } => [alpha_initializer; 4],
+            // mean, variance, count.
+            LayerKind::Normalization { .. } => [Zeros, Ones, Zeros, Zeros],
+            _ => [Zeros; 4],
         };
-        weights.into_iter().flatten()
+        let (inputs, units, mut offset) = (self.input_size(), self.output_size(), self.offset);
+        let row = self.kind.row();
+        let trainable = row.map_or(0, |row| row.trainable);
+        let shapes = row
+            .into_iter()
+            .flat_map(move |row| row.weight_shapes(inputs, units));
+        let weights = shapes.zip(initializers).enumerate();
+        weights.map(move |(i, ((name, dims, rank), initializer))| {
+            let weight = WeightInfo {
+                name,
+                dims,
+                rank,
+                offset,
+                transposed: rank == 2,
+                initializer,
+                fans: (inputs, units),
+                trainable: i < trainable,
+            };
+            offset += weight.len();
+            weight
+        })
     }
 
     /// The activation applied to its output, if it is a Dense layer.

@@ -36,7 +36,10 @@ pub use dropout::DropoutShape;
 pub use elementwise::ActivationShape;
 pub use elementwise::{ActivationLayer, Elementwise};
 pub use flatten::Flatten;
-pub use info::{DenseOptions, LayerInfo, LayerKind, WeightInfo};
+pub use info::{DenseOptions, LayerInfo, LayerKind, TypedPayload, WeightInfo};
+/// The shared list of layer kinds that [`LayerKind`] instantiates, and the
+/// trait of its payloads.
+pub use mlp_spec::{LayerOp, Payload};
 pub use normalization::Normalization;
 #[cfg(feature = "std")]
 pub use normalization::NormalizationShape;

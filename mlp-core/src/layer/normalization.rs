@@ -29,8 +29,6 @@
 //! # Ok::<(), mlp_core::Error>(())
 //! ```
 
-use crate::initializer::Initializer;
-use crate::layer::info::{WeightInfo, Weights};
 use nalgebra::SVector;
 
 /// Keras's `backend.epsilon()`: the smallest standard deviation a feature
@@ -104,44 +102,6 @@ impl<const N: usize> Default for Normalization<N> {
 fn std_dev(variance: f32) -> f32 {
     libm::sqrtf(variance).max(EPSILON)
 }
-
-/// The weights of a Normalization layer of `units` features whose values
-/// start at `offset`: `mean`, `variance` (`(units,)`) and `count` (`()`),
-/// none trainable.
-pub(crate) const fn weights(offset: usize, units: usize) -> Weights {
-    [
-        Some(weight(offset, units, 0, 1, Initializer::Zeros)),
-        Some(weight(offset, units, 1, 1, Initializer::Ones)),
-        Some(weight(offset, units, 2, 0, Initializer::Zeros)),
-        None,
-    ]
-}
-
-/// Weight `i` of the three: `rank` 1 (`units` values) or 0 (one value).
-const fn weight(
-    offset: usize,
-    units: usize,
-    i: usize,
-    rank: usize,
-    initializer: Initializer,
-) -> WeightInfo {
-    WeightInfo {
-        name: WEIGHT_NAMES[i],
-        dims: [units, 0],
-        rank,
-        offset: offset + i * units,
-        transposed: false,
-        initializer,
-        fans: (units, units),
-        trainable: false,
-    }
-}
-
-/// Keras's names of the three weights, from the shared table.
-const WEIGHT_NAMES: [&str; 3] = match crate::layer::info::weight_names("Normalization") {
-    &[m, v, c] => [m, v, c],
-    _ => panic!("the shared table gives Normalization three weights"),
-};
 
 /// Normalization on the batch path: the same formula row by row, the
 /// gradient through it, and its weights kept as they are by a training

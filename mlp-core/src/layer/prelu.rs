@@ -1,8 +1,6 @@
 //! PReLU: a leaky ReLU whose negative slope is learned, one per unit
 //! (Keras's `alpha`, initialised with zeros by default).
 
-use crate::initializer::Initializer;
-use crate::layer::info::{WeightInfo, Weights};
 use nalgebra::SVector;
 
 /// A PReLU layer over `N` values: `x` if `x >= 0`, else `alpha[j] * x`.
@@ -34,30 +32,6 @@ impl<const N: usize> PReLU<N> {
         x.zip_map(&self.alpha, |x, a| if x < 0.0 { a * x } else { x })
     }
 }
-
-/// The weights of a PReLU layer of `units` values at `offset`.
-pub(crate) const fn weights(offset: usize, units: usize, alpha: Initializer) -> Weights {
-    [
-        Some(WeightInfo {
-            name: WEIGHT_NAMES[0],
-            dims: [units, 0],
-            rank: 1,
-            offset,
-            transposed: false,
-            initializer: alpha,
-            fans: (units, units),
-            trainable: true,
-        }),
-        None,
-        None,
-        None,
-    ]
-}
-
-const WEIGHT_NAMES: [&str; 1] = match crate::layer::info::weight_names("PReLU") {
-    &[alpha] => [alpha],
-    _ => panic!("the shared table gives PReLU one weight"),
-};
 
 /// PReLU on the batch path.
 #[cfg(feature = "std")]

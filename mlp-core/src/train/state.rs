@@ -145,7 +145,7 @@ fn architecture(layers: &[LayerInfo]) -> Vec<String> {
 fn architecture_difference(theirs: &[&str], ours: &[String], network: &str) -> Option<String> {
     let names = |lines: &mut dyn Iterator<Item = &str>| -> String {
         let names: Vec<&str> = lines.map(|l| l.split(": ").next().unwrap_or(l)).collect();
-        crate::error::short_list(&names)
+        mlp_spec::short_list(&names)
     };
     if theirs.len() != ours.len() {
         return Some(format!(

@@ -10,7 +10,7 @@
 use super::ops::{self, Unary};
 use super::proto::{AttributeProto, ModelProto, NodeProto, TensorProto};
 use super::tensors::{dims, floats, ints};
-use crate::arch::{Arch, Array, Node, Op, shape};
+use crate::arch::{Arch, Array, Layer, Node, Op, shape};
 use std::collections::{HashMap, HashSet};
 use std::format;
 use std::string::{String, ToString};
@@ -449,7 +449,7 @@ pub fn arrays(model: &ModelProto, arch: &Arch) -> Result<Vec<Array>, Vec<String>
             .find(|(_, v)| **v == Some(reads))
             .map(|(d, _)| {
                 let hint = match (&d.op, n.op_type()) {
-                    (Op::Dense { units, activation, .. }, "Softmax") if activation == "linear" => format!(
+                    (Op::Layer(Layer::Dense { units, activation, .. }), "Softmax") if activation == "linear" => format!(
                         ": a model whose file ends in Softmax is declared with it, `Dense<{units}, softmax>`"
                     ),
                     _ => String::new(),
@@ -485,12 +485,15 @@ fn match_node<'a>(
         data,
     };
     match &node.op {
-        Op::Input { .. } | Op::Flatten { .. } | Op::Dropout { .. } => Ok((t, Vec::new())),
-        Op::Dense {
+        Op::Input { .. } | Op::Layer(Layer::Flatten { .. }) | Op::Layer(Layer::Dropout { .. }) => {
+            Ok((t, Vec::new()))
+        }
+        Op::Layer(Layer::Dense {
             inputs,
             units,
             activation,
-        } => {
+            ..
+        }) => {
             let (inputs, units) = (*inputs, *units);
             let (z, kernel, bias) = if let Some(g) = file.find(t, "Gemm") {
                 let n = &file.nodes[g];
@@ -591,7 +594,7 @@ fn match_node<'a>(
                 ],
             ))
         }
-        Op::BatchNormalization { units, epsilon, .. } => {
+        Op::Layer(Layer::BatchNormalization { units, epsilon, .. }) => {
             let units = *units;
             let b = file.find(t, "BatchNormalization").ok_or_else(|| {
                 format!(
@@ -623,16 +626,19 @@ fn match_node<'a>(
             }
             Ok((file.take(b), arrays))
         }
-        Op::Activation { kind, settings, .. } => {
+        Op::Layer(Layer::Activation {
+            function: (kind, settings),
+            ..
+        }) => {
             let unary = ops::layer(kind, settings).map_err(|e| format!("{who}: {e}"))?;
             Ok((match_unary(file, &who, t, &unary)?, Vec::new()))
         }
-        Op::Normalization { .. } => Err(format!(
+        Op::Layer(Layer::Normalization { .. }) => Err(format!(
             "{who}: reading a Normalization from an ONNX file is not supported (save_onnx writes \
              it as Sub and Div by constants); declare the model without it and normalise the \
              inputs, or load the statistics with `adapt`"
         )),
-        Op::PReLU { units } => {
+        Op::Layer(Layer::PReLU { units, .. }) => {
             let p = file.find(t, "PRelu").ok_or_else(|| {
                 format!(
                     "{who}: the file has no PRelu reading `{t}` ({})",

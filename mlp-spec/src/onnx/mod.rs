@@ -11,7 +11,7 @@
 //!
 //! let mut arch = Arch::new("Net");
 //! let x = arch.push("input", Op::Input { shape: vec![2] }, &[]);
-//! arch.push("dense", Op::Dense { inputs: 2, units: 1, activation: "linear".into() }, &[x]);
+//! arch.push("dense", Op::dense(2, 1, "linear"), &[x]);
 //! // Bytes that are not a model are an error, never a panic.
 //! let problems = read_arrays(b"\x0a\xff\xff\xff", &arch).unwrap_err();
 //! assert!(problems[0].starts_with("not an ONNX model"), "{problems:?}");

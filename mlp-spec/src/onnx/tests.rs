@@ -15,15 +15,7 @@ use std::vec::Vec;
 fn arch() -> Arch {
     let mut arch = Arch::new("Net");
     let x = arch.push("input", Op::Input { shape: vec![2] }, &[]);
-    let d = arch.push(
-        "dense",
-        Op::Dense {
-            inputs: 2,
-            units: 3,
-            activation: "linear".into(),
-        },
-        &[x],
-    );
+    let d = arch.push("dense", Op::dense(2, 3, "linear"), &[x]);
     arch.outputs.push(("output".into(), d));
     arch
 }

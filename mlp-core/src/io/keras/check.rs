@@ -84,8 +84,8 @@ pub(crate) fn check_architecture<M: Model>(model: &KerasModel, source_name: &str
         return Err(err(format!(
             "the Keras model `{}` has layers of a kind this library does not have ({}): {}",
             model.name,
-            crate::error::short_list(&kinds),
-            crate::error::short_list(&unsupported)
+            mlp_spec::short_list(&kinds),
+            mlp_spec::short_list(&unsupported)
         )));
     }
     let options: Vec<String> = model
@@ -184,7 +184,7 @@ fn check_chain_ports<M: Model>(model: &KerasModel) -> std::result::Result<(), St
             "the Keras model `{}` has {} outputs ({}); a network here has one",
             model.name,
             model.outputs.len(),
-            crate::error::short_list(&model.outputs)
+            mlp_spec::short_list(&model.outputs)
         ));
     }
     let ours = crate::io::arch::input_shape::<M>(0);

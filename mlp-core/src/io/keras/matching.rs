@@ -153,8 +153,8 @@ fn arrays_for_layers(
             .collect();
         return Err(err(format!(
             "the weights file has layers of a kind this library does not have ({}): {}",
-            crate::error::short_list(&kinds),
-            crate::error::short_list(&list)
+            mlp_spec::short_list(&kinds),
+            mlp_spec::short_list(&list)
         )));
     }
     let expected_inputs = inputs;
@@ -262,7 +262,7 @@ fn arrays_for_layers(
         return Err(err(format!(
             "the weights file holds group(s) of layers that the network `{}` does not declare: {}",
             network,
-            crate::error::short_list(&extra)
+            mlp_spec::short_list(&extra)
         )));
     }
     Ok(arrays)

@@ -86,15 +86,11 @@ fn batch_shape(dims: &[usize]) -> Value {
 }
 
 /// A layer's entry in `config.json`, as Keras 3.15 writes it, for a layer
-/// reading values of shape `input_shape`.
+/// reading values of shape `input_shape`: the options of its kind after its
+/// name, and the shape it was built for where Keras writes one.
 fn layer_entry(layer: &LayerInfo, input_shape: &[usize]) -> Value {
-    match layer.kind {
-        LayerKind::Flatten { .. } => json!({
-            "module": "keras.layers", "class_name": "Flatten",
-            "config": {"name": layer.name, "trainable": true, "dtype": dtype(), "data_format": "channels_last"},
-            "registered_name": null,
-            "build_config": {"input_shape": batch_shape(input_shape)}
-        }),
+    let (options, built) = match layer.kind {
+        LayerKind::Flatten { .. } => (json!({"data_format": "channels_last"}), true),
         LayerKind::Dense {
             units,
             activation,
@@ -102,77 +98,67 @@ fn layer_entry(layer: &LayerInfo, input_shape: &[usize]) -> Value {
             bias_initializer,
             options,
             ..
-        } => json!({
-            "module": "keras.layers", "class_name": "Dense",
-            "config": {"name": layer.name, "trainable": true, "dtype": dtype(), "units": units,
-                       "activation": activation.name(), "use_bias": true,
-                       "kernel_initializer": initializer(&kernel_initializer),
-                       "bias_initializer": initializer(&bias_initializer),
-                       "kernel_regularizer": options.kernel_regularizer.as_ref().map(regularizer),
-                       "bias_regularizer": options.bias_regularizer.as_ref().map(regularizer),
-                       "kernel_constraint": options.kernel_constraint.as_ref().map(constraint),
-                       "bias_constraint": options.bias_constraint.as_ref().map(constraint),
-                       "quantization_config": null},
-            "registered_name": null,
-            "build_config": {"input_shape": batch_shape(input_shape)}
-        }),
-        LayerKind::Dropout { rate, .. } => json!({
-            "module": "keras.layers", "class_name": "Dropout",
-            "config": {"name": layer.name, "trainable": true, "dtype": dtype(), "rate": num(rate),
-                       "seed": null, "noise_shape": null},
-            "registered_name": null
-        }),
+        } => (
+            json!({"units": units, "activation": activation.name(), "use_bias": true,
+                   "kernel_initializer": initializer(&kernel_initializer),
+                   "bias_initializer": initializer(&bias_initializer),
+                   "kernel_regularizer": options.kernel_regularizer.as_ref().map(regularizer),
+                   "bias_regularizer": options.bias_regularizer.as_ref().map(regularizer),
+                   "kernel_constraint": options.kernel_constraint.as_ref().map(constraint),
+                   "bias_constraint": options.bias_constraint.as_ref().map(constraint),
+                   "quantization_config": null}),
+            true,
+        ),
+        LayerKind::Dropout { rate, .. } => (
+            json!({"rate": num(rate), "seed": null, "noise_shape": null}),
+            false,
+        ),
         LayerKind::BatchNormalization {
             momentum, epsilon, ..
-        } => json!({
-            "module": "keras.layers", "class_name": "BatchNormalization",
-            "config": {"name": layer.name, "trainable": true, "dtype": dtype(), "axis": -1,
-                       "momentum": num(momentum), "epsilon": num(epsilon), "center": true, "scale": true,
-                       "beta_initializer": initializer(&Initializer::Zeros),
-                       "gamma_initializer": initializer(&Initializer::Ones),
-                       "moving_mean_initializer": initializer(&Initializer::Zeros),
-                       "moving_variance_initializer": initializer(&Initializer::Ones),
-                       "beta_regularizer": null, "gamma_regularizer": null,
-                       "beta_constraint": null, "gamma_constraint": null,
-                       "synchronized": false, "renorm": false, "renorm_clipping": null,
-                       "renorm_momentum": 0.99},
-            "registered_name": null,
-            "build_config": {"input_shape": batch_shape(input_shape)}
-        }),
-        LayerKind::Activation { function, .. } => {
-            let mut config = json!({"name": layer.name, "trainable": true, "dtype": dtype()});
-            for (name, value) in super::check::settings_of(layer) {
-                // Keras's `None` (no cap) is `f32::INFINITY` here.
-                let value = if value.is_finite() {
-                    num(value)
-                } else {
-                    Value::Null
-                };
-                config[name] = value;
-            }
-            json!({"module": "keras.layers", "class_name": function.type_name(), "config": config,
-                   "registered_name": null})
-        }
+        } => (
+            json!({"axis": -1, "momentum": num(momentum), "epsilon": num(epsilon), "center": true,
+                   "scale": true,
+                   "beta_initializer": initializer(&Initializer::Zeros),
+                   "gamma_initializer": initializer(&Initializer::Ones),
+                   "moving_mean_initializer": initializer(&Initializer::Zeros),
+                   "moving_variance_initializer": initializer(&Initializer::Ones),
+                   "beta_regularizer": null, "gamma_regularizer": null,
+                   "beta_constraint": null, "gamma_constraint": null,
+                   "synchronized": false, "renorm": false, "renorm_clipping": null,
+                   "renorm_momentum": 0.99}),
+            true,
+        ),
+        // Keras's `None` (no cap) is `f32::INFINITY` here.
+        LayerKind::Activation { .. } => (
+            super::check::settings_of(layer)
+                .into_iter()
+                .map(|(name, v)| (name.into(), v.is_finite().then(|| num(v)).into()))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            false,
+        ),
         LayerKind::PReLU {
             alpha_initializer, ..
-        } => json!({
-            "module": "keras.layers", "class_name": "PReLU",
-            "config": {"name": layer.name, "trainable": true, "dtype": dtype(),
-                       "alpha_initializer": initializer(&alpha_initializer),
-                       "alpha_regularizer": null, "alpha_constraint": null, "shared_axes": null},
-            "registered_name": null,
-            "build_config": {"input_shape": batch_shape(input_shape)}
-        }),
-        LayerKind::Normalization { .. } => json!({
-            "module": "keras.layers", "class_name": "Normalization",
-            "config": {"name": layer.name, "trainable": true, "dtype": dtype(), "axis": [-1],
-                       "invert": false, "mean": null, "variance": null},
-            "registered_name": null,
-            "build_config": {"input_shape": batch_shape(input_shape)}
-        }),
-        #[allow(unreachable_patterns)]
-        _ => json!({"class_name": layer.type_name(), "config": {"name": layer.name}}),
+        } => (
+            json!({"alpha_initializer": initializer(&alpha_initializer),
+                   "alpha_regularizer": null, "alpha_constraint": null, "shared_axes": null}),
+            true,
+        ),
+        LayerKind::Normalization { .. } => (
+            json!({"axis": [-1], "invert": false, "mean": null, "variance": null}),
+            true,
+        ),
+    };
+    let mut config = json!({"name": layer.name, "trainable": true, "dtype": dtype()});
+    if let (Some(config), Value::Object(options)) = (config.as_object_mut(), options) {
+        config.extend(options);
     }
+    let mut entry = json!({"module": "keras.layers", "class_name": layer.type_name(),
+                           "config": config, "registered_name": null});
+    if built {
+        entry["build_config"] = json!({"input_shape": batch_shape(input_shape)});
+    }
+    entry
 }
 
 /// An `InputLayer`'s entry.

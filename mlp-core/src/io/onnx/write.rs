@@ -8,7 +8,7 @@
 //! (through an `Identity` where its node has another name).
 
 use crate::weights::NamedArray;
-use mlp_spec::arch::{Arch, Op};
+use mlp_spec::arch::{Arch, Layer, Op};
 use mlp_spec::onnx::ops::{self, Unary};
 use mlp_spec::onnx::proto::attribute_proto::AttributeType;
 use mlp_spec::onnx::proto::tensor_proto::DataType;
@@ -160,12 +160,12 @@ pub(crate) fn encode(arch: &Arch, arrays: &[NamedArray]) -> Result<Vec<u8>, Stri
                 inputs.push(value_info(name, shape));
                 name.to_string()
             }
-            Op::Flatten { .. } => {
+            Op::Layer(Layer::Flatten { .. }) => {
                 b.node("Flatten", &[x], name, vec![int("axis", 1)]);
                 name.to_string()
             }
-            Op::Dropout { .. } => x.to_string(),
-            Op::Dense { activation, .. } => {
+            Op::Layer(Layer::Dropout { .. }) => x.to_string(),
+            Op::Layer(Layer::Dense { activation, .. }) => {
                 let (k, bias) = (next(&mut b)?, next(&mut b)?);
                 let u = ops::activation(activation)
                     .ok_or_else(|| format!("layer `{name}`: no ONNX form of `{activation}`"))?;
@@ -177,7 +177,7 @@ pub(crate) fn encode(arch: &Arch, arrays: &[NamedArray]) -> Result<Vec<u8>, Stri
                 b.node("Gemm", &[x, &k, &bias], &z, Vec::new());
                 b.unary(&u, &z, name)
             }
-            Op::BatchNormalization { epsilon, .. } => {
+            Op::Layer(Layer::BatchNormalization { epsilon, .. }) => {
                 let w: Vec<String> = (0..4).map(|_| next(&mut b)).collect::<Result<_, _>>()?;
                 let mut all = vec![x];
                 all.extend(w.iter().map(String::as_str));
@@ -189,11 +189,14 @@ pub(crate) fn encode(arch: &Arch, arrays: &[NamedArray]) -> Result<Vec<u8>, Stri
                 );
                 name.to_string()
             }
-            Op::Activation { kind, settings, .. } => {
+            Op::Layer(Layer::Activation {
+                function: (kind, settings),
+                ..
+            }) => {
                 let u = ops::layer(kind, settings).map_err(|e| format!("layer `{name}`: {e}"))?;
                 b.unary(&u, x, name)
             }
-            Op::Normalization { .. } => {
+            Op::Layer(Layer::Normalization { .. }) => {
                 // `(x - mean) / max(sqrt(variance), 1e-7)`: Sub and Div by
                 // constants, the divisor computed here as Keras computes it.
                 let mut take = || {
@@ -210,7 +213,7 @@ pub(crate) fn encode(arch: &Arch, arrays: &[NamedArray]) -> Result<Vec<u8>, Stri
                 b.node("Div", &[&centered, &std], name, Vec::new());
                 name.to_string()
             }
-            Op::PReLU { .. } => {
+            Op::Layer(Layer::PReLU { .. }) => {
                 let alpha = next(&mut b)?;
                 b.node("PRelu", &[x, &alpha], name, Vec::new());
                 name.to_string()

@@ -7,8 +7,6 @@ mod batch;
 pub use batch::DenseShape;
 
 use crate::activation::Activation;
-use crate::initializer::Initializer;
-use crate::layer::info::{WeightInfo, Weights};
 use core::marker::PhantomData;
 use nalgebra::{SMatrix, SVector};
 
@@ -100,49 +98,6 @@ impl<const IN: usize, const OUT: usize, A: Activation> Dense<IN, OUT, A> {
         z
     }
 }
-
-/// The weights of a Dense layer whose parameters start at `offset`: the
-/// kernel (Keras's `(inputs, units)`, stored column-major: each unit's
-/// weights contiguous), then the bias.
-pub(crate) const fn weights(
-    offset: usize,
-    inputs: usize,
-    units: usize,
-    kernel: Initializer,
-    bias: Initializer,
-) -> Weights {
-    let names = WEIGHT_NAMES;
-    [
-        Some(WeightInfo {
-            name: names[0],
-            dims: [inputs, units],
-            rank: 2,
-            offset,
-            transposed: true,
-            initializer: kernel,
-            fans: (inputs, units),
-            trainable: true,
-        }),
-        Some(WeightInfo {
-            name: names[1],
-            dims: [units, 0],
-            rank: 1,
-            offset: offset + inputs * units,
-            transposed: false,
-            initializer: bias,
-            fans: (inputs, units),
-            trainable: true,
-        }),
-        None,
-        None,
-    ]
-}
-
-/// Keras's names of a Dense layer's weights, from the shared table.
-const WEIGHT_NAMES: [&str; 2] = match crate::layer::info::weight_names("Dense") {
-    &[kernel, bias] => [kernel, bias],
-    _ => panic!("the shared table gives Dense a kernel and a bias"),
-};
 
 impl<const IN: usize, const OUT: usize, A: Activation> Default for Dense<IN, OUT, A> {
     fn default() -> Self {
