@@ -127,10 +127,7 @@ impl Workspace {
                     let src = &plan.nodes[s];
                     let (src_slot, width) = (src.slot, src.size);
                     // The source's Dense layer, whose dL/dz this phase writes.
-                    let prev = match (sink, &src.op) {
-                        (Sink::Dz, &Op::Dense { stage, layer }) => Some((stage, layer)),
-                        _ => None,
-                    };
+                    let prev = src.dense().filter(|_| sink == Sink::Dz);
                     let input = &plan.values[src_slot.buf][src_slot.col..];
                     let fold = match step {
                         Some(step) if plan.fold_node == Some(i) => {
@@ -287,7 +284,8 @@ impl Workspace {
                     let stage = self.stages[stage_ix];
                     let s = node.sources[0];
                     let src = &plan.nodes[s];
-                    let (src_slot, width, src_op) = (src.slot, src.size, src.op.clone());
+                    let (src_slot, width) = (src.slot, src.size);
+                    let prev = src.dense().filter(|_| sink == Sink::Dz);
                     let out = node.slot;
                     let packed = &plan.packed_input[i];
                     let input: &[f32] = if packed.is_empty() {
@@ -326,8 +324,8 @@ impl Workspace {
                             dropped,
                         },
                     );
-                    match (sink, src_op) {
-                        (Sink::Dz, Op::Dense { stage, layer: prev }) => {
+                    match (sink, prev) {
+                        (Sink::Dz, Some((stage, prev))) => {
                             let len = n * prev.units;
                             let (z, a) = (&self.z[stage], &plan.values[src_slot.buf]);
                             // SAFETY: one thread writes all of dL/dz.
@@ -403,7 +401,7 @@ impl Workspace {
 /// any node reads it (their gradients summed in its slot).
 fn gather_dz(plan: &mut super::plan::Plan, z: &[std::vec::Vec<f32>], i: usize, n: usize) {
     let node = &plan.nodes[i];
-    let Op::Dense { stage, layer } = node.op else {
+    let Some((stage, layer)) = node.dense() else {
         return;
     };
     let (out, units) = (node.slot, layer.units);

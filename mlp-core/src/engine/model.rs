@@ -5,7 +5,6 @@
 //! the passes are the same (see [`super::plan`]).
 
 use super::Workspace;
-use super::plan::Op;
 use crate::model::{Form, Model};
 use crate::train::Rows;
 use crate::{Error, Result};
@@ -122,9 +121,7 @@ impl Workspace {
     pub fn graph_output_row(&mut self, port: usize, r: usize) -> Option<OutputRow<'_>> {
         let plan = &mut self.plan;
         let node = &plan.nodes[plan.outputs[port]];
-        let Op::Dense { stage, layer } = node.op else {
-            return None;
-        };
+        let (stage, layer) = node.dense()?;
         let (slot, units) = (node.slot, layer.units);
         plan.seeded[port] = true;
         let at = r * units;

@@ -120,6 +120,16 @@ pub(super) struct Node {
     pub(super) direct: bool,
 }
 
+impl Node {
+    /// A Dense layer's stage and shape.
+    pub(super) fn dense(&self) -> Option<(usize, DenseShape)> {
+        match self.op {
+            Op::Dense { stage, layer } => Some((stage, layer)),
+            _ => None,
+        }
+    }
+}
+
 /// A model's wiring and the buffers of its nodes.
 #[derive(Debug)]
 pub(crate) struct Plan {
@@ -343,7 +353,11 @@ impl Plan {
                 Op::Other { .. } => {
                     let width = sizes[sources[i][0]];
                     let gathered = if packed(i) { 0 } else { capacity * width };
-                    let added = if sinks[i] == Sink::Add { capacity * width } else { 0 };
+                    let added = if sinks[i] == Sink::Add {
+                        capacity * width
+                    } else {
+                        0
+                    };
                     (0, gathered, added)
                 }
                 _ => (0, 0, 0),
@@ -401,7 +415,12 @@ impl Plan {
         let node = &self.nodes[input];
         node.slot.col == 0
             && node.slot.ld == node.size
-            && self.nodes.iter().filter(|n| n.slot.buf == node.slot.buf).count() == 1
+            && self
+                .nodes
+                .iter()
+                .filter(|n| n.slot.buf == node.slot.buf)
+                .count()
+                == 1
     }
 }
 

@@ -262,10 +262,10 @@ impl Workspace {
     /// The first output's Dense layer: its node and its stage.
     fn output_layer(&self) -> (usize, usize, DenseShape) {
         let node = self.plan.outputs[0];
-        match self.plan.nodes[node].op {
-            super::plan::Op::Dense { stage, layer } => (node, stage, layer),
-            _ => panic!("the first output is not a Dense layer"),
-        }
+        let (stage, layer) = self.plan.nodes[node]
+            .dense()
+            .expect("the first output is a Dense layer");
+        (node, stage, layer)
     }
 
     /// The first output's activations of the last forward pass (a chain's
