@@ -1,8 +1,9 @@
 //! The batch path of any model, chain or graph: its workspace, loading a
 //! batch of its inputs, and its outputs, for the trainer and `predict` to
-//! use without knowing the model's form. A chain runs on a straight plan, a
-//! graph on its wired plan (a straight one where its nodes form a line);
-//! the passes are the same (see [`super::plan`]).
+//! use without knowing the model's form. A chain's plan is built from its
+//! layers (a Flatten has no stage), a graph's from its nodes (a graph whose
+//! nodes form a line gets the same plan as the chain); the passes are the
+//! same (see [`super::plan`]).
 
 use super::Workspace;
 use crate::model::{Form, Model};
