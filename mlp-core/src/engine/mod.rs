@@ -7,17 +7,16 @@
 //! | file | what |
 //! | --- | --- |
 //! | `workspace.rs` | the buffers and the threads; loading a batch |
+//! | `plan.rs` | a model's wiring, straight (a chain) or wired (a graph): each node's slot, a `Concatenate` as column ranges of one buffer, where each layer writes its source's gradient, the node plain SGD is folded into |
 //! | `stage.rs` | one stage per layer, and the forward pass's [`Phase`] |
-//! | `forward.rs` | the forward pass |
-//! | `backward.rs` | the backward pass (gradients, or gradients with plain SGD folded in) |
-//! | `graph.rs` | a graph's passes (Keras's Functional API): forward, backward, its inputs and outputs |
-//! | `graph_plan.rs` | a graph's wiring: each node's slot, a `Concatenate` as column ranges of one buffer |
+//! | `forward.rs` | the one forward pass, over any plan |
+//! | `backward.rs` | the one backward pass, over any plan (gradients, or gradients with plain SGD folded in) |
 //! | `fold.rs` | the folded SGD step: its finiteness bound and each thread's share |
 //! | `update.rs` | an optimizer's update in chunks shared among the threads, rolled back whole if any value it writes is not finite |
 //! | `step.rs` | one training step: the engine picks how the optimizer's update is applied |
 //! | `predict.rs` | `predict`: samples shared among threads |
 //! | `mc_dropout.rs` | `predict_mc_dropout`: the mean of passes with Dropout active |
-//! | `model.rs` | any model's batch path (chain or graph): its workspace, a batch of its inputs, its forward pass, its outputs |
+//! | `model.rs` | any model's batch path (chain or graph): its workspace, a batch of its inputs, its outputs |
 //! | `shared.rs` | the pointer the threads write disjoint parts through |
 //!
 //! What each layer kind computes on the batch path lives with the layer
@@ -43,10 +42,9 @@
 mod backward;
 mod fold;
 mod forward;
-mod graph;
-mod graph_plan;
 pub(crate) mod mc_dropout;
 mod model;
+mod plan;
 pub mod predict;
 mod shared;
 mod stage;

@@ -1,16 +1,27 @@
 //! The batch path of any model, chain or graph: its workspace, loading a
-//! batch of its inputs, its forward pass and its outputs, for the trainer
-//! and `predict` to use without knowing the model's form. A chain, and a
-//! graph whose nodes form a straight line, run on the straight plan (the
-//! stages one after the other, plain SGD folded where the plan allows);
-//! any other graph on its wired plan.
+//! batch of its inputs, and its outputs, for the trainer and `predict` to
+//! use without knowing the model's form. A chain's plan is built from its
+//! layers (a Flatten has no stage), a graph's from its nodes (a graph whose
+//! nodes form a line gets the same plan as the chain); the passes are the
+//! same (see [`super::plan`]).
 
 use super::Workspace;
-use super::graph::OutputRow;
-use super::stage::{Phase, Stage};
-use crate::layer::LayerKind;
-use crate::model::{Form, Model, NodeKind};
+use crate::model::{Form, Model};
 use crate::train::Rows;
+use crate::{Error, Result};
+
+/// One output's row, as its loss reads and writes it.
+#[derive(Debug)]
+pub struct OutputRow<'a> {
+    /// The output layer's activation.
+    pub activation: crate::activation::ActivationKind,
+    /// Its pre-activations.
+    pub z: &'a [f32],
+    /// Its activations (the output's values).
+    pub a: &'a [f32],
+    /// Where the loss writes dL/dz.
+    pub delta: &'a mut [f32],
+}
 
 impl Workspace {
     /// Buffers for model `M` and batches of up to `capacity` samples, on
@@ -26,8 +37,8 @@ impl Workspace {
     /// As [`Workspace::for_model`]: an error for a thread count outside 1 to
     /// [`MAX_THREADS`](crate::pool::MAX_THREADS) or a thread the operating
     /// system refuses ([`Pool::try_new`](crate::pool::Pool::try_new)).
-    pub fn try_for_model<M: Model>(capacity: usize, threads: usize) -> crate::Result<Self> {
-        if M::FORM == Form::Sequential || straight::<M>() {
+    pub fn try_for_model<M: Model>(capacity: usize, threads: usize) -> Result<Self> {
+        if M::FORM == Form::Sequential {
             Self::chain(M::LAYERS, M::INPUTS[0].size, capacity, threads)
         } else {
             Self::try_for_graph::<M>(capacity, threads)
@@ -38,7 +49,7 @@ impl Workspace {
     /// the cache for the samples `next` of the next batch meanwhile.
     pub fn load_batch(&mut self, x: &[Rows<'_>], idx: &[usize], next: &[usize]) {
         let n = idx.len();
-        if self.graph.is_some() {
+        if !self.plan.one_packed_input() {
             for (port, rows) in x.iter().enumerate() {
                 self.load_graph_input(port, n, &|r, row| rows.write_row(idx[r], row))
                     .expect("the workspace is the model's, of this capacity");
@@ -60,13 +71,67 @@ impl Workspace {
         });
     }
 
-    /// The forward pass of the first `n` loaded samples in `mode`.
-    pub fn forward_model(&mut self, params: &[f32], n: usize, mode: Phase) {
-        if self.graph.is_some() {
-            self.graph_forward(params, n, mode);
-        } else {
-            self.forward_mode(params, n, mode);
+    /// Writes input `port`'s first `n` samples: `fill(r, row)` writes sample
+    /// `r`'s values into `row`. An error if `port` is not one of the
+    /// model's inputs or `n` exceeds the capacity.
+    pub fn load_graph_input(
+        &mut self,
+        port: usize,
+        n: usize,
+        fill: &dyn Fn(usize, &mut [f32]),
+    ) -> Result<()> {
+        if n > self.capacity {
+            return Err(Error::Length {
+                what: "samples in one batch (the workspace's capacity)".into(),
+                expected: self.capacity,
+                found: n,
+            });
         }
+        let plan = &mut self.plan;
+        let Some(&node) = plan.inputs.get(port) else {
+            return Err(Error::Length {
+                what: "the input's index (inputs of the graph)".into(),
+                expected: plan.inputs.len(),
+                found: port,
+            });
+        };
+        self.input_max = None;
+        let (slot, size) = (plan.nodes[node].slot, plan.nodes[node].size);
+        let buf = &mut plan.values[slot.buf];
+        for r in 0..n {
+            fill(r, &mut buf[slot.at(r)..slot.at(r) + size]);
+        }
+        Ok(())
+    }
+
+    /// Output `port`'s values of the last forward pass, one row per sample.
+    pub fn graph_output(&self, port: usize, n: usize) -> impl Iterator<Item = &[f32]> + '_ {
+        (0..n).map(move |r| self.output_values(port, r))
+    }
+
+    /// Output `port`'s values for sample `r` of the last forward pass.
+    pub fn output_values(&self, port: usize, r: usize) -> &[f32] {
+        let node = &self.plan.nodes[self.plan.outputs[port]];
+        let (slot, size) = (node.slot, node.size);
+        &self.plan.values[slot.buf][slot.at(r)..slot.at(r) + size]
+    }
+
+    /// Output `port`'s rows for its loss: `(z, a, delta)` of sample `r`,
+    /// the Dense layer's pre-activations and activations, and the buffer the
+    /// loss writes dL/dz into. `None` if the output is not a Dense layer.
+    pub fn graph_output_row(&mut self, port: usize, r: usize) -> Option<OutputRow<'_>> {
+        let plan = &mut self.plan;
+        let node = &plan.nodes[plan.outputs[port]];
+        let (stage, layer) = node.dense()?;
+        let (slot, units) = (node.slot, layer.units);
+        plan.seeded[port] = true;
+        let at = r * units;
+        Some(OutputRow {
+            activation: layer.activation,
+            z: &self.z[stage][at..at + units],
+            a: &plan.values[slot.buf][slot.at(r)..slot.at(r) + units],
+            delta: &mut plan.dz[plan.outputs[port]][at..at + units],
+        })
     }
 
     /// Output `port`'s row for sample `r` of the last forward pass, for its
@@ -74,58 +139,7 @@ impl Workspace {
     /// and the buffer the loss writes dL/dz into. The trainer checks that
     /// every output is a Dense layer before it calls this.
     pub fn output_row(&mut self, port: usize, r: usize) -> OutputRow<'_> {
-        if self.graph.is_some() {
-            return self
-                .graph_output_row(port, r)
-                .expect("every output is a Dense layer (checked by compile)");
-        }
-        let last = self.stages.len() - 1;
-        let Stage::Dense(layer) = self.stages[last] else {
-            unreachable!("a chain ends with a Dense layer (checked when the workspace is built)")
-        };
-        let at = r * layer.units;
-        OutputRow {
-            activation: layer.activation,
-            z: &self.z[last][at..at + layer.units],
-            a: &self.a[last][at..at + layer.units],
-            delta: &mut self.delta[last][at..at + layer.units],
-        }
+        self.graph_output_row(port, r)
+            .expect("every output is a Dense layer (checked by compile)")
     }
-
-    /// Output `port`'s values for sample `r` of the last forward pass.
-    pub fn output_values(&self, port: usize, r: usize) -> &[f32] {
-        if self.graph.is_some() {
-            return self.graph_output_value(port, r);
-        }
-        let last = self.stages.len() - 1;
-        let units = self.stages[last].units();
-        &self.a[last][r * units..(r + 1) * units]
-    }
-}
-
-/// Whether model `M`'s plan is straight: one input, then each layer reading
-/// the node before it, the last one a Dense layer and the one output. Such
-/// a graph runs on a chain's plan (and so gets what the plan allows, such
-/// as plain SGD folded into the backward pass): the fold is a property of
-/// the plan, not of the form the model was declared in.
-pub(crate) fn straight<M: Model>() -> bool {
-    let [input, layers @ ..] = M::NODES else {
-        return false;
-    };
-    M::INPUTS.len() == 1
-        && M::OUTPUTS.len() == 1
-        && input.kind == NodeKind::Input
-        && layers.len() == M::LAYERS.len()
-        && layers
-            .iter()
-            .zip(M::NODES)
-            .enumerate()
-            .all(|(i, (node, before))| {
-                node.kind == NodeKind::Layer(i) && node.inputs == [before.name]
-            })
-        && layers.last().is_some_and(|n| n.name == M::OUTPUTS[0].node)
-        && matches!(
-            M::LAYERS.last().map(|l| &l.kind),
-            Some(LayerKind::Dense { .. })
-        )
 }

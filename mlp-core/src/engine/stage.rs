@@ -169,14 +169,6 @@ impl Stage {
         each_stage!(self, layer => layer.units(), d => d.units)
     }
 
-    /// Values per sample before it.
-    pub fn inputs(&self) -> usize {
-        match self {
-            Self::Dense(d) => d.inputs,
-            _ => self.units(),
-        }
-    }
-
     /// The Dense layer, if it is one.
     pub fn dense(&self) -> Option<DenseShape> {
         match self {

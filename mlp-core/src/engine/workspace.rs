@@ -1,12 +1,14 @@
-//! The buffers of the batch path: a runtime batch dimension, one buffer per
-//! layer for pre-activations, activations and their gradients, sized once
-//! and reused for every batch, and the pool of threads that share each
-//! product.
+//! The buffers of the batch path: a runtime batch dimension, the model's
+//! plan (its nodes' values and gradients, see [`super::plan`]) and each
+//! layer's scratch, sized once and reused for every batch, and the pool of
+//! threads that share each product.
 
 use super::Shared;
+use super::plan::Plan;
 use super::stage::{Phase, Stage};
 use crate::kernels;
 use crate::layer::{DenseOptions, DenseShape, LayerKind};
+use crate::model::Model;
 use crate::network::Network;
 use crate::pool::{Pool, split};
 use crate::sample::Sample;
@@ -30,20 +32,14 @@ pub(super) fn parts_for(threads: usize, macs: usize) -> usize {
 #[derive(Debug)]
 pub struct Workspace {
     pub(super) capacity: usize,
-    /// One stage per layer that is not a Flatten; the last is a Dense.
+    /// One stage per layer that is not a Flatten.
     pub(super) stages: Vec<Stage>,
     /// Whether plain SGD may be folded into the backward pass ([`foldable`],
-    /// and for a graph a node to fold it into: see `GraphPlan::fold_node`).
+    /// and a node to fold it into: see `Plan::fold_node`).
     pub(super) foldable: bool,
-    pub(super) input: Vec<f32>,
     /// Each stage's scratch values ([`Stage::scratch_len`]): a Dense
     /// layer's pre-activations, a Dropout's mask, ...
     pub(super) z: Vec<Vec<f32>>,
-    /// Each stage's output.
-    pub(super) a: Vec<Vec<f32>>,
-    /// dL/d(output) per stage, which a Dense layer turns into dL/dz in
-    /// place (the last one is written by the loss, as dL/dz).
-    pub(super) delta: Vec<Vec<f32>>,
     /// The mode of the last forward pass.
     pub(super) mode: Phase,
     /// The Dense layers with a regularizer or a constraint.
@@ -57,9 +53,8 @@ pub struct Workspace {
     /// backward pass, to roll it back (see [`Workspace::train_step`]);
     /// sized by the first such step.
     pub(super) rollback: Vec<f32>,
-    /// A graph's wiring and buffers (see [`super::graph_plan`]); `None` for a
-    /// chain, whose stages read one another in order.
-    pub(super) graph: Option<Box<super::graph_plan::GraphPlan>>,
+    /// The model's wiring and the buffers of its nodes (see [`super::plan`]).
+    pub(super) plan: Plan,
     pub(super) pool: Pool,
 }
 
@@ -119,6 +114,26 @@ impl Workspace {
         Self::chain(N::LAYERS, N::INPUT_SIZE, capacity, threads)
     }
 
+    /// Buffers for graph `G` and batches of up to `capacity` samples, on
+    /// `threads` threads (1 to [`MAX_THREADS`](crate::pool::MAX_THREADS)),
+    /// on its wired plan.
+    ///
+    /// # Panics
+    ///
+    /// Where [`Workspace::try_for_graph`] returns an error.
+    pub fn for_graph<G: Model>(capacity: usize, threads: usize) -> Self {
+        Self::try_for_graph::<G>(capacity, threads).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// As [`Workspace::for_graph`]: an error for a thread count outside 1 to
+    /// [`MAX_THREADS`](crate::pool::MAX_THREADS) or a thread the operating
+    /// system refuses ([`Pool::try_new`]).
+    pub fn try_for_graph<G: Model>(capacity: usize, threads: usize) -> crate::Result<Self> {
+        Self::build(G::LAYERS, capacity, threads, |stages| {
+            Plan::wired::<G>(stages, capacity)
+        })
+    }
+
     /// A chain's buffers: the straight plan of `layers`, whose input has
     /// `input_size` values per sample; an error where [`Pool::try_new`]
     /// refuses `threads`.
@@ -128,31 +143,40 @@ impl Workspace {
         capacity: usize,
         threads: usize,
     ) -> crate::Result<Self> {
+        Self::build(layers, capacity, threads, |stages| {
+            assert!(
+                matches!(stages.last(), Some(Stage::Dense(_))),
+                "the network's last layer is a Dense layer (the `network!` macro checks it)"
+            );
+            Plan::straight(stages, input_size, capacity)
+        })
+    }
+
+    /// The buffers of `layers` on the plan `plan` makes of their stages.
+    fn build(
+        layers: &[crate::layer::LayerInfo],
+        capacity: usize,
+        threads: usize,
+        plan: impl FnOnce(&[Stage]) -> Plan,
+    ) -> crate::Result<Self> {
         let pool = Pool::try_new(threads)?;
         let stages: Vec<Stage> = layers.iter().filter_map(Stage::of).collect();
-        assert!(
-            matches!(stages.last(), Some(Stage::Dense(_))),
-            "the network's last layer is a Dense layer (the `network!` macro checks it)"
-        );
         let dense_options = dense_options(layers);
-        let foldable = foldable(&stages, &dense_options);
-        let per_stage = |s: &Stage| vec![0.0; capacity * s.units()];
+        let plan = plan(&stages);
+        let foldable = foldable(&stages, &dense_options) && plan.fold_node.is_some();
         Ok(Self {
             capacity,
-            input: vec![0.0; capacity * input_size],
             z: stages
                 .iter()
                 .map(|s| vec![0.0; s.scratch_len(capacity)])
                 .collect(),
-            a: stages.iter().map(per_stage).collect(),
-            delta: stages.iter().map(per_stage).collect(),
             stages,
             foldable,
             mode: Phase::Inference,
             dense_options,
             input_max: None,
             rollback: Vec::new(),
-            graph: None,
+            plan,
             pool,
         })
     }
@@ -172,19 +196,12 @@ impl Workspace {
         self.stages.iter().filter_map(Stage::dense)
     }
 
-    /// The last stage: a Dense layer.
-    pub(super) fn output_layer(&self) -> DenseShape {
-        match self.stages.last() {
-            Some(Stage::Dense(d)) => *d,
-            _ => unreachable!("checked when the workspace is built"),
-        }
-    }
-
-    /// The input buffer for `n` samples (row-major, one row per sample).
+    /// The first input's buffer for `n` samples (row-major, one row per
+    /// sample; a chain's input).
     pub fn input_mut(&mut self, n: usize) -> &mut [f32] {
         self.input_max = None;
-        let width = self.input.len() / self.capacity.max(1);
-        &mut self.input[..n * width]
+        let slot = self.plan.nodes[self.plan.inputs[0]].slot;
+        &mut self.plan.values[slot.buf][..n * slot.ld]
     }
 
     /// Copies samples into the input buffer (at most `capacity`).
@@ -212,7 +229,7 @@ impl Workspace {
         }
     }
 
-    /// Fills the input buffer with `n` samples (at most `capacity`):
+    /// Fills the first input's buffer with `n` samples (at most `capacity`):
     /// `fill(rows, buffer)` writes samples `rows` into `buffer`, row-major.
     /// Where the products are shared, so are the rows, and each thread's
     /// copies land in its own cache (the training loop also asks it to fetch
@@ -223,9 +240,9 @@ impl Workspace {
             "batch of {n} exceeds the workspace capacity {}",
             self.capacity
         );
-        let width = self.input.len() / self.capacity.max(1);
+        let width = self.plan.nodes[self.plan.inputs[0]].slot.ld;
         let parts = self.side_parts(n);
-        let input = Shared::new(&mut self.input);
+        let input = Shared::new(self.input_mut(n));
         let max = AtomicU32::new(0);
         self.pool.run_parts(parts, &|t| {
             if t >= parts {
@@ -242,27 +259,41 @@ impl Workspace {
         self.input_max = Some((n, f32::from_bits(max.into_inner())));
     }
 
-    /// The output activations of the last forward pass.
+    /// The first output's Dense layer: its node and its stage.
+    fn output_layer(&self) -> (usize, usize, DenseShape) {
+        let node = self.plan.outputs[0];
+        let (stage, layer) = self.plan.nodes[node]
+            .dense()
+            .expect("the first output is a Dense layer");
+        (node, stage, layer)
+    }
+
+    /// The first output's activations of the last forward pass (a chain's
+    /// output; rows as wide as its buffer's).
     pub fn output(&self, n: usize) -> &[f32] {
-        let last = self.stages.len() - 1;
-        &self.a[last][..n * self.output_layer().units]
+        let slot = self.plan.nodes[self.plan.outputs[0]].slot;
+        &self.plan.values[slot.buf][..n * slot.ld]
     }
 
-    /// The last layer's pre-activations of the last forward pass.
+    /// The first output layer's pre-activations of the last forward pass.
     pub fn output_logits(&self, n: usize) -> &[f32] {
-        let last = self.stages.len() - 1;
-        &self.z[last][..n * self.output_layer().units]
+        let (_, stage, layer) = self.output_layer();
+        &self.z[stage][..n * layer.units]
     }
 
-    /// The buffer the loss writes dL/dz of the output layer into, beside the
-    /// output activations and pre-activations it reads: `(z, a, delta)`.
+    /// The buffer the loss writes dL/dz of the (first) output layer into,
+    /// beside the output activations and pre-activations it reads:
+    /// `(z, a, delta)`. The output's values are packed (a chain's are).
     pub fn output_and_delta(&mut self, n: usize) -> (&[f32], &[f32], &mut [f32]) {
-        let last = self.stages.len() - 1;
-        let len = n * self.output_layer().units;
+        let (node, stage, layer) = self.output_layer();
+        let len = n * layer.units;
+        let slot = self.plan.nodes[node].slot;
+        assert_eq!(slot.ld, layer.units, "the first output's values are packed");
+        self.plan.seeded[0] = true;
         (
-            &self.z[last][..len],
-            &self.a[last][..len],
-            &mut self.delta[last][..len],
+            &self.z[stage][..len],
+            &self.plan.values[slot.buf][slot.col..slot.col + len],
+            &mut self.plan.dz[node][..len],
         )
     }
 }

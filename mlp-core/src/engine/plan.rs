@@ -1,9 +1,50 @@
-//! A graph's wiring: which node reads which, and where each node's values
-//! live. Every node's values are in a *slot*, columns `col..col + size` of
-//! a buffer whose rows are `ld` values wide; a `Concatenate` owns a buffer
-//! as wide as its output, and the nodes it joins are placed in their
-//! columns of it where they can be (see [`super::graph`] for the passes
-//! that run over this plan, and for when a value is copied instead).
+//! A model's plan: which node reads which, where each node's values and
+//! gradient live, and what the passes may do on it. A chain's plan is
+//! straight (an input, then each layer reading the one before it); a
+//! graph's is wired by name. The one forward and backward pass
+//! (`forward.rs`, `backward.rs`) run over any plan; what makes a chain fast
+//! is a property of its plan, not a second copy of the passes:
+//!
+//! - every node's values are in a *slot*, columns `col..col + size` of a
+//!   buffer whose rows are `ld` values wide; a `Concatenate` owns a buffer
+//!   as wide as its output, and the nodes it joins are placed in their
+//!   columns of it where they can be, so nothing is copied (a node joined
+//!   by two `Concatenate`s, or twice by one, a `Concatenate` joined by
+//!   another, a layer other than Dense joined by one, and a Dense layer
+//!   joined beside its own input are copied instead; a layer other than
+//!   Dense whose input is not packed reads a packed copy of it). On a
+//!   straight plan every slot is a packed buffer of its own;
+//! - a node's gradient is summed over every node that reads it ([`Sink::Add`]),
+//!   except where one layer alone reads a node with a buffer of its own: it
+//!   then writes that gradient whole ([`Sink::Whole`]), or, for a Dense
+//!   layer that is not an output, its dL/dz through its activation in the
+//!   same pass ([`Sink::Dz`]). On a straight plan every gradient is written
+//!   so, and no buffer is cleared;
+//! - plain SGD is folded into the phase of [`Plan::fold_node`], the first
+//!   declared Dense layer (a chain's first layer), which runs last.
+//!
+//! ```
+//! use mlp_core::prelude::*;
+//! use mlp_core::__internal::{Phase, Workspace};
+//!
+//! network! {
+//!     struct Wide {
+//!         x = Input[3];
+//!         hidden = Dense<4, relu>(x);
+//!         joined = Concatenate(x, hidden);
+//!         output y = Dense<1>(joined);
+//!     }
+//! }
+//!
+//! let model = Wide::new(3);
+//! let mut ws = Workspace::for_graph::<Wide>(2, 1);
+//! let samples = [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]];
+//! ws.load_graph_input(0, 2, &|r, row| row.copy_from_slice(&samples[r]))?;
+//! ws.graph_forward(model.params(), 2, Phase::Inference);
+//! let y = model.predict_one(&WideInputs { x: SVector::from(samples[1]) });
+//! assert!((ws.graph_output(0, 2).nth(1).unwrap()[0] - y.y[0]).abs() < 1e-6);
+//! # Ok::<(), mlp_core::Error>(())
+//! ```
 
 use super::stage::Stage;
 use crate::layer::DenseShape;
@@ -43,6 +84,23 @@ pub(super) enum Op {
     Sum { mean: bool },
 }
 
+/// Where a layer (Dense or other) writes the gradient of its source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Sink {
+    /// Its source needs no gradient (an input).
+    None,
+    /// It alone reads a Dense layer that is not an output, with a buffer of
+    /// its own: it writes that layer's dL/dz (`Plan::dz`) whole, through
+    /// the activation, in its own pass.
+    Dz,
+    /// It alone reads a node with a buffer of its own: it writes that
+    /// node's gradient whole (nothing to clear first).
+    Whole,
+    /// Added to the source's gradient (cleared before the pass), which
+    /// other nodes add to as well.
+    Add,
+}
+
 /// One node.
 #[derive(Clone, Debug)]
 pub(super) struct Node {
@@ -55,19 +113,40 @@ pub(super) struct Node {
     /// Whether its gradient is needed (it is not an input, or it is read by
     /// a node whose gradient is; inputs' gradients are never needed).
     pub(super) needs_grad: bool,
+    /// A layer's: where it writes its source's gradient.
+    pub(super) sink: Sink,
+    /// A Dense layer's: its dL/dz is written whole by its one reader
+    /// ([`Sink::Dz`]), so its own phase starts from it as it is.
+    pub(super) direct: bool,
 }
 
-/// A graph's wiring and the buffers of its nodes.
+impl Node {
+    /// A Dense layer's stage and shape.
+    pub(super) fn dense(&self) -> Option<(usize, DenseShape)> {
+        match self.op {
+            Op::Dense { stage, layer } => Some((stage, layer)),
+            _ => None,
+        }
+    }
+}
+
+/// A model's wiring and the buffers of its nodes.
 #[derive(Debug)]
-pub(crate) struct GraphPlan {
+pub(crate) struct Plan {
     pub(super) nodes: Vec<Node>,
     /// Values, one buffer per slot owner (`capacity` rows each).
     pub(super) values: Vec<Vec<f32>>,
-    /// Gradients, laid out as `values`.
+    /// Each buffer's row width.
+    pub(super) widths: Vec<usize>,
+    /// Gradients, laid out as `values` (empty where no gradient is kept:
+    /// inputs, and Dense layers whose reader writes their dL/dz).
     pub(super) grads: Vec<Vec<f32>>,
+    /// Which gradient buffers are added to, so cleared before a pass.
+    pub(super) clear: Vec<bool>,
     /// Per node: a Dense layer's dL/dz (packed), which the loss writes for
     /// an output; another layer's packed input (when its source is not
-    /// packed) and its dL/d(input). Empty where unused.
+    /// packed) and its dL/d(input) (where it is added to its source's
+    /// gradient). Empty where unused.
     pub(super) dz: Vec<Vec<f32>>,
     pub(super) packed_input: Vec<Vec<f32>>,
     pub(super) dx: Vec<Vec<f32>>,
@@ -80,10 +159,10 @@ pub(crate) struct GraphPlan {
     pub(super) fold_node: Option<usize>,
 }
 
-impl GraphPlan {
-    /// The wiring of `G` over `stages` (one per layer, in `G::LAYERS`'
-    /// order), with buffers for `capacity` rows.
-    pub(super) fn new<G: Model>(stages: &[Stage], capacity: usize) -> Self {
+impl Plan {
+    /// The wiring of graph `G` over `stages` (one per layer, in
+    /// `G::LAYERS`' order), with buffers for `capacity` rows.
+    pub(super) fn wired<G: Model>(stages: &[Stage], capacity: usize) -> Self {
         let infos = G::NODES;
         let index = |name: &str| {
             infos
@@ -95,41 +174,69 @@ impl GraphPlan {
             .iter()
             .map(|n| n.inputs.iter().map(|s| index(s)).collect())
             .collect();
-        let mut readers = vec![0; infos.len()];
-        for s in sources.iter().flatten() {
-            readers[*s] += 1;
-        }
-        // The Dense layers' stage numbers: stages are the layers in order.
         let ops: Vec<Op> = infos
             .iter()
             .map(|n| match n.kind {
                 NodeKind::Input => Op::Input,
-                NodeKind::Layer(l) => match stages[l] {
-                    Stage::Dense(layer) => Op::Dense { stage: l, layer },
-                    _ => Op::Other { stage: l },
-                },
+                NodeKind::Layer(l) => op_of(stages, l),
                 NodeKind::Concatenate => Op::Concatenate { copies: Vec::new() },
                 NodeKind::Add => Op::Sum { mean: false },
                 NodeKind::Average => Op::Sum { mean: true },
             })
             .collect();
+        let sizes: Vec<usize> = infos.iter().map(|n| n.size).collect();
+        let inputs = G::INPUTS.iter().map(|p| index(p.node)).collect();
+        let outputs = G::OUTPUTS.iter().map(|p| index(p.node)).collect();
+        Self::build(ops, sources, &sizes, inputs, outputs, capacity)
+    }
+
+    /// The straight plan of `stages` (a chain's: an input of `input_size`
+    /// values, then each stage reading the one before it, the last one the
+    /// output), with buffers for `capacity` rows.
+    pub(super) fn straight(stages: &[Stage], input_size: usize, capacity: usize) -> Self {
+        let ops = core::iter::once(Op::Input)
+            .chain((0..stages.len()).map(|l| op_of(stages, l)))
+            .collect();
+        let sources = core::iter::once(Vec::new())
+            .chain((0..stages.len()).map(|l| vec![l]))
+            .collect();
+        let sizes: Vec<usize> = core::iter::once(input_size)
+            .chain(stages.iter().map(Stage::units))
+            .collect();
+        Self::build(ops, sources, &sizes, vec![0], vec![stages.len()], capacity)
+    }
+
+    /// The plan of nodes `ops` reading `sources`, of `sizes` values each.
+    fn build(
+        ops: Vec<Op>,
+        sources: Vec<Vec<usize>>,
+        sizes: &[usize],
+        inputs: Vec<usize>,
+        outputs: Vec<usize>,
+        capacity: usize,
+    ) -> Self {
+        let count = ops.len();
+        let mut readers = vec![0; count];
+        for s in sources.iter().flatten() {
+            readers[*s] += 1;
+        }
         // Place the joined nodes in their Concatenate's columns.
-        let mut slots: Vec<Option<Slot>> = vec![None; infos.len()];
+        let mut slots: Vec<Option<Slot>> = vec![None; count];
         let mut widths: Vec<usize> = Vec::new();
-        let mut copies: Vec<Vec<(usize, usize)>> = vec![Vec::new(); infos.len()];
+        let mut copies: Vec<Vec<(usize, usize)>> = vec![Vec::new(); count];
         // The Concatenate that owns each of these buffers.
         let mut owner: Vec<usize> = Vec::new();
-        for (c, info) in infos.iter().enumerate() {
+        for c in 0..count {
             if !matches!(ops[c], Op::Concatenate { .. }) {
                 continue;
             }
             let buf = widths.len();
-            widths.push(info.size);
+            widths.push(sizes[c]);
             owner.push(c);
             slots[c] = Some(Slot {
                 buf,
                 col: 0,
-                ld: info.size,
+                ld: sizes[c],
             });
             let mut col = 0;
             for &s in &sources[c] {
@@ -143,17 +250,17 @@ impl GraphPlan {
                     slots[s] = Some(Slot {
                         buf,
                         col,
-                        ld: info.size,
+                        ld: sizes[c],
                     });
                 } else {
                     copies[c].push((s, col));
                 }
-                col += infos[s].size;
+                col += sizes[s];
             }
         }
         // A Dense layer placed beside its own input (placed later): copy it
         // instead, so that it never writes the buffer it reads.
-        for i in 0..infos.len() {
+        for i in 0..count {
             if let (Op::Dense { .. }, Some(slot)) = (&ops[i], slots[i])
                 && slots[sources[i][0]].is_some_and(|x| x.buf == slot.buf)
             {
@@ -164,14 +271,14 @@ impl GraphPlan {
         // Every other node has a buffer of its own.
         let slots: Vec<Slot> = slots
             .into_iter()
-            .zip(infos)
-            .map(|(slot, info)| {
+            .zip(sizes)
+            .map(|(slot, &size)| {
                 slot.unwrap_or_else(|| {
-                    widths.push(info.size);
+                    widths.push(size);
                     Slot {
                         buf: widths.len() - 1,
                         col: 0,
-                        ld: info.size,
+                        ld: size,
                     }
                 })
             })
@@ -179,7 +286,7 @@ impl GraphPlan {
         // A layer needs its gradient (for its parameters, or its input's);
         // a merge only where one of its sources does (a merge of inputs
         // does not: nothing reads its gradient).
-        let mut needs_grad: Vec<bool> = Vec::with_capacity(ops.len());
+        let mut needs_grad: Vec<bool> = Vec::with_capacity(count);
         for (op, sources) in ops.iter().zip(&sources) {
             needs_grad.push(match op {
                 Op::Input => false,
@@ -187,21 +294,71 @@ impl GraphPlan {
                 Op::Concatenate { .. } | Op::Sum { .. } => sources.iter().any(|&s| needs_grad[s]),
             });
         }
+        // Where each layer writes its source's gradient.
+        let alone = |s: usize| slots.iter().filter(|x| x.buf == slots[s].buf).count() == 1;
+        let sinks: Vec<Sink> = (0..count)
+            .map(|i| {
+                if !matches!(ops[i], Op::Dense { .. } | Op::Other { .. }) {
+                    return Sink::None;
+                }
+                let s = sources[i][0];
+                if !needs_grad[s] {
+                    Sink::None
+                } else if readers[s] > 1 || !alone(s) {
+                    Sink::Add
+                } else if matches!(ops[s], Op::Dense { .. }) && !outputs.contains(&s) {
+                    Sink::Dz
+                } else {
+                    Sink::Whole
+                }
+            })
+            .collect();
+        let mut direct = vec![false; count];
+        let mut added = vec![false; count];
+        for i in 0..count {
+            let layer = matches!(ops[i], Op::Dense { .. } | Op::Other { .. });
+            for &s in &sources[i] {
+                if sinks[i] == Sink::Dz {
+                    direct[s] = true;
+                } else if needs_grad[s] && (!layer || sinks[i] == Sink::Add) {
+                    // A merge adds to each of its sources' gradients.
+                    added[s] = true;
+                }
+            }
+        }
+        // A gradient buffer is kept where a node reads its own gradient
+        // there (a layer other than Dense, a Dense layer whose reader does
+        // not write its dL/dz, a merge), and cleared where it is added to.
+        let mut kept = vec![false; widths.len()];
+        let mut clear = vec![false; widths.len()];
+        for i in 0..count {
+            let b = slots[i].buf;
+            if needs_grad[i] && !direct[i] && (readers[i] > 0 || matches!(ops[i], Op::Other { .. }))
+            {
+                kept[b] = true;
+            }
+            clear[b] |= added[i];
+        }
         let fold_node = fold_node(&ops, &sources, &needs_grad);
         let packed = |i: usize| {
             let s = slots[sources[i][0]];
-            s.col == 0 && s.ld == infos[sources[i][0]].size
+            s.col == 0 && s.ld == sizes[sources[i][0]]
         };
-        let mut dz = Vec::with_capacity(infos.len());
-        let mut packed_input = Vec::with_capacity(infos.len());
-        let mut dx = Vec::with_capacity(infos.len());
+        let mut dz = Vec::with_capacity(count);
+        let mut packed_input = Vec::with_capacity(count);
+        let mut dx = Vec::with_capacity(count);
         for (i, op) in ops.iter().enumerate() {
             let (a, b, c) = match op {
                 Op::Dense { layer, .. } => (capacity * layer.units, 0, 0),
                 Op::Other { .. } => {
-                    let width = infos[sources[i][0]].size;
+                    let width = sizes[sources[i][0]];
                     let gathered = if packed(i) { 0 } else { capacity * width };
-                    (0, gathered, capacity * width)
+                    let added = if sinks[i] == Sink::Add {
+                        capacity * width
+                    } else {
+                        0
+                    };
+                    (0, gathered, added)
                 }
                 _ => (0, 0, 0),
             };
@@ -220,26 +377,58 @@ impl GraphPlan {
                     op => op,
                 },
                 sources: sources[i].clone(),
-                size: infos[i].size,
+                size: sizes[i],
                 slot: slots[i],
                 readers: readers[i],
                 needs_grad: needs_grad[i],
+                sink: sinks[i],
+                direct: direct[i],
             })
             .collect();
-        let values: Vec<Vec<f32>> = widths.iter().map(|w| vec![0.0; capacity * w]).collect();
-        let node_of = |name: &str| index(name);
+        let buffer = |w: &usize| vec![0.0; capacity * w];
         Self {
             nodes,
-            grads: values.clone(),
-            values,
+            values: widths.iter().map(buffer).collect(),
+            grads: widths
+                .iter()
+                .zip(&kept)
+                .map(|(w, &k)| if k { buffer(w) } else { Vec::new() })
+                .collect(),
+            widths,
+            clear,
             dz,
             packed_input,
             dx,
-            inputs: G::INPUTS.iter().map(|p| node_of(p.node)).collect(),
-            outputs: G::OUTPUTS.iter().map(|p| node_of(p.node)).collect(),
-            seeded: vec![false; G::OUTPUTS.len()],
+            seeded: vec![false; outputs.len()],
+            inputs,
+            outputs,
             fold_node,
         }
+    }
+
+    /// Whether the plan has one input with a packed buffer of its own, which
+    /// [`super::Workspace::load_rows`] fills.
+    pub(super) fn one_packed_input(&self) -> bool {
+        let [input] = self.inputs[..] else {
+            return false;
+        };
+        let node = &self.nodes[input];
+        node.slot.col == 0
+            && node.slot.ld == node.size
+            && self
+                .nodes
+                .iter()
+                .filter(|n| n.slot.buf == node.slot.buf)
+                .count()
+                == 1
+    }
+}
+
+/// The node of layer `l`, stage `l` of `stages`.
+fn op_of(stages: &[Stage], l: usize) -> Op {
+    match stages[l] {
+        Stage::Dense(layer) => Op::Dense { stage: l, layer },
+        _ => Op::Other { stage: l },
     }
 }
 
@@ -286,12 +475,12 @@ mod tests {
         }
     }
 
-    fn plan<G: Model>() -> GraphPlan {
+    fn plan<G: Model>() -> Plan {
         let stages: Vec<Stage> = G::LAYERS.iter().filter_map(Stage::of).collect();
-        GraphPlan::new::<G>(&stages, 4)
+        Plan::wired::<G>(&stages, 4)
     }
 
-    fn node(plan: &GraphPlan, infos: &[crate::graph::NodeInfo], name: &str) -> Node {
+    fn node(plan: &Plan, infos: &[crate::graph::NodeInfo], name: &str) -> Node {
         plan.nodes[infos.iter().position(|n| n.name == name).unwrap()].clone()
     }
 
