@@ -88,7 +88,8 @@ macro_rules! optimizer {
             }
 
             $(
-                #[doc = concat!("Sets `", stringify!($field), "`.")]
+                #[doc = concat!("Sets `", stringify!($field), "`:")]
+                $(#[doc = $field_doc])*
                 pub fn $field(mut self, $field: $t) -> Self {
                     self.$field = $field;
                     self
