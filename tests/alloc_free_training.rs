@@ -277,7 +277,7 @@ fn graph_on_two_threads() {
             seed: 1,
             step: iteration,
         };
-        ws.graph_forward(model.params(), n, mode);
+        ws.forward_model(model.params(), n, mode);
         for (k, weight) in [0.9_f32, 0.1].into_iter().enumerate() {
             for (r, t) in y.iter().enumerate() {
                 let row = ws.graph_output_row(k, r).unwrap();

@@ -303,7 +303,7 @@ fn graph_loaded<G: Model>(model: &G, n: usize, threads: usize) -> Workspace {
         })
         .unwrap();
     }
-    ws.graph_forward(model.params(), n, Phase::Training { seed: 1, step: 0 });
+    ws.forward_model(model.params(), n, Phase::Training { seed: 1, step: 0 });
     for port in 0..G::OUTPUTS.len() {
         for r in 0..n {
             let row = ws.output_row(port, r);

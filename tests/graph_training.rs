@@ -76,7 +76,7 @@ fn load(ws: &mut Workspace) {
 /// The weighted loss of the batch, and (with `seed`) dL/dz written for the
 /// backward pass.
 fn batch_loss(ws: &mut Workspace, params: &[f32], seed: bool) -> f64 {
-    ws.graph_forward(params, N, MODE);
+    ws.forward_model(params, N, MODE);
     let y = targets();
     let mut total = 0.0;
     for (k, (w, t)) in WEIGHTS.iter().zip(&y).enumerate() {
@@ -159,7 +159,7 @@ fn batch_forward_matches_predict_one() {
     for threads in [1, 2] {
         let mut ws = Workspace::for_graph::<Tangle>(N, threads);
         load(&mut ws);
-        ws.graph_forward(model.params(), N, Phase::Inference);
+        ws.forward_model(model.params(), N, Phase::Inference);
         for r in 0..N {
             let one = model.predict_one(&TangleInputs {
                 a: SVector::from(a[r]),

@@ -182,7 +182,9 @@ impl<P: Payload> LayerOp<P> {
 
     /// Its weights in Keras's order, each name with Keras's shape, the
     /// first `rank` of `dims`, as `(name, dims, rank)`.
-    pub fn weight_shapes(&self) -> impl Iterator<Item = (&'static str, [usize; 2], usize)> {
+    pub fn weight_shapes(
+        &self,
+    ) -> impl Iterator<Item = (&'static str, [usize; 2], usize)> + use<P> {
         let (inputs, units) = (self.inputs(), self.units());
         self.row()
             .into_iter()

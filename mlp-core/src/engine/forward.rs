@@ -120,12 +120,6 @@ impl Workspace {
         plan.seeded.fill(false);
         self.mode = mode;
     }
-
-    /// The forward pass of the first `n` loaded samples in `mode` (as
-    /// [`Workspace::forward_model`]).
-    pub fn graph_forward(&mut self, params: &[f32], n: usize, mode: Phase) {
-        self.forward_model(params, n, mode);
-    }
 }
 
 /// The forward pass of a stage that is not a Dense layer, on the calling

@@ -40,7 +40,7 @@
 //! let mut ws = Workspace::for_graph::<Wide>(2, 1);
 //! let samples = [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]];
 //! ws.load_graph_input(0, 2, &|r, row| row.copy_from_slice(&samples[r]))?;
-//! ws.graph_forward(model.params(), 2, Phase::Inference);
+//! ws.forward_model(model.params(), 2, Phase::Inference);
 //! let y = model.predict_one(&WideInputs { x: SVector::from(samples[1]) });
 //! assert!((ws.graph_output(0, 2).nth(1).unwrap()[0] - y.y[0]).abs() < 1e-6);
 //! # Ok::<(), mlp_core::Error>(())

@@ -165,12 +165,8 @@ impl LayerInfo {
             _ => [Zeros; 4],
         };
         let (inputs, units, mut offset) = (self.input_size(), self.output_size(), self.offset);
-        let row = self.kind.row();
-        let trainable = row.map_or(0, |row| row.trainable);
-        let shapes = row
-            .into_iter()
-            .flat_map(move |row| row.weight_shapes(inputs, units));
-        let weights = shapes.zip(initializers).enumerate();
+        let trainable = self.kind.row().map_or(0, |row| row.trainable);
+        let weights = self.kind.weight_shapes().zip(initializers).enumerate();
         weights.map(move |(i, ((name, dims, rank), initializer))| {
             let weight = WeightInfo {
                 name,
