@@ -19,7 +19,7 @@
 //! every path checks and generates the same way.
 
 use crate::model::{LayerModelKind, Model, NodeModelKind};
-use mlp_spec::arch::Arch;
+use mlp_spec::arch::{self, Arch};
 use mlp_spec::keras_check::{
     check_connections, check_graph_ports, group_key, group_keys, keras_layers,
 };
@@ -69,45 +69,6 @@ fn keras_layer(layer: &KerasLayer) -> String {
     }
 }
 
-/// How the declaration reads: `Dense<300, relu, kernel_initializer = glorot_uniform>`.
-fn declared(layer: &crate::model::LayerModel) -> String {
-    match &layer.kind {
-        LayerModelKind::Dense {
-            units,
-            activation,
-            kernel_initializer: kernel,
-            ..
-        } => format!(
-            "`{}`: Dense<{units}, {}, kernel_initializer = {}>",
-            layer.field, activation.name, kernel.spec.name
-        ),
-        LayerModelKind::Flatten { rows, cols } => {
-            format!("`{}`: Flatten[{rows}, {cols}]", layer.field)
-        }
-        LayerModelKind::PReLU {
-            alpha_initializer: alpha,
-            ..
-        } => format!(
-            "`{}`: PReLU<alpha_initializer = {}>",
-            layer.field, alpha.spec.name
-        ),
-        _ => {
-            let class = layer.kind.class_name();
-            let options: Vec<String> = crate::bake_onnx::op(layer)
-                .settings()
-                .into_iter()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(name, v)| format!("{name} = {v}"))
-                .collect();
-            if options.is_empty() {
-                format!("`{}`: {class}", layer.field)
-            } else {
-                format!("`{}`: {class}<{}>", layer.field, options.join(", "))
-            }
-        }
-    }
-}
-
 /// The archive's member `name`.
 fn member(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
@@ -126,12 +87,11 @@ fn member(
 /// How the declaration reads node `n` of `arch` (a layer or a merge).
 fn declared_node(model: &Model, arch: &Arch, n: usize) -> String {
     match model.nodes[n].kind {
-        NodeModelKind::Layer(l) => declared(&model.layers[l]),
-        _ => format!(
-            "`{}`: {}",
-            arch.nodes[n].name,
-            arch.nodes[n].op.class_name()
-        ),
+        NodeModelKind::Layer(l) => {
+            let layer = &model.layers[l];
+            arch::declared(&layer.field.to_string(), &layer.kind.declaration())
+        }
+        _ => arch::declared(&arch.nodes[n].name, &arch.nodes[n].op.describe()),
     }
 }
 

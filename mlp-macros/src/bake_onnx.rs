@@ -18,6 +18,10 @@ impl ToPlain for Resolved {
     fn function_settings(function: &Self::Function) -> Vec<f32> {
         function.1.clone()
     }
+
+    fn initializer_name(init: &Self::Init) -> Option<&str> {
+        Some(init.spec.name)
+    }
 }
 
 /// The readers' description of one declared layer.

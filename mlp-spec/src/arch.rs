@@ -62,6 +62,20 @@ impl Payload for Plain {
     }
 }
 
+impl ToPlain for Plain {
+    fn activation_name(activation: &String) -> &str {
+        activation
+    }
+
+    fn function_settings(function: &Self::Function) -> Vec<f32> {
+        function.1.clone()
+    }
+
+    fn initializer_name(_: &()) -> Option<&str> {
+        None
+    }
+}
+
 /// A payload that a layer can be read as plain data from.
 pub trait ToPlain: Payload {
     /// Keras's name of a Dense layer's activation: `"relu"`.
@@ -69,6 +83,15 @@ pub trait ToPlain: Payload {
     /// An activation layer's numeric options, in the shared layer table's
     /// order.
     fn function_settings(function: &Self::Function) -> Vec<f32>;
+    /// Keras's name of an initializer (`"he_normal"`), where the payload
+    /// has one.
+    fn initializer_name(init: &Self::Init) -> Option<&str>;
+}
+
+/// How a layer or merge named `name` is declared, for messages:
+/// `` `dense_1`: Dense<300, relu> ``.
+pub fn declared(name: &str, declaration: &str) -> String {
+    format!("`{name}`: {declaration}")
 }
 
 impl<P: ToPlain> LayerOp<P> {
@@ -114,6 +137,62 @@ impl<P: ToPlain> LayerOp<P> {
                 alpha_initializer: (),
             },
             Self::Normalization { units } => Layer::Normalization { units },
+        }
+    }
+
+    /// The layer as it is declared in `network!`, the one wording of a
+    /// layer in every message: `Flatten[28, 28]`, `Dense<300, relu>`,
+    /// `Dense<300, elu, kernel_initializer = he_normal>`,
+    /// `PReLU<alpha_initializer = ones>` (an initializer where the payload
+    /// names it and it is not Keras's default), every other kind with its
+    /// finite numeric options
+    /// (`Dropout<rate = 0.2>`, `BatchNormalization<momentum = 0.99,
+    /// epsilon = 0.001>`, `ReLU<negative_slope = 0, threshold = 0>`).
+    pub fn declaration(&self) -> String {
+        // An initializer as the user writes it: where it is not Keras's default.
+        let init = |option: &str, init, default: &str| {
+            P::initializer_name(init)
+                .filter(|n| *n != default)
+                .map(|n| format!("{option} = {n}"))
+        };
+        let mut args: Vec<String> = match self {
+            Self::Flatten { rows, cols } => return format!("Flatten[{rows}, {cols}]"),
+            Self::Dense {
+                units,
+                activation,
+                kernel_initializer,
+                ..
+            } => [format!("{units}"), P::activation_name(activation).into()]
+                .into_iter()
+                .chain(init(
+                    "kernel_initializer",
+                    kernel_initializer,
+                    crate::DEFAULT_KERNEL_INITIALIZER,
+                ))
+                .collect(),
+            Self::PReLU {
+                alpha_initializer, ..
+            } => init(
+                "alpha_initializer",
+                alpha_initializer,
+                crate::DEFAULT_PRELU_INITIALIZER,
+            )
+            .into_iter()
+            .collect(),
+            _ => Vec::new(),
+        };
+        let settings = Op::Layer(self.to_plain()).settings();
+        args.extend(
+            settings
+                .iter()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(name, v)| format!("{name} = {v}")),
+        );
+        let class = self.class_name();
+        if args.is_empty() {
+            class.into()
+        } else {
+            format!("{class}<{}>", args.join(", "))
         }
     }
 }
@@ -168,40 +247,14 @@ impl Op {
         })
     }
 
-    /// Keras's class name, as messages show it.
+    /// How messages show it: a layer as declared
+    /// ([`LayerOp::declaration`]), an input as `Input[8]`, a merge by its
+    /// class name.
     pub fn describe(&self) -> String {
-        let layer = match self {
-            Op::Input { shape } => return format!("Input{shape:?}"),
-            Op::Layer(layer) => layer,
-            merge => return merge.class_name().into(),
-        };
-        match layer {
-            Layer::Flatten { rows, cols } => format!("Flatten[{rows}, {cols}]"),
-            Layer::Dense {
-                units, activation, ..
-            } => format!("Dense<{units}, {activation}>"),
-            Layer::Dropout { rate, .. } => format!("Dropout<{rate}>"),
-            Layer::BatchNormalization { epsilon, .. } => {
-                format!("BatchNormalization<epsilon = {epsilon:e}>")
-            }
-            Layer::Activation {
-                function: (kind, settings),
-                ..
-            } => {
-                let names = crate::settings(kind);
-                let set: Vec<String> = names
-                    .iter()
-                    .zip(settings)
-                    .filter(|((_, default), v)| *default != **v)
-                    .map(|((n, _), v)| format!("{n} = {v}"))
-                    .collect();
-                if set.is_empty() {
-                    kind.clone()
-                } else {
-                    format!("{kind}<{}>", set.join(", "))
-                }
-            }
-            other => other.class_name().into(),
+        match self {
+            Op::Input { shape } => format!("Input{shape:?}"),
+            Op::Layer(layer) => layer.declaration(),
+            merge => merge.class_name().into(),
         }
     }
 

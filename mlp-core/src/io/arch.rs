@@ -3,6 +3,7 @@
 //! bake) check files against; and their problems as one [`Error`].
 
 use crate::activation::ActivationKind;
+use crate::initializer::Initializer;
 use crate::layer::{Elementwise, LayerInfo, LayerKind, TypedPayload};
 use crate::model::{Form, Model, NodeKind};
 use crate::weights::NamedArray;
@@ -24,6 +25,10 @@ impl ToPlain for TypedPayload {
             Elementwise::LeakyReLU { negative_slope } => vec![negative_slope],
             Elementwise::ELU { alpha } => vec![alpha],
         }
+    }
+
+    fn initializer_name(init: &Initializer) -> Option<&str> {
+        Some(init.name())
     }
 }
 

@@ -11,9 +11,9 @@
 use super::config::{KerasModel, shape_text};
 use super::{keras_nodes, merge_class};
 use crate::Result;
-use crate::layer::{LayerInfo, LayerKind};
+use crate::layer::LayerInfo;
 use crate::model::{Form, Model, NodeInfo, NodeKind};
-use mlp_spec::arch::Arch;
+use mlp_spec::arch::{self, Arch};
 use mlp_spec::keras_check::{check_connections, check_graph_ports, same_layer};
 
 /// What a model of this form is called in messages.
@@ -24,31 +24,10 @@ fn what<M: Model>() -> &'static str {
     }
 }
 
-/// How a layer of the network is declared: `dense_1: Dense<300, relu>`.
+/// How a layer of the network is declared: `` `dense_1`: Dense<300, relu> ``
+/// ([`mlp_spec::LayerOp::declaration`]).
 pub(crate) fn declared(layer: &LayerInfo) -> String {
-    match layer.kind {
-        LayerKind::Dense {
-            units, activation, ..
-        } => format!("`{}`: Dense<{units}, {}>", layer.name, activation.name()),
-        LayerKind::Flatten { rows, cols } => format!("`{}`: Flatten[{rows}, {cols}]", layer.name),
-        _ => {
-            let options: Vec<String> = settings_of(layer)
-                .iter()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(name, v)| format!("{name} = {v}"))
-                .collect();
-            if options.is_empty() {
-                format!("`{}`: {}", layer.name, layer.type_name())
-            } else {
-                format!(
-                    "`{}`: {}<{}>",
-                    layer.name,
-                    layer.type_name(),
-                    options.join(", ")
-                )
-            }
-        }
-    }
+    arch::declared(layer.name, &layer.kind.declaration())
 }
 
 /// The numeric options of a layer declared here, named as in the shared
@@ -125,7 +104,7 @@ pub(crate) fn check_architecture<M: Model>(model: &KerasModel, source_name: &str
         .collect();
     let describe = |n: &NodeInfo| match (n.kind, merge_class(n)) {
         (NodeKind::Layer(i), _) => M::LAYERS.get(i).map_or_else(String::new, declared),
-        (_, Some(class)) => format!("`{}`: {class}", n.name),
+        (_, Some(class)) => arch::declared(n.name, class),
         _ => String::new(),
     };
     let ours: Vec<String> = layers.iter().map(|n| describe(n)).collect();
