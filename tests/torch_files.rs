@@ -313,8 +313,9 @@ fn a_different_architecture_is_refused_naming_the_layer_and_both_descriptions() 
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("layer `batch_normalization` (BatchNormalization<epsilon = 1e-3>)")
-            && err.contains("has epsilon = 1e-5")
+        err.contains(
+            "layer `batch_normalization` (BatchNormalization<momentum = 0.99, epsilon = 0.001>)"
+        ) && err.contains("has epsilon = 1e-5")
             && err.contains("declare `BatchNormalization<epsilon = 1e-5>`"),
         "{err}"
     );
