@@ -329,9 +329,10 @@
 //! Dense layers hold int8 weights with one scale per unit (TensorFlow
 //! Lite's per-channel scheme), the other layers and the activations stay
 //! f32, and it has its own `WEIGHTS` and `predict_one`. A graph's is wired
-//! as the graph, from `<Name>Inputs` to `<Name>Outputs`; `calibrate =
-//! "sample.safetensors"` (an integer-only network, see [`quant`]) is for
-//! chains only.
+//! as the graph, from `<Name>Inputs` to `<Name>Outputs`. With `calibrate =
+//! "sample.safetensors"` it is an integer-only network instead (see
+//! [`quant`]), a graph's merges in integers too; a graph's sample holds one
+//! tensor per input, named as the input.
 //!
 //! ```
 //! use mlp::prelude::*;

@@ -131,3 +131,209 @@ fn batch_normalization_folds_and_the_classes_are_keras_classes() {
         (784 * 300 + 300 * 100 + 100 * 10) + 16 * (300 + 100 + 10) + 3 * 12 + 2 * 256 + 512
     );
 }
+
+network! {
+    /// The book's Wide & Deep graph with Keras's weights
+    /// (tests/fixtures/keras-files/wide_deep_two_outputs, Keras 3.15.1),
+    /// integer-only: its `Concatenate` in integers, calibrated on the first
+    /// 500 standardised training rows (`wide_deep-calibration.safetensors`,
+    /// one tensor per input).
+    #[weights(
+        "tests/fixtures/keras-files/wide_deep_two_outputs/model.keras",
+        quantize = "int8",
+        calibrate = "tests/fixtures/weights/wide_deep-calibration.safetensors"
+    )]
+    pub struct WideDeepQ {
+        wide_input = Input[5];
+        deep_input = Input[6];
+        hidden1 = Dense<30, relu>(deep_input);
+        hidden2 = Dense<30, relu>(hidden1);
+        concat = Concatenate(wide_input, hidden2);
+        output main_output = Dense<1>(concat);
+        output aux_output = Dense<1>(hidden2);
+    }
+}
+
+network! {
+    /// The same weights wired through `Add` and `Average` (the widths fit
+    /// Keras's kernels): not a model Keras trained, a graph whose f32 and
+    /// integer-only forms are compared on the same real rows.
+    #[weights(
+        "tests/fixtures/weights/wide_deep.safetensors",
+        quantize = "int8",
+        calibrate = "tests/fixtures/weights/wide_deep-calibration.safetensors"
+    )]
+    pub struct MergesQ {
+        wide_input = Input[5];
+        deep_input = Input[6];
+        hidden1 = Dense<30, relu, name = dense_2>(deep_input);
+        hidden2 = Dense<30, relu, name = dense_3>(hidden1);
+        sum = Add(hidden1, hidden2);
+        concat = Concatenate(wide_input, sum);
+        mean = Average(hidden1, hidden2);
+        output main_output = Dense<1>(concat);
+        output aux_output = Dense<1>(mean);
+    }
+}
+
+/// The book's split (seed 42, 25% test, then 25% of the rest for
+/// validation) and scaler: standardised training and test rows, test targets.
+fn housing() -> (Vec<SVector<f32, 8>>, Vec<SVector<f32, 8>>, Vec<f32>) {
+    use mlp::datasets::{StandardScaler, california_housing, train_test_split};
+    let housing = california_housing::load().unwrap();
+    let ((x_full, y_full), (x_test, y_test)) =
+        train_test_split(&housing.x, &housing.y, 0.25, 42).unwrap();
+    let ((x_train, _), _) = train_test_split(&x_full, &y_full, 0.25, 42).unwrap();
+    let scaler = StandardScaler::fit(&x_train).unwrap();
+    (
+        scaler.transform(&x_train),
+        scaler.transform(&x_test),
+        y_test,
+    )
+}
+
+/// Wide & Deep's inputs of a row: features 0-4 and 2-7.
+fn wide_deep(x: &SVector<f32, 8>) -> (SVector<f32, 5>, SVector<f32, 6>) {
+    (
+        SVector::from_fn(|i, _| x[i]),
+        SVector::from_fn(|i, _| x[i + 2]),
+    )
+}
+
+#[test]
+fn the_graph_calibration_sample_is_the_first_500_training_rows_per_input() {
+    let (x_train, _, _) = housing();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/weights/wide_deep-calibration.safetensors");
+    let bytes = std::fs::read(path).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let read = |name: &str| -> Vec<f32> {
+        let t = file.tensor(name).unwrap();
+        assert_eq!(t.shape()[0], 500);
+        t.data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    };
+    let rows = x_train[..500].iter().map(wide_deep);
+    let wide: Vec<f32> = rows
+        .clone()
+        .flat_map(|(w, _)| w.as_slice().to_vec())
+        .collect();
+    let deep: Vec<f32> = rows.flat_map(|(_, d)| d.as_slice().to_vec()).collect();
+    assert!(read("wide_input") == wide && read("deep_input") == deep);
+}
+
+/// The int8 graph against its f32 graph on the book's 5,160 test rows, per
+/// output: the 99th percentile of |int8 - f32| within 4 output steps plus 2%
+/// of the f32 output's range (the chain's tolerance above), and for a
+/// trained model (`trained`) the main output's test RMSE within 2% of the
+/// f32 one's.
+fn graph_follows_f32(
+    (what, trained): (&str, bool),
+    f: impl Fn(&SVector<f32, 5>, &SVector<f32, 6>) -> [f32; 2],
+    q: impl Fn(&SVector<f32, 5>, &SVector<f32, 6>) -> [f32; 2],
+    steps: [f32; 2],
+) {
+    let (_, x_test, y_test) = housing();
+    let mut diffs = [Vec::new(), Vec::new()];
+    let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
+    let (mut se, mut se8) = (0.0_f64, 0.0_f64);
+    for (x, y) in x_test.iter().zip(&y_test) {
+        let (wide, deep) = wide_deep(x);
+        let (a, b) = (f(&wide, &deep), q(&wide, &deep));
+        for k in 0..2 {
+            diffs[k].push((a[k] - b[k]).abs());
+            lo[k] = lo[k].min(a[k]);
+            hi[k] = hi[k].max(a[k]);
+        }
+        se += f64::from((a[0] - y) * (a[0] - y));
+        se8 += f64::from((b[0] - y) * (b[0] - y));
+    }
+    let n = y_test.len() as f64;
+    let (rmse, rmse8) = ((se / n).sqrt(), (se8 / n).sqrt());
+    println!("{what} on {n} test rows: main output RMSE f32 {rmse:.4}, int8 {rmse8:.4}");
+    for (k, diffs) in diffs.iter_mut().enumerate() {
+        diffs.sort_by(f32::total_cmp);
+        let at = |q: f64| diffs[((diffs.len() - 1) as f64 * q) as usize];
+        let tolerance = 4.0 * steps[k] + 0.02 * (hi[k] - lo[k]);
+        println!(
+            "  output {k}: |int8 - f32| median {:.4}, 99th percentile {:.4}, max {:.4} \
+             (range {}..{}, step {}, tolerance {tolerance})",
+            at(0.5),
+            at(0.99),
+            at(1.0),
+            lo[k],
+            hi[k],
+            steps[k]
+        );
+        assert!(at(0.99) <= tolerance, "{what} output {k}: {}", at(0.99));
+    }
+    assert!(
+        !trained || rmse8 < rmse * 1.02,
+        "{what}: int8 RMSE {rmse8} vs f32 {rmse}"
+    );
+}
+
+#[test]
+fn wide_and_deep_integer_only_follows_f32_on_the_test_set() {
+    let (f, q) = (WideDeepQ::WEIGHTS, WideDeepQInt8::WEIGHTS);
+    let run = |wide: &SVector<f32, 5>, deep: &SVector<f32, 6>, int8: bool| {
+        let x = WideDeepQInputs {
+            wide_input: *wide,
+            deep_input: *deep,
+        };
+        let y = if int8 {
+            q.predict_one(&x)
+        } else {
+            f.predict_one(&x)
+        };
+        [y.main_output[0], y.aux_output[0]]
+    };
+    let steps = WideDeepQInt8::OUTPUTS.map(|p| p.scale);
+    graph_follows_f32(
+        ("Wide & Deep", true),
+        |w, d| run(w, d, false),
+        |w, d| run(w, d, true),
+        steps,
+    );
+    // Integers only in between: predict_q is predict_one before dequantising.
+    let x = WideDeepQInputs {
+        wide_input: SVector::from_element(0.5),
+        deep_input: SVector::from_element(-0.5),
+    };
+    let (main, aux) = q.predict_q(&WideDeepQInt8::quantize_inputs(&x));
+    let y = q.predict_one(&x);
+    assert_eq!(
+        WideDeepQInt8::OUTPUTS[0].dequantize(main[0]),
+        y.main_output[0]
+    );
+    assert_eq!(
+        WideDeepQInt8::OUTPUTS[1].dequantize(aux[0]),
+        y.aux_output[0]
+    );
+}
+
+#[test]
+fn add_and_average_integer_only_follow_f32_on_the_test_set() {
+    let (f, q) = (MergesQ::WEIGHTS, MergesQInt8::WEIGHTS);
+    let run = |wide: &SVector<f32, 5>, deep: &SVector<f32, 6>, int8: bool| {
+        let x = MergesQInputs {
+            wide_input: *wide,
+            deep_input: *deep,
+        };
+        let y = if int8 {
+            q.predict_one(&x)
+        } else {
+            f.predict_one(&x)
+        };
+        [y.main_output[0], y.aux_output[0]]
+    };
+    let steps = MergesQInt8::OUTPUTS.map(|p| p.scale);
+    graph_follows_f32(
+        ("Add and Average", false),
+        |w, d| run(w, d, false),
+        |w, d| run(w, d, true),
+        steps,
+    );
+}

@@ -17,8 +17,8 @@
 //! A graph bakes the same way (its struct is a chain's: one field per
 //! layer), from safetensors, Keras (`.keras`, `.weights.h5`), ONNX or
 //! PyTorch, and `quantize = "int8"` bakes its `<Name>Int8` wired as the
-//! graph; `calibrate` (the integer-only network) is a compile error for a
-//! graph.
+//! graph, and with `calibrate` its integer-only network, its merges in
+//! integers (`quantize_int.rs`).
 
 use crate::model::{LayerModel, LayerModelKind, Model};
 use mlp_spec::safetensors_check::{Problem, check_weights};
@@ -180,14 +180,6 @@ fn bake_file(krate: &TokenStream, model: &Model, attr: &WeightsAttr) -> syn::Res
     let lit = &attr.path;
     let error = |message: String| syn::Error::new(lit.span(), message);
     let (ident, vis, layers) = (&model.ident, &model.vis, &model.layers);
-    let chain = model.chain_input.is_some();
-    if let (false, Some(sample)) = (chain, &attr.calibrate) {
-        return Err(syn::Error::new_spanned(
-            sample,
-            "`calibrate` (an integer-only int8 network) is available for chains only: \
-             `quantize = \"int8\"` alone bakes a graph with int8 weights and f32 activations",
-        ));
-    }
     let (full, rel, bytes) = read_file(&attr.path, "weights file")?;
     // A Keras archive: its architecture checked, its weights as safetensors;
     // a Keras weights file: its weights.

@@ -1,31 +1,40 @@
 //! `#[weights("file.safetensors", quantize = "int8", calibrate =
-//! "sample.safetensors")]`: the `<Name>Int8` type as an integer-only network
-//! (TensorFlow Lite's full-integer scheme; the runtime is
+//! "sample.safetensors")]`: the `<Name>Int8` type as an integer-only network,
+//! chain or graph (TensorFlow Lite's full-integer scheme; the runtime is
 //! `mlp_core::quant`). At bake time:
 //!
-//! 1. the float network is simplified: Dropout and Flatten go,
-//!    BatchNormalization is folded into the Dense before it when that one is
-//!    linear, else into the Dense after it (PReLU, and a BatchNormalization
-//!    with no Dense to fold into, have no integer form: compile errors);
-//! 2. it runs in f64 on every sample of the calibration file (one F32
-//!    tensor of shape `(samples, input...)`), and each activation's range
-//!    (with 0 in it) gives its scale `(max − min) / 255` and zero point;
+//! 1. the float network is simplified, node by node in the model's order:
+//!    Dropout and Flatten go, BatchNormalization is folded into the Dense
+//!    before it when that one is linear and read by it alone, else into the
+//!    Dense layers after it (PReLU, and a BatchNormalization with no Dense
+//!    to fold into, have no integer form: compile errors);
+//! 2. it runs in f64 on every sample of the calibration file (a chain's: one
+//!    F32 tensor of shape `(samples, input...)`; a graph's: one per input,
+//!    named as the input), and each activation's range (with 0 in it) gives
+//!    its scale `(max − min) / 255` and zero point;
 //! 3. each Dense becomes a `DenseQ` (int8 weights, one scale per unit, int32
 //!    biases, per-unit fixed-point requantisation), a fused `relu` its
-//!    clamp, `softmax` a `SoftmaxQ` and every other activation a `LutQ`.
+//!    clamp, `softmax` a `SoftmaxQ` and every other activation a `LutQ`; a
+//!    merge is integer code in `predict_q` (`merge_q`: `Concatenate`
+//!    requantises each source to the output's scale, `Add` and `Average`
+//!    sum in i32 at a common scale and requantise).
 
 use crate::activation_f64;
-use crate::model::{LayerModelKind, Model};
+use crate::model::{LayerModelKind, Merge, Model, NodeModel, NodeModelKind};
 use crate::quantize::quantize_unit;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 use safetensors::{Dtype, SafeTensors};
 use syn::LitStr;
 
-/// A stage of the float network, with BatchNormalization folded away.
+/// A stage of the float network, with BatchNormalization folded away; a
+/// stage reads earlier stages (indices into the list of stages).
 enum Stage {
+    /// The model's `index`-th input.
+    Input { index: usize },
     Dense {
         field: Ident,
+        source: usize,
         inputs: usize,
         /// One array of `inputs` weights per unit.
         kernel: Vec<Vec<f64>>,
@@ -35,10 +44,22 @@ enum Stage {
     /// An activation layer (`ReLU`, `LeakyReLU`, `ELU`).
     Elementwise {
         field: Ident,
+        source: usize,
         units: usize,
         kind: &'static str,
         settings: Vec<f32>,
     },
+    /// `Concatenate`, `Add` or `Average` of the stages `sources`.
+    Merge { merge: Merge, sources: Vec<usize> },
+}
+
+/// What a node's value is: a stage's output, and an affine map per
+/// feature (a BatchNormalization or Normalization) waiting for the Dense
+/// layers that read it.
+#[derive(Clone)]
+struct Value {
+    stage: usize,
+    pending: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 /// The smallest and largest values seen.
@@ -101,132 +122,189 @@ fn floats(file: &SafeTensors<'_>, name: &str) -> Vec<f64> {
         .collect()
 }
 
-/// The float network as stages: Dropout and Flatten dropped,
-/// BatchNormalization folded into a Dense.
+/// The float network as stages, in the model's order: Dropout and Flatten
+/// dropped, BatchNormalization and Normalization folded into a Dense. Also
+/// the stage of each output.
 fn stages(
     model: &Model,
     file: &SafeTensors<'_>,
     error: &impl Fn(String) -> syn::Error,
-) -> syn::Result<Vec<Stage>> {
-    let mut stages: Vec<Stage> = Vec::new();
-    // An affine map (a, c) per feature, waiting for the next Dense's input.
-    let mut pending: Option<(Vec<f64>, Vec<f64>)> = None;
-    let mut errors = Vec::new();
-    for layer in &model.layers {
-        let field = &layer.field;
-        let tensor = |w: &str| floats(file, &format!("{field}/{w}"));
-        match &layer.kind {
-            LayerModelKind::Flatten { .. } | LayerModelKind::Dropout { .. } => {}
-            LayerModelKind::Dense {
-                inputs,
-                units,
-                activation,
-                ..
-            } => {
-                let (k, mut bias) = (tensor("kernel"), tensor("bias"));
-                let mut kernel: Vec<Vec<f64>> = (0..*units)
-                    .map(|u| (0..*inputs).map(|i| k[i * units + u]).collect())
-                    .collect();
-                if let Some((a, c)) = pending.take() {
-                    for (w, b) in kernel.iter_mut().zip(&mut bias) {
-                        *b += w.iter().zip(&c).map(|(w, c)| w * c).sum::<f64>();
-                        w.iter_mut().zip(&a).for_each(|(w, a)| *w *= a);
-                    }
-                }
-                stages.push(Stage::Dense {
-                    field: field.clone(),
-                    inputs: *inputs,
-                    kernel,
-                    bias,
-                    activation: activation.name,
-                });
-            }
-            LayerModelKind::BatchNormalization { epsilon, .. } => {
-                let (gamma, beta) = (tensor("gamma"), tensor("beta"));
-                let (mean, var) = (tensor("moving_mean"), tensor("moving_variance"));
-                let a: Vec<f64> = gamma
-                    .iter()
-                    .zip(&var)
-                    .map(|(g, v)| g / (v + f64::from(*epsilon)).sqrt())
-                    .collect();
-                let c: Vec<f64> = (0..a.len()).map(|i| beta[i] - mean[i] * a[i]).collect();
-                match (stages.last_mut(), &mut pending) {
-                    (
-                        Some(Stage::Dense {
-                            kernel,
-                            bias,
-                            activation: "linear",
-                            ..
-                        }),
-                        None,
-                    ) => {
-                        for (u, (w, b)) in kernel.iter_mut().zip(bias).enumerate() {
-                            w.iter_mut().for_each(|w| *w *= a[u]);
-                            *b = *b * a[u] + c[u];
-                        }
-                    }
-                    (_, Some((a0, c0))) => {
-                        for (((a0, c0), a), c) in a0.iter_mut().zip(c0).zip(&a).zip(&c) {
-                            *a0 *= a;
-                            *c0 = *c0 * a + c;
-                        }
-                    }
-                    (_, None) => pending = Some((a, c)),
-                }
-            }
-            LayerModelKind::Activation {
-                units,
-                function: (kind, settings),
-            } => {
-                if pending.take().is_some() {
-                    errors.push(error(format!(
-                        "`calibrate`: the BatchNormalization before `{field}` ({kind}) has no \
-                         integer form: it folds into a linear Dense before it or a Dense after it"
-                    )));
-                }
-                stages.push(Stage::Elementwise {
-                    field: field.clone(),
-                    units: *units,
-                    kind,
-                    settings: settings.clone(),
-                });
-            }
-            LayerModelKind::Normalization { .. } => {
-                // An affine map per feature, folded into the next Dense as a
-                // BatchNormalization without a Dense before it is.
-                let (mean, var) = (tensor("mean"), tensor("variance"));
-                let a: Vec<f64> = var.iter().map(|v| 1.0 / v.sqrt().max(1e-7)).collect();
-                let c: Vec<f64> = (0..a.len()).map(|i| -mean[i] * a[i]).collect();
-                match &mut pending {
-                    Some((a0, c0)) => {
-                        for i in 0..a.len() {
-                            a0[i] *= a[i];
-                            c0[i] = c0[i] * a[i] + c[i];
-                        }
-                    }
-                    None => pending = Some((a, c)),
-                }
-            }
-            LayerModelKind::PReLU { .. } => {
-                errors.push(error(format!(
-                    "`calibrate`: `{field}` (PReLU) has no integer form yet; the integer-only \
-                     network takes Dense, BatchNormalization, Dropout, Flatten, ReLU, LeakyReLU \
-                     and ELU layers"
-                )));
-            }
-        }
+) -> syn::Result<(Vec<Stage>, Vec<usize>)> {
+    let nodes = &model.nodes;
+    let passes = |n: usize| {
+        matches!(nodes[n].kind, NodeModelKind::Layer(l) if matches!(
+            model.layers[l].kind,
+            LayerModelKind::Flatten { .. } | LayerModelKind::Dropout { .. }
+        ))
+    };
+    // Who reads each node's value through Dropout and Flatten (the outputs
+    // too): a BatchNormalization folds into a linear Dense that it alone
+    // reads.
+    let mut origin: Vec<usize> = Vec::new();
+    for n in 0..nodes.len() {
+        origin.push(if passes(n) {
+            origin[nodes[n].sources[0]]
+        } else {
+            n
+        });
     }
-    if pending.is_some() {
-        errors.push(error(
-            "`calibrate`: the last BatchNormalization has no integer form: it folds into a \
-             linear Dense before it or a Dense after it"
-                .to_string(),
-        ));
+    let mut readers = vec![0_usize; nodes.len()];
+    let read = nodes
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| !passes(*n))
+        .flat_map(|(_, node)| node.sources.iter());
+    for &s in read.chain(model.outputs.iter().map(|(_, n)| n)) {
+        readers[origin[s]] += 1;
+    }
+    let mut stages: Vec<Stage> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let mut errors = Vec::new();
+    let unfolded = |before: &str, class: &str| {
+        error(format!(
+            "`calibrate`: the BatchNormalization before `{before}` ({class}) has no integer \
+             form: it folds into a linear Dense before it or a Dense after it"
+        ))
+    };
+    for node in nodes {
+        let source = node.sources.first().map(|&s| (s, values[s].clone()));
+        let value = match &node.kind {
+            NodeModelKind::Input => {
+                let index = stages
+                    .iter()
+                    .filter(|s| matches!(s, Stage::Input { .. }))
+                    .count();
+                push(&mut stages, Stage::Input { index })
+            }
+            NodeModelKind::Merge(merge) => {
+                if node.sources.iter().any(|&s| values[s].pending.is_some()) {
+                    errors.push(unfolded(&node.name, merge.class_name()));
+                }
+                let sources = node.sources.iter().map(|&s| values[s].stage).collect();
+                push(
+                    &mut stages,
+                    Stage::Merge {
+                        merge: *merge,
+                        sources,
+                    },
+                )
+            }
+            NodeModelKind::Layer(l) => {
+                let (
+                    s,
+                    Value {
+                        stage: src,
+                        pending,
+                    },
+                ) = source.expect("a layer reads one node");
+                let layer = &model.layers[*l];
+                let field = &layer.field;
+                let tensor = |w: &str| floats(file, &format!("{field}/{w}"));
+                match &layer.kind {
+                    LayerModelKind::Flatten { .. } | LayerModelKind::Dropout { .. } => Value {
+                        stage: src,
+                        pending,
+                    },
+                    LayerModelKind::Dense {
+                        inputs,
+                        units,
+                        activation,
+                        ..
+                    } => {
+                        let (k, mut bias) = (tensor("kernel"), tensor("bias"));
+                        let mut kernel: Vec<Vec<f64>> = (0..*units)
+                            .map(|u| (0..*inputs).map(|i| k[i * units + u]).collect())
+                            .collect();
+                        if let Some((a, c)) = pending {
+                            for (w, b) in kernel.iter_mut().zip(&mut bias) {
+                                *b += w.iter().zip(&c).map(|(w, c)| w * c).sum::<f64>();
+                                w.iter_mut().zip(&a).for_each(|(w, a)| *w *= a);
+                            }
+                        }
+                        push(
+                            &mut stages,
+                            Stage::Dense {
+                                field: field.clone(),
+                                source: src,
+                                inputs: *inputs,
+                                kernel,
+                                bias,
+                                activation: activation.name,
+                            },
+                        )
+                    }
+                    LayerModelKind::BatchNormalization { epsilon, .. } => {
+                        let (gamma, beta) = (tensor("gamma"), tensor("beta"));
+                        let (mean, var) = (tensor("moving_mean"), tensor("moving_variance"));
+                        let a: Vec<f64> = gamma
+                            .iter()
+                            .zip(&var)
+                            .map(|(g, v)| g / (v + f64::from(*epsilon)).sqrt())
+                            .collect();
+                        let c: Vec<f64> = (0..a.len()).map(|i| beta[i] - mean[i] * a[i]).collect();
+                        let alone = readers[origin[s]] == 1;
+                        fold(&mut stages[src], alone, pending, (a, c), src)
+                    }
+                    LayerModelKind::Normalization { .. } => {
+                        // An affine map per feature, folded into the Dense
+                        // layers after it.
+                        let (mean, var) = (tensor("mean"), tensor("variance"));
+                        let a: Vec<f64> = var.iter().map(|v| 1.0 / v.sqrt().max(1e-7)).collect();
+                        let c: Vec<f64> = (0..a.len()).map(|i| -mean[i] * a[i]).collect();
+                        fold(&mut stages[src], false, pending, (a, c), src)
+                    }
+                    LayerModelKind::Activation {
+                        units,
+                        function: (kind, settings),
+                    } => {
+                        if pending.is_some() {
+                            errors.push(unfolded(&field.to_string(), kind));
+                        }
+                        push(
+                            &mut stages,
+                            Stage::Elementwise {
+                                field: field.clone(),
+                                source: src,
+                                units: *units,
+                                kind,
+                                settings: settings.clone(),
+                            },
+                        )
+                    }
+                    LayerModelKind::PReLU { .. } => {
+                        errors.push(error(format!(
+                            "`calibrate`: `{field}` (PReLU) has no integer form yet; the \
+                             integer-only network takes Dense, BatchNormalization, Dropout, \
+                             Flatten, ReLU, LeakyReLU and ELU layers"
+                        )));
+                        Value {
+                            stage: src,
+                            pending: None,
+                        }
+                    }
+                }
+            }
+        };
+        values.push(value);
+    }
+    let mut outputs = Vec::new();
+    for (field, n) in &model.outputs {
+        if values[*n].pending.is_some() {
+            let output = match model.chain_input {
+                Some(_) => String::new(),
+                None => format!(" (before the output `{field}`)"),
+            };
+            errors.push(error(format!(
+                "`calibrate`: the last BatchNormalization{output} has no integer form: it folds \
+                 into a linear Dense before it or a Dense after it"
+            )));
+        }
+        outputs.push(values[*n].stage);
     }
     // Every problem at once.
     let mut errors = errors.into_iter();
     match errors.next() {
-        None => Ok(stages),
+        None => Ok((stages, outputs)),
         Some(mut all) => {
             errors.for_each(|e| all.combine(e));
             Err(all)
@@ -234,66 +312,158 @@ fn stages(
     }
 }
 
-/// The calibration sample: one F32 tensor of shape `(samples, input...)`
-/// whose trailing dimensions hold `input_len` values; one `Vec` per sample.
+/// `stage` appended; its output as a value.
+fn push(stages: &mut Vec<Stage>, stage: Stage) -> Value {
+    stages.push(stage);
+    Value {
+        stage: stages.len() - 1,
+        pending: None,
+    }
+}
+
+/// An affine map `(a, c)` per feature on the output of `stage`: folded into
+/// it if it is a linear Dense that nothing else reads (`alone`), else
+/// composed with the map already waiting (`pending`) for the Dense layers
+/// after it.
+fn fold(
+    stage: &mut Stage,
+    alone: bool,
+    pending: Option<(Vec<f64>, Vec<f64>)>,
+    (a, c): (Vec<f64>, Vec<f64>),
+    src: usize,
+) -> Value {
+    let pending = match (stage, pending) {
+        (
+            Stage::Dense {
+                kernel,
+                bias,
+                activation: "linear",
+                ..
+            },
+            None,
+        ) if alone => {
+            for (u, (w, b)) in kernel.iter_mut().zip(bias).enumerate() {
+                w.iter_mut().for_each(|w| *w *= a[u]);
+                *b = *b * a[u] + c[u];
+            }
+            None
+        }
+        (_, Some((mut a0, mut c0))) => {
+            for (((a0, c0), a), c) in a0.iter_mut().zip(&mut c0).zip(&a).zip(&c) {
+                *a0 *= a;
+                *c0 = *c0 * a + c;
+            }
+            Some((a0, c0))
+        }
+        (_, None) => Some((a, c)),
+    };
+    Value {
+        stage: src,
+        pending,
+    }
+}
+
+/// The calibration sample, one `Vec` per sample and input: for a chain one
+/// F32 tensor of shape `(samples, input...)`; for a graph one per input,
+/// named as the input, of shape `(samples, width)`, as many samples each.
 fn sample(
     bytes: &[u8],
     rel: &str,
-    input_len: usize,
+    model: &Model,
     error: &impl Fn(String) -> syn::Error,
-) -> syn::Result<Vec<Vec<f64>>> {
+) -> syn::Result<Vec<Vec<Vec<f64>>>> {
     let file = SafeTensors::deserialize(bytes)
         .map_err(|e| error(format!("`{rel}` is not a valid safetensors file: {e}")))?;
     let names = file.names();
-    let [name] = names.as_slice() else {
-        return Err(error(format!(
-            "the calibration sample `{rel}` must hold one tensor, of shape (samples, inputs); \
-             it holds {}",
-            names.len()
-        )));
-    };
-    let tensor = file
-        .tensor(name)
-        .map_err(|e| error(format!("`{rel}`: {e}")))?;
-    let shape = tensor.shape();
-    let per: usize = shape.iter().skip(1).product();
-    if tensor.dtype() != Dtype::F32 || shape.len() < 2 || per != input_len || shape[0] == 0 {
-        return Err(error(format!(
-            "the calibration sample `{rel}` holds `{name}` of dtype {:?} and shape {shape:?}; \
-             the network needs F32 of shape (samples, {input_len}) or (samples, rows, cols), \
-             at least one sample",
-            tensor.dtype()
-        )));
-    }
-    let values: Vec<f64> = tensor
-        .data()
-        .chunks_exact(4)
-        .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+    let inputs: Vec<(&str, usize)> = model
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.kind, NodeModelKind::Input))
+        .map(|n| (n.name.as_str(), n.width))
         .collect();
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+    let tensors = if model.chain_input.is_some() {
+        let [name] = names.as_slice() else {
+            return Err(error(format!(
+                "the calibration sample `{rel}` must hold one tensor, of shape (samples, \
+                 inputs); it holds {}",
+                names.len()
+            )));
+        };
+        vec![(*name, inputs[0].1)]
+    } else {
+        if let Some((missing, _)) = inputs.iter().find(|(n, _)| !names.iter().any(|m| m == n)) {
+            let wanted: Vec<String> = inputs
+                .iter()
+                .map(|(n, w)| format!("`{n}` (samples, {w})"))
+                .collect();
+            return Err(error(format!(
+                "the calibration sample `{rel}` must hold one tensor per input of `{}`, named \
+                 as the input: {}; it has no `{missing}`",
+                model.ident,
+                wanted.join(", ")
+            )));
+        }
+        inputs
+    };
+    let mut columns: Vec<Vec<Vec<f64>>> = Vec::new();
+    for (name, input_len) in tensors {
+        let tensor = file
+            .tensor(name)
+            .map_err(|e| error(format!("`{rel}`: {e}")))?;
+        let shape = tensor.shape();
+        let per: usize = shape.iter().skip(1).product();
+        if tensor.dtype() != Dtype::F32 || shape.len() < 2 || per != input_len || shape[0] == 0 {
+            return Err(error(format!(
+                "the calibration sample `{rel}` holds `{name}` of dtype {:?} and shape \
+                 {shape:?}; the network needs F32 of shape (samples, {input_len}) or (samples, \
+                 rows, cols), at least one sample",
+                tensor.dtype()
+            )));
+        }
+        let values: Vec<f64> = tensor
+            .data()
+            .chunks_exact(4)
+            .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+            .collect();
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(error(format!(
+                "the calibration sample `{rel}` holds {} at index {i}: values must be finite",
+                values[i]
+            )));
+        }
+        columns.push(values.chunks_exact(per).map(<[f64]>::to_vec).collect());
+    }
+    let counts: Vec<usize> = columns.iter().map(Vec::len).collect();
+    if counts.iter().any(|&n| n != counts[0]) {
         return Err(error(format!(
-            "the calibration sample `{rel}` holds {} at index {i}: values must be finite",
-            values[i]
+            "the calibration sample `{rel}` holds {counts:?} samples of the inputs, in order; \
+             each input needs as many"
         )));
     }
-    Ok(values.chunks_exact(per).map(<[f64]>::to_vec).collect())
+    Ok((0..counts[0])
+        .map(|i| columns.iter().map(|c| c[i].clone()).collect())
+        .collect())
 }
 
-/// The float network on `x`, widening `ranges` (per stage: before and
-/// after its activation).
-fn forward(stages: &[Stage], mut x: Vec<f64>, ranges: &mut [(Range, Range)]) {
+/// The float network on one sample (a `Vec` per input), widening `ranges`
+/// (per stage: before and after its activation).
+fn forward(stages: &[Stage], inputs: &[Vec<f64>], ranges: &mut [(Range, Range)]) {
+    let mut out: Vec<Vec<f64>> = Vec::with_capacity(stages.len());
     for (stage, (pre, post)) in stages.iter().zip(ranges) {
-        x = match stage {
+        let x = match stage {
+            Stage::Input { index } => inputs[*index].clone(),
             Stage::Dense {
+                source,
                 kernel,
                 bias,
                 activation,
                 ..
             } => {
+                let x = &out[*source];
                 let z: Vec<f64> = kernel
                     .iter()
                     .zip(bias)
-                    .map(|(w, b)| b + w.iter().zip(&x).map(|(w, x)| w * x).sum::<f64>())
+                    .map(|(w, b)| b + w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>())
                     .collect();
                 pre.add(&z);
                 if *activation == "softmax" {
@@ -304,13 +474,96 @@ fn forward(stages: &[Stage], mut x: Vec<f64>, ranges: &mut [(Range, Range)]) {
                         .collect()
                 }
             }
-            Stage::Elementwise { kind, settings, .. } => x
+            Stage::Elementwise {
+                source,
+                kind,
+                settings,
+                ..
+            } => out[*source]
                 .iter()
                 .map(|x| activation_f64::layer(kind, settings, *x))
                 .collect(),
+            Stage::Merge {
+                merge: Merge::Concatenate,
+                sources,
+            } => sources.iter().flat_map(|&s| out[s].clone()).collect(),
+            Stage::Merge { merge, sources } => {
+                let n = if *merge == Merge::Average {
+                    sources.len() as f64
+                } else {
+                    1.0
+                };
+                (0..out[sources[0]].len())
+                    .map(|j| sources.iter().map(|&s| out[s][j]).sum::<f64>() / n)
+                    .collect()
+            }
         };
         post.add(&x);
+        out.push(x);
     }
+}
+
+/// A merge in integers, as TensorFlow Lite's kernels: `Concatenate` copies
+/// each source requantised to the output's scale; `Add` and `Average` bring
+/// each source to a common fine scale (twice the largest source scale over
+/// `2^shift`), sum in i32 and requantise the sum to the output's scale.
+/// `sources` are the locals read with their parameters and widths.
+fn merge_q(
+    p: &TokenStream,
+    merge: Merge,
+    sources: &[(Ident, Params, usize)],
+    out: Params,
+    width: usize,
+) -> TokenStream {
+    let zo = out.zero_point;
+    if merge == Merge::Concatenate {
+        let mut at = 0;
+        let copies = sources.iter().map(|(src, ps, w)| {
+            let (start, end) = (at, at + w);
+            at = end;
+            if (ps.scale, ps.zero_point) == (out.scale, out.zero_point) {
+                return quote!(out[#start..#end].copy_from_slice(&#src););
+            }
+            let (m, zs) = (Literal::f64_suffixed(ps.scale / out.scale), ps.zero_point);
+            quote!({
+                const R: #p::Requant = #p::Requant::from_real(#m);
+                for (o, &q) in out[#start..#end].iter_mut().zip(&#src) {
+                    *o = (#zo + R.apply(i32::from(q) - #zs)).clamp(-128, 127) as i8;
+                }
+            })
+        });
+        return quote!({
+            let mut out = [0_i8; #width];
+            #(#copies)*
+            out
+        });
+    }
+    // n sources of at most 255 steps each, shifted: n * 255 * 2^shift / 2
+    // stays below 2^31.
+    let n = sources.len();
+    let shift = 23 - (usize::BITS - n.leading_zeros());
+    let twice_max = 2.0 * sources.iter().map(|s| s.1.scale).fold(0.0, f64::max);
+    let divisor = if merge == Merge::Average {
+        n as f64
+    } else {
+        1.0
+    };
+    let to_sum = sources
+        .iter()
+        .map(|(_, ps, _)| Literal::f64_suffixed(ps.scale / twice_max));
+    let terms = sources.iter().enumerate().map(|(k, (src, ps, _))| {
+        let zs = ps.zero_point;
+        quote!(R[#k].apply((i32::from(#src[j]) - #zs) << #shift))
+    });
+    let m = Literal::f64_suffixed(twice_max / (f64::from(1_u32 << shift) * out.scale * divisor));
+    quote!({
+        const R: [#p::Requant; #n] = [#(#p::Requant::from_real(#to_sum)),*];
+        const OUT: #p::Requant = #p::Requant::from_real(#m);
+        #p::core::array::from_fn(|j| {
+            let sum = #(#terms)+*;
+            (#zo + OUT.apply(sum)).clamp(-128, 127) as i8
+        })
+    })
 }
 
 /// The table of an elementwise function from `input` to `output` params.
@@ -342,15 +595,23 @@ struct Parts {
 }
 
 impl Parts {
-    fn push(&mut self, field: &Ident, doc: &str, ty: TokenStream, init: TokenStream) {
+    /// A field whose `forward` turns the local `from` into the local `to`.
+    fn push(
+        &mut self,
+        (field, doc): (&Ident, &str),
+        ty: TokenStream,
+        init: TokenStream,
+        (from, to): (&Ident, &Ident),
+    ) {
         self.fields.push(quote!(#[doc = #doc] pub #field: #ty,));
         self.inits.push(quote!(#field: #init,));
-        self.steps.push(quote!(let x = self.#field.forward(&x);));
+        self.steps
+            .push(quote!(let #to = self.#field.forward(&#from);));
     }
 }
 
-/// One Dense stage as a `DenseQ` (and its activation's table); returns the
-/// output's parameters.
+/// One Dense stage as a `DenseQ` (and its activation's table) from the
+/// local `from` to the local `to`; returns the output's parameters.
 #[allow(clippy::too_many_arguments)]
 fn dense(
     p: &TokenStream,
@@ -360,6 +621,7 @@ fn dense(
     activation: &'static str,
     input: Params,
     (pre, post): (Range, Range),
+    (from, to): (&Ident, &Ident),
 ) -> Params {
     let units = kernel.len();
     let fused = matches!(activation, "linear" | "relu");
@@ -390,8 +652,7 @@ fn dense(
     };
     let doc = format!("Dense, {inputs} -> {units}, integer-only (activation {activation}).");
     parts.push(
-        field,
-        &doc,
+        (field, &doc),
         quote!(#p::DenseQ<#inputs, #units>),
         quote!(#p::DenseQ::from_parts(
             // SAFETY: `[u8; IN * OUT]` and `[[i8; IN]; OUT]` have the same
@@ -405,6 +666,7 @@ fn dense(
             #min,
             127,
         )),
+        (from, to),
     );
     if fused {
         return out;
@@ -416,10 +678,10 @@ fn dense(
             .collect();
         parts.bytes += 512;
         parts.push(
-            &act_field,
-            "softmax of the Dense before, integer-only.",
+            (&act_field, "softmax of the Dense before, integer-only."),
             quote!(#p::SoftmaxQ<#units>),
             quote!(#p::SoftmaxQ::from_table([#(#e),*])),
+            (to, to),
         );
         return Params::SOFTMAX;
     }
@@ -428,16 +690,19 @@ fn dense(
     let t = table(out, post, |x| activation_f64::activation(activation, x));
     let doc = format!("`{activation}` of the Dense before, by table.");
     parts.push(
-        &act_field,
-        &doc,
+        (&act_field, &doc),
         quote!(#p::LutQ<#units>),
         quote!(#p::LutQ::from_table(#t)),
+        (to, to),
     );
     post
 }
 
-/// The integer-only `<Name>Int8`: its struct, `WEIGHTS`, `INPUT`, `OUTPUT`,
-/// `predict_q` (integers only) and `predict_one` (f32 in and out).
+/// The integer-only `<Name>Int8`: its struct, `WEIGHTS`, the quantisation
+/// of its inputs and outputs, `predict_q` (integers only) and `predict_one`
+/// (f32 in and out); a chain's take and give one array, a graph's a tuple
+/// of arrays in declaration order (its `<Name>Inputs` and `<Name>Outputs`
+/// for `predict_one`).
 pub fn int8(
     krate: &TokenStream,
     model: &Model,
@@ -450,55 +715,88 @@ pub fn int8(
     let p = quote!(#krate::__private);
     let (name, vis) = (&model.ident, &model.vis);
     let ident = format_ident!("{}Int8", name);
-    let input_len: usize = model.input_shape().iter().product();
-    let stages = stages(model, file, &error)?;
+    let (stages, outputs) = stages(model, file, &error)?;
     let cal_rel = calibrate.value();
-    let samples = sample(sample_bytes, &cal_rel, input_len, &error)?;
-    let mut input_range = Range::EMPTY;
+    let samples = sample(sample_bytes, &cal_rel, model, &error)?;
     let mut ranges = vec![(Range::EMPTY, Range::EMPTY); stages.len()];
     for x in &samples {
-        input_range.add(x);
-        forward(&stages, x.clone(), &mut ranges);
+        forward(&stages, x, &mut ranges);
     }
-    let input = input_range.params();
+    let input_nodes: Vec<&NodeModel> = model
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.kind, NodeModelKind::Input))
+        .collect();
+    let chain = model.chain_input.is_some();
+    let local = |i: usize| format_ident!("__q{}", i);
     let mut parts = Parts::default();
-    let mut params = input;
-    let mut out_len = input_len;
-    for (stage, range) in stages.iter().zip(&ranges) {
-        params = match stage {
+    let (mut params, mut widths): (Vec<Params>, Vec<usize>) = (Vec::new(), Vec::new());
+    let mut inputs = Vec::new();
+    for (i, (stage, range)) in stages.iter().zip(&ranges).enumerate() {
+        let to = local(i);
+        let (out, width) = match stage {
+            Stage::Input { index } => {
+                let tuple = syn::Index::from(*index);
+                parts.steps.push(if chain {
+                    quote!(let #to = *x;)
+                } else {
+                    quote!(let #to = x.#tuple;)
+                });
+                inputs.push(i);
+                (range.1.params(), input_nodes[*index].width)
+            }
             Stage::Dense {
                 field,
+                source,
                 inputs,
                 kernel,
                 bias,
                 activation,
             } => {
-                out_len = kernel.len();
                 let layer = (kernel.as_slice(), bias.as_slice(), *inputs);
-                dense(&p, &mut parts, field, layer, activation, params, *range)
+                let locals = (&local(*source), &to);
+                let input = params[*source];
+                let out = dense(
+                    &p, &mut parts, field, layer, activation, input, *range, locals,
+                );
+                (out, kernel.len())
             }
             Stage::Elementwise {
                 field,
+                source,
                 units,
                 kind,
                 settings,
             } => {
                 let post = range.1.params();
                 parts.bytes += 256;
-                let t = table(params, post, |x| activation_f64::layer(kind, settings, x));
+                let t = table(params[*source], post, |x| {
+                    activation_f64::layer(kind, settings, x)
+                });
                 let doc = format!("{kind}, by table.");
                 let ty = quote!(#p::LutQ<#units>);
-                parts.push(field, &doc, ty, quote!(#p::LutQ::from_table(#t)));
-                post
+                let init = quote!(#p::LutQ::from_table(#t));
+                parts.push((field, &doc), ty, init, (&local(*source), &to));
+                (post, *units)
+            }
+            Stage::Merge { merge, sources } => {
+                let out = range.1.params();
+                let width = match merge {
+                    Merge::Concatenate => sources.iter().map(|&s| widths[s]).sum(),
+                    _ => widths[sources[0]],
+                };
+                let read: Vec<_> = sources
+                    .iter()
+                    .map(|&s| (local(s), params[s], widths[s]))
+                    .collect();
+                let value = merge_q(&p, *merge, &read, out, width);
+                parts.steps.push(quote!(let #to: [i8; #width] = #value;));
+                (out, width)
             }
         };
+        params.push(out);
+        widths.push(width);
     }
-    let (in_params, out_params) = (input.tokens(&p), params.tokens(&p));
-    let read = if let [_, cols] = model.input_shape()[..] {
-        quote!(x[(i / #cols, i % #cols)])
-    } else {
-        quote!(x[i])
-    };
     let Parts {
         fields,
         inits,
@@ -514,6 +812,20 @@ pub fn int8(
          keeps it in read-only memory. `predict_q` uses integers only.",
         samples.len()
     );
+    let api = if chain {
+        chain_api(&p, model, (params[inputs[0]], widths[inputs[0]]), {
+            let o = outputs[0];
+            (params[o], widths[o], local(o))
+        })
+    } else {
+        let ins = inputs.iter().map(|&s| (params[s], widths[s])).collect();
+        let outs = outputs
+            .iter()
+            .map(|&s| (params[s], widths[s], local(s)))
+            .collect();
+        graph_api(&p, model, ins, outs)
+    };
+    let (signature, body, edges) = api;
     Ok(quote! {
         #[doc = #doc]
         #vis struct #ident {
@@ -523,35 +835,127 @@ pub fn int8(
         impl #ident {
             /// The quantised weights and tables, computed at compile time.
             #vis const WEIGHTS: #ident = #ident { #(#inits)* };
-            /// The quantisation of the input (calibrated on the sample).
-            #vis const INPUT: #p::QuantParams = #in_params;
-            /// The quantisation of the output.
-            #vis const OUTPUT: #p::QuantParams = #out_params;
+            #edges
 
-            /// One sample through the network in integers only: the input
-            /// quantised by [`Self::INPUT`] (row-major), the output by
-            /// [`Self::OUTPUT`].
-            #vis fn predict_q(&self, x: &[i8; #input_len]) -> [i8; #out_len] {
-                let x = *x;
+            #signature {
                 #(#steps)*
-                x
-            }
-
-            /// The input quantised by [`Self::INPUT`], row-major (Keras's
-            /// order).
-            #vis fn quantize_input(x: &<#name as #p::Network>::Input) -> [i8; #input_len] {
-                #p::core::array::from_fn(|i| Self::INPUT.quantize(#read))
-            }
-
-            /// One sample through the network: the input quantised, the
-            /// integer network ([`Self::predict_q`]), the output dequantised.
-            #vis fn predict_one(
-                &self,
-                x: &<#name as #p::Network>::Input,
-            ) -> <#name as #p::Network>::Output {
-                let q = self.predict_q(&Self::quantize_input(x));
-                #p::SVector::<f32, #out_len>::from_fn(|i, _| Self::OUTPUT.dequantize(q[i]))
+                #body
             }
         }
     })
+}
+
+/// A chain's `INPUT`, `OUTPUT`, `quantize_input` and `predict_one`, and
+/// the signature and last line of its `predict_q` (one array in, one out).
+fn chain_api(
+    p: &TokenStream,
+    model: &Model,
+    (input, input_len): (Params, usize),
+    (output, out_len, out): (Params, usize, Ident),
+) -> (TokenStream, TokenStream, TokenStream) {
+    let (vis, name) = (&model.vis, &model.ident);
+    let (in_params, out_params) = (input.tokens(p), output.tokens(p));
+    let read = if let [_, cols] = model.input_shape()[..] {
+        quote!(x[(i / #cols, i % #cols)])
+    } else {
+        quote!(x[i])
+    };
+    let signature = quote! {
+        /// One sample through the network in integers only: the input
+        /// quantised by [`Self::INPUT`] (row-major), the output by
+        /// [`Self::OUTPUT`].
+        #vis fn predict_q(&self, x: &[i8; #input_len]) -> [i8; #out_len]
+    };
+    let edges = quote! {
+        /// The quantisation of the input (calibrated on the sample).
+        #vis const INPUT: #p::QuantParams = #in_params;
+        /// The quantisation of the output.
+        #vis const OUTPUT: #p::QuantParams = #out_params;
+
+        /// The input quantised by [`Self::INPUT`], row-major (Keras's
+        /// order).
+        #vis fn quantize_input(x: &<#name as #p::Network>::Input) -> [i8; #input_len] {
+            #p::core::array::from_fn(|i| Self::INPUT.quantize(#read))
+        }
+
+        /// One sample through the network: the input quantised, the
+        /// integer network ([`Self::predict_q`]), the output dequantised.
+        #vis fn predict_one(
+            &self,
+            x: &<#name as #p::Network>::Input,
+        ) -> <#name as #p::Network>::Output {
+            let q = self.predict_q(&Self::quantize_input(x));
+            #p::SVector::<f32, #out_len>::from_fn(|i, _| Self::OUTPUT.dequantize(q[i]))
+        }
+    };
+    (signature, quote!(#out), edges)
+}
+
+/// A graph's `INPUTS`, `OUTPUTS` (in declaration order), `quantize_inputs`
+/// and `predict_one` (its `<Name>Inputs` in, `<Name>Outputs` out), and the
+/// signature and last line of its `predict_q` (a tuple of arrays in and
+/// out).
+fn graph_api(
+    p: &TokenStream,
+    model: &Model,
+    inputs: Vec<(Params, usize)>,
+    outputs: Vec<(Params, usize, Ident)>,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let (vis, name) = (&model.vis, &model.ident);
+    let (inputs_ty, outputs_ty) = (
+        format_ident!("{name}Inputs"),
+        format_ident!("{name}Outputs"),
+    );
+    let (n_in, n_out) = (inputs.len(), outputs.len());
+    let in_params = inputs.iter().map(|(q, _)| q.tokens(p));
+    let out_params = outputs.iter().map(|(q, ..)| q.tokens(p));
+    let in_tys: Vec<_> = inputs.iter().map(|(_, w)| quote!([i8; #w])).collect();
+    let out_tys = outputs.iter().map(|(_, w, _)| quote!([i8; #w]));
+    let out_locals = outputs.iter().map(|(.., l)| l);
+    let input_fields = model
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.kind, NodeModelKind::Input))
+        .map(|n| &n.binding);
+    let quantized = input_fields.enumerate().map(
+        |(k, field)| quote!(#p::core::array::from_fn(|i| Self::INPUTS[#k].quantize(x.#field[i]))),
+    );
+    let dequantized =
+        model
+            .outputs
+            .iter()
+            .zip(&outputs)
+            .enumerate()
+            .map(|(k, ((field, _), (_, w, _)))| {
+                let k_tuple = syn::Index::from(k);
+                quote!(#field: #p::SVector::<f32, #w>::from_fn(
+                    |i, _| Self::OUTPUTS[#k].dequantize(q.#k_tuple[i])
+                ))
+            });
+    let signature = quote! {
+        /// One sample through the graph in integers only: each input
+        /// quantised by its [`Self::INPUTS`] (in declaration order), each
+        /// output by its [`Self::OUTPUTS`].
+        #vis fn predict_q(&self, x: &(#(#in_tys,)*)) -> (#(#out_tys,)*)
+    };
+    let edges = quote! {
+        /// The quantisation of each input, in declaration order (calibrated
+        /// on the sample).
+        #vis const INPUTS: [#p::QuantParams; #n_in] = [#(#in_params),*];
+        /// The quantisation of each output, in declaration order.
+        #vis const OUTPUTS: [#p::QuantParams; #n_out] = [#(#out_params),*];
+
+        /// The inputs quantised by [`Self::INPUTS`].
+        #vis fn quantize_inputs(x: &#inputs_ty) -> (#(#in_tys,)*) {
+            (#(#quantized,)*)
+        }
+
+        /// One sample through the graph: the inputs quantised, the integer
+        /// graph ([`Self::predict_q`]), the outputs dequantised.
+        #vis fn predict_one(&self, x: &#inputs_ty) -> #outputs_ty {
+            let q = self.predict_q(&Self::quantize_inputs(x));
+            #outputs_ty { #(#dequantized,)* }
+        }
+    };
+    (signature, quote!((#(#out_locals,)*)), edges)
 }

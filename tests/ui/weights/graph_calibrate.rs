@@ -1,5 +1,6 @@
-// A graph bakes int8 weights (`quantize = "int8"`), but the integer-only
-// network of `calibrate` exists for chains only.
+// An integer-only graph (`calibrate`) reads one calibration tensor per
+// input, named as the input; and a BatchNormalization that feeds a merge
+// has no integer form (it folds into a Dense, and a merge is not one).
 use mlp::prelude::*;
 
 network! {
@@ -19,6 +20,21 @@ network! {
     }
 }
 
+network! {
+    #[weights(
+        "../../../../tests/fixtures/weights/tiny-graph-batchnorm.safetensors",
+        quantize = "int8",
+        calibrate = "../../../../tests/fixtures/weights/tiny-calibration.safetensors"
+    )]
+    pub struct NormedSkip {
+        x = Input[2];
+        hidden = Dense<3, relu>(x);
+        normed = BatchNormalization(hidden);
+        concat = Concatenate(x, normed);
+        output y = Dense<1, name = dense_1>(concat);
+    }
+}
+
 fn main() {
-    let _ = WideDeep::WEIGHTS;
+    let _ = (WideDeep::WEIGHTS, NormedSkip::WEIGHTS);
 }
