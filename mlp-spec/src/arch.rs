@@ -13,6 +13,7 @@
 //! let h = arch.push("dense", Op::dense(4, 3, "relu"), &[x]);
 //! arch.outputs.push(("output".into(), h));
 //! assert_eq!(arch.nodes[h].size, 3);
+//! assert_eq!(arch.nodes[h].op.describe(), "Dense<3, relu>"); // as in `network!`
 //! assert_eq!(arch.weights()[0], ("dense/kernel".to_string(), vec![4, 3]));
 //! ```
 
@@ -140,54 +141,36 @@ impl<P: ToPlain> LayerOp<P> {
         }
     }
 
-    /// The layer as it is declared in `network!`, the one wording of a
-    /// layer in every message: `Flatten[28, 28]`, `Dense<300, relu>`,
-    /// `Dense<300, elu, kernel_initializer = he_normal>`,
-    /// `PReLU<alpha_initializer = ones>` (an initializer where the payload
-    /// names it and it is not Keras's default), every other kind with its
-    /// finite numeric options
-    /// (`Dropout<rate = 0.2>`, `BatchNormalization<momentum = 0.99,
-    /// epsilon = 0.001>`, `ReLU<negative_slope = 0, threshold = 0>`).
+    /// The layer as declared in `network!`, its one wording in messages:
+    /// `Flatten[28, 28]`, `Dense<300, elu, kernel_initializer = he_normal>`
+    /// (an initializer where the payload names it and it is not Keras's
+    /// default), the finite numeric options by name (`Dropout<rate = 0.2>`).
     pub fn declaration(&self) -> String {
-        // An initializer as the user writes it: where it is not Keras's default.
-        let init = |option: &str, init, default: &str| {
-            P::initializer_name(init)
-                .filter(|n| *n != default)
-                .map(|n| format!("{option} = {n}"))
-        };
-        let mut args: Vec<String> = match self {
+        let mut args: Vec<String> = Vec::new();
+        let init = match self {
             Self::Flatten { rows, cols } => return format!("Flatten[{rows}, {cols}]"),
             Self::Dense {
                 units,
                 activation,
-                kernel_initializer,
+                kernel_initializer: init,
                 ..
-            } => [format!("{units}"), P::activation_name(activation).into()]
-                .into_iter()
-                .chain(init(
-                    "kernel_initializer",
-                    kernel_initializer,
-                    crate::DEFAULT_KERNEL_INITIALIZER,
-                ))
-                .collect(),
+            } => {
+                args = vec![format!("{units}"), P::activation_name(activation).into()];
+                Some(("kernel", init, crate::DEFAULT_KERNEL_INITIALIZER))
+            }
             Self::PReLU {
-                alpha_initializer, ..
-            } => init(
-                "alpha_initializer",
-                alpha_initializer,
-                crate::DEFAULT_PRELU_INITIALIZER,
-            )
-            .into_iter()
-            .collect(),
-            _ => Vec::new(),
+                alpha_initializer: init,
+                ..
+            } => Some(("alpha", init, crate::DEFAULT_PRELU_INITIALIZER)),
+            _ => None,
         };
+        if let Some((weight, init, default)) = init {
+            let name = P::initializer_name(init).filter(|n| *n != default);
+            args.extend(name.map(|n| format!("{weight}_initializer = {n}")));
+        }
         let settings = Op::Layer(self.to_plain()).settings();
-        args.extend(
-            settings
-                .iter()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(name, v)| format!("{name} = {v}")),
-        );
+        let set = settings.iter().filter(|(_, v)| v.is_finite());
+        args.extend(set.map(|(name, v)| format!("{name} = {v}")));
         let class = self.class_name();
         if args.is_empty() {
             class.into()
