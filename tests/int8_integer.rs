@@ -275,65 +275,43 @@ fn graph_follows_f32(
     );
 }
 
-#[test]
-fn wide_and_deep_integer_only_follows_f32_on_the_test_set() {
-    let (f, q) = (WideDeepQ::WEIGHTS, WideDeepQInt8::WEIGHTS);
-    let run = |wide: &SVector<f32, 5>, deep: &SVector<f32, 6>, int8: bool| {
-        let x = WideDeepQInputs {
-            wide_input: *wide,
-            deep_input: *deep,
-        };
-        let y = if int8 {
-            q.predict_one(&x)
-        } else {
-            f.predict_one(&x)
-        };
-        [y.main_output[0], y.aux_output[0]]
+/// A test of a graph named `$f` (f32) and `$q` (integer-only): it follows
+/// the f32 graph (`graph_follows_f32`), and `predict_q` is `predict_one`
+/// before dequantising.
+macro_rules! graph_case {
+    ($test:ident: $f:ident, $q:ident, $inputs:ident, $what:expr) => {
+        #[test]
+        fn $test() {
+            let (f, q) = ($f::WEIGHTS, $q::WEIGHTS);
+            let x = |wide: &SVector<f32, 5>, deep: &SVector<f32, 6>| $inputs {
+                wide_input: *wide,
+                deep_input: *deep,
+            };
+            // Both forms return the graph's `<Name>Outputs`.
+            let run = |int8: bool, w: &SVector<f32, 5>, d: &SVector<f32, 6>| {
+                let y = if int8 {
+                    q.predict_one(&x(w, d))
+                } else {
+                    f.predict_one(&x(w, d))
+                };
+                [y.main_output[0], y.aux_output[0]]
+            };
+            graph_follows_f32(
+                $what,
+                |w, d| run(false, w, d),
+                |w, d| run(true, w, d),
+                $q::OUTPUTS.map(|p| p.scale),
+            );
+            let x = x(&SVector::from_element(0.5), &SVector::from_element(-0.5));
+            let (main, aux) = q.predict_q(&$q::quantize_inputs(&x));
+            let y = q.predict_one(&x);
+            assert_eq!($q::OUTPUTS[0].dequantize(main[0]), y.main_output[0]);
+            assert_eq!($q::OUTPUTS[1].dequantize(aux[0]), y.aux_output[0]);
+        }
     };
-    let steps = WideDeepQInt8::OUTPUTS.map(|p| p.scale);
-    graph_follows_f32(
-        ("Wide & Deep", true),
-        |w, d| run(w, d, false),
-        |w, d| run(w, d, true),
-        steps,
-    );
-    // Integers only in between: predict_q is predict_one before dequantising.
-    let x = WideDeepQInputs {
-        wide_input: SVector::from_element(0.5),
-        deep_input: SVector::from_element(-0.5),
-    };
-    let (main, aux) = q.predict_q(&WideDeepQInt8::quantize_inputs(&x));
-    let y = q.predict_one(&x);
-    assert_eq!(
-        WideDeepQInt8::OUTPUTS[0].dequantize(main[0]),
-        y.main_output[0]
-    );
-    assert_eq!(
-        WideDeepQInt8::OUTPUTS[1].dequantize(aux[0]),
-        y.aux_output[0]
-    );
 }
 
-#[test]
-fn add_and_average_integer_only_follow_f32_on_the_test_set() {
-    let (f, q) = (MergesQ::WEIGHTS, MergesQInt8::WEIGHTS);
-    let run = |wide: &SVector<f32, 5>, deep: &SVector<f32, 6>, int8: bool| {
-        let x = MergesQInputs {
-            wide_input: *wide,
-            deep_input: *deep,
-        };
-        let y = if int8 {
-            q.predict_one(&x)
-        } else {
-            f.predict_one(&x)
-        };
-        [y.main_output[0], y.aux_output[0]]
-    };
-    let steps = MergesQInt8::OUTPUTS.map(|p| p.scale);
-    graph_follows_f32(
-        ("Add and Average", false),
-        |w, d| run(w, d, false),
-        |w, d| run(w, d, true),
-        steps,
-    );
-}
+graph_case!(wide_and_deep_integer_only_follows_f32_on_the_test_set:
+    WideDeepQ, WideDeepQInt8, WideDeepQInputs, ("Wide & Deep", true));
+graph_case!(add_and_average_integer_only_follow_f32_on_the_test_set:
+    MergesQ, MergesQInt8, MergesQInputs, ("Add and Average", false));
