@@ -259,8 +259,9 @@ fn batchnorm_model_without_its_batchnorm_layers_is_refused_naming_them() {
         err.ends_with(
             "layer 1 (counting from 0, InputLayers not counted): the Keras model `sequential_1` \
              has `batch_normalization`: BatchNormalization(momentum=0.99, epsilon=0.001), which \
-             the network `FashionElu` does not declare: its layer 1, `dense`: Dense<300, elu>, is \
-             the file's layer 2; the Keras model has 7 layers, the network `FashionElu` declares 4"
+             the network `FashionElu` does not declare: its layer 1, `dense`: Dense<300, elu, \
+             kernel_initializer = he_normal>, is the file's layer 2; the Keras model has 7 layers, \
+             the network `FashionElu` declares 4"
         ),
         "{err}"
     );
