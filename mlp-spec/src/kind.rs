@@ -200,4 +200,44 @@ impl<P: Payload> LayerOp<P> {
             .map(|(name, dims, rank)| (name, dims[..rank].to_vec()))
             .collect()
     }
+
+    /// The payload's initializer of its weight `weight`, where the kind has
+    /// a `<weight>_initializer` option (Dense's `kernel` and `bias`, PReLU's
+    /// `alpha`); its row's [`initializers`](LayerSpec::initializers) hold
+    /// the others.
+    pub fn initializer(&self, weight: &str) -> Option<&P::Init> {
+        match (self, weight) {
+            (
+                Self::Dense {
+                    kernel_initializer: init,
+                    ..
+                },
+                "kernel",
+            )
+            | (
+                Self::Dense {
+                    bias_initializer: init,
+                    ..
+                },
+                "bias",
+            )
+            | (
+                Self::PReLU {
+                    alpha_initializer: init,
+                    ..
+                },
+                "alpha",
+            ) => Some(init),
+            _ => None,
+        }
+    }
+
+    /// Its weights' regularizers and constraints, if the kind has them (a
+    /// Dense layer's `options`).
+    pub const fn options(&self) -> Option<&P::DenseOptions> {
+        match self {
+            Self::Dense { options, .. } => Some(options),
+            _ => None,
+        }
+    }
 }
