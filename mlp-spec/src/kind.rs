@@ -206,30 +206,21 @@ impl<P: Payload> LayerOp<P> {
     /// `alpha`); its row's [`initializers`](LayerSpec::initializers) hold
     /// the others.
     pub fn initializer(&self, weight: &str) -> Option<&P::Init> {
-        match (self, weight) {
-            (
-                Self::Dense {
-                    kernel_initializer: init,
-                    ..
-                },
-                "kernel",
-            )
-            | (
-                Self::Dense {
-                    bias_initializer: init,
-                    ..
-                },
-                "bias",
-            )
-            | (
-                Self::PReLU {
-                    alpha_initializer: init,
-                    ..
-                },
-                "alpha",
-            ) => Some(init),
-            _ => None,
-        }
+        let options = match self {
+            Self::Dense {
+                kernel_initializer,
+                bias_initializer,
+                ..
+            } => [("kernel", kernel_initializer), ("bias", bias_initializer)],
+            Self::PReLU {
+                alpha_initializer, ..
+            } => [("alpha", alpha_initializer); 2],
+            _ => return None,
+        };
+        let mut options = options.into_iter();
+        options
+            .find(|(name, _)| *name == weight)
+            .map(|(_, init)| init)
     }
 
     /// Its weights' regularizers and constraints, if the kind has them (a

@@ -38,19 +38,16 @@ pub struct LayerSpec {
     /// Options of Keras's layer that this library does not have: a Keras
     /// file that sets one is refused, naming it.
     pub refused: &'static [Refused],
-    /// Keras's initializer of each of `weights` (`"zeros"`, `"ones"`), which
-    /// a `<weight>_initializer` option of the layer overrides.
+    /// Keras's initializer of each of `weights` (`"zeros"`), unless the
+    /// layer sets it (`<weight>_initializer`).
     pub initializers: &'static [&'static str],
-    /// The entries of Keras's `config.json` of the kind that this library
-    /// fixes, as key and JSON text (`("center", "true")`); the writer adds
-    /// the settings, the options and an activation.
+    /// The entries of Keras's `config.json` that this library fixes, as key
+    /// and JSON text (`("center", "true")`).
     pub config: &'static [(&'static str, &'static str)],
-    /// Whether Keras's config names each weight's initializer
-    /// (`<weight>_initializer`), and each trainable one's regularizer and
-    /// constraint (`null` where the kind has no such option).
+    /// Whether Keras's config names each weight's initializer, and each
+    /// trainable one's regularizer and constraint (`<weight>_initializer`).
     pub weight_config: bool,
-    /// Whether Keras writes the shape the layer was built for
-    /// (`build_config`).
+    /// Whether Keras writes the shape it was built for (`build_config`).
     pub built: bool,
 }
 
@@ -161,7 +158,6 @@ const BLANK: LayerSpec = LayerSpec {
 pub const LAYERS: &[LayerSpec] = &[
     LayerSpec {
         name: "Input",
-        default_name: "",
         role: LayerRole::Input,
         ..BLANK
     },

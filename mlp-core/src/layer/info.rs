@@ -159,12 +159,8 @@ impl LayerInfo {
     /// places in the flat parameters, one after the
     /// other (a 2-D array stored transposed: each unit's weights contiguous).
     pub fn weights(&self) -> impl Iterator<Item = WeightInfo> + use<> {
-        let (kind, inputs, units, mut offset) = (
-            self.kind,
-            self.input_size(),
-            self.output_size(),
-            self.offset,
-        );
+        let (kind, mut offset) = (self.kind, self.offset);
+        let fans = (self.input_size(), self.output_size());
         let row = kind.row();
         let trainable = row.map_or(0, |row| row.trainable);
         let defaults = row.map_or(&[][..], |row| row.initializers);
@@ -180,7 +176,7 @@ impl LayerInfo {
                     .initializer(name)
                     .copied()
                     .unwrap_or_else(|| named(default)),
-                fans: (inputs, units),
+                fans,
                 trainable: i < trainable,
             };
             offset += weight.len();

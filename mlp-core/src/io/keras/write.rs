@@ -17,6 +17,7 @@ use crate::initializer::Initializer;
 use crate::layer::LayerInfo;
 use crate::model::{Form, Model, NodeKind, PortInfo};
 use crate::regularizer::{Constraint, Regularizer};
+use crate::summary::snake_case;
 use crate::{Error, Result};
 use hdf5_pure::{AttrValue, FileBuilder};
 use mlp_spec::keras_h5::camel;
@@ -156,7 +157,7 @@ fn tensor(name: &str, size: usize) -> Value {
 /// a Functional one for a graph (its layers in Keras's order, each with the
 /// layers it reads).
 pub(crate) fn keras_config<M: Model>() -> Value {
-    let name = snake_name(M::NAME);
+    let name = snake_case(M::NAME);
     match M::FORM {
         Form::Sequential => {
             let shape = crate::io::arch::input_shape::<M>(0);
@@ -215,22 +216,6 @@ pub(crate) fn keras_config<M: Model>() -> Value {
             })
         }
     }
-}
-
-/// `FashionMlp` -> `fashion_mlp` (Keras's default model names are snake case).
-fn snake_name(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// `model.weights.h5` of `model`, in Keras 3's layout: a group per layer
@@ -304,7 +289,7 @@ fn keras_weights_h5<M: Model>(model: &M) -> Result<Vec<u8>> {
     }
     file.add_group(layers.finish());
     let mut vars = file.create_group("vars");
-    vars.set_attr("name", AttrValue::VarLenString(snake_name(M::NAME)));
+    vars.set_attr("name", AttrValue::VarLenString(snake_case(M::NAME)));
     file.add_group(vars.finish());
     file.finish()
         .map_err(|e| fail(format!("cannot write HDF5: {e}")))
