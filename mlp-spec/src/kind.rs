@@ -200,4 +200,35 @@ impl<P: Payload> LayerOp<P> {
             .map(|(name, dims, rank)| (name, dims[..rank].to_vec()))
             .collect()
     }
+
+    /// The payload's initializer of its weight `weight`, where the kind has
+    /// a `<weight>_initializer` option (Dense's `kernel` and `bias`, PReLU's
+    /// `alpha`); its row's [`initializers`](LayerSpec::initializers) hold
+    /// the others.
+    pub fn initializer(&self, weight: &str) -> Option<&P::Init> {
+        let options = match self {
+            Self::Dense {
+                kernel_initializer,
+                bias_initializer,
+                ..
+            } => [("kernel", kernel_initializer), ("bias", bias_initializer)],
+            Self::PReLU {
+                alpha_initializer, ..
+            } => [("alpha", alpha_initializer); 2],
+            _ => return None,
+        };
+        let mut options = options.into_iter();
+        options
+            .find(|(name, _)| *name == weight)
+            .map(|(_, init)| init)
+    }
+
+    /// Its weights' regularizers and constraints, if the kind has them (a
+    /// Dense layer's `options`).
+    pub const fn options(&self) -> Option<&P::DenseOptions> {
+        match self {
+            Self::Dense { options, .. } => Some(options),
+            _ => None,
+        }
+    }
 }
