@@ -231,4 +231,74 @@ impl<P: Payload> LayerOp<P> {
             _ => None,
         }
     }
+
+    /// The name of its typed layer in `mlp_core`, whose `from_arrays` takes
+    /// its weights in its row's order: the variant's, or `ActivationLayer`.
+    pub const fn type_name(&self) -> &'static str {
+        match self {
+            Self::Activation { .. } => "ActivationLayer",
+            _ => self.kind_name(),
+        }
+    }
+
+    /// Its fields in declaration order, each named and sorted by what it
+    /// is: the one place code that writes a kind out field by field (the
+    /// macro's expansion) reads a variant's fields.
+    #[cfg(feature = "alloc")]
+    pub fn fields(&self) -> alloc::vec::Vec<(&'static str, Field<'_, P>)> {
+        use Field::{Init, Number, Size};
+        use alloc::vec;
+        let units = ("units", Size(self.units()));
+        match self {
+            Self::Flatten { rows, cols } => vec![("rows", Size(*rows)), ("cols", Size(*cols))],
+            Self::Dense {
+                inputs,
+                activation,
+                kernel_initializer,
+                bias_initializer,
+                options,
+                ..
+            } => vec![
+                ("inputs", Size(*inputs)),
+                units,
+                ("activation", Field::Activation(activation)),
+                ("kernel_initializer", Init(kernel_initializer)),
+                ("bias_initializer", Init(bias_initializer)),
+                ("options", Field::Options(options)),
+            ],
+            Self::Dropout { rate, .. } => vec![units, ("rate", Number(*rate))],
+            Self::BatchNormalization {
+                momentum, epsilon, ..
+            } => {
+                vec![
+                    units,
+                    ("momentum", Number(*momentum)),
+                    ("epsilon", Number(*epsilon)),
+                ]
+            }
+            Self::Activation { function, .. } => {
+                vec![units, ("function", Field::Function(function))]
+            }
+            Self::PReLU {
+                alpha_initializer, ..
+            } => vec![units, ("alpha_initializer", Init(alpha_initializer))],
+            Self::Normalization { .. } => vec![units],
+        }
+    }
+}
+
+/// One field of a [`LayerOp`] variant, by what it is.
+pub enum Field<'a, P: Payload> {
+    /// A size (`units`, `rows`): a const parameter of the kind's typed layer.
+    Size(usize),
+    /// A numeric setting (`rate`, `epsilon`).
+    Number(f32),
+    /// A Dense layer's activation (a type parameter of its typed layer).
+    Activation(&'a P::Activation),
+    /// An initializer.
+    Init(&'a P::Init),
+    /// A Dense layer's regularizers and constraints.
+    Options(&'a P::DenseOptions),
+    /// An activation layer's function and its settings.
+    Function(&'a P::Function),
 }
