@@ -206,30 +206,19 @@ impl<P: Payload> LayerOp<P> {
     /// `alpha`); its row's [`initializers`](LayerSpec::initializers) hold
     /// the others.
     pub fn initializer(&self, weight: &str) -> Option<&P::Init> {
-        let options = match self {
-            Self::Dense {
-                kernel_initializer,
-                bias_initializer,
-                ..
-            } => [("kernel", kernel_initializer), ("bias", bias_initializer)],
-            Self::PReLU {
-                alpha_initializer, ..
-            } => [("alpha", alpha_initializer); 2],
-            _ => return None,
-        };
-        let mut options = options.into_iter();
-        options
-            .find(|(name, _)| *name == weight)
-            .map(|(_, init)| init)
+        self.fields().find_map(|(name, field)| match field {
+            Field::Init(init) if name.strip_suffix("_initializer") == Some(weight) => Some(init),
+            _ => None,
+        })
     }
 
     /// Its weights' regularizers and constraints, if the kind has them (a
     /// Dense layer's `options`).
-    pub const fn options(&self) -> Option<&P::DenseOptions> {
-        match self {
-            Self::Dense { options, .. } => Some(options),
+    pub fn options(&self) -> Option<&P::DenseOptions> {
+        self.fields().find_map(|(_, field)| match field {
+            Field::Options(options) => Some(options),
             _ => None,
-        }
+        })
     }
 
     /// The name of its typed layer in `mlp_core`, whose `from_arrays` takes
@@ -244,13 +233,11 @@ impl<P: Payload> LayerOp<P> {
     /// Its fields in declaration order, each named and sorted by what it
     /// is: the one place code that writes a kind out field by field (the
     /// macro's expansion) reads a variant's fields.
-    #[cfg(feature = "alloc")]
-    pub fn fields(&self) -> alloc::vec::Vec<(&'static str, Field<'_, P>)> {
+    pub fn fields(&self) -> impl Iterator<Item = (&'static str, Field<'_, P>)> {
         use Field::{Init, Number, Size};
-        use alloc::vec;
         let units = ("units", Size(self.units()));
-        match self {
-            Self::Flatten { rows, cols } => vec![("rows", Size(*rows)), ("cols", Size(*cols))],
+        let fields = match self {
+            Self::Flatten { rows, cols } => six([("rows", Size(*rows)), ("cols", Size(*cols))]),
             Self::Dense {
                 inputs,
                 activation,
@@ -258,33 +245,42 @@ impl<P: Payload> LayerOp<P> {
                 bias_initializer,
                 options,
                 ..
-            } => vec![
+            } => six([
                 ("inputs", Size(*inputs)),
                 units,
                 ("activation", Field::Activation(activation)),
                 ("kernel_initializer", Init(kernel_initializer)),
                 ("bias_initializer", Init(bias_initializer)),
                 ("options", Field::Options(options)),
-            ],
-            Self::Dropout { rate, .. } => vec![units, ("rate", Number(*rate))],
+            ]),
+            Self::Dropout { rate, .. } => six([units, ("rate", Number(*rate))]),
             Self::BatchNormalization {
                 momentum, epsilon, ..
-            } => {
-                vec![
-                    units,
-                    ("momentum", Number(*momentum)),
-                    ("epsilon", Number(*epsilon)),
-                ]
-            }
+            } => six([
+                units,
+                ("momentum", Number(*momentum)),
+                ("epsilon", Number(*epsilon)),
+            ]),
             Self::Activation { function, .. } => {
-                vec![units, ("function", Field::Function(function))]
+                six([units, ("function", Field::Function(function))])
             }
             Self::PReLU {
                 alpha_initializer, ..
-            } => vec![units, ("alpha_initializer", Init(alpha_initializer))],
-            Self::Normalization { .. } => vec![units],
-        }
+            } => six([units, ("alpha_initializer", Init(alpha_initializer))]),
+            Self::Normalization { .. } => six([units]),
+        };
+        fields.into_iter().flatten()
     }
+}
+
+/// `items` in the first of six places: every kind's fields fit.
+fn six<T, const N: usize>(items: [T; N]) -> [Option<T>; 6] {
+    const { assert!(N <= 6, "a kind has at most six fields") };
+    let mut slots = [const { None }; 6];
+    for (slot, item) in slots.iter_mut().zip(items) {
+        *slot = Some(item);
+    }
+    slots
 }
 
 /// One field of a [`LayerOp`] variant, by what it is.
