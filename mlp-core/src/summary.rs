@@ -184,8 +184,9 @@ pub fn readable_bytes(bytes: usize) -> String {
     format!("{size:.2} {}", units[unit])
 }
 
-/// `FashionMlp` -> `fashion_mlp`, as Keras names a subclassed model.
-fn snake_case(name: &str) -> String {
+/// `FashionMlp` -> `fashion_mlp`, as Keras names a subclassed model (and
+/// the written `.keras` file names the model).
+pub(crate) fn snake_case(name: &str) -> String {
     let mut out = String::new();
     for (i, ch) in name.chars().enumerate() {
         if ch.is_uppercase() {

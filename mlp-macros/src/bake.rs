@@ -20,10 +20,11 @@
 //! graph, and with `calibrate` its integer-only network, its merges in
 //! integers (`quantize_int.rs`).
 
-use crate::model::{LayerModel, LayerModelKind, Model};
+use crate::model::{LayerModel, Model};
+use mlp_spec::WeightShape;
 use mlp_spec::safetensors_check::{Problem, check_weights};
 use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use quote::{ToTokens, format_ident, quote};
 use safetensors::SafeTensors;
 use std::path::PathBuf;
 use syn::parse::{ParseStream, Parser};
@@ -268,68 +269,33 @@ fn layer_fields<'a>(
 
     let mut fields = Vec::new();
     for layer in layers {
-        let field = &layer.field;
-        match layer.kind {
-            LayerModelKind::Flatten { .. } => fields.push(quote!(#field: #p::Flatten,)),
-            LayerModelKind::Dropout { .. } => fields.push(quote!(#field: #p::Dropout,)),
-            LayerModelKind::Activation { .. } => fields.push(quote!(#field: #p::ActivationLayer,)),
-            LayerModelKind::BatchNormalization { .. } => {
-                let mut array = || {
-                    values.next().map(|v| {
-                        let v = v.into_iter().map(Literal::f32_suffixed);
-                        quote!([#(#v),*])
-                    })
-                };
-                let (Some(g), Some(b), Some(m), Some(v)) = (array(), array(), array(), array())
-                else {
-                    return Err(error(format!(
-                        "`{rel}`: a BatchNormalization layer's weights are missing"
-                    )));
-                };
-                fields.push(quote!(#field: #p::BatchNormalization::from_arrays(#g, #b, #m, #v),));
-            }
-            LayerModelKind::PReLU { .. } => {
-                let Some(alpha) = values.next() else {
-                    return Err(error(format!(
-                        "`{rel}`: a PReLU layer's weights are missing"
-                    )));
-                };
-                let alpha = alpha.into_iter().map(Literal::f32_suffixed);
-                fields.push(quote!(#field: #p::PReLU::from_array([#(#alpha),*]),));
-            }
-            LayerModelKind::Normalization { .. } => {
-                let (Some(mean), Some(variance), Some(count)) =
-                    (values.next(), values.next(), values.next())
-                else {
-                    return Err(error(format!(
-                        "`{rel}`: a Normalization layer's weights are missing"
-                    )));
-                };
-                let mean = mean.into_iter().map(Literal::f32_suffixed);
-                let variance = variance.into_iter().map(Literal::f32_suffixed);
-                let count = Literal::f32_suffixed(count.first().copied().unwrap_or(0.0));
-                fields.push(quote!(#field: #p::Normalization::from_arrays(
-                    [#(#mean),*], [#(#variance),*], #count
-                ),));
-            }
-            LayerModelKind::Dense { inputs, units, .. } => {
-                let (Some(kernel), Some(bias)) = (values.next(), values.next()) else {
-                    return Err(error(format!(
-                        "`{rel}`: a Dense layer's weights are missing"
-                    )));
-                };
-                // The file is row-major (inputs, units); `from_arrays` takes one
-                // array of `inputs` weights per unit.
-                let columns = (0..units).map(|u| {
-                    let column = (0..inputs).map(|i| Literal::f32_suffixed(kernel[i * units + u]));
-                    quote!([#(#column),*])
-                });
-                let bias = bias.iter().map(|v| Literal::f32_suffixed(*v));
-                fields.push(quote!(#field: #p::Dense::from_arrays([#(#columns),*], [#(#bias),*]),));
-            }
+        let (field, kind) = (&layer.field, &layer.kind);
+        let ty = format_ident!("{}", kind.type_name());
+        let (inputs, units) = (kind.inputs(), kind.units());
+        let shapes = kind.row().map_or(&[][..], |row| row.shapes);
+        // `check_weights` gave one array of the right size per weight, in order.
+        let mut args = Vec::new();
+        for (shape, weight) in shapes.iter().zip(values.by_ref()) {
+            let v = |i: usize| Literal::f32_suffixed(weight[i]);
+            args.push(match shape {
+                // The file is row-major (inputs, units); `from_arrays` takes
+                // one array of `inputs` weights per unit.
+                WeightShape::Kernel => {
+                    let columns = (0..units).map(|u| {
+                        let column = (0..inputs).map(|i| v(i * units + u));
+                        quote!([#(#column),*])
+                    });
+                    quote!([#(#columns),*])
+                }
+                WeightShape::Units => {
+                    let values = weight.iter().map(|v| Literal::f32_suffixed(*v));
+                    quote!([#(#values),*])
+                }
+                WeightShape::Scalar => v(0).into_token_stream(),
+            });
         }
+        fields.push(quote!(#field: #p::#ty::from_arrays(#(#args),*),));
     }
-
     Ok((fields, file))
 }
 

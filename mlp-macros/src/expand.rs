@@ -9,6 +9,7 @@
 //! passed in.
 
 use crate::model::{Init, LayerModel, LayerModelKind, Merge, Model, NodeModelKind};
+use mlp_spec::Field;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -29,9 +30,9 @@ pub fn expand(krate: &TokenStream, model: &Model) -> TokenStream {
         table,
         steps,
         params,
-        names,
     } = Parts::of(&p, layers);
-    let field_strs = names.iter().map(ToString::to_string);
+    let names = layers.iter().map(|layer| &layer.field);
+    let field_strs = layers.iter().map(|layer| layer.field.to_string());
     let check = format_ident!("_MLP_LAYOUT_OF_{}", name.to_uppercase());
     let (inputs_ty, outputs_ty) = (
         format_ident!("{}Inputs", ident),
@@ -279,159 +280,106 @@ pub fn forward(p: &TokenStream, model: &Model, steps: &[TokenStream]) -> TokenSt
 
 /// Each layer's field, row of the layer table and forward step, and the
 /// number of parameters.
+#[derive(Default)]
 struct Parts {
     fields: Vec<TokenStream>,
     table: Vec<TokenStream>,
     steps: Vec<TokenStream>,
     params: usize,
-    names: Vec<syn::Ident>,
 }
 
 impl Parts {
+    /// The parts of every layer, from its kind's fields: the struct field's
+    /// type is the kind's typed layer with the kind's sizes and a Dense
+    /// layer's activation as generics, in order; the table's `LayerKind` is
+    /// the kind with every field; the step is `let x = ...;` from `x`.
     fn of(p: &TokenStream, layers: &[LayerModel]) -> Self {
-        let mut parts = Self {
-            fields: Vec::new(),
-            table: Vec::new(),
-            steps: Vec::new(),
-            params: 0,
-            names: Vec::new(),
-        };
-        for layer in layers {
-            let field = &layer.field;
-            let layer_name = field.to_string();
-            let (ty, kind, step, doc) = layer_parts(p, layer);
-            let offset = parts.params;
-            parts.fields.push(quote!(#[doc = #doc] pub #field: #ty,));
+        let mut parts = Self::default();
+        for LayerModel { field, kind } in layers {
+            let (name, offset) = (field.to_string(), parts.params);
+            let (inputs, units) = (kind.inputs(), kind.units());
+            let mut doc = format!("`{name}`: {}, {inputs} -> {units}", kind.class_name());
+            let mut generics = Vec::new();
+            let mut values = Vec::new();
+            for (name, value) in kind.fields() {
+                let value = match value {
+                    Field::Size(n) => {
+                        generics.push(quote!(#n));
+                        quote!(#n)
+                    }
+                    Field::Number(v) => {
+                        doc += &format!(", {name} {v}");
+                        float(p, v)
+                    }
+                    Field::Activation(activation) => {
+                        let variant = format_ident!("{}", activation.variant);
+                        generics.push(quote!(#p::activation::#variant));
+                        doc += &format!(", {}", activation.name);
+                        quote!(#p::ActivationKind::#variant)
+                    }
+                    Field::Init(init) => function(p, quote!(Initializer), init),
+                    Field::Options(options) => dense_options(p, kind, options),
+                    Field::Function((f, settings)) => elementwise(p, f, settings),
+                };
+                let name = format_ident!("{name}");
+                values.push(quote!(#name: #value));
+            }
+            let (ty, variant) = (
+                format_ident!("{}", kind.type_name()),
+                format_ident!("{}", kind.kind_name()),
+            );
+            parts
+                .fields
+                .push(quote!(#[doc = #doc] pub #field: #p::#ty<#(#generics),*>,));
+            let kind_tokens = quote!(#p::LayerKind::#variant { #(#values),* });
             parts
                 .table
-                .push(quote!(#p::LayerInfo { name: #layer_name, kind: #kind, offset: #offset },));
-            parts.steps.push(step);
-            parts.names.push(field.clone());
-            parts.params += layer.kind.params();
+                .push(quote!(#p::LayerInfo { name: #name, kind: #kind_tokens, offset: #offset },));
+            let forward = forward_one(p, kind);
+            parts.steps.push(quote!(let x = self.#field.#forward;));
+            parts.params += kind.params();
         }
         parts
     }
 }
 
-/// The struct field's type, the layer table's `LayerKind`, the forward step
-/// (`let x = ...;` from `x`) and the field's doc line of one layer; shared
-/// with the graph form.
-pub(crate) fn layer_parts(
-    p: &TokenStream,
-    layer: &LayerModel,
-) -> (TokenStream, TokenStream, TokenStream, String) {
-    let field = &layer.field;
-    let layer_name = field.to_string();
-    match &layer.kind {
+/// A layer's `forward_one` call on `x`, with the settings its typed layer
+/// does not hold (and Flatten's output size).
+fn forward_one(p: &TokenStream, kind: &LayerModelKind) -> TokenStream {
+    match kind {
         LayerModelKind::Flatten { rows, cols } => {
             let n = rows * cols;
-            (
-                quote!(#p::Flatten<#rows, #cols>),
-                quote!(#p::LayerKind::Flatten { rows: #rows, cols: #cols }),
-                quote!(let x = self.#field.forward_one::<#n>(&x);),
-                format!("`{layer_name}`: Flatten, ({rows}, {cols}) -> {n}"),
-            )
+            quote!(forward_one::<#n>(&x))
         }
-        LayerModelKind::Dense {
-            inputs,
-            units,
-            activation,
-            kernel_initializer: kernel,
-            bias_initializer: bias,
-            options: extras,
-        } => {
-            let act_ty = format_ident!("{}", activation.variant);
-            let act_kind = act_ty.clone();
-            let activation = activation.name;
-            let (k, b) = (
-                function(p, quote!(Initializer), kernel),
-                function(p, quote!(Initializer), bias),
-            );
-            let extra = |i: usize, ty: TokenStream| match &extras[i] {
-                Some(f) => {
-                    let f = function(p, ty, f);
-                    quote!(#p::core::option::Option::Some(#f))
-                }
-                None => quote!(#p::core::option::Option::None),
-            };
-            let (kr, br) = (extra(0, quote!(Regularizer)), extra(1, quote!(Regularizer)));
-            let (kc, bc) = (extra(2, quote!(Constraint)), extra(3, quote!(Constraint)));
-            (
-                quote!(#p::Dense<#inputs, #units, #p::activation::#act_ty>),
-                quote!(#p::LayerKind::Dense {
-                    inputs: #inputs,
-                    units: #units,
-                    activation: #p::ActivationKind::#act_kind,
-                    kernel_initializer: #k,
-                    bias_initializer: #b,
-                    options: #p::DenseOptions {
-                        kernel_regularizer: #kr,
-                        bias_regularizer: #br,
-                        kernel_constraint: #kc,
-                        bias_constraint: #bc,
-                    },
-                }),
-                quote!(let x = self.#field.forward_one(&x);),
-                format!("`{layer_name}`: Dense, {inputs} -> {units}, {activation}"),
-            )
-        }
-        LayerModelKind::Dropout { units, rate } => {
-            let r = float(p, *rate);
-            (
-                quote!(#p::Dropout<#units>),
-                quote!(#p::LayerKind::Dropout { units: #units, rate: #r }),
-                quote!(let x = self.#field.forward_one(&x);),
-                format!("`{layer_name}`: Dropout, rate {rate}"),
-            )
-        }
-        LayerModelKind::BatchNormalization {
-            units,
-            momentum,
-            epsilon,
-        } => {
-            let (m, e) = (float(p, *momentum), float(p, *epsilon));
-            (
-                quote!(#p::BatchNormalization<#units>),
-                quote!(#p::LayerKind::BatchNormalization {
-                    units: #units,
-                    momentum: #m,
-                    epsilon: #e,
-                }),
-                quote!(let x = self.#field.forward_one(&x, #e);),
-                format!("`{layer_name}`: BatchNormalization, {units} features"),
-            )
+        LayerModelKind::BatchNormalization { epsilon, .. } => {
+            let epsilon = float(p, *epsilon);
+            quote!(forward_one(&x, #epsilon))
         }
         LayerModelKind::Activation {
-            units,
-            function: (kind, settings),
+            function: (f, settings),
+            ..
         } => {
-            let function = elementwise(p, kind, settings);
-            (
-                quote!(#p::ActivationLayer<#units>),
-                quote!(#p::LayerKind::Activation { units: #units, function: #function }),
-                quote!(let x = self.#field.forward_one(&x, #function);),
-                format!("`{layer_name}`: {kind}"),
-            )
+            let f = elementwise(p, f, settings);
+            quote!(forward_one(&x, #f))
         }
-        LayerModelKind::PReLU {
-            units,
-            alpha_initializer: alpha,
-        } => {
-            let a = function(p, quote!(Initializer), alpha);
-            (
-                quote!(#p::PReLU<#units>),
-                quote!(#p::LayerKind::PReLU { units: #units, alpha_initializer: #a }),
-                quote!(let x = self.#field.forward_one(&x);),
-                format!("`{layer_name}`: PReLU, {units} slopes"),
-            )
-        }
-        LayerModelKind::Normalization { units } => (
-            quote!(#p::Normalization<#units>),
-            quote!(#p::LayerKind::Normalization { units: #units }),
-            quote!(let x = self.#field.forward_one(&x);),
-            format!("`{layer_name}`: Normalization, {units} features"),
-        ),
+        _ => quote!(forward_one(&x)),
     }
+}
+
+/// `DenseOptions { kernel_regularizer: .., .. }`: the options of the Dense
+/// row after its two initializers, in order.
+fn dense_options(p: &TokenStream, kind: &LayerModelKind, options: &[Option<Init>]) -> TokenStream {
+    let names = kind.row().map_or(&[][..], |row| &row.options[2..]);
+    let each = options.iter().zip(names).map(|(option, name)| {
+        let field = format_ident!("{name}");
+        let value = match option {
+            Some(f) if name.ends_with("regularizer") => function(p, quote!(Regularizer), f),
+            Some(f) => function(p, quote!(Constraint), f),
+            None => return quote!(#field: #p::core::option::Option::None),
+        };
+        quote!(#field: #p::core::option::Option::Some(#value))
+    });
+    quote!(#p::DenseOptions { #(#each),* })
 }
 
 /// `Elementwise::ReLU { max_value: .., .. }` for an activation layer of

@@ -99,21 +99,13 @@ fn validate_chain(network: &Network, chain: &[Layer]) -> syn::Result<Model> {
                     describe(layer)
                 ),
             ),
-            "Dense" => {
-                let field = layer_name(&mut errors, &mut taken, layer, "dense");
-                if let Some(kind) = dense(&mut errors, layer, width) {
-                    if let LayerModelKind::Dense { units, .. } = kind {
-                        width = units;
-                    }
-                    layers.push(LayerModel { field, kind });
-                }
-            }
             other if mlp_spec::layer(other).is_some() => {
                 let Some(spec) = mlp_spec::layer(other) else {
                     continue;
                 };
                 let field = layer_name(&mut errors, &mut taken, layer, spec.default_name);
-                if let Some(kind) = other_layer(&mut errors, layer, spec, width) {
+                if let Some(kind) = layer_kind(&mut errors, layer, spec, width) {
+                    width = kind.units();
                     layers.push(LayerModel { field, kind });
                 }
             }
@@ -382,7 +374,7 @@ fn layer_name(
     ident
 }
 
-pub(crate) fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModelKind> {
+fn dense(errors: &mut Errors, layer: &Layer, inputs: usize) -> Option<LayerModelKind> {
     let LayerBody::Args { span, args } = &layer.body else {
         let found = match &layer.body {
             LayerBody::Shape { .. } => "found square brackets",
@@ -547,16 +539,20 @@ fn dense_setting(key: &Ident, value: f32) -> String {
     format!("unknown option `{name}`: {hint}")
 }
 
-/// A layer kind other than Dense: its numbers (`Dropout<0.2>`,
+/// A layer's kind, of `units` inputs, from its arguments: a Dense layer's
+/// (`dense`); any other kind's numbers (`Dropout<0.2>`,
 /// `BatchNormalization<momentum = 0.9>`) and function options
 /// (`PReLU<alpha_initializer = constant(0.25)>`), checked against the
-/// shared table, then the kind's own rules.
-pub(crate) fn other_layer(
+/// shared table, then the kind's own rules. Shared with the graph form.
+pub(crate) fn layer_kind(
     errors: &mut Errors,
     layer: &Layer,
     spec: &'static LayerSpec,
     units: usize,
 ) -> Option<LayerModelKind> {
+    if spec.name == "Dense" {
+        return dense(errors, layer, units);
+    }
     let kind = spec.name;
     let settings = spec.settings;
     let mut values: Vec<f32> = settings.iter().map(|(_, v)| *v).collect();

@@ -2,15 +2,15 @@
 //! [`Model`]: every node's sources defined above it (so there is no
 //! cycle), widths of merges, names unique, every input and node reaching an
 //! output. Each layer applied to a node is checked by the chain form's own
-//! rules (`validate::dense`, `validate::other_layer`). Every error is spanned
+//! rules (`validate::layer_kind`). Every error is spanned
 //! on the token at fault, and all of them are reported together.
 
-use crate::model::{LayerModel, LayerModelKind, Merge, Model, NodeModel, NodeModelKind};
+use crate::model::{LayerModel, Merge, Model, NodeModel, NodeModelKind};
 use crate::names;
 use crate::parse::Network;
 use crate::parse::{LayerBody, Spans};
 use crate::parse_graph::Statement;
-use crate::validate::{Errors, Named, Names, dense, other_layer};
+use crate::validate::{Errors, Named, Names, layer_kind};
 use std::collections::{HashMap, HashSet};
 use syn::Ident;
 
@@ -232,18 +232,11 @@ pub fn validate(graph: &Network, statements: &[Statement]) -> syn::Result<Model>
                 ok = false;
             }
             let inputs = widths.first().copied().unwrap_or(1);
-            let model = if kind == "Dense" {
-                dense(&mut errors, layer, inputs)
-            } else {
-                other_layer(&mut errors, layer, spec, inputs)
-            };
+            let model = layer_kind(&mut errors, layer, spec, inputs);
             let name = layer_name(st, def.name.as_ref(), spec.default_name, &mut taken);
             match model {
                 Some(model) => {
-                    let width = match &model {
-                        LayerModelKind::Dense { units, .. } => *units,
-                        _ => inputs,
-                    };
+                    let width = model.units();
                     layers.push(LayerModel {
                         field: Ident::new(&name.0, name.1),
                         kind: model,

@@ -200,4 +200,101 @@ impl<P: Payload> LayerOp<P> {
             .map(|(name, dims, rank)| (name, dims[..rank].to_vec()))
             .collect()
     }
+
+    /// The payload's initializer of its weight `weight`, where the kind has
+    /// a `<weight>_initializer` option (Dense's `kernel` and `bias`, PReLU's
+    /// `alpha`); its row's [`initializers`](LayerSpec::initializers) hold
+    /// the others.
+    pub fn initializer(&self, weight: &str) -> Option<&P::Init> {
+        self.fields().find_map(|(name, field)| match field {
+            Field::Init(init) if name.strip_suffix("_initializer") == Some(weight) => Some(init),
+            _ => None,
+        })
+    }
+
+    /// Its weights' regularizers and constraints, if the kind has them (a
+    /// Dense layer's `options`).
+    pub fn options(&self) -> Option<&P::DenseOptions> {
+        self.fields().find_map(|(_, field)| match field {
+            Field::Options(options) => Some(options),
+            _ => None,
+        })
+    }
+
+    /// The name of its typed layer in `mlp_core`, whose `from_arrays` takes
+    /// its weights in its row's order: the variant's, or `ActivationLayer`.
+    pub const fn type_name(&self) -> &'static str {
+        match self {
+            Self::Activation { .. } => "ActivationLayer",
+            _ => self.kind_name(),
+        }
+    }
+
+    /// Its fields in declaration order, each named and sorted by what it
+    /// is: the one place code that writes a kind out field by field (the
+    /// macro's expansion) reads a variant's fields.
+    pub fn fields(&self) -> impl Iterator<Item = (&'static str, Field<'_, P>)> {
+        use Field::{Init, Number, Size};
+        let units = ("units", Size(self.units()));
+        let fields = match self {
+            Self::Flatten { rows, cols } => six([("rows", Size(*rows)), ("cols", Size(*cols))]),
+            Self::Dense {
+                inputs,
+                activation,
+                kernel_initializer,
+                bias_initializer,
+                options,
+                ..
+            } => six([
+                ("inputs", Size(*inputs)),
+                units,
+                ("activation", Field::Activation(activation)),
+                ("kernel_initializer", Init(kernel_initializer)),
+                ("bias_initializer", Init(bias_initializer)),
+                ("options", Field::Options(options)),
+            ]),
+            Self::Dropout { rate, .. } => six([units, ("rate", Number(*rate))]),
+            Self::BatchNormalization {
+                momentum, epsilon, ..
+            } => six([
+                units,
+                ("momentum", Number(*momentum)),
+                ("epsilon", Number(*epsilon)),
+            ]),
+            Self::Activation { function, .. } => {
+                six([units, ("function", Field::Function(function))])
+            }
+            Self::PReLU {
+                alpha_initializer, ..
+            } => six([units, ("alpha_initializer", Init(alpha_initializer))]),
+            Self::Normalization { .. } => six([units]),
+        };
+        fields.into_iter().flatten()
+    }
+}
+
+/// `items` in the first of six places: every kind's fields fit.
+fn six<T, const N: usize>(items: [T; N]) -> [Option<T>; 6] {
+    const { assert!(N <= 6, "a kind has at most six fields") };
+    let mut slots = [const { None }; 6];
+    for (slot, item) in slots.iter_mut().zip(items) {
+        *slot = Some(item);
+    }
+    slots
+}
+
+/// One field of a [`LayerOp`] variant, by what it is.
+pub enum Field<'a, P: Payload> {
+    /// A size (`units`, `rows`): a const parameter of the kind's typed layer.
+    Size(usize),
+    /// A numeric setting (`rate`, `epsilon`).
+    Number(f32),
+    /// A Dense layer's activation (a type parameter of its typed layer).
+    Activation(&'a P::Activation),
+    /// An initializer.
+    Init(&'a P::Init),
+    /// A Dense layer's regularizers and constraints.
+    Options(&'a P::DenseOptions),
+    /// An activation layer's function and its settings.
+    Function(&'a P::Function),
 }

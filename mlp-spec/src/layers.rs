@@ -38,6 +38,17 @@ pub struct LayerSpec {
     /// Options of Keras's layer that this library does not have: a Keras
     /// file that sets one is refused, naming it.
     pub refused: &'static [Refused],
+    /// Keras's initializer of each of `weights` (`"zeros"`), unless the
+    /// layer sets it (`<weight>_initializer`).
+    pub initializers: &'static [&'static str],
+    /// The entries of Keras's `config.json` that this library fixes, as key
+    /// and JSON text (`("center", "true")`).
+    pub config: &'static [(&'static str, &'static str)],
+    /// Whether Keras's config names each weight's initializer, and each
+    /// trainable one's regularizer and constraint (`<weight>_initializer`).
+    pub weight_config: bool,
+    /// Whether Keras writes the shape it was built for (`build_config`).
+    pub built: bool,
 }
 
 /// The shape of one weight of a kind, from the layer's inputs and units.
@@ -126,34 +137,41 @@ pub struct Refused {
     pub instead: &'static str,
 }
 
+/// A row with nothing: the rows below name what their kind has.
+const BLANK: LayerSpec = LayerSpec {
+    name: "",
+    default_name: "",
+    role: LayerRole::Layer,
+    options: &[],
+    settings: &[],
+    weights: &[],
+    shapes: &[],
+    trainable: 0,
+    refused: &[],
+    initializers: &[],
+    config: &[],
+    weight_config: false,
+    built: false,
+};
+
 /// Every layer kind.
 pub const LAYERS: &[LayerSpec] = &[
     LayerSpec {
         name: "Input",
-        default_name: "",
         role: LayerRole::Input,
-        options: &[],
-        settings: &[],
-        weights: &[],
-        shapes: &[],
-        trainable: 0,
-        refused: &[],
+        ..BLANK
     },
     LayerSpec {
         name: "Flatten",
         default_name: "flatten",
         role: LayerRole::Input,
-        options: &[],
-        settings: &[],
-        weights: &[],
-        shapes: &[],
-        trainable: 0,
-        refused: &[],
+        config: &[("data_format", r#""channels_last""#)],
+        built: true,
+        ..BLANK
     },
     LayerSpec {
         name: "Dense",
         default_name: "dense",
-        role: LayerRole::Layer,
         options: &[
             "kernel_initializer",
             "bias_initializer",
@@ -162,32 +180,30 @@ pub const LAYERS: &[LayerSpec] = &[
             "kernel_constraint",
             "bias_constraint",
         ],
-        settings: &[],
         weights: &["kernel", "bias"],
         shapes: &[WeightShape::Kernel, WeightShape::Units],
         trainable: 2,
-        refused: &[],
+        initializers: &["glorot_uniform", "zeros"],
+        config: &[("use_bias", "true"), ("quantization_config", "null")],
+        weight_config: true,
+        built: true,
+        ..BLANK
     },
     LayerSpec {
         name: "Dropout",
         default_name: "dropout",
-        role: LayerRole::Layer,
-        options: &[],
         settings: &[("rate", f32::NAN)],
-        weights: &[],
-        shapes: &[],
-        trainable: 0,
         refused: &[Refused {
             key: "noise_shape",
             accepted: &["null"],
             instead: "a Dropout here drops each value on its own: noise_shape=None",
         }],
+        config: &[("seed", "null"), ("noise_shape", "null")],
+        ..BLANK
     },
     LayerSpec {
         name: "BatchNormalization",
         default_name: "batch_normalization",
-        role: LayerRole::Layer,
-        options: &[],
         settings: &[("momentum", 0.99), ("epsilon", 1e-3)],
         weights: &["gamma", "beta", "moving_mean", "moving_variance"],
         shapes: &[WeightShape::Units; 4],
@@ -214,50 +230,46 @@ pub const LAYERS: &[LayerSpec] = &[
                 instead: "a BatchNormalization here has no batch renormalization: renorm=False",
             },
         ],
+        initializers: &["ones", "zeros", "zeros", "ones"],
+        config: &[
+            ("axis", "-1"),
+            ("center", "true"),
+            ("scale", "true"),
+            ("synchronized", "false"),
+            ("renorm", "false"),
+            ("renorm_clipping", "null"),
+            ("renorm_momentum", "0.99"),
+        ],
+        weight_config: true,
+        built: true,
+        ..BLANK
     },
     LayerSpec {
         name: "ReLU",
         default_name: "re_lu",
-        role: LayerRole::Layer,
-        options: &[],
         settings: &[
             ("max_value", f32::INFINITY),
             ("negative_slope", 0.0),
             ("threshold", 0.0),
         ],
-        weights: &[],
-        shapes: &[],
-        trainable: 0,
-        refused: &[],
+        ..BLANK
     },
     LayerSpec {
         name: "LeakyReLU",
         default_name: "leaky_re_lu",
-        role: LayerRole::Layer,
-        options: &[],
         settings: &[("negative_slope", 0.3)],
-        weights: &[],
-        shapes: &[],
-        trainable: 0,
-        refused: &[],
+        ..BLANK
     },
     LayerSpec {
         name: "ELU",
         default_name: "elu",
-        role: LayerRole::Layer,
-        options: &[],
         settings: &[("alpha", 1.0)],
-        weights: &[],
-        shapes: &[],
-        trainable: 0,
-        refused: &[],
+        ..BLANK
     },
     LayerSpec {
         name: "PReLU",
         default_name: "p_re_lu",
-        role: LayerRole::Layer,
         options: &["alpha_initializer"],
-        settings: &[],
         weights: &["alpha"],
         shapes: &[WeightShape::Units],
         trainable: 1,
@@ -266,16 +278,17 @@ pub const LAYERS: &[LayerSpec] = &[
             accepted: &["null"],
             instead: "a PReLU here has one slope per unit: shared_axes=None",
         }],
+        initializers: &[DEFAULT_PRELU_INITIALIZER],
+        config: &[("shared_axes", "null")],
+        weight_config: true,
+        built: true,
+        ..BLANK
     },
     LayerSpec {
         name: "Normalization",
         default_name: "normalization",
-        role: LayerRole::Layer,
-        options: &[],
-        settings: &[],
         weights: &["mean", "variance", "count"],
         shapes: &[WeightShape::Units, WeightShape::Units, WeightShape::Scalar],
-        trainable: 0,
         refused: &[
             Refused {
                 key: "axis",
@@ -300,6 +313,15 @@ pub const LAYERS: &[LayerSpec] = &[
                           `adapt_normalization` or read with the weights: variance=None",
             },
         ],
+        initializers: &["zeros", "ones", "zeros"],
+        config: &[
+            ("axis", "[-1]"),
+            ("invert", "false"),
+            ("mean", "null"),
+            ("variance", "null"),
+        ],
+        built: true,
+        ..BLANK
     },
 ];
 

@@ -60,7 +60,7 @@ pub use initializers::{
 };
 #[cfg(feature = "alloc")]
 pub use keras_order::keras_order;
-pub use kind::{LayerOp, Payload};
+pub use kind::{Field, LayerOp, Payload};
 pub use layers::{
     DEFAULT_PRELU_INITIALIZER, LAYERS, LayerRole, LayerSpec, Refused, WeightShape, layer, settings,
 };

@@ -144,6 +144,11 @@ impl crate::engine::BatchLayer for ActivationShape {
 pub struct ActivationLayer<const N: usize>;
 
 impl<const N: usize> ActivationLayer<N> {
+    /// The layer from its weights, which are none: every kind bakes as `from_arrays`.
+    pub const fn from_arrays() -> Self {
+        Self
+    }
+
     /// The forward pass of one sample through `f`.
     #[inline]
     pub fn forward_one(&self, x: &SVector<f32, N>, f: Elementwise) -> SVector<f32, N> {

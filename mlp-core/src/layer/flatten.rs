@@ -15,6 +15,11 @@ impl<const R: usize, const C: usize> Flatten<R, C> {
     /// Columns of the input.
     pub const COLS: usize = C;
 
+    /// The layer from its weights, which are none: every kind bakes as `from_arrays`.
+    pub const fn from_arrays() -> Self {
+        Self
+    }
+
     /// Flattens one sample. `N` must equal `R * C` (checked at compile time);
     /// the `network!` macro writes it out.
     #[inline]

@@ -28,6 +28,16 @@ impl DenseOptions {
         kernel_constraint: None,
         bias_constraint: None,
     };
+
+    /// The regularizer and the constraint of the weight named `weight`
+    /// (`"kernel"`, `"bias"`).
+    pub fn of(&self, weight: &str) -> (Option<Regularizer>, Option<Constraint>) {
+        match weight {
+            "kernel" => (self.kernel_regularizer, self.kernel_constraint),
+            "bias" => (self.bias_regularizer, self.bias_constraint),
+            _ => (None, None),
+        }
+    }
 }
 
 /// The runtime's payload of a layer kind: typed activations, initializers,
@@ -144,38 +154,29 @@ impl LayerInfo {
     }
 
     /// Its weight arrays in Keras's order (`kernel`, then `bias`): their
-    /// names and shapes from its kind's row of the shared table, Keras's
-    /// initializers, and their places in the flat parameters, one after the
+    /// names, shapes and initializers from its kind's row of the shared table
+    /// (an initializer option of the layer overriding the row's), and their
+    /// places in the flat parameters, one after the
     /// other (a 2-D array stored transposed: each unit's weights contiguous).
     pub fn weights(&self) -> impl Iterator<Item = WeightInfo> + use<> {
-        use Initializer::{Ones, Zeros};
-        let initializers = match self.kind {
-            LayerKind::Dense {
-                kernel_initializer: k,
-                bias_initializer: b,
-                ..
-            } => [k, b, Zeros, Zeros],
-            // gamma, beta, moving_mean, moving_variance.
-            LayerKind::BatchNormalization { .. } => [Ones, Zeros, Zeros, Ones],
-            LayerKind::PReLU {
-                alpha_initializer, ..
-            } => [alpha_initializer; 4],
-            // mean, variance, count.
-            LayerKind::Normalization { .. } => [Zeros, Ones, Zeros, Zeros],
-            _ => [Zeros; 4],
-        };
-        let (inputs, units, mut offset) = (self.input_size(), self.output_size(), self.offset);
-        let trainable = self.kind.row().map_or(0, |row| row.trainable);
-        let weights = self.kind.weight_shapes().zip(initializers).enumerate();
-        weights.map(move |(i, ((name, dims, rank), initializer))| {
+        let (kind, mut offset) = (self.kind, self.offset);
+        let fans = (self.input_size(), self.output_size());
+        let row = kind.row();
+        let trainable = row.map_or(0, |row| row.trainable);
+        let defaults = row.map_or(&[][..], |row| row.initializers);
+        let weights = kind.weight_shapes().zip(defaults).enumerate();
+        weights.map(move |(i, ((name, dims, rank), default))| {
             let weight = WeightInfo {
                 name,
                 dims,
                 rank,
                 offset,
                 transposed: rank == 2,
-                initializer,
-                fans: (inputs, units),
+                initializer: kind
+                    .initializer(name)
+                    .copied()
+                    .unwrap_or_else(|| named(default)),
+                fans,
                 trainable: i < trainable,
             };
             offset += weight.len();
@@ -201,6 +202,30 @@ impl LayerInfo {
                 ..
             } => Some((inputs, units, activation)),
             _ => None,
+        }
+    }
+}
+
+/// Keras's initializer named `name` among those without parameters (the
+/// defaults in the kinds' rows: `"zeros"`, `"ones"`, `"glorot_uniform"`).
+fn named(name: &str) -> Initializer {
+    use Initializer::{GlorotUniform, Ones, Zeros};
+    let known = [Zeros, Ones, GlorotUniform];
+    known
+        .into_iter()
+        .find(|i| i.name() == name)
+        .unwrap_or(Zeros)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_row_names_a_known_initializer_per_weight() {
+        for row in mlp_spec::LAYERS {
+            assert_eq!(row.initializers.len(), row.weights.len(), "{}", row.name);
+            for name in row.initializers {
+                assert_eq!(super::named(name).name(), *name, "{}", row.name);
+            }
         }
     }
 }

@@ -21,6 +21,12 @@ impl<const N: usize> PReLU<N> {
         }
     }
 
+    /// A layer from its weights in Keras's order, its slopes: the same as
+    /// [`from_array`](Self::from_array) (the baked form of every kind).
+    pub const fn from_arrays(alpha: [f32; N]) -> Self {
+        Self::from_array(alpha)
+    }
+
     /// The slopes.
     pub fn alpha(&self) -> &SVector<f32, N> {
         &self.alpha

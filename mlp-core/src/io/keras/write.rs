@@ -14,9 +14,10 @@
 use super::matching::{keras_kind, key};
 use super::{MERGES, keras_nodes, merge_class};
 use crate::initializer::Initializer;
-use crate::layer::{LayerInfo, LayerKind};
+use crate::layer::LayerInfo;
 use crate::model::{Form, Model, NodeKind, PortInfo};
 use crate::regularizer::{Constraint, Regularizer};
+use crate::summary::snake_case;
 use crate::{Error, Result};
 use hdf5_pure::{AttrValue, FileBuilder};
 use mlp_spec::keras_h5::camel;
@@ -86,76 +87,38 @@ fn batch_shape(dims: &[usize]) -> Value {
 }
 
 /// A layer's entry in `config.json`, as Keras 3.15 writes it, for a layer
-/// reading values of shape `input_shape`: the options of its kind after its
-/// name, and the shape it was built for where Keras writes one.
+/// reading values of shape `input_shape`, from its kind's row of the shared
+/// table: after its name, the entries the row fixes, its settings, a Dense
+/// layer's units and activation, its weights' initializers, regularizers and
+/// constraints where Keras names them, and the shape it was built for where
+/// Keras writes one.
 fn layer_entry(layer: &LayerInfo, input_shape: &[usize]) -> Value {
-    let (options, built) = match layer.kind {
-        LayerKind::Flatten { .. } => (json!({"data_format": "channels_last"}), true),
-        LayerKind::Dense {
-            units,
-            activation,
-            kernel_initializer,
-            bias_initializer,
-            options,
-            ..
-        } => (
-            json!({"units": units, "activation": activation.name(), "use_bias": true,
-                   "kernel_initializer": initializer(&kernel_initializer),
-                   "bias_initializer": initializer(&bias_initializer),
-                   "kernel_regularizer": options.kernel_regularizer.as_ref().map(regularizer),
-                   "bias_regularizer": options.bias_regularizer.as_ref().map(regularizer),
-                   "kernel_constraint": options.kernel_constraint.as_ref().map(constraint),
-                   "bias_constraint": options.bias_constraint.as_ref().map(constraint),
-                   "quantization_config": null}),
-            true,
-        ),
-        LayerKind::Dropout { rate, .. } => (
-            json!({"rate": num(rate), "seed": null, "noise_shape": null}),
-            false,
-        ),
-        LayerKind::BatchNormalization {
-            momentum, epsilon, ..
-        } => (
-            json!({"axis": -1, "momentum": num(momentum), "epsilon": num(epsilon), "center": true,
-                   "scale": true,
-                   "beta_initializer": initializer(&Initializer::Zeros),
-                   "gamma_initializer": initializer(&Initializer::Ones),
-                   "moving_mean_initializer": initializer(&Initializer::Zeros),
-                   "moving_variance_initializer": initializer(&Initializer::Ones),
-                   "beta_regularizer": null, "gamma_regularizer": null,
-                   "beta_constraint": null, "gamma_constraint": null,
-                   "synchronized": false, "renorm": false, "renorm_clipping": null,
-                   "renorm_momentum": 0.99}),
-            true,
-        ),
-        // Keras's `None` (no cap) is `f32::INFINITY` here.
-        LayerKind::Activation { .. } => (
-            super::check::settings_of(layer)
-                .into_iter()
-                .map(|(name, v)| (name.into(), v.is_finite().then(|| num(v)).into()))
-                .collect::<serde_json::Map<_, _>>()
-                .into(),
-            false,
-        ),
-        LayerKind::PReLU {
-            alpha_initializer, ..
-        } => (
-            json!({"alpha_initializer": initializer(&alpha_initializer),
-                   "alpha_regularizer": null, "alpha_constraint": null, "shared_axes": null}),
-            true,
-        ),
-        LayerKind::Normalization { .. } => (
-            json!({"axis": [-1], "invert": false, "mean": null, "variance": null}),
-            true,
-        ),
-    };
+    // Every layer's class has a row (`Input`'s, empty, stands for none).
+    let row = mlp_spec::layer(layer.type_name()).unwrap_or(&mlp_spec::LAYERS[0]);
     let mut config = json!({"name": layer.name, "trainable": true, "dtype": dtype()});
-    if let (Some(config), Value::Object(options)) = (config.as_object_mut(), options) {
-        config.extend(options);
+    for (key, text) in row.config {
+        config[*key] = serde_json::from_str(text).unwrap_or_default();
+    }
+    // Keras's `None` (no cap) is `f32::INFINITY` here.
+    for (key, v) in super::check::settings_of(layer) {
+        config[key] = v.is_finite().then(|| num(v)).into();
+    }
+    if let Some(activation) = layer.activation() {
+        config["units"] = json!(layer.output_size());
+        config["activation"] = json!(activation.name());
+    }
+    let options = layer.kind.options().copied().unwrap_or_default();
+    for w in layer.weights().filter(|_| row.weight_config) {
+        config[format!("{}_initializer", w.name)] = initializer(&w.initializer);
+        if w.trainable {
+            let (r, c) = options.of(w.name);
+            config[format!("{}_regularizer", w.name)] = r.as_ref().map(regularizer).into();
+            config[format!("{}_constraint", w.name)] = c.as_ref().map(constraint).into();
+        }
     }
     let mut entry = json!({"module": "keras.layers", "class_name": layer.type_name(),
                            "config": config, "registered_name": null});
-    if built {
+    if row.built {
         entry["build_config"] = json!({"input_shape": batch_shape(input_shape)});
     }
     entry
@@ -194,7 +157,7 @@ fn tensor(name: &str, size: usize) -> Value {
 /// a Functional one for a graph (its layers in Keras's order, each with the
 /// layers it reads).
 pub(crate) fn keras_config<M: Model>() -> Value {
-    let name = snake_name(M::NAME);
+    let name = snake_case(M::NAME);
     match M::FORM {
         Form::Sequential => {
             let shape = crate::io::arch::input_shape::<M>(0);
@@ -253,22 +216,6 @@ pub(crate) fn keras_config<M: Model>() -> Value {
             })
         }
     }
-}
-
-/// `FashionMlp` -> `fashion_mlp` (Keras's default model names are snake case).
-fn snake_name(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// `model.weights.h5` of `model`, in Keras 3's layout: a group per layer
@@ -342,7 +289,7 @@ fn keras_weights_h5<M: Model>(model: &M) -> Result<Vec<u8>> {
     }
     file.add_group(layers.finish());
     let mut vars = file.create_group("vars");
-    vars.set_attr("name", AttrValue::VarLenString(snake_name(M::NAME)));
+    vars.set_attr("name", AttrValue::VarLenString(snake_case(M::NAME)));
     file.add_group(vars.finish());
     file.finish()
         .map_err(|e| fail(format!("cannot write HDF5: {e}")))
@@ -500,6 +447,16 @@ mod tests {
         // The config written is the declaration, read back.
         let text = config.to_string();
         check_architecture::<Kinds>(&parse_config(&text, "k").unwrap(), "k").unwrap();
+    }
+
+    #[test]
+    fn every_row_fixes_json_values() {
+        for row in mlp_spec::LAYERS {
+            for (key, text) in row.config {
+                let value = serde_json::from_str::<Value>(text);
+                assert!(value.is_ok(), "{} {key}: {text}", row.name);
+            }
+        }
     }
 
     #[test]
