@@ -297,8 +297,12 @@ impl Parts {
         let mut parts = Self::default();
         for LayerModel { field, kind } in layers {
             let (name, offset) = (field.to_string(), parts.params);
-            let (inputs, units) = (kind.inputs(), kind.units());
-            let mut doc = format!("`{name}`: {}, {inputs} -> {units}", kind.class_name());
+            let doc = format!(
+                "`{name}`: {}, {} -> {}",
+                kind.declaration(),
+                kind.inputs(),
+                kind.units()
+            );
             let mut generics = Vec::new();
             let mut values = Vec::new();
             for (name, value) in kind.fields() {
@@ -307,14 +311,10 @@ impl Parts {
                         generics.push(quote!(#n));
                         quote!(#n)
                     }
-                    Field::Number(v) => {
-                        doc += &format!(", {name} {v}");
-                        float(p, v)
-                    }
+                    Field::Number(v) => float(p, v),
                     Field::Activation(activation) => {
                         let variant = format_ident!("{}", activation.variant);
                         generics.push(quote!(#p::activation::#variant));
-                        doc += &format!(", {}", activation.name);
                         quote!(#p::ActivationKind::#variant)
                     }
                     Field::Init(init) => function(p, quote!(Initializer), init),
