@@ -17,7 +17,7 @@
 //! assert_eq!(arch.weights()[0], ("dense/kernel".to_string(), vec![4, 3]));
 //! ```
 
-use crate::{LayerOp, Payload};
+use crate::{Field, LayerOp, Payload};
 use std::format;
 use std::string::String;
 use std::vec;
@@ -141,34 +141,46 @@ impl<P: ToPlain> LayerOp<P> {
         }
     }
 
+    /// Its numeric options, named and ordered as in the shared layer table
+    /// ([`crate::settings`]; `f32::INFINITY` is Keras's `None`): Dropout's
+    /// `rate`, BatchNormalization's `momentum` and `epsilon`, an activation
+    /// layer's options; none for the others.
+    pub fn settings(&self) -> Vec<(&'static str, f32)> {
+        let mut settings = Vec::new();
+        for (name, field) in self.fields() {
+            match field {
+                Field::Number(v) => settings.push((name, v)),
+                Field::Function(function) => {
+                    let names = crate::settings(P::function_name(function)).iter();
+                    let names = names.map(|(name, _)| *name);
+                    settings.extend(names.zip(P::function_settings(function)));
+                }
+                _ => {}
+            }
+        }
+        settings
+    }
+
     /// The layer as declared in `network!`, its one wording in messages:
     /// `Flatten[28, 28]`, `Dense<300, elu, kernel_initializer = he_normal>`
     /// (an initializer where the payload names it and it is not Keras's
     /// default), the finite numeric options by name (`Dropout<rate = 0.2>`).
     pub fn declaration(&self) -> String {
         let mut args: Vec<String> = Vec::new();
-        let init = match self {
+        match self {
             Self::Flatten { rows, cols } => return format!("Flatten[{rows}, {cols}]"),
             Self::Dense {
-                units,
-                activation,
-                kernel_initializer: init,
-                ..
-            } => {
-                args = vec![format!("{units}"), P::activation_name(activation).into()];
-                Some(("kernel", init, crate::DEFAULT_KERNEL_INITIALIZER))
-            }
-            Self::PReLU {
-                alpha_initializer: init,
-                ..
-            } => Some(("alpha", init, crate::DEFAULT_PRELU_INITIALIZER)),
-            _ => None,
-        };
-        if let Some((weight, init, default)) = init {
-            let name = P::initializer_name(init).filter(|n| *n != default);
-            args.extend(name.map(|n| format!("{weight}_initializer = {n}")));
+                units, activation, ..
+            } => args = vec![format!("{units}"), P::activation_name(activation).into()],
+            _ => {}
         }
-        let settings = Op::Layer(self.to_plain()).settings();
+        let row = self.row().into_iter();
+        for (weight, default) in row.flat_map(|row| row.weights.iter().zip(row.initializers)) {
+            let name = self.initializer(weight).and_then(P::initializer_name);
+            let name = name.filter(|name| name != default);
+            args.extend(name.map(|name| format!("{weight}_initializer = {name}")));
+        }
+        let settings = self.settings();
         let set = settings.iter().filter(|(_, v)| v.is_finite());
         args.extend(set.map(|(name, v)| format!("{name} = {v}")));
         let class = self.class_name();
@@ -267,18 +279,7 @@ impl Op {
     /// layer's options; none for the others.
     pub fn settings(&self) -> Vec<(&'static str, f32)> {
         match self {
-            Op::Layer(Layer::Dropout { rate, .. }) => vec![("rate", *rate)],
-            Op::Layer(Layer::BatchNormalization {
-                momentum, epsilon, ..
-            }) => vec![("momentum", *momentum), ("epsilon", *epsilon)],
-            Op::Layer(Layer::Activation {
-                function: (kind, settings),
-                ..
-            }) => crate::settings(kind)
-                .iter()
-                .zip(settings)
-                .map(|((name, _), v)| (*name, *v))
-                .collect(),
+            Op::Layer(layer) => layer.settings(),
             _ => Vec::new(),
         }
     }

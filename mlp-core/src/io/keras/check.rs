@@ -33,7 +33,7 @@ pub(crate) fn declared(layer: &LayerInfo) -> String {
 /// The numeric options of a layer declared here, named as in the shared
 /// layer table (`f32::INFINITY` is Keras's `None`).
 pub(crate) fn settings_of(layer: &LayerInfo) -> Vec<(&'static str, f32)> {
-    crate::io::arch::op(layer).settings()
+    layer.kind.settings()
 }
 
 /// Whether a Keras class name is a layer kind this library has (a merge
