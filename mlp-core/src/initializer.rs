@@ -48,6 +48,15 @@ macro_rules! initializers {
                     $(Self::$variant { .. } => $name,)*
                 }
             }
+
+            /// The initializer Keras names `name`, with Keras's default
+            /// parameters (`"zeros"`, `"glorot_uniform"`).
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $($name => Some(Self::$variant $({ $($param: $default),* })?),)*
+                    _ => None,
+                }
+            }
         }
     };
 }

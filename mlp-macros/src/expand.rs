@@ -305,7 +305,7 @@ impl Parts {
             );
             let mut generics = Vec::new();
             let mut values = Vec::new();
-            for (name, value) in kind.fields() {
+            for (key, value) in kind.fields() {
                 let value = match value {
                     Field::Size(n) => {
                         generics.push(quote!(#n));
@@ -321,8 +321,8 @@ impl Parts {
                     Field::Options(options) => dense_options(p, kind, options),
                     Field::Function((f, settings)) => elementwise(p, f, settings),
                 };
-                let name = format_ident!("{name}");
-                values.push(quote!(#name: #value));
+                let key = format_ident!("{key}");
+                values.push(quote!(#key: #value));
             }
             let (ty, variant) = (
                 format_ident!("{}", kind.type_name()),

@@ -231,8 +231,9 @@ impl<P: Payload> LayerOp<P> {
     }
 
     /// Its fields in declaration order, each named and sorted by what it
-    /// is: the one place code that writes a kind out field by field (the
-    /// macro's expansion) reads a variant's fields.
+    /// is: the one listing of a variant's fields, which the macro's
+    /// expansion, [`initializer`](Self::initializer), [`options`](Self::options)
+    /// and `settings` read.
     pub fn fields(&self) -> impl Iterator<Item = (&'static str, Field<'_, P>)> {
         use Field::{Init, Number, Size};
         let units = ("units", Size(self.units()));

@@ -1,5 +1,7 @@
 //! The layer kinds a network can declare.
 
+use crate::{DEFAULT_BIAS_INITIALIZER, DEFAULT_KERNEL_INITIALIZER};
+
 /// Where a kind may stand in a chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LayerRole {
@@ -183,7 +185,7 @@ pub const LAYERS: &[LayerSpec] = &[
         weights: &["kernel", "bias"],
         shapes: &[WeightShape::Kernel, WeightShape::Units],
         trainable: 2,
-        initializers: &["glorot_uniform", "zeros"],
+        initializers: &[DEFAULT_KERNEL_INITIALIZER, DEFAULT_BIAS_INITIALIZER],
         config: &[("use_bias", "true"), ("quantization_config", "null")],
         weight_config: true,
         built: true,

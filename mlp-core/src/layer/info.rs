@@ -175,7 +175,8 @@ impl LayerInfo {
                 initializer: kind
                     .initializer(name)
                     .copied()
-                    .unwrap_or_else(|| named(default)),
+                    .or_else(|| Initializer::from_name(default))
+                    .unwrap_or(Initializer::Zeros),
                 fans,
                 trainable: i < trainable,
             };
@@ -206,17 +207,6 @@ impl LayerInfo {
     }
 }
 
-/// Keras's initializer named `name` among those without parameters (the
-/// defaults in the kinds' rows: `"zeros"`, `"ones"`, `"glorot_uniform"`).
-fn named(name: &str) -> Initializer {
-    use Initializer::{GlorotUniform, Ones, Zeros};
-    let known = [Zeros, Ones, GlorotUniform];
-    known
-        .into_iter()
-        .find(|i| i.name() == name)
-        .unwrap_or(Zeros)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -224,7 +214,8 @@ mod tests {
         for row in mlp_spec::LAYERS {
             assert_eq!(row.initializers.len(), row.weights.len(), "{}", row.name);
             for name in row.initializers {
-                assert_eq!(super::named(name).name(), *name, "{}", row.name);
+                let known = crate::initializer::Initializer::from_name(name);
+                assert_eq!(known.map(|i| i.name()), Some(*name), "{}", row.name);
             }
         }
     }

@@ -30,12 +30,6 @@ pub(crate) fn declared(layer: &LayerInfo) -> String {
     arch::declared(layer.name, &layer.kind.declaration())
 }
 
-/// The numeric options of a layer declared here, named as in the shared
-/// layer table (`f32::INFINITY` is Keras's `None`).
-pub(crate) fn settings_of(layer: &LayerInfo) -> Vec<(&'static str, f32)> {
-    layer.kind.settings()
-}
-
 /// Whether a Keras class name is a layer kind this library has (a merge
 /// only in a graph).
 fn is_known_kind<M: Model>(class: &str) -> bool {

@@ -100,7 +100,7 @@ fn layer_entry(layer: &LayerInfo, input_shape: &[usize]) -> Value {
         config[*key] = serde_json::from_str(text).unwrap_or_default();
     }
     // Keras's `None` (no cap) is `f32::INFINITY` here.
-    for (key, v) in super::check::settings_of(layer) {
+    for (key, v) in layer.kind.settings() {
         config[key] = v.is_finite().then(|| num(v)).into();
     }
     if let Some(activation) = layer.activation() {
