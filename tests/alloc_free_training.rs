@@ -267,7 +267,7 @@ fn graph_on_two_threads() {
     let optimizer = Adam::new(1e-3);
     let mut state = vec![0.0; optimizer.slots() * WideDeepGraph::PARAMS];
     let mut grads = vec![0.0; WideDeepGraph::PARAMS];
-    let mut ws = Workspace::for_graph::<WideDeepGraph>(n, 2);
+    let mut ws = Workspace::with_threads::<WideDeepGraph>(n, 2);
     let mut step = |ws: &mut Workspace, model: &mut WideDeepGraph, iteration: u64| {
         ws.load_graph_input(0, n, &|r, row| row.copy_from_slice(&wide[r]))
             .unwrap();

@@ -236,7 +236,7 @@ fn a_straight_graph_folds_sgd_as_a_chain_does() {
     let y: Vec<u8> = (0..300).map(|i| ((i * 3) % 10) as u8).collect();
 
     let mut graph = StraightGraph::new(4);
-    let mut ws = Workspace::for_model::<StraightGraph>(N, 2);
+    let mut ws = Workspace::with_threads::<StraightGraph>(N, 2);
     let idx: Vec<usize> = (0..N).collect();
     ws.load_batch(&[mlp::train::Rows::new(&x)], &idx, &[]);
     ws.forward(graph.params(), N);
@@ -294,7 +294,7 @@ network! {
 /// `n` samples, each output's dL/dz that of a squared error towards fixed
 /// targets.
 fn graph_loaded<G: Model>(model: &G, n: usize, threads: usize) -> Workspace {
-    let mut ws = Workspace::for_graph::<G>(n, threads);
+    let mut ws = Workspace::with_threads::<G>(n, threads);
     for port in 0..G::INPUTS.len() {
         ws.load_graph_input(port, n, &|r, row| {
             for (j, v) in row.iter_mut().enumerate() {

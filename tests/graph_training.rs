@@ -108,7 +108,7 @@ fn graph_gradients_match_finite_differences_on_one_and_two_threads() {
     let params = model.params().to_vec();
     let mut first: Option<Vec<f32>> = None;
     for threads in [1, 2] {
-        let mut ws = Workspace::for_graph::<Tangle>(N, threads);
+        let mut ws = Workspace::with_threads::<Tangle>(N, threads);
         load(&mut ws);
         let loss = batch_loss(&mut ws, &params, true);
         let mut grads = vec![0.0; Tangle::PARAMS];
@@ -157,7 +157,7 @@ fn batch_forward_matches_predict_one() {
     let model = Tangle::new(3);
     let (a, b) = inputs();
     for threads in [1, 2] {
-        let mut ws = Workspace::for_graph::<Tangle>(N, threads);
+        let mut ws = Workspace::with_threads::<Tangle>(N, threads);
         load(&mut ws);
         ws.forward_model(model.params(), N, Phase::Inference);
         for r in 0..N {

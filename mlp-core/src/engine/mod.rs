@@ -7,7 +7,7 @@
 //! | file | what |
 //! | --- | --- |
 //! | `workspace.rs` | the buffers and the threads; loading a batch |
-//! | `plan.rs` | a model's wiring, straight (a chain) or wired (a graph): each node's slot, a `Concatenate` as column ranges of one buffer, where each layer writes its source's gradient, the node plain SGD is folded into |
+//! | `plan.rs` | a model's wiring from its nodes (a chain's is straight): each node's slot, a `Concatenate` as column ranges of one buffer, where each layer writes its source's gradient, the node plain SGD is folded into |
 //! | `stage.rs` | one stage per layer, and the forward pass's [`Phase`] |
 //! | `forward.rs` | the one forward pass, over any plan |
 //! | `backward.rs` | the one backward pass, over any plan (gradients, or gradients with plain SGD folded in) |
@@ -16,7 +16,7 @@
 //! | `step.rs` | one training step: the engine picks how the optimizer's update is applied |
 //! | `predict.rs` | `predict`: samples shared among threads |
 //! | `mc_dropout.rs` | `predict_mc_dropout`: the mean of passes with Dropout active |
-//! | `model.rs` | any model's batch path (chain or graph): its workspace, a batch of its inputs, its outputs |
+//! | `model.rs` | any model's batch path (chain or graph): a batch of its inputs, its outputs |
 //! | `shared.rs` | the pointer the threads write disjoint parts through |
 //!
 //! What each layer kind computes on the batch path lives with the layer

@@ -1,12 +1,9 @@
 //! The batch path of any model, chain or graph: its workspace, loading a
 //! batch of its inputs, and its outputs, for the trainer and `predict` to
-//! use without knowing the model's form. A chain's plan is built from its
-//! layers (a Flatten has no stage), a graph's from its nodes (a graph whose
-//! nodes form a line gets the same plan as the chain); the passes are the
-//! same (see [`super::plan`]).
+//! use without knowing the model's form: every plan is built from the
+//! model's nodes, a chain's being straight (see [`super::plan`]).
 
 use super::Workspace;
-use crate::model::{Form, Model};
 use crate::train::Rows;
 use crate::{Error, Result};
 
@@ -24,27 +21,6 @@ pub struct OutputRow<'a> {
 }
 
 impl Workspace {
-    /// Buffers for model `M` and batches of up to `capacity` samples, on
-    /// `threads` threads.
-    ///
-    /// # Panics
-    ///
-    /// Where [`Workspace::try_for_model`] returns an error.
-    pub fn for_model<M: Model>(capacity: usize, threads: usize) -> Self {
-        Self::try_for_model::<M>(capacity, threads).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// As [`Workspace::for_model`]: an error for a thread count outside 1 to
-    /// [`MAX_THREADS`](crate::pool::MAX_THREADS) or a thread the operating
-    /// system refuses ([`Pool::try_new`](crate::pool::Pool::try_new)).
-    pub fn try_for_model<M: Model>(capacity: usize, threads: usize) -> Result<Self> {
-        if M::FORM == Form::Sequential {
-            Self::chain(M::LAYERS, M::INPUTS[0].size, capacity, threads)
-        } else {
-            Self::try_for_graph::<M>(capacity, threads)
-        }
-    }
-
     /// Loads samples `idx` of every input (one [`Rows`] per input), asking
     /// the cache for the samples `next` of the next batch meanwhile.
     pub fn load_batch(&mut self, x: &[Rows<'_>], idx: &[usize], next: &[usize]) {

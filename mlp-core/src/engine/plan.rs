@@ -1,9 +1,10 @@
 //! A model's plan: which node reads which, where each node's values and
-//! gradient live, and what the passes may do on it. A chain's plan is
-//! straight (an input, then each layer reading the one before it); a
-//! graph's is wired by name. The one forward and backward pass
-//! (`forward.rs`, `backward.rs`) run over any plan; what makes a chain fast
-//! is a property of its plan, not a second copy of the passes:
+//! gradient live, and what the passes may do on it. Every plan is built from
+//! the model's nodes (`Plan::of`); a chain's is straight (an input, then
+//! each layer reading the one before it; a Flatten is its input's values
+//! under another name, not a node of the plan). The one forward and
+//! backward pass (`forward.rs`, `backward.rs`) run over any plan; what makes
+//! a chain fast is a property of its plan, not a second copy of the passes:
 //!
 //! - every node's values are in a *slot*, columns `col..col + size` of a
 //!   buffer whose rows are `ld` values wide; a `Concatenate` owns a buffer
@@ -37,7 +38,7 @@
 //! }
 //!
 //! let model = Wide::new(3);
-//! let mut ws = Workspace::for_graph::<Wide>(2, 1);
+//! let mut ws = Workspace::with_threads::<Wide>(2, 1);
 //! let samples = [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]];
 //! ws.load_graph_input(0, 2, &|r, row| row.copy_from_slice(&samples[r]))?;
 //! ws.forward_model(model.params(), 2, Phase::Inference);
@@ -160,50 +161,56 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// The wiring of graph `G` over `stages` (one per layer, in
-    /// `G::LAYERS`' order), with buffers for `capacity` rows.
-    pub(super) fn wired<G: Model>(stages: &[Stage], capacity: usize) -> Self {
-        let infos = G::NODES;
+    /// The wiring of model `M`, chain or graph, from its nodes, with buffers
+    /// for `capacity` rows: `layer_stages` holds each layer's stage, in
+    /// `M::LAYERS`' order, and `None` for a layer that only renames its
+    /// input's values (a Flatten), whose node is its source's values under
+    /// another name. A chain's nodes make a straight plan.
+    pub(super) fn of<M: Model>(layer_stages: &[Option<Stage>], capacity: usize) -> Self {
+        let infos = M::NODES;
         let index = |name: &str| {
             infos
                 .iter()
                 .position(|n| n.name == name)
                 .expect("the macro checks every source")
         };
-        let sources: Vec<Vec<usize>> = infos
+        // Each layer's stage index, and each node's index in the plan.
+        let stage_index: Vec<Option<usize>> = layer_stages
             .iter()
-            .map(|n| n.inputs.iter().map(|s| index(s)).collect())
+            .scan(0, |next, s| {
+                Some(s.map(|_| {
+                    *next += 1;
+                    *next - 1
+                }))
+            })
             .collect();
-        let ops: Vec<Op> = infos
-            .iter()
-            .map(|n| match n.kind {
+        let mut plan_node = Vec::with_capacity(infos.len());
+        let (mut ops, mut sources, mut sizes) = (Vec::new(), Vec::new(), Vec::new());
+        for n in infos {
+            let from: Vec<usize> = n.inputs.iter().map(|s| plan_node[index(s)]).collect();
+            let op = match n.kind {
                 NodeKind::Input => Op::Input,
-                NodeKind::Layer(l) => op_of(stages, l),
+                NodeKind::Layer(l) => match (layer_stages[l], stage_index[l]) {
+                    (Some(Stage::Dense(layer)), Some(stage)) => Op::Dense { stage, layer },
+                    (Some(_), Some(stage)) => Op::Other { stage },
+                    _ => {
+                        plan_node.push(from[0]);
+                        continue;
+                    }
+                },
                 NodeKind::Concatenate => Op::Concatenate { copies: Vec::new() },
                 NodeKind::Add => Op::Sum { mean: false },
                 NodeKind::Average => Op::Sum { mean: true },
-            })
-            .collect();
-        let sizes: Vec<usize> = infos.iter().map(|n| n.size).collect();
-        let inputs = G::INPUTS.iter().map(|p| index(p.node)).collect();
-        let outputs = G::OUTPUTS.iter().map(|p| index(p.node)).collect();
+            };
+            plan_node.push(ops.len());
+            ops.push(op);
+            sources.push(from);
+            sizes.push(n.size);
+        }
+        let port = |p: &crate::model::PortInfo| plan_node[index(p.node)];
+        let inputs = M::INPUTS.iter().map(port).collect();
+        let outputs = M::OUTPUTS.iter().map(port).collect();
         Self::build(ops, sources, &sizes, inputs, outputs, capacity)
-    }
-
-    /// The straight plan of `stages` (a chain's: an input of `input_size`
-    /// values, then each stage reading the one before it, the last one the
-    /// output), with buffers for `capacity` rows.
-    pub(super) fn straight(stages: &[Stage], input_size: usize, capacity: usize) -> Self {
-        let ops = core::iter::once(Op::Input)
-            .chain((0..stages.len()).map(|l| op_of(stages, l)))
-            .collect();
-        let sources = core::iter::once(Vec::new())
-            .chain((0..stages.len()).map(|l| vec![l]))
-            .collect();
-        let sizes: Vec<usize> = core::iter::once(input_size)
-            .chain(stages.iter().map(Stage::units))
-            .collect();
-        Self::build(ops, sources, &sizes, vec![0], vec![stages.len()], capacity)
     }
 
     /// The plan of nodes `ops` reading `sources`, of `sizes` values each.
@@ -424,14 +431,6 @@ impl Plan {
     }
 }
 
-/// The node of layer `l`, stage `l` of `stages`.
-fn op_of(stages: &[Stage], l: usize) -> Op {
-    match stages[l] {
-        Stage::Dense(layer) => Op::Dense { stage: l, layer },
-        _ => Op::Other { stage: l },
-    }
-}
-
 /// The node whose backward phase runs last, if plain SGD may be folded into
 /// it: the first declared node with a gradient to compute, a Dense layer
 /// whose input needs no gradient. When its phase runs every other gradient
@@ -475,9 +474,58 @@ mod tests {
         }
     }
 
-    fn plan<G: Model>() -> Plan {
-        let stages: Vec<Stage> = G::LAYERS.iter().filter_map(Stage::of).collect();
-        Plan::wired::<G>(&stages, 4)
+    network! {
+        struct Book {
+            Flatten[2, 3] -> Dense<4, relu> -> Dropout<0.5> -> Dense<2, softmax>
+        }
+    }
+
+    fn plan<M: Model>() -> Plan {
+        let stages: Vec<Option<Stage>> = M::LAYERS.iter().map(Stage::of).collect();
+        Plan::of::<M>(&stages, 4)
+    }
+
+    #[test]
+    fn a_chains_nodes_make_a_straight_plan() {
+        let plan = plan::<Book>();
+        // The Flatten is the input's values: an input, then one node per
+        // stage, each reading the one before in a packed buffer of its own.
+        let ops: Vec<_> = plan.nodes.iter().map(|n| n.op.clone()).collect();
+        assert!(matches!(
+            ops[..],
+            [
+                Op::Input,
+                Op::Dense { stage: 0, .. },
+                Op::Other { stage: 1 },
+                Op::Dense { stage: 2, .. }
+            ]
+        ));
+        let sizes: Vec<usize> = plan.nodes.iter().map(|n| n.size).collect();
+        assert_eq!(sizes, [6, 4, 4, 2]);
+        for (i, node) in plan.nodes.iter().enumerate() {
+            assert_eq!(
+                node.slot,
+                Slot {
+                    buf: i,
+                    col: 0,
+                    ld: node.size
+                }
+            );
+            assert_eq!(
+                node.sources,
+                (i > 0).then(|| i - 1).into_iter().collect::<Vec<_>>()
+            );
+        }
+        // Every gradient is written whole: nothing is cleared.
+        let sinks: Vec<Sink> = plan.nodes.iter().map(|n| n.sink).collect();
+        assert_eq!(sinks, [Sink::None, Sink::None, Sink::Dz, Sink::Whole]);
+        assert!(plan.clear.iter().all(|c| !c));
+        assert_eq!(
+            (plan.inputs.clone(), plan.outputs.clone()),
+            (vec![0], vec![3])
+        );
+        assert_eq!(plan.fold_node, Some(1));
+        assert!(plan.one_packed_input());
     }
 
     fn node(plan: &Plan, infos: &[crate::graph::NodeInfo], name: &str) -> Node {

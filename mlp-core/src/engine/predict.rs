@@ -114,7 +114,7 @@ pub(crate) fn over_blocks<M: Model, T: Send>(
 ) -> Vec<T> {
     let len = x.first().map_or(0, Rows::len);
     let run = |range: Range<usize>| {
-        let mut ws = Workspace::for_model::<M>(block.min(range.len()).max(1), 1);
+        let mut ws = Workspace::with_threads::<M>(block.min(range.len()).max(1), 1);
         let mut out = Vec::with_capacity(range.len());
         let mut start = range.start;
         while start < range.end {

@@ -65,8 +65,6 @@ pub trait BatchLayer: Copy {
     /// The stage of layer `info`, if it is of this kind (built in the
     /// kind's own file, from its `LayerKind`).
     fn of(info: &LayerInfo) -> Option<Self>;
-    /// Values per sample after it (and before it).
-    fn units(&self) -> usize;
     /// Scratch values it keeps for batches of `capacity` rows.
     fn scratch_len(&self, _capacity: usize) -> usize {
         0
@@ -164,11 +162,6 @@ macro_rules! each_stage_match {
 pub(crate) use {each_stage, each_stage_match, for_each_stage};
 
 impl Stage {
-    /// Values per sample after it.
-    pub fn units(&self) -> usize {
-        each_stage!(self, layer => layer.units(), d => d.units)
-    }
-
     /// The Dense layer, if it is one.
     pub fn dense(&self) -> Option<DenseShape> {
         match self {

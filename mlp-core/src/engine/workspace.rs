@@ -82,20 +82,21 @@ pub(super) fn foldable(stages: &[Stage], dense_options: &[(DenseShape, DenseOpti
 }
 
 impl Workspace {
-    /// Buffers for network `N` and batches of up to `capacity` samples, on
-    /// [`Pool::default_threads`] threads (`MLP_NUM_THREADS`, else every core).
+    /// Buffers for model `M`, chain or graph, and batches of up to
+    /// `capacity` samples, on [`Pool::default_threads`] threads
+    /// (`MLP_NUM_THREADS`, else every core).
     ///
     /// # Panics
     ///
     /// Where [`Workspace::try_new`] returns an error.
-    pub fn new<N: Network>(capacity: usize) -> Self {
-        Self::try_new::<N>(capacity).unwrap_or_else(|e| panic!("{e}"))
+    pub fn new<M: Model>(capacity: usize) -> Self {
+        Self::try_new::<M>(capacity).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// As [`Workspace::new`]: an error for an invalid `MLP_NUM_THREADS` or
     /// a thread the operating system refuses.
-    pub fn try_new<N: Network>(capacity: usize) -> crate::Result<Self> {
-        Self::try_with_threads::<N>(capacity, Pool::default_threads()?)
+    pub fn try_new<M: Model>(capacity: usize) -> crate::Result<Self> {
+        Self::try_with_threads::<M>(capacity, Pool::default_threads()?)
     }
 
     /// As [`Workspace::new`], on `threads` threads.
@@ -103,66 +104,20 @@ impl Workspace {
     /// # Panics
     ///
     /// Where [`Workspace::try_with_threads`] returns an error.
-    pub fn with_threads<N: Network>(capacity: usize, threads: usize) -> Self {
-        Self::try_with_threads::<N>(capacity, threads).unwrap_or_else(|e| panic!("{e}"))
+    pub fn with_threads<M: Model>(capacity: usize, threads: usize) -> Self {
+        Self::try_with_threads::<M>(capacity, threads).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// As [`Workspace::with_threads`]: an error for a thread count outside 1
     /// to [`MAX_THREADS`](crate::pool::MAX_THREADS) or a thread the
-    /// operating system refuses ([`Pool::try_new`]).
-    pub fn try_with_threads<N: Network>(capacity: usize, threads: usize) -> crate::Result<Self> {
-        Self::chain(N::LAYERS, N::INPUT_SIZE, capacity, threads)
-    }
-
-    /// Buffers for graph `G` and batches of up to `capacity` samples, on
-    /// `threads` threads (1 to [`MAX_THREADS`](crate::pool::MAX_THREADS)),
-    /// on its wired plan.
-    ///
-    /// # Panics
-    ///
-    /// Where [`Workspace::try_for_graph`] returns an error.
-    pub fn for_graph<G: Model>(capacity: usize, threads: usize) -> Self {
-        Self::try_for_graph::<G>(capacity, threads).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// As [`Workspace::for_graph`]: an error for a thread count outside 1 to
-    /// [`MAX_THREADS`](crate::pool::MAX_THREADS) or a thread the operating
-    /// system refuses ([`Pool::try_new`]).
-    pub fn try_for_graph<G: Model>(capacity: usize, threads: usize) -> crate::Result<Self> {
-        Self::build(G::LAYERS, capacity, threads, |stages| {
-            Plan::wired::<G>(stages, capacity)
-        })
-    }
-
-    /// A chain's buffers: the straight plan of `layers`, whose input has
-    /// `input_size` values per sample; an error where [`Pool::try_new`]
-    /// refuses `threads`.
-    pub(super) fn chain(
-        layers: &[crate::layer::LayerInfo],
-        input_size: usize,
-        capacity: usize,
-        threads: usize,
-    ) -> crate::Result<Self> {
-        Self::build(layers, capacity, threads, |stages| {
-            assert!(
-                matches!(stages.last(), Some(Stage::Dense(_))),
-                "the network's last layer is a Dense layer (the `network!` macro checks it)"
-            );
-            Plan::straight(stages, input_size, capacity)
-        })
-    }
-
-    /// The buffers of `layers` on the plan `plan` makes of their stages.
-    fn build(
-        layers: &[crate::layer::LayerInfo],
-        capacity: usize,
-        threads: usize,
-        plan: impl FnOnce(&[Stage]) -> Plan,
-    ) -> crate::Result<Self> {
+    /// operating system refuses ([`Pool::try_new`]). The plan is built from
+    /// `M`'s nodes (see [`super::plan`]).
+    pub fn try_with_threads<M: Model>(capacity: usize, threads: usize) -> crate::Result<Self> {
         let pool = Pool::try_new(threads)?;
-        let stages: Vec<Stage> = layers.iter().filter_map(Stage::of).collect();
-        let dense_options = dense_options(layers);
-        let plan = plan(&stages);
+        let layer_stages: Vec<Option<Stage>> = M::LAYERS.iter().map(Stage::of).collect();
+        let plan = Plan::of::<M>(&layer_stages, capacity);
+        let stages: Vec<Stage> = layer_stages.into_iter().flatten().collect();
+        let dense_options = dense_options(M::LAYERS);
         let foldable = foldable(&stages, &dense_options) && plan.fold_node.is_some();
         Ok(Self {
             capacity,

@@ -267,10 +267,6 @@ impl crate::engine::BatchLayer for BatchNormShape {
         }
     }
 
-    fn units(&self) -> usize {
-        self.units
-    }
-
     /// The normalised inputs, then the batch statistics.
     fn scratch_len(&self, capacity: usize) -> usize {
         capacity * self.units + self.stats_len()

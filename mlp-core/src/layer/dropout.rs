@@ -82,10 +82,6 @@ impl crate::engine::BatchLayer for DropoutShape {
         }
     }
 
-    fn units(&self) -> usize {
-        self.units
-    }
-
     /// The mask.
     fn scratch_len(&self, capacity: usize) -> usize {
         capacity * self.units

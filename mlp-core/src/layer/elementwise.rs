@@ -121,10 +121,6 @@ impl crate::engine::BatchLayer for ActivationShape {
         }
     }
 
-    fn units(&self) -> usize {
-        self.units
-    }
-
     fn batch_forward(&self, pass: crate::engine::ForwardPass<'_>) {
         self.function.forward(pass.input, pass.out);
     }

@@ -182,10 +182,6 @@ impl crate::engine::BatchLayer for NormalizationShape {
         }
     }
 
-    fn units(&self) -> usize {
-        self.units
-    }
-
     /// A copy of its weights, taken by a training forward pass and put
     /// back after the optimizer's step.
     fn scratch_len(&self, _capacity: usize) -> usize {

@@ -116,10 +116,6 @@ impl crate::engine::BatchLayer for PReluShape {
         }
     }
 
-    fn units(&self) -> usize {
-        self.units
-    }
-
     fn batch_forward(&self, pass: crate::engine::ForwardPass<'_>) {
         self.forward(pass.params, pass.input, pass.out);
     }

@@ -239,7 +239,7 @@ impl<'m, M: Model, L: Losses, O: Optimizer> Trainer<'m, M, L, O> {
                     Some(t) => t,
                     None => crate::pool::Pool::default_threads()?,
                 };
-                Workspace::try_for_model::<M>(capacity, threads)?
+                Workspace::try_with_threads::<M>(capacity, threads)?
             }
         })
     }
