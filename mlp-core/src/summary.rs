@@ -184,26 +184,9 @@ pub fn readable_bytes(bytes: usize) -> String {
     format!("{size:.2} {}", units[unit])
 }
 
-/// `FashionMlp` -> `fashion_mlp`, as Keras names a subclassed model (and
-/// the written `.keras` file names the model).
-pub(crate) fn snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for (i, ch) in name.chars().enumerate() {
-        if ch.is_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.extend(ch.to_lowercase());
-        } else {
-            out.push(ch);
-        }
-    }
-    out
-}
-
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Model: \"{}\"", snake_case(self.name))?;
+        writeln!(f, "Model: \"{}\"", mlp_spec::to_snake_case(self.name))?;
         if let Some(table) = &self.graph {
             table.fmt_rows(f, self.layers)?;
         } else {
@@ -285,6 +268,5 @@ mod tests {
         assert_eq!(thousands(1_000), "1,000");
         assert_eq!(readable_bytes(266_610 * 4), "1.02 MB");
         assert_eq!(readable_bytes(0), "0.00 B");
-        assert_eq!(snake_case("FashionMlp"), "fashion_mlp");
     }
 }

@@ -28,25 +28,12 @@ use mlp_spec::keras_h5::read_layers;
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, serialize};
 use std::io::{Cursor, Read};
-/// `GlorotUniform` -> `glorot_uniform`.
-fn snake(class: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in class.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// How Keras would describe a layer of the config.
 fn keras_layer(layer: &KerasLayer) -> String {
-    let initializer = |name: &Option<String>| name.as_deref().map_or_else(|| "?".into(), snake);
+    let initializer = |name: &Option<String>| {
+        name.as_deref()
+            .map_or_else(|| "?".into(), mlp_spec::to_snake_case)
+    };
     match layer.class_name.as_str() {
         "Dense" => format!(
             "Dense({}, activation=\"{}\", kernel_initializer={})",
@@ -188,8 +175,10 @@ fn check_config(model: &Model, rel: &str, config: &str) -> Result<(), String> {
 /// ([`mlp_spec::keras_check::same_layer`]), and the declared kernel and
 /// PReLU initializers, which the runtime does not compare.
 fn same_layer(layer: &KerasLayer, model: &Model, arch: &Arch, n: usize) -> bool {
-    let initializer_is =
-        |file: &Option<String>, ours: &str| file.as_deref().is_none_or(|k| snake(k) == ours);
+    let initializer_is = |file: &Option<String>, ours: &str| {
+        file.as_deref()
+            .is_none_or(|k| mlp_spec::to_snake_case(k) == ours)
+    };
     mlp_spec::keras_check::same_layer(layer, &arch.nodes[n].op)
         && match model.nodes[n].kind {
             NodeModelKind::Layer(l) => match &model.layers[l].kind {

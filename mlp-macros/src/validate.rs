@@ -99,10 +99,7 @@ fn validate_chain(network: &Network, chain: &[Layer]) -> syn::Result<Model> {
                     describe(layer)
                 ),
             ),
-            other if mlp_spec::layer(other).is_some() => {
-                let Some(spec) = mlp_spec::layer(other) else {
-                    continue;
-                };
+            other if let Some(spec) = mlp_spec::layer(other) => {
                 let field = layer_name(&mut errors, &mut taken, layer, spec.default_name);
                 if let Some(kind) = layer_kind(&mut errors, layer, spec, width) {
                     width = kind.units();

@@ -66,7 +66,7 @@ pub use layers::{
 };
 pub use regularizers::{CONSTRAINTS, REGULARIZERS, constraint, regularizer};
 #[cfg(feature = "alloc")]
-pub use text::short_list;
+pub use text::{short_list, to_snake_case};
 
 /// The README's examples, run as doc tests.
 #[cfg(doctest)]

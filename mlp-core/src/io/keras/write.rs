@@ -17,10 +17,10 @@ use crate::initializer::Initializer;
 use crate::layer::LayerInfo;
 use crate::model::{Form, Model, NodeKind, PortInfo};
 use crate::regularizer::{Constraint, Regularizer};
-use crate::summary::snake_case;
 use crate::{Error, Result};
 use hdf5_pure::{AttrValue, FileBuilder};
 use mlp_spec::keras_h5::camel;
+use mlp_spec::to_snake_case;
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -157,7 +157,7 @@ fn tensor(name: &str, size: usize) -> Value {
 /// a Functional one for a graph (its layers in Keras's order, each with the
 /// layers it reads).
 pub(crate) fn keras_config<M: Model>() -> Value {
-    let name = snake_case(M::NAME);
+    let name = to_snake_case(M::NAME);
     match M::FORM {
         Form::Sequential => {
             let shape = crate::io::arch::input_shape::<M>(0);
@@ -289,7 +289,7 @@ fn keras_weights_h5<M: Model>(model: &M) -> Result<Vec<u8>> {
     }
     file.add_group(layers.finish());
     let mut vars = file.create_group("vars");
-    vars.set_attr("name", AttrValue::VarLenString(snake_case(M::NAME)));
+    vars.set_attr("name", AttrValue::VarLenString(to_snake_case(M::NAME)));
     file.add_group(vars.finish());
     file.finish()
         .map_err(|e| fail(format!("cannot write HDF5: {e}")))
