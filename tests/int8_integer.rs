@@ -1,8 +1,10 @@
 //! Integer-only int8 networks (`#[weights(.., quantize = "int8", calibrate =
 //! "sample")]`) against their f32 networks: every activation through its
-//! table (or fused clamp, or integer softmax), and chapter 11's classifier
+//! table (or fused clamp, or integer softmax), chapter 11's classifier
 //! with its BatchNormalization layers folded into the Dense layers, against
-//! Keras's own predictions.
+//! Keras's own predictions, and the book's Wide & Deep graphs on California
+//! housing (one on standardised features, one with Normalization layers on
+//! the raw features, which become its inputs' quantisation).
 
 use mlp::prelude::*;
 use std::path::Path;
@@ -177,14 +179,21 @@ network! {
 }
 
 /// The book's split (seed 42, 25% test, then 25% of the rest for
-/// validation) and scaler: standardised training and test rows, test targets.
-fn housing() -> (Vec<SVector<f32, 8>>, Vec<SVector<f32, 8>>, Vec<f32>) {
-    use mlp::datasets::{StandardScaler, california_housing, train_test_split};
+/// validation): raw training and test rows, test targets.
+fn raw_housing() -> (Vec<SVector<f32, 8>>, Vec<SVector<f32, 8>>, Vec<f32>) {
+    use mlp::datasets::{california_housing, train_test_split};
     let housing = california_housing::load().unwrap();
     let ((x_full, y_full), (x_test, y_test)) =
         train_test_split(&housing.x, &housing.y, 0.25, 42).unwrap();
     let ((x_train, _), _) = train_test_split(&x_full, &y_full, 0.25, 42).unwrap();
-    let scaler = StandardScaler::fit(&x_train).unwrap();
+    (x_train, x_test, y_test)
+}
+
+/// The same standardised by the book's scaler (fitted on the training
+/// rows).
+fn housing() -> (Vec<SVector<f32, 8>>, Vec<SVector<f32, 8>>, Vec<f32>) {
+    let (x_train, x_test, y_test) = raw_housing();
+    let scaler = mlp::datasets::StandardScaler::fit(&x_train).unwrap();
     (
         scaler.transform(&x_train),
         scaler.transform(&x_test),
@@ -200,42 +209,64 @@ fn wide_deep(x: &SVector<f32, 8>) -> (SVector<f32, 5>, SVector<f32, 6>) {
     )
 }
 
-#[test]
-fn the_graph_calibration_sample_is_the_first_500_training_rows_per_input() {
-    let (x_train, _, _) = housing();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/weights/wide_deep-calibration.safetensors");
-    let bytes = std::fs::read(path).unwrap();
+/// The tensor `name` of the safetensors file `path` (in the repository),
+/// of 500 samples, as f32.
+fn calibration_tensor(path: &str, name: &str) -> Vec<f32> {
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
     let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
-    let read = |name: &str| -> Vec<f32> {
-        let t = file.tensor(name).unwrap();
-        assert_eq!(t.shape()[0], 500);
-        t.data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect()
-    };
+    let t = file.tensor(name).unwrap();
+    assert_eq!(t.shape()[0], 500);
+    t.data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// The calibration sample `path` is the first 500 rows of `x_train`,
+/// `wide_input` and `deep_input` as [`wide_deep`] splits them.
+fn check_graph_calibration(path: &str, x_train: &[SVector<f32, 8>]) {
     let rows = x_train[..500].iter().map(wide_deep);
     let wide: Vec<f32> = rows
         .clone()
         .flat_map(|(w, _)| w.as_slice().to_vec())
         .collect();
     let deep: Vec<f32> = rows.flat_map(|(_, d)| d.as_slice().to_vec()).collect();
-    assert!(read("wide_input") == wide && read("deep_input") == deep);
+    assert!(calibration_tensor(path, "wide_input") == wide);
+    assert!(calibration_tensor(path, "deep_input") == deep);
 }
 
-/// The int8 graph against its f32 graph on the book's 5,160 test rows, per
-/// output: the 99th percentile of |int8 - f32| within 4 output steps plus 2%
+#[test]
+fn the_graph_calibration_sample_is_the_first_500_training_rows_per_input() {
+    check_graph_calibration(
+        "tests/fixtures/weights/wide_deep-calibration.safetensors",
+        &housing().0,
+    );
+}
+
+#[test]
+fn the_raw_calibration_samples_are_the_first_500_raw_training_rows() {
+    let x_train = raw_housing().0;
+    check_graph_calibration(&format!("{NORM_DIR}/calibration.safetensors"), &x_train);
+    let rows: Vec<f32> = x_train[..500]
+        .iter()
+        .flat_map(|x| x.as_slice().to_vec())
+        .collect();
+    let chain = calibration_tensor(&format!("{NORM_DIR}/calibration-chain.safetensors"), "input");
+    assert!(chain == rows);
+}
+
+/// The int8 graph against its f32 graph on the book's 5,160 test rows
+/// (`x_test`, standardised or raw as the graph takes them), per output: the 99th percentile of |int8 - f32| within 4 output steps plus 2%
 /// of the f32 output's range (the chain's tolerance above), and for a
 /// trained model (`trained`) the main output's test RMSE within 2% of the
 /// f32 one's.
 fn graph_follows_f32(
     (what, trained): (&str, bool),
+    (x_test, y_test): (Vec<SVector<f32, 8>>, Vec<f32>),
     f: impl Fn(&SVector<f32, 5>, &SVector<f32, 6>) -> [f32; 2],
     q: impl Fn(&SVector<f32, 5>, &SVector<f32, 6>) -> [f32; 2],
     steps: [f32; 2],
 ) {
-    let (_, x_test, y_test) = housing();
     let mut diffs = [Vec::new(), Vec::new()];
     let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
     let (mut se, mut se8) = (0.0_f64, 0.0_f64);
@@ -275,11 +306,12 @@ fn graph_follows_f32(
     );
 }
 
-/// A test of a graph named `$f` (f32) and `$q` (integer-only): it follows
-/// the f32 graph (`graph_follows_f32`), and `predict_q` is `predict_one`
-/// before dequantising.
+/// A test of a graph named `$f` (f32) and `$q` (integer-only) on the test
+/// rows of `$housing` (`housing` or `raw_housing`): it follows the f32
+/// graph (`graph_follows_f32`), and `predict_q` is `predict_one` before
+/// dequantising.
 macro_rules! graph_case {
-    ($test:ident: $f:ident, $q:ident, $inputs:ident, $what:expr) => {
+    ($test:ident: $f:ident, $q:ident, $inputs:ident, $what:expr, $housing:ident) => {
         #[test]
         fn $test() {
             let (f, q) = ($f::WEIGHTS, $q::WEIGHTS);
@@ -296,8 +328,10 @@ macro_rules! graph_case {
                 };
                 [y.main_output[0], y.aux_output[0]]
             };
+            let (_, x_test, y_test) = $housing();
             graph_follows_f32(
                 $what,
+                (x_test, y_test),
                 |w, d| run(false, w, d),
                 |w, d| run(true, w, d),
                 $q::OUTPUTS.map(|p| p.scale),
@@ -312,6 +346,123 @@ macro_rules! graph_case {
 }
 
 graph_case!(wide_and_deep_integer_only_follows_f32_on_the_test_set:
-    WideDeepQ, WideDeepQInt8, WideDeepQInputs, ("Wide & Deep", true));
+    WideDeepQ, WideDeepQInt8, WideDeepQInputs, ("Wide & Deep", true), housing);
 graph_case!(add_and_average_integer_only_follow_f32_on_the_test_set:
-    MergesQ, MergesQInt8, MergesQInputs, ("Add and Average", false));
+    MergesQ, MergesQInt8, MergesQInputs, ("Add and Average", false), housing);
+graph_case!(wide_and_deep_with_normalization_integer_only_follows_f32_on_the_test_set:
+    NormWideDeepQ, NormWideDeepQInt8, NormWideDeepQInputs,
+    ("Wide & Deep with Normalization layers", true), raw_housing);
+
+/// The Keras fixture of the book's Wide & Deep with Normalization layers.
+const NORM_DIR: &str = "tests/fixtures/keras-files/wide_deep_normalization";
+
+network! {
+    /// The book's (3rd edition, chapter 10) Wide & Deep with a
+    /// Normalization layer on each input, on the raw California housing
+    /// features, trained by Keras 3.15.1
+    /// (tests/fixtures/keras-files/wide_deep_normalization/make.py):
+    /// integer-only, each Normalization is its input's quantisation (`norm_wide`
+    /// feeds the `Concatenate` and the output Dense sees normalised
+    /// features, not raw ones at one 8-bit scale), calibrated on the first
+    /// 500 raw training rows.
+    #[weights(
+        "tests/fixtures/keras-files/wide_deep_normalization/model.keras",
+        quantize = "int8",
+        calibrate = "tests/fixtures/keras-files/wide_deep_normalization/calibration.safetensors"
+    )]
+    pub struct NormWideDeepQ {
+        wide_input = Input[5];
+        deep_input = Input[6];
+        norm_wide = Normalization<name = norm_wide>(wide_input);
+        norm_deep = Normalization<name = norm_deep>(deep_input);
+        hidden1 = Dense<30, relu>(norm_deep);
+        hidden2 = Dense<30, relu>(hidden1);
+        concat = Concatenate(norm_wide, hidden2);
+        output main_output = Dense<1>(concat);
+        output aux_output = Dense<1>(hidden2);
+    }
+}
+
+#[test]
+fn the_normalized_wide_and_deep_is_keras_and_quantises_normalised_inputs() {
+    let npy = |name: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(NORM_DIR).join(name);
+        mlp::datasets::npy::read(&path).unwrap().data
+    };
+    let (wide, deep) = (npy("input_0.npy"), npy("input_1.npy"));
+    let (main, aux) = (npy("output_0.npy"), npy("output_1.npy"));
+    let f = NormWideDeepQ::WEIGHTS;
+    let mut worst = 0.0_f32;
+    for (k, (w, d)) in wide.chunks_exact(5).zip(deep.chunks_exact(6)).enumerate() {
+        let x = NormWideDeepQInputs {
+            wide_input: SVector::from_row_slice(w),
+            deep_input: SVector::from_row_slice(d),
+        };
+        // The f32 graph predicts what Keras predicted.
+        let y = f.predict_one(&x);
+        worst = worst
+            .max((y.main_output[0] - main[k]).abs())
+            .max((y.aux_output[0] - aux[k]).abs());
+        // The integer-only graph's inputs are the normalised features,
+        // quantised: `quantize_inputs` normalises as the f32 layer does.
+        let (qw, qd) = NormWideDeepQInt8::quantize_inputs(&x);
+        let norm_wide = f.norm_wide.forward_one(&x.wide_input);
+        let norm_deep = f.norm_deep.forward_one(&x.deep_input);
+        let [pw, pd] = NormWideDeepQInt8::INPUTS;
+        assert_eq!(qw, core::array::from_fn(|i| pw.quantize(norm_wide[i])));
+        assert_eq!(qd, core::array::from_fn(|i| pd.quantize(norm_deep[i])));
+    }
+    println!("f32 Wide & Deep with Normalization vs Keras on 20 rows: max |diff| {worst}");
+    assert!(worst < 1e-4, "{worst}");
+    // Calibrated on normalised values (a few standard deviations), not on
+    // raw ones (population in the thousands).
+    for p in NormWideDeepQInt8::INPUTS {
+        assert!(p.scale < 0.5, "{}", p.scale);
+    }
+}
+
+network! {
+    /// The book's regressor with a Normalization layer
+    /// (tests/fixtures/keras-files/housing_normalization, Keras 3.15.1, raw
+    /// features), integer-only: the Normalization is the input's
+    /// quantisation, as in a graph.
+    #[weights(
+        "tests/fixtures/keras-files/housing_normalization/model.keras",
+        quantize = "int8",
+        calibrate = "tests/fixtures/keras-files/wide_deep_normalization/calibration-chain.safetensors"
+    )]
+    pub struct NormHousingQ { Input[8] -> Normalization -> Dense<30, relu> -> Dense<1> }
+}
+
+/// The chain's int8 output against its f32 one on the book's 5,160 test
+/// rows (raw), with the graphs' tolerance. Its model was trained on the
+/// CSV's first 15,000 rows, which overlap the test rows: its RMSE is
+/// printed, not checked.
+#[test]
+fn a_normalized_chain_integer_only_follows_f32_on_the_test_set() {
+    let (_, x_test, y_test) = raw_housing();
+    let (f, q) = (NormHousingQ::WEIGHTS, NormHousingQInt8::WEIGHTS);
+    let mut diffs = Vec::new();
+    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+    let (mut se, mut se8) = (0.0_f64, 0.0_f64);
+    for (x, y) in x_test.iter().zip(&y_test) {
+        let (a, b) = (f.predict_one(x)[0], q.predict_one(x)[0]);
+        diffs.push((a - b).abs());
+        (lo, hi) = (lo.min(a), hi.max(a));
+        se += f64::from((a - y) * (a - y));
+        se8 += f64::from((b - y) * (b - y));
+    }
+    let n = y_test.len() as f64;
+    diffs.sort_by(f32::total_cmp);
+    let at = |q: f64| diffs[((diffs.len() - 1) as f64 * q) as usize];
+    let tolerance = 4.0 * NormHousingQInt8::OUTPUT.scale + 0.02 * (hi - lo);
+    println!(
+        "Normalization chain on {n} rows: RMSE f32 {:.4}, int8 {:.4}; |int8 - f32| median \
+         {:.4}, 99th percentile {:.4} (tolerance {tolerance})",
+        (se / n).sqrt(),
+        (se8 / n).sqrt(),
+        at(0.5),
+        at(0.99)
+    );
+    assert!(at(0.99) <= tolerance, "{}", at(0.99));
+}

@@ -4,14 +4,20 @@
 //! `mlp_core::quant`). At bake time:
 //!
 //! 1. the float network is simplified, node by node in the model's order:
-//!    Dropout and Flatten go, BatchNormalization is folded into the Dense
-//!    before it when that one is linear and read by it alone, else into the
-//!    Dense layers after it (PReLU, and a BatchNormalization with no Dense
-//!    to fold into, have no integer form: compile errors);
+//!    Dropout and Flatten go; a Normalization that alone reads a model
+//!    input becomes that input's quantisation (`quantize_input(s)`
+//!    normalises in f32, then quantises: the integer network's input is
+//!    the normalised features, so no 8-bit scale has to hold raw features
+//!    of very different sizes); any other Normalization is folded into the
+//!    Dense layers after it, and a BatchNormalization into the Dense before
+//!    it when that one is linear and read by it alone, else into the Dense
+//!    layers after it (PReLU, and a (Batch)Normalization with no Dense to
+//!    fold into, have no integer form: compile errors);
 //! 2. it runs in f64 on every sample of the calibration file (a chain's: one
 //!    F32 tensor of shape `(samples, input...)`; a graph's: one per input,
-//!    named as the input), and each activation's range (with 0 in it) gives
-//!    its scale `(max − min) / 255` and zero point;
+//!    named as the input; raw features, normalised as `quantize_input(s)`
+//!    does), and each activation's range (with 0 in it) gives its scale
+//!    `(max − min) / 255` and zero point;
 //! 3. each Dense becomes a `DenseQ` (int8 weights, one scale per unit, int32
 //!    biases, per-unit fixed-point requantisation), a fused `relu` its
 //!    clamp, `softmax` a `SoftmaxQ` and every other activation a `LutQ`; a
@@ -30,8 +36,12 @@ use syn::LitStr;
 /// A stage of the float network, with BatchNormalization folded away; a
 /// stage reads earlier stages (indices into the list of stages).
 enum Stage {
-    /// The model's `index`-th input.
-    Input { index: usize },
+    /// The model's `index`-th input, normalised first when a Normalization
+    /// alone reads it.
+    Input {
+        index: usize,
+        normalization: Option<InputNormalization>,
+    },
     Dense {
         field: Ident,
         source: usize,
@@ -53,13 +63,74 @@ enum Stage {
     Merge { merge: Merge, sources: Vec<usize> },
 }
 
+/// A Normalization layer applied to a model input before it is quantised:
+/// Keras's `(x - mean) / max(sqrt(variance), 1e-7)` per feature, in f32.
+struct InputNormalization {
+    field: Ident,
+    mean: Vec<f32>,
+    variance: Vec<f32>,
+}
+
+impl InputNormalization {
+    /// The features of `x` normalised, in f32 as `Normalization::forward_one`.
+    fn apply(&self, x: &[f64]) -> Vec<f64> {
+        x.iter()
+            .zip(self.mean.iter().zip(&self.variance))
+            .map(|(&x, (&m, &v))| f64::from((x as f32 - m) / std_dev(v)))
+            .collect()
+    }
+
+    /// The layer as a `Normalization` constant, and its description for
+    /// the docs of the generated items.
+    fn tokens(&self, p: &TokenStream) -> (TokenStream, String) {
+        let n = self.mean.len();
+        let mean = self.mean.iter().map(|&m| Literal::f32_suffixed(m));
+        let variance = self.variance.iter().map(|&v| Literal::f32_suffixed(v));
+        let layer = quote!(#p::Normalization::<#n>::from_arrays([#(#mean),*], [#(#variance),*], 0.0));
+        let field = &self.field;
+        let doc = format!(
+            "the Normalization `{field}` (Keras's `(x - mean) / max(sqrt(variance), 1e-7)` \
+             per feature, in f32)"
+        );
+        (layer, doc)
+    }
+}
+
+/// Keras's `max(sqrt(variance), epsilon())` with epsilon `1e-7`, in f32 as
+/// `mlp_core`'s Normalization layer.
+fn std_dev(variance: f32) -> f32 {
+    libm::sqrtf(variance).max(1e-7)
+}
+
 /// What a node's value is: a stage's output, and an affine map per
 /// feature (a BatchNormalization or Normalization) waiting for the Dense
-/// layers that read it.
+/// layers that read it, with the kinds of the layers it comes from.
 #[derive(Clone)]
 struct Value {
     stage: usize,
-    pending: Option<(Vec<f64>, Vec<f64>)>,
+    pending: Option<Pending>,
+}
+
+/// An affine map `(a, c)` per feature, and the kinds of its layers.
+#[derive(Clone)]
+struct Pending {
+    a: Vec<f64>,
+    c: Vec<f64>,
+    kinds: Vec<&'static str>,
+}
+
+/// The error for a (Batch)Normalization left with no integer form: `which`
+/// is "" or "last ", `place` where it is (" before `concat` (Concatenate)").
+fn refusal(which: &str, kinds: &[&str], place: &str) -> String {
+    let how = if kinds == ["Normalization"] {
+        "it folds into a Dense after it, or normalises a model input that it alone reads"
+    } else {
+        "it folds into a linear Dense before it or a Dense after it"
+    };
+    format!(
+        "`calibrate`: the {which}{}{place} has no integer form: {how}",
+        kinds.join(" and ")
+    )
 }
 
 /// The smallest and largest values seen.
@@ -160,11 +231,9 @@ fn stages(
     let mut stages: Vec<Stage> = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     let mut errors = Vec::new();
-    let unfolded = |before: &str, class: &str| {
-        error(format!(
-            "`calibrate`: the BatchNormalization before `{before}` ({class}) has no integer \
-             form: it folds into a linear Dense before it or a Dense after it"
-        ))
+    let unfolded = |pending: &Pending, before: &str, class: &str| {
+        let place = format!(" before `{before}` ({class})");
+        error(refusal("", &pending.kinds, &place))
     };
     for node in nodes {
         let source = node.sources.first().map(|&s| (s, values[s].clone()));
@@ -174,11 +243,18 @@ fn stages(
                     .iter()
                     .filter(|s| matches!(s, Stage::Input { .. }))
                     .count();
-                push(&mut stages, Stage::Input { index })
+                push(
+                    &mut stages,
+                    Stage::Input {
+                        index,
+                        normalization: None,
+                    },
+                )
             }
             NodeModelKind::Merge(merge) => {
-                if node.sources.iter().any(|&s| values[s].pending.is_some()) {
-                    errors.push(unfolded(&node.name, merge.class_name()));
+                let pending = node.sources.iter().find_map(|&s| values[s].pending.as_ref());
+                if let Some(pending) = pending {
+                    errors.push(unfolded(pending, &node.name, merge.class_name()));
                 }
                 let sources = node.sources.iter().map(|&s| values[s].stage).collect();
                 push(
@@ -215,7 +291,7 @@ fn stages(
                         let mut kernel: Vec<Vec<f64>> = (0..*units)
                             .map(|u| (0..*inputs).map(|i| k[i * units + u]).collect())
                             .collect();
-                        if let Some((a, c)) = pending {
+                        if let Some(Pending { a, c, .. }) = pending {
                             for (w, b) in kernel.iter_mut().zip(&mut bias) {
                                 *b += w.iter().zip(&c).map(|(w, c)| w * c).sum::<f64>();
                                 w.iter_mut().zip(&a).for_each(|(w, a)| *w *= a);
@@ -243,22 +319,45 @@ fn stages(
                             .collect();
                         let c: Vec<f64> = (0..a.len()).map(|i| beta[i] - mean[i] * a[i]).collect();
                         let alone = readers[origin[s]] == 1;
-                        fold(&mut stages[src], alone, pending, (a, c), src)
+                        let map = (a, c, "BatchNormalization");
+                        fold(&mut stages[src], alone, pending, map, src)
                     }
                     LayerModelKind::Normalization { .. } => {
-                        // An affine map per feature, folded into the Dense
-                        // layers after it.
-                        let (mean, var) = (tensor("mean"), tensor("variance"));
-                        let a: Vec<f64> = var.iter().map(|v| 1.0 / v.sqrt().max(1e-7)).collect();
-                        let c: Vec<f64> = (0..a.len()).map(|i| -mean[i] * a[i]).collect();
-                        fold(&mut stages[src], false, pending, (a, c), src)
+                        let mean = crate::quantize::floats(file, &format!("{field}/mean"));
+                        let variance = crate::quantize::floats(file, &format!("{field}/variance"));
+                        match &mut stages[src] {
+                            // Alone on a model input: the input's
+                            // quantisation normalises first.
+                            Stage::Input { normalization, .. }
+                                if normalization.is_none() && readers[origin[s]] == 1 =>
+                            {
+                                *normalization = Some(InputNormalization {
+                                    field: field.clone(),
+                                    mean,
+                                    variance,
+                                });
+                                Value {
+                                    stage: src,
+                                    pending: None,
+                                }
+                            }
+                            // Else an affine map per feature, folded into
+                            // the Dense layers after it.
+                            stage => {
+                                let a: Vec<f64> =
+                                    variance.iter().map(|&v| 1.0 / f64::from(std_dev(v))).collect();
+                                let c: Vec<f64> =
+                                    (0..a.len()).map(|i| -f64::from(mean[i]) * a[i]).collect();
+                                fold(stage, false, pending, (a, c, "Normalization"), src)
+                            }
+                        }
                     }
                     LayerModelKind::Activation {
                         units,
                         function: (kind, settings),
                     } => {
-                        if pending.is_some() {
-                            errors.push(unfolded(&field.to_string(), kind));
+                        if let Some(pending) = &pending {
+                            errors.push(unfolded(pending, &field.to_string(), kind));
                         }
                         push(
                             &mut stages,
@@ -289,15 +388,12 @@ fn stages(
     }
     let mut outputs = Vec::new();
     for (field, n) in &model.outputs {
-        if values[*n].pending.is_some() {
+        if let Some(pending) = &values[*n].pending {
             let output = match model.chain_input {
                 Some(_) => String::new(),
                 None => format!(" (before the output `{field}`)"),
             };
-            errors.push(error(format!(
-                "`calibrate`: the last BatchNormalization{output} has no integer form: it folds \
-                 into a linear Dense before it or a Dense after it"
-            )));
+            errors.push(error(refusal("last ", &pending.kinds, &output)));
         }
         outputs.push(values[*n].stage);
     }
@@ -321,15 +417,15 @@ fn push(stages: &mut Vec<Stage>, stage: Stage) -> Value {
     }
 }
 
-/// An affine map `(a, c)` per feature on the output of `stage`: folded into
-/// it if it is a linear Dense that nothing else reads (`alone`), else
-/// composed with the map already waiting (`pending`) for the Dense layers
-/// after it.
+/// An affine map `(a, c)` per feature (of a layer of kind `kind`) on the
+/// output of `stage`: folded into it if it is a linear Dense that nothing
+/// else reads (`alone`), else composed with the map already waiting
+/// (`pending`) for the Dense layers after it.
 fn fold(
     stage: &mut Stage,
     alone: bool,
-    pending: Option<(Vec<f64>, Vec<f64>)>,
-    (a, c): (Vec<f64>, Vec<f64>),
+    pending: Option<Pending>,
+    (a, c, kind): (Vec<f64>, Vec<f64>, &'static str),
     src: usize,
 ) -> Value {
     let pending = match (stage, pending) {
@@ -348,14 +444,21 @@ fn fold(
             }
             None
         }
-        (_, Some((mut a0, mut c0))) => {
-            for (((a0, c0), a), c) in a0.iter_mut().zip(&mut c0).zip(&a).zip(&c) {
+        (_, Some(mut p)) => {
+            for (((a0, c0), a), c) in p.a.iter_mut().zip(&mut p.c).zip(&a).zip(&c) {
                 *a0 *= a;
                 *c0 = *c0 * a + c;
             }
-            Some((a0, c0))
+            if !p.kinds.contains(&kind) {
+                p.kinds.push(kind);
+            }
+            Some(p)
         }
-        (_, None) => Some((a, c)),
+        (_, None) => Some(Pending {
+            a,
+            c,
+            kinds: vec![kind],
+        }),
     };
     Value {
         stage: src,
@@ -451,7 +554,13 @@ fn forward(stages: &[Stage], inputs: &[Vec<f64>], ranges: &mut [(Range, Range)])
     let mut out: Vec<Vec<f64>> = Vec::with_capacity(stages.len());
     for (stage, (pre, post)) in stages.iter().zip(ranges) {
         let x = match stage {
-            Stage::Input { index } => inputs[*index].clone(),
+            Stage::Input {
+                index,
+                normalization,
+            } => match normalization {
+                Some(n) => n.apply(&inputs[*index]),
+                None => inputs[*index].clone(),
+            },
             Stage::Dense {
                 source,
                 kernel,
@@ -735,14 +844,17 @@ pub fn int8(
     for (i, (stage, range)) in stages.iter().zip(&ranges).enumerate() {
         let to = local(i);
         let (out, width) = match stage {
-            Stage::Input { index } => {
+            Stage::Input {
+                index,
+                normalization,
+            } => {
                 let tuple = syn::Index::from(*index);
                 parts.steps.push(if chain {
                     quote!(let #to = *x;)
                 } else {
                     quote!(let #to = x.#tuple;)
                 });
-                inputs.push(i);
+                inputs.push((i, normalization.as_ref().map(|n| n.tokens(&p))));
                 (range.1.params(), input_nodes[*index].width)
             }
             Stage::Dense {
@@ -812,18 +924,19 @@ pub fn int8(
          keeps it in read-only memory. `predict_q` uses integers only.",
         samples.len()
     );
+    let inputs: Vec<InputQ> = inputs
+        .into_iter()
+        .map(|(s, normalization)| (params[s], widths[s], normalization))
+        .collect();
     let api = if chain {
-        chain_api(&p, model, (params[inputs[0]], widths[inputs[0]]), {
-            let o = outputs[0];
-            (params[o], widths[o], local(o))
-        })
+        let o = outputs[0];
+        chain_api(&p, model, &inputs[0], (params[o], widths[o], local(o)))
     } else {
-        let ins = inputs.iter().map(|&s| (params[s], widths[s])).collect();
         let outs = outputs
             .iter()
             .map(|&s| (params[s], widths[s], local(s)))
             .collect();
-        graph_api(&p, model, ins, outs)
+        graph_api(&p, model, &inputs, outs)
     };
     let (signature, body, edges) = api;
     Ok(quote! {
@@ -845,12 +958,38 @@ pub fn int8(
     })
 }
 
+/// A model input as the integer network takes it: its quantisation, its
+/// width, and the Normalization it goes through before it is quantised
+/// (the layer as a constant, and its description for the docs).
+type InputQ = (Params, usize, Option<(TokenStream, String)>);
+
+/// The expression that quantises an input of `width` features, feature `i`
+/// read by `read` (an expression of `i`), by `params`: normalised first if
+/// the input has a Normalization, by `mlp_core`'s own layer.
+fn quantized(
+    p: &TokenStream,
+    params: TokenStream,
+    width: usize,
+    read: TokenStream,
+    normalization: Option<&(TokenStream, String)>,
+) -> TokenStream {
+    match normalization {
+        None => quote!(#p::core::array::from_fn(|i| #params.quantize(#read))),
+        Some((layer, _)) => quote!({
+            const NORMALIZATION: #p::Normalization<#width> = #layer;
+            let normalised =
+                NORMALIZATION.forward_one(&#p::SVector::<f32, #width>::from_fn(|i, _| #read));
+            #p::core::array::from_fn(|i| #params.quantize(normalised[i]))
+        }),
+    }
+}
+
 /// A chain's `INPUT`, `OUTPUT`, `quantize_input` and `predict_one`, and
 /// the signature and last line of its `predict_q` (one array in, one out).
 fn chain_api(
     p: &TokenStream,
     model: &Model,
-    (input, input_len): (Params, usize),
+    (input, input_len, normalization): &InputQ,
     (output, out_len, out): (Params, usize, Ident),
 ) -> (TokenStream, TokenStream, TokenStream) {
     let (vis, name) = (&model.vis, &model.ident);
@@ -860,22 +999,47 @@ fn chain_api(
     } else {
         quote!(x[i])
     };
+    let quantize = quantized(
+        p,
+        quote!(Self::INPUT),
+        *input_len,
+        read,
+        normalization.as_ref(),
+    );
+    let (input_doc, quantize_doc, q_doc) = match normalization {
+        None => (
+            "The quantisation of the input (calibrated on the sample).".to_string(),
+            "The input quantised by [`Self::INPUT`], row-major (Keras's order).".to_string(),
+            "the input quantised by [`Self::INPUT`] (row-major)".to_string(),
+        ),
+        Some((_, layer)) => (
+            format!(
+                "The quantisation of the input normalised by {layer}: the integer network's \
+                 input is the normalised features (calibrated on the sample, normalised)."
+            ),
+            format!(
+                "The input, row-major (Keras's order), normalised by {layer} and quantised by \
+                 [`Self::INPUT`]."
+            ),
+            "the input as [`Self::quantize_input`] gives it (normalised, then quantised by \
+             [`Self::INPUT`])"
+                .to_string(),
+        ),
+    };
     let signature = quote! {
-        /// One sample through the network in integers only: the input
-        /// quantised by [`Self::INPUT`] (row-major), the output by
-        /// [`Self::OUTPUT`].
+        #[doc = concat!("One sample through the network in integers only: ", #q_doc,
+            "; the output quantised by [`Self::OUTPUT`].")]
         #vis fn predict_q(&self, x: &[i8; #input_len]) -> [i8; #out_len]
     };
     let edges = quote! {
-        /// The quantisation of the input (calibrated on the sample).
+        #[doc = #input_doc]
         #vis const INPUT: #p::QuantParams = #in_params;
         /// The quantisation of the output.
         #vis const OUTPUT: #p::QuantParams = #out_params;
 
-        /// The input quantised by [`Self::INPUT`], row-major (Keras's
-        /// order).
+        #[doc = #quantize_doc]
         #vis fn quantize_input(x: &<#name as #p::Network>::Input) -> [i8; #input_len] {
-            #p::core::array::from_fn(|i| Self::INPUT.quantize(#read))
+            #quantize
         }
 
         /// One sample through the network: the input quantised, the
@@ -898,7 +1062,7 @@ fn chain_api(
 fn graph_api(
     p: &TokenStream,
     model: &Model,
-    inputs: Vec<(Params, usize)>,
+    inputs: &[InputQ],
     outputs: Vec<(Params, usize, Ident)>,
 ) -> (TokenStream, TokenStream, TokenStream) {
     let (vis, name) = (&model.vis, &model.ident);
@@ -907,18 +1071,41 @@ fn graph_api(
         format_ident!("{name}Outputs"),
     );
     let (n_in, n_out) = (inputs.len(), outputs.len());
-    let in_params = inputs.iter().map(|(q, _)| q.tokens(p));
+    let in_params = inputs.iter().map(|(q, ..)| q.tokens(p));
     let out_params = outputs.iter().map(|(q, ..)| q.tokens(p));
-    let in_tys: Vec<_> = inputs.iter().map(|(_, w)| quote!([i8; #w])).collect();
+    let in_tys: Vec<_> = inputs.iter().map(|(_, w, _)| quote!([i8; #w])).collect();
     let out_tys = outputs.iter().map(|(_, w, _)| quote!([i8; #w]));
     let out_locals = outputs.iter().map(|(.., l)| l);
-    let input_fields = model
+    let input_fields: Vec<&Ident> = model
         .nodes
         .iter()
         .filter(|n| matches!(n.kind, NodeModelKind::Input))
-        .map(|n| &n.binding);
-    let quantized = input_fields.enumerate().map(
-        |(k, field)| quote!(#p::core::array::from_fn(|i| Self::INPUTS[#k].quantize(x.#field[i]))),
+        .map(|n| &n.binding)
+        .collect();
+    let quantize = input_fields
+        .iter()
+        .zip(inputs)
+        .enumerate()
+        .map(|(k, (field, (_, w, normalization)))| {
+            let read = quote!(x.#field[i]);
+            quantized(p, quote!(Self::INPUTS[#k]), *w, read, normalization.as_ref())
+        });
+    // What a normalised input's quantisation is of.
+    let normalised: String = input_fields
+        .iter()
+        .zip(inputs)
+        .filter_map(|(field, (.., n))| {
+            n.as_ref().map(|(_, layer)| {
+                format!(
+                    " `{field}` is normalised by {layer} before it is quantised: its \
+                     quantisation is of the normalised features (and calibrated on them)."
+                )
+            })
+        })
+        .collect();
+    let inputs_doc = format!(
+        "The quantisation of each input, in declaration order (calibrated on the \
+         sample).{normalised}"
     );
     let dequantized =
         model
@@ -933,21 +1120,22 @@ fn graph_api(
                 ))
             });
     let signature = quote! {
-        /// One sample through the graph in integers only: each input
-        /// quantised by its [`Self::INPUTS`] (in declaration order), each
-        /// output by its [`Self::OUTPUTS`].
+        /// One sample through the graph in integers only: each input as
+        /// [`Self::quantize_inputs`] gives it (quantised by its
+        /// [`Self::INPUTS`], in declaration order), each output quantised
+        /// by its [`Self::OUTPUTS`].
         #vis fn predict_q(&self, x: &(#(#in_tys,)*)) -> (#(#out_tys,)*)
     };
     let edges = quote! {
-        /// The quantisation of each input, in declaration order (calibrated
-        /// on the sample).
+        #[doc = #inputs_doc]
         #vis const INPUTS: [#p::QuantParams; #n_in] = [#(#in_params),*];
         /// The quantisation of each output, in declaration order.
         #vis const OUTPUTS: [#p::QuantParams; #n_out] = [#(#out_params),*];
 
-        /// The inputs quantised by [`Self::INPUTS`].
+        /// The inputs quantised by [`Self::INPUTS`] (a normalised input
+        /// normalised first: see there).
         #vis fn quantize_inputs(x: &#inputs_ty) -> (#(#in_tys,)*) {
-            (#(#quantized,)*)
+            (#(#quantize,)*)
         }
 
         /// One sample through the graph: the inputs quantised, the integer
