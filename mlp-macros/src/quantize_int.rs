@@ -86,7 +86,8 @@ impl InputNormalization {
         let n = self.mean.len();
         let mean = self.mean.iter().map(|&m| Literal::f32_suffixed(m));
         let variance = self.variance.iter().map(|&v| Literal::f32_suffixed(v));
-        let layer = quote!(#p::Normalization::<#n>::from_arrays([#(#mean),*], [#(#variance),*], 0.0));
+        let layer =
+            quote!(#p::Normalization::<#n>::from_arrays([#(#mean),*], [#(#variance),*], 0.0));
         let field = &self.field;
         let doc = format!(
             "the Normalization `{field}` (Keras's `(x - mean) / max(sqrt(variance), 1e-7)` \
@@ -252,7 +253,10 @@ fn stages(
                 )
             }
             NodeModelKind::Merge(merge) => {
-                let pending = node.sources.iter().find_map(|&s| values[s].pending.as_ref());
+                let pending = node
+                    .sources
+                    .iter()
+                    .find_map(|&s| values[s].pending.as_ref());
                 if let Some(pending) = pending {
                     errors.push(unfolded(pending, &node.name, merge.class_name()));
                 }
@@ -344,8 +348,10 @@ fn stages(
                             // Else an affine map per feature, folded into
                             // the Dense layers after it.
                             stage => {
-                                let a: Vec<f64> =
-                                    variance.iter().map(|&v| 1.0 / f64::from(std_dev(v))).collect();
+                                let a: Vec<f64> = variance
+                                    .iter()
+                                    .map(|&v| 1.0 / f64::from(std_dev(v)))
+                                    .collect();
                                 let c: Vec<f64> =
                                     (0..a.len()).map(|i| -f64::from(mean[i]) * a[i]).collect();
                                 fold(stage, false, pending, (a, c, "Normalization"), src)
@@ -548,6 +554,46 @@ fn sample(
         .collect())
 }
 
+/// The quantisation of each feature of the inputs quantised per feature,
+/// by stage (`None` for the others): an input normalised by a Normalization
+/// and read by Dense layers only, whose features (AveRooms and latitude,
+/// say) keep their own ranges after normalisation; each Dense folds the
+/// scales into its weights and the zero points into its biases. Any other
+/// input (read by a merge, an activation or as an output) has one scale.
+fn per_feature(
+    stages: &[Stage],
+    outputs: &[usize],
+    samples: &[Vec<Vec<f64>>],
+) -> Vec<Option<Vec<Params>>> {
+    let read_by_dense_only = |i: usize| {
+        let mut readers = stages.iter().filter(|s| match s {
+            Stage::Dense { source, .. } | Stage::Elementwise { source, .. } => *source == i,
+            Stage::Merge { sources, .. } => sources.contains(&i),
+            Stage::Input { .. } => false,
+        });
+        !outputs.contains(&i)
+            && readers.clone().next().is_some()
+            && readers.all(|s| matches!(s, Stage::Dense { .. }))
+    };
+    (0..stages.len())
+        .map(|i| match &stages[i] {
+            Stage::Input {
+                index,
+                normalization: Some(n),
+            } if read_by_dense_only(i) => {
+                let mut ranges = vec![Range::EMPTY; n.mean.len()];
+                for x in samples {
+                    for (range, v) in ranges.iter_mut().zip(n.apply(&x[*index])) {
+                        range.add(&[v]);
+                    }
+                }
+                Some(ranges.into_iter().map(Range::params).collect())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The float network on one sample (a `Vec` per input), widening `ranges`
 /// (per stage: before and after its activation).
 fn forward(stages: &[Stage], inputs: &[Vec<f64>], ranges: &mut [(Range, Range)]) {
@@ -728,22 +774,40 @@ fn dense(
     field: &Ident,
     (kernel, bias, inputs): (&[Vec<f64>], &[f64], usize),
     activation: &'static str,
-    input: Params,
+    input: &[Params],
     (pre, post): (Range, Range),
     (from, to): (&Ident, &Ident),
 ) -> Params {
     let units = kernel.len();
     let fused = matches!(activation, "linear" | "relu");
     let out = if fused { post.params() } else { pre.params() };
+    // The input's quantisation, one per feature: the weight of input `i`
+    // is scaled by `s_i / s_0` (1 when the input has one scale), and each
+    // feature's zero point goes into the bias.
+    let s_in = input[0].scale;
+    let uniform = input
+        .iter()
+        .all(|q| (q.scale, q.zero_point) == (s_in, input[0].zero_point));
     let (mut q, mut scales, mut biases, mut requant) = (Vec::new(), Vec::new(), vec![], vec![]);
     for (w, b) in kernel.iter().zip(bias) {
-        let w32: Vec<f32> = w.iter().map(|w| *w as f32).collect();
+        let w32: Vec<f32> = if uniform {
+            w.iter().map(|w| *w as f32).collect()
+        } else {
+            w.iter()
+                .zip(input)
+                .map(|(w, q)| (w * q.scale / s_in) as f32)
+                .collect()
+        };
         let (scale, qs) = quantize_unit(&w32);
         // A unit of zeros: any scale carries its bias.
         let s_w = if scale > 0.0 { f64::from(scale) } else { 1.0 };
-        let s_acc = input.scale * s_w;
-        let sum: i64 = qs.iter().map(|&v| i64::from(v)).sum();
-        let b_q = (b / s_acc).round() as i64 - i64::from(input.zero_point) * sum;
+        let s_acc = s_in * s_w;
+        let zero: i64 = qs
+            .iter()
+            .zip(input)
+            .map(|(&v, q)| i64::from(v) * i64::from(q.zero_point))
+            .sum();
+        let b_q = (b / s_acc).round() as i64 - zero;
         biases.push(b_q.clamp(-i64::from(i32::MAX), i64::from(i32::MAX)) as i32);
         scales.push(Literal::f32_suffixed(s_w as f32));
         let m = Literal::f64_suffixed(s_acc / out.scale);
@@ -753,7 +817,9 @@ fn dense(
     let n = q.len();
     parts.bytes += n + 16 * units + 12;
     let q = Literal::byte_string(&q);
-    let (in_zp, zp) = (input.zero_point, out.zero_point);
+    // One zero point per feature: all in the bias, none left for the layer.
+    let in_zp = if uniform { input[0].zero_point } else { 0 };
+    let zp = out.zero_point;
     let min = if activation == "relu" {
         zp as i8
     } else {
@@ -831,6 +897,7 @@ pub fn int8(
     for x in &samples {
         forward(&stages, x, &mut ranges);
     }
+    let features = per_feature(&stages, &outputs, &samples);
     let input_nodes: Vec<&NodeModel> = model
         .nodes
         .iter()
@@ -855,7 +922,8 @@ pub fn int8(
                     quote!(let #to = x.#tuple;)
                 });
                 inputs.push((i, normalization.as_ref().map(|n| n.tokens(&p))));
-                (range.1.params(), input_nodes[*index].width)
+                let width = input_nodes[*index].width;
+                (range.1.params(), width)
             }
             Stage::Dense {
                 field,
@@ -867,9 +935,12 @@ pub fn int8(
             } => {
                 let layer = (kernel.as_slice(), bias.as_slice(), *inputs);
                 let locals = (&local(*source), &to);
-                let input = params[*source];
+                let input = match &features[*source] {
+                    Some(features) => features.clone(),
+                    None => vec![params[*source]; *inputs],
+                };
                 let out = dense(
-                    &p, &mut parts, field, layer, activation, input, *range, locals,
+                    &p, &mut parts, field, layer, activation, &input, *range, locals,
                 );
                 (out, kernel.len())
             }
@@ -926,7 +997,13 @@ pub fn int8(
     );
     let inputs: Vec<InputQ> = inputs
         .into_iter()
-        .map(|(s, normalization)| (params[s], widths[s], normalization))
+        .map(|(s, normalization)| {
+            let quantization = match &features[s] {
+                Some(features) => features.clone(),
+                None => vec![params[s]],
+            };
+            (quantization, widths[s], normalization)
+        })
         .collect();
     let api = if chain {
         let o = outputs[0];
@@ -958,14 +1035,37 @@ pub fn int8(
     })
 }
 
-/// A model input as the integer network takes it: its quantisation, its
-/// width, and the Normalization it goes through before it is quantised
-/// (the layer as a constant, and its description for the docs).
-type InputQ = (Params, usize, Option<(TokenStream, String)>);
+/// A model input as the integer network takes it: its quantisation (one
+/// `Params`, or one per feature), its width, and the Normalization it goes
+/// through before it is quantised (the layer as a constant, and its
+/// description for the docs).
+type InputQ = (Vec<Params>, usize, Option<(TokenStream, String)>);
+
+/// An input's quantisation as a constant's type and value, and how feature
+/// `i` is quantised by it (`at` names the constant).
+fn input_params(
+    p: &TokenStream,
+    quantization: &[Params],
+    at: TokenStream,
+) -> (TokenStream, TokenStream, TokenStream) {
+    match quantization {
+        [one] => (quote!(#p::QuantParams), one.tokens(p), at),
+        features => {
+            let n = features.len();
+            let values = features.iter().map(|q| q.tokens(p));
+            (
+                quote!([#p::QuantParams; #n]),
+                quote!([#(#values),*]),
+                quote!(#at[i]),
+            )
+        }
+    }
+}
 
 /// The expression that quantises an input of `width` features, feature `i`
-/// read by `read` (an expression of `i`), by `params`: normalised first if
-/// the input has a Normalization, by `mlp_core`'s own layer.
+/// read by `read` (an expression of `i`), by `params` (an expression of
+/// `i`): normalised first if the input has a Normalization, by `mlp_core`'s
+/// own layer.
 fn quantized(
     p: &TokenStream,
     params: TokenStream,
@@ -984,56 +1084,62 @@ fn quantized(
     }
 }
 
+/// What an input's quantisation is of, for the docs: "" for the raw
+/// features with one scale.
+fn input_doc((quantization, _, normalization): &InputQ) -> String {
+    let per_feature = if quantization.len() > 1 {
+        " one `QuantParams` per feature (read by Dense layers only, each feature keeps its \
+         own range after normalisation; the Dense layers fold the scales into their weights)"
+    } else {
+        ""
+    };
+    match normalization {
+        Some((_, layer)) => format!(
+            "of the features normalised by {layer}: the integer network's input is the \
+             normalised features, and this quantisation was calibrated on them;{per_feature}"
+        ),
+        None => String::new(),
+    }
+}
+
 /// A chain's `INPUT`, `OUTPUT`, `quantize_input` and `predict_one`, and
 /// the signature and last line of its `predict_q` (one array in, one out).
 fn chain_api(
     p: &TokenStream,
     model: &Model,
-    (input, input_len, normalization): &InputQ,
+    input: &InputQ,
     (output, out_len, out): (Params, usize, Ident),
 ) -> (TokenStream, TokenStream, TokenStream) {
     let (vis, name) = (&model.vis, &model.ident);
-    let (in_params, out_params) = (input.tokens(p), output.tokens(p));
+    let (quantization, input_len, normalization) = input;
+    let (in_ty, in_params, at) = input_params(p, quantization, quote!(Self::INPUT));
+    let out_params = output.tokens(p);
     let read = if let [_, cols] = model.input_shape()[..] {
         quote!(x[(i / #cols, i % #cols)])
     } else {
         quote!(x[i])
     };
-    let quantize = quantized(
-        p,
-        quote!(Self::INPUT),
-        *input_len,
-        read,
-        normalization.as_ref(),
-    );
-    let (input_doc, quantize_doc, q_doc) = match normalization {
-        None => (
-            "The quantisation of the input (calibrated on the sample).".to_string(),
-            "The input quantised by [`Self::INPUT`], row-major (Keras's order).".to_string(),
-            "the input quantised by [`Self::INPUT`] (row-major)".to_string(),
-        ),
-        Some((_, layer)) => (
-            format!(
-                "The quantisation of the input normalised by {layer}: the integer network's \
-                 input is the normalised features (calibrated on the sample, normalised)."
-            ),
-            format!(
-                "The input, row-major (Keras's order), normalised by {layer} and quantised by \
-                 [`Self::INPUT`]."
-            ),
-            "the input as [`Self::quantize_input`] gives it (normalised, then quantised by \
-             [`Self::INPUT`])"
-                .to_string(),
+    let quantize = quantized(p, at, *input_len, read, normalization.as_ref());
+    let input_doc = match input_doc(input) {
+        doc if doc.is_empty() => "The quantisation of the input (calibrated on the sample).".into(),
+        doc => format!("The quantisation of the input, {doc}."),
+    };
+    let quantize_doc = match normalization {
+        None => "The input quantised by [`Self::INPUT`], row-major (Keras's order).".into(),
+        Some((_, layer)) => format!(
+            "The input, row-major (Keras's order), normalised by {layer} and quantised by \
+             [`Self::INPUT`]."
         ),
     };
     let signature = quote! {
-        #[doc = concat!("One sample through the network in integers only: ", #q_doc,
-            "; the output quantised by [`Self::OUTPUT`].")]
+        /// One sample through the network in integers only: the input as
+        /// [`Self::quantize_input`] gives it (quantised by
+        /// [`Self::INPUT`]), the output quantised by [`Self::OUTPUT`].
         #vis fn predict_q(&self, x: &[i8; #input_len]) -> [i8; #out_len]
     };
     let edges = quote! {
         #[doc = #input_doc]
-        #vis const INPUT: #p::QuantParams = #in_params;
+        #vis const INPUT: #in_ty = #in_params;
         /// The quantisation of the output.
         #vis const OUTPUT: #p::QuantParams = #out_params;
 
@@ -1058,7 +1164,9 @@ fn chain_api(
 /// A graph's `INPUTS`, `OUTPUTS` (in declaration order), `quantize_inputs`
 /// and `predict_one` (its `<Name>Inputs` in, `<Name>Outputs` out), and the
 /// signature and last line of its `predict_q` (a tuple of arrays in and
-/// out).
+/// out). `INPUTS` is an array of one `QuantParams` per input, or, when an
+/// input is quantised per feature, a tuple whose entry for that input is an
+/// array.
 fn graph_api(
     p: &TokenStream,
     model: &Model,
@@ -1071,7 +1179,27 @@ fn graph_api(
         format_ident!("{name}Outputs"),
     );
     let (n_in, n_out) = (inputs.len(), outputs.len());
-    let in_params = inputs.iter().map(|(q, ..)| q.tokens(p));
+    let tuple = inputs.iter().any(|(q, ..)| q.len() > 1);
+    let params: Vec<_> = inputs
+        .iter()
+        .enumerate()
+        .map(|(k, (q, ..))| {
+            let at = if tuple {
+                let k = syn::Index::from(k);
+                quote!(Self::INPUTS.#k)
+            } else {
+                quote!(Self::INPUTS[#k])
+            };
+            input_params(p, q, at)
+        })
+        .collect();
+    let in_params = params.iter().map(|(_, v, _)| v);
+    let (inputs_const_ty, inputs_value) = if tuple {
+        let tys = params.iter().map(|(t, ..)| t);
+        (quote!((#(#tys,)*)), quote!((#(#in_params,)*)))
+    } else {
+        (quote!([#p::QuantParams; #n_in]), quote!([#(#in_params),*]))
+    };
     let out_params = outputs.iter().map(|(q, ..)| q.tokens(p));
     let in_tys: Vec<_> = inputs.iter().map(|(_, w, _)| quote!([i8; #w])).collect();
     let out_tys = outputs.iter().map(|(_, w, _)| quote!([i8; #w]));
@@ -1082,25 +1210,19 @@ fn graph_api(
         .filter(|n| matches!(n.kind, NodeModelKind::Input))
         .map(|n| &n.binding)
         .collect();
-    let quantize = input_fields
-        .iter()
-        .zip(inputs)
-        .enumerate()
-        .map(|(k, (field, (_, w, normalization)))| {
+    let quantize = input_fields.iter().zip(inputs).zip(&params).map(
+        |((field, (_, w, normalization)), (.., at))| {
             let read = quote!(x.#field[i]);
-            quantized(p, quote!(Self::INPUTS[#k]), *w, read, normalization.as_ref())
-        });
+            quantized(p, at.clone(), *w, read, normalization.as_ref())
+        },
+    );
     // What a normalised input's quantisation is of.
     let normalised: String = input_fields
         .iter()
         .zip(inputs)
-        .filter_map(|(field, (.., n))| {
-            n.as_ref().map(|(_, layer)| {
-                format!(
-                    " `{field}` is normalised by {layer} before it is quantised: its \
-                     quantisation is of the normalised features (and calibrated on them)."
-                )
-            })
+        .map(|(field, input)| match input_doc(input) {
+            doc if doc.is_empty() => doc,
+            doc => format!(" `{field}`'s quantisation is {doc}."),
         })
         .collect();
     let inputs_doc = format!(
@@ -1128,7 +1250,7 @@ fn graph_api(
     };
     let edges = quote! {
         #[doc = #inputs_doc]
-        #vis const INPUTS: [#p::QuantParams; #n_in] = [#(#in_params),*];
+        #vis const INPUTS: #inputs_const_ty = #inputs_value;
         /// The quantisation of each output, in declaration order.
         #vis const OUTPUTS: [#p::QuantParams; #n_out] = [#(#out_params),*];
 
