@@ -1,6 +1,9 @@
 // An integer-only graph (`calibrate`) reads one calibration tensor per
-// input, named as the input; and a BatchNormalization that feeds a merge
-// has no integer form (it folds into a Dense, and a merge is not one).
+// input, named as the input; a BatchNormalization that feeds a merge has
+// no integer form (it folds into a Dense, and a merge is not one); nor has
+// a Normalization that feeds a merge when it is not alone on its model
+// input (a Normalization that alone reads an input is that input's
+// quantisation, wherever it leads).
 use mlp::prelude::*;
 
 network! {
@@ -35,6 +38,21 @@ network! {
     }
 }
 
+network! {
+    #[weights(
+        "../../../../tests/fixtures/weights/tiny-graph-normalization.safetensors",
+        quantize = "int8",
+        calibrate = "../../../../tests/fixtures/weights/tiny-calibration.safetensors"
+    )]
+    pub struct SharedInput {
+        x = Input[2];
+        normed = Normalization(x);
+        hidden = Dense<3, relu>(x);
+        concat = Concatenate(normed, hidden);
+        output y = Dense<1, name = dense_1>(concat);
+    }
+}
+
 fn main() {
-    let _ = (WideDeep::WEIGHTS, NormedSkip::WEIGHTS);
+    let _ = (WideDeep::WEIGHTS, NormedSkip::WEIGHTS, SharedInput::WEIGHTS);
 }
