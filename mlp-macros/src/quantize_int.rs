@@ -8,7 +8,9 @@
 //!    input becomes that input's quantisation (`quantize_input(s)`
 //!    normalises in f32, then quantises: the integer network's input is
 //!    the normalised features, so no 8-bit scale has to hold raw features
-//!    of very different sizes); any other Normalization is folded into the
+//!    of very different sizes; read by Dense layers only, it is quantised
+//!    per feature, each Dense folding the scales into its weights and the
+//!    zero points into its biases); any other Normalization is folded into the
 //!    Dense layers after it, and a BatchNormalization into the Dense before
 //!    it when that one is linear and read by it alone, else into the Dense
 //!    layers after it (PReLU, and a (Batch)Normalization with no Dense to
@@ -587,7 +589,23 @@ fn per_feature(
                         range.add(&[v]);
                     }
                 }
-                Some(ranges.into_iter().map(Range::params).collect())
+                // A feature that was 0 in every sample carries nothing: it
+                // takes the finest scale of the others, so that its weight
+                // does not coarsen the scale of its unit's weights.
+                let zero = |r: &Range| r.0 == 0.0 && r.1 == 0.0;
+                let mut params: Vec<Params> = ranges.iter().map(|r| r.params()).collect();
+                let finest = ranges
+                    .iter()
+                    .zip(&params)
+                    .filter(|(r, _)| !zero(r))
+                    .map(|(_, q)| q.scale)
+                    .fold(1.0, f64::min);
+                for (r, q) in ranges.iter().zip(&mut params) {
+                    if zero(r) {
+                        q.scale = finest;
+                    }
+                }
+                Some(params)
             }
             _ => None,
         })
