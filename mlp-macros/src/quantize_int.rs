@@ -1106,7 +1106,7 @@ fn quantized(
 /// features with one scale.
 fn input_doc((quantization, _, normalization): &InputQ) -> String {
     let per_feature = if quantization.len() > 1 {
-        " one `QuantParams` per feature (read by Dense layers only, each feature keeps its \
+        "; one `QuantParams` per feature (read by Dense layers only, each feature keeps its \
          own range after normalisation; the Dense layers fold the scales into their weights)"
     } else {
         ""
@@ -1114,7 +1114,7 @@ fn input_doc((quantization, _, normalization): &InputQ) -> String {
     match normalization {
         Some((_, layer)) => format!(
             "of the features normalised by {layer}: the integer network's input is the \
-             normalised features, and this quantisation was calibrated on them;{per_feature}"
+             normalised features, and this quantisation was calibrated on them{per_feature}"
         ),
         None => String::new(),
     }
