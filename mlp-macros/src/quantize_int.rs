@@ -130,8 +130,9 @@ fn refusal(which: &str, kinds: &[&str], place: &str) -> String {
     } else {
         "it folds into a linear Dense before it or a Dense after it"
     };
+    let has = if kinds.len() > 1 { "have" } else { "has" };
     format!(
-        "`calibrate`: the {which}{}{place} has no integer form: {how}",
+        "`calibrate`: the {which}{}{place} {has} no integer form: {how}",
         kinds.join(" and ")
     )
 }
@@ -1286,4 +1287,72 @@ fn graph_api(
         }
     };
     (signature, quote!((#(#out_locals,)*)), edges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An input of three features normalised by mean 0, variance 1, read
+    /// by one Dense (`dense_reader`) or also by a Concatenate.
+    fn stages(dense_reader: bool) -> Vec<Stage> {
+        let input = Stage::Input {
+            index: 0,
+            normalization: Some(InputNormalization {
+                field: format_ident!("normalization"),
+                mean: vec![0.0; 3],
+                variance: vec![1.0; 3],
+            }),
+        };
+        let dense = Stage::Dense {
+            field: format_ident!("dense"),
+            source: 0,
+            inputs: 3,
+            kernel: vec![vec![1.0, 1.0, 1.0]],
+            bias: vec![0.0],
+            activation: "linear",
+        };
+        let mut stages = vec![input, dense];
+        if !dense_reader {
+            stages.push(Stage::Merge {
+                merge: Merge::Concatenate,
+                sources: vec![0, 1],
+            });
+        }
+        stages
+    }
+
+    #[test]
+    fn a_normalised_input_read_by_dense_layers_is_quantised_per_feature() {
+        // Feature 0 in [-1, 1], feature 1 always 0, feature 2 always 5.
+        let samples: Vec<Vec<Vec<f64>>> = [-1.0, 0.5, 1.0]
+            .iter()
+            .map(|&x| vec![vec![x, 0.0, 5.0]])
+            .collect();
+        let features = per_feature(&stages(true), &[1], &samples);
+        let params = features[0].as_ref().expect("per feature");
+        let scales: Vec<f64> = params.iter().map(|q| q.scale).collect();
+        // Feature 1 carries nothing: the finest scale of the others, not 1.
+        assert_eq!(scales, [2.0 / 255.0, 2.0 / 255.0, 5.0 / 255.0]);
+        assert_eq!(params[2].zero_point, -128);
+        assert!(features[1].is_none());
+        // Read by a Concatenate too: one scale for the input.
+        let features = per_feature(&stages(false), &[2], &samples);
+        assert!(features.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn the_refusal_names_the_kinds() {
+        let place = " before `concat` (Concatenate)";
+        assert_eq!(
+            refusal("", &["Normalization"], place),
+            "`calibrate`: the Normalization before `concat` (Concatenate) has no integer form: \
+             it folds into a Dense after it, or normalises a model input that it alone reads"
+        );
+        assert_eq!(
+            refusal("last ", &["Normalization", "BatchNormalization"], ""),
+            "`calibrate`: the last Normalization and BatchNormalization have no integer form: \
+             it folds into a linear Dense before it or a Dense after it"
+        );
+    }
 }
