@@ -172,7 +172,7 @@ pub mod __private {
     };
     pub use crate::model::{Form, Model, NodeInfo, NodeKind, PortInfo};
     pub use crate::network::Network;
-    pub use crate::quant::{DenseI8, DenseQ, LutQ, QuantParams, Requant, SoftmaxQ};
+    pub use crate::quant::{DenseI8, DenseQ, LutQ, PReluQ, QuantParams, Requant, SoftmaxQ};
     pub use crate::regularizer::{Constraint, Regularizer};
     pub use core;
     pub use mlp_macros::network_impl;

@@ -15,7 +15,8 @@
 //! instead (TensorFlow Lite's full-integer scheme): int8 weights and
 //! activations, int32 accumulators, per-unit requantisation by a fixed-point
 //! multiplier and shift ([`DenseQ`], [`Requant`]), activations by table
-//! ([`LutQ`], [`SoftmaxQ`]), and the activations' scales and zero points
+//! ([`LutQ`], [`SoftmaxQ`]) or, for PReLU, by one multiplier per side and
+//! unit ([`PReluQ`]), and the activations' scales and zero points
 //! ([`QuantParams`]) calibrated at bake time on the sample.
 //!
 //! For speed, the weight-only layers also run in integers, opt-in:
@@ -56,6 +57,7 @@ mod lut;
 #[cfg(feature = "alloc")]
 mod packed;
 mod params;
+mod prelu_q;
 mod requant;
 mod softmax_q;
 
@@ -66,6 +68,7 @@ pub use lut::LutQ;
 #[cfg(feature = "alloc")]
 pub use packed::PackedDenseI8;
 pub use params::QuantParams;
+pub use prelu_q::PReluQ;
 pub use requant::Requant;
 pub use softmax_q::SoftmaxQ;
 
