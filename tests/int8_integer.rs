@@ -4,7 +4,8 @@
 //! with its BatchNormalization layers folded into the Dense layers, against
 //! Keras's own predictions, and the book's Wide & Deep graphs on California
 //! housing (one on standardised features, one with Normalization layers on
-//! the raw features, which become its inputs' quantisation).
+//! the raw features, which become its inputs' quantisation), and a PReLU
+//! regressor on them (its PReLU a `PReluQ`).
 
 use mlp::prelude::*;
 use std::path::Path;
@@ -469,4 +470,71 @@ fn a_normalized_chain_integer_only_follows_f32_on_the_test_set() {
     let expected: [i8; 8] =
         core::array::from_fn(|i| NormHousingQInt8::INPUT[i].quantize(normalised[i]));
     assert_eq!(NormHousingQInt8::quantize_input(&x), expected);
+}
+
+/// The Keras fixture of a PReLU regressor on the raw housing features.
+const PRELU_DIR: &str = "tests/fixtures/keras-files/housing_prelu";
+
+network! {
+    /// A regressor with a PReLU after a linear Dense, on the raw California
+    /// housing features with the book's split, trained by Keras 3.15.1
+    /// (tests/fixtures/keras-files/housing_prelu/make.py): integer-only,
+    /// its PReLU a `PReluQ` (slopes of both signs), calibrated on the first
+    /// 500 raw training rows.
+    #[weights(
+        "tests/fixtures/keras-files/housing_prelu/model.keras",
+        quantize = "int8",
+        calibrate = "tests/fixtures/keras-files/wide_deep_normalization/calibration-chain.safetensors"
+    )]
+    pub struct PReluHousingQ {
+        Input[8]
+            -> Normalization
+            -> Dense<30>
+            -> PReLU<alpha_initializer = constant(0.25)>
+            -> Dense<1>
+    }
+}
+
+/// The f32 model is Keras's (its predictions for 20 test rows), and the
+/// integer-only one follows it on the book's 5,160 test rows, with the
+/// graphs' tolerance and its test RMSE within 2% of the f32 one's
+/// (`follows_f32`).
+#[test]
+fn a_prelu_regressor_integer_only_follows_f32_on_the_test_set() {
+    let npy = |name: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(PRELU_DIR)
+            .join(name);
+        mlp::datasets::npy::read(&path).unwrap().data
+    };
+    let (f, q) = (PReluHousingQ::WEIGHTS, PReluHousingQInt8::WEIGHTS);
+    let (x, keras) = (npy("input_0.npy"), npy("output_0.npy"));
+    for (x, keras) in x.chunks_exact(8).zip(&keras) {
+        let y = f.predict_one(&SVector::from_column_slice(x))[0];
+        assert!((y - keras).abs() < 1e-4, "{y} vs Keras's {keras}");
+    }
+    // Slopes of both signs: each side of the PReLU is exercised.
+    let alpha = f.p_re_lu.alpha();
+    assert!(alpha.min() < 0.0 && alpha.max() > 0.0, "{alpha}");
+    let (_, x_test, y_test) = raw_housing();
+    follows_f32(
+        ("PReLU chain", true),
+        (x_test, y_test),
+        |x| [f.predict_one(x)[0]],
+        |x| [q.predict_one(x)[0]],
+        [PReluHousingQInt8::OUTPUT.scale],
+    );
+    // `predict_q` is `predict_one` before dequantising.
+    let row = SVector::from_column_slice(&x[..8]);
+    let y = q.predict_q(&PReluHousingQInt8::quantize_input(&row));
+    assert_eq!(
+        PReluHousingQInt8::OUTPUT.dequantize(y[0]),
+        q.predict_one(&row)[0]
+    );
+    // Two DenseQ and a PReluQ (8 bytes a unit and 16), no table; the last
+    // DenseQ's 30 weights are padded to 32 (its alignment is 4).
+    assert_eq!(
+        core::mem::size_of::<PReluHousingQInt8>(),
+        (8 * 30 + 16 * 30 + 12) + (8 * 30 + 16) + (32 + 16 + 12)
+    );
 }

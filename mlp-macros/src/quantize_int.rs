@@ -13,8 +13,8 @@
 //!    zero points into its biases); any other Normalization is folded into the
 //!    Dense layers after it, and a BatchNormalization into the Dense before
 //!    it when that one is linear and read by it alone, else into the Dense
-//!    layers after it (PReLU, and a (Batch)Normalization with no Dense to
-//!    fold into, have no integer form: compile errors);
+//!    layers after it (a (Batch)Normalization with no Dense to fold into
+//!    has no integer form: a compile error);
 //! 2. it runs in f64 on every sample of the calibration file (a chain's: one
 //!    F32 tensor of shape `(samples, input...)`; a graph's: one per input,
 //!    named as the input; raw features, normalised as `quantize_input(s)`
@@ -22,7 +22,8 @@
 //!    `(max − min) / 255` and zero point;
 //! 3. each Dense becomes a `DenseQ` (int8 weights, one scale per unit, int32
 //!    biases, per-unit fixed-point requantisation), a fused `relu` its
-//!    clamp, `softmax` a `SoftmaxQ` and every other activation a `LutQ`; a
+//!    clamp, `softmax` a `SoftmaxQ`, every other activation a `LutQ` and a
+//!    PReLU a `PReluQ` (one multiplier per side and unit); a
 //!    merge is integer code in `predict_q` (`merge_q`: `Concatenate`
 //!    requantises each source to the output's scale, `Add` and `Average`
 //!    sum in i32 at a common scale and requantise).
@@ -52,6 +53,12 @@ enum Stage {
         kernel: Vec<Vec<f64>>,
         bias: Vec<f64>,
         activation: &'static str,
+    },
+    /// A PReLU layer: one slope per unit (`<field>/alpha`).
+    PRelu {
+        field: Ident,
+        source: usize,
+        alpha: Vec<f64>,
     },
     /// An activation layer (`ReLU`, `LeakyReLU`, `ELU`).
     Elementwise {
@@ -380,15 +387,17 @@ fn stages(
                         )
                     }
                     LayerModelKind::PReLU { .. } => {
-                        errors.push(error(format!(
-                            "`calibrate`: `{field}` (PReLU) has no integer form yet; the \
-                             integer-only network takes Dense, BatchNormalization, Dropout, \
-                             Flatten, ReLU, LeakyReLU and ELU layers"
-                        )));
-                        Value {
-                            stage: src,
-                            pending: None,
+                        if let Some(pending) = &pending {
+                            errors.push(unfolded(pending, &field.to_string(), "PReLU"));
                         }
+                        push(
+                            &mut stages,
+                            Stage::PRelu {
+                                field: field.clone(),
+                                source: src,
+                                alpha: tensor("alpha"),
+                            },
+                        )
                     }
                 }
             }
@@ -570,7 +579,9 @@ fn per_feature(
 ) -> Vec<Option<Vec<Params>>> {
     let read_by_dense_only = |i: usize| {
         let mut readers = stages.iter().filter(|s| match s {
-            Stage::Dense { source, .. } | Stage::Elementwise { source, .. } => *source == i,
+            Stage::Dense { source, .. }
+            | Stage::PRelu { source, .. }
+            | Stage::Elementwise { source, .. } => *source == i,
             Stage::Merge { sources, .. } => sources.contains(&i),
             Stage::Input { .. } => false,
         });
@@ -648,6 +659,11 @@ fn forward(stages: &[Stage], inputs: &[Vec<f64>], ranges: &mut [(Range, Range)])
                         .collect()
                 }
             }
+            Stage::PRelu { source, alpha, .. } => out[*source]
+                .iter()
+                .zip(alpha)
+                .map(|(&x, a)| if x >= 0.0 { x } else { a * x })
+                .collect(),
             Stage::Elementwise {
                 source,
                 kind,
@@ -738,6 +754,29 @@ fn merge_q(
             (#zo + OUT.apply(sum)).clamp(-128, 127) as i8
         })
     })
+}
+
+/// A PReLU of slopes `alpha` from `input` to `output` params as a
+/// `PReluQ`: the positive side requantised by `s_in / s_out`, unit `u`'s
+/// negative side by `alpha[u] · s_in / s_out`.
+fn prelu(p: &TokenStream, alpha: &[f64], input: Params, output: Params) -> TokenStream {
+    let ratio = input.scale / output.scale;
+    let units = alpha.len();
+    let negative = alpha.iter().map(|a| {
+        let m = Literal::f64_suffixed(a * ratio);
+        quote!(#p::PReluQ::<#units>::slope(#m))
+    });
+    let (m, z_in, z_out) = (
+        Literal::f64_suffixed(ratio),
+        input.zero_point,
+        output.zero_point,
+    );
+    quote!(#p::PReluQ::from_parts(
+        #p::Requant::from_real(#m),
+        [#(#negative),*],
+        #z_in,
+        #z_out,
+    ))
 }
 
 /// The table of an elementwise function from `input` to `output` params.
@@ -980,6 +1019,20 @@ pub fn int8(
                 let init = quote!(#p::LutQ::from_table(#t));
                 parts.push((field, &doc), ty, init, (&local(*source), &to));
                 (post, *units)
+            }
+            Stage::PRelu {
+                field,
+                source,
+                alpha,
+            } => {
+                let out = range.1.params();
+                let layer = prelu(&p, alpha, params[*source], out);
+                let units = alpha.len();
+                parts.bytes += 8 * units + 16;
+                let doc = format!("PReLU of {units} units, integer-only.");
+                let ty = quote!(#p::PReluQ<#units>);
+                parts.push((field, &doc), ty, layer, (&local(*source), &to));
+                (out, units)
             }
             Stage::Merge { merge, sources } => {
                 let out = range.1.params();

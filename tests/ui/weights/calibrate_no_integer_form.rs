@@ -1,8 +1,8 @@
 use mlp::prelude::*;
 
-// Every layer without an integer form is reported at once: a
-// BatchNormalization between a non-linear Dense and an activation layer
-// cannot fold, and PReLU has no integer form yet.
+// A BatchNormalization between a non-linear Dense and an activation layer
+// cannot fold: it has no integer form (the PReLU after the second Dense
+// has one, a PReluQ).
 network! {
     #[weights(
         "../../../../tests/fixtures/keras-files/layer_kinds/model.keras",
