@@ -756,29 +756,6 @@ fn merge_q(
     })
 }
 
-/// A PReLU of slopes `alpha` from `input` to `output` params as a
-/// `PReluQ`: the positive side requantised by `s_in / s_out`, unit `u`'s
-/// negative side by `alpha[u] · s_in / s_out`.
-fn prelu(p: &TokenStream, alpha: &[f64], input: Params, output: Params) -> TokenStream {
-    let ratio = input.scale / output.scale;
-    let units = alpha.len();
-    let negative = alpha.iter().map(|a| {
-        let m = Literal::f64_suffixed(a * ratio);
-        quote!(#p::PReluQ::<#units>::slope(#m))
-    });
-    let (m, z_in, z_out) = (
-        Literal::f64_suffixed(ratio),
-        input.zero_point,
-        output.zero_point,
-    );
-    quote!(#p::PReluQ::from_parts(
-        #p::Requant::from_real(#m),
-        [#(#negative),*],
-        #z_in,
-        #z_out,
-    ))
-}
-
 /// The table of an elementwise function from `input` to `output` params.
 fn table(input: Params, output: Params, f: impl Fn(f64) -> f64) -> TokenStream {
     let t: Vec<u8> = (-128..128)
@@ -1026,8 +1003,11 @@ pub fn int8(
                 alpha,
             } => {
                 let out = range.1.params();
-                let layer = prelu(&p, alpha, params[*source], out);
+                // `PReluQ::new` computes the multipliers (a `const fn`).
                 let units = alpha.len();
+                let slopes = alpha.iter().map(|&a| Literal::f32_suffixed(a as f32));
+                let (input, output) = (params[*source].tokens(&p), out.tokens(&p));
+                let layer = quote!(#p::PReluQ::<#units>::new(&[#(#slopes),*], #input, #output));
                 parts.bytes += 8 * units + 16;
                 let doc = format!("PReLU of {units} units, integer-only.");
                 let ty = quote!(#p::PReluQ<#units>);
