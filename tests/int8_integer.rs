@@ -10,6 +10,13 @@
 use mlp::prelude::*;
 use std::path::Path;
 
+/// The values of `name`, a `.npy` file of the fixture folder `dir` (a path
+/// from the repository's root).
+fn npy(dir: &str, name: &str) -> Vec<f32> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
+    mlp::datasets::npy::read(&path).unwrap().data
+}
+
 /// `Input[2] -> Dense<3, A> -> Dense<1>` from `tiny.safetensors`, f32 and
 /// integer-only, for each activation: the int8 output within 4 output steps
 /// plus 2% of the output's range of the f32 one, on a grid of [-1, 1]² finer
@@ -103,14 +110,8 @@ network! {
 
 #[test]
 fn batch_normalization_folds_and_the_classes_are_keras_classes() {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras-files/fashion_batchnorm");
-    let x = mlp::datasets::npy::read(&dir.join("input_0.npy"))
-        .unwrap()
-        .data;
-    let keras = mlp::datasets::npy::read(&dir.join("output_0.npy"))
-        .unwrap()
-        .data;
+    let dir = "tests/fixtures/keras-files/fashion_batchnorm";
+    let (x, keras) = (npy(dir, "input_0.npy"), npy(dir, "output_0.npy"));
     let model = BatchNormFashionInt8::WEIGHTS;
     let (mut same, mut worst) = (0, 0.0_f32);
     let n = keras.len() / 10;
@@ -390,12 +391,7 @@ network! {
 
 #[test]
 fn the_normalized_wide_and_deep_is_keras_and_quantises_normalised_inputs() {
-    let npy = |name: &str| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(NORM_DIR)
-            .join(name);
-        mlp::datasets::npy::read(&path).unwrap().data
-    };
+    let npy = |name| npy(NORM_DIR, name);
     let (wide, deep) = (npy("input_0.npy"), npy("input_1.npy"));
     let (main, aux) = (npy("output_0.npy"), npy("output_1.npy"));
     let f = NormWideDeepQ::WEIGHTS;
@@ -501,14 +497,11 @@ network! {
 /// (`follows_f32`).
 #[test]
 fn a_prelu_regressor_integer_only_follows_f32_on_the_test_set() {
-    let npy = |name: &str| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(PRELU_DIR)
-            .join(name);
-        mlp::datasets::npy::read(&path).unwrap().data
-    };
     let (f, q) = (PReluHousingQ::WEIGHTS, PReluHousingQInt8::WEIGHTS);
-    let (x, keras) = (npy("input_0.npy"), npy("output_0.npy"));
+    let (x, keras) = (
+        npy(PRELU_DIR, "input_0.npy"),
+        npy(PRELU_DIR, "output_0.npy"),
+    );
     for (x, keras) in x.chunks_exact(8).zip(&keras) {
         let y = f.predict_one(&SVector::from_column_slice(x))[0];
         assert!((y - keras).abs() < 1e-4, "{y} vs Keras's {keras}");
