@@ -42,7 +42,7 @@ impl<const N: usize> PReluQ<N> {
     /// A layer from its parts: the requantisation of the positive side
     /// (`s_in / s_out`), that of each unit's negative side (`alpha[u] ·
     /// s_in / s_out`, by [`Self::slope`]), and the zero points of the input
-    /// and the output. A `const fn`, for baking.
+    /// and the output. A `const fn`.
     pub const fn from_parts(
         positive: Requant,
         negative: [Requant; N],
@@ -58,7 +58,8 @@ impl<const N: usize> PReluQ<N> {
     }
 
     /// A layer from its slopes and the quantisation of its input and
-    /// output, the multipliers computed in f64. A `const fn`.
+    /// output, the multipliers computed in f64. A `const fn`: the macro's
+    /// integer-only bake writes this call.
     pub const fn new(alpha: &[f32; N], input: QuantParams, output: QuantParams) -> Self {
         let ratio = input.scale as f64 / output.scale as f64;
         let mut negative = [Requant::ZERO; N];
