@@ -132,12 +132,21 @@ struct Pending {
 /// The error for a (Batch)Normalization left with no integer form: `which`
 /// is "" or "last ", `place` where it is (" before `concat` (Concatenate)").
 fn refusal(which: &str, kinds: &[&str], place: &str) -> String {
-    let how = if kinds == ["Normalization"] {
-        "it folds into a Dense after it, or normalises a model input that it alone reads"
-    } else {
-        "it folds into a linear Dense before it or a Dense after it"
+    let (has, how) = match kinds {
+        ["Normalization"] => (
+            "has",
+            "it folds into a Dense after it, or normalises a model input that it alone reads",
+        ),
+        [_] => (
+            "has",
+            "it folds into a linear Dense before it or a Dense after it",
+        ),
+        _ => (
+            "have",
+            "they fold into a Dense after them (a BatchNormalization also into a linear Dense \
+             before it)",
+        ),
     };
-    let has = if kinds.len() > 1 { "have" } else { "has" };
     format!(
         "`calibrate`: the {which}{}{place} {has} no integer form: {how}",
         kinds.join(" and ")
@@ -825,14 +834,11 @@ fn dense(
         .all(|q| (q.scale, q.zero_point) == (s_in, input[0].zero_point));
     let (mut q, mut scales, mut biases, mut requant) = (Vec::new(), Vec::new(), vec![], vec![]);
     for (w, b) in kernel.iter().zip(bias) {
-        let w32: Vec<f32> = if uniform {
-            w.iter().map(|w| *w as f32).collect()
-        } else {
-            w.iter()
-                .zip(input)
-                .map(|(w, q)| (w * q.scale / s_in) as f32)
-                .collect()
-        };
+        let w32: Vec<f32> = w
+            .iter()
+            .zip(input)
+            .map(|(w, q)| (w * (q.scale / s_in)) as f32)
+            .collect();
         let (scale, qs) = quantize_unit(&w32);
         // A unit of zeros: any scale carries its bias.
         let s_w = if scale > 0.0 { f64::from(scale) } else { 1.0 };
@@ -1385,7 +1391,8 @@ mod tests {
         assert_eq!(
             refusal("last ", &["Normalization", "BatchNormalization"], ""),
             "`calibrate`: the last Normalization and BatchNormalization have no integer form: \
-             it folds into a linear Dense before it or a Dense after it"
+             they fold into a Dense after them (a BatchNormalization also into a linear Dense \
+             before it)"
         );
     }
 }
